@@ -1,0 +1,42 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../domain/errors';
+import type { Logger } from '../log';
+
+/** Errors body-parser raises, by its `type`, turned into the collector's own. */
+function fromBodyParser(error: { type?: string; limit?: number; message: string }): AppError | undefined {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new AppError('payload_too_large', `request body is larger than the ${error.limit} bytes accepted; send smaller batches`);
+    case 'entity.parse.failed':
+      return new AppError('bad_request', `request body is not valid JSON: ${error.message}`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', error.message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new AppError('bad_request', error.message);
+    default:
+      return undefined;
+  }
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
+};
+
+/** The one place where errors become HTTP responses: `{error: {code, message, details?}}`. */
+export function errorMiddleware(log: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const appError =
+      error instanceof AppError ? error : fromBodyParser(error as { type?: string; limit?: number; message: string });
+    if (appError) {
+      if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
+      res.status(appError.httpStatus).json({
+        error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
+      });
+      return;
+    }
+    log.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: { code: 'internal', message: 'internal error; the collector log has the details' } });
+  };
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { AppError } from '../domain/errors';
+import type { IngestService } from '../ingest/ingestService';
+import { executionCompleteSchema, executionId, executionStartSchema, ingestBatchSchema, stepReportSchema } from './schemas';
+import { parseOrThrow } from './validate';
+
+function countRecords(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 0;
+  const record = body as Record<string, unknown>;
+  return ['executions', 'steps', 'samples'].reduce(
+    (total, key) => total + (Array.isArray(record[key]) ? (record[key] as unknown[]).length : 0),
+    0,
+  );
+}
+
+export function ingestRouter(service: IngestService, maxBatchRecords: number): Router {
+  const router = Router();
+
+  router.post('/ingest', (req, res) => {
+    const records = countRecords(req.body);
+    if (records > maxBatchRecords) {
+      throw new AppError(
+        'payload_too_large',
+        `batch has ${records} records; at most ${maxBatchRecords} are accepted per request, split it`,
+      );
+    }
+    const batch = parseOrThrow(ingestBatchSchema, req.body, 'batch');
+    res.status(200).json({ accepted: service.ingestBatch(batch) });
+  });
+
+  router.post('/executions/:id/start', (req, res) => {
+    const id = parseOrThrow(executionId, req.params.id, 'execution id', 'id');
+    const start = parseOrThrow(executionStartSchema, req.body ?? {}, 'execution start');
+    res.status(200).json(service.startExecution(id, start));
+  });
+
+  router.post('/executions/:id/steps', (req, res) => {
+    const id = parseOrThrow(executionId, req.params.id, 'execution id', 'id');
+    const step = parseOrThrow(stepReportSchema, req.body ?? {}, 'step');
+    res.status(200).json(service.recordStep(id, step));
+  });
+
+  router.post('/executions/:id/complete', (req, res) => {
+    const id = parseOrThrow(executionId, req.params.id, 'execution id', 'id');
+    const complete = parseOrThrow(executionCompleteSchema, req.body ?? {}, 'execution completion');
+    res.status(200).json(service.completeExecution(id, complete));
+  });
+
+  return router;
+}

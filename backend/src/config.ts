@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The collector's settings, read once from the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  sampler: { enabled: boolean; intervalMs: number };
+  limits: { maxBodyBytes: number; maxBatchRecords: number; maxPageSize: number };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `expected an integer from ${min} to ${max}`).max(max, `expected an integer from ${min} to ${max}`));
+
+const onOff = z.enum(['on', 'off', 'true', 'false', '1', '0'], { message: "expected 'on' or 'off'" }).transform((v) => ['on', 'true', '1'].includes(v));
+
+const ENV = z.object({
+  RPA_HOST: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
+  RPA_PORT: integer(0, 65535).default(5001),
+  RPA_DATA_DIR: z.string().min(1, 'expected a directory').default('./data'),
+  RPA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RPA_SAMPLER: onOff.default(true),
+  RPA_SAMPLE_INTERVAL_MS: integer(100, 3_600_000).default(1000),
+  RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
+});
+
+/**
+ * Reads and validates the configuration.
+ * @throws ConfigError naming every variable that is wrong, e.g. `RPA_PORT: expected an integer from 0 to 65535 (got 'abc')`.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('RPA_') && value !== ''));
+  const parsed = ENV.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}: ${issue.message} (got '${present[name]}')`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    host: e.RPA_HOST,
+    port: e.RPA_PORT,
+    dataDir: path.resolve(e.RPA_DATA_DIR),
+    logLevel: e.RPA_LOG_LEVEL,
+    sampler: Object.freeze({ enabled: e.RPA_SAMPLER, intervalMs: e.RPA_SAMPLE_INTERVAL_MS }),
+    limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000 }),
+  });
+}

@@ -1,0 +1,50 @@
+import { AppError } from '../domain/errors';
+import type { Execution, IngestBatch, IngestResult, Step } from '../domain/types';
+import type { Store } from '../store/store';
+import type { ExecutionComplete, ExecutionStart, StepReport } from '../api/schemas';
+
+/** Batch and one-event-at-a-time ingest; every path ends in one atomic `Store.ingest`. */
+export class IngestService {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  ingestBatch(batch: IngestBatch): IngestResult {
+    return this.store.ingest(batch);
+  }
+
+  startExecution(id: string, start: ExecutionStart): Execution {
+    const execution: Execution = { id, ...start, startedAt: start.startedAt ?? this.now(), status: 'running' };
+    this.store.ingest({ executions: [execution], steps: [], samples: [] });
+    return execution;
+  }
+
+  recordStep(executionId: string, report: StepReport): Step {
+    this.requireExecution(executionId);
+    const step: Step = { executionId, ...report };
+    this.store.ingest({ executions: [], steps: [step], samples: [] });
+    return step;
+  }
+
+  /** @throws AppError `not_found` when the execution was never started. */
+  completeExecution(id: string, complete: ExecutionComplete): Execution {
+    const started = this.requireExecution(id);
+    const endedAt = complete.endedAt ?? this.now();
+    if (endedAt < started.startedAt) {
+      throw new AppError('validation_failed', 'the run cannot end before it started', [
+        { field: 'endedAt', message: `must not be before startedAt (${new Date(started.startedAt).toISOString()})` },
+      ]);
+    }
+    const execution: Execution = { ...started, ...complete, endedAt, durationMs: endedAt - started.startedAt };
+    this.store.ingest({ executions: [execution], steps: [], samples: [] });
+    return execution;
+  }
+
+  private requireExecution(id: string): Execution {
+    const existing = this.store.getExecution(id);
+    if (!existing) throw new AppError('not_found', `execution '${id}' was never started`);
+    const { steps: _steps, resources: _resources, ...execution } = existing;
+    return execution;
+  }
+}

@@ -1,0 +1,116 @@
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import express from 'express';
+import type { Config } from './config';
+import type { Logger } from './log';
+import type { SamplerStatus } from './domain/types';
+import type { Store } from './store/store';
+import { SqliteStore } from './store/sqlite/sqliteStore';
+import { IngestService } from './ingest/ingestService';
+import { ingestRouter } from './api/ingestRouter';
+import { executionsRouter } from './api/executionsRouter';
+import { healthRouter } from './api/healthRouter';
+import { errorMiddleware, notFound } from './api/errorMiddleware';
+import { MetricsCollector } from './collect/metricsCollector';
+import { StoreTransport } from './collect/transport';
+import { ResourceCollector } from './collect/resourceCollector';
+import type { ResourceSource } from './collect/resourceSource';
+
+export interface CollectorOptions {
+  config: Readonly<Config>;
+  log: Logger;
+  /** Defaults to the SQLite file under `config.dataDir`. */
+  store?: Store;
+  /** Replaces the host's own counters (tests). */
+  resourceSource?: ResourceSource;
+}
+
+export function createApp(store: Store, config: Readonly<Config>, log: Logger, sampler: () => SamplerStatus): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const api = express.Router();
+  api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true }));
+  api.use(healthRouter(store, sampler, Date.now()));
+  api.use(ingestRouter(new IngestService(store), config.limits.maxBatchRecords));
+  api.use(executionsRouter(store));
+  app.use('/api/v1', api);
+  app.use(notFound);
+  app.use(errorMiddleware(log));
+  return app;
+}
+
+/**
+ * A running collector: HTTP API, store and, when enabled, the host sampler writing in-process.
+ * `start()` listens on `config.port` (0 picks a free port); `stop()` lets in-flight requests
+ * finish, flushes the sampler's buffer and closes the database.
+ */
+export class Collector {
+  readonly store: Store;
+  readonly sampler?: ResourceCollector;
+  private readonly samplerBuffer?: MetricsCollector;
+  private readonly app: express.Express;
+  private server?: http.Server;
+
+  constructor(private readonly options: CollectorOptions) {
+    const { config, log } = options;
+    this.store = options.store ?? SqliteStore.inDirectory(config.dataDir);
+    if (config.sampler.enabled) {
+      this.samplerBuffer = new MetricsCollector({
+        transport: new StoreTransport(this.store),
+        bufferSize: 60,
+        flushIntervalMs: 5000,
+        onError: (error) => log.warn({ err: error }, 'sampler samples not stored'),
+      });
+      const buffer = this.samplerBuffer;
+      this.sampler = new ResourceCollector({
+        sink: (sample) => buffer.recordResourceSample(sample),
+        sampleIntervalMs: config.sampler.intervalMs,
+        source: options.resourceSource,
+      });
+    }
+    const sampler = this.sampler;
+    this.app = createApp(this.store, config, log, () => sampler?.status() ?? { enabled: false });
+  }
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error('collector is not listening');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo).port;
+  }
+
+  async start(port = this.options.config.port): Promise<this> {
+    const server = http.createServer(this.app);
+    server.keepAliveTimeout = 5000;
+    server.requestTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.options.config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.samplerBuffer?.start();
+    this.sampler?.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+    }
+    this.sampler?.stop();
+    await this.samplerBuffer?.shutdown();
+    this.store.close();
+  }
+}

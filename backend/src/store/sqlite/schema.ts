@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+import { AppError } from '../../domain/errors';
+
+/**
+ * Versioned schema. Each migration runs once, in order, inside a transaction, and sets
+ * `PRAGMA user_version`; a database file written by an older collector opens and is brought
+ * up to date. Never edit a migration that has shipped: add a new one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+const dictionary = (table: string) => `
+  CREATE TABLE ${table} (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'dictionaries, executions and steps',
+    sql: `
+      ${dictionary('workflows')}
+      ${dictionary('robots')}
+      ${dictionary('hosts')}
+      ${dictionary('versions')}
+      ${dictionary('step_names')}
+      ${dictionary('error_messages')}
+      CREATE TABLE executions (
+        id INTEGER PRIMARY KEY,
+        ext_id TEXT NOT NULL UNIQUE,
+        workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+        robot_id INTEGER REFERENCES robots(id),
+        host_id INTEGER REFERENCES hosts(id),
+        version_id INTEGER REFERENCES versions(id),
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        duration_ms REAL,
+        status INTEGER NOT NULL,
+        error_type INTEGER,
+        error_id INTEGER REFERENCES error_messages(id),
+        steps_total INTEGER,
+        steps_completed INTEGER,
+        tags TEXT
+      );
+      CREATE INDEX executions_by_time ON executions(started_at);
+      CREATE INDEX executions_by_workflow_time ON executions(workflow_id, started_at);
+      CREATE TABLE steps (
+        execution_id INTEGER NOT NULL REFERENCES executions(id),
+        idx INTEGER NOT NULL,
+        name_id INTEGER NOT NULL REFERENCES step_names(id),
+        started_at INTEGER NOT NULL,
+        duration_ms REAL NOT NULL,
+        status INTEGER NOT NULL,
+        error_id INTEGER REFERENCES error_messages(id),
+        PRIMARY KEY (execution_id, idx)
+      ) WITHOUT ROWID;
+      CREATE INDEX steps_by_name_time ON steps(name_id, started_at);
+    `,
+  },
+  {
+    version: 2,
+    description: 'host resource samples, and executions by host for attributing samples to runs',
+    sql: `
+      CREATE TABLE resource_samples (
+        host_id INTEGER NOT NULL REFERENCES hosts(id),
+        ts INTEGER NOT NULL,
+        cpu_percent REAL NOT NULL,
+        memory_used INTEGER NOT NULL,
+        memory_total INTEGER NOT NULL,
+        gpu_percent REAL,
+        gpu_memory_used INTEGER,
+        disk_read REAL NOT NULL,
+        disk_write REAL NOT NULL,
+        net_rx REAL NOT NULL,
+        net_tx REAL NOT NULL,
+        workflow_id INTEGER REFERENCES workflows(id),
+        execution_ext_id TEXT,
+        PRIMARY KEY (host_id, ts)
+      ) WITHOUT ROWID;
+      CREATE INDEX resource_samples_by_time ON resource_samples(ts);
+      CREATE INDEX executions_by_host_time ON executions(host_id, started_at);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * Brings `db` to `target` (default: the latest version).
+ * @throws AppError when the file was written by a newer collector than this one.
+ */
+export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new AppError(
+      'internal',
+      `database schema version ${current} is newer than this collector supports (${SCHEMA_VERSION}); upgrade the collector`,
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current || migration.version > target) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}

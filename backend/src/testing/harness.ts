@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Config, loadConfig } from '../config';
+import { createLogger } from '../log';
+import { Collector } from '../server';
+import type { ResourceSource } from '../collect/resourceSource';
+
+/** A temporary directory removed by `cleanup()`. */
+export function tempDir(prefix = 'rpa-test-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(dataDir: string, env: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig({ RPA_PORT: '0', RPA_DATA_DIR: dataDir, RPA_SAMPLER: 'off', RPA_LOG_LEVEL: 'silent', ...env });
+}
+
+/** A real collector on 127.0.0.1, a free port and a real SQLite file in `dataDir`. */
+export async function startCollector(
+  dataDir: string,
+  env: Record<string, string> = {},
+  options: { port?: number; resourceSource?: ResourceSource } = {},
+): Promise<Collector> {
+  const config = testConfig(dataDir, env);
+  const collector = new Collector({ config, log: createLogger(config.logLevel), resourceSource: options.resourceSource });
+  return collector.start(options.port ?? 0);
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+}
