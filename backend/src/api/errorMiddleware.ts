@@ -21,7 +21,7 @@ function fromBodyParser(error: { type?: string; limit?: number; message: string 
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
+  next(new AppError('not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
 };
 
 /** The one place where errors become HTTP responses: `{error: {code, message, details?}}`. */

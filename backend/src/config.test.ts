@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+describe('configuration from the environment', () => {
+  it('when nothing is set, then the collector listens on 127.0.0.1:5001 with data under ./data and the sampler on', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 5001, dataDir: path.resolve('data'), sampler: { enabled: true, intervalMs: 1000 } });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    ['RPA_PORT', 'abc', 'RPA_PORT: expected an integer from 0 to 65535'],
+    ['RPA_PORT', '70000', 'RPA_PORT: expected an integer from 0 to 65535'],
+    ['RPA_SAMPLER', 'maybe', "RPA_SAMPLER: expected 'on' or 'off'"],
+    ['RPA_SAMPLE_INTERVAL_MS', '5', 'RPA_SAMPLE_INTERVAL_MS: expected an integer from 100 to 3600000'],
+    ['RPA_LOG_LEVEL', 'loud', 'RPA_LOG_LEVEL'],
+  ])('when %s is %s, then start-up fails naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+    expect(() => loadConfig({ [name]: value })).toThrow(`(got '${value}')`);
+  });
+});
