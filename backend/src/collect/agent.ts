@@ -1,0 +1,61 @@
+import os from 'node:os';
+import { numberOption, parseOptions, UsageError } from '../cli';
+import { MetricsCollector } from './metricsCollector';
+import { ResourceCollector } from './resourceCollector';
+import { HttpTransport } from './transport';
+
+const USAGE = `npm run agent -- --url URL [options]
+
+Samples this host (CPU, memory, disk and network I/O, GPU when present) and sends the samples to a
+collector in batches; rides out collector outages by buffering and retrying.
+
+  --url URL            collector base URL (required), e.g. http://collector:5001
+  --token TOKEN        ingest token (default: $RPA_INGEST_TOKEN)
+  --host NAME          host name the samples carry (default: ${os.hostname()})
+  --interval-ms N      sampling interval (default 1000)
+  --flush-ms N         send interval (default 5000)`;
+
+export async function runAgent(argv: string[]): Promise<void> {
+  const o = parseOptions(
+    argv,
+    {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      host: { type: 'string' },
+      'interval-ms': { type: 'string', default: '1000' },
+      'flush-ms': { type: 'string', default: '5000' },
+    },
+    USAGE,
+  );
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!o.url) throw new UsageError(`--url is required\n\n${USAGE}`);
+  let lastError = '';
+  const sdk = new MetricsCollector({
+    transport: new HttpTransport({ url: o.url as string, token: (o.token as string | undefined) ?? process.env.RPA_INGEST_TOKEN?.split(',')[0] }),
+    flushIntervalMs: numberOption(o['flush-ms'], 'flush-ms', 100, 3_600_000),
+    // A day of 1 s samples: an outage that long loses nothing.
+    maxBufferedRecords: 86_400,
+    onError: (error) => {
+      if (error.message !== lastError) process.stderr.write(`agent: ${error.message}\n`);
+      lastError = error.message;
+    },
+  }).start();
+  const sampler = new ResourceCollector({
+    sink: (sample) => sdk.recordResourceSample(sample),
+    sampleIntervalMs: numberOption(o['interval-ms'], 'interval-ms', 100, 3_600_000),
+    host: o.host as string | undefined,
+  }).start();
+  process.stdout.write(`agent: sampling ${sampler.host} every ${sampler.sampleIntervalMs} ms, sending to ${o.url}\n`);
+  const keepAlive = setInterval(() => undefined, 60_000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(keepAlive);
+  sampler.stop();
+  await sdk.shutdown();
+  process.stdout.write(`agent: stopped; ${sdk.delivered} samples delivered, ${sdk.pending} unsent\n`);
+}

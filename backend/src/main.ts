@@ -1,0 +1,71 @@
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+import { Collector } from './server';
+import { runAgent } from './collect/agent';
+import { runDemo } from './sim/demoCommand';
+import { VERSION } from './version';
+import { UsageError } from './cli';
+
+const USAGE = `rpa-analytics ${VERSION}
+
+Usage:
+  npm start                         run the collector (RPA_HOST, RPA_PORT, RPA_DATA_DIR, ...)
+  npm run demo -- --url URL [--seed N] [--days N] [...]    feed a collector with a simulated fleet
+  npm run agent -- --url URL [--token T] [--interval-ms N]  sample this host and send to a collector
+
+Commands: serve | demo | agent. Run a command with --help for its options.`;
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const collector = new Collector({ config, log });
+  await collector.start();
+  log.info(
+    { url: collector.url, database: config.dataDir, sampler: config.sampler.enabled },
+    `RPA Analytics collector ${VERSION} listening on ${collector.url} (data in ${config.dataDir})`,
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing requests, flushing buffers, closing the database');
+    collector.stop().then(
+      () => {
+        log.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'demo':
+      return runDemo(rest);
+    case 'agent':
+      return runAgent(rest);
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof UsageError;
+    process.stderr.write(`${known ? (error as Error).message : (error as Error).stack}\n`);
+    process.exit(known ? 2 : 1);
+  });
+}

@@ -1,0 +1,83 @@
+import { numberOption, parseOptions, UsageError } from '../cli';
+import { INCIDENT_KINDS, type IncidentKind } from './incidents';
+import { runSimulation } from './simulator';
+
+const USAGE = `npm run demo -- --url URL [options]
+
+Feeds a collector with a simulated RPA fleet through its ingest API: backfills --days of history,
+writes the ground truth (injected incidents, totals) to --truth, then with --live keeps streaming.
+
+  --url URL                 collector base URL (required), e.g. http://127.0.0.1:5001
+  --token TOKEN             ingest token (default: $RPA_INGEST_TOKEN)
+  --seed N                  same seed, same fleet and traffic (default 1)
+  --days N                  days of history to backfill (default 7)
+  --end ISO                 end of the history (default: now, floored to the hour)
+  --workflows N             workflows (default 12), --hosts N (default 6), --robots N (default 10)
+  --runs-per-hour N         peak runs per workflow and hour (default 4)
+  --incidents LIST          all | none | comma list of ${INCIDENT_KINDS.join(', ')} (default all)
+  --sample-interval-ms N    host sample spacing (default 60000)
+  --truth FILE              ground-truth file (default data/demo-ground-truth.json)
+  --live                    after the backfill, keep streaming in real time until Ctrl-C`;
+
+function parseIncidents(value: string): IncidentKind[] {
+  if (value === 'all') return [...INCIDENT_KINDS];
+  if (value === 'none') return [];
+  const kinds = value.split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !(INCIDENT_KINDS as readonly string[]).includes(k));
+  if (unknown.length) throw new UsageError(`--incidents: unknown kind(s) ${unknown.join(', ')}; known: ${INCIDENT_KINDS.join(', ')}`);
+  return kinds as IncidentKind[];
+}
+
+export async function runDemo(argv: string[]): Promise<void> {
+  const o = parseOptions(
+    argv,
+    {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      days: { type: 'string', default: '7' },
+      end: { type: 'string' },
+      workflows: { type: 'string', default: '12' },
+      hosts: { type: 'string', default: '6' },
+      robots: { type: 'string', default: '10' },
+      'runs-per-hour': { type: 'string', default: '4' },
+      incidents: { type: 'string', default: 'all' },
+      'sample-interval-ms': { type: 'string', default: '60000' },
+      truth: { type: 'string', default: 'data/demo-ground-truth.json' },
+      live: { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!o.url) throw new UsageError(`--url is required\n\n${USAGE}`);
+  const end = o.end === undefined ? undefined : Date.parse(o.end as string);
+  if (end !== undefined && Number.isNaN(end)) throw new UsageError(`--end must be an ISO date-time, got '${o.end}'`);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  const started = Date.now();
+  const truth = await runSimulation({
+    url: o.url as string,
+    token: (o.token as string | undefined) ?? process.env.RPA_INGEST_TOKEN?.split(',')[0],
+    seed: numberOption(o.seed, 'seed', 0, 2 ** 32 - 1),
+    days: numberOption(o.days, 'days', 0.01, 3650),
+    end,
+    workflows: numberOption(o.workflows, 'workflows', 1, 10_000),
+    hosts: numberOption(o.hosts, 'hosts', 1, 10_000),
+    robots: numberOption(o.robots, 'robots', 1, 100_000),
+    runsPerHour: numberOption(o['runs-per-hour'], 'runs-per-hour', 0, 100_000),
+    incidents: parseIncidents(o.incidents as string),
+    sampleIntervalMs: numberOption(o['sample-interval-ms'], 'sample-interval-ms', 1000, 3_600_000),
+    truthFile: o.truth as string,
+    live: o.live ? controller.signal : undefined,
+    progress: (line) => process.stdout.write(`${line}\n`),
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    `sent ${truth.totals.executions} executions, ${truth.totals.steps} steps, ${truth.totals.samples} samples in ${seconds} s; ` +
+      `${truth.incidents.length} incidents injected; ground truth in ${o.truth}\n`,
+  );
+}

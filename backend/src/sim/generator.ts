@@ -1,0 +1,196 @@
+import type { ErrorType, Execution, ResourceSample, Step } from '../domain/types';
+import { buildFleet, type Fleet, type FleetOptions, loadFactor, type SimWorkflow } from './fleet';
+import { type Incident, type IncidentKind, isActive, planIncidents } from './incidents';
+import { Random } from './random';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const GIB = 1024 ** 3;
+
+export interface GeneratorOptions extends FleetOptions {
+  seed: number;
+  from: number;
+  to: number;
+  incidents: readonly IncidentKind[];
+  sampleIntervalMs: number;
+}
+
+export interface SimulatedRun {
+  execution: Execution;
+  steps: Step[];
+}
+
+export interface VersionChange {
+  workflow: string;
+  version: string;
+  at: number;
+}
+
+const BUSINESS_ERRORS = ['Invoice INV-{n} not found in ERP', 'Vendor {n} is blocked for posting', 'Customer {n} has no valid address'];
+const APPLICATION_ERRORS = [
+  "Selector not found: #btnSubmit in window 'SAP Easy Access'",
+  "Element 'Save' not clickable after 30000 ms",
+  'Unexpected popup: Session {n} expired',
+];
+
+/**
+ * Generates the fleet's traffic hour by hour: runs with their steps and host samples, with
+ * seasonality, exceptions, version changes and the planned incidents. Pure and deterministic:
+ * the same options give the same records.
+ */
+export class FleetGenerator {
+  readonly fleet: Fleet;
+  readonly incidents: Incident[];
+  readonly versionChanges: VersionChange[];
+  private readonly random: Random;
+  private readonly counters: number[];
+  private readonly running = new Map<string, Array<{ start: number; end: number; execution: Execution }>>();
+  private readonly robotHost: Map<string, string>;
+  /** Runs and samples are generated up to here; live streaming moves it forward. */
+  private horizon: number;
+
+  constructor(private readonly options: GeneratorOptions) {
+    this.fleet = buildFleet(options.seed, options);
+    this.incidents = planIncidents(this.fleet, options.from, options.to, options.incidents);
+    this.random = new Random(options.seed).fork('traffic');
+    this.counters = this.fleet.workflows.map(() => 0);
+    this.robotHost = new Map(this.fleet.robots.map((r) => [r.name, r.host]));
+    this.versionChanges = this.planVersions();
+    this.horizon = options.to;
+  }
+
+  /** Lets the fleet go on past the planned period (live streaming); incidents keep their plan. */
+  continueUntil(time: number): void {
+    this.horizon = Math.max(this.horizon, time);
+  }
+
+  /** Runs started in [hourStart, hourStart + 1 h), in start order, and the hosts' samples for that hour. */
+  hour(hourStart: number): { runs: SimulatedRun[]; samples: ResourceSample[] } {
+    const runs: SimulatedRun[] = [];
+    this.fleet.workflows.forEach((workflow, w) => {
+      const mean = workflow.peakRunsPerHour * loadFactor(hourStart);
+      const starts = Array.from({ length: this.random.poisson(mean) }, () => hourStart + Math.floor(this.random.next() * HOUR)).sort((a, b) => a - b);
+      for (const startedAt of starts) if (startedAt < this.horizon) runs.push(this.run(workflow, w, startedAt));
+    });
+    runs.sort((a, b) => a.execution.startedAt - b.execution.startedAt);
+    for (const run of runs) {
+      const host = run.execution.host!;
+      const list = this.running.get(host) ?? [];
+      list.push({ start: run.execution.startedAt, end: run.execution.endedAt!, execution: run.execution });
+      this.running.set(host, list);
+    }
+    return { runs, samples: this.samples(hourStart) };
+  }
+
+  versionAt(workflow: string, time: number): string {
+    let version = '1.0.0';
+    for (const change of this.versionChanges) if (change.workflow === workflow && change.at <= time) version = change.version;
+    return version;
+  }
+
+  private planVersions(): VersionChange[] {
+    const { from, to } = this.options;
+    const changes: VersionChange[] = [];
+    this.fleet.workflows.forEach((workflow, w) => {
+      if (w % 3 === 0) changes.push({ workflow: workflow.name, version: '1.1.0', at: from + Math.round(0.3 * (to - from)) });
+    });
+    for (const incident of this.incidents) {
+      if (incident.kind === 'level_shift') changes.push({ workflow: incident.workflow!, version: incident.version!, at: incident.start });
+    }
+    return changes.sort((a, b) => a.at - b.at);
+  }
+
+  private run(workflow: SimWorkflow, w: number, startedAt: number): SimulatedRun {
+    const r = this.random;
+    const id = `s${this.options.seed}-w${String(w).padStart(2, '0')}-${String(++this.counters[w]).padStart(6, '0')}`;
+    const robot = r.pick(workflow.robots);
+    const host = this.robotHost.get(robot)!;
+    const active = this.incidents.filter((i) => isActive(i, startedAt) && (i.workflow === workflow.name || i.host === host));
+    let slowdown = 1 + 0.15 * loadFactor(startedAt);
+    let failure: { type: ErrorType; message: string } | undefined;
+    let shiftedStep: string | undefined;
+    for (const incident of active) {
+      incident.affectedExecutions++;
+      incident.firstAffectedExecution ??= id;
+      if (incident.kind === 'latency_spike') slowdown *= incident.magnitude;
+      if (incident.kind === 'cpu_saturation') slowdown *= 1.6;
+      if (incident.kind === 'slow_drift') slowdown *= 1 + (incident.magnitude * (startedAt - incident.start)) / DAY;
+      if (incident.kind === 'level_shift') shiftedStep = incident.step;
+      if (incident.kind === 'failure_burst' && r.chance(incident.magnitude)) {
+        failure = { type: 'system', message: `Citrix session disconnected (code ${r.int(1000, 1099)})` };
+      }
+    }
+    const roll = r.next();
+    const fill = (template: string) => template.replace('{n}', String(r.int(1000, 99999)));
+    if (!failure && roll < workflow.businessFailureRate) failure = { type: 'business', message: fill(r.pick(BUSINESS_ERRORS)) };
+    else if (!failure && roll < workflow.businessFailureRate + workflow.applicationFailureRate) {
+      failure = { type: 'application', message: fill(r.pick(APPLICATION_ERRORS)) };
+    } else if (!failure && roll > 0.998) failure = { type: 'timeout', message: 'Run exceeded its 30 minute limit' };
+    const failingStep = failure ? r.int(1, workflow.steps.length - 1) : -1;
+
+    const steps: Step[] = [];
+    let t = startedAt + r.int(50, 400);
+    for (let index = 0; index < workflow.steps.length; index++) {
+      const spec = workflow.steps[index];
+      const multiplier = slowdown * (spec.name === shiftedStep ? 2.5 : 1);
+      const durationMs = Math.round(r.logNormal(spec.medianMs, spec.sigma) * multiplier);
+      const failed = index === failingStep;
+      const step: Step = { executionId: id, index, name: spec.name, startedAt: t, durationMs, status: failed ? 'failed' : 'completed' };
+      if (failed) step.error = failure!.message;
+      steps.push(step);
+      t += durationMs + r.int(20, 200);
+      if (failed) break;
+    }
+    const execution: Execution = {
+      id,
+      workflow: workflow.name,
+      robot,
+      host,
+      packageVersion: this.versionAt(workflow.name, startedAt),
+      startedAt,
+      endedAt: t,
+      durationMs: t - startedAt,
+      status: failure ? (failure.type === 'timeout' ? 'timeout' : 'failed') : 'completed',
+      stepsTotal: workflow.steps.length,
+      stepsCompleted: failure ? failingStep : workflow.steps.length,
+    };
+    if (failure) {
+      execution.errorType = failure.type;
+      execution.errorMessage = failure.message;
+    }
+    return { execution, steps };
+  }
+
+  private samples(hourStart: number): ResourceSample[] {
+    const r = this.random;
+    const samples: ResourceSample[] = [];
+    const interval = this.options.sampleIntervalMs;
+    for (const host of this.fleet.hosts) {
+      const runs = (this.running.get(host) ?? []).filter((run) => run.end >= hourStart);
+      this.running.set(host, runs);
+      const saturation = this.incidents.find((i) => i.kind === 'cpu_saturation' && i.host === host);
+      for (let time = hourStart; time < hourStart + HOUR && time < this.horizon; time += interval) {
+        const now = runs.filter((run) => run.start <= time && time < run.end);
+        let cpu = Math.min(100, Math.max(0, 6 + 28 * now.length + 4 * r.normal()));
+        if (saturation && isActive(saturation, time)) cpu = r.uniform(saturation.magnitude, 100);
+        const sample: ResourceSample = {
+          host,
+          time,
+          cpuPercent: Math.round(cpu * 10) / 10,
+          memoryUsedBytes: Math.round((5 + 2.5 * now.length + 0.3 * r.normal()) * GIB),
+          memoryTotalBytes: 16 * GIB,
+          diskReadBytesPerSec: Math.round(Math.max(0, 200_000 * now.length + 20_000 * r.normal())),
+          diskWriteBytesPerSec: Math.round(Math.max(0, 120_000 * now.length + 15_000 * r.normal())),
+          netRxBytesPerSec: Math.round(Math.max(0, 400_000 * now.length + 30_000 * r.normal())),
+          netTxBytesPerSec: Math.round(Math.max(0, 90_000 * now.length + 10_000 * r.normal())),
+        };
+        if (now.length === 1) {
+          sample.workflow = now[0].execution.workflow;
+          sample.executionId = now[0].execution.id;
+        }
+        samples.push(sample);
+      }
+    }
+    return samples;
+  }
+}

@@ -1,0 +1,83 @@
+import type { Fleet } from './fleet';
+
+export const INCIDENT_KINDS = ['latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+/** One injected incident, as written to the ground-truth file. */
+export interface Incident {
+  id: string;
+  kind: IncidentKind;
+  description: string;
+  start: number;
+  /** Absent for incidents that last until the end of the simulated period. */
+  end?: number;
+  workflow?: string;
+  host?: string;
+  step?: string;
+  version?: string;
+  /** Duration multiplier (latency), failure probability (burst), growth per day (drift), CPU floor (saturation). */
+  magnitude: number;
+  affectedExecutions: number;
+  firstAffectedExecution?: string;
+}
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/** 09:00 UTC on the first weekday at or after `time`, as long as it stays inside the period. */
+function businessMorning(time: number, periodEnd: number, length: number): number {
+  let day = Math.floor(time / DAY) * DAY;
+  while ([0, 6].includes(new Date(day).getUTCDay()) && day + DAY + 9 * HOUR + length < periodEnd) day += DAY;
+  return day + 9 * HOUR;
+}
+
+/**
+ * Places the incidents over the period, each on its own workflow (workflows 1 to 4; workflow 0
+ * carries the chronically slow step) or host, late enough that baselines have history before it.
+ */
+export function planIncidents(fleet: Fleet, from: number, to: number, kinds: readonly IncidentKind[]): Incident[] {
+  const span = to - from;
+  const at = (fraction: number, length: number) => Math.min(businessMorning(from + fraction * span, to, length), to - length - HOUR);
+  const workflow = (i: number) => fleet.workflows[Math.min(i, fleet.workflows.length - 1)];
+  const incidents: Incident[] = [];
+  for (const kind of kinds) {
+    switch (kind) {
+      case 'latency_spike': {
+        const start = at(0.72, 2 * HOUR);
+        incidents.push({ id: 'latency-spike', kind, start, end: start + 2 * HOUR, workflow: workflow(1).name, magnitude: 3,
+          description: `${workflow(1).name} runs 3x slower for 2 hours`, affectedExecutions: 0 });
+        break;
+      }
+      case 'level_shift': {
+        const w = workflow(2);
+        const step = w.steps[2].name;
+        incidents.push({ id: 'level-shift', kind, start: at(0.45, 0), workflow: w.name, step, version: '2.0.0', magnitude: 2.5,
+          description: `${w.name} 2.0.0 makes step '${step}' 2.5x slower from its release on`, affectedExecutions: 0 });
+        break;
+      }
+      case 'failure_burst': {
+        const start = at(0.86, 4 * HOUR);
+        incidents.push({ id: 'failure-burst', kind, start, end: start + 4 * HOUR, workflow: workflow(3).name, magnitude: 0.7,
+          description: `${workflow(3).name} fails 70% of runs for 4 hours (Citrix session drops)`, affectedExecutions: 0 });
+        break;
+      }
+      case 'slow_drift': {
+        incidents.push({ id: 'slow-drift', kind, start: from + Math.round(0.4 * span), workflow: workflow(4).name, magnitude: 0.08,
+          description: `${workflow(4).name} gets 8% slower every day`, affectedExecutions: 0 });
+        break;
+      }
+      case 'cpu_saturation': {
+        const start = at(0.58, 3 * HOUR);
+        const host = fleet.robots.find((r) => fleet.workflows[5 % fleet.workflows.length].robots.includes(r.name))?.host ?? fleet.hosts[0];
+        incidents.push({ id: 'cpu-saturation', kind, start, end: start + 3 * HOUR, host, magnitude: 92,
+          description: `${host} CPU saturated (above 92%) for 3 hours; runs on it 1.6x slower`, affectedExecutions: 0 });
+        break;
+      }
+    }
+  }
+  return incidents;
+}
+
+export function isActive(incident: Incident, time: number): boolean {
+  return time >= incident.start && (incident.end === undefined || time < incident.end);
+}

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { IngestBatch } from '../domain/types';
+import { startCollector, tempDir } from '../testing/harness';
+import { FleetGenerator } from './generator';
+import { INCIDENT_KINDS } from './incidents';
+import { type GroundTruth, runSimulation, type SimulationOptions } from './simulator';
+
+const END = Date.UTC(2026, 10, 20);
+const HOUR = 3600_000;
+const options: SimulationOptions = {
+  seed: 7,
+  days: 7,
+  end: END,
+  workflows: 12,
+  hosts: 6,
+  robots: 10,
+  runsPerHour: 4,
+  incidents: INCIDENT_KINDS,
+  sampleIntervalMs: 300_000,
+};
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+describe('fleet simulator', () => {
+  it('when run twice with the same seed, then it sends the same records; another seed sends others', async () => {
+    const capture = async (seed: number) => {
+      const batches: IngestBatch[] = [];
+      await runSimulation({ ...options, seed, transport: { send: async (b) => void batches.push(structuredClone(b)) } });
+      return batches;
+    };
+    const first = await capture(7);
+    expect(await capture(7)).toEqual(first);
+    expect(JSON.stringify(await capture(8))).not.toEqual(JSON.stringify(first));
+  });
+
+  describe('sending to a real collector', () => {
+    const tmp = tempDir();
+    let truth: GroundTruth;
+    let collector: Awaited<ReturnType<typeof startCollector>>;
+
+    beforeAll(async () => {
+      collector = await startCollector(tmp.dir);
+      const truthFile = path.join(tmp.dir, 'truth.json');
+      await runSimulation({ ...options, url: collector.url, truthFile });
+      truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth;
+    });
+    afterAll(async () => {
+      await collector.stop();
+      tmp.cleanup();
+    });
+
+    it('when the ground truth says N executions, steps and samples were sent, then the collector holds exactly those', () => {
+      expect(truth.totals.executions).toBeGreaterThan(2000);
+      expect(collector.store.stats()).toMatchObject({
+        executions: truth.totals.executions,
+        steps: truth.totals.steps,
+        samples: truth.totals.samples,
+      });
+      for (const workflow of truth.workflows) {
+        const runs = collector.store.listExecutions({ workflows: [workflow.name], limit: 100_000 }).items;
+        expect({ name: workflow.name, executions: runs.length, failed: runs.filter((r) => r.status !== 'completed').length }).toEqual({
+          name: workflow.name,
+          executions: workflow.executions,
+          failed: workflow.failed,
+        });
+      }
+    });
+
+    it('when an incident is in the ground truth, then the stored data shows it where and when the truth says', () => {
+      const incident = (kind: string) => truth.incidents.find((i) => i.kind === kind)!;
+      const runsOf = (workflow: string) => collector.store.listExecutions({ workflows: [workflow], limit: 100_000 }).items;
+      const inside = (i: { start: number; end?: number }, t: number) => t >= i.start && (i.end === undefined || t < i.end);
+
+      const spike = incident('latency_spike');
+      const spikeRuns = runsOf(spike.workflow!);
+      const during = spikeRuns.filter((r) => inside(spike, r.startedAt));
+      expect(during).toHaveLength(spike.affectedExecutions);
+      expect(median(during.map((r) => r.durationMs!)) / median(spikeRuns.filter((r) => !inside(spike, r.startedAt)).map((r) => r.durationMs!))).toBeGreaterThan(2.5);
+
+      const burst = incident('failure_burst');
+      const burstRuns = runsOf(burst.workflow!).filter((r) => inside(burst, r.startedAt));
+      expect(burstRuns.filter((r) => r.errorType === 'system').length / burstRuns.length).toBeGreaterThan(0.4);
+
+      const shift = incident('level_shift');
+      const first = collector.store.getExecution(shift.firstAffectedExecution!)!;
+      expect(first).toMatchObject({ workflow: shift.workflow, packageVersion: '2.0.0' });
+      expect(truth.versionChanges).toContainEqual({ workflow: shift.workflow, version: '2.0.0', at: shift.start });
+      expect(runsOf(shift.workflow!).filter((r) => r.packageVersion === '2.0.0')).toHaveLength(shift.affectedExecutions);
+
+      const saturation = incident('cpu_saturation');
+      const samples = collector.store.listSamples({ hosts: [saturation.host!], from: saturation.start, to: saturation.end });
+      expect(samples.length).toBe(3 * HOUR / options.sampleIntervalMs);
+      expect(Math.min(...samples.map((s) => s.cpuPercent))).toBeGreaterThanOrEqual(92);
+    });
+
+    it('when the slow step is named in the truth, then it takes the largest share of its workflow time', () => {
+      const runs = collector.store.listExecutions({ workflows: [truth.slowStep.workflow], limit: 50 }).items;
+      for (const run of runs.filter((r) => r.status === 'completed')) {
+        const steps = collector.store.getExecution(run.id)!.steps;
+        const slowest = steps.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+        expect(slowest.name).toBe(truth.slowStep.step);
+      }
+    });
+
+    it('marks as control only workflows untouched by incidents and the slow step', () => {
+      const controls = truth.workflows.filter((w) => w.control).map((w) => w.name);
+      expect(controls.length).toBeGreaterThanOrEqual(3);
+      for (const i of truth.incidents) expect(controls).not.toContain(i.workflow);
+      expect(controls).not.toContain(truth.slowStep.workflow);
+    });
+  });
+
+  it('keeps generating past its period for live streaming without changing the incident plan', () => {
+    const generator = new FleetGenerator({ ...options, from: END - 7 * 24 * HOUR, to: END });
+    const plan = JSON.stringify(generator.incidents);
+    expect(generator.hour(END).runs).toHaveLength(0);
+    generator.continueUntil(END + HOUR);
+    expect(generator.hour(END + 0).runs.length).toBeGreaterThan(0);
+    expect(JSON.stringify(generator.incidents.map((i) => ({ ...i, affectedExecutions: 0, firstAffectedExecution: undefined })))).toBe(
+      JSON.stringify(JSON.parse(plan).map((i: object) => ({ ...i, affectedExecutions: 0, firstAffectedExecution: undefined }))),
+    );
+  });
+});
