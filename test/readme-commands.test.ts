@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../backend/src/testing/harness';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Waits for a line of the child's stdout to match, or fails with what it printed. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((l) => pattern.test(l));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('close', (code) => reject(new Error(`closed with ${code} before printing ${pattern}:\n${output}`)));
+  });
+}
+
+describe('the README commands', () => {
+  it('states `npm ci && npm start` and `npm test` in its first lines', () => {
+    const head = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n').slice(0, 12).join('\n');
+    expect(head).toContain('npm ci && npm start');
+    expect(head).toContain('npm test');
+  });
+
+  it('when `npm start` runs, then the collector says where it listens, serves /health, and SIGTERM stops it cleanly', async () => {
+    const tmp = tempDir();
+    const child = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: { ...process.env, RPA_PORT: '0', RPA_DATA_DIR: tmp.dir, RPA_SAMPLE_INTERVAL_MS: '200' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    try {
+      const line = await waitForLine(child, /listening on http:\/\/127\.0\.0\.1:\d+/, 30_000);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1];
+      const health = await (await fetch(`${url}/api/v1/health`)).json();
+      expect(health).toMatchObject({ status: 'ok', database: { ok: true }, sampler: { enabled: true } });
+      const stopped = waitForLine(child, /stopped cleanly/, 15_000);
+      process.kill(-child.pid!, 'SIGTERM');
+      await stopped;
+      // A clean close checkpoints the WAL: the database is one file again.
+      await new Promise((resolve) => (child.stdout!.closed ? resolve(undefined) : child.once('close', resolve)));
+      expect(fs.existsSync(path.join(tmp.dir, 'rpa-analytics.db'))).toBe(true);
+      expect(fs.statSync(path.join(tmp.dir, 'rpa-analytics.db-wal', ), { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      tmp.cleanup();
+    }
+  });
+
+  it('when a setting is invalid, then start-up stops with a message naming the variable', async () => {
+    const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, RPA_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("RPA_PORT: expected an integer from 0 to 65535 (got 'eighty')");
+  });
+});
