@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Figure } from './measure';
+import { benchSdk } from './sdk';
+import { benchSampler } from './sampler';
+
+/**
+ * `npm run bench [-- --quick] [-- --json FILE]`: every scenario, each beside a baseline
+ * measured in the same run, printed as a table (and written as JSON when asked).
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } } });
+  const quick = values.quick!;
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  process.stdout.write(`machine: ${machine}\nmode: ${quick ? 'quick' : 'full'}\n`);
+  const figures: Figure[] = [];
+  for (const [name, scenario] of [
+    ['SDK', benchSdk],
+    ['sampler', benchSampler],
+  ] as const) {
+    process.stdout.write(`running ${name} ...\n`);
+    figures.push(...(await scenario(quick)));
+  }
+  const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
+  process.stdout.write('\n| scenario | metric | value | baseline | ratio | target | met |\n|---|---|---|---|---|---|---|\n');
+  for (const f of figures) {
+    process.stdout.write(
+      `| ${f.scenario} | ${f.metric} | ${fmt(f.value)} ${f.unit} | ${f.baselineName}: ${fmt(f.baseline)} ${f.unit} | ${fmt(f.ratio)} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : 'no'} |\n`,
+    );
+  }
+  if (values.json) fs.writeFileSync(values.json, `${JSON.stringify({ machine, quick, date: new Date().toISOString(), figures }, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});
