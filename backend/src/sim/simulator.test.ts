@@ -125,3 +125,30 @@ describe('fleet simulator', () => {
     );
   });
 });
+
+describe('fleet simulator, live', () => {
+  it('when --live is on, then after the backfill new runs keep arriving in real time', async () => {
+    const tmp = tempDir();
+    const collector = await startCollector(tmp.dir);
+    const controller = new AbortController();
+    try {
+      const simulation = runSimulation({ ...options, end: undefined, days: 0.05, runsPerHour: 3000, url: collector.url, live: controller.signal });
+      const backfillEnd = Math.floor(Date.now() / HOUR) * HOUR;
+      let live = 0;
+      for (let waited = 0; waited < 15_000 && live === 0; waited += 250) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        live = collector.store.listExecutions({ from: backfillEnd, limit: 1000 }).items.length;
+      }
+      controller.abort();
+      await simulation;
+      expect(live).toBeGreaterThan(0);
+      const runs = collector.store.listExecutions({ from: backfillEnd, limit: 100_000 }).items;
+      expect(Math.max(...runs.map((r) => r.startedAt))).toBeLessThanOrEqual(Date.now());
+      expect(runs.every((r) => r.status === 'running' || r.endedAt! <= Date.now())).toBe(true);
+    } finally {
+      controller.abort();
+      await collector.stop();
+      tmp.cleanup();
+    }
+  });
+});
