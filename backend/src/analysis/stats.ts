@@ -1,0 +1,96 @@
+/**
+ * Descriptive statistics over `readonly number[]`. Every function throws a RangeError on input it
+ * cannot describe (empty, or too short for the statistic) instead of returning NaN.
+ */
+
+function requireValues(values: readonly number[], what: string, min = 1): void {
+  if (values.length < min) {
+    throw new RangeError(`${what} needs at least ${min} value${min > 1 ? 's' : ''}, got ${values.length}`);
+  }
+}
+
+/** @example sum([1, 2, 3]) === 6 */
+export function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+/** @throws RangeError on an empty list. @example mean([1, 2, 6]) === 3 */
+export function mean(values: readonly number[]): number {
+  requireValues(values, 'mean');
+  return sum(values) / values.length;
+}
+
+/** @throws RangeError on an empty list. */
+export function min(values: readonly number[]): number {
+  requireValues(values, 'min');
+  let m = values[0];
+  for (const v of values) if (v < m) m = v;
+  return m;
+}
+
+/** @throws RangeError on an empty list. */
+export function max(values: readonly number[]): number {
+  requireValues(values, 'max');
+  let m = values[0];
+  for (const v of values) if (v > m) m = v;
+  return m;
+}
+
+export function sortedCopy(values: readonly number[]): number[] {
+  return Float64Array.from(values).sort() as unknown as number[];
+}
+
+/**
+ * Quantile of already sorted values by linear interpolation between closest ranks
+ * (Hyndman and Fan type 7, as numpy's default and the seed module's percentiles).
+ * @throws RangeError on an empty list or p outside [0, 1].
+ * @example quantileSorted([1, 2, 3, 4], 0.5) === 2.5
+ */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) throw new RangeError('quantile needs at least 1 value, got 0');
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile p must be in [0, 1], got ${p}`);
+  const position = (sorted.length - 1) * p;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
+}
+
+/** @throws RangeError on an empty list. @example quantile([10, 20, 30, 40, 50], 0.95) === 48 */
+export function quantile(values: readonly number[], p: number): number {
+  return quantileSorted(sortedCopy(values), p);
+}
+
+/** @throws RangeError on an empty list. @example median([5, 1, 3]) === 3 */
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** Sample variance (n - 1). @throws RangeError with fewer than 2 values. */
+export function variance(values: readonly number[]): number {
+  requireValues(values, 'variance', 2);
+  const m = mean(values);
+  let squares = 0;
+  for (const v of values) squares += (v - m) ** 2;
+  return squares / (values.length - 1);
+}
+
+/** Sample standard deviation. @throws RangeError with fewer than 2 values. @example standardDeviation([2, 4, 4, 4, 5, 5, 7, 9]) ≈ 2.138 */
+export function standardDeviation(values: readonly number[]): number {
+  return Math.sqrt(variance(values));
+}
+
+/** Median absolute deviation from the median. @throws RangeError on an empty list. @example medianAbsoluteDeviation([1, 1, 2, 2, 4, 6, 9]) === 1 */
+export function medianAbsoluteDeviation(values: readonly number[]): number {
+  const m = median(values);
+  return median(values.map((v) => Math.abs(v - m)));
+}
+
+/** 1.4826 × MAD: the standard deviation a normal distribution with this MAD would have. */
+export const MAD_TO_SIGMA = 1.4826;
+
+/** @throws RangeError on an empty list. */
+export function robustSigma(values: readonly number[]): number {
+  return MAD_TO_SIGMA * medianAbsoluteDeviation(values);
+}
