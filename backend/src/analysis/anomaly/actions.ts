@@ -1,0 +1,26 @@
+import type { AnomalyMetric } from '../../domain/analysis';
+
+/** What an ops team should do first about an anomaly of this metric and direction. */
+export function recommendedAction(metric: AnomalyMetric, direction: 'high' | 'low', subject: { workflow?: string; step?: string; host?: string }): string {
+  const where = subject.workflow ? `'${subject.workflow}'` : 'the workflow';
+  switch (metric) {
+    case 'run_duration':
+      return direction === 'high'
+        ? `Open the slowest recent runs of ${where}: find the step whose time grew, check the target application's response times and the host's load, and whether a new package version was deployed.`
+        : `Runs of ${where} finish unusually fast: check that they still do all their work (skipped steps, empty work queues, early exits).`;
+    case 'step_duration':
+      return direction === 'high'
+        ? `Step '${subject.step}' of ${where} got slower: check the application or service it talks to, its selectors and waits, and recent changes to it.`
+        : `Step '${subject.step}' of ${where} is unusually fast: check that it still processes its items.`;
+    case 'failure_rate':
+      return `Failures of ${where} rose: group the recent failures by error message, check the availability of the applications it uses and the robots' sessions, and pause the schedule if the failures pile up.`;
+    case 'volume':
+      return direction === 'low'
+        ? `${where} runs far less often than usual at this hour: check its trigger or schedule, its work queue, and whether its robots are connected and licensed.`
+        : `${where} runs far more often than usual: check for duplicate triggers or a flood of work items.`;
+    case 'host_cpu':
+      return `Host ${subject.host} is CPU-saturated: find the processes using it (other jobs, updates, antivirus scans), and move robots or stagger schedules until it recovers.`;
+    case 'host_memory':
+      return `Host ${subject.host} is short of memory: look for applications the robots leave open, memory leaks in long sessions, and restart them between runs.`;
+  }
+}

@@ -1,0 +1,139 @@
+import type { AnomalyMetric } from '../../domain/analysis';
+import type { Execution, ResourceSample, Step } from '../../domain/types';
+import { isTimedRun } from '../performance';
+import { BinomialScorer, type Point, RobustScorer, type Scorer } from './scorers';
+import { type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
+
+/** One series the fleet is watched on, with its place in the fleet. */
+export interface SeriesId {
+  key: string;
+  metric: AnomalyMetric;
+  workflow?: string;
+  step?: string;
+  host?: string;
+}
+
+const HOUR = 3600_000;
+/** Host resources are judged on 5-minute means: a second-long peak is not saturation. */
+export const HOST_BUCKET_MS = 5 * 60_000;
+
+export function seriesKey(id: Omit<SeriesId, 'key'>): string {
+  return [id.metric, id.workflow ?? '', id.step ?? '', id.host ?? ''].join('|');
+}
+
+export function parseSeriesKey(key: string): SeriesId {
+  const [metric, workflow, step, host] = key.split('|');
+  const id: SeriesId = { key, metric: metric as AnomalyMetric };
+  if (workflow) id.workflow = workflow;
+  if (step) id.step = step;
+  if (host) id.host = host;
+  return id;
+}
+
+/** How each metric is judged: its scorer and the detector settings that differ from the defaults. */
+function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partial<DetectorSettings> } {
+  switch (metric) {
+    case 'run_duration':
+    case 'step_duration':
+      return {
+        scorer: () => new RobustScorer({ transform: 'log', seasonality: 'hourOfDay', minSigma: 0.03 }),
+        settings: { direction: 'high' },
+      };
+    case 'failure_rate':
+      return { scorer: () => new BinomialScorer(), settings: { direction: 'high', minHistory: 24, closeAfterNormal: 2 } };
+    case 'volume':
+      return {
+        scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 }),
+        settings: { direction: 'low', minHistory: 48, closeAfterNormal: 2 },
+      };
+    case 'host_cpu':
+    case 'host_memory':
+      return {
+        scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3 }),
+        settings: { direction: 'high', minConsecutive: 3, extremeFactor: Infinity, closeAfterNormal: 3 },
+      };
+  }
+}
+
+export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState): SeriesDetector {
+  const { scorer, settings } = design(metric);
+  return new SeriesDetector(scorer(), { ...settings, sensitivity }, state);
+}
+
+export interface SeriesPoints {
+  id: SeriesId;
+  points: Point[];
+}
+
+function push(map: Map<string, SeriesPoints>, id: Omit<SeriesId, 'key'>, point: Point): void {
+  const key = seriesKey(id);
+  const entry = map.get(key) ?? { id: { key, ...id }, points: [] };
+  entry.points.push(point);
+  map.set(key, entry);
+}
+
+/** Run and step durations of completed runs, in the order the runs ended. */
+export function durationSeries(runs: readonly Execution[], steps: readonly Step[]): SeriesPoints[] {
+  const out = new Map<string, SeriesPoints>();
+  const timed = runs.filter(isTimedRun).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
+  const stepsByRun = new Map<string, Step[]>();
+  for (const step of steps) {
+    const list = stepsByRun.get(step.executionId) ?? [];
+    list.push(step);
+    stepsByRun.set(step.executionId, list);
+  }
+  for (const run of timed) {
+    push(out, { metric: 'run_duration', workflow: run.workflow }, { time: run.startedAt, value: run.durationMs });
+    for (const step of stepsByRun.get(run.id) ?? []) {
+      if (step.status === 'completed') push(out, { metric: 'step_duration', workflow: run.workflow, step: step.name }, { time: step.startedAt, value: step.durationMs });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * Per workflow and whole hour in [from, to): failures out of finished runs, and the run count.
+ * Hours without runs are points too (volume 0), as long as the workflow has run before.
+ */
+export function hourlySeries(runs: readonly Execution[], workflows: readonly string[], from: number, to: number): SeriesPoints[] {
+  const first = Math.ceil(from / HOUR) * HOUR;
+  const counts = new Map<string, { runs: number; failures: number }>();
+  for (const run of runs) {
+    if (run.status === 'running' || run.startedAt < first || run.startedAt >= to) continue;
+    const key = `${run.workflow}\u0000${Math.floor(run.startedAt / HOUR) * HOUR}`;
+    const entry = counts.get(key) ?? { runs: 0, failures: 0 };
+    entry.runs++;
+    if (run.status !== 'completed') entry.failures++;
+    counts.set(key, entry);
+  }
+  const out = new Map<string, SeriesPoints>();
+  for (const workflow of workflows) {
+    for (let hour = first; hour + HOUR <= to; hour += HOUR) {
+      const entry = counts.get(`${workflow}\u0000${hour}`) ?? { runs: 0, failures: 0 };
+      push(out, { metric: 'volume', workflow }, { time: hour, value: entry.runs });
+      if (entry.runs > 0) push(out, { metric: 'failure_rate', workflow }, { time: hour, value: entry.failures, trials: entry.runs });
+    }
+  }
+  return [...out.values()];
+}
+
+/** Per host and 5-minute bucket in [from, to): mean CPU % and mean memory use in % of the total. */
+export function hostSeries(samples: readonly ResourceSample[], from: number, to: number): SeriesPoints[] {
+  const buckets = new Map<string, { host: string; time: number; cpu: number; memory: number; n: number }>();
+  for (const s of samples) {
+    if (s.time < from || s.time >= to) continue;
+    const time = Math.floor(s.time / HOST_BUCKET_MS) * HOST_BUCKET_MS;
+    const key = `${s.host}\u0000${time}`;
+    const b = buckets.get(key) ?? { host: s.host, time, cpu: 0, memory: 0, n: 0 };
+    b.cpu += s.cpuPercent;
+    b.memory += s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : 0;
+    b.n++;
+    buckets.set(key, b);
+  }
+  const out = new Map<string, SeriesPoints>();
+  for (const b of [...buckets.values()].sort((x, y) => x.time - y.time)) {
+    push(out, { metric: 'host_cpu', host: b.host }, { time: b.time, value: b.cpu / b.n });
+    push(out, { metric: 'host_memory', host: b.host }, { time: b.time, value: b.memory / b.n });
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,97 @@
+import { Random } from '../../sim/random';
+import { BinomialScorer, RobustScorer } from './scorers';
+import { pointSeverity, SeriesDetector } from './seriesDetector';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 10, 2);
+
+/** Durations around 10 s with 5% log-normal noise, one per minute. */
+function normalRuns(count: number, seed = 1, start = T0): Array<{ time: number; value: number }> {
+  const random = new Random(seed);
+  return Array.from({ length: count }, (_, i) => ({ time: start + i * MINUTE, value: random.logNormal(10_000, 0.05) }));
+}
+
+const detector = (settings = {}) =>
+  new SeriesDetector(new RobustScorer({ transform: 'log', seasonality: 'none', minSigma: 0.01 }), { minHistory: 30, ...settings });
+
+describe('SeriesDetector', () => {
+  it('judges nothing before it has the minimum history', () => {
+    const d = detector();
+    const verdicts = normalRuns(30).map((p) => d.observe(p).judgement);
+    expect(verdicts.every((v) => !v.ready)).toBe(true);
+    expect(d.observe({ time: T0 + 30 * MINUTE, value: 1e9 }).judgement.ready).toBe(true);
+  });
+
+  it('opens on the second point of a 1.3x level shift, dated from the first, and closes after 3 normal points', () => {
+    const d = detector();
+    for (const p of normalRuns(100)) expect(d.observe(p).events).toEqual([]);
+    const shifted = normalRuns(10, 2, T0 + 100 * MINUTE).map((p) => ({ ...p, value: p.value * 1.3 }));
+    const first = d.observe(shifted[0]);
+    expect(first.judgement.exceeds).toBe(true);
+    expect(first.events).toEqual([]);
+    const second = d.observe(shifted[1]).events;
+    expect(second).toHaveLength(1);
+    expect(second[0]).toMatchObject({ type: 'opened', episode: { startedAt: shifted[0].time, points: 2, direction: 'high' } });
+    expect(Math.abs(second[0].episode.expected / 10_000 - 1)).toBeLessThan(0.03);
+    for (const p of shifted.slice(2)) expect(d.observe(p).events.map((e) => e.type)).toEqual(['updated']);
+    const back = normalRuns(3, 3, T0 + 110 * MINUTE).map((p) => d.observe(p).events);
+    expect(back.map((events) => events.map((e) => e.type))).toEqual([[], [], ['closed']]);
+    expect(d.episode).toBeUndefined();
+  });
+
+  it('ignores a lone point beyond the threshold but opens at once on an extreme one', () => {
+    const d = detector();
+    normalRuns(100).forEach((p) => d.observe(p));
+    // 5% noise in log space: 1.3x is about 5 robust SDs, beyond 3.5 but under 2 x 3.5.
+    expect(d.observe({ time: T0 + 100 * MINUTE, value: 13_000 }).events).toEqual([]);
+    expect(d.observe({ time: T0 + 101 * MINUTE, value: 10_000 }).events).toEqual([]);
+    const extreme = d.observe({ time: T0 + 102 * MINUTE, value: 40_000 });
+    expect(extreme.events.map((e) => e.type)).toEqual(['opened']);
+    expect(extreme.events[0].episode.firstSeverity).toBe(1);
+  });
+
+  it('is online: a verdict never depends on points after it', () => {
+    const points = [...normalRuns(80), ...normalRuns(20, 5, T0 + 80 * MINUTE).map((p) => ({ ...p, value: p.value * 1.4 }))];
+    const full = detector();
+    const fullVerdicts = points.map((p) => full.observe(p).judgement);
+    const prefix = detector();
+    const prefixVerdicts = points.slice(0, 90).map((p) => prefix.observe(p).judgement);
+    expect(prefixVerdicts).toEqual(fullVerdicts.slice(0, 90));
+  });
+
+  it('resumes from a snapshot exactly where it left off (restart)', () => {
+    const points = [...normalRuns(60), ...normalRuns(10, 9, T0 + 60 * MINUTE).map((p) => ({ ...p, value: p.value * 2 })), ...normalRuns(10, 4, T0 + 70 * MINUTE)];
+    const straight = detector();
+    const straightEvents = points.map((p) => straight.observe(p).events);
+    const before = detector();
+    const beforeEvents = points.slice(0, 65).map((p) => before.observe(p).events);
+    const resumed = new SeriesDetector(new RobustScorer({ transform: 'log', seasonality: 'none', minSigma: 0.01 }), { minHistory: 30 }, JSON.parse(JSON.stringify(before.snapshot())));
+    const afterEvents = points.slice(65).map((p) => resumed.observe(p).events);
+    expect([...beforeEvents, ...afterEvents]).toEqual(straightEvents);
+  });
+
+  it('takes a shift that lasts longer than acceptAfterMs as the new normal and closes', () => {
+    const d = detector({ acceptAfterMs: 30 * MINUTE, refitEvery: 5 });
+    normalRuns(100).forEach((p) => d.observe(p));
+    const shifted = normalRuns(200, 7, T0 + 100 * MINUTE).map((p) => ({ ...p, value: p.value * 2 }));
+    const types = shifted.flatMap((p) => d.observe(p).events.map((e) => e.type));
+    expect(types[0]).toBe('opened');
+    expect(types).toContain('closed');
+    expect(d.episode).toBeUndefined();
+  });
+
+  it('rates severity 0.4 at the threshold, 0.7 at twice it and 1 from three times on', () => {
+    expect([pointSeverity(3.5, 3.5), pointSeverity(7, 3.5), pointSeverity(10.5, 3.5), pointSeverity(50, 3.5)]).toEqual([0.4, 0.7, 1, 1]);
+  });
+});
+
+describe('BinomialScorer', () => {
+  it('scores failures against the pooled rate in binomial standard deviations', () => {
+    const scorer = new BinomialScorer();
+    scorer.fit(Array.from({ length: 50 }, (_, i) => ({ time: i, value: i % 5 === 0 ? 1 : 0, trials: 10 })));
+    // pooled rate 10 / 500 = 2%; 6 of 10 failing: (6 - 0.2 - 0.5) / sqrt(10 x 0.02 x 0.98)
+    expect(scorer.score({ time: 0, value: 6, trials: 10 }).z).toBeCloseTo(5.3 / Math.sqrt(0.196), 6);
+    expect(scorer.score({ time: 0, value: 0, trials: 10 }).z).toBe(0);
+    expect(scorer.score({ time: 0, value: 0, trials: 0 })).toEqual({ z: 0, expected: 0 });
+  });
+});

@@ -1,0 +1,209 @@
+/** What the analysis finds: statistics, bottlenecks, degradations, anomalies, incidents, insights. */
+
+export interface DurationStats {
+  count: number;
+  meanMs: number;
+  medianMs: number;
+  p95Ms: number;
+  p99Ms: number;
+  minMs: number;
+  maxMs: number;
+  /** Sample standard deviation; 0 for a single run. */
+  stdDevMs: number;
+}
+
+export interface BottleneckStep {
+  step: string;
+  count: number;
+  totalMs: number;
+  /** Share of the workflow's total step time, in [0, 1]. */
+  share: number;
+  meanMs: number;
+  medianMs: number;
+  p95Ms: number;
+  failures: number;
+}
+
+export interface PerformanceStats {
+  workflow: string;
+  from: number;
+  to: number;
+  /** All runs in the range; duration statistics cover the completed ones. */
+  runs: number;
+  completed: number;
+  successRate: number | null;
+  duration: DurationStats | null;
+  slowestSteps: BottleneckStep[];
+}
+
+export interface PerformanceTrend {
+  workflow: string;
+  points: number;
+  /** Change of the run duration per day, in ms. */
+  slopeMsPerDay: number;
+  /** The slope relative to the median duration, in % per day. */
+  slopePctPerDay: number;
+  r2: number;
+  pValue: number;
+  significant: boolean;
+}
+
+export interface ChangePoint {
+  executionId: string;
+  at: number;
+  medianBeforeMs: number;
+  medianAfterMs: number;
+  changePct: number;
+  pValue: number;
+  /** The package version the first degraded run used, when it differs from the run before it. */
+  version?: string;
+  previousVersion?: string;
+}
+
+export interface Degradation {
+  workflow: string;
+  baseline: { from: number; to: number; runs: number; medianMs: number | null; p95Ms: number | null };
+  current: { from: number; to: number; runs: number; medianMs: number | null; p95Ms: number | null };
+  medianChangePct: number | null;
+  p95ChangePct: number | null;
+  mannWhitney: { u: number; pValue: number; effectSize: number } | null;
+  welch: { t: number; df: number; pValue: number; cohensD: number } | null;
+  degraded: boolean;
+  changePoint: ChangePoint | null;
+}
+
+export interface ErrorPattern {
+  fingerprint: string;
+  example: string;
+  errorType: string | null;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  workflows: string[];
+  /** First seen inside the recent window: a new kind of failure. */
+  isNew: boolean;
+}
+
+export interface RateBucket {
+  time: number;
+  runs: number;
+  failures: number;
+  successRate: number | null;
+}
+
+export interface PeerComparison {
+  workflow: string;
+  dimension: 'robot' | 'host';
+  name: string;
+  runs: number;
+  failureRate: number;
+  peerRuns: number;
+  peerFailureRate: number;
+  /** failureRate / peerFailureRate; Infinity when the peers never fail. */
+  ratio: number;
+  pValue: number;
+  outlier: boolean;
+  description: string;
+}
+
+export interface SuccessAnalysis {
+  workflow: string | null;
+  runs: number;
+  failures: number;
+  successRate: number | null;
+  byErrorType: Record<string, number>;
+  overTime: RateBucket[];
+  patterns: ErrorPattern[];
+  peers: PeerComparison[];
+}
+
+export const ANOMALY_METRICS = ['run_duration', 'step_duration', 'failure_rate', 'volume', 'host_cpu', 'host_memory'] as const;
+export type AnomalyMetric = (typeof ANOMALY_METRICS)[number];
+
+export interface Anomaly {
+  id: string;
+  /** The series it was found on, e.g. `run_duration|Invoice Processing`. */
+  seriesKey: string;
+  metric: AnomalyMetric;
+  workflow?: string;
+  step?: string;
+  host?: string;
+  direction: 'high' | 'low';
+  status: 'open' | 'closed';
+  startedAt: number;
+  lastSeenAt: number;
+  endedAt?: number;
+  /** Severity in [0, 1] when it opened, and now (persistence escalates it). */
+  firstSeverity: number;
+  currentSeverity: number;
+  peakScore: number;
+  points: number;
+  expected: number;
+  observed: number;
+  escalationLevel: number;
+  incidentId?: string;
+  description: string;
+  recommendedAction: string;
+}
+
+export interface Incident {
+  id: string;
+  status: 'open' | 'closed';
+  startedAt: number;
+  endedAt?: number;
+  lastSeenAt: number;
+  severity: number;
+  anomalyIds: string[];
+  workflows: string[];
+  hosts: string[];
+  title: string;
+}
+
+export const INSIGHT_CATEGORIES = [
+  'variability',
+  'slow_p99',
+  'bottleneck',
+  'degradation',
+  'failure_pattern',
+  'resource_saturation',
+  'robot_outlier',
+  'idle_capacity',
+] as const;
+export type InsightCategory = (typeof INSIGHT_CATEGORIES)[number];
+
+export interface MeasuredImpact {
+  measuredAt: number;
+  metric: 'median_duration_ms' | 'failure_rate';
+  before: number;
+  after: number;
+  changePct: number;
+  runsBefore: number;
+  runsAfter: number;
+  pValue: number;
+  significant: boolean;
+}
+
+export interface Insight {
+  id: string;
+  /** Same key, same insight: found again, it merges instead of duplicating. */
+  key: string;
+  category: InsightCategory;
+  workflow?: string;
+  subject?: string;
+  title: string;
+  description: string;
+  recommendation: string;
+  expectedImpact: string;
+  /** Expected improvement of the insight's metric, in % (positive = better). */
+  expectedImprovementPct: number;
+  impact: number;
+  ease: number;
+  priorityScore: number;
+  status: 'open' | 'implemented';
+  firstSeenAt: number;
+  lastSeenAt: number;
+  implementedAt?: number;
+  implementationNote?: string;
+  measuredImpact?: MeasuredImpact;
+  evidence: Record<string, number | string>;
+}
