@@ -74,14 +74,26 @@ export function analyzeWorkflow(
     runs: runs.length,
     completed: completed.length,
     successRate: finished.length > 0 ? finished.filter((r) => r.status === 'completed').length / finished.length : null,
-    duration: durationStats(completed.map((r) => r.durationMs)),
+    ...flatten(durationStats(completed.map((r) => r.durationMs))),
     slowestSteps: bottlenecks(steps).slice(0, topSteps),
+  };
+}
+
+function flatten(d: DurationStats | null) {
+  return {
+    avgDurationMs: d?.meanMs ?? null,
+    medianDurationMs: d?.medianMs ?? null,
+    p95DurationMs: d?.p95Ms ?? null,
+    p99DurationMs: d?.p99Ms ?? null,
+    minDurationMs: d?.minMs ?? null,
+    maxDurationMs: d?.maxMs ?? null,
+    stdDevDurationMs: d?.stdDevMs ?? null,
   };
 }
 
 /** Side by side, fastest median first; workflows without completed runs last. */
 export function compareWorkflows(stats: readonly PerformanceStats[]): PerformanceStats[] {
-  return [...stats].sort((a, b) => (a.duration?.medianMs ?? Infinity) - (b.duration?.medianMs ?? Infinity));
+  return [...stats].sort((a, b) => (a.medianDurationMs ?? Infinity) - (b.medianDurationMs ?? Infinity));
 }
 
 /**

@@ -28,11 +28,18 @@ export interface PerformanceStats {
   workflow: string;
   from: number;
   to: number;
-  /** All runs in the range; duration statistics cover the completed ones. */
+  /** All runs in the range; the duration statistics cover the completed ones (null when none). */
   runs: number;
   completed: number;
   successRate: number | null;
-  duration: DurationStats | null;
+  avgDurationMs: number | null;
+  medianDurationMs: number | null;
+  p95DurationMs: number | null;
+  p99DurationMs: number | null;
+  minDurationMs: number | null;
+  maxDurationMs: number | null;
+  /** Sample standard deviation; 0 for a single run. */
+  stdDevDurationMs: number | null;
   slowestSteps: BottleneckStep[];
 }
 
@@ -133,9 +140,9 @@ export interface Anomaly {
   startedAt: number;
   lastSeenAt: number;
   endedAt?: number;
-  /** Severity in [0, 1] when it opened, and now (persistence escalates it). */
+  /** Severity in [0, 1] now (persistence escalates it), and when it opened. */
+  severity: number;
   firstSeverity: number;
-  currentSeverity: number;
   peakScore: number;
   points: number;
   expected: number;

@@ -43,7 +43,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
     startedAt: episode.startedAt,
     lastSeenAt: episode.lastSeenAt,
     firstSeverity: existing?.firstSeverity ?? episode.firstSeverity,
-    currentSeverity: currentSeverity(episode),
+    severity: currentSeverity(episode),
     peakScore: episode.peakScore,
     points: episode.points,
     expected: episode.expected,

@@ -52,7 +52,7 @@ export function correlate(anomaly: Anomaly, incidents: readonly Incident[], host
   delete incident.endedAt;
   incident.startedAt = Math.min(incident.startedAt, anomaly.startedAt);
   incident.lastSeenAt = Math.max(incident.lastSeenAt, anomaly.lastSeenAt);
-  incident.severity = Math.max(incident.severity, anomaly.currentSeverity);
+  incident.severity = Math.max(incident.severity, anomaly.severity);
   incident.title = title(incident);
   return incident;
 }
@@ -62,7 +62,7 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[]): Inci
   const members = anomalies.filter((a) => incident.anomalyIds.includes(a.id));
   if (members.length === 0) return incident;
   const updated = { ...incident };
-  updated.severity = Math.max(...members.map((a) => a.currentSeverity));
+  updated.severity = Math.max(...members.map((a) => a.severity));
   updated.lastSeenAt = Math.max(...members.map((a) => a.lastSeenAt));
   if (members.every((a) => a.status === 'closed')) {
     updated.status = 'closed';
