@@ -1,4 +1,5 @@
-import type { ExecutionDetail, Execution, ExecutionStatus, IngestBatch, IngestResult, ResourceSample } from '../domain/types';
+import type { Anomaly, Incident, Insight } from '../domain/analysis';
+import type { ExecutionDetail, Execution, ExecutionStatus, IngestBatch, IngestResult, ResourceSample, Step } from '../domain/types';
 
 /** Filters for listing executions; every list means "any of these", an absent list means all. */
 export interface ExecutionFilter {
@@ -29,6 +30,54 @@ export interface SampleFilter {
   to?: number;
 }
 
+/** Runs for analysis: by start time, or with `by: 'end'` by the time they ended (finished runs only). */
+export interface RunFilter {
+  workflows?: string[];
+  hosts?: string[];
+  robots?: string[];
+  from?: number;
+  to?: number;
+  by?: 'start' | 'end';
+}
+
+export const NAME_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'versions', 'errorTypes'] as const;
+export type NameKind = (typeof NAME_KINDS)[number];
+
+export interface AnomalyFilter {
+  status?: 'open' | 'closed';
+  /** Anomalies active at some time in [from, to). */
+  from?: number;
+  to?: number;
+  workflows?: string[];
+  hosts?: string[];
+  metrics?: string[];
+  minSeverity?: number;
+  limit?: number;
+}
+
+export interface IncidentFilter {
+  status?: 'open' | 'closed';
+  from?: number;
+  to?: number;
+  minSeverity?: number;
+  limit?: number;
+}
+
+export interface InsightFilter {
+  status?: 'open' | 'implemented';
+  workflows?: string[];
+  categories?: string[];
+  limit?: number;
+}
+
+/** One analysis pass's results, written in one transaction. */
+export interface AnalysisCommit {
+  anomalies: Anomaly[];
+  incidents: Incident[];
+  detectorStates: Map<string, unknown>;
+  values: Record<string, string>;
+}
+
 export interface StoreStats {
   executions: number;
   steps: number;
@@ -49,6 +98,28 @@ export interface Store {
   getExecution(id: string): ExecutionDetail | undefined;
   listSamples(filter: SampleFilter): ResourceSample[];
   stats(): StoreStats;
+
+  /** Runs matching the filter, oldest first, without pagination (analysis reads whole ranges). */
+  runs(filter: RunFilter): Execution[];
+  /** The steps of the runs `runs(filter)` returns. */
+  stepsOfRuns(filter: RunFilter): Step[];
+  /** Completed runs with the mean CPU of their host while they ran (runs without samples left out). */
+  runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;
+  /** Time each robot spent running workflows in [from, to). */
+  robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }>;
+  /** Distinct names of a kind, sorted; steps can be narrowed to workflows. */
+  names(kind: NameKind, workflows?: string[]): string[];
+
+  listAnomalies(filter: AnomalyFilter): Anomaly[];
+  getAnomaly(id: string): Anomaly | undefined;
+  listIncidents(filter: IncidentFilter): Incident[];
+  listInsights(filter: InsightFilter): Insight[];
+  getInsight(id: string): Insight | undefined;
+  saveInsights(insights: readonly Insight[]): void;
+  loadDetectorStates(): Map<string, unknown>;
+  analysisValue(name: string): string | undefined;
+  commitAnalysis(commit: AnalysisCommit): void;
+
   /** Runs a trivial query; throws when the database cannot be read. */
   ping(): void;
   close(): void;

@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors';
 import type { Execution, ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } from '../../domain/types';
-import type { ExecutionFilter, ExecutionPage, ExecutionPageRequest, SampleFilter } from '../store';
+import type { ExecutionPage, ExecutionPageRequest, SampleFilter } from '../store';
+import { runConditions } from './runConditions';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from './codes';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 
-interface ExecutionRow {
+export interface ExecutionRow {
   id: number;
   ext_id: string;
   workflow: string;
@@ -34,7 +35,7 @@ interface StepRow {
   error: string | null;
 }
 
-const EXECUTION_COLUMNS = `
+export const EXECUTION_COLUMNS = `
   e.id, e.ext_id, w.name AS workflow, r.name AS robot, h.name AS host, v.name AS version, e.host_id,
   e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type, m.name AS error_message,
   e.steps_total, e.steps_completed, e.tags
@@ -46,7 +47,7 @@ const EXECUTION_COLUMNS = `
   LEFT JOIN error_messages m ON m.id = e.error_id`;
 
 /** Absent optional fields stay absent, so what was posted reads back as it was posted. */
-function toExecution(row: ExecutionRow): Execution {
+export function toExecution(row: ExecutionRow): Execution {
   const execution: Execution = {
     id: row.ext_id,
     workflow: row.workflow,
@@ -98,9 +99,9 @@ export class ExecutionReader {
   }
 
   list(request: ExecutionPageRequest): ExecutionPage {
-    const where: string[] = [];
-    const params: Array<number | string> = [];
-    if (!this.addFilters(request, where, params)) return { items: [] };
+    const conditions = runConditions(this.dictionaries, request);
+    if (!conditions) return { items: [] };
+    const { where, params } = conditions;
     if (request.cursor !== undefined) {
       const { startedAt, id } = decodeCursor(request.cursor);
       where.push('(e.started_at < ? OR (e.started_at = ? AND e.id < ?))');
@@ -194,35 +195,6 @@ export class ExecutionReader {
       memoryUsedBytesAvg: usage.memAvg!,
       memoryUsedBytesMax: usage.memMax!,
     };
-  }
-
-  /** Adds the filter's conditions; false when a filter names only unknown values (no match). */
-  private addFilters(filter: ExecutionFilter, where: string[], params: Array<number | string>): boolean {
-    const lists: Array<[string, Dictionary, string[] | undefined]> = [
-      ['e.workflow_id', this.dictionaries.workflows, filter.workflows],
-      ['e.host_id', this.dictionaries.hosts, filter.hosts],
-      ['e.robot_id', this.dictionaries.robots, filter.robots],
-    ];
-    for (const [column, dictionary, names] of lists) {
-      if (!names) continue;
-      const ids = this.idsOf(dictionary, names);
-      if (ids.length === 0) return false;
-      where.push(`${column} IN (${ids.map(() => '?').join(',')})`);
-      params.push(...ids);
-    }
-    if (filter.statuses) {
-      where.push(`e.status IN (${filter.statuses.map(() => '?').join(',')})`);
-      params.push(...filter.statuses.map((s) => executionStatusCodec.encode(s)));
-    }
-    if (filter.from !== undefined) {
-      where.push('e.started_at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('e.started_at < ?');
-      params.push(filter.to);
-    }
-    return true;
   }
 
   private idsOf(dictionary: Dictionary, names: string[]): number[] {

@@ -85,6 +85,56 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX executions_by_host_time ON executions(host_id, started_at);
     `,
   },
+  {
+    version: 3,
+    description: 'analysis results: anomalies, incidents, insights, detector states',
+    sql: `
+      CREATE INDEX executions_by_end ON executions(ended_at);
+      CREATE TABLE anomalies (
+        id TEXT PRIMARY KEY,
+        series_key TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        workflow TEXT,
+        host TEXT,
+        status TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        severity REAL NOT NULL,
+        incident_id TEXT,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX anomalies_by_time ON anomalies(started_at);
+      CREATE INDEX anomalies_by_status ON anomalies(status, started_at);
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        severity REAL NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX incidents_by_time ON incidents(started_at);
+      CREATE TABLE insights (
+        id TEXT PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        category TEXT NOT NULL,
+        workflow TEXT,
+        status TEXT NOT NULL,
+        priority REAL NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX insights_by_priority ON insights(priority);
+      CREATE TABLE detector_states (
+        series_key TEXT PRIMARY KEY,
+        state TEXT NOT NULL
+      );
+      CREATE TABLE analysis_values (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

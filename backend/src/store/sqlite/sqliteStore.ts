@@ -2,12 +2,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
-import type { ExecutionDetail, IngestBatch, IngestResult, ResourceSample } from '../../domain/types';
-import type { ExecutionPage, ExecutionPageRequest, SampleFilter, Store, StoreStats } from '../store';
+import type { Anomaly, Incident, Insight } from '../../domain/analysis';
+import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
+import type {
+  AnalysisCommit,
+  AnomalyFilter,
+  ExecutionPage,
+  ExecutionPageRequest,
+  IncidentFilter,
+  InsightFilter,
+  NameKind,
+  RunFilter,
+  SampleFilter,
+  Store,
+  StoreStats,
+} from '../store';
 import { migrate } from './schema';
 import { Dictionaries, openDictionaries } from './dictionaries';
 import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
+import { AnalysisReader } from './analysisReader';
+import { ResultsRepository } from './resultsRepository';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; `:memory:` for a throwaway store. */
@@ -22,6 +37,8 @@ export class SqliteStore implements Store {
   private readonly dictionaries: Dictionaries;
   private readonly writer: BatchWriter;
   private readonly reader: ExecutionReader;
+  private readonly analysis: AnalysisReader;
+  private readonly results: ResultsRepository;
 
   constructor(options: SqliteStoreOptions) {
     this.file = options.file;
@@ -36,6 +53,8 @@ export class SqliteStore implements Store {
     this.dictionaries = openDictionaries(this.db);
     this.writer = new BatchWriter(this.db, this.dictionaries);
     this.reader = new ExecutionReader(this.db, this.dictionaries);
+    this.analysis = new AnalysisReader(this.db, this.dictionaries);
+    this.results = new ResultsRepository(this.db);
   }
 
   /** Opens (creating and migrating when needed) `<dataDir>/rpa-analytics.db`. */
@@ -71,6 +90,89 @@ export class SqliteStore implements Store {
       sizeBytes: this.sizeBytes(),
     };
   }
+
+  runs(filter: RunFilter): Execution[] {
+    return this.analysis.runs(filter);
+  }
+
+  stepsOfRuns(filter: RunFilter): Step[] {
+    return this.analysis.stepsOfRuns(filter);
+  }
+
+  runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {
+    return this.analysis.runsWithHostCpu(filter);
+  }
+
+  robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }> {
+    return this.analysis.robotBusyTime(from, to);
+  }
+
+  names(kind: NameKind, workflows?: string[]): string[] {
+    return this.analysis.names(kind, workflows);
+  }
+
+  listAnomalies(filter: AnomalyFilter): Anomaly[] {
+    return this.results.listAnomalies(filter);
+  }
+
+  getAnomaly(id: string): Anomaly | undefined {
+    return this.results.getAnomaly(id);
+  }
+
+  listIncidents(filter: IncidentFilter): Incident[] {
+    return this.results.listIncidents(filter);
+  }
+
+  listInsights(filter: InsightFilter): Insight[] {
+    return this.results.listInsights(filter);
+  }
+
+  getInsight(id: string): Insight | undefined {
+    return this.results.getInsight(id);
+  }
+
+  saveInsights(insights: readonly Insight[]): void {
+    this.results.saveInsights(insights);
+  }
+
+  loadDetectorStates(): Map<string, unknown> {
+    return this.results.loadDetectorStates();
+  }
+
+  analysisValue(name: string): string | undefined {
+    return this.results.value(name);
+  }
+
+  commitAnalysis(commit: AnalysisCommit): void {
+    this.results.commit(commit);
+  }
+
+  /**
+   * The seed's `query_range`: everything recorded in a time range, by kind.
+   * @example store.queryRange({ startTime, endTime, workflowId: 'Invoice Processing' }).execution
+   */
+  queryRange(range: { startTime: number | Date; endTime: number | Date; workflowId?: string }): {
+    execution: Execution[];
+    step: Step[];
+    resource: ResourceSample[];
+  } {
+    const filter: RunFilter = {
+      from: +range.startTime,
+      to: +range.endTime,
+      ...(range.workflowId ? { workflows: [range.workflowId] } : {}),
+    };
+    const execution = this.runs(filter);
+    const hosts = range.workflowId ? [...new Set(execution.map((e) => e.host).filter((h): h is string => !!h))] : undefined;
+    return {
+      execution,
+      step: this.stepsOfRuns(filter),
+      resource: hosts && hosts.length === 0 ? [] : this.listSamples({ hosts, from: filter.from, to: filter.to }),
+    };
+  }
+
+  /** The seed's `write_metrics`: stores a batch (the SDK's `storageCallback`). */
+  writeMetrics = (batch: Partial<IngestBatch>): IngestResult =>
+    this.ingest({ executions: batch.executions ?? [], steps: batch.steps ?? [], samples: batch.samples ?? [] });
 
   ping(): void {
     this.db.prepare('SELECT 1').get();
