@@ -1,4 +1,4 @@
-import { normalCdf, studentTTwoSided } from './distributions';
+import { binomialUpperTail, normalCdf, normalQuantile, studentTTwoSided } from './distributions';
 import { linearTrend, mannWhitneyU, welchTTest } from './hypothesisTests';
 import { max, mean, median, medianAbsoluteDeviation, min, quantile, robustSigma, standardDeviation } from './stats';
 
@@ -92,4 +92,19 @@ describe('hypothesis tests', () => {
   ])('%s throws a clear error', (_name, compute, message) => {
     expect(compute).toThrow(message);
   });
+});
+
+describe('binomial and inverse normal', () => {
+  it.each([
+    [0.975, 1.959964],
+    [0.5, 0],
+    [0.001, -3.090232],
+  ])('Φ⁻¹(%f) = %f', (p, z) => expect(normalQuantile(p)).toBeCloseTo(z, 5));
+
+  it.each([
+    [1, 1, 0.005, 0.005],
+    [3, 5, 0.02, 10 * 0.02 ** 3 * 0.98 ** 2 + 5 * 0.02 ** 4 * 0.98 + 0.02 ** 5],
+    [0, 4, 0.3, 1],
+    [5, 4, 0.3, 0],
+  ])('P(X >= %i) for n = %i, p = %f', (k, n, p, expected) => expect(binomialUpperTail(k, n, p)).toBeCloseTo(expected, 12));
 });

@@ -38,6 +38,8 @@ export interface RunFilter {
   from?: number;
   to?: number;
   by?: 'start' | 'end';
+  /** Only the last this many runs of the range (still returned oldest first). */
+  last?: number;
 }
 
 export const NAME_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'versions', 'errorTypes'] as const;

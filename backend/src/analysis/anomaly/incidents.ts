@@ -14,7 +14,7 @@ export const DEFAULT_CORRELATION: CorrelationOptions = { windowMs: 30 * 60_000, 
 export type HostsOf = (anomaly: Anomaly) => readonly string[];
 
 function overlapsInTime(incident: Incident, anomaly: Anomaly, windowMs: number): boolean {
-  const end = incident.status === 'open' ? Math.max(incident.lastSeenAt, anomaly.startedAt) : (incident.endedAt ?? incident.lastSeenAt);
+  const end = incident.status === 'open' ? incident.lastSeenAt : (incident.endedAt ?? incident.lastSeenAt);
   return anomaly.startedAt >= incident.startedAt - windowMs && anomaly.startedAt <= end + windowMs;
 }
 

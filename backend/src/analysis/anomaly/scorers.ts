@@ -1,3 +1,4 @@
+import { binomialUpperTail, normalQuantile } from '../distributions';
 import { MAD_TO_SIGMA, median } from '../stats';
 
 /** One observation: a value at a time; `trials` for rates (runs in the hour for a failure count). */
@@ -13,6 +14,11 @@ export type Seasonality = 'none' | 'hourOfDay' | 'hourOfWeek';
 export interface Score {
   z: number;
   expected: number;
+  /**
+   * False when a seasonal baseline had to fall back to the overall median for this point's
+   * hour: good enough for a single point, not for judging a sustained shift.
+   */
+  settled?: boolean;
 }
 
 /**
@@ -88,9 +94,10 @@ export class RobustScorer implements Scorer {
 
   score(point: Point): Score {
     const { to, from } = TRANSFORMS[this.options.transform];
-    const center = this.center(point.time);
+    const bucket = this.bucketMedians.get(seasonBucket(point.time, this.options.seasonality));
+    const center = bucket ?? this.overallMedian;
     const z = (to(point.value) - center) / Math.max(this.sigma, this.options.minSigma);
-    return { z, expected: from(center) };
+    return { z, expected: from(center), settled: this.options.seasonality === 'none' || bucket !== undefined };
   }
 
   describe(): Record<string, unknown> {
@@ -111,8 +118,9 @@ export class RobustScorer implements Scorer {
 
 /**
  * Failure counts out of a number of runs: the baseline is the pooled failure rate of the stable
- * window, and a point's z is its count's distance from the expected count in binomial standard
- * deviations (with continuity correction). A median of mostly-zero hourly rates would say nothing.
+ * window, and a point's z is the normal quantile of its exact binomial tail probability
+ * P(X >= failures), so one failure out of one run is not mistaken for a burst. (A median of
+ * mostly-zero hourly rates would say nothing.)
  */
 export class BinomialScorer implements Scorer {
   private rate = 0;
@@ -131,12 +139,10 @@ export class BinomialScorer implements Scorer {
 
   score(point: Point): Score {
     const n = point.trials ?? 0;
-    if (n === 0) return { z: 0, expected: 0 };
     const p = Math.min(0.99, Math.max(this.rate, this.minRate));
-    const expected = n * p;
-    const deviation = point.value - expected;
-    const corrected = deviation > 0 ? Math.max(0, deviation - 0.5) : Math.min(0, deviation + 0.5);
-    return { z: corrected / Math.sqrt(n * p * (1 - p)), expected: p };
+    if (n === 0 || point.value <= n * p) return { z: 0, expected: p };
+    const tail = binomialUpperTail(point.value, n, p);
+    return { z: Math.min(40, -normalQuantile(tail)), expected: p };
   }
 
   describe(): Record<string, unknown> {

@@ -40,7 +40,7 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
         settings: { direction: 'high' },
       };
     case 'failure_rate':
-      return { scorer: () => new BinomialScorer(), settings: { direction: 'high', minHistory: 24, closeAfterNormal: 2 } };
+      return { scorer: () => new BinomialScorer(), settings: { direction: 'high', minHistory: 30, closeAfterNormal: FAILURE_WINDOW_RUNS, shiftWindow: 0 } };
     case 'volume':
       return {
         scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 }),
@@ -48,9 +48,10 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       };
     case 'host_cpu':
     case 'host_memory':
+      // A busy robot host is normal; only sustained use near the limit is an anomaly.
       return {
         scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3 }),
-        settings: { direction: 'high', minConsecutive: 3, extremeFactor: Infinity, closeAfterNormal: 3 },
+        settings: { direction: 'high', minConsecutive: 3, extremeFactor: Infinity, closeAfterNormal: 3, floor: 80, shiftWindow: 0 },
       };
   }
 }
@@ -91,27 +92,51 @@ export function durationSeries(runs: readonly Execution[], steps: readonly Step[
   return [...out.values()];
 }
 
+/** Runs in the sliding window each failure-rate point looks at. */
+export const FAILURE_WINDOW_RUNS = 10;
+
 /**
- * Per workflow and whole hour in [from, to): failures out of finished runs, and the run count.
- * Hours without runs are points too (volume 0), as long as the workflow has run before.
+ * Failure rate per workflow: at each finished run, the failures among the last
+ * `FAILURE_WINDOW_RUNS` finished runs (a burst shows within a few runs, however sparse or busy
+ * the workflow is). `before` holds each workflow's runs that ended before these, oldest first.
+ */
+export function failureSeries(runs: readonly Execution[], before: ReadonlyMap<string, readonly Execution[]>): SeriesPoints[] {
+  const out = new Map<string, SeriesPoints>();
+  const recent = new Map<string, boolean[]>();
+  for (const [workflow, earlier] of before) {
+    recent.set(workflow, earlier.filter((r) => r.status !== 'running').slice(-(FAILURE_WINDOW_RUNS - 1)).map((r) => r.status !== 'completed'));
+  }
+  const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
+  for (const run of finished) {
+    const outcomes = recent.get(run.workflow) ?? [];
+    outcomes.push(run.status !== 'completed');
+    if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
+    recent.set(run.workflow, outcomes);
+    const failures = outcomes.filter(Boolean).length;
+    push(out, { metric: 'failure_rate', workflow: run.workflow }, { time: run.endedAt!, value: failures, trials: outcomes.length });
+  }
+  return [...out.values()];
+}
+
+/**
+ * Runs started per workflow and whole hour in [from, to). Hours without runs are points too
+ * (volume 0): a workflow that stops running is what this series is for.
  */
 export function hourlySeries(runs: readonly Execution[], workflows: readonly string[], from: number, to: number): SeriesPoints[] {
   const first = Math.ceil(from / HOUR) * HOUR;
-  const counts = new Map<string, { runs: number; failures: number }>();
+  const counts = new Map<string, { runs: number }>();
   for (const run of runs) {
-    if (run.status === 'running' || run.startedAt < first || run.startedAt >= to) continue;
+    if (run.startedAt < first || run.startedAt >= to) continue;
     const key = `${run.workflow}\u0000${Math.floor(run.startedAt / HOUR) * HOUR}`;
-    const entry = counts.get(key) ?? { runs: 0, failures: 0 };
+    const entry = counts.get(key) ?? { runs: 0 };
     entry.runs++;
-    if (run.status !== 'completed') entry.failures++;
     counts.set(key, entry);
   }
   const out = new Map<string, SeriesPoints>();
   for (const workflow of workflows) {
     for (let hour = first; hour + HOUR <= to; hour += HOUR) {
-      const entry = counts.get(`${workflow}\u0000${hour}`) ?? { runs: 0, failures: 0 };
+      const entry = counts.get(`${workflow}\u0000${hour}`) ?? { runs: 0 };
       push(out, { metric: 'volume', workflow }, { time: hour, value: entry.runs });
-      if (entry.runs > 0) push(out, { metric: 'failure_rate', workflow }, { time: hour, value: entry.failures, trials: entry.runs });
     }
   }
   return [...out.values()];

@@ -22,10 +22,10 @@ describe('SeriesDetector', () => {
     expect(d.observe({ time: T0 + 30 * MINUTE, value: 1e9 }).judgement.ready).toBe(true);
   });
 
-  it('opens on the second point of a 1.3x level shift, dated from the first, and closes after 3 normal points', () => {
-    const d = detector();
+  it('opens on the second point of a 1.4x level shift, dated from the first, and closes after 3 normal points', () => {
+    const d = detector({ shiftWindow: 0 });
     for (const p of normalRuns(100)) expect(d.observe(p).events).toEqual([]);
-    const shifted = normalRuns(10, 2, T0 + 100 * MINUTE).map((p) => ({ ...p, value: p.value * 1.3 }));
+    const shifted = normalRuns(10, 2, T0 + 100 * MINUTE).map((p) => ({ ...p, value: p.value * 1.4 }));
     const first = d.observe(shifted[0]);
     expect(first.judgement.exceeds).toBe(true);
     expect(first.events).toEqual([]);
@@ -42,7 +42,7 @@ describe('SeriesDetector', () => {
   it('ignores a lone point beyond the threshold but opens at once on an extreme one', () => {
     const d = detector();
     normalRuns(100).forEach((p) => d.observe(p));
-    // 5% noise in log space: 1.3x is about 5 robust SDs, beyond 3.5 but under 2 x 3.5.
+    // 5% noise in log space: 1.3x is about 5 robust SDs, beyond the threshold of 4 but under 2 x 4.
     expect(d.observe({ time: T0 + 100 * MINUTE, value: 13_000 }).events).toEqual([]);
     expect(d.observe({ time: T0 + 101 * MINUTE, value: 10_000 }).events).toEqual([]);
     const extreme = d.observe({ time: T0 + 102 * MINUTE, value: 40_000 });
@@ -80,18 +80,42 @@ describe('SeriesDetector', () => {
     expect(d.episode).toBeUndefined();
   });
 
+  it('finds a slow drift that no single point gives away, through the sustained-shift check', () => {
+    const random = new Random(11);
+    // 200 stable runs, then 2% slower per 10 runs: each run alone is within 2 robust SDs of the last ones.
+    const values = Array.from({ length: 400 }, (_, i) => 10_000 * Math.exp(0.05 * random.normal()) * (i < 200 ? 1 : 1 + (0.02 * (i - 200)) / 10));
+    const withShift = detector();
+    const withoutShift = detector({ shiftWindow: 0 });
+    const opened = (d: SeriesDetector) =>
+      values.findIndex((value, i) => d.observe({ time: T0 + i * MINUTE, value }).events.some((e) => e.type === 'opened'));
+    const found = opened(withShift);
+    expect(found).toBeGreaterThan(200);
+    // Found before the runs are 15% slower (75 runs into the drift), and before a point-by-point check would.
+    expect(found).toBeLessThan(275);
+    const pointOnly = opened(withoutShift);
+    expect(pointOnly === -1 || pointOnly > found).toBe(true);
+  });
+
+  it('keeps a clean series quiet: 5,000 stable runs raise nothing', () => {
+    const d = detector();
+    const events = normalRuns(5000, 21).flatMap((p) => d.observe(p).events);
+    expect(events).toEqual([]);
+  });
+
   it('rates severity 0.4 at the threshold, 0.7 at twice it and 1 from three times on', () => {
     expect([pointSeverity(3.5, 3.5), pointSeverity(7, 3.5), pointSeverity(10.5, 3.5), pointSeverity(50, 3.5)]).toEqual([0.4, 0.7, 1, 1]);
   });
 });
 
 describe('BinomialScorer', () => {
-  it('scores failures against the pooled rate in binomial standard deviations', () => {
+  it('scores failures by their exact binomial tail against the pooled rate', () => {
     const scorer = new BinomialScorer();
     scorer.fit(Array.from({ length: 50 }, (_, i) => ({ time: i, value: i % 5 === 0 ? 1 : 0, trials: 10 })));
-    // pooled rate 10 / 500 = 2%; 6 of 10 failing: (6 - 0.2 - 0.5) / sqrt(10 x 0.02 x 0.98)
-    expect(scorer.score({ time: 0, value: 6, trials: 10 }).z).toBeCloseTo(5.3 / Math.sqrt(0.196), 6);
+    // pooled rate 10 / 500 = 2%; 6 of 10 failing has a tail of about 1.2e-8: far out.
+    expect(scorer.score({ time: 0, value: 6, trials: 10 }).z).toBeGreaterThan(5.5);
+    // One failure out of one run is a 2% event, not a burst.
+    expect(scorer.score({ time: 0, value: 1, trials: 1 }).z).toBeCloseTo(2.054, 2);
     expect(scorer.score({ time: 0, value: 0, trials: 10 }).z).toBe(0);
-    expect(scorer.score({ time: 0, value: 0, trials: 0 })).toEqual({ z: 0, expected: 0 });
+    expect(scorer.score({ time: 0, value: 0, trials: 0 })).toEqual({ z: 0, expected: 0.02 });
   });
 });

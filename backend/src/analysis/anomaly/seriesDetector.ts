@@ -1,9 +1,10 @@
+import { median } from '../stats';
 import type { Point, Scorer } from './scorers';
 
 export type Direction = 'high' | 'low' | 'both';
 
 export interface DetectorSettings {
-  /** Threshold in robust standard deviations (default 3.5): lower finds more. */
+  /** Threshold in robust standard deviations (default 4): lower finds more. */
   sensitivity: number;
   direction: Direction;
   /** Points of history before anything is judged (default 30). */
@@ -19,12 +20,25 @@ export interface DetectorSettings {
   extremeFactor: number;
   /** Consecutive normal points that close an anomaly (default 3). */
   closeAfterNormal: number;
-  /** An anomaly lasting this long is the new normal: its points enter the baseline (default 1 day). */
+  /** An anomaly lasting this long is the new normal: the baseline restarts from its points (default 1 day). */
   acceptAfterMs: number;
+  /**
+   * Points in the sustained-shift check (default 20; 0 turns it off): when the median z of the
+   * last `shiftWindow` points, scaled to its own standard error, passes the threshold, the
+   * series has shifted or drifted even if no single point stands out.
+   */
+  shiftWindow: number;
+  /**
+   * ...and that median is at least this many robust SDs out (default 1.5): a shift too small to
+   * matter, or a seasonal baseline a little off, is not an anomaly however significant.
+   */
+  shiftMinEffect: number;
+  /** For 'high' series: values below this never count as anomalous (e.g. CPU under 80%). */
+  floor?: number;
 }
 
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
-  sensitivity: 3.5,
+  sensitivity: 4,
   direction: 'high',
   minHistory: 30,
   windowMs: 7 * 86_400_000,
@@ -34,6 +48,8 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   extremeFactor: 2,
   closeAfterNormal: 3,
   acceptAfterMs: 86_400_000,
+  shiftWindow: 20,
+  shiftMinEffect: 1.5,
 };
 
 /** The anomaly a series is in, while it lasts. */
@@ -53,7 +69,7 @@ export interface Episode {
 export type DetectorEvent =
   | { type: 'opened'; episode: Episode }
   | { type: 'updated'; episode: Episode }
-  | { type: 'closed'; episode: Episode; endedAt: number };
+  | { type: 'closed'; episode: Episode; endedAt: number; acceptedAsNormal: boolean };
 
 /** One point's verdict. `score` is the directional distance in thresholds' units, 0 while warming up. */
 export interface Judgement {
@@ -68,6 +84,9 @@ export interface DetectorState {
   window: Point[];
   pending: Array<{ point: Point; z: number; expected: number }>;
   episode?: Episode;
+  /** Every point since the episode began: the new baseline if the episode is accepted. */
+  episodePoints?: Point[];
+  recentZ?: number[];
   sinceFit: number;
   fitted: boolean;
   lastTime?: number;
@@ -139,59 +158,105 @@ export class SeriesDetector {
       this.admit(point);
       return { judgement: { ready: false, z: 0, exceeds: false, severity: 0, expected: point.value }, events: [] };
     }
-    const { z, expected } = this.scorer.score(point);
+    const { z, expected, settled } = this.scorer.score(point);
     const directional = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
-    const exceeds = directional >= s.sensitivity;
-    const severity = exceeds ? pointSeverity(directional, s.sensitivity) : 0;
-    const events: DetectorEvent[] = [];
+    const score = Math.max(directional, settled === false ? 0 : this.shiftScore(directional));
+    const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor;
+    const exceeds = score >= s.sensitivity && !belowFloor;
+    const severity = exceeds ? pointSeverity(score, s.sensitivity) : 0;
+    const events = exceeds ? this.onExceeding(point, z, score, expected) : this.onNormal(point);
+    return { judgement: { ready: true, z: score, exceeds, severity, expected }, events };
+  }
+
+  /**
+   * Median of the last `shiftWindow` directional z-scores over its standard error under no
+   * change (1.2533 / √n): about N(0, 1) while the series is stable.
+   */
+  private shiftScore(directional: number): number {
+    const n = this.settings.shiftWindow;
+    if (n <= 0) return 0;
+    const recent = (this.state.recentZ ??= []);
+    recent.push(directional);
+    if (recent.length > n) recent.shift();
+    if (recent.length < n) return 0;
+    const center = median(recent);
+    return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
+  }
+
+  private onExceeding(point: Point, z: number, score: number, expected: number): DetectorEvent[] {
+    const s = this.settings;
+    const state = this.state;
     const episode = state.episode;
-    if (exceeds) {
-      const direction = z >= 0 ? 'high' : 'low';
-      if (episode) {
-        episode.points++;
-        episode.lastSeenAt = point.time;
-        episode.normalRun = 0;
-        episode.peakSeverity = Math.max(episode.peakSeverity, severity);
-        episode.peakScore = Math.max(episode.peakScore, directional);
-        episode.observed = point.value;
-        episode.expected = expected;
-        events.push({ type: 'updated', episode: { ...episode } });
-        if (point.time - episode.startedAt >= s.acceptAfterMs) this.admit(point);
-      } else {
-        state.pending.push({ point, z: directional, expected });
-        if (state.pending.length >= s.minConsecutive || directional >= s.extremeFactor * s.sensitivity) {
-          const first = state.pending[0];
-          const peakScore = Math.max(...state.pending.map((p) => p.z));
-          state.episode = {
-            startedAt: first.point.time,
-            lastSeenAt: point.time,
-            points: state.pending.length,
-            direction,
-            firstSeverity: pointSeverity(peakScore, s.sensitivity),
-            peakSeverity: pointSeverity(peakScore, s.sensitivity),
-            peakScore,
-            expected,
-            observed: point.value,
-            normalRun: 0,
-          };
-          state.pending = [];
-          events.push({ type: 'opened', episode: { ...state.episode } });
-        }
-      }
-    } else {
-      // A lone point beyond the threshold that was not followed up was noise: it joins the window.
-      for (const pending of state.pending) this.admit(pending.point);
-      state.pending = [];
-      if (episode) {
-        episode.normalRun++;
-        if (episode.normalRun >= s.closeAfterNormal) {
-          state.episode = undefined;
-          events.push({ type: 'closed', episode: { ...episode }, endedAt: point.time });
-        }
-      }
-      this.admit(point);
+    if (episode) {
+      episode.points++;
+      episode.lastSeenAt = point.time;
+      episode.normalRun = 0;
+      episode.peakSeverity = Math.max(episode.peakSeverity, pointSeverity(score, s.sensitivity));
+      episode.peakScore = Math.max(episode.peakScore, score);
+      episode.observed = point.value;
+      episode.expected = expected;
+      this.keepEpisodePoint(point);
+      if (point.time - episode.startedAt >= s.acceptAfterMs) return [this.accept(point)];
+      return [{ type: 'updated', episode: { ...episode } }];
     }
-    return { judgement: { ready: true, z: directional, exceeds, severity, expected }, events };
+    state.pending.push({ point, z: score, expected });
+    if (state.pending.length < s.minConsecutive && score < s.extremeFactor * s.sensitivity) return [];
+    const first = state.pending[0];
+    const peakScore = Math.max(...state.pending.map((p) => p.z));
+    state.episode = {
+      startedAt: first.point.time,
+      lastSeenAt: point.time,
+      points: state.pending.length,
+      direction: z >= 0 ? 'high' : 'low',
+      firstSeverity: pointSeverity(peakScore, s.sensitivity),
+      peakSeverity: pointSeverity(peakScore, s.sensitivity),
+      peakScore,
+      expected,
+      observed: point.value,
+      normalRun: 0,
+    };
+    state.episodePoints = state.pending.map((p) => p.point);
+    state.pending = [];
+    return [{ type: 'opened', episode: { ...state.episode } }];
+  }
+
+  private onNormal(point: Point): DetectorEvent[] {
+    const state = this.state;
+    // A lone point beyond the threshold that was not followed up was noise: it joins the window.
+    for (const pending of state.pending) this.admit(pending.point);
+    state.pending = [];
+    const episode = state.episode;
+    const events: DetectorEvent[] = [];
+    if (episode) {
+      episode.normalRun++;
+      this.keepEpisodePoint(point);
+      if (episode.normalRun >= this.settings.closeAfterNormal) {
+        state.episode = undefined;
+        state.episodePoints = undefined;
+        events.push({ type: 'closed', episode: { ...episode }, endedAt: point.time, acceptedAsNormal: false });
+      }
+    }
+    this.admit(point);
+    return events;
+  }
+
+  /** The anomaly has lasted long enough to be the new normal: the baseline restarts from it. */
+  private accept(point: Point): DetectorEvent {
+    const state = this.state;
+    const episode = state.episode!;
+    state.window = state.episodePoints ?? [point];
+    state.episode = undefined;
+    state.episodePoints = undefined;
+    state.recentZ = [];
+    state.sinceFit = 0;
+    this.scorer.fit(state.window);
+    return { type: 'closed', episode: { ...episode }, endedAt: point.time, acceptedAsNormal: true };
+  }
+
+  private keepEpisodePoint(point: Point): void {
+    const points = (this.state.episodePoints ??= []);
+    points.push(point);
+    if (points.length > this.settings.maxWindowPoints) points.shift();
   }
 
   private admit(point: Point): void {

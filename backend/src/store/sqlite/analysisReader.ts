@@ -17,9 +17,15 @@ export class AnalysisReader {
   runs(filter: RunFilter): Execution[] {
     const conditions = runConditions(this.dictionaries, filter);
     if (!conditions) return [];
-    const order = filter.by === 'end' ? 'e.ended_at, e.id' : 'e.started_at, e.id';
+    const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
+    if (filter.last !== undefined) {
+      const rows = this.db
+        .prepare<unknown[], ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} ${whereClause(conditions)} ORDER BY ${column} DESC, e.id DESC LIMIT ?`)
+        .all(...conditions.params, filter.last);
+      return rows.reverse().map(toExecution);
+    }
     return this.db
-      .prepare<unknown[], ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} ${whereClause(conditions)} ORDER BY ${order}`)
+      .prepare<unknown[], ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} ${whereClause(conditions)} ORDER BY ${column}, e.id`)
       .all(...conditions.params)
       .map(toExecution);
   }

@@ -1,0 +1,254 @@
+import type { Anomaly, Incident } from '../domain/analysis';
+import type { Execution } from '../domain/types';
+import type { Logger } from '../log';
+import type { Store } from '../store/store';
+import { applyEvent } from '../analysis/anomaly/anomalies';
+import { correlate, DEFAULT_CORRELATION, refresh } from '../analysis/anomaly/incidents';
+import {
+  createDetector,
+  durationSeries,
+  FAILURE_WINDOW_RUNS,
+  failureSeries,
+  HOST_BUCKET_MS,
+  hostSeries,
+  hourlySeries,
+  type SeriesId,
+  type SeriesPoints,
+} from '../analysis/anomaly/seriesCatalog';
+import type { DetectorEvent, DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
+import { AnomalyDetector } from './anomalyDetector';
+import { InsightGenerator } from './insightGenerator';
+import { PerformanceAnalyzer } from './performanceAnalyzer';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+export interface SchedulerOptions {
+  store: Store;
+  /** Threshold in robust standard deviations (default 4). */
+  sensitivity?: number;
+  /** Time between passes (default 60 s). */
+  intervalMs?: number;
+  /** Data younger than this is left to the next pass, so late batches are not skipped (default 60 s). */
+  latenessMs?: number;
+  /** How far back the very first pass reads (default 30 days). */
+  historyDays?: number;
+  /** Insights are recomputed at most this often (default 10 minutes) over `insightPeriodDays` (default 7). */
+  insightIntervalMs?: number;
+  insightPeriodDays?: number;
+  log?: Logger;
+  now?: () => number;
+}
+
+export interface PassReport {
+  from: number;
+  to: number;
+  runs: number;
+  points: number;
+  opened: number;
+  closed: number;
+  openAnomalies: number;
+  insights: number;
+  durationMs: number;
+}
+
+const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
+
+/**
+ * Runs the analysis on new data: every series of the fleet (run and step durations, failure
+ * rate, volume, host CPU and memory) goes through its online detector, anomalies open, escalate
+ * and close, close ones are correlated into incidents, insights are refreshed. Everything it
+ * finds and the detectors' state are committed in one transaction per pass, so a restart carries on
+ * where the last pass ended.
+ */
+export class AnalysisScheduler {
+  readonly performance: PerformanceAnalyzer;
+  readonly insights: InsightGenerator;
+  private readonly store: Store;
+  private readonly sensitivity: number;
+  private readonly intervalMs: number;
+  private readonly latenessMs: number;
+  private readonly historyDays: number;
+  private readonly insightIntervalMs: number;
+  private readonly insightPeriodDays: number;
+  private readonly now: () => number;
+  private readonly log?: Logger;
+  private readonly detectors = new Map<string, SeriesDetector>();
+  private readonly storedStates: Map<string, unknown>;
+  private readonly openAnomalies = new Map<string, Anomaly>();
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private lastInsightsAt = 0;
+  lastReport?: PassReport;
+  lastError?: string;
+
+  constructor(options: SchedulerOptions) {
+    this.store = options.store;
+    this.sensitivity = options.sensitivity ?? 4;
+    this.intervalMs = options.intervalMs ?? 60_000;
+    this.latenessMs = options.latenessMs ?? 60_000;
+    this.historyDays = options.historyDays ?? 30;
+    this.insightIntervalMs = options.insightIntervalMs ?? 600_000;
+    this.insightPeriodDays = options.insightPeriodDays ?? 7;
+    this.now = options.now ?? Date.now;
+    this.log = options.log;
+    this.performance = new PerformanceAnalyzer(this.store);
+    this.insights = new InsightGenerator(this.performance, new AnomalyDetector(this.store, { sensitivity: this.sensitivity }));
+    this.storedStates = this.store.loadDetectorStates();
+    for (const anomaly of this.store.listAnomalies({ status: 'open' })) this.openAnomalies.set(anomaly.seriesKey, anomaly);
+  }
+
+  start(): this {
+    if (this.timer) return this;
+    const tick = () => {
+      if (this.running) return;
+      try {
+        this.runPass();
+      } catch (error) {
+        this.lastError = (error as Error).message;
+        this.log?.error({ err: error }, 'analysis pass failed');
+      }
+    };
+    setImmediate(tick);
+    this.timer = setInterval(tick, this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One pass over everything that arrived since the last one. */
+  runPass(): PassReport {
+    this.running = true;
+    const started = performance.now();
+    try {
+      const now = this.now();
+      const watermark = now - this.latenessMs;
+      const cursor = (name: string, fallback: number) => Number(this.store.analysisValue(name) ?? fallback);
+      const firstFrom = watermark - this.historyDays * DAY;
+      const runsFrom = cursor('cursor.runs', firstFrom);
+      const hoursFrom = cursor('cursor.hours', floorTo(firstFrom, HOUR));
+      const hoursTo = Math.max(hoursFrom, floorTo(watermark, HOUR));
+      const hostFrom = cursor('cursor.hosts', floorTo(firstFrom, HOST_BUCKET_MS));
+      const hostTo = Math.max(hostFrom, floorTo(watermark, HOST_BUCKET_MS));
+
+      const runFilter = { by: 'end' as const, from: runsFrom, to: Math.max(runsFrom, watermark) };
+      const finished = this.store.runs(runFilter);
+      const hourRuns = hoursTo > hoursFrom ? this.store.runs({ from: hoursFrom, to: hoursTo }) : [];
+      const series: SeriesPoints[] = [
+        ...durationSeries(finished, finished.length ? this.store.stepsOfRuns(runFilter) : []),
+        ...failureSeries(finished, this.earlierRuns(finished, runsFrom)),
+        ...hourlySeries(hourRuns, this.store.names('workflows'), hoursFrom, hoursTo),
+        ...(hostTo > hostFrom ? hostSeries(this.store.listSamples({ from: hostFrom, to: hostTo }), hostFrom, hostTo) : []),
+      ];
+
+      const events: Array<{ series: SeriesId; event: DetectorEvent }> = [];
+      const states = new Map<string, unknown>();
+      let points = 0;
+      for (const { id, points: list } of series) {
+        const detector = this.detector(id);
+        for (const point of list) {
+          points++;
+          for (const event of detector.observe(point).events) events.push({ series: id, event });
+        }
+        states.set(id.key, detector.snapshot());
+      }
+      const { anomalies, incidents, opened, closed } = this.apply(events, [...finished, ...hourRuns]);
+      const values = { 'cursor.runs': String(runFilter.to), 'cursor.hours': String(hoursTo), 'cursor.hosts': String(hostTo) };
+      this.store.commitAnalysis({ anomalies, incidents, detectorStates: states, values });
+
+      let insightCount = 0;
+      if (now - this.lastInsightsAt >= this.insightIntervalMs) {
+        insightCount = this.insights.generateFleetInsights({ analysisPeriodDays: this.insightPeriodDays, now }).length;
+        this.insights.measureImplemented(now);
+        this.lastInsightsAt = now;
+      }
+      const report: PassReport = {
+        from: runsFrom,
+        to: runFilter.to,
+        runs: finished.length,
+        points,
+        opened,
+        closed,
+        openAnomalies: this.openAnomalies.size,
+        insights: insightCount,
+        durationMs: performance.now() - started,
+      };
+      this.lastReport = report;
+      this.lastError = undefined;
+      this.log?.debug({ report }, 'analysis pass done');
+      return report;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** For each workflow with new runs, the runs that ended just before them (the failure window's start). */
+  private earlierRuns(runs: readonly Execution[], before: number): Map<string, Execution[]> {
+    const workflows = [...new Set(runs.map((r) => r.workflow))];
+    return new Map(workflows.map((w) => [w, this.store.runs({ workflows: [w], by: 'end', to: before, last: FAILURE_WINDOW_RUNS - 1 })]));
+  }
+
+  private detector(id: SeriesId): SeriesDetector {
+    let detector = this.detectors.get(id.key);
+    if (!detector) {
+      detector = createDetector(id.metric, this.sensitivity, this.storedStates.get(id.key) as DetectorState | undefined);
+      this.storedStates.delete(id.key);
+      this.detectors.set(id.key, detector);
+    }
+    return detector;
+  }
+
+  /** Turns detector events into anomaly records and correlates new anomalies into incidents. */
+  private apply(events: Array<{ series: SeriesId; event: DetectorEvent }>, runs: readonly Execution[]) {
+    const time = (e: DetectorEvent) => (e.type === 'opened' ? e.episode.startedAt : e.episode.lastSeenAt);
+    events.sort((a, b) => time(a.event) - time(b.event));
+    const changed = new Map<string, Anomaly>();
+    const incidents = new Map<string, Incident>(
+      this.store.listIncidents({ from: (events.length ? time(events[0].event) : this.now()) - DEFAULT_CORRELATION.sameHostWindowMs }).map((i) => [i.id, i]),
+    );
+    const touched = new Set<string>();
+    const hostsOf = (anomaly: Anomaly): string[] => {
+      if (anomaly.host) return [anomaly.host];
+      const hosts = runs
+        .filter((r) => r.workflow === anomaly.workflow && r.startedAt >= anomaly.startedAt && r.startedAt <= anomaly.lastSeenAt + HOUR)
+        .map((r) => r.host)
+        .filter((h): h is string => !!h);
+      return [...new Set(hosts)].sort();
+    };
+    let opened = 0;
+    let closed = 0;
+    for (const { series, event } of events) {
+      const anomaly = applyEvent(series, event, this.openAnomalies.get(series.key));
+      if (event.type === 'opened') {
+        opened++;
+        const incident = correlate(anomaly, [...incidents.values()], hostsOf);
+        anomaly.incidentId = incident.id;
+        incidents.set(incident.id, incident);
+      }
+      if (event.type === 'closed') {
+        closed++;
+        this.openAnomalies.delete(series.key);
+      } else {
+        this.openAnomalies.set(series.key, anomaly);
+      }
+      changed.set(anomaly.id, anomaly);
+      const incident = anomaly.incidentId ? incidents.get(anomaly.incidentId) : undefined;
+      if (incident) {
+        incident.lastSeenAt = Math.max(incident.lastSeenAt, anomaly.lastSeenAt);
+        touched.add(incident.id);
+      }
+    }
+    const refreshed = [...touched]
+      .map((id) => incidents.get(id))
+      .filter((incident): incident is Incident => incident !== undefined)
+      .map((incident) => {
+        const members = incident.anomalyIds.map((a) => changed.get(a) ?? this.store.getAnomaly(a)).filter((a): a is Anomaly => !!a);
+        return refresh(incident, members);
+      });
+    return { anomalies: [...changed.values()], incidents: refreshed, opened, closed };
+  }
+}

@@ -1,0 +1,109 @@
+import type { Insight } from '../domain/analysis';
+import { AppError } from '../domain/errors';
+import { idleCapacityInsight, type InsightDraft, insightId, measureImpact, prioritize, workflowInsights } from '../analysis/insights';
+import type { Store } from '../store/store';
+import type { AnomalyDetector } from './anomalyDetector';
+import type { PerformanceAnalyzer } from './performanceAnalyzer';
+import { lastDays, type TimeRange } from './timeRange';
+
+const DAY = 86_400_000;
+
+export interface InsightOptions {
+  analysisPeriodDays?: number;
+  now?: number;
+}
+
+/**
+ * The seed's InsightGenerator: turns the analyses of a workflow into prioritised, stored insights.
+ * An insight found again merges into the stored one (same key), keeping its id, its first
+ * sighting and its implementation record.
+ */
+export class InsightGenerator {
+  private readonly store: Store;
+
+  constructor(
+    private readonly performance: PerformanceAnalyzer,
+    readonly anomalies?: AnomalyDetector,
+  ) {
+    this.store = performance.store;
+  }
+
+  /** @example insightGenerator.generateInsights('Invoice Processing', { analysisPeriodDays: 30 })[0].title */
+  generateInsights(workflow: string, options: InsightOptions = {}): Insight[] {
+    const now = options.now ?? Date.now();
+    const range = lastDays(options.analysisPeriodDays ?? 30, now);
+    return this.save(prioritize(this.draftsFor(workflow, range)), now);
+  }
+
+  /** Every workflow's insights and the fleet-wide ones (idle capacity), highest priority first. */
+  generateFleetInsights(options: InsightOptions & { workflows?: readonly string[] } = {}): Insight[] {
+    const now = options.now ?? Date.now();
+    const range = lastDays(options.analysisPeriodDays ?? 7, now);
+    const drafts = (options.workflows ?? this.store.names('workflows')).flatMap((w) => this.draftsFor(w, range));
+    const idle = idleCapacityInsight(this.store.robotBusyTime(range.from, range.to), range.to - range.from);
+    if (idle) drafts.push(idle);
+    return this.save(prioritize(drafts), now);
+  }
+
+  /**
+   * Records that an insight was acted on; from then on its actual impact is measured.
+   * @throws AppError `not_found` for an unknown id.
+   */
+  markImplemented(id: string, options: { at?: number; note?: string } = {}): Insight {
+    const insight = this.store.getInsight(id);
+    if (!insight) throw new AppError('not_found', `no insight '${id}'`);
+    const updated: Insight = { ...insight, status: 'implemented', implementedAt: options.at ?? Date.now() };
+    delete updated.measuredImpact;
+    if (options.note !== undefined) updated.implementationNote = options.note;
+    this.store.saveInsights([updated]);
+    return updated;
+  }
+
+  /**
+   * Measures every implemented insight that now has enough runs on both sides of its
+   * implementation (the same window length before as has passed since).
+   */
+  measureImplemented(now = Date.now()): Insight[] {
+    const measured: Insight[] = [];
+    for (const insight of this.store.listInsights({ status: 'implemented' })) {
+      if (!insight.workflow || insight.implementedAt === undefined) continue;
+      const at = insight.implementedAt;
+      const span = Math.min(now - at, 30 * DAY);
+      const filter = (from: number, to: number) => this.store.runs({ workflows: [insight.workflow!], from, to });
+      const impact = measureImpact(insight.category, filter(at - Math.max(span, DAY), at), filter(at, now), now);
+      if (!impact) continue;
+      measured.push({ ...insight, measuredImpact: impact });
+    }
+    if (measured.length) this.store.saveInsights(measured);
+    return measured;
+  }
+
+  private draftsFor(workflow: string, range: TimeRange): InsightDraft[] {
+    const filter = { workflows: [workflow], ...range };
+    return workflowInsights({
+      performance: this.performance.analyzeWorkflow(workflow, range.from, range.to, 3),
+      degradation: this.performance.detectDegradation(workflow, range),
+      success: this.performance.analyzeSuccess(workflow, range, 3600_000),
+      runsWithCpu: this.store.runsWithHostCpu(filter),
+    });
+  }
+
+  private save(drafts: readonly InsightDraft[], now: number): Insight[] {
+    const existing = new Map(this.store.listInsights({}).map((i) => [i.key, i]));
+    const insights = drafts.map((d): Insight => {
+      const before = existing.get(d.key);
+      return {
+        ...d,
+        id: before?.id ?? insightId(d.key),
+        status: before?.status ?? 'open',
+        firstSeenAt: before?.firstSeenAt ?? now,
+        lastSeenAt: now,
+        ...(before?.implementedAt !== undefined ? { implementedAt: before.implementedAt } : {}),
+        ...(before?.implementationNote !== undefined ? { implementationNote: before.implementationNote } : {}),
+        ...(before?.measuredImpact ? { measuredImpact: before.measuredImpact } : {}),
+      };
+    });
+    this.store.saveInsights(insights);
+    return insights;
+  }
+}

@@ -1,0 +1,52 @@
+import type { BottleneckStep, Degradation, PerformanceStats, PerformanceTrend, SuccessAnalysis } from '../domain/analysis';
+import type { Store } from '../store/store';
+import { analyzeWorkflow, bottlenecks, compareWorkflows, performanceTrend } from '../analysis/performance';
+import { detectDegradation, type DegradationOptions } from '../analysis/degradation';
+import { analyzeSuccess } from '../analysis/success';
+import { splitForDegradation, type TimeRange, toRange } from './timeRange';
+
+/**
+ * The seed's PerformanceAnalyzer: reads runs and steps from the store and hands them to the pure
+ * analysis functions.
+ */
+export class PerformanceAnalyzer {
+  constructor(readonly store: Store) {}
+
+  /** @example perfAnalyzer.analyzeWorkflow('Invoice Processing', startTime, endTime).p95DurationMs */
+  analyzeWorkflow(workflow: string, startTime: number | Date, endTime: number | Date, topSteps = 5): PerformanceStats {
+    const range = toRange(startTime, endTime);
+    const filter = { workflows: [workflow], ...range };
+    return analyzeWorkflow(workflow, this.store.runs(filter), this.store.stepsOfRuns(filter), range, topSteps);
+  }
+
+  bottlenecks(workflow: string, range: TimeRange): BottleneckStep[] {
+    return bottlenecks(this.store.stepsOfRuns({ workflows: [workflow], ...range }));
+  }
+
+  /** Workflows side by side (all of them when none are named), fastest median first. */
+  compareWorkflows(workflows: readonly string[] | undefined, range: TimeRange): PerformanceStats[] {
+    const names = workflows ?? this.store.names('workflows');
+    return compareWorkflows(names.map((w) => this.analyzeWorkflow(w, range.from, range.to, 3)));
+  }
+
+  trend(workflow: string, range: TimeRange): PerformanceTrend | null {
+    return performanceTrend(workflow, this.store.runs({ workflows: [workflow], ...range }));
+  }
+
+  /** Baseline vs current; by default the range's last quarter (at least a day) against the rest. */
+  detectDegradation(
+    workflow: string,
+    range: TimeRange,
+    periods: { baseline: TimeRange; current: TimeRange } = splitForDegradation(range),
+    options?: DegradationOptions,
+  ): Degradation {
+    const from = Math.min(periods.baseline.from, periods.current.from);
+    const to = Math.max(periods.baseline.to, periods.current.to);
+    return detectDegradation(workflow, this.store.runs({ workflows: [workflow], from, to }), periods.baseline, periods.current, options);
+  }
+
+  analyzeSuccess(workflow: string | undefined, range: TimeRange, bucketMs: number, recentFrom?: number): SuccessAnalysis {
+    const runs = this.store.runs({ ...(workflow ? { workflows: [workflow] } : {}), ...range });
+    return analyzeSuccess(workflow ?? null, runs, range, bucketMs, recentFrom ?? range.to - (range.to - range.from) / 4);
+  }
+}
