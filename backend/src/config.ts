@@ -8,6 +8,7 @@ export interface Config {
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sampler: { enabled: boolean; intervalMs: number };
+  analysis: { enabled: boolean; intervalMs: number; sensitivity: number; historyDays: number };
   limits: { maxBodyBytes: number; maxBatchRecords: number; maxPageSize: number };
 }
 
@@ -34,6 +35,15 @@ const ENV = z.object({
   RPA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RPA_SAMPLER: onOff.default(true),
   RPA_SAMPLE_INTERVAL_MS: integer(100, 3_600_000).default(1000),
+  RPA_ANALYSIS: onOff.default(true),
+  RPA_ANALYSIS_INTERVAL_MS: integer(1000, 86_400_000).default(60_000),
+  RPA_SENSITIVITY: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'expected a number from 1 to 20')
+    .transform(Number)
+    .pipe(z.number().min(1, 'expected a number from 1 to 20').max(20, 'expected a number from 1 to 20'))
+    .default(4),
+  RPA_ANALYSIS_HISTORY_DAYS: integer(1, 3650).default(30),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
 });
@@ -59,6 +69,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.RPA_DATA_DIR),
     logLevel: e.RPA_LOG_LEVEL,
     sampler: Object.freeze({ enabled: e.RPA_SAMPLER, intervalMs: e.RPA_SAMPLE_INTERVAL_MS }),
+    analysis: Object.freeze({
+      enabled: e.RPA_ANALYSIS,
+      intervalMs: e.RPA_ANALYSIS_INTERVAL_MS,
+      sensitivity: e.RPA_SENSITIVITY,
+      historyDays: e.RPA_ANALYSIS_HISTORY_DAYS,
+    }),
     limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000 }),
   });
 }

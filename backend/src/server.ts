@@ -10,6 +10,8 @@ import { IngestService } from './ingest/ingestService';
 import { ingestRouter } from './api/ingestRouter';
 import { executionsRouter } from './api/executionsRouter';
 import { healthRouter } from './api/healthRouter';
+import { analysisRouter } from './api/analysisRouter';
+import { AnalysisScheduler } from './engine/analysisScheduler';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { MetricsCollector } from './collect/metricsCollector';
 import { StoreTransport } from './collect/transport';
@@ -25,7 +27,13 @@ export interface CollectorOptions {
   resourceSource?: ResourceSource;
 }
 
-export function createApp(store: Store, config: Readonly<Config>, log: Logger, sampler: () => SamplerStatus): express.Express {
+export function createApp(
+  store: Store,
+  config: Readonly<Config>,
+  log: Logger,
+  sampler: () => SamplerStatus,
+  engine: AnalysisScheduler,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -34,6 +42,7 @@ export function createApp(store: Store, config: Readonly<Config>, log: Logger, s
   api.use(healthRouter(store, sampler, Date.now()));
   api.use(ingestRouter(new IngestService(store), config.limits.maxBatchRecords));
   api.use(executionsRouter(store));
+  api.use(analysisRouter(store, engine));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorMiddleware(log));
@@ -48,6 +57,7 @@ export function createApp(store: Store, config: Readonly<Config>, log: Logger, s
 export class Collector {
   readonly store: Store;
   readonly sampler?: ResourceCollector;
+  readonly analysis: AnalysisScheduler;
   private readonly samplerBuffer?: MetricsCollector;
   private readonly app: express.Express;
   private server?: http.Server;
@@ -69,8 +79,15 @@ export class Collector {
         source: options.resourceSource,
       });
     }
+    this.analysis = new AnalysisScheduler({
+      store: this.store,
+      sensitivity: config.analysis.sensitivity,
+      intervalMs: config.analysis.intervalMs,
+      historyDays: config.analysis.historyDays,
+      log,
+    });
     const sampler = this.sampler;
-    this.app = createApp(this.store, config, log, () => sampler?.status() ?? { enabled: false });
+    this.app = createApp(this.store, config, log, () => sampler?.status() ?? { enabled: false }, this.analysis);
   }
 
   get url(): string {
@@ -98,6 +115,7 @@ export class Collector {
     this.server = server;
     this.samplerBuffer?.start();
     this.sampler?.start();
+    if (this.options.config.analysis.enabled) this.analysis.start();
     return this;
   }
 
@@ -110,6 +128,7 @@ export class Collector {
       await closed;
     }
     this.sampler?.stop();
+    this.analysis.stop();
     await this.samplerBuffer?.shutdown();
     this.store.close();
   }

@@ -13,7 +13,7 @@ export function tempDir(prefix = 'rpa-test-'): { dir: string; cleanup: () => voi
 }
 
 export function testConfig(dataDir: string, env: Record<string, string> = {}): Readonly<Config> {
-  return loadConfig({ RPA_PORT: '0', RPA_DATA_DIR: dataDir, RPA_SAMPLER: 'off', RPA_LOG_LEVEL: 'silent', ...env });
+  return loadConfig({ RPA_PORT: '0', RPA_DATA_DIR: dataDir, RPA_SAMPLER: 'off', RPA_ANALYSIS: 'off', RPA_LOG_LEVEL: 'silent', ...env });
 }
 
 /** A real collector on 127.0.0.1, a free port and a real SQLite file in `dataDir`. */

@@ -1,0 +1,103 @@
+import { Router } from 'express';
+import { AppError } from '../domain/errors';
+import type { AnalysisScheduler } from '../engine/analysisScheduler';
+import type { Store } from '../store/store';
+import {
+  anomaliesQuery,
+  comparisonQuery,
+  degradationQuery,
+  implementedBody,
+  incidentsQuery,
+  insightsQuery,
+  rangeQuery,
+  successQuery,
+  workflowAnalysisQuery,
+} from './analysisSchemas';
+import { parseOrThrow } from './validate';
+
+/** `/analysis/...`, `/anomalies`, `/incidents`, `/insights`: what the analysis engine found. */
+export function analysisRouter(store: Store, engine: AnalysisScheduler): Router {
+  const router = Router();
+  const range = (query: { from?: string; to?: string }) => parseOrThrow(rangeQuery, { from: query.from, to: query.to }, 'time range');
+
+  router.get('/analysis/performance', (req, res) => {
+    const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
+    const r = range(q);
+    res.json(engine.performance.analyzeWorkflow(q.workflow, r.from, r.to, q.top ?? 5));
+  });
+
+  router.get('/analysis/bottlenecks', (req, res) => {
+    const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
+    const all = engine.performance.bottlenecks(q.workflow, range(q));
+    res.json(q.top ? all.slice(0, q.top) : all);
+  });
+
+  router.get('/analysis/comparison', (req, res) => {
+    const q = parseOrThrow(comparisonQuery, req.query, 'query');
+    res.json(engine.performance.compareWorkflows(q.workflow, range(q)));
+  });
+
+  router.get('/analysis/trend', (req, res) => {
+    const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
+    res.json(engine.performance.trend(q.workflow, range(q)));
+  });
+
+  router.get('/analysis/degradation', (req, res) => {
+    const q = parseOrThrow(degradationQuery, req.query, 'query');
+    const r = range(q);
+    const explicit = [q.baselineFrom, q.baselineTo, q.currentFrom, q.currentTo];
+    if (explicit.some((t) => t !== undefined) && explicit.some((t) => t === undefined)) {
+      throw new AppError('validation_failed', 'invalid query: give all of baselineFrom, baselineTo, currentFrom, currentTo, or none', [
+        { field: 'baselineFrom', message: 'the four period bounds go together' },
+      ]);
+    }
+    const periods = q.baselineFrom !== undefined ? { baseline: { from: q.baselineFrom, to: q.baselineTo! }, current: { from: q.currentFrom!, to: q.currentTo! } } : undefined;
+    res.json(engine.performance.detectDegradation(q.workflow, r, periods));
+  });
+
+  router.get('/analysis/success', (req, res) => {
+    const q = parseOrThrow(successQuery, req.query, 'query');
+    const r = range(q);
+    res.json(engine.performance.analyzeSuccess(q.workflow, r, q.bucketMs ?? 3_600_000));
+  });
+
+  router.post('/analysis/run', (_req, res) => {
+    res.json(engine.runPass());
+  });
+
+  router.get('/anomalies', (req, res) => {
+    const q = parseOrThrow(anomaliesQuery, req.query, 'query');
+    const r = req.query.from !== undefined || req.query.to !== undefined ? range(q) : {};
+    res.json(store.listAnomalies({ ...r, status: q.status, workflows: q.workflow, hosts: q.host, metrics: q.metric, minSeverity: q.minSeverity, limit: q.limit ?? 1000 }));
+  });
+
+  router.get('/anomalies/:id', (req, res) => {
+    const anomaly = store.getAnomaly(req.params.id);
+    if (!anomaly) throw new AppError('not_found', `no anomaly '${req.params.id}'`);
+    res.json(anomaly);
+  });
+
+  router.get('/incidents', (req, res) => {
+    const q = parseOrThrow(incidentsQuery, req.query, 'query');
+    const r = req.query.from !== undefined || req.query.to !== undefined ? range(q) : {};
+    res.json(store.listIncidents({ ...r, status: q.status, minSeverity: q.minSeverity, limit: q.limit ?? 1000 }));
+  });
+
+  router.get('/insights', (req, res) => {
+    const q = parseOrThrow(insightsQuery, req.query, 'query');
+    res.json(store.listInsights({ status: q.status, workflows: q.workflow, categories: q.category, limit: q.limit ?? 1000 }));
+  });
+
+  router.get('/insights/:id', (req, res) => {
+    const insight = store.getInsight(req.params.id);
+    if (!insight) throw new AppError('not_found', `no insight '${req.params.id}'`);
+    res.json(insight);
+  });
+
+  router.post('/insights/:id/implemented', (req, res) => {
+    const body = parseOrThrow(implementedBody, req.body ?? {}, 'implementation');
+    res.json(engine.insights.markImplemented(req.params.id, body));
+  });
+
+  return router;
+}
