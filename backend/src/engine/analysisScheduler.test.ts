@@ -1,0 +1,146 @@
+import path from 'node:path';
+import type { Anomaly } from '../domain/analysis';
+import type { ResourceSample } from '../domain/types';
+import { StoreTransport } from '../collect/transport';
+import { runSimulation, type GroundTruth } from '../sim/simulator';
+import { INCIDENT_KINDS } from '../sim/incidents';
+import { SqliteStore } from '../store/sqlite/sqliteStore';
+import { tempDir } from '../testing/harness';
+import { AnalysisScheduler } from './analysisScheduler';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const END = Date.UTC(2026, 10, 20);
+
+describe('analysis on a simulated fleet with injected incidents', () => {
+  const tmp = tempDir();
+  let store: SqliteStore;
+  let truth: GroundTruth;
+  let anomalies: Anomaly[];
+  let scheduler: AnalysisScheduler;
+
+  beforeAll(async () => {
+    store = new SqliteStore({ file: path.join(tmp.dir, 'fleet.db') });
+    truth = await runSimulation({
+      seed: 1,
+      days: 7,
+      end: END,
+      workflows: 12,
+      hosts: 6,
+      robots: 10,
+      runsPerHour: 4,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: MINUTE,
+      transport: new StoreTransport(store),
+    });
+    scheduler = new AnalysisScheduler({ store, now: () => END + 2 * MINUTE, historyDays: 8 });
+    scheduler.runPass();
+    anomalies = store.listAnomalies({});
+  }, 60_000);
+  afterAll(() => {
+    store.close();
+    tmp.cleanup();
+  });
+
+  const incident = (kind: string) => truth.incidents.find((i) => i.kind === kind)!;
+  const firstFound = (match: (a: Anomaly) => boolean) => Math.min(...anomalies.filter(match).map((a) => a.startedAt));
+
+  it.each([
+    ['latency_spike', 2 * HOUR, (a: Anomaly, w?: string) => a.workflow === w && (a.metric === 'run_duration' || a.metric === 'step_duration')],
+    ['level_shift', 2 * HOUR, (a: Anomaly, w?: string) => a.workflow === w && (a.metric === 'run_duration' || a.metric === 'step_duration')],
+    ['failure_burst', 3 * HOUR, (a: Anomaly, w?: string) => a.workflow === w && a.metric === 'failure_rate'],
+    ['slow_drift', 4 * DAY, (a: Anomaly, w?: string) => a.workflow === w && (a.metric === 'run_duration' || a.metric === 'step_duration')],
+    ['cpu_saturation', 30 * MINUTE, (a: Anomaly, _w?: string, h?: string) => a.host === h && a.metric === 'host_cpu'],
+  ])('when %s is injected, then an anomaly is found within %i ms of its start', (kind, delay, match) => {
+    const injected = incident(kind);
+    const found = firstFound((a) => match(a, injected.workflow, injected.host));
+    expect(found).toBeGreaterThanOrEqual(injected.start);
+    expect(found - injected.start).toBeLessThanOrEqual(delay);
+  });
+
+  it('when a workflow is a clean control, then it raises no anomaly over the whole week', () => {
+    const controls = truth.workflows.filter((w) => w.control).map((w) => w.name);
+    expect(controls.length).toBeGreaterThanOrEqual(3);
+    expect(anomalies.filter((a) => a.workflow && controls.includes(a.workflow))).toEqual([]);
+  });
+
+  it('correlates the saturated host and the slow runs on it into one incident', () => {
+    const saturation = incident('cpu_saturation');
+    const cpu = anomalies.find((a) => a.host === saturation.host && a.metric === 'host_cpu')!;
+    const onHost = anomalies.filter((a) => a.metric === 'run_duration' && a.startedAt >= saturation.start && a.startedAt < saturation.end!);
+    expect(onHost.length).toBeGreaterThan(0);
+    for (const a of onHost) expect(a.incidentId).toBe(cpu.incidentId);
+    expect(store.listIncidents({}).find((i) => i.id === cpu.incidentId)!.hosts).toContain(saturation.host);
+  });
+
+  it('gives every anomaly a severity in [0, 1], a description and a recommended action', () => {
+    expect(anomalies.length).toBeGreaterThan(5);
+    for (const a of anomalies) {
+      expect(a.severity).toBeGreaterThanOrEqual(0.4);
+      expect(a.severity).toBeLessThanOrEqual(1);
+      expect(a.severity).toBeGreaterThanOrEqual(a.firstSeverity);
+      expect(a.recommendedAction.length).toBeGreaterThan(30);
+      expect(a.description).toMatch(/unusually (high|low)/);
+    }
+  });
+
+  it('when the version that slowed a workflow is in its history, then the degradation check names it and the first slow run', () => {
+    const shift = incident('level_shift');
+    const degradation = scheduler.performance.detectDegradation(shift.workflow!, { from: truth.from, to: truth.to });
+    expect(degradation.changePoint).toMatchObject({ version: '2.0.0', previousVersion: '1.0.0', executionId: shift.firstAffectedExecution });
+  });
+
+  it('ranks the chronically slow step first among the bottleneck insights', () => {
+    const bottlenecks = store.listInsights({ categories: ['bottleneck'] });
+    expect(bottlenecks.length).toBeGreaterThan(1);
+    expect(bottlenecks[0]).toMatchObject({ workflow: truth.slowStep.workflow, subject: truth.slowStep.step });
+    expect(bottlenecks[0].priorityScore).toBeGreaterThan(bottlenecks[1].priorityScore);
+  });
+
+  it('finds the drifting workflow degraded and the failure burst as a recurring failure pattern', () => {
+    const insights = store.listInsights({});
+    expect(insights).toContainEqual(expect.objectContaining({ category: 'degradation', workflow: incident('slow_drift').workflow }));
+    expect(insights).toContainEqual(
+      expect.objectContaining({ category: 'failure_pattern', workflow: incident('failure_burst').workflow, subject: 'Citrix session disconnected (code <n>)' }),
+    );
+  });
+});
+
+describe('analysis state across a restart', () => {
+  const HOST = 'rpa-vm-77';
+  const T0 = Date.UTC(2026, 10, 2);
+  const sample = (time: number, cpu: number): ResourceSample => ({
+    host: HOST, time, cpuPercent: cpu, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9,
+    diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0,
+  });
+  const minutes = (from: number, count: number, cpu: (i: number) => number) => Array.from({ length: count }, (_, i) => sample(from + i * MINUTE, cpu(i)));
+
+  it('when the collector restarts during an anomaly, then it is still open and keeps escalating', () => {
+    const tmp = tempDir();
+    const file = path.join(tmp.dir, 'restart.db');
+    try {
+      // Two days of a host at 15-25% CPU, then 20 minutes saturated.
+      const saturatedFrom = T0 + 2 * DAY;
+      let store = new SqliteStore({ file });
+      store.ingest({ executions: [], steps: [], samples: [...minutes(T0, 2 * 24 * 60, (i) => 15 + (i % 11)), ...minutes(saturatedFrom, 20, () => 97)] });
+      new AnalysisScheduler({ store, now: () => saturatedFrom + 21 * MINUTE, latenessMs: 0 }).runPass();
+      const before = store.listAnomalies({ status: 'open' });
+      expect(before).toHaveLength(1);
+      expect(before[0]).toMatchObject({ metric: 'host_cpu', host: HOST, escalationLevel: 1, startedAt: saturatedFrom });
+      store.close();
+
+      store = new SqliteStore({ file });
+      store.ingest({ executions: [], steps: [], samples: minutes(saturatedFrom + 20 * MINUTE, 60, () => 97) });
+      new AnalysisScheduler({ store, now: () => saturatedFrom + 81 * MINUTE, latenessMs: 0 }).runPass();
+      const after = store.listAnomalies({});
+      expect(after).toHaveLength(1);
+      // 80 minutes in 5-minute buckets: 16 points, past the 15 that make level 3.
+      expect(after[0]).toMatchObject({ id: before[0].id, status: 'open', startedAt: saturatedFrom, points: 16, escalationLevel: 3 });
+      expect(after[0].severity).toBeGreaterThan(before[0].severity);
+      store.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
