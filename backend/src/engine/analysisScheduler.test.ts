@@ -120,10 +120,10 @@ describe('analysis state across a restart', () => {
     const tmp = tempDir();
     const file = path.join(tmp.dir, 'restart.db');
     try {
-      // Two days of a host at 15-25% CPU, then 20 minutes saturated.
+      // Two days of a host at 15-35% CPU, then 20 minutes at 85%.
       const saturatedFrom = T0 + 2 * DAY;
       let store = new SqliteStore({ file });
-      store.ingest({ executions: [], steps: [], samples: [...minutes(T0, 2 * 24 * 60, (i) => 15 + (i % 11)), ...minutes(saturatedFrom, 20, () => 97)] });
+      store.ingest({ executions: [], steps: [], samples: [...minutes(T0, 2 * 24 * 60, (i) => 15 + (i % 21)), ...minutes(saturatedFrom, 20, () => 85)] });
       new AnalysisScheduler({ store, now: () => saturatedFrom + 21 * MINUTE, latenessMs: 0 }).runPass();
       const before = store.listAnomalies({ status: 'open' });
       expect(before).toHaveLength(1);
@@ -131,13 +131,15 @@ describe('analysis state across a restart', () => {
       store.close();
 
       store = new SqliteStore({ file });
-      store.ingest({ executions: [], steps: [], samples: minutes(saturatedFrom + 20 * MINUTE, 60, () => 97) });
+      store.ingest({ executions: [], steps: [], samples: minutes(saturatedFrom + 20 * MINUTE, 60, () => 85) });
       new AnalysisScheduler({ store, now: () => saturatedFrom + 81 * MINUTE, latenessMs: 0 }).runPass();
       const after = store.listAnomalies({});
       expect(after).toHaveLength(1);
       // 80 minutes in 5-minute buckets: 16 points, past the 15 that make level 3.
       expect(after[0]).toMatchObject({ id: before[0].id, status: 'open', startedAt: saturatedFrom, points: 16, escalationLevel: 3 });
-      expect(after[0].severity).toBeGreaterThan(before[0].severity);
+      // Same values, two escalation levels up: +0.1 severity per level.
+      expect(before[0].severity).toBeLessThan(1);
+      expect(after[0].severity).toBeCloseTo(Math.min(1, before[0].severity + 0.2), 10);
       store.close();
     } finally {
       tmp.cleanup();
