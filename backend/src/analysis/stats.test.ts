@@ -7,6 +7,8 @@ describe('descriptive statistics', () => {
     ['mean', () => mean([1, 2, 6]), 3],
     ['median of an odd count', () => median([5, 1, 3]), 3],
     ['median of an even count', () => median([4, 1, 3, 2]), 2.5],
+    ['median with repeated values', () => median([7, 7, 1, 7, 9, 1]), 7],
+    ['median of an even count of negatives', () => median([-5, -1, -3, -2]), -2.5],
     ['p95 by linear interpolation', () => quantile([10, 20, 30, 40, 50], 0.95), 48],
     ['p99 by linear interpolation', () => quantile([10, 20, 30, 40, 50], 0.99), 49.6],
     ['p0 and p100 are min and max', () => quantile([3, 9, 1], 0) + quantile([3, 9, 1], 1), 10],
@@ -22,7 +24,7 @@ describe('descriptive statistics', () => {
 
   it.each([
     ['mean', () => mean([]), 'mean needs at least 1 value, got 0'],
-    ['median', () => median([]), 'quantile needs at least 1 value, got 0'],
+    ['median', () => median([]), 'median needs at least 1 value, got 0'],
     ['standard deviation of one value', () => standardDeviation([5]), 'variance needs at least 2 values, got 1'],
     ['quantile with p > 1', () => quantile([1, 2], 1.5), 'quantile p must be in [0, 1], got 1.5'],
     ['min', () => min([]), 'min needs at least 1 value, got 0'],
@@ -107,4 +109,15 @@ describe('binomial and inverse normal', () => {
     [0, 4, 0.3, 1],
     [5, 4, 0.3, 0],
   ])('P(X >= %i) for n = %i, p = %f', (k, n, p, expected) => expect(binomialUpperTail(k, n, p)).toBeCloseTo(expected, 12));
+});
+
+describe('median by selection', () => {
+  it('equals the sorted-array median on 500 random lists', () => {
+    let seed = 7;
+    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let trial = 0; trial < 500; trial++) {
+      const values = Array.from({ length: 1 + Math.floor(next() * 60) }, () => Math.round(next() * 20) - 5);
+      expect(median(values)).toBe(quantile(values, 0.5));
+    }
+  });
 });

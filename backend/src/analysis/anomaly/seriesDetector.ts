@@ -264,7 +264,9 @@ export class SeriesDetector {
     state.window.push(point);
     if (state.window.length > this.settings.maxWindowPoints) state.window.splice(0, state.window.length - this.settings.maxWindowPoints);
     state.sinceFit++;
-    const due = state.fitted ? state.sinceFit >= this.settings.refitEvery : state.window.length >= this.settings.minHistory;
+    // A long window moves slowly: refit after a twentieth of it is new, at least every `refitEvery`.
+    const refitAfter = Math.max(this.settings.refitEvery, Math.floor(state.window.length / 20));
+    const due = state.fitted ? state.sinceFit >= refitAfter : state.window.length >= this.settings.minHistory;
     if (due) {
       this.scorer.fit(state.window);
       state.fitted = true;
