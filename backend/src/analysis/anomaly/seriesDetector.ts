@@ -128,7 +128,7 @@ export class SeriesDetector {
     this.settings = { ...DEFAULT_DETECTOR_SETTINGS, ...settings };
     if (!(this.settings.sensitivity > 0)) throw new RangeError(`sensitivity must be positive, got ${this.settings.sensitivity}`);
     this.state = state ?? { window: [], pending: [], sinceFit: 0, fitted: false };
-    if (this.state.fitted && this.state.window.length > 0) this.scorer.fit(this.state.window);
+    if (this.state.fitted && this.state.window.length > 0) this.fit();
   }
 
   get episode(): Episode | undefined {
@@ -253,6 +253,17 @@ export class SeriesDetector {
     return { type: 'closed', episode: { ...episode }, endedAt: point.time, acceptedAsNormal: true };
   }
 
+  /**
+   * Fits the baseline to the window without its newest `shiftWindow` points, when the rest is
+   * history enough: the points the sustained-shift check looks at must not have moved the
+   * baseline they are compared with, or a slow drift would teach the baseline as it goes.
+   */
+  private fit(): void {
+    const window = this.state.window;
+    const guard = this.settings.shiftWindow;
+    this.scorer.fit(guard > 0 && window.length - guard >= this.settings.minHistory ? window.slice(0, window.length - guard) : window);
+  }
+
   private keepEpisodePoint(point: Point): void {
     const points = (this.state.episodePoints ??= []);
     points.push(point);
@@ -268,7 +279,7 @@ export class SeriesDetector {
     const refitAfter = Math.max(this.settings.refitEvery, Math.floor(state.window.length / 20));
     const due = state.fitted ? state.sinceFit >= refitAfter : state.window.length >= this.settings.minHistory;
     if (due) {
-      this.scorer.fit(state.window);
+      this.fit();
       state.fitted = true;
       state.sinceFit = 0;
     }
