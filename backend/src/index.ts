@@ -24,6 +24,11 @@ export { HttpTransport, StoreTransport, TransportError, type Transport } from '.
 export { ResourceCollector, type ResourceCollectorOptions } from './collect/resourceCollector';
 export type { ResourceSource, HostReading } from './collect/resourceSource';
 export type { Store, ExecutionFilter, ExecutionPage, ExecutionPageRequest, StoreStats } from './store/store';
-export { SqliteStore } from './store/sqlite/sqliteStore';
+export { SqliteStore, TimeSeriesStore } from './store/sqlite/sqliteStore';
+export * from './domain/analysis';
+export { PerformanceAnalyzer } from './engine/performanceAnalyzer';
+export { AnomalyDetector, type AnomalyDetectorOptions } from './engine/anomalyDetector';
+export { InsightGenerator } from './engine/insightGenerator';
+export { AnalysisScheduler, type SchedulerOptions, type PassReport } from './engine/analysisScheduler';
 export { Collector } from './server';
 export { loadConfig, type Config } from './config';

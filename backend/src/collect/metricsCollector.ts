@@ -3,7 +3,10 @@ import type { ErrorType, Execution, FinalStatus, IngestBatch, ResourceSample, St
 import { type Transport, TransportError } from './transport';
 
 export interface MetricsCollectorOptions {
-  transport: Transport;
+  /** Where batches go: an HttpTransport, a StoreTransport... */
+  transport?: Transport;
+  /** ...or, as in the seed module, a function that stores a batch (e.g. `store.writeMetrics`). */
+  storageCallback?: (batch: IngestBatch) => unknown;
   /** Records buffered before a flush starts (default 1000). */
   bufferSize?: number;
   /** A flush also starts this often when anything is buffered (default 5000 ms). */
@@ -98,15 +101,16 @@ export class MetricsCollector {
   delivered = 0;
 
   constructor(options: MetricsCollectorOptions) {
-    if (!options || typeof options.transport?.send !== 'function') {
-      throw new TypeError('MetricsCollector: options.transport is required (an HttpTransport or a StoreTransport)');
+    const transport = options?.transport ?? (options?.storageCallback ? callbackTransport(options.storageCallback) : undefined);
+    if (typeof transport?.send !== 'function') {
+      throw new TypeError('MetricsCollector: options.transport is required (an HttpTransport or a StoreTransport), or a storageCallback');
     }
     const positive = (name: keyof MetricsCollectorOptions, fallback: number): number => {
       const value = (options[name] as number | undefined) ?? fallback;
       if (!(value > 0)) throw new RangeError(`MetricsCollector: ${name} must be a positive number, got ${value}`);
       return value;
     };
-    this.transport = options.transport;
+    this.transport = transport;
     this.bufferSize = positive('bufferSize', 1000);
     this.flushIntervalMs = positive('flushIntervalMs', 5000);
     this.maxBatchRecords = positive('maxBatchRecords', 5000);
@@ -292,6 +296,21 @@ export class MetricsCollector {
     this.onError(failure, toBatch(rejected));
     return keep;
   }
+}
+
+/** A storage function as a transport: its errors are final unless they say otherwise. */
+function callbackTransport(store: (batch: IngestBatch) => unknown): Transport {
+  return {
+    async send(batch) {
+      try {
+        await store(batch);
+      } catch (error) {
+        if (error instanceof TransportError) throw error;
+        const details = (error as { details?: ErrorDetail[] }).details;
+        throw new TransportError((error as Error).message, details === undefined, undefined, undefined, details);
+      }
+    },
+  };
 }
 
 const KIND_KEY = { execution: 'executions', step: 'steps', sample: 'samples' } as const;

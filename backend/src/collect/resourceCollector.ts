@@ -1,11 +1,13 @@
 import os from 'node:os';
-import type { ResourceSample, SamplerStatus } from '../domain/types';
+import type { IngestBatch, ResourceSample, SamplerStatus } from '../domain/types';
 import type { ExecutionContextSink } from './metricsCollector';
 import { defaultResourceSource, GpuProbe, type ResourceSource } from './resourceSource';
 
 export interface ResourceCollectorOptions {
-  /** Receives every sample, e.g. `metricsCollector.recordResourceSample`. */
-  sink: (sample: ResourceSample) => void;
+  /** Receives every sample, e.g. `metricsCollector.recordResourceSample`... */
+  sink?: (sample: ResourceSample) => void;
+  /** ...or, as in the seed module, a function that stores a batch (e.g. `store.writeMetrics`). */
+  storageCallback?: (batch: IngestBatch) => unknown;
   sampleIntervalMs?: number;
   /** Host name the samples carry (default: this machine's host name). */
   host?: string;
@@ -46,12 +48,14 @@ export class ResourceCollector implements ExecutionContextSink {
   readonly cost: SamplerCost = { samples: 0, maxBlockMs: 0, cpuMs: 0, skipped: 0 };
 
   constructor(options: ResourceCollectorOptions) {
-    if (typeof options?.sink !== 'function') throw new TypeError('ResourceCollector: options.sink must be a function');
+    const storage = options?.storageCallback;
+    const sink = options?.sink ?? (storage ? (sample: ResourceSample) => void storage({ executions: [], steps: [], samples: [sample] }) : undefined);
+    if (typeof sink !== 'function') throw new TypeError('ResourceCollector: options.sink (or options.storageCallback) must be a function');
     this.sampleIntervalMs = options.sampleIntervalMs ?? 1000;
     if (!(this.sampleIntervalMs >= 10)) {
       throw new RangeError(`ResourceCollector: sampleIntervalMs must be at least 10, got ${options.sampleIntervalMs}`);
     }
-    this.sink = options.sink;
+    this.sink = sink;
     this.host = options.host ?? os.hostname();
     this.source = options.source ?? defaultResourceSource();
     this.gpu = options.gpu === false ? undefined : new GpuProbe();

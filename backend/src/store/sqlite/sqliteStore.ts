@@ -59,7 +59,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating and migrating when needed) `<dataDir>/rpa-analytics.db`. */
   static inDirectory(dataDir: string): SqliteStore {
-    return new SqliteStore({ file: path.join(dataDir, 'rpa-analytics.db') });
+    return new TimeSeriesStore(dataDir);
   }
 
   ingest(batch: IngestBatch): IngestResult {
@@ -199,3 +199,13 @@ export class SqliteStore implements Store {
   }
 }
 
+
+/**
+ * The seed's name for the store: a SQLite time-series store in a directory.
+ * @example const store = new TimeSeriesStore('data/analytics');
+ */
+export class TimeSeriesStore extends SqliteStore {
+  constructor(directory: string) {
+    super({ file: path.join(directory, 'rpa-analytics.db') });
+  }
+}
