@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Figure } from './measure';
 import { benchSdk } from './sdk';
 import { benchSampler } from './sampler';
+import { benchAnalysis } from './analysis';
 
 /**
  * `npm run bench [-- --quick] [-- --json FILE]`: every scenario, each beside a baseline
@@ -15,12 +16,14 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   process.stdout.write(`machine: ${machine}\nmode: ${quick ? 'quick' : 'full'}\n`);
   const figures: Figure[] = [];
+  const progress = (line: string) => process.stdout.write(`${line}\n`);
   for (const [name, scenario] of [
     ['SDK', benchSdk],
     ['sampler', benchSampler],
+    ['analysis', benchAnalysis],
   ] as const) {
-    process.stdout.write(`running ${name} ...\n`);
-    figures.push(...(await scenario(quick)));
+    progress(`running ${name} ...`);
+    figures.push(...(await scenario(quick, progress)));
   }
   const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
   process.stdout.write('\n| scenario | metric | value | baseline | ratio | target | met |\n|---|---|---|---|---|---|---|\n');
