@@ -146,3 +146,24 @@ describe('analysis state across a restart', () => {
     }
   });
 });
+
+describe('volume', () => {
+  it('when a workflow that runs every 15 minutes stops, then a low-volume anomaly opens within 3 hours', () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    const T0 = Date.UTC(2026, 10, 2);
+    const stopAt = T0 + 8 * DAY + 10 * HOUR;
+    const executions = [];
+    for (let t = T0; t < stopAt; t += 15 * MINUTE) {
+      executions.push({ id: `v-${t}`, workflow: 'Nightly Sync', startedAt: t, endedAt: t + 60_000, durationMs: 60_000, status: 'completed' as const });
+    }
+    store.ingest({ executions, steps: [], samples: [] });
+    new AnalysisScheduler({ store, now: () => stopAt + 4 * HOUR, latenessMs: 0, historyDays: 10 }).runPass();
+    const volume = store.listAnomalies({ metrics: ['volume'] });
+    expect(volume).toHaveLength(1);
+    expect(volume[0]).toMatchObject({ workflow: 'Nightly Sync', direction: 'low', status: 'open', observed: 0, expected: 4 });
+    // Dated from the first empty hour; opened on the second (two points in a row).
+    expect(volume[0].startedAt).toBe(stopAt);
+    expect(volume[0].recommendedAction).toMatch(/trigger or schedule/);
+    store.close();
+  });
+});
