@@ -5,6 +5,32 @@ import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } fro
 const list = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
 /**
+ * Conditions shared by anomalies and incidents: status, minimum severity, and active at some
+ * time in [from, to): started before `to`, and still open or last seen at or after `from`.
+ */
+function activeBetween(filter: IncidentFilter): { where: string[]; params: Array<string | number> } {
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  if (filter.status) {
+    where.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.to !== undefined) {
+    where.push('started_at < ?');
+    params.push(filter.to);
+  }
+  if (filter.from !== undefined) {
+    where.push("(status = 'open' OR last_seen_at >= ?)");
+    params.push(filter.from);
+  }
+  if (filter.minSeverity !== undefined) {
+    where.push('severity >= ?');
+    params.push(filter.minSeverity);
+  }
+  return { where, params };
+}
+
+/**
  * Analysis results. Each is stored whole as JSON beside the columns that filters use: the
  * shapes evolve with the analysis, the filters do not.
  */
@@ -49,21 +75,7 @@ export class ResultsRepository {
   }
 
   listAnomalies(filter: AnomalyFilter): Anomaly[] {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (filter.status) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    // Active in [from, to): started before `to`, and still open or last seen at or after `from`.
-    if (filter.to !== undefined) {
-      where.push('started_at < ?');
-      params.push(filter.to);
-    }
-    if (filter.from !== undefined) {
-      where.push("(status = 'open' OR last_seen_at >= ?)");
-      params.push(filter.from);
-    }
+    const { where, params } = activeBetween(filter);
     for (const [column, values] of [
       ['workflow', filter.workflows],
       ['host', filter.hosts],
@@ -73,10 +85,6 @@ export class ResultsRepository {
       where.push(`${column} IN (${list(values)})`);
       params.push(...values);
     }
-    if (filter.minSeverity !== undefined) {
-      where.push('severity >= ?');
-      params.push(filter.minSeverity);
-    }
     return this.bodies<Anomaly>('anomalies', where, params, 'started_at DESC', filter.limit);
   }
 
@@ -85,24 +93,7 @@ export class ResultsRepository {
   }
 
   listIncidents(filter: IncidentFilter): Incident[] {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (filter.status) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.to !== undefined) {
-      where.push('started_at < ?');
-      params.push(filter.to);
-    }
-    if (filter.from !== undefined) {
-      where.push("(status = 'open' OR last_seen_at >= ?)");
-      params.push(filter.from);
-    }
-    if (filter.minSeverity !== undefined) {
-      where.push('severity >= ?');
-      params.push(filter.minSeverity);
-    }
+    const { where, params } = activeBetween(filter);
     return this.bodies<Incident>('incidents', where, params, 'started_at DESC', filter.limit);
   }
 
