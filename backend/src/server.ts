@@ -11,6 +11,8 @@ import { ingestRouter } from './api/ingestRouter';
 import { executionsRouter } from './api/executionsRouter';
 import { healthRouter } from './api/healthRouter';
 import { analysisRouter } from './api/analysisRouter';
+import { queryRouter } from './api/queryRouter';
+import { QueryEngine } from './query/queryEngine';
 import { AnalysisScheduler } from './engine/analysisScheduler';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { MetricsCollector } from './collect/metricsCollector';
@@ -43,6 +45,7 @@ export function createApp(
   api.use(ingestRouter(new IngestService(store), config.limits.maxBatchRecords));
   api.use(executionsRouter(store));
   api.use(analysisRouter(store, engine));
+  api.use(queryRouter(store, new QueryEngine(store, engine.performance)));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorMiddleware(log));

@@ -35,6 +35,7 @@ export interface RunFilter {
   workflows?: string[];
   hosts?: string[];
   robots?: string[];
+  statuses?: ExecutionStatus[];
   from?: number;
   to?: number;
   by?: 'start' | 'end';
@@ -109,6 +110,8 @@ export interface Store {
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;
   /** Time each robot spent running workflows in [from, to). */
   robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }>;
+  /** When each package version of a workflow first ran, in [from, to). */
+  versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }>;
   /** Distinct names of a kind, sorted; steps can be narrowed to workflows. */
   names(kind: NameKind, workflows?: string[]): string[];
 

@@ -73,6 +73,19 @@ export class AnalysisReader {
       .all(to, from, from, to);
   }
 
+  versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }> {
+    const conditions = runConditions(this.dictionaries, { workflows: filter.workflows });
+    if (!conditions) return [];
+    const rows = this.db
+      .prepare<unknown[], { workflow: string; version: string; at: number }>(
+        `SELECT w.name AS workflow, v.name AS version, min(e.started_at) AS at
+         FROM executions e JOIN workflows w ON w.id = e.workflow_id JOIN versions v ON v.id = e.version_id
+         ${whereClause(conditions)} GROUP BY e.workflow_id, e.version_id ORDER BY at`,
+      )
+      .all(...conditions.params);
+    return rows.filter((r) => (filter.from === undefined || r.at >= filter.from) && (filter.to === undefined || r.at < filter.to));
+  }
+
   names(kind: NameKind, workflows?: string[]): string[] {
     if (kind === 'errorTypes') {
       const codes = this.db.prepare<[], { t: number }>('SELECT DISTINCT error_type AS t FROM executions WHERE error_type IS NOT NULL').all();

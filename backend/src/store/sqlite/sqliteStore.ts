@@ -107,6 +107,10 @@ export class SqliteStore implements Store {
     return this.analysis.robotBusyTime(from, to);
   }
 
+  versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }> {
+    return this.analysis.versionChanges(filter);
+  }
+
   names(kind: NameKind, workflows?: string[]): string[] {
     return this.analysis.names(kind, workflows);
   }

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { EXECUTION_STATUSES, ERROR_TYPES } from '../domain/types';
+import { timestamp } from './schemas';
+
+/**
+ * The query API's wire contract: what the Grafana plugin sends to `POST /api/v1/query`,
+ * `GET /variables/:kind` and `GET /annotations`, and what it gets back. The plugin imports
+ * these types (type-only), so both sides compile against one definition.
+ */
+
+export const QUERY_TYPES = [
+  'timeseries', 'stats', 'bottlenecks', 'degradation', 'comparison', 'trend', 'success', 'anomalies', 'insights', 'executions', 'resources',
+] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+export const RUN_METRICS = ['run_duration', 'step_duration', 'runs', 'successes', 'failures', 'success_rate'] as const;
+export const HOST_METRICS = ['host_cpu', 'host_memory', 'host_gpu', 'disk_read', 'disk_write', 'net_rx', 'net_tx'] as const;
+export const METRICS = [...RUN_METRICS, ...HOST_METRICS] as const;
+export type Metric = (typeof METRICS)[number];
+
+export const AGGREGATIONS = ['avg', 'min', 'max', 'sum', 'count', 'p50', 'p90', 'p95', 'p99', 'rate'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export const GROUP_BY = ['workflow', 'step', 'host', 'robot', 'status', 'error_type'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+const nameList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).filter((s) => s !== ''));
+
+export const queryTargetSchema = z.object({
+  refId: z.string().min(1).max(64),
+  queryType: z.enum(QUERY_TYPES),
+  hide: z.boolean().optional(),
+  workflow: nameList.optional(),
+  step: nameList.optional(),
+  host: nameList.optional(),
+  robot: nameList.optional(),
+  status: nameList.pipe(z.array(z.enum(EXECUTION_STATUSES))).optional(),
+  errorType: nameList.pipe(z.array(z.enum(ERROR_TYPES))).optional(),
+  metric: z.enum(METRICS).optional(),
+  aggregation: z.enum(AGGREGATIONS).optional(),
+  groupBy: z.array(z.enum(GROUP_BY)).max(3).optional(),
+  alias: z.string().max(256).optional(),
+  topN: z.number().int().min(1).max(10_000).optional(),
+  minSeverity: z.number().min(0).max(1).optional(),
+  format: z.enum(['table', 'logs']).optional(),
+  live: z.boolean().optional(),
+});
+export type QueryTarget = z.infer<typeof queryTargetSchema>;
+export type QueryTargetInput = z.input<typeof queryTargetSchema>;
+
+/** Epoch milliseconds (as a number or a string of digits) or ISO 8601. */
+const rangeTime = z
+  .union([z.number(), z.string()])
+  .transform((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v))
+  .pipe(timestamp);
+
+export const queryRequestSchema = z
+  .object({
+    range: z.object({ from: rangeTime, to: rangeTime }),
+    intervalMs: z.number().positive().max(366 * 86_400_000).optional(),
+    maxDataPoints: z.number().int().positive().max(100_000).optional(),
+    targets: z.array(queryTargetSchema).min(1, 'at least one query').max(50, 'at most 50 queries'),
+  })
+  .refine((r) => r.range.to > r.range.from, { message: 'must be after range.from', path: ['range', 'to'] });
+export type QueryRequest = z.infer<typeof queryRequestSchema>;
+export type QueryRequestInput = z.input<typeof queryRequestSchema>;
+
+export type FieldType = 'time' | 'number' | 'string' | 'boolean' | 'other';
+
+export interface FieldConfig {
+  unit?: string;
+  displayName?: string;
+  displayNameFromDS?: string;
+  decimals?: number;
+  min?: number;
+  max?: number;
+}
+
+export interface Field {
+  name: string;
+  type: FieldType;
+  labels?: Record<string, string>;
+  config?: FieldConfig;
+  values: unknown[];
+}
+
+export interface Frame {
+  name?: string;
+  refId: string;
+  meta?: { preferredVisualisationType?: 'graph' | 'table' | 'logs'; type?: string; typeVersion?: [number, number]; notices?: Array<{ severity: 'info' | 'warning'; text: string }> };
+  fields: Field[];
+}
+
+export interface QueryResponse {
+  results: Record<string, { frames: Frame[] }>;
+}
+
+export const VARIABLE_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'errorTypes', 'versions', 'statuses'] as const;
+export type VariableKind = (typeof VARIABLE_KINDS)[number];
+
+export interface VariableOption {
+  text: string;
+  value: string;
+}
+
+export const ANNOTATION_TYPES = ['anomalies', 'incidents', 'versions', 'insights'] as const;
+export type AnnotationType = (typeof ANNOTATION_TYPES)[number];
+
+export interface AnnotationEvent {
+  time: number;
+  timeEnd?: number;
+  title: string;
+  text: string;
+  tags: string[];
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'degraded';
+  version: string;
+  uptimeSeconds: number;
+  database: { ok: boolean; executions?: number; lastExecutionAt?: number; lastSampleAt?: number; error?: string };
+  sampler: { enabled: boolean };
+}

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { QueryEngine } from '../query/queryEngine';
+import { annotationEvents } from '../query/annotations';
+import { variableOptions } from '../query/variables';
+import type { Store } from '../store/store';
+import { queryList, queryTime } from './analysisSchemas';
+import { ANNOTATION_TYPES, queryRequestSchema, VARIABLE_KINDS } from './queryContract';
+import { parseOrThrow } from './validate';
+
+const variableParams = z.strictObject({ kind: z.enum(VARIABLE_KINDS) });
+const variableQuery = z.strictObject({ workflow: queryList.optional() });
+
+const severity = z.string().regex(/^\d+(\.\d+)?$/, 'expected a number from 0 to 1').transform(Number).pipe(z.number().min(0).max(1));
+const annotationQuery = z
+  .strictObject({
+    type: z.enum(ANNOTATION_TYPES).default('anomalies'),
+    from: queryTime,
+    to: queryTime,
+    workflow: queryList.optional(),
+    host: queryList.optional(),
+    minSeverity: severity.optional(),
+    maxSeverity: severity.optional(),
+    limit: z.string().regex(/^\d+$/).transform(Number).pipe(z.number().min(1).max(10_000)).default(1000),
+  })
+  .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] });
+
+/** The Grafana plugin's endpoints: panel queries, template variables, annotations. */
+export function queryRouter(store: Store, engine: QueryEngine): Router {
+  const router = Router();
+
+  router.post('/query', (req, res) => {
+    res.json(engine.run(parseOrThrow(queryRequestSchema, req.body, 'query')));
+  });
+
+  router.get('/variables/:kind', (req, res) => {
+    const { kind } = parseOrThrow(variableParams, req.params, 'variable kind');
+    const q = parseOrThrow(variableQuery, req.query, 'query');
+    res.json(variableOptions(store, kind, q.workflow));
+  });
+
+  router.get('/annotations', (req, res) => {
+    const q = parseOrThrow(annotationQuery, req.query, 'query');
+    res.json(annotationEvents(store, { ...q, workflows: q.workflow, hosts: q.host }));
+  });
+
+  return router;
+}
