@@ -1,8 +1,26 @@
 /** Unit and integration tests: need only Node and npm. */
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' } }];
+
 module.exports = {
-  testEnvironment: 'node',
-  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
-  testMatch: ['<rootDir>/backend/src/**/*.test.ts', '<rootDir>/backend/examples/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.ts$'],
   testTimeout: 30000,
+  projects: [
+    {
+      displayName: 'backend',
+      testEnvironment: 'node',
+      transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
+      testMatch: ['<rootDir>/backend/src/**/*.test.ts', '<rootDir>/backend/examples/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.ts$'],
+    },
+    {
+      displayName: 'plugin',
+      // @grafana/data needs a window; it loads from its CommonJS build.
+      testEnvironment: 'jsdom',
+      // d3-color and friends ship only ES modules (.mjs).
+      transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(d3-[^/]+|internmap|delaunator|robust-predicates|ol|marked|@grafana/[^/]+/dist/esm)/)'],
+      testMatch: ['<rootDir>/plugin/src/**/*.test.ts?(x)', '<rootDir>/plugin/tests/**/*.test.ts?(x)'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.tsx?$'],
+      setupFiles: ['<rootDir>/plugin/tests/setupJsdom.js'],
+    },
+  ],
 };

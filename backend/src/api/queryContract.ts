@@ -1,28 +1,15 @@
 import { z } from 'zod';
 import { EXECUTION_STATUSES, ERROR_TYPES } from '../domain/types';
 import { timestamp } from './schemas';
+import { AGGREGATIONS, GROUP_BY, METRICS, QUERY_TYPES } from './queryVocabulary';
+
+export * from './queryVocabulary';
 
 /**
  * The query API's wire contract: what the Grafana plugin sends to `POST /api/v1/query`,
  * `GET /variables/:kind` and `GET /annotations`, and what it gets back. The plugin imports
  * these types (type-only), so both sides compile against one definition.
  */
-
-export const QUERY_TYPES = [
-  'timeseries', 'stats', 'bottlenecks', 'degradation', 'comparison', 'trend', 'success', 'anomalies', 'insights', 'executions', 'resources',
-] as const;
-export type QueryType = (typeof QUERY_TYPES)[number];
-
-export const RUN_METRICS = ['run_duration', 'step_duration', 'runs', 'successes', 'failures', 'success_rate'] as const;
-export const HOST_METRICS = ['host_cpu', 'host_memory', 'host_gpu', 'disk_read', 'disk_write', 'net_rx', 'net_tx'] as const;
-export const METRICS = [...RUN_METRICS, ...HOST_METRICS] as const;
-export type Metric = (typeof METRICS)[number];
-
-export const AGGREGATIONS = ['avg', 'min', 'max', 'sum', 'count', 'p50', 'p90', 'p95', 'p99', 'rate'] as const;
-export type Aggregation = (typeof AGGREGATIONS)[number];
-
-export const GROUP_BY = ['workflow', 'step', 'host', 'robot', 'status', 'error_type'] as const;
-export type GroupBy = (typeof GROUP_BY)[number];
 
 const nameList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).filter((s) => s !== ''));
 
@@ -95,16 +82,10 @@ export interface QueryResponse {
   results: Record<string, { frames: Frame[] }>;
 }
 
-export const VARIABLE_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'errorTypes', 'versions', 'statuses'] as const;
-export type VariableKind = (typeof VARIABLE_KINDS)[number];
-
 export interface VariableOption {
   text: string;
   value: string;
 }
-
-export const ANNOTATION_TYPES = ['anomalies', 'incidents', 'versions', 'insights'] as const;
-export type AnnotationType = (typeof ANNOTATION_TYPES)[number];
 
 export interface AnnotationEvent {
   time: number;

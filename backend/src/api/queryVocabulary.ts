@@ -1,0 +1,27 @@
+/**
+ * The query API's vocabulary as plain constants, without zod: the Grafana plugin bundles these
+ * (and imports everything else of the contract as types only).
+ */
+
+export const QUERY_TYPES = [
+  'timeseries', 'stats', 'bottlenecks', 'degradation', 'comparison', 'trend', 'success', 'anomalies', 'insights', 'executions', 'resources',
+] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+export const RUN_METRICS = ['run_duration', 'step_duration', 'runs', 'successes', 'failures', 'success_rate'] as const;
+export const HOST_METRICS = ['host_cpu', 'host_memory', 'host_gpu', 'disk_read', 'disk_write', 'net_rx', 'net_tx'] as const;
+export const METRICS = [...RUN_METRICS, ...HOST_METRICS] as const;
+export type Metric = (typeof METRICS)[number];
+
+export const AGGREGATIONS = ['avg', 'min', 'max', 'sum', 'count', 'p50', 'p90', 'p95', 'p99', 'rate'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export const GROUP_BY = ['workflow', 'step', 'host', 'robot', 'status', 'error_type'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+export const VARIABLE_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'errorTypes', 'versions', 'statuses'] as const;
+export type VariableKind = (typeof VARIABLE_KINDS)[number];
+
+export const ANNOTATION_TYPES = ['anomalies', 'incidents', 'versions', 'insights'] as const;
+export type AnnotationType = (typeof ANNOTATION_TYPES)[number];
+

@@ -1,0 +1,165 @@
+import {
+  CustomVariableSupport,
+  DataSourceApi,
+  FieldType,
+  toDataFrame,
+  type DataFrame,
+  type DataQueryRequest,
+  type DataQueryResponse,
+  type DataSourceInstanceSettings,
+  type MetricFindValue,
+  type ScopedVars,
+  type TestDataSourceResponse,
+  type TimeRange,
+} from '@grafana/data';
+import { getBackendSrv, getTemplateSrv, type TemplateSrv } from '@grafana/runtime';
+import { lastValueFrom, from, map, type Observable } from 'rxjs';
+import type { AnnotationEvent, Frame, HealthResponse, QueryResponse, VariableOption } from '../../backend/src/api/queryContract';
+import { describeFailure } from './collectorErrors';
+import { interpolateQuery, interpolateVariableQuery } from './interpolate';
+import { VariableQueryEditor } from './components/VariableQueryEditor';
+import { DEFAULT_QUERY, type RpaDataSourceOptions, type RpaQuery, type RpaVariableQuery } from './types';
+
+/** The proxy route in plugin.json: Grafana adds the token and forwards to `<collectorUrl>/api/v1`. */
+export const ROUTE = 'collector';
+
+/** Template variables with their own editor, answered by the collector's variables API. */
+class RpaVariableSupport extends CustomVariableSupport<DataSource, RpaVariableQuery> {
+  editor = VariableQueryEditor;
+
+  constructor(private readonly datasource: DataSource) {
+    super();
+  }
+
+  query(request: DataQueryRequest<RpaVariableQuery>): Observable<DataQueryResponse> {
+    const [query] = request.targets;
+    return from(this.datasource.metricFindQuery(query, { scopedVars: request.scopedVars, range: request.range })).pipe(
+      map((values) => ({ data: [toDataFrame({ fields: [{ name: 'text', type: FieldType.string, values: values.map((v) => v.text) }, { name: 'value', type: FieldType.string, values: values.map((v) => v.value) }] })] })),
+    );
+  }
+}
+
+export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
+  readonly baseUrl: string;
+  readonly collectorUrl?: string;
+
+  constructor(instanceSettings: DataSourceInstanceSettings<RpaDataSourceOptions>) {
+    super(instanceSettings);
+    this.baseUrl = `${instanceSettings.url ?? ''}/${ROUTE}`;
+    this.collectorUrl = instanceSettings.jsonData.collectorUrl;
+    // Annotation queries use the query editor and come through query(), as frames with
+    // time, timeEnd, title, text and tags.
+    this.annotations = {};
+    this.variables = new RpaVariableSupport(this);
+  }
+
+  private get templateSrv(): TemplateSrv {
+    return getTemplateSrv();
+  }
+
+  override getDefaultQuery(): Partial<RpaQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  override filterQuery(query: RpaQuery): boolean {
+    return !query.hide;
+  }
+
+  applyTemplateVariables(query: RpaQuery, scopedVars: ScopedVars): RpaQuery {
+    return interpolateQuery(this.templateSrv, query, scopedVars);
+  }
+
+  async query(request: DataQueryRequest<RpaQuery>): Promise<DataQueryResponse> {
+    const targets = request.targets.filter((t) => !t.hide).map((t) => this.applyTemplateVariables({ ...DEFAULT_QUERY, ...t }, request.scopedVars));
+    const annotationTargets = targets.filter((t) => t.queryType === 'annotations');
+    const panelTargets = targets.filter((t) => t.queryType !== 'annotations');
+    const data: DataFrame[] = [];
+    if (panelTargets.length) {
+      const response = await this.request<QueryResponse>('POST', '/query', {
+        range: { from: request.range.from.valueOf(), to: request.range.to.valueOf() },
+        intervalMs: request.intervalMs,
+        maxDataPoints: request.maxDataPoints,
+        targets: panelTargets.map(toWireTarget),
+      });
+      for (const target of panelTargets) {
+        for (const frame of response.results[target.refId]?.frames ?? []) data.push(toGrafanaFrame(frame));
+      }
+    }
+    for (const target of annotationTargets) data.push(await this.annotationFrame(target, request.range));
+    return { data };
+  }
+
+  /** Anomalies, incidents, versions or implemented insights as an annotation frame. */
+  async annotationFrame(target: RpaQuery, range: TimeRange): Promise<DataFrame> {
+    const params = new URLSearchParams({ type: target.annotationType ?? 'anomalies', from: String(range.from.valueOf()), to: String(range.to.valueOf()) });
+    for (const w of target.workflow ?? []) params.append('workflow', w);
+    for (const h of target.host ?? []) params.append('host', h);
+    if (target.minSeverity !== undefined) params.set('minSeverity', String(target.minSeverity));
+    if (target.maxSeverity !== undefined) params.set('maxSeverity', String(target.maxSeverity));
+    const events = await this.request<AnnotationEvent[]>('GET', `/annotations?${params}`);
+    return toDataFrame({
+      refId: target.refId,
+      name: `${target.annotationType ?? 'anomalies'}`,
+      fields: [
+        { name: 'time', type: FieldType.time, values: events.map((e) => e.time) },
+        { name: 'timeEnd', type: FieldType.time, values: events.map((e) => e.timeEnd ?? e.time) },
+        { name: 'title', type: FieldType.string, values: events.map((e) => e.title) },
+        { name: 'text', type: FieldType.string, values: events.map((e) => e.text) },
+        { name: 'tags', type: FieldType.other, values: events.map((e) => e.tags) },
+      ],
+    });
+  }
+
+  override async metricFindQuery(query: RpaVariableQuery, options?: { scopedVars?: ScopedVars; range?: TimeRange }): Promise<MetricFindValue[]> {
+    const q = interpolateVariableQuery(this.templateSrv, query ?? { refId: 'variable', kind: 'workflows' }, options?.scopedVars);
+    return this.variableOptions(q.kind, q.workflow);
+  }
+
+  /** Names for pickers and template variables, e.g. the steps of some workflows. */
+  async variableOptions(kind: RpaVariableQuery['kind'], workflows?: string[]): Promise<VariableOption[]> {
+    const params = new URLSearchParams();
+    for (const w of workflows ?? []) params.append('workflow', w);
+    const suffix = params.toString() ? `?${params}` : '';
+    return this.request<VariableOption[]>('GET', `/variables/${kind}${suffix}`);
+  }
+
+  async testDatasource(): Promise<TestDataSourceResponse> {
+    try {
+      const health = await this.request<HealthResponse>('GET', '/health');
+      if (health.status !== 'ok' || !health.database.ok) {
+        return { status: 'error', message: `The collector answers, but its database does not: ${health.database.error ?? 'unknown error'}` };
+      }
+      return { status: 'success', message: `Connected to RPA Analytics collector ${health.version}. ${freshness(health)}` };
+    } catch (error) {
+      return { status: 'error', message: (error as Error).message };
+    }
+  }
+
+  /** One request through the proxy route; failures become errors with a message to show. */
+  async request<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
+    try {
+      const response = await lastValueFrom(getBackendSrv().fetch<T>({ url: `${this.baseUrl}${path}`, method, data, showErrorAlert: false }));
+      return response.data;
+    } catch (error) {
+      throw new Error(describeFailure(error, this.collectorUrl));
+    }
+  }
+}
+
+function toWireTarget(query: RpaQuery) {
+  const { datasource: _datasource, key: _key, maxSeverity: _max, annotationType: _type, ...target } = query;
+  return target;
+}
+
+/** The collector's frames are Grafana's shape already: field types by the same names. */
+export function toGrafanaFrame(frame: Frame): DataFrame {
+  return toDataFrame(frame);
+}
+
+function freshness(health: HealthResponse): string {
+  const last = health.database.lastExecutionAt;
+  if (last === undefined) return 'No executions recorded yet.';
+  const minutes = Math.max(0, Math.round((Date.now() - last) / 60_000));
+  const age = minutes < 60 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : minutes < 2880 ? `${Math.round(minutes / 60)} hours` : `${Math.round(minutes / 1440)} days`;
+  return `${health.database.executions ?? 0} executions; the latest started ${age} ago.`;
+}
