@@ -17,10 +17,12 @@ module.exports = {
       testEnvironment: 'jsdom',
       // d3-color and friends ship only ES modules (.mjs).
       transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
-      transformIgnorePatterns: ['/node_modules/(?!(d3-[^/]+|internmap|delaunator|robust-predicates|ol|marked|@grafana/[^/]+/dist/esm)/)'],
+      // and @grafana/ui pulls in more ES-module-only packages: transform node_modules too (swc is fast, and cached).
+      transformIgnorePatterns: ['/node_modules/(?!.*\\.mjs$)(react|react-dom|scheduler|@grafana/data|@grafana/schema|lodash|moment|moment-timezone|rxjs|@emotion/[^/]+|@floating-ui/[^/]+|@popperjs/core|monaco-editor)/'],
       testMatch: ['<rootDir>/plugin/src/**/*.test.ts?(x)', '<rootDir>/plugin/tests/**/*.test.ts?(x)'],
       testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.tsx?$'],
       setupFiles: ['<rootDir>/plugin/tests/setupJsdom.js'],
+      moduleNameMapper: { '\\.(css|scss|sass|less)$': '<rootDir>/plugin/tests/styleStub.js' },
     },
   ],
 };

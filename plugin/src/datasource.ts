@@ -70,7 +70,10 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
   }
 
   async query(request: DataQueryRequest<RpaQuery>): Promise<DataQueryResponse> {
-    const targets = request.targets.filter((t) => !t.hide).map((t) => this.applyTemplateVariables({ ...DEFAULT_QUERY, ...t }, request.scopedVars));
+    // A query without a type is a new one: it gets the defaults, as getDefaultQuery gives the editor.
+    const targets = request.targets
+      .filter((t) => !t.hide)
+      .map((t) => this.applyTemplateVariables(t.queryType ? t : { ...DEFAULT_QUERY, ...t }, request.scopedVars));
     const annotationTargets = targets.filter((t) => t.queryType === 'annotations');
     const panelTargets = targets.filter((t) => t.queryType !== 'annotations');
     const data: DataFrame[] = [];

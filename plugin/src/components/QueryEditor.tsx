@@ -44,7 +44,7 @@ function useNames(datasource: DataSource, field: NameField, workflows: string[] 
 }
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
-  const q: RpaQuery = { ...DEFAULT_QUERY, ...query };
+  const q: RpaQuery = query.queryType ? query : { ...DEFAULT_QUERY, ...query };
   const type = (q.queryType ?? 'timeseries') as RpaQueryType;
   const uses = useMemo(() => new Set(FIELDS_BY_TYPE[type]), [type]);
   const variables = useMemo(variableOptions, []);

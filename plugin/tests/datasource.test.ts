@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { dateTime, FieldType, type DataFrame, type DataQueryRequest, type DataSourceInstanceSettings } from '@grafana/data';
+import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
+import { DataSource } from '../src/datasource';
+import type { RpaDataSourceOptions, RpaQuery } from '../src/types';
+import type { GroundTruth } from '../../backend/src/sim/simulator';
+import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from './collectorProcess';
+import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv } from './grafanaStandIns';
+
+const END = '2026-11-20T00:00:00Z';
+const DAY = 86_400_000;
+
+function instance(collectorUrl: string): DataSourceInstanceSettings<RpaDataSourceOptions> {
+  return {
+    id: 1, uid: 'rpa-analytics', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa-analytics',
+    access: 'proxy', readOnly: false, jsonData: { collectorUrl }, meta: { id: 'rpa-analytics-datasource' } as never,
+  } as DataSourceInstanceSettings<RpaDataSourceOptions>;
+}
+
+function request(targets: RpaQuery[], days = 7): DataQueryRequest<RpaQuery> {
+  const to = dateTime(Date.parse(END));
+  const from = dateTime(Date.parse(END) - days * DAY);
+  return {
+    requestId: 'test', interval: '1h', intervalMs: 3_600_000, maxDataPoints: 500, range: { from, to, raw: { from, to } }, scopedVars: {},
+    targets, timezone: 'utc', app: 'dashboard', startTime: Date.now(),
+  } as DataQueryRequest<RpaQuery>;
+}
+
+const fieldTypes = (frame: DataFrame) => frame.fields.map((f) => f.type);
+
+describe('the DataSource against a real collector filled by the simulator', () => {
+  let collector: CollectorProcess;
+  let truth: GroundTruth;
+  let proxy: ProxyBackendSrv;
+  let templates: StandInTemplateSrv;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    collector = await startCollectorProcess();
+    const truthFile = path.join(collector.dataDir, 'truth.json');
+    await runDemo(collector.url, ['--seed', '1', '--days', '7', '--end', END, '--truth', truthFile]);
+    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth;
+    expect((await httpRequest('POST', `${collector.url}/api/v1/analysis/run`, {})).status).toBe(200);
+    proxy = new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, {});
+    setBackendSrv(asBackendSrv(proxy));
+    templates = new StandInTemplateSrv();
+    setTemplateSrv(templates as unknown as TemplateSrv);
+    ds = new DataSource(instance(collector.url));
+  }, 120_000);
+  afterAll(async () => collector?.stop());
+  beforeEach(() => templates.setVariables([]));
+
+  it('gives time series as typed time and number fields with labels and units', async () => {
+    const { data } = await ds.query(request([{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' }]));
+    expect(data).toHaveLength(truth.workflows.length);
+    for (const frame of data as DataFrame[]) {
+      expect(fieldTypes(frame)).toEqual([FieldType.time, FieldType.number]);
+      expect(frame.fields[1].config.unit).toBe('ms');
+      expect(truth.workflows.map((w) => w.name)).toContain(frame.fields[1].labels!.workflow);
+      expect(frame.fields[1].config.displayNameFromDS).toBe(frame.fields[1].labels!.workflow);
+      expect(frame.length).toBe(7 * 24);
+    }
+  });
+
+  it.each([
+    ['stats', 'Workflow', FieldType.string],
+    ['comparison', 'Median', FieldType.number],
+    ['bottlenecks', 'Share of run time', FieldType.number],
+    ['degradation', 'Degraded', FieldType.boolean],
+    ['trend', 'Slope per day', FieldType.number],
+    ['success', 'Success rate', FieldType.number],
+    ['anomalies', 'Severity', FieldType.number],
+    ['insights', 'Priority', FieldType.number],
+    ['executions', 'Time', FieldType.time],
+  ] as const)('answers %s with a non-empty table', async (queryType, column, type) => {
+    const { data } = await ds.query(request([{ refId: 'T', queryType }]));
+    expect(data).toHaveLength(1);
+    const frame = data[0] as DataFrame;
+    expect(frame.length).toBeGreaterThan(0);
+    expect(frame.fields.find((f) => f.name === column)?.type).toBe(type);
+  });
+
+  it('answers host resources per host in percent', async () => {
+    const { data } = await ds.query(request([{ refId: 'R', queryType: 'resources', metric: 'host_cpu' }]));
+    expect((data as DataFrame[]).map((f) => f.fields[1].labels!.host).sort()).toEqual([...truth.hosts].sort());
+    expect((data[0] as DataFrame).fields[1].config.unit).toBe('percent');
+  });
+
+  it('gives executions as log lines for Explore', async () => {
+    const { data } = await ds.query(request([{ refId: 'L', queryType: 'executions', format: 'logs', status: ['failed'], topN: 20 }]));
+    const frame = data[0] as DataFrame;
+    expect(frame.meta?.preferredVisualisationType).toBe('logs');
+    expect(frame.fields.map((f) => f.name)).toEqual(['timestamp', 'body', 'severity', 'id', 'labels']);
+    expect(frame.fields[2].values.every((s) => s === 'error')).toBe(true);
+    expect(frame.length).toBe(20);
+  });
+
+  it('sends a multi-value variable to the collector as a list, and All as no filter', async () => {
+    const [a, b] = truth.workflows.map((w) => w.name);
+    templates.setVariables([{ name: 'workflow', value: [a, b] }]);
+    const { data } = await ds.query(request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: ['$workflow'], groupBy: ['workflow'] }]));
+    expect((proxy.sent.at(-1)!.body as { targets: RpaQuery[] }).targets[0].workflow).toEqual([a, b]);
+    expect((data as DataFrame[]).map((f) => f.fields[1].labels!.workflow).sort()).toEqual([a, b].sort());
+
+    templates.setVariables([{ name: 'workflow', value: ['$__all'] }]);
+    const all = await ds.query(request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: ['${workflow}'], groupBy: ['workflow'] }]));
+    expect((proxy.sent.at(-1)!.body as { targets: RpaQuery[] }).targets[0].workflow).toBeUndefined();
+    expect(all.data).toHaveLength(truth.workflows.length);
+  });
+
+  it.each([
+    ['workflows', undefined, () => truth.workflows.map((w) => w.name).sort()],
+    ['hosts', undefined, () => [...truth.hosts].sort()],
+    ['robots', undefined, () => truth.robots.map((r) => r.name).sort()],
+    ['steps', ['$workflow'], () => [...truth.workflows[0].steps].sort()],
+    ['errorTypes', undefined, () => ['business', 'application', 'system', 'timeout']],
+    ['versions', ['$workflow'], () => ['1.0.0', '1.1.0']],
+  ] as const)('lists %s for template variables', async (kind, workflow, expected) => {
+    templates.setVariables([{ name: 'workflow', value: truth.workflows[0].name }]);
+    const values = await ds.metricFindQuery({ refId: 'v', kind, workflow: workflow ? [...workflow] : undefined });
+    expect(values.map((v) => v.text)).toEqual(expected());
+  });
+
+  it('shows the injected latency spike as a region annotation of high severity', async () => {
+    const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
+    const { data } = await ds.query(request([{ refId: 'Anno', queryType: 'annotations', annotationType: 'anomalies', minSeverity: 0.7, workflow: [spike.workflow!] }]));
+    const frame = data[0] as DataFrame;
+    expect(frame.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['time:time', 'timeEnd:time', 'title:string', 'text:string', 'tags:other']);
+    const times = frame.fields[0].values as number[];
+    const ends = frame.fields[1].values as number[];
+    const overlapping = times.filter((t, i) => t < spike.end! && ends[i] >= spike.start);
+    expect(overlapping.length).toBeGreaterThan(0);
+    expect(times.every((t, i) => ends[i] >= t)).toBe(true);
+  });
+
+  it('reports the collector version and freshness in the data source test', async () => {
+    const result = await ds.testDatasource();
+    expect(result.status).toBe('success');
+    expect(result.message).toMatch(/^Connected to RPA Analytics collector \d+\.\d+\.\d+\. \d+ executions; the latest started \d+ days ago\.$/);
+  });
+
+  it('when a query is bad, then query() fails with the collector message', async () => {
+    await expect(ds.query(request([{ refId: 'B', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }]))).rejects.toThrow(
+      'query B: groupBy step applies to step_duration only',
+    );
+  });
+
+  it('when the collector is unreachable, then the test and queries say so', async () => {
+    const gone = new DataSource(instance('http://127.0.0.1:9'));
+    setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: 'http://127.0.0.1:9' }, {})));
+    try {
+      const result = await gone.testDatasource();
+      expect(result).toMatchObject({ status: 'error' });
+      expect(result.message).toMatch(/^Cannot reach the collector at http:\/\/127\.0\.0\.1:9 \(502 from the Grafana proxy\)/);
+      await expect(gone.query(request([{ refId: 'A', queryType: 'stats' }]))).rejects.toThrow(/Cannot reach the collector/);
+    } finally {
+      setBackendSrv(asBackendSrv(proxy));
+    }
+  });
+
+  it('when the URL is not a collector, then the test says to check it', async () => {
+    const wrong = new DataSource(instance(`${collector.url}/grafana`));
+    setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: `${collector.url}/grafana` }, {})));
+    try {
+      expect(await wrong.testDatasource()).toEqual({
+        status: 'error',
+        message: `No RPA Analytics API at ${collector.url}/grafana (404): check the collector URL (its base, without /api/v1).`,
+      });
+    } finally {
+      setBackendSrv(asBackendSrv(proxy));
+    }
+  });
+});

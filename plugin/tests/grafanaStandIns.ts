@@ -1,0 +1,80 @@
+import type { ScopedVars, TypedVariableModel } from '@grafana/data';
+import type { BackendSrv, BackendSrvRequest, FetchResponse, TemplateSrv } from '@grafana/runtime';
+import { from, type Observable } from 'rxjs';
+import { httpRequest } from './collectorProcess';
+
+/**
+ * Stand-ins for the two services of Grafana's server-backed frontend that cannot run here
+ * (no Grafana server): the backend service with its data source proxy, and the template
+ * service. The proxy stand-in does what plugin.json's route tells Grafana to do: requests to
+ * `<instance url>/collector/...` go to `<collectorUrl>/api/v1/...` with the token added;
+ * an unreachable upstream is a 502, as Grafana's proxy answers.
+ */
+export class ProxyBackendSrv {
+  /** Every request the plugin sent, as the collector received it. */
+  readonly sent: Array<{ method: string; url: string; body?: unknown }> = [];
+
+  constructor(
+    private readonly instanceUrl: string,
+    private readonly jsonData: { collectorUrl?: string },
+    private readonly secureJsonData: { apiToken?: string },
+  ) {}
+
+  fetch<T>(options: BackendSrvRequest): Observable<FetchResponse<T>> {
+    return from(this.forward<T>(options));
+  }
+
+  private async forward<T>(options: BackendSrvRequest): Promise<FetchResponse<T>> {
+    const prefix = `${this.instanceUrl}/collector`;
+    if (!options.url.startsWith(prefix)) throw { status: 404, statusText: 'Not Found', data: { message: 'no such data source route' } };
+    const url = `${this.jsonData.collectorUrl}/api/v1${options.url.slice(prefix.length)}`;
+    const method = options.method ?? 'GET';
+    this.sent.push({ method, url, body: options.data });
+    let answer;
+    try {
+      answer = await httpRequest(method, url, { authorization: `Bearer ${this.secureJsonData.apiToken ?? ''}` }, options.data);
+    } catch (error) {
+      throw { status: 502, statusText: 'Bad Gateway', data: { message: `proxy error: ${(error as Error).message}` } };
+    }
+    const response = { data: answer.body as T, status: answer.status, statusText: String(answer.status), ok: answer.status < 300, headers: new Headers(), redirected: false, type: 'basic', url, config: options } as FetchResponse<T>;
+    if (answer.status >= 300) throw { status: answer.status, statusText: String(answer.status), data: answer.body, config: options };
+    return response;
+  }
+}
+
+export function asBackendSrv(proxy: ProxyBackendSrv): BackendSrv {
+  return proxy as unknown as BackendSrv;
+}
+
+type Variable = { name: string; value: string | string[] };
+
+/** Grafana's variable syntaxes ($var, ${var}, ${var:format}, [[var]]) over a fixed set of variables. */
+export class StandInTemplateSrv implements Partial<TemplateSrv> {
+  constructor(private variables: Variable[] = []) {}
+
+  setVariables(variables: Variable[]): void {
+    this.variables = variables;
+  }
+
+  getVariables(): TypedVariableModel[] {
+    return this.variables.map((v) => ({ name: v.name, current: { value: v.value, text: v.value } }) as unknown as TypedVariableModel);
+  }
+
+  replace(target?: string, scopedVars?: ScopedVars, format?: string | Function): string {
+    if (!target) return '';
+    return target.replace(/\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]/g, (whole, a, b, c) => {
+      const name = a ?? b ?? c;
+      const scoped = scopedVars?.[name]?.value;
+      const value = scoped ?? this.variables.find((v) => v.name === name)?.value;
+      if (value === undefined) return whole;
+      if (typeof format === 'function') return format(value);
+      return Array.isArray(value) ? value.join(',') : String(value);
+    });
+  }
+
+  containsTemplate(target?: string): boolean {
+    return !!target && /\$\w+|\$\{\w+/.test(target);
+  }
+
+  updateTimeRange(): void {}
+}
