@@ -1,9 +1,15 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
 /** The collector's settings, read once from the environment. */
+export const SCOPES = ['ingest', 'read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
 export interface Config {
   host: string;
+  /** Accepted API tokens and their scopes; empty means no authentication (loopback only). */
+  tokens: ReadonlyArray<{ token: string; scope: Scope }>;
   port: number;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -44,6 +50,10 @@ const ENV = z.object({
     .pipe(z.number().min(1, 'expected a number from 1 to 20').max(20, 'expected a number from 1 to 20'))
     .default(4),
   RPA_ANALYSIS_HISTORY_DAYS: integer(1, 3650).default(30),
+  RPA_INGEST_TOKEN: z.string().optional(),
+  RPA_READ_TOKEN: z.string().optional(),
+  RPA_ADMIN_TOKEN: z.string().optional(),
+  RPA_TOKEN_FILE: z.string().optional(),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
 });
@@ -63,8 +73,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  const tokens = [
+    ...tokenList(e.RPA_INGEST_TOKEN, 'ingest', 'RPA_INGEST_TOKEN'),
+    ...tokenList(e.RPA_READ_TOKEN, 'read', 'RPA_READ_TOKEN'),
+    ...tokenList(e.RPA_ADMIN_TOKEN, 'admin', 'RPA_ADMIN_TOKEN'),
+    ...(e.RPA_TOKEN_FILE ? readTokenFile(e.RPA_TOKEN_FILE) : []),
+  ];
+  if (tokens.length === 0 && !isLoopback(e.RPA_HOST)) {
+    throw new ConfigError(
+      `invalid configuration:\n  RPA_HOST: ${e.RPA_HOST} is not a loopback address and no API tokens are configured; ` +
+        'set RPA_INGEST_TOKEN, RPA_READ_TOKEN and RPA_ADMIN_TOKEN (or RPA_TOKEN_FILE), or listen on 127.0.0.1',
+    );
+  }
   return Object.freeze({
     host: e.RPA_HOST,
+    tokens: Object.freeze(tokens),
     port: e.RPA_PORT,
     dataDir: path.resolve(e.RPA_DATA_DIR),
     logLevel: e.RPA_LOG_LEVEL,
@@ -77,4 +100,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000 }),
   });
+}
+
+const MIN_TOKEN_LENGTH = 16;
+
+function tokenList(value: string | undefined, scope: Scope, variable: string): Array<{ token: string; scope: Scope }> {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((token) => {
+      if (token.length < MIN_TOKEN_LENGTH) {
+        throw new ConfigError(`invalid configuration:\n  ${variable}: every token must have at least ${MIN_TOKEN_LENGTH} characters (got one of ${token.length})`);
+      }
+      return { token, scope };
+    });
+}
+
+/** A token file: one `scope token` (or `scope:token`) per line; `#` starts a comment. */
+function readTokenFile(file: string): Array<{ token: string; scope: Scope }> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  RPA_TOKEN_FILE: cannot read ${file}: ${(error as Error).message}`);
+  }
+  return text.split('\n').flatMap((raw, index) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) return [];
+    const match = /^(ingest|read|admin)[\s:]+(\S+)$/.exec(line);
+    if (!match) throw new ConfigError(`invalid configuration:\n  RPA_TOKEN_FILE: line ${index + 1} must be "<ingest|read|admin> <token>"`);
+    return tokenList(match[2], match[1] as Scope, `RPA_TOKEN_FILE line ${index + 1}`);
+  });
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -21,9 +21,12 @@ async function serve(): Promise<void> {
   const collector = new Collector({ config, log });
   await collector.start();
   log.info(
-    { url: collector.url, database: config.dataDir, sampler: config.sampler.enabled },
+    { url: collector.url, database: config.dataDir, sampler: config.sampler.enabled, tokens: config.tokens.length },
     `RPA Analytics collector ${VERSION} listening on ${collector.url} (data in ${config.dataDir})`,
   );
+  if (config.tokens.length === 0) {
+    log.warn('no API tokens configured: every request is accepted, so the collector listens on loopback only (set RPA_*_TOKEN to open it to the network)');
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -15,6 +15,7 @@ import { queryRouter } from './api/queryRouter';
 import { QueryEngine } from './query/queryEngine';
 import { AnalysisScheduler } from './engine/analysisScheduler';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
+import { authenticate } from './api/auth';
 import { MetricsCollector } from './collect/metricsCollector';
 import { StoreTransport } from './collect/transport';
 import { ResourceCollector } from './collect/resourceCollector';
@@ -40,6 +41,8 @@ export function createApp(
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const api = express.Router();
+  // Authentication first: a request without the right token is refused before its body is read.
+  api.use(authenticate(config.tokens));
   api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true }));
   api.use(healthRouter(store, sampler, Date.now()));
   api.use(ingestRouter(new IngestService(store), config.limits.maxBatchRecords));

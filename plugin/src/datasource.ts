@@ -132,6 +132,8 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
       if (health.status !== 'ok' || !health.database.ok) {
         return { status: 'error', message: `The collector answers, but its database does not: ${health.database.error ?? 'unknown error'}` };
       }
+      // The health check is open to all; this cheap read proves the token has the read scope.
+      await this.request<VariableOption[]>('GET', '/variables/statuses');
       return { status: 'success', message: `Connected to RPA Analytics collector ${health.version}. ${freshness(health)}` };
     } catch (error) {
       return { status: 'error', message: (error as Error).message };

@@ -172,3 +172,40 @@ describe('the DataSource against a real collector filled by the simulator', () =
     }
   });
 });
+
+describe('the DataSource against a collector that requires tokens', () => {
+  const READ = 'grafana-read-token-0123';
+  const INGEST = 'robot-ingest-token-0123';
+  let collector: CollectorProcess;
+
+  beforeAll(async () => {
+    collector = await startCollectorProcess({ RPA_READ_TOKEN: READ, RPA_INGEST_TOKEN: INGEST });
+    await runDemo(collector.url, ['--days', '1', '--end', END, '--workflows', '2', '--truth', path.join(collector.dataDir, 'truth.json')], INGEST);
+    setTemplateSrv(new StandInTemplateSrv() as unknown as TemplateSrv);
+  }, 120_000);
+  afterAll(async () => collector?.stop());
+
+  const withToken = (apiToken?: string) => {
+    setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, { apiToken })));
+    return new DataSource(instance(collector.url));
+  };
+
+  it('when the read token is set (the proxy route adds it), then the test succeeds and queries answer', async () => {
+    const ds = withToken(READ);
+    expect((await ds.testDatasource()).status).toBe('success');
+    const { data } = await ds.query(request([{ refId: 'A', queryType: 'stats' }], 1));
+    expect((data[0] as DataFrame).length).toBe(2);
+  });
+
+  it('when no token is set, then the test and queries say the token is missing (401)', async () => {
+    const ds = withToken(undefined);
+    const message = `The collector at ${collector.url} refused the request: no valid API token (401). Set the API token in the data source settings.`;
+    expect(await ds.testDatasource()).toEqual({ status: 'error', message });
+    await expect(ds.query(request([{ refId: 'A', queryType: 'stats' }], 1))).rejects.toThrow(message);
+  });
+
+  it('when the token lacks the read scope, then they say so (403)', async () => {
+    const ds = withToken(INGEST);
+    await expect(ds.query(request([{ refId: 'A', queryType: 'stats' }], 1))).rejects.toThrow('the API token lacks the read scope (403)');
+  });
+});
