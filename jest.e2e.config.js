@@ -1,7 +1,9 @@
 /** Tests that need Chromium or Prometheus from Debian packages (see README). */
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' } }];
+
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
-  testMatch: ['<rootDir>/test/**/*.e2e.test.ts', '<rootDir>/backend/src/**/*.e2e.test.ts'],
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  testMatch: ['<rootDir>/test/**/*.e2e.test.ts', '<rootDir>/backend/src/**/*.e2e.test.ts', '<rootDir>/plugin/tests/**/*.e2e.test.ts'],
   testTimeout: 120000,
 };

@@ -1,0 +1,67 @@
+import React, { useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createTheme, type DataSourceInstanceSettings, type DataSourceSettings } from '@grafana/data';
+import { setBackendSrv, setTemplateSrv, type BackendSrv, type TemplateSrv } from '@grafana/runtime';
+import { GlobalStyles, ThemeContext } from '@grafana/ui';
+import { ConfigEditor } from '../../src/components/ConfigEditor';
+import { QueryEditor } from '../../src/components/QueryEditor';
+import { VariableQueryEditor } from '../../src/components/VariableQueryEditor';
+import { DataSource } from '../../src/datasource';
+import type { RpaDataSourceOptions, RpaQuery, RpaVariableQuery } from '../../src/types';
+import { FetchBackendSrv, PageTemplateSrv } from './pageStandIns';
+
+/**
+ * A page with the plugin's three editors, rendered by the real @grafana/ui in the browser. The
+ * data source proxy of Grafana's server is played by the test's HTTP server (same origin).
+ * Every change an editor reports is kept in window.rpaEditors for the test to read.
+ */
+declare global {
+  interface Window {
+    rpaEditors: { query: RpaQuery[]; config: Array<DataSourceSettings<RpaDataSourceOptions>>; variable: RpaVariableQuery[] };
+  }
+}
+window.rpaEditors = { query: [], config: [], variable: [] };
+
+setBackendSrv(new FetchBackendSrv() as unknown as BackendSrv);
+setTemplateSrv(new PageTemplateSrv([{ name: 'workflow', value: ['$__all'] }, { name: 'host', value: 'rpa-vm-01' }]) as unknown as TemplateSrv);
+
+const settings = {
+  id: 1, uid: 'rpa', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa', access: 'proxy',
+  jsonData: { collectorUrl: 'http://collector:5001' }, meta: { id: 'rpa-analytics-datasource' }, readOnly: false,
+} as unknown as DataSourceInstanceSettings<RpaDataSourceOptions>;
+const datasource = new DataSource(settings);
+
+function Editors() {
+  const [query, setQuery] = useState<RpaQuery>({ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'] });
+  const [config, setConfig] = useState<DataSourceSettings<RpaDataSourceOptions>>({
+    ...(settings as unknown as DataSourceSettings<RpaDataSourceOptions>),
+    jsonData: {},
+    secureJsonFields: {},
+    secureJsonData: {},
+  });
+  const [variable, setVariable] = useState<RpaVariableQuery>({ refId: 'variable', kind: 'workflows' });
+  return (
+    <div style={{ padding: 16, display: 'flex', flexDirection: 'column', gap: 24 }}>
+      <section id="config-editor">
+        <h3>Config editor</h3>
+        <ConfigEditor options={config} onOptionsChange={(next) => { window.rpaEditors.config.push(next); setConfig(next); }} />
+      </section>
+      <section id="query-editor">
+        <h3>Query editor</h3>
+        <QueryEditor datasource={datasource} query={query} onRunQuery={() => undefined} onChange={(next) => { window.rpaEditors.query.push(next); setQuery(next); }} />
+      </section>
+      <section id="variable-editor">
+        <h3>Variable editor</h3>
+        <VariableQueryEditor datasource={datasource} query={variable} onChange={(next) => { window.rpaEditors.variable.push(next); setVariable(next); }} />
+      </section>
+    </div>
+  );
+}
+
+const theme = createTheme({ colors: { mode: 'dark' } });
+createRoot(document.getElementById('root')!).render(
+  <ThemeContext.Provider value={theme}>
+    <GlobalStyles />
+    <Editors />
+  </ThemeContext.Provider>,
+);
