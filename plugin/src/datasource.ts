@@ -80,8 +80,9 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
     if (panelTargets.length) {
       const response = await this.request<QueryResponse>('POST', '/query', {
         range: { from: request.range.from.valueOf(), to: request.range.to.valueOf() },
-        intervalMs: request.intervalMs,
-        maxDataPoints: request.maxDataPoints,
+        // Some callers leave these 0: the collector then picks from the range alone.
+        intervalMs: request.intervalMs || undefined,
+        maxDataPoints: request.maxDataPoints || undefined,
         targets: panelTargets.map(toWireTarget),
       });
       for (const target of panelTargets) {

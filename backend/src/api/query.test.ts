@@ -106,10 +106,10 @@ describe('query API (what the Grafana plugin calls)', () => {
       { refId: 'N', queryType: 'resources', metric: 'net_rx', host: ['vm-2'] },
     ]);
     expect(body.results.C.frames.map((f: { fields: Array<{ labels: object; config: object; values: unknown[] }> }) => [f.fields[1].labels, f.fields[1].config, f.fields[1].values])).toEqual([
-      [{ host: 'vm-1' }, { unit: 'percent' }, [10, 30]],
-      [{ host: 'vm-2' }, { unit: 'percent' }, [50, null]],
+      [{ host: 'vm-1' }, { unit: 'percent', displayNameFromDS: 'vm-1' }, [10, 30]],
+      [{ host: 'vm-2' }, { unit: 'percent', displayNameFromDS: 'vm-2' }, [50, null]],
     ]);
-    expect(body.results.N.frames[0].fields[1]).toMatchObject({ config: { unit: 'Bps' }, values: [300, null] });
+    expect(body.results.N.frames[0].fields[1]).toMatchObject({ config: { unit: 'Bps', displayNameFromDS: 'vm-2' }, values: [300, null] });
   });
 
   it('when nothing matches, then an empty frame, not an error', async () => {

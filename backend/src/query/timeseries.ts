@@ -88,7 +88,10 @@ export function toTimeSeriesFrames(
         if (ratio) return (100 * bucket.reduce((a, b) => a + b, 0)) / bucket.length;
         return aggregate(bucket, spec.aggregation, bucketMs);
       });
-      const displayName = spec.alias ? renderAlias(spec.alias, labels, spec.valueName) : undefined;
+      // Without an alias a grouped series is named by its group ("Invoice Processing"), not
+      // "run_duration avg {workflow=...}" as Grafana would make of name and labels.
+      const grouped = Object.values(labels).join(' ');
+      const displayName = spec.alias ? renderAlias(spec.alias, labels, spec.valueName) : grouped || undefined;
       const valueField: Field = {
         name: spec.valueName,
         type: 'number',
@@ -99,7 +102,7 @@ export function toTimeSeriesFrames(
       if (!valueField.labels) delete valueField.labels;
       return {
         refId: spec.refId,
-        name: displayName ?? (Object.values(labels).join(' ') || spec.valueName),
+        name: displayName ?? spec.valueName,
         fields: [{ name: 'Time', type: 'time', values: starts }, valueField],
       };
     });

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import type { GroundTruth } from '../../../backend/src/sim/simulator';
+import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from '../collectorProcess';
+import { bundlePage, launchChromium, screenshotPath } from './browser';
+import { startPageServer, type PageServer } from './pageServer';
+
+const END = '2026-11-20T00:00:00Z';
+
+/**
+ * Grafana's own query machinery, @grafana/scenes, drives the plugin in headless Chromium: a
+ * SceneQueryRunner panel, a QueryVariable and an annotations data layer, against a real
+ * collector filled by the simulator.
+ */
+describe('the plugin inside a @grafana/scenes dashboard', () => {
+  let collector: CollectorProcess;
+  let truth: GroundTruth;
+  let server: PageServer;
+  let browser: Browser;
+  let page: Page;
+
+  const panel = () => page.locator('[data-testid="runs-panel"]');
+  const seriesNames = async () => (await page.locator('[data-testid="series-names"]').textContent())!.split('|').filter(Boolean).sort();
+
+  beforeAll(async () => {
+    bundlePage('scenesPage');
+    collector = await startCollectorProcess();
+    const truthFile = `${collector.dataDir}/truth.json`;
+    await runDemo(collector.url, ['--seed', '1', '--days', '7', '--end', END, '--truth', truthFile]);
+    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth;
+    expect((await httpRequest('POST', `${collector.url}/api/v1/analysis/run`, {})).status).toBe(200);
+    server = await startPageServer('scenesPage', collector.url);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.url}?from=${new Date(truth.from).toISOString()}&to=${END}`);
+    await page.waitForSelector('[data-testid="runs-panel"][data-series]:not([data-series="0"])', { timeout: 60_000 });
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await collector?.stop();
+  });
+
+  it('gives the SceneQueryRunner panel one series per workflow while the variable is All', async () => {
+    expect(await panel().getAttribute('data-state')).toBe('Done');
+    expect(await seriesNames()).toEqual(truth.workflows.map((w) => w.name).sort());
+    await page.screenshot({ path: screenshotPath('scenes-dashboard-all'), fullPage: true });
+  });
+
+  it('fills the QueryVariable with the workflows from the plugin', async () => {
+    const options = await page.evaluate(() => window.rpaScene.variable.state.options.map((o) => o.value));
+    expect([...options].sort()).toEqual(truth.workflows.map((w) => w.name).sort());
+  });
+
+  it('when two workflows are selected, then the panel narrows to them', async () => {
+    const chosen = truth.workflows.slice(0, 2).map((w) => w.name);
+    await page.evaluate((values) => window.rpaScene.variable.changeValueTo(values), chosen);
+    await page.waitForFunction((n) => document.querySelector('[data-testid="runs-panel"]')?.getAttribute('data-series') === String(n), chosen.length, { timeout: 30_000 });
+    expect(await seriesNames()).toEqual([...chosen].sort());
+    await page.screenshot({ path: screenshotPath('scenes-dashboard-two-workflows'), fullPage: true });
+  });
+
+  it('shows the injected latency spike as an annotation region from the annotations data layer', async () => {
+    const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
+    await page.waitForSelector('[data-testid="annotation-regions"] li', { timeout: 30_000 });
+    const regions = await page.locator('[data-testid="annotation-regions"] li').evaluateAll((items) =>
+      items.map((li) => ({ time: Number(li.getAttribute('data-time')), timeEnd: Number(li.getAttribute('data-time-end')), text: li.textContent ?? '' })),
+    );
+    const overSpike = regions.filter((r) => r.time < spike.end! && r.timeEnd >= spike.start && r.timeEnd > r.time);
+    expect(overSpike.length).toBeGreaterThan(0);
+    expect(overSpike[0].text).toMatch(/anomaly, severity (0\.[7-9]\d|1\.00)/);
+  });
+});
