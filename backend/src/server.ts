@@ -13,11 +13,12 @@ import { healthRouter } from './api/healthRouter';
 import { analysisRouter } from './api/analysisRouter';
 import { queryRouter } from './api/queryRouter';
 import { QueryEngine } from './query/queryEngine';
+import { CollectorMetrics } from './export/prometheus';
+import { metricsRouter } from './api/metricsRouter';
 import { AnalysisScheduler } from './engine/analysisScheduler';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { authenticate } from './api/auth';
 import { MetricsCollector } from './collect/metricsCollector';
-import { StoreTransport } from './collect/transport';
 import { ResourceCollector } from './collect/resourceCollector';
 import type { ResourceSource } from './collect/resourceSource';
 
@@ -30,13 +31,15 @@ export interface CollectorOptions {
   resourceSource?: ResourceSource;
 }
 
-export function createApp(
-  store: Store,
-  config: Readonly<Config>,
-  log: Logger,
-  sampler: () => SamplerStatus,
-  engine: AnalysisScheduler,
-): express.Express {
+export interface CollectorServices {
+  store: Store;
+  ingest: IngestService;
+  engine: AnalysisScheduler;
+  metrics: CollectorMetrics;
+  sampler: () => SamplerStatus;
+}
+
+export function createApp({ store, ingest, engine, metrics, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -45,11 +48,16 @@ export function createApp(
   api.use(authenticate(config.tokens));
   api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true }));
   api.use(healthRouter(store, sampler, Date.now()));
-  api.use(ingestRouter(new IngestService(store), config.limits.maxBatchRecords));
+  api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
   api.use(executionsRouter(store));
   api.use(analysisRouter(store, engine));
   api.use(queryRouter(store, new QueryEngine(store, engine.performance)));
   app.use('/api/v1', api);
+  // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
+  const root = express.Router();
+  root.use(authenticate(config.tokens));
+  root.use(metricsRouter(metrics));
+  app.use(root);
   app.use(notFound);
   app.use(errorMiddleware(log));
   return app;
@@ -64,6 +72,7 @@ export class Collector {
   readonly store: Store;
   readonly sampler?: ResourceCollector;
   readonly analysis: AnalysisScheduler;
+  readonly metrics: CollectorMetrics;
   private readonly samplerBuffer?: MetricsCollector;
   private readonly app: express.Express;
   private server?: http.Server;
@@ -71,20 +80,6 @@ export class Collector {
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
     this.store = options.store ?? SqliteStore.inDirectory(config.dataDir);
-    if (config.sampler.enabled) {
-      this.samplerBuffer = new MetricsCollector({
-        transport: new StoreTransport(this.store),
-        bufferSize: 60,
-        flushIntervalMs: 5000,
-        onError: (error) => log.warn({ err: error }, 'sampler samples not stored'),
-      });
-      const buffer = this.samplerBuffer;
-      this.sampler = new ResourceCollector({
-        sink: (sample) => buffer.recordResourceSample(sample),
-        sampleIntervalMs: config.sampler.intervalMs,
-        source: options.resourceSource,
-      });
-    }
     this.analysis = new AnalysisScheduler({
       store: this.store,
       sensitivity: config.analysis.sensitivity,
@@ -92,8 +87,27 @@ export class Collector {
       historyDays: config.analysis.historyDays,
       log,
     });
-    const sampler = this.sampler;
-    this.app = createApp(this.store, config, log, () => sampler?.status() ?? { enabled: false }, this.analysis);
+    let sampler: ResourceCollector | undefined;
+    const samplerStatus = () => sampler?.status() ?? { enabled: false };
+    this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus });
+    const ingest = new IngestService(this.store, this.metrics.observeIngest);
+    if (config.sampler.enabled) {
+      // The collector's own host samples take the same path as every batch (metrics included).
+      this.samplerBuffer = new MetricsCollector({
+        storageCallback: (batch) => ingest.ingestBatch(batch),
+        bufferSize: 60,
+        flushIntervalMs: 5000,
+        onError: (error) => log.warn({ err: error }, 'sampler samples not stored'),
+      });
+      const buffer = this.samplerBuffer;
+      sampler = new ResourceCollector({
+        sink: (sample) => buffer.recordResourceSample(sample),
+        sampleIntervalMs: config.sampler.intervalMs,
+        source: options.resourceSource,
+      });
+    }
+    this.sampler = sampler;
+    this.app = createApp({ store: this.store, ingest, engine: this.analysis, metrics: this.metrics, sampler: samplerStatus }, config, log);
   }
 
   get url(): string {

@@ -5,7 +5,7 @@ import { AppError } from '../domain/errors';
 
 /**
  * The scope a request needs: ingest for writing runs, admin for running the analysis and
- * recording implementations, read for everything else. The health check is open (load
+ * recording implementations, read for everything else (metrics too). The health check is open (load
  * balancers and container health checks call it without a token).
  */
 export function requiredScope(method: string, path: string): Scope | undefined {

@@ -25,7 +25,8 @@ export function ingestRouter(service: IngestService, maxBatchRecords: number): R
       );
     }
     const batch = parseOrThrow(ingestBatchSchema, req.body, 'batch');
-    res.status(200).json({ accepted: service.ingestBatch(batch) });
+    const { finished: _finished, ...accepted } = service.ingestBatch(batch);
+    res.status(200).json({ accepted });
   });
 
   router.post('/executions/:id/start', (req, res) => {

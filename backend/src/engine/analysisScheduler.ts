@@ -16,6 +16,7 @@ import {
   type SeriesPoints,
 } from '../analysis/anomaly/seriesCatalog';
 import type { DetectorEvent, DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
+import { type WorkflowHealth, workflowHealth } from '../analysis/health';
 import { AnomalyDetector } from './anomalyDetector';
 import { InsightGenerator } from './insightGenerator';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
@@ -54,6 +55,9 @@ export interface PassReport {
 
 const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 
+/** Runs that make a workflow's "recent" health. */
+export const HEALTH_RECENT_RUNS = 20;
+
 /**
  * Runs the analysis on new data: every series of the fleet (run and step durations, failure
  * rate, volume, host CPU and memory) goes through its online detector, anomalies open, escalate
@@ -81,6 +85,10 @@ export class AnalysisScheduler {
   private lastInsightsAt = 0;
   lastReport?: PassReport;
   lastError?: string;
+  /** When the last pass finished (wall clock), for the collector's own health. */
+  lastPassAt?: number;
+  /** Each workflow's latest runs against its recent past, as of the last pass. */
+  health: WorkflowHealth[] = [];
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
@@ -177,13 +185,25 @@ export class AnalysisScheduler {
         insights: insightCount,
         durationMs: performance.now() - started,
       };
+      this.health = this.workflowHealth();
       this.lastReport = report;
+      this.lastPassAt = Date.now();
       this.lastError = undefined;
       this.log?.debug({ report }, 'analysis pass done');
       return report;
     } finally {
       this.running = false;
     }
+  }
+
+  /** The latest 20 finished runs of each workflow against the 7 days of runs before them. */
+  private workflowHealth(): WorkflowHealth[] {
+    return this.store.names('workflows').map((workflow) => {
+      const recent = this.store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
+      const since = recent[0]?.endedAt;
+      const baseline = since === undefined ? [] : this.store.runs({ workflows: [workflow], by: 'end', from: since - 7 * DAY, to: since });
+      return workflowHealth(workflow, recent, baseline);
+    });
   }
 
   /** For each workflow with new runs, the runs that ended just before them (the failure window's start). */

@@ -3,27 +3,34 @@ import type { Execution, IngestBatch, IngestResult, Step } from '../domain/types
 import type { Store } from '../store/store';
 import type { ExecutionComplete, ExecutionStart, StepReport } from '../api/schemas';
 
+/** Told about every batch written: what it wrote, and how long the write took. */
+export type IngestObserver = (result: IngestResult, batch: IngestBatch, durationMs: number) => void;
+
 /** Batch and one-event-at-a-time ingest; every path ends in one atomic `Store.ingest`. */
 export class IngestService {
   constructor(
     private readonly store: Store,
+    private readonly observer: IngestObserver = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
   ingestBatch(batch: IngestBatch): IngestResult {
-    return this.store.ingest(batch);
+    const started = performance.now();
+    const result = this.store.ingest(batch);
+    this.observer(result, batch, performance.now() - started);
+    return result;
   }
 
   startExecution(id: string, start: ExecutionStart): Execution {
     const execution: Execution = { id, ...start, startedAt: start.startedAt ?? this.now(), status: 'running' };
-    this.store.ingest({ executions: [execution], steps: [], samples: [] });
+    this.ingestBatch({ executions: [execution], steps: [], samples: [] });
     return execution;
   }
 
   recordStep(executionId: string, report: StepReport): Step {
     this.requireExecution(executionId);
     const step: Step = { executionId, ...report };
-    this.store.ingest({ executions: [], steps: [step], samples: [] });
+    this.ingestBatch({ executions: [], steps: [step], samples: [] });
     return step;
   }
 
@@ -37,7 +44,7 @@ export class IngestService {
       ]);
     }
     const execution: Execution = { ...started, ...complete, endedAt, durationMs: endedAt - started.startedAt };
-    this.store.ingest({ executions: [execution], steps: [], samples: [] });
+    this.ingestBatch({ executions: [execution], steps: [], samples: [] });
     return execution;
   }
 

@@ -18,6 +18,8 @@ function byTime<T>(rows: readonly T[], time: (row: T) => number): Array<{ row: T
 export class BatchWriter {
   private readonly upsertExecution: Database.Statement;
   private readonly findExecution: Database.Statement<[string], { id: number }>;
+  private readonly statusOf: Database.Statement<[string], { status: number }>;
+  private readonly stepDurations: Database.Statement<[number], { name: string; durationMs: number }>;
   private readonly upsertStep: Database.Statement;
   private readonly upsertSample: Database.Statement;
   private readonly writeInTransaction: (batch: IngestBatch) => IngestResult;
@@ -48,6 +50,10 @@ export class BatchWriter {
         tags = coalesce(excluded.tags, tags)
       RETURNING id`);
     this.findExecution = db.prepare('SELECT id FROM executions WHERE ext_id = ?');
+    this.statusOf = db.prepare('SELECT status FROM executions WHERE ext_id = ?');
+    this.stepDurations = db.prepare(
+      'SELECT n.name, s.duration_ms AS durationMs FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ? ORDER BY s.idx',
+    );
     this.upsertStep = db.prepare(`
       INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
       VALUES (@executionId, @index, @nameId, @startedAt, @durationMs, @status, @errorId)
@@ -86,8 +92,15 @@ export class BatchWriter {
 
   private writeRows(batch: IngestBatch): IngestResult {
     const executionIds = new Map<string, number>();
+    const finished = new Map<number, Execution>();
     for (const { row } of byTime(batch.executions, (e) => e.startedAt)) {
-      executionIds.set(row.id, this.writeExecution(row));
+      const before = this.statusOf.get(row.id)?.status;
+      const id = this.writeExecution(row);
+      executionIds.set(row.id, id);
+      if (row.status !== 'running' && (before === undefined || before === RUNNING)) {
+        const durationMs = row.durationMs ?? (row.endedAt !== undefined ? row.endedAt - row.startedAt : undefined);
+        finished.set(id, durationMs === undefined ? row : { ...row, durationMs });
+      }
     }
     const unknown: ErrorDetail[] = [];
     for (const { row, position } of byTime(batch.steps, (s) => s.startedAt)) {
@@ -102,7 +115,12 @@ export class BatchWriter {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
     }
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
-    return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length };
+    return {
+      executions: batch.executions.length,
+      steps: batch.steps.length,
+      samples: batch.samples.length,
+      finished: [...finished].map(([id, execution]) => ({ execution, steps: this.stepDurations.all(id) })),
+    };
   }
 
   private writeExecution(execution: Execution): number {

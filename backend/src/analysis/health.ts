@@ -1,0 +1,37 @@
+import type { Execution } from '../domain/types';
+import { isTimedRun } from './performance';
+import { quantile } from './stats';
+
+/** A workflow's latest runs against its own recent past: what alert rules compare. */
+export interface WorkflowHealth {
+  workflow: string;
+  recentRuns: number;
+  /** Share of the latest finished runs that completed; null without runs. */
+  successRatio: number | null;
+  baselineSuccessRatio: number | null;
+  /** p95 run duration of the latest completed runs, and of the baseline period, in seconds. */
+  p95Seconds: number | null;
+  baselineP95Seconds: number | null;
+}
+
+function ratio(runs: readonly Execution[]): number | null {
+  const finished = runs.filter((r) => r.status !== 'running');
+  return finished.length ? finished.filter((r) => r.status === 'completed').length / finished.length : null;
+}
+
+function p95Seconds(runs: readonly Execution[]): number | null {
+  const durations = runs.filter(isTimedRun).map((r) => r.durationMs);
+  return durations.length ? quantile(durations, 0.95) / 1000 : null;
+}
+
+/** Health of a workflow from its latest runs (`recent`) and the runs before them (`baseline`). */
+export function workflowHealth(workflow: string, recent: readonly Execution[], baseline: readonly Execution[]): WorkflowHealth {
+  return {
+    workflow,
+    recentRuns: recent.length,
+    successRatio: ratio(recent),
+    baselineSuccessRatio: ratio(baseline),
+    p95Seconds: p95Seconds(recent),
+    baselineP95Seconds: p95Seconds(baseline),
+  };
+}

@@ -1,0 +1,148 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
+import type { AnalysisScheduler } from '../engine/analysisScheduler';
+import type { Store } from '../store/store';
+
+/** RPA runs last seconds to hours: buckets from 1 s to 4 h. */
+export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+
+export interface MetricsSources {
+  store: Store;
+  analysis: AnalysisScheduler;
+  sampler: () => SamplerStatus;
+}
+
+const PRIORITY_BANDS: Array<[string, number]> = [
+  ['high', 0.5],
+  ['medium', 0.25],
+  ['low', 0],
+];
+
+/**
+ * The collector's Prometheus metrics. Labels are workflows, steps, hosts, statuses and error
+ * types, never an execution id, so cardinality stays bounded by the fleet's size. Counters move
+ * only for what a batch brought for the first time, so retried batches never count twice.
+ */
+export class CollectorMetrics {
+  readonly registry = new Registry();
+  private readonly latestSamples = new Map<string, ResourceSample>();
+  private lastIngestAt?: number;
+  /** Robots are silent since the collector started until their first run arrives. */
+  private lastRunIngestAt = Date.now();
+  private readonly executions: Counter<'workflow' | 'status' | 'error_type'>;
+  private readonly runDuration: Histogram<'workflow'>;
+  private readonly stepDuration: Histogram<'workflow' | 'step'>;
+  private readonly records: Counter<'kind'>;
+  private readonly batchLatency: Histogram;
+
+  constructor(private readonly sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.executions = new Counter({ name: 'rpa_executions_total', help: 'Finished workflow executions by workflow, final status and error type.', labelNames: ['workflow', 'status', 'error_type'], registers });
+    this.runDuration = new Histogram({ name: 'rpa_run_duration_seconds', help: 'Duration of finished workflow executions.', labelNames: ['workflow'], buckets: DURATION_BUCKETS, registers });
+    this.stepDuration = new Histogram({ name: 'rpa_step_duration_seconds', help: 'Duration of the steps of finished executions.', labelNames: ['workflow', 'step'], buckets: DURATION_BUCKETS, registers });
+    this.records = new Counter({ name: 'rpa_ingested_records_total', help: 'Records written by ingest batches, by kind (retries included).', labelNames: ['kind'], registers });
+    this.batchLatency = new Histogram({ name: 'rpa_ingest_batch_duration_seconds', help: 'Time to write one ingest batch to the store.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
+    this.gauges(registers);
+  }
+
+  /** The ingest service's observer: counts what a batch newly finished. */
+  observeIngest = (result: IngestResult, batch: IngestBatch, durationMs: number): void => {
+    this.lastIngestAt = Date.now();
+    if (result.executions + result.steps > 0) this.lastRunIngestAt = this.lastIngestAt;
+    this.batchLatency.observe(durationMs / 1000);
+    this.records.inc({ kind: 'execution' }, result.executions);
+    this.records.inc({ kind: 'step' }, result.steps);
+    this.records.inc({ kind: 'sample' }, result.samples);
+    for (const { execution, steps } of result.finished ?? []) {
+      this.executions.inc({ workflow: execution.workflow, status: execution.status, error_type: execution.errorType ?? '' });
+      if (execution.durationMs !== undefined) this.runDuration.observe({ workflow: execution.workflow }, execution.durationMs / 1000);
+      for (const step of steps) this.stepDuration.observe({ workflow: execution.workflow, step: step.name }, step.durationMs / 1000);
+    }
+    for (const sample of batch.samples) {
+      const latest = this.latestSamples.get(sample.host);
+      if (!latest || latest.time <= sample.time) this.latestSamples.set(sample.host, sample);
+    }
+  };
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Gauges read their value when Prometheus scrapes. */
+  private gauges(registers: Registry[]): void {
+    const { store, analysis, sampler } = this.sources;
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[], collect: (g: Gauge<L>) => void) =>
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          collect(this);
+        },
+      });
+
+    gauge('rpa_anomalies_open', 'Open anomalies.', [], (g) => g.set(store.listAnomalies({ status: 'open', limit: 100_000 }).length));
+    gauge('rpa_anomaly_severity', 'Highest severity of the open anomalies, by metric, workflow and host.', ['metric', 'workflow', 'host'], (g) => {
+      const highest = new Map<string, { labels: { metric: string; workflow: string; host: string }; severity: number }>();
+      for (const a of store.listAnomalies({ status: 'open', limit: 100_000 })) {
+        const labels = { metric: a.metric, workflow: a.workflow ?? '', host: a.host ?? '' };
+        const key = `${labels.metric}|${labels.workflow}|${labels.host}`;
+        if ((highest.get(key)?.severity ?? -1) < a.severity) highest.set(key, { labels, severity: a.severity });
+      }
+      for (const { labels, severity } of highest.values()) g.set(labels, severity);
+    });
+    gauge('rpa_incidents_open', 'Open incidents.', [], (g) => g.set(store.listIncidents({ status: 'open', limit: 100_000 }).length));
+    gauge('rpa_insights_open', 'Open insights by priority band (high >= 0.5, medium >= 0.25).', ['priority'], (g) => {
+      const open = store.listInsights({ status: 'open' });
+      for (const [band, min] of PRIORITY_BANDS) {
+        const upper = PRIORITY_BANDS[PRIORITY_BANDS.findIndex(([b]) => b === band) - 1]?.[1] ?? Infinity;
+        g.set({ priority: band }, open.filter((i) => i.priorityScore >= min && i.priorityScore < upper).length);
+      }
+    });
+    const host = (name: string, help: string, value: (s: ResourceSample) => number | undefined) =>
+      gauge(name, help, ['host'], (g) => {
+        for (const [hostName, sample] of this.latestSamples) {
+          const v = value(sample);
+          if (v !== undefined) g.set({ host: hostName }, v);
+        }
+      });
+    host('rpa_host_cpu_percent', 'Latest CPU use of each host, in percent.', (s) => s.cpuPercent);
+    host('rpa_host_memory_used_bytes', 'Latest memory in use on each host.', (s) => s.memoryUsedBytes);
+    host('rpa_host_memory_total_bytes', 'Memory of each host.', (s) => s.memoryTotalBytes);
+    host('rpa_host_gpu_percent', 'Latest GPU use of each host that has one, in percent.', (s) => s.gpuPercent);
+    host('rpa_host_disk_read_bytes_per_second', 'Latest disk read rate of each host.', (s) => s.diskReadBytesPerSec);
+    host('rpa_host_disk_write_bytes_per_second', 'Latest disk write rate of each host.', (s) => s.diskWriteBytesPerSec);
+    host('rpa_host_network_receive_bytes_per_second', 'Latest network receive rate of each host.', (s) => s.netRxBytesPerSec);
+    host('rpa_host_network_transmit_bytes_per_second', 'Latest network transmit rate of each host.', (s) => s.netTxBytesPerSec);
+
+    const health = <K extends 'successRatio' | 'baselineSuccessRatio' | 'p95Seconds' | 'baselineP95Seconds'>(name: string, help: string, key: K) =>
+      gauge(name, help, ['workflow'], (g) => {
+        for (const h of analysis.health) if (h[key] !== null) g.set({ workflow: h.workflow }, h[key]!);
+      });
+    health('rpa_workflow_success_ratio', 'Share of the latest 20 finished runs of each workflow that completed.', 'successRatio');
+    health('rpa_workflow_success_ratio_baseline', 'Share of completed runs in the 7 days before those 20 runs.', 'baselineSuccessRatio');
+    health('rpa_workflow_run_duration_p95_seconds', 'p95 duration of the latest 20 completed runs of each workflow.', 'p95Seconds');
+    health('rpa_workflow_run_duration_p95_baseline_seconds', 'p95 run duration in the 7 days before those runs.', 'baselineP95Seconds');
+
+    gauge('rpa_database_size_bytes', 'Size of the database files.', [], (g) => g.set(store.stats().sizeBytes));
+    gauge('rpa_last_ingest_timestamp_seconds', 'When the collector last accepted a batch (Unix time); 0 before the first.', [], (g) => g.set((this.lastIngestAt ?? 0) / 1000));
+    gauge('rpa_last_run_ingest_timestamp_seconds', 'When runs or steps last arrived (Unix time); the collector start until the first.', [], (g) => g.set(this.lastRunIngestAt / 1000));
+    gauge('rpa_sampler_lag_seconds', "Time since the collector's own host sampler took a sample (absent when it is off).", [], (g) => {
+      const status = sampler();
+      if (status.enabled && status.lastSampleAt !== undefined) g.set((Date.now() - status.lastSampleAt) / 1000);
+    });
+    gauge('rpa_analysis_duration_seconds', 'Duration of the last analysis pass.', [], (g) => {
+      if (analysis.lastReport) g.set(analysis.lastReport.durationMs / 1000);
+    });
+    gauge('rpa_analysis_last_run_timestamp_seconds', 'When the last analysis pass finished (Unix time).', [], (g) => {
+      if (analysis.lastPassAt !== undefined) g.set(analysis.lastPassAt / 1000);
+    });
+  }
+}
