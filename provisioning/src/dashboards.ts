@@ -1,0 +1,187 @@
+/**
+ * The provisioned dashboards, as code: `npm run dashboards` writes them to
+ * provisioning/dashboards/rpa/*.json (Grafana's dashboard JSON model), and a test keeps the
+ * files and this source in step.
+ */
+
+export const RPA = { type: 'rpa-analytics-datasource', uid: 'rpa-analytics' } as const;
+
+type Target = Record<string, unknown> & { refId: string; queryType: string };
+
+interface PanelSpec {
+  title: string;
+  type: 'timeseries' | 'table' | 'stat';
+  targets: Target[];
+  w: number;
+  h: number;
+  unit?: string;
+  description?: string;
+}
+
+/** Severity bands, one annotation query each, so each band keeps its colour (Grafana colours by query). */
+const ANOMALY_BANDS: Array<{ name: string; min: number; max?: number; color: string }> = [
+  { name: 'Anomalies: high (0.7+)', min: 0.7, color: 'red' },
+  { name: 'Anomalies: medium (0.5-0.7)', min: 0.5, max: 0.7, color: 'orange' },
+  { name: 'Anomalies: low (0.4-0.5)', min: 0.4, max: 0.5, color: 'yellow' },
+];
+
+function annotations(filters: Record<string, unknown> = {}) {
+  return {
+    list: [
+      {
+        builtIn: 1,
+        datasource: { type: 'grafana', uid: '-- Grafana --' },
+        enable: true,
+        hide: true,
+        iconColor: 'rgba(0, 211, 255, 1)',
+        name: 'Annotations & Alerts',
+        type: 'dashboard',
+      },
+      ...ANOMALY_BANDS.map((band, i) => ({
+        name: band.name,
+        datasource: RPA,
+        enable: true,
+        iconColor: band.color,
+        target: { refId: `anomalies${i}`, queryType: 'annotations', annotationType: 'anomalies', minSeverity: band.min, ...(band.max !== undefined ? { maxSeverity: band.max } : {}), ...filters },
+      })),
+      { name: 'Version changes', datasource: RPA, enable: true, iconColor: 'blue', target: { refId: 'versions', queryType: 'annotations', annotationType: 'versions', ...filters } },
+      { name: 'Insights implemented', datasource: RPA, enable: true, iconColor: 'green', target: { refId: 'insights', queryType: 'annotations', annotationType: 'insights', ...filters } },
+    ],
+  };
+}
+
+function variable(name: string, label: string, kind: string, options: { multi: boolean; workflow?: string[] }) {
+  const query = { refId: `variable-${name}`, kind, ...(options.workflow ? { workflow: options.workflow } : {}) };
+  return {
+    name,
+    label,
+    type: 'query',
+    datasource: RPA,
+    query,
+    definition: `${kind}${options.workflow ? ` of ${options.workflow.join(', ')}` : ''}`,
+    refresh: 1,
+    multi: options.multi,
+    includeAll: options.multi,
+    ...(options.multi ? { current: { selected: true, text: ['All'], value: ['$__all'] } } : {}),
+    sort: 1,
+    options: [],
+  };
+}
+
+/** Lays panels out left to right, wrapping at the grid's 24 columns. */
+function layout(panels: PanelSpec[]) {
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  return panels.map((p, i) => {
+    if (x + p.w > 24) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    const gridPos = { x, y, w: p.w, h: p.h };
+    x += p.w;
+    rowHeight = Math.max(rowHeight, p.h);
+    return {
+      id: i + 1,
+      type: p.type,
+      title: p.title,
+      ...(p.description ? { description: p.description } : {}),
+      datasource: RPA,
+      gridPos,
+      targets: p.targets.map((t) => ({ datasource: RPA, ...t })),
+      fieldConfig: { defaults: { ...(p.unit ? { unit: p.unit } : {}) }, overrides: [] },
+      options: p.type === 'table' ? { showHeader: true, cellHeight: 'sm' } : p.type === 'stat' ? { reduceOptions: { calcs: ['sum'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' } : { legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'desc' } },
+    };
+  });
+}
+
+function dashboard(uid: string, title: string, description: string, panels: PanelSpec[], templating: unknown[] = [], annotationFilters: Record<string, unknown> = {}) {
+  return {
+    uid,
+    title,
+    description,
+    tags: ['rpa', 'rpa-analytics'],
+    timezone: 'browser',
+    editable: true,
+    graphTooltip: 1,
+    schemaVersion: 39,
+    version: 1,
+    refresh: '1m',
+    time: { from: 'now-7d', to: 'now' },
+    templating: { list: templating },
+    annotations: annotations(annotationFilters),
+    panels: layout(panels),
+    links: [{ title: 'RPA dashboards', type: 'dashboards', tags: ['rpa-analytics'], asDropdown: true, includeVars: false, keepTime: true }],
+  };
+}
+
+const series = (refId: string, target: Record<string, unknown>): Target => ({ refId, queryType: 'timeseries', ...target });
+
+export function dashboards() {
+  return {
+    'fleet-overview': dashboard(
+      'rpa-fleet-overview',
+      'RPA Fleet Overview',
+      'Every workflow of the fleet: volume, success, run times, anomalies and the insights worth acting on.',
+      [
+        { title: 'Runs', type: 'stat', w: 6, h: 5, targets: [series('A', { metric: 'runs' })] },
+        { title: 'Failures', type: 'stat', w: 6, h: 5, targets: [series('A', { metric: 'failures' })] },
+        { title: 'Success rate', type: 'stat', w: 6, h: 5, unit: 'percent', targets: [series('A', { metric: 'success_rate', aggregation: 'avg' })] },
+        { title: 'Timeouts', type: 'stat', w: 6, h: 5, targets: [series('A', { metric: 'runs', status: ['timeout'] })], description: 'Runs that hit their time limit in the range' },
+        { title: 'Runs per workflow', type: 'timeseries', w: 12, h: 8, targets: [series('A', { metric: 'runs', groupBy: ['workflow'], alias: '{{workflow}}' })] },
+        { title: 'Success rate per workflow', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [series('A', { metric: 'success_rate', groupBy: ['workflow'], alias: '{{workflow}}' })] },
+        { title: 'Run time p95 per workflow', type: 'timeseries', w: 24, h: 8, unit: 'ms', targets: [series('A', { metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' })] },
+        { title: 'Workflow statistics', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'stats' }] },
+        { title: 'Top insights', type: 'table', w: 24, h: 8, targets: [{ refId: 'A', queryType: 'insights', topN: 10 }] },
+      ],
+    ),
+    'workflow-drilldown': dashboard(
+      'rpa-workflow-drilldown',
+      'Workflow Drill-down',
+      'One workflow in depth: its run times, steps, bottlenecks, degradation, failures and runs.',
+      [
+        { title: 'Run time ($workflow)', type: 'timeseries', w: 12, h: 8, unit: 'ms', targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'run_duration', aggregation: 'p50', alias: 'median' }), series('B', { workflow: ['$workflow'], host: ['$host'], metric: 'run_duration', aggregation: 'p95', alias: 'p95' })] },
+        { title: 'Step times', type: 'timeseries', w: 12, h: 8, unit: 'ms', targets: [series('A', { workflow: ['$workflow'], step: ['$step'], host: ['$host'], metric: 'step_duration', aggregation: 'avg', groupBy: ['step'], alias: '{{step}}' })] },
+        { title: 'Failures by error type', type: 'timeseries', w: 12, h: 8, targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'failures', groupBy: ['error_type'], alias: '{{error_type}}' })] },
+        { title: 'Runs by host', type: 'timeseries', w: 12, h: 8, targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
+        { title: 'Statistics', type: 'table', w: 24, h: 5, targets: [{ refId: 'A', queryType: 'stats', workflow: ['$workflow'] }] },
+        { title: 'Bottleneck steps', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'bottlenecks', workflow: ['$workflow'], step: ['$step'] }] },
+        { title: 'Degradation and trend', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'degradation', workflow: ['$workflow'] }, { refId: 'B', queryType: 'trend', workflow: ['$workflow'] }] },
+        { title: 'Success and exceptions', type: 'table', w: 24, h: 5, targets: [{ refId: 'A', queryType: 'success', workflow: ['$workflow'] }] },
+        { title: 'Latest runs', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'executions', workflow: ['$workflow'], host: ['$host'], topN: 100 }] },
+      ],
+      [
+        variable('workflow', 'Workflow', 'workflows', { multi: false }),
+        variable('step', 'Step', 'steps', { multi: true, workflow: ['$workflow'] }),
+        variable('host', 'Host', 'hosts', { multi: true }),
+      ],
+      { workflow: ['$workflow'] },
+    ),
+    'hosts-resources': dashboard(
+      'rpa-hosts-resources',
+      'Hosts and Resources',
+      'What the robot hosts were doing: CPU, memory, disk and network, and the runs they carried.',
+      [
+        { title: 'CPU', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_cpu', aggregation: 'avg', alias: '{{host}}' }] },
+        { title: 'Memory in use', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_memory', aggregation: 'avg', alias: '{{host}}' }] },
+        { title: 'Disk I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'disk_read', alias: '{{host}} read' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'disk_write', alias: '{{host}} write' }] },
+        { title: 'Network I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'net_rx', alias: '{{host}} in' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'net_tx', alias: '{{host}} out' }] },
+        { title: 'Runs per host', type: 'timeseries', w: 24, h: 8, targets: [series('A', { host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
+      ],
+      [variable('host', 'Host', 'hosts', { multi: true })],
+    ),
+    'anomalies-insights': dashboard(
+      'rpa-anomalies-insights',
+      'Anomalies and Insights',
+      'What is abnormal now and what to do about it: anomalies with their recommended actions, and prioritised insights.',
+      [
+        { title: 'Failures per workflow', type: 'timeseries', w: 24, h: 8, targets: [series('A', { metric: 'failures', groupBy: ['workflow'], alias: '{{workflow}}' })] },
+        { title: 'Anomalies', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'anomalies', topN: 200 }] },
+        { title: 'Insights', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'insights' }] },
+        { title: 'Degradation', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'degradation' }] },
+        { title: 'Success and exceptions', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'success' }] },
+      ],
+    ),
+  };
+}
