@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { dashboards } from '../provisioning/src/dashboards';
+
+/**
+ * No Docker engine and no Grafana server run here: the provisioning and compose files are
+ * checked as files, against each other and against the plugin.
+ */
+const ROOT = path.resolve(__dirname, '..');
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const yaml = (file: string) => YAML.parse(read(file));
+
+const pluginJson = JSON.parse(read('plugin/src/plugin.json'));
+const datasources = yaml('provisioning/datasources/datasources.yaml');
+const compose = yaml('docker-compose.yml');
+const rules = yaml('provisioning/alerting/rules.yaml');
+const prometheus = yaml('provisioning/prometheus/prometheus.yml');
+const dashboardFiles = fs.readdirSync(path.join(ROOT, 'provisioning/dashboards/rpa')).filter((f) => f.endsWith('.json'));
+const dashboardJson = dashboardFiles.map((f) => JSON.parse(read(`provisioning/dashboards/rpa/${f}`)));
+const dsUids = new Set<string>(datasources.datasources.map((d: { uid: string }) => d.uid));
+
+/** Every data source reference in a dashboard: panels, targets, variables, annotations. */
+function referencedDatasources(dashboard: any): Array<{ uid: string; type: string; where: string }> {
+  const refs: Array<{ uid: string; type: string; where: string }> = [];
+  for (const panel of dashboard.panels) {
+    refs.push({ ...panel.datasource, where: `panel ${panel.title}` });
+    for (const t of panel.targets) refs.push({ ...t.datasource, where: `panel ${panel.title} ${t.refId}` });
+  }
+  for (const v of dashboard.templating.list) refs.push({ ...v.datasource, where: `variable ${v.name}` });
+  for (const a of dashboard.annotations.list) if (!a.builtIn) refs.push({ ...a.datasource, where: `annotation ${a.name}` });
+  return refs;
+}
+
+describe('provisioning', () => {
+  it('provisions the plugin (by its plugin.json id) and Prometheus with stable uids, the token from the environment', () => {
+    const [rpa, prom] = datasources.datasources;
+    expect(datasources.apiVersion).toBe(1);
+    expect(rpa).toMatchObject({ uid: 'rpa-analytics', type: pluginJson.id, access: 'proxy', jsonData: { collectorUrl: 'http://collector:5001' }, secureJsonData: { apiToken: '$RPA_READ_TOKEN' } });
+    expect(prom).toMatchObject({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090' });
+  });
+
+  it('keeps the dashboard files in step with their source (npm run dashboards)', () => {
+    const generated = dashboards();
+    expect(dashboardFiles.sort()).toEqual(Object.keys(generated).map((name) => `${name}.json`).sort());
+    for (const [name, dashboard] of Object.entries(generated)) {
+      expect(JSON.parse(read(`provisioning/dashboards/rpa/${name}.json`))).toEqual(dashboard);
+    }
+  });
+
+  it('has the four dashboards, with the drill-down variables, tables and one annotation query per severity band', () => {
+    const byTitle = new Map(dashboardJson.map((d) => [d.title, d]));
+    expect([...byTitle.keys()].sort()).toEqual(['Anomalies and Insights', 'Hosts and Resources', 'RPA Fleet Overview', 'Workflow Drill-down']);
+    expect(byTitle.get('Workflow Drill-down').templating.list.map((v: { name: string }) => v.name)).toEqual(['workflow', 'step', 'host']);
+    const tables = dashboardJson.flatMap((d) => d.panels.filter((p: { type: string }) => p.type === 'table').flatMap((p: { targets: Array<{ queryType: string }> }) => p.targets.map((t) => t.queryType)));
+    expect(tables).toEqual(expect.arrayContaining(['stats', 'bottlenecks', 'insights']));
+    for (const d of dashboardJson) {
+      const bands = d.annotations.list.filter((a: any) => a.target?.annotationType === 'anomalies');
+      expect(bands.map((a: any) => [a.target.minSeverity, a.target.maxSeverity])).toEqual([[0.7, undefined], [0.5, 0.7], [0.4, 0.5]]);
+      expect(new Set(bands.map((a: any) => a.iconColor)).size).toBe(3);
+      expect(new Set(d.panels.map((p: { id: number }) => p.id)).size).toBe(d.panels.length);
+    }
+    expect(new Set(dashboardJson.map((d) => d.uid)).size).toBe(4);
+  });
+
+  it('references only provisioned data sources, of the right type', () => {
+    const types = new Map(datasources.datasources.map((d: { uid: string; type: string }) => [d.uid, d.type]));
+    for (const d of dashboardJson) {
+      for (const ref of referencedDatasources(d)) {
+        expect({ where: `${d.title}: ${ref.where}`, uid: ref.uid, type: ref.type }).toEqual({ where: `${d.title}: ${ref.where}`, uid: ref.uid, type: types.get(ref.uid) });
+      }
+    }
+    for (const rule of rules.groups.flatMap((g: any) => g.rules)) {
+      for (const item of rule.data) expect(item.datasourceUid === '__expr__' || dsUids.has(item.datasourceUid)).toBe(true);
+    }
+  });
+
+  it('gives every alert rule a Prometheus query and a threshold on it', () => {
+    const all = rules.groups.flatMap((g: any) => g.rules);
+    expect(all.map((r: { uid: string }) => r.uid)).toEqual(['rpa-success-rate-drop', 'rpa-run-p95-high', 'rpa-anomaly-severe', 'rpa-collector-down', 'rpa-collector-silent']);
+    for (const rule of all) {
+      const query = rule.data.find((d: any) => d.datasourceUid === 'prometheus');
+      const condition = rule.data.find((d: any) => d.refId === rule.condition);
+      expect(query.model.expr).toMatch(/rpa_|up\{/);
+      expect(condition).toMatchObject({ datasourceUid: '__expr__', model: { type: 'threshold', expression: query.refId } });
+      expect(['gt', 'lt']).toContain(condition.model.conditions[0].evaluator.type);
+    }
+    expect(all.find((r: { uid: string }) => r.uid === 'rpa-anomaly-severe')).toMatchObject({ for: '5m' });
+    const contactPoints = yaml('provisioning/alerting/contact-points.yaml');
+    const policies = yaml('provisioning/alerting/policies.yaml');
+    expect(policies.policies[0].receiver).toBe(contactPoints.contactPoints[0].name);
+  });
+
+  it('scrapes the collector under the job name the rules use, with a read token from a secret file', () => {
+    const job = prometheus.scrape_configs[0];
+    expect(job).toMatchObject({ job_name: 'rpa-collector', metrics_path: '/metrics', authorization: { type: 'Bearer', credentials_file: '/run/secrets/rpa_read_token' } });
+    expect(job.static_configs[0].targets).toEqual(['collector:5001']);
+    expect(read('provisioning/alerting/rules.yaml')).toContain('up{job="rpa-collector"}');
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const services = compose.services;
+  const hostPorts = (s: any) => (s.ports ?? []).map((p: string) => p.split(':')[0]);
+
+  it('runs the collector, Grafana and Prometheus on 5001, 3000 and 9090, with health checks', () => {
+    expect(Object.keys(services).sort()).toEqual(['collector', 'grafana', 'prometheus']);
+    expect(hostPorts(services.collector)).toEqual(['5001']);
+    expect(hostPorts(services.grafana)).toEqual(['3000']);
+    expect(hostPorts(services.prometheus)).toEqual(['9090']);
+    for (const s of Object.values(services) as any[]) expect(s.healthcheck.test.length).toBeGreaterThan(1);
+  });
+
+  it('builds the collector from the backend Dockerfile (multi-stage, Node 20 slim) and keeps SQLite on a named volume', () => {
+    expect(services.collector.build).toEqual({ context: '.', dockerfile: 'backend/Dockerfile' });
+    const dockerfile = read('backend/Dockerfile');
+    expect(dockerfile.match(/^FROM node:20-[a-z]+-slim/gm)).toHaveLength(2);
+    expect(services.collector.environment).toMatchObject({ RPA_HOST: '0.0.0.0', RPA_PORT: '5001', RPA_DATA_DIR: '/data' });
+    expect(services.collector.volumes).toEqual(['collector-data:/data']);
+    expect(Object.keys(compose.volumes)).toContain('collector-data');
+    expect(services.collector.environment.RPA_READ_TOKEN).toMatch(/^\$\{RPA_READ_TOKEN:\?/);
+  });
+
+  it('mounts the built plugin under its id, allows it unsigned, and mounts every provisioning folder', () => {
+    const g = services.grafana;
+    expect(g.image).toMatch(/^grafana\/grafana:/);
+    expect(g.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).toBe(pluginJson.id);
+    const mounts = new Map<string, string>(g.volumes.map((v: string) => [v.split(':')[1], v.split(':')[0]]));
+    expect(mounts.get(`/var/lib/grafana/plugins/${pluginJson.id}`)).toBe('./plugin/dist');
+    expect(mounts.get('/etc/grafana/provisioning/datasources')).toBe('./provisioning/datasources');
+    expect(mounts.get('/etc/grafana/provisioning/alerting')).toBe('./provisioning/alerting');
+    // The dashboards provider's path is where the dashboard files are mounted.
+    const provider = yaml('provisioning/dashboards/dashboards.yaml').providers[0];
+    expect(mounts.get(provider.options.path)).toBe('./provisioning/dashboards/rpa');
+    for (const source of mounts.values()) if (source.startsWith('./')) expect(fs.existsSync(path.join(ROOT, source)) || source === './plugin/dist').toBe(true);
+  });
+
+  it('gives Prometheus its config and the read token as the secret its config names', () => {
+    const p = services.prometheus;
+    expect(p.volumes).toContain('./provisioning/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(p.secrets).toEqual(['rpa_read_token']);
+    expect(compose.secrets.rpa_read_token).toEqual({ environment: 'RPA_READ_TOKEN' });
+    expect(prometheus.scrape_configs[0].static_configs[0].targets[0]).toBe(`collector:${services.collector.environment.RPA_PORT}`);
+    expect(datasources.datasources[1].url).toBe(`http://prometheus:${hostPorts(p)[0]}`);
+    expect(datasources.datasources[0].jsonData.collectorUrl).toBe(`http://collector:${hostPorts(services.collector)[0]}`);
+  });
+});
