@@ -38,6 +38,8 @@ export class CollectorMetrics {
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // These three are gauges named like counters; `promtool check metrics` rightly rejects them.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.executions = new Counter({ name: 'rpa_executions_total', help: 'Finished workflow executions by workflow, final status and error type.', labelNames: ['workflow', 'status', 'error_type'], registers });
     this.runDuration = new Histogram({ name: 'rpa_run_duration_seconds', help: 'Duration of finished workflow executions.', labelNames: ['workflow'], buckets: DURATION_BUCKETS, registers });
     this.stepDuration = new Histogram({ name: 'rpa_step_duration_seconds', help: 'Duration of the steps of finished executions.', labelNames: ['workflow', 'step'], buckets: DURATION_BUCKETS, registers });

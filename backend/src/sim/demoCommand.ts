@@ -1,5 +1,5 @@
 import { numberOption, parseOptions, UsageError } from '../cli';
-import { INCIDENT_KINDS, type IncidentKind } from './incidents';
+import { INCIDENT_KINDS, type IncidentKind, type IncidentRequest } from './incidents';
 import { runSimulation } from './simulator';
 
 const USAGE = `npm run demo -- --url URL [options]
@@ -14,18 +14,26 @@ writes the ground truth (injected incidents, totals) to --truth, then with --liv
   --end ISO                 end of the history (default: now, floored to the hour)
   --workflows N             workflows (default 12), --hosts N (default 6), --robots N (default 10)
   --runs-per-hour N         peak runs per workflow and hour (default 4)
-  --incidents LIST          all | none | comma list of ${INCIDENT_KINDS.join(', ')} (default all)
+  --incidents LIST          all | none | comma list of ${INCIDENT_KINDS.join(', ')},
+                            each optionally kind@ISO-time to set when it starts (default all)
   --sample-interval-ms N    host sample spacing (default 60000)
   --truth FILE              ground-truth file (default data/demo-ground-truth.json)
   --live                    after the backfill, keep streaming in real time until Ctrl-C`;
 
-function parseIncidents(value: string): IncidentKind[] {
+/** `all`, `none`, or a list of kinds, each optionally `@<ISO time>` for when it starts. */
+export function parseIncidents(value: string): IncidentRequest[] {
   if (value === 'all') return [...INCIDENT_KINDS];
   if (value === 'none') return [];
-  const kinds = value.split(',').map((k) => k.trim());
-  const unknown = kinds.filter((k) => !(INCIDENT_KINDS as readonly string[]).includes(k));
-  if (unknown.length) throw new UsageError(`--incidents: unknown kind(s) ${unknown.join(', ')}; known: ${INCIDENT_KINDS.join(', ')}`);
-  return kinds as IncidentKind[];
+  return value.split(',').map((item) => {
+    const [kind, at] = item.trim().split('@');
+    if (!(INCIDENT_KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(`--incidents: unknown kind '${kind}'; known: ${INCIDENT_KINDS.join(', ')}`);
+    }
+    if (at === undefined) return kind as IncidentKind;
+    const start = Date.parse(at);
+    if (Number.isNaN(start)) throw new UsageError(`--incidents: '${at}' (after ${kind}@) is not an ISO date-time`);
+    return { kind: kind as IncidentKind, start };
+  });
 }
 
 export async function runDemo(argv: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ErrorType, Execution, ResourceSample, Step } from '../domain/types';
 import { buildFleet, type Fleet, type FleetOptions, loadFactor, type SimWorkflow } from './fleet';
-import { type Incident, type IncidentKind, isActive, planIncidents } from './incidents';
+import { type Incident, type IncidentRequest, isActive, planIncidents } from './incidents';
 import { Random } from './random';
 
 const HOUR = 3600_000;
@@ -11,7 +11,7 @@ export interface GeneratorOptions extends FleetOptions {
   seed: number;
   from: number;
   to: number;
-  incidents: readonly IncidentKind[];
+  incidents: readonly IncidentRequest[];
   sampleIntervalMs: number;
 }
 

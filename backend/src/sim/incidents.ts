@@ -21,6 +21,9 @@ export interface Incident {
   firstAffectedExecution?: string;
 }
 
+/** An incident to inject: by kind (placed by the plan) or with its start time. */
+export type IncidentRequest = IncidentKind | { kind: IncidentKind; start: number };
+
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
@@ -35,15 +38,22 @@ function businessMorning(time: number, periodEnd: number, length: number): numbe
  * Places the incidents over the period, each on its own workflow (workflows 1 to 4; workflow 0
  * carries the chronically slow step) or host, late enough that baselines have history before it.
  */
-export function planIncidents(fleet: Fleet, from: number, to: number, kinds: readonly IncidentKind[]): Incident[] {
+export function planIncidents(fleet: Fleet, from: number, to: number, requests: readonly IncidentRequest[]): Incident[] {
   const span = to - from;
-  const at = (fraction: number, length: number) => Math.min(businessMorning(from + fraction * span, to, length), to - length - HOUR);
+  const startOf = new Map<IncidentKind, number>();
+  const kinds = requests.map((r) => {
+    if (typeof r === 'string') return r;
+    startOf.set(r.kind, r.start);
+    return r.kind;
+  });
+  const at = (fraction: number, length: number, kind: IncidentKind) =>
+    startOf.get(kind) ?? Math.min(businessMorning(from + fraction * span, to, length), to - length - HOUR);
   const workflow = (i: number) => fleet.workflows[Math.min(i, fleet.workflows.length - 1)];
   const incidents: Incident[] = [];
   for (const kind of kinds) {
     switch (kind) {
       case 'latency_spike': {
-        const start = at(0.72, 2 * HOUR);
+        const start = at(0.72, 2 * HOUR, kind);
         incidents.push({ id: 'latency-spike', kind, start, end: start + 2 * HOUR, workflow: workflow(1).name, magnitude: 3,
           description: `${workflow(1).name} runs 3x slower for 2 hours`, affectedExecutions: 0 });
         break;
@@ -51,23 +61,23 @@ export function planIncidents(fleet: Fleet, from: number, to: number, kinds: rea
       case 'level_shift': {
         const w = workflow(2);
         const step = w.steps[2].name;
-        incidents.push({ id: 'level-shift', kind, start: at(0.45, 0), workflow: w.name, step, version: '2.0.0', magnitude: 2.5,
+        incidents.push({ id: 'level-shift', kind, start: at(0.45, 0, kind), workflow: w.name, step, version: '2.0.0', magnitude: 2.5,
           description: `${w.name} 2.0.0 makes step '${step}' 2.5x slower from its release on`, affectedExecutions: 0 });
         break;
       }
       case 'failure_burst': {
-        const start = at(0.86, 4 * HOUR);
+        const start = at(0.86, 4 * HOUR, kind);
         incidents.push({ id: 'failure-burst', kind, start, end: start + 4 * HOUR, workflow: workflow(3).name, magnitude: 0.7,
           description: `${workflow(3).name} fails 70% of runs for 4 hours (Citrix session drops)`, affectedExecutions: 0 });
         break;
       }
       case 'slow_drift': {
-        incidents.push({ id: 'slow-drift', kind, start: from + Math.round(0.4 * span), workflow: workflow(4).name, magnitude: 0.08,
+        incidents.push({ id: 'slow-drift', kind, start: startOf.get(kind) ?? from + Math.round(0.4 * span), workflow: workflow(4).name, magnitude: 0.08,
           description: `${workflow(4).name} gets 8% slower every day`, affectedExecutions: 0 });
         break;
       }
       case 'cpu_saturation': {
-        const start = at(0.58, 3 * HOUR);
+        const start = at(0.58, 3 * HOUR, kind);
         const host = fleet.robots.find((r) => fleet.workflows[5 % fleet.workflows.length].robots.includes(r.name))?.host ?? fleet.hosts[0];
         incidents.push({ id: 'cpu-saturation', kind, start, end: start + 3 * HOUR, host, magnitude: 92,
           description: `${host} CPU saturated (above 92%) for 3 hours; runs on it 1.6x slower`, affectedExecutions: 0 });

@@ -5,6 +5,7 @@ import { startCollector, tempDir } from '../testing/harness';
 import { FleetGenerator } from './generator';
 import { INCIDENT_KINDS } from './incidents';
 import { type GroundTruth, runSimulation, type SimulationOptions } from './simulator';
+import { parseIncidents } from './demoCommand';
 
 const END = Date.UTC(2026, 10, 20);
 const HOUR = 3600_000;
@@ -150,5 +151,15 @@ describe('fleet simulator, live', () => {
       await collector.stop();
       tmp.cleanup();
     }
+  });
+});
+
+describe('incident placement', () => {
+  it('places an incident at the time given as kind@ISO', () => {
+    expect(parseIncidents('failure_burst@2026-11-19T09:00:00Z,latency_spike')).toEqual([{ kind: 'failure_burst', start: Date.UTC(2026, 10, 19, 9) }, 'latency_spike']);
+    expect(() => parseIncidents('meteor_strike')).toThrow("--incidents: unknown kind 'meteor_strike'");
+    expect(() => parseIncidents('failure_burst@yesterday')).toThrow("'yesterday' (after failure_burst@) is not an ISO date-time");
+    const generator = new FleetGenerator({ ...options, from: END - 3 * 24 * HOUR, to: END, incidents: [{ kind: 'failure_burst', start: END - 4 * HOUR }] });
+    expect(generator.incidents).toEqual([expect.objectContaining({ kind: 'failure_burst', start: END - 4 * HOUR, end: END })]);
   });
 });

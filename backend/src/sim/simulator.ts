@@ -4,7 +4,7 @@ import { MetricsCollector } from '../collect/metricsCollector';
 import { HttpTransport, type Transport } from '../collect/transport';
 import type { Execution } from '../domain/types';
 import { FleetGenerator, type SimulatedRun, type VersionChange } from './generator';
-import type { Incident, IncidentKind } from './incidents';
+import type { Incident, IncidentRequest } from './incidents';
 import { streamLive } from './live';
 
 const HOUR = 3600_000;
@@ -19,7 +19,7 @@ export interface SimulationOptions {
   hosts: number;
   robots: number;
   runsPerHour: number;
-  incidents: readonly IncidentKind[];
+  incidents: readonly IncidentRequest[];
   sampleIntervalMs: number;
   /** Where to send: a collector URL (with an ingest token) or any transport. */
   url?: string;
