@@ -14,7 +14,8 @@ describe("the seed's Complete Usage Example, translated", () => {
       const execution = store.getExecution('exec_123')!;
       store.close();
       expect(execution).toMatchObject({ workflow: 'workflow_abc', status: 'completed', stepsTotal: 10, stepsCompleted: 10 });
-      expect(execution.durationMs).toBeGreaterThanOrEqual(50);
+      // The example waits 50 ms; Node's timers may fire a millisecond early by the wall clock.
+      expect(execution.durationMs).toBeGreaterThanOrEqual(45);
       expect(lines).toEqual([
         `Average duration: ${execution.durationMs!.toFixed(0)}ms`,
         `P95 duration: ${execution.durationMs!.toFixed(0)}ms`,
