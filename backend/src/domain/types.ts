@@ -78,7 +78,7 @@ export interface IngestResult {
    * Executions this batch brought to a final status for the first time, with their steps: what
    * counters may count exactly once, however often a batch is retried.
    */
-  finished?: Array<{ execution: Execution; steps: Array<{ name: string; durationMs: number }> }>;
+  finished?: Array<{ execution: Execution; steps: Array<{ name: string; startedAt: number; durationMs: number }> }>;
 }
 
 /** Resource use of a host while an execution ran on it, from the host's samples. */

@@ -1,6 +1,8 @@
 import type { GroupBy, Metric, QueryTarget } from '../api/queryContract';
 import type { Execution, ResourceSample, Step } from '../domain/types';
-import type { Observation } from './timeseries';
+import { QuantileDigest } from '../analysis/quantileDigest';
+import type { RunRollup, StepRollup } from '../store/store';
+import type { SeriesBuilder } from './timeseries';
 
 /** Unit of each metric in Grafana's unit ids (https://grafana.com/docs/grafana/latest/panels-visualizations/configure-standard-options/). */
 export const METRIC_UNITS: Record<Metric, string> = {
@@ -30,28 +32,77 @@ export function matchesRun(run: Execution, target: QueryTarget): boolean {
   return !target.errorType || (run.errorType !== undefined && target.errorType.includes(run.errorType));
 }
 
-/** Observations of a run metric: one per run (or per step for step_duration). */
-export function runObservations(metric: Metric, runs: readonly Execution[], steps: readonly Step[], target: QueryTarget): Observation[] {
-  const kept = runs.filter((r) => matchesRun(r, target));
+const FINISHED = (r: Execution) => r.status !== 'running';
+
+/**
+ * Feeds a run metric from raw rows. Runs count once finished, in the bucket they started in;
+ * steps go to their run's bucket, as the rollups keep them.
+ */
+export function addRuns(builder: SeriesBuilder, metric: Metric, runs: readonly Execution[], steps: readonly Step[], target: QueryTarget): void {
+  const kept = runs.filter((r) => matchesRun(r, target) && FINISHED(r));
   switch (metric) {
     case 'run_duration':
-      return kept.filter((r) => r.status === 'completed' && r.durationMs !== undefined).map((r) => ({ time: r.startedAt, value: r.durationMs!, dims: runDims(r) }));
+      for (const r of kept) if (r.status === 'completed' && r.durationMs !== undefined) builder.addValue(r.startedAt, runDims(r), r.durationMs);
+      return;
     case 'runs':
-      return kept.map((r) => ({ time: r.startedAt, value: 1, dims: runDims(r) }));
+      for (const r of kept) builder.addValue(r.startedAt, runDims(r), 1);
+      return;
     case 'successes':
-      return kept.map((r) => ({ time: r.startedAt, value: r.status === 'completed' ? 1 : 0, dims: runDims(r) }));
+      for (const r of kept) if (r.status === 'completed') builder.addValue(r.startedAt, runDims(r), 1);
+      return;
     case 'failures':
-      return kept.map((r) => ({ time: r.startedAt, value: FAILED(r) ? 1 : 0, dims: runDims(r) }));
+      for (const r of kept) if (FAILED(r)) builder.addValue(r.startedAt, runDims(r), 1);
+      return;
     case 'success_rate':
-      return kept.filter((r) => r.status !== 'running').map((r) => ({ time: r.startedAt, value: r.status === 'completed' ? 1 : 0, dims: runDims(r) }));
+      for (const r of kept) builder.addValue(r.startedAt, runDims(r), r.status === 'completed' ? 1 : 0);
+      return;
     case 'step_duration': {
       const byId = new Map(kept.map((r) => [r.id, r]));
-      return steps
-        .filter((s) => byId.has(s.executionId) && (!target.step || target.step.includes(s.name)))
-        .map((s) => ({ time: s.startedAt, value: s.durationMs, dims: { ...runDims(byId.get(s.executionId)!), step: s.name } }));
+      for (const s of steps) {
+        const run = byId.get(s.executionId);
+        if (run && (!target.step || target.step.includes(s.name))) builder.addValue(run.startedAt, { ...runDims(run), step: s.name }, s.durationMs);
+      }
+      return;
     }
     default:
       throw new Error(`not a run metric: ${metric}`);
+  }
+}
+
+/** Feeds a run metric from rollup rows (finished runs by workflow, host and status). */
+export function addRunRollups(builder: SeriesBuilder, metric: Metric, rows: readonly RunRollup[]): void {
+  for (const row of rows) {
+    const dims = { workflow: row.workflow, host: row.host, status: row.status };
+    const count = { count: row.runs, sum: row.runs, min: null, max: null };
+    const failed = row.status === 'failed' || row.status === 'timeout' || row.status === 'cancelled';
+    switch (metric) {
+      case 'run_duration':
+        if (row.status === 'completed' && row.timed > 0) {
+          const digest = row.digest;
+          builder.addSummary(row.bucket, dims, { count: row.timed, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: digest ? () => QuantileDigest.decode(digest) : undefined });
+        }
+        break;
+      case 'runs':
+        builder.addSummary(row.bucket, dims, count);
+        break;
+      case 'successes':
+        if (row.status === 'completed') builder.addSummary(row.bucket, dims, count);
+        break;
+      case 'failures':
+        if (failed) builder.addSummary(row.bucket, dims, count);
+        break;
+      case 'success_rate':
+        builder.addSummary(row.bucket, dims, { count: row.runs, sum: row.status === 'completed' ? row.runs : 0, min: null, max: null });
+        break;
+      default:
+        throw new Error(`no run rollups for ${metric}`);
+    }
+  }
+}
+
+export function addStepRollups(builder: SeriesBuilder, rows: readonly StepRollup[]): void {
+  for (const row of rows) {
+    builder.addSummary(row.bucket, { workflow: row.workflow, step: row.step }, { count: row.steps, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: () => QuantileDigest.decode(row.digest) });
   }
 }
 
@@ -65,14 +116,12 @@ const SAMPLE_VALUE: Partial<Record<Metric, (s: ResourceSample) => number | undef
   net_tx: (s) => s.netTxBytesPerSec,
 };
 
-/** Observations of a host metric: one per sample that has the value (GPU only where there is one). */
-export function sampleObservations(metric: Metric, samples: readonly ResourceSample[]): Observation[] {
+/** Feeds a host metric: one value per sample that has it (GPU only where there is one). */
+export function addSamples(builder: SeriesBuilder, metric: Metric, samples: readonly ResourceSample[]): void {
   const value = SAMPLE_VALUE[metric];
   if (!value) throw new Error(`not a host metric: ${metric}`);
-  const out: Observation[] = [];
   for (const s of samples) {
     const v = value(s);
-    if (v !== undefined) out.push({ time: s.time, value: v, dims: { host: s.host, workflow: s.workflow ?? '' } });
+    if (v !== undefined) builder.addValue(s.time, { host: s.host, workflow: s.workflow ?? '' }, v);
   }
-  return out;
 }

@@ -3,9 +3,9 @@ import { AppError } from '../domain/errors';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { RunFilter, Store } from '../store/store';
 import { bucketSize } from './buckets';
-import { METRIC_UNITS, runObservations, sampleObservations } from './observations';
+import { addRunRollups, addRuns, addSamples, addStepRollups, METRIC_UNITS } from './observations';
 import { analysisTable } from './analysisTables';
-import { emptyTimeSeries, toTimeSeriesFrames } from './timeseries';
+import { SeriesBuilder } from './timeseries';
 
 const COUNT_METRICS: readonly Metric[] = ['runs', 'successes', 'failures'];
 
@@ -49,9 +49,10 @@ export class QueryEngine {
     const isHost = (HOST_METRICS as readonly string[]).includes(metric);
     if (target.queryType === 'resources' && !isHost) throw invalid('metric', `${metric} is not a host resource metric`);
     const counted = COUNT_METRICS.includes(metric);
-    // Each run is a 1 (it counts) or a 0: counting them is summing them.
+    // Each counted run is a 1: counting them is summing them.
     const aggregation = counted && (target.aggregation ?? 'count') === 'count' ? 'sum' : (target.aggregation ?? 'avg');
     if (aggregation === 'rate' && !counted) throw invalid('aggregation', 'rate applies to runs, successes and failures');
+    if (counted && aggregation !== 'sum' && aggregation !== 'rate') throw invalid('aggregation', `${aggregation} does not apply to ${metric}: use count or rate`);
     const groupBy = target.groupBy ?? (isHost ? ['host' as const] : []);
     for (const dim of groupBy) {
       if (dim === 'step' && metric !== 'step_duration') throw invalid('groupBy', 'step applies to step_duration only');
@@ -59,24 +60,58 @@ export class QueryEngine {
     }
     const bucketMs = bucketSize(range, request.intervalMs, request.maxDataPoints, isHost ? 1000 : 60_000);
     const valueName = counted || metric === 'success_rate' ? metric : `${metric} ${aggregation}`;
-    const spec = {
+    const builder = new SeriesBuilder(range, bucketMs, {
       refId: target.refId,
       valueName,
       unit: aggregation === 'rate' ? 'runs/min' : METRIC_UNITS[metric],
       aggregation,
       groupBy,
       alias: target.alias,
-      emptyValue: counted && (aggregation === 'sum' || aggregation === 'rate') ? (0 as const) : null,
-    };
+      emptyValue: counted ? 0 : null,
+      ratio: metric === 'success_rate',
+    });
     if (isHost) {
-      const samples = this.store.listSamples({ hosts: target.host, ...range });
-      return toTimeSeriesFrames(sampleObservations(metric, samples), range, bucketMs, spec);
+      addSamples(builder, metric, this.store.listSamples({ hosts: target.host, ...range }));
+      return builder.frames();
     }
-    const filter: RunFilter = { workflows: target.workflow, hosts: target.host, robots: target.robot, statuses: target.status, ...range };
-    const runs = this.store.runs(filter);
-    if (runs.length === 0) return [emptyTimeSeries(spec)];
-    const steps = metric === 'step_duration' ? this.store.stepsOfRuns(filter) : [];
-    const observations = runObservations(metric, runs, steps, target);
-    return toTimeSeriesFrames(observations, range, bucketMs, spec, metric === 'success_rate' ? { numerator: () => true } : undefined);
+    const resolution = rollupResolution(metric, target, groupBy, bucketMs, range);
+    // Whole rollup buckets come from rollups, the range's ragged edges from raw rows.
+    const inner = resolution ? { from: Math.ceil(range.from / resolution) * resolution, to: Math.floor(range.to / resolution) * resolution } : undefined;
+    const rawRanges = inner ? [{ from: range.from, to: inner.from }, { from: inner.to, to: range.to }].filter((r) => r.to > r.from) : [range];
+    for (const raw of rawRanges) {
+      const filter: RunFilter = { workflows: target.workflow, hosts: target.host, robots: target.robot, statuses: target.status, ...raw };
+      const runs = this.store.runs(filter);
+      if (runs.length === 0) continue;
+      addRuns(builder, metric, runs, metric === 'step_duration' ? this.store.stepsOfRuns(filter) : [], target);
+    }
+    if (resolution && inner) {
+      const rollupFilter = { resolution, ...inner, workflows: target.workflow, hosts: target.host, statuses: target.status, steps: target.step };
+      if (metric === 'step_duration') addStepRollups(builder, this.store.stepRollups(rollupFilter));
+      else addRunRollups(builder, metric, this.store.runRollups(rollupFilter));
+    }
+    return builder.frames();
   }
+}
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+/** Ranges up to this long are read from raw rows: few rows, and no rounding to rollup buckets. */
+export const RAW_RANGE_MS = 3 * HOUR;
+
+/**
+ * The coarsest rollup resolution that serves the panel exactly, or undefined for raw rows:
+ * rollups hold runs by workflow, host and status (steps by workflow and step), so filters and
+ * groupings on anything else (robot, error type) need the rows.
+ */
+export function rollupResolution(metric: Metric, target: QueryTarget, groupBy: readonly string[], bucketMs: number, range: TimeRange): number | undefined {
+  if (range.to - range.from <= RAW_RANGE_MS) return undefined;
+  if (target.robot?.length || target.errorType?.length) return undefined;
+  if (metric === 'step_duration') {
+    if (target.host?.length || target.status?.length || groupBy.some((g) => g !== 'workflow' && g !== 'step')) return undefined;
+  } else if (groupBy.some((g) => g !== 'workflow' && g !== 'host' && g !== 'status')) {
+    return undefined;
+  }
+  if (bucketMs % HOUR === 0) return HOUR;
+  if (bucketMs % MINUTE === 0) return MINUTE;
+  return undefined;
 }

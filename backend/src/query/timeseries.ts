@@ -1,12 +1,73 @@
 import type { Aggregation, Field, Frame, GroupBy } from '../api/queryContract';
+import { QuantileDigest } from '../analysis/quantileDigest';
 import { quantileSorted, sortedCopy } from '../analysis/stats';
 import { bucketStarts } from './buckets';
 
-/** One observation to aggregate: its time, value and the dimensions it can be grouped by. */
-export interface Observation {
-  time: number;
-  value: number;
-  dims: Partial<Record<GroupBy, string>>;
+export type Dims = Partial<Record<GroupBy, string>>;
+
+/** A summary from a rollup row: count, sum, min, max and, for durations, a quantile digest. */
+export interface Summary {
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  digest?: () => QuantileDigest;
+}
+
+/** What one bucket of one series has gathered, from raw values and rollup summaries alike. */
+class Cell {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  readonly values: number[] = [];
+  readonly digests: Array<() => QuantileDigest> = [];
+
+  addValue(value: number): void {
+    this.count++;
+    this.sum += value;
+    this.min = Math.min(this.min, value);
+    this.max = Math.max(this.max, value);
+    this.values.push(value);
+  }
+
+  addSummary(summary: Summary): void {
+    this.count += summary.count;
+    this.sum += summary.sum;
+    if (summary.min !== null) this.min = Math.min(this.min, summary.min);
+    if (summary.max !== null) this.max = Math.max(this.max, summary.max);
+    if (summary.digest) this.digests.push(summary.digest);
+  }
+
+  quantile(p: number): number {
+    if (this.digests.length === 0) return quantileSorted(sortedCopy(this.values), p);
+    const merged = new QuantileDigest();
+    for (const digest of this.digests) merged.merge(digest());
+    for (const v of this.values) merged.add(v);
+    return merged.quantile(p);
+  }
+}
+
+const QUANTILES: Partial<Record<Aggregation, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+
+/** The value of a bucket for an aggregation; `rate` is per minute (runs per minute read well). */
+export function aggregateCell(cell: Cell, aggregation: Aggregation, bucketMs: number): number {
+  switch (aggregation) {
+    case 'count':
+      return cell.count;
+    case 'sum':
+      return cell.sum;
+    case 'rate':
+      return cell.sum / (bucketMs / 60_000);
+    case 'min':
+      return cell.min;
+    case 'max':
+      return cell.max;
+    case 'avg':
+      return cell.sum / cell.count;
+    default:
+      return cell.quantile(QUANTILES[aggregation]!);
+  }
 }
 
 export interface SeriesSpec {
@@ -19,28 +80,8 @@ export interface SeriesSpec {
   alias?: string;
   /** Counts are 0 in an empty bucket; averages and the like have no value there. */
   emptyValue: 0 | null;
-}
-
-const QUANTILES: Partial<Record<Aggregation, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
-
-export function aggregate(values: readonly number[], aggregation: Aggregation, bucketMs: number): number {
-  switch (aggregation) {
-    case 'count':
-      return values.length;
-    case 'sum':
-      return values.reduce((a, b) => a + b, 0);
-    case 'rate':
-      // Per minute: runs per minute reads better than per second for robots.
-      return values.reduce((a, b) => a + b, 0) / (bucketMs / 60_000);
-    case 'min':
-      return Math.min(...values);
-    case 'max':
-      return Math.max(...values);
-    case 'avg':
-      return values.reduce((a, b) => a + b, 0) / values.length;
-    default:
-      return quantileSorted(sortedCopy(values), QUANTILES[aggregation]!);
-  }
+  /** Ratios (success rate): the cell's sum over its count, in percent. */
+  ratio?: boolean;
 }
 
 /** `{{workflow}} on {{host}}` with the group's labels; unknown labels stay as written. */
@@ -53,59 +94,70 @@ export function renderAlias(alias: string, labels: Record<string, string>, value
 }
 
 /**
- * Buckets observations by time and group, aggregates each bucket: one frame per group (Grafana's
- * "multi-frame" time series), each with a time field and a value field carrying the group's labels.
+ * Buckets by time and group: values from raw rows and summaries from rollups land in the same
+ * cells, so a panel can read whole hours from rollups and the range's ragged edges from rows.
+ * Each group becomes one frame (Grafana's "multi-frame" time series).
  */
-export function toTimeSeriesFrames(
-  observations: readonly Observation[],
-  range: { from: number; to: number },
-  bucketMs: number,
-  spec: SeriesSpec,
-  ratio?: { numerator: (o: Observation) => boolean },
-): Frame[] {
-  const starts = bucketStarts(range, bucketMs);
-  const first = starts[0] ?? range.from;
-  const groups = new Map<string, { labels: Record<string, string>; buckets: number[][] }>();
-  for (const o of observations) {
-    if (o.time < first || o.time >= range.to) continue;
-    const labels: Record<string, string> = {};
-    for (const dim of spec.groupBy) labels[dim] = o.dims[dim] ?? '';
-    const key = JSON.stringify(labels);
-    let group = groups.get(key);
-    if (!group) {
-      group = { labels, buckets: starts.map(() => []) };
-      groups.set(key, group);
-    }
-    group.buckets[Math.floor((o.time - first) / bucketMs)].push(o.value);
+export class SeriesBuilder {
+  private readonly starts: number[];
+  private readonly first: number;
+  private readonly groups = new Map<string, { labels: Record<string, string>; cells: Cell[] }>();
+
+  constructor(
+    private readonly range: { from: number; to: number },
+    private readonly bucketMs: number,
+    private readonly spec: SeriesSpec,
+  ) {
+    this.starts = bucketStarts(range, bucketMs);
+    this.first = this.starts[0] ?? range.from;
   }
-  if (groups.size === 0) return [emptyTimeSeries(spec)];
-  return [...groups.values()]
-    .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)))
-    .map(({ labels, buckets }) => {
-      const values = buckets.map((bucket) => {
-        if (bucket.length === 0) return spec.emptyValue;
-        // For a ratio (success rate) the values are 1/0 outcomes: the mean is the share, in percent.
-        if (ratio) return (100 * bucket.reduce((a, b) => a + b, 0)) / bucket.length;
-        return aggregate(bucket, spec.aggregation, bucketMs);
+
+  addValue(time: number, dims: Dims, value: number): void {
+    this.cell(time, dims)?.addValue(value);
+  }
+
+  addSummary(time: number, dims: Dims, summary: Summary): void {
+    if (summary.count > 0) this.cell(time, dims)?.addSummary(summary);
+  }
+
+  frames(): Frame[] {
+    const { spec } = this;
+    if (this.groups.size === 0) return [emptyTimeSeries(spec)];
+    return [...this.groups.values()]
+      .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)))
+      .map(({ labels, cells }) => {
+        const values = cells.map((cell) => {
+          if (cell.count === 0) return spec.emptyValue;
+          if (spec.ratio) return (100 * cell.sum) / cell.count;
+          return aggregateCell(cell, spec.aggregation, this.bucketMs);
+        });
+        // Without an alias a grouped series is named by its group ("Invoice Processing"), not
+        // "run_duration avg {workflow=...}" as Grafana would make of name and labels.
+        const grouped = Object.values(labels).join(' ');
+        const displayName = spec.alias ? renderAlias(spec.alias, labels, spec.valueName) : grouped || undefined;
+        const valueField: Field = {
+          name: spec.valueName,
+          type: 'number',
+          config: { unit: spec.unit, ...(displayName ? { displayNameFromDS: displayName } : {}) },
+          values,
+        };
+        if (Object.keys(labels).length) valueField.labels = labels;
+        return { refId: spec.refId, name: displayName ?? spec.valueName, fields: [{ name: 'Time', type: 'time', values: this.starts }, valueField] };
       });
-      // Without an alias a grouped series is named by its group ("Invoice Processing"), not
-      // "run_duration avg {workflow=...}" as Grafana would make of name and labels.
-      const grouped = Object.values(labels).join(' ');
-      const displayName = spec.alias ? renderAlias(spec.alias, labels, spec.valueName) : grouped || undefined;
-      const valueField: Field = {
-        name: spec.valueName,
-        type: 'number',
-        labels: Object.keys(labels).length ? labels : undefined,
-        config: { unit: spec.unit, ...(displayName ? { displayNameFromDS: displayName } : {}) },
-        values,
-      };
-      if (!valueField.labels) delete valueField.labels;
-      return {
-        refId: spec.refId,
-        name: displayName ?? spec.valueName,
-        fields: [{ name: 'Time', type: 'time', values: starts }, valueField],
-      };
-    });
+  }
+
+  private cell(time: number, dims: Dims): Cell | undefined {
+    if (time < this.first || time >= this.range.to) return undefined;
+    const labels: Record<string, string> = {};
+    for (const dim of this.spec.groupBy) labels[dim] = dims[dim] ?? '';
+    const key = JSON.stringify(labels);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { labels, cells: this.starts.map(() => new Cell()) };
+      this.groups.set(key, group);
+    }
+    return group.cells[Math.floor((time - this.first) / this.bucketMs)];
+  }
 }
 
 export function emptyTimeSeries(spec: Pick<SeriesSpec, 'refId' | 'valueName' | 'unit'>): Frame {

@@ -81,6 +81,42 @@ export interface AnalysisCommit {
   values: Record<string, string>;
 }
 
+/** Rollup rows whose bucket starts in [from, to), at one resolution (60000 or 3600000 ms). */
+export interface RollupFilter {
+  resolution: number;
+  from: number;
+  to: number;
+  workflows?: string[];
+  hosts?: string[];
+  statuses?: ExecutionStatus[];
+  steps?: string[];
+}
+
+/** Finished runs of one workflow, host and status in one bucket; durations of the completed ones. */
+export interface RunRollup {
+  bucket: number;
+  workflow: string;
+  host: string;
+  status: ExecutionStatus;
+  runs: number;
+  timed: number;
+  sumMs: number;
+  minMs: number | null;
+  maxMs: number | null;
+  digest: Uint8Array | null;
+}
+
+export interface StepRollup {
+  bucket: number;
+  workflow: string;
+  step: string;
+  steps: number;
+  sumMs: number;
+  minMs: number;
+  maxMs: number;
+  digest: Uint8Array;
+}
+
 export interface StoreStats {
   executions: number;
   steps: number;
@@ -110,6 +146,8 @@ export interface Store {
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;
   /** Time each robot spent running workflows in [from, to). */
   robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }>;
+  runRollups(filter: RollupFilter): RunRollup[];
+  stepRollups(filter: RollupFilter): StepRollup[];
   /** When each package version of a workflow first ran, in [from, to). */
   versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }>;
   /** Distinct names of a kind, sorted; steps can be narrowed to workflows. */

@@ -3,6 +3,7 @@ import { AppError, type ErrorDetail } from '../../domain/errors';
 import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from './codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
+import { RollupWriter } from './rollupWriter';
 
 const RUNNING = executionStatusCodec.encode('running');
 
@@ -19,7 +20,8 @@ export class BatchWriter {
   private readonly upsertExecution: Database.Statement;
   private readonly findExecution: Database.Statement<[string], { id: number }>;
   private readonly statusOf: Database.Statement<[string], { status: number }>;
-  private readonly stepDurations: Database.Statement<[number], { name: string; durationMs: number }>;
+  private readonly stepDurations: Database.Statement<[number], { name: string; startedAt: number; durationMs: number }>;
+  private readonly rollups: RollupWriter;
   private readonly upsertStep: Database.Statement;
   private readonly upsertSample: Database.Statement;
   private readonly writeInTransaction: (batch: IngestBatch) => IngestResult;
@@ -52,8 +54,9 @@ export class BatchWriter {
     this.findExecution = db.prepare('SELECT id FROM executions WHERE ext_id = ?');
     this.statusOf = db.prepare('SELECT status FROM executions WHERE ext_id = ?');
     this.stepDurations = db.prepare(
-      'SELECT n.name, s.duration_ms AS durationMs FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ? ORDER BY s.idx',
+      'SELECT n.name, s.started_at AS startedAt, s.duration_ms AS durationMs FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ? ORDER BY s.idx',
     );
+    this.rollups = new RollupWriter(db, dictionaries);
     this.upsertStep = db.prepare(`
       INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
       VALUES (@executionId, @index, @nameId, @startedAt, @durationMs, @status, @errorId)
@@ -115,12 +118,9 @@ export class BatchWriter {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
     }
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
-    return {
-      executions: batch.executions.length,
-      steps: batch.steps.length,
-      samples: batch.samples.length,
-      finished: [...finished].map(([id, execution]) => ({ execution, steps: this.stepDurations.all(id) })),
-    };
+    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepDurations.all(id) }));
+    this.rollups.add(newlyFinished);
+    return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
   }
 
   private writeExecution(execution: Execution): number {

@@ -135,6 +135,39 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'minute and hour rollups of finished runs and their steps',
+    sql: `
+      CREATE TABLE run_rollups (
+        resolution INTEGER NOT NULL,
+        workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+        bucket INTEGER NOT NULL,
+        host_id INTEGER NOT NULL,
+        status INTEGER NOT NULL,
+        runs INTEGER NOT NULL,
+        timed INTEGER NOT NULL,
+        sum_ms REAL NOT NULL,
+        min_ms REAL,
+        max_ms REAL,
+        digest BLOB,
+        PRIMARY KEY (resolution, workflow_id, bucket, host_id, status)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_rollups_by_time ON run_rollups(resolution, bucket);
+      CREATE TABLE step_rollups (
+        resolution INTEGER NOT NULL,
+        workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+        bucket INTEGER NOT NULL,
+        step_id INTEGER NOT NULL REFERENCES step_names(id),
+        steps INTEGER NOT NULL,
+        sum_ms REAL NOT NULL,
+        min_ms REAL NOT NULL,
+        max_ms REAL NOT NULL,
+        digest BLOB NOT NULL,
+        PRIMARY KEY (resolution, workflow_id, bucket, step_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -12,7 +12,10 @@ import type {
   IncidentFilter,
   InsightFilter,
   NameKind,
+  RollupFilter,
   RunFilter,
+  RunRollup,
+  StepRollup,
   SampleFilter,
   Store,
   StoreStats,
@@ -23,6 +26,7 @@ import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
 import { AnalysisReader } from './analysisReader';
 import { ResultsRepository } from './resultsRepository';
+import { RollupReader } from './rollupReader';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; `:memory:` for a throwaway store. */
@@ -39,6 +43,7 @@ export class SqliteStore implements Store {
   private readonly reader: ExecutionReader;
   private readonly analysis: AnalysisReader;
   private readonly results: ResultsRepository;
+  private readonly rollups: RollupReader;
 
   constructor(options: SqliteStoreOptions) {
     this.file = options.file;
@@ -55,6 +60,7 @@ export class SqliteStore implements Store {
     this.reader = new ExecutionReader(this.db, this.dictionaries);
     this.analysis = new AnalysisReader(this.db, this.dictionaries);
     this.results = new ResultsRepository(this.db);
+    this.rollups = new RollupReader(this.db, this.dictionaries);
   }
 
   /** Opens (creating and migrating when needed) `<dataDir>/rpa-analytics.db`. */
@@ -105,6 +111,14 @@ export class SqliteStore implements Store {
 
   robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }> {
     return this.analysis.robotBusyTime(from, to);
+  }
+
+  runRollups(filter: RollupFilter): RunRollup[] {
+    return this.rollups.runs(filter);
+  }
+
+  stepRollups(filter: RollupFilter): StepRollup[] {
+    return this.rollups.steps(filter);
   }
 
   versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }> {
