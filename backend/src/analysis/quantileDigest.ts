@@ -53,7 +53,14 @@ export class QuantileDigest {
   quantile(p: number): number {
     if (this.count === 0) throw new RangeError('quantile of an empty digest');
     if (this.values) return quantileSorted(sortedCopy(this.values), p);
-    return this.sketch!.getValueAtQuantile(p);
+    // Interpolate between the two ranks around p*(n-1), as the exact quantile does: each end is
+    // within the sketch's 1%, so their mix is too (the sketch alone answers by rank only).
+    const n = this.sketch!.count;
+    const rank = p * (n - 1);
+    const lower = Math.floor(rank);
+    const at = (r: number) => this.sketch!.getValueAtQuantile(n > 1 ? Math.min(1, (r + 1e-9) / (n - 1)) : 0);
+    const low = at(lower);
+    return rank === lower ? low : low + (at(lower + 1) - low) * (rank - lower);
   }
 
   /** A first byte saying which form, then float32 values or the sketch's protobuf. */

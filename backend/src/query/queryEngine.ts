@@ -20,6 +20,8 @@ export class QueryEngine {
   constructor(
     private readonly store: Store,
     private readonly performance: PerformanceAnalyzer,
+    /** Off only to compare against raw rows (tests, benchmarks). */
+    private readonly useRollups = true,
   ) {}
 
   run(request: QueryRequest): QueryResponse {
@@ -74,7 +76,7 @@ export class QueryEngine {
       addSamples(builder, metric, this.store.listSamples({ hosts: target.host, ...range }));
       return builder.frames();
     }
-    const resolution = rollupResolution(metric, target, groupBy, bucketMs, range);
+    const resolution = this.useRollups ? rollupResolution(metric, target, groupBy, bucketMs, range) : undefined;
     // Whole rollup buckets come from rollups, the range's ragged edges from raw rows.
     const inner = resolution ? { from: Math.ceil(range.from / resolution) * resolution, to: Math.floor(range.to / resolution) * resolution } : undefined;
     const rawRanges = inner ? [{ from: range.from, to: inner.from }, { from: inner.to, to: range.to }].filter((r) => r.to > r.from) : [range];
