@@ -13,6 +13,7 @@ import { healthRouter } from './api/healthRouter';
 import { analysisRouter } from './api/analysisRouter';
 import { queryRouter } from './api/queryRouter';
 import { QueryEngine } from './query/queryEngine';
+import { QueryCache } from './query/queryCache';
 import { CollectorMetrics } from './export/prometheus';
 import { metricsRouter } from './api/metricsRouter';
 import { AnalysisScheduler } from './engine/analysisScheduler';
@@ -34,12 +35,13 @@ export interface CollectorOptions {
 export interface CollectorServices {
   store: Store;
   ingest: IngestService;
+  queries: QueryEngine;
   engine: AnalysisScheduler;
   metrics: CollectorMetrics;
   sampler: () => SamplerStatus;
 }
 
-export function createApp({ store, ingest, engine, metrics, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
+export function createApp({ store, ingest, queries, engine, metrics, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -51,7 +53,7 @@ export function createApp({ store, ingest, engine, metrics, sampler }: Collector
   api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
   api.use(executionsRouter(store));
   api.use(analysisRouter(store, engine));
-  api.use(queryRouter(store, new QueryEngine(store, engine.performance)));
+  api.use(queryRouter(store, queries));
   app.use('/api/v1', api);
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
   const root = express.Router();
@@ -73,6 +75,7 @@ export class Collector {
   readonly sampler?: ResourceCollector;
   readonly analysis: AnalysisScheduler;
   readonly metrics: CollectorMetrics;
+  readonly queries: QueryEngine;
   private readonly samplerBuffer?: MetricsCollector;
   private readonly app: express.Express;
   private server?: http.Server;
@@ -90,7 +93,13 @@ export class Collector {
     let sampler: ResourceCollector | undefined;
     const samplerStatus = () => sampler?.status() ?? { enabled: false };
     this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus });
-    const ingest = new IngestService(this.store, this.metrics.observeIngest);
+    const cache = new QueryCache();
+    const queries = new QueryEngine(this.store, this.analysis.performance, true, cache);
+    this.queries = queries;
+    const ingest = new IngestService(this.store, (result, batch, durationMs) => {
+      cache.invalidate(batch);
+      this.metrics.observeIngest(result, batch, durationMs);
+    });
     if (config.sampler.enabled) {
       // The collector's own host samples take the same path as every batch (metrics included).
       this.samplerBuffer = new MetricsCollector({
@@ -107,7 +116,7 @@ export class Collector {
       });
     }
     this.sampler = sampler;
-    this.app = createApp({ store: this.store, ingest, engine: this.analysis, metrics: this.metrics, sampler: samplerStatus }, config, log);
+    this.app = createApp({ store: this.store, ingest, queries, engine: this.analysis, metrics: this.metrics, sampler: samplerStatus }, config, log);
   }
 
   get url(): string {
