@@ -16,6 +16,8 @@ export interface Config {
   sampler: { enabled: boolean; intervalMs: number };
   analysis: { enabled: boolean; intervalMs: number; sensitivity: number; historyDays: number };
   limits: { maxBodyBytes: number; maxBatchRecords: number; maxPageSize: number };
+  /** Worker threads that answer panel queries (0: in the main thread). */
+  queryWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +56,7 @@ const ENV = z.object({
   RPA_READ_TOKEN: z.string().optional(),
   RPA_ADMIN_TOKEN: z.string().optional(),
   RPA_TOKEN_FILE: z.string().optional(),
+  RPA_QUERY_WORKERS: integer(0, 16).default(1),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
 });
@@ -98,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sensitivity: e.RPA_SENSITIVITY,
       historyDays: e.RPA_ANALYSIS_HISTORY_DAYS,
     }),
+    queryWorkers: e.RPA_QUERY_WORKERS,
     limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000 }),
   });
 }

@@ -14,6 +14,7 @@ import { analysisRouter } from './api/analysisRouter';
 import { queryRouter } from './api/queryRouter';
 import { QueryEngine } from './query/queryEngine';
 import { QueryCache } from './query/queryCache';
+import { QueryService } from './query/queryService';
 import { CollectorMetrics } from './export/prometheus';
 import { metricsRouter } from './api/metricsRouter';
 import { AnalysisScheduler } from './engine/analysisScheduler';
@@ -35,7 +36,7 @@ export interface CollectorOptions {
 export interface CollectorServices {
   store: Store;
   ingest: IngestService;
-  queries: QueryEngine;
+  queries: QueryService;
   engine: AnalysisScheduler;
   metrics: CollectorMetrics;
   sampler: () => SamplerStatus;
@@ -75,7 +76,7 @@ export class Collector {
   readonly sampler?: ResourceCollector;
   readonly analysis: AnalysisScheduler;
   readonly metrics: CollectorMetrics;
-  readonly queries: QueryEngine;
+  readonly queries: QueryService;
   private readonly samplerBuffer?: MetricsCollector;
   private readonly app: express.Express;
   private server?: http.Server;
@@ -94,7 +95,8 @@ export class Collector {
     const samplerStatus = () => sampler?.status() ?? { enabled: false };
     this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus });
     const cache = new QueryCache();
-    const queries = new QueryEngine(this.store, this.analysis.performance, true, cache);
+    const file = this.store instanceof SqliteStore ? this.store.file : undefined;
+    const queries = new QueryService(new QueryEngine(this.store, this.analysis.performance), cache, { file, workers: config.queryWorkers });
     this.queries = queries;
     const ingest = new IngestService(this.store, (result, batch, durationMs) => {
       cache.invalidate(batch);
@@ -158,6 +160,7 @@ export class Collector {
     }
     this.sampler?.stop();
     this.analysis.stop();
+    await this.queries.close();
     await this.samplerBuffer?.shutdown();
     this.store.close();
   }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { QueryEngine } from '../query/queryEngine';
+import type { QueryService } from '../query/queryService';
 import { annotationEvents } from '../query/annotations';
 import { variableOptions } from '../query/variables';
 import type { Store } from '../store/store';
@@ -26,11 +26,11 @@ const annotationQuery = z
   .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] });
 
 /** The Grafana plugin's endpoints: panel queries, template variables, annotations. */
-export function queryRouter(store: Store, engine: QueryEngine): Router {
+export function queryRouter(store: Store, queries: QueryService): Router {
   const router = Router();
 
-  router.post('/query', (req, res) => {
-    res.json(engine.run(parseOrThrow(queryRequestSchema, req.body, 'query')));
+  router.post('/query', async (req, res) => {
+    res.json(await queries.run(parseOrThrow(queryRequestSchema, req.body, 'query')));
   });
 
   router.get('/variables/:kind', (req, res) => {

@@ -28,7 +28,7 @@ describe('query cache', () => {
   });
 
   it('answers a repeated panel query from the cache', async () => {
-    const cache = collector.queries.cache!;
+    const cache = collector.queries.cache;
     expect(await runsIn7Days()).toBe(2);
     const hits = cache.hits;
     expect(await runsIn7Days()).toBe(2);
@@ -41,7 +41,7 @@ describe('query cache', () => {
   });
 
   it('when a batch lands outside every cached range, then cached answers stay', async () => {
-    const cache = collector.queries.cache!;
+    const cache = collector.queries.cache;
     expect(await runsIn7Days()).toBe(3);
     await postJson(`${collector.url}/api/v1/ingest`, { executions: [run('far', T0 + 60 * DAY)] });
     const hits = cache.hits;

@@ -6,7 +6,6 @@ import { bucketSize } from './buckets';
 import { addRunRollups, addRuns, addSamples, addStepRollups, METRIC_UNITS } from './observations';
 import { analysisTable } from './analysisTables';
 import { SeriesBuilder } from './timeseries';
-import type { QueryCache } from './queryCache';
 
 const COUNT_METRICS: readonly Metric[] = ['runs', 'successes', 'failures'];
 
@@ -23,8 +22,6 @@ export class QueryEngine {
     private readonly performance: PerformanceAnalyzer,
     /** Off only to compare against raw rows (tests, benchmarks). */
     private readonly useRollups = true,
-    /** Shared with ingest, which invalidates it. */
-    readonly cache?: QueryCache,
   ) {}
 
   run(request: QueryRequest): QueryResponse {
@@ -32,11 +29,7 @@ export class QueryEngine {
     const results: QueryResponse['results'] = {};
     request.targets.forEach((target, index) => {
       if (target.hide) return;
-      const key = this.cache?.key(target, request);
-      const cached = key === undefined ? undefined : this.cache!.get(key, target.refId);
-      const frames = cached ?? this.frames(target, index, range, request);
-      if (key !== undefined && !cached) this.cache!.set(key, range, frames);
-      results[target.refId] = { frames };
+      results[target.refId] = { frames: this.frames(target, index, range, request) };
     });
     return { results };
   }

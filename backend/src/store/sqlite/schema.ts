@@ -193,3 +193,11 @@ export function migrate(db: Database.Database, target: number = SCHEMA_VERSION):
   }
   return db.pragma('user_version', { simple: true }) as number;
 }
+
+/** For read-only connections: the file must already be at this collector's schema version. */
+export function assertSchemaCurrent(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version !== SCHEMA_VERSION) {
+    throw new AppError('internal', `database schema version ${version} is not this collector's (${SCHEMA_VERSION}); open it read-write once to migrate`);
+  }
+}

@@ -20,7 +20,7 @@ import type {
   Store,
   StoreStats,
 } from '../store';
-import { migrate } from './schema';
+import { assertSchemaCurrent, migrate } from './schema';
 import { Dictionaries, openDictionaries } from './dictionaries';
 import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
@@ -48,13 +48,18 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.file = options.file;
     if (this.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
-    this.db = new Database(this.file);
-    // WAL lets readers run beside the writer; NORMAL sync keeps every committed batch across a
-    // process crash (only a power loss can drop the last transactions).
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = new Database(this.file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    if (options.readonly) {
+      // A reader beside the collector's writer (query workers): the writer owns the schema.
+      assertSchemaCurrent(this.db);
+    } else {
+      // WAL lets readers run beside the writer; NORMAL sync keeps every committed batch across a
+      // process crash (only a power loss can drop the last transactions).
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      migrate(this.db);
+    }
     this.dictionaries = openDictionaries(this.db);
     this.writer = new BatchWriter(this.db, this.dictionaries);
     this.reader = new ExecutionReader(this.db, this.dictionaries);
@@ -198,7 +203,7 @@ export class SqliteStore implements Store {
 
   close(): void {
     if (!this.db.open) return;
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (!this.db.readonly) this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }
 

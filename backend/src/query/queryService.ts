@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { QueryRequest, QueryResponse } from '../api/queryContract';
+import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
+import type { QueryCache } from './queryCache';
+import type { QueryEngine } from './queryEngine';
+
+interface Pending {
+  resolve: (response: QueryResponse) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Runs panel queries off the main thread, so ingest keeps its latency while dashboards load:
+ * a pool of worker threads, each with a read-only connection to the database. The cache lives
+ * here, beside ingest that invalidates it. Without workers (an in-memory store) queries run
+ * in this thread.
+ */
+export class QueryService {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private nextWorker = 0;
+
+  constructor(
+    private readonly engine: QueryEngine,
+    readonly cache: QueryCache,
+    options: { file?: string; workers: number },
+  ) {
+    if (!options.file || options.file === ':memory:') return;
+    for (let i = 0; i < options.workers; i++) {
+      const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { file: options.file } });
+      worker.on('message', (message: { id: number; response?: QueryResponse; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        if (message.response) return pending.resolve(message.response);
+        const e = message.error!;
+        pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
+      });
+      worker.on('error', (error) => {
+        for (const [id, pending] of this.pending) {
+          pending.reject(error);
+          this.pending.delete(id);
+        }
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  async run(request: QueryRequest): Promise<QueryResponse> {
+    const results: QueryResponse['results'] = {};
+    const missing = request.targets.filter((target) => {
+      if (target.hide) return false;
+      const key = this.cache.key(target, request);
+      const cached = key === undefined ? undefined : this.cache.get(key, target.refId);
+      if (cached) results[target.refId] = { frames: cached };
+      return !cached;
+    });
+    if (missing.length === 0) return { results };
+    const answer = await this.execute({ ...request, targets: missing });
+    for (const target of missing) {
+      const frames = answer.results[target.refId]?.frames ?? [];
+      const key = this.cache.key(target, request);
+      if (key !== undefined) this.cache.set(key, request.range, frames);
+      results[target.refId] = { frames };
+    }
+    return { results };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+
+  private execute(request: QueryRequest): Promise<QueryResponse> {
+    if (this.workers.length === 0) return Promise.resolve(this.engine.run(request));
+    const worker = this.workers[this.nextWorker++ % this.workers.length];
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, request });
+    });
+  }
+}
