@@ -5,6 +5,7 @@ import type { Figure } from './measure';
 import { benchSdk } from './sdk';
 import { benchSampler } from './sampler';
 import { benchAnalysis } from './analysis';
+import { benchIngestQueries } from './ingestQueries';
 
 /**
  * `npm run bench [-- --quick] [-- --json FILE]`: every scenario, each beside a baseline
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   for (const [name, scenario] of [
     ['SDK', benchSdk],
     ['sampler', benchSampler],
+    ['ingest and queries', benchIngestQueries],
     ['analysis', benchAnalysis],
   ] as const) {
     progress(`running ${name} ...`);

@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { QueryRequest } from '../src/api/queryContract';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/log';
+import { Collector } from '../src/server';
+import { PerformanceAnalyzer } from '../src/engine/performanceAnalyzer';
+import { QueryEngine } from '../src/query/queryEngine';
+import { SqliteStore } from '../src/store/sqlite/sqliteStore';
+import { FULL_SCALE, fleetBatches, QUICK_SCALE, type FleetScale } from './fleetData';
+import { type Figure, figure, median } from './measure';
+
+const DAY = 86_400_000;
+const END = Date.UTC(2026, 10, 20);
+const BATCH_RUNS = 90; // 90 runs + 900 steps: about 1000 records a request
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** The physical limit: the same rows into bare tables with one prepared insert each, in batches. */
+function rawInsertRate(dir: string, scale: FleetScale): number {
+  const db = new Database(path.join(dir, 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE e (id TEXT, workflow TEXT, robot TEXT, host TEXT, version TEXT, started INTEGER, ended INTEGER, duration REAL, status TEXT); CREATE TABLE s (execution TEXT, idx INTEGER, name TEXT, started INTEGER, duration REAL, status TEXT)');
+  const insertE = db.prepare('INSERT INTO e VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertS = db.prepare('INSERT INTO s VALUES (?, ?, ?, ?, ?, ?)');
+  const write = db.transaction((batch: ReturnType<typeof fleetBatches> extends Generator<infer B> ? B : never) => {
+    for (const e of batch.executions) insertE.run(e.id, e.workflow, e.robot, e.host, e.packageVersion, e.startedAt, e.endedAt, e.durationMs, e.status);
+    for (const s of batch.steps) insertS.run(s.executionId, s.index, s.name, s.startedAt, s.durationMs, s.status);
+  });
+  let records = 0;
+  const started = performance.now();
+  for (const batch of fleetBatches(scale, BATCH_RUNS, END)) {
+    write(batch);
+    records += batch.executions.length + batch.steps.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return records / seconds;
+}
+
+/**
+ * Ingest over HTTP against the raw insert limit, dashboard queries against the raw-row answer,
+ * bytes on disk, ingest latency while dashboards query, and peak memory.
+ */
+export async function benchIngestQueries(quick: boolean, progress: (line: string) => void): Promise<Figure[]> {
+  const scale = quick ? QUICK_SCALE : FULL_SCALE;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-bench-ingest-'));
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+  try {
+    progress(`  raw inserts of ${scale.executions} runs with ${scale.stepsPerRun} steps each ...`);
+    const rawRate = rawInsertRate(dir, scale);
+
+    const config = loadConfig({ RPA_PORT: '0', RPA_DATA_DIR: path.join(dir, 'collector'), RPA_SAMPLER: 'off', RPA_ANALYSIS: 'off', RPA_LOG_LEVEL: 'silent', RPA_MAX_BATCH_RECORDS: '5000' });
+    const collector = await new Collector({ config, log: createLogger('silent') }).start();
+    const post = async (body: string) => {
+      const started = performance.now();
+      const response = await fetch(`${collector.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`ingest answered ${response.status}`);
+      return performance.now() - started;
+    };
+    progress('  ingest over HTTP ...');
+    const bodies = fleetBatches(scale, BATCH_RUNS, END);
+    let records = 0;
+    const latencies: number[] = [];
+    const started = performance.now();
+    // Two clients, as several robots would: while one request is written, the next is in flight.
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let next = bodies.next(); !next.done; next = bodies.next()) {
+          records += next.value.executions.length + next.value.steps.length;
+          latencies.push(await post(JSON.stringify({ executions: next.value.executions, steps: next.value.steps })));
+        }
+      }),
+    );
+    const httpRate = records / ((performance.now() - started) / 1000);
+    const idleP99 = percentile(latencies, 0.99);
+
+    const store = collector.store as SqliteStore;
+    const sizeBytes = store.stats().sizeBytes;
+    const bytesPerRun = sizeBytes / scale.executions;
+
+    progress('  dashboard queries ...');
+    const rawEngine = new QueryEngine(store, new PerformanceAnalyzer(store), false);
+    const rollupEngine = new QueryEngine(store, new PerformanceAnalyzer(store), true);
+    const panel = (days: number, aggregation: 'avg' | 'p95'): QueryRequest => ({
+      range: { from: END - days * DAY + 7 * 60_000, to: END - 3 * 60_000 },
+      intervalMs: 3_600_000,
+      maxDataPoints: 2000,
+      targets: [{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation, groupBy: ['workflow'] }],
+    });
+    const time = (engine: QueryEngine, request: QueryRequest, runs: number) => {
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        engine.run(request);
+        times.push(performance.now() - t);
+      }
+      return median(times);
+    };
+    const queryFigures: Figure[] = [];
+    let worstP95Error = 0;
+    for (const days of [7, 30]) {
+      for (const aggregation of ['avg', 'p95'] as const) {
+        const request = panel(days, aggregation);
+        const fast = time(rollupEngine, request, 5);
+        const slow = time(rawEngine, request, quick ? 3 : 2);
+        queryFigures.push(
+          figure({
+            scenario: `${days}-day panel, hourly, per workflow, ${aggregation}`,
+            metric: 'query time',
+            unit: 'ms',
+            value: fast,
+            baselineName: 'same answer from raw rows',
+            baseline: slow,
+            target: days === 7 ? '≤ 50 ms' : '≤ 150 ms',
+            met: fast <= (days === 7 ? 50 : 150),
+          }),
+        );
+        if (aggregation === 'p95') {
+          const a = rollupEngine.run(request).results.A.frames;
+          const b = rawEngine.run(request).results.A.frames;
+          a.forEach((frame, i) =>
+            (frame.fields[1].values as Array<number | null>).forEach((v, j) => {
+              const exact = (b[i].fields[1].values as Array<number | null>)[j];
+              if (v !== null && exact) worstP95Error = Math.max(worstP95Error, Math.abs(v / exact - 1));
+            }),
+          );
+        }
+      }
+    }
+
+    progress('  ingest while dashboards query ...');
+    let querying = true;
+    const queryLoop = (async () => {
+      while (querying) {
+        await fetch(`${collector.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(panel(30, 'p95')) }).then((r) => r.arrayBuffer());
+      }
+    })();
+    const busyLatencies: number[] = [];
+    const extra = { ...scale, executions: Math.min(scale.executions, quick ? 5_000 : 50_000) };
+    for (const batch of fleetBatches(extra, BATCH_RUNS, END + 91 * DAY)) {
+      busyLatencies.push(await post(JSON.stringify({ executions: batch.executions.map((e) => ({ ...e, id: `busy-${e.id}` })), steps: batch.steps.map((s) => ({ ...s, executionId: `busy-${s.executionId}` })) })));
+    }
+    querying = false;
+    await queryLoop;
+    await collector.stop();
+
+    return [
+      figure({ scenario: `ingest over HTTP (${scale.executions} runs x ${scale.stepsPerRun} steps, ~1000 records a request)`, metric: 'records per second', unit: '/s', value: httpRate, baselineName: 'raw inserts into a bare table', baseline: rawRate, target: '≥ 30% of raw', met: httpRate / rawRate >= 0.3 }),
+      ...queryFigures,
+      figure({ scenario: 'dashboard p95 from rollups', metric: 'largest error vs exact', unit: '%', value: 100 * worstP95Error, baselineName: 'target', baseline: 1, target: '≤ 1%', met: worstP95Error <= 0.01 }),
+      figure({ scenario: 'disk', metric: 'bytes per run (10 steps, rollups, indexes)', unit: 'B', value: bytesPerRun, baselineName: 'target', baseline: 600, target: '≤ 600 B', met: bytesPerRun <= 600 }),
+      figure({ scenario: 'ingest while 30-day dashboards query', metric: 'request latency p99', unit: 'ms', value: percentile(busyLatencies, 0.99), baselineName: 'p99 with no queries', baseline: idleP99, target: '< 100 ms', met: percentile(busyLatencies, 0.99) < 100 }),
+      figure({ scenario: 'whole benchmark process', metric: 'peak resident memory', unit: 'MiB', value: peakRss / 2 ** 20, baselineName: 'at start', baseline: process.memoryUsage().rss / 2 ** 20 }),
+    ];
+  } finally {
+    clearInterval(rssTimer);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
