@@ -69,10 +69,10 @@ export function addRuns(builder: SeriesBuilder, metric: Metric, runs: readonly E
   }
 }
 
-/** Feeds a run metric from rollup rows (finished runs by workflow, host and status). */
+/** Feeds a run metric from rollup rows (finished runs by workflow and status). */
 export function addRunRollups(builder: SeriesBuilder, metric: Metric, rows: readonly RunRollup[]): void {
   for (const row of rows) {
-    const dims = { workflow: row.workflow, host: row.host, status: row.status };
+    const dims = { workflow: row.workflow, status: row.status };
     const count = { count: row.runs, sum: row.runs, min: null, max: null };
     const failed = row.status === 'failed' || row.status === 'timeout' || row.status === 'cancelled';
     switch (metric) {

@@ -87,7 +87,7 @@ export class QueryEngine {
       addRuns(builder, metric, runs, metric === 'step_duration' ? this.store.stepsOfRuns(filter) : [], target);
     }
     if (resolution && inner) {
-      const rollupFilter = { resolution, ...inner, workflows: target.workflow, hosts: target.host, statuses: target.status, steps: target.step };
+      const rollupFilter = { resolution, ...inner, workflows: target.workflow, statuses: target.status, steps: target.step };
       if (metric === 'step_duration') addStepRollups(builder, this.store.stepRollups(rollupFilter));
       else addRunRollups(builder, metric, this.store.runRollups(rollupFilter));
     }
@@ -102,17 +102,17 @@ export const RAW_RANGE_MS = 3 * HOUR;
 
 /**
  * The coarsest rollup resolution that serves the panel exactly, or undefined for raw rows:
- * rollups hold runs by workflow, host and status (steps by workflow and step), so filters and
- * groupings on anything else (robot, error type) need the rows.
+ * rollups hold runs by workflow and status (steps by workflow and step, hourly), so filters and
+ * groupings on anything else (host, robot, error type) need the rows.
  */
 export function rollupResolution(metric: Metric, target: QueryTarget, groupBy: readonly string[], bucketMs: number, range: TimeRange): number | undefined {
   if (range.to - range.from <= RAW_RANGE_MS) return undefined;
-  if (target.robot?.length || target.errorType?.length) return undefined;
+  if (target.robot?.length || target.errorType?.length || target.host?.length) return undefined;
   if (metric === 'step_duration') {
-    if (target.host?.length || target.status?.length || groupBy.some((g) => g !== 'workflow' && g !== 'step')) return undefined;
-  } else if (groupBy.some((g) => g !== 'workflow' && g !== 'host' && g !== 'status')) {
-    return undefined;
+    if (target.status?.length || groupBy.some((g) => g !== 'workflow' && g !== 'step')) return undefined;
+    return bucketMs % HOUR === 0 ? HOUR : undefined;
   }
+  if (groupBy.some((g) => g !== 'workflow' && g !== 'status')) return undefined;
   if (bucketMs % HOUR === 0) return HOUR;
   if (bucketMs % MINUTE === 0) return MINUTE;
   return undefined;

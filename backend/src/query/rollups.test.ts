@@ -57,13 +57,13 @@ describe('rollups answer like raw rows', () => {
 
   const cases: Array<[string, Partial<QueryTarget>]> = [
     ['runs by workflow', { metric: 'runs', groupBy: ['workflow'] }],
-    ['runs per minute by host', { metric: 'runs', aggregation: 'rate', groupBy: ['host'] }],
+    ['runs per minute by status', { metric: 'runs', aggregation: 'rate', groupBy: ['status'] }],
     ['successes', { metric: 'successes', workflow: ['wf-1', 'wf-2'] }],
     ['failures by status', { metric: 'failures', groupBy: ['status'] }],
     ['success rate by workflow', { metric: 'success_rate', groupBy: ['workflow'] }],
-    ['average run time by workflow and host', { metric: 'run_duration', aggregation: 'avg', groupBy: ['workflow', 'host'] }],
+    ['average run time by workflow and status', { metric: 'run_duration', aggregation: 'avg', groupBy: ['workflow', 'status'] }],
     ['min run time', { metric: 'run_duration', aggregation: 'min' }],
-    ['max run time on vm-2', { metric: 'run_duration', aggregation: 'max', host: ['vm-2'] }],
+    ['max run time, failed runs excluded by status', { metric: 'run_duration', aggregation: 'max', status: ['completed'] }],
     ['sum of step times by step', { metric: 'step_duration', aggregation: 'sum', groupBy: ['step'] }],
     ['run time p95 by workflow', { metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'] }],
     ['run time p50', { metric: 'run_duration', aggregation: 'p50' }],

@@ -87,16 +87,14 @@ export interface RollupFilter {
   from: number;
   to: number;
   workflows?: string[];
-  hosts?: string[];
   statuses?: ExecutionStatus[];
   steps?: string[];
 }
 
-/** Finished runs of one workflow, host and status in one bucket; durations of the completed ones. */
+/** Finished runs of one workflow and status in one bucket; durations of the completed ones. */
 export interface RunRollup {
   bucket: number;
   workflow: string;
-  host: string;
   status: ExecutionStatus;
   runs: number;
   timed: number;

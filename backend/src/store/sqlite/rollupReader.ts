@@ -15,25 +15,19 @@ export class RollupReader {
     const where = ['r.resolution = ?', 'r.bucket >= ?', 'r.bucket < ?'];
     const params: Array<number | string> = [filter.resolution, filter.from, filter.to];
     if (!this.restrict('r.workflow_id', this.dictionaries.workflows, filter.workflows, where, params)) return [];
-    if (filter.hosts) {
-      const ids = this.ids(this.dictionaries.hosts, filter.hosts);
-      if (ids.length === 0) return [];
-      where.push(`r.host_id IN (${ids.map(() => '?').join(',')})`);
-      params.push(...ids);
-    }
     if (filter.statuses) {
       where.push(`r.status IN (${filter.statuses.map(() => '?').join(',')})`);
       params.push(...filter.statuses.map((s) => executionStatusCodec.encode(s)));
     }
     const rows = this.db
-      .prepare<unknown[], { bucket: number; workflow: string; host: string | null; status: number; runs: number; timed: number; sum_ms: number; min_ms: number | null; max_ms: number | null; digest: Buffer | null }>(
-        `SELECT r.bucket, w.name AS workflow, h.name AS host, r.status, r.runs, r.timed, r.sum_ms, r.min_ms, r.max_ms, r.digest
-         FROM run_rollups r JOIN workflows w ON w.id = r.workflow_id LEFT JOIN hosts h ON h.id = r.host_id
+      .prepare<unknown[], { bucket: number; workflow: string; status: number; runs: number; timed: number; sum_ms: number; min_ms: number | null; max_ms: number | null; digest: Buffer | null }>(
+        `SELECT r.bucket, w.name AS workflow, r.status, r.runs, r.timed, r.sum_ms, r.min_ms, r.max_ms, r.digest
+         FROM run_rollups r JOIN workflows w ON w.id = r.workflow_id
          WHERE ${where.join(' AND ')}`,
       )
       .all(...params);
     return rows.map((r) => ({
-      bucket: r.bucket, workflow: r.workflow, host: r.host ?? '', status: executionStatusCodec.decode(r.status),
+      bucket: r.bucket, workflow: r.workflow, status: executionStatusCodec.decode(r.status),
       runs: r.runs, timed: r.timed, sumMs: r.sum_ms, minMs: r.min_ms, maxMs: r.max_ms, digest: r.digest,
     }));
   }

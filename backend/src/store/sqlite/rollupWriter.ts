@@ -5,6 +5,8 @@ import { executionStatusCodec } from './codes';
 import type { Dictionaries } from './dictionaries';
 
 export const ROLLUP_RESOLUTIONS = [60_000, 3_600_000] as const;
+/** Steps are rolled up by the hour only: minute rollups of steps would copy the step rows. */
+export const STEP_ROLLUP_RESOLUTION = 3_600_000;
 
 interface Aggregate {
   count: number;
@@ -31,7 +33,8 @@ function fold(aggregate: Aggregate, duration: number | undefined): void {
 }
 
 /**
- * Keeps the minute and hour rollups up to date: once per batch, for the runs the batch brought
+ * Keeps the rollups up to date (runs by workflow and status, per minute and hour; steps by
+ * workflow and step, per hour): once per batch, for the runs the batch brought
  * to a final status for the first time (so a retried batch adds nothing), each touched rollup
  * row is read, merged with the batch's part and written back, inside the batch's transaction.
  */
@@ -45,11 +48,11 @@ export class RollupWriter {
     db: Database.Database,
     private readonly dictionaries: Dictionaries,
   ) {
-    this.selectRun = db.prepare('SELECT runs, timed, sum_ms, min_ms, max_ms, digest FROM run_rollups WHERE resolution = ? AND workflow_id = ? AND bucket = ? AND host_id = ? AND status = ?');
+    this.selectRun = db.prepare('SELECT runs, timed, sum_ms, min_ms, max_ms, digest FROM run_rollups WHERE resolution = ? AND workflow_id = ? AND bucket = ? AND status = ?');
     this.upsertRun = db.prepare(`
-      INSERT INTO run_rollups (resolution, workflow_id, bucket, host_id, status, runs, timed, sum_ms, min_ms, max_ms, digest)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (resolution, workflow_id, bucket, host_id, status) DO UPDATE SET
+      INSERT INTO run_rollups (resolution, workflow_id, bucket, status, runs, timed, sum_ms, min_ms, max_ms, digest)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (resolution, workflow_id, bucket, status) DO UPDATE SET
         runs = excluded.runs, timed = excluded.timed, sum_ms = excluded.sum_ms, min_ms = excluded.min_ms,
         max_ms = excluded.max_ms, digest = excluded.digest`);
     this.selectStep = db.prepare('SELECT steps, sum_ms, min_ms, max_ms, digest FROM step_rollups WHERE resolution = ? AND workflow_id = ? AND bucket = ? AND step_id = ?');
@@ -62,20 +65,20 @@ export class RollupWriter {
 
   add(finished: readonly FinishedRun[]): void {
     if (finished.length === 0) return;
-    const runs = new Map<string, { key: [number, number, number, number, number]; aggregate: Aggregate }>();
+    const runs = new Map<string, { key: [number, number, number, number]; aggregate: Aggregate }>();
     const steps = new Map<string, { key: [number, number, number, number]; aggregate: Aggregate }>();
     for (const { execution, steps: runSteps } of finished) {
       const workflowId = this.dictionaries.workflows.intern(execution.workflow);
-      const hostId = execution.host === undefined ? 0 : this.dictionaries.hosts.intern(execution.host);
       const status = executionStatusCodec.encode(execution.status);
       // Only completed runs have a duration that run-time statistics describe.
       const duration = execution.status === 'completed' ? execution.durationMs : undefined;
       for (const resolution of ROLLUP_RESOLUTIONS) {
         const bucket = Math.floor(execution.startedAt / resolution) * resolution;
-        const id = `${resolution}:${workflowId}:${bucket}:${hostId}:${status}`;
-        const entry = runs.get(id) ?? { key: [resolution, workflowId, bucket, hostId, status], aggregate: { count: 0, timed: 0, sum: 0, min: null, max: null } };
+        const id = `${resolution}:${workflowId}:${bucket}:${status}`;
+        const entry = runs.get(id) ?? { key: [resolution, workflowId, bucket, status], aggregate: { count: 0, timed: 0, sum: 0, min: null, max: null } };
         fold(entry.aggregate, duration);
         runs.set(id, entry);
+        if (resolution !== STEP_ROLLUP_RESOLUTION) continue;
         for (const step of runSteps) {
           const stepId = this.dictionaries.stepNames.intern(step.name);
           // Steps belong to their run's bucket, as run-level panels count them.

@@ -137,13 +137,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    description: 'minute and hour rollups of finished runs and their steps',
+    description: 'minute and hour rollups of finished runs, hour rollups of their steps',
     sql: `
       CREATE TABLE run_rollups (
         resolution INTEGER NOT NULL,
         workflow_id INTEGER NOT NULL REFERENCES workflows(id),
         bucket INTEGER NOT NULL,
-        host_id INTEGER NOT NULL,
         status INTEGER NOT NULL,
         runs INTEGER NOT NULL,
         timed INTEGER NOT NULL,
@@ -151,9 +150,8 @@ export const MIGRATIONS: readonly Migration[] = [
         min_ms REAL,
         max_ms REAL,
         digest BLOB,
-        PRIMARY KEY (resolution, workflow_id, bucket, host_id, status)
+        PRIMARY KEY (resolution, workflow_id, bucket, status)
       ) WITHOUT ROWID;
-      CREATE INDEX run_rollups_by_time ON run_rollups(resolution, bucket);
       CREATE TABLE step_rollups (
         resolution INTEGER NOT NULL,
         workflow_id INTEGER NOT NULL REFERENCES workflows(id),
@@ -166,6 +164,8 @@ export const MIGRATIONS: readonly Migration[] = [
         digest BLOB NOT NULL,
         PRIMARY KEY (resolution, workflow_id, bucket, step_id)
       ) WITHOUT ROWID;
+      -- Step panels read rollups or a run's steps by execution: this index only cost space.
+      DROP INDEX steps_by_name_time;
     `,
   },
 ];
