@@ -17,7 +17,7 @@ import { QueryCache } from './query/queryCache';
 import { QueryService } from './query/queryService';
 import { CollectorMetrics } from './export/prometheus';
 import { metricsRouter } from './api/metricsRouter';
-import { AnalysisScheduler } from './engine/analysisScheduler';
+import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/analysisRunner';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { authenticate } from './api/auth';
 import { MetricsCollector } from './collect/metricsCollector';
@@ -37,7 +37,7 @@ export interface CollectorServices {
   store: Store;
   ingest: IngestService;
   queries: QueryService;
-  engine: AnalysisScheduler;
+  engine: AnalysisRunner;
   metrics: CollectorMetrics;
   sampler: () => SamplerStatus;
 }
@@ -74,7 +74,7 @@ export function createApp({ store, ingest, queries, engine, metrics, sampler }: 
 export class Collector {
   readonly store: Store;
   readonly sampler?: ResourceCollector;
-  readonly analysis: AnalysisScheduler;
+  readonly analysis: AnalysisRunner;
   readonly metrics: CollectorMetrics;
   readonly queries: QueryService;
   private readonly samplerBuffer?: MetricsCollector;
@@ -84,18 +84,14 @@ export class Collector {
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
     this.store = options.store ?? SqliteStore.inDirectory(config.dataDir);
-    this.analysis = new AnalysisScheduler({
-      store: this.store,
-      sensitivity: config.analysis.sensitivity,
-      intervalMs: config.analysis.intervalMs,
-      historyDays: config.analysis.historyDays,
-      log,
-    });
+    const file = this.store instanceof SqliteStore ? this.store.file : undefined;
+    const analysisSettings = { sensitivity: config.analysis.sensitivity, intervalMs: config.analysis.intervalMs, historyDays: config.analysis.historyDays, log };
+    // Passes run in a worker thread with their own connection, unless the store cannot be shared.
+    this.analysis = file && file !== ':memory:' ? new WorkerAnalysis(this.store, file, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
     let sampler: ResourceCollector | undefined;
     const samplerStatus = () => sampler?.status() ?? { enabled: false };
     this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus });
     const cache = new QueryCache();
-    const file = this.store instanceof SqliteStore ? this.store.file : undefined;
     const queries = new QueryService(new QueryEngine(this.store, this.analysis.performance), cache, { file, workers: config.queryWorkers });
     this.queries = queries;
     const ingest = new IngestService(this.store, (result, batch, durationMs) => {
@@ -159,7 +155,7 @@ export class Collector {
       await closed;
     }
     this.sampler?.stop();
-    this.analysis.stop();
+    await this.analysis.stop();
     await this.queries.close();
     await this.samplerBuffer?.shutdown();
     this.store.close();

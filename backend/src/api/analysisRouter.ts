@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { AppError } from '../domain/errors';
-import type { AnalysisScheduler } from '../engine/analysisScheduler';
+import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 import {
   anomaliesQuery,
@@ -16,7 +16,7 @@ import {
 import { parseOrThrow } from './validate';
 
 /** `/analysis/...`, `/anomalies`, `/incidents`, `/insights`: what the analysis engine found. */
-export function analysisRouter(store: Store, engine: AnalysisScheduler): Router {
+export function analysisRouter(store: Store, engine: AnalysisRunner): Router {
   const router = Router();
   const range = (query: { from?: string; to?: string }) => parseOrThrow(rangeQuery, { from: query.from, to: query.to }, 'time range');
 
@@ -61,8 +61,8 @@ export function analysisRouter(store: Store, engine: AnalysisScheduler): Router 
     res.json(engine.performance.analyzeSuccess(q.workflow, r, q.bucketMs ?? 3_600_000));
   });
 
-  router.post('/analysis/run', (_req, res) => {
-    res.json(engine.runPass());
+  router.post('/analysis/run', async (_req, res) => {
+    res.json(await engine.runPass());
   });
 
   router.get('/anomalies', (req, res) => {

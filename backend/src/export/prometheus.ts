@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
-import type { AnalysisScheduler } from '../engine/analysisScheduler';
+import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 
 /** RPA runs last seconds to hours: buckets from 1 s to 4 h. */
@@ -8,7 +8,7 @@ export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 36
 
 export interface MetricsSources {
   store: Store;
-  analysis: AnalysisScheduler;
+  analysis: AnalysisRunner;
   sampler: () => SamplerStatus;
 }
 

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WorkflowHealth } from '../analysis/health';
+import type { Logger } from '../log';
+import type { Store } from '../store/store';
+import { AnalysisScheduler, type PassReport, type SchedulerOptions } from './analysisScheduler';
+import { AnomalyDetector } from './anomalyDetector';
+import { InsightGenerator } from './insightGenerator';
+import { PerformanceAnalyzer } from './performanceAnalyzer';
+
+/** What the collector needs of its analysis, wherever the passes run. */
+export interface AnalysisRunner {
+  readonly performance: PerformanceAnalyzer;
+  readonly insights: InsightGenerator;
+  readonly health: WorkflowHealth[];
+  readonly lastReport?: PassReport;
+  readonly lastPassAt?: number;
+  readonly lastError?: string;
+  runPass(): Promise<PassReport>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Passes in the collector's own thread (an in-memory store cannot be shared with a worker). */
+export class InThreadAnalysis implements AnalysisRunner {
+  readonly scheduler: AnalysisScheduler;
+
+  constructor(options: SchedulerOptions) {
+    this.scheduler = new AnalysisScheduler(options);
+  }
+
+  get performance() {
+    return this.scheduler.performance;
+  }
+  get insights() {
+    return this.scheduler.insights;
+  }
+  get health() {
+    return this.scheduler.health;
+  }
+  get lastReport() {
+    return this.scheduler.lastReport;
+  }
+  get lastPassAt() {
+    return this.scheduler.lastPassAt;
+  }
+  get lastError() {
+    return this.scheduler.lastError;
+  }
+
+  async runPass(): Promise<PassReport> {
+    return this.scheduler.runPass();
+  }
+
+  start(): void {
+    this.scheduler.start();
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+  }
+}
+
+interface PassMessage {
+  id?: number;
+  report?: PassReport;
+  health?: WorkflowHealth[];
+  lastPassAt?: number;
+  error?: string;
+}
+
+/**
+ * Passes in a worker thread with its own connection to the database, so a long pass never holds
+ * up ingest or queries. Per-request analyses (performance, insights marked implemented) stay in
+ * this thread, on the collector's connection.
+ */
+export class WorkerAnalysis implements AnalysisRunner {
+  readonly performance: PerformanceAnalyzer;
+  readonly insights: InsightGenerator;
+  health: WorkflowHealth[] = [];
+  lastReport?: PassReport;
+  lastPassAt?: number;
+  lastError?: string;
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: (r: PassReport) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+
+  constructor(store: Store, file: string, options: { sensitivity: number; intervalMs: number; historyDays: number; log?: Logger }) {
+    this.performance = new PerformanceAnalyzer(store);
+    this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
+    this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
+      workerData: { file, sensitivity: options.sensitivity, intervalMs: options.intervalMs, historyDays: options.historyDays },
+    });
+    this.worker.unref();
+    this.worker.on('message', (message: PassMessage) => {
+      if (message.error) {
+        this.lastError = message.error;
+        options.log?.error({ error: message.error }, 'analysis pass failed');
+      } else {
+        this.lastReport = message.report;
+        this.health = message.health ?? [];
+        this.lastPassAt = message.lastPassAt;
+        this.lastError = undefined;
+      }
+      if (message.id === undefined) return;
+      const waiting = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
+      if (message.error) waiting?.reject(new Error(message.error));
+      else waiting?.resolve(message.report!);
+    });
+    this.worker.on('error', (error) => {
+      this.lastError = error.message;
+      for (const w of this.waiting.values()) w.reject(error);
+      this.waiting.clear();
+    });
+  }
+
+  runPass(): Promise<PassReport> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'pass', id });
+    });
+  }
+
+  start(): void {
+    this.worker.postMessage({ type: 'start' });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
