@@ -1,6 +1,5 @@
 import type { Execution, Step } from '../domain/types';
-import type { Collector } from '../server';
-import { getJson, postJson, startCollector, tempDir } from '../testing/harness';
+import { collectorForTests, getJson, postJson } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2, 8);
 const HOUR = 3600_000;
@@ -25,22 +24,14 @@ function fixture(): { executions: Execution[]; steps: Step[] } {
 }
 
 describe('analysis API on a small fixture with known answers', () => {
-  let collector: Collector;
-  let base: string;
-  const tmp = tempDir();
+  const ctx = collectorForTests();
 
   beforeAll(async () => {
-    collector = await startCollector(tmp.dir);
-    base = `${collector.url}/api/v1`;
-    expect((await postJson(`${base}/ingest`, fixture())).status).toBe(200);
-  });
-  afterAll(async () => {
-    await collector.stop();
-    tmp.cleanup();
+    expect((await postJson(`${ctx.base}/ingest`, fixture())).status).toBe(200);
   });
 
   it('reports the workflow statistics: mean, median, p95 and p99 by linear interpolation, sample SD', async () => {
-    const { status, body } = await getJson(`${base}/analysis/performance?workflow=Payroll&${range}`);
+    const { status, body } = await getJson(`${ctx.base}/analysis/performance?workflow=Payroll&${range}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({
       workflow: 'Payroll', runs: 6, completed: 5, avgDurationMs: 4000, medianDurationMs: 3000,
@@ -53,19 +44,19 @@ describe('analysis API on a small fixture with known answers', () => {
   });
 
   it('ranks the bottleneck steps by their share of the time', async () => {
-    const { body } = await getJson(`${base}/analysis/bottlenecks?workflow=Payroll&${range}`);
+    const { body } = await getJson(`${ctx.base}/analysis/bottlenecks?workflow=Payroll&${range}`);
     expect(body.map((b: { step: string; failures: number }) => [b.step, b.failures])).toEqual([['Post', 0], ['Open SAP', 1]]);
   });
 
   it('fits the trend: 2 s more per hour is 48 s per day, r² 0.8', async () => {
-    const { body } = await getJson(`${base}/analysis/trend?workflow=Payroll&${range}`);
+    const { body } = await getJson(`${ctx.base}/analysis/trend?workflow=Payroll&${range}`);
     expect(body.slopeMsPerDay).toBeCloseTo(48_000, 6);
     expect(body.r2).toBeCloseTo(0.8, 10);
     expect(body.points).toBe(5);
   });
 
   it('breaks failures down by error type and fingerprint', async () => {
-    const { body } = await getJson(`${base}/analysis/success?workflow=Payroll&${range}`);
+    const { body } = await getJson(`${ctx.base}/analysis/success?workflow=Payroll&${range}`);
     expect(body).toMatchObject({ runs: 6, failures: 1, byErrorType: { business: 1 } });
     expect(body.patterns).toEqual([
       expect.objectContaining({ fingerprint: 'Employee <n> not found', count: 1, errorType: 'business', firstSeen: T0 + 5 * HOUR }),
@@ -74,15 +65,15 @@ describe('analysis API on a small fixture with known answers', () => {
   });
 
   it('compares workflows side by side', async () => {
-    const { body } = await getJson(`${base}/analysis/comparison?${range}`);
+    const { body } = await getJson(`${ctx.base}/analysis/comparison?${range}`);
     expect(body.map((s: { workflow: string }) => s.workflow)).toEqual(['Payroll']);
   });
 
   it('runs an analysis pass on demand; with this little history nothing is judged yet', async () => {
-    const { status, body } = await postJson(`${base}/analysis/run`, {});
+    const { status, body } = await postJson(`${ctx.base}/analysis/run`, {});
     expect(status).toBe(200);
     expect(body).toMatchObject({ opened: 0 });
-    expect((await getJson(`${base}/anomalies`)).body).toEqual([]);
+    expect((await getJson(`${ctx.base}/anomalies`)).body).toEqual([]);
   });
 
   it.each([
@@ -93,13 +84,13 @@ describe('analysis API on a small fixture with known answers', () => {
     [`/analysis/degradation?workflow=Payroll&baselineFrom=${T0}`, 'baselineFrom'],
     ['/insights?category=luck', 'category[0]'],
   ])('when asked %s, then 400 names %s', async (path, field) => {
-    const { status, body } = await getJson(`${base}${path}`);
+    const { status, body } = await getJson(`${ctx.base}${path}`);
     expect(status).toBe(400);
     expect(body.error.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
   it('when marking an unknown insight implemented, then 404', async () => {
-    const { status, body } = await postJson(`${base}/insights/ins-nope/implemented`, {});
+    const { status, body } = await postJson(`${ctx.base}/insights/ins-nope/implemented`, {});
     expect(status).toBe(404);
     expect(body.error.message).toBe("no insight 'ins-nope'");
   });

@@ -1,6 +1,5 @@
 import type { Execution, Step } from '../domain/types';
-import type { Collector } from '../server';
-import { getJson, postJson, startCollector, tempDir } from '../testing/harness';
+import { collectorForTests, getJson, postJson } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 
@@ -46,27 +45,16 @@ function makeBatch(executions: number, stepsEach: number) {
 }
 
 describe('ingest API over a real socket and a real SQLite file', () => {
-  let collector: Collector;
-  let base: string;
-  const tmp = tempDir();
-
-  beforeAll(async () => {
-    collector = await startCollector(tmp.dir);
-    base = `${collector.url}/api/v1`;
-  });
-  afterAll(async () => {
-    await collector.stop();
-    tmp.cleanup();
-  });
+  const ctx = collectorForTests();
 
   it('when 1,000 executions with 10 steps each are posted, then each reads back identically', async () => {
     const batch = makeBatch(1000, 10);
-    const posted = await postJson(`${base}/ingest`, batch);
+    const posted = await postJson(`${ctx.base}/ingest`, batch);
     expect(posted.status).toBe(200);
     expect(posted.body.accepted).toEqual({ executions: 1000, steps: 10_000, samples: 0 });
 
     for (const i of [0, 3, 499, 500, 999]) {
-      const { status, body } = await getJson(`${base}/executions/exec-${i}`);
+      const { status, body } = await getJson(`${ctx.base}/executions/exec-${i}`);
       expect(status).toBe(200);
       const { steps, ...execution } = body;
       expect(execution).toEqual(batch.executions[i]);
@@ -76,19 +64,19 @@ describe('ingest API over a real socket and a real SQLite file', () => {
     const seen: Execution[] = [];
     let cursor: string | undefined;
     do {
-      const page = await getJson(`${base}/executions?limit=300${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await getJson(`${ctx.base}/executions?limit=300${cursor ? `&cursor=${cursor}` : ''}`);
       seen.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toHaveLength(1000);
     expect([...seen].reverse()).toEqual(batch.executions);
-    expect(collector.store.stats()).toMatchObject({ executions: 1000, steps: 10_000 });
+    expect(ctx.collector.store.stats()).toMatchObject({ executions: 1000, steps: 10_000 });
   });
 
   it('when the same batch is posted again, then nothing is counted twice', async () => {
     const batch = makeBatch(1000, 10);
-    expect((await postJson(`${base}/ingest`, batch)).status).toBe(200);
-    expect(collector.store.stats()).toMatchObject({ executions: 1000, steps: 10_000 });
+    expect((await postJson(`${ctx.base}/ingest`, batch)).status).toBe(200);
+    expect(ctx.collector.store.stats()).toMatchObject({ executions: 1000, steps: 10_000 });
   });
 
   it.each([
@@ -102,7 +90,7 @@ describe('ingest API over a real socket and a real SQLite file', () => {
     let total = 0;
     let cursor: string | undefined;
     do {
-      const page = await getJson(`${base}/executions?${query}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await getJson(`${ctx.base}/executions?${query}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.status).toBe(200);
       total += page.body.items.length;
       cursor = page.body.nextCursor;

@@ -1,7 +1,6 @@
 import type { Anomaly } from '../domain/analysis';
 import type { Execution, ResourceSample, Step } from '../domain/types';
-import type { Collector } from '../server';
-import { getJson, postJson, startCollector, tempDir } from '../testing/harness';
+import { collectorForTests, getJson, postJson } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2, 8);
 const HOUR = 3600_000;
@@ -36,20 +35,12 @@ function fixture() {
 }
 
 describe('query API (what the Grafana plugin calls)', () => {
-  let collector: Collector;
-  let base: string;
-  const tmp = tempDir();
+  const ctx = collectorForTests();
   const range = { from: T0, to: T0 + 2 * HOUR };
-  const query = (targets: object[], extra: object = {}) => postJson(`${base}/query`, { range, intervalMs: HOUR, maxDataPoints: 100, targets, ...extra });
+  const query = (targets: object[], extra: object = {}) => postJson(`${ctx.base}/query`, { range, intervalMs: HOUR, maxDataPoints: 100, targets, ...extra });
 
   beforeAll(async () => {
-    collector = await startCollector(tmp.dir);
-    base = `${collector.url}/api/v1`;
-    expect((await postJson(`${base}/ingest`, fixture())).status).toBe(200);
-  });
-  afterAll(async () => {
-    await collector.stop();
-    tmp.cleanup();
+    expect((await postJson(`${ctx.base}/ingest`, fixture())).status).toBe(200);
   });
 
   it('buckets run durations by the panel interval, one frame per group, typed fields with labels and units', async () => {
@@ -167,13 +158,13 @@ describe('query API (what the Grafana plugin calls)', () => {
     ['errorTypes', '', ['application']],
     ['versions', '?workflow=Claims', ['1.0.0', '1.1.0']],
   ])('lists %s for template variables', async (kind, query, values) => {
-    const { status, body } = await getJson(`${base}/variables/${kind}${query}`);
+    const { status, body } = await getJson(`${ctx.base}/variables/${kind}${query}`);
     expect(status).toBe(200);
     expect(body).toEqual(values.map((v) => ({ text: v, value: v })));
   });
 
   it('when a variable kind is unknown, then 400', async () => {
-    const { status, body } = await getJson(`${base}/variables/colours`);
+    const { status, body } = await getJson(`${ctx.base}/variables/colours`);
     expect(status).toBe(400);
     expect(body.error.details[0].field).toBe('kind');
   });
@@ -184,14 +175,14 @@ describe('query API (what the Grafana plugin calls)', () => {
       lastSeenAt: startedAt + 10 * MIN, endedAt: startedAt + 20 * MIN, severity, firstSeverity: severity, peakScore: 9, points: 3,
       expected: 2000, observed: 9000, escalationLevel: 1, description: `slow runs ${id}`, recommendedAction: 'look',
     });
-    collector.store.commitAnalysis({ anomalies: [anomaly('low', 0.45, T0), anomaly('high', 0.9, T0 + HOUR)], incidents: [], detectorStates: new Map(), values: {} });
-    const high = await getJson(`${base}/annotations?type=anomalies&from=${range.from}&to=${range.to}&minSeverity=0.7`);
+    ctx.collector.store.commitAnalysis({ anomalies: [anomaly('low', 0.45, T0), anomaly('high', 0.9, T0 + HOUR)], incidents: [], detectorStates: new Map(), values: {} });
+    const high = await getJson(`${ctx.base}/annotations?type=anomalies&from=${range.from}&to=${range.to}&minSeverity=0.7`);
     expect(high.body).toEqual([
       { time: T0 + HOUR, timeEnd: T0 + HOUR + 20 * MIN, title: 'run duration anomaly, severity 0.90', text: 'slow runs high\nlook', tags: ['anomaly', 'run_duration', 'severity:high', 'Claims'] },
     ]);
-    const low = await getJson(`${base}/annotations?type=anomalies&from=${range.from}&to=${range.to}&minSeverity=0.4&maxSeverity=0.5`);
+    const low = await getJson(`${ctx.base}/annotations?type=anomalies&from=${range.from}&to=${range.to}&minSeverity=0.4&maxSeverity=0.5`);
     expect(low.body.map((a: { title: string }) => a.title)).toEqual(['run duration anomaly, severity 0.45']);
-    const versions = await getJson(`${base}/annotations?type=versions&from=${range.from}&to=${range.to}&workflow=Claims`);
+    const versions = await getJson(`${ctx.base}/annotations?type=versions&from=${range.from}&to=${range.to}&workflow=Claims`);
     expect(versions.body).toEqual([
       { time: T0 + MIN, title: 'Claims 1.0.0', text: 'First run of Claims version 1.0.0', tags: ['version', 'Claims', '1.0.0'] },
       { time: T0 + HOUR + MIN, title: 'Claims 1.1.0', text: 'First run of Claims version 1.1.0', tags: ['version', 'Claims', '1.1.0'] },

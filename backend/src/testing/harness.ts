@@ -41,3 +41,21 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
   const response = await fetch(url);
   return { status: response.status, body: await response.json() };
 }
+
+/**
+ * A collector for a whole describe block: started before its tests on a temporary SQLite file,
+ * stopped and removed after them. Read `.collector` and `.base` (the API's URL) inside tests.
+ */
+export function collectorForTests(env: Record<string, string> = {}): { collector: Collector; base: string } {
+  const tmp = tempDir();
+  const handle = {} as { collector: Collector; base: string };
+  beforeAll(async () => {
+    handle.collector = await startCollector(tmp.dir, env);
+    handle.base = `${handle.collector.url}/api/v1`;
+  });
+  afterAll(async () => {
+    await handle.collector?.stop();
+    tmp.cleanup();
+  });
+  return handle;
+}
