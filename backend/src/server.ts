@@ -20,6 +20,7 @@ import { metricsRouter } from './api/metricsRouter';
 import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/analysisRunner';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { authenticate } from './api/auth';
+import { securityHeaders } from './api/securityHeaders';
 import { MetricsCollector } from './collect/metricsCollector';
 import { ResourceCollector } from './collect/resourceCollector';
 import type { ResourceSource } from './collect/resourceSource';
@@ -45,6 +46,7 @@ export interface CollectorServices {
 export function createApp({ store, ingest, queries, engine, metrics, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders);
   app.set('query parser', 'simple');
   const api = express.Router();
   // Authentication first: a request without the right token is refused before its body is read.
