@@ -139,9 +139,18 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
 
     progress('  ingest while dashboards query ...');
     let querying = true;
+    let queryFailures = 0;
+    let queriesDone = 0;
     const queryLoop = (async () => {
-      while (querying) {
-        await fetch(`${collector.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(panel(30, 'p95')) }).then((r) => r.arrayBuffer());
+      for (let i = 0; querying; i++) {
+        // Different ranges, so the cache does not answer them all.
+        const request = { ...panel(30, 'p95'), range: { from: END - 30 * DAY + (i % 50) * 60_000, to: END - 3 * 60_000 } };
+        try {
+          await fetch(`${collector.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) }).then((r) => r.arrayBuffer());
+          queriesDone++;
+        } catch {
+          queryFailures++;
+        }
       }
     })();
     const busyLatencies: number[] = [];
@@ -151,6 +160,7 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
     }
     querying = false;
     await queryLoop;
+    progress(`  ${queriesDone} dashboard queries answered meanwhile (${queryFailures} connection failures)`);
     await collector.stop();
 
     return [
