@@ -15,7 +15,7 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sampler: { enabled: boolean; intervalMs: number };
   analysis: { enabled: boolean; intervalMs: number; sensitivity: number; historyDays: number };
-  limits: { maxBodyBytes: number; maxBatchRecords: number; maxPageSize: number };
+  limits: { maxBodyBytes: number; maxBatchRecords: number; maxPageSize: number; maxPendingIngest: number };
   /** Worker threads that answer panel queries (0: in the main thread). */
   queryWorkers: number;
 }
@@ -57,6 +57,7 @@ const ENV = z.object({
   RPA_ADMIN_TOKEN: z.string().optional(),
   RPA_TOKEN_FILE: z.string().optional(),
   RPA_QUERY_WORKERS: integer(0, 16).default(1),
+  RPA_MAX_PENDING_INGEST: integer(1, 10_000).default(64),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
 });
@@ -102,7 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       historyDays: e.RPA_ANALYSIS_HISTORY_DAYS,
     }),
     queryWorkers: e.RPA_QUERY_WORKERS,
-    limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000 }),
+    limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000, maxPendingIngest: e.RPA_MAX_PENDING_INGEST }),
   });
 }
 

@@ -21,6 +21,7 @@ import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { authenticate } from './api/auth';
 import { securityHeaders } from './api/securityHeaders';
+import { ingestBackpressure } from './api/backpressure';
 import { MetricsCollector } from './collect/metricsCollector';
 import { ResourceCollector } from './collect/resourceCollector';
 import type { ResourceSource } from './collect/resourceSource';
@@ -49,8 +50,10 @@ export function createApp({ store, ingest, queries, engine, metrics, sampler }: 
   app.use(securityHeaders);
   app.set('query parser', 'simple');
   const api = express.Router();
-  // Authentication first: a request without the right token is refused before its body is read.
+  // Authentication first: a request without the right token is refused before its body is read;
+  // then backpressure, before a body is buffered for a write that has to wait.
   api.use(authenticate(config.tokens));
+  api.use(ingestBackpressure(config.limits.maxPendingIngest));
   api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true }));
   api.use(healthRouter(store, sampler, Date.now()));
   api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
