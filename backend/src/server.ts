@@ -22,6 +22,7 @@ import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { authenticate } from './api/auth';
 import { securityHeaders } from './api/securityHeaders';
 import { ingestBackpressure } from './api/backpressure';
+import { assertJsonDepth } from './api/jsonDepth';
 import { MetricsCollector } from './collect/metricsCollector';
 import { ResourceCollector } from './collect/resourceCollector';
 import type { ResourceSource } from './collect/resourceSource';
@@ -54,7 +55,7 @@ export function createApp({ store, ingest, queries, engine, metrics, sampler }: 
   // then backpressure, before a body is buffered for a write that has to wait.
   api.use(authenticate(config.tokens));
   api.use(ingestBackpressure(config.limits.maxPendingIngest));
-  api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true }));
+  api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, verify: (_req, _res, raw) => assertJsonDepth(raw) }));
   api.use(healthRouter(store, sampler, Date.now()));
   api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
   api.use(executionsRouter(store));

@@ -27,8 +27,10 @@ export const notFound: RequestHandler = (req, _res, next) => {
 /** The one place where errors become HTTP responses: `{error: {code, message, details?}}`. */
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    // body-parser wraps what its verify step throws; the AppError inside says what was wrong.
+    const cause = (error as { type?: string; cause?: unknown }).type === 'entity.verify.failed' ? (error as { cause?: unknown }).cause ?? error : error;
     const appError =
-      error instanceof AppError ? error : fromBodyParser(error as { type?: string; limit?: number; message: string });
+      cause instanceof AppError ? cause : fromBodyParser(cause as { type?: string; limit?: number; message: string });
     if (appError) {
       if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
       res.status(appError.httpStatus).json({

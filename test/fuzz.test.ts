@@ -1,0 +1,85 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Random } from '../backend/src/sim/random';
+import { startCollector, tempDir } from '../backend/src/testing/harness';
+
+const T0 = Date.UTC(2026, 10, 2);
+const good = (id: string) => ({ id, workflow: 'Payroll', robot: 'bot-1', host: 'vm-1', startedAt: T0, endedAt: T0 + 1000, status: 'completed' });
+
+/** Values that should never get past validation, or that test its edges. */
+const NASTY: unknown[] = [
+  null, true, -1, 1e308, -1e308, 'NaN', '', ' ', 'x'.repeat(5000), "Robert'); DROP TABLE executions;--", '"; DELETE FROM steps; --',
+  '\u0000', '\ud800', '😀'.repeat(300), { $gt: '' }, [], [[[[[]]]]], { nested: { deeper: { deepest: [1, 2, 3] } } }, 1.5, 4102444800001, 946684799999, '2026-13-45T99:00:00Z',
+];
+
+function mutate(random: Random): string {
+  const batch: Record<string, unknown> = { executions: [good(`f-${random.int(0, 1e9)}`)], steps: [], samples: [] };
+  const execution = (batch.executions as Array<Record<string, unknown>>)[0];
+  switch (random.int(0, 9)) {
+    case 0: // a field with a nasty value
+      execution[random.pick(Object.keys(execution))] = random.pick(NASTY);
+      break;
+    case 1: // an unknown field
+      execution[random.pick(['__proto__', 'constructor', 'workflowName', 'x'.repeat(300)])] = random.pick(NASTY);
+      break;
+    case 2: // a required field missing
+      delete execution[random.pick(['id', 'workflow', 'startedAt', 'status'])];
+      break;
+    case 3: // a step of nothing, or with nasty fields
+      batch.steps = [{ executionId: random.pick(['ghost', execution.id, '']), index: random.pick(NASTY), name: random.pick(NASTY), startedAt: T0, durationMs: random.pick(NASTY) }];
+      break;
+    case 4: // a sample with values out of range
+      batch.samples = [{ host: random.pick(NASTY), time: T0, cpuPercent: random.pick([101, -5, 'high', null]), memoryUsedBytes: -1, memoryTotalBytes: 1, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 }];
+      break;
+    case 5: // the wrong shape altogether
+      return JSON.stringify(random.pick([[], 'batch', 42, null, { executions: 'all of them' }, { executions: [null] }, { executions: {} }]));
+    case 6: // broken JSON
+      return random.pick(['{', '{"executions": [', '{"executions": [1,]}', "{'single': 'quotes'}", '\u0000\u0001', '{"a":1}{"b":2}']);
+    case 7: // deeply nested
+      return `${'['.repeat(random.int(20, 5000))}${']'.repeat(10)}`;
+    case 8: // a good run and a bad one: all or nothing
+      (batch.executions as unknown[]).push({ ...good('partner'), status: random.pick(['done', 7, null]) });
+      break;
+    default: // too many records
+      batch.executions = Array.from({ length: 600 }, (_, i) => good(`many-${i}`));
+  }
+  return JSON.stringify(batch);
+}
+
+describe('hostile input', () => {
+  it('when thousands of malformed requests arrive, then each gets a 4xx, the collector lives, and good data is intact', async () => {
+    const tmp = tempDir();
+    const collector = await startCollector(tmp.dir, { RPA_MAX_BATCH_RECORDS: '500', RPA_MAX_BODY_BYTES: '100000' });
+    try {
+      const seed = { executions: [good('keep-1'), good('keep-2')], steps: [{ executionId: 'keep-1', index: 0, name: 'Login', startedAt: T0, durationMs: 5 }] };
+      expect((await fetch(`${collector.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(seed) })).status).toBe(200);
+      const before = collector.store.getExecution('keep-1');
+
+      const random = new Random(99);
+      const statuses = new Map<number, number>();
+      const partial: string[] = [];
+      for (let i = 0; i < 2500; i++) {
+        const body = mutate(random);
+        const route = random.chance(0.8) ? '/api/v1/ingest' : random.pick(['/api/v1/executions/x/start', '/api/v1/executions/keep-2/complete', '/api/v1/executions/keep-1/steps', '/api/v1/query']);
+        const response = await fetch(`${collector.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        const text = await response.text();
+        if (response.status >= 500) partial.push(`${response.status} ${route} ${body.slice(0, 200)} -> ${text.slice(0, 200)}`);
+        if (response.status >= 400) expect(JSON.parse(text).error.message.length).toBeGreaterThan(5);
+        if (body.includes('"partner"') && route === '/api/v1/ingest') expect(collector.store.getExecution('partner')).toBeUndefined();
+      }
+      expect(partial).toEqual([]);
+      expect([...statuses.keys()].every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
+      expect((statuses.get(400) ?? 0) + (statuses.get(413) ?? 0)).toBeGreaterThan(2000);
+      expect(collector.store.getExecution('keep-1')).toEqual(before);
+      expect((await fetch(`${collector.url}/api/v1/health`)).status).toBe(200);
+    } finally {
+      await collector.stop();
+    }
+    const db = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect((db.prepare("SELECT count(*) AS n FROM executions WHERE ext_id LIKE 'keep-%'").get() as { n: number }).n).toBe(2);
+    db.close();
+    tmp.cleanup();
+  }, 120_000);
+});
