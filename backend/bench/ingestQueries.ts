@@ -61,7 +61,9 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
     const collector = await new Collector({ config, log: createLogger('silent') }).start();
     const post = async (body: string) => {
       const started = performance.now();
-      const response = await fetch(`${collector.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      // A connection the server closed while idle fails once; the SDK would send again, so does this.
+      const send = () => fetch(`${collector.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await send().catch(send);
       await response.arrayBuffer();
       if (!response.ok) throw new Error(`ingest answered ${response.status}`);
       return performance.now() - started;

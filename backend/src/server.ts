@@ -136,7 +136,10 @@ export class Collector {
 
   async start(port = this.options.config.port): Promise<this> {
     const server = http.createServer(this.app);
-    server.keepAliveTimeout = 5000;
+    // Longer than the idle timeouts of common load balancers and HTTP clients, so that a pooled
+    // connection is not closed under a client that is about to reuse it.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { tempDir } from '../backend/src/testing/harness';
+
+const ROOT = path.resolve(__dirname, '..');
+const T0 = Date.UTC(2026, 10, 2);
+
+function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  // Node itself with tsx's loader, not the tsx wrapper: SIGKILL must reach the process that writes.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, RPA_PORT: '0', RPA_DATA_DIR: dataDir, RPA_SAMPLER: 'off', RPA_ANALYSIS: 'off' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited ${code}: ${out}`)));
+  });
+}
+
+describe('a crash during sustained ingest', () => {
+  it('when the collector is killed with SIGKILL, then after a restart every acknowledged batch is there and the database is sound', async () => {
+    const tmp = tempDir();
+    try {
+      const { child, url } = await startServe(tmp.dir);
+      const acknowledged: string[] = [];
+      let sent = 0;
+      let stop = false;
+      const killer = setTimeout(() => {
+        stop = true;
+        child.kill('SIGKILL');
+      }, 2500);
+      // Two clients, as robots would be, posting batches of 50 runs with 5 steps each until the kill.
+      await Promise.all(
+        [0, 1].map(async (client) => {
+          for (let b = 0; !stop; b++) {
+            const ids = Array.from({ length: 50 }, (_, i) => `c${client}-b${b}-r${i}`);
+            const batch = {
+              executions: ids.map((id, i) => ({ id, workflow: `W${i % 5}`, startedAt: T0 + b * 1000 + i, endedAt: T0 + b * 1000 + i + 700, status: 'completed' })),
+              steps: ids.flatMap((id) => Array.from({ length: 5 }, (_, s) => ({ executionId: id, index: s, name: `S${s}`, startedAt: T0 + b * 1000 + s, durationMs: 100 }))),
+            };
+            sent++;
+            try {
+              const response = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+              await response.arrayBuffer();
+              if (response.ok) acknowledged.push(...ids);
+            } catch {
+              // The connection died with the process: not acknowledged, may or may not be stored.
+            }
+          }
+        }),
+      );
+      clearTimeout(killer);
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      expect(child.signalCode).toBe('SIGKILL');
+      expect(acknowledged.length).toBeGreaterThan(500);
+
+      const restarted = await startServe(tmp.dir);
+      const health = (await (await fetch(`${restarted.url}/api/v1/health`)).json()) as { database: { executions: number; steps: number } };
+      restarted.child.kill('SIGTERM');
+      await new Promise((resolve) => restarted.child.once('exit', resolve));
+
+      const db = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const stored = new Set(db.prepare('SELECT ext_id FROM executions').pluck().all() as string[]);
+      const missing = acknowledged.filter((id) => !stored.has(id));
+      expect(missing).toEqual([]);
+      // Whole batches or nothing: every stored run has its 5 steps.
+      expect(db.prepare('SELECT count(*) FROM executions e WHERE (SELECT count(*) FROM steps s WHERE s.execution_id = e.id) <> 5').pluck().get()).toBe(0);
+      expect(health.database.executions).toBe(stored.size);
+      expect(stored.size).toBeLessThanOrEqual(sent * 50);
+      db.close();
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
+});
