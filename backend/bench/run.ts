@@ -8,11 +8,11 @@ import { benchAnalysis } from './analysis';
 import { benchIngestQueries } from './ingestQueries';
 
 /**
- * `npm run bench [-- --quick] [-- --json FILE]`: every scenario, each beside a baseline
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only NAME]`: every scenario (or those whose name contains NAME), each beside a baseline
  * measured in the same run, printed as a table (and written as JSON when asked).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' } } });
   const quick = values.quick!;
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   process.stdout.write(`machine: ${machine}\nmode: ${quick ? 'quick' : 'full'}\n`);
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     ['ingest and queries', benchIngestQueries],
     ['analysis', benchAnalysis],
   ] as const) {
+    if (values.only && !name.includes(values.only)) continue;
     progress(`running ${name} ...`);
     figures.push(...(await scenario(quick, progress)));
   }
