@@ -3,6 +3,7 @@ import { createLogger } from './log';
 import { Collector } from './server';
 import { runAgent } from './collect/agent';
 import { runDemo } from './sim/demoCommand';
+import { runRestore } from './retention/restoreCommand';
 import { VERSION } from './version';
 import { UsageError } from './cli';
 
@@ -13,7 +14,9 @@ Usage:
   npm run demo -- --url URL [--seed N] [--days N] [...]    feed a collector with a simulated fleet
   npm run agent -- --url URL [--token T] [--interval-ms N]  sample this host and send to a collector
 
-Commands: serve | demo | agent. Run a command with --help for its options.`;
+  npm run restore -- --url URL FILE...                    send archived runs back to a collector
+
+Commands: serve | demo | agent | restore. Run a command with --help for its options.`;
 
 async function serve(): Promise<void> {
   const config = loadConfig();
@@ -56,6 +59,8 @@ async function main(argv: string[]): Promise<void> {
       return runDemo(rest);
     case 'agent':
       return runAgent(rest);
+    case 'restore':
+      return runRestore(rest);
     case '--help':
     case 'help':
       process.stdout.write(`${USAGE}\n`);

@@ -17,6 +17,7 @@ import { QueryCache } from './query/queryCache';
 import { QueryService } from './query/queryService';
 import { CollectorMetrics } from './export/prometheus';
 import { metricsRouter } from './api/metricsRouter';
+import { Archiver } from './retention/archiver';
 import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/analysisRunner';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { authenticate } from './api/auth';
@@ -86,6 +87,7 @@ export class Collector {
   private readonly samplerBuffer?: MetricsCollector;
   private readonly app: express.Express;
   private server?: http.Server;
+  private retentionTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
@@ -152,6 +154,21 @@ export class Collector {
     this.samplerBuffer?.start();
     this.sampler?.start();
     if (this.options.config.analysis.enabled) this.analysis.start();
+    const { retention } = this.options.config;
+    if (retention.rawDays > 0 || retention.rollupDays > 0) {
+      const archiver = new Archiver(this.store, retention);
+      const run = () => {
+        try {
+          const report = archiver.runOnce();
+          if (report.files.length || report.deletedRollups) this.options.log.info({ report }, 'retention: expired rows archived and deleted');
+        } catch (error) {
+          this.options.log.error({ err: error }, 'retention failed: nothing was deleted that was not archived');
+        }
+      };
+      setImmediate(run);
+      this.retentionTimer = setInterval(run, 3_600_000);
+      this.retentionTimer.unref();
+    }
     return this;
   }
 
@@ -164,6 +181,7 @@ export class Collector {
       await closed;
     }
     this.sampler?.stop();
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.analysis.stop();
     await this.queries.close();
     await this.samplerBuffer?.shutdown();

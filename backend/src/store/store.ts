@@ -28,6 +28,8 @@ export interface SampleFilter {
   hosts?: string[];
   from?: number;
   to?: number;
+  /** The first this many, in time order. */
+  limit?: number;
 }
 
 /** Runs for analysis: by start time, or with `by: 'end'` by the time they ended (finished runs only). */
@@ -163,5 +165,11 @@ export interface Store {
 
   /** Runs a trivial query; throws when the database cannot be read. */
   ping(): void;
+  /** The oldest raw rows that started before `cutoff`: up to `limit` runs with their steps, and samples. */
+  expiredRaw(cutoff: number, limit: number): IngestBatch;
+  /** Deletes exactly these rows (runs with their steps, samples), in one transaction. */
+  deleteRaw(batch: IngestBatch): void;
+  /** Deletes rollup rows whose bucket starts before `cutoff`; returns how many. */
+  deleteRollupsBefore(cutoff: number): number;
   close(): void;
 }

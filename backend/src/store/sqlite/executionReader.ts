@@ -159,9 +159,9 @@ export class ExecutionReader {
       .prepare<unknown[], Record<string, number | string | null>>(
         `SELECT h.name AS host, s.*, w.name AS workflow FROM resource_samples s
          JOIN hosts h ON h.id = s.host_id LEFT JOIN workflows w ON w.id = s.workflow_id
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts, h.name`,
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts, h.name${filter.limit ? ' LIMIT ?' : ''}`,
       )
-      .all(...params);
+      .all(...params, ...(filter.limit ? [filter.limit] : []));
     return rows.map((r) => {
       const sample: ResourceSample = {
         host: r.host as string,

@@ -27,6 +27,7 @@ import { ExecutionReader } from './executionReader';
 import { AnalysisReader } from './analysisReader';
 import { ResultsRepository } from './resultsRepository';
 import { RollupReader } from './rollupReader';
+import { RetentionRepository } from './retention';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; `:memory:` for a throwaway store. */
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   private readonly analysis: AnalysisReader;
   private readonly results: ResultsRepository;
   private readonly rollups: RollupReader;
+  private readonly retention: RetentionRepository;
 
   constructor(options: SqliteStoreOptions) {
     this.file = options.file;
@@ -66,6 +68,7 @@ export class SqliteStore implements Store {
     this.analysis = new AnalysisReader(this.db, this.dictionaries);
     this.results = new ResultsRepository(this.db);
     this.rollups = new RollupReader(this.db, this.dictionaries);
+    this.retention = new RetentionRepository(this.db, this.reader);
   }
 
   /** Opens (creating and migrating when needed) `<dataDir>/rpa-analytics.db`. */
@@ -116,6 +119,18 @@ export class SqliteStore implements Store {
 
   robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }> {
     return this.analysis.robotBusyTime(from, to);
+  }
+
+  expiredRaw(cutoff: number, limit: number): IngestBatch {
+    return this.retention.expired(cutoff, limit);
+  }
+
+  deleteRaw(batch: IngestBatch): void {
+    this.retention.delete(batch);
+  }
+
+  deleteRollupsBefore(cutoff: number): number {
+    return this.retention.deleteRollupsBefore(cutoff);
   }
 
   runRollups(filter: RollupFilter): RunRollup[] {
