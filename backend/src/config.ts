@@ -19,6 +19,8 @@ export interface Config {
   /** Worker threads that answer panel queries (0: in the main thread). */
   queryWorkers: number;
   retention: { rawDays: number; rollupDays: number; archiveDir: string };
+  /** How long a write waits for another writer's lock before giving up with 503. */
+  busyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +61,7 @@ const ENV = z.object({
   RPA_TOKEN_FILE: z.string().optional(),
   RPA_QUERY_WORKERS: integer(0, 16).default(1),
   RPA_MAX_PENDING_INGEST: integer(1, 10_000).default(64),
+  RPA_DB_BUSY_TIMEOUT_MS: integer(0, 600_000).default(5000),
   RPA_RAW_RETENTION_DAYS: integer(0, 36_500).default(0),
   RPA_ROLLUP_RETENTION_DAYS: integer(0, 36_500).default(0),
   RPA_ARCHIVE_DIR: z.string().min(1).optional(),
@@ -107,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       historyDays: e.RPA_ANALYSIS_HISTORY_DAYS,
     }),
     queryWorkers: e.RPA_QUERY_WORKERS,
+    busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
     retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')) }),
     limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000, maxPendingIngest: e.RPA_MAX_PENDING_INGEST }),
   });

@@ -20,6 +20,26 @@ function fromBodyParser(error: { type?: string; limit?: number; message: string 
   }
 }
 
+/**
+ * SQLite's failures that are about the disk or another writer, not the request: the batch was not
+ * written (its transaction rolled back) and can be sent again once the cause is gone.
+ */
+function fromDatabase(error: { code?: string; message: string }): AppError | undefined {
+  switch (error.code) {
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return new AppError('unavailable', 'the database is locked by another process; nothing was written, retry shortly');
+    case 'SQLITE_READONLY':
+      return new AppError('unavailable', 'the database is read-only (file permissions or a read-only disk); nothing was written');
+    case 'SQLITE_FULL':
+      return new AppError('unavailable', 'the disk is full; nothing was written: free space, then retry');
+    case 'SQLITE_IOERR':
+      return new AppError('unavailable', `the database could not be written (${error.message}); nothing was written`);
+    default:
+      return undefined;
+  }
+}
+
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
 };
@@ -30,8 +50,11 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
     // body-parser wraps what its verify step throws; the AppError inside says what was wrong.
     const cause = (error as { type?: string; cause?: unknown }).type === 'entity.verify.failed' ? (error as { cause?: unknown }).cause ?? error : error;
     const appError =
-      cause instanceof AppError ? cause : fromBodyParser(cause as { type?: string; limit?: number; message: string });
+      cause instanceof AppError
+        ? cause
+        : (fromBodyParser(cause as { type?: string; limit?: number; message: string }) ?? fromDatabase(cause as { code?: string; message: string }));
     if (appError) {
+      if (appError.code === 'unavailable') res.setHeader('Retry-After', '5');
       if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
       res.status(appError.httpStatus).json({
         error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },

@@ -33,6 +33,8 @@ export interface SqliteStoreOptions {
   /** Path of the database file; `:memory:` for a throwaway store. */
   file: string;
   readonly?: boolean;
+  /** How long to wait for another writer's lock (default 5000 ms). */
+  busyTimeoutMs?: number;
 }
 
 /** The embedded default store: one SQLite file in WAL mode. */
@@ -51,7 +53,7 @@ export class SqliteStore implements Store {
     this.file = options.file;
     if (this.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
     this.db = new Database(this.file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs ?? 5000)}`);
     if (options.readonly) {
       // A reader beside the collector's writer (query workers): the writer owns the schema.
       assertSchemaCurrent(this.db);
@@ -72,8 +74,8 @@ export class SqliteStore implements Store {
   }
 
   /** Opens (creating and migrating when needed) `<dataDir>/rpa-analytics.db`. */
-  static inDirectory(dataDir: string): SqliteStore {
-    return new TimeSeriesStore(dataDir);
+  static inDirectory(dataDir: string, busyTimeoutMs?: number): SqliteStore {
+    return new SqliteStore({ file: path.join(dataDir, 'rpa-analytics.db'), busyTimeoutMs });
   }
 
   ingest(batch: IngestBatch): IngestResult {

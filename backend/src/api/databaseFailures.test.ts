@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { postJson, startCollector, tempDir } from '../testing/harness';
+
+const T0 = Date.UTC(2026, 10, 2);
+const run = (id: string) => ({ executions: [{ id, workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed' }] });
+
+describe('database failures', () => {
+  it('when another process holds the write lock, then ingest answers 503 with Retry-After, and recovers once it is released', async () => {
+    const tmp = tempDir();
+    const collector = await startCollector(tmp.dir, { RPA_DB_BUSY_TIMEOUT_MS: '200' });
+    try {
+      const other = new Database(path.join(tmp.dir, 'rpa-analytics.db'));
+      other.exec('BEGIN EXCLUSIVE');
+      const locked = await postJson(`${collector.url}/api/v1/ingest`, run('while-locked'));
+      expect(locked.status).toBe(503);
+      expect(locked.headers.get('retry-after')).toBe('5');
+      expect(locked.body.error.message).toBe('the database is locked by another process; nothing was written, retry shortly');
+      other.exec('ROLLBACK');
+      other.close();
+      expect((await postJson(`${collector.url}/api/v1/ingest`, run('while-locked'))).status).toBe(200);
+      expect(collector.store.getExecution('while-locked')).toBeDefined();
+    } finally {
+      await collector.stop();
+      tmp.cleanup();
+    }
+  });
+
+  it('when the database file turns read-only, then ingest answers 503 saying so, and recovers when it is writable again', async () => {
+    const tmp = tempDir();
+    const collector = await startCollector(tmp.dir);
+    try {
+      expect((await postJson(`${collector.url}/api/v1/ingest`, run('before'))).status).toBe(200);
+      // CI runs as root, which file permissions do not stop: SQLite's own read-only error comes
+      // instead from a write through a read-only connection, in place of the collector's writer.
+      const store = collector.store as unknown as { writer: { write: (b: unknown) => unknown } };
+      const original = store.writer.write.bind(store.writer);
+      const readonly = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
+      store.writer.write = () => {
+        readonly.prepare("INSERT INTO workflows(name) VALUES ('x')").run();
+        return original({});
+      };
+      const refused = await postJson(`${collector.url}/api/v1/ingest`, run('during'));
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.message).toMatch(/^the database is read-only/);
+      store.writer.write = original;
+      readonly.close();
+      expect((await postJson(`${collector.url}/api/v1/ingest`, run('after'))).status).toBe(200);
+      expect(fs.existsSync(path.join(tmp.dir, 'rpa-analytics.db'))).toBe(true);
+    } finally {
+      await collector.stop();
+      tmp.cleanup();
+    }
+  });
+});
