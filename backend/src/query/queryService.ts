@@ -38,12 +38,14 @@ export class QueryService {
         const e = message.error!;
         pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
       });
-      worker.on('error', (error) => {
+      const failAll = (error: Error) => {
         for (const [id, pending] of this.pending) {
           pending.reject(error);
           this.pending.delete(id);
         }
-      });
+      };
+      worker.on('error', failAll);
+      worker.on('exit', (code) => failAll(new Error(`query worker stopped (exit code ${code})`)));
       worker.unref();
       this.workers.push(worker);
     }
