@@ -54,7 +54,7 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
         ? cause
         : (fromBodyParser(cause as { type?: string; limit?: number; message: string }) ?? fromDatabase(cause as { code?: string; message: string }));
     if (appError) {
-      if (appError.code === 'unavailable') res.setHeader('Retry-After', '5');
+      if (appError.code === 'unavailable' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '5');
       if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
       res.status(appError.httpStatus).json({
         error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
