@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { GroundTruth } from '../backend/src/sim/simulator';
+import { spawnCollector } from '../backend/src/testing/collectorProcess';
 
 /**
  * The alerting path for real: Prometheus (Debian's package) scrapes a collector the simulator
@@ -25,23 +26,6 @@ async function freePort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function startCollector(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(TSX, [path.join(ROOT, 'backend/src/main.ts'), 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, RPA_PORT: '0', RPA_DATA_DIR: dataDir, RPA_SAMPLER: 'off', RPA_ANALYSIS: 'off', RPA_READ_TOKEN: READ, RPA_INGEST_TOKEN: INGEST, RPA_ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`collector exited ${code}: ${out}`)));
-  });
 }
 
 interface Rule {
@@ -90,7 +74,7 @@ describe('alert rules against a real Prometheus', () => {
   }
 
   beforeAll(async () => {
-    collector = await startCollector(dir);
+    collector = await spawnCollector({ RPA_DATA_DIR: dir, RPA_ANALYSIS: 'off', RPA_READ_TOKEN: READ, RPA_INGEST_TOKEN: INGEST, RPA_ADMIN_TOKEN: ADMIN });
     const truthFile = path.join(dir, 'truth.json');
     await new Promise<void>((resolve, reject) =>
       execFile(

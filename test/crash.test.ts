@@ -1,34 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { spawnCollector } from '../backend/src/testing/collectorProcess';
 import { tempDir } from '../backend/src/testing/harness';
 
-const ROOT = path.resolve(__dirname, '..');
 const T0 = Date.UTC(2026, 10, 2);
-
-function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  // Node itself with tsx's loader, not the tsx wrapper: SIGKILL must reach the process that writes.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, RPA_PORT: '0', RPA_DATA_DIR: dataDir, RPA_SAMPLER: 'off', RPA_ANALYSIS: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`collector exited ${code}: ${out}`)));
-  });
-}
 
 describe('a crash during sustained ingest', () => {
   it('when the collector is killed with SIGKILL, then after a restart every acknowledged batch is there and the database is sound', async () => {
     const tmp = tempDir();
     try {
-      const { child, url } = await startServe(tmp.dir);
+      const { child, url } = await spawnCollector({ RPA_DATA_DIR: tmp.dir, RPA_ANALYSIS: 'off' });
       const acknowledged: string[] = [];
       let sent = 0;
       let stop = false;
@@ -61,7 +42,7 @@ describe('a crash during sustained ingest', () => {
       expect(child.signalCode).toBe('SIGKILL');
       expect(acknowledged.length).toBeGreaterThan(500);
 
-      const restarted = await startServe(tmp.dir);
+      const restarted = await spawnCollector({ RPA_DATA_DIR: tmp.dir, RPA_ANALYSIS: 'off' });
       const health = (await (await fetch(`${restarted.url}/api/v1/health`)).json()) as { database: { executions: number; steps: number } };
       restarted.child.kill('SIGTERM');
       await new Promise((resolve) => restarted.child.once('exit', resolve));

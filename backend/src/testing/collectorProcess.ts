@@ -1,0 +1,27 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/**
+ * `serve` in a process of its own: Node itself with tsx's loader (not the tsx wrapper), so a
+ * signal sent to it (SIGKILL included) reaches the process that writes. Resolves with the URL it
+ * says it listens on.
+ */
+export function spawnCollector(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, RPA_PORT: '0', RPA_SAMPLER: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${out}`)));
+  });
+}
