@@ -27,6 +27,28 @@ describe('database failures', () => {
     }
   });
 
+  it('when the disk is full, then ingest answers 503 saying so, nothing is half-written, and it recovers when space returns', async () => {
+    const tmp = tempDir();
+    const collector = await startCollector(tmp.dir);
+    try {
+      // SQLite's own "database or disk is full", by capping the pages this connection may use.
+      const db = (collector.store as unknown as { db: Database.Database }).db;
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      db.pragma(`max_page_count = ${pages + 2}`);
+      const big = { executions: Array.from({ length: 2000 }, (_, i) => ({ id: `full-${i}`, workflow: 'Claims', startedAt: T0 + i, endedAt: T0 + i + 1000, status: 'completed', errorMessage: `message ${i} ${'x'.repeat(200)}` })) };
+      const refused = await postJson(`${collector.url}/api/v1/ingest`, big);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.message).toBe('the disk is full; nothing was written: free space, then retry');
+      expect(collector.store.getExecution('full-0')).toBeUndefined();
+      db.pragma('max_page_count = 1073741823');
+      expect((await postJson(`${collector.url}/api/v1/ingest`, big)).status).toBe(200);
+      expect(collector.store.stats().executions).toBe(2000);
+    } finally {
+      await collector.stop();
+      tmp.cleanup();
+    }
+  });
+
   it('when the database file turns read-only, then ingest answers 503 saying so, and recovers when it is writable again', async () => {
     const tmp = tempDir();
     const collector = await startCollector(tmp.dir);

@@ -16,10 +16,15 @@ export function spawnCollector(env: Record<string, string>): Promise<{ child: Ch
   });
   return new Promise((resolve, reject) => {
     let out = '';
+    // The line is logged at info level: with a quieter RPA_LOG_LEVEL it never comes.
+    const timer = setTimeout(() => reject(new Error(`collector did not say where it listens within 30 s: ${out}`)), 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) resolve({ child, url: match[1] });
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
     });
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${out}`)));

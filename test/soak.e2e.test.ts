@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import { spawnCollector } from '../backend/src/testing/collectorProcess';
+import { tempDir } from '../backend/src/testing/harness';
+
+/**
+ * A bounded soak (60 s, loopback only): steady ingest while dashboards query. No errors, nothing
+ * lost, the collector's memory flat. It runs with the e2e tests because it takes minutes, not
+ * because it needs a browser.
+ */
+const T0 = Date.UTC(2026, 10, 1);
+const DAY = 86_400_000;
+const DURATION_MS = 60_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+describe('soak', () => {
+  it('when ingest runs steadily for a minute while dashboards query, then nothing fails, nothing is lost and memory stays flat', async () => {
+    const tmp = tempDir();
+    const { child, url } = await spawnCollector({ RPA_DATA_DIR: tmp.dir, RPA_ANALYSIS_INTERVAL_MS: '10000' });
+    try {
+      const errors: string[] = [];
+      const acknowledged: string[] = [];
+      const memory: number[] = [];
+      const end = Date.now() + DURATION_MS;
+      const call = async (path: string, body: unknown) => {
+        try {
+          const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+          await response.arrayBuffer();
+          return response.ok ? undefined : `${path} answered ${response.status}`;
+        } catch (error) {
+          return `${path} failed: ${(error as Error).message}`;
+        }
+      };
+      const ingest = (async () => {
+        for (let b = 0; Date.now() < end; b++) {
+          const ids = Array.from({ length: 20 }, (_, i) => `soak-${b}-${i}`);
+          const startedAt = T0 + b * 60_000;
+          const error = await call('/api/v1/ingest', {
+            executions: ids.map((id, i) => ({ id, workflow: `W${i % 4}`, host: `vm-${i % 3}`, startedAt: startedAt + i, endedAt: startedAt + i + 30_000 + (i % 7) * 1000, status: i % 13 ? 'completed' : 'failed' })),
+            steps: ids.flatMap((id) => Array.from({ length: 5 }, (_, s) => ({ executionId: id, index: s, name: `S${s}`, startedAt: startedAt + s * 6000, durationMs: 5000 + s }))),
+          });
+          if (error) errors.push(error);
+          else acknowledged.push(...ids);
+          await sleep(50);
+        }
+      })();
+      const queries = (async () => {
+        for (let q = 0; Date.now() < end; q++) {
+          const error = await call('/api/v1/query', {
+            range: { from: T0, to: T0 + 14 * DAY - q * 1000 },
+            intervalMs: 3_600_000,
+            maxDataPoints: 500,
+            targets: [{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'] }, { refId: 'B', queryType: 'stats' }],
+          });
+          if (error) errors.push(error);
+          await sleep(200);
+        }
+      })();
+      const sampling = (async () => {
+        while (Date.now() < end) {
+          memory.push(rssKiB(child.pid!));
+          await sleep(3000);
+        }
+      })();
+      await Promise.all([ingest, queries, sampling]);
+
+      expect(errors).toEqual([]);
+      expect(acknowledged.length).toBeGreaterThan(3000);
+      const health = (await (await fetch(`${url}/api/v1/health`)).json()) as { database: { executions: number; steps: number } };
+      expect(health.database).toMatchObject({ executions: acknowledged.length, steps: acknowledged.length * 5 });
+      // Flat: the last third of the run holds no more than the first third, give or take 64 MiB.
+      const third = Math.floor(memory.length / 3);
+      expect(Math.max(...memory.slice(-third)) - Math.max(...memory.slice(1, third + 1))).toBeLessThan(64 * 1024);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      tmp.cleanup();
+    }
+  }, 150_000);
+});
