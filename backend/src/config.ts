@@ -18,7 +18,7 @@ export interface Config {
   limits: { maxBodyBytes: number; maxBatchRecords: number; maxPageSize: number; maxPendingIngest: number };
   /** Worker threads that answer panel queries (0: in the main thread). */
   queryWorkers: number;
-  retention: { rawDays: number; rollupDays: number; archiveDir: string };
+  retention: { rawDays: number; rollupDays: number; archiveDir: string; changeFeedHours: number };
   /** How long a write waits for another writer's lock before giving up with 503. */
   busyTimeoutMs: number;
 }
@@ -65,6 +65,7 @@ const ENV = z.object({
   RPA_RAW_RETENTION_DAYS: integer(0, 36_500).default(0),
   RPA_ROLLUP_RETENTION_DAYS: integer(0, 36_500).default(0),
   RPA_ARCHIVE_DIR: z.string().min(1).optional(),
+  RPA_CHANGE_FEED_HOURS: integer(1, 24 * 366).default(24),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
 });
@@ -111,7 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     queryWorkers: e.RPA_QUERY_WORKERS,
     busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
-    retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')) }),
+    retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')), changeFeedHours: e.RPA_CHANGE_FEED_HOURS }),
     limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000, maxPendingIngest: e.RPA_MAX_PENDING_INGEST }),
   });
 }

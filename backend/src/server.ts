@@ -7,6 +7,8 @@ import type { SamplerStatus } from './domain/types';
 import type { Store } from './store/store';
 import { SqliteStore } from './store/sqlite/sqliteStore';
 import { IngestService } from './ingest/ingestService';
+import { ChangeFeed } from './ingest/changeFeed';
+import { changesRouter } from './api/changesRouter';
 import { ingestRouter } from './api/ingestRouter';
 import { executionsRouter } from './api/executionsRouter';
 import { healthRouter } from './api/healthRouter';
@@ -43,10 +45,11 @@ export interface CollectorServices {
   queries: QueryService;
   engine: AnalysisRunner;
   metrics: CollectorMetrics;
+  feed: ChangeFeed;
   sampler: () => SamplerStatus;
 }
 
-export function createApp({ store, ingest, queries, engine, metrics, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
+export function createApp({ store, ingest, queries, engine, metrics, feed, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
@@ -62,6 +65,7 @@ export function createApp({ store, ingest, queries, engine, metrics, sampler }: 
   api.use(executionsRouter(store));
   api.use(analysisRouter(store, engine));
   api.use(queryRouter(store, queries));
+  api.use(changesRouter(store, feed));
   app.use('/api/v1', api);
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
   const root = express.Router();
@@ -72,6 +76,9 @@ export function createApp({ store, ingest, queries, engine, metrics, sampler }: 
   app.use(errorMiddleware(log));
   return app;
 }
+
+/** How long stopping waits for in-flight requests before closing their connections. */
+const STOP_GRACE_MS = 3000;
 
 /**
  * A running collector: HTTP API, store and, when enabled, the host sampler writing in-process.
@@ -84,10 +91,12 @@ export class Collector {
   readonly analysis: AnalysisRunner;
   readonly metrics: CollectorMetrics;
   readonly queries: QueryService;
+  readonly feed: ChangeFeed;
   private readonly samplerBuffer?: MetricsCollector;
   private readonly app: express.Express;
   private server?: http.Server;
   private retentionTimer?: NodeJS.Timeout;
+  private feedTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
@@ -102,9 +111,11 @@ export class Collector {
     const cache = new QueryCache();
     const queries = new QueryService(new QueryEngine(this.store, this.analysis.performance), cache, { file, workers: config.queryWorkers });
     this.queries = queries;
+    this.feed = new ChangeFeed(this.store);
     const ingest = new IngestService(this.store, (result, batch, durationMs) => {
       cache.invalidate(batch);
       this.metrics.observeIngest(result, batch, durationMs);
+      this.feed.notify();
     });
     if (config.sampler.enabled) {
       // The collector's own host samples take the same path as every batch (metrics included).
@@ -122,7 +133,7 @@ export class Collector {
       });
     }
     this.sampler = sampler;
-    this.app = createApp({ store: this.store, ingest, queries, engine: this.analysis, metrics: this.metrics, sampler: samplerStatus }, config, log);
+    this.app = createApp({ store: this.store, ingest, queries, engine: this.analysis, metrics: this.metrics, feed: this.feed, sampler: samplerStatus }, config, log);
   }
 
   get url(): string {
@@ -155,6 +166,15 @@ export class Collector {
     this.sampler?.start();
     if (this.options.config.analysis.enabled) this.analysis.start();
     const { retention } = this.options.config;
+    const pruneFeed = () => {
+      try {
+        this.store.pruneChanges(Date.now() - retention.changeFeedHours * 3_600_000);
+      } catch (error) {
+        this.options.log.warn({ err: error }, 'change feed not pruned; trying again in ten minutes');
+      }
+    };
+    this.feedTimer = setInterval(pruneFeed, 600_000);
+    this.feedTimer.unref();
     if (retention.rawDays > 0 || retention.rollupDays > 0) {
       const archiver = new Archiver(this.store, retention);
       const run = () => {
@@ -175,10 +195,20 @@ export class Collector {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    // Long polls and event streams end first, or the server would wait for them to close.
+    this.feed.close();
+    if (this.feedTimer) clearInterval(this.feedTimer);
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Connections go idle as their last responses finish (the feed's readers answer a tick
+      // after closing): sweep until the server has closed them all. A connection whose client
+      // vanished mid-stream can stay counted as busy, so after a grace period every one is closed;
+      // a request cut off then was never acknowledged and its client sends it again.
       server.closeIdleConnections();
+      const started = Date.now();
+      const sweep = setInterval(() => (Date.now() - started > STOP_GRACE_MS ? server.closeAllConnections() : server.closeIdleConnections()), 50);
       await closed;
+      clearInterval(sweep);
     }
     this.sampler?.stop();
     if (this.retentionTimer) clearInterval(this.retentionTimer);

@@ -102,3 +102,44 @@ export interface HealthResponse {
   database: { ok: boolean; executions?: number; lastExecutionAt?: number; lastSampleAt?: number; error?: string };
   sampler: { enabled: boolean };
 }
+
+/** Query types a panel can follow live: executions append rows, the others re-query on change. */
+export const LIVE_QUERY_TYPES = ['executions', 'timeseries', 'resources'] as const;
+
+/** `POST /query/changes`: what changed for these panel queries after `cursor`, waiting up to `waitMs`. */
+export const liveRequestSchema = z.object({
+  cursor: z.number().int().min(0),
+  waitMs: z.number().int().min(0).max(30_000).default(0),
+  targets: z
+    .array(
+      queryTargetSchema.refine((t) => (LIVE_QUERY_TYPES as readonly string[]).includes(t.queryType), {
+        message: `live panels follow ${LIVE_QUERY_TYPES.join(', ')} queries`,
+        path: ['queryType'],
+      }),
+    )
+    .min(1, 'at least one query')
+    .max(50, 'at most 50 queries'),
+});
+export type LiveRequestInput = z.input<typeof liveRequestSchema>;
+
+export interface LiveResponse {
+  /** Where to read on from. */
+  cursor: number;
+  /** More changes are already waiting: ask again at once. */
+  more: boolean;
+  /**
+   * Per query: `changed` when something it shows was written; executions queries get the new or
+   * updated rows as a frame, keyed by `Execution` (table) or `id` (logs), newest first.
+   */
+  results: Record<string, { changed: boolean; frames: Frame[] }>;
+}
+
+/** `GET /changes`: everything written after the cursor, each in its current state. */
+export interface ChangesResponse {
+  cursor: number;
+  more: boolean;
+  executions: Array<Record<string, unknown>>;
+  samples: Array<Record<string, unknown>>;
+  anomalies: Array<Record<string, unknown>>;
+  insights: Array<Record<string, unknown>>;
+}

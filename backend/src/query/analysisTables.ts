@@ -154,9 +154,34 @@ function executionsFrame(target: QueryTarget, range: TimeRange, store: Store): F
     robots: target.robot,
     statuses: target.status,
     ...range,
-    limit: Math.min(target.topN ?? 100, 1000),
+    limit: executionRowLimit(target),
   });
-  const rows = page.items.filter((r) => !target.errorType || (r.errorType !== undefined && target.errorType.includes(r.errorType)));
+  return executionRowsFrame(target, page.items.filter((r) => !target.errorType || (r.errorType !== undefined && target.errorType.includes(r.errorType))));
+}
+
+/** How many executions an executions query shows (live panels keep as many). */
+export function executionRowLimit(target: QueryTarget): number {
+  return Math.min(target.topN ?? 100, 1000);
+}
+
+/** Whether an execution passes an executions or run time-series query's filters. */
+export function executionMatches(target: QueryTarget, execution: Execution): boolean {
+  const within = (filter: readonly string[] | undefined, value: string | undefined) => !filter?.length || (value !== undefined && filter.includes(value));
+  return (
+    within(target.workflow, execution.workflow) &&
+    within(target.host, execution.host) &&
+    within(target.robot, execution.robot) &&
+    within(target.status, execution.status) &&
+    within(target.errorType, execution.errorType)
+  );
+}
+
+/**
+ * The executions frame of these rows (already filtered), in the given order: a table, or log
+ * lines. Live panels get their new rows in this same shape; the `Execution` (table) or `id`
+ * (logs) field is each row's key.
+ */
+export function executionRowsFrame(target: QueryTarget, rows: readonly Execution[]): Frame {
   if (target.format === 'logs') {
     return {
       refId: target.refId,

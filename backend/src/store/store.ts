@@ -117,6 +117,18 @@ export interface StepRollup {
   digest: Uint8Array;
 }
 
+/** What changed after a cursor, each in its current state; `cursor` is where to read on from. */
+export interface ChangeSet {
+  cursor: number;
+  /** More changes are waiting beyond this page. */
+  more: boolean;
+  /** New or updated executions (new steps count as an update), with their steps. */
+  executions: ExecutionDetail[];
+  samples: ResourceSample[];
+  anomalies: Anomaly[];
+  insights: Insight[];
+}
+
 export interface StoreStats {
   executions: number;
   steps: number;
@@ -162,6 +174,16 @@ export interface Store {
   loadDetectorStates(): Map<string, unknown>;
   analysisValue(name: string): string | undefined;
   commitAnalysis(commit: AnalysisCommit): void;
+
+  /**
+   * The change feed: what was written after `cursor` (0: from the oldest kept), from at most
+   * `limit` writes. @throws AppError `gone` when the feed no longer holds what followed the cursor.
+   */
+  changes(cursor: number, limit: number): ChangeSet;
+  /** The cursor of the latest write: reading from it returns only what comes later. */
+  latestChange(): number;
+  /** Forgets changes logged before `before` (epoch ms); returns how many writes were forgotten. */
+  pruneChanges(before: number): number;
 
   /** Runs a trivial query; throws when the database cannot be read. */
   ping(): void;

@@ -4,6 +4,7 @@ import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from 
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from './codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';
+import type { ChangeLog } from './changeLog';
 
 const RUNNING = executionStatusCodec.encode('running');
 
@@ -29,6 +30,7 @@ export class BatchWriter {
   constructor(
     db: Database.Database,
     private readonly dictionaries: Dictionaries,
+    private readonly changes: ChangeLog,
   ) {
     // A late or retried "start" never takes back what a "complete" already said.
     this.upsertExecution = db.prepare(`
@@ -120,6 +122,10 @@ export class BatchWriter {
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
     const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepDurations.all(id) }));
     this.rollups.add(newlyFinished);
+    this.changes.append({
+      executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
+      samples: batch.samples.map((s) => [s.host, s.time] as const),
+    });
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
   }
 

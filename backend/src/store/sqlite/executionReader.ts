@@ -138,6 +138,13 @@ export class ExecutionReader {
     return detail;
   }
 
+  /** The sample a host took at `time`, if stored. */
+  sample(host: string, time: number): ResourceSample | undefined {
+    const hostId = this.dictionaries.hosts.find(host);
+    if (hostId === undefined) return undefined;
+    return this.sampleRows(['s.host_id = ?', 's.ts = ?'], [hostId, time])[0];
+  }
+
   samples(filter: SampleFilter): ResourceSample[] {
     const where: string[] = [];
     const params: Array<number | string> = [];
@@ -155,13 +162,17 @@ export class ExecutionReader {
       where.push('s.ts < ?');
       params.push(filter.to);
     }
+    return this.sampleRows(where, params, filter.limit);
+  }
+
+  private sampleRows(where: string[], params: Array<number | string>, limit?: number): ResourceSample[] {
     const rows = this.db
       .prepare<unknown[], Record<string, number | string | null>>(
         `SELECT h.name AS host, s.*, w.name AS workflow FROM resource_samples s
          JOIN hosts h ON h.id = s.host_id LEFT JOIN workflows w ON w.id = s.workflow_id
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts, h.name${filter.limit ? ' LIMIT ?' : ''}`,
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts, h.name${limit ? ' LIMIT ?' : ''}`,
       )
-      .all(...params, ...(filter.limit ? [filter.limit] : []));
+      .all(...params, ...(limit ? [limit] : []));
     return rows.map((r) => {
       const sample: ResourceSample = {
         host: r.host as string,

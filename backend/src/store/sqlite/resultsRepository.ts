@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } from '../store';
+import type { ChangeLog } from './changeLog';
 
 const list = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
@@ -42,7 +43,10 @@ export class ResultsRepository {
   private readonly upsertValue: Database.Statement;
   private readonly commitInTransaction: (commit: AnalysisCommit) => void;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly changes: ChangeLog,
+  ) {
     this.upsertAnomaly = db.prepare(`
       INSERT INTO anomalies (id, series_key, metric, workflow, host, status, started_at, last_seen_at, severity, incident_id, body)
       VALUES (@id, @seriesKey, @metric, @workflow, @host, @status, @startedAt, @lastSeenAt, @severity, @incidentId, @body)
@@ -67,6 +71,7 @@ export class ResultsRepository {
       }
       for (const [key, state] of commit.detectorStates) this.upsertState.run(key, JSON.stringify(state));
       for (const [name, value] of Object.entries(commit.values)) this.upsertValue.run(name, value);
+      this.changes.append({ anomalies: commit.anomalies.map((a) => a.id) });
     });
   }
 
@@ -122,6 +127,7 @@ export class ResultsRepository {
   saveInsights(insights: readonly Insight[]): void {
     this.db.transaction(() => {
       for (const insight of insights) this.upsertInsight.run({ ...insight, workflow: insight.workflow ?? null, body: JSON.stringify(insight) });
+      this.changes.append({ insights: insights.map((i) => i.id) });
     })();
   }
 

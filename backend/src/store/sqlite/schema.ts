@@ -168,6 +168,22 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX steps_by_name_time;
     `,
   },
+  {
+    version: 5,
+    description: 'change log: what each write touched, for the change feed (kept a day by default)',
+    sql: `
+      -- One row per ingest batch or analysis commit, never per record: the ids it wrote, as JSON.
+      -- AUTOINCREMENT: a sequence number is never reused, so a client's cursor stays meaningful.
+      CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        executions TEXT,
+        samples TEXT,
+        anomalies TEXT,
+        insights TEXT
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -7,6 +7,7 @@ import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSam
 import type {
   AnalysisCommit,
   AnomalyFilter,
+  ChangeSet,
   ExecutionPage,
   ExecutionPageRequest,
   IncidentFilter,
@@ -28,6 +29,7 @@ import { AnalysisReader } from './analysisReader';
 import { ResultsRepository } from './resultsRepository';
 import { RollupReader } from './rollupReader';
 import { RetentionRepository } from './retention';
+import { ChangeLog } from './changeLog';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; `:memory:` for a throwaway store. */
@@ -48,6 +50,7 @@ export class SqliteStore implements Store {
   private readonly results: ResultsRepository;
   private readonly rollups: RollupReader;
   private readonly retention: RetentionRepository;
+  private readonly changeLog: ChangeLog;
 
   constructor(options: SqliteStoreOptions) {
     this.file = options.file;
@@ -65,10 +68,11 @@ export class SqliteStore implements Store {
       migrate(this.db);
     }
     this.dictionaries = openDictionaries(this.db);
-    this.writer = new BatchWriter(this.db, this.dictionaries);
+    this.changeLog = new ChangeLog(this.db);
+    this.writer = new BatchWriter(this.db, this.dictionaries, this.changeLog);
     this.reader = new ExecutionReader(this.db, this.dictionaries);
     this.analysis = new AnalysisReader(this.db, this.dictionaries);
-    this.results = new ResultsRepository(this.db);
+    this.results = new ResultsRepository(this.db, this.changeLog);
     this.rollups = new RollupReader(this.db, this.dictionaries);
     this.retention = new RetentionRepository(this.db, this.reader);
   }
@@ -213,6 +217,26 @@ export class SqliteStore implements Store {
   /** The seed's `write_metrics`: stores a batch (the SDK's `storageCallback`). */
   writeMetrics = (batch: Partial<IngestBatch>): IngestResult =>
     this.ingest({ executions: batch.executions ?? [], steps: batch.steps ?? [], samples: batch.samples ?? [] });
+
+  changes(cursor: number, limit: number): ChangeSet {
+    // One read transaction: the log and the rows it names are seen at the same moment.
+    return this.db.transaction(() =>
+      this.changeLog.read(cursor, limit, {
+        execution: (id) => this.reader.get(id),
+        sample: (host, time) => this.reader.sample(host, time),
+        anomaly: (id) => this.results.getAnomaly(id),
+        insight: (id) => this.results.getInsight(id),
+      }),
+    )();
+  }
+
+  latestChange(): number {
+    return this.changeLog.latest();
+  }
+
+  pruneChanges(before: number): number {
+    return this.changeLog.pruneBefore(before);
+  }
 
   ping(): void {
     this.db.prepare('SELECT 1').get();

@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import { AppError } from '../../domain/errors';
+import type { ChangeSet } from '../store';
+
+/** What one write touched: execution ids, sample keys (host, time), anomaly and insight ids. */
+export interface ChangeEntry {
+  executions?: readonly string[];
+  samples?: ReadonlyArray<readonly [string, number]>;
+  anomalies?: readonly string[];
+  insights?: readonly string[];
+}
+
+interface ChangeRow {
+  seq: number;
+  executions: string | null;
+  samples: string | null;
+  anomalies: string | null;
+  insights: string | null;
+}
+
+/** Loads the current state of what the log names; the feed always serves the latest state. */
+export interface ChangeLoaders {
+  execution(id: string): ChangeSet['executions'][number] | undefined;
+  sample(host: string, time: number): ChangeSet['samples'][number] | undefined;
+  anomaly(id: string): ChangeSet['anomalies'][number] | undefined;
+  insight(id: string): ChangeSet['insights'][number] | undefined;
+}
+
+const json = (ids: readonly unknown[] | undefined) => (ids && ids.length > 0 ? JSON.stringify(ids) : null);
+
+/**
+ * The change feed's log: one row per write (a batch, an analysis commit), appended in the same
+ * transaction as the write, so a cursor never skips something committed nor names something
+ * rolled back. Rows older than the feed keeps are pruned; a cursor from before then is refused.
+ */
+export class ChangeLog {
+  private readonly insert: Database.Statement;
+  private readonly after: Database.Statement<[number, number], ChangeRow>;
+  private readonly latestSeq: Database.Statement<[], { seq: number }>;
+  private readonly oldestSeq: Database.Statement<[], { seq: number | null }>;
+  private readonly prune: Database.Statement<[number]>;
+
+  constructor(db: Database.Database) {
+    this.insert = db.prepare('INSERT INTO changes (at, executions, samples, anomalies, insights) VALUES (?, ?, ?, ?, ?)');
+    this.after = db.prepare('SELECT seq, executions, samples, anomalies, insights FROM changes WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.latestSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'changes'");
+    this.oldestSeq = db.prepare('SELECT min(seq) AS seq FROM changes');
+    this.prune = db.prepare('DELETE FROM changes WHERE at < ?');
+  }
+
+  /** Call inside the write's transaction. Nothing is logged for a write that touched nothing. */
+  append(entry: ChangeEntry, at = Date.now()): void {
+    const row = [json(entry.executions), json(entry.samples), json(entry.anomalies), json(entry.insights)];
+    if (row.every((v) => v === null)) return;
+    this.insert.run(at, ...row);
+  }
+
+  latest(): number {
+    return this.latestSeq.get()?.seq ?? 0;
+  }
+
+  /** Deletes log rows written before `before` (epoch ms); returns how many. */
+  pruneBefore(before: number): number {
+    return this.prune.run(before).changes;
+  }
+
+  /**
+   * What changed after `cursor`, from at most `limit` log rows, deduplicated, in its current state.
+   * @throws AppError `gone` when rows after the cursor were pruned (the client must start again).
+   */
+  read(cursor: number, limit: number, load: ChangeLoaders): ChangeSet {
+    const latest = this.latest();
+    if (cursor > latest) throw new AppError('bad_request', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest})`);
+    const oldest = this.oldestSeq.get()?.seq ?? latest + 1;
+    if (cursor > 0 && cursor < oldest - 1) {
+      throw new AppError('gone', `cursor ${cursor} is older than the change feed keeps (oldest ${oldest}); start again from the latest cursor`);
+    }
+    const rows = this.after.all(cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    const executions = new Set<string>();
+    const samples = new Map<string, [string, number]>();
+    const anomalies = new Set<string>();
+    const insights = new Set<string>();
+    for (const row of page) {
+      for (const id of parse<string>(row.executions)) executions.add(id);
+      for (const [host, time] of parse<[string, number]>(row.samples)) samples.set(`${host}\u0000${time}`, [host, time]);
+      for (const id of parse<string>(row.anomalies)) anomalies.add(id);
+      for (const id of parse<string>(row.insights)) insights.add(id);
+    }
+    const present = <T>(values: Array<T | undefined>) => values.filter((v): v is T => v !== undefined);
+    return {
+      cursor: page.length > 0 ? page[page.length - 1].seq : cursor === 0 ? latest : cursor,
+      more: rows.length > limit,
+      executions: present([...executions].map((id) => load.execution(id))),
+      samples: present([...samples.values()].map(([host, time]) => load.sample(host, time))),
+      anomalies: present([...anomalies].map((id) => load.anomaly(id))),
+      insights: present([...insights].map((id) => load.insight(id))),
+    };
+  }
+}
+
+function parse<T>(value: string | null): T[] {
+  return value === null ? [] : (JSON.parse(value) as T[]);
+}
