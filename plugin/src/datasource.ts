@@ -13,9 +13,10 @@ import {
   type TimeRange,
 } from '@grafana/data';
 import { getBackendSrv, getTemplateSrv, type TemplateSrv } from '@grafana/runtime';
-import { lastValueFrom, from, map, type Observable } from 'rxjs';
-import type { AnnotationEvent, Frame, HealthResponse, QueryResponse, VariableOption } from '../../backend/src/api/queryContract';
+import { lastValueFrom, from, map, merge, type Observable } from 'rxjs';
+import type { AnnotationEvent, HealthResponse, QueryResponse, VariableOption } from '../../backend/src/api/queryContract';
 import { describeFailure } from './collectorErrors';
+import { CollectorRequestError, isLive, liveQuery } from './live';
 import { interpolateQuery, interpolateVariableQuery } from './interpolate';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
 import { DEFAULT_QUERY, type RpaDataSourceOptions, type RpaQuery, type RpaVariableQuery } from './types';
@@ -69,11 +70,26 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
     return interpolateQuery(this.templateSrv, query, scopedVars);
   }
 
-  async query(request: DataQueryRequest<RpaQuery>): Promise<DataQueryResponse> {
+  /**
+   * Panel data: a promise, or with a query's Live switch on, an Observable that keeps emitting
+   * (state Streaming) until the panel unsubscribes.
+   */
+  query(request: DataQueryRequest<RpaQuery>): Promise<DataQueryResponse> | Observable<DataQueryResponse> {
     // A query without a type is a new one: it gets the defaults, as getDefaultQuery gives the editor.
     const targets = request.targets
       .filter((t) => !t.hide)
       .map((t) => this.applyTemplateVariables(t.queryType ? t : { ...DEFAULT_QUERY, ...t }, request.scopedVars));
+    const live = targets.filter(isLive);
+    if (live.length === 0) return this.queryOnce(targets, request);
+    const rest = targets.filter((t) => !isLive(t));
+    const range = { from: request.range.from.valueOf(), to: request.range.to.valueOf(), followsNow: request.range.raw?.to === 'now' };
+    const transport = { call: <T>(method: 'GET' | 'POST', path: string, data: unknown, signal: AbortSignal) => this.cancellableRequest<T>(method, path, data, signal) };
+    const streams = live.map((t) => liveQuery(t, toWireTarget(t), transport, { range, intervalMs: request.intervalMs || undefined, maxDataPoints: request.maxDataPoints || undefined }));
+    const once = rest.length ? [from(this.queryOnce(rest, request)).pipe(map((r) => ({ ...r, key: 'rpa-once' })))] : [];
+    return merge(...once, ...streams);
+  }
+
+  private async queryOnce(targets: RpaQuery[], request: DataQueryRequest<RpaQuery>): Promise<DataQueryResponse> {
     const annotationTargets = targets.filter((t) => t.queryType === 'annotations');
     const panelTargets = targets.filter((t) => t.queryType !== 'annotations');
     const data: DataFrame[] = [];
@@ -86,7 +102,7 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
         targets: panelTargets.map(toWireTarget),
       });
       for (const target of panelTargets) {
-        for (const frame of response.results[target.refId]?.frames ?? []) data.push(toGrafanaFrame(frame));
+        for (const frame of response.results[target.refId]?.frames ?? []) data.push(toDataFrame(frame)); // the collector's frames are Grafana's shape already
       }
     }
     for (const target of annotationTargets) data.push(await this.annotationFrame(target, request.range));
@@ -147,8 +163,21 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
       const response = await lastValueFrom(getBackendSrv().fetch<T>({ url: `${this.baseUrl}${path}`, method, data, showErrorAlert: false }));
       return response.data;
     } catch (error) {
-      throw new Error(describeFailure(error, this.collectorUrl));
+      throw new CollectorRequestError(describeFailure(error, this.collectorUrl), (error as { status?: number })?.status);
     }
+  }
+
+  /** As `request`, cancelled (the request in flight unsubscribed) when `signal` aborts; then it never settles. */
+  cancellableRequest<T>(method: 'GET' | 'POST', path: string, data: unknown, signal: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const subscription = getBackendSrv()
+        .fetch<T>({ url: `${this.baseUrl}${path}`, method, data, showErrorAlert: false, hideFromInspector: true })
+        .subscribe({
+          next: (response) => resolve(response.data),
+          error: (error) => reject(new CollectorRequestError(describeFailure(error, this.collectorUrl), (error as { status?: number })?.status)),
+        });
+      signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
+    });
   }
 }
 
@@ -157,10 +186,6 @@ function toWireTarget(query: RpaQuery) {
   return target;
 }
 
-/** The collector's frames are Grafana's shape already: field types by the same names. */
-export function toGrafanaFrame(frame: Frame): DataFrame {
-  return toDataFrame(frame);
-}
 
 function freshness(health: HealthResponse): string {
   const last = health.database.lastExecutionAt;

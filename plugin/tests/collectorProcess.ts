@@ -63,10 +63,10 @@ export interface HttpAnswer {
 }
 
 /** A plain HTTP request from Node (jsdom has no fetch of its own). */
-export function httpRequest(method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<HttpAnswer> {
+export function httpRequest(method: string, url: string, headers: Record<string, string>, body?: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = http.request(url, { method, headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (response) => {
+    const request = http.request(url, { method, signal, headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));

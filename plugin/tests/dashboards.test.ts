@@ -6,7 +6,7 @@ import { DataSource } from '../src/datasource';
 import type { RpaDataSourceOptions, RpaQuery } from '../src/types';
 import type { GroundTruth } from '../../backend/src/sim/simulator';
 import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from './collectorProcess';
-import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv } from './grafanaStandIns';
+import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce } from './grafanaStandIns';
 
 const ROOT = path.resolve(__dirname, '../..');
 const END = '2026-11-20T00:00:00Z';
@@ -56,13 +56,13 @@ describe('provisioned dashboards against a simulated fleet', () => {
   });
 
   it.each(panelQueries)('%s returns non-empty frames', async (_where, target) => {
-    const { data } = await ds.query(request(target));
+    const { data } = await queryOnce(ds, request(target));
     expect(data.length).toBeGreaterThan(0);
     for (const frame of data as DataFrame[]) expect(frame.length).toBeGreaterThan(0);
   });
 
   it.each(annotationQueries)('%s answers with an annotation frame', async (where, target) => {
-    const { data } = await ds.query(request(target));
+    const { data } = await queryOnce(ds, request(target));
     const frame = data[0] as DataFrame;
     expect(frame.fields.map((f) => f.name)).toEqual(['time', 'timeEnd', 'title', 'text', 'tags']);
     // The week has severe anomalies and version changes; a band or kind can be empty in other data.

@@ -6,7 +6,7 @@ import { DataSource } from '../src/datasource';
 import type { RpaDataSourceOptions, RpaQuery } from '../src/types';
 import type { GroundTruth } from '../../backend/src/sim/simulator';
 import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from './collectorProcess';
-import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv } from './grafanaStandIns';
+import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce } from './grafanaStandIns';
 
 const END = '2026-11-20T00:00:00Z';
 const DAY = 86_400_000;
@@ -52,7 +52,7 @@ describe('the DataSource against a real collector filled by the simulator', () =
   beforeEach(() => templates.setVariables([]));
 
   it('gives time series as typed time and number fields with labels and units', async () => {
-    const { data } = await ds.query(request([{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' }]));
+    const { data } = await queryOnce(ds, request([{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' }]));
     expect(data).toHaveLength(truth.workflows.length);
     for (const frame of data as DataFrame[]) {
       expect(fieldTypes(frame)).toEqual([FieldType.time, FieldType.number]);
@@ -74,7 +74,7 @@ describe('the DataSource against a real collector filled by the simulator', () =
     ['insights', 'Priority', FieldType.number],
     ['executions', 'Time', FieldType.time],
   ] as const)('answers %s with a non-empty table', async (queryType, column, type) => {
-    const { data } = await ds.query(request([{ refId: 'T', queryType }]));
+    const { data } = await queryOnce(ds, request([{ refId: 'T', queryType }]));
     expect(data).toHaveLength(1);
     const frame = data[0] as DataFrame;
     expect(frame.length).toBeGreaterThan(0);
@@ -82,13 +82,13 @@ describe('the DataSource against a real collector filled by the simulator', () =
   });
 
   it('answers host resources per host in percent', async () => {
-    const { data } = await ds.query(request([{ refId: 'R', queryType: 'resources', metric: 'host_cpu' }]));
+    const { data } = await queryOnce(ds, request([{ refId: 'R', queryType: 'resources', metric: 'host_cpu' }]));
     expect((data as DataFrame[]).map((f) => f.fields[1].labels!.host).sort()).toEqual([...truth.hosts].sort());
     expect((data[0] as DataFrame).fields[1].config.unit).toBe('percent');
   });
 
   it('gives executions as log lines for Explore', async () => {
-    const { data } = await ds.query(request([{ refId: 'L', queryType: 'executions', format: 'logs', status: ['failed'], topN: 20 }]));
+    const { data } = await queryOnce(ds, request([{ refId: 'L', queryType: 'executions', format: 'logs', status: ['failed'], topN: 20 }]));
     const frame = data[0] as DataFrame;
     expect(frame.meta?.preferredVisualisationType).toBe('logs');
     expect(frame.fields.map((f) => f.name)).toEqual(['timestamp', 'body', 'severity', 'id', 'labels']);
@@ -99,12 +99,12 @@ describe('the DataSource against a real collector filled by the simulator', () =
   it('sends a multi-value variable to the collector as a list, and All as no filter', async () => {
     const [a, b] = truth.workflows.map((w) => w.name);
     templates.setVariables([{ name: 'workflow', value: [a, b] }]);
-    const { data } = await ds.query(request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: ['$workflow'], groupBy: ['workflow'] }]));
+    const { data } = await queryOnce(ds, request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: ['$workflow'], groupBy: ['workflow'] }]));
     expect((proxy.sent.at(-1)!.body as { targets: RpaQuery[] }).targets[0].workflow).toEqual([a, b]);
     expect((data as DataFrame[]).map((f) => f.fields[1].labels!.workflow).sort()).toEqual([a, b].sort());
 
     templates.setVariables([{ name: 'workflow', value: ['$__all'] }]);
-    const all = await ds.query(request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: ['${workflow}'], groupBy: ['workflow'] }]));
+    const all = await queryOnce(ds, request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: ['${workflow}'], groupBy: ['workflow'] }]));
     expect((proxy.sent.at(-1)!.body as { targets: RpaQuery[] }).targets[0].workflow).toBeUndefined();
     expect(all.data).toHaveLength(truth.workflows.length);
   });
@@ -124,7 +124,7 @@ describe('the DataSource against a real collector filled by the simulator', () =
 
   it('shows the injected latency spike as a region annotation of high severity', async () => {
     const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
-    const { data } = await ds.query(request([{ refId: 'Anno', queryType: 'annotations', annotationType: 'anomalies', minSeverity: 0.7, workflow: [spike.workflow!] }]));
+    const { data } = await queryOnce(ds, request([{ refId: 'Anno', queryType: 'annotations', annotationType: 'anomalies', minSeverity: 0.7, workflow: [spike.workflow!] }]));
     const frame = data[0] as DataFrame;
     expect(frame.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['time:time', 'timeEnd:time', 'title:string', 'text:string', 'tags:other']);
     const times = frame.fields[0].values as number[];
@@ -193,7 +193,7 @@ describe('the DataSource against a collector that requires tokens', () => {
   it('when the read token is set (the proxy route adds it), then the test succeeds and queries answer', async () => {
     const ds = withToken(READ);
     expect((await ds.testDatasource()).status).toBe('success');
-    const { data } = await ds.query(request([{ refId: 'A', queryType: 'stats' }], 1));
+    const { data } = await queryOnce(ds, request([{ refId: 'A', queryType: 'stats' }], 1));
     expect((data[0] as DataFrame).length).toBe(2);
   });
 

@@ -1,6 +1,7 @@
-import type { ScopedVars, TypedVariableModel } from '@grafana/data';
+import type { DataQueryRequest, DataQueryResponse, ScopedVars, TypedVariableModel } from '@grafana/data';
+import type { DataQuery } from '@grafana/schema';
 import type { BackendSrv, BackendSrvRequest, FetchResponse, TemplateSrv } from '@grafana/runtime';
-import { from, type Observable } from 'rxjs';
+import { isObservable, Observable } from 'rxjs';
 import { httpRequest } from './collectorProcess';
 
 /**
@@ -20,11 +21,19 @@ export class ProxyBackendSrv {
     private readonly secureJsonData: { apiToken?: string },
   ) {}
 
+  /** As Grafana's: unsubscribing cancels the request in flight. */
   fetch<T>(options: BackendSrvRequest): Observable<FetchResponse<T>> {
-    return from(this.forward<T>(options));
+    return new Observable<FetchResponse<T>>((subscriber) => {
+      const controller = new AbortController();
+      this.forward<T>(options, controller.signal).then(
+        (response) => (subscriber.next(response), subscriber.complete()),
+        (error) => subscriber.error(error),
+      );
+      return () => controller.abort();
+    });
   }
 
-  private async forward<T>(options: BackendSrvRequest): Promise<FetchResponse<T>> {
+  private async forward<T>(options: BackendSrvRequest, signal: AbortSignal): Promise<FetchResponse<T>> {
     const prefix = `${this.instanceUrl}/collector`;
     if (!options.url.startsWith(prefix)) throw { status: 404, statusText: 'Not Found', data: { message: 'no such data source route' } };
     const url = `${this.jsonData.collectorUrl}/api/v1${options.url.slice(prefix.length)}`;
@@ -32,7 +41,7 @@ export class ProxyBackendSrv {
     this.sent.push({ method, url, body: options.data });
     let answer;
     try {
-      answer = await httpRequest(method, url, { authorization: `Bearer ${this.secureJsonData.apiToken ?? ''}` }, options.data);
+      answer = await httpRequest(method, url, { authorization: `Bearer ${this.secureJsonData.apiToken ?? ''}` }, options.data, signal);
     } catch (error) {
       throw { status: 502, statusText: 'Bad Gateway', data: { message: `proxy error: ${(error as Error).message}` } };
     }
@@ -77,4 +86,11 @@ export class StandInTemplateSrv implements Partial<TemplateSrv> {
   }
 
   updateTimeRange(): void {}
+}
+
+/** The answer of a query that is not live (the DataSource returns a promise for those). */
+export async function queryOnce<Q extends DataQuery>(ds: { query(request: DataQueryRequest<Q>): Promise<DataQueryResponse> | Observable<DataQueryResponse> }, request: DataQueryRequest<Q>): Promise<DataQueryResponse> {
+  const answer = ds.query(request);
+  if (isObservable(answer)) throw new Error('expected a one-time answer, got a live stream');
+  return answer;
 }

@@ -188,6 +188,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             <InlineSwitch id="rpa-query-logs" aria-label="As log lines" value={q.format === 'logs'} onChange={(e) => set('format', e.currentTarget.checked ? 'logs' : undefined)} />
           </InlineField>
         )}
+        {uses.has('live') && (
+          <InlineField label="Live" labelWidth={8} tooltip="Keep the panel updating as the collector records runs and samples (executions are added as rows; charts follow the time range's end)">
+            <InlineSwitch id="rpa-query-live" aria-label="Live" value={q.live === true} onChange={(e) => set('live', e.currentTarget.checked ? true : undefined)} />
+          </InlineField>
+        )}
       </InlineFieldRow>
     </div>
   );

@@ -76,6 +76,15 @@ describe('plugin editors in Chromium', () => {
     await page.screenshot({ path: screenshotPath('query-editor-anomalies'), fullPage: true });
   });
 
+  it('offers the Live switch only where the collector can follow changes, and turns it on', async () => {
+    expect(await page.isVisible('#rpa-query-live')).toBe(false);
+    await pick('rpa-query-type', 'Executions');
+    await page.click('label[for="rpa-query-live"]');
+    expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'executions', workflow: ['Claims Intake'], live: true });
+    await page.click('label[for="rpa-query-live"]');
+    expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'executions', workflow: ['Claims Intake'] });
+  });
+
   it('takes the collector URL and keeps the token in secureJsonData', async () => {
     await page.fill('#rpa-config-collector-url', 'http://collector:5001/');
     await page.fill('#rpa-config-api-token', 'grafana-read-token-0123');
