@@ -4,6 +4,7 @@ import { Collector } from './server';
 import { runAgent } from './collect/agent';
 import { runDemo } from './sim/demoCommand';
 import { runRestore } from './retention/restoreCommand';
+import { runReport } from './report/reportCommand';
 import { VERSION } from './version';
 import { UsageError } from './cli';
 
@@ -15,8 +16,9 @@ Usage:
   npm run agent -- --url URL [--token T] [--interval-ms N]  sample this host and send to a collector
 
   npm run restore -- --url URL FILE...                    send archived runs back to a collector
+  npm run report -- --url URL [--workflow W] [--format pdf]   write a fleet or workflow report
 
-Commands: serve | demo | agent | restore. Run a command with --help for its options.`;
+Commands: serve | demo | agent | restore | report. Run a command with --help for its options.`;
 
 async function serve(): Promise<void> {
   const config = loadConfig();
@@ -61,6 +63,8 @@ async function main(argv: string[]): Promise<void> {
       return runAgent(rest);
     case 'restore':
       return runRestore(rest);
+    case 'report':
+      return runReport(rest);
     case '--help':
     case 'help':
       process.stdout.write(`${USAGE}\n`);

@@ -9,6 +9,7 @@ import { SqliteStore } from './store/sqlite/sqliteStore';
 import { IngestService } from './ingest/ingestService';
 import { ChangeFeed } from './ingest/changeFeed';
 import { changesRouter } from './api/changesRouter';
+import { reportsRouter } from './api/reportsRouter';
 import { ingestRouter } from './api/ingestRouter';
 import { executionsRouter } from './api/executionsRouter';
 import { healthRouter } from './api/healthRouter';
@@ -66,6 +67,7 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
   api.use(analysisRouter(store, engine));
   api.use(queryRouter(store, queries));
   api.use(changesRouter(store, feed));
+  api.use(reportsRouter(store, () => engine.performance));
   app.use('/api/v1', api);
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
   const root = express.Router();

@@ -1,0 +1,163 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { parse } from 'csv-parse/sync';
+import type { Anomaly, Insight } from '../domain/analysis';
+import type { Execution, Step } from '../domain/types';
+import type { SqliteStore } from '../store/sqlite/sqliteStore';
+import { collectorForTests, getJson, postJson, tempDir } from '../testing/harness';
+import { reportJsonSchema, type Report } from './report';
+import { runReport } from './reportCommand';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const T0 = Date.UTC(2026, 10, 16, 8, 0, 0);
+const DAY = 86_400_000;
+const FROM = new Date(T0 - DAY).toISOString();
+const TO = new Date(T0 + 5 * DAY).toISOString();
+const INVOICES = 'Invoice Processing, "EU"';
+
+/**
+ * Known figures: Invoice Processing ran 10 times over 5 days, 2 failed (one application error,
+ * one timeout), the completed ones took 10, 20, ..., 80 s; its "Post to ERP" step is the slow one.
+ * Claims ran 4 times, all completed in 5 s.
+ */
+function dataset(): { executions: Execution[]; steps: Step[] } {
+  const executions: Execution[] = [];
+  const steps: Step[] = [];
+  for (let i = 0; i < 10; i++) {
+    const startedAt = T0 + Math.floor(i / 2) * DAY + i * 60_000;
+    const failed = i === 3 || i === 7;
+    const durationMs = failed ? 5000 : 10_000 * (executions.filter((e) => e.workflow === INVOICES && e.status === 'completed').length + 1);
+    executions.push({
+      id: `inv-${i}`, workflow: INVOICES, host: 'host-a', robot: 'bot-1', startedAt, endedAt: startedAt + durationMs, durationMs,
+      status: failed ? 'failed' : 'completed',
+      ...(failed ? { errorType: i === 3 ? 'application' : 'timeout', errorMessage: i === 3 ? 'Selector #submit not found' : 'ERP did not answer in 60 s' } : {}),
+    } as Execution);
+    steps.push({ executionId: `inv-${i}`, index: 0, name: 'Read mail', startedAt, durationMs: 1000, status: 'completed' });
+    steps.push({ executionId: `inv-${i}`, index: 1, name: 'Post to ERP', startedAt: startedAt + 1000, durationMs: durationMs - 1000, status: failed ? 'failed' : 'completed' });
+  }
+  for (let i = 0; i < 4; i++) {
+    const startedAt = T0 + i * DAY + 3_600_000;
+    executions.push({ id: `cl-${i}`, workflow: 'Claims', host: 'host-b', startedAt, endedAt: startedAt + 5000, durationMs: 5000, status: 'completed' });
+  }
+  return { executions, steps };
+}
+
+describe('reports over HTTP', () => {
+  const ctx = collectorForTests();
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs/report.schema.json'), 'utf8'));
+  const validate = ajv.compile(schema);
+  const url = (query: Record<string, string>) => `${ctx.base}/reports?${new URLSearchParams({ from: FROM, to: TO, ...query })}`;
+
+  beforeAll(async () => {
+    expect((await postJson(`${ctx.base}/ingest`, { ...dataset(), samples: [] })).status).toBe(200);
+    const anomaly = {
+      id: 'an-1', seriesKey: `run_duration|${INVOICES}`, metric: 'run_duration', workflow: INVOICES, direction: 'high', status: 'closed', startedAt: T0 + 2 * DAY, lastSeenAt: T0 + 2 * DAY + 600_000,
+      severity: 0.8, firstSeverity: 0.8, peakScore: 7, points: 3, expected: 30_000, observed: 80_000, escalationLevel: 0, description: 'Runs took 2.7 x longer than usual', recommendedAction: 'look',
+    } as Anomaly;
+    ctx.collector.store.commitAnalysis({ anomalies: [anomaly], incidents: [], detectorStates: new Map(), values: {} });
+    ctx.collector.store.saveInsights([
+      {
+        id: 'in-1', key: 'k1', category: 'performance', workflow: INVOICES, title: 'Post to ERP takes most of the run', description: 'd', recommendation: 'Batch the ERP posts',
+        expectedImpact: 'about 30% shorter runs', expectedImprovementPct: 30, impact: 0.5, ease: 0.5, priorityScore: 0.6, status: 'implemented', firstSeenAt: T0, lastSeenAt: T0,
+        measuredImpact: { measuredAt: T0, metric: 'median_duration_ms', before: 40_000, after: 30_000, changePct: -25, runsBefore: 5, runsAfter: 5, pValue: 0.04 }, evidence: {},
+      } as unknown as Insight,
+    ]);
+  });
+
+  it('the schema file is the one the code generates (npm run report:schema writes it)', () => {
+    expect(schema).toEqual(JSON.parse(JSON.stringify(reportJsonSchema())));
+  });
+
+  it('a workflow report in JSON validates against its schema and has the known figures', async () => {
+    const { status, body } = await getJson(url({ workflow: INVOICES }));
+    expect(status).toBe(200);
+    expect(validate(body)).toBe(true);
+    const report = body as Report;
+    expect(report.title).toBe(`Workflow report: ${INVOICES}`);
+    expect(report.summary).toEqual({ workflows: 1, runs: 10, completed: 8, failures: 2, successRate: 0.8, avgDurationMs: 45_000 });
+    expect(report.statistics).toEqual([expect.objectContaining({ workflow: INVOICES, runs: 10, completed: 8, minDurationMs: 10_000, maxDurationMs: 80_000, avgDurationMs: 45_000 })]);
+    expect(report.bottlenecks[0]).toMatchObject({ workflow: INVOICES, step: 'Post to ERP', runs: 10 });
+    expect(report.failures.byErrorType).toEqual([{ errorType: 'application', count: 1 }, { errorType: 'timeout', count: 1 }]);
+    expect(report.daily.reduce((n, d) => n + d.runs, 0)).toBe(10);
+    expect(report.anomalies.map((a) => a.id)).toEqual(['an-1']);
+    expect(report.insights).toEqual([expect.objectContaining({ id: 'in-1', status: 'implemented', measuredChangePct: -25 })]);
+  });
+
+  it('a fleet report covers every workflow', async () => {
+    const { body } = await getJson(url({}));
+    expect(validate(body)).toBe(true);
+    expect(body.scope.workflow).toBeNull();
+    expect(body.summary).toMatchObject({ workflows: 2, runs: 14, failures: 2 });
+    expect(body.statistics.map((s: { workflow: string }) => s.workflow)).toEqual(['Claims', INVOICES]);
+  });
+
+  it('the CSV parses with a CSV parser and its figures equal the JSON ones', async () => {
+    const json = (await getJson(url({ workflow: INVOICES }))).body as Report;
+    const response = await fetch(url({ workflow: INVOICES, format: 'csv' }));
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="?rpa-report-invoice-processing-eu-2026-11-21\.csv"?$/);
+    const rows = parse(await response.text(), { columns: true }) as Array<{ section: string; workflow: string; item: string; measure: string; value: string }>;
+    const value = (section: string, measure: string, item = '') => rows.find((r) => r.section === section && r.measure === measure && r.item === item)?.value;
+    for (const [measure, expected] of Object.entries(json.summary)) expect(Number(value('summary', measure))).toBe(expected);
+    const stats = json.statistics[0];
+    for (const measure of ['runs', 'completed', 'successRate', 'avgDurationMs', 'medianDurationMs', 'p95DurationMs', 'p99DurationMs', 'stdDevDurationMs'] as const) {
+      const row = rows.find((r) => r.section === 'statistics' && r.measure === measure)!;
+      expect(row.workflow).toBe(INVOICES);
+      expect(Number(row.value)).toBe(stats[measure]);
+    }
+    expect(Number(value('bottleneck', 'totalMs', 'Post to ERP'))).toBe(json.bottlenecks[0].totalMs);
+    expect(Number(value('error_type', 'count', 'timeout'))).toBe(1);
+    expect(value('insight', 'measured_change_pct', 'in-1')).toBe('-25');
+    expect(value('anomaly', 'description', 'an-1')).toBe('Runs took 2.7 x longer than usual');
+  });
+
+  it('the PDF is a PDF, sent as an attachment', async () => {
+    const response = await fetch(url({ workflow: INVOICES, format: 'pdf' }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    const pdf = Buffer.from(await response.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.subarray(-6).toString()).toMatch(/%%EOF/);
+    expect((pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    [{ format: 'xml' }, 400, 'format'],
+    [{ colour: 'red' }, 400, 'colour'],
+    [{ to: '2026-11-01T00:00:00Z' }, 400, 'to'],
+    [{ workflow: 'Nobody' }, 404, undefined],
+  ])('when the query is %o, then %i', async (query, status, field) => {
+    const answer = await getJson(url(query));
+    expect(answer.status).toBe(status);
+    if (field) expect(answer.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    else expect(answer.body.error.message).toMatch(/no workflow 'Nobody'/);
+  });
+
+  it('the report command writes the same report from the API and from the database file', async () => {
+    const tmp = tempDir();
+    try {
+      const viaApi = path.join(tmp.dir, 'api.json');
+      const viaFile = path.join(tmp.dir, 'file.json');
+      const write = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        await runReport(['--url', ctx.collector.url, '--workflow', INVOICES, '--from', FROM, '--to', TO, '--out', viaApi]);
+        await runReport(['--data-dir', path.dirname((ctx.collector.store as SqliteStore).file), '--workflow', INVOICES, '--from', FROM, '--to', TO, '--out', viaFile]);
+        await runReport(['--url', ctx.collector.url, '--format', 'csv', '--from', FROM, '--to', TO, '--out', path.join(tmp.dir, 'fleet.csv')]);
+      } finally {
+        process.stdout.write = write;
+      }
+      const api = JSON.parse(fs.readFileSync(viaApi, 'utf8')) as Report;
+      const file = JSON.parse(fs.readFileSync(viaFile, 'utf8')) as Report;
+      expect({ ...file, generatedAt: '' }).toEqual({ ...api, generatedAt: '' });
+      expect(api.summary.runs).toBe(10);
+      expect(fs.readFileSync(path.join(tmp.dir, 'fleet.csv'), 'utf8')).toMatch(/^section,workflow,item,measure,value\r\n/);
+      await expect(runReport(['--workflow', INVOICES])).rejects.toThrow(/exactly one of --url and --data-dir/);
+      await expect(runReport(['--url', ctx.collector.url, '--format', 'docx'])).rejects.toThrow(/--format must be one of json, csv, pdf/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
