@@ -1,4 +1,5 @@
 import { median } from '../stats';
+import { Rarity } from './rarity';
 import type { Point, Scorer } from './scorers';
 
 export type Direction = 'high' | 'low' | 'both';
@@ -35,6 +36,13 @@ export interface DetectorSettings {
   shiftMinEffect: number;
   /** For 'high' series: values below this never count as anomalous (e.g. CPU under 80%). */
   floor?: number;
+  /**
+   * How rare a point is, `Judgement.rarity`, is judged among this many earlier points (default
+   * 1000; 0 turns it off)...
+   */
+  rarityPoints: number;
+  /** ...for its own distance and for the mean distance of the last this many points (default 5). */
+  rarityMeanPoints: number;
 }
 
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
@@ -50,6 +58,8 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   acceptAfterMs: 86_400_000,
   shiftWindow: 20,
   shiftMinEffect: 1.5,
+  rarityPoints: 1000,
+  rarityMeanPoints: 5,
 };
 
 /** The anomaly a series is in, while it lasts. */
@@ -78,6 +88,13 @@ export interface Judgement {
   exceeds: boolean;
   severity: number;
   expected: number;
+  /**
+   * How rare this point's distance is for this series, in [0, 1): the larger of the rarity of
+   * its own directional z and of the mean z of the last `rarityMeanPoints` points (a shift or a
+   * burst no single point shows) among the last `rarityPoints` points. Above 0.999 with the
+   * defaults: farther out than any of the last thousand points.
+   */
+  rarity: number;
 }
 
 export interface DetectorState {
@@ -87,6 +104,8 @@ export interface DetectorState {
   /** Every point since the episode began: the new baseline if the episode is accepted. */
   episodePoints?: Point[];
   recentZ?: number[];
+  /** The directional z of recent points, and the means of `rarityMeanPoints` of them, for `rarity`. */
+  rarity?: { z: number[]; means: number[]; recent: number[] };
   sinceFit: number;
   fitted: boolean;
   lastTime?: number;
@@ -156,16 +175,30 @@ export class SeriesDetector {
     this.prune(point.time);
     if (!state.fitted) {
       this.admit(point);
-      return { judgement: { ready: false, z: 0, exceeds: false, severity: 0, expected: point.value }, events: [] };
+      return { judgement: { ready: false, z: 0, exceeds: false, severity: 0, expected: point.value, rarity: 0 }, events: [] };
     }
     const { z, expected, settled } = this.scorer.score(point);
     const directional = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
+    const rarity = this.rarity(directional);
     const score = Math.max(directional, settled === false ? 0 : this.shiftScore(directional));
     const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor;
     const exceeds = score >= s.sensitivity && !belowFloor;
     const severity = exceeds ? pointSeverity(score, s.sensitivity) : 0;
     const events = exceeds ? this.onExceeding(point, z, score, expected) : this.onNormal(point);
-    return { judgement: { ready: true, z: score, exceeds, severity, expected }, events };
+    return { judgement: { ready: true, z: score, exceeds, severity, expected, rarity }, events };
+  }
+
+  private rarity(directional: number): number {
+    const { rarityPoints, rarityMeanPoints } = this.settings;
+    if (rarityPoints <= 0) return 0;
+    const kept = (this.state.rarity ??= { z: [], means: [], recent: [] });
+    const recent = kept.recent;
+    recent.push(directional);
+    if (recent.length > rarityMeanPoints) recent.shift();
+    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+    // Four significant digits are plenty to rank by, and keep the persisted state small.
+    const round = (v: number) => Number(v.toPrecision(4));
+    return Math.max(new Rarity(rarityPoints, kept.z).observe(round(directional)), new Rarity(rarityPoints, kept.means).observe(round(mean)));
   }
 
   /**

@@ -1,0 +1,51 @@
+/**
+ * How rare a value is among the last `capacity` values of the same statistic, judged online: the
+ * share of that history at or above it, as a score `1 - (atOrAbove + 1) / (n + 1)` in [0, 1). A
+ * value above every one of them (a record) scores above every other value: by how far it passes
+ * the previous maximum, `1 - exp(-(value / max - 1)) / (n + 1)`.
+ *
+ * It calibrates a detector's distance per series: on a series whose robust z is often 6 (heavy
+ * tails, a spread that collapses), a z of 6 is ordinary; on a calm one it is rare.
+ */
+export class Rarity {
+  /** @param history earlier values, oldest first: kept by reference and updated in place (state that persists as JSON). */
+  constructor(
+    private readonly capacity: number,
+    private readonly history: number[] = [],
+  ) {
+    if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
+    if (history.length > capacity) history.splice(0, history.length - capacity);
+  }
+
+  /** How many values it has seen (at most `capacity`). */
+  get size(): number {
+    return this.history.length;
+  }
+
+  /** Scores `value` against the history before it, then adds it to the history. */
+  observe(value: number): number {
+    const score = this.score(value);
+    this.history.push(value);
+    if (this.history.length > this.capacity) this.history.shift();
+    return score;
+  }
+
+  /** The score of `value` against the current history; 0 when there is none. */
+  score(value: number): number {
+    const n = this.history.length;
+    if (n === 0) return 0;
+    let atOrAbove = 0;
+    let max = -Infinity;
+    for (const h of this.history) {
+      if (h >= value) atOrAbove++;
+      if (h > max) max = h;
+    }
+    if (atOrAbove > 0) return 1 - (atOrAbove + 1) / (n + 1);
+    return 1 - Math.exp(-(value / Math.max(max, 1e-9) - 1)) / (n + 1);
+  }
+
+  /** A JSON-safe copy of the history. */
+  values(): number[] {
+    return [...this.history];
+  }
+}
