@@ -102,7 +102,7 @@ export function addRunRollups(builder: SeriesBuilder, metric: Metric, rows: read
 
 export function addStepRollups(builder: SeriesBuilder, rows: readonly StepRollup[]): void {
   for (const row of rows) {
-    builder.addSummary(row.bucket, { workflow: row.workflow, step: row.step }, { count: row.steps, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: () => QuantileDigest.decode(row.digest) });
+    builder.addSummary(row.bucket, { workflow: row.workflow, step: row.step }, { count: row.steps, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: row.digest ? () => QuantileDigest.decode(row.digest!) : undefined });
   }
 }
 

@@ -1,7 +1,7 @@
 import { HOST_METRICS, type Frame, type Metric, type QueryRequest, type QueryResponse, type QueryTarget } from '../api/queryContract';
 import { AppError } from '../domain/errors';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
-import type { RunFilter, Store } from '../store/store';
+import type { RollupFilter, RunFilter, Store } from '../store/store';
 import { bucketSize } from './buckets';
 import { addRunRollups, addRuns, addSamples, addStepRollups, METRIC_UNITS } from './observations';
 import { analysisTable } from './analysisTables';
@@ -87,7 +87,15 @@ export class QueryEngine {
       addRuns(builder, metric, runs, metric === 'step_duration' ? this.store.stepsOfRuns(filter) : [], target);
     }
     if (resolution && inner) {
-      const rollupFilter = { resolution, ...inner, workflows: target.workflow, statuses: target.status, steps: target.step };
+      const rollupFilter: RollupFilter = {
+        resolution,
+        ...inner,
+        workflows: target.workflow,
+        // Run durations are those of completed runs: the other rows would be read for nothing.
+        statuses: metric === 'run_duration' && !target.status?.length ? ['completed'] : target.status,
+        steps: target.step,
+        digests: aggregation in QUANTILE_AGGREGATIONS,
+      };
       if (metric === 'step_duration') addStepRollups(builder, this.store.stepRollups(rollupFilter));
       else addRunRollups(builder, metric, this.store.runRollups(rollupFilter));
     }
@@ -97,6 +105,8 @@ export class QueryEngine {
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
+/** Aggregations that need the rollups' quantile digests; the others use counts and sums only. */
+const QUANTILE_AGGREGATIONS = { p50: true, p90: true, p95: true, p99: true };
 /** Ranges up to this long are read from raw rows: few rows, and no rounding to rollup buckets. */
 export const RAW_RANGE_MS = 3 * HOUR;
 

@@ -41,6 +41,8 @@ class Cell {
 
   quantile(p: number): number {
     if (this.digests.length === 0) return quantileSorted(sortedCopy(this.values), p);
+    // A whole bucket from one rollup row (the common case of hourly panels): nothing to merge.
+    if (this.digests.length === 1 && this.values.length === 0) return this.digests[0]().quantile(p);
     const merged = new QuantileDigest();
     for (const digest of this.digests) merged.merge(digest());
     for (const v of this.values) merged.add(v);

@@ -91,6 +91,8 @@ export interface RollupFilter {
   workflows?: string[];
   statuses?: ExecutionStatus[];
   steps?: string[];
+  /** Read the quantile digests too (default true); sums and counts do without them. */
+  digests?: boolean;
 }
 
 /** Finished runs of one workflow and status in one bucket; durations of the completed ones. */
@@ -114,7 +116,8 @@ export interface StepRollup {
   sumMs: number;
   minMs: number;
   maxMs: number;
-  digest: Uint8Array;
+  /** Null when read without digests. */
+  digest: Uint8Array | null;
 }
 
 /** What changed after a cursor, each in its current state; `cursor` is where to read on from. */

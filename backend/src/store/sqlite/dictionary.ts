@@ -6,12 +6,29 @@ import type Database from 'better-sqlite3';
  */
 export class Dictionary {
   private readonly cache = new Map<string, number>();
+  private readonly names = new Map<number, string>();
   private readonly insert: Database.Statement<[string]>;
   private readonly select: Database.Statement<[string], { id: number }>;
+  private readonly selectName: Database.Statement<[number], { name: string }>;
 
   constructor(db: Database.Database, table: string) {
     this.insert = db.prepare(`INSERT OR IGNORE INTO ${table}(name) VALUES (?)`);
     this.select = db.prepare(`SELECT id FROM ${table} WHERE name = ?`);
+    this.selectName = db.prepare(`SELECT name FROM ${table} WHERE id = ?`);
+  }
+
+  /**
+   * The name of an id read from a stored row (so it exists), cached: readers of many rows map ids
+   * here instead of joining the dictionary table on every row.
+   */
+  nameOf(id: number): string {
+    let name = this.names.get(id);
+    if (name === undefined) {
+      name = this.selectName.get(id)?.name;
+      if (name === undefined) throw new Error(`no name with id ${id}`);
+      this.names.set(id, name);
+    }
+    return name;
   }
 
   /** The id of `name`, creating it when new. */
@@ -39,5 +56,6 @@ export class Dictionary {
 
   reset(): void {
     this.cache.clear();
+    this.names.clear();
   }
 }

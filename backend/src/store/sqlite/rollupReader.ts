@@ -12,39 +12,40 @@ export class RollupReader {
   ) {}
 
   runs(filter: RollupFilter): RunRollup[] {
-    const where = ['r.resolution = ?', 'r.bucket >= ?', 'r.bucket < ?'];
+    const where = ['resolution = ?', 'bucket >= ?', 'bucket < ?'];
     const params: Array<number | string> = [filter.resolution, filter.from, filter.to];
-    if (!this.restrict('r.workflow_id', this.dictionaries.workflows, filter.workflows, where, params)) return [];
+    if (!this.restrict('workflow_id', this.dictionaries.workflows, filter.workflows, where, params)) return [];
     if (filter.statuses) {
-      where.push(`r.status IN (${filter.statuses.map(() => '?').join(',')})`);
+      where.push(`status IN (${filter.statuses.map(() => '?').join(',')})`);
       params.push(...filter.statuses.map((s) => executionStatusCodec.encode(s)));
     }
+    const digest = filter.digests === false ? 'NULL' : 'digest';
+    // Rows as arrays, names from the dictionary's cache: a month of hourly rollups is tens of
+    // thousands of rows, and objects and joins per row were most of a panel's time.
     const rows = this.db
-      .prepare<unknown[], { bucket: number; workflow: string; status: number; runs: number; timed: number; sum_ms: number; min_ms: number | null; max_ms: number | null; digest: Buffer | null }>(
-        `SELECT r.bucket, w.name AS workflow, r.status, r.runs, r.timed, r.sum_ms, r.min_ms, r.max_ms, r.digest
-         FROM run_rollups r JOIN workflows w ON w.id = r.workflow_id
-         WHERE ${where.join(' AND ')}`,
-      )
-      .all(...params);
-    return rows.map((r) => ({
-      bucket: r.bucket, workflow: r.workflow, status: executionStatusCodec.decode(r.status),
-      runs: r.runs, timed: r.timed, sumMs: r.sum_ms, minMs: r.min_ms, maxMs: r.max_ms, digest: r.digest,
+      .prepare(`SELECT bucket, workflow_id, status, runs, timed, sum_ms, min_ms, max_ms, ${digest} FROM run_rollups WHERE ${where.join(' AND ')}`)
+      .raw()
+      .all(...params) as Array<[number, number, number, number, number, number, number | null, number | null, Buffer | null]>;
+    const workflows = this.dictionaries.workflows;
+    return rows.map(([bucket, workflowId, status, runs, timed, sumMs, minMs, maxMs, digestBytes]) => ({
+      bucket, workflow: workflows.nameOf(workflowId), status: executionStatusCodec.decode(status), runs, timed, sumMs, minMs, maxMs, digest: digestBytes,
     }));
   }
 
   steps(filter: RollupFilter): StepRollup[] {
-    const where = ['r.resolution = ?', 'r.bucket >= ?', 'r.bucket < ?'];
+    const where = ['resolution = ?', 'bucket >= ?', 'bucket < ?'];
     const params: Array<number | string> = [filter.resolution, filter.from, filter.to];
-    if (!this.restrict('r.workflow_id', this.dictionaries.workflows, filter.workflows, where, params)) return [];
-    if (!this.restrict('r.step_id', this.dictionaries.stepNames, filter.steps, where, params)) return [];
-    return this.db
-      .prepare<unknown[], { bucket: number; workflow: string; step: string; steps: number; sum_ms: number; min_ms: number; max_ms: number; digest: Buffer }>(
-        `SELECT r.bucket, w.name AS workflow, n.name AS step, r.steps, r.sum_ms, r.min_ms, r.max_ms, r.digest
-         FROM step_rollups r JOIN workflows w ON w.id = r.workflow_id JOIN step_names n ON n.id = r.step_id
-         WHERE ${where.join(' AND ')}`,
-      )
-      .all(...params)
-      .map((r) => ({ bucket: r.bucket, workflow: r.workflow, step: r.step, steps: r.steps, sumMs: r.sum_ms, minMs: r.min_ms, maxMs: r.max_ms, digest: r.digest }));
+    if (!this.restrict('workflow_id', this.dictionaries.workflows, filter.workflows, where, params)) return [];
+    if (!this.restrict('step_id', this.dictionaries.stepNames, filter.steps, where, params)) return [];
+    const digest = filter.digests === false ? 'NULL' : 'digest';
+    const rows = this.db
+      .prepare(`SELECT bucket, workflow_id, step_id, steps, sum_ms, min_ms, max_ms, ${digest} FROM step_rollups WHERE ${where.join(' AND ')}`)
+      .raw()
+      .all(...params) as Array<[number, number, number, number, number, number, number, Buffer | null]>;
+    const { workflows, stepNames } = this.dictionaries;
+    return rows.map(([bucket, workflowId, stepId, steps, sumMs, minMs, maxMs, digestBytes]) => ({
+      bucket, workflow: workflows.nameOf(workflowId), step: stepNames.nameOf(stepId), steps, sumMs, minMs, maxMs, digest: digestBytes,
+    }));
   }
 
   private restrict(column: string, dictionary: Dictionary, names: string[] | undefined, where: string[], params: Array<number | string>): boolean {
