@@ -59,9 +59,10 @@ export class BatchWriter {
       'SELECT n.name, s.started_at AS startedAt, s.duration_ms AS durationMs FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ? ORDER BY s.idx',
     );
     this.rollups = new RollupWriter(db, dictionaries);
+    // Positional parameters: binding by name costs a lookup per value, on the hottest statement.
     this.upsertStep = db.prepare(`
       INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
-      VALUES (@executionId, @index, @nameId, @startedAt, @durationMs, @status, @errorId)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (execution_id, idx) DO UPDATE SET
         name_id = excluded.name_id, started_at = excluded.started_at, duration_ms = excluded.duration_ms,
         status = excluded.status, error_id = excluded.error_id`);
@@ -153,15 +154,15 @@ export class BatchWriter {
   }
 
   private writeStep(executionId: number, step: Step): void {
-    this.upsertStep.run({
+    this.upsertStep.run(
       executionId,
-      index: step.index,
-      nameId: this.dictionaries.stepNames.intern(step.name),
-      startedAt: step.startedAt,
-      durationMs: step.durationMs,
-      status: stepStatusCodec.encode(step.status),
-      errorId: this.dictionaries.errorMessages.internOptional(step.error),
-    });
+      step.index,
+      this.dictionaries.stepNames.intern(step.name),
+      step.startedAt,
+      step.durationMs,
+      stepStatusCodec.encode(step.status),
+      this.dictionaries.errorMessages.internOptional(step.error),
+    );
   }
 
   private writeSample(sample: ResourceSample): void {
