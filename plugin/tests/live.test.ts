@@ -155,6 +155,26 @@ describe('a live executions panel against a real collector (Grafana proxy stood 
     expect(isObservable(answer)).toBe(false);
     expect(ids(await (answer as Promise<DataQueryResponse>))).toContain('old-1');
   });
+
+  it('starts again from the range when the collector comes back with another database', async () => {
+    const answer = ds.query(lastHours([{ refId: 'R', queryType: 'executions', live: true }]));
+    if (!isObservable(answer)) throw new Error('expected a live stream');
+    const recorder = new Recorder();
+    recorder.subscription = answer.subscribe(recorder.record);
+    try {
+      await recorder.until((r) => ids(r).includes('old-1'));
+      const port = new URL(collector.url).port;
+      await collector.stop();
+      await recorder.until((r) => (r.errors?.length ?? 0) > 0);
+      // A fresh data directory: the panel's cursor is ahead of this feed (410), so it reloads.
+      collector = await startCollectorProcess({ RPA_PORT: port });
+      expect((await post({ executions: [execution('fresh-1', 0)] })).status).toBe(200);
+      const reloaded = await recorder.until((r) => ids(r).includes('fresh-1') && !r.errors);
+      expect(ids(reloaded.response)).toEqual(['fresh-1']);
+    } finally {
+      recorder.subscription.unsubscribe();
+    }
+  }, 60_000);
 });
 
 describe('LiveTable', () => {

@@ -101,9 +101,9 @@ describe('change feed over HTTP', () => {
     expect(body.error.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
-  it('when the cursor is ahead of the feed, then 400', async () => {
+  it('when the cursor is ahead of the feed (another database), then 410: start again', async () => {
     const { status, body } = await getJson(`${ctx.base}/changes?cursor=${(await latest()) + 100}`);
-    expect(status).toBe(400);
+    expect(status).toBe(410);
     expect(body.error.message).toMatch(/ahead/);
   });
 
@@ -117,6 +117,7 @@ describe('change feed over HTTP', () => {
         { refId: 'B', queryType: 'timeseries', workflow: ['Payroll'], metric: 'run_duration' },
         { refId: 'C', queryType: 'resources', host: ['host-9'], metric: 'host_cpu' },
         { refId: 'D', queryType: 'executions', status: ['completed'], format: 'logs' },
+        { refId: 'E', queryType: 'timeseries', metric: 'host_cpu', host: ['host-9'] },
       ],
     });
     expect(status).toBe(200);
@@ -127,6 +128,7 @@ describe('change feed over HTTP', () => {
     expect(table.fields.find((f: { name: string }) => f.name === 'Status').values).toEqual(['failed']);
     expect(body.results.B).toEqual({ changed: false, frames: [] });
     expect(body.results.C).toEqual({ changed: true, frames: [] });
+    expect(body.results.E).toEqual({ changed: true, frames: [] });
     expect(body.results.D.frames[0].fields.find((f: { name: string }) => f.name === 'id').values).toEqual(['f-1']);
   });
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ChangeFeed } from '../ingest/changeFeed';
 import { executionMatches, executionRowLimit, executionRowsFrame } from '../query/analysisTables';
 import type { ChangeSet, Store } from '../store/store';
-import { liveRequestSchema, type LiveResponse, type QueryTarget } from './queryContract';
+import { HOST_METRICS, liveRequestSchema, type LiveResponse, type QueryTarget } from './queryContract';
 import { parseOrThrow } from './validate';
 
 const cursorParam = z.union([z.literal('latest'), z.string().regex(/^\d+$/, "expected a whole number or 'latest'").transform(Number)]);
@@ -99,7 +99,8 @@ export function changesRouter(store: Store, feed: ChangeFeed): Router {
 export function liveResults(targets: readonly QueryTarget[], changes: ChangeSet): LiveResponse {
   const results: LiveResponse['results'] = {};
   for (const target of targets) {
-    if (target.queryType === 'resources') {
+    // Host metrics come from samples, whether asked as host resources or as a time series.
+    if (target.queryType === 'resources' || (target.metric !== undefined && (HOST_METRICS as readonly string[]).includes(target.metric))) {
       const hosts = target.host?.length ? new Set(target.host) : undefined;
       results[target.refId] = { changed: changes.samples.some((s) => !hosts || hosts.has(s.host)), frames: [] };
       continue;

@@ -70,7 +70,8 @@ export class ChangeLog {
    */
   read(cursor: number, limit: number, load: ChangeLoaders): ChangeSet {
     const latest = this.latest();
-    if (cursor > latest) throw new AppError('bad_request', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest})`);
+    // A cursor from another feed (the database was replaced or restored): start again, as when gone.
+    if (cursor > latest) throw new AppError('gone', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest}); start again from the latest cursor`);
     const oldest = this.oldestSeq.get()?.seq ?? latest + 1;
     if (cursor > 0 && cursor < oldest - 1) {
       throw new AppError('gone', `cursor ${cursor} is older than the change feed keeps (oldest ${oldest}); start again from the latest cursor`);
