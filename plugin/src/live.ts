@@ -111,14 +111,17 @@ export function liveQuery(target: RpaQuery, wire: Record<string, unknown>, trans
       const to = options.range.followsNow ? Date.now() : options.range.to;
       return { from: to - width, to };
     };
+    const showTable = (rows: readonly Frame[]) => {
+      for (const frame of rows) table.merge(frame);
+      const frame = table.toDataFrame();
+      frames = frame ? [frame] : [];
+    };
     const load = async () => {
       const response = await transport.call<QueryResponse>('POST', '/query', { range: range(), intervalMs: options.intervalMs, maxDataPoints: options.maxDataPoints, targets: [wire] }, signal);
       const answer = response.results[target.refId]?.frames ?? [];
       if (target.queryType === 'executions') {
         table = new LiveTable(table.limit);
-        for (const frame of answer) table.merge(frame);
-        const frame = table.toDataFrame();
-        frames = frame ? [frame] : [];
+        showTable(answer);
       } else {
         frames = answer.map((f) => toDataFrame(f));
       }
@@ -132,8 +135,9 @@ export function liveQuery(target: RpaQuery, wire: Record<string, unknown>, trans
         try {
           if (cursor === undefined) {
             // The cursor first, then the range: a run landing in between comes in both and is merged.
-            cursor = (await transport.call<{ cursor: number }>('GET', '/changes?cursor=latest', undefined, signal)).cursor;
+            const latest = (await transport.call<{ cursor: number }>('GET', '/changes?cursor=latest', undefined, signal)).cursor;
             await load();
+            cursor = latest;
             lastRefresh = Date.now();
             emit();
           }
@@ -143,9 +147,7 @@ export function liveQuery(target: RpaQuery, wire: Record<string, unknown>, trans
           cursor = answer.cursor;
           const result = answer.results[target.refId];
           if (result?.changed && target.queryType === 'executions') {
-            for (const frame of result.frames) table.merge(frame);
-            const frame = table.toDataFrame();
-            frames = frame ? [frame] : [];
+            showTable(result.frames);
             emit();
           } else if (result?.changed) {
             await sleep(Math.max(0, lastRefresh + minRefreshMs - Date.now()), signal);
