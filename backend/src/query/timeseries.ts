@@ -20,15 +20,17 @@ class Cell {
   sum = 0;
   min = Infinity;
   max = -Infinity;
-  readonly values: number[] = [];
-  readonly digests: Array<() => QuantileDigest> = [];
+  // Made when first needed: a month of hourly cells per series is many cells, most of them
+  // holding one rollup summary and no raw values.
+  values?: number[];
+  digests?: Array<() => QuantileDigest>;
 
   addValue(value: number): void {
     this.count++;
     this.sum += value;
     this.min = Math.min(this.min, value);
     this.max = Math.max(this.max, value);
-    this.values.push(value);
+    (this.values ??= []).push(value);
   }
 
   addSummary(summary: Summary): void {
@@ -36,16 +38,17 @@ class Cell {
     this.sum += summary.sum;
     if (summary.min !== null) this.min = Math.min(this.min, summary.min);
     if (summary.max !== null) this.max = Math.max(this.max, summary.max);
-    if (summary.digest) this.digests.push(summary.digest);
+    if (summary.digest) (this.digests ??= []).push(summary.digest);
   }
 
   quantile(p: number): number {
-    if (this.digests.length === 0) return quantileSorted(sortedCopy(this.values), p);
+    const values = this.values ?? [];
+    if (!this.digests) return quantileSorted(sortedCopy(values), p);
     // A whole bucket from one rollup row (the common case of hourly panels): nothing to merge.
-    if (this.digests.length === 1 && this.values.length === 0) return this.digests[0]().quantile(p);
+    if (this.digests.length === 1 && values.length === 0) return this.digests[0]().quantile(p);
     const merged = new QuantileDigest();
     for (const digest of this.digests) merged.merge(digest());
-    for (const v of this.values) merged.add(v);
+    for (const v of values) merged.add(v);
     return merged.quantile(p);
   }
 }
@@ -103,7 +106,7 @@ export function renderAlias(alias: string, labels: Record<string, string>, value
 export class SeriesBuilder {
   private readonly starts: number[];
   private readonly first: number;
-  private readonly groups = new Map<string, { labels: Record<string, string>; cells: Cell[] }>();
+  private readonly groups = new Map<string, { labels: Record<string, string>; cells: Array<Cell | undefined> }>();
 
   constructor(
     private readonly range: { from: number; to: number },
@@ -128,8 +131,9 @@ export class SeriesBuilder {
     return [...this.groups.values()]
       .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)))
       .map(({ labels, cells }) => {
-        const values = cells.map((cell) => {
-          if (cell.count === 0) return spec.emptyValue;
+        const values = this.starts.map((_, i) => {
+          const cell = cells[i];
+          if (!cell || cell.count === 0) return spec.emptyValue;
           if (spec.ratio) return (100 * cell.sum) / cell.count;
           return aggregateCell(cell, spec.aggregation, this.bucketMs);
         });
@@ -150,15 +154,17 @@ export class SeriesBuilder {
 
   private cell(time: number, dims: Dims): Cell | undefined {
     if (time < this.first || time >= this.range.to) return undefined;
-    const labels: Record<string, string> = {};
-    for (const dim of this.spec.groupBy) labels[dim] = dims[dim] ?? '';
-    const key = JSON.stringify(labels);
+    const { groupBy } = this.spec;
+    const key = groupBy.length === 1 ? (dims[groupBy[0]] ?? '') : groupBy.map((dim) => dims[dim] ?? '').join('\u0000');
     let group = this.groups.get(key);
     if (!group) {
-      group = { labels, cells: this.starts.map(() => new Cell()) };
+      const labels: Record<string, string> = {};
+      for (const dim of groupBy) labels[dim] = dims[dim] ?? '';
+      group = { labels, cells: new Array<Cell | undefined>(this.starts.length) };
       this.groups.set(key, group);
     }
-    return group.cells[Math.floor((time - this.first) / this.bucketMs)];
+    const index = Math.floor((time - this.first) / this.bucketMs);
+    return (group.cells[index] ??= new Cell());
   }
 }
 
