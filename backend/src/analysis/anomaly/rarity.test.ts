@@ -28,6 +28,24 @@ describe('Rarity', () => {
     expect(rarity.size).toBe(3);
     expect(() => new Rarity(0)).toThrow(RangeError);
   });
+
+  it('gives the same scores as counting the window by hand, as values come and go', () => {
+    const random = new Random(11);
+    const capacity = 50;
+    const rarity = new Rarity(capacity);
+    const seen: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      // Repeated values too, so ties at the boundary count.
+      const value = Math.round(random.uniform(0, 20)) / 2;
+      const window = seen.slice(-capacity);
+      const atOrAbove = window.filter((v) => v >= value).length;
+      const max = Math.max(...window);
+      const expected = window.length === 0 ? 0 : atOrAbove > 0 ? 1 - (atOrAbove + 1) / (window.length + 1) : 1 - Math.exp(-(value / Math.max(max, 1e-9) - 1)) / (window.length + 1);
+      expect(rarity.observe(value)).toBeCloseTo(expected, 12);
+      seen.push(value);
+    }
+    expect(rarity.values()).toEqual(seen.slice(-capacity));
+  });
 });
 
 describe('SeriesDetector rarity', () => {

@@ -8,6 +8,9 @@
  * tails, a spread that collapses), a z of 6 is ordinary; on a calm one it is rare.
  */
 export class Rarity {
+  /** The same values in ascending order, for binary search. */
+  private readonly sorted: number[];
+
   /** @param history earlier values, oldest first: kept by reference and updated in place (state that persists as JSON). */
   constructor(
     private readonly capacity: number,
@@ -15,6 +18,7 @@ export class Rarity {
   ) {
     if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
     if (history.length > capacity) history.splice(0, history.length - capacity);
+    this.sorted = [...history].sort((a, b) => a - b);
   }
 
   /** How many values it has seen (at most `capacity`). */
@@ -26,26 +30,37 @@ export class Rarity {
   observe(value: number): number {
     const score = this.score(value);
     this.history.push(value);
-    if (this.history.length > this.capacity) this.history.shift();
+    this.sorted.splice(firstAtOrAbove(this.sorted, value), 0, value);
+    if (this.history.length > this.capacity) {
+      const oldest = this.history.shift()!;
+      this.sorted.splice(firstAtOrAbove(this.sorted, oldest), 1);
+    }
     return score;
   }
 
   /** The score of `value` against the current history; 0 when there is none. */
   score(value: number): number {
-    const n = this.history.length;
+    const n = this.sorted.length;
     if (n === 0) return 0;
-    let atOrAbove = 0;
-    let max = -Infinity;
-    for (const h of this.history) {
-      if (h >= value) atOrAbove++;
-      if (h > max) max = h;
-    }
+    const atOrAbove = n - firstAtOrAbove(this.sorted, value);
     if (atOrAbove > 0) return 1 - (atOrAbove + 1) / (n + 1);
-    return 1 - Math.exp(-(value / Math.max(max, 1e-9) - 1)) / (n + 1);
+    return 1 - Math.exp(-(value / Math.max(this.sorted[n - 1], 1e-9) - 1)) / (n + 1);
   }
 
-  /** A JSON-safe copy of the history. */
+  /** A JSON-safe copy of the history, oldest first. */
   values(): number[] {
     return [...this.history];
   }
+}
+
+/** The index of the first element of ascending `sorted` that is at or above `value`. */
+function firstAtOrAbove(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

@@ -138,6 +138,7 @@ export function currentSeverity(episode: Episode): number {
 export class SeriesDetector {
   readonly settings: DetectorSettings;
   private state: DetectorState;
+  private rarityTrackers?: { z: Rarity; means: Rarity };
 
   constructor(
     private readonly scorer: Scorer,
@@ -192,13 +193,15 @@ export class SeriesDetector {
     const { rarityPoints, rarityMeanPoints } = this.settings;
     if (rarityPoints <= 0) return 0;
     const kept = (this.state.rarity ??= { z: [], means: [], recent: [] });
+    // The trackers update the state's arrays in place, so a snapshot carries them.
+    const trackers = (this.rarityTrackers ??= { z: new Rarity(rarityPoints, kept.z), means: new Rarity(rarityPoints, kept.means) });
     const recent = kept.recent;
     recent.push(directional);
     if (recent.length > rarityMeanPoints) recent.shift();
     const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
     // Four significant digits are plenty to rank by, and keep the persisted state small.
     const round = (v: number) => Number(v.toPrecision(4));
-    return Math.max(new Rarity(rarityPoints, kept.z).observe(round(directional)), new Rarity(rarityPoints, kept.means).observe(round(mean)));
+    return Math.max(trackers.z.observe(round(directional)), trackers.means.observe(round(mean)));
   }
 
   /**
