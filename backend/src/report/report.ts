@@ -68,7 +68,7 @@ export type Report = z.infer<typeof reportSchema>;
 
 /** The report schema as JSON Schema (draft 2020-12), for `docs/report.schema.json` and clients. */
 export function reportJsonSchema(): Record<string, unknown> {
-  return { $id: 'https://rpa-analytics.dev/schemas/report.json', title: 'RPA Analytics report', ...z.toJSONSchema(reportSchema) };
+  return { $id: 'urn:rpa-analytics:report:1', title: 'RPA Analytics report', ...z.toJSONSchema(reportSchema) };
 }
 
 export interface ReportRequest {
