@@ -67,7 +67,7 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
   api.use(analysisRouter(store, engine));
   api.use(queryRouter(store, queries));
   api.use(changesRouter(store, feed));
-  api.use(reportsRouter(store, () => engine.performance));
+  api.use(reportsRouter((request) => queries.report(request)));
   app.use('/api/v1', api);
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
   const root = express.Router();

@@ -2,6 +2,7 @@ import { HOST_METRICS, type Frame, type Metric, type QueryRequest, type QueryRes
 import { AppError } from '../domain/errors';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { RollupFilter, RunFilter, Store } from '../store/store';
+import { buildReport, type Report, type ReportRequest } from '../report/report';
 import { bucketSize } from './buckets';
 import { addRunRollups, addRuns, addSamples, addStepRollups, METRIC_UNITS } from './observations';
 import { analysisTable } from './analysisTables';
@@ -23,6 +24,11 @@ export class QueryEngine {
     /** Off only to compare against raw rows (tests, benchmarks). */
     private readonly useRollups = true,
   ) {}
+
+  /** A fleet or workflow report (`/reports`): reads as much as a heavy panel, so it runs here too. */
+  report(request: ReportRequest): Report {
+    return buildReport(this.store, this.performance, request);
+  }
 
   run(request: QueryRequest): QueryResponse {
     const range = { from: request.range.from, to: request.range.to };

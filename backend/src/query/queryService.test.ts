@@ -55,6 +55,17 @@ describe('queries in worker threads', () => {
     expect(Object.keys(main.results)).toHaveLength(7);
   });
 
+  it('builds reports in a worker, equal to the main thread\'s, and carries an unknown workflow back as 404', async () => {
+    const range = { from: END - 7 * DAY, to: END };
+    const workflow = store.names('workflows')[0];
+    const [fleet, one] = await Promise.all([service.report(range), service.report({ ...range, workflow })]);
+    const strip = <T extends { generatedAt: string }>(r: T) => ({ ...r, generatedAt: '' });
+    expect(strip(fleet)).toEqual(strip(engine.report(range)));
+    expect(strip(one)).toEqual(strip(engine.report({ ...range, workflow })));
+    expect(fleet.summary.workflows).toBe(8);
+    await expect(service.report({ ...range, workflow: 'Nobody' })).rejects.toMatchObject({ name: 'AppError', code: 'not_found' });
+  });
+
   it('carries a bad query back as the same 400 error', async () => {
     await expect(service.run({ ...request, targets: [{ refId: 'X', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }] })).rejects.toMatchObject({
       name: 'AppError',

@@ -4,14 +4,15 @@ import type { QueryRequest, QueryResponse } from '../api/queryContract';
 import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 import type { QueryCache } from './queryCache';
 import type { QueryEngine } from './queryEngine';
+import type { Report, ReportRequest } from '../report/report';
 
 interface Pending {
-  resolve: (response: QueryResponse) => void;
+  resolve: (response: never) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * Runs panel queries off the main thread, so ingest keeps its latency while dashboards load:
+ * Runs panel queries and reports off the main thread, so ingest keeps its latency while dashboards load:
  * a pool of worker threads, each with a read-only connection to the database. The cache lives
  * here, beside ingest that invalidates it. Without workers (an in-memory store) queries run
  * in this thread.
@@ -30,11 +31,11 @@ export class QueryService {
     if (!options.file || options.file === ':memory:') return;
     for (let i = 0; i < options.workers; i++) {
       const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { file: options.file } });
-      worker.on('message', (message: { id: number; response?: QueryResponse; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
+      worker.on('message', (message: { id: number; response?: QueryResponse | Report; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
-        if (message.response) return pending.resolve(message.response);
+        if (message.response) return pending.resolve(message.response as never);
         const e = message.error!;
         pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
       });
@@ -80,13 +81,23 @@ export class QueryService {
     this.workers.length = 0;
   }
 
+  /** A report, built in a worker (never cached: it is asked for rarely and must be current). */
+  report(request: ReportRequest): Promise<Report> {
+    if (this.workers.length === 0) return Promise.resolve(this.engine.report(request));
+    return this.post<Report>({ report: request });
+  }
+
   private execute(request: QueryRequest): Promise<QueryResponse> {
     if (this.workers.length === 0) return Promise.resolve(this.engine.run(request));
+    return this.post<QueryResponse>({ request });
+  }
+
+  private post<T>(message: { request: QueryRequest } | { report: ReportRequest }): Promise<T> {
     const worker = this.workers[this.nextWorker++ % this.workers.length];
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, request });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (response: never) => void, reject });
+      worker.postMessage({ id, ...message });
     });
   }
 }
