@@ -64,7 +64,7 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
   api.use(healthRouter(store, sampler, Date.now()));
   api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
   api.use(executionsRouter(store));
-  api.use(analysisRouter(store, engine));
+  api.use(analysisRouter(store, engine, queries));
   api.use(queryRouter(store, queries));
   api.use(changesRouter(store, feed));
   api.use(reportsRouter((request) => queries.report(request)));

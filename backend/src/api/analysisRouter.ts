@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { AppError } from '../domain/errors';
 import type { AnalysisRunner } from '../engine/analysisRunner';
+import type { QueryService } from '../query/queryService';
 import type { Store } from '../store/store';
 import {
   anomaliesQuery,
@@ -15,34 +16,38 @@ import {
 } from './analysisSchemas';
 import { parseOrThrow } from './validate';
 
-/** `/analysis/...`, `/anomalies`, `/incidents`, `/insights`: what the analysis engine found. */
-export function analysisRouter(store: Store, engine: AnalysisRunner): Router {
+/**
+ * `/analysis/...`, `/anomalies`, `/incidents`, `/insights`: what the analysis engine found. The
+ * on-demand analyses read whole ranges of runs, so they run in the query workers, off the thread
+ * that ingests.
+ */
+export function analysisRouter(store: Store, engine: AnalysisRunner, queries: QueryService): Router {
   const router = Router();
   const range = (query: { from?: string; to?: string }) => parseOrThrow(rangeQuery, { from: query.from, to: query.to }, 'time range');
 
-  router.get('/analysis/performance', (req, res) => {
+  router.get('/analysis/performance', async (req, res) => {
     const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
     const r = range(q);
-    res.json(engine.performance.analyzeWorkflow(q.workflow, r.from, r.to, q.top ?? 5));
+    res.json(await queries.analysis('analyzeWorkflow', q.workflow, r.from, r.to, q.top ?? 5));
   });
 
-  router.get('/analysis/bottlenecks', (req, res) => {
+  router.get('/analysis/bottlenecks', async (req, res) => {
     const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
-    const all = engine.performance.bottlenecks(q.workflow, range(q));
+    const all = await queries.analysis('bottlenecks', q.workflow, range(q));
     res.json(q.top ? all.slice(0, q.top) : all);
   });
 
-  router.get('/analysis/comparison', (req, res) => {
+  router.get('/analysis/comparison', async (req, res) => {
     const q = parseOrThrow(comparisonQuery, req.query, 'query');
-    res.json(engine.performance.compareWorkflows(q.workflow, range(q)));
+    res.json(await queries.analysis('compareWorkflows', q.workflow, range(q)));
   });
 
-  router.get('/analysis/trend', (req, res) => {
+  router.get('/analysis/trend', async (req, res) => {
     const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
-    res.json(engine.performance.trend(q.workflow, range(q)));
+    res.json(await queries.analysis('trend', q.workflow, range(q)));
   });
 
-  router.get('/analysis/degradation', (req, res) => {
+  router.get('/analysis/degradation', async (req, res) => {
     const q = parseOrThrow(degradationQuery, req.query, 'query');
     const r = range(q);
     const explicit = [q.baselineFrom, q.baselineTo, q.currentFrom, q.currentTo];
@@ -52,13 +57,13 @@ export function analysisRouter(store: Store, engine: AnalysisRunner): Router {
       ]);
     }
     const periods = q.baselineFrom !== undefined ? { baseline: { from: q.baselineFrom, to: q.baselineTo! }, current: { from: q.currentFrom!, to: q.currentTo! } } : undefined;
-    res.json(engine.performance.detectDegradation(q.workflow, r, periods));
+    res.json(await queries.analysis('detectDegradation', q.workflow, r, periods));
   });
 
-  router.get('/analysis/success', (req, res) => {
+  router.get('/analysis/success', async (req, res) => {
     const q = parseOrThrow(successQuery, req.query, 'query');
     const r = range(q);
-    res.json(engine.performance.analyzeSuccess(q.workflow, r, q.bucketMs ?? 3_600_000));
+    res.json(await queries.analysis('analyzeSuccess', q.workflow, r, q.bucketMs ?? 3_600_000));
   });
 
   router.post('/analysis/run', async (_req, res) => {

@@ -10,6 +10,10 @@ import { SeriesBuilder } from './timeseries';
 
 const COUNT_METRICS: readonly Metric[] = ['runs', 'successes', 'failures'];
 
+/** The PerformanceAnalyzer methods that only read: what `/analysis/*` asks of the query workers. */
+export const ANALYSIS_METHODS = ['analyzeWorkflow', 'bottlenecks', 'compareWorkflows', 'trend', 'detectDegradation', 'analyzeSuccess'] as const;
+export type AnalysisMethod = (typeof ANALYSIS_METHODS)[number];
+
 type TimeRange = { from: number; to: number };
 
 /**
@@ -24,6 +28,12 @@ export class QueryEngine {
     /** Off only to compare against raw rows (tests, benchmarks). */
     private readonly useRollups = true,
   ) {}
+
+  /** One of the read-only analyses behind `/analysis/*`, by name (so query workers can run it). */
+  analysis<M extends AnalysisMethod>(method: M, args: Parameters<PerformanceAnalyzer[M]>): ReturnType<PerformanceAnalyzer[M]> {
+    if (!ANALYSIS_METHODS.includes(method)) throw new Error(`not a read-only analysis: ${method}`);
+    return (this.performance[method] as (...a: unknown[]) => ReturnType<PerformanceAnalyzer[M]>).apply(this.performance, args);
+  }
 
   /** A fleet or workflow report (`/reports`): reads as much as a heavy panel, so it runs here too. */
   report(request: ReportRequest): Report {

@@ -66,6 +66,20 @@ describe('queries in worker threads', () => {
     await expect(service.report({ ...range, workflow: 'Nobody' })).rejects.toMatchObject({ name: 'AppError', code: 'not_found' });
   });
 
+  it('runs the on-demand analyses in a worker, each equal to the main thread\'s (null included)', async () => {
+    const range = { from: END - 7 * DAY, to: END };
+    const workflow = store.names('workflows')[0];
+    const performance = new PerformanceAnalyzer(store);
+    expect(await service.analysis('analyzeWorkflow', workflow, range.from, range.to, 3)).toEqual(performance.analyzeWorkflow(workflow, range.from, range.to, 3));
+    expect(await service.analysis('bottlenecks', workflow, range)).toEqual(performance.bottlenecks(workflow, range));
+    expect(await service.analysis('compareWorkflows', undefined, range)).toEqual(performance.compareWorkflows(undefined, range));
+    expect(await service.analysis('trend', workflow, range)).toEqual(performance.trend(workflow, range));
+    expect(await service.analysis('detectDegradation', workflow, range)).toEqual(performance.detectDegradation(workflow, range));
+    expect(await service.analysis('analyzeSuccess', workflow, range, 3_600_000)).toEqual(performance.analyzeSuccess(workflow, range, 3_600_000));
+    // Too few runs for a trend: null, carried back as null.
+    expect(await service.analysis('trend', workflow, { from: END - 1000, to: END })).toBeNull();
+  });
+
   it('carries a bad query back as the same 400 error', async () => {
     await expect(service.run({ ...request, targets: [{ refId: 'X', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }] })).rejects.toMatchObject({
       name: 'AppError',

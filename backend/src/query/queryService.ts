@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { QueryRequest, QueryResponse } from '../api/queryContract';
 import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 import type { QueryCache } from './queryCache';
-import type { QueryEngine } from './queryEngine';
+import type { AnalysisMethod, QueryEngine } from './queryEngine';
+import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { Report, ReportRequest } from '../report/report';
 
 interface Pending {
@@ -31,11 +32,11 @@ export class QueryService {
     if (!options.file || options.file === ':memory:') return;
     for (let i = 0; i < options.workers; i++) {
       const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { file: options.file } });
-      worker.on('message', (message: { id: number; response?: QueryResponse | Report; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
+      worker.on('message', (message: { id: number; response?: { value: unknown }; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
-        if (message.response) return pending.resolve(message.response as never);
+        if (message.response) return pending.resolve(message.response.value as never);
         const e = message.error!;
         pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
       });
@@ -87,12 +88,18 @@ export class QueryService {
     return this.post<Report>({ report: request });
   }
 
+  /** One of the read-only analyses of `/analysis/*`, in a worker. */
+  analysis<M extends AnalysisMethod>(method: M, ...args: Parameters<PerformanceAnalyzer[M]>): Promise<ReturnType<PerformanceAnalyzer[M]>> {
+    if (this.workers.length === 0) return Promise.resolve(this.engine.analysis(method, args));
+    return this.post({ analysis: { method, args } });
+  }
+
   private execute(request: QueryRequest): Promise<QueryResponse> {
     if (this.workers.length === 0) return Promise.resolve(this.engine.run(request));
     return this.post<QueryResponse>({ request });
   }
 
-  private post<T>(message: { request: QueryRequest } | { report: ReportRequest }): Promise<T> {
+  private post<T>(message: { request: QueryRequest } | { report: ReportRequest } | { analysis: { method: AnalysisMethod; args: unknown[] } }): Promise<T> {
     const worker = this.workers[this.nextWorker++ % this.workers.length];
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
 import type { Anomaly, Insight } from '../domain/analysis';
 import type { Execution, Step } from '../domain/types';
@@ -47,6 +48,7 @@ describe('reports over HTTP', () => {
   const ctx = collectorForTests();
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs/report.schema.json'), 'utf8'));
+  addFormats(ajv);
   const validate = ajv.compile(schema);
   const url = (query: Record<string, string>) => `${ctx.base}/reports?${new URLSearchParams({ from: FROM, to: TO, ...query })}`;
 
