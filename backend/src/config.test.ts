@@ -8,12 +8,18 @@ describe('configuration from the environment', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('when RPA_REPORT_FONT names a file, then reports use it', () => {
+    expect(loadConfig({ RPA_REPORT_FONT: __filename }).reportFont).toBe(path.resolve(__filename));
+    expect(loadConfig({}).reportFont).toBeUndefined();
+  });
+
   it.each([
     ['RPA_PORT', 'abc', 'RPA_PORT: expected an integer from 0 to 65535'],
     ['RPA_PORT', '70000', 'RPA_PORT: expected an integer from 0 to 65535'],
     ['RPA_SAMPLER', 'maybe', "RPA_SAMPLER: expected 'on' or 'off'"],
     ['RPA_SAMPLE_INTERVAL_MS', '5', 'RPA_SAMPLE_INTERVAL_MS: expected an integer from 100 to 3600000'],
     ['RPA_LOG_LEVEL', 'loud', 'RPA_LOG_LEVEL'],
+    ['RPA_REPORT_FONT', '/nonexistent/font.ttf', 'RPA_REPORT_FONT: no such font file'],
   ])('when %s is %s, then start-up fails naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -21,6 +21,8 @@ export interface Config {
   retention: { rawDays: number; rollupDays: number; archiveDir: string; changeFeedHours: number };
   /** How long a write waits for another writer's lock before giving up with 503. */
   busyTimeoutMs: number;
+  /** A TrueType font for report PDFs (for workflow names beyond Latin, Greek and Cyrillic). */
+  reportFont?: string;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +68,11 @@ const ENV = z.object({
   RPA_ROLLUP_RETENTION_DAYS: integer(0, 36_500).default(0),
   RPA_ARCHIVE_DIR: z.string().min(1).optional(),
   RPA_CHANGE_FEED_HOURS: integer(1, 24 * 366).default(24),
+  RPA_REPORT_FONT: z
+    .string()
+    .min(1)
+    .refine((file) => fs.existsSync(file) && fs.statSync(file).isFile(), 'no such font file')
+    .optional(),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
 });
@@ -112,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     queryWorkers: e.RPA_QUERY_WORKERS,
     busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
+    ...(e.RPA_REPORT_FONT ? { reportFont: path.resolve(e.RPA_REPORT_FONT) } : {}),
     retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')), changeFeedHours: e.RPA_CHANGE_FEED_HOURS }),
     limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000, maxPendingIngest: e.RPA_MAX_PENDING_INGEST }),
   });

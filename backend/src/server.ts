@@ -10,6 +10,7 @@ import { IngestService } from './ingest/ingestService';
 import { ChangeFeed } from './ingest/changeFeed';
 import { changesRouter } from './api/changesRouter';
 import { reportsRouter } from './api/reportsRouter';
+import { reportFonts } from './report/reportPdf';
 import { ingestRouter } from './api/ingestRouter';
 import { executionsRouter } from './api/executionsRouter';
 import { healthRouter } from './api/healthRouter';
@@ -67,7 +68,7 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
   api.use(analysisRouter(store, engine, queries));
   api.use(queryRouter(store, queries));
   api.use(changesRouter(store, feed));
-  api.use(reportsRouter((request) => queries.report(request)));
+  api.use(reportsRouter((request) => queries.report(request), reportFonts(config.reportFont)));
   app.use('/api/v1', api);
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
   const root = express.Router();

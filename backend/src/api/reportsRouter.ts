@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { reportCsv, reportJsonSchema, type Report, type ReportRequest } from '../report/report';
-import { reportPdf } from '../report/reportPdf';
+import { reportPdf, type ReportFonts } from '../report/reportPdf';
 import { rangeQuery } from './analysisSchemas';
 import { parseOrThrow } from './validate';
 
@@ -22,14 +22,14 @@ export function reportFileName(report: Report, format: ReportFormat): string {
 }
 
 /** The report in one format, with its media type. */
-export async function renderReport(report: Report, format: ReportFormat): Promise<{ body: Buffer | string; type: string }> {
+export async function renderReport(report: Report, format: ReportFormat, fonts?: ReportFonts): Promise<{ body: Buffer | string; type: string }> {
   if (format === 'csv') return { body: reportCsv(report), type: 'text/csv; charset=utf-8' };
-  if (format === 'pdf') return { body: await reportPdf(report), type: 'application/pdf' };
+  if (format === 'pdf') return { body: await reportPdf(report, fonts), type: 'application/pdf' };
   return { body: `${JSON.stringify(report, null, 2)}\n`, type: 'application/json; charset=utf-8' };
 }
 
 /** `GET /reports` (json, csv or pdf; a fleet or one workflow over a range) and `GET /reports/schema`. */
-export function reportsRouter(build: (request: ReportRequest) => Promise<Report>): Router {
+export function reportsRouter(build: (request: ReportRequest) => Promise<Report>, fonts?: ReportFonts): Router {
   const router = Router();
 
   router.get('/reports/schema', (_req, res) => {
@@ -41,7 +41,7 @@ export function reportsRouter(build: (request: ReportRequest) => Promise<Report>
     const range = parseOrThrow(rangeQuery, { from: q.from, to: q.to }, 'time range');
     // Built in a query worker: a fleet report over months reads as much as the heaviest panel.
     const report = await build({ workflow: q.workflow, ...range });
-    const { body, type } = await renderReport(report, q.format);
+    const { body, type } = await renderReport(report, q.format, fonts);
     res.type(type);
     if (q.format !== 'json') res.attachment(reportFileName(report, q.format));
     res.send(body);

@@ -6,6 +6,7 @@ import { REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from 
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { buildReport, type Report } from './report';
+import { reportFonts } from './reportPdf';
 
 const USAGE = `npm run report -- (--url URL | --data-dir DIR) [--workflow NAME] [--from T] [--to T] [--format json|csv|pdf] [--out FILE]
 
@@ -14,24 +15,32 @@ times as ISO 8601 or epoch ms): summary, statistics, bottlenecks, failures, runs
 anomalies and incidents, insights; the PDF has charts.
   --url URL       ask a running collector (read token: --token or $RPA_READ_TOKEN)
   --data-dir DIR  read the collector's database file directly (RPA_DATA_DIR; read-only)
-  --out FILE      where to write (default: rpa-report-<subject>-<date>.<format> here; - for stdout)`;
+  --out FILE      where to write (default: rpa-report-<subject>-<date>.<format> here; - for stdout)
+  --font FILE     a TrueType font for the PDF ($RPA_REPORT_FONT; default DejaVu Sans where installed)`;
 
 export async function runReport(argv: string[]): Promise<void> {
   const o = parseOptions(
     argv,
-    { url: { type: 'string' }, 'data-dir': { type: 'string' }, token: { type: 'string' }, workflow: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'json' }, out: { type: 'string' } },
+    { url: { type: 'string' }, 'data-dir': { type: 'string' }, token: { type: 'string' }, workflow: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'json' }, out: { type: 'string' }, font: { type: 'string' } },
     USAGE,
   );
   if (o.help) return void process.stdout.write(`${USAGE}\n`);
   const format = o.format as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got '${format}'`);
   if (!o.url === !o['data-dir']) throw new UsageError(`give exactly one of --url and --data-dir\n\n${USAGE}`);
+  const fontFile = (o.font as string | undefined) ?? process.env.RPA_REPORT_FONT;
+  let fonts;
+  try {
+    fonts = reportFonts(fontFile);
+  } catch {
+    throw new UsageError(`--font / RPA_REPORT_FONT: cannot read the font file '${fontFile}'`);
+  }
   const range = rangeQuery.safeParse({ from: o.from, to: o.to });
   if (!range.success) throw new UsageError(`--from/--to: ${range.error.issues.map((i) => i.message).join('; ')}`);
   const report = o.url
     ? await fetchReport(o.url as string, (o.token as string | undefined) ?? process.env.RPA_READ_TOKEN?.split(',')[0], { workflow: o.workflow as string | undefined, ...range.data })
     : localReport(o['data-dir'] as string, { workflow: o.workflow as string | undefined, ...range.data });
-  const { body } = await renderReport(report, format);
+  const { body } = await renderReport(report, format, fonts);
   const out = (o.out as string | undefined) ?? reportFileName(report, format);
   if (out === '-') return void process.stdout.write(body);
   fs.writeFileSync(out, body);

@@ -1,5 +1,28 @@
+import fs from 'node:fs';
 import PDFDocument from 'pdfkit';
 import type { Report } from './report';
+
+/** TrueType fonts for the PDF's text; without them PDFKit's Helvetica (Latin-1 only). */
+export interface ReportFonts {
+  regular: string;
+  bold: string;
+}
+
+/** Debian's DejaVu Sans (Latin, Greek, Cyrillic and more), used when present. */
+const DEJAVU = { regular: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', bold: '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf' };
+
+/**
+ * The fonts for reports: `file` (a TrueType font covering the workflows' scripts, e.g. Noto Sans
+ * CJK for Japanese names) for all text, else DejaVu Sans where installed, else Helvetica.
+ * @throws Error when `file` cannot be read.
+ */
+export function reportFonts(file?: string): ReportFonts | undefined {
+  if (file) {
+    fs.accessSync(file, fs.constants.R_OK);
+    return { regular: file, bold: file };
+  }
+  return fs.existsSync(DEJAVU.regular) && fs.existsSync(DEJAVU.bold) ? DEJAVU : undefined;
+}
 
 const MARGIN = 50;
 const INK = '#1f2933';
@@ -11,8 +34,15 @@ const seconds = (ms: number | null) => (ms === null ? '-' : ms >= 60_000 ? `${(m
 const percent = (rate: number | null) => (rate === null ? '-' : `${(100 * rate).toFixed(1)}%`);
 
 /** The report as an A4 PDF: text a reader can search and copy, and two charts drawn as vectors. */
-export function reportPdf(report: Report): Promise<Buffer> {
+export function reportPdf(report: Report, fonts: ReportFonts | undefined = reportFonts()): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: report.title, Author: 'RPA Analytics', Subject: `${report.scope.from} to ${report.scope.to}` } });
+  let regular = 'Helvetica';
+  let boldFont = 'Helvetica-Bold';
+  if (fonts) {
+    doc.registerFont('Body', fonts.regular);
+    doc.registerFont('Body-Bold', fonts.bold);
+    [regular, boldFont] = ['Body', 'Body-Bold'];
+  }
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -25,7 +55,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
   };
   const heading = (text: string) => {
     room(60);
-    doc.moveDown(0.8).font('Helvetica-Bold').fontSize(13).fillColor(INK).text(text, MARGIN).moveDown(0.3).font('Helvetica').fontSize(9.5);
+    doc.moveDown(0.8).font(boldFont).fontSize(13).fillColor(INK).text(text, MARGIN).moveDown(0.3).font(regular).fontSize(9.5);
   };
   const line = (text: string, color = INK) => {
     room(14);
@@ -37,7 +67,7 @@ export function reportPdf(report: Report): Promise<Buffer> {
       room(height);
       const y = doc.y;
       let x = MARGIN;
-      doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fillColor(INK);
+      doc.font(bold ? boldFont : regular).fillColor(INK);
       cells.forEach((cell, i) => {
         doc.text(cell, x, y, { width: widths[i] - 4 });
         x += widths[i];
@@ -51,8 +81,8 @@ export function reportPdf(report: Report): Promise<Buffer> {
     doc.fontSize(9.5);
   };
 
-  doc.font('Helvetica-Bold').fontSize(18).fillColor(INK).text(report.title);
-  doc.font('Helvetica').fontSize(10).fillColor(MUTED).text(`${report.scope.from} to ${report.scope.to} (UTC); generated ${report.generatedAt}`).moveDown();
+  doc.font(boldFont).fontSize(18).fillColor(INK).text(report.title);
+  doc.font(regular).fontSize(10).fillColor(MUTED).text(`${report.scope.from} to ${report.scope.to} (UTC); generated ${report.generatedAt}`).moveDown();
 
   heading('Summary');
   const s = report.summary;
