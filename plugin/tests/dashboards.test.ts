@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { dateTime, type DataFrame, type DataQueryRequest, type DataSourceInstanceSettings } from '@grafana/data';
+import { dateTime, type DataFrame, type DataQueryRequest } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { DataSource } from '../src/datasource';
-import type { RpaDataSourceOptions, RpaQuery } from '../src/types';
+import type { RpaQuery } from '../src/types';
 import type { GroundTruth } from '../../backend/src/sim/simulator';
 import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from './collectorProcess';
-import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce } from './grafanaStandIns';
+import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce, dataSourceSettings } from './grafanaStandIns';
 
 const ROOT = path.resolve(__dirname, '../..');
 const END = '2026-11-20T00:00:00Z';
@@ -40,7 +40,7 @@ describe('provisioned dashboards against a simulated fleet', () => {
     // The spike's workflow, so every annotation band of the drill-down has events to show.
     const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
     setTemplateSrv(new StandInTemplateSrv([{ name: 'workflow', value: spike.workflow! }, { name: 'step', value: ['$__all'] }, { name: 'host', value: ['$__all'] }]) as unknown as TemplateSrv);
-    ds = new DataSource({ id: 1, uid: 'rpa-analytics', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa-analytics', access: 'proxy', readOnly: false, jsonData: { collectorUrl: collector.url }, meta: {} as never } as DataSourceInstanceSettings<RpaDataSourceOptions>);
+    ds = new DataSource(dataSourceSettings(collector.url));
   }, 120_000);
   afterAll(async () => collector?.stop());
 

@@ -1,22 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { dateTime, FieldType, type DataFrame, type DataQueryRequest, type DataSourceInstanceSettings } from '@grafana/data';
+import { dateTime, FieldType, type DataFrame, type DataQueryRequest } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { DataSource } from '../src/datasource';
-import type { RpaDataSourceOptions, RpaQuery } from '../src/types';
+import type { RpaQuery } from '../src/types';
 import type { GroundTruth } from '../../backend/src/sim/simulator';
 import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from './collectorProcess';
-import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce } from './grafanaStandIns';
+import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce, dataSourceSettings } from './grafanaStandIns';
 
 const END = '2026-11-20T00:00:00Z';
 const DAY = 86_400_000;
-
-function instance(collectorUrl: string): DataSourceInstanceSettings<RpaDataSourceOptions> {
-  return {
-    id: 1, uid: 'rpa-analytics', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa-analytics',
-    access: 'proxy', readOnly: false, jsonData: { collectorUrl }, meta: { id: 'rpa-analytics-datasource' } as never,
-  } as DataSourceInstanceSettings<RpaDataSourceOptions>;
-}
 
 function request(targets: RpaQuery[], days = 7): DataQueryRequest<RpaQuery> {
   const to = dateTime(Date.parse(END));
@@ -46,7 +39,7 @@ describe('the DataSource against a real collector filled by the simulator', () =
     setBackendSrv(asBackendSrv(proxy));
     templates = new StandInTemplateSrv();
     setTemplateSrv(templates as unknown as TemplateSrv);
-    ds = new DataSource(instance(collector.url));
+    ds = new DataSource(dataSourceSettings(collector.url));
   }, 120_000);
   afterAll(async () => collector?.stop());
   beforeEach(() => templates.setVariables([]));
@@ -147,7 +140,7 @@ describe('the DataSource against a real collector filled by the simulator', () =
   });
 
   it('when the collector is unreachable, then the test and queries say so', async () => {
-    const gone = new DataSource(instance('http://127.0.0.1:9'));
+    const gone = new DataSource(dataSourceSettings('http://127.0.0.1:9'));
     setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: 'http://127.0.0.1:9' }, {})));
     try {
       const result = await gone.testDatasource();
@@ -160,7 +153,7 @@ describe('the DataSource against a real collector filled by the simulator', () =
   });
 
   it('when the URL is not a collector, then the test says to check it', async () => {
-    const wrong = new DataSource(instance(`${collector.url}/grafana`));
+    const wrong = new DataSource(dataSourceSettings(`${collector.url}/grafana`));
     setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: `${collector.url}/grafana` }, {})));
     try {
       expect(await wrong.testDatasource()).toEqual({
@@ -187,7 +180,7 @@ describe('the DataSource against a collector that requires tokens', () => {
 
   const withToken = (apiToken?: string) => {
     setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, { apiToken })));
-    return new DataSource(instance(collector.url));
+    return new DataSource(dataSourceSettings(collector.url));
   };
 
   it('when the read token is set (the proxy route adds it), then the test succeeds and queries answer', async () => {

@@ -1,4 +1,5 @@
-import type { DataQueryRequest, DataQueryResponse, ScopedVars, TypedVariableModel } from '@grafana/data';
+import type { DataQueryRequest, DataQueryResponse, DataSourceInstanceSettings, ScopedVars, TypedVariableModel } from '@grafana/data';
+import type { RpaDataSourceOptions } from '../src/types';
 import type { DataQuery } from '@grafana/schema';
 import type { BackendSrv, BackendSrvRequest, FetchResponse, TemplateSrv } from '@grafana/runtime';
 import { isObservable, Observable } from 'rxjs';
@@ -93,4 +94,12 @@ export async function queryOnce<Q extends DataQuery>(ds: { query(request: DataQu
   const answer = ds.query(request);
   if (isObservable(answer)) throw new Error('expected a one-time answer, got a live stream');
   return answer;
+}
+
+/** The data source's settings as Grafana hands them to the plugin, provisioned like ours (uid rpa-analytics). */
+export function dataSourceSettings(collectorUrl: string): DataSourceInstanceSettings<RpaDataSourceOptions> {
+  return {
+    id: 1, uid: 'rpa-analytics', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa-analytics',
+    access: 'proxy', readOnly: false, jsonData: { collectorUrl }, meta: { id: 'rpa-analytics-datasource' } as never,
+  } as DataSourceInstanceSettings<RpaDataSourceOptions>;
 }

@@ -1,20 +1,13 @@
-import { dateTime, LoadingState, type DataFrame, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
+import { dateTime, LoadingState, type DataFrame, type DataQueryRequest, type DataQueryResponse } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { isObservable, type Subscription } from 'rxjs';
 import { DataSource } from '../src/datasource';
 import { LiveTable } from '../src/live';
-import type { RpaDataSourceOptions, RpaQuery } from '../src/types';
+import type { RpaQuery } from '../src/types';
 import { httpRequest, startCollectorProcess, type CollectorProcess } from './collectorProcess';
-import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv } from './grafanaStandIns';
+import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, dataSourceSettings } from './grafanaStandIns';
 
 const HOUR = 3_600_000;
-
-function instance(collectorUrl: string): DataSourceInstanceSettings<RpaDataSourceOptions> {
-  return {
-    id: 1, uid: 'rpa-analytics', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa-analytics',
-    access: 'proxy', readOnly: false, jsonData: { collectorUrl }, meta: { id: 'rpa-analytics-datasource' } as never,
-  } as DataSourceInstanceSettings<RpaDataSourceOptions>;
-}
 
 /** "Last 6 hours": a range that ends now, as a dashboard's default time picker gives. */
 function lastHours(targets: RpaQuery[], hours = 6): DataQueryRequest<RpaQuery> {
@@ -74,7 +67,7 @@ describe('a live executions panel against a real collector (Grafana proxy stood 
     proxy = new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, {});
     setBackendSrv(asBackendSrv(proxy));
     setTemplateSrv(new StandInTemplateSrv() as unknown as TemplateSrv);
-    ds = new DataSource(instance(collector.url));
+    ds = new DataSource(dataSourceSettings(collector.url));
     expect((await post({ executions: [execution('old-1', 30), execution('old-2', 20)] })).status).toBe(200);
   }, 60_000);
   afterAll(async () => collector?.stop());
