@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { GroundTruth } from '../../backend/src/sim/simulator';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -46,6 +47,20 @@ export async function startCollectorProcess(env: Record<string, string> = {}): P
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * A collector process filled by the fleet simulator (`npm run demo` with `demoArgs`) and analysed
+ * once, with what the simulator says it injected: what the plugin's tests query.
+ */
+export async function startSimulatedCollector(demoArgs: string[]): Promise<{ collector: CollectorProcess; truth: GroundTruth }> {
+  const collector = await startCollectorProcess();
+  const truthFile = path.join(collector.dataDir, 'truth.json');
+  await runDemo(collector.url, [...demoArgs, '--truth', truthFile]);
+  const truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth;
+  const analysed = await httpRequest('POST', `${collector.url}/api/v1/analysis/run`, {});
+  if (analysed.status !== 200) throw new Error(`the analysis pass answered ${analysed.status}`);
+  return { collector, truth };
 }
 
 /** Feeds a collector with the fleet simulator's command (`npm run demo`), as a user would. */

@@ -5,7 +5,7 @@ import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtim
 import { DataSource } from '../src/datasource';
 import type { RpaQuery } from '../src/types';
 import type { GroundTruth } from '../../backend/src/sim/simulator';
-import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from './collectorProcess';
+import { type CollectorProcess, startSimulatedCollector } from './collectorProcess';
 import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce, dataSourceSettings } from './grafanaStandIns';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -31,11 +31,7 @@ describe('provisioned dashboards against a simulated fleet', () => {
   let ds: DataSource;
 
   beforeAll(async () => {
-    collector = await startCollectorProcess();
-    const truthFile = path.join(collector.dataDir, 'truth.json');
-    await runDemo(collector.url, ['--seed', '1', '--days', '7', '--end', END, '--sample-interval-ms', '300000', '--truth', truthFile]);
-    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth;
-    expect((await httpRequest('POST', `${collector.url}/api/v1/analysis/run`, {})).status).toBe(200);
+    ({ collector, truth } = await startSimulatedCollector(['--seed', '1', '--days', '7', '--end', END, '--sample-interval-ms', '300000']));
     setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, {})));
     // The spike's workflow, so every annotation band of the drill-down has events to show.
     const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;

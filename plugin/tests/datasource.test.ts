@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { dateTime, FieldType, type DataFrame, type DataQueryRequest } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { DataSource } from '../src/datasource';
 import type { RpaQuery } from '../src/types';
 import type { GroundTruth } from '../../backend/src/sim/simulator';
-import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from './collectorProcess';
+import { runDemo, startCollectorProcess, type CollectorProcess, startSimulatedCollector } from './collectorProcess';
 import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, queryOnce, dataSourceSettings } from './grafanaStandIns';
 
 const END = '2026-11-20T00:00:00Z';
@@ -30,11 +29,7 @@ describe('the DataSource against a real collector filled by the simulator', () =
   let ds: DataSource;
 
   beforeAll(async () => {
-    collector = await startCollectorProcess();
-    const truthFile = path.join(collector.dataDir, 'truth.json');
-    await runDemo(collector.url, ['--seed', '1', '--days', '7', '--end', END, '--truth', truthFile]);
-    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth;
-    expect((await httpRequest('POST', `${collector.url}/api/v1/analysis/run`, {})).status).toBe(200);
+    ({ collector, truth } = await startSimulatedCollector(['--seed', '1', '--days', '7', '--end', END]));
     proxy = new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, {});
     setBackendSrv(asBackendSrv(proxy));
     templates = new StandInTemplateSrv();

@@ -1,17 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { postJson, startCollector, tempDir } from '../testing/harness';
+import { postJson, withCollector } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2);
 const run = (id: string) => ({ executions: [{ id, workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed' }] });
 
 describe('database failures', () => {
   it('when another process holds the write lock, then ingest answers 503 with Retry-After, and recovers once it is released', async () => {
-    const tmp = tempDir();
-    const collector = await startCollector(tmp.dir, { RPA_DB_BUSY_TIMEOUT_MS: '200' });
-    try {
-      const other = new Database(path.join(tmp.dir, 'rpa-analytics.db'));
+    await withCollector({ RPA_DB_BUSY_TIMEOUT_MS: '200' }, async (collector, dataDir) => {
+      const other = new Database(path.join(dataDir, 'rpa-analytics.db'));
       other.exec('BEGIN EXCLUSIVE');
       const locked = await postJson(`${collector.url}/api/v1/ingest`, run('while-locked'));
       expect(locked.status).toBe(503);
@@ -21,16 +19,11 @@ describe('database failures', () => {
       other.close();
       expect((await postJson(`${collector.url}/api/v1/ingest`, run('while-locked'))).status).toBe(200);
       expect(collector.store.getExecution('while-locked')).toBeDefined();
-    } finally {
-      await collector.stop();
-      tmp.cleanup();
-    }
+    });
   });
 
   it('when the disk is full, then ingest answers 503 saying so, nothing is half-written, and it recovers when space returns', async () => {
-    const tmp = tempDir();
-    const collector = await startCollector(tmp.dir);
-    try {
+    await withCollector({}, async (collector) => {
       // SQLite's own "database or disk is full", by capping the pages this connection may use.
       const db = (collector.store as unknown as { db: Database.Database }).db;
       const pages = db.pragma('page_count', { simple: true }) as number;
@@ -43,22 +36,17 @@ describe('database failures', () => {
       db.pragma('max_page_count = 1073741823');
       expect((await postJson(`${collector.url}/api/v1/ingest`, big)).status).toBe(200);
       expect(collector.store.stats().executions).toBe(2000);
-    } finally {
-      await collector.stop();
-      tmp.cleanup();
-    }
+    });
   });
 
   it('when the database file turns read-only, then ingest answers 503 saying so, and recovers when it is writable again', async () => {
-    const tmp = tempDir();
-    const collector = await startCollector(tmp.dir);
-    try {
+    await withCollector({}, async (collector, dataDir) => {
       expect((await postJson(`${collector.url}/api/v1/ingest`, run('before'))).status).toBe(200);
       // CI runs as root, which file permissions do not stop: SQLite's own read-only error comes
       // instead from a write through a read-only connection, in place of the collector's writer.
       const store = collector.store as unknown as { writer: { write: (b: unknown) => unknown } };
       const original = store.writer.write.bind(store.writer);
-      const readonly = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
+      const readonly = new Database(path.join(dataDir, 'rpa-analytics.db'), { readonly: true });
       store.writer.write = () => {
         readonly.prepare("INSERT INTO workflows(name) VALUES ('x')").run();
         return original({});
@@ -69,10 +57,7 @@ describe('database failures', () => {
       store.writer.write = original;
       readonly.close();
       expect((await postJson(`${collector.url}/api/v1/ingest`, run('after'))).status).toBe(200);
-      expect(fs.existsSync(path.join(tmp.dir, 'rpa-analytics.db'))).toBe(true);
-    } finally {
-      await collector.stop();
-      tmp.cleanup();
-    }
+      expect(fs.existsSync(path.join(dataDir, 'rpa-analytics.db'))).toBe(true);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getJson, postJson, startCollector, tempDir } from '../testing/harness';
+import { getJson, postJson, startCollector, tempDir, withCollector } from '../testing/harness';
 import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat } from './linuxCounters';
 import { ResourceCollector } from './resourceCollector';
 import { LinuxResourceSource, type HostReading, type ResourceSource } from './resourceSource';
@@ -137,9 +137,7 @@ describe('ResourceCollector', () => {
   });
 
   it("when samples carry only their host, then an execution on that host gets the usage of its time window", async () => {
-    const tmp = tempDir();
-    const collector = await startCollector(tmp.dir);
-    try {
+    await withCollector({}, async (collector) => {
       const sample = (offset: number, cpu: number) => ({
         host: 'vm-2', time: T0 + offset, cpuPercent: cpu, memoryUsedBytes: 1000 + cpu, memoryTotalBytes: 4000,
         diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0,
@@ -150,9 +148,6 @@ describe('ResourceCollector', () => {
       });
       const { body } = await getJson(`${collector.url}/api/v1/executions/r`);
       expect(body.resources).toEqual({ samples: 3, cpuPercentAvg: 40, cpuPercentMax: 60, memoryUsedBytesAvg: 1040, memoryUsedBytesMax: 1060 });
-    } finally {
-      await collector.stop();
-      tmp.cleanup();
-    }
+    });
   });
 });

@@ -27,6 +27,22 @@ export async function startCollector(
   return collector.start(options.port ?? 0);
 }
 
+/** A real collector for one test: started on a temporary SQLite file, stopped and removed however the test ends. */
+export async function withCollector<T>(
+  env: Record<string, string>,
+  run: (collector: Collector, dataDir: string) => Promise<T>,
+  options: { port?: number; resourceSource?: ResourceSource } = {},
+): Promise<T> {
+  const tmp = tempDir();
+  const collector = await startCollector(tmp.dir, env, options);
+  try {
+    return await run(collector, tmp.dir);
+  } finally {
+    await collector.stop();
+    tmp.cleanup();
+  }
+}
+
 export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, {
     method: 'POST',

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { GroundTruth } from '../../../backend/src/sim/simulator';
-import { httpRequest, runDemo, startCollectorProcess, type CollectorProcess } from '../collectorProcess';
+import { type CollectorProcess, startSimulatedCollector } from '../collectorProcess';
 import { bundlePage, launchChromium, screenshotPath } from './browser';
 import { startPageServer, type PageServer } from './pageServer';
 
@@ -24,11 +23,7 @@ describe('the plugin inside a @grafana/scenes dashboard', () => {
 
   beforeAll(async () => {
     bundlePage('scenesPage');
-    collector = await startCollectorProcess();
-    const truthFile = `${collector.dataDir}/truth.json`;
-    await runDemo(collector.url, ['--seed', '1', '--days', '7', '--end', END, '--truth', truthFile]);
-    truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth;
-    expect((await httpRequest('POST', `${collector.url}/api/v1/analysis/run`, {})).status).toBe(200);
+    ({ collector, truth } = await startSimulatedCollector(['--seed', '1', '--days', '7', '--end', END]));
     server = await startPageServer('scenesPage', collector.url);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
