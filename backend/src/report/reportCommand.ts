@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseOptions, UsageError } from '../cli';
 import { rangeQuery } from '../api/analysisSchemas';
-import { REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from '../api/reportsRouter';
+import { REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from './render';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { buildReport, type Report } from './report';
