@@ -83,6 +83,19 @@ describe('change feed over HTTP', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('when another connection writes during a long poll (the analysis worker, another collector), then the shared poll of the log wakes it', async () => {
+    const cursor = await latest();
+    const started = Date.now();
+    const polled = getJson(`${ctx.base}/changes?cursor=${cursor}&waitMs=20000`);
+    await new Promise((r) => setTimeout(r, 200));
+    const other = new SqliteStore({ file: (ctx.collector.store as SqliteStore).file });
+    other.ingest(batch({ executions: [run('o-1', 'Claims', 35)] }));
+    other.close();
+    const { body } = await polled;
+    expect(body.executions.map((e: Execution) => e.id)).toEqual(['o-1']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('when nothing is written during a long poll, then it answers empty at its deadline with the same cursor', async () => {
     const cursor = await latest();
     const { body } = await getJson(`${ctx.base}/changes?cursor=${cursor}&waitMs=300`);
