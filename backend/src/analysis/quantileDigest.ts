@@ -26,6 +26,33 @@ export class QuantileDigest {
     return this.values !== undefined;
   }
 
+  /** A digest of `values` (taken, not copied). */
+  static of(values: number[]): QuantileDigest {
+    const digest = new QuantileDigest();
+    digest.values = values;
+    if (values.length > EXACT_LIMIT) digest.toSketch();
+    return digest;
+  }
+
+  /** The digest of a sketch's protobuf bytes, as `sketchBytes` wrote them. */
+  static ofSketch(bytes: Uint8Array): QuantileDigest {
+    const digest = new QuantileDigest();
+    digest.values = undefined;
+    digest.sketch = DDSketch.fromProto(bytes);
+    return digest;
+  }
+
+  /** The values themselves while the digest is exact, else undefined. */
+  exactValues(): readonly number[] | undefined {
+    return this.values;
+  }
+
+  /** The sketch's protobuf bytes; for a digest that is not exact. */
+  sketchBytes(): Uint8Array {
+    if (!this.sketch) throw new Error('an exact digest has no sketch');
+    return this.sketch.toProto();
+  }
+
   add(value: number): this {
     if (this.values) {
       this.values.push(value);
@@ -63,7 +90,10 @@ export class QuantileDigest {
     return rank === lower ? low : low + (at(lower + 1) - low) * (rank - lower);
   }
 
-  /** A first byte saying which form, then float32 values or the sketch's protobuf. */
+  /**
+   * The form rollup rows had up to schema version 5 (the migration to packed rollups reads it):
+   * a first byte saying which form, then float32 values or the sketch's protobuf.
+   */
   encode(): Buffer {
     if (this.values) {
       const buffer = Buffer.alloc(1 + 4 * this.values.length);

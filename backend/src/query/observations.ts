@@ -1,6 +1,5 @@
 import type { GroupBy, Metric, QueryTarget } from '../api/queryContract';
 import type { Execution, ResourceSample, Step } from '../domain/types';
-import { QuantileDigest } from '../analysis/quantileDigest';
 import type { RunRollup, StepRollup } from '../store/store';
 import type { SeriesBuilder } from './timeseries';
 
@@ -78,8 +77,7 @@ export function addRunRollups(builder: SeriesBuilder, metric: Metric, rows: read
     switch (metric) {
       case 'run_duration':
         if (row.status === 'completed' && row.timed > 0) {
-          const digest = row.digest;
-          builder.addSummary(row.bucket, dims, { count: row.timed, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: digest ? () => QuantileDigest.decode(digest) : undefined });
+          builder.addSummary(row.bucket, dims, { count: row.timed, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: row.digest ?? undefined });
         }
         break;
       case 'runs':
@@ -102,7 +100,7 @@ export function addRunRollups(builder: SeriesBuilder, metric: Metric, rows: read
 
 export function addStepRollups(builder: SeriesBuilder, rows: readonly StepRollup[]): void {
   for (const row of rows) {
-    builder.addSummary(row.bucket, { workflow: row.workflow, step: row.step }, { count: row.steps, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: row.digest ? () => QuantileDigest.decode(row.digest!) : undefined });
+    builder.addSummary(row.bucket, { workflow: row.workflow, step: row.step }, { count: row.steps, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: row.digest ?? undefined });
   }
 }
 

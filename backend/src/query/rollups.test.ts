@@ -40,12 +40,13 @@ describe('rollups answer like raw rows', () => {
 
   beforeAll(() => {
     const { executions, steps } = randomFleet(11);
-    // In batches of 500, each sent twice (a retried batch must not count twice): runs arrive running, then finished.
+    // In batches of 500, each sent twice (a retried batch must not count twice). In every other
+    // batch runs arrive running first, then finished; in the others new and finished at once.
     for (let i = 0; i < executions.length; i += 500) {
       const chunk = executions.slice(i, i + 500);
       const ids = new Set(chunk.map((e) => e.id));
       const running = chunk.map((e) => ({ id: e.id, workflow: e.workflow, host: e.host, robot: e.robot, startedAt: e.startedAt, status: 'running' as const }));
-      store.ingest({ executions: running, steps: [], samples: [] });
+      if ((i / 500) % 2 === 0) store.ingest({ executions: running, steps: [], samples: [] });
       const batch = { executions: chunk, steps: steps.filter((s) => ids.has(s.executionId)), samples: [] };
       store.ingest(batch);
       store.ingest(batch);

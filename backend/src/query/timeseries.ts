@@ -11,7 +11,7 @@ export interface Summary {
   sum: number;
   min: number | null;
   max: number | null;
-  digest?: () => QuantileDigest;
+  digest?: QuantileDigest;
 }
 
 /** What one bucket of one series has gathered, from raw values and rollup summaries alike. */
@@ -23,7 +23,7 @@ class Cell {
   // Made when first needed: a month of hourly cells per series is many cells, most of them
   // holding one rollup summary and no raw values.
   values?: number[];
-  digests?: Array<() => QuantileDigest>;
+  digests?: QuantileDigest[];
 
   addValue(value: number): void {
     this.count++;
@@ -45,9 +45,9 @@ class Cell {
     const values = this.values ?? [];
     if (!this.digests) return quantileSorted(sortedCopy(values), p);
     // A whole bucket from one rollup row (the common case of hourly panels): nothing to merge.
-    if (this.digests.length === 1 && values.length === 0) return this.digests[0]().quantile(p);
+    if (this.digests.length === 1 && values.length === 0) return this.digests[0].quantile(p);
     const merged = new QuantileDigest();
-    for (const digest of this.digests) merged.merge(digest());
+    for (const digest of this.digests) merged.merge(digest);
     for (const v of values) merged.add(v);
     return merged.quantile(p);
   }

@@ -1,3 +1,4 @@
+import type { QuantileDigest } from '../analysis/quantileDigest';
 import type { Anomaly, Incident, Insight } from '../domain/analysis';
 import type { ExecutionDetail, Execution, ExecutionStatus, IngestBatch, IngestResult, ResourceSample, Step } from '../domain/types';
 
@@ -105,7 +106,8 @@ export interface RunRollup {
   sumMs: number;
   minMs: number | null;
   maxMs: number | null;
-  digest: Uint8Array | null;
+  /** The completed runs' durations; null when none or when read without digests. */
+  digest: QuantileDigest | null;
 }
 
 export interface StepRollup {
@@ -117,7 +119,7 @@ export interface StepRollup {
   minMs: number;
   maxMs: number;
   /** Null when read without digests. */
-  digest: Uint8Array | null;
+  digest: QuantileDigest | null;
 }
 
 /** What changed after a cursor, each in its current state; `cursor` is where to read on from. */

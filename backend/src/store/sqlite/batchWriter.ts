@@ -99,10 +99,13 @@ export class BatchWriter {
   private writeRows(batch: IngestBatch): IngestResult {
     const executionIds = new Map<string, number>();
     const finished = new Map<number, Execution>();
+    // Runs new in this batch: all their steps are in it too (a step of an unknown run is refused).
+    const newRuns = new Map<number, Map<number, Step>>();
     for (const { row } of byTime(batch.executions, (e) => e.startedAt)) {
       const before = this.statusOf.get(row.id)?.status;
       const id = this.writeExecution(row);
       executionIds.set(row.id, id);
+      if (before === undefined) newRuns.set(id, new Map());
       if (row.status !== 'running' && (before === undefined || before === RUNNING)) {
         const durationMs = row.durationMs ?? (row.endedAt !== undefined ? row.endedAt - row.startedAt : undefined);
         finished.set(id, durationMs === undefined ? row : { ...row, durationMs });
@@ -116,18 +119,26 @@ export class BatchWriter {
         continue;
       }
       this.writeStep(executionId, row);
+      // The same index twice in a batch: the later write is the stored one, as here.
+      newRuns.get(executionId)?.set(row.index, row);
     }
     if (unknown.length > 0) {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
     }
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
-    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepDurations.all(id) }));
+    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, newRuns.get(id)) }));
     this.rollups.add(newlyFinished);
     this.changes.append({
       executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
       samples: batch.samples.map((s) => [s.host, s.time] as const),
     });
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
+  }
+
+  /** A finished run's steps by index: from the batch when the run is new in it, else as stored. */
+  private stepsOf(id: number, inBatch: Map<number, Step> | undefined): Array<{ name: string; startedAt: number; durationMs: number }> {
+    if (!inBatch) return this.stepDurations.all(id);
+    return [...inBatch.values()].sort((a, b) => a.index - b.index);
   }
 
   private writeExecution(execution: Execution): number {

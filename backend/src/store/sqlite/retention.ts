@@ -45,9 +45,6 @@ export class RetentionRepository {
   }
 
   deleteRollupsBefore(cutoff: number): number {
-    return (
-      this.db.prepare('DELETE FROM run_rollups WHERE bucket < ?').run(cutoff).changes +
-      this.db.prepare('DELETE FROM step_rollups WHERE bucket < ?').run(cutoff).changes
-    );
+    return this.db.prepare('DELETE FROM rollups WHERE bucket < ?').run(cutoff).changes;
   }
 }

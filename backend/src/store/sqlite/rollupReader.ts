@@ -1,10 +1,19 @@
 import type Database from 'better-sqlite3';
+import { EXECUTION_STATUSES } from '../../domain/types';
 import type { RollupFilter, RunRollup, StepRollup } from '../store';
 import { executionStatusCodec } from './codes';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
+import { decodeEntries } from './rollupEntries';
+import { ROLLUP_KIND } from './rollupWriter';
 
-/** Reads rollup rows; names in filters become dictionary ids, unknown names match nothing. */
+const ALL_STATUSES = EXECUTION_STATUSES.map((s) => executionStatusCodec.encode(s));
+
+/**
+ * Reads packed rollup rows: a month of hourly runs of every workflow is one row per hour and
+ * status, so a panel reads hundreds of rows where one per workflow would be a hundred thousand.
+ * Names in filters become dictionary ids; unknown names match nothing.
+ */
 export class RollupReader {
   constructor(
     private readonly db: Database.Database,
@@ -12,52 +21,50 @@ export class RollupReader {
   ) {}
 
   runs(filter: RollupFilter): RunRollup[] {
-    const where = ['resolution = ?', 'bucket >= ?', 'bucket < ?'];
-    const params: Array<number | string> = [filter.resolution, filter.from, filter.to];
-    if (!this.restrict('workflow_id', this.dictionaries.workflows, filter.workflows, where, params)) return [];
-    if (filter.statuses) {
-      where.push(`status IN (${filter.statuses.map(() => '?').join(',')})`);
-      params.push(...filter.statuses.map((s) => executionStatusCodec.encode(s)));
-    }
-    const digest = filter.digests === false ? 'NULL' : 'digest';
-    // Rows as arrays, names from the dictionary's cache: a month of hourly rollups is tens of
-    // thousands of rows, and objects and joins per row were most of a panel's time.
+    const workflowIds = this.ids(this.dictionaries.workflows, filter.workflows);
+    if (workflowIds?.size === 0) return [];
+    const statuses = filter.statuses ? filter.statuses.map((s) => executionStatusCodec.encode(s)) : ALL_STATUSES;
     const rows = this.db
-      .prepare(`SELECT bucket, workflow_id, status, runs, timed, sum_ms, min_ms, max_ms, ${digest} FROM run_rollups WHERE ${where.join(' AND ')}`)
+      .prepare(`SELECT grp, bucket, entries FROM rollups WHERE kind = ? AND resolution = ? AND grp IN (${statuses.map(() => '?').join(',')}) AND bucket >= ? AND bucket < ?`)
       .raw()
-      .all(...params) as Array<[number, number, number, number, number, number, number | null, number | null, Buffer | null]>;
+      .all(ROLLUP_KIND.runs, filter.resolution, ...statuses, filter.from, filter.to) as Array<[number, number, Buffer]>;
+    const out: RunRollup[] = [];
     const workflows = this.dictionaries.workflows;
-    return rows.map(([bucket, workflowId, status, runs, timed, sumMs, minMs, maxMs, digestBytes]) => ({
-      bucket, workflow: workflows.nameOf(workflowId), status: executionStatusCodec.decode(status), runs, timed, sumMs, minMs, maxMs, digest: digestBytes,
-    }));
+    const options = { digests: filter.digests !== false, keys: workflowIds };
+    for (const [statusCode, bucket, blob] of rows) {
+      const status = executionStatusCodec.decode(statusCode);
+      decodeEntries(blob, options, (e) => {
+        out.push({ bucket, workflow: workflows.nameOf(e.key), status, runs: e.count, timed: e.timed, sumMs: e.sum, minMs: e.min, maxMs: e.max, digest: e.digest ?? null });
+      });
+    }
+    return out;
   }
 
   steps(filter: RollupFilter): StepRollup[] {
-    const where = ['resolution = ?', 'bucket >= ?', 'bucket < ?'];
-    const params: Array<number | string> = [filter.resolution, filter.from, filter.to];
-    if (!this.restrict('workflow_id', this.dictionaries.workflows, filter.workflows, where, params)) return [];
-    if (!this.restrict('step_id', this.dictionaries.stepNames, filter.steps, where, params)) return [];
-    const digest = filter.digests === false ? 'NULL' : 'digest';
+    const workflowIds = this.ids(this.dictionaries.workflows, filter.workflows);
+    const stepIds = this.ids(this.dictionaries.stepNames, filter.steps);
+    if (workflowIds?.size === 0 || stepIds?.size === 0) return [];
+    // The row key leads with the workflow: list them (all of them without a filter) so each is a seek.
+    const groups = workflowIds ? `(${[...workflowIds].join(',')})` : '(SELECT id FROM workflows)';
     const rows = this.db
-      .prepare(`SELECT bucket, workflow_id, step_id, steps, sum_ms, min_ms, max_ms, ${digest} FROM step_rollups WHERE ${where.join(' AND ')}`)
+      .prepare(`SELECT grp, bucket, entries FROM rollups WHERE kind = ? AND resolution = ? AND grp IN ${groups} AND bucket >= ? AND bucket < ?`)
       .raw()
-      .all(...params) as Array<[number, number, number, number, number, number, number, Buffer | null]>;
+      .all(ROLLUP_KIND.steps, filter.resolution, filter.from, filter.to) as Array<[number, number, Buffer]>;
+    const out: StepRollup[] = [];
     const { workflows, stepNames } = this.dictionaries;
-    return rows.map(([bucket, workflowId, stepId, steps, sumMs, minMs, maxMs, digestBytes]) => ({
-      bucket, workflow: workflows.nameOf(workflowId), step: stepNames.nameOf(stepId), steps, sumMs, minMs, maxMs, digest: digestBytes,
-    }));
+    const options = { digests: filter.digests !== false, keys: stepIds };
+    for (const [workflowId, bucket, blob] of rows) {
+      const workflow = workflows.nameOf(workflowId);
+      decodeEntries(blob, options, (e) => {
+        out.push({ bucket, workflow, step: stepNames.nameOf(e.key), steps: e.count, sumMs: e.sum, minMs: e.min!, maxMs: e.max!, digest: e.digest ?? null });
+      });
+    }
+    return out;
   }
 
-  private restrict(column: string, dictionary: Dictionary, names: string[] | undefined, where: string[], params: Array<number | string>): boolean {
-    if (!names) return true;
-    const ids = this.ids(dictionary, names);
-    if (ids.length === 0) return false;
-    where.push(`${column} IN (${ids.map(() => '?').join(',')})`);
-    params.push(...ids);
-    return true;
-  }
-
-  private ids(dictionary: Dictionary, names: string[]): number[] {
-    return names.map((n) => dictionary.find(n)).filter((id): id is number => id !== undefined);
+  /** The ids of `names` that exist; undefined (no restriction) without names. */
+  private ids(dictionary: Dictionary, names: string[] | undefined): Set<number> | undefined {
+    if (!names) return undefined;
+    return new Set(names.map((n) => dictionary.find(n)).filter((id): id is number => id !== undefined));
   }
 }

@@ -1,117 +1,88 @@
 import type Database from 'better-sqlite3';
-import { QuantileDigest } from '../../analysis/quantileDigest';
 import type { Execution } from '../../domain/types';
 import { executionStatusCodec } from './codes';
 import type { Dictionaries } from './dictionaries';
+import { decodeEntries, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
 
 export const ROLLUP_RESOLUTIONS = [60_000, 3_600_000] as const;
 /** Steps are rolled up by the hour only: minute rollups of steps would copy the step rows. */
 export const STEP_ROLLUP_RESOLUTION = 3_600_000;
 
-interface Aggregate {
-  count: number;
-  timed: number;
-  sum: number;
-  min: number | null;
-  max: number | null;
-  digest?: QuantileDigest;
-}
+/**
+ * What a packed rollup row holds. Runs: one row per resolution, bucket and status, an entry per
+ * workflow. Steps: one row per bucket and workflow, an entry per step.
+ */
+export const ROLLUP_KIND = { runs: 0, steps: 1 } as const;
 
 export interface FinishedRun {
   execution: Execution;
   steps: Array<{ name: string; startedAt: number; durationMs: number }>;
 }
 
-function fold(aggregate: Aggregate, duration: number | undefined): void {
-  aggregate.count++;
-  if (duration === undefined) return;
-  aggregate.timed++;
-  aggregate.sum += duration;
-  aggregate.min = aggregate.min === null ? duration : Math.min(aggregate.min, duration);
-  aggregate.max = aggregate.max === null ? duration : Math.max(aggregate.max, duration);
-  (aggregate.digest ??= new QuantileDigest()).add(duration);
+interface RowPart {
+  key: [kind: number, resolution: number, group: number, bucket: number];
+  entries: Map<number, RollupEntry>;
 }
 
+const emptyEntry = (key: number): RollupEntry => ({ key, count: 0, timed: 0, sum: 0, min: null, max: null });
+
 /**
- * Keeps the rollups up to date (runs by workflow and status, per minute and hour; steps by
- * workflow and step, per hour): once per batch, for the runs the batch brought
- * to a final status for the first time (so a retried batch adds nothing), each touched rollup
- * row is read, merged with the batch's part and written back, inside the batch's transaction.
+ * Keeps the rollups up to date, once per batch, for the runs the batch brought to a final status
+ * for the first time (so a retried batch adds nothing): the batch's part of each touched row is
+ * folded in memory, then each row is read, merged and written back once, inside the batch's
+ * transaction. A row holds a whole bucket's workflows (or a workflow's steps), so a batch
+ * rewrites a few rows, not one per workflow and step.
  */
 export class RollupWriter {
-  private readonly selectRun: Database.Statement;
-  private readonly upsertRun: Database.Statement;
-  private readonly selectStep: Database.Statement;
-  private readonly upsertStep: Database.Statement;
+  private readonly select: Database.Statement;
+  private readonly upsert: Database.Statement;
 
   constructor(
     db: Database.Database,
     private readonly dictionaries: Dictionaries,
   ) {
-    this.selectRun = db.prepare('SELECT runs, timed, sum_ms, min_ms, max_ms, digest FROM run_rollups WHERE resolution = ? AND workflow_id = ? AND bucket = ? AND status = ?');
-    this.upsertRun = db.prepare(`
-      INSERT INTO run_rollups (resolution, workflow_id, bucket, status, runs, timed, sum_ms, min_ms, max_ms, digest)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (resolution, workflow_id, bucket, status) DO UPDATE SET
-        runs = excluded.runs, timed = excluded.timed, sum_ms = excluded.sum_ms, min_ms = excluded.min_ms,
-        max_ms = excluded.max_ms, digest = excluded.digest`);
-    this.selectStep = db.prepare('SELECT steps, sum_ms, min_ms, max_ms, digest FROM step_rollups WHERE resolution = ? AND workflow_id = ? AND bucket = ? AND step_id = ?');
-    this.upsertStep = db.prepare(`
-      INSERT INTO step_rollups (resolution, workflow_id, bucket, step_id, steps, sum_ms, min_ms, max_ms, digest)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (resolution, workflow_id, bucket, step_id) DO UPDATE SET
-        steps = excluded.steps, sum_ms = excluded.sum_ms, min_ms = excluded.min_ms, max_ms = excluded.max_ms, digest = excluded.digest`);
+    this.select = db.prepare('SELECT entries FROM rollups WHERE kind = ? AND resolution = ? AND grp = ? AND bucket = ?').pluck();
+    this.upsert = db.prepare(`
+      INSERT INTO rollups (kind, resolution, grp, bucket, entries) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (kind, resolution, grp, bucket) DO UPDATE SET entries = excluded.entries`);
   }
 
   add(finished: readonly FinishedRun[]): void {
     if (finished.length === 0) return;
-    const runs = new Map<string, { key: [number, number, number, number]; aggregate: Aggregate }>();
-    const steps = new Map<string, { key: [number, number, number, number]; aggregate: Aggregate }>();
-    for (const { execution, steps: runSteps } of finished) {
+    const rows = new Map<string, RowPart>();
+    const entryOf = (kind: number, resolution: number, group: number, bucket: number, key: number) => {
+      const id = `${kind}:${resolution}:${group}:${bucket}`;
+      let row = rows.get(id);
+      if (!row) rows.set(id, (row = { key: [kind, resolution, group, bucket], entries: new Map() }));
+      let entry = row.entries.get(key);
+      if (!entry) row.entries.set(key, (entry = emptyEntry(key)));
+      return entry;
+    };
+    for (const { execution, steps } of finished) {
       const workflowId = this.dictionaries.workflows.intern(execution.workflow);
       const status = executionStatusCodec.encode(execution.status);
       // Only completed runs have a duration that run-time statistics describe.
       const duration = execution.status === 'completed' ? execution.durationMs : undefined;
       for (const resolution of ROLLUP_RESOLUTIONS) {
         const bucket = Math.floor(execution.startedAt / resolution) * resolution;
-        const id = `${resolution}:${workflowId}:${bucket}:${status}`;
-        const entry = runs.get(id) ?? { key: [resolution, workflowId, bucket, status], aggregate: { count: 0, timed: 0, sum: 0, min: null, max: null } };
-        fold(entry.aggregate, duration);
-        runs.set(id, entry);
+        foldDuration(entryOf(ROLLUP_KIND.runs, resolution, status, bucket, workflowId), duration);
         if (resolution !== STEP_ROLLUP_RESOLUTION) continue;
-        for (const step of runSteps) {
-          const stepId = this.dictionaries.stepNames.intern(step.name);
-          // Steps belong to their run's bucket, as run-level panels count them.
-          const sid = `${resolution}:${workflowId}:${bucket}:${stepId}`;
-          const stepEntry = steps.get(sid) ?? { key: [resolution, workflowId, bucket, stepId], aggregate: { count: 0, timed: 0, sum: 0, min: null, max: null } };
-          fold(stepEntry.aggregate, step.durationMs);
-          steps.set(sid, stepEntry);
+        // Steps belong to their run's bucket, as run-level panels count them.
+        for (const step of steps) {
+          foldDuration(entryOf(ROLLUP_KIND.steps, resolution, workflowId, bucket, this.dictionaries.stepNames.intern(step.name)), step.durationMs);
         }
       }
     }
-    for (const { key, aggregate } of runs.values()) {
-      const row = this.selectRun.get(...key) as { runs: number; timed: number; sum_ms: number; min_ms: number | null; max_ms: number | null; digest: Buffer | null } | undefined;
-      const merged = row ? mergeRow(aggregate, { count: row.runs, timed: row.timed, sum: row.sum_ms, min: row.min_ms, max: row.max_ms, digest: row.digest }) : aggregate;
-      this.upsertRun.run(...key, merged.count, merged.timed, merged.sum, merged.min, merged.max, merged.digest?.encode() ?? null);
-    }
-    for (const { key, aggregate } of steps.values()) {
-      const row = this.selectStep.get(...key) as { steps: number; sum_ms: number; min_ms: number; max_ms: number; digest: Buffer } | undefined;
-      const merged = row ? mergeRow(aggregate, { count: row.steps, timed: row.steps, sum: row.sum_ms, min: row.min_ms, max: row.max_ms, digest: row.digest }) : aggregate;
-      this.upsertStep.run(...key, merged.count, merged.sum, merged.min, merged.max, merged.digest!.encode());
+    for (const { key, entries } of rows.values()) {
+      const stored = this.select.get(...key) as Buffer | undefined;
+      if (stored) {
+        decodeEntries(stored, { digests: true }, (entry) => {
+          const part = entries.get(entry.key);
+          if (part) mergeEntry(entry, part);
+          entries.set(entry.key, entry);
+        });
+      }
+      this.upsert.run(...key, encodeEntries([...entries.values()]));
     }
   }
-}
-
-function mergeRow(part: Aggregate, stored: Omit<Aggregate, 'digest'> & { digest: Buffer | null }): Aggregate {
-  const digest = stored.digest ? QuantileDigest.decode(stored.digest) : undefined;
-  if (digest && part.digest) digest.merge(part.digest);
-  const pick = (a: number | null, b: number | null, f: (x: number, y: number) => number) => (a === null ? b : b === null ? a : f(a, b));
-  return {
-    count: part.count + stored.count,
-    timed: part.timed + stored.timed,
-    sum: part.sum + stored.sum,
-    min: pick(part.min, stored.min, Math.min),
-    max: pick(part.max, stored.max, Math.max),
-    digest: digest ?? part.digest,
-  };
 }

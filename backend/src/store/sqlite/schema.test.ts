@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../../testing/harness';
+import { QuantileDigest } from '../../analysis/quantileDigest';
 import { migrate, SCHEMA_VERSION } from './schema';
 import { SqliteStore } from './sqliteStore';
 
@@ -41,6 +42,47 @@ describe('schema migrations', () => {
     const reopened = new Database(file);
     expect(reopened.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(reopened.pragma('journal_mode', { simple: true })).toBe('wal');
+    reopened.close();
+  });
+
+  it('when a version 5 file with a rollup row per workflow is opened, then its rollups are packed and read back the same', () => {
+    const file = path.join(tmp.dir, 'v5.db');
+    const old = new Database(file);
+    expect(migrate(old, 5)).toBe(5);
+    old.exec("INSERT INTO workflows(id, name) VALUES (1, 'Payroll'), (2, 'Invoices'); INSERT INTO step_names(id, name) VALUES (1, 'Login'), (2, 'Export')");
+    const HOUR = 3_600_000;
+    const many = Array.from({ length: 100 }, (_, i) => 1000 + 37 * i);
+    const digest = (values: number[]) => QuantileDigest.of([...values]).encode();
+    const insertRun = old.prepare('INSERT INTO run_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    insertRun.run(HOUR, 1, T0, 1, 2, 2, 3000, 1000, 2000, digest([1000, 2000]));
+    insertRun.run(HOUR, 2, T0, 1, 100, 100, many.reduce((a, b) => a + b), 1000, many[99], digest(many));
+    insertRun.run(HOUR, 1, T0, 2, 3, 0, 0, null, null, null);
+    insertRun.run(60_000, 1, T0 + 60_000, 1, 1, 1, 1500, 1500, 1500, digest([1500]));
+    old.prepare('INSERT INTO step_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(HOUR, 1, T0 + HOUR, 2, 2, 700, 300, 400, digest([300, 400]));
+    old.close();
+
+    const store = new SqliteStore({ file });
+    try {
+      const hours = store.runRollups({ resolution: HOUR, from: T0, to: T0 + HOUR });
+      const plain = hours.map(({ digest: d, ...rest }) => ({ ...rest, p50: d?.quantile(0.5) ?? null }));
+      expect(plain).toEqual(
+        expect.arrayContaining([
+          { bucket: T0, workflow: 'Payroll', status: 'completed', runs: 2, timed: 2, sumMs: 3000, minMs: 1000, maxMs: 2000, p50: 1500 },
+          { bucket: T0, workflow: 'Invoices', status: 'completed', runs: 100, timed: 100, sumMs: many.reduce((a, b) => a + b), minMs: 1000, maxMs: many[99], p50: expect.closeTo(QuantileDigest.of([...many]).quantile(0.5), 6) },
+          { bucket: T0, workflow: 'Payroll', status: 'failed', runs: 3, timed: 0, sumMs: 0, minMs: null, maxMs: null, p50: null },
+        ]),
+      );
+      expect(hours).toHaveLength(3);
+      expect(store.runRollups({ resolution: 60_000, from: T0, to: T0 + HOUR }).map((r) => [r.workflow, r.sumMs])).toEqual([['Payroll', 1500]]);
+      const steps = store.stepRollups({ resolution: HOUR, from: T0, to: T0 + 2 * HOUR });
+      expect(steps.map(({ digest: d, ...rest }) => ({ ...rest, p50: d!.quantile(0.5) }))).toEqual([
+        { bucket: T0 + HOUR, workflow: 'Payroll', step: 'Export', steps: 2, sumMs: 700, minMs: 300, maxMs: 400, p50: 350 },
+      ]);
+    } finally {
+      store.close();
+    }
+    const reopened = new Database(file);
+    expect(reopened.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('run_rollups', 'step_rollups')").get()).toEqual({ n: 0 });
     reopened.close();
   });
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors';
+import { packRollups } from './rollupMigration';
 
 /**
  * Versioned schema. Each migration runs once, in order, inside a transaction, and sets
@@ -10,6 +11,8 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** Work that SQL alone cannot do, run after `sql` in the same transaction. */
+  run?: (db: Database.Database) => void;
 }
 
 const dictionary = (table: string) => `
@@ -184,6 +187,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'packed rollups: a row per bucket holds every workflow (runs) or every step of a workflow (steps)',
+    sql: `
+      CREATE TABLE rollups (
+        kind INTEGER NOT NULL,
+        resolution INTEGER NOT NULL,
+        grp INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        entries BLOB NOT NULL,
+        PRIMARY KEY (kind, resolution, grp, bucket)
+      ) WITHOUT ROWID;
+    `,
+    run: packRollups,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -204,6 +222,7 @@ export function migrate(db: Database.Database, target: number = SCHEMA_VERSION):
     if (migration.version <= current || migration.version > target) continue;
     db.transaction(() => {
       db.exec(migration.sql);
+      migration.run?.(db);
       db.pragma(`user_version = ${migration.version}`);
     })();
   }

@@ -1,0 +1,153 @@
+import { QuantileDigest } from '../../analysis/quantileDigest';
+
+/**
+ * One entry of a packed rollup row: `count` records of one key (a workflow in a row of runs, a
+ * step in a row of steps), `timed` of them with a duration, summed and digested.
+ */
+export interface RollupEntry {
+  key: number;
+  count: number;
+  timed: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  /** Absent when nothing was timed, or when read without digests. */
+  digest?: QuantileDigest;
+}
+
+const FORMAT = 1;
+/** How an entry's durations follow its counts. */
+const EXACT_U32 = 0;
+const EXACT_F64 = 1;
+const SKETCH = 2;
+
+const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
+
+/**
+ * Packs entries into one blob: a format byte, then per entry (by key) its key, count and timed
+ * count as u32, then its durations. While a digest is exact the values themselves are stored
+ * (as u32 when all are whole milliseconds, which they nearly always are; else as f64), and sum,
+ * min and max are read back from them; past the exact limit the sum, min and max as f64 and the
+ * sketch's bytes.
+ */
+export function encodeEntries(entries: readonly RollupEntry[]): Buffer {
+  const sorted = [...entries].sort((a, b) => a.key - b.key);
+  const sketches = new Map<RollupEntry, Uint8Array>();
+  let size = 1;
+  for (const entry of sorted) {
+    size += 12;
+    if (entry.timed === 0) continue;
+    const values = entry.digest?.exactValues();
+    if (!entry.digest || (values && values.length !== entry.timed)) throw new Error(`rollup entry ${entry.key}: ${entry.timed} timed records but a digest of ${entry.digest?.count ?? 0}`);
+    if (values) size += 1 + values.length * (values.every(isU32) ? 4 : 8);
+    else {
+      const bytes = entry.digest.sketchBytes();
+      sketches.set(entry, bytes);
+      size += 1 + 24 + 4 + bytes.length;
+    }
+  }
+  const buffer = Buffer.allocUnsafe(size);
+  let at = buffer.writeUInt8(FORMAT, 0);
+  for (const entry of sorted) {
+    at = buffer.writeUInt32LE(entry.key, at);
+    at = buffer.writeUInt32LE(entry.count, at);
+    at = buffer.writeUInt32LE(entry.timed, at);
+    if (entry.timed === 0) continue;
+    const values = entry.digest!.exactValues();
+    if (values) {
+      const whole = values.every(isU32);
+      at = buffer.writeUInt8(whole ? EXACT_U32 : EXACT_F64, at);
+      for (const v of values) at = whole ? buffer.writeUInt32LE(v, at) : buffer.writeDoubleLE(v, at);
+    } else {
+      const bytes = sketches.get(entry)!;
+      at = buffer.writeUInt8(SKETCH, at);
+      at = buffer.writeDoubleLE(entry.sum, at);
+      at = buffer.writeDoubleLE(entry.min!, at);
+      at = buffer.writeDoubleLE(entry.max!, at);
+      at = buffer.writeUInt32LE(bytes.length, at);
+      buffer.set(bytes, at);
+      at += bytes.length;
+    }
+  }
+  return buffer;
+}
+
+export interface DecodeOptions {
+  /** Build each entry's digest (quantiles need it; counts and sums do not). */
+  digests: boolean;
+  /** Only entries with these keys. */
+  keys?: ReadonlySet<number>;
+}
+
+/**
+ * Calls `visit` with each entry of a packed blob, in key order.
+ * @throws RangeError when the blob is not a packed rollup row of a known format.
+ */
+export function decodeEntries(blob: Uint8Array, options: DecodeOptions, visit: (entry: RollupEntry) => void): void {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (blob.byteLength === 0 || view.getUint8(0) !== FORMAT) throw new RangeError(`not a packed rollup row (format ${blob.byteLength ? view.getUint8(0) : 'none'})`);
+  let at = 1;
+  while (at < blob.byteLength) {
+    const key = view.getUint32(at, true);
+    const count = view.getUint32(at + 4, true);
+    const timed = view.getUint32(at + 8, true);
+    at += 12;
+    const wanted = !options.keys || options.keys.has(key);
+    if (timed === 0) {
+      if (wanted) visit({ key, count, timed, sum: 0, min: null, max: null });
+      continue;
+    }
+    const form = view.getUint8(at++);
+    if (form === SKETCH) {
+      const length = view.getUint32(at + 24, true);
+      if (wanted) {
+        const entry: RollupEntry = { key, count, timed, sum: view.getFloat64(at, true), min: view.getFloat64(at + 8, true), max: view.getFloat64(at + 16, true) };
+        if (options.digests) entry.digest = QuantileDigest.ofSketch(blob.subarray(at + 28, at + 28 + length));
+        visit(entry);
+      }
+      at += 28 + length;
+      continue;
+    }
+    if (form !== EXACT_U32 && form !== EXACT_F64) throw new RangeError(`not a packed rollup row (entry form ${form})`);
+    const width = form === EXACT_U32 ? 4 : 8;
+    if (wanted) {
+      const values = options.digests ? new Array<number>(timed) : undefined;
+      let sum = 0;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < timed; i++) {
+        const v = form === EXACT_U32 ? view.getUint32(at + 4 * i, true) : view.getFloat64(at + 8 * i, true);
+        sum += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        if (values) values[i] = v;
+      }
+      const entry: RollupEntry = { key, count, timed, sum, min, max };
+      if (values) entry.digest = QuantileDigest.of(values);
+      visit(entry);
+    }
+    at += width * timed;
+  }
+  if (at !== blob.byteLength) throw new RangeError('not a packed rollup row (truncated)');
+}
+
+/** Adds `part` into `into` (same key): counts and sums add, digests merge. */
+export function mergeEntry(into: RollupEntry, part: RollupEntry): void {
+  into.count += part.count;
+  into.timed += part.timed;
+  into.sum += part.sum;
+  if (part.min !== null) into.min = into.min === null ? part.min : Math.min(into.min, part.min);
+  if (part.max !== null) into.max = into.max === null ? part.max : Math.max(into.max, part.max);
+  if (part.digest) into.digest = into.digest ? into.digest.merge(part.digest) : part.digest;
+}
+
+/** Records one more record of an entry, with its duration when it has one. */
+export function foldDuration(entry: RollupEntry, duration: number | undefined): void {
+  entry.count++;
+  if (duration === undefined) return;
+  entry.timed++;
+  entry.sum += duration;
+  entry.min = entry.min === null ? duration : Math.min(entry.min, duration);
+  entry.max = entry.max === null ? duration : Math.max(entry.max, duration);
+  (entry.digest ??= new QuantileDigest()).add(duration);
+}
