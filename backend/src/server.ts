@@ -103,7 +103,12 @@ export class Collector {
 
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
-    this.store = options.store ?? SqliteStore.inDirectory(config.dataDir, config.busyTimeoutMs);
+    this.store =
+      options.store ??
+      SqliteStore.inDirectory(config.dataDir, {
+        busyTimeoutMs: config.busyTimeoutMs,
+        onMigration: (m) => log.info({ version: m.version }, `migrating the database to schema version ${m.version}: ${m.description}`),
+      });
     const file = this.store instanceof SqliteStore ? this.store.file : undefined;
     const analysisSettings = { sensitivity: config.analysis.sensitivity, intervalMs: config.analysis.intervalMs, historyDays: config.analysis.historyDays, log };
     // Passes run in a worker thread with their own connection, unless the store cannot be shared.

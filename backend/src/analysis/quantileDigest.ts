@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { quantileSorted, sortedCopy } from './stats';
+import { quantileSorted } from './stats';
 
 /** Up to this many values a digest keeps them all, so small buckets answer exactly. */
 export const EXACT_LIMIT = 64;
@@ -17,6 +17,7 @@ const SKETCH = 1;
 export class QuantileDigest {
   private values: number[] | undefined = [];
   private sketch: DDSketch | undefined;
+  private sorted = false;
 
   get count(): number {
     return this.values ? this.values.length : this.sketch!.count;
@@ -56,6 +57,7 @@ export class QuantileDigest {
   add(value: number): this {
     if (this.values) {
       this.values.push(value);
+      this.sorted = false;
       if (this.values.length > EXACT_LIMIT) this.toSketch();
     } else {
       this.sketch!.accept(value);
@@ -79,7 +81,14 @@ export class QuantileDigest {
    */
   quantile(p: number): number {
     if (this.count === 0) throw new RangeError('quantile of an empty digest');
-    if (this.values) return quantileSorted(sortedCopy(this.values), p);
+    if (this.values) {
+      // Sorted in place, once: the order of a digest's values means nothing.
+      if (!this.sorted) {
+        this.values.sort((a, b) => a - b);
+        this.sorted = true;
+      }
+      return quantileSorted(this.values, p);
+    }
     // Interpolate between the two ranks around p*(n-1), as the exact quantile does: each end is
     // within the sketch's 1%, so their mix is too (the sketch alone answers by rank only).
     const n = this.sketch!.count;

@@ -1,7 +1,7 @@
 import type { GroupBy, Metric, QueryTarget } from '../api/queryContract';
 import type { Execution, ResourceSample, Step } from '../domain/types';
-import type { RunRollup, StepRollup } from '../store/store';
-import type { SeriesBuilder } from './timeseries';
+import type { RunRollupView, StepRollupView } from '../store/store';
+import type { Dims, SeriesBuilder, Summary } from './timeseries';
 
 /** Unit of each metric in Grafana's unit ids (https://grafana.com/docs/grafana/latest/panels-visualizations/configure-standard-options/). */
 export const METRIC_UNITS: Record<Metric, string> = {
@@ -68,40 +68,69 @@ export function addRuns(builder: SeriesBuilder, metric: Metric, runs: readonly E
   }
 }
 
-/** Feeds a run metric from rollup rows (finished runs by workflow and status). */
-export function addRunRollups(builder: SeriesBuilder, metric: Metric, rows: readonly RunRollup[]): void {
-  for (const row of rows) {
-    const dims = { workflow: row.workflow, status: row.status };
-    const count = { count: row.runs, sum: row.runs, min: null, max: null };
+/** The dims of each pair of names, made once: a panel feeds a hundred thousand rollups. */
+function dimsCache<A extends GroupBy, B extends GroupBy>(a: A, b: B): (x: string, y: string) => Dims {
+  const cache = new Map<string, Map<string, Dims>>();
+  return (x, y) => {
+    let inner = cache.get(x);
+    if (!inner) cache.set(x, (inner = new Map()));
+    let dims = inner.get(y);
+    if (!dims) inner.set(y, (dims = { [a]: x, [b]: y }));
+    return dims;
+  };
+}
+
+/** `summary`, overwritten with the `count` durations of a rollup. */
+function durations(summary: Summary, count: number, row: Pick<RunRollupView, 'sumMs' | 'minMs' | 'maxMs' | 'values' | 'sketch'>): Summary {
+  summary.count = count;
+  summary.sum = row.sumMs;
+  summary.min = row.minMs;
+  summary.max = row.maxMs;
+  summary.values = row.values;
+  summary.digest = row.sketch;
+  return summary;
+}
+
+/** Feeds a run metric from rollups (finished runs by workflow and status), one at a time. */
+export function runRollupFeeder(builder: SeriesBuilder, metric: Metric): (row: RunRollupView) => void {
+  const dimsOf = dimsCache('workflow', 'status');
+  // One summary object for all: the builder reads it during the call only.
+  const summary: Summary = { count: 0, sum: 0, min: null, max: null, values: null, digest: null };
+  const counted = (row: RunRollupView, sum: number) => {
+    summary.count = row.runs;
+    summary.sum = sum;
+    summary.min = summary.max = summary.values = summary.digest = null;
+    builder.addSummary(row.bucket, dimsOf(row.workflow, row.status), summary);
+  };
+  return (row) => {
     const failed = row.status === 'failed' || row.status === 'timeout' || row.status === 'cancelled';
     switch (metric) {
       case 'run_duration':
-        if (row.status === 'completed' && row.timed > 0) {
-          builder.addSummary(row.bucket, dims, { count: row.timed, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: row.digest ?? undefined });
-        }
+        if (row.status === 'completed' && row.timed > 0) builder.addSummary(row.bucket, dimsOf(row.workflow, row.status), durations(summary, row.timed, row));
         break;
       case 'runs':
-        builder.addSummary(row.bucket, dims, count);
+        counted(row, row.runs);
         break;
       case 'successes':
-        if (row.status === 'completed') builder.addSummary(row.bucket, dims, count);
+        if (row.status === 'completed') counted(row, row.runs);
         break;
       case 'failures':
-        if (failed) builder.addSummary(row.bucket, dims, count);
+        if (failed) counted(row, row.runs);
         break;
       case 'success_rate':
-        builder.addSummary(row.bucket, dims, { count: row.runs, sum: row.status === 'completed' ? row.runs : 0, min: null, max: null });
+        counted(row, row.status === 'completed' ? row.runs : 0);
         break;
       default:
         throw new Error(`no run rollups for ${metric}`);
     }
-  }
+  };
 }
 
-export function addStepRollups(builder: SeriesBuilder, rows: readonly StepRollup[]): void {
-  for (const row of rows) {
-    builder.addSummary(row.bucket, { workflow: row.workflow, step: row.step }, { count: row.steps, sum: row.sumMs, min: row.minMs, max: row.maxMs, digest: row.digest ?? undefined });
-  }
+/** Feeds step durations from rollups (steps by workflow and step), one at a time. */
+export function stepRollupFeeder(builder: SeriesBuilder): (row: StepRollupView) => void {
+  const dimsOf = dimsCache('workflow', 'step');
+  const summary: Summary = { count: 0, sum: 0, min: null, max: null, values: null, digest: null };
+  return (row) => builder.addSummary(row.bucket, dimsOf(row.workflow, row.step), durations(summary, row.steps, row));
 }
 
 const SAMPLE_VALUE: Partial<Record<Metric, (s: ResourceSample) => number | undefined>> = {

@@ -4,7 +4,7 @@ import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { RollupFilter, RunFilter, Store } from '../store/store';
 import { buildReport, type Report, type ReportRequest } from '../report/report';
 import { bucketSize } from './buckets';
-import { addRunRollups, addRuns, addSamples, addStepRollups, METRIC_UNITS } from './observations';
+import { addRuns, addSamples, METRIC_UNITS, runRollupFeeder, stepRollupFeeder } from './observations';
 import { analysisTable } from './analysisTables';
 import { SeriesBuilder } from './timeseries';
 
@@ -112,8 +112,8 @@ export class QueryEngine {
         steps: target.step,
         digests: aggregation in QUANTILE_AGGREGATIONS,
       };
-      if (metric === 'step_duration') addStepRollups(builder, this.store.stepRollups(rollupFilter));
-      else addRunRollups(builder, metric, this.store.runRollups(rollupFilter));
+      if (metric === 'step_duration') this.store.visitStepRollups(rollupFilter, stepRollupFeeder(builder));
+      else this.store.visitRunRollups(rollupFilter, runRollupFeeder(builder, metric));
     }
     return builder.frames();
   }

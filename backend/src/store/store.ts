@@ -122,6 +122,23 @@ export interface StepRollup {
   digest: QuantileDigest | null;
 }
 
+/**
+ * The durations of a rollup as a visitor sees them: the exact values while few (the first
+ * `timed` or `steps` of `values`), a sketch past the exact limit; both null without durations or
+ * when read without digests.
+ */
+export interface RollupDurations {
+  values: Float64Array | null;
+  sketch: QuantileDigest | null;
+}
+
+/**
+ * Rollups one at a time: the object (and its `values`) is reused for the next one, so keep
+ * what you need from it during the call. A month-long panel reads a hundred thousand of them.
+ */
+export type RunRollupView = Omit<RunRollup, 'digest'> & RollupDurations;
+export type StepRollupView = Omit<StepRollup, 'digest'> & RollupDurations;
+
 /** What changed after a cursor, each in its current state; `cursor` is where to read on from. */
 export interface ChangeSet {
   cursor: number;
@@ -163,8 +180,8 @@ export interface Store {
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;
   /** Time each robot spent running workflows in [from, to). */
   robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }>;
-  runRollups(filter: RollupFilter): RunRollup[];
-  stepRollups(filter: RollupFilter): StepRollup[];
+  visitRunRollups(filter: RollupFilter, visit: (rollup: RunRollupView) => void): void;
+  visitStepRollups(filter: RollupFilter, visit: (rollup: StepRollupView) => void): void;
   /** When each package version of a workflow first ran, in [from, to). */
   versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }>;
   /** Distinct names of a kind, sorted; steps can be narrowed to workflows. */

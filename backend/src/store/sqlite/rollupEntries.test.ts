@@ -1,6 +1,6 @@
 import { EXACT_LIMIT, QuantileDigest } from '../../analysis/quantileDigest';
 import { Random } from '../../sim/random';
-import { decodeEntries, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
+import { decodeEntryObjects, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
 
 function entryOf(key: number, count: number, durations: number[]): RollupEntry {
   const entry: RollupEntry = { key, count: count - durations.length, timed: 0, sum: 0, min: null, max: null };
@@ -8,9 +8,9 @@ function entryOf(key: number, count: number, durations: number[]): RollupEntry {
   return entry;
 }
 
-function decodeAll(blob: Uint8Array, options: Parameters<typeof decodeEntries>[1] = { digests: true }): RollupEntry[] {
+function decodeAll(blob: Uint8Array, options: Parameters<typeof decodeEntryObjects>[1] = { digests: true }): RollupEntry[] {
   const out: RollupEntry[] = [];
-  decodeEntries(blob, options, (e) => out.push(e));
+  decodeEntryObjects(blob, options, (e) => out.push(e));
   return out;
 }
 

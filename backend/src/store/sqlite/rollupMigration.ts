@@ -26,7 +26,7 @@ export function packRollups(db: Database.Database): void {
   pack(
     ROLLUP_KIND.runs,
     'SELECT DISTINCT resolution, status, bucket FROM run_rollups',
-    'SELECT workflow_id, runs, timed, sum_ms, min_ms, max_ms, digest FROM run_rollups WHERE resolution = ? AND status = ? AND bucket = ?',
+    'SELECT workflow_id, runs, timed, sum_ms, min_ms, max_ms, digest FROM run_rollups INDEXED BY run_rollups_by_status WHERE resolution = ? AND status = ? AND bucket = ?',
   );
   pack(
     ROLLUP_KIND.steps,

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { EXECUTION_STATUSES } from '../../domain/types';
-import type { RollupFilter, RunRollup, StepRollup } from '../store';
+import { QuantileDigest } from '../../analysis/quantileDigest';
+import type { RollupFilter, RunRollup, RunRollupView, StepRollup, StepRollupView } from '../store';
 import { executionStatusCodec } from './codes';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
@@ -20,46 +21,75 @@ export class RollupReader {
     private readonly dictionaries: Dictionaries,
   ) {}
 
-  runs(filter: RollupFilter): RunRollup[] {
+  visitRuns(filter: RollupFilter, visit: (rollup: RunRollupView) => void): void {
     const workflowIds = this.ids(this.dictionaries.workflows, filter.workflows);
-    if (workflowIds?.size === 0) return [];
+    if (workflowIds?.size === 0) return;
     const statuses = filter.statuses ? filter.statuses.map((s) => executionStatusCodec.encode(s)) : ALL_STATUSES;
-    const rows = this.db
-      .prepare(`SELECT grp, bucket, entries FROM rollups WHERE kind = ? AND resolution = ? AND grp IN (${statuses.map(() => '?').join(',')}) AND bucket >= ? AND bucket < ?`)
-      .raw()
-      .all(ROLLUP_KIND.runs, filter.resolution, ...statuses, filter.from, filter.to) as Array<[number, number, Buffer]>;
-    const out: RunRollup[] = [];
+    const rows = this.rows(ROLLUP_KIND.runs, filter, `(${statuses.join(',')})`);
     const workflows = this.dictionaries.workflows;
     const options = { digests: filter.digests !== false, keys: workflowIds };
+    const view: RunRollupView = { bucket: 0, workflow: '', status: 'completed', runs: 0, timed: 0, sumMs: 0, minMs: null, maxMs: null, values: null, sketch: null };
     for (const [statusCode, bucket, blob] of rows) {
-      const status = executionStatusCodec.decode(statusCode);
-      decodeEntries(blob, options, (e) => {
-        out.push({ bucket, workflow: workflows.nameOf(e.key), status, runs: e.count, timed: e.timed, sumMs: e.sum, minMs: e.min, maxMs: e.max, digest: e.digest ?? null });
+      view.bucket = bucket;
+      view.status = executionStatusCodec.decode(statusCode);
+      decodeEntries(blob, options, (key, runs, timed, sumMs, minMs, maxMs, values, sketch) => {
+        view.workflow = workflows.nameOf(key);
+        view.runs = runs;
+        view.timed = timed;
+        view.sumMs = sumMs;
+        view.minMs = minMs;
+        view.maxMs = maxMs;
+        view.values = values;
+        view.sketch = sketch;
+        visit(view);
       });
     }
+  }
+
+  visitSteps(filter: RollupFilter, visit: (rollup: StepRollupView) => void): void {
+    const workflowIds = this.ids(this.dictionaries.workflows, filter.workflows);
+    const stepIds = this.ids(this.dictionaries.stepNames, filter.steps);
+    if (workflowIds?.size === 0 || stepIds?.size === 0) return;
+    // The row key leads with the workflow: list them (all of them without a filter) so each is a seek.
+    const rows = this.rows(ROLLUP_KIND.steps, filter, workflowIds ? `(${[...workflowIds].join(',')})` : '(SELECT id FROM workflows)');
+    const { workflows, stepNames } = this.dictionaries;
+    const options = { digests: filter.digests !== false, keys: stepIds };
+    const view: StepRollupView = { bucket: 0, workflow: '', step: '', steps: 0, sumMs: 0, minMs: 0, maxMs: 0, values: null, sketch: null };
+    for (const [workflowId, bucket, blob] of rows) {
+      view.bucket = bucket;
+      view.workflow = workflows.nameOf(workflowId);
+      decodeEntries(blob, options, (key, steps, _timed, sumMs, minMs, maxMs, values, sketch) => {
+        view.step = stepNames.nameOf(key);
+        view.steps = steps;
+        view.sumMs = sumMs;
+        view.minMs = minMs!;
+        view.maxMs = maxMs!;
+        view.values = values;
+        view.sketch = sketch;
+        visit(view);
+      });
+    }
+  }
+
+  /** The rollups as objects of their own, each with its digest (for tests and small reads). */
+  runs(filter: RollupFilter): RunRollup[] {
+    const out: RunRollup[] = [];
+    this.visitRuns(filter, ({ values, sketch, ...rest }) => out.push({ ...rest, digest: digestOf(values, rest.timed, sketch) }));
     return out;
   }
 
   steps(filter: RollupFilter): StepRollup[] {
-    const workflowIds = this.ids(this.dictionaries.workflows, filter.workflows);
-    const stepIds = this.ids(this.dictionaries.stepNames, filter.steps);
-    if (workflowIds?.size === 0 || stepIds?.size === 0) return [];
-    // The row key leads with the workflow: list them (all of them without a filter) so each is a seek.
-    const groups = workflowIds ? `(${[...workflowIds].join(',')})` : '(SELECT id FROM workflows)';
-    const rows = this.db
+    const out: StepRollup[] = [];
+    this.visitSteps(filter, ({ values, sketch, ...rest }) => out.push({ ...rest, digest: digestOf(values, rest.steps, sketch) }));
+    return out;
+  }
+
+  /** Rows of one kind and resolution in the filter's range whose group is in `groups` (SQL of ids). */
+  private rows(kind: number, filter: RollupFilter, groups: string): Array<[group: number, bucket: number, entries: Buffer]> {
+    return this.db
       .prepare(`SELECT grp, bucket, entries FROM rollups WHERE kind = ? AND resolution = ? AND grp IN ${groups} AND bucket >= ? AND bucket < ?`)
       .raw()
-      .all(ROLLUP_KIND.steps, filter.resolution, filter.from, filter.to) as Array<[number, number, Buffer]>;
-    const out: StepRollup[] = [];
-    const { workflows, stepNames } = this.dictionaries;
-    const options = { digests: filter.digests !== false, keys: stepIds };
-    for (const [workflowId, bucket, blob] of rows) {
-      const workflow = workflows.nameOf(workflowId);
-      decodeEntries(blob, options, (e) => {
-        out.push({ bucket, workflow, step: stepNames.nameOf(e.key), steps: e.count, sumMs: e.sum, minMs: e.min!, maxMs: e.max!, digest: e.digest ?? null });
-      });
-    }
-    return out;
+      .all(kind, filter.resolution, filter.from, filter.to) as Array<[number, number, Buffer]>;
   }
 
   /** The ids of `names` that exist; undefined (no restriction) without names. */
@@ -67,4 +97,8 @@ export class RollupReader {
     if (!names) return undefined;
     return new Set(names.map((n) => dictionary.find(n)).filter((id): id is number => id !== undefined));
   }
+}
+
+function digestOf(values: Float64Array | null, length: number, sketch: QuantileDigest | null): QuantileDigest | null {
+  return values ? QuantileDigest.of(Array.from(values.subarray(0, length))) : sketch;
 }

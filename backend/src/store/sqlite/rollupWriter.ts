@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Execution } from '../../domain/types';
 import { executionStatusCodec } from './codes';
 import type { Dictionaries } from './dictionaries';
-import { decodeEntries, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
+import { decodeEntryObjects, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
 
 export const ROLLUP_RESOLUTIONS = [60_000, 3_600_000] as const;
 /** Steps are rolled up by the hour only: minute rollups of steps would copy the step rows. */
@@ -76,7 +76,7 @@ export class RollupWriter {
     for (const { key, entries } of rows.values()) {
       const stored = this.select.get(...key) as Buffer | undefined;
       if (stored) {
-        decodeEntries(stored, { digests: true }, (entry) => {
+        decodeEntryObjects(stored, { digests: true }, (entry) => {
           const part = entries.get(entry.key);
           if (part) mergeEntry(entry, part);
           entries.set(entry.key, entry);

@@ -61,8 +61,10 @@ describe('schema migrations', () => {
     old.prepare('INSERT INTO step_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(HOUR, 1, T0 + HOUR, 2, 2, 700, 300, 400, digest([300, 400]));
     old.close();
 
-    const store = new SqliteStore({ file });
+    const told: number[] = [];
+    const store = new SqliteStore({ file, onMigration: (m) => told.push(m.version) });
     try {
+      expect(told).toEqual([6]);
       const hours = store.runRollups({ resolution: HOUR, from: T0, to: T0 + HOUR });
       const plain = hours.map(({ digest: d, ...rest }) => ({ ...rest, p50: d?.quantile(0.5) ?? null }));
       expect(plain).toEqual(

@@ -210,7 +210,7 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
  * Brings `db` to `target` (default: the latest version).
  * @throws AppError when the file was written by a newer collector than this one.
  */
-export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): number {
+export function migrate(db: Database.Database, target: number = SCHEMA_VERSION, onMigration?: (migration: Migration) => void): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new AppError(
@@ -220,6 +220,7 @@ export function migrate(db: Database.Database, target: number = SCHEMA_VERSION):
   }
   for (const migration of MIGRATIONS) {
     if (migration.version <= current || migration.version > target) continue;
+    onMigration?.(migration);
     db.transaction(() => {
       db.exec(migration.sql);
       migration.run?.(db);

@@ -16,12 +16,14 @@ import type {
   RollupFilter,
   RunFilter,
   RunRollup,
+  RunRollupView,
   StepRollup,
+  StepRollupView,
   SampleFilter,
   Store,
   StoreStats,
 } from '../store';
-import { assertSchemaCurrent, migrate } from './schema';
+import { assertSchemaCurrent, type Migration, migrate } from './schema';
 import { Dictionaries, openDictionaries } from './dictionaries';
 import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
@@ -37,6 +39,8 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** How long to wait for another writer's lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** Told before each schema migration runs (some take a while on a large file). */
+  onMigration?: (migration: Migration) => void;
 }
 
 /** The embedded default store: one SQLite file in WAL mode. */
@@ -65,7 +69,7 @@ export class SqliteStore implements Store {
       // process crash (only a power loss can drop the last transactions).
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      migrate(this.db);
+      migrate(this.db, undefined, options.onMigration);
     }
     this.dictionaries = openDictionaries(this.db);
     this.changeLog = new ChangeLog(this.db);
@@ -78,8 +82,8 @@ export class SqliteStore implements Store {
   }
 
   /** Opens (creating and migrating when needed) `<dataDir>/rpa-analytics.db`. */
-  static inDirectory(dataDir: string, busyTimeoutMs?: number): SqliteStore {
-    return new SqliteStore({ file: path.join(dataDir, 'rpa-analytics.db'), busyTimeoutMs });
+  static inDirectory(dataDir: string, options: Omit<SqliteStoreOptions, 'file'> = {}): SqliteStore {
+    return new SqliteStore({ ...options, file: path.join(dataDir, 'rpa-analytics.db') });
   }
 
   ingest(batch: IngestBatch): IngestResult {
@@ -139,6 +143,15 @@ export class SqliteStore implements Store {
     return this.retention.deleteRollupsBefore(cutoff);
   }
 
+  visitRunRollups(filter: RollupFilter, visit: (rollup: RunRollupView) => void): void {
+    this.rollups.visitRuns(filter, visit);
+  }
+
+  visitStepRollups(filter: RollupFilter, visit: (rollup: StepRollupView) => void): void {
+    this.rollups.visitSteps(filter, visit);
+  }
+
+  /** Rollups as objects of their own, each with its digest: for tests and small reads. */
   runRollups(filter: RollupFilter): RunRollup[] {
     return this.rollups.runs(filter);
   }
