@@ -32,11 +32,11 @@ describe('packed rollup entries', () => {
     }
   });
 
-  it('when the values are few, then they are stored themselves: quantiles exact, whole milliseconds in 4 bytes', () => {
+  it('when the values are few, then they are stored themselves: quantiles exact, whole milliseconds as varints', () => {
     const [wholeEntry] = decodeAll(encodeEntries([entryOf(3, 3, whole)]));
     expect(wholeEntry.digest!.exactValues()).toEqual(whole);
-    expect(encodeEntries([entryOf(3, 3, whole)]).length).toBe(1 + 12 + 1 + 4 * whole.length);
-    expect(encodeEntries([entryOf(7, 3, fractional)]).length).toBe(1 + 12 + 1 + 8 * fractional.length);
+    expect(encodeEntries([entryOf(3, 3, whole)]).length).toBe(1 + 3 + 1 + 2 * whole.length);
+    expect(encodeEntries([entryOf(7, 3, fractional)]).length).toBe(1 + 3 + 1 + 8 * fractional.length);
     const [big] = decodeAll(encodeEntries([entryOf(1, 600, many)]));
     expect(big.digest!.exact).toBe(false);
     expect(many.length).toBeGreaterThan(EXACT_LIMIT);
@@ -62,7 +62,9 @@ describe('packed rollup entries', () => {
   it('when a blob is not a packed row, then reading it fails clearly', () => {
     expect(() => decodeAll(Buffer.from([7, 0]))).toThrow('not a packed rollup row (format 7)');
     expect(() => decodeAll(Buffer.alloc(0))).toThrow('not a packed rollup row (format none)');
-    expect(() => decodeAll(encodeEntries([entryOf(3, 3, whole)]).subarray(0, 10))).toThrow(RangeError);
+    expect(() => decodeAll(encodeEntries([entryOf(3, 3, whole)]).subarray(0, 10))).toThrow('not a packed rollup row (truncated)');
+    expect(() => decodeAll(encodeEntries([entryOf(1, 600, many)]).subarray(0, 40))).toThrow('not a packed rollup row (truncated)');
+    expect(() => decodeAll(encodeEntries([entryOf(7, 3, fractional)]).subarray(0, 12))).toThrow('not a packed rollup row (truncated)');
     const badDigest = { ...entryOf(3, 3, whole), timed: 2 };
     expect(() => encodeEntries([badDigest])).toThrow('rollup entry 3: 2 timed records but a digest of 3');
   });

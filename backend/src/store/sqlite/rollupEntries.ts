@@ -15,56 +15,68 @@ export interface RollupEntry {
   digest?: QuantileDigest;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 /** How an entry's durations follow its counts. */
-const EXACT_U32 = 0;
+const EXACT_WHOLE = 0;
 const EXACT_F64 = 1;
 const SKETCH = 2;
 
 const isU32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
 
+/** Bytes of `v` (a u32) as an unsigned LEB128 varint. */
+const varintSize = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x20_0000 ? 3 : v < 0x1000_0000 ? 4 : 5);
+
+function writeVarint(buffer: Buffer, v: number, at: number): number {
+  while (v >= 0x80) {
+    buffer[at++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buffer[at++] = v;
+  return at;
+}
+
 /**
  * Packs entries into one blob: a format byte, then per entry (by key) its key, count and timed
- * count as u32, then its durations. While a digest is exact the values themselves are stored
- * (as u32 when all are whole milliseconds, which they nearly always are; else as f64), and sum,
- * min and max are read back from them; past the exact limit the sum, min and max as f64 and the
- * sketch's bytes.
+ * count as varints, then its durations. While a digest is exact the values themselves are
+ * stored (as varints when all are whole milliseconds, as they nearly always are, so two or three
+ * bytes each; else as f64), and sum, min and max are read back from them; past the exact limit
+ * the sum, min and max as f64 and the sketch's bytes.
  */
 export function encodeEntries(entries: readonly RollupEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => a.key - b.key);
   const sketches = new Map<RollupEntry, Uint8Array>();
   let size = 1;
   for (const entry of sorted) {
-    size += 12;
+    size += varintSize(entry.key) + varintSize(entry.count) + varintSize(entry.timed);
     if (entry.timed === 0) continue;
     const values = entry.digest?.exactValues();
     if (!entry.digest || (values && values.length !== entry.timed)) throw new Error(`rollup entry ${entry.key}: ${entry.timed} timed records but a digest of ${entry.digest?.count ?? 0}`);
-    if (values) size += 1 + values.length * (values.every(isU32) ? 4 : 8);
+    if (values) size += 1 + (values.every(isU32) ? values.reduce((n, v) => n + varintSize(v), 0) : 8 * values.length);
     else {
       const bytes = entry.digest.sketchBytes();
       sketches.set(entry, bytes);
-      size += 1 + 24 + 4 + bytes.length;
+      size += 1 + 24 + varintSize(bytes.length) + bytes.length;
     }
   }
   const buffer = Buffer.allocUnsafe(size);
   let at = buffer.writeUInt8(FORMAT, 0);
   for (const entry of sorted) {
-    at = buffer.writeUInt32LE(entry.key, at);
-    at = buffer.writeUInt32LE(entry.count, at);
-    at = buffer.writeUInt32LE(entry.timed, at);
+    at = writeVarint(buffer, entry.key, at);
+    at = writeVarint(buffer, entry.count, at);
+    at = writeVarint(buffer, entry.timed, at);
     if (entry.timed === 0) continue;
     const values = entry.digest!.exactValues();
     if (values) {
       const whole = values.every(isU32);
-      at = buffer.writeUInt8(whole ? EXACT_U32 : EXACT_F64, at);
-      for (const v of values) at = whole ? buffer.writeUInt32LE(v, at) : buffer.writeDoubleLE(v, at);
+      at = buffer.writeUInt8(whole ? EXACT_WHOLE : EXACT_F64, at);
+      for (const v of values) at = whole ? writeVarint(buffer, v, at) : buffer.writeDoubleLE(v, at);
     } else {
       const bytes = sketches.get(entry)!;
       at = buffer.writeUInt8(SKETCH, at);
       at = buffer.writeDoubleLE(entry.sum, at);
       at = buffer.writeDoubleLE(entry.min!, at);
       at = buffer.writeDoubleLE(entry.max!, at);
-      at = buffer.writeUInt32LE(bytes.length, at);
+      at = writeVarint(buffer, bytes.length, at);
       buffer.set(bytes, at);
       at += bytes.length;
     }
@@ -115,48 +127,64 @@ let scratch = new Float64Array(64);
  */
 export function decodeEntries(blob: Uint8Array, options: DecodeOptions, visit: EntryVisitor): void {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (blob.byteLength === 0 || view.getUint8(0) !== FORMAT) throw new RangeError(`not a packed rollup row (format ${blob.byteLength ? view.getUint8(0) : 'none'})`);
+  const end = blob.byteLength;
+  if (end === 0 || blob[0] !== FORMAT) throw new RangeError(`not a packed rollup row (format ${end ? blob[0] : 'none'})`);
   let at = 1;
-  while (at < blob.byteLength) {
-    const key = view.getUint32(at, true);
-    const count = view.getUint32(at + 4, true);
-    const timed = view.getUint32(at + 8, true);
-    at += 12;
+  const truncated = () => new RangeError('not a packed rollup row (truncated)');
+  // Unsigned LEB128.
+  const varint = (): number => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= end) throw truncated();
+      const byte = blob[at++];
+      v += (byte & 0x7f) * scale;
+      if (byte < 0x80) return v;
+      scale *= 128;
+    }
+  };
+  while (at < end) {
+    const key = varint();
+    const count = varint();
+    const timed = varint();
     const wanted = !options.keys || options.keys.has(key);
     if (timed === 0) {
       if (wanted) visit(key, count, timed, 0, null, null, null, null);
       continue;
     }
-    const form = view.getUint8(at++);
+    const form = blob[at++];
     if (form === SKETCH) {
-      const length = view.getUint32(at + 24, true);
-      if (wanted) {
-        const sketch = options.digests ? QuantileDigest.ofSketch(blob.subarray(at + 28, at + 28 + length)) : null;
-        visit(key, count, timed, view.getFloat64(at, true), view.getFloat64(at + 8, true), view.getFloat64(at + 16, true), null, sketch);
-      }
-      at += 28 + length;
+      if (at + 24 > end) throw truncated();
+      const sum = view.getFloat64(at, true);
+      const min = view.getFloat64(at + 8, true);
+      const max = view.getFloat64(at + 16, true);
+      at += 24;
+      const length = varint();
+      if (at + length > end) throw truncated();
+      if (wanted) visit(key, count, timed, sum, min, max, null, options.digests ? QuantileDigest.ofSketch(blob.subarray(at, at + length)) : null);
+      at += length;
       continue;
     }
-    if (form !== EXACT_U32 && form !== EXACT_F64) throw new RangeError(`not a packed rollup row (entry form ${form})`);
-    const width = form === EXACT_U32 ? 4 : 8;
-    if (at + width * timed > blob.byteLength) break;
-    if (wanted) {
-      if (scratch.length < timed) scratch = new Float64Array(timed);
-      let sum = 0;
-      let min = Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < timed; i++) {
-        const v = form === EXACT_U32 ? view.getUint32(at + 4 * i, true) : view.getFloat64(at + 8 * i, true);
-        sum += v;
-        if (v < min) min = v;
-        if (v > max) max = v;
-        scratch[i] = v;
+    if (form !== EXACT_WHOLE && form !== EXACT_F64) throw new RangeError(`not a packed rollup row (entry form ${form})`);
+    if (scratch.length < timed) scratch = new Float64Array(timed);
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < timed; i++) {
+      let v: number;
+      if (form === EXACT_WHOLE) v = varint();
+      else {
+        if (at + 8 > end) throw truncated();
+        v = view.getFloat64(at, true);
+        at += 8;
       }
-      visit(key, count, timed, sum, min, max, options.digests ? scratch : null, null);
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      scratch[i] = v;
     }
-    at += width * timed;
+    if (wanted) visit(key, count, timed, sum, min, max, options.digests ? scratch : null, null);
   }
-  if (at !== blob.byteLength) throw new RangeError('not a packed rollup row (truncated)');
 }
 
 /** Adds `part` into `into` (same key): counts and sums add, digests merge. */
