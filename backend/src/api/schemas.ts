@@ -7,9 +7,9 @@ import { ERROR_TYPES, EXECUTION_STATUSES, FINAL_STATUSES, STEP_STATUSES } from '
  */
 
 /** Latest time accepted anywhere: 2100-01-01. Earlier than 2000-01-01 is surely a unit mistake. */
-const MIN_TIME = Date.UTC(2000, 0, 1);
-const MAX_TIME = Date.UTC(2100, 0, 1);
-const MAX_DURATION_MS = 31 * 24 * 3600 * 1000;
+export const MIN_TIME = Date.UTC(2000, 0, 1);
+export const MAX_TIME = Date.UTC(2100, 0, 1);
+export const MAX_DURATION_MS = 31 * 24 * 3600 * 1000;
 
 /** Epoch milliseconds, or an ISO 8601 date-time with offset; always milliseconds afterwards. */
 export const timestamp = z

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+type Observer = { observe(value: number): void };
 import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
@@ -32,6 +34,7 @@ export class CollectorMetrics {
   private readonly executions: Counter<'workflow' | 'status' | 'error_type'>;
   private readonly runDuration: Histogram<'workflow'>;
   private readonly stepDuration: Histogram<'workflow' | 'step'>;
+  private readonly stepChildren = new Map<string, Map<string, Observer>>();
   private readonly records: Counter<'kind'>;
   private readonly batchLatency: Histogram;
 
@@ -59,13 +62,22 @@ export class CollectorMetrics {
     for (const { execution, steps } of result.finished ?? []) {
       this.executions.inc({ workflow: execution.workflow, status: execution.status, error_type: execution.errorType ?? '' });
       if (execution.durationMs !== undefined) this.runDuration.observe({ workflow: execution.workflow }, execution.durationMs / 1000);
-      for (const step of steps) this.stepDuration.observe({ workflow: execution.workflow, step: step.name }, step.durationMs / 1000);
+      for (const step of steps) this.stepHistogram(execution.workflow, step.name).observe(step.durationMs / 1000);
     }
     for (const sample of batch.samples) {
       const latest = this.latestSamples.get(sample.host);
       if (!latest || latest.time <= sample.time) this.latestSamples.set(sample.host, sample);
     }
   };
+
+  /** The step histogram's child for a workflow and step, kept: labelling each observation hashed its labels anew. */
+  private stepHistogram(workflow: string, step: string): Observer {
+    let steps = this.stepChildren.get(workflow);
+    if (!steps) this.stepChildren.set(workflow, (steps = new Map()));
+    let child = steps.get(step);
+    if (!child) steps.set(step, (child = this.stepDuration.labels({ workflow, step })));
+    return child;
+  }
 
   async text(): Promise<string> {
     return this.registry.metrics();
