@@ -30,7 +30,7 @@ export function queryRouter(store: Store, queries: QueryService): Router {
   const router = Router();
 
   router.post('/query', async (req, res) => {
-    res.json(await queries.run(parseOrThrow(queryRequestSchema, req.body, 'query')));
+    res.type('application/json').send(await queries.runJson(parseOrThrow(queryRequestSchema, req.body, 'query')));
   });
 
   router.get('/variables/:kind', (req, res) => {

@@ -35,6 +35,21 @@ describe('query cache', () => {
     expect(cache.hits).toBe(hits + 1);
   });
 
+  it('when another panel asks the same query under another refId, then the cached answer comes under its refId', async () => {
+    const cache = collector.queries.cache;
+    const ask = (refId: string) =>
+      postJson(`${collector.url}/api/v1/query`, {
+        range: { from: T0, to: T0 + 7 * DAY }, intervalMs: DAY, maxDataPoints: 100,
+        targets: [{ refId, queryType: 'timeseries', metric: 'runs', groupBy: ['workflow'] }],
+      });
+    const first = await ask('A');
+    const hits = cache.hits;
+    const second = await ask('Other');
+    expect(cache.hits).toBe(hits + 1);
+    expect(Object.keys(second.body.results)).toEqual(['Other']);
+    expect(second.body.results.Other.frames).toEqual(first.body.results.A.frames.map((f: object) => ({ ...f, refId: 'Other' })));
+  });
+
   it('when a batch lands inside the cached range, then the next answer includes it (never stale)', async () => {
     await postJson(`${collector.url}/api/v1/ingest`, { executions: [run('c', T0 + 3 * DAY)] });
     expect(await runsIn7Days()).toBe(3);

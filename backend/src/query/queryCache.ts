@@ -7,7 +7,9 @@ const CACHEABLE = new Set(['timeseries', 'resources', 'stats', 'comparison', 'bo
 interface Entry {
   from: number;
   to: number;
-  frames: Frame[];
+  /** The frames as JSON, with `refId` in them. */
+  json: string;
+  refId: string;
 }
 
 /** Stable JSON: the same query with its keys in another order is the same key. */
@@ -41,7 +43,8 @@ export class QueryCache {
     return canonical({ query, range: request.range, intervalMs: request.intervalMs, maxDataPoints: request.maxDataPoints });
   }
 
-  get(key: string, refId: string): Frame[] | undefined {
+  /** The frames' JSON for a query, with `refId` in them. */
+  get(key: string, refId: string): string | undefined {
     const entry = this.entries.get(key);
     if (!entry) {
       this.misses++;
@@ -50,11 +53,13 @@ export class QueryCache {
     this.entries.delete(key);
     this.entries.set(key, entry);
     this.hits++;
-    return entry.frames.map((frame) => ({ ...frame, refId }));
+    // Another panel asking the same: its own refId in the frames (rare, so parsed again).
+    if (entry.refId !== refId) return JSON.stringify((JSON.parse(entry.json) as Frame[]).map((frame) => ({ ...frame, refId })));
+    return entry.json;
   }
 
-  set(key: string, range: { from: number; to: number }, frames: Frame[]): void {
-    this.entries.set(key, { ...range, frames });
+  set(key: string, range: { from: number; to: number }, refId: string, json: string): void {
+    this.entries.set(key, { ...range, refId, json });
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 

@@ -58,23 +58,33 @@ export class QueryService {
   }
 
   async run(request: QueryRequest): Promise<QueryResponse> {
-    const results: QueryResponse['results'] = {};
+    return JSON.parse(await this.runJson(request)) as QueryResponse;
+  }
+
+  /**
+   * The response as JSON text: a month of hourly buckets for hundreds of workflows is megabytes
+   * of it, so the workers write it and this thread (which ingests) only joins the pieces.
+   */
+  async runJson(request: QueryRequest): Promise<string> {
+    const results = new Map<string, string>();
     const missing = request.targets.filter((target) => {
       if (target.hide) return false;
       const key = this.cache.key(target, request);
       const cached = key === undefined ? undefined : this.cache.get(key, target.refId);
-      if (cached) results[target.refId] = { frames: cached };
+      if (cached) results.set(target.refId, cached);
       return !cached;
     });
-    if (missing.length === 0) return { results };
-    const answer = await this.execute({ ...request, targets: missing });
-    for (const target of missing) {
-      const frames = answer.results[target.refId]?.frames ?? [];
-      const key = this.cache.key(target, request);
-      if (key !== undefined) this.cache.set(key, request.range, frames);
-      results[target.refId] = { frames };
+    if (missing.length > 0) {
+      const answer = await this.execute({ ...request, targets: missing });
+      for (const target of missing) {
+        const json = answer[target.refId] ?? '[]';
+        const key = this.cache.key(target, request);
+        if (key !== undefined) this.cache.set(key, request.range, target.refId, json);
+        results.set(target.refId, json);
+      }
     }
-    return { results };
+    const parts = request.targets.filter((t) => results.has(t.refId)).map((t) => `${JSON.stringify(t.refId)}:{"frames":${results.get(t.refId)}}`);
+    return `{"results":{${parts.join(',')}}}`;
   }
 
   async close(): Promise<void> {
@@ -94,9 +104,10 @@ export class QueryService {
     return this.post({ analysis: { method, args } });
   }
 
-  private execute(request: QueryRequest): Promise<QueryResponse> {
-    if (this.workers.length === 0) return Promise.resolve(this.engine.run(request));
-    return this.post<QueryResponse>({ request });
+  /** Each target's frames as JSON, by refId. */
+  private execute(request: QueryRequest): Promise<Record<string, string>> {
+    if (this.workers.length === 0) return Promise.resolve(framesJson(this.engine.run(request)));
+    return this.post<Record<string, string>>({ request });
   }
 
   private post<T>(message: { request: QueryRequest } | { report: ReportRequest } | { analysis: { method: AnalysisMethod; args: unknown[] } }): Promise<T> {
@@ -107,4 +118,9 @@ export class QueryService {
       worker.postMessage({ id, ...message });
     });
   }
+}
+
+/** Each target's frames of a response as JSON, by refId (what the workers send back). */
+export function framesJson(response: QueryResponse): Record<string, string> {
+  return Object.fromEntries(Object.entries(response.results).map(([refId, { frames }]) => [refId, JSON.stringify(frames)]));
 }

@@ -4,6 +4,7 @@ import type { ReportRequest } from '../report/report';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { type AnalysisMethod, QueryEngine } from './queryEngine';
+import { framesJson } from './queryService';
 
 /** A query worker: its own read-only connection to the collector's database (WAL lets it read beside ingest). */
 const store = new SqliteStore({ file: (workerData as { file: string }).file, readonly: true });
@@ -18,7 +19,7 @@ type Message =
 function answer(message: Exclude<Message, { close: true }>): unknown {
   if ('report' in message) return engine.report(message.report);
   if ('analysis' in message) return engine.analysis(message.analysis.method, message.analysis.args as never);
-  return engine.run(message.request);
+  return framesJson(engine.run(message.request));
 }
 
 parentPort!.on('message', (message: Message) => {
