@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,48 @@ function residentMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+type Batches = ReturnType<typeof fleetBatches>;
+
+/** Sends every batch with two clients, as several robots would: while one is written, the next is in flight. */
+async function sendAll(batches: Batches, post: (body: string) => Promise<number>): Promise<{ rate: number; latencies: number[] }> {
+  let records = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let next = batches.next(); !next.done; next = batches.next()) {
+        records += next.value.executions.length + next.value.steps.length;
+        latencies.push(await post(JSON.stringify({ executions: next.value.executions, steps: next.value.steps })));
+      }
+    }),
+  );
+  return { rate: records / ((performance.now() - started) / 1000), latencies };
+}
+
+const BARE_SERVER = `
+  const server = require('node:http').createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString());
+      res.setHeader('content-type', 'application/json');
+      res.end('{"accepted":{}}');
+    });
+  });
+  server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));`;
+
+/** A node:http server in a process of its own that parses each JSON body and answers 200. */
+function bareJsonServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /listening on (\S+)/.exec(chunk.toString());
+      if (match) resolve({ child, url: match[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
 }
 
 /** The physical limit: the same rows into bare tables with one prepared insert each, in batches. */
@@ -77,21 +120,21 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
       return performance.now() - started;
     };
     progress('  ingest over HTTP ...');
-    const bodies = fleetBatches(scale, BATCH_RUNS, END);
-    let records = 0;
-    const latencies: number[] = [];
-    const started = performance.now();
-    // Two clients, as several robots would: while one request is written, the next is in flight.
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let next = bodies.next(); !next.done; next = bodies.next()) {
-          records += next.value.executions.length + next.value.steps.length;
-          latencies.push(await post(JSON.stringify({ executions: next.value.executions, steps: next.value.steps })));
-        }
-      }),
-    );
-    const httpRate = records / ((performance.now() - started) / 1000);
+    const { rate: httpRate, latencies } = await sendAll(fleetBatches(scale, BATCH_RUNS, END), post);
     const idleP99 = percentile(latencies, 0.99);
+
+    // The floor of any JSON-over-HTTP ingest on this machine: a bare node:http server that only
+    // parses each body, sent the same batches the same way (the first 100,000 runs).
+    progress('  the same batches to a server that only parses them ...');
+    const bare = await bareJsonServer();
+    const bareBatches = fleetBatches({ ...scale, executions: Math.min(scale.executions, 100_000) }, BATCH_RUNS, END);
+    const { rate: parseOnlyRate } = await sendAll(bareBatches, async (body) => {
+      const started = performance.now();
+      const response = await fetch(bare.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await response.arrayBuffer();
+      return performance.now() - started;
+    });
+    bare.child.kill('SIGKILL');
 
     // Dashboards' engines read the collector's file beside it, as its query workers do.
     const store = new SqliteStore({ file: path.join(dataDir, 'rpa-analytics.db'), readonly: true });
@@ -182,6 +225,7 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
     return [
       figure({ scenario: `ingest over HTTP (${scale.executions} runs x ${scale.stepsPerRun} steps, ~1000 records a request)`, metric: 'records per second', unit: '/s', value: httpRate, baselineName: 'raw inserts into a bare table', baseline: rawRate, target: '≥ 30% of raw', met: httpRate / rawRate >= 0.3 }),
       ...queryFigures,
+      figure({ scenario: 'the same batches to a bare node:http server that only parses the JSON', metric: 'records per second', unit: '/s', value: parseOnlyRate, baselineName: 'raw inserts into a bare table', baseline: rawRate }),
       figure({ scenario: 'dashboard p95 from rollups', metric: 'largest error vs exact', unit: '%', value: 100 * worstP95Error, baselineName: 'target', baseline: 1, target: '≤ 1%', met: worstP95Error <= 0.01 }),
       figure({ scenario: 'disk', metric: 'bytes per run (10 steps, rollups, indexes)', unit: 'B', value: bytesPerRun, baselineName: 'target', baseline: 600, target: '≤ 600 B', met: bytesPerRun <= 600 }),
       figure({ scenario: 'ingest while 30-day dashboards query', metric: 'request latency p99', unit: 'ms', value: percentile(busyLatencies, 0.99), baselineName: 'p99 with no queries', baseline: idleP99, target: '< 100 ms', met: percentile(busyLatencies, 0.99) < 100 }),
