@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { AppError } from '../../domain/errors';
+import { SyncBridge } from './syncBridge';
+
+const HANDLER = path.join(__dirname, '../../testing/bridgeHandler.ts');
+
+describe('SyncBridge', () => {
+  it('when async methods are called through it, then their answers come back synchronously, in order', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hello' });
+    try {
+      expect(bridge.call<string>('greet', 'robot-7')).toBe('Hello, robot-7');
+      expect(Array.from({ length: 50 }, (_, i) => bridge.call<number>('sum', [i, i, 1]))).toEqual(Array.from({ length: 50 }, (_, i) => 2 * i + 1));
+      const bytes = bridge.call<Uint8Array>('bytes', 100_000);
+      expect(bytes.length).toBe(100_000);
+      expect(bytes[99_999]).toBe(7);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('when the handler refuses a call, then the caller gets the same AppError, code and details kept; other errors keep their code', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hi' });
+    try {
+      let refused: unknown;
+      try {
+        bridge.call('refuse', 'workflow');
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toBeInstanceOf(AppError);
+      expect(refused).toMatchObject({ code: 'validation_failed', message: 'bad workflow', details: [{ field: 'workflow', message: 'is bad' }] });
+      expect(() => bridge.call('sqlError')).toThrow(expect.objectContaining({ message: 'duplicate key value violates unique constraint', code: '23505' }));
+      expect(() => bridge.call('nothing')).toThrow('the store worker has no method nothing');
+      // The bridge still answers after errors.
+      expect(bridge.call('greet', 'again')).toBe('Hi, again');
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('when an answer takes longer than the timeout, then the call fails and the next call gets its own answer', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hi' }, 200);
+    try {
+      expect(() => bridge.call('slow', 600)).toThrow('store worker did not answer slow within 200 ms');
+      // The late answer to the first call arrives meanwhile and is set aside.
+      expect(bridge.call('slow', 50)).toBe(50);
+      // After it has surely arrived too.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(bridge.call('sum', [1, 2])).toBe(3);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('when the handler cannot start, then every call fails with its reason', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hi', failToStart: true });
+    expect(() => bridge.call('greet', 'x')).toThrow('could not connect: connection refused');
+    expect(() => bridge.call('greet', 'y')).toThrow('could not connect: connection refused');
+    await bridge.close().catch(() => undefined);
+  });
+
+  it('when closed, then the handler is closed first and later calls fail clearly', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hi' });
+    expect(bridge.call('isClosed')).toBe(false);
+    await bridge.close();
+    expect(() => bridge.call('greet', 'x')).toThrow('store bridge is closed (called greet)');
+  });
+});

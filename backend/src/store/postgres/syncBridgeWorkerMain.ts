@@ -1,0 +1,31 @@
+import { type MessagePort, workerData } from 'node:worker_threads';
+import type { HandlerFactory } from './syncBridge';
+
+const { handlerModule, options, port, flag } = workerData as { handlerModule: string; options: unknown; port: MessagePort; flag: Int32Array };
+
+type Handler = Awaited<ReturnType<HandlerFactory>>;
+
+/** Answers on the port first, then raises the flag the caller waits on. */
+function answer(reply: object): void {
+  port.postMessage(reply);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+// Calls queue on the port until the handler is ready; a handler that cannot start fails each.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a module named at run time, loaded through tsx's hook
+const ready: Promise<Handler> = (async () => (require(handlerModule) as { createHandler: HandlerFactory }).createHandler(options))();
+ready.catch(() => undefined);
+
+port.on('message', async ({ id, method, args }: { id: number; method: string; args: unknown[] }) => {
+  try {
+    const handler = await ready;
+    if (method === 'close' && !handler.close) return answer({ id, value: undefined });
+    const fn = handler[method];
+    if (typeof fn !== 'function') throw new Error(`the store worker has no method ${method}`);
+    answer({ id, value: await (fn as (...a: unknown[]) => Promise<unknown>).apply(handler, args) });
+  } catch (error) {
+    const e = error as { name?: string; code?: string; message?: string; details?: unknown };
+    answer({ id, error: { name: e.name, code: e.code, message: e.message ?? String(error), details: e.details } });
+  }
+});
