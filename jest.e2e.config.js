@@ -1,4 +1,4 @@
-/** Tests that need Chromium, Prometheus or poppler-utils from Debian packages (see README). */
+/** Tests that need Chromium, Prometheus, poppler-utils or PostgreSQL from Debian packages (see README). */
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' } }];
 
 module.exports = {
