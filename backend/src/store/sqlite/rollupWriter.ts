@@ -19,7 +19,7 @@ export interface FinishedRun {
   steps: Array<{ name: string; startedAt: number; durationMs: number }>;
 }
 
-interface RowPart {
+export interface RowPart {
   key: [kind: number, resolution: number, group: number, bucket: number];
   entries: Map<number, RollupEntry>;
 }
@@ -48,41 +48,53 @@ export class RollupWriter {
   }
 
   add(finished: readonly FinishedRun[]): void {
-    if (finished.length === 0) return;
-    const rows = new Map<string, RowPart>();
-    const entryOf = (kind: number, resolution: number, group: number, bucket: number, key: number) => {
-      const id = `${kind}:${resolution}:${group}:${bucket}`;
-      let row = rows.get(id);
-      if (!row) rows.set(id, (row = { key: [kind, resolution, group, bucket], entries: new Map() }));
-      let entry = row.entries.get(key);
-      if (!entry) row.entries.set(key, (entry = emptyEntry(key)));
-      return entry;
-    };
-    for (const { execution, steps } of finished) {
-      const workflowId = this.dictionaries.workflows.intern(execution.workflow);
-      const status = executionStatusCodec.encode(execution.status);
-      // Only completed runs have a duration that run-time statistics describe.
-      const duration = execution.status === 'completed' ? execution.durationMs : undefined;
-      for (const resolution of ROLLUP_RESOLUTIONS) {
-        const bucket = Math.floor(execution.startedAt / resolution) * resolution;
-        foldDuration(entryOf(ROLLUP_KIND.runs, resolution, status, bucket, workflowId), duration);
-        if (resolution !== STEP_ROLLUP_RESOLUTION) continue;
-        // Steps belong to their run's bucket, as run-level panels count them.
-        for (const step of steps) {
-          foldDuration(entryOf(ROLLUP_KIND.steps, resolution, workflowId, bucket, this.dictionaries.stepNames.intern(step.name)), step.durationMs);
-        }
-      }
-    }
-    for (const { key, entries } of rows.values()) {
+    const rows = rollupParts(finished, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name));
+    for (const { key, entries } of rows) {
       const stored = this.select.get(...key) as Buffer | undefined;
-      if (stored) {
-        decodeEntryObjects(stored, { digests: true }, (entry) => {
-          const part = entries.get(entry.key);
-          if (part) mergeEntry(entry, part);
-          entries.set(entry.key, entry);
-        });
-      }
-      this.upsert.run(...key, encodeEntries([...entries.values()]));
+      this.upsert.run(...key, mergeStored(entries, stored));
     }
   }
+}
+
+/**
+ * The rollup rows a batch's newly finished runs touch, each with the batch's part of its entries
+ * (any store: ids come from `workflowId` and `stepId`).
+ */
+export function rollupParts(finished: readonly FinishedRun[], workflowId: (name: string) => number, stepId: (name: string) => number): RowPart[] {
+  const rows = new Map<string, RowPart>();
+  const entryOf = (kind: number, resolution: number, group: number, bucket: number, key: number) => {
+    const id = `${kind}:${resolution}:${group}:${bucket}`;
+    let row = rows.get(id);
+    if (!row) rows.set(id, (row = { key: [kind, resolution, group, bucket], entries: new Map() }));
+    let entry = row.entries.get(key);
+    if (!entry) row.entries.set(key, (entry = emptyEntry(key)));
+    return entry;
+  };
+  for (const { execution, steps } of finished) {
+    const workflow = workflowId(execution.workflow);
+    const status = executionStatusCodec.encode(execution.status);
+    // Only completed runs have a duration that run-time statistics describe.
+    const duration = execution.status === 'completed' ? execution.durationMs : undefined;
+    for (const resolution of ROLLUP_RESOLUTIONS) {
+      const bucket = Math.floor(execution.startedAt / resolution) * resolution;
+      foldDuration(entryOf(ROLLUP_KIND.runs, resolution, status, bucket, workflow), duration);
+      if (resolution !== STEP_ROLLUP_RESOLUTION) continue;
+      // Steps belong to their run's bucket, as run-level panels count them.
+      for (const step of steps) foldDuration(entryOf(ROLLUP_KIND.steps, resolution, workflow, bucket, stepId(step.name)), step.durationMs);
+    }
+  }
+  return [...rows.values()];
+}
+
+/** A row's entries after adding the batch's part to what is stored (none when new), packed. */
+export function mergeStored(part: Map<number, RollupEntry>, stored: Uint8Array | undefined): Buffer {
+  const entries = new Map(part);
+  if (stored) {
+    decodeEntryObjects(stored, { digests: true }, (entry) => {
+      const added = part.get(entry.key);
+      if (added) mergeEntry(entry, added);
+      entries.set(entry.key, entry);
+    });
+  }
+  return encodeEntries([...entries.values()]);
 }

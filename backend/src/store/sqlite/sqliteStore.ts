@@ -29,7 +29,7 @@ import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
 import { AnalysisReader } from './analysisReader';
 import { ResultsRepository } from './resultsRepository';
-import { RollupReader } from './rollupReader';
+import { RollupReader, sqliteRollupSource } from './rollupReader';
 import { RetentionRepository } from './retention';
 import { ChangeLog } from './changeLog';
 
@@ -77,7 +77,7 @@ export class SqliteStore implements Store {
     this.reader = new ExecutionReader(this.db, this.dictionaries);
     this.analysis = new AnalysisReader(this.db, this.dictionaries);
     this.results = new ResultsRepository(this.db, this.changeLog);
-    this.rollups = new RollupReader(this.db, this.dictionaries);
+    this.rollups = new RollupReader(sqliteRollupSource(this.db, this.dictionaries));
     this.retention = new RetentionRepository(this.db, this.reader);
   }
 
