@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { type PostgresCluster, startPostgres } from '../../testing/postgresCluster';
+import { contractRun, contractSteps, hourRuns, hourSteps, storeContract } from '../../testing/storeContract';
+import { SqliteStore } from '../sqlite/sqliteStore';
 import { ANALYSIS_LEADER_LOCK } from './pgHandler';
+import { PgStore } from './pgStore';
 import { migratePostgres, PG_SCHEMA_VERSION } from './schema';
 import { SyncBridge } from './syncBridge';
 
@@ -82,6 +85,57 @@ describe('PostgreSQL groundwork', () => {
     } finally {
       leader.kill('SIGKILL');
       await follower.close();
+    }
+  });
+});
+
+describe('the store contract on PostgreSQL', () => {
+  let pg: PostgresCluster;
+  const databases: string[] = [];
+  beforeAll(async () => {
+    pg = await startPostgres();
+    const admin = new Client({ connectionString: pg.url });
+    await admin.connect();
+    for (let i = 0; i < 12; i++) {
+      await admin.query(`CREATE DATABASE contract_${i}`);
+      databases.push(pg.url.replace(/\/postgres$/, `/contract_${i}`));
+    }
+    await admin.end();
+  });
+  afterAll(() => pg?.stop());
+
+  describe('one collector', () => {
+    // Each test gets a database of its own, empty.
+    storeContract(() => new PgStore(databases.shift()!));
+  });
+
+  it('when two collectors share the database and batches are retried across them, then every run is stored and counted once, as one SQLite store counts them', () => {
+    const url = databases.shift()!;
+    const first = new PgStore(url);
+    const second = new PgStore(url);
+    const reference = new SqliteStore({ file: ':memory:' });
+    try {
+      const runs = Array.from({ length: 200 }, (_, i) => contractRun(`x-${i}`, Date.UTC(2026, 10, 2, 8) + i * 15_000, 1000 + (i % 17) * 100, { workflow: `W${i % 4}`, status: i % 9 === 0 ? 'failed' : 'completed' }));
+      const batches = Array.from({ length: 20 }, (_, b) => {
+        const chunk = runs.slice(b * 10, b * 10 + 10);
+        return { executions: chunk, steps: chunk.flatMap((r) => contractSteps(r, [100 + (r.durationMs! % 7), 200])), samples: [] };
+      });
+      batches.forEach((batch, b) => {
+        // Sent to one collector, then retried against the other (its answer lost on the way back).
+        (b % 2 ? first : second).ingest(batch);
+        (b % 2 ? second : first).ingest(batch);
+        reference.ingest(batch);
+      });
+      expect(first.stats()).toMatchObject({ executions: 200, steps: 400 });
+      const day = { from: Date.UTC(2026, 10, 2), to: Date.UTC(2026, 10, 3) };
+      expect(hourRuns(first, day.from, day.to)).toEqual(hourRuns(reference, day.from, day.to));
+      expect(hourRuns(second, day.from, day.to)).toEqual(hourRuns(reference, day.from, day.to));
+      expect(hourSteps(second, day.from, day.to)).toEqual(hourSteps(reference, day.from, day.to));
+      expect(second.getExecution('x-9')).toEqual(reference.getExecution('x-9'));
+    } finally {
+      first.close();
+      second.close();
+      reference.close();
     }
   });
 });

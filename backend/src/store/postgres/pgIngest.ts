@@ -1,0 +1,230 @@
+import type { ClientBase } from 'pg';
+import { AppError, type ErrorDetail } from '../../domain/errors';
+import type { Execution, IngestBatch, IngestResult, Step } from '../../domain/types';
+import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../sqlite/codes';
+import { type FinishedRun, mergeStored, rollupParts } from '../sqlite/rollupWriter';
+
+const RUNNING = executionStatusCodec.encode('running');
+/** Serializes ingest across every collector on the database ('rpa-ing'). */
+export const INGEST_LOCK = 0x7270612d696e67n;
+
+const byTime = <T>(rows: readonly T[], time: (row: T) => number) => rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
+
+/** Rows split into rounds with each key once per round, in order: one multi-row upsert may not touch a row twice. */
+function rounds<T>(rows: readonly T[], key: (row: T) => string): T[][] {
+  const out: T[][] = [];
+  const seen: Array<Set<string>> = [];
+  for (const row of rows) {
+    const k = key(row);
+    let i = 0;
+    while (seen[i]?.has(k)) i++;
+    (out[i] ??= []).push(row);
+    (seen[i] ??= new Set()).add(k);
+  }
+  // A key in round i+1 must come after its round-i occurrence: rounds run in order.
+  return out;
+}
+
+async function intern(client: ClientBase, table: string, names: Iterable<string | undefined>): Promise<Map<string, number>> {
+  const list = [...new Set([...names].filter((n): n is string => n !== undefined))];
+  if (list.length === 0) return new Map();
+  await client.query(`INSERT INTO ${table} (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, [list]);
+  const { rows } = await client.query<{ id: number; name: string }>(`SELECT id, name FROM ${table} WHERE name = ANY($1::text[])`, [list]);
+  return new Map(rows.map((r) => [r.name, r.id]));
+}
+
+const column = <T>(rows: readonly T[], value: (row: T) => unknown) => rows.map(value);
+
+/**
+ * Writes a batch in one transaction, as SQLite's batch writer does, with a statement per table
+ * (multi-row, through `unnest`) instead of one per row. Collectors sharing the database take one
+ * advisory lock for the transaction, so a batch retried against another collector at the same
+ * moment waits, then finds its runs already final and counts nothing twice.
+ * @throws AppError `validation_failed` when a step names a run nobody reported; nothing is written then.
+ */
+export async function ingestBatch(client: ClientBase, batch: IngestBatch, now = Date.now()): Promise<IngestResult> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [INGEST_LOCK.toString()]);
+    const result = await write(client, batch, now);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function write(client: ClientBase, batch: IngestBatch, now: number): Promise<IngestResult> {
+  const runs = byTime(batch.executions, (e) => e.startedAt).map(({ row }) => row);
+  const workflows = await intern(client, 'workflows', [...runs.map((r) => r.workflow), ...batch.samples.map((s) => s.workflow)]);
+  const robots = await intern(client, 'robots', runs.map((r) => r.robot));
+  const hosts = await intern(client, 'hosts', [...runs.map((r) => r.host), ...batch.samples.map((s) => s.host)]);
+  const versions = await intern(client, 'versions', runs.map((r) => r.packageVersion));
+  const stepNames = await intern(client, 'step_names', batch.steps.map((s) => s.name));
+  const errors = await intern(client, 'error_messages', [...runs.map((r) => r.errorMessage), ...batch.steps.map((s) => s.error)]);
+  const id = (map: Map<string, number>, name: string | undefined) => (name === undefined ? null : map.get(name)!);
+
+  // Which runs this batch brings to a final status for the first time, as the rows apply in order.
+  const executionIds = new Map<string, number>();
+  const finishing = new Map<string, Execution>();
+  const fresh = new Set<string>();
+  if (runs.length > 0) {
+    const stored = await client.query<{ ext_id: string; status: number }>('SELECT ext_id, status FROM executions WHERE ext_id = ANY($1::text[])', [runs.map((r) => r.id)]);
+    const statuses = new Map(stored.rows.map((r) => [r.ext_id, r.status]));
+    for (const row of runs) {
+      const before = statuses.get(row.id);
+      statuses.set(row.id, row.status === 'running' ? (before ?? RUNNING) : executionStatusCodec.encode(row.status));
+      if (before === undefined) fresh.add(row.id);
+      if (row.status !== 'running' && (before === undefined || before === RUNNING)) {
+        const durationMs = row.durationMs ?? (row.endedAt !== undefined ? row.endedAt - row.startedAt : undefined);
+        finishing.set(row.id, durationMs === undefined ? row : { ...row, durationMs });
+      }
+    }
+    for (const round of rounds(runs, (r) => r.id)) {
+      const { rows } = await client.query<{ ext_id: string; id: number }>(
+        `INSERT INTO executions (ext_id, workflow_id, robot_id, host_id, version_id, started_at, ended_at, duration_ms, status, error_type, error_id, steps_total, steps_completed, tags)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::float8[], $9::int2[], $10::int2[], $11::int[], $12::int[], $13::int[], $14::jsonb[])
+         ON CONFLICT (ext_id) DO UPDATE SET
+           workflow_id = excluded.workflow_id,
+           robot_id = coalesce(excluded.robot_id, executions.robot_id),
+           host_id = coalesce(excluded.host_id, executions.host_id),
+           version_id = coalesce(excluded.version_id, executions.version_id),
+           started_at = excluded.started_at,
+           ended_at = coalesce(excluded.ended_at, executions.ended_at),
+           duration_ms = coalesce(excluded.duration_ms, executions.duration_ms),
+           status = CASE WHEN excluded.status = ${RUNNING} THEN executions.status ELSE excluded.status END,
+           error_type = coalesce(excluded.error_type, executions.error_type),
+           error_id = coalesce(excluded.error_id, executions.error_id),
+           steps_total = coalesce(excluded.steps_total, executions.steps_total),
+           steps_completed = coalesce(excluded.steps_completed, executions.steps_completed),
+           tags = coalesce(excluded.tags, executions.tags)
+         RETURNING ext_id, id`,
+        [
+          column(round, (r) => r.id),
+          column(round, (r) => workflows.get(r.workflow)),
+          column(round, (r) => id(robots, r.robot)),
+          column(round, (r) => id(hosts, r.host)),
+          column(round, (r) => id(versions, r.packageVersion)),
+          column(round, (r) => r.startedAt),
+          column(round, (r) => r.endedAt ?? null),
+          column(round, (r) => r.durationMs ?? (r.endedAt !== undefined ? r.endedAt - r.startedAt : null)),
+          column(round, (r) => executionStatusCodec.encode(r.status)),
+          column(round, (r) => (r.errorType === undefined ? null : errorTypeCodec.encode(r.errorType))),
+          column(round, (r) => id(errors, r.errorMessage)),
+          column(round, (r) => r.stepsTotal ?? null),
+          column(round, (r) => r.stepsCompleted ?? null),
+          column(round, (r) => (r.tags === undefined ? null : JSON.stringify(r.tags))),
+        ],
+      );
+      for (const r of rows) executionIds.set(r.ext_id, r.id);
+    }
+  }
+
+  // Steps: their runs from this batch or from the store; a step of an unknown run refuses the batch.
+  const steps = byTime(batch.steps, (s) => s.startedAt);
+  const missing = [...new Set(steps.map(({ row }) => row.executionId).filter((e) => !executionIds.has(e)))];
+  if (missing.length > 0) {
+    const { rows } = await client.query<{ ext_id: string; id: number }>('SELECT ext_id, id FROM executions WHERE ext_id = ANY($1::text[])', [missing]);
+    for (const r of rows) executionIds.set(r.ext_id, r.id);
+  }
+  const unknown: ErrorDetail[] = steps
+    .filter(({ row }) => !executionIds.has(row.executionId))
+    .map(({ row, position }) => ({ field: `steps[${position}].executionId`, message: `unknown execution '${row.executionId}'` }));
+  if (unknown.length > 0) throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
+  // The same step twice: the later one is the one stored.
+  const latestSteps = new Map<string, Step>();
+  for (const { row } of steps) latestSteps.set(`${row.executionId}\u0000${row.index}`, row);
+  const stepRows = [...latestSteps.values()];
+  if (stepRows.length > 0) {
+    await client.query(
+      `INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
+       SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::float8[], $6::int2[], $7::int[])
+       ON CONFLICT (execution_id, idx) DO UPDATE SET name_id = excluded.name_id, started_at = excluded.started_at,
+         duration_ms = excluded.duration_ms, status = excluded.status, error_id = excluded.error_id`,
+      [
+        column(stepRows, (s) => executionIds.get(s.executionId)),
+        column(stepRows, (s) => s.index),
+        column(stepRows, (s) => stepNames.get(s.name)),
+        column(stepRows, (s) => s.startedAt),
+        column(stepRows, (s) => s.durationMs),
+        column(stepRows, (s) => stepStatusCodec.encode(s.status)),
+        column(stepRows, (s) => id(errors, s.error)),
+      ],
+    );
+  }
+
+  for (const round of rounds(byTime(batch.samples, (s) => s.time).map(({ row }) => row), (s) => `${s.host}\u0000${s.time}`)) {
+    await client.query(
+      `INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent, gpu_memory_used, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
+       SELECT * FROM unnest($1::int[], $2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], $6::float8[], $7::bigint[], $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::int[], $13::text[])
+       ON CONFLICT (host_id, ts) DO UPDATE SET cpu_percent = excluded.cpu_percent, memory_used = excluded.memory_used,
+         memory_total = excluded.memory_total, gpu_percent = excluded.gpu_percent, gpu_memory_used = excluded.gpu_memory_used,
+         disk_read = excluded.disk_read, disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
+         workflow_id = coalesce(excluded.workflow_id, resource_samples.workflow_id),
+         execution_ext_id = coalesce(excluded.execution_ext_id, resource_samples.execution_ext_id)`,
+      [
+        column(round, (s) => hosts.get(s.host)),
+        column(round, (s) => s.time),
+        column(round, (s) => s.cpuPercent),
+        column(round, (s) => Math.round(s.memoryUsedBytes)),
+        column(round, (s) => Math.round(s.memoryTotalBytes)),
+        column(round, (s) => s.gpuPercent ?? null),
+        column(round, (s) => (s.gpuMemoryUsedBytes === undefined ? null : Math.round(s.gpuMemoryUsedBytes))),
+        column(round, (s) => s.diskReadBytesPerSec),
+        column(round, (s) => s.diskWriteBytesPerSec),
+        column(round, (s) => s.netRxBytesPerSec),
+        column(round, (s) => s.netTxBytesPerSec),
+        column(round, (s) => id(workflows, s.workflow)),
+        column(round, (s) => s.executionId ?? null),
+      ],
+    );
+  }
+
+  // Rollups of the runs newly final: their steps from the batch when new in it, else as stored.
+  const finished: FinishedRun[] = [];
+  const storedSteps = new Map<number, FinishedRun['steps']>();
+  const earlier = [...finishing.keys()].filter((ext) => !fresh.has(ext)).map((ext) => executionIds.get(ext)!);
+  if (earlier.length > 0) {
+    const { rows } = await client.query<{ execution_id: number; name: string; started_at: number; duration_ms: number }>(
+      'SELECT s.execution_id, n.name, s.started_at, s.duration_ms FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ANY($1::bigint[]) ORDER BY s.execution_id, s.idx',
+      [earlier],
+    );
+    for (const r of rows) {
+      const list = storedSteps.get(r.execution_id) ?? [];
+      list.push({ name: r.name, startedAt: r.started_at, durationMs: r.duration_ms });
+      storedSteps.set(r.execution_id, list);
+    }
+  }
+  for (const [ext, execution] of finishing) {
+    const executionId = executionIds.get(ext)!;
+    const runSteps = fresh.has(ext) ? stepRows.filter((s) => s.executionId === ext).sort((a, b) => a.index - b.index) : (storedSteps.get(executionId) ?? []);
+    finished.push({ execution, steps: runSteps });
+  }
+  const allStepNames = await intern(client, 'step_names', finished.flatMap((f) => f.steps.map((s) => s.name)));
+  const parts = rollupParts(finished, (name) => workflows.get(name)!, (name) => allStepNames.get(name)!);
+  if (parts.length > 0) {
+    const keys = [0, 1, 2, 3].map((i) => parts.map((p) => p.key[i]));
+    const { rows } = await client.query<{ kind: number; resolution: number; grp: number; bucket: number; entries: Buffer }>(
+      `SELECT r.kind, r.resolution, r.grp, r.bucket, r.entries FROM rollups r
+       JOIN unnest($1::int2[], $2::int[], $3::int[], $4::bigint[]) AS k(kind, resolution, grp, bucket)
+         ON r.kind = k.kind AND r.resolution = k.resolution AND r.grp = k.grp AND r.bucket = k.bucket`,
+      keys,
+    );
+    const stored = new Map(rows.map((r) => [`${r.kind}:${r.resolution}:${r.grp}:${r.bucket}`, r.entries]));
+    const merged = parts.map((p) => mergeStored(p.entries, stored.get(p.key.join(':'))));
+    await client.query(
+      `INSERT INTO rollups (kind, resolution, grp, bucket, entries)
+       SELECT * FROM unnest($1::int2[], $2::int[], $3::int[], $4::bigint[], $5::bytea[])
+       ON CONFLICT (kind, resolution, grp, bucket) DO UPDATE SET entries = excluded.entries`,
+      [...keys, merged],
+    );
+  }
+
+  const changed = [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])];
+  const samples = batch.samples.map((s) => [s.host, s.time]);
+  if (changed.length || samples.length) {
+    await client.query('INSERT INTO changes (at, executions, samples) VALUES ($1, $2, $3)', [now, changed.length ? JSON.stringify(changed) : null, samples.length ? JSON.stringify(samples) : null]);
+  }
+  return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished };
+}

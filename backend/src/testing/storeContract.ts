@@ -1,0 +1,125 @@
+import { AppError } from '../domain/errors';
+import type { Execution, IngestBatch, Step } from '../domain/types';
+import type { PgStoreMethods } from '../store/postgres/pgStore';
+
+/** What the contract needs of a store: the methods every store implements so far. */
+export type ContractStore = PgStoreMethods;
+
+const HOUR = 3_600_000;
+export const CONTRACT_T0 = Date.UTC(2026, 10, 2, 8);
+const T0 = CONTRACT_T0;
+
+export function contractRun(id: string, startedAt: number, durationMs: number, extra: Partial<Execution> = {}): Execution {
+  return { id, workflow: 'Claims', robot: 'bot-1', host: 'vm-1', packageVersion: '1.2.0', startedAt, endedAt: startedAt + durationMs, durationMs, status: 'completed', ...extra };
+}
+
+export function contractSteps(run: Execution, durations: number[]): Step[] {
+  let t = run.startedAt;
+  return durations.map((durationMs, index) => {
+    const step: Step = { executionId: run.id, index, name: `Step ${index + 1}`, startedAt: t, durationMs, status: 'completed' };
+    // Times are whole milliseconds, as the API takes them; durations need not be.
+    t += Math.round(durationMs);
+    return step;
+  });
+}
+
+/** Run rollups of one hour as plain rows: [workflow, status, runs, timed, sum, p50]. */
+export function hourRuns(store: ContractStore, from = T0, to = T0 + HOUR): Array<[string, string, number, number, number, number | null]> {
+  const out: Array<[string, string, number, number, number, number | null]> = [];
+  store.visitRunRollups({ resolution: HOUR, from, to }, (r) => {
+    const values = r.values ? Array.from(r.values.subarray(0, r.timed)).sort((a, b) => a - b) : [];
+    out.push([r.workflow, r.status, r.runs, r.timed, r.sumMs, values.length ? values[(values.length - 1) >> 1] : null]);
+  });
+  return out.sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`));
+}
+
+export function hourSteps(store: ContractStore, from = T0, to = T0 + HOUR): Array<[string, string, number, number]> {
+  const out: Array<[string, string, number, number]> = [];
+  store.visitStepRollups({ resolution: HOUR, from, to }, (r) => out.push([r.workflow, r.step, r.steps, r.sumMs]));
+  return out.sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`));
+}
+
+/**
+ * The behaviour every store must have, as tests: the SQLite store runs them in `npm test`, the
+ * PostgreSQL store in `npm run test:e2e`. `open` gives an empty store each time.
+ */
+export function storeContract(open: () => ContractStore): void {
+  let stores: ContractStore[] = [];
+  const fresh = () => {
+    const store = open();
+    stores.push(store);
+    return store;
+  };
+  afterEach(() => {
+    for (const s of stores) s.close();
+    stores = [];
+  });
+
+  it('when a batch is written, then its runs and steps read back as posted', () => {
+    const store = fresh();
+    const failed = contractRun('r-2', T0 + 60_000, 4000, { status: 'failed', errorType: 'application', errorMessage: 'Selector not found', stepsTotal: 3, stepsCompleted: 1, tags: { team: 'finance' } });
+    const steps = [...contractSteps(failed, [1500.5, 2499.5]), { executionId: 'r-2', index: 2, name: 'Submit', startedAt: T0 + 64_000, durationMs: 0, status: 'failed' as const, error: 'timeout' }];
+    store.ingest({ executions: [contractRun('r-1', T0, 1000), failed], steps, samples: [] });
+    expect(store.getExecution('r-2')).toEqual({ ...failed, steps });
+    expect(store.getExecution('r-1')).toEqual({ ...contractRun('r-1', T0, 1000), steps: [] });
+    expect(store.getExecution('nobody')).toBeUndefined();
+    expect(store.stats()).toMatchObject({ executions: 2, steps: 3, samples: 0, lastExecutionAt: T0 + 60_000 });
+  });
+
+  it('when a batch is sent again, then nothing is stored or counted twice', () => {
+    const store = fresh();
+    const runs = [contractRun('a', T0, 1000), contractRun('b', T0 + 1, 3000), contractRun('c', T0 + 2, 2000, { status: 'failed' })];
+    const batch: IngestBatch = { executions: runs, steps: runs.flatMap((r) => contractSteps(r, [100, 200])), samples: [] };
+    store.ingest(batch);
+    store.ingest(batch);
+    expect(store.stats()).toMatchObject({ executions: 3, steps: 6 });
+    expect(hourRuns(store)).toEqual([
+      ['Claims', 'completed', 2, 2, 4000, 1000],
+      ['Claims', 'failed', 1, 0, 0, null],
+    ]);
+    expect(hourSteps(store)).toEqual([
+      ['Claims', 'Step 1', 3, 300],
+      ['Claims', 'Step 2', 3, 600],
+    ]);
+  });
+
+  it('when a run is reported running and finishes in a later batch, then it is rolled up once, with its stored steps', () => {
+    const store = fresh();
+    const run = contractRun('late', T0 + 5, 2500);
+    store.ingest({ executions: [{ id: 'late', workflow: 'Claims', robot: 'bot-1', startedAt: run.startedAt, status: 'running' }], steps: contractSteps(run, [700]), samples: [] });
+    expect(hourRuns(store)).toEqual([]);
+    store.ingest({ executions: [run], steps: [], samples: [] });
+    store.ingest({ executions: [{ id: 'late', workflow: 'Claims', startedAt: run.startedAt, status: 'running' }], steps: [], samples: [] });
+    expect(store.getExecution('late')).toMatchObject({ status: 'completed', durationMs: 2500, robot: 'bot-1' });
+    expect(hourRuns(store)).toEqual([['Claims', 'completed', 1, 1, 2500, 2500]]);
+    expect(hourSteps(store)).toEqual([['Claims', 'Step 1', 1, 700]]);
+  });
+
+  it('when a batch has a step of a run nobody reported, then it is refused by field and nothing of it is written', () => {
+    const store = fresh();
+    const run = contractRun('ok', T0, 1000);
+    let refused: unknown;
+    try {
+      store.ingest({ executions: [run], steps: [{ executionId: 'ghost', index: 0, name: 'x', startedAt: T0, durationMs: 5, status: 'completed' }], samples: [] });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ code: 'validation_failed', details: [{ field: 'steps[0].executionId', message: "unknown execution 'ghost'" }] });
+    expect(store.stats()).toMatchObject({ executions: 0, steps: 0 });
+    expect(store.getExecution('ok')).toBeUndefined();
+    expect(hourRuns(store)).toEqual([]);
+  });
+
+  it('when many runs of several workflows land in an hour, then the rollups hold their exact counts, sums and values', () => {
+    const store = fresh();
+    const runs = Array.from({ length: 90 }, (_, i) => contractRun(`m-${i}`, T0 + i * 1000, 1000 + 10 * i, { workflow: `W${i % 3}` }));
+    store.ingest({ executions: runs.slice(0, 45), steps: [], samples: [] });
+    store.ingest({ executions: runs.slice(45), steps: [], samples: [] });
+    const expected = [0, 1, 2].map((w) => {
+      const mine = runs.filter((_, i) => i % 3 === w).map((r) => r.durationMs!);
+      return ['W' + w, 'completed', 30, 30, mine.reduce((a, b) => a + b), [...mine].sort((a, b) => a - b)[14]] as const;
+    });
+    expect(hourRuns(store)).toEqual(expected);
+  });
+}
