@@ -1,9 +1,8 @@
 import { AppError } from '../domain/errors';
 import type { Execution, IngestBatch, Step } from '../domain/types';
-import type { PgStoreMethods } from '../store/postgres/pgStore';
+import type { Store } from '../store/store';
 
-/** What the contract needs of a store: the methods every store implements so far. */
-export type ContractStore = PgStoreMethods;
+export type ContractStore = Store;
 
 const HOUR = 3_600_000;
 export const CONTRACT_T0 = Date.UTC(2026, 10, 2, 8);

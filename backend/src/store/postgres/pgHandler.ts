@@ -1,8 +1,8 @@
 import { Client, types } from 'pg';
-import type { ExecutionDetail, IngestBatch, Step } from '../../domain/types';
-import type { StoreStats } from '../store';
-import { stepStatusCodec } from '../sqlite/codes';
-import { type ExecutionRow, toExecution } from '../sqlite/executionReader';
+import type { Insight } from '../../domain/analysis';
+import type { IngestBatch } from '../../domain/types';
+import type { AnalysisCommit, AnomalyFilter, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, StoreStats } from '../store';
+import * as reads from './pgReads';
 import { ingestBatch } from './pgIngest';
 import { migratePostgres } from './schema';
 
@@ -42,29 +42,6 @@ export async function createHandler(options: { url: string }) {
     ingest(batch: IngestBatch) {
       return ingestBatch(client, batch);
     },
-    async getExecution(id: string): Promise<ExecutionDetail | undefined> {
-      const { rows } = await client.query<ExecutionRow>(
-        `SELECT e.id, e.ext_id, w.name AS workflow, r.name AS robot, h.name AS host, v.name AS version, e.host_id,
-           e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type, m.name AS error_message,
-           e.steps_total, e.steps_completed, e.tags::text AS tags
-         FROM executions e JOIN workflows w ON w.id = e.workflow_id LEFT JOIN robots r ON r.id = e.robot_id
-           LEFT JOIN hosts h ON h.id = e.host_id LEFT JOIN versions v ON v.id = e.version_id LEFT JOIN error_messages m ON m.id = e.error_id
-         WHERE e.ext_id = $1`,
-        [id],
-      );
-      if (rows.length === 0) return undefined;
-      const stepRows = await client.query<{ idx: number; name: string; started_at: number; duration_ms: number; status: number; error: string | null }>(
-        `SELECT s.idx, n.name, s.started_at, s.duration_ms, s.status, m.name AS error FROM steps s JOIN step_names n ON n.id = s.name_id
-         LEFT JOIN error_messages m ON m.id = s.error_id WHERE s.execution_id = $1 ORDER BY s.idx`,
-        [rows[0].id],
-      );
-      const steps = stepRows.rows.map((r) => {
-        const step: Step = { executionId: id, index: r.idx, name: r.name, startedAt: r.started_at, durationMs: r.duration_ms, status: stepStatusCodec.decode(r.status) };
-        if (r.error !== null) step.error = r.error;
-        return step;
-      });
-      return { ...toExecution(rows[0]), steps };
-    },
     async stats(): Promise<StoreStats> {
       const { rows } = await client.query<{ executions: number; steps: number; samples: number; last_execution: number | null; last_sample: number | null; size: number }>(
         `SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM steps) AS steps, (SELECT count(*) FROM resource_samples) AS samples,
@@ -86,6 +63,33 @@ export async function createHandler(options: { url: string }) {
       if (!DICTIONARIES.has(table)) throw new Error(`not a dictionary: ${table}`);
       const { rows } = await client.query<{ id: number; name: string }>(`SELECT id, name FROM ${table} WHERE ${by === 'id' ? 'id' : 'name'} = $1`, [value]);
       return rows.length ? (by === 'id' ? rows[0].name : rows[0].id) : undefined;
+    },
+    getExecution: (id: string) => reads.getExecution(client, id),
+    listExecutions: (request: ExecutionPageRequest) => reads.listExecutions(client, request),
+    listSamples: (filter: SampleFilter) => reads.listSamples(client, filter),
+    runs: (filter: RunFilter) => reads.runs(client, filter),
+    stepsOfRuns: (filter: RunFilter) => reads.stepsOfRuns(client, filter),
+    runsWithHostCpu: (filter: RunFilter) => reads.runsWithHostCpu(client, filter),
+    robotBusyTime: (from: number, to: number) => reads.robotBusyTime(client, from, to),
+    versionChanges: (filter: { workflows?: string[]; from?: number; to?: number }) => reads.versionChanges(client, filter),
+    names: (kind: NameKind, workflows?: string[]) => reads.names(client, kind, workflows),
+    listAnomalies: (filter: AnomalyFilter) => reads.listAnomalies(client, filter),
+    getAnomaly: (id: string) => reads.getAnomaly(client, id),
+    listIncidents: (filter: IncidentFilter) => reads.listIncidents(client, filter),
+    listInsights: (filter: InsightFilter) => reads.listInsights(client, filter),
+    getInsight: (id: string) => reads.getInsight(client, id),
+    saveInsights: (insights: Insight[]) => reads.saveInsights(client, insights),
+    loadDetectorStates: () => reads.loadDetectorStates(client),
+    analysisValue: (name: string) => reads.analysisValue(client, name),
+    commitAnalysis: (commit: AnalysisCommit) => reads.commitAnalysis(client, commit),
+    changes: (cursor: number, limit: number) => reads.changes(client, cursor, limit),
+    latestChange: () => reads.latestChange(client),
+    pruneChanges: (before: number) => reads.pruneChanges(client, before),
+    expiredRaw: (cutoff: number, limit: number) => reads.expiredRaw(client, cutoff, limit),
+    deleteRaw: (batch: IngestBatch) => reads.deleteRaw(client, batch),
+    deleteRollupsBefore: (cutoff: number) => reads.deleteRollupsBefore(client, cutoff),
+    async ping(): Promise<void> {
+      await client.query('SELECT 1');
     },
     async close(): Promise<void> {
       await client.end();

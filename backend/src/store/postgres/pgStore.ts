@@ -1,6 +1,23 @@
 import path from 'node:path';
-import type { ExecutionDetail, IngestBatch, IngestResult } from '../../domain/types';
-import type { RollupFilter, RunRollupView, StepRollupView, Store, StoreStats } from '../store';
+import type { Anomaly, Incident, Insight } from '../../domain/analysis';
+import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
+import type {
+  AnalysisCommit,
+  AnomalyFilter,
+  ChangeSet,
+  ExecutionPage,
+  ExecutionPageRequest,
+  IncidentFilter,
+  InsightFilter,
+  NameKind,
+  RollupFilter,
+  RunFilter,
+  RunRollupView,
+  SampleFilter,
+  StepRollupView,
+  Store,
+  StoreStats,
+} from '../store';
 import { RollupReader, type RollupSource } from '../sqlite/rollupReader';
 import { SyncBridge } from './syncBridge';
 
@@ -34,18 +51,14 @@ class RemoteDictionary {
   }
 }
 
-/** The store methods PostgreSQL answers so far; the rest of `Store` follows (see docs/scaling.md). */
-export type PgStoreMethods = Pick<Store, 'ingest' | 'getExecution' | 'stats' | 'visitRunRollups' | 'visitStepRollups' | 'close'>;
-
 /**
  * The store on PostgreSQL, for several collectors sharing one database. node-postgres runs in a
  * worker thread and this synchronous facade waits for it (`SyncBridge`): one call per ingest
- * batch or read. Opening migrates the schema, safely when collectors start at once.
- *
- * Work in progress: it answers the methods of `PgStoreMethods`, and is not yet offered by the
- * collector's configuration.
+ * batch or read, each answered in the worker with the same SQL as SQLite's where the dialects
+ * agree. Opening migrates the schema, safely when collectors start at once. Writes that append
+ * to the change log take one advisory lock across collectors, so the log's order is commit order.
  */
-export class PgStore implements PgStoreMethods {
+export class PgStore implements Store {
   private readonly bridge: SyncBridge;
   private readonly rollups: RollupReader;
 
@@ -65,12 +78,36 @@ export class PgStore implements PgStoreMethods {
     return this.bridge.call('ingest', batch);
   }
 
+  listExecutions(request: ExecutionPageRequest): ExecutionPage {
+    return this.bridge.call('listExecutions', request);
+  }
+
   getExecution(id: string): ExecutionDetail | undefined {
     return this.bridge.call('getExecution', id);
   }
 
+  listSamples(filter: SampleFilter): ResourceSample[] {
+    return this.bridge.call('listSamples', filter);
+  }
+
   stats(): StoreStats {
     return this.bridge.call('stats');
+  }
+
+  runs(filter: RunFilter): Execution[] {
+    return this.bridge.call('runs', filter);
+  }
+
+  stepsOfRuns(filter: RunFilter): Step[] {
+    return this.bridge.call('stepsOfRuns', filter);
+  }
+
+  runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {
+    return this.bridge.call('runsWithHostCpu', filter);
+  }
+
+  robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }> {
+    return this.bridge.call('robotBusyTime', from, to);
   }
 
   visitRunRollups(filter: RollupFilter, visit: (rollup: RunRollupView) => void): void {
@@ -79,6 +116,78 @@ export class PgStore implements PgStoreMethods {
 
   visitStepRollups(filter: RollupFilter, visit: (rollup: StepRollupView) => void): void {
     this.rollups.visitSteps(filter, visit);
+  }
+
+  versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }> {
+    return this.bridge.call('versionChanges', filter);
+  }
+
+  names(kind: NameKind, workflows?: string[]): string[] {
+    return this.bridge.call('names', kind, workflows);
+  }
+
+  listAnomalies(filter: AnomalyFilter): Anomaly[] {
+    return this.bridge.call('listAnomalies', filter);
+  }
+
+  getAnomaly(id: string): Anomaly | undefined {
+    return this.bridge.call('getAnomaly', id);
+  }
+
+  listIncidents(filter: IncidentFilter): Incident[] {
+    return this.bridge.call('listIncidents', filter);
+  }
+
+  listInsights(filter: InsightFilter): Insight[] {
+    return this.bridge.call('listInsights', filter);
+  }
+
+  getInsight(id: string): Insight | undefined {
+    return this.bridge.call('getInsight', id);
+  }
+
+  saveInsights(insights: readonly Insight[]): void {
+    this.bridge.call('saveInsights', insights);
+  }
+
+  loadDetectorStates(): Map<string, unknown> {
+    return new Map(this.bridge.call<Array<[string, unknown]>>('loadDetectorStates'));
+  }
+
+  analysisValue(name: string): string | undefined {
+    return this.bridge.call('analysisValue', name);
+  }
+
+  commitAnalysis(commit: AnalysisCommit): void {
+    this.bridge.call('commitAnalysis', commit);
+  }
+
+  changes(cursor: number, limit: number): ChangeSet {
+    return this.bridge.call('changes', cursor, limit);
+  }
+
+  latestChange(): number {
+    return this.bridge.call('latestChange');
+  }
+
+  pruneChanges(before: number): number {
+    return this.bridge.call('pruneChanges', before);
+  }
+
+  ping(): void {
+    this.bridge.call('ping');
+  }
+
+  expiredRaw(cutoff: number, limit: number): IngestBatch {
+    return this.bridge.call('expiredRaw', cutoff, limit);
+  }
+
+  deleteRaw(batch: IngestBatch): void {
+    this.bridge.call('deleteRaw', batch);
+  }
+
+  deleteRollupsBefore(cutoff: number): number {
+    return this.bridge.call('deleteRollupsBefore', cutoff);
   }
 
   close(): void {

@@ -3,6 +3,11 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { type PostgresCluster, startPostgres } from '../../testing/postgresCluster';
 import { contractRun, contractSteps, hourRuns, hourSteps, storeContract } from '../../testing/storeContract';
+import type { IngestBatch } from '../../domain/types';
+import { AnalysisScheduler } from '../../engine/analysisScheduler';
+import { INCIDENT_KINDS } from '../../sim/incidents';
+import { runSimulation } from '../../sim/simulator';
+import type { Store } from '../store';
 import { SqliteStore } from '../sqlite/sqliteStore';
 import { ANALYSIS_LEADER_LOCK } from './pgHandler';
 import { PgStore } from './pgStore';
@@ -139,3 +144,105 @@ describe('the store contract on PostgreSQL', () => {
     }
   });
 });
+
+describe('PostgreSQL answers as SQLite does', () => {
+  let pg: PostgresCluster;
+  let sqlite: SqliteStore;
+  let postgres: PgStore;
+  const END = Date.UTC(2026, 10, 20);
+  const DAY = 86_400_000;
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    sqlite = new SqliteStore({ file: ':memory:' });
+    postgres = new PgStore(pg.url);
+    // The same simulated fleet into both, batch by batch (incidents included, so analysis finds some).
+    const both = { send: async (batch: IngestBatch) => [sqlite, postgres].forEach((s) => s.ingest(batch)) };
+    await runSimulation({ seed: 4, days: 3, end: END, workflows: 5, hosts: 3, robots: 6, runsPerHour: 3, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: both });
+  }, 300_000);
+  afterAll(() => {
+    sqlite?.close();
+    postgres?.close();
+    pg?.stop();
+  });
+
+  const same = <T>(read: (store: Store) => T) => expect(read(postgres)).toEqual(read(sqlite));
+  const range = { from: END - 2 * DAY, to: END - DAY / 2 };
+
+  it('when runs, steps and samples are read back, then both stores give the same answers', () => {
+    expect(sqlite.stats().executions).toBeGreaterThan(100);
+    same((s) => ({ ...s.stats(), sizeBytes: 0 }));
+    // Pages of runs, cursors followed.
+    for (const filter of [{}, { workflows: [s0(sqlite)] }, { statuses: ['failed' as const, 'timeout' as const] }, { hosts: ['no-such-host'] }]) {
+      const pages = (store: Store) => {
+        const out = [];
+        let cursor: string | undefined;
+        for (let i = 0; i < 3; i++) {
+          const page = store.listExecutions({ ...filter, limit: 40, cursor });
+          out.push(page);
+          cursor = page.nextCursor;
+          if (!cursor) break;
+        }
+        return out;
+      };
+      same(pages);
+    }
+    const ids = sqlite.listExecutions({ limit: 500 }).items.filter((_, i) => i % 37 === 0).map((e) => e.id);
+    expect(ids.map((id) => sqlite.getExecution(id)).some((d) => d?.resources && d.steps.length > 0)).toBe(true);
+    same((s) => ids.map((id) => s.getExecution(id)));
+    same((s) => s.listSamples({ ...range, limit: 300 }));
+    same((s) => s.listSamples({ hosts: [sqlite.names('hosts')[0]], ...range }));
+    same((s) => s.runs({ by: 'end', ...range }));
+    same((s) => s.runs({ workflows: [s0(sqlite)], last: 20 }));
+    same((s) => s.stepsOfRuns({ ...range, statuses: ['completed'] }));
+    same((s) => s.robotBusyTime(range.from, range.to));
+    same((s) => s.versionChanges({}));
+    for (const kind of ['workflows', 'steps', 'hosts', 'robots', 'versions', 'errorTypes'] as const) same((s) => s.names(kind));
+    same((s) => s.names('steps', [s0(sqlite)]));
+    const cpu = (s: Store) => s.runsWithHostCpu(range).map((r) => [r.durationMs, Number(r.cpuPercent.toFixed(9))]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(cpu(sqlite).length).toBeGreaterThan(10);
+    same(cpu);
+    same((s) => hourRuns(s, END - 3 * DAY, END));
+    same((s) => hourSteps(s, END - 3 * DAY, END));
+  });
+
+  it('when an analysis pass runs on each, then they find the same anomalies, incidents and insights', () => {
+    for (const store of [sqlite, postgres]) new AnalysisScheduler({ store, now: () => END, historyDays: 4 }).runPass();
+    const anomalies = sqlite.listAnomalies({});
+    expect(anomalies.length).toBeGreaterThan(0);
+    same((s) => s.listAnomalies({}));
+    same((s) => s.listAnomalies({ status: 'open', minSeverity: 0.5, limit: 5 }));
+    same((s) => s.getAnomaly(anomalies[0].id));
+    same((s) => s.listIncidents({}));
+    same((s) => s.listInsights({}));
+    same((s) => [...s.loadDetectorStates().keys()].sort());
+    same((s) => s.analysisValue('lastPassAt') ?? null);
+  });
+
+  it('when the change feed is read from the start, then it names the same runs, samples and anomalies', () => {
+    const content = (s: Store) => {
+      const set = s.changes(0, 100_000);
+      return { more: set.more, executions: set.executions.map((e) => e.id).sort(), samples: set.samples.length, anomalies: set.anomalies.map((a) => a.id).sort() };
+    };
+    expect(content(sqlite)).toMatchObject({ more: false, samples: expect.any(Number) });
+    expect(content(sqlite).samples).toBeGreaterThan(100);
+    expect(content(sqlite).anomalies.length).toBeGreaterThan(0);
+    same(content);
+    expect(postgres.latestChange()).toBeGreaterThan(0);
+    expect(() => postgres.changes(postgres.latestChange() + 5, 10)).toThrow(expect.objectContaining({ code: 'gone' }));
+  });
+
+  it('when raw rows expire, then both archive and delete the same ones', () => {
+    const cutoff = END - 2 * DAY;
+    expect(sqlite.expiredRaw(cutoff, 50).executions).toHaveLength(50);
+    same((s) => s.expiredRaw(cutoff, 50));
+    for (const store of [sqlite, postgres]) store.deleteRaw(store.expiredRaw(cutoff, 50));
+    same((s) => ({ ...s.stats(), sizeBytes: 0 }));
+    same((s) => s.deleteRollupsBefore(cutoff));
+    same((s) => hourRuns(s, END - 3 * DAY, END));
+  });
+});
+
+function s0(store: Store): string {
+  return store.names('workflows')[0];
+}

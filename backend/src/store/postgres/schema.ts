@@ -98,7 +98,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         last_seen_at bigint NOT NULL,
         severity double precision NOT NULL,
         incident_id text,
-        body jsonb NOT NULL
+        body text NOT NULL
       );
       CREATE INDEX anomalies_by_time ON anomalies(started_at);
       CREATE INDEX anomalies_by_status ON anomalies(status, started_at);
@@ -108,7 +108,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         started_at bigint NOT NULL,
         last_seen_at bigint NOT NULL,
         severity double precision NOT NULL,
-        body jsonb NOT NULL
+        body text NOT NULL
       );
       CREATE INDEX incidents_by_time ON incidents(started_at);
       CREATE TABLE insights (
@@ -119,25 +119,25 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         status text NOT NULL,
         priority double precision NOT NULL,
         last_seen_at bigint NOT NULL,
-        body jsonb NOT NULL
+        body text NOT NULL
       );
       CREATE INDEX insights_by_priority ON insights(priority);
       CREATE TABLE detector_states (
         series_key text PRIMARY KEY,
-        state jsonb NOT NULL
+        state text NOT NULL
       );
       CREATE TABLE analysis_values (
         name text PRIMARY KEY,
-        value jsonb NOT NULL
+        value text NOT NULL
       );
       -- The change feed's log: one row per write of any collector sharing the database.
       CREATE TABLE changes (
         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         at bigint NOT NULL,
-        executions jsonb,
-        samples jsonb,
-        anomalies jsonb,
-        insights jsonb
+        executions text,
+        samples text,
+        anomalies text,
+        insights text
       );
     `,
   },

@@ -78,26 +78,32 @@ export class ChangeLog {
     }
     const rows = this.after.all(cursor, limit + 1);
     const page = rows.slice(0, limit);
-    const executions = new Set<string>();
-    const samples = new Map<string, [string, number]>();
-    const anomalies = new Set<string>();
-    const insights = new Set<string>();
-    for (const row of page) {
-      for (const id of parse<string>(row.executions)) executions.add(id);
-      for (const [host, time] of parse<[string, number]>(row.samples)) samples.set(`${host}\u0000${time}`, [host, time]);
-      for (const id of parse<string>(row.anomalies)) anomalies.add(id);
-      for (const id of parse<string>(row.insights)) insights.add(id);
-    }
+    const { executions, samples, anomalies, insights } = changedKeys(page);
     const present = <T>(values: Array<T | undefined>) => values.filter((v): v is T => v !== undefined);
     return {
       cursor: page.length > 0 ? page[page.length - 1].seq : cursor === 0 ? latest : cursor,
       more: rows.length > limit,
       executions: present([...executions].map((id) => load.execution(id))),
-      samples: present([...samples.values()].map(([host, time]) => load.sample(host, time))),
+      samples: present(samples.map(([host, time]) => load.sample(host, time))),
       anomalies: present([...anomalies].map((id) => load.anomaly(id))),
       insights: present([...insights].map((id) => load.insight(id))),
     };
   }
+}
+
+/** What log rows name, each once: execution ids, sample keys (host, time), anomaly and insight ids. */
+export function changedKeys(rows: ReadonlyArray<Omit<ChangeRow, 'seq'>>): { executions: string[]; samples: Array<[string, number]>; anomalies: string[]; insights: string[] } {
+  const executions = new Set<string>();
+  const samples = new Map<string, [string, number]>();
+  const anomalies = new Set<string>();
+  const insights = new Set<string>();
+  for (const row of rows) {
+    for (const id of parse<string>(row.executions)) executions.add(id);
+    for (const [host, time] of parse<[string, number]>(row.samples)) samples.set(`${host}\u0000${time}`, [host, time]);
+    for (const id of parse<string>(row.anomalies)) anomalies.add(id);
+    for (const id of parse<string>(row.insights)) insights.add(id);
+  }
+  return { executions: [...executions], samples: [...samples.values()], anomalies: [...anomalies], insights: [...insights] };
 }
 
 function parse<T>(value: string | null): T[] {

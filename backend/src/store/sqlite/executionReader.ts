@@ -67,11 +67,31 @@ export function toExecution(row: ExecutionRow): Execution {
   return execution;
 }
 
-function encodeCursor(row: ExecutionRow): string {
+/** A sample from its row (`s.*` with the host's and workflow's names); absent optional fields stay absent. */
+export function toSample(r: Record<string, number | string | null>): ResourceSample {
+  const sample: ResourceSample = {
+    host: r.host as string,
+    time: r.ts as number,
+    cpuPercent: r.cpu_percent as number,
+    memoryUsedBytes: r.memory_used as number,
+    memoryTotalBytes: r.memory_total as number,
+    diskReadBytesPerSec: r.disk_read as number,
+    diskWriteBytesPerSec: r.disk_write as number,
+    netRxBytesPerSec: r.net_rx as number,
+    netTxBytesPerSec: r.net_tx as number,
+  };
+  if (r.gpu_percent !== null) sample.gpuPercent = r.gpu_percent as number;
+  if (r.gpu_memory_used !== null) sample.gpuMemoryUsedBytes = r.gpu_memory_used as number;
+  if (r.workflow !== null) sample.workflow = r.workflow as string;
+  if (r.execution_ext_id !== null) sample.executionId = r.execution_ext_id as string;
+  return sample;
+}
+
+export function encodeCursor(row: ExecutionRow): string {
   return Buffer.from(`${row.started_at}:${row.id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { startedAt: number; id: number } {
+export function decodeCursor(cursor: string): { startedAt: number; id: number } {
   const match = /^(-?\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw new AppError('bad_request', `cursor '${cursor}' is not one this collector returned`);
   return { startedAt: Number(match[1]), id: Number(match[2]) };
@@ -173,24 +193,7 @@ export class ExecutionReader {
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts, h.name${limit ? ' LIMIT ?' : ''}`,
       )
       .all(...params, ...(limit ? [limit] : []));
-    return rows.map((r) => {
-      const sample: ResourceSample = {
-        host: r.host as string,
-        time: r.ts as number,
-        cpuPercent: r.cpu_percent as number,
-        memoryUsedBytes: r.memory_used as number,
-        memoryTotalBytes: r.memory_total as number,
-        diskReadBytesPerSec: r.disk_read as number,
-        diskWriteBytesPerSec: r.disk_write as number,
-        netRxBytesPerSec: r.net_rx as number,
-        netTxBytesPerSec: r.net_tx as number,
-      };
-      if (r.gpu_percent !== null) sample.gpuPercent = r.gpu_percent as number;
-      if (r.gpu_memory_used !== null) sample.gpuMemoryUsedBytes = r.gpu_memory_used as number;
-      if (r.workflow !== null) sample.workflow = r.workflow as string;
-      if (r.execution_ext_id !== null) sample.executionId = r.execution_ext_id as string;
-      return sample;
-    });
+    return rows.map(toSample);
   }
 
   /** Samples carry only their host; a run owns the samples its host took while it ran. */
