@@ -13,6 +13,14 @@ describe('configuration from the environment', () => {
     expect(loadConfig({}).reportFont).toBeUndefined();
   });
 
+  it('when RPA_STORE is a PostgreSQL URL, then the store is that database; anything else is refused without repeating it', () => {
+    expect(loadConfig({ RPA_STORE: 'postgres://rpa:secret@db.internal:5432/rpa' }).postgresUrl).toBe('postgres://rpa:secret@db.internal:5432/rpa');
+    expect(loadConfig({ RPA_STORE: 'postgresql://db/rpa' }).postgresUrl).toBe('postgresql://db/rpa');
+    expect(loadConfig({}).postgresUrl).toBeUndefined();
+    expect(() => loadConfig({ RPA_STORE: 'mysql://rpa:secret@db/rpa' })).toThrow('RPA_STORE: expected a PostgreSQL URL (postgres://user:password@host:5432/database)');
+    expect(() => loadConfig({ RPA_STORE: 'mysql://rpa:secret@db/rpa' })).not.toThrow('secret');
+  });
+
   it.each([
     ['RPA_PORT', 'abc', 'RPA_PORT: expected an integer from 0 to 65535'],
     ['RPA_PORT', '70000', 'RPA_PORT: expected an integer from 0 to 65535'],

@@ -12,6 +12,8 @@ export interface Config {
   tokens: ReadonlyArray<{ token: string; scope: Scope }>;
   port: number;
   dataDir: string;
+  /** Set: the store is this PostgreSQL database, shared with other collectors (else SQLite under dataDir). */
+  postgresUrl?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sampler: { enabled: boolean; intervalMs: number };
   analysis: { enabled: boolean; intervalMs: number; sensitivity: number; historyDays: number };
@@ -45,6 +47,10 @@ const ENV = z.object({
   RPA_HOST: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
   RPA_PORT: integer(0, 65535).default(5001),
   RPA_DATA_DIR: z.string().min(1, 'expected a directory').default('./data'),
+  RPA_STORE: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL (postgres://user:password@host:5432/database); leave unset for SQLite under RPA_DATA_DIR')
+    .optional(),
   RPA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RPA_SAMPLER: onOff.default(true),
   RPA_SAMPLE_INTERVAL_MS: integer(100, 3_600_000).default(1000),
@@ -87,7 +93,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}: ${issue.message} (got '${present[name]}')`;
+      // A database URL may carry a password: not repeated in an error that ends up in logs.
+      return name === 'RPA_STORE' ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got '${present[name]}')`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
@@ -109,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokens: Object.freeze(tokens),
     port: e.RPA_PORT,
     dataDir: path.resolve(e.RPA_DATA_DIR),
+    ...(e.RPA_STORE ? { postgresUrl: e.RPA_STORE } : {}),
     logLevel: e.RPA_LOG_LEVEL,
     sampler: Object.freeze({ enabled: e.RPA_SAMPLER, intervalMs: e.RPA_SAMPLE_INTERVAL_MS }),
     analysis: Object.freeze({

@@ -6,6 +6,8 @@ import type { Logger } from './log';
 import type { SamplerStatus } from './domain/types';
 import type { Store } from './store/store';
 import { SqliteStore } from './store/sqlite/sqliteStore';
+import { PgStore } from './store/postgres/pgStore';
+import { locationOf } from './store/location';
 import { IngestService } from './ingest/ingestService';
 import { ChangeFeed } from './ingest/changeFeed';
 import { changesRouter } from './api/changesRouter';
@@ -62,7 +64,7 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
   api.use(authenticate(config.tokens));
   api.use(ingestBackpressure(config.limits.maxPendingIngest));
   api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, verify: (_req, _res, raw) => assertJsonDepth(raw) }));
-  api.use(healthRouter(store, sampler, Date.now()));
+  api.use(healthRouter(store, sampler, Date.now(), engine));
   api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
   api.use(executionsRouter(store));
   api.use(analysisRouter(store, engine, queries));
@@ -100,24 +102,27 @@ export class Collector {
   private server?: http.Server;
   private retentionTimer?: NodeJS.Timeout;
   private feedTimer?: NodeJS.Timeout;
+  private sharedTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
     this.store =
       options.store ??
-      SqliteStore.inDirectory(config.dataDir, {
-        busyTimeoutMs: config.busyTimeoutMs,
-        onMigration: (m) => log.info({ version: m.version }, `migrating the database to schema version ${m.version}: ${m.description}`),
-      });
-    const file = this.store instanceof SqliteStore ? this.store.file : undefined;
+      (config.postgresUrl
+        ? new PgStore(config.postgresUrl)
+        : SqliteStore.inDirectory(config.dataDir, {
+            busyTimeoutMs: config.busyTimeoutMs,
+            onMigration: (m) => log.info({ version: m.version }, `migrating the database to schema version ${m.version}: ${m.description}`),
+          }));
+    const location = locationOf(this.store);
     const analysisSettings = { sensitivity: config.analysis.sensitivity, intervalMs: config.analysis.intervalMs, historyDays: config.analysis.historyDays, log };
     // Passes run in a worker thread with their own connection, unless the store cannot be shared.
-    this.analysis = file && file !== ':memory:' ? new WorkerAnalysis(this.store, file, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
+    this.analysis = location ? new WorkerAnalysis(this.store, location, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
     let sampler: ResourceCollector | undefined;
     const samplerStatus = () => sampler?.status() ?? { enabled: false };
     this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus });
     const cache = new QueryCache();
-    const queries = new QueryService(new QueryEngine(this.store, this.analysis.performance), cache, { file, workers: config.queryWorkers });
+    const queries = new QueryService(new QueryEngine(this.store, this.analysis.performance), cache, { location, workers: config.queryWorkers });
     this.queries = queries;
     this.feed = new ChangeFeed(this.store);
     const ingest = new IngestService(this.store, (result, batch, durationMs) => {
@@ -183,6 +188,23 @@ export class Collector {
     };
     this.feedTimer = setInterval(pruneFeed, 600_000);
     this.feedTimer.unref();
+    if (this.store instanceof PgStore) {
+      // Other collectors write to the same database: when its change log moves, cached panel
+      // answers may be stale, whoever wrote. Checked every second; the cache starts again.
+      const store = this.store;
+      let seen = store.latestChange();
+      this.sharedTimer = setInterval(() => {
+        try {
+          const latest = store.latestChange();
+          if (latest !== seen) this.queries.cache.clear();
+          seen = latest;
+        } catch (error) {
+          this.queries.cache.clear();
+          this.options.log.warn({ err: error }, 'could not read the shared change log; query cache cleared');
+        }
+      }, 1000);
+      this.sharedTimer.unref();
+    }
     if (retention.rawDays > 0 || retention.rollupDays > 0) {
       const archiver = new Archiver(this.store, retention);
       const run = () => {
@@ -206,6 +228,7 @@ export class Collector {
     // Long polls and event streams end first, or the server would wait for them to close.
     this.feed.close();
     if (this.feedTimer) clearInterval(this.feedTimer);
+    if (this.sharedTimer) clearInterval(this.sharedTimer);
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Connections go idle as their last responses finish (the feed's readers answer a tick

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import type { SamplerStatus } from '../domain/types';
+import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 import { VERSION } from '../version';
 
-/** `GET /health`: version, database reachability and freshness, sampler state. 503 when the database fails. */
-export function healthRouter(store: Store, sampler: () => SamplerStatus, startedAt: number): Router {
+/** `GET /health`: version, database reachability and freshness, sampler state, analysis lead. 503 when the database fails. */
+export function healthRouter(store: Store, sampler: () => SamplerStatus, startedAt: number, analysis?: Pick<AnalysisRunner, 'leading' | 'lastPassAt'>): Router {
   const router = Router();
   router.get('/health', (_req, res) => {
     let database: Record<string, unknown>;
@@ -23,6 +24,8 @@ export function healthRouter(store: Store, sampler: () => SamplerStatus, started
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       database,
       sampler: sampler(),
+      // Collectors sharing a database: which of them runs the analysis passes.
+      ...(analysis ? { analysis: { leading: analysis.leading, lastPassAt: analysis.lastPassAt ?? null } } : {}),
     });
   });
   return router;

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { WorkflowHealth } from '../analysis/health';
+import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
+import type { StoreLocation } from '../store/location';
 import type { Store } from '../store/store';
 import { AnalysisScheduler, type PassReport, type SchedulerOptions } from './analysisScheduler';
 import { AnomalyDetector } from './anomalyDetector';
@@ -16,6 +18,8 @@ export interface AnalysisRunner {
   readonly lastReport?: PassReport;
   readonly lastPassAt?: number;
   readonly lastError?: string;
+  /** False while another collector on a shared database runs the passes. */
+  readonly leading: boolean;
   runPass(): Promise<PassReport>;
   start(): void;
   stop(): Promise<void>;
@@ -24,6 +28,7 @@ export interface AnalysisRunner {
 /** Passes in the collector's own thread (an in-memory store cannot be shared with a worker). */
 export class InThreadAnalysis implements AnalysisRunner {
   readonly scheduler: AnalysisScheduler;
+  readonly leading = true;
 
   constructor(options: SchedulerOptions) {
     this.scheduler = new AnalysisScheduler(options);
@@ -63,6 +68,8 @@ export class InThreadAnalysis implements AnalysisRunner {
 
 interface PassMessage {
   id?: number;
+  /** Another collector on the same database holds the analysis lead: no pass here. */
+  following?: boolean;
   report?: PassReport;
   health?: WorkflowHealth[];
   lastPassAt?: number;
@@ -85,14 +92,23 @@ export class WorkerAnalysis implements AnalysisRunner {
   private readonly waiting = new Map<number, { resolve: (r: PassReport) => void; reject: (e: Error) => void }>();
   private nextId = 1;
 
-  constructor(store: Store, file: string, options: { sensitivity: number; intervalMs: number; historyDays: number; log?: Logger }) {
+  /** False while another collector on the same database holds the analysis lead. */
+  leading = true;
+
+  constructor(store: Store, location: StoreLocation, options: { sensitivity: number; intervalMs: number; historyDays: number; log?: Logger }) {
     this.performance = new PerformanceAnalyzer(store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
     this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
-      workerData: { file, sensitivity: options.sensitivity, intervalMs: options.intervalMs, historyDays: options.historyDays },
+      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, historyDays: options.historyDays },
     });
     this.worker.unref();
     this.worker.on('message', (message: PassMessage) => {
+      this.leading = !message.following;
+      if (message.following) {
+        if (message.id !== undefined) this.waiting.get(message.id)?.reject(new AppError('conflict', 'another collector sharing the database runs the analysis passes'));
+        this.waiting.delete(message.id!);
+        return;
+      }
       if (message.error) {
         this.lastError = message.error;
         options.log?.error({ error: message.error }, 'analysis pass failed');

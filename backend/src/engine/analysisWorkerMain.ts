@@ -1,15 +1,26 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteStore } from '../store/sqlite/sqliteStore';
+import { type StoreLocation, openStore } from '../store/location';
+import { PgStore } from '../store/postgres/pgStore';
 import { AnalysisScheduler } from './analysisScheduler';
 
 /** The analysis scheduler in its own thread, with its own read-write connection. */
-const settings = workerData as { file: string; sensitivity: number; intervalMs: number; historyDays: number };
-const store = new SqliteStore({ file: settings.file });
+const settings = workerData as { location: StoreLocation; sensitivity: number; intervalMs: number; historyDays: number };
+const store = openStore(settings.location);
 const scheduler = new AnalysisScheduler({ store, sensitivity: settings.sensitivity, historyDays: settings.historyDays });
 let timer: NodeJS.Timeout | undefined;
 
+/**
+ * Collectors sharing a PostgreSQL database pass by turns of none: the one whose connection holds
+ * the analysis lead runs every pass; the others follow, and take the lead when it is free.
+ */
+const leading = () => !(store instanceof PgStore) || store.tryLead();
+
 function pass(id?: number): void {
   try {
+    if (!leading()) {
+      parentPort!.postMessage({ id, following: true });
+      return;
+    }
     const report = scheduler.runPass();
     parentPort!.postMessage({ id, report, health: scheduler.health, lastPassAt: scheduler.lastPassAt });
   } catch (error) {

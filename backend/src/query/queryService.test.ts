@@ -23,7 +23,7 @@ describe('queries in worker threads', () => {
     store = new SqliteStore({ file: path.join(tmp.dir, 'fleet.db') });
     await runSimulation({ seed: 2, days: 7, end: END, workflows: 8, hosts: 4, robots: 6, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: new StoreTransport(store) });
     engine = new QueryEngine(store, new PerformanceAnalyzer(store));
-    service = new QueryService(engine, new QueryCache(0), { file: store.file, workers: 2 });
+    service = new QueryService(engine, new QueryCache(0), { location: { file: store.file }, workers: 2 });
   }, 60_000);
   afterAll(async () => {
     await service.close();

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { QueryRequest, QueryResponse } from '../api/queryContract';
 import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 import type { QueryCache } from './queryCache';
+import type { StoreLocation } from '../store/location';
 import type { AnalysisMethod, QueryEngine } from './queryEngine';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { Report, ReportRequest } from '../report/report';
@@ -27,11 +28,11 @@ export class QueryService {
   constructor(
     private readonly engine: QueryEngine,
     readonly cache: QueryCache,
-    options: { file?: string; workers: number },
+    options: { location?: StoreLocation; workers: number },
   ) {
-    if (!options.file || options.file === ':memory:') return;
+    if (!options.location) return;
     for (let i = 0; i < options.workers; i++) {
-      const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { file: options.file } });
+      const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { location: options.location } });
       worker.on('message', (message: { id: number; response?: { value: unknown }; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
         const pending = this.pending.get(message.id);
         if (!pending) return;

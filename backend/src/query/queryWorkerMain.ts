@@ -2,12 +2,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { QueryRequest } from '../api/queryContract';
 import type { ReportRequest } from '../report/report';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
-import { SqliteStore } from '../store/sqlite/sqliteStore';
+import { type StoreLocation, openStore } from '../store/location';
 import { type AnalysisMethod, QueryEngine } from './queryEngine';
 import { framesJson } from './queryService';
 
 /** A query worker: its own read-only connection to the collector's database (WAL lets it read beside ingest). */
-const store = new SqliteStore({ file: (workerData as { file: string }).file, readonly: true });
+const store = openStore((workerData as { location: StoreLocation }).location, { readonly: true });
 const engine = new QueryEngine(store, new PerformanceAnalyzer(store));
 
 type Message =

@@ -62,7 +62,10 @@ export class PgStore implements Store {
   private readonly bridge: SyncBridge;
   private readonly rollups: RollupReader;
 
-  constructor(url: string, timeoutMs?: number) {
+  constructor(
+    readonly url: string,
+    timeoutMs?: number,
+  ) {
     this.bridge = new SyncBridge(path.join(__dirname, 'pgHandler.ts'), { url }, timeoutMs);
     this.bridge.call('migrate');
     const bridge = this.bridge;
@@ -188,6 +191,14 @@ export class PgStore implements Store {
 
   deleteRollupsBefore(cutoff: number): number {
     return this.bridge.call('deleteRollupsBefore', cutoff);
+  }
+
+  /**
+   * True while this connection holds the analysis lead among the collectors on the database:
+   * taken when free, kept until the connection ends (a killed collector's lead passes on).
+   */
+  tryLead(): boolean {
+    return this.bridge.call('tryLead');
   }
 
   close(): void {
