@@ -13,7 +13,7 @@ import { type Figure, figure, median } from './measure';
 
 const DAY = 86_400_000;
 const END = Date.UTC(2026, 10, 20);
-const BATCH_RUNS = 90; // 90 runs + 900 steps: about 1000 records a request
+export const BATCH_RUNS = 90; // 90 runs + 900 steps: about 1000 records a request
 
 /** A process's resident memory from /proc (Linux): `VmRSS` now, `VmHWM` its peak. */
 function residentMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -29,7 +29,7 @@ function percentile(values: number[], p: number): number {
 type Batches = ReturnType<typeof fleetBatches>;
 
 /** Sends every batch with two clients, as several robots would: while one is written, the next is in flight. */
-async function sendAll(batches: Batches, post: (body: string) => Promise<number>): Promise<{ rate: number; latencies: number[] }> {
+export async function sendAll(batches: Batches, post: (body: string) => Promise<number>): Promise<{ rate: number; latencies: number[] }> {
   let records = 0;
   const latencies: number[] = [];
   const started = performance.now();

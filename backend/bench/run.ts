@@ -6,6 +6,7 @@ import { benchSdk } from './sdk';
 import { benchSampler } from './sampler';
 import { benchAnalysis } from './analysis';
 import { benchIngestQueries } from './ingestQueries';
+import { benchPostgres } from './postgres';
 
 /**
  * `npm run bench [-- --quick] [-- --json FILE] [-- --only NAME]`: every scenario (or those whose name contains NAME), each beside a baseline
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     ['sampler', benchSampler],
     ['ingest and queries', benchIngestQueries],
     ['analysis', benchAnalysis],
+    ['postgres', benchPostgres],
   ] as const) {
     if (values.only && !name.includes(values.only)) continue;
     progress(`running ${name} ...`);
