@@ -71,6 +71,32 @@ describe('two collectors sharing one PostgreSQL', () => {
     expect(await query(collectors[1].url, panels)).toEqual(expected);
   });
 
+  it('when one collector has an answer cached and the other ingests into its range, then the first answers with the new run within seconds', async () => {
+    const [a, b] = collectors.map((c) => c.url);
+    const panel = {
+      range: { from: END - 86_400_000, to: END },
+      intervalMs: 86_400_000,
+      maxDataPoints: 10,
+      targets: [{ refId: 'A', queryType: 'timeseries', metric: 'runs', workflow: ['Cache check'] }],
+    };
+    const count = async () => {
+      const body = (await query(a, panel)) as { results: { A: { frames: Array<{ fields: Array<{ values: number[] }> }> } } };
+      return body.results.A.frames[0].fields[1].values.reduce((x, y) => x + y, 0);
+    };
+    expect(await count()).toBe(0);
+    expect(await count()).toBe(0); // now from a's cache
+    const run = { id: 'cache-check-1', workflow: 'Cache check', startedAt: END - 3_600_000, endedAt: END - 3_000_000, status: 'completed' };
+    const posted = await fetch(`${b}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executions: [run] }) });
+    expect(posted.status).toBe(200);
+    const started = Date.now();
+    let seen = 0;
+    while (seen === 0 && Date.now() - started < 5000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      seen = await count();
+    }
+    expect(seen).toBe(1);
+  });
+
   it('when both run the analysis, then exactly one leads, and when it is killed the other takes the lead', async () => {
     const leads = async () => Promise.all(collectors.map(async (c) => (await health(c.url)).analysis.leading));
     const waitFor = async (check: (l: boolean[]) => boolean, ms: number) => {
