@@ -114,6 +114,7 @@ export class Collector {
             busyTimeoutMs: config.busyTimeoutMs,
             onMigration: (m) => log.info({ version: m.version }, `migrating the database to schema version ${m.version}: ${m.description}`),
           }));
+    if (this.store instanceof PgStore && this.store.migrated.length > 0) log.info({ versions: this.store.migrated }, 'migrated the PostgreSQL schema');
     const location = locationOf(this.store);
     const analysisSettings = { sensitivity: config.analysis.sensitivity, intervalMs: config.analysis.intervalMs, historyDays: config.analysis.historyDays, log };
     // Passes run in a worker thread with their own connection, unless the store cannot be shared.

@@ -61,13 +61,15 @@ class RemoteDictionary {
 export class PgStore implements Store {
   private readonly bridge: SyncBridge;
   private readonly rollups: RollupReader;
+  /** The schema versions this store's opening applied (none when another collector had). */
+  readonly migrated: number[];
 
   constructor(
     readonly url: string,
     timeoutMs?: number,
   ) {
     this.bridge = new SyncBridge(path.join(__dirname, 'pgHandler.ts'), { url }, timeoutMs);
-    this.bridge.call('migrate');
+    this.migrated = this.bridge.call<number[]>('migrate');
     const bridge = this.bridge;
     const source: RollupSource = {
       rows: (kind, resolution, groups, from, to) => bridge.call('rollupRows', kind, resolution, groups === 'workflows' ? 'workflows' : [...groups], from, to),

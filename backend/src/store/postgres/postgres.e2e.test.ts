@@ -118,6 +118,8 @@ describe('the store contract on PostgreSQL', () => {
     const url = databases.shift()!;
     const first = new PgStore(url);
     const second = new PgStore(url);
+    // The first to open an empty database migrates it; the second finds it done.
+    expect([first.migrated, second.migrated]).toEqual([[PG_SCHEMA_VERSION], []]);
     const reference = new SqliteStore({ file: ':memory:' });
     try {
       const runs = Array.from({ length: 200 }, (_, i) => contractRun(`x-${i}`, Date.UTC(2026, 10, 2, 8) + i * 15_000, 1000 + (i % 17) * 100, { workflow: `W${i % 4}`, status: i % 9 === 0 ? 'failed' : 'completed' }));
