@@ -10,7 +10,11 @@ export const INGEST_LOCK = 0x7270612d696e67n;
 
 const byTime = <T>(rows: readonly T[], time: (row: T) => number) => rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
 
-/** Rows split into rounds with each key once per round, in order: one multi-row upsert may not touch a row twice. */
+/**
+ * Rows split into rounds with each key at most once per round: one multi-row upsert may not touch
+ * a row twice. A key's n-th occurrence lands in round n, so running the rounds in order applies
+ * each key's occurrences in their order.
+ */
 function rounds<T>(rows: readonly T[], key: (row: T) => string): T[][] {
   const out: T[][] = [];
   const seen: Array<Set<string>> = [];
@@ -21,7 +25,6 @@ function rounds<T>(rows: readonly T[], key: (row: T) => string): T[][] {
     (out[i] ??= []).push(row);
     (seen[i] ??= new Set()).add(k);
   }
-  // A key in round i+1 must come after its round-i occurrence: rounds run in order.
   return out;
 }
 
