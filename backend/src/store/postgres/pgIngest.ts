@@ -1,8 +1,8 @@
 import type { ClientBase } from 'pg';
 import { AppError, type ErrorDetail } from '../../domain/errors';
 import type { Execution, IngestBatch, IngestResult, Step } from '../../domain/types';
-import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../sqlite/codes';
-import { type FinishedRun, mergeStored, rollupParts } from '../sqlite/rollupWriter';
+import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
+import { type FinishedRun, mergeStored, rollupParts } from '../rollups';
 
 const RUNNING = executionStatusCodec.encode('running');
 /** Serializes ingest across every collector on the database ('rpa-ing'). */

@@ -3,9 +3,9 @@ import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
 import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter } from '../store';
-import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../sqlite/codes';
-import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../sqlite/executionReader';
-import { changedKeys } from '../sqlite/changeLog';
+import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
+import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
+import { changedKeys } from '../changeKeys';
 import { INGEST_LOCK } from './pgIngest';
 
 /**

@@ -18,7 +18,7 @@ import type {
   Store,
   StoreStats,
 } from '../store';
-import { RollupReader, type RollupSource } from '../sqlite/rollupReader';
+import { RollupReader, type RollupSource } from '../rollups';
 import { SyncBridge } from './syncBridge';
 
 /** A dictionary of the database's, read through the bridge and cached (names and ids never change). */

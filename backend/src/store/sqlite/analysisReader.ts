@@ -2,9 +2,9 @@ import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
 import type { NameKind, RunFilter } from '../store';
-import { errorTypeCodec, stepStatusCodec } from './codes';
+import { errorTypeCodec, stepStatusCodec } from '../codes';
 import type { Dictionaries } from './dictionaries';
-import { EXECUTION_COLUMNS, type ExecutionRow, toExecution } from './executionReader';
+import { EXECUTION_COLUMNS, type ExecutionRow, toExecution } from '../rows';
 import { runConditions, whereClause } from './runConditions';
 
 /** Whole-range reads for the analysis: runs, their steps, resource use and names. */

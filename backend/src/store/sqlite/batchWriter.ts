@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError, type ErrorDetail } from '../../domain/errors';
 import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
-import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from './codes';
+import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';
 import type { ChangeLog } from './changeLog';

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { QuantileDigest } from '../../analysis/quantileDigest';
-import { encodeEntries } from './rollupEntries';
-import { ROLLUP_KIND } from './rollupWriter';
+import { encodeEntries } from '../rollupEntries';
+import { ROLLUP_KIND } from '../rollups';
 
 type OldRow = [key: number, count: number, timed: number, sum: number, min: number | null, max: number | null, digest: Buffer | null];
 

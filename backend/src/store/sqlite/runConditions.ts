@@ -1,5 +1,5 @@
 import type { ExecutionFilter, RunFilter } from '../store';
-import { executionStatusCodec } from './codes';
+import { executionStatusCodec } from '../codes';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 

@@ -29,7 +29,8 @@ import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
 import { AnalysisReader } from './analysisReader';
 import { ResultsRepository } from './resultsRepository';
-import { RollupReader, sqliteRollupSource } from './rollupReader';
+import { RollupReader } from '../rollups';
+import { sqliteRollupSource } from './rollupSource';
 import { RetentionRepository } from './retention';
 import { ChangeLog } from './changeLog';
 

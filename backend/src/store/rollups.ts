@@ -1,37 +1,94 @@
-import type Database from 'better-sqlite3';
-import { EXECUTION_STATUSES } from '../../domain/types';
-import { QuantileDigest } from '../../analysis/quantileDigest';
-import type { RollupFilter, RunRollup, RunRollupView, StepRollup, StepRollupView } from '../store';
+import { QuantileDigest } from '../analysis/quantileDigest';
+import { EXECUTION_STATUSES, type Execution } from '../domain/types';
 import { executionStatusCodec } from './codes';
-import type { Dictionaries } from './dictionaries';
-import type { Dictionary } from './dictionary';
-import { decodeEntries } from './rollupEntries';
-import { ROLLUP_KIND } from './rollupWriter';
+import { decodeEntries, decodeEntryObjects, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
+import type { RollupFilter, RunRollup, RunRollupView, StepRollup, StepRollupView } from './store';
+
+/*
+ * Packed rollups, whichever database holds them: what a row holds, a batch's part of the rows it
+ * touches and its merge with a stored row, and reading rows back for panels. Each store keeps the
+ * rows in its own table (see its rollup source).
+ */
+
+export const ROLLUP_RESOLUTIONS = [60_000, 3_600_000] as const;
+/** Steps are rolled up by the hour only: minute rollups of steps would copy the step rows. */
+export const STEP_ROLLUP_RESOLUTION = 3_600_000;
+
+/**
+ * What a packed rollup row holds. Runs: one row per resolution, bucket and status, an entry per
+ * workflow. Steps: one row per bucket and workflow, an entry per step.
+ */
+export const ROLLUP_KIND = { runs: 0, steps: 1 } as const;
+
+export interface FinishedRun {
+  execution: Execution;
+  steps: Array<{ name: string; startedAt: number; durationMs: number }>;
+}
+
+export interface RowPart {
+  key: [kind: number, resolution: number, group: number, bucket: number];
+  entries: Map<number, RollupEntry>;
+}
+
+const emptyEntry = (key: number): RollupEntry => ({ key, count: 0, timed: 0, sum: 0, min: null, max: null });
+
+/**
+ * The rollup rows a batch's newly finished runs touch, each with the batch's part of its entries
+ * (any store: ids come from `workflowId` and `stepId`).
+ */
+export function rollupParts(finished: readonly FinishedRun[], workflowId: (name: string) => number, stepId: (name: string) => number): RowPart[] {
+  const rows = new Map<string, RowPart>();
+  const entryOf = (kind: number, resolution: number, group: number, bucket: number, key: number) => {
+    const id = `${kind}:${resolution}:${group}:${bucket}`;
+    let row = rows.get(id);
+    if (!row) rows.set(id, (row = { key: [kind, resolution, group, bucket], entries: new Map() }));
+    let entry = row.entries.get(key);
+    if (!entry) row.entries.set(key, (entry = emptyEntry(key)));
+    return entry;
+  };
+  for (const { execution, steps } of finished) {
+    const workflow = workflowId(execution.workflow);
+    const status = executionStatusCodec.encode(execution.status);
+    // Only completed runs have a duration that run-time statistics describe.
+    const duration = execution.status === 'completed' ? execution.durationMs : undefined;
+    for (const resolution of ROLLUP_RESOLUTIONS) {
+      const bucket = Math.floor(execution.startedAt / resolution) * resolution;
+      foldDuration(entryOf(ROLLUP_KIND.runs, resolution, status, bucket, workflow), duration);
+      if (resolution !== STEP_ROLLUP_RESOLUTION) continue;
+      // Steps belong to their run's bucket, as run-level panels count them.
+      for (const step of steps) foldDuration(entryOf(ROLLUP_KIND.steps, resolution, workflow, bucket, stepId(step.name)), step.durationMs);
+    }
+  }
+  return [...rows.values()];
+}
+
+/** A row's entries after adding the batch's part to what is stored (none when new), packed. */
+export function mergeStored(part: Map<number, RollupEntry>, stored: Uint8Array | undefined): Buffer {
+  const entries = new Map(part);
+  if (stored) {
+    decodeEntryObjects(stored, { digests: true }, (entry) => {
+      const added = part.get(entry.key);
+      if (added) mergeEntry(entry, added);
+      entries.set(entry.key, entry);
+    });
+  }
+  return encodeEntries([...entries.values()]);
+}
 
 const ALL_STATUSES = EXECUTION_STATUSES.map((s) => executionStatusCodec.encode(s));
+
+/** Names and their ids in one of a store's dictionaries. */
+export interface NameDictionary {
+  find(name: string): number | undefined;
+  nameOf(id: number): string;
+}
 
 /** Where packed rollup rows come from: a store's table and its dictionaries. */
 export interface RollupSource {
   /** Rows of one kind and resolution with a bucket in [from, to) and a group among `groups` (all workflows when 'workflows'). */
   rows(kind: number, resolution: number, groups: readonly number[] | 'workflows', from: number, to: number): Array<[group: number, bucket: number, entries: Uint8Array]>;
-  workflows: Pick<Dictionary, 'find' | 'nameOf'>;
-  stepNames: Pick<Dictionary, 'find' | 'nameOf'>;
-}
-
-/** SQLite's rollups table as a rollup source. */
-export function sqliteRollupSource(db: Database.Database, dictionaries: Dictionaries): RollupSource {
-  return {
-    rows(kind, resolution, groups, from, to) {
-      // Ids are integers of ours: written into the SQL, the row key leads with them, so each is a seek.
-      const list = groups === 'workflows' ? '(SELECT id FROM workflows)' : `(${groups.join(',')})`;
-      return db
-        .prepare(`SELECT grp, bucket, entries FROM rollups WHERE kind = ? AND resolution = ? AND grp IN ${list} AND bucket >= ? AND bucket < ?`)
-        .raw()
-        .all(kind, resolution, from, to) as Array<[number, number, Buffer]>;
-    },
-    workflows: dictionaries.workflows,
-    stepNames: dictionaries.stepNames,
-  };
+  workflows: NameDictionary;
+  stepNames: NameDictionary;
 }
 
 /**
@@ -105,7 +162,7 @@ export class RollupReader {
   }
 
   /** The ids of `names` that exist; undefined (no restriction) without names. */
-  private ids(dictionary: Pick<Dictionary, 'find'>, names: string[] | undefined): Set<number> | undefined {
+  private ids(dictionary: Pick<NameDictionary, 'find'>, names: string[] | undefined): Set<number> | undefined {
     if (!names) return undefined;
     return new Set(names.map((n) => dictionary.find(n)).filter((id): id is number => id !== undefined));
   }

@@ -1,4 +1,4 @@
-import { QuantileDigest } from '../../analysis/quantileDigest';
+import { QuantileDigest } from '../analysis/quantileDigest';
 
 /**
  * One entry of a packed rollup row: `count` records of one key (a workflow in a row of runs, a

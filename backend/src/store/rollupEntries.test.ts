@@ -1,5 +1,5 @@
-import { EXACT_LIMIT, QuantileDigest } from '../../analysis/quantileDigest';
-import { Random } from '../../sim/random';
+import { EXACT_LIMIT, QuantileDigest } from '../analysis/quantileDigest';
+import { Random } from '../sim/random';
 import { decodeEntryObjects, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
 
 function entryOf(key: number, count: number, durations: number[]): RollupEntry {

@@ -1,0 +1,27 @@
+/** A row of a change log, as both stores keep it: what one write touched, as JSON arrays. */
+export interface ChangeRow {
+  seq: number;
+  executions: string | null;
+  samples: string | null;
+  anomalies: string | null;
+  insights: string | null;
+}
+
+/** What log rows name, each once: execution ids, sample keys (host, time), anomaly and insight ids. */
+export function changedKeys(rows: ReadonlyArray<Omit<ChangeRow, 'seq'>>): { executions: string[]; samples: Array<[string, number]>; anomalies: string[]; insights: string[] } {
+  const executions = new Set<string>();
+  const samples = new Map<string, [string, number]>();
+  const anomalies = new Set<string>();
+  const insights = new Set<string>();
+  for (const row of rows) {
+    for (const id of parse<string>(row.executions)) executions.add(id);
+    for (const [host, time] of parse<[string, number]>(row.samples)) samples.set(`${host}\u0000${time}`, [host, time]);
+    for (const id of parse<string>(row.anomalies)) anomalies.add(id);
+    for (const id of parse<string>(row.insights)) insights.add(id);
+  }
+  return { executions: [...executions], samples: [...samples.values()], anomalies: [...anomalies], insights: [...insights] };
+}
+
+function parse<T>(value: string | null): T[] {
+  return value === null ? [] : (JSON.parse(value) as T[]);
+}
