@@ -12,7 +12,10 @@ export function locationOf(store: Store): StoreLocation | undefined {
   return undefined;
 }
 
-/** Opens a store at `location`: SQLite read-only when asked (query workers), PostgreSQL as it is. */
+/**
+ * Opens, in a worker thread, the store the collector opened at `location`: SQLite read-only when
+ * asked (query workers); PostgreSQL without migrating again (the collector did at start).
+ */
 export function openStore(location: StoreLocation, options: { readonly?: boolean } = {}): Store {
-  return 'postgres' in location ? new PgStore(location.postgres) : new SqliteStore({ file: location.file, readonly: options.readonly });
+  return 'postgres' in location ? new PgStore(location.postgres, { migrate: false }) : new SqliteStore({ file: location.file, readonly: options.readonly });
 }

@@ -61,15 +61,19 @@ class RemoteDictionary {
 export class PgStore implements Store {
   private readonly bridge: SyncBridge;
   private readonly rollups: RollupReader;
-  /** The schema versions this store's opening applied (none when another collector had). */
+  /** The schema versions this store's opening applied (none when another collector had, or when told not to migrate). */
   readonly migrated: number[];
 
+  /**
+   * @param options.migrate bring the schema up to date first (default); the collector's worker
+   * threads open the store after the collector itself did, so they skip it
+   */
   constructor(
     readonly url: string,
-    timeoutMs?: number,
+    options: { timeoutMs?: number; migrate?: boolean } = {},
   ) {
-    this.bridge = new SyncBridge(path.join(__dirname, 'pgHandler.ts'), { url }, timeoutMs);
-    this.migrated = this.bridge.call<number[]>('migrate');
+    this.bridge = new SyncBridge(path.join(__dirname, 'pgHandler.ts'), { url }, options.timeoutMs);
+    this.migrated = options.migrate === false ? [] : this.bridge.call<number[]>('migrate');
     const bridge = this.bridge;
     const source: RollupSource = {
       rows: (kind, resolution, groups, from, to) => bridge.call('rollupRows', kind, resolution, groups === 'workflows' ? 'workflows' : [...groups], from, to),
