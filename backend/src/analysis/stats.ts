@@ -94,8 +94,13 @@ function select(a: Float64Array, k: number): number {
  */
 export function median(values: readonly number[]): number {
   requireValues(values, 'median');
-  const copy = Float64Array.from(values);
+  return medianInPlace(Float64Array.from(values));
+}
+
+/** The median of `values`, reordering them. @throws RangeError on an empty array. */
+export function medianInPlace(copy: Float64Array): number {
   const n = copy.length;
+  if (n === 0) throw new RangeError('median needs at least 1 value, got 0');
   const upper = select(copy, n >> 1);
   if (n % 2 === 1) return upper;
   // The lower middle is the largest value left of the upper one after selection.

@@ -53,6 +53,17 @@ export interface PassReport {
   durationMs: number;
 }
 
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
 const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 
 /** Runs that make a workflow's "recent" health. */
@@ -162,7 +173,8 @@ export class AnalysisScheduler {
           points++;
           for (const event of detector.observe(point).events) events.push({ series: id, event });
         }
-        states.set(id.key, detector.snapshot());
+        // Written out by the commit below, before any detector sees another point.
+        states.set(id.key, detector.currentState);
       }
       const { anomalies, incidents, opened, closed } = this.apply(events, [...finished, ...hourRuns]);
       const values = { 'cursor.runs': String(runFilter.to), 'cursor.hours': String(hoursTo), 'cursor.hosts': String(hostTo) };
@@ -231,10 +243,12 @@ export class AnalysisScheduler {
       this.store.listIncidents({ from: (events.length ? time(events[0].event) : this.now()) - DEFAULT_CORRELATION.sameHostWindowMs }).map((i) => [i.id, i]),
     );
     const touched = new Set<string>();
+    let runsByWorkflow: Map<string, Execution[]> | undefined;
     const hostsOf = (anomaly: Anomaly): string[] => {
       if (anomaly.host) return [anomaly.host];
-      const hosts = runs
-        .filter((r) => r.workflow === anomaly.workflow && r.startedAt >= anomaly.startedAt && r.startedAt <= anomaly.lastSeenAt + HOUR)
+      runsByWorkflow ??= groupBy(runs, (r) => r.workflow);
+      const hosts = (runsByWorkflow.get(anomaly.workflow!) ?? [])
+        .filter((r) => r.startedAt >= anomaly.startedAt && r.startedAt <= anomaly.lastSeenAt + HOUR)
         .map((r) => r.host)
         .filter((h): h is string => !!h);
       return [...new Set(hosts)].sort();

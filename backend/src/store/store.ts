@@ -174,7 +174,7 @@ export interface Store {
 
   /** Runs matching the filter, oldest first, without pagination (analysis reads whole ranges). */
   runs(filter: RunFilter): Execution[];
-  /** The steps of the runs `runs(filter)` returns. */
+  /** The steps of the runs `runs(filter)` returns, in the order it returns the runs, each run's steps by index. */
   stepsOfRuns(filter: RunFilter): Step[];
   /** Completed runs with the mean CPU of their host while they ran (runs without samples left out). */
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;

@@ -65,6 +65,22 @@ export function storeContract(open: () => ContractStore): void {
     expect(store.stats()).toMatchObject({ executions: 2, steps: 3, samples: 0, lastExecutionAt: T0 + 60_000 });
   });
 
+  it('when runs are read whole, then they and their steps come in the order asked for, by start or by end', () => {
+    const store = fresh();
+    // Started a, b, c; ended c, a, b: the two orders differ. `a` has a failed step with its error.
+    const a = contractRun('a', T0, 5000, { status: 'failed', errorType: 'application', errorMessage: 'Selector not found' });
+    const b = contractRun('b', T0 + 1000, 9000);
+    const c = contractRun('c', T0 + 2000, 1000);
+    const aSteps = [...contractSteps(a, [2000]), { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' }];
+    store.ingest({ executions: [c, a, b], steps: [...contractSteps(c, [400, 600]), ...contractSteps(b, [9000]), ...aSteps], samples: [] });
+    const range = { from: T0, to: T0 + HOUR };
+    expect(store.runs(range).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(store.runs({ ...range, by: 'end' })).toEqual([c, a, b]);
+    const order = (steps: Step[]) => steps.map((s) => `${s.executionId}${s.index}`);
+    expect(order(store.stepsOfRuns(range))).toEqual(['a0', 'a1', 'b0', 'c0', 'c1']);
+    expect(store.stepsOfRuns({ ...range, by: 'end' })).toEqual([...contractSteps(c, [400, 600]), ...aSteps, ...contractSteps(b, [9000])]);
+  });
+
   it('when a batch is sent again, then nothing is stored or counted twice', () => {
     const store = fresh();
     const runs = [contractRun('a', T0, 1000), contractRun('b', T0 + 1, 3000), contractRun('c', T0 + 2, 2000, { status: 'failed' })];

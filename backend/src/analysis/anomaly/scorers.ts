@@ -1,5 +1,5 @@
 import { binomialUpperTail, normalQuantile } from '../distributions';
-import { MAD_TO_SIGMA, median } from '../stats';
+import { MAD_TO_SIGMA, medianInPlace } from '../stats';
 
 /** One observation: a value at a time; `trials` for rates (runs in the hour for a failure count). */
 export interface Point {
@@ -26,7 +26,8 @@ export interface Score {
  * state over the window it was last fitted to; `fit` is called when the window has moved on.
  */
 export interface Scorer {
-  fit(window: readonly Point[]): void;
+  /** Fits the baseline to the first `count` points of `window` (all of them by default). */
+  fit(window: readonly Point[], count?: number): void;
   score(point: Point): Score;
   /** A JSON-safe copy of the fitted baseline, for persistence and the API. */
   describe(): Record<string, unknown>;
@@ -59,6 +60,25 @@ export interface RobustScorerOptions {
   minSigma: number;
 }
 
+/** Buckets of each seasonality: one per hour of the day or of the week. */
+const SEASON_BUCKETS: Record<Seasonality, number> = { none: 1, hourOfDay: 24, hourOfWeek: 24 * 7 };
+
+/**
+ * Scratch space for fits, grown as needed: a baseline is refitted every few points of every
+ * series, and fresh arrays for each fit were most of an analysis pass's garbage.
+ */
+let values = new Float64Array(1024);
+let work = new Float64Array(1024);
+let buckets = new Int32Array(1024);
+
+function reserve(n: number): void {
+  if (values.length >= n) return;
+  const size = Math.max(n, values.length * 2);
+  values = new Float64Array(size);
+  work = new Float64Array(size);
+  buckets = new Int32Array(size);
+}
+
 /**
  * Median and 1.4826 × MAD of the transformed values. With seasonality, each hour of the day (or
  * week) has its own median once it has enough points, and the spread is the robust spread of
@@ -67,37 +87,61 @@ export interface RobustScorerOptions {
 export class RobustScorer implements Scorer {
   private overallMedian = 0;
   private sigma = 0;
-  private bucketMedians = new Map<number, number>();
+  /** Each seasonal bucket's median, NaN where the bucket has too few points. */
+  private readonly bucketMedians: Float64Array;
+  private seasonalBuckets = 0;
 
-  constructor(private readonly options: RobustScorerOptions) {}
+  constructor(private readonly options: RobustScorerOptions) {
+    this.bucketMedians = new Float64Array(SEASON_BUCKETS[options.seasonality]).fill(Number.NaN);
+  }
 
-  fit(window: readonly Point[]): void {
-    const t = TRANSFORMS[this.options.transform].to;
-    const values = window.map((p) => t(p.value));
-    this.overallMedian = median(values);
-    this.bucketMedians = new Map();
-    if (this.options.seasonality !== 'none') {
-      const buckets = new Map<number, number[]>();
-      window.forEach((p, i) => {
-        const key = seasonBucket(p.time, this.options.seasonality);
-        const list = buckets.get(key) ?? [];
-        list.push(values[i]);
-        buckets.set(key, list);
-      });
-      for (const [key, list] of buckets) {
-        if (list.length >= (this.options.minBucketPoints ?? 10)) this.bucketMedians.set(key, median(list));
+  fit(window: readonly Point[], count = window.length): void {
+    const { transform, seasonality } = this.options;
+    const t = TRANSFORMS[transform].to;
+    const n = count;
+    reserve(n);
+    for (let i = 0; i < n; i++) values[i] = t(window[i].value);
+    work.set(values.subarray(0, n));
+    this.overallMedian = medianInPlace(work.subarray(0, n));
+    const medians = this.bucketMedians;
+    medians.fill(Number.NaN);
+    this.seasonalBuckets = 0;
+    if (seasonality !== 'none') {
+      // Counting sort of the values by bucket into `work`, then each bucket's median in place.
+      const size = medians.length;
+      const starts = new Int32Array(size + 1);
+      for (let i = 0; i < n; i++) {
+        const key = seasonBucket(window[i].time, seasonality);
+        buckets[i] = key;
+        starts[key + 1]++;
       }
+      for (let key = 0; key < size; key++) starts[key + 1] += starts[key];
+      const next = starts.slice(0, size);
+      for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
+      const minPoints = this.options.minBucketPoints ?? 10;
+      for (let key = 0; key < size; key++) {
+        if (starts[key + 1] - starts[key] < minPoints || starts[key + 1] === starts[key]) continue;
+        medians[key] = medianInPlace(work.subarray(starts[key], starts[key + 1]));
+        this.seasonalBuckets++;
+      }
+      for (let i = 0; i < n; i++) {
+        const bucket = medians[buckets[i]];
+        work[i] = Math.abs(values[i] - (Number.isNaN(bucket) ? this.overallMedian : bucket));
+      }
+    } else {
+      for (let i = 0; i < n; i++) work[i] = Math.abs(values[i] - this.overallMedian);
     }
-    const residuals = window.map((p, i) => values[i] - this.center(p.time));
-    this.sigma = MAD_TO_SIGMA * median(residuals.map(Math.abs));
+    this.sigma = MAD_TO_SIGMA * medianInPlace(work.subarray(0, n));
   }
 
   score(point: Point): Score {
     const { to, from } = TRANSFORMS[this.options.transform];
-    const bucket = this.bucketMedians.get(seasonBucket(point.time, this.options.seasonality));
-    const center = bucket ?? this.overallMedian;
+    const seasonal = this.options.seasonality !== 'none';
+    const bucket = seasonal ? this.bucketMedians[seasonBucket(point.time, this.options.seasonality)] : Number.NaN;
+    const settled = !seasonal || !Number.isNaN(bucket);
+    const center = Number.isNaN(bucket) ? this.overallMedian : bucket;
     const z = (to(point.value) - center) / Math.max(this.sigma, this.options.minSigma);
-    return { z, expected: from(center), settled: this.options.seasonality === 'none' || bucket !== undefined };
+    return { z, expected: from(center), settled };
   }
 
   describe(): Record<string, unknown> {
@@ -107,12 +151,8 @@ export class RobustScorer implements Scorer {
       seasonality: this.options.seasonality,
       median: TRANSFORMS[this.options.transform].from(this.overallMedian),
       sigma: this.sigma,
-      seasonalBuckets: this.bucketMedians.size,
+      seasonalBuckets: this.seasonalBuckets,
     };
-  }
-
-  private center(time: number): number {
-    return this.bucketMedians.get(seasonBucket(time, this.options.seasonality)) ?? this.overallMedian;
   }
 }
 
@@ -127,12 +167,12 @@ export class BinomialScorer implements Scorer {
 
   constructor(private readonly minRate = 0.005) {}
 
-  fit(window: readonly Point[]): void {
+  fit(window: readonly Point[], count = window.length): void {
     let failures = 0;
     let trials = 0;
-    for (const p of window) {
-      failures += p.value;
-      trials += p.trials ?? 0;
+    for (let i = 0; i < count; i++) {
+      failures += window[i].value;
+      trials += window[i].trials ?? 0;
     }
     this.rate = trials > 0 ? failures / trials : 0;
   }

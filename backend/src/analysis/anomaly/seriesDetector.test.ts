@@ -1,6 +1,7 @@
 import { Random } from '../../sim/random';
-import { BinomialScorer, RobustScorer } from './scorers';
-import { pointSeverity, SeriesDetector } from './seriesDetector';
+import { median } from '../stats';
+import { BinomialScorer, type Point, RobustScorer, type Seasonality } from './scorers';
+import { fourSignificant, pointSeverity, SeriesDetector } from './seriesDetector';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 2);
@@ -117,5 +118,64 @@ describe('BinomialScorer', () => {
     expect(scorer.score({ time: 0, value: 1, trials: 1 }).z).toBeCloseTo(2.054, 2);
     expect(scorer.score({ time: 0, value: 0, trials: 10 }).z).toBe(0);
     expect(scorer.score({ time: 0, value: 0, trials: 0 })).toEqual({ z: 0, expected: 0.02 });
+  });
+});
+
+describe('fourSignificant', () => {
+  it('equals Number(value.toPrecision(4)) on random values, ties, powers of ten and edge cases', () => {
+    const random = new Random(7);
+    const values = [0, -0, 1, -1, 9999.5, 999.95, 1234.5, 0.00012345, 99995, 5e-324, 1e300, -1e-300, Infinity, -Infinity, Number.NaN];
+    for (let i = 0; i < 50_000; i++) {
+      const exponent = Math.floor(random.next() * 40) - 20;
+      values.push((random.next() - 0.3) * 10 ** exponent);
+      // Exact halves at the fifth digit, and round decimals, are where rounding can go either way.
+      values.push((Math.round(random.next() * 20_000) + 0.5) / 10 ** Math.floor(random.next() * 6));
+      values.push(Math.round(random.next() * 1e6) / 10 ** Math.floor(random.next() * 8));
+      values.push(10 ** exponent);
+    }
+    const differing = values.filter((v) => !Object.is(fourSignificant(v), Number(v.toPrecision(4))) && !(v === 0));
+    expect(differing).toEqual([]);
+    expect(fourSignificant(-0)).toBe(0);
+  });
+});
+
+/** The baseline as `RobustScorer` defines it, computed plainly: the reference its fit must equal. */
+function plainBaseline(points: readonly Point[], transform: (v: number) => number, seasonality: Seasonality, minBucketPoints: number) {
+  const bucketOf = (time: number) => (seasonality === 'none' ? 0 : Math.floor(time / 3600_000) % (seasonality === 'hourOfDay' ? 24 : 168));
+  const values = points.map((p) => transform(p.value));
+  const overall = median(values);
+  const groups = new Map<number, number[]>();
+  points.forEach((p, i) => groups.set(bucketOf(p.time), [...(groups.get(bucketOf(p.time)) ?? []), values[i]]));
+  const medians = new Map([...groups].filter(([, list]) => seasonality !== 'none' && list.length >= minBucketPoints).map(([key, list]) => [key, median(list)]));
+  const sigma = 1.4826 * median(points.map((p, i) => Math.abs(values[i] - (medians.get(bucketOf(p.time)) ?? overall))));
+  return { overall, sigma, medians, bucketOf };
+}
+
+describe('RobustScorer', () => {
+  it('fits the same baseline as the plain median, seasonal medians and MAD, on any prefix of a window', () => {
+    const random = new Random(11);
+    const cases: Array<{ transform: 'log' | 'sqrt' | 'identity'; seasonality: Seasonality; minBucketPoints: number; to: (v: number) => number }> = [
+      { transform: 'log', seasonality: 'hourOfDay', minBucketPoints: 10, to: (v) => Math.log(Math.max(v, 1e-9)) },
+      { transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, to: (v) => Math.sqrt(Math.max(v, 0)) },
+      { transform: 'identity', seasonality: 'none', minBucketPoints: 10, to: (v) => v },
+    ];
+    for (const c of cases) {
+      for (let trial = 0; trial < 40; trial++) {
+        const length = 1 + Math.floor(random.next() * 3000);
+        let time = T0;
+        const window = Array.from({ length }, () => ({ time: (time += Math.floor(random.next() * 2 * 3600_000)), value: Math.round(random.logNormal(5000, 0.5)) }));
+        const count = 1 + Math.floor(random.next() * length);
+        const scorer = new RobustScorer({ transform: c.transform, seasonality: c.seasonality, minBucketPoints: c.minBucketPoints, minSigma: 1e-9 });
+        scorer.fit(window, count);
+        const plain = plainBaseline(window.slice(0, count), c.to, c.seasonality, c.minBucketPoints);
+        const description = scorer.describe();
+        expect(description.sigma).toBe(plain.sigma);
+        expect(description.seasonalBuckets).toBe(plain.medians.size);
+        for (const point of window.slice(0, 50)) {
+          const center = plain.medians.get(plain.bucketOf(point.time)) ?? plain.overall;
+          expect(scorer.score(point).z).toBe((c.to(point.value) - center) / Math.max(plain.sigma, 1e-9));
+        }
+      }
+    }
   });
 });

@@ -111,6 +111,26 @@ export interface DetectorState {
   lastTime?: number;
 }
 
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * `Number(value.toPrecision(4))`, without the string: the analysis rounds two numbers a point.
+ * Exact: the scaled value is rounded as toPrecision rounds it, and scaling back by an exact power
+ * of ten rounds once, as parsing the string does; values within a millionth of a tie, and those
+ * whose decimal exponent `log10` may misjudge, take the string path.
+ */
+export function fourSignificant(value: number): number {
+  if (value === 0) return 0;
+  const magnitude = Math.abs(value);
+  const scale = 3 - Math.floor(Math.log10(magnitude));
+  if (!(scale >= -22 && scale <= 22)) return Number(value.toPrecision(4));
+  const scaled = scale >= 0 ? magnitude * POWERS_OF_TEN[scale] : magnitude / POWERS_OF_TEN[-scale];
+  const digits = Math.round(scaled);
+  if (digits < 1000 || digits > 9999 || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) return Number(value.toPrecision(4));
+  const rounded = scale >= 0 ? digits / POWERS_OF_TEN[scale] : digits * POWERS_OF_TEN[-scale];
+  return value < 0 ? -rounded : rounded;
+}
+
 /**
  * Severity of a point `z` robust deviations out: 0.4 at the threshold, 0.7 at twice it, 1 from
  * three times on.
@@ -164,6 +184,11 @@ export class SeriesDetector {
     return structuredClone(this.state);
   }
 
+  /** The live state, JSON-safe: to write out at once (it changes with the next point), not to keep. */
+  get currentState(): DetectorState {
+    return this.state;
+  }
+
   baseline(): Record<string, unknown> | undefined {
     return this.state.fitted ? { ...this.scorer.describe(), points: this.state.window.length } : undefined;
   }
@@ -198,10 +223,11 @@ export class SeriesDetector {
     const recent = kept.recent;
     recent.push(directional);
     if (recent.length > rarityMeanPoints) recent.shift();
-    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+    let total = 0;
+    for (const z of recent) total += z;
+    const mean = total / recent.length;
     // Four significant digits are plenty to rank by, and keep the persisted state small.
-    const round = (v: number) => Number(v.toPrecision(4));
-    return Math.max(trackers.z.observe(round(directional)), trackers.means.observe(round(mean)));
+    return Math.max(trackers.z.observe(fourSignificant(directional)), trackers.means.observe(fourSignificant(mean)));
   }
 
   /**
@@ -297,7 +323,7 @@ export class SeriesDetector {
   private fit(): void {
     const window = this.state.window;
     const guard = this.settings.shiftWindow;
-    this.scorer.fit(guard > 0 && window.length - guard >= this.settings.minHistory ? window.slice(0, window.length - guard) : window);
+    this.scorer.fit(window, guard > 0 && window.length - guard >= this.settings.minHistory ? window.length - guard : window.length);
   }
 
   private keepEpisodePoint(point: Point): void {

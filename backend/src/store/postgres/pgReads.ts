@@ -137,7 +137,7 @@ export async function stepsOfRuns(client: ClientBase, filter: RunFilter): Promis
     client,
     `SELECT e.ext_id, s.idx, n.name, s.started_at, s.duration_ms, s.status, m.name AS error
      FROM executions e JOIN steps s ON s.execution_id = e.id JOIN step_names n ON n.id = s.name_id
-     LEFT JOIN error_messages m ON m.id = s.error_id ${sql.clause()} ORDER BY e.started_at, e.id, s.idx`,
+     LEFT JOIN error_messages m ON m.id = s.error_id ${sql.clause()} ORDER BY ${filter.by === 'end' ? 'e.ended_at' : 'e.started_at'}, e.id, s.idx`,
     sql.params,
   );
   return rows.map((r) => toStep(r.ext_id, r));

@@ -2,10 +2,15 @@ import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
 import type { NameKind, RunFilter } from '../store';
-import { errorTypeCodec, stepStatusCodec } from '../codes';
+import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import type { Dictionaries } from './dictionaries';
-import { EXECUTION_COLUMNS, type ExecutionRow, toExecution } from '../rows';
 import { runConditions, whereClause } from './runConditions';
+
+const LEAN_RUN_COLUMNS = `e.ext_id, e.workflow_id, e.robot_id, e.host_id, e.version_id, e.started_at, e.ended_at, e.duration_ms, e.status,
+  e.error_type, e.error_id, e.steps_total, e.steps_completed, e.tags`;
+
+/** A row of `LEAN_RUN_COLUMNS`. */
+type LeanRun = [string, number, number | null, number | null, number | null, number, number | null, number | null, number, number | null, number | null, number | null, number | null, string | null];
 
 /** Whole-range reads for the analysis: runs, their steps, resource use and names. */
 export class AnalysisReader {
@@ -18,34 +23,55 @@ export class AnalysisReader {
     const conditions = runConditions(this.dictionaries, filter);
     if (!conditions) return [];
     const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
+    // Names come from the dictionaries' caches rather than joins, and rows as arrays: a first
+    // analysis pass reads months of runs at once.
+    const select = `SELECT ${LEAN_RUN_COLUMNS} FROM executions e ${whereClause(conditions)}`;
     if (filter.last !== undefined) {
-      const rows = this.db
-        .prepare<unknown[], ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} ${whereClause(conditions)} ORDER BY ${column} DESC, e.id DESC LIMIT ?`)
-        .all(...conditions.params, filter.last);
-      return rows.reverse().map(toExecution);
+      const rows = this.db.prepare(`${select} ORDER BY ${column} DESC, e.id DESC LIMIT ?`).raw().all(...conditions.params, filter.last) as LeanRun[];
+      return rows.reverse().map((row) => this.toRun(row));
     }
-    return this.db
-      .prepare<unknown[], ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} ${whereClause(conditions)} ORDER BY ${column}, e.id`)
-      .all(...conditions.params)
-      .map(toExecution);
+    const runs: Execution[] = [];
+    for (const row of this.db.prepare(`${select} ORDER BY ${column}, e.id`).raw().iterate(...conditions.params) as IterableIterator<LeanRun>) runs.push(this.toRun(row));
+    return runs;
   }
 
+  /** In the order `runs(filter)` returns their runs, each run's steps by index. */
   stepsOfRuns(filter: RunFilter): Step[] {
     const conditions = runConditions(this.dictionaries, filter);
     if (!conditions) return [];
+    const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
     const rows = this.db
-      .prepare<unknown[], { ext_id: string; idx: number; name: string; started_at: number; duration_ms: number; status: number; error: string | null }>(
-        `SELECT e.ext_id, s.idx, n.name, s.started_at, s.duration_ms, s.status, m.name AS error
-         FROM executions e JOIN steps s ON s.execution_id = e.id JOIN step_names n ON n.id = s.name_id
-         LEFT JOIN error_messages m ON m.id = s.error_id
-         ${whereClause(conditions)} ORDER BY e.started_at, e.id, s.idx`,
+      .prepare(
+        `SELECT e.ext_id, s.idx, s.name_id, s.started_at, s.duration_ms, s.status, s.error_id
+         FROM executions e JOIN steps s ON s.execution_id = e.id
+         ${whereClause(conditions)} ORDER BY ${column}, e.id, s.idx`,
       )
-      .all(...conditions.params);
-    return rows.map((r) => {
-      const step: Step = { executionId: r.ext_id, index: r.idx, name: r.name, startedAt: r.started_at, durationMs: r.duration_ms, status: stepStatusCodec.decode(r.status) };
-      if (r.error !== null) step.error = r.error;
-      return step;
-    });
+      .raw()
+      .iterate(...conditions.params) as IterableIterator<[string, number, number, number, number, number, number | null]>;
+    const { stepNames, errorMessages } = this.dictionaries;
+    const steps: Step[] = [];
+    for (const [executionId, index, nameId, startedAt, durationMs, status, errorId] of rows) {
+      const step: Step = { executionId, index, name: stepNames.nameOf(nameId), startedAt, durationMs, status: stepStatusCodec.decode(status) };
+      if (errorId !== null) step.error = errorMessages.nameOf(errorId);
+      steps.push(step);
+    }
+    return steps;
+  }
+
+  private toRun([extId, workflowId, robotId, hostId, versionId, startedAt, endedAt, durationMs, status, errorType, errorId, stepsTotal, stepsCompleted, tags]: LeanRun): Execution {
+    const d = this.dictionaries;
+    const run: Execution = { id: extId, workflow: d.workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status) };
+    if (robotId !== null) run.robot = d.robots.nameOf(robotId);
+    if (hostId !== null) run.host = d.hosts.nameOf(hostId);
+    if (versionId !== null) run.packageVersion = d.versions.nameOf(versionId);
+    if (endedAt !== null) run.endedAt = endedAt;
+    if (durationMs !== null) run.durationMs = durationMs;
+    if (errorType !== null) run.errorType = errorTypeCodec.decode(errorType);
+    if (errorId !== null) run.errorMessage = d.errorMessages.nameOf(errorId);
+    if (stepsTotal !== null) run.stepsTotal = stepsTotal;
+    if (stepsCompleted !== null) run.stepsCompleted = stepsCompleted;
+    if (tags !== null) run.tags = JSON.parse(tags) as Record<string, string>;
+    return run;
   }
 
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {

@@ -3,7 +3,7 @@ import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } fr
 import type { ExecutionPage, ExecutionPageRequest, SampleFilter } from '../store';
 import { runConditions } from './runConditions';
 import { stepStatusCodec } from '../codes';
-import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
+import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 
@@ -17,6 +17,9 @@ interface StepRow {
 }
 
 /** Reads executions, steps and samples back; every value reaches SQL as a bound parameter. */
+/** A sample row as `sampleRows` selects it. */
+type SampleRow = [string, number, number, number, number, number, number, number, number, number | null, number | null, number | null, string | null];
+
 export class ExecutionReader {
   private readonly byExtId: Database.Statement<[string], ExecutionRow>;
   private readonly stepsOf: Database.Statement<[number], StepRow>;
@@ -106,13 +109,23 @@ export class ExecutionReader {
 
   private sampleRows(where: string[], params: Array<number | string>, limit?: number): ResourceSample[] {
     const rows = this.db
-      .prepare<unknown[], Record<string, number | string | null>>(
-        `SELECT h.name AS host, s.*, w.name AS workflow FROM resource_samples s
-         JOIN hosts h ON h.id = s.host_id LEFT JOIN workflows w ON w.id = s.workflow_id
+      .prepare(
+        `SELECT h.name, s.ts, s.cpu_percent, s.memory_used, s.memory_total, s.disk_read, s.disk_write, s.net_rx, s.net_tx,
+           s.gpu_percent, s.gpu_memory_used, s.workflow_id, s.execution_ext_id
+         FROM resource_samples s JOIN hosts h ON h.id = s.host_id
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts, h.name${limit ? ' LIMIT ?' : ''}`,
       )
-      .all(...params, ...(limit ? [limit] : []));
-    return rows.map(toSample);
+      .raw()
+      .all(...params, ...(limit ? [limit] : [])) as SampleRow[];
+    // Rows as arrays and workflow names from the dictionary's cache: the analysis reads months of samples.
+    return rows.map(([host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes, diskReadBytesPerSec, diskWriteBytesPerSec, netRxBytesPerSec, netTxBytesPerSec, gpu, gpuMemory, workflowId, executionId]) => {
+      const sample: ResourceSample = { host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes, diskReadBytesPerSec, diskWriteBytesPerSec, netRxBytesPerSec, netTxBytesPerSec };
+      if (gpu !== null) sample.gpuPercent = gpu;
+      if (gpuMemory !== null) sample.gpuMemoryUsedBytes = gpuMemory;
+      if (workflowId !== null) sample.workflow = this.dictionaries.workflows.nameOf(workflowId);
+      if (executionId !== null) sample.executionId = executionId;
+      return sample;
+    });
   }
 
   /** Samples carry only their host; a run owns the samples its host took while it ran. */
