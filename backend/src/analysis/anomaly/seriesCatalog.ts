@@ -68,9 +68,9 @@ export interface SeriesPoints {
 
 function push(map: Map<string, SeriesPoints>, id: Omit<SeriesId, 'key'>, point: Point): void {
   const key = seriesKey(id);
-  const entry = map.get(key) ?? { id: { key, ...id }, points: [] };
-  entry.points.push(point);
-  map.set(key, entry);
+  const entry = map.get(key);
+  if (entry) entry.points.push(point);
+  else map.set(key, { id: { key, ...id }, points: [point] });
 }
 
 /** Run and step durations of completed runs, in the order the runs ended. */
@@ -83,10 +83,23 @@ export function durationSeries(runs: readonly Execution[], steps: readonly Step[
     list.push(step);
     stepsByRun.set(step.executionId, list);
   }
+  // Each workflow's step series by step name: months of steps are millions of points.
+  const stepSeries = new Map<string, Map<string, Point[]>>();
   for (const run of timed) {
     push(out, { metric: 'run_duration', workflow: run.workflow }, { time: run.startedAt, value: run.durationMs });
+    let byName = stepSeries.get(run.workflow);
     for (const step of stepsByRun.get(run.id) ?? []) {
-      if (step.status === 'completed') push(out, { metric: 'step_duration', workflow: run.workflow, step: step.name }, { time: step.startedAt, value: step.durationMs });
+      if (step.status !== 'completed') continue;
+      byName ??= stepSeries.set(run.workflow, new Map()).get(run.workflow)!;
+      let points = byName.get(step.name);
+      if (!points) {
+        const id = { metric: 'step_duration' as const, workflow: run.workflow, step: step.name };
+        const key = seriesKey(id);
+        points = out.get(key)?.points ?? [];
+        if (!out.has(key)) out.set(key, { id: { key, ...id }, points });
+        byName.set(step.name, points);
+      }
+      points.push({ time: step.startedAt, value: step.durationMs });
     }
   }
   return [...out.values()];
