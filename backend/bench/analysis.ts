@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StoreTransport } from '../src/collect/transport';
+import { DEFAULT_HISTORY_DAYS } from '../src/domain/analysis';
 import { AnalysisScheduler } from '../src/engine/analysisScheduler';
 import { INCIDENT_KINDS } from '../src/sim/incidents';
 import { runSimulation } from '../src/sim/simulator';
@@ -24,7 +25,7 @@ export async function benchAnalysis(quick: boolean, progress: (line: string) => 
   const days = quick ? 7 : 90;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-bench-analysis-'));
   try {
-    const store = new SqliteStore({ file: path.join(dir, 'bench.db') });
+    let store = new SqliteStore({ file: path.join(dir, 'bench.db') });
     const end = Date.UTC(2026, 10, 20);
     const started = performance.now();
     const truth = await runSimulation({
@@ -37,10 +38,21 @@ export async function benchAnalysis(quick: boolean, progress: (line: string) => 
     const readStarted = performance.now();
     const rows = store.runs({ by: 'end', ...range }).length + store.stepsOfRuns({ by: 'end', ...range }).length + store.listSamples(range).length;
     const readMs = performance.now() - readStarted;
+    store.close();
+
+    // A collector started on this history reads back its default number of days on the first pass.
+    const defaultFile = path.join(dir, 'default.db');
+    fs.copyFileSync(path.join(dir, 'bench.db'), defaultFile);
+    const defaultStore = new SqliteStore({ file: defaultFile });
+    const byDefault = new AnalysisScheduler({ store: defaultStore, now: () => end - ROUTINE_MS }).runPass();
+    defaultStore.close();
+    progress(`  first pass, ${DEFAULT_HISTORY_DAYS} days of history: ${byDefault.runs} runs, ${byDefault.points} points in ${(byDefault.durationMs / 1000).toFixed(1)} s`);
+
+    store = new SqliteStore({ file: path.join(dir, 'bench.db') });
     let now = end - ROUTINE_MS;
     const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: days + 1 });
     const first = scheduler.runPass();
-    progress(`  first pass: ${first.runs} runs, ${first.points} points, ${first.opened} anomalies opened, ${first.insights} insights`);
+    progress(`  first pass, all ${days} days: ${first.runs} runs, ${first.points} points, ${first.opened} anomalies opened, ${first.insights} insights in ${(first.durationMs / 1000).toFixed(1)} s`);
     now = end;
     const routine = scheduler.runPass();
     progress(`  routine pass: ${routine.runs} runs, ${routine.points} points`);
@@ -48,21 +60,35 @@ export async function benchAnalysis(quick: boolean, progress: (line: string) => 
     const scale = `${workflows} workflows x ${days} days (${truth.totals.executions} runs)`;
     return [
       figure({
-        scenario: `analysis, first pass over ${scale}`,
+        scenario: `analysis, first pass over ${scale}, all of it`,
         metric: 'full pass',
         unit: 's',
         value: first.durationMs / 1000,
-        baselineName: `reading the same ${rows} rows`,
+        baselineName: `reading the ${rows} stored rows`,
         baseline: readMs / 1000,
         target: '< 5 s',
         met: first.durationMs < 5000,
       }),
+      ...(days > DEFAULT_HISTORY_DAYS
+        ? [
+            figure({
+              scenario: `analysis, first pass over ${scale}, reading the collector's default ${DEFAULT_HISTORY_DAYS} days of history (${byDefault.runs} runs)`,
+              metric: 'full pass',
+              unit: 's',
+              value: byDefault.durationMs / 1000,
+              baselineName: `reading the ${rows} stored rows`,
+              baseline: readMs / 1000,
+              target: '< 5 s',
+              met: byDefault.durationMs < 5000,
+            }),
+          ]
+        : []),
       figure({
         scenario: `analysis, routine pass over ${scale}, 10 minutes of new runs`,
         metric: 'full pass',
         unit: 's',
         value: routine.durationMs / 1000,
-        baselineName: `reading the same ${rows} rows`,
+        baselineName: `reading the ${rows} stored rows`,
         baseline: readMs / 1000,
         target: '< 5 s',
         met: routine.durationMs < 5000,

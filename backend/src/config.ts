@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_HISTORY_DAYS } from './domain/analysis';
 
 /** The collector's settings, read once from the environment. */
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
@@ -62,7 +63,7 @@ const ENV = z.object({
     .transform(Number)
     .pipe(z.number().min(1, 'expected a number from 1 to 20').max(20, 'expected a number from 1 to 20'))
     .default(4),
-  RPA_ANALYSIS_HISTORY_DAYS: integer(1, 3650).default(30),
+  RPA_ANALYSIS_HISTORY_DAYS: integer(1, 3650).default(DEFAULT_HISTORY_DAYS),
   RPA_INGEST_TOKEN: z.string().optional(),
   RPA_READ_TOKEN: z.string().optional(),
   RPA_ADMIN_TOKEN: z.string().optional(),

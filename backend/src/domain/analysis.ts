@@ -214,3 +214,6 @@ export interface Insight {
   measuredImpact?: MeasuredImpact;
   evidence: Record<string, number | string>;
 }
+
+/** How far back a collector's very first analysis pass reads, unless configured. */
+export const DEFAULT_HISTORY_DAYS = 30;

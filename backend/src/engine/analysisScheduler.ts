@@ -1,4 +1,4 @@
-import type { Anomaly, Incident } from '../domain/analysis';
+import { type Anomaly, DEFAULT_HISTORY_DAYS, type Incident } from '../domain/analysis';
 import type { Execution } from '../domain/types';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   intervalMs?: number;
   /** Data younger than this is left to the next pass, so late batches are not skipped (default 60 s). */
   latenessMs?: number;
-  /** How far back the very first pass reads (default 30 days). */
+  /** How far back the very first pass reads (default `DEFAULT_HISTORY_DAYS`). */
   historyDays?: number;
   /** Insights are recomputed at most this often (default 10 minutes) over `insightPeriodDays` (default 7). */
   insightIntervalMs?: number;
@@ -106,7 +106,7 @@ export class AnalysisScheduler {
     this.sensitivity = options.sensitivity ?? 4;
     this.intervalMs = options.intervalMs ?? 60_000;
     this.latenessMs = options.latenessMs ?? 60_000;
-    this.historyDays = options.historyDays ?? 30;
+    this.historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
     this.insightIntervalMs = options.insightIntervalMs ?? 600_000;
     this.insightPeriodDays = options.insightPeriodDays ?? 7;
     this.now = options.now ?? Date.now;
