@@ -8,8 +8,8 @@
  * tails, a spread that collapses), a z of 6 is ordinary; on a calm one it is rare.
  */
 export class Rarity {
-  /** The same values in ascending order, for binary search. */
-  private readonly sorted: number[];
+  /** The same values in ascending order, for binary search: the first `size` slots. */
+  private readonly sorted: Float64Array;
 
   /** @param history earlier values, oldest first: kept by reference and updated in place (state that persists as JSON). */
   constructor(
@@ -18,7 +18,10 @@ export class Rarity {
   ) {
     if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
     if (history.length > capacity) history.splice(0, history.length - capacity);
-    this.sorted = [...history].sort((a, b) => a - b);
+    // One slot more than kept: a value goes in before the oldest goes out.
+    this.sorted = new Float64Array(capacity + 1);
+    this.sorted.set(history);
+    this.sorted.subarray(0, history.length).sort();
   }
 
   /** How many values it has seen (at most `capacity`). */
@@ -29,20 +32,26 @@ export class Rarity {
   /** Scores `value` against the history before it, then adds it to the history. */
   observe(value: number): number {
     const score = this.score(value);
+    const sorted = this.sorted;
+    let n = this.history.length;
     this.history.push(value);
-    this.sorted.splice(firstAtOrAbove(this.sorted, value), 0, value);
-    if (this.history.length > this.capacity) {
+    const at = firstAtOrAbove(sorted, n, value);
+    sorted.copyWithin(at + 1, at, n);
+    sorted[at] = value;
+    n++;
+    if (n > this.capacity) {
       const oldest = this.history.shift()!;
-      this.sorted.splice(firstAtOrAbove(this.sorted, oldest), 1);
+      const from = firstAtOrAbove(sorted, n, oldest);
+      sorted.copyWithin(from, from + 1, n);
     }
     return score;
   }
 
   /** The score of `value` against the current history; 0 when there is none. */
   score(value: number): number {
-    const n = this.sorted.length;
+    const n = this.history.length;
     if (n === 0) return 0;
-    const atOrAbove = n - firstAtOrAbove(this.sorted, value);
+    const atOrAbove = n - firstAtOrAbove(this.sorted, n, value);
     if (atOrAbove > 0) return 1 - (atOrAbove + 1) / (n + 1);
     return 1 - Math.exp(-(value / Math.max(this.sorted[n - 1], 1e-9) - 1)) / (n + 1);
   }
@@ -53,10 +62,10 @@ export class Rarity {
   }
 }
 
-/** The index of the first element of ascending `sorted` that is at or above `value`. */
-function firstAtOrAbove(sorted: readonly number[], value: number): number {
+/** The index of the first of the first `n` elements of ascending `sorted` that is at or above `value`. */
+function firstAtOrAbove(sorted: Float64Array, n: number, value: number): number {
   let low = 0;
-  let high = sorted.length;
+  let high = n;
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (sorted[middle] < value) low = middle + 1;
