@@ -62,10 +62,8 @@ export function quantile(values: readonly number[], p: number): number {
   return quantileSorted(sortedCopy(values), p);
 }
 
-/** The k-th smallest value (0-based) of `a`, reordering `a` in place (Hoare's quickselect). */
-function select(a: Float64Array, k: number): number {
-  let left = 0;
-  let right = a.length - 1;
+/** The k-th smallest value (absolute index) of `a[left..right]`, reordering it in place (Hoare's quickselect). */
+function select(a: Float64Array, k: number, left: number, right: number): number {
   while (right > left) {
     const pivot = a[(left + right) >> 1];
     let i = left;
@@ -97,15 +95,18 @@ export function median(values: readonly number[]): number {
   return medianInPlace(Float64Array.from(values));
 }
 
-/** The median of `values`, reordering them. @throws RangeError on an empty array. */
-export function medianInPlace(copy: Float64Array): number {
-  const n = copy.length;
-  if (n === 0) throw new RangeError('median needs at least 1 value, got 0');
-  const upper = select(copy, n >> 1);
+/**
+ * The median of `values[start..end)`, reordering them (a scratch array's ranges need no views).
+ * @throws RangeError on an empty range.
+ */
+export function medianInPlace(values: Float64Array, start = 0, end = values.length): number {
+  const n = end - start;
+  if (n <= 0) throw new RangeError('median needs at least 1 value, got 0');
+  const upper = select(values, start + (n >> 1), start, end - 1);
   if (n % 2 === 1) return upper;
   // The lower middle is the largest value left of the upper one after selection.
-  let lower = copy[0];
-  for (let i = 1; i < n >> 1; i++) if (copy[i] > lower) lower = copy[i];
+  let lower = values[start];
+  for (let i = start + 1; i < start + (n >> 1); i++) if (values[i] > lower) lower = values[i];
   return (lower + upper) / 2;
 }
 

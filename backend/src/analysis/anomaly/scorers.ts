@@ -70,6 +70,9 @@ const SEASON_BUCKETS: Record<Seasonality, number> = { none: 1, hourOfDay: 24, ho
 let values = new Float64Array(1024);
 let work = new Float64Array(1024);
 let buckets = new Int32Array(1024);
+/** Where each seasonal bucket starts in the sorted scratch, and its next free slot. */
+const starts = new Int32Array(24 * 7 + 1);
+const next = new Int32Array(24 * 7);
 
 function reserve(n: number): void {
   if (values.length >= n) return;
@@ -102,26 +105,29 @@ export class RobustScorer implements Scorer {
     reserve(n);
     for (let i = 0; i < n; i++) values[i] = t(window[i].value);
     work.set(values.subarray(0, n));
-    this.overallMedian = medianInPlace(work.subarray(0, n));
+    this.overallMedian = medianInPlace(work, 0, n);
     const medians = this.bucketMedians;
     medians.fill(Number.NaN);
     this.seasonalBuckets = 0;
     if (seasonality !== 'none') {
       // Counting sort of the values by bucket into `work`, then each bucket's median in place.
       const size = medians.length;
-      const starts = new Int32Array(size + 1);
+      starts.fill(0, 0, size + 1);
       for (let i = 0; i < n; i++) {
         const key = seasonBucket(window[i].time, seasonality);
         buckets[i] = key;
         starts[key + 1]++;
       }
-      for (let key = 0; key < size; key++) starts[key + 1] += starts[key];
-      const next = starts.slice(0, size);
+      for (let key = 0; key < size; key++) {
+        starts[key + 1] += starts[key];
+        next[key] = starts[key];
+      }
       for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
       const minPoints = this.options.minBucketPoints ?? 10;
       for (let key = 0; key < size; key++) {
-        if (starts[key + 1] - starts[key] < minPoints || starts[key + 1] === starts[key]) continue;
-        medians[key] = medianInPlace(work.subarray(starts[key], starts[key + 1]));
+        const points = starts[key + 1] - starts[key];
+        if (points === 0 || points < minPoints) continue;
+        medians[key] = medianInPlace(work, starts[key], starts[key + 1]);
         this.seasonalBuckets++;
       }
       for (let i = 0; i < n; i++) {
@@ -131,7 +137,7 @@ export class RobustScorer implements Scorer {
     } else {
       for (let i = 0; i < n; i++) work[i] = Math.abs(values[i] - this.overallMedian);
     }
-    this.sigma = MAD_TO_SIGMA * medianInPlace(work.subarray(0, n));
+    this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
   }
 
   score(point: Point): Score {
