@@ -99,7 +99,7 @@ export class WorkerAnalysis implements AnalysisRunner {
     this.performance = new PerformanceAnalyzer(store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
     this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
-      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, historyDays: options.historyDays },
+      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, historyDays: options.historyDays, logLevel: options.log?.level ?? 'silent' },
     });
     this.worker.unref();
     this.worker.on('message', (message: PassMessage) => {

@@ -6,6 +6,7 @@ import { runSimulation, type GroundTruth } from '../sim/simulator';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { tempDir } from '../testing/harness';
+import { createLogger } from '../log';
 import { AnalysisScheduler } from './analysisScheduler';
 
 const MINUTE = 60_000;
@@ -164,6 +165,29 @@ describe('volume', () => {
     // Dated from the first empty hour; opened on the second (two points in a row).
     expect(volume[0].startedAt).toBe(stopAt);
     expect(volume[0].recommendedAction).toMatch(/trigger or schedule/);
+    store.close();
+  });
+});
+
+describe('progress of a long pass', () => {
+  it('when the first pass catches up on stored history, then it says so at info, before and after; routine passes log at debug', () => {
+    const lines: Array<{ level: number; msg: string; report?: { runs: number } }> = [];
+    const log = createLogger('debug', { write: (line: string) => lines.push(JSON.parse(line)) });
+    const store = new SqliteStore({ file: ':memory:' });
+    const T0 = Date.UTC(2026, 10, 2);
+    const executions = Array.from({ length: 3 * 24 }, (_, i) => ({ id: `h-${i}`, workflow: 'Invoices', startedAt: T0 + i * HOUR, endedAt: T0 + i * HOUR + 60_000, durationMs: 60_000, status: 'completed' as const }));
+    store.ingest({ executions, steps: [], samples: [] });
+    let now = T0 + 3 * DAY + 2 * MINUTE;
+    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 5, log });
+    scheduler.runPass();
+    const info = lines.filter((l) => l.level === 30);
+    expect(info.map((l) => l.msg)).toEqual(['analysis: catching up on 5 days of stored runs in one pass (ingest and panels go on)', expect.stringMatching(/^analysis: caught up on 72 runs \(\d+ points\) in \d+\.\d s$/)]);
+    expect(info[1].report).toMatchObject({ runs: 72 });
+
+    lines.length = 0;
+    now += MINUTE;
+    scheduler.runPass();
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[20, 'analysis pass done']]);
     store.close();
   });
 });

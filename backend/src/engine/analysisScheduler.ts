@@ -155,6 +155,12 @@ export class AnalysisScheduler {
       const hostTo = Math.max(hostFrom, floorTo(watermark, HOST_BUCKET_MS));
 
       const runFilter = { by: 'end' as const, from: runsFrom, to: Math.max(runsFrom, watermark) };
+      // A first pass on a database with history reads all of it once: say so, it takes a while.
+      const catchingUp = runFilter.to - runsFrom > DAY;
+      if (catchingUp) {
+        const days = Math.round((runFilter.to - runsFrom) / DAY);
+        this.log?.info({ from: new Date(runsFrom).toISOString(), to: new Date(runFilter.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
+      }
       const finished = this.store.runs(runFilter);
       const hourRuns = hoursTo > hoursFrom ? this.store.runs({ from: hoursFrom, to: hoursTo }) : [];
       const series: SeriesPoints[] = [
@@ -201,7 +207,8 @@ export class AnalysisScheduler {
       this.lastReport = report;
       this.lastPassAt = Date.now();
       this.lastError = undefined;
-      this.log?.debug({ report }, 'analysis pass done');
+      if (catchingUp) this.log?.info({ report }, `analysis: caught up on ${report.runs} runs (${report.points} points) in ${(report.durationMs / 1000).toFixed(1)} s`);
+      else this.log?.debug({ report }, 'analysis pass done');
       return report;
     } finally {
       this.running = false;

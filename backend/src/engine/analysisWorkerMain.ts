@@ -1,12 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../log';
 import { type StoreLocation, openStore } from '../store/location';
 import { PgStore } from '../store/postgres/pgStore';
 import { AnalysisScheduler } from './analysisScheduler';
 
 /** The analysis scheduler in its own thread, with its own read-write connection. */
-const settings = workerData as { location: StoreLocation; sensitivity: number; intervalMs: number; historyDays: number };
+const settings = workerData as { location: StoreLocation; sensitivity: number; intervalMs: number; historyDays: number; logLevel: string };
 const store = openStore(settings.location);
-const scheduler = new AnalysisScheduler({ store, sensitivity: settings.sensitivity, historyDays: settings.historyDays });
+// Errors go to the collector's thread with each pass's answer; this log says how a long pass goes.
+const log = createLogger(settings.logLevel);
+const scheduler = new AnalysisScheduler({ store, sensitivity: settings.sensitivity, historyDays: settings.historyDays, log });
 let timer: NodeJS.Timeout | undefined;
 
 /**
