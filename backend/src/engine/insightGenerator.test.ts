@@ -94,3 +94,27 @@ describe('AnomalyDetector (the seed API)', () => {
     store.close();
   });
 });
+
+describe('PerformanceAnalyzer.overview', () => {
+  it('equals the workflow statistics, degradation and hourly success analysis asked for one by one', () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    try {
+      // A week of runs that slow down in its last two days, with a few failures.
+      runs(store, T0, 5 * 24, 3000, 1);
+      runs(store, T0 + 5 * DAY, 2 * 24, 9000, 2);
+      store.ingest({ executions: [{ id: 'f-1', workflow: 'Claims', startedAt: T0 + 6 * DAY, endedAt: T0 + 6 * DAY + 500, status: 'failed', errorType: 'application', errorMessage: 'Selector not found' }], steps: [], samples: [] });
+      const performance = new PerformanceAnalyzer(store);
+      const range = { from: T0, to: T0 + 7 * DAY };
+      const overview = performance.overview('Claims', range);
+      expect(overview).toEqual({
+        performance: performance.analyzeWorkflow('Claims', range.from, range.to, 3),
+        degradation: performance.detectDegradation('Claims', range),
+        success: performance.analyzeSuccess('Claims', range, HOUR),
+      });
+      expect(overview.degradation.degraded).toBe(true);
+      expect(overview.success).toMatchObject({ runs: 5 * 24 + 2 * 24 + 1, failures: 1 });
+    } finally {
+      store.close();
+    }
+  });
+});

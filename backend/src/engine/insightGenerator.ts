@@ -79,13 +79,7 @@ export class InsightGenerator {
   }
 
   private draftsFor(workflow: string, range: TimeRange): InsightDraft[] {
-    const filter = { workflows: [workflow], ...range };
-    return workflowInsights({
-      performance: this.performance.analyzeWorkflow(workflow, range.from, range.to, 3),
-      degradation: this.performance.detectDegradation(workflow, range),
-      success: this.performance.analyzeSuccess(workflow, range, 3600_000),
-      runsWithCpu: this.store.runsWithHostCpu(filter),
-    });
+    return workflowInsights({ ...this.performance.overview(workflow, range), runsWithCpu: this.store.runsWithHostCpu({ workflows: [workflow], ...range }) });
   }
 
   private save(drafts: readonly InsightDraft[], now: number): Insight[] {

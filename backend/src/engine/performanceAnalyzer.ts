@@ -5,6 +5,9 @@ import { detectDegradation, type DegradationOptions } from '../analysis/degradat
 import { analyzeSuccess } from '../analysis/success';
 import { splitForDegradation, type TimeRange, toRange } from './timeRange';
 
+/** Failure patterns first seen in a range's last quarter are new. */
+const defaultRecentFrom = (range: TimeRange) => range.to - (range.to - range.from) / 4;
+
 /**
  * The seed's PerformanceAnalyzer: reads runs and steps from the store and hands them to the pure
  * analysis functions.
@@ -45,8 +48,23 @@ export class PerformanceAnalyzer {
     return detectDegradation(workflow, this.store.runs({ workflows: [workflow], from, to }), periods.baseline, periods.current, options);
   }
 
+  /**
+   * A workflow's statistics, degradation (default periods) and success analysis (hourly) over a
+   * range, from one read of its runs: what the insights of every workflow need each time.
+   */
+  overview(workflow: string, range: TimeRange): { performance: PerformanceStats; degradation: Degradation; success: SuccessAnalysis } {
+    const filter = { workflows: [workflow], ...range };
+    const runs = this.store.runs(filter);
+    const { baseline, current } = splitForDegradation(range);
+    return {
+      performance: analyzeWorkflow(workflow, runs, this.store.stepsOfRuns(filter), range, 3),
+      degradation: detectDegradation(workflow, runs, baseline, current),
+      success: analyzeSuccess(workflow, runs, range, 3600_000, defaultRecentFrom(range)),
+    };
+  }
+
   analyzeSuccess(workflow: string | undefined, range: TimeRange, bucketMs: number, recentFrom?: number): SuccessAnalysis {
     const runs = this.store.runs({ ...(workflow ? { workflows: [workflow] } : {}), ...range });
-    return analyzeSuccess(workflow ?? null, runs, range, bucketMs, recentFrom ?? range.to - (range.to - range.from) / 4);
+    return analyzeSuccess(workflow ?? null, runs, range, bucketMs, recentFrom ?? defaultRecentFrom(range));
   }
 }
