@@ -1,13 +1,15 @@
 import path from 'node:path';
 import type { Anomaly } from '../domain/analysis';
-import type { ResourceSample } from '../domain/types';
+import type { Execution, ResourceSample } from '../domain/types';
+import { workflowHealth } from '../analysis/health';
+import { Random } from '../sim/random';
 import { StoreTransport } from '../collect/transport';
 import { runSimulation, type GroundTruth } from '../sim/simulator';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { tempDir } from '../testing/harness';
 import { createLogger } from '../log';
-import { AnalysisScheduler } from './analysisScheduler';
+import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -188,6 +190,37 @@ describe('progress of a long pass', () => {
     now += MINUTE;
     scheduler.runPass();
     expect(lines.map((l) => [l.level, l.msg])).toEqual([[20, 'analysis pass done']]);
+    store.close();
+  });
+});
+
+describe('workflow health', () => {
+  it('equals, for busy, sparse and stopped workflows, the latest 20 runs of each against the 7 days before them', () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    const T0 = Date.UTC(2026, 10, 2);
+    const now = T0 + 10 * DAY;
+    const random = new Random(5);
+    const executions: Execution[] = [];
+    const run = (workflow: string, startedAt: number, durationMs: number) =>
+      executions.push({ id: `${workflow}-${executions.length}`, workflow, startedAt, endedAt: startedAt + durationMs, durationMs, status: random.chance(0.1) ? 'failed' : 'completed' });
+    // Three runs end together every half hour: the latest 20 split a trio, so the baseline must
+    // leave out the one of it that is not among them, and take the trio ending 7 days before.
+    for (let t = T0; t < now - MINUTE; t += 30 * MINUTE) for (let i = 0; i < 3; i++) run('Busy', t, 2000);
+    // A second busy workflow ten minutes behind: the week read for both spans both weeks.
+    for (let t = T0 + 10 * MINUTE; t < now - MINUTE; t += 30 * MINUTE) for (let i = 0; i < 3; i++) run('Also busy', t, 2000);
+    for (let t = T0; t < now; t += 6 * HOUR) run('Sparse', t, Math.round(random.uniform(1000, 5000)));
+    for (let t = T0; t < now - 3 * DAY; t += HOUR) run('Stopped', t, 60_000);
+    store.ingest({ executions, steps: [], samples: [] });
+
+    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 1 });
+    scheduler.runPass();
+    const expected = ['Also busy', 'Busy', 'Sparse', 'Stopped'].map((workflow) => {
+      const recent = store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
+      const from = recent[0].endedAt! - 7 * DAY;
+      return workflowHealth(workflow, recent, store.runs({ workflows: [workflow], by: 'end', from, to: recent[0].endedAt! }));
+    });
+    expect(scheduler.health).toEqual(expected);
+    expect(scheduler.health.map((h) => h.recentRuns)).toEqual([20, 20, 20, 20]);
     store.close();
   });
 });
