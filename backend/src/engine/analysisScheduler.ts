@@ -192,6 +192,7 @@ export class AnalysisScheduler {
         this.insights.measureImplemented(now);
         this.lastInsightsAt = now;
       }
+      this.health = this.workflowHealth();
       const report: PassReport = {
         from: runsFrom,
         to: runFilter.to,
@@ -203,7 +204,6 @@ export class AnalysisScheduler {
         insights: insightCount,
         durationMs: performance.now() - started,
       };
-      this.health = this.workflowHealth();
       this.lastReport = report;
       this.lastPassAt = Date.now();
       this.lastError = undefined;
@@ -215,34 +215,13 @@ export class AnalysisScheduler {
     }
   }
 
-  /**
-   * The latest 20 finished runs of each workflow against the 7 days of runs before them. A
-   * workflow that finished 20 runs in the last day (most, in a busy fleet) is served by one read
-   * of that day and one of the week before it, whatever the history stored; the others are read
-   * one by one.
-   */
+  /** The latest 20 finished runs of each workflow against the 7 days of runs before them. */
   private workflowHealth(): WorkflowHealth[] {
-    const workflows = this.store.names('workflows');
-    const lastDay = groupBy(this.store.runs({ by: 'end', from: this.now() - DAY }), (r) => r.workflow);
-    const recent = new Map<string, Execution[]>();
-    for (const workflow of workflows) {
-      const runs = lastDay.get(workflow) ?? [];
-      if (runs.length >= HEALTH_RECENT_RUNS) recent.set(workflow, runs.slice(-HEALTH_RECENT_RUNS));
-    }
-    const since = (runs: readonly Execution[]) => runs[0].endedAt!;
-    const starts = [...recent.values()].map(since);
-    const week = starts.length
-      ? groupBy(this.store.runs({ by: 'end', from: Math.min(...starts) - 7 * DAY, to: Math.max(...starts) }), (r) => r.workflow)
-      : new Map<string, Execution[]>();
-    return workflows.map((workflow) => {
-      const busy = recent.get(workflow);
-      if (busy) {
-        const from = since(busy) - 7 * DAY;
-        return workflowHealth(workflow, busy, (week.get(workflow) ?? []).filter((r) => r.endedAt! >= from && r.endedAt! < since(busy)));
-      }
-      const runs = this.store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
-      const baseline = runs.length === 0 ? [] : this.store.runs({ workflows: [workflow], by: 'end', from: since(runs) - 7 * DAY, to: since(runs) });
-      return workflowHealth(workflow, runs, baseline);
+    return this.store.names('workflows').map((workflow) => {
+      const recent = this.store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
+      const since = recent[0]?.endedAt;
+      const baseline = since === undefined ? [] : this.store.runs({ workflows: [workflow], by: 'end', from: since - 7 * DAY, to: since });
+      return workflowHealth(workflow, recent, baseline);
     });
   }
 
