@@ -5,6 +5,7 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import type { SamplerStatus } from './domain/types';
 import type { Store } from './store/store';
+import { Checkpointer } from './store/sqlite/checkpointer';
 import { SqliteStore } from './store/sqlite/sqliteStore';
 import { PgStore } from './store/postgres/pgStore';
 import { locationOf } from './store/location';
@@ -85,6 +86,9 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
 /** How long stopping waits for in-flight requests before closing their connections. */
 const STOP_GRACE_MS = 3000;
 
+/** Past this much log (4 KiB pages), the writer checkpoints by itself, whatever the checkpoint thread does. */
+const CHECKPOINT_BACKSTOP_PAGES = 10_000;
+
 /**
  * A running collector: HTTP API, store and, when enabled, the host sampler writing in-process.
  * `start()` listens on `config.port` (0 picks a free port); `stop()` lets in-flight requests
@@ -103,6 +107,7 @@ export class Collector {
   private retentionTimer?: NodeJS.Timeout;
   private feedTimer?: NodeJS.Timeout;
   private sharedTimer?: NodeJS.Timeout;
+  private checkpointer?: Checkpointer;
 
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
@@ -116,6 +121,10 @@ export class Collector {
           }));
     if (this.store instanceof PgStore && this.store.migrated.length > 0) log.info({ versions: this.store.migrated }, 'migrated the PostgreSQL schema');
     const location = locationOf(this.store);
+    if (location && 'file' in location && this.store instanceof SqliteStore) {
+      this.checkpointer = new Checkpointer(location.file, { log });
+      this.store.deferCheckpoints(CHECKPOINT_BACKSTOP_PAGES);
+    }
     const analysisSettings = { sensitivity: config.analysis.sensitivity, intervalMs: config.analysis.intervalMs, historyDays: config.analysis.historyDays, log };
     // Passes run in a worker thread with their own connection, unless the store cannot be shared.
     this.analysis = location ? new WorkerAnalysis(this.store, location, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
@@ -247,6 +256,7 @@ export class Collector {
     await this.analysis.stop();
     await this.queries.close();
     await this.samplerBuffer?.shutdown();
+    await this.checkpointer?.stop();
     this.store.close();
   }
 }
