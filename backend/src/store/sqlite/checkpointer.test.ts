@@ -22,7 +22,7 @@ describe('Checkpointer', () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  it('when batches land while the writer defers its checkpoints, then the thread copies them into the database file', async () => {
+  it('when batches land while the writer defers its checkpoints, then the thread copies them into the database file, and empties the log once quiet', async () => {
     const file = path.join(tmp.dir, 'collector.db');
     const store = new SqliteStore({ file });
     store.deferCheckpoints(10_000);
@@ -39,9 +39,17 @@ describe('Checkpointer', () => {
         inFile = runsInFileAlone(file, tmp.dir);
       }
       expect(inFile).toBe(500);
+      // Once nothing is written for a while, the log file is emptied.
+      let logBytes = fs.statSync(`${file}-wal`).size;
+      for (let tries = 0; logBytes > 0 && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        logBytes = fs.statSync(`${file}-wal`).size;
+      }
+      expect(logBytes).toBe(0);
       // The writer goes on writing beside the thread.
       store.ingest({ executions: [{ id: 'after', workflow: 'Claims', startedAt: T0, status: 'running' }], steps: [], samples: [] });
       expect(store.stats().executions).toBe(501);
+      expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
     } finally {
       await checkpointer.stop();
       store.close();
