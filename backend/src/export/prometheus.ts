@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-type Observer = { observe(value: number): void };
+import { LabelledHistogram, type Observer } from './labelledHistogram';
 import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
@@ -33,7 +32,7 @@ export class CollectorMetrics {
   private lastRunIngestAt = Date.now();
   private readonly executions: Counter<'workflow' | 'status' | 'error_type'>;
   private readonly runDuration: Histogram<'workflow'>;
-  private readonly stepDuration: Histogram<'workflow' | 'step'>;
+  private readonly stepDuration: LabelledHistogram;
   private readonly stepChildren = new Map<string, Map<string, Observer>>();
   private readonly records: Counter<'kind'>;
   private readonly batchLatency: Histogram;
@@ -45,7 +44,7 @@ export class CollectorMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.executions = new Counter({ name: 'rpa_executions_total', help: 'Finished workflow executions by workflow, final status and error type.', labelNames: ['workflow', 'status', 'error_type'], registers });
     this.runDuration = new Histogram({ name: 'rpa_run_duration_seconds', help: 'Duration of finished workflow executions.', labelNames: ['workflow'], buckets: DURATION_BUCKETS, registers });
-    this.stepDuration = new Histogram({ name: 'rpa_step_duration_seconds', help: 'Duration of the steps of finished executions.', labelNames: ['workflow', 'step'], buckets: DURATION_BUCKETS, registers });
+    this.stepDuration = new LabelledHistogram('rpa_step_duration_seconds', 'Duration of the steps of finished executions.', DURATION_BUCKETS, registers);
     this.records = new Counter({ name: 'rpa_ingested_records_total', help: 'Records written by ingest batches, by kind (retries included).', labelNames: ['kind'], registers });
     this.batchLatency = new Histogram({ name: 'rpa_ingest_batch_duration_seconds', help: 'Time to write one ingest batch to the store.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
     this.gauges(registers);
@@ -70,12 +69,12 @@ export class CollectorMetrics {
     }
   };
 
-  /** The step histogram's child for a workflow and step, kept: labelling each observation hashed its labels anew. */
+  /** The step histogram's child for a workflow and step, kept: every step of every finished run is observed. */
   private stepHistogram(workflow: string, step: string): Observer {
     let steps = this.stepChildren.get(workflow);
     if (!steps) this.stepChildren.set(workflow, (steps = new Map()));
     let child = steps.get(step);
-    if (!child) steps.set(step, (child = this.stepDuration.labels({ workflow, step })));
+    if (!child) steps.set(step, (child = this.stepDuration.child({ workflow, step })));
     return child;
   }
 
