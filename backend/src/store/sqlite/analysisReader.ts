@@ -2,15 +2,19 @@ import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
 import type { NameKind, RunFilter } from '../store';
-import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
+import { errorTypeCodec, stepStatusCodec } from '../codes';
+import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
+import type { Dictionary } from './dictionary';
 import { runConditions, whereClause } from './runConditions';
 
-const LEAN_RUN_COLUMNS = `e.ext_id, e.workflow_id, e.robot_id, e.host_id, e.version_id, e.started_at, e.ended_at, e.duration_ms, e.status,
+const LEAN_RUN_COLUMNS = `e.id, e.ext_id, e.workflow_id, e.robot_id, e.host_id, e.version_id, e.started_at, e.ended_at, e.duration_ms, e.status,
   e.error_type, e.error_id, e.steps_total, e.steps_completed, e.tags`;
 
 /** A row of `LEAN_RUN_COLUMNS`. */
-type LeanRun = [string, number, number | null, number | null, number | null, number, number | null, number | null, number, number | null, number | null, number | null, number | null, string | null];
+type LeanRun = [number, string, number, number | null, number | null, number | null, number, number | null, number | null, number, number | null, number | null, number | null, number | null, string | null];
+
+const nameOrNull = (dictionary: Dictionary, id: number | null) => (id === null ? null : dictionary.nameOf(id));
 
 /** Whole-range reads for the analysis: runs, their steps, resource use and names. */
 export class AnalysisReader {
@@ -58,20 +62,27 @@ export class AnalysisReader {
     return steps;
   }
 
-  private toRun([extId, workflowId, robotId, hostId, versionId, startedAt, endedAt, durationMs, status, errorType, errorId, stepsTotal, stepsCompleted, tags]: LeanRun): Execution {
+  /** A lean row as `toExecution` takes it, its names from the dictionaries' caches. */
+  private toRun([id, extId, workflowId, robotId, hostId, versionId, startedAt, endedAt, durationMs, status, errorType, errorId, stepsTotal, stepsCompleted, tags]: LeanRun): Execution {
     const d = this.dictionaries;
-    const run: Execution = { id: extId, workflow: d.workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status) };
-    if (robotId !== null) run.robot = d.robots.nameOf(robotId);
-    if (hostId !== null) run.host = d.hosts.nameOf(hostId);
-    if (versionId !== null) run.packageVersion = d.versions.nameOf(versionId);
-    if (endedAt !== null) run.endedAt = endedAt;
-    if (durationMs !== null) run.durationMs = durationMs;
-    if (errorType !== null) run.errorType = errorTypeCodec.decode(errorType);
-    if (errorId !== null) run.errorMessage = d.errorMessages.nameOf(errorId);
-    if (stepsTotal !== null) run.stepsTotal = stepsTotal;
-    if (stepsCompleted !== null) run.stepsCompleted = stepsCompleted;
-    if (tags !== null) run.tags = JSON.parse(tags) as Record<string, string>;
-    return run;
+    return toExecution({
+      id,
+      ext_id: extId,
+      workflow: d.workflows.nameOf(workflowId),
+      robot: nameOrNull(d.robots, robotId),
+      host: nameOrNull(d.hosts, hostId),
+      version: nameOrNull(d.versions, versionId),
+      host_id: hostId,
+      started_at: startedAt,
+      ended_at: endedAt,
+      duration_ms: durationMs,
+      status,
+      error_type: errorType,
+      error_message: nameOrNull(d.errorMessages, errorId),
+      steps_total: stepsTotal,
+      steps_completed: stepsCompleted,
+      tags,
+    });
   }
 
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {

@@ -3,7 +3,7 @@ import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } fr
 import type { ExecutionPage, ExecutionPageRequest, SampleFilter } from '../store';
 import { runConditions } from './runConditions';
 import { stepStatusCodec } from '../codes';
-import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution } from '../rows';
+import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 
@@ -117,15 +117,13 @@ export class ExecutionReader {
       )
       .raw()
       .all(...params, ...(limit ? [limit] : [])) as SampleRow[];
-    // Rows as arrays and workflow names from the dictionary's cache: the analysis reads months of samples.
-    return rows.map(([host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes, diskReadBytesPerSec, diskWriteBytesPerSec, netRxBytesPerSec, netTxBytesPerSec, gpu, gpuMemory, workflowId, executionId]) => {
-      const sample: ResourceSample = { host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes, diskReadBytesPerSec, diskWriteBytesPerSec, netRxBytesPerSec, netTxBytesPerSec };
-      if (gpu !== null) sample.gpuPercent = gpu;
-      if (gpuMemory !== null) sample.gpuMemoryUsedBytes = gpuMemory;
-      if (workflowId !== null) sample.workflow = this.dictionaries.workflows.nameOf(workflowId);
-      if (executionId !== null) sample.executionId = executionId;
-      return sample;
-    });
+    // Rows as arrays, workflow names from the dictionary's cache: the analysis reads months of samples.
+    return rows.map(([host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, workflowId, execution_ext_id]) =>
+      toSample({
+        host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, execution_ext_id,
+        workflow: workflowId === null ? null : this.dictionaries.workflows.nameOf(workflowId),
+      }),
+    );
   }
 
   /** Samples carry only their host; a run owns the samples its host took while it ran. */
