@@ -88,15 +88,14 @@ export function durationSeries(runs: readonly Execution[], steps: readonly Step[
   for (const run of timed) {
     push(out, { metric: 'run_duration', workflow: run.workflow }, { time: run.startedAt, value: run.durationMs });
     let byName = stepSeries.get(run.workflow);
+    if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
     for (const step of stepsByRun.get(run.id) ?? []) {
       if (step.status !== 'completed') continue;
-      byName ??= stepSeries.set(run.workflow, new Map()).get(run.workflow)!;
       let points = byName.get(step.name);
       if (!points) {
         const id = { metric: 'step_duration' as const, workflow: run.workflow, step: step.name };
         const key = seriesKey(id);
-        points = out.get(key)?.points ?? [];
-        if (!out.has(key)) out.set(key, { id: { key, ...id }, points });
+        out.set(key, { id: { key, ...id }, points: (points = []) });
         byName.set(step.name, points);
       }
       points.push({ time: step.startedAt, value: step.durationMs });
