@@ -71,8 +71,8 @@ let values = new Float64Array(1024);
 let work = new Float64Array(1024);
 let buckets = new Int32Array(1024);
 /** Where each seasonal bucket starts in the sorted scratch, and its next free slot. */
-const starts = new Int32Array(24 * 7 + 1);
-const next = new Int32Array(24 * 7);
+const starts = new Int32Array(SEASON_BUCKETS.hourOfWeek + 1);
+const next = new Int32Array(SEASON_BUCKETS.hourOfWeek);
 
 function reserve(n: number): void {
   if (values.length >= n) return;
