@@ -36,4 +36,35 @@ describe('batch writer', () => {
       store.close();
     }
   });
+
+  it('when a batch is larger than one statement writes, then it stores what the same rows sent one at a time store', () => {
+    // 150 runs and 1,200 steps span statements of every size (64, 16, 4, 1 rows); some runs were
+    // started in an earlier batch, one comes twice, one has an id that is not well-formed UTF-16, and one step is rewritten 100 steps later.
+    const earlier = Array.from({ length: 20 }, (_, i) => start(`r${i * 7}`, T0 + i * 7 * 1000));
+    const runs = Array.from({ length: 150 }, (_, i) => ({ ...done(`r${i}`, T0 + i * 1000, i % 9 === 0 ? 'failed' : 'completed'), robot: `bot-${i % 4}` }));
+    // A lone surrogate is stored as its bytes, and read back otherwise: runs are still found by id.
+    runs.push({ ...runs[40], durationMs: 1234 }, { ...done('lone \ud800', T0 + 5), robot: 'bot-9' });
+    const steps = runs.slice(0, 150).flatMap((run, i) =>
+      Array.from({ length: 8 }, (_, k) => ({ executionId: run.id, index: k, name: `step ${k}`, startedAt: run.startedAt + k, durationMs: 10 * k + i, status: 'completed' as const })),
+    );
+    steps.push({ ...steps[3], startedAt: steps[103].startedAt, durationMs: 5, error: 'again' } as (typeof steps)[number]);
+    const together = new SqliteStore({ file: ':memory:' });
+    const oneByOne = new SqliteStore({ file: ':memory:' });
+    try {
+      for (const store of [together, oneByOne]) store.ingest({ executions: earlier, steps: [], samples: [] });
+      const result = together.ingest({ executions: runs, steps, samples: [] });
+      // One at a time in the order the writer uses: runs by start, then steps by start.
+      const byStart = <T extends { startedAt: number }>(rows: T[]) => rows.map((row, i) => ({ row, i })).sort((a, b) => a.row.startedAt - b.row.startedAt || a.i - b.i).map(({ row }) => row);
+      for (const run of byStart(runs)) oneByOne.ingest({ executions: [run], steps: [], samples: [] });
+      for (const step of byStart(steps)) oneByOne.ingest({ executions: [], steps: [step], samples: [] });
+      for (const run of runs) expect(together.getExecution(run.id)).toEqual(oneByOne.getExecution(run.id));
+      expect(together.getExecution('r0')!.steps[3]).toMatchObject({ durationMs: 5, error: 'again' });
+      expect(together.getExecution('r40')!.durationMs).toBe(1234);
+      expect(result.finished!.map((f) => f.execution.id).sort()).toEqual([...runs.slice(0, 150).map((r) => r.id), 'lone \ud800'].sort());
+      expect(hourRuns(together).sort()).toEqual(hourRuns(oneByOne).sort());
+    } finally {
+      together.close();
+      oneByOne.close();
+    }
+  });
 });

@@ -8,6 +8,37 @@ import type { ChangeLog } from './changeLog';
 
 const RUNNING = executionStatusCodec.encode('running');
 
+/*
+ * Rows are written many to a statement, with positional parameters: each call into SQLite costs
+ * about as much as writing a row, and binding by name costs a lookup per value.
+ */
+
+/** Rows per statement, largest first; the last is 1 so that any count can be written. */
+const CHUNKS = [64, 16, 4, 1];
+
+const EXECUTION_COLUMNS =
+  'ext_id, workflow_id, robot_id, host_id, version_id, started_at, ended_at, duration_ms, status, error_type, error_id, steps_total, steps_completed, tags';
+const EXECUTION_WIDTH = 14;
+const STEP_WIDTH = 7;
+
+const placeholders = (rows: number, width: number) =>
+  Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
+
+/** One statement per chunk size, built by `sql(rows)`. */
+function prepareChunks(db: Database.Database, sql: (rows: number) => string): Map<number, Database.Statement> {
+  return new Map(CHUNKS.map((rows) => [rows, db.prepare(sql(rows))]));
+}
+
+/** Calls `write` with each chunk's statement and values, in order, until `values` (`width` per row) are all written. */
+function inChunks(values: unknown[], width: number, statements: Map<number, Database.Statement>, write: (statement: Database.Statement, chunk: unknown[]) => void): void {
+  let offset = 0;
+  for (const rows of CHUNKS) {
+    const length = rows * width;
+    const statement = statements.get(rows)!;
+    for (; values.length - offset >= length; offset += length) write(statement, values.slice(offset, offset + length));
+  }
+}
+
 /** Sorts by time, keeping each row's position in the request so errors can name it. */
 function byTime<T>(rows: readonly T[], time: (row: T) => number): Array<{ row: T; position: number }> {
   return rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
@@ -19,11 +50,13 @@ function byTime<T>(rows: readonly T[], time: (row: T) => number): Array<{ row: T
  */
 export class BatchWriter {
   private readonly upsertExecution: Database.Statement;
+  private readonly insertExecutions: Map<number, Database.Statement>;
   private readonly findExecution: Database.Statement<[string], { id: number }>;
   private readonly statusOf: Database.Statement<[string], { status: number }>;
+  private readonly storedRuns: Database.Statement<[string], { at: number; id: number; status: number }>;
   private readonly stepDurations: Database.Statement<[number], { name: string; startedAt: number; durationMs: number }>;
   private readonly rollups: RollupWriter;
-  private readonly upsertStep: Database.Statement;
+  private readonly upsertSteps: Map<number, Database.Statement>;
   private readonly upsertSample: Database.Statement;
   private readonly writeInTransaction: (batch: IngestBatch) => IngestResult;
 
@@ -34,10 +67,7 @@ export class BatchWriter {
   ) {
     // A late or retried "start" never takes back what a "complete" already said.
     this.upsertExecution = db.prepare(`
-      INSERT INTO executions (ext_id, workflow_id, robot_id, host_id, version_id, started_at, ended_at,
-        duration_ms, status, error_type, error_id, steps_total, steps_completed, tags)
-      VALUES (@extId, @workflowId, @robotId, @hostId, @versionId, @startedAt, @endedAt,
-        @durationMs, @status, @errorType, @errorId, @stepsTotal, @stepsCompleted, @tags)
+      INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(1, EXECUTION_WIDTH)}
       ON CONFLICT (ext_id) DO UPDATE SET
         workflow_id = excluded.workflow_id,
         robot_id = coalesce(excluded.robot_id, robot_id),
@@ -53,19 +83,26 @@ export class BatchWriter {
         steps_completed = coalesce(excluded.steps_completed, steps_completed),
         tags = coalesce(excluded.tags, tags)
       RETURNING id`);
+    // Runs new to the store, each once in its batch: inserted without the upsert's conflict handling.
+    this.insertExecutions = prepareChunks(db, (rows) => `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(rows, EXECUTION_WIDTH)}`);
     this.findExecution = db.prepare('SELECT id FROM executions WHERE ext_id = ?');
     this.statusOf = db.prepare('SELECT status FROM executions WHERE ext_id = ?');
+    // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
+    // JavaScript string that was bound (a lone surrogate is stored as its bytes).
+    this.storedRuns = db.prepare('SELECT j.key AS at, e.id, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value');
     this.stepDurations = db.prepare(
       'SELECT n.name, s.started_at AS startedAt, s.duration_ms AS durationMs FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ? ORDER BY s.idx',
     );
     this.rollups = new RollupWriter(db, dictionaries);
-    // Positional parameters: binding by name costs a lookup per value, on the hottest statement.
-    this.upsertStep = db.prepare(`
-      INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (execution_id, idx) DO UPDATE SET
-        name_id = excluded.name_id, started_at = excluded.started_at, duration_ms = excluded.duration_ms,
-        status = excluded.status, error_id = excluded.error_id`);
+    this.upsertSteps = prepareChunks(
+      db,
+      (rows) => `
+        INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
+        VALUES ${placeholders(rows, STEP_WIDTH)}
+        ON CONFLICT (execution_id, idx) DO UPDATE SET
+          name_id = excluded.name_id, started_at = excluded.started_at, duration_ms = excluded.duration_ms,
+          status = excluded.status, error_id = excluded.error_id`,
+    );
     this.upsertSample = db.prepare(`
       INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent,
         gpu_memory_used, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
@@ -101,30 +138,55 @@ export class BatchWriter {
     const finished = new Map<number, Execution>();
     // Runs new in this batch: all their steps are in it too (a step of an unknown run is refused).
     const newRuns = new Map<number, Map<number, Step>>();
-    for (const { row } of byTime(batch.executions, (e) => e.startedAt)) {
-      const before = this.statusOf.get(row.id)?.status;
-      const id = this.writeExecution(row);
+    const written = (row: Execution, id: number, before: number | undefined) => {
       executionIds.set(row.id, id);
       if (before === undefined) newRuns.set(id, new Map());
       if (row.status !== 'running' && (before === undefined || before === RUNNING)) {
         const durationMs = row.durationMs ?? (row.endedAt !== undefined ? row.endedAt - row.startedAt : undefined);
         finished.set(id, durationMs === undefined ? row : { ...row, durationMs });
       }
+    };
+    // How often each run is in the batch, and the id and status of those already stored.
+    const times = new Map<string, number>();
+    for (const row of batch.executions) times.set(row.id, (times.get(row.id) ?? 0) + 1);
+    const stored = this.stored([...times.keys()]);
+    // Runs new to the store and once in the batch wait here to be inserted together, in order.
+    let fresh: Execution[] = [];
+    const insertFresh = () => {
+      if (fresh.length === 0) return;
+      inChunks(fresh.flatMap((row) => this.executionValues(row)), EXECUTION_WIDTH, this.insertExecutions, (statement, chunk) => statement.run(chunk));
+      const ids = this.stored(fresh.map((row) => row.id));
+      for (const row of fresh) written(row, ids.get(row.id)!.id, undefined);
+      fresh = [];
+    };
+    for (const { row } of byTime(batch.executions, (e) => e.startedAt)) {
+      const once = times.get(row.id) === 1;
+      if (once && !stored.has(row.id)) {
+        fresh.push(row);
+        continue;
+      }
+      insertFresh();
+      // A run twice in the batch: its second write sees what the first one stored.
+      const before = once ? stored.get(row.id)!.status : this.statusOf.get(row.id)?.status;
+      written(row, (this.upsertExecution.get(this.executionValues(row)) as { id: number }).id, before);
     }
+    insertFresh();
     const unknown: ErrorDetail[] = [];
+    const stepValues: unknown[] = [];
     for (const { row, position } of byTime(batch.steps, (s) => s.startedAt)) {
       const executionId = executionIds.get(row.executionId) ?? this.findExecution.get(row.executionId)?.id;
       if (executionId === undefined) {
         unknown.push({ field: `steps[${position}].executionId`, message: `unknown execution '${row.executionId}'` });
         continue;
       }
-      this.writeStep(executionId, row);
+      this.pushStep(stepValues, executionId, row);
       // The same index twice in a batch: the later write is the stored one, as here.
       newRuns.get(executionId)?.set(row.index, row);
     }
     if (unknown.length > 0) {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
     }
+    this.writeSteps(stepValues);
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
     const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, newRuns.get(id)) }));
     this.rollups.add(newlyFinished);
@@ -141,31 +203,38 @@ export class BatchWriter {
     return [...inBatch.values()].sort((a, b) => a.index - b.index);
   }
 
-  private writeExecution(execution: Execution): number {
+  /** The stored runs among `ids`, by id. */
+  private stored(ids: string[]): Map<string, { id: number; status: number }> {
+    const runs = new Map<string, { id: number; status: number }>();
+    if (ids.length > 0) for (const { at, id, status } of this.storedRuns.iterate(JSON.stringify(ids))) runs.set(ids[at], { id, status });
+    return runs;
+  }
+
+  /** The values of an executions row, in EXECUTION_COLUMNS order. */
+  private executionValues(execution: Execution): unknown[] {
     const d = this.dictionaries;
     const durationMs =
       execution.durationMs ?? (execution.endedAt !== undefined ? execution.endedAt - execution.startedAt : null);
-    const row = this.upsertExecution.get({
-      extId: execution.id,
-      workflowId: d.workflows.intern(execution.workflow),
-      robotId: d.robots.internOptional(execution.robot),
-      hostId: d.hosts.internOptional(execution.host),
-      versionId: d.versions.internOptional(execution.packageVersion),
-      startedAt: execution.startedAt,
-      endedAt: execution.endedAt ?? null,
+    return [
+      execution.id,
+      d.workflows.intern(execution.workflow),
+      d.robots.internOptional(execution.robot),
+      d.hosts.internOptional(execution.host),
+      d.versions.internOptional(execution.packageVersion),
+      execution.startedAt,
+      execution.endedAt ?? null,
       durationMs,
-      status: executionStatusCodec.encode(execution.status),
-      errorType: execution.errorType === undefined ? null : errorTypeCodec.encode(execution.errorType),
-      errorId: d.errorMessages.internOptional(execution.errorMessage),
-      stepsTotal: execution.stepsTotal ?? null,
-      stepsCompleted: execution.stepsCompleted ?? null,
-      tags: execution.tags === undefined ? null : JSON.stringify(execution.tags),
-    }) as { id: number };
-    return row.id;
+      executionStatusCodec.encode(execution.status),
+      execution.errorType === undefined ? null : errorTypeCodec.encode(execution.errorType),
+      d.errorMessages.internOptional(execution.errorMessage),
+      execution.stepsTotal ?? null,
+      execution.stepsCompleted ?? null,
+      execution.tags === undefined ? null : JSON.stringify(execution.tags),
+    ];
   }
 
-  private writeStep(executionId: number, step: Step): void {
-    this.upsertStep.run(
+  private pushStep(values: unknown[], executionId: number, step: Step): void {
+    values.push(
       executionId,
       step.index,
       this.dictionaries.stepNames.intern(step.name),
@@ -174,6 +243,11 @@ export class BatchWriter {
       stepStatusCodec.encode(step.status),
       this.dictionaries.errorMessages.internOptional(step.error),
     );
+  }
+
+  /** Writes the steps' values (STEP_WIDTH each, in write order): of two writes of one step, the later is stored. */
+  private writeSteps(values: unknown[]): void {
+    inChunks(values, STEP_WIDTH, this.upsertSteps, (statement, chunk) => statement.run(chunk));
   }
 
   private writeSample(sample: ResourceSample): void {
