@@ -45,7 +45,7 @@ describe('schema migrations', () => {
     reopened.close();
   });
 
-  it('when a version 5 file with a rollup row per workflow is opened, then its rollups are packed and read back the same', () => {
+  it('when a version 5 file with a rollup row per workflow is opened, then its rollups are packed, keyed by bucket, and read back the same', () => {
     const file = path.join(tmp.dir, 'v5.db');
     const old = new Database(file);
     expect(migrate(old, 5)).toBe(5);
@@ -64,7 +64,7 @@ describe('schema migrations', () => {
     const told: number[] = [];
     const store = new SqliteStore({ file, onMigration: (m) => told.push(m.version) });
     try {
-      expect(told).toEqual([6]);
+      expect(told).toEqual([6, 7]);
       const hours = store.runRollups({ resolution: HOUR, from: T0, to: T0 + HOUR });
       const plain = hours.map(({ digest: d, ...rest }) => ({ ...rest, p50: d?.quantile(0.5) ?? null }));
       expect(plain).toEqual(
@@ -84,7 +84,8 @@ describe('schema migrations', () => {
       store.close();
     }
     const reopened = new Database(file);
-    expect(reopened.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('run_rollups', 'step_rollups')").get()).toEqual({ n: 0 });
+    expect(reopened.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('run_rollups', 'step_rollups', 'rollups_by_bucket')").get()).toEqual({ n: 0 });
+    expect(reopened.prepare("SELECT name FROM pragma_index_info('rollups')").pluck().all()).toEqual(['kind', 'resolution', 'bucket', 'grp']);
     reopened.close();
   });
 

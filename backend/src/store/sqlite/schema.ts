@@ -202,6 +202,24 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     run: packRollups,
   },
+  {
+    version: 7,
+    description: 'rollup rows keyed by bucket before group, so that a batch rewrites adjacent rows, not one page per workflow',
+    sql: `
+      CREATE TABLE rollups_by_bucket (
+        kind INTEGER NOT NULL,
+        resolution INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        grp INTEGER NOT NULL,
+        entries BLOB NOT NULL,
+        PRIMARY KEY (kind, resolution, bucket, grp)
+      ) WITHOUT ROWID;
+      INSERT INTO rollups_by_bucket (kind, resolution, bucket, grp, entries)
+        SELECT kind, resolution, bucket, grp, entries FROM rollups ORDER BY kind, resolution, bucket, grp;
+      DROP TABLE rollups;
+      ALTER TABLE rollups_by_bucket RENAME TO rollups;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
