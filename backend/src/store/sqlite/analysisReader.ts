@@ -2,17 +2,22 @@ import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
 import type { NameKind, RunFilter } from '../store';
-import { errorTypeCodec, stepStatusCodec } from '../codes';
+import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 import { runConditions, whereClause } from './runConditions';
+import { decodeSteps } from './stepBlob';
+import { stepsOfRun } from './executionReader';
 
 const LEAN_RUN_COLUMNS = `e.id, e.ext_id, e.workflow_id, e.robot_id, e.host_id, e.version_id, e.started_at, e.ended_at, e.duration_ms, e.status,
   e.error_type, e.error_id, e.steps_total, e.steps_completed, e.tags`;
 
 /** A row of `LEAN_RUN_COLUMNS`. */
 type LeanRun = [number, string, number, number | null, number | null, number | null, number, number | null, number | null, number, number | null, number | null, number | null, number | null, string | null];
+
+/** Names in SQLite's BINARY order (bytes of UTF-8), as `ORDER BY name` sorts them. */
+const byName = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 const nameOrNull = (dictionary: Dictionary, id: number | null) => (id === null ? null : dictionary.nameOf(id));
 
@@ -45,20 +50,11 @@ export class AnalysisReader {
     if (!conditions) return [];
     const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
     const rows = this.db
-      .prepare(
-        `SELECT e.ext_id, s.idx, s.name_id, s.started_at, s.duration_ms, s.status, s.error_id
-         FROM executions e JOIN steps s ON s.execution_id = e.id
-         ${whereClause(conditions)} ORDER BY ${column}, e.id, s.idx`,
-      )
+      .prepare(`SELECT e.ext_id, s.steps FROM executions e JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column}, e.id`)
       .raw()
-      .iterate(...conditions.params) as IterableIterator<[string, number, number, number, number, number, number | null]>;
-    const { stepNames, errorMessages } = this.dictionaries;
+      .iterate(...conditions.params) as IterableIterator<[string, Buffer]>;
     const steps: Step[] = [];
-    for (const [executionId, index, nameId, startedAt, durationMs, status, errorId] of rows) {
-      const step: Step = { executionId, index, name: stepNames.nameOf(nameId), startedAt, durationMs, status: stepStatusCodec.decode(status) };
-      if (errorId !== null) step.error = errorMessages.nameOf(errorId);
-      steps.push(step);
-    }
+    for (const [executionId, blob] of rows) stepsOfRun(blob, executionId, this.dictionaries, steps);
     return steps;
   }
 
@@ -132,15 +128,16 @@ export class AnalysisReader {
       const ids = workflows.map((w) => this.dictionaries.workflows.find(w)).filter((id): id is number => id !== undefined);
       if (ids.length === 0) return [];
       // Step names by the workflows that ran them: a recent sample of each workflow's runs suffices.
-      return this.db
-        .prepare<number[], { name: string }>(
-          `SELECT DISTINCT n.name FROM step_names n WHERE n.id IN (
-             SELECT s.name_id FROM steps s WHERE s.execution_id IN (
-               SELECT id FROM executions WHERE workflow_id IN (${ids.map(() => '?').join(',')}) ORDER BY started_at DESC LIMIT 500))
-           ORDER BY n.name`,
+      const blobs = this.db
+        .prepare(
+          `SELECT steps FROM run_steps WHERE execution_id IN (
+             SELECT id FROM executions WHERE workflow_id IN (${ids.map(() => '?').join(',')}) ORDER BY started_at DESC LIMIT 500)`,
         )
-        .all(...ids)
-        .map((r) => r.name);
+        .pluck()
+        .all(...ids) as Buffer[];
+      const nameIds = new Set<number>();
+      for (const blob of blobs) decodeSteps(blob, (_index, nameId) => nameIds.add(nameId));
+      return [...nameIds].map((id) => this.dictionaries.stepNames.nameOf(id)).sort(byName);
     }
     const table = { workflows: 'workflows', steps: 'step_names', hosts: 'hosts', robots: 'robots', versions: 'versions' }[kind];
     return this.db.prepare<[], { name: string }>(`SELECT name FROM ${table} ORDER BY name`).all().map((r) => r.name);

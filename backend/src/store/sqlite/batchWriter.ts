@@ -5,6 +5,7 @@ import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes'
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';
 import type { ChangeLog } from './changeLog';
+import { decodeSteps, encodeSteps, type PackedStep } from './stepBlob';
 
 const RUNNING = executionStatusCodec.encode('running');
 
@@ -19,7 +20,7 @@ const CHUNKS = [64, 16, 4, 1];
 const EXECUTION_COLUMNS =
   'ext_id, workflow_id, robot_id, host_id, version_id, started_at, ended_at, duration_ms, status, error_type, error_id, steps_total, steps_completed, tags';
 const EXECUTION_WIDTH = 14;
-const STEP_WIDTH = 7;
+const RUN_STEPS_WIDTH = 3;
 
 const placeholders = (rows: number, width: number) =>
   Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
@@ -54,9 +55,9 @@ export class BatchWriter {
   private readonly findExecution: Database.Statement<[string], { id: number }>;
   private readonly statusOf: Database.Statement<[string], { status: number }>;
   private readonly storedRuns: Database.Statement<[string], { at: number; id: number; status: number }>;
-  private readonly stepDurations: Database.Statement<[number], { name: string; startedAt: number; durationMs: number }>;
+  private readonly storedSteps: Database.Statement<[number], Buffer>;
   private readonly rollups: RollupWriter;
-  private readonly upsertSteps: Map<number, Database.Statement>;
+  private readonly upsertRunSteps: Map<number, Database.Statement>;
   private readonly upsertSample: Database.Statement;
   private readonly writeInTransaction: (batch: IngestBatch) => IngestResult;
 
@@ -90,18 +91,15 @@ export class BatchWriter {
     // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
     // JavaScript string that was bound (a lone surrogate is stored as its bytes).
     this.storedRuns = db.prepare('SELECT j.key AS at, e.id, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value');
-    this.stepDurations = db.prepare(
-      'SELECT n.name, s.started_at AS startedAt, s.duration_ms AS durationMs FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ? ORDER BY s.idx',
-    );
     this.rollups = new RollupWriter(db, dictionaries);
-    this.upsertSteps = prepareChunks(
+    this.storedSteps = db.prepare('SELECT steps FROM run_steps WHERE execution_id = ?').pluck() as Database.Statement<[number], Buffer>;
+    // A run's steps are one row: those of the batch, with those stored before (a step reported
+    // again replaces the stored one with its index).
+    this.upsertRunSteps = prepareChunks(
       db,
       (rows) => `
-        INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
-        VALUES ${placeholders(rows, STEP_WIDTH)}
-        ON CONFLICT (execution_id, idx) DO UPDATE SET
-          name_id = excluded.name_id, started_at = excluded.started_at, duration_ms = excluded.duration_ms,
-          status = excluded.status, error_id = excluded.error_id`,
+        INSERT INTO run_steps (execution_id, count, steps) VALUES ${placeholders(rows, RUN_STEPS_WIDTH)}
+        ON CONFLICT (execution_id) DO UPDATE SET count = excluded.count, steps = excluded.steps`,
     );
     this.upsertSample = db.prepare(`
       INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent,
@@ -137,10 +135,10 @@ export class BatchWriter {
     const executionIds = new Map<string, number>();
     const finished = new Map<number, Execution>();
     // Runs new in this batch: all their steps are in it too (a step of an unknown run is refused).
-    const newRuns = new Map<number, Map<number, Step>>();
+    const newRuns = new Set<number>();
     const written = (row: Execution, id: number, before: number | undefined) => {
       executionIds.set(row.id, id);
-      if (before === undefined) newRuns.set(id, new Map());
+      if (before === undefined) newRuns.add(id);
       if (row.status !== 'running' && (before === undefined || before === RUNNING)) {
         const durationMs = row.durationMs ?? (row.endedAt !== undefined ? row.endedAt - row.startedAt : undefined);
         finished.set(id, durationMs === undefined ? row : { ...row, durationMs });
@@ -172,23 +170,24 @@ export class BatchWriter {
     }
     insertFresh();
     const unknown: ErrorDetail[] = [];
-    const stepValues: unknown[] = [];
+    // Each run's steps in the batch by index; of two writes of one step, the later one.
+    const stepsByRun = new Map<number, Map<number, Step>>();
     for (const { row, position } of byTime(batch.steps, (s) => s.startedAt)) {
       const executionId = executionIds.get(row.executionId) ?? this.findExecution.get(row.executionId)?.id;
       if (executionId === undefined) {
         unknown.push({ field: `steps[${position}].executionId`, message: `unknown execution '${row.executionId}'` });
         continue;
       }
-      this.pushStep(stepValues, executionId, row);
-      // The same index twice in a batch: the later write is the stored one, as here.
-      newRuns.get(executionId)?.set(row.index, row);
+      let steps = stepsByRun.get(executionId);
+      if (!steps) stepsByRun.set(executionId, (steps = new Map()));
+      steps.set(row.index, row);
     }
     if (unknown.length > 0) {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
     }
-    this.writeSteps(stepValues);
+    this.writeSteps(stepsByRun, newRuns);
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
-    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, newRuns.get(id)) }));
+    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, newRuns.has(id) ? (stepsByRun.get(id) ?? new Map()) : undefined) }));
     this.rollups.add(newlyFinished);
     this.changes.append({
       executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
@@ -199,8 +198,11 @@ export class BatchWriter {
 
   /** A finished run's steps by index: from the batch when the run is new in it, else as stored. */
   private stepsOf(id: number, inBatch: Map<number, Step> | undefined): Array<{ name: string; startedAt: number; durationMs: number }> {
-    if (!inBatch) return this.stepDurations.all(id);
-    return [...inBatch.values()].sort((a, b) => a.index - b.index);
+    if (inBatch) return [...inBatch.values()].sort((a, b) => a.index - b.index);
+    const blob = this.storedSteps.get(id);
+    const steps: Array<{ name: string; startedAt: number; durationMs: number }> = [];
+    if (blob) decodeSteps(blob, (_index, nameId, startedAt, durationMs) => steps.push({ name: this.dictionaries.stepNames.nameOf(nameId), startedAt, durationMs }));
+    return steps;
   }
 
   /** The stored runs among `ids`, by id. */
@@ -233,21 +235,27 @@ export class BatchWriter {
     ];
   }
 
-  private pushStep(values: unknown[], executionId: number, step: Step): void {
-    values.push(
-      executionId,
-      step.index,
-      this.dictionaries.stepNames.intern(step.name),
-      step.startedAt,
-      step.durationMs,
-      stepStatusCodec.encode(step.status),
-      this.dictionaries.errorMessages.internOptional(step.error),
-    );
-  }
-
-  /** Writes the steps' values (STEP_WIDTH each, in write order): of two writes of one step, the later is stored. */
-  private writeSteps(values: unknown[]): void {
-    inChunks(values, STEP_WIDTH, this.upsertSteps, (statement, chunk) => statement.run(chunk));
+  /** Writes each run's steps as one row: a run new in the batch has no stored steps to keep. */
+  private writeSteps(stepsByRun: Map<number, Map<number, Step>>, newRuns: Set<number>): void {
+    const { stepNames, errorMessages } = this.dictionaries;
+    const values: unknown[] = [];
+    for (const [executionId, steps] of stepsByRun) {
+      const packed = new Map<number, PackedStep>();
+      const stored = newRuns.has(executionId) ? undefined : this.storedSteps.get(executionId);
+      if (stored) decodeSteps(stored, (index, nameId, startedAt, durationMs, status, errorId) => packed.set(index, { index, nameId, startedAt, durationMs, status, errorId }));
+      for (const step of steps.values()) {
+        packed.set(step.index, {
+          index: step.index,
+          nameId: stepNames.intern(step.name),
+          startedAt: step.startedAt,
+          durationMs: step.durationMs,
+          status: stepStatusCodec.encode(step.status),
+          errorId: errorMessages.internOptional(step.error),
+        });
+      }
+      values.push(executionId, packed.size, encodeSteps([...packed.values()]));
+    }
+    inChunks(values, RUN_STEPS_WIDTH, this.upsertRunSteps, (statement, chunk) => statement.run(chunk));
   }
 
   private writeSample(sample: ResourceSample): void {

@@ -6,14 +6,17 @@ import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
+import { decodeSteps } from './stepBlob';
 
-interface StepRow {
-  idx: number;
-  name: string;
-  started_at: number;
-  duration_ms: number;
-  status: number;
-  error: string | null;
+/** A run's steps from its packed blob, by index, with their names. */
+export function stepsOfRun(blob: Uint8Array, executionId: string, dictionaries: Dictionaries, into: Step[] = []): Step[] {
+  const { stepNames, errorMessages } = dictionaries;
+  decodeSteps(blob, (index, nameId, startedAt, durationMs, status, errorId) => {
+    const step: Step = { executionId, index, name: stepNames.nameOf(nameId), startedAt, durationMs, status: stepStatusCodec.decode(status) };
+    if (errorId !== null) step.error = errorMessages.nameOf(errorId);
+    into.push(step);
+  });
+  return into;
 }
 
 /** Reads executions, steps and samples back; every value reaches SQL as a bound parameter. */
@@ -22,7 +25,7 @@ type SampleRow = [string, number, number, number, number, number, number, number
 
 export class ExecutionReader {
   private readonly byExtId: Database.Statement<[string], ExecutionRow>;
-  private readonly stepsOf: Database.Statement<[number], StepRow>;
+  private readonly stepsOf: Database.Statement<[number], Buffer>;
   private readonly usageOf: Database.Statement<[number, number, number], Record<string, number | null>>;
 
   constructor(
@@ -30,10 +33,7 @@ export class ExecutionReader {
     private readonly dictionaries: Dictionaries,
   ) {
     this.byExtId = db.prepare(`SELECT ${EXECUTION_COLUMNS} WHERE e.ext_id = ?`);
-    this.stepsOf = db.prepare(`
-      SELECT s.idx, n.name, s.started_at, s.duration_ms, s.status, m.name AS error
-      FROM steps s JOIN step_names n ON n.id = s.name_id LEFT JOIN error_messages m ON m.id = s.error_id
-      WHERE s.execution_id = ? ORDER BY s.idx`);
+    this.stepsOf = db.prepare('SELECT steps FROM run_steps WHERE execution_id = ?').pluck() as Database.Statement<[number], Buffer>;
     this.usageOf = db.prepare(`
       SELECT count(*) AS samples, avg(cpu_percent) AS cpuAvg, max(cpu_percent) AS cpuMax,
         avg(memory_used) AS memAvg, max(memory_used) AS memMax
@@ -62,18 +62,8 @@ export class ExecutionReader {
   get(id: string): ExecutionDetail | undefined {
     const row = this.byExtId.get(id);
     if (!row) return undefined;
-    const steps: Step[] = this.stepsOf.all(row.id).map((s) => {
-      const step: Step = {
-        executionId: row.ext_id,
-        index: s.idx,
-        name: s.name,
-        startedAt: s.started_at,
-        durationMs: s.duration_ms,
-        status: stepStatusCodec.decode(s.status),
-      };
-      if (s.error !== null) step.error = s.error;
-      return step;
-    });
+    const blob = this.stepsOf.get(row.id);
+    const steps = blob ? stepsOfRun(blob, row.ext_id, this.dictionaries) : [];
     const detail: ExecutionDetail = { ...toExecution(row), steps };
     const resources = this.resourceUsage(row);
     if (resources) detail.resources = resources;

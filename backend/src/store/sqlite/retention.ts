@@ -15,7 +15,7 @@ export class RetentionRepository {
     private readonly reader: ExecutionReader,
   ) {
     this.oldestRuns = db.prepare('SELECT ext_id FROM executions WHERE started_at < ? ORDER BY started_at, id LIMIT ?');
-    this.deleteSteps = db.prepare('DELETE FROM steps WHERE execution_id = (SELECT id FROM executions WHERE ext_id = ?)');
+    this.deleteSteps = db.prepare('DELETE FROM run_steps WHERE execution_id = (SELECT id FROM executions WHERE ext_id = ?)');
     this.deleteRun = db.prepare('DELETE FROM executions WHERE ext_id = ?');
     this.deleteSample = db.prepare('DELETE FROM resource_samples WHERE host_id = (SELECT id FROM hosts WHERE name = ?) AND ts = ?');
     this.deleteInTransaction = db.transaction((batch: IngestBatch) => {

@@ -2,7 +2,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../../testing/harness';
 import { QuantileDigest } from '../../analysis/quantileDigest';
-import { migrate, SCHEMA_VERSION } from './schema';
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from './schema';
+import { packSteps } from './stepMigration';
 import { SqliteStore } from './sqliteStore';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -64,7 +65,7 @@ describe('schema migrations', () => {
     const told: number[] = [];
     const store = new SqliteStore({ file, onMigration: (m) => told.push(m.version) });
     try {
-      expect(told).toEqual([6, 7]);
+      expect(told).toEqual([6, 7, 8]);
       const hours = store.runRollups({ resolution: HOUR, from: T0, to: T0 + HOUR });
       const plain = hours.map(({ digest: d, ...rest }) => ({ ...rest, p50: d?.quantile(0.5) ?? null }));
       expect(plain).toEqual(
@@ -87,6 +88,46 @@ describe('schema migrations', () => {
     expect(reopened.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('run_rollups', 'step_rollups', 'rollups_by_bucket')").get()).toEqual({ n: 0 });
     expect(reopened.prepare("SELECT name FROM pragma_index_info('rollups')").pluck().all()).toEqual(['kind', 'resolution', 'bucket', 'grp']);
     reopened.close();
+  });
+
+  it("when a version 7 file with a row per step is opened, then each run's steps are packed into one row and read back the same", () => {
+    const v7 = (name: string) => {
+      const db = new Database(path.join(tmp.dir, name));
+      migrate(db, 7);
+      db.exec("INSERT INTO workflows(id, name) VALUES (1, 'Payroll'); INSERT INTO step_names(id, name) VALUES (1, 'Login'), (2, 'Export'); INSERT INTO error_messages(id, name) VALUES (1, 'timeout')");
+      const run = db.prepare('INSERT INTO executions(id, ext_id, workflow_id, started_at, status) VALUES (?, ?, 1, ?, 1)');
+      const step = db.prepare('INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?)');
+      // Runs with 0, 1, 4 and 7 steps; a duration with a fraction, an error, a failed step.
+      [0, 1, 4, 7].forEach((count, r) => {
+        run.run(r + 1, `run-${r}`, T0 + r * 60_000);
+        for (let i = 0; i < count; i++) step.run(r + 1, i, 1 + (i % 2), T0 + r * 60_000 + i * 1000, i === 2 ? 812.5 : 900 + i, i === 3 ? 1 : 0, i === 3 ? 1 : null);
+      });
+      return db;
+    };
+    const expected = (r: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        executionId: `run-${r}`, index: i, name: i % 2 ? 'Export' : 'Login', startedAt: T0 + r * 60_000 + i * 1000, durationMs: i === 2 ? 812.5 : 900 + i,
+        status: i === 3 ? 'failed' : 'completed', ...(i === 3 ? { error: 'timeout' } : {}),
+      }));
+    v7('v7.db').close();
+    const store = new SqliteStore({ file: path.join(tmp.dir, 'v7.db') });
+    try {
+      [0, 1, 4, 7].forEach((count, r) => expect(store.getExecution(`run-${r}`)!.steps).toEqual(expected(r, count)));
+      expect(store.stats().steps).toBe(12);
+    } finally {
+      store.close();
+    }
+    // Read three rows at a time, runs span pages: the rows written are the same.
+    const paged = v7('v7-paged.db');
+    paged.exec(MIGRATIONS.find((m) => m.version === 8)!.sql);
+    packSteps(paged, 3);
+    const packed = (db: Database.Database) => db.prepare('SELECT execution_id, count, hex(steps) FROM run_steps ORDER BY execution_id').raw().all();
+    const migrated = new Database(path.join(tmp.dir, 'v7.db'));
+    expect(packed(paged)).toEqual(packed(migrated));
+    expect(packed(migrated)).toHaveLength(3);
+    expect(migrated.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'steps'").pluck().get()).toBe(0);
+    paged.close();
+    migrated.close();
   });
 
   it('when the file was written by a newer collector, then opening it fails with a clear message', () => {

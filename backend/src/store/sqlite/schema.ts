@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors';
 import { packRollups } from './rollupMigration';
+import { packSteps } from './stepMigration';
 
 /**
  * Versioned schema. Each migration runs once, in order, inside a transaction, and sets
@@ -219,6 +220,21 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE rollups;
       ALTER TABLE rollups_by_bucket RENAME TO rollups;
     `,
+  },
+  {
+    version: 8,
+    description: "a run's steps packed into one row (a blob in run_steps), not a row per step",
+    sql: `
+      CREATE TABLE run_steps (
+        execution_id INTEGER PRIMARY KEY REFERENCES executions(id),
+        count INTEGER NOT NULL,
+        steps BLOB NOT NULL
+      );
+    `,
+    run: (db) => {
+      packSteps(db);
+      db.exec('DROP TABLE steps');
+    },
   },
 ];
 

@@ -114,7 +114,7 @@ export class SqliteStore implements Store {
     const last = (sql: string) => (this.db.prepare(sql).get() as { t: number | null }).t ?? undefined;
     return {
       executions: count('executions'),
-      steps: count('steps'),
+      steps: (this.db.prepare('SELECT coalesce(sum(count), 0) AS n FROM run_steps').get() as { n: number }).n,
       samples: count('resource_samples'),
       lastExecutionAt: last('SELECT max(started_at) AS t FROM executions'),
       lastSampleAt: last('SELECT max(ts) AS t FROM resource_samples'),
