@@ -78,25 +78,32 @@ export function encodeSteps(steps: readonly PackedStep[]): Buffer {
   return buffer;
 }
 
+/** Where `decodeSteps` reads: module state rather than a closure per blob (runs are read by the million). */
+let source: Uint8Array = new Uint8Array(0);
+let at = 0;
+
+function varint(): number {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const byte = source[at++];
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return value;
+    scale *= 128;
+  }
+}
+
 /** Calls `visit` with each step of a blob, in index order. */
 export function decodeSteps(
   blob: Uint8Array,
   visit: (index: number, nameId: number, startedAt: number, durationMs: number, status: number, errorId: number | null) => void,
 ): void {
   if (blob[0] !== VERSION) throw new Error(`unknown step blob version ${blob[0]}`);
-  let at = 1;
-  const varint = () => {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = blob[at++];
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-  };
+  const end = blob.length;
   let startedAt = 0;
-  while (at < blob.length) {
+  for (let next = 1; next < end; ) {
+    source = blob;
+    at = next;
     const index = varint();
     const nameId = varint();
     startedAt += unzigzag(varint());
@@ -108,7 +115,10 @@ export function decodeSteps(
     } else {
       durationMs = varint();
     }
-    visit(index, nameId, startedAt, durationMs, flags & STATUS_MASK, flags & HAS_ERROR ? varint() : null);
+    const errorId = flags & HAS_ERROR ? varint() : null;
+    next = at;
+    // Each step starts from this blob's own position: a visitor may decode another blob.
+    visit(index, nameId, startedAt, durationMs, flags & STATUS_MASK, errorId);
   }
 }
 
