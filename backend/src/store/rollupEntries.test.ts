@@ -1,6 +1,6 @@
 import { EXACT_LIMIT, QuantileDigest } from '../analysis/quantileDigest';
 import { Random } from '../sim/random';
-import { decodeEntryObjects, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
+import { decodeEntryObjects, encodeEntries, foldDuration, mergeEncoded, mergeEntry, type RollupEntry } from './rollupEntries';
 
 function entryOf(key: number, count: number, durations: number[]): RollupEntry {
   const entry: RollupEntry = { key, count: count - durations.length, timed: 0, sum: 0, min: null, max: null };
@@ -67,5 +67,30 @@ describe('packed rollup entries', () => {
     expect(() => decodeAll(encodeEntries([entryOf(7, 3, fractional)]).subarray(0, 12))).toThrow('not a packed rollup row (truncated)');
     const badDigest = { ...entryOf(3, 3, whole), timed: 2 };
     expect(() => encodeEntries([badDigest])).toThrow('rollup entry 3: 2 timed records but a digest of 3');
+  });
+
+  it('when a part is merged into a stored row without decoding it, then the row is byte for byte the decoded, merged and packed one', () => {
+    const r = new Random(11);
+    // Whole or fractional milliseconds, few or past the exact limit, or none timed.
+    const durations = (): number[] => {
+      const n = r.chance(0.2) ? 0 : r.chance(0.15) ? r.int(EXACT_LIMIT - 5, EXACT_LIMIT + 80) : r.int(1, 8);
+      const fractional = r.chance(0.1);
+      return Array.from({ length: n }, () => (fractional ? r.uniform(1, 5000) : r.int(0, 90_000)));
+    };
+    for (let trial = 0; trial < 500; trial++) {
+      const storedKeys = [...new Set(Array.from({ length: r.int(1, 12) }, () => r.int(1, 40)))];
+      const stored = encodeEntries(storedKeys.map((key) => { const d = durations(); return entryOf(key, d.length + r.int(0, 3), d); }));
+      const partKeys = [...new Set(Array.from({ length: r.int(1, 8) }, () => (r.chance(0.6) ? r.pick(storedKeys) : r.int(1, 40))))];
+      const spec = partKeys.map((key) => { const d = durations(); return { key, count: d.length + r.int(0, 2), d }; });
+      const part = () => new Map(spec.map(({ key, count, d }) => [key, entryOf(key, count, d)]));
+      // The reference: every stored entry decoded, the part merged in, all packed again.
+      const merged = new Map(part());
+      for (const entry of decodeAll(stored)) {
+        const added = merged.get(entry.key);
+        if (added) mergeEntry(entry, added);
+        merged.set(entry.key, entry);
+      }
+      expect(mergeEncoded(part(), stored).toString('hex')).toBe(encodeEntries([...merged.values()]).toString('hex'));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { QuantileDigest } from '../analysis/quantileDigest';
+import { EXACT_LIMIT, QuantileDigest } from '../analysis/quantileDigest';
 
 /**
  * One entry of a packed rollup row: `count` records of one key (a workflow in a row of runs, a
@@ -185,6 +185,85 @@ export function decodeEntries(blob: Uint8Array, options: DecodeOptions, visit: E
     }
     if (wanted) visit(key, count, timed, sum, min, max, options.digests ? scratch : null, null);
   }
+}
+
+/**
+ * A stored row with a batch's part added: what `encodeEntries` gives for the entries decoded,
+ * merged (`mergeEntry`, the stored entry first) and packed again, byte for byte, without
+ * decoding the entries the part does not touch, nor those it only adds whole milliseconds to
+ * while they stay exact (most of them: a batch adds a few runs to an entry at a time).
+ */
+export function mergeEncoded(part: ReadonlyMap<number, RollupEntry>, stored: Uint8Array): Buffer {
+  if (stored.length === 0 || stored[0] !== FORMAT) throw new RangeError(`not a packed rollup row (format ${stored.length ? stored[0] : 'none'})`);
+  const added = [...part.values()].sort((a, b) => a.key - b.key);
+  const pieces: Uint8Array[] = [Buffer.of(FORMAT)];
+  let next = 0;
+  let at = 1;
+  const end = stored.length;
+  const varint = (): number => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= end) throw new RangeError('not a packed rollup row (truncated)');
+      const byte = stored[at++];
+      v += (byte & 0x7f) * scale;
+      if (byte < 0x80) return v;
+      scale *= 128;
+    }
+  };
+  while (at < end) {
+    const start = at;
+    const key = varint();
+    const count = varint();
+    const timed = varint();
+    let form = -1;
+    let valuesAt = at;
+    if (timed > 0) {
+      form = stored[at++];
+      valuesAt = at;
+      if (form === EXACT_WHOLE) for (let i = 0; i < timed; i++) varint();
+      else if (form === EXACT_F64) at += 8 * timed;
+      else if (form === SKETCH) {
+        at += 24;
+        const length = varint();
+        at += length;
+      } else throw new RangeError(`not a packed rollup row (entry form ${form})`);
+      if (at > end) throw new RangeError('not a packed rollup row (truncated)');
+    }
+    while (next < added.length && added[next].key < key) pieces.push(encodeEntries([added[next++]]).subarray(1));
+    if (next < added.length && added[next].key === key) {
+      pieces.push(mergeOne(stored.subarray(start, at), { count, timed, form, values: stored.subarray(valuesAt, at) }, added[next++]));
+    } else {
+      pieces.push(stored.subarray(start, at));
+    }
+  }
+  while (next < added.length) pieces.push(encodeEntries([added[next++]]).subarray(1));
+  return Buffer.concat(pieces);
+}
+
+/** One stored entry (its bytes, and what its header says) with `part` added, packed. */
+function mergeOne(bytes: Uint8Array, stored: { count: number; timed: number; form: number; values: Uint8Array }, part: RollupEntry): Uint8Array {
+  const partValues = part.timed > 0 ? part.digest?.exactValues() : [];
+  const timed = stored.timed + part.timed;
+  if ((stored.timed === 0 || stored.form === EXACT_WHOLE) && partValues && partValues.every(isU32) && timed <= EXACT_LIMIT) {
+    const count = stored.count + part.count;
+    const size = varintSize(part.key) + varintSize(count) + varintSize(timed) + (timed > 0 ? 1 + stored.values.length + partValues.reduce((n, v) => n + varintSize(v), 0) : 0);
+    const buffer = Buffer.allocUnsafe(size);
+    let at = writeVarint(buffer, part.key, 0);
+    at = writeVarint(buffer, count, at);
+    at = writeVarint(buffer, timed, at);
+    if (timed > 0) {
+      buffer[at++] = EXACT_WHOLE;
+      buffer.set(stored.values, at);
+      at += stored.values.length;
+      for (const v of partValues) at = writeVarint(buffer, v, at);
+    }
+    return buffer;
+  }
+  let entry: RollupEntry | undefined;
+  decodeEntryObjects(Buffer.concat([Buffer.of(FORMAT), bytes]), { digests: true }, (decoded) => (entry = decoded));
+  mergeEntry(entry!, part);
+  return encodeEntries([entry!]).subarray(1);
 }
 
 /** Adds `part` into `into` (same key): counts and sums add, digests merge. */

@@ -1,7 +1,7 @@
 import { QuantileDigest } from '../analysis/quantileDigest';
 import { EXECUTION_STATUSES, type Execution } from '../domain/types';
 import { executionStatusCodec } from './codes';
-import { decodeEntries, decodeEntryObjects, encodeEntries, foldDuration, mergeEntry, type RollupEntry } from './rollupEntries';
+import { decodeEntries, encodeEntries, foldDuration, mergeEncoded, type RollupEntry } from './rollupEntries';
 import type { RollupFilter, RunRollup, RunRollupView, StepRollup, StepRollupView } from './store';
 
 /*
@@ -64,15 +64,7 @@ export function rollupParts(finished: readonly FinishedRun[], workflowId: (name:
 
 /** A row's entries after adding the batch's part to what is stored (none when new), packed. */
 export function mergeStored(part: Map<number, RollupEntry>, stored: Uint8Array | undefined): Buffer {
-  const entries = new Map(part);
-  if (stored) {
-    decodeEntryObjects(stored, { digests: true }, (entry) => {
-      const added = part.get(entry.key);
-      if (added) mergeEntry(entry, added);
-      entries.set(entry.key, entry);
-    });
-  }
-  return encodeEntries([...entries.values()]);
+  return stored ? mergeEncoded(part, stored) : encodeEntries([...part.values()]);
 }
 
 const ALL_STATUSES = EXECUTION_STATUSES.map((s) => executionStatusCodec.encode(s));
