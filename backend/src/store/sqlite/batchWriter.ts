@@ -185,9 +185,9 @@ export class BatchWriter {
     if (unknown.length > 0) {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
     }
-    this.writeSteps(stepsByRun, newRuns);
+    const runSteps = this.writeSteps(stepsByRun, newRuns);
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
-    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, newRuns.has(id) ? (stepsByRun.get(id) ?? new Map()) : undefined) }));
+    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, runSteps.get(id)) }));
     this.rollups.add(newlyFinished);
     this.changes.append({
       executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
@@ -196,12 +196,15 @@ export class BatchWriter {
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
   }
 
-  /** A finished run's steps by index: from the batch when the run is new in it, else as stored. */
-  private stepsOf(id: number, inBatch: Map<number, Step> | undefined): Array<{ name: string; startedAt: number; durationMs: number }> {
-    if (inBatch) return [...inBatch.values()].sort((a, b) => a.index - b.index);
-    const blob = this.storedSteps.get(id);
+  /** A finished run's steps by index: as this batch wrote them, else as stored. */
+  private stepsOf(id: number, written: PackedStep[] | undefined): Array<{ name: string; startedAt: number; durationMs: number }> {
+    const { stepNames } = this.dictionaries;
     const steps: Array<{ name: string; startedAt: number; durationMs: number }> = [];
-    if (blob) decodeSteps(blob, (_index, nameId, startedAt, durationMs) => steps.push({ name: this.dictionaries.stepNames.nameOf(nameId), startedAt, durationMs }));
+    if (written) for (const { nameId, startedAt, durationMs } of written) steps.push({ name: stepNames.nameOf(nameId), startedAt, durationMs });
+    else {
+      const blob = this.storedSteps.get(id);
+      if (blob) decodeSteps(blob, (_index, nameId, startedAt, durationMs) => steps.push({ name: stepNames.nameOf(nameId), startedAt, durationMs }));
+    }
     return steps;
   }
 
@@ -235,10 +238,14 @@ export class BatchWriter {
     ];
   }
 
-  /** Writes each run's steps as one row: a run new in the batch has no stored steps to keep. */
-  private writeSteps(stepsByRun: Map<number, Map<number, Step>>, newRuns: Set<number>): void {
+  /**
+   * Writes each run's steps as one row (a run new in the batch has no stored steps to keep), and
+   * returns each run's steps as written, by index.
+   */
+  private writeSteps(stepsByRun: Map<number, Map<number, Step>>, newRuns: Set<number>): Map<number, PackedStep[]> {
     const { stepNames, errorMessages } = this.dictionaries;
     const values: unknown[] = [];
+    const written = new Map<number, PackedStep[]>();
     for (const [executionId, steps] of stepsByRun) {
       const packed = new Map<number, PackedStep>();
       const stored = newRuns.has(executionId) ? undefined : this.storedSteps.get(executionId);
@@ -253,9 +260,12 @@ export class BatchWriter {
           errorId: errorMessages.internOptional(step.error),
         });
       }
-      values.push(executionId, packed.size, encodeSteps([...packed.values()]));
+      const sorted = [...packed.values()].sort((a, b) => a.index - b.index);
+      written.set(executionId, sorted);
+      values.push(executionId, sorted.length, encodeSteps(sorted));
     }
     inChunks(values, RUN_STEPS_WIDTH, this.upsertRunSteps, (statement, chunk) => statement.run(chunk));
+    return written;
   }
 
   private writeSample(sample: ResourceSample): void {
