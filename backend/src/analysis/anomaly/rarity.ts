@@ -31,27 +31,38 @@ export class Rarity {
 
   /** Scores `value` against the history before it, then adds it to the history. */
   observe(value: number): number {
-    const score = this.score(value);
     const sorted = this.sorted;
-    let n = this.history.length;
-    this.history.push(value);
+    const n = this.history.length;
     const at = firstAtOrAbove(sorted, n, value);
-    sorted.copyWithin(at + 1, at, n);
-    sorted[at] = value;
-    n++;
-    if (n > this.capacity) {
-      const oldest = this.history.shift()!;
-      const from = firstAtOrAbove(sorted, n, oldest);
-      sorted.copyWithin(from, from + 1, n);
+    const score = this.scoreAt(value, at);
+    this.history.push(value);
+    if (n < this.capacity) {
+      sorted.copyWithin(at + 1, at, n);
+      sorted[at] = value;
+      return score;
+    }
+    // Full: the oldest value goes as this one comes, and only the values between the two move.
+    const from = firstAtOrAbove(sorted, n, this.history.shift()!);
+    if (at > from) {
+      sorted.copyWithin(from, from + 1, at);
+      sorted[at - 1] = value;
+    } else {
+      sorted.copyWithin(at + 1, at, from);
+      sorted[at] = value;
     }
     return score;
   }
 
   /** The score of `value` against the current history; 0 when there is none. */
   score(value: number): number {
+    return this.scoreAt(value, firstAtOrAbove(this.sorted, this.history.length, value));
+  }
+
+  /** The score of `value`, `at` being the first of the sorted history at or above it. */
+  private scoreAt(value: number, at: number): number {
     const n = this.history.length;
     if (n === 0) return 0;
-    const atOrAbove = n - firstAtOrAbove(this.sorted, n, value);
+    const atOrAbove = n - at;
     if (atOrAbove > 0) return 1 - (atOrAbove + 1) / (n + 1);
     return 1 - Math.exp(-(value / Math.max(this.sorted[n - 1], 1e-9) - 1)) / (n + 1);
   }

@@ -1,4 +1,4 @@
-import { median } from '../stats';
+import { medianInPlace } from '../stats';
 import { Rarity } from './rarity';
 import type { Point, Scorer } from './scorers';
 
@@ -110,6 +110,9 @@ export interface DetectorState {
   fitted: boolean;
   lastTime?: number;
 }
+
+/** Scratch for the sustained-shift median, taken at every point of every series. */
+let shiftScratch = new Float64Array(64);
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -241,7 +244,9 @@ export class SeriesDetector {
     recent.push(directional);
     if (recent.length > n) recent.shift();
     if (recent.length < n) return 0;
-    const center = median(recent);
+    if (shiftScratch.length < n) shiftScratch = new Float64Array(n);
+    shiftScratch.set(recent);
+    const center = medianInPlace(shiftScratch, 0, n);
     return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
   }
 
