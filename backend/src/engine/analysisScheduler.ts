@@ -1,7 +1,7 @@
 import { type Anomaly, DEFAULT_HISTORY_DAYS, type Incident } from '../domain/analysis';
 import type { Execution } from '../domain/types';
 import type { Logger } from '../log';
-import type { Store } from '../store/store';
+import type { RunOutline, Store } from '../store/store';
 import { applyEvent } from '../analysis/anomaly/anomalies';
 import { correlate, DEFAULT_CORRELATION, refresh } from '../analysis/anomaly/incidents';
 import {
@@ -161,13 +161,12 @@ export class AnalysisScheduler {
         const days = Math.round((runFilter.to - runsFrom) / DAY);
         this.log?.info({ from: new Date(runsFrom).toISOString(), to: new Date(runFilter.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
       }
-      const finished = this.store.runs(runFilter);
-      const hourRuns = hoursTo > hoursFrom ? this.store.runs({ from: hoursFrom, to: hoursTo }) : [];
+      const finished = this.store.runOutlines(runFilter);
       const series: SeriesPoints[] = [
-        ...durationSeries(finished, finished.length ? this.store.stepsOfRuns(runFilter) : []),
+        ...durationSeries(finished),
         ...failureSeries(finished, this.earlierRuns(finished, runsFrom)),
-        ...hourlySeries(hourRuns, this.store.names('workflows'), hoursFrom, hoursTo),
-        ...(hostTo > hostFrom ? hostSeries(this.store.listSamples({ from: hostFrom, to: hostTo }), hostFrom, hostTo) : []),
+        ...hourlySeries(hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [], this.store.names('workflows'), hoursFrom, hoursTo),
+        ...(hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : []),
       ];
 
       const events: Array<{ series: SeriesId; event: DetectorEvent }> = [];
@@ -182,7 +181,7 @@ export class AnalysisScheduler {
         // Written out by the commit below, before any detector sees another point.
         states.set(id.key, detector.currentState);
       }
-      const { anomalies, incidents, opened, closed } = this.apply(events, [...finished, ...hourRuns]);
+      const { anomalies, incidents, opened, closed } = this.apply(events, finished, { from: hoursFrom, to: hoursTo });
       const values = { 'cursor.runs': String(runFilter.to), 'cursor.hours': String(hoursTo), 'cursor.hosts': String(hostTo) };
       this.store.commitAnalysis({ anomalies, incidents, detectorStates: states, values });
 
@@ -226,7 +225,7 @@ export class AnalysisScheduler {
   }
 
   /** For each workflow with new runs, the runs that ended just before them (the failure window's start). */
-  private earlierRuns(runs: readonly Execution[], before: number): Map<string, Execution[]> {
+  private earlierRuns(runs: readonly RunOutline[], before: number): Map<string, Execution[]> {
     const workflows = [...new Set(runs.map((r) => r.workflow))];
     return new Map(workflows.map((w) => [w, this.store.runs({ workflows: [w], by: 'end', to: before, last: FAILURE_WINDOW_RUNS - 1 })]));
   }
@@ -241,8 +240,12 @@ export class AnalysisScheduler {
     return detector;
   }
 
-  /** Turns detector events into anomaly records and correlates new anomalies into incidents. */
-  private apply(events: Array<{ series: SeriesId; event: DetectorEvent }>, runs: readonly Execution[]) {
+  /**
+   * Turns detector events into anomaly records and correlates new anomalies into incidents. A
+   * workflow's anomaly is on the hosts its runs used while it lasted: the pass's finished runs
+   * and those started in its hours (read for the workflows that need them).
+   */
+  private apply(events: Array<{ series: SeriesId; event: DetectorEvent }>, finished: readonly RunOutline[], hours: { from: number; to: number }) {
     const time = (e: DetectorEvent) => (e.type === 'opened' ? e.episode.startedAt : e.episode.lastSeenAt);
     events.sort((a, b) => time(a.event) - time(b.event));
     const changed = new Map<string, Anomaly>();
@@ -250,11 +253,20 @@ export class AnalysisScheduler {
       this.store.listIncidents({ from: (events.length ? time(events[0].event) : this.now()) - DEFAULT_CORRELATION.sameHostWindowMs }).map((i) => [i.id, i]),
     );
     const touched = new Set<string>();
-    let runsByWorkflow: Map<string, Execution[]> | undefined;
+    let finishedByWorkflow: Map<string, RunOutline[]> | undefined;
+    const runsByWorkflow = new Map<string, Array<Pick<Execution, 'startedAt' | 'host'>>>();
+    const runsOf = (workflow: string) => {
+      let runs = runsByWorkflow.get(workflow);
+      if (!runs) {
+        finishedByWorkflow ??= groupBy(finished, (r) => r.workflow);
+        const started = hours.to > hours.from ? this.store.runs({ workflows: [workflow], from: hours.from, to: hours.to }) : [];
+        runsByWorkflow.set(workflow, (runs = [...(finishedByWorkflow.get(workflow) ?? []), ...started]));
+      }
+      return runs;
+    };
     const hostsOf = (anomaly: Anomaly): string[] => {
       if (anomaly.host) return [anomaly.host];
-      runsByWorkflow ??= groupBy(runs, (r) => r.workflow);
-      const hosts = (runsByWorkflow.get(anomaly.workflow!) ?? [])
+      const hosts = runsOf(anomaly.workflow!)
         .filter((r) => r.startedAt >= anomaly.startedAt && r.startedAt <= anomaly.lastSeenAt + HOUR)
         .map((r) => r.host)
         .filter((h): h is string => !!h);

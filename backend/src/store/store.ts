@@ -46,6 +46,30 @@ export interface RunFilter {
   last?: number;
 }
 
+/**
+ * A run as an analysis pass reads it in bulk: what its series need and nothing more, with its
+ * steps by index. Months of history are read at once on a first pass.
+ */
+export interface RunOutline {
+  workflow: string;
+  host?: string;
+  startedAt: number;
+  endedAt?: number;
+  durationMs?: number;
+  status: ExecutionStatus;
+  steps: Array<Pick<Step, 'name' | 'startedAt' | 'durationMs' | 'status'>>;
+}
+
+/** Runs of a workflow that started in one hour (`hour`: its first millisecond). */
+export interface HourlyStarts {
+  workflow: string;
+  hour: number;
+  runs: number;
+}
+
+/** What the analysis reads of a resource sample: its host's CPU and memory use. */
+export type HostUsage = Pick<ResourceSample, 'host' | 'time' | 'cpuPercent' | 'memoryUsedBytes' | 'memoryTotalBytes'>;
+
 export const NAME_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'versions', 'errorTypes'] as const;
 export type NameKind = (typeof NAME_KINDS)[number];
 
@@ -176,6 +200,12 @@ export interface Store {
   runs(filter: RunFilter): Execution[];
   /** The steps of the runs `runs(filter)` returns, in the order it returns the runs, each run's steps by index. */
   stepsOfRuns(filter: RunFilter): Step[];
+  /** `runs(filter)` in outline, in the same order, each run with its steps by index. */
+  runOutlines(filter: RunFilter): RunOutline[];
+  /** Runs started per workflow and whole hour in [from, to), hours without runs left out, in no order. */
+  hourlyStarts(from: number, to: number): HourlyStarts[];
+  /** Samples taken in [from, to), by time and then host name, as `listSamples` returns them. */
+  hostUsage(from: number, to: number): HostUsage[];
   /** Completed runs with the mean CPU of their host while they ran (runs without samples left out). */
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;
   /** Time each robot spent running workflows in [from, to). */

@@ -81,6 +81,42 @@ export function storeContract(open: () => ContractStore): void {
     expect(store.stepsOfRuns({ ...range, by: 'end' })).toEqual([...contractSteps(c, [400, 600]), ...aSteps, ...contractSteps(b, [9000])]);
   });
 
+  it('when an analysis pass reads in bulk, then outlines, hourly starts and host usage agree with the whole reads', () => {
+    const store = fresh();
+    // Ended c, a, b; `b` has no steps, `d` runs on no host and is still running, `e` started an hour later.
+    const a = contractRun('a', T0, 5000, { status: 'failed', errorType: 'application', errorMessage: 'Selector not found' });
+    const b = contractRun('b', T0 + 1000, 9000);
+    const c = contractRun('c', T0 + 2000, 1000);
+    const d: Execution = { id: 'd', workflow: 'Invoices', startedAt: T0 + 3000, status: 'running' };
+    const e = contractRun('e', T0 + HOUR + 10, 1000, { workflow: 'Invoices', host: 'vm-2' });
+    const aSteps = [...contractSteps(a, [2000]), { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' }];
+    const sample = (host: string, time: number, cpuPercent: number) => ({ host, time, cpuPercent, memoryUsedBytes: 2e9, memoryTotalBytes: 8e9, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+    const samples = [sample('vm-2', T0 + 60_000, 10), sample('vm-1', T0 + 60_000, 20), sample('vm-1', T0, 30), sample('vm-2', T0 + 2 * HOUR, 40)];
+    store.ingest({ executions: [c, a, b, d, e], steps: [...contractSteps(c, [400, 600.5]), ...aSteps, ...contractSteps(d, [100])], samples });
+    const range = { from: T0, to: T0 + 2 * HOUR };
+    const outline = (run: Execution, steps: Step[]) => ({
+      ...(({ id, robot, packageVersion, errorType, errorMessage, stepsTotal, stepsCompleted, tags, ...kept }) => kept)(run),
+      steps: steps.map(({ executionId, index, error, ...kept }) => kept),
+    });
+    expect(store.runOutlines({ ...range, by: 'end' })).toEqual([outline(c, contractSteps(c, [400, 600.5])), outline(a, aSteps), outline(b, []), outline(e, [])]);
+    expect(store.runOutlines(range)).toEqual([outline(a, aSteps), outline(b, []), outline(c, contractSteps(c, [400, 600.5])), outline(d, contractSteps(d, [100])), outline(e, [])]);
+    expect(store.runOutlines({ ...range, workflows: ['Claims'], by: 'end', last: 2 })).toEqual([outline(a, aSteps), outline(b, [])]);
+    const byKey = (rows: Array<{ workflow: string; hour: number; runs: number }>) => [...rows].sort((x, y) => x.workflow.localeCompare(y.workflow) || x.hour - y.hour);
+    expect(byKey(store.hourlyStarts(T0, T0 + 2 * HOUR))).toEqual([
+      { workflow: 'Claims', hour: T0, runs: 3 },
+      { workflow: 'Invoices', hour: T0, runs: 1 },
+      { workflow: 'Invoices', hour: T0 + HOUR, runs: 1 },
+    ]);
+    // From exclusive of `a`, to exclusive of `e`.
+    expect(byKey(store.hourlyStarts(T0 + 1, T0 + HOUR + 10))).toEqual([
+      { workflow: 'Claims', hour: T0, runs: 2 },
+      { workflow: 'Invoices', hour: T0, runs: 1 },
+    ]);
+    const usage = (s: ReturnType<typeof sample>) => ({ host: s.host, time: s.time, cpuPercent: s.cpuPercent, memoryUsedBytes: s.memoryUsedBytes, memoryTotalBytes: s.memoryTotalBytes });
+    expect(store.hostUsage(T0, T0 + 2 * HOUR)).toEqual([samples[2], samples[1], samples[0]].map(usage));
+    expect(store.hostUsage(T0, T0 + 2 * HOUR)).toEqual(store.listSamples({ from: T0, to: T0 + 2 * HOUR }).map(usage));
+  });
+
   it('when a batch is sent again, then nothing is stored or counted twice', () => {
     const store = fresh();
     const runs = [contractRun('a', T0, 1000), contractRun('b', T0 + 1, 3000), contractRun('c', T0 + 2, 2000, { status: 'failed' })];

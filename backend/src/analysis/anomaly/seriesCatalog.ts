@@ -1,6 +1,6 @@
 import type { AnomalyMetric } from '../../domain/analysis';
-import type { Execution, ResourceSample, Step } from '../../domain/types';
-import { isTimedRun } from '../performance';
+import type { Execution } from '../../domain/types';
+import type { HostUsage, HourlyStarts, RunOutline } from '../../store/store';
 import { BinomialScorer, type Point, RobustScorer, type Scorer } from './scorers';
 import { type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
 
@@ -74,22 +74,16 @@ function push(map: Map<string, SeriesPoints>, id: Omit<SeriesId, 'key'>, point: 
 }
 
 /** Run and step durations of completed runs, in the order the runs ended. */
-export function durationSeries(runs: readonly Execution[], steps: readonly Step[]): SeriesPoints[] {
+export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
-  const timed = runs.filter(isTimedRun).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
-  const stepsByRun = new Map<string, Step[]>();
-  for (const step of steps) {
-    const list = stepsByRun.get(step.executionId) ?? [];
-    list.push(step);
-    stepsByRun.set(step.executionId, list);
-  }
+  const timed = runs.filter((r) => r.status === 'completed' && r.durationMs !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   // Each workflow's step series by step name: months of steps are millions of points.
   const stepSeries = new Map<string, Map<string, Point[]>>();
   for (const run of timed) {
-    push(out, { metric: 'run_duration', workflow: run.workflow }, { time: run.startedAt, value: run.durationMs });
+    push(out, { metric: 'run_duration', workflow: run.workflow }, { time: run.startedAt, value: run.durationMs! });
     let byName = stepSeries.get(run.workflow);
     if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
-    for (const step of stepsByRun.get(run.id) ?? []) {
+    for (const step of run.steps) {
       if (step.status !== 'completed') continue;
       let points = byName.get(step.name);
       if (!points) {
@@ -112,7 +106,7 @@ export const FAILURE_WINDOW_RUNS = 10;
  * `FAILURE_WINDOW_RUNS` finished runs (a burst shows within a few runs, however sparse or busy
  * the workflow is). `before` holds each workflow's runs that ended before these, oldest first.
  */
-export function failureSeries(runs: readonly Execution[], before: ReadonlyMap<string, readonly Execution[]>): SeriesPoints[] {
+export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status'>>>): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const recent = new Map<string, boolean[]>();
   for (const [workflow, earlier] of before) {
@@ -134,41 +128,49 @@ export function failureSeries(runs: readonly Execution[], before: ReadonlyMap<st
  * Runs started per workflow and whole hour in [from, to). Hours without runs are points too
  * (volume 0): a workflow that stops running is what this series is for.
  */
-export function hourlySeries(runs: readonly Execution[], workflows: readonly string[], from: number, to: number): SeriesPoints[] {
-  const first = Math.ceil(from / HOUR) * HOUR;
-  const counts = new Map<string, { runs: number }>();
-  for (const run of runs) {
-    if (run.startedAt < first || run.startedAt >= to) continue;
-    const key = `${run.workflow}\u0000${Math.floor(run.startedAt / HOUR) * HOUR}`;
-    const entry = counts.get(key) ?? { runs: 0 };
-    entry.runs++;
-    counts.set(key, entry);
+export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonly string[], from: number, to: number): SeriesPoints[] {
+  const counts = new Map<string, Map<number, number>>();
+  for (const { workflow, hour, runs } of starts) {
+    let hours = counts.get(workflow);
+    if (!hours) counts.set(workflow, (hours = new Map()));
+    hours.set(hour, (hours.get(hour) ?? 0) + runs);
   }
-  const out = new Map<string, SeriesPoints>();
+  const first = Math.ceil(from / HOUR) * HOUR;
+  const out: SeriesPoints[] = [];
   for (const workflow of workflows) {
-    for (let hour = first; hour + HOUR <= to; hour += HOUR) {
-      const entry = counts.get(`${workflow}\u0000${hour}`) ?? { runs: 0 };
-      push(out, { metric: 'volume', workflow }, { time: hour, value: entry.runs });
+    const hours = counts.get(workflow);
+    const points: Point[] = [];
+    for (let hour = first; hour + HOUR <= to; hour += HOUR) points.push({ time: hour, value: hours?.get(hour) ?? 0 });
+    if (points.length) {
+      const id = { metric: 'volume' as const, workflow };
+      out.push({ id: { key: seriesKey(id), ...id }, points });
     }
   }
-  return [...out.values()];
+  return out;
 }
 
 /** Per host and 5-minute bucket in [from, to): mean CPU % and mean memory use in % of the total. */
-export function hostSeries(samples: readonly ResourceSample[], from: number, to: number): SeriesPoints[] {
-  const buckets = new Map<string, { host: string; time: number; cpu: number; memory: number; n: number }>();
+export function hostSeries(samples: readonly HostUsage[], from: number, to: number): SeriesPoints[] {
+  type Bucket = { host: string; time: number; cpu: number; memory: number; n: number };
+  const byHost = new Map<string, Map<number, Bucket>>();
+  const buckets: Bucket[] = [];
   for (const s of samples) {
     if (s.time < from || s.time >= to) continue;
     const time = Math.floor(s.time / HOST_BUCKET_MS) * HOST_BUCKET_MS;
-    const key = `${s.host}\u0000${time}`;
-    const b = buckets.get(key) ?? { host: s.host, time, cpu: 0, memory: 0, n: 0 };
+    let ofHost = byHost.get(s.host);
+    if (!ofHost) byHost.set(s.host, (ofHost = new Map()));
+    let b = ofHost.get(time);
+    if (!b) {
+      b = { host: s.host, time, cpu: 0, memory: 0, n: 0 };
+      ofHost.set(time, b);
+      buckets.push(b);
+    }
     b.cpu += s.cpuPercent;
     b.memory += s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : 0;
     b.n++;
-    buckets.set(key, b);
   }
   const out = new Map<string, SeriesPoints>();
-  for (const b of [...buckets.values()].sort((x, y) => x.time - y.time)) {
+  for (const b of buckets.sort((x, y) => x.time - y.time)) {
     push(out, { metric: 'host_cpu', host: b.host }, { time: b.time, value: b.cpu / b.n });
     push(out, { metric: 'host_memory', host: b.host }, { time: b.time, value: b.memory / b.n });
   }

@@ -2,7 +2,8 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
-import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter } from '../store';
+import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostUsage, HourlyStarts, RunOutline } from '../store';
+import { hostUsageOf, outlineRuns } from '../outlines';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import { changedKeys } from '../changeKeys';
@@ -141,6 +142,24 @@ export async function stepsOfRuns(client: ClientBase, filter: RunFilter): Promis
     sql.params,
   );
   return rows.map((r) => toStep(r.ext_id, r));
+}
+
+export async function runOutlines(client: ClientBase, filter: RunFilter): Promise<RunOutline[]> {
+  return outlineRuns(await runs(client, filter), await stepsOfRuns(client, filter));
+}
+
+export function hourlyStarts(client: ClientBase, from: number, to: number): Promise<HourlyStarts[]> {
+  return all(
+    client,
+    `SELECT w.name AS workflow, e.started_at / 3600000 * 3600000 AS hour, count(*)::int AS runs
+     FROM executions e JOIN workflows w ON w.id = e.workflow_id
+     WHERE e.started_at >= ? AND e.started_at < ? GROUP BY w.name, e.started_at / 3600000`,
+    [from, to],
+  );
+}
+
+export async function hostUsage(client: ClientBase, from: number, to: number): Promise<HostUsage[]> {
+  return hostUsageOf(await listSamples(client, { from, to }));
 }
 
 export function runsWithHostCpu(client: ClientBase, filter: RunFilter): Promise<Array<{ durationMs: number; cpuPercent: number }>> {

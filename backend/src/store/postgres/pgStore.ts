@@ -17,6 +17,9 @@ import type {
   StepRollupView,
   Store,
   StoreStats,
+  HostUsage,
+  HourlyStarts,
+  RunOutline,
 } from '../store';
 import { RollupReader, type RollupSource } from '../rollups';
 import { SyncBridge } from './syncBridge';
@@ -109,6 +112,18 @@ export class PgStore implements Store {
 
   stepsOfRuns(filter: RunFilter): Step[] {
     return this.bridge.call('stepsOfRuns', filter);
+  }
+
+  runOutlines(filter: RunFilter): RunOutline[] {
+    return this.bridge.call('runOutlines', filter);
+  }
+
+  hourlyStarts(from: number, to: number): HourlyStarts[] {
+    return this.bridge.call('hourlyStarts', from, to);
+  }
+
+  hostUsage(from: number, to: number): HostUsage[] {
+    return this.bridge.call('hostUsage', from, to);
   }
 
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
-import type { NameKind, RunFilter } from '../store';
-import { errorTypeCodec } from '../codes';
+import type { HostUsage, HourlyStarts, NameKind, RunFilter, RunOutline } from '../store';
+import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
@@ -56,6 +56,54 @@ export class AnalysisReader {
     const steps: Step[] = [];
     for (const [executionId, blob] of rows) stepsOfRun(blob, executionId, this.dictionaries, steps);
     return steps;
+  }
+
+  runOutlines(filter: RunFilter): RunOutline[] {
+    const conditions = runConditions(this.dictionaries, filter);
+    if (!conditions) return [];
+    const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
+    const order = filter.last !== undefined ? `${column} DESC, e.id DESC LIMIT ?` : `${column}, e.id`;
+    const rows = this.db
+      .prepare(
+        `SELECT e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, s.steps
+         FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${order}`,
+      )
+      .raw()
+      .all(...conditions.params, ...(filter.last !== undefined ? [filter.last] : [])) as Array<[number, number | null, number, number | null, number | null, number, Buffer | null]>;
+    if (filter.last !== undefined) rows.reverse();
+    const { workflows, hosts, stepNames } = this.dictionaries;
+    return rows.map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => {
+      const run: RunOutline = { workflow: workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), steps: [] };
+      if (hostId !== null) run.host = hosts.nameOf(hostId);
+      if (endedAt !== null) run.endedAt = endedAt;
+      if (durationMs !== null) run.durationMs = durationMs;
+      if (blob) decodeSteps(blob, (_index, nameId, stepStart, stepDuration, stepStatus) => run.steps.push({ name: stepNames.nameOf(nameId), startedAt: stepStart, durationMs: stepDuration, status: stepStatusCodec.decode(stepStatus) }));
+      return run;
+    });
+  }
+
+  hourlyStarts(from: number, to: number): HourlyStarts[] {
+    // Times are whole milliseconds after 2000: integer division is the hour's floor.
+    const rows = this.db
+      .prepare('SELECT workflow_id, started_at / 3600000, count(*) FROM executions WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2')
+      .raw()
+      .all(from, to) as Array<[number, number, number]>;
+    const workflows = this.dictionaries.workflows;
+    return rows.map(([workflowId, hour, runs]) => ({ workflow: workflows.nameOf(workflowId), hour: hour * 3600_000, runs }));
+  }
+
+  hostUsage(from: number, to: number): HostUsage[] {
+    const rows = this.db
+      .prepare('SELECT host_id, ts, cpu_percent, memory_used, memory_total FROM resource_samples WHERE ts >= ? AND ts < ? ORDER BY ts')
+      .raw()
+      .all(from, to) as Array<[number, number, number, number, number]>;
+    // Samples of one moment by host name, as `listSamples` orders them, without a join and a sort in SQL.
+    const hosts = this.dictionaries.hosts;
+    const names = new Map<number, string>();
+    for (const [hostId] of rows) if (!names.has(hostId)) names.set(hostId, hosts.nameOf(hostId));
+    const rank = new Map([...names].sort((a, b) => byName(a[1], b[1])).map(([id], i) => [id, i]));
+    rows.sort((a, b) => a[1] - b[1] || rank.get(a[0])! - rank.get(b[0])!);
+    return rows.map(([hostId, time, cpuPercent, memoryUsedBytes, memoryTotalBytes]) => ({ host: names.get(hostId)!, time, cpuPercent, memoryUsedBytes, memoryTotalBytes }));
   }
 
   /** A lean row as `toExecution` takes it, its names from the dictionaries' caches. */

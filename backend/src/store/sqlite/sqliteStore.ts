@@ -22,6 +22,9 @@ import type {
   SampleFilter,
   Store,
   StoreStats,
+  HostUsage,
+  HourlyStarts,
+  RunOutline,
 } from '../store';
 import { assertSchemaCurrent, type Migration, migrate } from './schema';
 import { Dictionaries, openDictionaries } from './dictionaries';
@@ -128,6 +131,18 @@ export class SqliteStore implements Store {
 
   stepsOfRuns(filter: RunFilter): Step[] {
     return this.analysis.stepsOfRuns(filter);
+  }
+
+  runOutlines(filter: RunFilter): RunOutline[] {
+    return this.analysis.runOutlines(filter);
+  }
+
+  hourlyStarts(from: number, to: number): HourlyStarts[] {
+    return this.analysis.hourlyStarts(from, to);
+  }
+
+  hostUsage(from: number, to: number): HostUsage[] {
+    return this.analysis.hostUsage(from, to);
   }
 
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {

@@ -1,0 +1,24 @@
+import type { Execution, Step } from '../domain/types';
+import type { HostUsage, RunOutline } from './store';
+
+/** Runs in outline, from whole runs and steps (a run's steps by index, wherever they are in the list). */
+export function outlineRuns(runs: readonly Execution[], steps: readonly Step[]): RunOutline[] {
+  const stepsOf = new Map<string, RunOutline['steps']>();
+  for (const { executionId, name, startedAt, durationMs, status } of steps) {
+    const list = stepsOf.get(executionId);
+    if (list) list.push({ name, startedAt, durationMs, status });
+    else stepsOf.set(executionId, [{ name, startedAt, durationMs, status }]);
+  }
+  return runs.map(({ id, workflow, host, startedAt, endedAt, durationMs, status }) => {
+    const run: RunOutline = { workflow, startedAt, status, steps: stepsOf.get(id) ?? [] };
+    if (host !== undefined) run.host = host;
+    if (endedAt !== undefined) run.endedAt = endedAt;
+    if (durationMs !== undefined) run.durationMs = durationMs;
+    return run;
+  });
+}
+
+/** What the analysis reads of resource samples. */
+export function hostUsageOf(samples: ReadonlyArray<HostUsage>): HostUsage[] {
+  return samples.map(({ host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes }) => ({ host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes }));
+}
