@@ -2,6 +2,7 @@ import { Random } from '../../sim/random';
 import { RobustScorer } from './scorers';
 import { SeriesDetector } from './seriesDetector';
 import { Rarity } from './rarity';
+import { createDetector } from './seriesCatalog';
 
 describe('Rarity', () => {
   it('scores a value by the share of the history at or above it', () => {
@@ -86,5 +87,19 @@ describe('SeriesDetector rarity', () => {
     // Without the history a first value has nothing to be rare against.
     const forgetful = new SeriesDetector(scorer(), a.settings, { ...snapshot, rarity: undefined });
     expect(forgetful.observe(spike).judgement.rarity).toBe(0);
+  });
+
+  it("is not judged by the collector's detectors, which act on episodes: none kept, and a kept one dropped", () => {
+    const a = detector();
+    for (const p of series(5, 600)) a.observe(p);
+    const kept = JSON.parse(JSON.stringify(a.snapshot()));
+    expect(kept.rarity.z.length).toBeGreaterThan(0);
+    const collectors = createDetector('run_duration', 4, kept);
+    const judged = collectors.observe({ time: 600 * 60_000, value: 160 });
+    expect(judged.judgement).toMatchObject({ ready: true, rarity: 0 });
+    expect(JSON.parse(JSON.stringify(collectors.currentState)).rarity).toBeUndefined();
+    const fresh = createDetector('step_duration', 4);
+    for (const p of series(6, 100)) fresh.observe(p);
+    expect(fresh.currentState.rarity).toBeUndefined();
   });
 });

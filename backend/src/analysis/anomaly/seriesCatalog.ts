@@ -56,9 +56,14 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
   }
 }
 
+/**
+ * The collector's detector of a metric. It acts on the episodes it opens and closes; how rare
+ * each point is (`Judgement.rarity`, a per-point score for scoring benchmarks) is not judged:
+ * it was a fifth of a pass's time and most of each detector's stored state.
+ */
 export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState): SeriesDetector {
   const { scorer, settings } = design(metric);
-  return new SeriesDetector(scorer(), { ...settings, sensitivity }, state);
+  return new SeriesDetector(scorer(), { rarityPoints: 0, ...settings, sensitivity }, state);
 }
 
 export interface SeriesPoints {

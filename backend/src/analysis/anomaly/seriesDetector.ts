@@ -171,6 +171,8 @@ export class SeriesDetector {
     this.settings = { ...DEFAULT_DETECTOR_SETTINGS, ...settings };
     if (!(this.settings.sensitivity > 0)) throw new RangeError(`sensitivity must be positive, got ${this.settings.sensitivity}`);
     this.state = state ?? { window: [], pending: [], sinceFit: 0, fitted: false };
+    // A state kept before rarity was turned off carries its history: it would never change again.
+    if (this.settings.rarityPoints <= 0 && this.state.rarity) this.state.rarity = undefined;
     if (this.state.fitted && this.state.window.length > 0) this.fit();
   }
 
