@@ -243,7 +243,7 @@ export class AnalysisScheduler {
   /**
    * Turns detector events into anomaly records and correlates new anomalies into incidents. A
    * workflow's anomaly is on the hosts its runs used while it lasted: the pass's finished runs
-   * and those started in its hours (read for the workflows that need them).
+   * and those started in its hours (read for the time the anomaly lasted).
    */
   private apply(events: Array<{ series: SeriesId; event: DetectorEvent }>, finished: readonly RunOutline[], hours: { from: number; to: number }) {
     const time = (e: DetectorEvent) => (e.type === 'opened' ? e.episode.startedAt : e.episode.lastSeenAt);
@@ -254,20 +254,14 @@ export class AnalysisScheduler {
     );
     const touched = new Set<string>();
     let finishedByWorkflow: Map<string, RunOutline[]> | undefined;
-    const runsByWorkflow = new Map<string, Array<Pick<Execution, 'startedAt' | 'host'>>>();
-    const runsOf = (workflow: string) => {
-      let runs = runsByWorkflow.get(workflow);
-      if (!runs) {
-        finishedByWorkflow ??= groupBy(finished, (r) => r.workflow);
-        const started = hours.to > hours.from ? this.store.runs({ workflows: [workflow], from: hours.from, to: hours.to }) : [];
-        runsByWorkflow.set(workflow, (runs = [...(finishedByWorkflow.get(workflow) ?? []), ...started]));
-      }
-      return runs;
-    };
     const hostsOf = (anomaly: Anomaly): string[] => {
       if (anomaly.host) return [anomaly.host];
-      const hosts = runsOf(anomaly.workflow!)
-        .filter((r) => r.startedAt >= anomaly.startedAt && r.startedAt <= anomaly.lastSeenAt + HOUR)
+      const [from, to] = [anomaly.startedAt, anomaly.lastSeenAt + HOUR];
+      finishedByWorkflow ??= groupBy(finished, (r) => r.workflow);
+      const workflows = [anomaly.workflow!];
+      const started = Math.max(from, hours.from) < Math.min(to + 1, hours.to) ? this.store.runs({ workflows, from: Math.max(from, hours.from), to: Math.min(to + 1, hours.to) }) : [];
+      const hosts = [...(finishedByWorkflow.get(anomaly.workflow!) ?? []), ...started]
+        .filter((r) => r.startedAt >= from && r.startedAt <= to)
         .map((r) => r.host)
         .filter((h): h is string => !!h);
       return [...new Set(hosts)].sort();

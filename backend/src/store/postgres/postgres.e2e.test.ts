@@ -11,7 +11,9 @@ import type { Store } from '../store';
 import { SqliteStore } from '../sqlite/sqliteStore';
 import { ANALYSIS_LEADER_LOCK } from './pgHandler';
 import { PgStore } from './pgStore';
-import { migratePostgres, PG_SCHEMA_VERSION } from './schema';
+import { migratePostgres, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema';
+
+const ALL_VERSIONS = PG_MIGRATIONS.map((m) => m.version);
 import { SyncBridge } from './syncBridge';
 
 /** Against a real PostgreSQL (Debian's `postgresql`), a throwaway cluster on 127.0.0.1 owned by this run. */
@@ -36,9 +38,9 @@ describe('PostgreSQL groundwork', () => {
   it('when six collectors start at once on an empty database, then the schema is migrated exactly once and all of them go on', async () => {
     const starting = await Promise.all(Array.from({ length: 6 }, connect));
     const applied = await Promise.all(starting.map((c) => migratePostgres(c)));
-    expect(applied.filter((a) => a.length > 0)).toEqual([[PG_SCHEMA_VERSION]]);
+    expect(applied.filter((a) => a.length > 0)).toEqual([ALL_VERSIONS]);
     const { rows } = await starting[0].query('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([PG_SCHEMA_VERSION]);
+    expect(rows.map((r) => r.version)).toEqual(ALL_VERSIONS);
     expect(await migratePostgres(starting[0])).toEqual([]);
     const tables = await starting[0].query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('executions', 'steps', 'rollups', 'changes')");
     expect(tables.rows[0].n).toBe(4);
@@ -119,7 +121,7 @@ describe('the store contract on PostgreSQL', () => {
     const first = new PgStore(url);
     const second = new PgStore(url);
     // The first to open an empty database migrates it; the second finds it done.
-    expect([first.migrated, second.migrated]).toEqual([[PG_SCHEMA_VERSION], []]);
+    expect([first.migrated, second.migrated]).toEqual([ALL_VERSIONS, []]);
     const reference = new SqliteStore({ file: ':memory:' });
     try {
       const runs = Array.from({ length: 200 }, (_, i) => contractRun(`x-${i}`, Date.UTC(2026, 10, 2, 8) + i * 15_000, 1000 + (i % 17) * 100, { workflow: `W${i % 4}`, status: i % 9 === 0 ? 'failed' : 'completed' }));
