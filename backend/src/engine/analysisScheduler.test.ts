@@ -224,3 +224,46 @@ describe('workflow health', () => {
     store.close();
   });
 });
+
+describe('a helper thread judging run and step durations', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  const fleet = async (name: string) => {
+    const store = new SqliteStore({ file: path.join(tmp.dir, `${name}.db`) });
+    await runSimulation({ seed: 3, days: 4, end: END, workflows: 5, hosts: 3, robots: 4, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 5 * MINUTE, transport: new StoreTransport(store) });
+    return store;
+  };
+  const findings = (store: SqliteStore) => ({
+    anomalies: store.listAnomalies({}),
+    incidents: store.listIncidents({}),
+    states: Object.fromEntries([...store.loadDetectorStates()].sort(([a], [b]) => a.localeCompare(b))),
+  });
+
+  it('finds what one thread finds, to the detector state, and the next pass carries on from its detectors', async () => {
+    const [helped, alone] = await Promise.all([fleet('helped'), fleet('alone')]);
+    try {
+      let now = END - DAY;
+      // A helper for the first pass's 7,000 duration points, not for the next pass's 2,000; never, for the reference.
+      const withHelper = new AnalysisScheduler({ store: helped, now: () => now, historyDays: 5, helperPoints: 5000 });
+      const withoutHelper = new AnalysisScheduler({ store: alone, now: () => now, historyDays: 5, helperPoints: Infinity });
+      const [first, reference] = [withHelper.runPass(), withoutHelper.runPass()];
+      expect(first.helperPoints).toBeGreaterThan(5000);
+      expect(reference.helperPoints).toBe(0);
+      expect({ ...first, durationMs: 0, helperPoints: 0 }).toEqual({ ...reference, durationMs: 0 });
+      expect(findings(helped)).toEqual(findings(alone));
+      expect(findings(alone).anomalies.length).toBeGreaterThan(3);
+
+      // The last day, in the scheduler's thread: its detectors resume from the states the helper handed back.
+      now = END + 2 * MINUTE;
+      const [second, secondReference] = [withHelper.runPass(), withoutHelper.runPass()];
+      expect([second.points, second.helperPoints]).toEqual([secondReference.points, 0]);
+      expect(second.points).toBeGreaterThan(4000);
+      expect({ ...second, durationMs: 0 }).toEqual({ ...secondReference, durationMs: 0 });
+      expect(findings(helped)).toEqual(findings(alone));
+    } finally {
+      helped.close();
+      alone.close();
+    }
+  }, 60_000);
+});

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { type Anomaly, DEFAULT_HISTORY_DAYS, type Incident } from '../domain/analysis';
 import type { Execution } from '../domain/types';
 import type { Logger } from '../log';
@@ -17,7 +19,9 @@ import {
 } from '../analysis/anomaly/seriesCatalog';
 import type { DetectorEvent, DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import { type WorkflowHealth, workflowHealth } from '../analysis/health';
+import { SyncBridge } from '../threads/syncBridge';
 import { AnomalyDetector } from './anomalyDetector';
+import { type JudgedSeries, packSeries } from './detectionHandler';
 import { InsightGenerator } from './insightGenerator';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
@@ -37,8 +41,19 @@ export interface SchedulerOptions {
   /** Insights are recomputed at most this often (default 10 minutes) over `insightPeriodDays` (default 7). */
   insightIntervalMs?: number;
   insightPeriodDays?: number;
+  /** Run and step duration points from which a pass has a helper thread judge them (default 100,000; Infinity: never). */
+  helperPoints?: number;
   log?: Logger;
   now?: () => number;
+}
+
+/** Series a helper thread is judging during a pass. */
+interface Helper {
+  bridge: SyncBridge;
+  call: number;
+  series: SeriesPoints[];
+  keys: Set<string>;
+  points: number;
 }
 
 export interface PassReport {
@@ -46,6 +61,8 @@ export interface PassReport {
   to: number;
   runs: number;
   points: number;
+  /** Of them, judged by a helper thread (a pass catching up on a long history). */
+  helperPoints: number;
   opened: number;
   closed: number;
   openAnomalies: number;
@@ -86,6 +103,7 @@ export class AnalysisScheduler {
   private readonly historyDays: number;
   private readonly insightIntervalMs: number;
   private readonly insightPeriodDays: number;
+  private readonly helperPoints: number;
   private readonly now: () => number;
   private readonly log?: Logger;
   private readonly detectors = new Map<string, SeriesDetector>();
@@ -109,6 +127,7 @@ export class AnalysisScheduler {
     this.historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
     this.insightIntervalMs = options.insightIntervalMs ?? 600_000;
     this.insightPeriodDays = options.insightPeriodDays ?? 7;
+    this.helperPoints = options.helperPoints ?? 100_000;
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.performance = new PerformanceAnalyzer(this.store);
@@ -162,24 +181,47 @@ export class AnalysisScheduler {
         this.log?.info({ from: new Date(runsFrom).toISOString(), to: new Date(runFilter.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
       }
       const finished = this.store.runOutlines(runFilter);
+      const durations = durationSeries(finished);
+      // Months of history: a second thread judges the run and step durations while this one reads and judges the rest.
+      const helper = this.startHelper(durations);
       const series: SeriesPoints[] = [
-        ...durationSeries(finished),
+        ...durations,
         ...failureSeries(finished, this.earlierRuns(finished, runsFrom)),
         ...hourlySeries(hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [], this.store.names('workflows'), hoursFrom, hoursTo),
         ...(hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : []),
       ];
 
+      const judged = new Map<string, { events: DetectorEvent[]; state: unknown }>();
+      const judge = (list: readonly SeriesPoints[]) => {
+        for (const { id, points } of list) {
+          const detector = this.detector(id);
+          const found: DetectorEvent[] = [];
+          for (const point of points) for (const event of detector.observe(point).events) found.push(event);
+          // Written out by the commit below, before any detector sees another point.
+          judged.set(id.key, { events: found, state: detector.currentState });
+        }
+      };
+      judge(series.filter((s) => !helper?.keys.has(s.id.key)));
+      let judgedByHelper = false;
+      if (helper) {
+        const results = this.finishHelper(helper);
+        judgedByHelper = results !== undefined;
+        if (results) {
+          for (const { key, events, state } of results) {
+            judged.set(key, { events, state });
+            // The next pass's detector of the series resumes from where the helper's ended.
+            this.storedStates.set(key, state);
+          }
+        } else judge(helper.series);
+      }
       const events: Array<{ series: SeriesId; event: DetectorEvent }> = [];
       const states = new Map<string, unknown>();
       let points = 0;
       for (const { id, points: list } of series) {
-        const detector = this.detector(id);
-        for (const point of list) {
-          points++;
-          for (const event of detector.observe(point).events) events.push({ series: id, event });
-        }
-        // Written out by the commit below, before any detector sees another point.
-        states.set(id.key, detector.currentState);
+        points += list.length;
+        const { events: found, state } = judged.get(id.key)!;
+        for (const event of found) events.push({ series: id, event });
+        states.set(id.key, state);
       }
       const { anomalies, incidents, opened, closed } = this.apply(events, finished, { from: hoursFrom, to: hoursTo });
       const values = { 'cursor.runs': String(runFilter.to), 'cursor.hours': String(hoursTo), 'cursor.hosts': String(hostTo) };
@@ -197,6 +239,7 @@ export class AnalysisScheduler {
         to: runFilter.to,
         runs: finished.length,
         points,
+        helperPoints: helper && judgedByHelper ? helper.points : 0,
         opened,
         closed,
         openAnomalies: this.openAnomalies.size,
@@ -211,6 +254,39 @@ export class AnalysisScheduler {
       return report;
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * Hands `series` to a helper thread when they are many points and a second core can take them:
+   * series whose detectors live in this thread stay here. Undefined when this thread judges all.
+   */
+  private startHelper(series: readonly SeriesPoints[]): Helper | undefined {
+    const handed = series.filter((s) => !this.detectors.has(s.id.key));
+    const points = handed.reduce((sum, s) => sum + s.points.length, 0);
+    if (points < this.helperPoints || os.availableParallelism() < 2) return undefined;
+    try {
+      const bridge = new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection');
+      const packed = packSeries(handed, (key) => this.storedStates.get(key) as DetectorState | undefined);
+      const call = bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer));
+      this.log?.debug({ series: handed.length, points }, 'analysis: a helper thread judges run and step durations');
+      return { bridge, call, series: handed, keys: new Set(handed.map((s) => s.id.key)), points };
+    } catch (error) {
+      this.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');
+      return undefined;
+    }
+  }
+
+  /** The helper's results, or undefined (said in the log) when it failed: this thread then judges its series. */
+  private finishHelper(helper: Helper): JudgedSeries[] | undefined {
+    try {
+      // Generous: a helper judges a million points in a few seconds.
+      return helper.bridge.finish<JudgedSeries[]>(helper.call, 60_000 + helper.points / 10);
+    } catch (error) {
+      this.log?.warn({ err: error }, 'analysis: the helper thread failed, this one judges its series');
+      return undefined;
+    } finally {
+      helper.bridge.close().catch(() => undefined);
     }
   }
 

@@ -22,7 +22,7 @@ import type {
   RunOutline,
 } from '../store';
 import { RollupReader, type RollupSource } from '../rollups';
-import { SyncBridge } from './syncBridge';
+import { SyncBridge } from '../../threads/syncBridge';
 
 /** A dictionary of the database's, read through the bridge and cached (names and ids never change). */
 class RemoteDictionary {

@@ -14,7 +14,7 @@ import { PgStore } from './pgStore';
 import { migratePostgres, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './schema';
 
 const ALL_VERSIONS = PG_MIGRATIONS.map((m) => m.version);
-import { SyncBridge } from './syncBridge';
+import { SyncBridge } from '../../threads/syncBridge';
 
 /** Against a real PostgreSQL (Debian's `postgresql`), a throwaway cluster on 127.0.0.1 owned by this run. */
 describe('PostgreSQL groundwork', () => {

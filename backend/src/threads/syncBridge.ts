@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { AppError, type ErrorCode, type ErrorDetail } from '../../domain/errors';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type TransferListItem, Worker } from 'node:worker_threads';
+import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 
 /** What a worker-side handler module exports: a factory of an object of async methods. */
 export type HandlerFactory = (options: unknown) => Promise<Record<string, (...args: never[]) => Promise<unknown>>>;
@@ -17,27 +17,33 @@ interface Reply {
  * PostgreSQL runs node-postgres in a worker and waits for each answer on a shared flag
  * (`Atomics.wait`), so nothing above the store changes. A call costs a hop to the worker and back
  * beside the database's round trip, so the store makes one call per ingest batch or read.
+ * A call can also be started and its answer waited for later (`begin`, `finish`), for work the
+ * worker does while the caller does its own.
  */
 export class SyncBridge {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** Calls begun and not yet finished, with their answers once they came in another's wait. */
+  private readonly pending = new Map<number, { method: string; reply?: Reply }>();
   private nextId = 1;
   private closed = false;
 
   /**
    * @param handlerModule absolute path of a module whose `createHandler` export is a `HandlerFactory`
    * @param options passed to `createHandler` (structured-cloneable)
+   * @param name what the worker is, in errors ("store worker did not answer ...")
    */
   constructor(
     handlerModule: string,
     options: unknown,
     private readonly timeoutMs = 30_000,
+    private readonly name = 'store',
   ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(path.join(__dirname, 'syncBridgeWorker.js'), {
-      workerData: { handlerModule, options, port: port2, flag: this.flag },
+      workerData: { handlerModule, options, port: port2, flag: this.flag, name },
       transferList: [port2],
     });
     // The worker keeps no event loop of ours alive: the store's `close` ends it.
@@ -49,32 +55,54 @@ export class SyncBridge {
    * Error when the worker does not answer within the timeout or the bridge is closed.
    */
   call<T>(method: string, ...args: unknown[]): T {
-    if (this.closed) throw new Error(`store bridge is closed (called ${method})`);
+    return this.finish<T>(this.begin(method, args));
+  }
+
+  /**
+   * Starts a call and returns at once with its id, for `finish`.
+   * @param transfer buffers among `args` handed to the worker rather than copied
+   */
+  begin(method: string, args: unknown[], transfer: TransferListItem[] = []): number {
+    if (this.closed) throw new Error(`${this.name} bridge is closed (called ${method})`);
     const id = this.nextId++;
-    Atomics.store(this.flag, 0, 0);
-    this.port.postMessage({ id, method, args });
-    const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
+    this.pending.set(id, { method });
+    this.port.postMessage({ id, method, args }, transfer);
+    return id;
+  }
+
+  /** Waits for the answer to a call `begin` started; errors as `call` throws them. */
+  finish<T>(id: number, timeoutMs = this.timeoutMs): T {
+    const call = this.pending.get(id);
+    if (!call) throw new Error(`${this.name} bridge has no call ${id} waiting`);
+    const deadline = Date.now() + timeoutMs;
+    let reply = call.reply;
+    while (!reply) {
+      Atomics.store(this.flag, 0, 0);
       const received = receiveMessageOnPort(this.port);
       if (!received) {
         // Nothing queued yet: sleep until the worker raises the flag (at once if it already has).
         const left = deadline - Date.now();
         if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === 'timed-out') {
-          throw new Error(`store worker did not answer ${method} within ${this.timeoutMs} ms`);
+          this.pending.delete(id);
+          throw new Error(`${this.name} worker did not answer ${call.method} within ${timeoutMs} ms`);
         }
-        Atomics.store(this.flag, 0, 0);
         continue;
       }
-      const reply = received.message as Reply;
-      // A late reply to a call that timed out earlier: not this one's answer.
-      if (reply.id !== id) continue;
-      if (!reply.error) return reply.value as T;
-      const e = reply.error;
-      if (e.name === 'AppError' && e.code) throw new AppError(e.code as ErrorCode, e.message, e.details);
-      const error = new Error(e.message);
-      if (e.code) Object.assign(error, { code: e.code });
-      throw error;
+      const message = received.message as Reply;
+      // A late reply to a call that timed out earlier is no one's answer; another begun call's is kept.
+      if (message.id === id) reply = message;
+      else {
+        const other = this.pending.get(message.id);
+        if (other) other.reply = message;
+      }
     }
+    this.pending.delete(id);
+    if (!reply.error) return reply.value as T;
+    const e = reply.error;
+    if (e.name === 'AppError' && e.code) throw new AppError(e.code as ErrorCode, e.message, e.details);
+    const error = new Error(e.message);
+    if (e.code) Object.assign(error, { code: e.code });
+    throw error;
   }
 
   /** Lets the handler close what it holds (its `close` method, if any), then ends the worker. */

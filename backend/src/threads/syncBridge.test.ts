@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { AppError } from '../../domain/errors';
+import { AppError } from '../domain/errors';
 import { SyncBridge } from './syncBridge';
 
-const HANDLER = path.join(__dirname, '../../testing/bridgeHandler.ts');
+const HANDLER = path.join(__dirname, '../testing/bridgeHandler.ts');
 
 describe('SyncBridge', () => {
   it('when async methods are called through it, then their answers come back synchronously, in order', async () => {
@@ -47,6 +47,23 @@ describe('SyncBridge', () => {
       // After it has surely arrived too.
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(bridge.call('sum', [1, 2])).toBe(3);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('when calls are begun and finished later, then each gets its own answer, whichever comes first', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hi' });
+    try {
+      const slow = bridge.begin('slow', [150]);
+      const quick = bridge.begin('sum', [[1, 2, 3]]);
+      // Waiting for the slow one first: the quick answer comes in meanwhile and is kept for its own wait.
+      expect(bridge.finish(slow)).toBe(150);
+      expect(bridge.finish(quick)).toBe(6);
+      expect(() => bridge.finish(quick)).toThrow(`store bridge has no call ${quick} waiting`);
+      const late = bridge.begin('slow', [400]);
+      expect(() => bridge.finish(late, 50)).toThrow('store worker did not answer slow within 50 ms');
+      expect(bridge.call('greet', 'after')).toBe('Hi, after');
     } finally {
       await bridge.close();
     }

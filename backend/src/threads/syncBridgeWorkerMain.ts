@@ -1,7 +1,7 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HandlerFactory } from './syncBridge';
 
-const { handlerModule, options, port, flag } = workerData as { handlerModule: string; options: unknown; port: MessagePort; flag: Int32Array };
+const { handlerModule, options, port, flag, name } = workerData as { handlerModule: string; options: unknown; port: MessagePort; flag: Int32Array; name: string };
 
 type Handler = Awaited<ReturnType<HandlerFactory>>;
 
@@ -22,7 +22,7 @@ port.on('message', async ({ id, method, args }: { id: number; method: string; ar
     const handler = await ready;
     if (method === 'close' && !handler.close) return answer({ id, value: undefined });
     const fn = handler[method];
-    if (typeof fn !== 'function') throw new Error(`the store worker has no method ${method}`);
+    if (typeof fn !== 'function') throw new Error(`the ${name} worker has no method ${method}`);
     answer({ id, value: await (fn as (...a: unknown[]) => Promise<unknown>).apply(handler, args) });
   } catch (error) {
     const e = error as { name?: string; code?: string; message?: string; details?: unknown };
