@@ -93,51 +93,82 @@ export class RobustScorer implements Scorer {
   /** Each seasonal bucket's median, NaN where the bucket has too few points. */
   private readonly bucketMedians: Float64Array;
   private seasonalBuckets = 0;
+  /** The points of the last fit and their transformed values. */
+  private readonly fittedPoints: Point[] = [];
+  private fittedValues = new Float64Array(0);
 
   constructor(private readonly options: RobustScorerOptions) {
     this.bucketMedians = new Float64Array(SEASON_BUCKETS[options.seasonality]).fill(Number.NaN);
   }
 
   fit(window: readonly Point[], count = window.length): void {
-    const { transform, seasonality } = this.options;
-    const t = TRANSFORMS[transform].to;
+    const { seasonality } = this.options;
     const n = count;
     reserve(n);
-    for (let i = 0; i < n; i++) values[i] = t(window[i].value);
+    this.transformInto(values, window, n);
     work.set(values.subarray(0, n));
     this.overallMedian = medianInPlace(work, 0, n);
     const medians = this.bucketMedians;
     medians.fill(Number.NaN);
     this.seasonalBuckets = 0;
+    let seasonal = false;
     if (seasonality !== 'none') {
-      // Counting sort of the values by bucket into `work`, then each bucket's median in place.
       const size = medians.length;
+      const minPoints = this.options.minBucketPoints ?? 10;
       starts.fill(0, 0, size + 1);
       for (let i = 0; i < n; i++) {
         const key = seasonBucket(window[i].time, seasonality);
         buckets[i] = key;
         starts[key + 1]++;
       }
-      for (let key = 0; key < size; key++) {
-        starts[key + 1] += starts[key];
-        next[key] = starts[key];
+      for (let key = 0; key < size && !seasonal; key++) seasonal = starts[key + 1] >= minPoints && starts[key + 1] > 0;
+      // Counting sort of the values by bucket into `work`, then each bucket's median in place
+      // (when no bucket has points enough, every point is judged against the overall median).
+      if (seasonal) {
+        for (let key = 0; key < size; key++) {
+          starts[key + 1] += starts[key];
+          next[key] = starts[key];
+        }
+        for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
+        for (let key = 0; key < size; key++) {
+          const points = starts[key + 1] - starts[key];
+          if (points === 0 || points < minPoints) continue;
+          medians[key] = medianInPlace(work, starts[key], starts[key + 1]);
+          this.seasonalBuckets++;
+        }
+        for (let i = 0; i < n; i++) {
+          const bucket = medians[buckets[i]];
+          work[i] = Math.abs(values[i] - (Number.isNaN(bucket) ? this.overallMedian : bucket));
+        }
       }
-      for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
-      const minPoints = this.options.minBucketPoints ?? 10;
-      for (let key = 0; key < size; key++) {
-        const points = starts[key + 1] - starts[key];
-        if (points === 0 || points < minPoints) continue;
-        medians[key] = medianInPlace(work, starts[key], starts[key + 1]);
-        this.seasonalBuckets++;
-      }
-      for (let i = 0; i < n; i++) {
-        const bucket = medians[buckets[i]];
-        work[i] = Math.abs(values[i] - (Number.isNaN(bucket) ? this.overallMedian : bucket));
-      }
-    } else {
-      for (let i = 0; i < n; i++) work[i] = Math.abs(values[i] - this.overallMedian);
     }
+    if (!seasonal) for (let i = 0; i < n; i++) work[i] = Math.abs(values[i] - this.overallMedian);
     this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
+  }
+
+  /**
+   * The transformed values of the first `n` points of `window` into `into`. The window moves on by
+   * a few points between fits: the values of points it still holds are taken from the last fit's.
+   */
+  private transformInto(into: Float64Array, window: readonly Point[], n: number): void {
+    const transform = this.options.transform;
+    if (transform === 'identity') {
+      for (let i = 0; i < n; i++) into[i] = window[i].value;
+      return;
+    }
+    const t = TRANSFORMS[transform].to;
+    const fitted = this.fittedPoints;
+    const known = this.fittedValues;
+    let offset = 0;
+    while (offset < fitted.length && fitted[offset] !== window[0]) offset++;
+    for (let i = 0; i < n; i++) {
+      const j = offset + i;
+      into[i] = j < fitted.length && fitted[j] === window[i] ? known[j] : t(window[i].value);
+    }
+    if (known.length < n) this.fittedValues = new Float64Array(Math.max(n, 2 * known.length));
+    this.fittedValues.set(into.subarray(0, n));
+    fitted.length = n;
+    for (let i = 0; i < n; i++) fitted[i] = window[i];
   }
 
   score(point: Point): Score {
