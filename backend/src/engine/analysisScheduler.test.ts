@@ -225,7 +225,7 @@ describe('workflow health', () => {
   });
 });
 
-describe('a helper thread judging run and step durations', () => {
+describe("a helper thread judging the runs' series", () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 

@@ -41,7 +41,7 @@ export interface SchedulerOptions {
   /** Insights are recomputed at most this often (default 10 minutes) over `insightPeriodDays` (default 7). */
   insightIntervalMs?: number;
   insightPeriodDays?: number;
-  /** Run and step duration points from which a pass has a helper thread judge them (default 100,000; Infinity: never). */
+  /** Points of runs' series (durations, failure rates) from which a pass has a helper thread judge them (default 100,000; Infinity: never). */
   helperPoints?: number;
   log?: Logger;
   now?: () => number;
@@ -181,12 +181,11 @@ export class AnalysisScheduler {
         this.log?.info({ from: new Date(runsFrom).toISOString(), to: new Date(runFilter.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
       }
       const finished = this.store.runOutlines(runFilter);
-      const durations = durationSeries(finished);
-      // Months of history: a second thread judges the run and step durations while this one reads and judges the rest.
-      const helper = this.startHelper(durations);
+      const ofRuns = [...durationSeries(finished), ...failureSeries(finished, this.earlierRuns(finished, runsFrom))];
+      // Months of history: a second thread judges the series of runs while this one reads and judges volumes and hosts.
+      const helper = this.startHelper(ofRuns);
       const series: SeriesPoints[] = [
-        ...durations,
-        ...failureSeries(finished, this.earlierRuns(finished, runsFrom)),
+        ...ofRuns,
         ...hourlySeries(hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [], this.store.names('workflows'), hoursFrom, hoursTo),
         ...(hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : []),
       ];
@@ -269,7 +268,7 @@ export class AnalysisScheduler {
       const bridge = new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection');
       const packed = packSeries(handed, (key) => this.storedStates.get(key) as DetectorState | undefined);
       const call = bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer));
-      this.log?.debug({ series: handed.length, points }, 'analysis: a helper thread judges run and step durations');
+      this.log?.debug({ series: handed.length, points }, "analysis: a helper thread judges the runs' series");
       return { bridge, call, series: handed, keys: new Set(handed.map((s) => s.id.key)), points };
     } catch (error) {
       this.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');

@@ -71,11 +71,19 @@ export interface SeriesPoints {
   points: Point[];
 }
 
-function push(map: Map<string, SeriesPoints>, id: Omit<SeriesId, 'key'>, point: Point): void {
-  const key = seriesKey(id);
-  const entry = map.get(key);
-  if (entry) entry.points.push(point);
-  else map.set(key, { id: { key, ...id }, points: [point] });
+/**
+ * The points of the series of `subject` (a workflow or a host) in `bySubject`, the series added
+ * to `out` the first time: its key is built once, not for each of its points.
+ */
+function pointsOf(out: Map<string, SeriesPoints>, bySubject: Map<string, Point[]>, subject: string, id: () => Omit<SeriesId, 'key'>): Point[] {
+  let points = bySubject.get(subject);
+  if (!points) {
+    const series = id();
+    const key = seriesKey(series);
+    out.set(key, { id: { key, ...series }, points: (points = []) });
+    bySubject.set(subject, points);
+  }
+  return points;
 }
 
 /** Run and step durations of completed runs, in the order the runs ended. */
@@ -84,8 +92,9 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
   const timed = runs.filter((r) => r.status === 'completed' && r.durationMs !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   // Each workflow's step series by step name: months of steps are millions of points.
   const stepSeries = new Map<string, Map<string, Point[]>>();
+  const runSeries = new Map<string, Point[]>();
   for (const run of timed) {
-    push(out, { metric: 'run_duration', workflow: run.workflow }, { time: run.startedAt, value: run.durationMs! });
+    pointsOf(out, runSeries, run.workflow, () => ({ metric: 'run_duration', workflow: run.workflow })).push({ time: run.startedAt, value: run.durationMs! });
     let byName = stepSeries.get(run.workflow);
     if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
     for (const step of run.steps) {
@@ -113,6 +122,7 @@ export const FAILURE_WINDOW_RUNS = 10;
  */
 export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status'>>>): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
+  const series = new Map<string, Point[]>();
   const recent = new Map<string, boolean[]>();
   for (const [workflow, earlier] of before) {
     recent.set(workflow, earlier.filter((r) => r.status !== 'running').slice(-(FAILURE_WINDOW_RUNS - 1)).map((r) => r.status !== 'completed'));
@@ -124,7 +134,7 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
     const failures = outcomes.filter(Boolean).length;
-    push(out, { metric: 'failure_rate', workflow: run.workflow }, { time: run.endedAt!, value: failures, trials: outcomes.length });
+    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push({ time: run.endedAt!, value: failures, trials: outcomes.length });
   }
   return [...out.values()];
 }
@@ -175,9 +185,11 @@ export function hostSeries(samples: readonly HostUsage[], from: number, to: numb
     b.n++;
   }
   const out = new Map<string, SeriesPoints>();
+  const cpu = new Map<string, Point[]>();
+  const memory = new Map<string, Point[]>();
   for (const b of buckets.sort((x, y) => x.time - y.time)) {
-    push(out, { metric: 'host_cpu', host: b.host }, { time: b.time, value: b.cpu / b.n });
-    push(out, { metric: 'host_memory', host: b.host }, { time: b.time, value: b.memory / b.n });
+    pointsOf(out, cpu, b.host, () => ({ metric: 'host_cpu', host: b.host })).push({ time: b.time, value: b.cpu / b.n });
+    pointsOf(out, memory, b.host, () => ({ metric: 'host_memory', host: b.host })).push({ time: b.time, value: b.memory / b.n });
   }
   return [...out.values()];
 }
