@@ -137,3 +137,15 @@ export const MAD_TO_SIGMA = 1.4826;
 export function robustSigma(values: readonly number[]): number {
   return MAD_TO_SIGMA * medianAbsoluteDeviation(values);
 }
+
+/** The index of the first of the first `n` elements of ascending `sorted` that is at or above `value`. */
+export function firstAtOrAbove(sorted: Float64Array, n: number, value: number): number {
+  let low = 0;
+  let high = n;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

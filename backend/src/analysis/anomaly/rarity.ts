@@ -1,3 +1,5 @@
+import { firstAtOrAbove } from '../stats';
+
 /**
  * How rare a value is among the last `capacity` values of the same statistic, judged online: the
  * share of that history at or above it, as a score `1 - (atOrAbove + 1) / (n + 1)` in [0, 1). A
@@ -71,16 +73,4 @@ export class Rarity {
   values(): number[] {
     return [...this.history];
   }
-}
-
-/** The index of the first of the first `n` elements of ascending `sorted` that is at or above `value`. */
-function firstAtOrAbove(sorted: Float64Array, n: number, value: number): number {
-  let low = 0;
-  let high = n;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle] < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

@@ -1,5 +1,6 @@
 import { binomialUpperTail, normalQuantile } from '../distributions';
 import { MAD_TO_SIGMA, medianInPlace } from '../stats';
+import { FittedValues } from './fittedValues';
 
 /** One observation: a value at a time; `trials` for rates (runs in the hour for a failure count). */
 export interface Point {
@@ -93,82 +94,62 @@ export class RobustScorer implements Scorer {
   /** Each seasonal bucket's median, NaN where the bucket has too few points. */
   private readonly bucketMedians: Float64Array;
   private seasonalBuckets = 0;
-  /** The points of the last fit and their transformed values. */
-  private readonly fittedPoints: Point[] = [];
-  private fittedValues = new Float64Array(0);
+  /** The last fit's points and values, kept to the next. */
+  private readonly fitted: FittedValues;
 
   constructor(private readonly options: RobustScorerOptions) {
     this.bucketMedians = new Float64Array(SEASON_BUCKETS[options.seasonality]).fill(Number.NaN);
+    this.fitted = new FittedValues(SEASON_BUCKETS[options.seasonality], (time) => seasonBucket(time, options.seasonality), options.minBucketPoints ?? 10);
   }
 
   fit(window: readonly Point[], count = window.length): void {
     const { seasonality } = this.options;
     const n = count;
     reserve(n);
-    this.transformInto(values, window, n);
-    work.set(values.subarray(0, n));
-    this.overallMedian = medianInPlace(work, 0, n);
+    const fitted = this.fitted;
+    // In order unless a value is not a finite number: then selection makes of them what it always has.
+    const ordered = n > 0 && fitted.update(window, n, TRANSFORMS[this.options.transform].to);
+    const seasonal = n > 0 && seasonality !== 'none' && fitted.anyBucketFull;
+    if (!ordered || seasonal) fitted.copyValues(values);
+    if (ordered) this.overallMedian = fitted.median();
+    else {
+      work.set(values.subarray(0, n));
+      this.overallMedian = medianInPlace(work, 0, n);
+    }
     const medians = this.bucketMedians;
     medians.fill(Number.NaN);
     this.seasonalBuckets = 0;
-    let seasonal = false;
-    if (seasonality !== 'none') {
-      const size = medians.length;
-      const minPoints = this.options.minBucketPoints ?? 10;
-      starts.fill(0, 0, size + 1);
-      for (let i = 0; i < n; i++) {
-        const key = seasonBucket(window[i].time, seasonality);
-        buckets[i] = key;
-        starts[key + 1]++;
+    if (!seasonal) {
+      if (ordered) {
+        this.sigma = MAD_TO_SIGMA * fitted.medianDistance(this.overallMedian);
+        return;
       }
-      for (let key = 0; key < size && !seasonal; key++) seasonal = starts[key + 1] >= minPoints && starts[key + 1] > 0;
-      // Counting sort of the values by bucket into `work`, then each bucket's median in place
-      // (when no bucket has points enough, every point is judged against the overall median).
-      if (seasonal) {
-        for (let key = 0; key < size; key++) {
-          starts[key + 1] += starts[key];
-          next[key] = starts[key];
-        }
-        for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
-        for (let key = 0; key < size; key++) {
-          const points = starts[key + 1] - starts[key];
-          if (points === 0 || points < minPoints) continue;
-          medians[key] = medianInPlace(work, starts[key], starts[key + 1]);
-          this.seasonalBuckets++;
-        }
-        for (let i = 0; i < n; i++) {
-          const bucket = medians[buckets[i]];
-          work[i] = Math.abs(values[i] - (Number.isNaN(bucket) ? this.overallMedian : bucket));
-        }
-      }
-    }
-    if (!seasonal) for (let i = 0; i < n; i++) work[i] = Math.abs(values[i] - this.overallMedian);
-    this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
-  }
-
-  /**
-   * The transformed values of the first `n` points of `window` into `into`. The window moves on by
-   * a few points between fits: the values of points it still holds are taken from the last fit's.
-   */
-  private transformInto(into: Float64Array, window: readonly Point[], n: number): void {
-    const transform = this.options.transform;
-    if (transform === 'identity') {
-      for (let i = 0; i < n; i++) into[i] = window[i].value;
+      for (let i = 0; i < n; i++) work[i] = Math.abs(values[i] - this.overallMedian);
+      this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
       return;
     }
-    const t = TRANSFORMS[transform].to;
-    const fitted = this.fittedPoints;
-    const known = this.fittedValues;
-    let offset = 0;
-    while (offset < fitted.length && fitted[offset] !== window[0]) offset++;
-    for (let i = 0; i < n; i++) {
-      const j = offset + i;
-      into[i] = j < fitted.length && fitted[j] === window[i] ? known[j] : t(window[i].value);
+    // Counting sort of the values by bucket into `work`, then each bucket's median in place.
+    const size = medians.length;
+    const minPoints = this.options.minBucketPoints ?? 10;
+    fitted.copyBuckets(buckets);
+    starts.fill(0, 0, size + 1);
+    for (let i = 0; i < n; i++) starts[buckets[i] + 1]++;
+    for (let key = 0; key < size; key++) {
+      starts[key + 1] += starts[key];
+      next[key] = starts[key];
     }
-    if (known.length < n) this.fittedValues = new Float64Array(Math.max(n, 2 * known.length));
-    this.fittedValues.set(into.subarray(0, n));
-    fitted.length = n;
-    for (let i = 0; i < n; i++) fitted[i] = window[i];
+    for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
+    for (let key = 0; key < size; key++) {
+      const points = starts[key + 1] - starts[key];
+      if (points === 0 || points < minPoints) continue;
+      medians[key] = medianInPlace(work, starts[key], starts[key + 1]);
+      this.seasonalBuckets++;
+    }
+    for (let i = 0; i < n; i++) {
+      const bucket = medians[buckets[i]];
+      work[i] = Math.abs(values[i] - (Number.isNaN(bucket) ? this.overallMedian : bucket));
+    }
+    this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
   }
 
   score(point: Point): Score {

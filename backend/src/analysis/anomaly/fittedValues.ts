@@ -1,0 +1,182 @@
+import { firstAtOrAbove } from '../stats';
+import type { Point } from './scorers';
+
+/**
+ * The points a baseline was last fitted to, with their transformed values in window order and
+ * in ascending order, and how many fall in each seasonal bucket. A detector's window only loses
+ * points at its start and gains them at its end between fits (or is replaced whole), so a fit
+ * updates all of it with the points that left and came instead of transforming, counting and
+ * selecting over every point again. The medians it gives are the very numbers a selection over
+ * the same values gives.
+ */
+export class FittedValues {
+  /** The points in window order: slots [start, start + count) of `points`, `values` and `keys`. */
+  private points: Point[] = [];
+  private values = new Float64Array(16);
+  private keys = new Int32Array(16);
+  private start = 0;
+  private count = 0;
+  private ascending = new Float64Array(16);
+  /** False until a fit, and after one with a value that is not a finite number (no order then). */
+  private ordered = false;
+  private readonly perBucket: Int32Array;
+  /** Buckets with at least `minBucketPoints` points (and at least one). */
+  private full = 0;
+
+  /**
+   * @param bucketOf the seasonal bucket of a time, in [0, buckets)
+   * @param minBucketPoints points a bucket needs to count as full
+   */
+  constructor(
+    buckets: number,
+    private readonly bucketOf: (time: number) => number,
+    private readonly minBucketPoints: number,
+  ) {
+    this.perBucket = new Int32Array(buckets);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Whether some seasonal bucket has points enough for a median of its own. */
+  get anyBucketFull(): boolean {
+    return this.full > 0;
+  }
+
+  /**
+   * Brings the set to the first `n` points of `window`.
+   * @returns whether every value is a finite number: only then do `median` and `medianDistance` answer.
+   */
+  update(window: readonly Point[], n: number, transform: (value: number) => number): boolean {
+    let offset = 0;
+    while (offset < this.count && this.points[this.start + offset] !== window[0]) offset++;
+    const kept = Math.min(n, this.count - offset);
+    const changes = offset + (this.count - offset - kept) + (n - kept);
+    // Each point that left or came moves part of the sorted values; past a third of them, one sort is cheaper.
+    let slid = this.ordered && kept > 0 && changes <= n / 3;
+    for (let i = 0; slid && i < kept; i++) slid = this.points[this.start + offset + i] === window[i];
+    if (!slid) return this.refill(window, n, transform);
+    while (offset-- > 0) this.dropFirst();
+    while (this.count > kept) this.dropLast();
+    for (let i = kept; i < n; i++) this.append(window[i], transform(window[i].value));
+    return this.ordered;
+  }
+
+  /** The values in window order, into `into[0..size)`. */
+  copyValues(into: Float64Array): void {
+    into.set(this.values.subarray(this.start, this.start + this.count));
+  }
+
+  /** The seasonal buckets in window order, into `into[0..size)`. */
+  copyBuckets(into: Int32Array): void {
+    into.set(this.keys.subarray(this.start, this.start + this.count));
+  }
+
+  /** The median of the values (the mean of the middle two for an even count). */
+  median(): number {
+    const n = this.count;
+    const a = this.ascending;
+    return n % 2 === 1 ? a[n >> 1] : (a[(n >> 1) - 1] + a[n >> 1]) / 2;
+  }
+
+  /** The median of the values' distances from `center`, walking out from it on both sides. */
+  medianDistance(center: number): number {
+    const n = this.count;
+    const a = this.ascending;
+    let right = firstAtOrAbove(a, n, center);
+    let left = right - 1;
+    let previous = 0;
+    let current = 0;
+    for (let taken = 0; taken <= n >> 1; taken++) {
+      const below = left >= 0 ? Math.abs(a[left] - center) : Infinity;
+      const above = right < n ? Math.abs(a[right] - center) : Infinity;
+      previous = current;
+      if (below <= above) {
+        current = below;
+        left--;
+      } else {
+        current = above;
+        right++;
+      }
+    }
+    return n % 2 === 1 ? current : (previous + current) / 2;
+  }
+
+  private refill(window: readonly Point[], n: number, transform: (value: number) => number): boolean {
+    this.start = 0;
+    this.count = 0;
+    this.perBucket.fill(0);
+    this.full = 0;
+    this.ordered = true;
+    for (let i = 0; i < n; i++) this.place(window[i], transform(window[i].value));
+    if (this.ordered) {
+      this.ascending.set(this.values.subarray(0, n));
+      this.ascending.subarray(0, n).sort();
+    }
+    return this.ordered;
+  }
+
+  /** Adds a point at the end, in order among the values while they are all finite. */
+  private append(point: Point, value: number): void {
+    if (this.start + this.count === this.values.length) this.makeRoom();
+    if (this.ordered && Number.isFinite(value)) {
+      const a = this.ascending;
+      const at = firstAtOrAbove(a, this.count, value);
+      a.copyWithin(at + 1, at, this.count);
+      a[at] = value;
+    } else this.ordered = false;
+    this.place(point, value);
+  }
+
+  /** Puts a point in the next slot (growing, or moving the slots to the front, when there is none). */
+  private place(point: Point, value: number): void {
+    if (!Number.isFinite(value)) this.ordered = false;
+    if (this.start + this.count === this.values.length) this.makeRoom();
+    const slot = this.start + this.count;
+    const key = this.bucketOf(point.time);
+    this.points[slot] = point;
+    this.values[slot] = value;
+    this.keys[slot] = key;
+    if (++this.perBucket[key] === Math.max(1, this.minBucketPoints)) this.full++;
+    this.count++;
+  }
+
+  private dropFirst(): void {
+    this.forget(this.start);
+    this.start++;
+    this.count--;
+  }
+
+  private dropLast(): void {
+    this.forget(this.start + this.count - 1);
+    this.count--;
+  }
+
+  private forget(slot: number): void {
+    if (this.perBucket[this.keys[slot]]-- === Math.max(1, this.minBucketPoints)) this.full--;
+    // The value is among the sorted ones: it was fitted before.
+    const a = this.ascending;
+    const at = firstAtOrAbove(a, this.count, this.values[slot]);
+    a.copyWithin(at, at + 1, this.count);
+    this.points[slot] = undefined as unknown as Point;
+  }
+
+  private makeRoom(): void {
+    const { start, count } = this;
+    const size = count * 2 > this.values.length ? 2 * this.values.length : this.values.length;
+    const values = new Float64Array(size);
+    values.set(this.values.subarray(start, start + count));
+    const keys = new Int32Array(size);
+    keys.set(this.keys.subarray(start, start + count));
+    this.points = this.points.slice(start, start + count);
+    this.values = values;
+    this.keys = keys;
+    this.start = 0;
+    if (this.ascending.length < size) {
+      const ascending = new Float64Array(size);
+      ascending.set(this.ascending.subarray(0, count));
+      this.ascending = ascending;
+    }
+  }
+}
