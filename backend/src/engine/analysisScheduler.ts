@@ -195,7 +195,7 @@ export class AnalysisScheduler {
         for (const { id, points } of list) {
           const detector = this.detector(id);
           const found: DetectorEvent[] = [];
-          for (const point of points) for (const event of detector.observe(point).events) found.push(event);
+          for (let i = 0; i < points.length; i++) for (const event of detector.observe(points.at(i)).events) found.push(event);
           // Written out by the commit below, before any detector sees another point.
           judged.set(id.key, { events: found, state: detector.currentState });
         }
@@ -267,7 +267,8 @@ export class AnalysisScheduler {
     try {
       const bridge = new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection');
       const packed = packSeries(handed, (key) => this.storedStates.get(key) as DetectorState | undefined);
-      const call = bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer));
+      // Copied, not moved: should the helper fail, this thread judges the same points.
+      const call = bridge.begin('judge', [packed, this.sensitivity]);
       this.log?.debug({ series: handed.length, points }, "analysis: a helper thread judges the runs' series");
       return { bridge, call, series: handed, keys: new Set(handed.map((s) => s.id.key)), points };
     } catch (error) {

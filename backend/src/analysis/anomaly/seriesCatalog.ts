@@ -1,7 +1,8 @@
 import type { AnomalyMetric } from '../../domain/analysis';
 import type { Execution } from '../../domain/types';
 import type { HostUsage, HourlyStarts, RunOutline } from '../../store/store';
-import { BinomialScorer, type Point, RobustScorer, type Scorer } from './scorers';
+import { PointList } from './pointList';
+import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
 import { type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
 
 /** One series the fleet is watched on, with its place in the fleet. */
@@ -68,19 +69,19 @@ export function createDetector(metric: AnomalyMetric, sensitivity: number, state
 
 export interface SeriesPoints {
   id: SeriesId;
-  points: Point[];
+  points: PointList;
 }
 
 /**
  * The points of the series of `subject` (a workflow or a host) in `bySubject`, the series added
  * to `out` the first time: its key is built once, not for each of its points.
  */
-function pointsOf(out: Map<string, SeriesPoints>, bySubject: Map<string, Point[]>, subject: string, id: () => Omit<SeriesId, 'key'>): Point[] {
+function pointsOf(out: Map<string, SeriesPoints>, bySubject: Map<string, PointList>, subject: string, id: () => Omit<SeriesId, 'key'>): PointList {
   let points = bySubject.get(subject);
   if (!points) {
     const series = id();
     const key = seriesKey(series);
-    out.set(key, { id: { key, ...series }, points: (points = []) });
+    out.set(key, { id: { key, ...series }, points: (points = new PointList()) });
     bySubject.set(subject, points);
   }
   return points;
@@ -91,10 +92,10 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const timed = runs.filter((r) => r.status === 'completed' && r.durationMs !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   // Each workflow's step series by step name: months of steps are millions of points.
-  const stepSeries = new Map<string, Map<string, Point[]>>();
-  const runSeries = new Map<string, Point[]>();
+  const stepSeries = new Map<string, Map<string, PointList>>();
+  const runSeries = new Map<string, PointList>();
   for (const run of timed) {
-    pointsOf(out, runSeries, run.workflow, () => ({ metric: 'run_duration', workflow: run.workflow })).push({ time: run.startedAt, value: run.durationMs! });
+    pointsOf(out, runSeries, run.workflow, () => ({ metric: 'run_duration', workflow: run.workflow })).push(run.startedAt, run.durationMs!);
     let byName = stepSeries.get(run.workflow);
     if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
     for (const step of run.steps) {
@@ -103,10 +104,10 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
       if (!points) {
         const id = { metric: 'step_duration' as const, workflow: run.workflow, step: step.name };
         const key = seriesKey(id);
-        out.set(key, { id: { key, ...id }, points: (points = []) });
+        out.set(key, { id: { key, ...id }, points: (points = new PointList()) });
         byName.set(step.name, points);
       }
-      points.push({ time: step.startedAt, value: step.durationMs });
+      points.push(step.startedAt, step.durationMs);
     }
   }
   return [...out.values()];
@@ -122,7 +123,7 @@ export const FAILURE_WINDOW_RUNS = 10;
  */
 export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status'>>>): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
-  const series = new Map<string, Point[]>();
+  const series = new Map<string, PointList>();
   const recent = new Map<string, boolean[]>();
   for (const [workflow, earlier] of before) {
     recent.set(workflow, earlier.filter((r) => r.status !== 'running').slice(-(FAILURE_WINDOW_RUNS - 1)).map((r) => r.status !== 'completed'));
@@ -134,7 +135,7 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
     const failures = outcomes.filter(Boolean).length;
-    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push({ time: run.endedAt!, value: failures, trials: outcomes.length });
+    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length);
   }
   return [...out.values()];
 }
@@ -154,8 +155,8 @@ export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonl
   const out: SeriesPoints[] = [];
   for (const workflow of workflows) {
     const hours = counts.get(workflow);
-    const points: Point[] = [];
-    for (let hour = first; hour + HOUR <= to; hour += HOUR) points.push({ time: hour, value: hours?.get(hour) ?? 0 });
+    const points = new PointList();
+    for (let hour = first; hour + HOUR <= to; hour += HOUR) points.push(hour, hours?.get(hour) ?? 0);
     if (points.length) {
       const id = { metric: 'volume' as const, workflow };
       out.push({ id: { key: seriesKey(id), ...id }, points });
@@ -185,11 +186,11 @@ export function hostSeries(samples: readonly HostUsage[], from: number, to: numb
     b.n++;
   }
   const out = new Map<string, SeriesPoints>();
-  const cpu = new Map<string, Point[]>();
-  const memory = new Map<string, Point[]>();
+  const cpu = new Map<string, PointList>();
+  const memory = new Map<string, PointList>();
   for (const b of buckets.sort((x, y) => x.time - y.time)) {
-    pointsOf(out, cpu, b.host, () => ({ metric: 'host_cpu', host: b.host })).push({ time: b.time, value: b.cpu / b.n });
-    pointsOf(out, memory, b.host, () => ({ metric: 'host_memory', host: b.host })).push({ time: b.time, value: b.memory / b.n });
+    pointsOf(out, cpu, b.host, () => ({ metric: 'host_cpu', host: b.host })).push(b.time, b.cpu / b.n);
+    pointsOf(out, memory, b.host, () => ({ metric: 'host_memory', host: b.host })).push(b.time, b.memory / b.n);
   }
   return [...out.values()];
 }

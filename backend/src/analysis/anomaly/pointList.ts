@@ -1,0 +1,49 @@
+import type { Point } from './scorers';
+
+/**
+ * A series' points packed in one array (time, value and trials of each, NaN for no trials): a
+ * first pass builds millions of them, most only to be judged once, and a point becomes an object
+ * only when a detector takes it. Packed, a series also goes to another thread without copying.
+ */
+export class PointList {
+  private data: Float64Array;
+  length = 0;
+
+  /** @param packed triples as `packed` gives them, kept by reference */
+  constructor(packed?: Float64Array) {
+    this.data = packed ?? new Float64Array(48);
+    if (packed) this.length = Math.floor(packed.length / 3);
+  }
+
+  static of(points: readonly Point[]): PointList {
+    const list = new PointList();
+    for (const p of points) list.push(p.time, p.value, p.trials);
+    return list;
+  }
+
+  push(time: number, value: number, trials?: number): void {
+    if (3 * this.length === this.data.length) {
+      const grown = new Float64Array(2 * this.data.length);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const at = 3 * this.length++;
+    this.data[at] = time;
+    this.data[at + 1] = value;
+    this.data[at + 2] = trials ?? Number.NaN;
+  }
+
+  /** The `i`-th point, a new object each time. */
+  at(i: number): Point {
+    const at = 3 * i;
+    const point: Point = { time: this.data[at], value: this.data[at + 1] };
+    const trials = this.data[at + 2];
+    if (!Number.isNaN(trials)) point.trials = trials;
+    return point;
+  }
+
+  /** The triples, trimmed to the points there are (the list's own array when it is full). */
+  get packed(): Float64Array {
+    return 3 * this.length === this.data.length ? this.data : this.data.slice(0, 3 * this.length);
+  }
+}
