@@ -41,7 +41,7 @@ export interface SchedulerOptions {
   /** Insights are recomputed at most this often (default 10 minutes) over `insightPeriodDays` (default 7). */
   insightIntervalMs?: number;
   insightPeriodDays?: number;
-  /** Points of runs' series (durations, failure rates) from which a pass has a helper thread judge them (default 100,000; Infinity: never). */
+  /** Points in a pass (about three a run for the runs' series) from which a helper thread judges a share of them (default 100,000; Infinity: never). */
   helperPoints?: number;
   log?: Logger;
   now?: () => number;
@@ -50,7 +50,7 @@ export interface SchedulerOptions {
 /** Series a helper thread is judging during a pass. */
 interface Helper {
   bridge: SyncBridge;
-  call: number;
+  calls: number[];
   series: SeriesPoints[];
   keys: Set<string>;
   points: number;
@@ -180,15 +180,17 @@ export class AnalysisScheduler {
         const days = Math.round((runFilter.to - runsFrom) / DAY);
         this.log?.info({ from: new Date(runsFrom).toISOString(), to: new Date(runFilter.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
       }
+      const starts = hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [];
+      const volumes = hourlySeries(starts, this.store.names('workflows'), hoursFrom, hoursTo);
+      const hosts = hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : [];
+      // Catching up on months: a helper thread judges volumes and hosts while this one reads the
+      // runs, then a share of the runs' series while this one judges the rest and refreshes insights.
+      const runsStarted = starts.reduce((sum, s) => sum + s.runs, 0);
+      const helper = this.startHelper([...volumes, ...hosts], runsStarted);
       const finished = this.store.runOutlines(runFilter);
       const ofRuns = [...durationSeries(finished), ...failureSeries(finished, this.earlierRuns(finished, runsFrom))];
-      // Months of history: a second thread judges the series of runs while this one reads and judges volumes and hosts.
-      const helper = this.startHelper(ofRuns);
-      const series: SeriesPoints[] = [
-        ...ofRuns,
-        ...hourlySeries(hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [], this.store.names('workflows'), hoursFrom, hoursTo),
-        ...(hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : []),
-      ];
+      if (helper) this.share(helper, ofRuns);
+      const series: SeriesPoints[] = [...ofRuns, ...volumes, ...hosts];
 
       const judged = new Map<string, { events: DetectorEvent[]; state: unknown }>();
       const judge = (list: readonly SeriesPoints[]) => {
@@ -201,6 +203,16 @@ export class AnalysisScheduler {
         }
       };
       judge(series.filter((s) => !helper?.keys.has(s.id.key)));
+
+      // Insights and health read runs, not what the detectors found: meanwhile the helper works on.
+      let insightCount = 0;
+      if (now - this.lastInsightsAt >= this.insightIntervalMs) {
+        insightCount = this.insights.generateFleetInsights({ analysisPeriodDays: this.insightPeriodDays, now }).length;
+        this.insights.measureImplemented(now);
+        this.lastInsightsAt = now;
+      }
+      this.health = this.workflowHealth();
+
       let judgedByHelper = false;
       if (helper) {
         const results = this.finishHelper(helper);
@@ -225,14 +237,6 @@ export class AnalysisScheduler {
       const { anomalies, incidents, opened, closed } = this.apply(events, finished, { from: hoursFrom, to: hoursTo });
       const values = { 'cursor.runs': String(runFilter.to), 'cursor.hours': String(hoursTo), 'cursor.hosts': String(hostTo) };
       this.store.commitAnalysis({ anomalies, incidents, detectorStates: states, values });
-
-      let insightCount = 0;
-      if (now - this.lastInsightsAt >= this.insightIntervalMs) {
-        insightCount = this.insights.generateFleetInsights({ analysisPeriodDays: this.insightPeriodDays, now }).length;
-        this.insights.measureImplemented(now);
-        this.lastInsightsAt = now;
-      }
-      this.health = this.workflowHealth();
       const report: PassReport = {
         from: runsFrom,
         to: runFilter.to,
@@ -257,23 +261,46 @@ export class AnalysisScheduler {
   }
 
   /**
-   * Hands `series` to a helper thread when they are many points and a second core can take them:
-   * series whose detectors live in this thread stay here. Undefined when this thread judges all.
+   * Starts a helper thread on `series` when the pass is large (their points and about three a run
+   * for the runs' series to come) and a second core can take a share: series whose detectors live
+   * in this thread stay here. Undefined when this thread judges all.
    */
-  private startHelper(series: readonly SeriesPoints[]): Helper | undefined {
-    const handed = series.filter((s) => !this.detectors.has(s.id.key));
-    const points = handed.reduce((sum, s) => sum + s.points.length, 0);
+  private startHelper(series: readonly SeriesPoints[], runs: number): Helper | undefined {
+    const points = series.reduce((sum, s) => sum + s.points.length, 0) + 3 * runs;
     if (points < this.helperPoints || os.availableParallelism() < 2) return undefined;
     try {
-      const bridge = new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection');
-      const packed = packSeries(handed, (key) => this.storedStates.get(key) as DetectorState | undefined);
-      // Copied, not moved: should the helper fail, this thread judges the same points.
-      const call = bridge.begin('judge', [packed, this.sensitivity]);
-      this.log?.debug({ series: handed.length, points }, "analysis: a helper thread judges the runs' series");
-      return { bridge, call, series: handed, keys: new Set(handed.map((s) => s.id.key)), points };
+      const helper: Helper = { bridge: new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection'), calls: [], series: [], keys: new Set(), points: 0 };
+      this.hand(helper, series);
+      this.log?.debug({ series: helper.series.length, points: helper.points }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
+      return helper;
     } catch (error) {
       this.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');
       return undefined;
+    }
+  }
+
+  /** Hands the helper the first of `series` until it has half their points (this thread refreshes insights besides). */
+  private share(helper: Helper, series: readonly SeriesPoints[]): void {
+    const total = series.reduce((sum, s) => sum + s.points.length, 0);
+    const share: SeriesPoints[] = [];
+    let points = 0;
+    for (const s of series) {
+      if (points >= 0.5 * total) break;
+      share.push(s);
+      points += s.points.length;
+    }
+    this.hand(helper, share);
+  }
+
+  private hand(helper: Helper, series: readonly SeriesPoints[]): void {
+    const handed = series.filter((s) => !this.detectors.has(s.id.key));
+    const packed = packSeries(handed, (key) => this.storedStates.get(key) as DetectorState | undefined);
+    // Copies of the points move to the helper: should it fail, this thread judges the same points.
+    helper.calls.push(helper.bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer)));
+    for (const s of handed) {
+      helper.series.push(s);
+      helper.keys.add(s.id.key);
+      helper.points += s.points.length;
     }
   }
 
@@ -281,7 +308,7 @@ export class AnalysisScheduler {
   private finishHelper(helper: Helper): JudgedSeries[] | undefined {
     try {
       // Generous: a helper judges a million points in a few seconds.
-      return helper.bridge.finish<JudgedSeries[]>(helper.call, 60_000 + helper.points / 10);
+      return helper.calls.flatMap((call) => helper.bridge.finish<JudgedSeries[]>(call, 60_000 + helper.points / 10));
     } catch (error) {
       this.log?.warn({ err: error }, 'analysis: the helper thread failed, this one judges its series');
       return undefined;

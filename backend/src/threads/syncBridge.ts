@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type TransferListItem, Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 
 /** What a worker-side handler module exports: a factory of an object of async methods. */
@@ -58,12 +58,15 @@ export class SyncBridge {
     return this.finish<T>(this.begin(method, args));
   }
 
-  /** Starts a call and returns at once with its id, for `finish`. */
-  begin(method: string, args: unknown[]): number {
+  /**
+   * Starts a call and returns at once with its id, for `finish`.
+   * @param transfer buffers among `args` moved to the worker rather than copied (unusable here after)
+   */
+  begin(method: string, args: unknown[], transfer: TransferListItem[] = []): number {
     if (this.closed) throw new Error(`${this.name} bridge is closed (called ${method})`);
     const id = this.nextId++;
     this.pending.set(id, { method });
-    this.port.postMessage({ id, method, args });
+    this.port.postMessage({ id, method, args }, transfer);
     return id;
   }
 

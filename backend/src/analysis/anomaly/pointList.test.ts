@@ -9,6 +9,9 @@ describe('PointList', () => {
     expect(JSON.stringify(list.at(1))).toBe(JSON.stringify(points[1]));
     const copy = new PointList(list.packed);
     expect(list.packed).toHaveLength(300);
+    // A copy: what another thread does with it leaves the list as it was.
+    list.packed.fill(0);
+    expect(list.at(99)).toEqual(points[99]);
     expect(Array.from({ length: copy.length }, (_, i) => copy.at(i))).toEqual(points);
   });
 });

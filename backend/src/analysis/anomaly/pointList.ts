@@ -42,8 +42,8 @@ export class PointList {
     return point;
   }
 
-  /** The triples, trimmed to the points there are (the list's own array when it is full). */
+  /** A copy of the triples, as many as there are points (to hand to another thread, which may keep it). */
   get packed(): Float64Array {
-    return 3 * this.length === this.data.length ? this.data : this.data.slice(0, 3 * this.length);
+    return this.data.slice(0, 3 * this.length);
   }
 }
