@@ -182,11 +182,11 @@ export class AnalysisScheduler {
       }
       const starts = hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [];
       const volumes = hourlySeries(starts, this.store.names('workflows'), hoursFrom, hoursTo);
-      const hosts = hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : [];
       // Catching up on months: a helper thread judges volumes and hosts while this one reads the
       // runs, then a share of the runs' series while this one judges the rest and refreshes insights.
-      const runsStarted = starts.reduce((sum, s) => sum + s.runs, 0);
-      const helper = this.startHelper([...volumes, ...hosts], runsStarted);
+      const helper = this.startHelper(volumes, starts.reduce((sum, s) => sum + s.runs, 0));
+      const hosts = hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : [];
+      if (helper) this.hand(helper, hosts);
       const finished = this.store.runOutlines(runFilter);
       const ofRuns = [...durationSeries(finished), ...failureSeries(finished, this.earlierRuns(finished, runsFrom))];
       if (helper) this.share(helper, ofRuns);
@@ -263,7 +263,7 @@ export class AnalysisScheduler {
   /**
    * Starts a helper thread on `series` when the pass is large (their points and about three a run
    * for the runs' series to come) and a second core can take a share: series whose detectors live
-   * in this thread stay here. Undefined when this thread judges all.
+   * in this thread stay here. Undefined when this thread judges all. More can be handed to it.
    */
   private startHelper(series: readonly SeriesPoints[], runs: number): Helper | undefined {
     const points = series.reduce((sum, s) => sum + s.points.length, 0) + 3 * runs;
@@ -271,7 +271,7 @@ export class AnalysisScheduler {
     try {
       const helper: Helper = { bridge: new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection'), calls: [], series: [], keys: new Set(), points: 0 };
       this.hand(helper, series);
-      this.log?.debug({ series: helper.series.length, points: helper.points }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
+      this.log?.debug({ runs }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
       return helper;
     } catch (error) {
       this.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');

@@ -134,7 +134,8 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
     outcomes.push(run.status !== 'completed');
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
-    const failures = outcomes.filter(Boolean).length;
+    let failures = 0;
+    for (const failed of outcomes) if (failed) failures++;
     pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length);
   }
   return [...out.values()];
