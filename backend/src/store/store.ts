@@ -57,7 +57,8 @@ export interface RunOutline {
   endedAt?: number;
   durationMs?: number;
   status: ExecutionStatus;
-  steps: Array<Pick<Step, 'name' | 'startedAt' | 'durationMs' | 'status'>>;
+  /** Its completed steps, by index: their names, and their starts and durations in pairs. */
+  completedSteps: { names: string[]; times: number[] };
 }
 
 /** Runs of a workflow that started in one hour (`hour`: its first millisecond). */

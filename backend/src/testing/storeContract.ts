@@ -96,7 +96,10 @@ export function storeContract(open: () => ContractStore): void {
     const range = { from: T0, to: T0 + 2 * HOUR };
     const outline = (run: Execution, steps: Step[]) => ({
       ...(({ id, robot, packageVersion, errorType, errorMessage, stepsTotal, stepsCompleted, tags, ...kept }) => kept)(run),
-      steps: steps.map(({ executionId, index, error, ...kept }) => kept),
+      completedSteps: {
+        names: steps.filter((step) => step.status === 'completed').map((step) => step.name),
+        times: steps.filter((step) => step.status === 'completed').flatMap((step) => [step.startedAt, step.durationMs]),
+      },
     });
     expect(store.runOutlines({ ...range, by: 'end' })).toEqual([outline(c, contractSteps(c, [400, 600.5])), outline(a, aSteps), outline(b, []), outline(e, [])]);
     expect(store.runOutlines(range)).toEqual([outline(a, aSteps), outline(b, []), outline(c, contractSteps(c, [400, 600.5])), outline(d, contractSteps(d, [100])), outline(e, [])]);

@@ -98,16 +98,16 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
     pointsOf(out, runSeries, run.workflow, () => ({ metric: 'run_duration', workflow: run.workflow })).push(run.startedAt, run.durationMs!);
     let byName = stepSeries.get(run.workflow);
     if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
-    for (const step of run.steps) {
-      if (step.status !== 'completed') continue;
-      let points = byName.get(step.name);
+    const { names, times } = run.completedSteps;
+    for (let i = 0; i < names.length; i++) {
+      let points = byName.get(names[i]);
       if (!points) {
-        const id = { metric: 'step_duration' as const, workflow: run.workflow, step: step.name };
+        const id = { metric: 'step_duration' as const, workflow: run.workflow, step: names[i] };
         const key = seriesKey(id);
         out.set(key, { id: { key, ...id }, points: (points = new PointList()) });
-        byName.set(step.name, points);
+        byName.set(names[i], points);
       }
-      points.push(step.startedAt, step.durationMs);
+      points.push(times[2 * i], times[2 * i + 1]);
     }
   }
   return [...out.values()];

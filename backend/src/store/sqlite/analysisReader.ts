@@ -13,6 +13,9 @@ import { stepsOfRun } from './executionReader';
 const LEAN_RUN_COLUMNS = `e.id, e.ext_id, e.workflow_id, e.robot_id, e.host_id, e.version_id, e.started_at, e.ended_at, e.duration_ms, e.status,
   e.error_type, e.error_id, e.steps_total, e.steps_completed, e.tags`;
 
+/** A completed step's status as stored. */
+const COMPLETED = stepStatusCodec.encode('completed');
+
 /** A row of `LEAN_RUN_COLUMNS`. */
 type LeanRun = [number, string, number, number | null, number | null, number | null, number, number | null, number | null, number, number | null, number | null, number | null, number | null, string | null];
 
@@ -73,11 +76,18 @@ export class AnalysisReader {
     if (filter.last !== undefined) rows.reverse();
     const { workflows, hosts, stepNames } = this.dictionaries;
     return rows.map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => {
-      const run: RunOutline = { workflow: workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), steps: [] };
+      const completed = { names: [] as string[], times: [] as number[] };
+      const run: RunOutline = { workflow: workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), completedSteps: completed };
       if (hostId !== null) run.host = hosts.nameOf(hostId);
       if (endedAt !== null) run.endedAt = endedAt;
       if (durationMs !== null) run.durationMs = durationMs;
-      if (blob) decodeSteps(blob, (_index, nameId, stepStart, stepDuration, stepStatus) => run.steps.push({ name: stepNames.nameOf(nameId), startedAt: stepStart, durationMs: stepDuration, status: stepStatusCodec.decode(stepStatus) }));
+      if (blob) {
+        decodeSteps(blob, (_index, nameId, stepStart, stepDuration, stepStatus) => {
+          if (stepStatus !== COMPLETED) return;
+          completed.names.push(stepNames.nameOf(nameId));
+          completed.times.push(stepStart, stepDuration);
+        });
+      }
       return run;
     });
   }
