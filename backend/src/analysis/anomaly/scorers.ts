@@ -142,7 +142,9 @@ export class RobustScorer implements Scorer {
     for (let key = 0; key < size; key++) {
       const points = starts[key + 1] - starts[key];
       if (points === 0 || points < minPoints) continue;
-      medians[key] = medianInPlace(work, starts[key], starts[key + 1]);
+      // Hours of the week hold a point or two a week: their medians need no selection.
+      const first = starts[key];
+      medians[key] = points === 1 ? work[first] : points === 2 ? (work[first] + work[first + 1]) / 2 : medianInPlace(work, first, starts[key + 1]);
       this.seasonalBuckets++;
     }
     for (let i = 0; i < n; i++) {
