@@ -169,27 +169,34 @@ export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonl
 /** Per host and 5-minute bucket in [from, to): mean CPU % and mean memory use in % of the total. */
 export function hostSeries(samples: readonly HostUsage[], from: number, to: number): SeriesPoints[] {
   type Bucket = { host: string; time: number; cpu: number; memory: number; n: number };
-  const byHost = new Map<string, Map<number, Bucket>>();
   const buckets: Bucket[] = [];
+  // Samples by time (as the store gives them): each host's buckets come in order and close as the next opens.
+  const open = new Map<string, Bucket>();
+  let inOrder = true;
+  let last = -Infinity;
   for (const s of samples) {
     if (s.time < from || s.time >= to) continue;
+    if (s.time < last) {
+      inOrder = false;
+      break;
+    }
+    last = s.time;
     const time = Math.floor(s.time / HOST_BUCKET_MS) * HOST_BUCKET_MS;
-    let ofHost = byHost.get(s.host);
-    if (!ofHost) byHost.set(s.host, (ofHost = new Map()));
-    let b = ofHost.get(time);
-    if (!b) {
+    let b = open.get(s.host);
+    if (!b || b.time !== time) {
       b = { host: s.host, time, cpu: 0, memory: 0, n: 0 };
-      ofHost.set(time, b);
+      open.set(s.host, b);
       buckets.push(b);
     }
     b.cpu += s.cpuPercent;
     b.memory += s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : 0;
     b.n++;
   }
+  if (!inOrder) return hostSeries([...samples].sort((a, b) => a.time - b.time), from, to);
   const out = new Map<string, SeriesPoints>();
   const cpu = new Map<string, PointList>();
   const memory = new Map<string, PointList>();
-  for (const b of buckets.sort((x, y) => x.time - y.time)) {
+  for (const b of buckets) {
     pointsOf(out, cpu, b.host, () => ({ metric: 'host_cpu', host: b.host })).push(b.time, b.cpu / b.n);
     pointsOf(out, memory, b.host, () => ({ metric: 'host_memory', host: b.host })).push(b.time, b.memory / b.n);
   }

@@ -26,10 +26,24 @@ const nameOrNull = (dictionary: Dictionary, id: number | null) => (id === null ?
 
 /** Whole-range reads for the analysis: runs, their steps, resource use and names. */
 export class AnalysisReader {
+  /** Prepared statements returning rows as arrays, by their SQL: a pass reads each workflow's runs several times. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(
     private readonly db: Database.Database,
     private readonly dictionaries: Dictionaries,
   ) {}
+
+  private rawStatement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      // Filters name any number of workflows or hosts: the texts are many, the cache stays small.
+      if (this.statements.size >= 256) this.statements.clear();
+      statement = this.db.prepare(sql).raw();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   runs(filter: RunFilter): Execution[] {
     const conditions = runConditions(this.dictionaries, filter);
@@ -39,11 +53,11 @@ export class AnalysisReader {
     // analysis pass reads months of runs at once.
     const select = `SELECT ${LEAN_RUN_COLUMNS} FROM executions e ${whereClause(conditions)}`;
     if (filter.last !== undefined) {
-      const rows = this.db.prepare(`${select} ORDER BY ${column} DESC, e.id DESC LIMIT ?`).raw().all(...conditions.params, filter.last) as LeanRun[];
+      const rows = this.rawStatement(`${select} ORDER BY ${column} DESC, e.id DESC LIMIT ?`).all(...conditions.params, filter.last) as LeanRun[];
       return rows.reverse().map((row) => this.toRun(row));
     }
     const runs: Execution[] = [];
-    for (const row of this.db.prepare(`${select} ORDER BY ${column}, e.id`).raw().iterate(...conditions.params) as IterableIterator<LeanRun>) runs.push(this.toRun(row));
+    for (const row of this.rawStatement(`${select} ORDER BY ${column}, e.id`).iterate(...conditions.params) as IterableIterator<LeanRun>) runs.push(this.toRun(row));
     return runs;
   }
 
@@ -52,10 +66,9 @@ export class AnalysisReader {
     const conditions = runConditions(this.dictionaries, filter);
     if (!conditions) return [];
     const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
-    const rows = this.db
-      .prepare(`SELECT e.ext_id, s.steps FROM executions e JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column}, e.id`)
-      .raw()
-      .iterate(...conditions.params) as IterableIterator<[string, Buffer]>;
+    const rows = this.rawStatement(`SELECT e.ext_id, s.steps FROM executions e JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column}, e.id`).iterate(
+      ...conditions.params,
+    ) as IterableIterator<[string, Buffer]>;
     const steps: Step[] = [];
     for (const [executionId, blob] of rows) stepsOfRun(blob, executionId, this.dictionaries, steps);
     return steps;
