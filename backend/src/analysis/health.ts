@@ -1,5 +1,4 @@
 import type { Execution } from '../domain/types';
-import { isTimedRun } from './performance';
 import { quantile } from './stats';
 
 /** A workflow's latest runs against its own recent past: what alert rules compare. */
@@ -14,18 +13,21 @@ export interface WorkflowHealth {
   baselineP95Seconds: number | null;
 }
 
-function ratio(runs: readonly Execution[]): number | null {
+/** What health reads of a run. */
+export type HealthRun = Pick<Execution, 'status' | 'durationMs'>;
+
+function ratio(runs: readonly HealthRun[]): number | null {
   const finished = runs.filter((r) => r.status !== 'running');
   return finished.length ? finished.filter((r) => r.status === 'completed').length / finished.length : null;
 }
 
-function p95Seconds(runs: readonly Execution[]): number | null {
-  const durations = runs.filter(isTimedRun).map((r) => r.durationMs);
+function p95Seconds(runs: readonly HealthRun[]): number | null {
+  const durations = runs.filter((r) => r.status === 'completed' && r.durationMs !== undefined).map((r) => r.durationMs!);
   return durations.length ? quantile(durations, 0.95) / 1000 : null;
 }
 
 /** Health of a workflow from its latest runs (`recent`) and the runs before them (`baseline`). */
-export function workflowHealth(workflow: string, recent: readonly Execution[], baseline: readonly Execution[]): WorkflowHealth {
+export function workflowHealth(workflow: string, recent: readonly HealthRun[], baseline: readonly HealthRun[]): WorkflowHealth {
   return {
     workflow,
     recentRuns: recent.length,

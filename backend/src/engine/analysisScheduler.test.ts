@@ -195,7 +195,8 @@ describe('progress of a long pass', () => {
 });
 
 describe('workflow health', () => {
-  it('equals, for busy, sparse and stopped workflows, the latest 20 runs of each against the 7 days before them', () => {
+  // A first pass over 12 days has the runs in hand; one over a day reads them.
+  it.each([1, 12])('equals, for busy, sparse and stopped workflows, the latest 20 runs of each against the 7 days before them (a first pass over %i days)', (historyDays) => {
     const store = new SqliteStore({ file: ':memory:' });
     const T0 = Date.UTC(2026, 10, 2);
     const now = T0 + 10 * DAY;
@@ -212,7 +213,7 @@ describe('workflow health', () => {
     for (let t = T0; t < now - 3 * DAY; t += HOUR) run('Stopped', t, 60_000);
     store.ingest({ executions, steps: [], samples: [] });
 
-    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 1 });
+    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays });
     scheduler.runPass();
     const expected = ['Also busy', 'Busy', 'Sparse', 'Stopped'].map((workflow) => {
       const recent = store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });

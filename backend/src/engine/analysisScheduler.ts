@@ -211,7 +211,7 @@ export class AnalysisScheduler {
         this.insights.measureImplemented(now);
         this.lastInsightsAt = now;
       }
-      this.health = this.workflowHealth();
+      this.health = this.workflowHealth({ runs: finished, ...runFilter });
 
       let judgedByHelper = false;
       if (helper) {
@@ -279,13 +279,13 @@ export class AnalysisScheduler {
     }
   }
 
-  /** Hands the helper the first of `series` until it has half their points (this thread refreshes insights besides). */
+  /** Hands the helper the first of `series` until it has 45% of their points (this thread refreshes insights and health besides). */
   private share(helper: Helper, series: readonly SeriesPoints[]): void {
     const total = series.reduce((sum, s) => sum + s.points.length, 0);
     const share: SeriesPoints[] = [];
     let points = 0;
     for (const s of series) {
-      if (points >= 0.5 * total) break;
+      if (points >= 0.45 * total) break;
       share.push(s);
       points += s.points.length;
     }
@@ -317,9 +317,22 @@ export class AnalysisScheduler {
     }
   }
 
-  /** The latest 20 finished runs of each workflow against the 7 days of runs before them. */
-  private workflowHealth(): WorkflowHealth[] {
+  /**
+   * The latest 20 finished runs of each workflow against the 7 days of runs before them. A pass
+   * that read the runs that ended since `read.from` takes them from those where they reach back far
+   * enough (a first pass on months of history), with the few that ended after its window; other
+   * workflows' runs are read.
+   */
+  private workflowHealth(read: { runs: readonly RunOutline[]; from: number; to: number }): WorkflowHealth[] {
+    let known: Map<string, RunOutline[]> | undefined;
+    if (read.to - read.from > 7 * DAY) known = groupBy([...read.runs, ...this.store.runOutlines({ by: 'end', from: read.to })], (r) => r.workflow);
     return this.store.names('workflows').map((workflow) => {
+      const runs = known?.get(workflow) ?? [];
+      if (runs.length >= HEALTH_RECENT_RUNS) {
+        const recent = runs.slice(-HEALTH_RECENT_RUNS);
+        const since = recent[0].endedAt!;
+        if (since - 7 * DAY >= read.from) return workflowHealth(workflow, recent, runs.filter((r) => r.endedAt! >= since - 7 * DAY && r.endedAt! < since));
+      }
       const recent = this.store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
       const since = recent[0]?.endedAt;
       const baseline = since === undefined ? [] : this.store.runs({ workflows: [workflow], by: 'end', from: since - 7 * DAY, to: since });

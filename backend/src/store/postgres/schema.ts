@@ -141,11 +141,6 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
-  {
-    version: 2,
-    description: "each workflow's runs by the time they ended: the analysis asks for a workflow's latest runs every pass",
-    sql: 'CREATE INDEX executions_by_workflow_end ON executions(workflow_id, ended_at);',
-  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -106,13 +106,15 @@ export class AnalysisReader {
   }
 
   hourlyStarts(from: number, to: number): HourlyStarts[] {
-    // Times are whole milliseconds after 2000: integer division is the hour's floor.
-    const rows = this.db
-      .prepare('SELECT workflow_id, started_at / 3600000, count(*) FROM executions WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2')
-      .raw()
-      .all(from, to) as Array<[number, number, number]>;
-    const workflows = this.dictionaries.workflows;
-    return rows.map(([workflowId, hour, runs]) => ({ workflow: workflows.nameOf(workflowId), hour: hour * 3600_000, runs }));
+    // Workflow by workflow through the index of its runs by start, which holds both columns: no
+    // lookup of each run's row and no sort. Times are whole milliseconds after 2000: integer
+    // division is the hour's floor.
+    const ofWorkflow = this.rawStatement('SELECT started_at / 3600000, count(*) FROM executions WHERE workflow_id = ? AND started_at >= ? AND started_at < ? GROUP BY 1');
+    const starts: HourlyStarts[] = [];
+    for (const [workflowId, workflow] of this.db.prepare('SELECT id, name FROM workflows').raw().all() as Array<[number, string]>) {
+      for (const [hour, runs] of ofWorkflow.all(workflowId, from, to) as Array<[number, number]>) starts.push({ workflow, hour: hour * 3600_000, runs });
+    }
+    return starts;
   }
 
   hostUsage(from: number, to: number): HostUsage[] {

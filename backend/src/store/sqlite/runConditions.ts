@@ -42,6 +42,12 @@ export function runConditions(dictionaries: Dictionaries, filter: ExecutionFilte
   if (filter.to !== undefined) {
     where.push(`${column} < ?`);
     params.push(filter.to);
+    // A run ends after it starts: said outright, a workflow's runs that ended before a time are a
+    // range of its index by start, not all of its runs.
+    if (filter.by === 'end') {
+      where.push('e.started_at < ?');
+      params.push(filter.to);
+    }
   }
   return { where, params };
 }

@@ -236,11 +236,6 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('DROP TABLE steps');
     },
   },
-  {
-    version: 9,
-    description: "each workflow's runs by the time they ended: the analysis asks for a workflow's latest runs every pass",
-    sql: 'CREATE INDEX executions_by_workflow_end ON executions(workflow_id, ended_at);',
-  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
