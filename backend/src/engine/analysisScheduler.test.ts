@@ -9,6 +9,8 @@ import { INCIDENT_KINDS } from '../sim/incidents';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { tempDir } from '../testing/harness';
 import { createLogger } from '../log';
+import { parseSeriesKey, type SeriesId } from '../analysis/anomaly/seriesCatalog';
+import type { SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
 
 const MINUTE = 60_000;
@@ -254,6 +256,10 @@ describe("a helper thread judging the runs' series", () => {
       expect({ ...first, durationMs: 0, helperPoints: 0 }).toEqual({ ...reference, durationMs: 0 });
       expect(findings(helped)).toEqual(findings(alone));
       expect(findings(alone).anomalies.length).toBeGreaterThan(3);
+      // Each series' detector here resumes with the baseline the helper's had fitted, not one fitted again to its window.
+      const keys = [...alone.loadDetectorStates().keys()];
+      const baselines = (scheduler: AnalysisScheduler) => keys.map((key) => (scheduler as unknown as { detector(id: SeriesId): SeriesDetector }).detector(parseSeriesKey(key)).fittedBaseline);
+      expect(baselines(withHelper)).toEqual(baselines(withoutHelper));
 
       // The last day, in the scheduler's thread: its detectors resume from the states the helper handed back.
       now = END + 2 * MINUTE;

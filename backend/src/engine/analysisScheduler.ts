@@ -108,6 +108,8 @@ export class AnalysisScheduler {
   private readonly log?: Logger;
   private readonly detectors = new Map<string, SeriesDetector>();
   private readonly storedStates: Map<string, unknown>;
+  /** Baselines of detectors a helper thread ran, as fitted there (a stored state alone is refitted). */
+  private readonly storedBaselines = new Map<string, unknown>();
   private readonly openAnomalies = new Map<string, Anomaly>();
   private timer?: NodeJS.Timeout;
   private running = false;
@@ -218,10 +220,11 @@ export class AnalysisScheduler {
         const results = this.finishHelper(helper);
         judgedByHelper = results !== undefined;
         if (results) {
-          for (const { key, events, state } of results) {
+          for (const { key, events, state, baseline } of results) {
             judged.set(key, { events, state });
-            // The next pass's detector of the series resumes from where the helper's ended.
+            // The next pass's detector of the series resumes where the helper's ended, baseline and all.
             this.storedStates.set(key, state);
+            if (baseline !== undefined) this.storedBaselines.set(key, baseline);
           }
         } else judge(helper.series);
       }
@@ -294,7 +297,7 @@ export class AnalysisScheduler {
 
   private hand(helper: Helper, series: readonly SeriesPoints[]): void {
     const handed = series.filter((s) => !this.detectors.has(s.id.key));
-    const packed = packSeries(handed, (key) => this.storedStates.get(key) as DetectorState | undefined);
+    const packed = packSeries(handed, (key) => ({ state: this.storedStates.get(key) as DetectorState | undefined, baseline: this.storedBaselines.get(key) }));
     // Copies of the points move to the helper: should it fail, this thread judges the same points.
     helper.calls.push(helper.bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer)));
     for (const s of handed) {
@@ -349,8 +352,9 @@ export class AnalysisScheduler {
   private detector(id: SeriesId): SeriesDetector {
     let detector = this.detectors.get(id.key);
     if (!detector) {
-      detector = createDetector(id.metric, this.sensitivity, this.storedStates.get(id.key) as DetectorState | undefined);
+      detector = createDetector(id.metric, this.sensitivity, this.storedStates.get(id.key) as DetectorState | undefined, this.storedBaselines.get(id.key));
       this.storedStates.delete(id.key);
+      this.storedBaselines.delete(id.key);
       this.detectors.set(id.key, detector);
     }
     return detector;

@@ -7,28 +7,30 @@ export interface PackedSeries {
   id: SeriesId;
   points: Float64Array;
   state?: DetectorState;
+  baseline?: unknown;
 }
 
-/** What judging a series gave: its detector's events, in order, and the state it ended in. */
+/** What judging a series gave: its detector's events, in order, the state it ended in and its baseline. */
 export interface JudgedSeries {
   key: string;
   events: DetectorEvent[];
   state: DetectorState;
+  baseline: unknown;
 }
 
 /** Series to hand to a worker: their points go as arrays of numbers, not millions of objects. */
-export function packSeries(series: readonly SeriesPoints[], stateOf: (key: string) => DetectorState | undefined): PackedSeries[] {
-  return series.map(({ id, points }) => ({ id, points: points.packed, state: stateOf(id.key) }));
+export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: string) => { state?: DetectorState; baseline?: unknown }): PackedSeries[] {
+  return series.map(({ id, points }) => ({ id, points: points.packed, ...resumeFrom(id.key) }));
 }
 
 /** Judges packed series with the collector's detectors, as the scheduler's own thread would. */
 export function judgePacked(series: readonly PackedSeries[], sensitivity: number): JudgedSeries[] {
-  return series.map(({ id, points, state }) => {
-    const detector = createDetector(id.metric, sensitivity, state);
+  return series.map(({ id, points, state, baseline }) => {
+    const detector = createDetector(id.metric, sensitivity, state, baseline);
     const list = new PointList(points);
     const events: DetectorEvent[] = [];
     for (let i = 0; i < list.length; i++) for (const event of detector.observe(list.at(i)).events) events.push(event);
-    return { key: id.key, events, state: detector.currentState };
+    return { key: id.key, events, state: detector.currentState, baseline: detector.fittedBaseline };
   });
 }
 

@@ -32,6 +32,10 @@ export interface Scorer {
   score(point: Point): Score;
   /** A JSON-safe copy of the fitted baseline, for persistence and the API. */
   describe(): Record<string, unknown>;
+  /** The fitted baseline exactly, for another thread's scorer to `load` (structured-cloneable). */
+  save(): unknown;
+  /** Takes a baseline `save` gave, as if fitted to the window it was fitted to. */
+  load(saved: unknown): void;
 }
 
 const HOUR = 3600_000;
@@ -164,6 +168,18 @@ export class RobustScorer implements Scorer {
     return { z, expected: from(center), settled };
   }
 
+  save(): unknown {
+    return { overallMedian: this.overallMedian, sigma: this.sigma, bucketMedians: this.bucketMedians.slice(), seasonalBuckets: this.seasonalBuckets };
+  }
+
+  load(saved: unknown): void {
+    const { overallMedian, sigma, bucketMedians, seasonalBuckets } = saved as { overallMedian: number; sigma: number; bucketMedians: Float64Array; seasonalBuckets: number };
+    this.overallMedian = overallMedian;
+    this.sigma = sigma;
+    this.bucketMedians.set(bucketMedians);
+    this.seasonalBuckets = seasonalBuckets;
+  }
+
   describe(): Record<string, unknown> {
     return {
       kind: 'robust',
@@ -203,6 +219,14 @@ export class BinomialScorer implements Scorer {
     if (n === 0 || point.value <= n * p) return { z: 0, expected: p };
     const tail = binomialUpperTail(point.value, n, p);
     return { z: Math.min(40, -normalQuantile(tail)), expected: p };
+  }
+
+  save(): unknown {
+    return { rate: this.rate };
+  }
+
+  load(saved: unknown): void {
+    this.rate = (saved as { rate: number }).rate;
   }
 
   describe(): Record<string, unknown> {

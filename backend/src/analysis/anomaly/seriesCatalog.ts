@@ -62,9 +62,9 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
  * each point is (`Judgement.rarity`, a per-point score for scoring benchmarks) is not judged:
  * it was a fifth of a pass's time and most of each detector's stored state.
  */
-export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState): SeriesDetector {
+export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState, baseline?: unknown): SeriesDetector {
   const { scorer, settings } = design(metric);
-  return new SeriesDetector(scorer(), { rarityPoints: 0, ...settings, sensitivity }, state);
+  return new SeriesDetector(scorer(), { rarityPoints: 0, ...settings, sensitivity }, state, baseline);
 }
 
 export interface SeriesPoints {

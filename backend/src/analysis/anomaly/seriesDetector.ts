@@ -163,17 +163,24 @@ export class SeriesDetector {
   private state: DetectorState;
   private rarityTrackers?: { z: Rarity; means: Rarity };
 
+  /**
+   * @param state where to resume from (`currentState` of a detector of the same series)
+   * @param baseline that detector's fitted baseline (`fittedBaseline`): without it, the baseline
+   *   is fitted again to the state's window, which may hold points the other had not fitted yet
+   */
   constructor(
     private readonly scorer: Scorer,
     settings: Partial<DetectorSettings> = {},
     state?: DetectorState,
+    baseline?: unknown,
   ) {
     this.settings = { ...DEFAULT_DETECTOR_SETTINGS, ...settings };
     if (!(this.settings.sensitivity > 0)) throw new RangeError(`sensitivity must be positive, got ${this.settings.sensitivity}`);
     this.state = state ?? { window: [], pending: [], sinceFit: 0, fitted: false };
     // A state kept before rarity was turned off carries its history: it would never change again.
     if (this.settings.rarityPoints <= 0 && this.state.rarity) this.state.rarity = undefined;
-    if (this.state.fitted && this.state.window.length > 0) this.fit();
+    if (this.state.fitted && baseline !== undefined) this.scorer.load(baseline);
+    else if (this.state.fitted && this.state.window.length > 0) this.fit();
   }
 
   get episode(): Episode | undefined {
@@ -187,6 +194,11 @@ export class SeriesDetector {
   /** A JSON-safe snapshot that a new detector resumes from. */
   snapshot(): DetectorState {
     return structuredClone(this.state);
+  }
+
+  /** The baseline as last fitted, for a detector resuming from `currentState` elsewhere; undefined before the first fit. */
+  get fittedBaseline(): unknown {
+    return this.state.fitted ? this.scorer.save() : undefined;
   }
 
   /** The live state, JSON-safe: to write out at once (it changes with the next point), not to keep. */
