@@ -245,7 +245,7 @@ export class AnalysisScheduler {
         to: runFilter.to,
         runs: finished.length,
         points,
-        helperPoints: helper && judgedByHelper ? helper.points : 0,
+        helperPoints: judgedByHelper ? helper!.points : 0,
         opened,
         closed,
         openAnomalies: this.openAnomalies.size,
@@ -316,7 +316,8 @@ export class AnalysisScheduler {
       this.log?.warn({ err: error }, 'analysis: the helper thread failed, this one judges its series');
       return undefined;
     } finally {
-      helper.bridge.close().catch(() => undefined);
+      // The helper holds nothing to close, and one that did not answer would not answer `close` either.
+      helper.bridge.terminate().catch(() => undefined);
     }
   }
 

@@ -69,6 +69,15 @@ describe('SyncBridge', () => {
     }
   });
 
+  it('when terminated while a call is still at work, then it ends at once and later calls fail clearly', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hi' });
+    bridge.begin('slow', [5000]);
+    const started = Date.now();
+    await bridge.terminate();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(() => bridge.call('greet', 'x')).toThrow('store bridge is closed (called greet)');
+  });
+
   it('when the handler cannot start, then every call fails with its reason', async () => {
     const bridge = new SyncBridge(HANDLER, { greeting: 'Hi', failToStart: true });
     expect(() => bridge.call('greet', 'x')).toThrow('could not connect: connection refused');

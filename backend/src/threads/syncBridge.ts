@@ -105,6 +105,14 @@ export class SyncBridge {
     throw error;
   }
 
+  /** Ends the worker at once, whatever it is doing (a handler holding nothing to close, or one not answering). */
+  async terminate(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.port.close();
+    await this.worker.terminate();
+  }
+
   /** Lets the handler close what it holds (its `close` method, if any), then ends the worker. */
   async close(): Promise<void> {
     if (this.closed) return;
