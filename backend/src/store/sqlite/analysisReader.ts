@@ -107,8 +107,8 @@ export class AnalysisReader {
 
   hourlyStarts(from: number, to: number): HourlyStarts[] {
     // Workflow by workflow through the index of its runs by start, which holds both columns: no
-    // lookup of each run's row and no sort. Times are whole milliseconds after 2000: integer
-    // division is the hour's floor.
+    // lookup of each run's row, and small groupings. Times are whole milliseconds after 2000:
+    // integer division is the hour's floor.
     const ofWorkflow = this.rawStatement('SELECT started_at / 3600000, count(*) FROM executions WHERE workflow_id = ? AND started_at >= ? AND started_at < ? GROUP BY 1');
     const starts: HourlyStarts[] = [];
     for (const [workflowId, workflow] of this.db.prepare('SELECT id, name FROM workflows').raw().all() as Array<[number, string]>) {
