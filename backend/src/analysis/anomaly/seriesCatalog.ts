@@ -73,8 +73,8 @@ export interface SeriesPoints {
 }
 
 /**
- * The points of the series of `subject` (a workflow or a host) in `bySubject`, the series added
- * to `out` the first time: its key is built once, not for each of its points.
+ * The points of the series of `subject` (a workflow, a host, a workflow's step) in `bySubject`,
+ * the series added to `out` the first time: its key is built once, not for each of its points.
  */
 function pointsOf(out: Map<string, SeriesPoints>, bySubject: Map<string, PointList>, subject: string, id: () => Omit<SeriesId, 'key'>): PointList {
   let points = bySubject.get(subject);
@@ -100,14 +100,7 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
     if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
     const { names, times } = run.completedSteps;
     for (let i = 0; i < names.length; i++) {
-      let points = byName.get(names[i]);
-      if (!points) {
-        const id = { metric: 'step_duration' as const, workflow: run.workflow, step: names[i] };
-        const key = seriesKey(id);
-        out.set(key, { id: { key, ...id }, points: (points = new PointList()) });
-        byName.set(names[i], points);
-      }
-      points.push(times[2 * i], times[2 * i + 1]);
+      pointsOf(out, byName, names[i], () => ({ metric: 'step_duration', workflow: run.workflow, step: names[i] })).push(times[2 * i], times[2 * i + 1]);
     }
   }
   return [...out.values()];
