@@ -1,4 +1,5 @@
 import type { Execution } from '../domain/types';
+import { isTimedRun } from './performance';
 import { quantile } from './stats';
 
 /** A workflow's latest runs against its own recent past: what alert rules compare. */
@@ -22,7 +23,7 @@ function ratio(runs: readonly HealthRun[]): number | null {
 }
 
 function p95Seconds(runs: readonly HealthRun[]): number | null {
-  const durations = runs.filter((r) => r.status === 'completed' && r.durationMs !== undefined).map((r) => r.durationMs!);
+  const durations = runs.filter(isTimedRun).map((r) => r.durationMs);
   return durations.length ? quantile(durations, 0.95) / 1000 : null;
 }
 

@@ -22,7 +22,7 @@ export function durationStats(durations: readonly number[]): DurationStats | nul
 }
 
 /** A completed run with a known duration: the runs duration statistics are about. */
-export function isTimedRun(run: Execution): run is Execution & { durationMs: number } {
+export function isTimedRun<T extends Pick<Execution, 'status' | 'durationMs'>>(run: T): run is T & { durationMs: number } {
   return run.status === 'completed' && run.durationMs !== undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { AnomalyMetric } from '../../domain/analysis';
 import type { Execution } from '../../domain/types';
 import type { HostUsage, HourlyStarts, RunOutline } from '../../store/store';
+import { isTimedRun } from '../performance';
 import { PointList } from './pointList';
 import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
 import { type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
@@ -90,12 +91,12 @@ function pointsOf(out: Map<string, SeriesPoints>, bySubject: Map<string, PointLi
 /** Run and step durations of completed runs, in the order the runs ended. */
 export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
-  const timed = runs.filter((r) => r.status === 'completed' && r.durationMs !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
+  const timed = runs.filter(isTimedRun).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   // Each workflow's step series by step name: months of steps are millions of points.
   const stepSeries = new Map<string, Map<string, PointList>>();
   const runSeries = new Map<string, PointList>();
   for (const run of timed) {
-    pointsOf(out, runSeries, run.workflow, () => ({ metric: 'run_duration', workflow: run.workflow })).push(run.startedAt, run.durationMs!);
+    pointsOf(out, runSeries, run.workflow, () => ({ metric: 'run_duration', workflow: run.workflow })).push(run.startedAt, run.durationMs);
     let byName = stepSeries.get(run.workflow);
     if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
     const { names, times } = run.completedSteps;
