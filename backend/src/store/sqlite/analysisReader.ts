@@ -2,19 +2,17 @@ import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
 import type { HostUsage, HourlyStarts, NameKind, RunFilter, RunOutline } from '../store';
-import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
+import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 import { runConditions, whereClause } from './runConditions';
+import { readRunOutlines } from './outlineReader';
 import { decodeSteps } from './stepBlob';
 import { stepsOfRun } from './executionReader';
 
 const LEAN_RUN_COLUMNS = `e.id, e.ext_id, e.workflow_id, e.robot_id, e.host_id, e.version_id, e.started_at, e.ended_at, e.duration_ms, e.status,
   e.error_type, e.error_id, e.steps_total, e.steps_completed, e.tags`;
-
-/** A completed step's status as stored. */
-const COMPLETED = stepStatusCodec.encode('completed');
 
 /** A row of `LEAN_RUN_COLUMNS`. */
 type LeanRun = [number, string, number, number | null, number | null, number | null, number, number | null, number | null, number, number | null, number | null, number | null, number | null, string | null];
@@ -75,34 +73,7 @@ export class AnalysisReader {
   }
 
   runOutlines(filter: RunFilter): RunOutline[] {
-    const conditions = runConditions(this.dictionaries, filter);
-    if (!conditions) return [];
-    const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
-    const order = filter.last !== undefined ? `${column} DESC, e.id DESC LIMIT ?` : `${column}, e.id`;
-    const rows = this.db
-      .prepare(
-        `SELECT e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, s.steps
-         FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${order}`,
-      )
-      .raw()
-      .all(...conditions.params, ...(filter.last !== undefined ? [filter.last] : [])) as Array<[number, number | null, number, number | null, number | null, number, Buffer | null]>;
-    if (filter.last !== undefined) rows.reverse();
-    const { workflows, hosts, stepNames } = this.dictionaries;
-    return rows.map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => {
-      const completed = { names: [] as string[], times: [] as number[] };
-      const run: RunOutline = { workflow: workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), completedSteps: completed };
-      if (hostId !== null) run.host = hosts.nameOf(hostId);
-      if (endedAt !== null) run.endedAt = endedAt;
-      if (durationMs !== null) run.durationMs = durationMs;
-      if (blob) {
-        decodeSteps(blob, (_index, nameId, stepStart, stepDuration, stepStatus) => {
-          if (stepStatus !== COMPLETED) return;
-          completed.names.push(stepNames.nameOf(nameId));
-          completed.times.push(stepStart, stepDuration);
-        });
-      }
-      return run;
-    });
+    return readRunOutlines((sql) => this.rawStatement(sql), this.dictionaries, filter);
   }
 
   hourlyStarts(from: number, to: number): HourlyStarts[] {

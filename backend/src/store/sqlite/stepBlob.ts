@@ -93,15 +93,16 @@ function varint(): number {
   }
 }
 
-/** Calls `visit` with each step of a blob, in index order. */
+/** Calls `visit` with each step of a blob (or of the one at `[start, end)` of blobs end to end), in index order. */
 export function decodeSteps(
   blob: Uint8Array,
   visit: (index: number, nameId: number, startedAt: number, durationMs: number, status: number, errorId: number | null) => void,
+  start = 0,
+  end = blob.length,
 ): void {
-  if (blob[0] !== VERSION) throw new Error(`unknown step blob version ${blob[0]}`);
-  const end = blob.length;
+  if (blob[start] !== VERSION) throw new Error(`unknown step blob version ${blob[start]}`);
   let startedAt = 0;
-  for (let next = 1; next < end; ) {
+  for (let next = start + 1; next < end; ) {
     source = blob;
     at = next;
     const index = varint();

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Execution, Step } from '../../domain/types';
+import { Random } from '../../sim/random';
+import { tempDir } from '../../testing/harness';
+import { outlineRuns } from '../outlines';
+import type { RunFilter } from '../store';
+import { openDictionaries } from './dictionaries';
+import { readRunOutlines, unpackOutlines } from './outlineReader';
+import { SqliteStore } from './sqliteStore';
+import { encodeSteps } from './stepBlob';
+import { stepStatusCodec } from '../codes';
+
+const T0 = Date.UTC(2026, 10, 2, 8);
+const MINUTE = 60_000;
+
+describe('run outlines in chunks', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('when runs are read a few to a chunk, then they are the runs and steps a row each gives, in order', () => {
+    const file = path.join(tmp.dir, 'outlines.db');
+    const store = new SqliteStore({ file });
+    const random = new Random(5);
+    const executions: Execution[] = [];
+    const steps: Step[] = [];
+    for (let i = 0; i < 60; i++) {
+      // Runs that end at the same millisecond, runs still running, runs without steps, fractional durations.
+      const startedAt = T0 + random.int(0, 20) * MINUTE;
+      const durationMs = random.chance(0.3) ? 5 * MINUTE : random.int(1, 600_000) + (random.chance(0.3) ? 0.25 : 0);
+      const running = random.chance(0.15);
+      const status = running ? 'running' : random.chance(0.2) ? 'failed' : 'completed';
+      executions.push({ id: `run-${i}`, workflow: random.chance(0.5) ? 'Claims' : 'Invoices', host: random.chance(0.8) ? `vm-${random.int(1, 3)}` : undefined, startedAt, status, ...(running ? {} : { endedAt: startedAt + Math.ceil(durationMs), durationMs }) });
+      for (let index = 0; index < random.int(0, 5); index++) {
+        steps.push({ executionId: `run-${i}`, index, name: `step ${random.int(1, 4)}`, startedAt: startedAt + index * 1000, durationMs: random.int(1, 900) + 0.5, status: random.chance(0.8) ? 'completed' : 'failed' });
+      }
+    }
+    store.ingest({ executions, steps, samples: [] });
+    const db = new Database(file, { readonly: true });
+    try {
+      const dictionaries = openDictionaries(db);
+      const statement = (sql: string) => db.prepare(sql).raw();
+      const filters: RunFilter[] = [{ by: 'end', from: T0 + 5 * MINUTE, to: T0 + 25 * MINUTE }, { from: T0 + 3 * MINUTE }, { by: 'end' }, {}, { workflows: ['Claims'], by: 'end', to: T0 + 20 * MINUTE }];
+      for (const filter of filters) {
+        const expected = outlineRuns(store.runs(filter), store.stepsOfRuns(filter));
+        expect(expected.length).toBeGreaterThan(5);
+        for (const chunkRuns of [1, 3, 7, 1000]) expect(readRunOutlines(statement, dictionaries, filter, chunkRuns)).toEqual(expected);
+      }
+      expect(readRunOutlines(statement, dictionaries, { workflows: ['Nobody'] })).toEqual([]);
+    } finally {
+      db.close();
+      store.close();
+    }
+  });
+
+  it('when a chunk comes out of order, then its runs are put in order with their own steps', () => {
+    const db = new Database(':memory:');
+    try {
+      db.exec(`CREATE TABLE workflows (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+        CREATE TABLE robots (id INTEGER PRIMARY KEY, name TEXT UNIQUE); CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+        CREATE TABLE versions (id INTEGER PRIMARY KEY, name TEXT UNIQUE); CREATE TABLE step_names (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+        CREATE TABLE error_messages (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+        INSERT INTO workflows VALUES (1, 'Claims'); INSERT INTO step_names VALUES (1, 'Login'), (2, 'Submit');`);
+      const completed = stepStatusCodec.encode('completed');
+      const blob = (nameId: number, durationMs: number) => encodeSteps([{ index: 0, nameId, startedAt: T0, durationMs, status: completed, errorId: null }]);
+      const [first, second] = [blob(1, 100), blob(2, 250)];
+      // Keys (time, id) 20/2 then 10/1, each with its blob size: the second run's blob comes first.
+      const text = `20,2,1,,${T0},,,0,${first.length},10,1,1,,${T0},,,0,${second.length}`;
+      const runs = unpackOutlines(text, Buffer.concat([first, second]), openDictionaries(db));
+      expect(runs.map((r) => [r.key, r.id, r.run.completedSteps])).toEqual([
+        [10, 1, { names: ['Submit'], times: [T0, 250] }],
+        [20, 2, { names: ['Login'], times: [T0, 100] }],
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});

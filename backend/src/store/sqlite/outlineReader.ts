@@ -1,0 +1,115 @@
+import type Database from 'better-sqlite3';
+import type { RunFilter, RunOutline } from '../store';
+import { executionStatusCodec, stepStatusCodec } from '../codes';
+import type { Dictionaries } from './dictionaries';
+import { PackedNumbers, packedRow } from './packedRows';
+import { runConditions, whereClause } from './runConditions';
+import { decodeSteps } from './stepBlob';
+
+/** Runs read in one chunk: its text and blobs stay a few megabytes. */
+const OUTLINE_CHUNK_RUNS = 50_000;
+
+/** A completed step's status as stored. */
+const COMPLETED = stepStatusCodec.encode('completed');
+
+/** What a chunk packs of each run: the keys it is read in order by, then the outline, then its blob's size. */
+const OUTLINE_COLUMNS = ['e.k', 'e.id', 'e.workflow_id', 'e.host_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'length(s.steps)'];
+
+/** A run's outline from its stored values, its steps from `blob[start, end)`. */
+function outline(
+  dictionaries: Dictionaries,
+  [workflowId, hostId, startedAt, endedAt, durationMs, status]: [number, number | null, number, number | null, number | null, number],
+  blob: Uint8Array | null,
+  start: number,
+  end: number,
+): RunOutline {
+  const completed = { names: [] as string[], times: [] as number[] };
+  const run: RunOutline = { workflow: dictionaries.workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), completedSteps: completed };
+  if (hostId !== null) run.host = dictionaries.hosts.nameOf(hostId);
+  if (endedAt !== null) run.endedAt = endedAt;
+  if (durationMs !== null) run.durationMs = durationMs;
+  if (blob && end > start) {
+    decodeSteps(
+      blob,
+      (_index, nameId, stepStart, stepDuration, stepStatus) => {
+        if (stepStatus !== COMPLETED) return;
+        completed.names.push(dictionaries.stepNames.nameOf(nameId));
+        completed.times.push(stepStart, stepDuration);
+      },
+      start,
+      end,
+    );
+  }
+  return run;
+}
+
+/** A run in outline with the keys runs are read in order by (the filter's time column, then id). */
+export interface KeyedOutline {
+  key: number;
+  id: number;
+  run: RunOutline;
+}
+
+/**
+ * The runs of one chunk: `text` packs `OUTLINE_COLUMNS` of each, `blobs` holds their step blobs
+ * end to end. SQLite aggregates the rows in the order its subquery gives them but does not promise
+ * to: runs out of order are put in order here.
+ */
+export function unpackOutlines(text: string | null, blobs: Uint8Array | null, dictionaries: Dictionaries): KeyedOutline[] {
+  const values = new PackedNumbers(text);
+  const runs: KeyedOutline[] = [];
+  let inOrder = true;
+  let offset = 0;
+  while (!values.done) {
+    const key = values.next()!;
+    const id = values.next()!;
+    const stored = [values.next()!, values.next(), values.next()!, values.next(), values.next(), values.next()!] as [number, number | null, number, number | null, number | null, number];
+    const size = values.next() ?? 0;
+    const previous = runs[runs.length - 1];
+    if (previous && (key < previous.key || (key === previous.key && id < previous.id))) inOrder = false;
+    runs.push({ key, id, run: outline(dictionaries, stored, blobs, offset, offset + size) });
+    offset += size;
+  }
+  return inOrder ? runs : runs.sort((a, b) => a.key - b.key || a.id - b.id);
+}
+
+/**
+ * Runs in outline, oldest first by the filter's time column. Bulk reads (months of runs on a
+ * first analysis pass) come in chunks of one aggregate row each: better-sqlite3 makes a value of
+ * every column of every row, which took longer than SQLite took to find them.
+ * @param statement prepares (or reuses) a statement returning rows as arrays
+ * @param chunkRuns runs a chunk reads at most
+ */
+export function readRunOutlines(statement: (sql: string) => Database.Statement, dictionaries: Dictionaries, filter: RunFilter, chunkRuns = OUTLINE_CHUNK_RUNS): RunOutline[] {
+  const conditions = runConditions(dictionaries, filter);
+  if (!conditions) return [];
+  const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
+  if (filter.last !== undefined) {
+    // A workflow's latest few runs: a row each.
+    const rows = statement(
+      `SELECT e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, s.steps
+       FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column} DESC, e.id DESC LIMIT ?`,
+    ).all(...conditions.params, filter.last) as Array<[number, number | null, number, number | null, number | null, number, Buffer | null]>;
+    return rows.reverse().map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => outline(dictionaries, [workflowId, hostId, startedAt, endedAt, durationMs, status], blob, 0, blob?.length ?? 0));
+  }
+  // Each chunk starts after the last run of the one before, by (column, id): the order of the index.
+  const chunk = (after: boolean) =>
+    statement(
+      `SELECT group_concat(${packedRow(OUTLINE_COLUMNS)}, ','), CAST(group_concat(s.steps, '') AS BLOB)
+       FROM (SELECT e.id, e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, ${column} AS k FROM executions e
+             ${whereClause({ where: [...conditions.where, ...(after ? [`${column} >= ?`, `(${column} > ? OR e.id > ?)`] : [])], params: [] })}
+             ORDER BY ${column}, e.id LIMIT ${chunkRuns}) e
+       LEFT JOIN run_steps s ON s.execution_id = e.id`,
+    );
+  const first = chunk(false);
+  const next = chunk(true);
+  const runs: RunOutline[] = [];
+  let last: KeyedOutline | undefined;
+  for (;;) {
+    const [text, blobs] = (last ? next.get(...conditions.params, last.key, last.key, last.id) : first.get(...conditions.params)) as [string | null, Buffer | null];
+    const read = unpackOutlines(text, blobs, dictionaries);
+    for (const keyed of read) runs.push(keyed.run);
+    if (read.length < chunkRuns) return runs;
+    last = read[read.length - 1];
+  }
+}
