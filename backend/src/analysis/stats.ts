@@ -87,6 +87,16 @@ function select(a: Float64Array, k: number, left: number, right: number): number
 }
 
 /**
+ * The k-th smallest (from 0) of `values[start..end)`, reordering them: none before it is larger
+ * and none after it smaller.
+ * @throws RangeError when k is outside the range.
+ */
+export function kthSmallestInPlace(values: Float64Array, k: number, start = 0, end = values.length): number {
+  if (!(k >= 0 && start + k < end)) throw new RangeError(`no value ${k} among ${end - start}`);
+  return select(values, start + k, start, end - 1);
+}
+
+/**
  * The median, in linear time (baselines take the median of thousands of points often).
  * @throws RangeError on an empty list. @example median([5, 1, 3]) === 3
  */

@@ -53,6 +53,31 @@ describe('FittedValues', () => {
     expect(checked).toBeGreaterThan(5000);
   });
 
+  it("keeps each hour's values in order while the hours hold many, fit after fit as the window grows and slides", () => {
+    const random = new Random(4);
+    const fitted = new FittedValues(24, hourOfDay, 10);
+    let window: Point[] = [];
+    let time = 0;
+    let inOrder = 0;
+    for (let fit = 0; fit < 160; fit++) {
+      // Five-minute points: a week's window grows to 2,000, then slides a hundred at a time.
+      for (let i = 0; i < 40 + random.int(0, 80); i++) window.push({ time: (time += HOUR / 12), value: random.chance(0.2) ? random.int(1, 5) : 50 + 10 * random.normal() });
+      if (window.length > 2000) window.splice(0, window.length - 2000);
+      if (fit === 120) window = window.slice(-300).map((p) => ({ ...p }));
+      const n = window.length - random.int(0, 20);
+      expect(fitted.update(window, n, (v) => v)).toBe(true);
+      if (n >= 16 * 24) expect(fitted.bucketsInOrder).toBe(true);
+      if (n < 8 * 24) expect(fitted.bucketsInOrder).toBe(false);
+      if (!fitted.bucketsInOrder) continue;
+      inOrder++;
+      for (let hour = 0; hour < 24; hour++) {
+        const byHand = window.slice(0, n).filter((p) => hourOfDay(p.time) === hour).map((p) => p.value).sort((a, b) => a - b);
+        expect(Array.from(fitted.ascendingIn(hour).subarray(0, fitted.countIn(hour)))).toEqual(byHand);
+      }
+    }
+    expect(inOrder).toBeGreaterThan(100);
+  });
+
   it('says so when a value is not a finite number, and orders the values again once they all are', () => {
     const fitted = new FittedValues(1, () => 0, 10);
     const window = [1, 2, 3, 4, 5].map((value, i) => ({ time: i, value }));

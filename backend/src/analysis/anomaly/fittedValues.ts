@@ -7,7 +7,8 @@ import type { Point } from './scorers';
  * points at its start and gains them at its end between fits (or is replaced whole), so a fit
  * updates all of it with the points that left and came instead of transforming, counting and
  * selecting over every point again. The medians it gives are the very numbers a selection over
- * the same values gives.
+ * the same values gives. Where the seasonal buckets hold many values it keeps each bucket's in
+ * order too, so a seasonal fit reads their medians off them.
  */
 export class FittedValues {
   /** The points in window order: slots [start, start + count) of `points`, `values` and `keys`. */
@@ -20,6 +21,11 @@ export class FittedValues {
   /** False until a fit, and after one with a value that is not a finite number (no order then). */
   private ordered = false;
   private readonly perBucket: Int32Array;
+  /**
+   * Each seasonal bucket's values in ascending order (its first `perBucket` slots), kept while the
+   * values are ordered and the buckets hold many of them; undefined otherwise.
+   */
+  private bucketAscending: Float64Array[] | undefined;
   /** Buckets with at least `minBucketPoints` points (and at least one). */
   private full = 0;
 
@@ -37,6 +43,29 @@ export class FittedValues {
 
   get size(): number {
     return this.count;
+  }
+
+  get buckets(): number {
+    return this.perBucket.length;
+  }
+
+  /** How many values seasonal bucket `bucket` holds. */
+  countIn(bucket: number): number {
+    return this.perBucket[bucket];
+  }
+
+  /**
+   * Whether each bucket's values are in order too (`ascendingIn`): while the values are, and the
+   * buckets hold 16 or more on average (8 once kept), as hours of the day over a busy week do. With
+   * fewer, a pass over them all is as quick as keeping the orders.
+   */
+  get bucketsInOrder(): boolean {
+    return this.bucketAscending !== undefined;
+  }
+
+  /** Seasonal bucket `bucket`'s values in ascending order, in its first `countIn(bucket)` slots (while `bucketsInOrder`). */
+  ascendingIn(bucket: number): Float64Array {
+    return this.bucketAscending![bucket];
   }
 
   /** Whether some seasonal bucket has points enough for a median of its own. */
@@ -60,7 +89,24 @@ export class FittedValues {
     while (offset-- > 0) this.dropFirst();
     while (this.count > kept) this.dropLast();
     for (let i = kept; i < n; i++) this.append(window[i], transform(window[i].value));
+    this.orderBuckets();
     return this.ordered;
+  }
+
+  /** Starts or stops keeping each bucket's values in order, as `bucketsInOrder` says. */
+  private orderBuckets(): void {
+    const buckets = this.perBucket.length;
+    const wanted = this.ordered && buckets > 1 && this.count >= (this.bucketAscending ? 8 : 16) * buckets;
+    if (!wanted) {
+      this.bucketAscending = undefined;
+      return;
+    }
+    if (this.bucketAscending) return;
+    const sorted = Array.from(this.perBucket, (count) => new Float64Array(Math.max(4, 2 * count)));
+    const filled = new Int32Array(buckets);
+    for (let slot = this.start; slot < this.start + this.count; slot++) sorted[this.keys[slot]][filled[this.keys[slot]]++] = this.values[slot];
+    for (let key = 0; key < buckets; key++) sorted[key].subarray(0, filled[key]).sort();
+    this.bucketAscending = sorted;
   }
 
   /** The values in window order, into `into[0..size)`. */
@@ -109,11 +155,13 @@ export class FittedValues {
     this.perBucket.fill(0);
     this.full = 0;
     this.ordered = true;
+    this.bucketAscending = undefined;
     for (let i = 0; i < n; i++) this.place(window[i], transform(window[i].value));
     if (this.ordered) {
       this.ascending.set(this.values.subarray(0, n));
       this.ascending.subarray(0, n).sort();
     }
+    this.orderBuckets();
     return this.ordered;
   }
 
@@ -125,7 +173,23 @@ export class FittedValues {
       const at = firstAtOrAbove(a, this.count, value);
       a.copyWithin(at + 1, at, this.count);
       a[at] = value;
-    } else this.ordered = false;
+      if (this.bucketAscending) {
+        const key = this.bucketOf(point.time);
+        const count = this.perBucket[key];
+        let inBucket = this.bucketAscending[key];
+        if (inBucket.length === count) {
+          inBucket = new Float64Array(2 * count);
+          inBucket.set(this.bucketAscending[key]);
+          this.bucketAscending[key] = inBucket;
+        }
+        const place = firstAtOrAbove(inBucket, count, value);
+        inBucket.copyWithin(place + 1, place, count);
+        inBucket[place] = value;
+      }
+    } else {
+      this.ordered = false;
+      this.bucketAscending = undefined;
+    }
     this.place(point, value);
   }
 
@@ -154,10 +218,17 @@ export class FittedValues {
   }
 
   private forget(slot: number): void {
-    if (this.perBucket[this.keys[slot]]-- === Math.max(1, this.minBucketPoints)) this.full--;
+    const key = this.keys[slot];
+    const value = this.values[slot];
+    if (this.bucketAscending) {
+      const inBucket = this.bucketAscending[key];
+      const at = firstAtOrAbove(inBucket, this.perBucket[key], value);
+      inBucket.copyWithin(at, at + 1, this.perBucket[key]);
+    }
+    if (this.perBucket[key]-- === Math.max(1, this.minBucketPoints)) this.full--;
     // The value is among the sorted ones: it was fitted before.
     const a = this.ascending;
-    const at = firstAtOrAbove(a, this.count, this.values[slot]);
+    const at = firstAtOrAbove(a, this.count, value);
     a.copyWithin(at, at + 1, this.count);
     this.points[slot] = undefined as unknown as Point;
   }

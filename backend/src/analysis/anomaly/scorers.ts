@@ -1,5 +1,6 @@
 import { binomialUpperTail, normalQuantile } from '../distributions';
 import { MAD_TO_SIGMA, medianInPlace } from '../stats';
+import { medianDistanceNear } from './bucketDistances';
 import { FittedValues } from './fittedValues';
 
 /** One observation: a value at a time; `trials` for rates (runs in the hour for a failure count). */
@@ -78,6 +79,8 @@ let buckets = new Int32Array(1024);
 /** Where each seasonal bucket starts in the sorted scratch, and its next free slot. */
 const starts = new Int32Array(SEASON_BUCKETS.hourOfWeek + 1);
 const next = new Int32Array(SEASON_BUCKETS.hourOfWeek);
+/** Each seasonal bucket's center: its median, or the overall median where it has too few points. */
+const centers = new Float64Array(SEASON_BUCKETS.hourOfWeek);
 
 function reserve(n: number): void {
   if (values.length >= n) return;
@@ -100,6 +103,8 @@ export class RobustScorer implements Scorer {
   private seasonalBuckets = 0;
   /** The last fit's points and values, kept to the next. */
   private readonly fitted: FittedValues;
+  /** The last seasonal fit's median distance from the bucket medians: where the next one starts looking. */
+  private lastDistance = Number.NaN;
 
   constructor(private readonly options: RobustScorerOptions) {
     this.bucketMedians = new Float64Array(SEASON_BUCKETS[options.seasonality]).fill(Number.NaN);
@@ -114,7 +119,7 @@ export class RobustScorer implements Scorer {
     // In order unless a value is not a finite number: then selection makes of them what it always has.
     const ordered = n > 0 && fitted.update(window, n, TRANSFORMS[this.options.transform].to);
     const seasonal = n > 0 && seasonality !== 'none' && fitted.anyBucketFull;
-    if (!ordered || seasonal) fitted.copyValues(values);
+    if (!ordered) fitted.copyValues(values);
     if (ordered) this.overallMedian = fitted.median();
     else {
       work.set(values.subarray(0, n));
@@ -132,30 +137,53 @@ export class RobustScorer implements Scorer {
       this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
       return;
     }
-    // Counting sort of the values by bucket into `work`, then each bucket's median in place.
     const size = medians.length;
     const minPoints = this.options.minBucketPoints ?? 10;
-    fitted.copyBuckets(buckets);
-    starts.fill(0, 0, size + 1);
-    for (let i = 0; i < n; i++) starts[buckets[i] + 1]++;
-    for (let key = 0; key < size; key++) {
-      starts[key + 1] += starts[key];
-      next[key] = starts[key];
-    }
-    for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
-    for (let key = 0; key < size; key++) {
-      const points = starts[key + 1] - starts[key];
-      if (points === 0 || points < minPoints) continue;
-      // Hours of the week hold a point or two a week: their medians need no selection.
-      const first = starts[key];
-      medians[key] = points === 1 ? work[first] : points === 2 ? (work[first] + work[first + 1]) / 2 : medianInPlace(work, first, starts[key + 1]);
-      this.seasonalBuckets++;
+    if (ordered && fitted.bucketsInOrder) {
+      // Each bucket's values are kept in order: its median is read off them.
+      for (let key = 0; key < size; key++) {
+        const points = fitted.countIn(key);
+        if (points === 0 || points < minPoints) continue;
+        const a = fitted.ascendingIn(key);
+        medians[key] = points % 2 === 1 ? a[points >> 1] : (a[(points >> 1) - 1] + a[points >> 1]) / 2;
+        this.seasonalBuckets++;
+      }
+      // And the spread is found near the last fit's, from those orders, rather than over every value.
+      for (let key = 0; key < size; key++) centers[key] = Number.isNaN(medians[key]) ? this.overallMedian : medians[key];
+      const distance = medianDistanceNear(fitted, centers, n, this.lastDistance);
+      if (distance !== undefined) {
+        this.lastDistance = distance;
+        this.sigma = MAD_TO_SIGMA * distance;
+        return;
+      }
+      fitted.copyValues(values);
+      fitted.copyBuckets(buckets);
+    } else {
+      if (ordered) fitted.copyValues(values);
+      fitted.copyBuckets(buckets);
+      // Counting sort of the values by bucket into `work`, then each bucket's median in place.
+      starts.fill(0, 0, size + 1);
+      for (let i = 0; i < n; i++) starts[buckets[i] + 1]++;
+      for (let key = 0; key < size; key++) {
+        starts[key + 1] += starts[key];
+        next[key] = starts[key];
+      }
+      for (let i = 0; i < n; i++) work[next[buckets[i]]++] = values[i];
+      for (let key = 0; key < size; key++) {
+        const points = starts[key + 1] - starts[key];
+        if (points === 0 || points < minPoints) continue;
+        // Hours of the week hold a point or two a week: their medians need no selection.
+        const first = starts[key];
+        medians[key] = points === 1 ? work[first] : points === 2 ? (work[first] + work[first + 1]) / 2 : medianInPlace(work, first, starts[key + 1]);
+        this.seasonalBuckets++;
+      }
     }
     for (let i = 0; i < n; i++) {
       const bucket = medians[buckets[i]];
       work[i] = Math.abs(values[i] - (Number.isNaN(bucket) ? this.overallMedian : bucket));
     }
-    this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
+    this.lastDistance = medianInPlace(work, 0, n);
+    this.sigma = MAD_TO_SIGMA * this.lastDistance;
   }
 
   score(point: Point): Score {
@@ -178,6 +206,7 @@ export class RobustScorer implements Scorer {
     this.sigma = sigma;
     this.bucketMedians.set(bucketMedians);
     this.seasonalBuckets = seasonalBuckets;
+    this.lastDistance = sigma / MAD_TO_SIGMA;
   }
 
   describe(): Record<string, unknown> {

@@ -178,4 +178,33 @@ describe('RobustScorer', () => {
       }
     }
   });
+
+  it.each([
+    ['CPU use in five-minute means, by hour of the day', 'identity', 'hourOfDay', 10, 300_000],
+    ['hourly run counts, by hour of the week', 'sqrt', 'hourOfWeek', 1, 3600_000],
+  ] as const)('fits the plain baseline fit after fit as its window slides: %s', (_name, transform, seasonality, minBucketPoints, every) => {
+    const random = new Random(12);
+    const to = transform === 'identity' ? (v: number) => v : (v: number) => Math.sqrt(Math.max(v, 0));
+    const scorer = new RobustScorer({ transform, seasonality, minBucketPoints, minSigma: 1e-9 });
+    const window: Point[] = [];
+    let time = T0;
+    for (let fit = 0; fit < 60; fit++) {
+      // A daily cycle with noise, whole numbers at times (ties), and a level that shifts once.
+      for (let i = 0; i < 100; i++) {
+        time += every;
+        const cycle = 20 * Math.sin((2 * Math.PI * (time % 86_400_000)) / 86_400_000);
+        const value = (fit > 40 ? 30 : 0) + 40 + cycle + 5 * random.normal();
+        window.push({ time, value: random.chance(0.3) ? Math.round(Math.max(0, value)) : Math.max(0, value) });
+      }
+      if (window.length > 2000) window.splice(0, window.length - 2000);
+      const count = window.length - random.int(0, 20);
+      scorer.fit(window, count);
+      const plain = plainBaseline(window.slice(0, count), to, seasonality, minBucketPoints);
+      expect(scorer.describe().sigma).toBe(plain.sigma);
+      for (const point of window.slice(-30)) {
+        const center = plain.medians.get(plain.bucketOf(point.time)) ?? plain.overall;
+        expect(scorer.score(point).z).toBe((to(point.value) - center) / Math.max(plain.sigma, 1e-9));
+      }
+    }
+  });
 });
