@@ -282,13 +282,16 @@ export class AnalysisScheduler {
     }
   }
 
-  /** Hands the helper the first of `series` until it has 45% of their points (this thread refreshes insights and health besides). */
+  /**
+   * Hands the helper the first of `series` until it has 55% of their points: this thread refreshes
+   * insights and health besides, and the helper is through its volumes and hosts by then.
+   */
   private share(helper: Helper, series: readonly SeriesPoints[]): void {
     const total = series.reduce((sum, s) => sum + s.points.length, 0);
     const share: SeriesPoints[] = [];
     let points = 0;
     for (const s of series) {
-      if (points >= 0.45 * total) break;
+      if (points >= 0.55 * total) break;
       share.push(s);
       points += s.points.length;
     }
