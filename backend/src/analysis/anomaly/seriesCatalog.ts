@@ -142,18 +142,22 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
  * (volume 0): a workflow that stops running is what this series is for.
  */
 export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonly string[], from: number, to: number): SeriesPoints[] {
-  const counts = new Map<string, Map<number, number>>();
-  for (const { workflow, hour, runs } of starts) {
-    let hours = counts.get(workflow);
-    if (!hours) counts.set(workflow, (hours = new Map()));
-    hours.set(hour, (hours.get(hour) ?? 0) + runs);
-  }
   const first = Math.ceil(from / HOUR) * HOUR;
+  const hourCount = Math.max(0, Math.floor((to - first) / HOUR));
+  // Each workflow's counts by hour from `first`: months of hours are thousands of slots, not map entries.
+  const counts = new Map<string, Float64Array>();
+  for (const { workflow, hour, runs } of starts) {
+    const slot = (hour - first) / HOUR;
+    if (!(slot >= 0 && slot < hourCount && Number.isInteger(slot))) continue;
+    let hours = counts.get(workflow);
+    if (!hours) counts.set(workflow, (hours = new Float64Array(hourCount)));
+    hours[slot] += runs;
+  }
   const out: SeriesPoints[] = [];
   for (const workflow of workflows) {
     const hours = counts.get(workflow);
     const points = new PointList();
-    for (let hour = first; hour + HOUR <= to; hour += HOUR) points.push(hour, hours?.get(hour) ?? 0);
+    for (let slot = 0; slot < hourCount; slot++) points.push(first + slot * HOUR, hours ? hours[slot] : 0);
     if (points.length) {
       const id = { metric: 'volume' as const, workflow };
       out.push({ id: { key: seriesKey(id), ...id }, points });
