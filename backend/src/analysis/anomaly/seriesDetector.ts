@@ -111,6 +111,15 @@ export interface DetectorState {
   lastTime?: number;
 }
 
+/**
+ * Takes the first `count` points (if any) off a window. One at a time, the usual case once a window
+ * is full, `shift` moves the array's start rather than its 2,000 points.
+ */
+function dropOldest(window: Point[], count: number): void {
+  if (count === 1) window.shift();
+  else if (count > 1) window.splice(0, count);
+}
+
 /** Scratch for the sustained-shift median, taken at every point of every series. */
 let shiftScratch = new Float64Array(64);
 
@@ -354,7 +363,7 @@ export class SeriesDetector {
   private admit(point: Point): void {
     const state = this.state;
     state.window.push(point);
-    if (state.window.length > this.settings.maxWindowPoints) state.window.splice(0, state.window.length - this.settings.maxWindowPoints);
+    dropOldest(state.window, state.window.length - this.settings.maxWindowPoints);
     state.sinceFit++;
     // A long window moves slowly: refit after a twentieth of it is new, at least every `refitEvery`.
     const refitAfter = Math.max(this.settings.refitEvery, Math.floor(state.window.length / 20));
@@ -372,7 +381,6 @@ export class SeriesDetector {
     let drop = 0;
     while (drop < window.length && window[drop].time < cutoff) drop++;
     // Keep enough history to stay judged even after a long quiet spell.
-    drop = Math.min(drop, Math.max(0, window.length - this.settings.minHistory));
-    if (drop > 0) window.splice(0, drop);
+    dropOldest(window, Math.min(drop, window.length - this.settings.minHistory));
   }
 }
