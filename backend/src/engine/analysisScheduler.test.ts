@@ -11,6 +11,7 @@ import { tempDir } from '../testing/harness';
 import { createLogger } from '../log';
 import { parseSeriesKey, type SeriesId } from '../analysis/anomaly/seriesCatalog';
 import type { SeriesDetector } from '../analysis/anomaly/seriesDetector';
+import { SyncBridge } from '../threads/syncBridge';
 import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
 
 const MINUTE = 60_000;
@@ -269,6 +270,31 @@ describe("a helper thread judging the runs' series", () => {
       expect({ ...second, durationMs: 0 }).toEqual({ ...secondReference, durationMs: 0 });
       expect(findings(helped)).toEqual(findings(alone));
     } finally {
+      helped.close();
+      alone.close();
+    }
+  }, 60_000);
+
+  it('when the helper does not answer, then this thread judges its series and finds the same, saying so', async () => {
+    const [helped, alone] = await Promise.all([fleet('failing'), fleet('reference')]);
+    // A helper that never answers, as one that died or hung would (the bridge's own timeout is a minute).
+    const answers = jest.spyOn(SyncBridge.prototype, 'finish').mockImplementation(() => {
+      throw new Error('detection worker did not answer judge within 60000 ms');
+    });
+    const lines: string[] = [];
+    try {
+      const log = createLogger('warn', { write: (line: string) => lines.push(line) });
+      const withHelper = new AnalysisScheduler({ store: helped, now: () => END - DAY, historyDays: 5, helperPoints: 2000, log });
+      const withoutHelper = new AnalysisScheduler({ store: alone, now: () => END - DAY, historyDays: 5, helperPoints: Infinity });
+      const [report, reference] = [withHelper.runPass(), withoutHelper.runPass()];
+      expect(answers).toHaveBeenCalled();
+      expect(report.helperPoints).toBe(0);
+      expect({ ...report, durationMs: 0 }).toEqual({ ...reference, durationMs: 0 });
+      expect(findings(helped)).toEqual(findings(alone));
+      expect(findings(alone).anomalies.length).toBeGreaterThan(3);
+      expect(lines.map((line) => JSON.parse(line).msg)).toContain('analysis: the helper thread failed, this one judges its series');
+    } finally {
+      answers.mockRestore();
       helped.close();
       alone.close();
     }
