@@ -148,6 +148,11 @@ export function robustSigma(values: readonly number[]): number {
   return MAD_TO_SIGMA * medianAbsoluteDeviation(values);
 }
 
+/** The median of the first `n` (at least one) of ascending `sorted`: the mean of the middle two for an even `n`. */
+export function medianOfSorted(sorted: Float64Array, n: number): number {
+  return n % 2 === 1 ? sorted[n >> 1] : (sorted[(n >> 1) - 1] + sorted[n >> 1]) / 2;
+}
+
 /** The index of the first of the first `n` elements of ascending `sorted` that is at or above `value`. */
 export function firstAtOrAbove(sorted: Float64Array, n: number, value: number): number {
   let low = 0;

@@ -14,6 +14,7 @@ import {
   HOST_BUCKET_MS,
   hostSeries,
   hourlySeries,
+  observeAll,
   type SeriesId,
   type SeriesPoints,
 } from '../analysis/anomaly/seriesCatalog';
@@ -198,10 +199,8 @@ export class AnalysisScheduler {
       const judge = (list: readonly SeriesPoints[]) => {
         for (const { id, points } of list) {
           const detector = this.detector(id);
-          const found: DetectorEvent[] = [];
-          for (let i = 0; i < points.length; i++) for (const event of detector.observe(points.at(i)).events) found.push(event);
           // Written out by the commit below, before any detector sees another point.
-          judged.set(id.key, { events: found, state: detector.currentState });
+          judged.set(id.key, { events: observeAll(detector, points), state: detector.currentState });
         }
       };
       judge(series.filter((s) => !helper?.keys.has(s.id.key)));

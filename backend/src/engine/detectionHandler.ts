@@ -1,4 +1,4 @@
-import { createDetector, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import { createDetector, observeAll, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import { PointList } from '../analysis/anomaly/pointList';
 import type { DetectorEvent, DetectorState } from '../analysis/anomaly/seriesDetector';
 
@@ -27,9 +27,7 @@ export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: st
 export function judgePacked(series: readonly PackedSeries[], sensitivity: number): JudgedSeries[] {
   return series.map(({ id, points, state, baseline }) => {
     const detector = createDetector(id.metric, sensitivity, state, baseline);
-    const list = new PointList(points);
-    const events: DetectorEvent[] = [];
-    for (let i = 0; i < list.length; i++) for (const event of detector.observe(list.at(i)).events) events.push(event);
+    const events = observeAll(detector, new PointList(points));
     return { key: id.key, events, state: detector.currentState, baseline: detector.fittedBaseline };
   });
 }

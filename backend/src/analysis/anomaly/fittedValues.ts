@@ -1,4 +1,4 @@
-import { firstAtOrAbove } from '../stats';
+import { firstAtOrAbove, medianOfSorted } from '../stats';
 import type { Point } from './scorers';
 
 /**
@@ -121,9 +121,7 @@ export class FittedValues {
 
   /** The median of the values (the mean of the middle two for an even count). */
   median(): number {
-    const n = this.count;
-    const a = this.ascending;
-    return n % 2 === 1 ? a[n >> 1] : (a[(n >> 1) - 1] + a[n >> 1]) / 2;
+    return medianOfSorted(this.ascending, this.count);
   }
 
   /** The median of the values' distances from `center`, walking out from it on both sides. */
@@ -168,13 +166,13 @@ export class FittedValues {
   /** Adds a point at the end, in order among the values while they are all finite. */
   private append(point: Point, value: number): void {
     if (this.start + this.count === this.values.length) this.makeRoom();
+    const key = this.bucketOf(point.time);
     if (this.ordered && Number.isFinite(value)) {
       const a = this.ascending;
       const at = firstAtOrAbove(a, this.count, value);
       a.copyWithin(at + 1, at, this.count);
       a[at] = value;
       if (this.bucketAscending) {
-        const key = this.bucketOf(point.time);
         const count = this.perBucket[key];
         let inBucket = this.bucketAscending[key];
         if (inBucket.length === count) {
@@ -190,15 +188,14 @@ export class FittedValues {
       this.ordered = false;
       this.bucketAscending = undefined;
     }
-    this.place(point, value);
+    this.place(point, value, key);
   }
 
   /** Puts a point in the next slot (growing, or moving the slots to the front, when there is none). */
-  private place(point: Point, value: number): void {
+  private place(point: Point, value: number, key = this.bucketOf(point.time)): void {
     if (!Number.isFinite(value)) this.ordered = false;
     if (this.start + this.count === this.values.length) this.makeRoom();
     const slot = this.start + this.count;
-    const key = this.bucketOf(point.time);
     this.points[slot] = point;
     this.values[slot] = value;
     this.keys[slot] = key;

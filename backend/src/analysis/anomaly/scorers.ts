@@ -1,5 +1,5 @@
 import { binomialUpperTail, normalQuantile } from '../distributions';
-import { MAD_TO_SIGMA, medianInPlace } from '../stats';
+import { MAD_TO_SIGMA, medianInPlace, medianOfSorted } from '../stats';
 import { medianDistanceNear } from './bucketDistances';
 import { FittedValues } from './fittedValues';
 
@@ -144,8 +144,7 @@ export class RobustScorer implements Scorer {
       for (let key = 0; key < size; key++) {
         const points = fitted.countIn(key);
         if (points === 0 || points < minPoints) continue;
-        const a = fitted.ascendingIn(key);
-        medians[key] = points % 2 === 1 ? a[points >> 1] : (a[(points >> 1) - 1] + a[points >> 1]) / 2;
+        medians[key] = medianOfSorted(fitted.ascendingIn(key), points);
         this.seasonalBuckets++;
       }
       // And the spread is found near the last fit's, from those orders, rather than over every value.

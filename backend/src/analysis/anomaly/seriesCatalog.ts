@@ -4,7 +4,7 @@ import type { HostUsage, HourlyStarts, RunOutline } from '../../store/store';
 import { isTimedRun } from '../performance';
 import { PointList } from './pointList';
 import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
-import { type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
+import { type DetectorEvent, type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
 
 /** One series the fleet is watched on, with its place in the fleet. */
 export interface SeriesId {
@@ -71,6 +71,13 @@ export function createDetector(metric: AnomalyMetric, sensitivity: number, state
 export interface SeriesPoints {
   id: SeriesId;
   points: PointList;
+}
+
+/** Has `detector` judge each of `points` in order: the events it reported, in order. */
+export function observeAll(detector: SeriesDetector, points: PointList): DetectorEvent[] {
+  const events: DetectorEvent[] = [];
+  for (let i = 0; i < points.length; i++) for (const event of detector.observe(points.at(i)).events) events.push(event);
+  return events;
 }
 
 /**
