@@ -30,7 +30,7 @@ import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { authenticate } from './api/auth';
 import { securityHeaders } from './api/securityHeaders';
 import { ingestBackpressure } from './api/backpressure';
-import { assertJsonDepth } from './api/jsonDepth';
+import { bodyDepth, keepBody } from './api/jsonDepth';
 import { MetricsCollector } from './collect/metricsCollector';
 import { ResourceCollector } from './collect/resourceCollector';
 import type { ResourceSource } from './collect/resourceSource';
@@ -64,7 +64,8 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
   // then backpressure, before a body is buffered for a write that has to wait.
   api.use(authenticate(config.tokens));
   api.use(ingestBackpressure(config.limits.maxPendingIngest));
-  api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, verify: (_req, _res, raw) => assertJsonDepth(raw) }));
+  api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, verify: keepBody }));
+  api.use(bodyDepth);
   api.use(healthRouter(store, sampler, Date.now(), engine));
   api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
   api.use(executionsRouter(store));

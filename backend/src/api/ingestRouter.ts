@@ -4,6 +4,7 @@ import type { IngestService } from '../ingest/ingestService';
 import { executionCompleteSchema, executionId, executionStartSchema, ingestBatchSchema, stepReportSchema } from './schemas';
 import { parseOrThrow } from './validate';
 import { parseUsualBatch } from './fastIngest';
+import { assertBodyDepth } from './jsonDepth';
 
 function countRecords(body: unknown): number {
   if (typeof body !== 'object' || body === null) return 0;
@@ -25,8 +26,13 @@ export function ingestRouter(service: IngestService, maxBatchRecords: number): R
         `batch has ${records} records; at most ${maxBatchRecords} are accepted per request, split it`,
       );
     }
-    // The usual batch is checked by hand; anything else (and every error) is the schema's.
-    const batch = parseUsualBatch(req.body) ?? parseOrThrow(ingestBatchSchema, req.body, 'batch');
+    // The usual batch is checked by hand; anything else (and every error) is the schema's, once
+    // its nesting is known not to be too deep for it.
+    let batch = parseUsualBatch(req.body);
+    if (!batch) {
+      assertBodyDepth(req);
+      batch = parseOrThrow(ingestBatchSchema, req.body, 'batch');
+    }
     const { finished: _finished, ...accepted } = service.ingestBatch(batch);
     res.status(200).json({ accepted });
   });

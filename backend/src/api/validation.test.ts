@@ -86,6 +86,21 @@ describe('ingest validation', () => {
     await expectUnchanged();
   });
 
+  it('when a body is valid JSON nested deeper than 16 levels, then 400 says so, on the ingest route and on the others', async () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    // A run with tags nested too deep: not a usual batch, so its bytes are counted before the schema walks it.
+    const batch = `{"executions": [{"id": "deep", "workflow": "Payroll", "startedAt": ${T0}, "status": "completed", "tags": {"a": ${nested(20_000)}}}]}`;
+    for (const [route, body] of [['ingest', batch], ['query', `{"targets": ${nested(20_000)}}`], ['executions/deep/start', `{"tags": ${nested(17)}}`]]) {
+      const response = await postJson(`${base}/${route}`, body);
+      expect([route, response.status, response.body.error.message]).toEqual([route, 400, 'request body is nested deeper than 16 levels']);
+    }
+    // Sixteen levels are accepted: refused for what they hold, not for their depth.
+    const deepest = await postJson(`${base}/ingest`, `{"executions": [{"id": "deep", "workflow": "Payroll", "startedAt": ${T0}, "status": "completed", "tags": {"a": ${nested(12)}}}]}`);
+    expect(deepest.status).toBe(400);
+    expect(deepest.body.error.code).toBe('validation_failed');
+    await expectUnchanged();
+  });
+
   it('when the body is larger than the limit, then 413', async () => {
     const huge = { executions: [{ ...good('big'), errorMessage: 'x'.repeat(250_000) }] };
     const response = await postJson(`${base}/ingest`, huge);
