@@ -188,7 +188,7 @@ export class AnalysisScheduler {
       // Catching up on months: a helper thread judges volumes and hosts while this one reads the
       // runs, then a share of the runs' series while this one judges the rest and refreshes insights.
       const helper = this.startHelper(volumes, starts.reduce((sum, s) => sum + s.runs, 0));
-      const hosts = hostTo > hostFrom ? hostSeries(this.store.hostUsage(hostFrom, hostTo), hostFrom, hostTo) : [];
+      const hosts = hostTo > hostFrom ? hostSeries(this.store.hostBuckets(hostFrom, hostTo, HOST_BUCKET_MS)) : [];
       if (helper) this.hand(helper, hosts);
       const finished = this.store.runOutlines(runFilter);
       const ofRuns = [...durationSeries(finished), ...failureSeries(finished, this.earlierRuns(finished, runsFrom))];

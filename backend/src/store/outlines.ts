@@ -1,5 +1,5 @@
 import type { Execution, Step } from '../domain/types';
-import type { HostUsage, RunOutline } from './store';
+import type { RunOutline } from './store';
 
 /** Runs in outline, from whole runs and steps (a run's steps by index, wherever they are in the list). */
 export function outlineRuns(runs: readonly Execution[], steps: readonly Step[]): RunOutline[] {
@@ -18,9 +18,4 @@ export function outlineRuns(runs: readonly Execution[], steps: readonly Step[]):
     if (durationMs !== undefined) run.durationMs = durationMs;
     return run;
   });
-}
-
-/** What the analysis reads of resource samples. */
-export function hostUsageOf(samples: ReadonlyArray<HostUsage>): HostUsage[] {
-  return samples.map(({ host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes }) => ({ host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes }));
 }

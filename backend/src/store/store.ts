@@ -68,8 +68,21 @@ export interface HourlyStarts {
   runs: number;
 }
 
-/** What the analysis reads of a resource sample: its host's CPU and memory use. */
-export type HostUsage = Pick<ResourceSample, 'host' | 'time' | 'cpuPercent' | 'memoryUsedBytes' | 'memoryTotalBytes'>;
+/**
+ * One host's resource samples summed per bucket of time, what the analysis judges hosts by: the
+ * buckets that hold samples, in time order, as parallel arrays.
+ */
+export interface HostBuckets {
+  host: string;
+  /** Each bucket's start: a multiple of the bucket width. */
+  times: number[];
+  /** How many samples each bucket holds. */
+  samples: number[];
+  /** The sum of its samples' CPU use, in %. */
+  cpuPercent: number[];
+  /** The sum of its samples' memory use, in % of their total (0 for a sample with a total of 0). */
+  memoryPercent: number[];
+}
 
 export const NAME_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'versions', 'errorTypes'] as const;
 export type NameKind = (typeof NAME_KINDS)[number];
@@ -205,8 +218,13 @@ export interface Store {
   runOutlines(filter: RunFilter): RunOutline[];
   /** Runs started per workflow and whole hour in [from, to), hours without runs left out, in no order. */
   hourlyStarts(from: number, to: number): HourlyStarts[];
-  /** Samples taken in [from, to), by time and then host name, as `listSamples` returns them. */
-  hostUsage(from: number, to: number): HostUsage[];
+  /**
+   * Samples taken in [from, to) summed per host and bucket of `bucketMs` (aligned to multiples of
+   * it), hosts by name as `listSamples` orders them, hosts without samples left out. Summed in the
+   * database where samples are dense (a sampler at 1 s gives 300 a bucket): months of them are
+   * never read one by one.
+   */
+  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[];
   /** Completed runs with the mean CPU of their host while they ran (runs without samples left out). */
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;
   /** Time each robot spent running workflows in [from, to). */

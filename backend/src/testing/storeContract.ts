@@ -81,7 +81,7 @@ export function storeContract(open: () => ContractStore): void {
     expect(store.stepsOfRuns({ ...range, by: 'end' })).toEqual([...contractSteps(c, [400, 600]), ...aSteps, ...contractSteps(b, [9000])]);
   });
 
-  it('when an analysis pass reads in bulk, then outlines, hourly starts and host usage agree with the whole reads', () => {
+  it('when an analysis pass reads in bulk, then outlines, hourly starts and host buckets agree with the whole reads', () => {
     const store = fresh();
     // Ended c, a, b; `b` has no steps, `d` runs on no host and is still running, `e` started an hour later.
     const a = contractRun('a', T0, 5000, { status: 'failed', errorType: 'application', errorMessage: 'Selector not found' });
@@ -115,9 +115,17 @@ export function storeContract(open: () => ContractStore): void {
       { workflow: 'Claims', hour: T0, runs: 2 },
       { workflow: 'Invoices', hour: T0, runs: 1 },
     ]);
-    const usage = (s: ReturnType<typeof sample>) => ({ host: s.host, time: s.time, cpuPercent: s.cpuPercent, memoryUsedBytes: s.memoryUsedBytes, memoryTotalBytes: s.memoryTotalBytes });
-    expect(store.hostUsage(T0, T0 + 2 * HOUR)).toEqual([samples[2], samples[1], samples[0]].map(usage));
-    expect(store.hostUsage(T0, T0 + 2 * HOUR)).toEqual(store.listSamples({ from: T0, to: T0 + 2 * HOUR }).map(usage));
+    // Hosts by name, each one's buckets by time; memory is 25% of the total in every sample; the
+    // sample at the end of the range is left out.
+    expect(store.hostBuckets(T0, T0 + 2 * HOUR, 5 * 60_000)).toEqual([
+      { host: 'vm-1', times: [T0], samples: [2], cpuPercent: [50], memoryPercent: [50] },
+      { host: 'vm-2', times: [T0], samples: [1], cpuPercent: [10], memoryPercent: [25] },
+    ]);
+    expect(store.hostBuckets(T0 + 1, T0 + 2 * HOUR + 1, 60_000)).toEqual([
+      { host: 'vm-1', times: [T0 + 60_000], samples: [1], cpuPercent: [20], memoryPercent: [25] },
+      { host: 'vm-2', times: [T0 + 60_000, T0 + 2 * HOUR], samples: [1, 1], cpuPercent: [10, 40], memoryPercent: [25, 25] },
+    ]);
+    expect(store.hostBuckets(T0 + 3 * HOUR, T0 + 4 * HOUR, 60_000)).toEqual([]);
   });
 
   it('when a batch is sent again, then nothing is stored or counted twice', () => {

@@ -1,6 +1,6 @@
 import type { AnomalyMetric } from '../../domain/analysis';
 import type { Execution } from '../../domain/types';
-import type { HostUsage, HourlyStarts, RunOutline } from '../../store/store';
+import type { HostBuckets, HourlyStarts, RunOutline } from '../../store/store';
 import { isTimedRun } from '../performance';
 import { PointList } from './pointList';
 import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
@@ -173,39 +173,24 @@ export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonl
   return out;
 }
 
-/** Per host and 5-minute bucket in [from, to): mean CPU % and mean memory use in % of the total. */
-export function hostSeries(samples: readonly HostUsage[], from: number, to: number): SeriesPoints[] {
-  type Bucket = { host: string; time: number; cpu: number; memory: number; n: number };
-  const buckets: Bucket[] = [];
-  // Samples by time (as the store gives them): each host's buckets come in order and close as the next opens.
-  const open = new Map<string, Bucket>();
-  let inOrder = true;
-  let last = -Infinity;
-  for (const s of samples) {
-    if (s.time < from || s.time >= to) continue;
-    if (s.time < last) {
-      inOrder = false;
-      break;
+/**
+ * Each host's mean CPU % and mean memory use in % of the total per bucket, from the store's sums
+ * (`Store.hostBuckets`): the hosts whose buckets start first come first, the CPU series of each
+ * before its memory series.
+ */
+export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
+  const out: SeriesPoints[] = [];
+  for (const { host, times, samples, cpuPercent, memoryPercent } of [...hosts].sort((a, b) => a.times[0] - b.times[0])) {
+    const cpu = new PointList();
+    const memory = new PointList();
+    for (let i = 0; i < times.length; i++) {
+      cpu.push(times[i], cpuPercent[i] / samples[i]);
+      memory.push(times[i], memoryPercent[i] / samples[i]);
     }
-    last = s.time;
-    const time = Math.floor(s.time / HOST_BUCKET_MS) * HOST_BUCKET_MS;
-    let b = open.get(s.host);
-    if (!b || b.time !== time) {
-      b = { host: s.host, time, cpu: 0, memory: 0, n: 0 };
-      open.set(s.host, b);
-      buckets.push(b);
+    for (const [metric, points] of [['host_cpu', cpu], ['host_memory', memory]] as const) {
+      const id = { metric, host };
+      out.push({ id: { key: seriesKey(id), ...id }, points });
     }
-    b.cpu += s.cpuPercent;
-    b.memory += s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : 0;
-    b.n++;
   }
-  if (!inOrder) return hostSeries([...samples].sort((a, b) => a.time - b.time), from, to);
-  const out = new Map<string, SeriesPoints>();
-  const cpu = new Map<string, PointList>();
-  const memory = new Map<string, PointList>();
-  for (const b of buckets) {
-    pointsOf(out, cpu, b.host, () => ({ metric: 'host_cpu', host: b.host })).push(b.time, b.cpu / b.n);
-    pointsOf(out, memory, b.host, () => ({ metric: 'host_memory', host: b.host })).push(b.time, b.memory / b.n);
-  }
-  return [...out.values()];
+  return out;
 }

@@ -71,7 +71,7 @@ export async function createHandler(options: { url: string }) {
     stepsOfRuns: (filter: RunFilter) => reads.stepsOfRuns(client, filter),
     runOutlines: (filter: RunFilter) => reads.runOutlines(client, filter),
     hourlyStarts: (from: number, to: number) => reads.hourlyStarts(client, from, to),
-    hostUsage: (from: number, to: number) => reads.hostUsage(client, from, to),
+    hostBuckets: (from: number, to: number, bucketMs: number) => reads.hostBuckets(client, from, to, bucketMs),
     runsWithHostCpu: (filter: RunFilter) => reads.runsWithHostCpu(client, filter),
     robotBusyTime: (from: number, to: number) => reads.robotBusyTime(client, from, to),
     versionChanges: (filter: { workflows?: string[]; from?: number; to?: number }) => reads.versionChanges(client, filter),

@@ -2,8 +2,8 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
-import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostUsage, HourlyStarts, RunOutline } from '../store';
-import { hostUsageOf, outlineRuns } from '../outlines';
+import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, RunOutline } from '../store';
+import { outlineRuns } from '../outlines';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import { changedKeys } from '../changeKeys';
@@ -160,8 +160,26 @@ export function hourlyStarts(client: ClientBase, from: number, to: number): Prom
   );
 }
 
-export async function hostUsage(client: ClientBase, from: number, to: number): Promise<HostUsage[]> {
-  return hostUsageOf(await listSamples(client, { from, to }));
+/** Summed here by PostgreSQL (plain addition: sums of many samples may differ from SQLite's in the last bits). */
+export async function hostBuckets(client: ClientBase, from: number, to: number, bucketMs: number): Promise<HostBuckets[]> {
+  const rows = await all<{ host: string; bucket: number; samples: number; cpu: number; memory: number }>(
+    client,
+    `SELECT h.name AS host, s.ts - s.ts % ? AS bucket, count(*) AS samples, sum(s.cpu_percent) AS cpu,
+       sum(CASE WHEN s.memory_total > 0 THEN 100::float8 * s.memory_used / s.memory_total ELSE 0 END) AS memory
+     FROM resource_samples s JOIN hosts h ON h.id = s.host_id WHERE s.ts >= ? AND s.ts < ?
+     GROUP BY h.name, bucket ORDER BY h.name COLLATE "C", bucket`,
+    [bucketMs, from, to],
+  );
+  const hosts: HostBuckets[] = [];
+  for (const row of rows) {
+    let last = hosts[hosts.length - 1];
+    if (last?.host !== row.host) hosts.push((last = { host: row.host, times: [], samples: [], cpuPercent: [], memoryPercent: [] }));
+    last.times.push(row.bucket);
+    last.samples.push(row.samples);
+    last.cpuPercent.push(row.cpu);
+    last.memoryPercent.push(row.memory);
+  }
+  return hosts;
 }
 
 export function runsWithHostCpu(client: ClientBase, filter: RunFilter): Promise<Array<{ durationMs: number; cpuPercent: number }>> {

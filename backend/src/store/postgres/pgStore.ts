@@ -17,7 +17,7 @@ import type {
   StepRollupView,
   Store,
   StoreStats,
-  HostUsage,
+  HostBuckets,
   HourlyStarts,
   RunOutline,
 } from '../store';
@@ -122,8 +122,8 @@ export class PgStore implements Store {
     return this.bridge.call('hourlyStarts', from, to);
   }
 
-  hostUsage(from: number, to: number): HostUsage[] {
-    return this.bridge.call('hostUsage', from, to);
+  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[] {
+    return this.bridge.call('hostBuckets', from, to, bucketMs);
   }
 
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
-import type { HostUsage, HourlyStarts, NameKind, RunFilter, RunOutline } from '../store';
+import type { HostBuckets, HourlyStarts, NameKind, RunFilter, RunOutline } from '../store';
 import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
@@ -10,6 +10,7 @@ import { runConditions, whereClause } from './runConditions';
 import { readRunOutlines } from './outlineReader';
 import { decodeSteps } from './stepBlob';
 import { stepsOfRun } from './executionReader';
+import { HostBucketReader } from './hostBucketReader';
 
 const LEAN_RUN_COLUMNS = `e.id, e.ext_id, e.workflow_id, e.robot_id, e.host_id, e.version_id, e.started_at, e.ended_at, e.duration_ms, e.status,
   e.error_type, e.error_id, e.steps_total, e.steps_completed, e.tags`;
@@ -26,6 +27,7 @@ const nameOrNull = (dictionary: Dictionary, id: number | null) => (id === null ?
 export class AnalysisReader {
   /** Prepared statements returning rows as arrays, by their SQL: a pass reads each workflow's runs several times. */
   private readonly statements = new Map<string, Database.Statement>();
+  private hostBucketReader?: HostBucketReader;
 
   constructor(
     private readonly db: Database.Database,
@@ -88,18 +90,10 @@ export class AnalysisReader {
     return starts;
   }
 
-  hostUsage(from: number, to: number): HostUsage[] {
-    // Each host's samples in key order, the hosts by name: then a stable sort by time gives
-    // `listSamples`'s order (time, then host name) without a lookup per sample by the time index.
+  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[] {
     const hosts = (this.db.prepare('SELECT id, name FROM hosts').raw().all() as Array<[number, string]>).sort((a, b) => byName(a[1], b[1]));
-    const ofHost = this.db.prepare('SELECT ts, cpu_percent, memory_used, memory_total FROM resource_samples WHERE host_id = ? AND ts >= ? AND ts < ?').raw();
-    const usage: HostUsage[] = [];
-    for (const [hostId, host] of hosts) {
-      for (const [time, cpuPercent, memoryUsedBytes, memoryTotalBytes] of ofHost.all(hostId, from, to) as Array<[number, number, number, number]>) {
-        usage.push({ host, time, cpuPercent, memoryUsedBytes, memoryTotalBytes });
-      }
-    }
-    return usage.sort((a, b) => a.time - b.time);
+    this.hostBucketReader ??= new HostBucketReader(this.db);
+    return this.hostBucketReader.read(hosts, from, to, bucketMs);
   }
 
   /** A lean row as `toExecution` takes it, its names from the dictionaries' caches. */

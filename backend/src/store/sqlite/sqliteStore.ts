@@ -22,7 +22,7 @@ import type {
   SampleFilter,
   Store,
   StoreStats,
-  HostUsage,
+  HostBuckets,
   HourlyStarts,
   RunOutline,
 } from '../store';
@@ -141,8 +141,8 @@ export class SqliteStore implements Store {
     return this.analysis.hourlyStarts(from, to);
   }
 
-  hostUsage(from: number, to: number): HostUsage[] {
-    return this.analysis.hostUsage(from, to);
+  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[] {
+    return this.analysis.hostBuckets(from, to, bucketMs);
   }
 
   runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {
