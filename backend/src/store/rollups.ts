@@ -37,11 +37,21 @@ const emptyEntry = (key: number): RollupEntry => ({ key, count: 0, timed: 0, sum
  * (any store: ids come from `workflowId` and `stepId`).
  */
 export function rollupParts(finished: readonly FinishedRun[], workflowId: (name: string) => number, stepId: (name: string) => number): RowPart[] {
-  const rows = new Map<string, RowPart>();
+  const rows: RowPart[] = [];
+  // Rows by kind and resolution, group, then bucket: numbers all the way, as every step of every
+  // run looks its row up.
+  const byKind = new Map<number, Map<number, Map<number, RowPart>>>();
   const entryOf = (kind: number, resolution: number, group: number, bucket: number, key: number) => {
-    const id = `${kind}:${resolution}:${group}:${bucket}`;
-    let row = rows.get(id);
-    if (!row) rows.set(id, (row = { key: [kind, resolution, group, bucket], entries: new Map() }));
+    const kindAndResolution = kind * 1e9 + resolution;
+    let groups = byKind.get(kindAndResolution);
+    if (!groups) byKind.set(kindAndResolution, (groups = new Map()));
+    let buckets = groups.get(group);
+    if (!buckets) groups.set(group, (buckets = new Map()));
+    let row = buckets.get(bucket);
+    if (!row) {
+      buckets.set(bucket, (row = { key: [kind, resolution, group, bucket], entries: new Map() }));
+      rows.push(row);
+    }
     let entry = row.entries.get(key);
     if (!entry) row.entries.set(key, (entry = emptyEntry(key)));
     return entry;
@@ -59,7 +69,7 @@ export function rollupParts(finished: readonly FinishedRun[], workflowId: (name:
       for (const step of steps) foldDuration(entryOf(ROLLUP_KIND.steps, resolution, workflow, bucket, stepId(step.name)), step.durationMs);
     }
   }
-  return [...rows.values()];
+  return rows;
 }
 
 /** A row's entries after adding the batch's part to what is stored (none when new), packed. */

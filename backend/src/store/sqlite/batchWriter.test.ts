@@ -48,6 +48,8 @@ describe('batch writer', () => {
       Array.from({ length: 8 }, (_, k) => ({ executionId: run.id, index: k, name: `step ${k}`, startedAt: run.startedAt + k, durationMs: 10 * k + i, status: 'completed' as const })),
     );
     steps.push({ ...steps[3], startedAt: steps[103].startedAt, durationMs: 5, error: 'again' } as (typeof steps)[number]);
+    // A step sent again later in the batch but with an earlier start: the one that started later stays.
+    steps.push({ ...steps[10], startedAt: steps[10].startedAt - 1, durationMs: 7, error: 'stale' } as (typeof steps)[number]);
     const together = new SqliteStore({ file: ':memory:' });
     const oneByOne = new SqliteStore({ file: ':memory:' });
     try {
@@ -59,6 +61,7 @@ describe('batch writer', () => {
       for (const step of byStart(steps)) oneByOne.ingest({ executions: [], steps: [step], samples: [] });
       for (const run of runs) expect(together.getExecution(run.id)).toEqual(oneByOne.getExecution(run.id));
       expect(together.getExecution('r0')!.steps[3]).toMatchObject({ durationMs: 5, error: 'again' });
+      expect(together.getExecution('r1')!.steps[2]).toMatchObject({ durationMs: 21 });
       expect(together.getExecution('r40')!.durationMs).toBe(1234);
       expect(result.finished!.map((f) => f.execution.id).sort()).toEqual([...runs.slice(0, 150).map((r) => r.id), 'lone \ud800'].sort());
       expect(hourRuns(together).sort()).toEqual(hourRuns(oneByOne).sort());

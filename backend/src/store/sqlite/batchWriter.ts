@@ -152,9 +152,14 @@ export class BatchWriter {
     let fresh: Execution[] = [];
     const insertFresh = () => {
       if (fresh.length === 0) return;
-      inChunks(fresh.flatMap((row) => this.executionValues(row)), EXECUTION_WIDTH, this.insertExecutions, (statement, chunk) => statement.run(chunk));
-      const ids = this.stored(fresh.map((row) => row.id));
-      for (const row of fresh) written(row, ids.get(row.id)!.id, undefined);
+      // The rows of one INSERT take the ids after the largest, in order (`id` is the rowid).
+      let next = 0;
+      inChunks(fresh.flatMap((row) => this.executionValues(row)), EXECUTION_WIDTH, this.insertExecutions, (statement, chunk) => {
+        const rows = chunk.length / EXECUTION_WIDTH;
+        const first = Number(statement.run(chunk).lastInsertRowid) - rows + 1;
+        for (let i = 0; i < rows; i++) written(fresh[next + i], first + i, undefined);
+        next += rows;
+      });
       fresh = [];
     };
     for (const { row } of byTime(batch.executions, (e) => e.startedAt)) {
@@ -169,21 +174,28 @@ export class BatchWriter {
       written(row, (this.upsertExecution.get(this.executionValues(row)) as { id: number }).id, before);
     }
     insertFresh();
-    const unknown: ErrorDetail[] = [];
-    // Each run's steps in the batch by index; of two writes of one step, the later one.
+    const unknown: number[] = [];
+    // Each run's steps in the batch by index; of two writes of one step, the later one (in time,
+    // then in the batch): taken in the batch's order, so a sort of every step is not needed.
     const stepsByRun = new Map<number, Map<number, Step>>();
-    for (const { row, position } of byTime(batch.steps, (s) => s.startedAt)) {
+    for (let position = 0; position < batch.steps.length; position++) {
+      const row = batch.steps[position];
       const executionId = executionIds.get(row.executionId) ?? this.findExecution.get(row.executionId)?.id;
       if (executionId === undefined) {
-        unknown.push({ field: `steps[${position}].executionId`, message: `unknown execution '${row.executionId}'` });
+        unknown.push(position);
         continue;
       }
       let steps = stepsByRun.get(executionId);
       if (!steps) stepsByRun.set(executionId, (steps = new Map()));
-      steps.set(row.index, row);
+      const earlier = steps.get(row.index);
+      if (!earlier || row.startedAt >= earlier.startedAt) steps.set(row.index, row);
     }
     if (unknown.length > 0) {
-      throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
+      const details: ErrorDetail[] = byTime(unknown, (position) => batch.steps[position].startedAt).map(({ row: position }) => ({
+        field: `steps[${position}].executionId`,
+        message: `unknown execution '${batch.steps[position].executionId}'`,
+      }));
+      throw new AppError('validation_failed', 'steps refer to executions that were never reported', details);
     }
     const runSteps = this.writeSteps(stepsByRun, newRuns);
     for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
