@@ -1,6 +1,6 @@
 import type { GroupBy, Metric, QueryTarget } from '../api/queryContract';
 import type { Execution, ResourceSample, Step } from '../domain/types';
-import type { RunRollupView, StepRollupView } from '../store/store';
+import type { RunRollupView, SampleBucket, SampleMeasure, StepRollupView } from '../store/store';
 import type { Dims, SeriesBuilder, Summary } from './timeseries';
 
 /** Unit of each metric in Grafana's unit ids (https://grafana.com/docs/grafana/latest/panels-visualizations/configure-standard-options/). */
@@ -133,20 +133,45 @@ export function stepRollupFeeder(builder: SeriesBuilder): (row: StepRollupView) 
   return (row) => builder.addSummary(row.bucket, dimsOf(row.workflow, row.step), durations(summary, row.steps, row));
 }
 
-const SAMPLE_VALUE: Partial<Record<Metric, (s: ResourceSample) => number | undefined>> = {
-  host_cpu: (s) => s.cpuPercent,
-  host_memory: (s) => (s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : undefined),
-  host_gpu: (s) => s.gpuPercent,
-  disk_read: (s) => s.diskReadBytesPerSec,
-  disk_write: (s) => s.diskWriteBytesPerSec,
-  net_rx: (s) => s.netRxBytesPerSec,
-  net_tx: (s) => s.netTxBytesPerSec,
+/** Each measure of one sample; undefined where the sample does not have it. */
+const SAMPLE_VALUE: Record<SampleMeasure, (s: ResourceSample) => number | undefined> = {
+  cpuPercent: (s) => s.cpuPercent,
+  memoryPercent: (s) => (s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : undefined),
+  gpuPercent: (s) => s.gpuPercent,
+  diskReadBytesPerSec: (s) => s.diskReadBytesPerSec,
+  diskWriteBytesPerSec: (s) => s.diskWriteBytesPerSec,
+  netRxBytesPerSec: (s) => s.netRxBytesPerSec,
+  netTxBytesPerSec: (s) => s.netTxBytesPerSec,
 };
+
+/** Each host metric as the store's samples measure it. */
+export const SAMPLE_MEASURES: Partial<Record<Metric, SampleMeasure>> = {
+  host_cpu: 'cpuPercent',
+  host_memory: 'memoryPercent',
+  host_gpu: 'gpuPercent',
+  disk_read: 'diskReadBytesPerSec',
+  disk_write: 'diskWriteBytesPerSec',
+  net_rx: 'netRxBytesPerSec',
+  net_tx: 'netTxBytesPerSec',
+};
+
+/** Feeds a host metric from the store's buckets of samples (`Store.sampleBuckets`). */
+export function addSampleBuckets(builder: SeriesBuilder, buckets: readonly SampleBucket[]): void {
+  const summary: Summary = { count: 0, sum: 0, min: null, max: null };
+  for (const { host, workflow, time, count, sum, min, max } of buckets) {
+    summary.count = count;
+    summary.sum = sum;
+    summary.min = min;
+    summary.max = max;
+    builder.addSummary(time, { host, workflow: workflow ?? '' }, summary);
+  }
+}
 
 /** Feeds a host metric: one value per sample that has it (GPU only where there is one). */
 export function addSamples(builder: SeriesBuilder, metric: Metric, samples: readonly ResourceSample[]): void {
-  const value = SAMPLE_VALUE[metric];
-  if (!value) throw new Error(`not a host metric: ${metric}`);
+  const measure = SAMPLE_MEASURES[metric];
+  if (!measure) throw new Error(`not a host metric: ${metric}`);
+  const value = SAMPLE_VALUE[measure];
   for (const s of samples) {
     const v = value(s);
     if (v !== undefined) builder.addValue(s.time, { host: s.host, workflow: s.workflow ?? '' }, v);

@@ -4,9 +4,9 @@ import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { RollupFilter, RunFilter, Store } from '../store/store';
 import { buildReport, type Report, type ReportRequest } from '../report/report';
 import { bucketSize } from './buckets';
-import { addRuns, addSamples, METRIC_UNITS, runRollupFeeder, stepRollupFeeder } from './observations';
+import { addRuns, addSampleBuckets, addSamples, METRIC_UNITS, runRollupFeeder, SAMPLE_MEASURES, stepRollupFeeder } from './observations';
 import { analysisTable } from './analysisTables';
-import { SeriesBuilder } from './timeseries';
+import { isQuantile, SeriesBuilder } from './timeseries';
 
 const COUNT_METRICS: readonly Metric[] = ['runs', 'successes', 'failures'];
 
@@ -89,7 +89,11 @@ export class QueryEngine {
       ratio: metric === 'success_rate',
     });
     if (isHost) {
-      addSamples(builder, metric, this.store.listSamples({ hosts: target.host, ...range }));
+      // Quantiles need every value; anything else is summed per bucket by the store, so a panel
+      // over weeks of samples a second does not read them one by one.
+      const measure = SAMPLE_MEASURES[metric];
+      if (measure && this.useRollups && !isQuantile(aggregation)) addSampleBuckets(builder, this.store.sampleBuckets({ hosts: target.host, ...range }, measure, bucketMs));
+      else addSamples(builder, metric, this.store.listSamples({ hosts: target.host, ...range }));
       return builder.frames();
     }
     const resolution = this.useRollups ? rollupResolution(metric, target, groupBy, bucketMs, range) : undefined;

@@ -21,6 +21,9 @@ export interface Summary {
 
 const QUANTILES: Partial<Record<Aggregation, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 
+/** Whether the aggregation is a quantile: those need each value, or a digest of them. */
+export const isQuantile = (aggregation: Aggregation): boolean => QUANTILES[aggregation] !== undefined;
+
 /** Up to this many values a bucket is sorted by insertion, in place, without a view of the pool. */
 const SMALL = 16;
 

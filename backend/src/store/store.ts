@@ -33,6 +33,21 @@ export interface SampleFilter {
   limit?: number;
 }
 
+/** A value of a resource sample that host panels chart: a field of it, or memory use in % of the total. */
+export type SampleMeasure = 'cpuPercent' | 'memoryPercent' | 'gpuPercent' | 'diskReadBytesPerSec' | 'diskWriteBytesPerSec' | 'netRxBytesPerSec' | 'netTxBytesPerSec';
+
+/** One host's (and workflow's) samples in one bucket of time: how many have the value, its sum, min and max. */
+export interface SampleBucket {
+  host: string;
+  /** The workflow the samples were taken for, when they name one. */
+  workflow?: string;
+  time: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 /** Runs for analysis: by start time, or with `by: 'end'` by the time they ended (finished runs only). */
 export interface RunFilter {
   workflows?: string[];
@@ -208,6 +223,12 @@ export interface Store {
   listExecutions(request: ExecutionPageRequest): ExecutionPage;
   getExecution(id: string): ExecutionDetail | undefined;
   listSamples(filter: SampleFilter): ResourceSample[];
+  /**
+   * Samples in the filter's range summed per host, workflow and bucket of `bucketMs` (aligned to
+   * multiples of it), in no order: a host panel over weeks of samples a second reads the buckets,
+   * not the samples. Samples without the value (no GPU, a memory total of 0) are left out.
+   */
+  sampleBuckets(filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): SampleBucket[];
   stats(): StoreStats;
 
   /** Runs matching the filter, oldest first, without pagination (analysis reads whole ranges). */

@@ -1,6 +1,6 @@
 import { AppError } from '../domain/errors';
 import type { Execution, IngestBatch, Step } from '../domain/types';
-import type { Store } from '../store/store';
+import type { SampleBucket, Store } from '../store/store';
 
 export type ContractStore = Store;
 
@@ -91,7 +91,7 @@ export function storeContract(open: () => ContractStore): void {
     const e = contractRun('e', T0 + HOUR + 10, 1000, { workflow: 'Invoices', host: 'vm-2' });
     const aSteps = [...contractSteps(a, [2000]), { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' }];
     const sample = (host: string, time: number, cpuPercent: number) => ({ host, time, cpuPercent, memoryUsedBytes: 2e9, memoryTotalBytes: 8e9, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
-    const samples = [sample('vm-2', T0 + 60_000, 10), sample('vm-1', T0 + 60_000, 20), sample('vm-1', T0, 30), sample('vm-2', T0 + 2 * HOUR, 40)];
+    const samples = [sample('vm-2', T0 + 60_000, 10), sample('vm-1', T0 + 60_000, 20), sample('vm-1', T0, 30), { ...sample('vm-2', T0 + 2 * HOUR, 40), workflow: 'Claims' }];
     store.ingest({ executions: [c, a, b, d, e], steps: [...contractSteps(c, [400, 600.5]), ...aSteps, ...contractSteps(d, [100])], samples });
     const range = { from: T0, to: T0 + 2 * HOUR };
     const outline = (run: Execution, steps: Step[]) => ({
@@ -126,6 +126,18 @@ export function storeContract(open: () => ContractStore): void {
       { host: 'vm-2', times: [T0 + 60_000, T0 + 2 * HOUR], samples: [1, 1], cpuPercent: [10, 40], memoryPercent: [25, 25] },
     ]);
     expect(store.hostBuckets(T0 + 3 * HOUR, T0 + 4 * HOUR, 60_000)).toEqual([]);
+    // What host panels read: per host, workflow and bucket, in no order.
+    const inOrder = (rows: SampleBucket[]) => [...rows].sort((x, y) => x.host.localeCompare(y.host) || x.time - y.time);
+    expect(inOrder(store.sampleBuckets({ from: T0, to: T0 + 2 * HOUR }, 'cpuPercent', HOUR))).toEqual([
+      { host: 'vm-1', time: T0, count: 2, sum: 50, min: 20, max: 30 },
+      { host: 'vm-2', time: T0, count: 1, sum: 10, min: 10, max: 10 },
+    ]);
+    expect(inOrder(store.sampleBuckets({ hosts: ['vm-2'], from: T0 }, 'memoryPercent', 60_000))).toEqual([
+      { host: 'vm-2', time: T0 + 60_000, count: 1, sum: 25, min: 25, max: 25 },
+      { host: 'vm-2', workflow: 'Claims', time: T0 + 2 * HOUR, count: 1, sum: 25, min: 25, max: 25 },
+    ]);
+    expect(store.sampleBuckets({ from: T0 }, 'gpuPercent', HOUR)).toEqual([]);
+    expect(store.sampleBuckets({ hosts: ['nowhere'] }, 'cpuPercent', HOUR)).toEqual([]);
   });
 
   it('when a batch is sent again, then nothing is stored or counted twice', () => {

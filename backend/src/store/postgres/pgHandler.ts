@@ -1,7 +1,7 @@
 import { Client, types } from 'pg';
 import type { Insight } from '../../domain/analysis';
 import type { IngestBatch } from '../../domain/types';
-import type { AnalysisCommit, AnomalyFilter, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, StoreStats } from '../store';
+import type { AnalysisCommit, AnomalyFilter, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, SampleMeasure, StoreStats } from '../store';
 import * as reads from './pgReads';
 import { ingestBatch } from './pgIngest';
 import { migratePostgres } from './schema';
@@ -67,6 +67,7 @@ export async function createHandler(options: { url: string }) {
     getExecution: (id: string) => reads.getExecution(client, id),
     listExecutions: (request: ExecutionPageRequest) => reads.listExecutions(client, request),
     listSamples: (filter: SampleFilter) => reads.listSamples(client, filter),
+    sampleBuckets: (filter: SampleFilter, measure: SampleMeasure, bucketMs: number) => reads.sampleBuckets(client, filter, measure, bucketMs),
     runs: (filter: RunFilter) => reads.runs(client, filter),
     stepsOfRuns: (filter: RunFilter) => reads.stepsOfRuns(client, filter),
     runOutlines: (filter: RunFilter) => reads.runOutlines(client, filter),

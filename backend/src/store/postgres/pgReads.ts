@@ -2,8 +2,9 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
-import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, RunOutline } from '../store';
+import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline } from '../store';
 import { outlineRuns } from '../outlines';
+import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import { changedKeys } from '../changeKeys';
@@ -118,6 +119,23 @@ export function listSamples(client: ClientBase, filter: SampleFilter): Promise<R
   if (filter.from !== undefined) sql.add('s.ts >= ?', filter.from);
   if (filter.to !== undefined) sql.add('s.ts < ?', filter.to);
   return sampleRows(client, sql, filter.limit);
+}
+
+export async function sampleBuckets(client: ClientBase, filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): Promise<SampleBucket[]> {
+  const sql = new Sql();
+  if (filter.hosts) sql.add('s.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))', filter.hosts);
+  if (filter.from !== undefined) sql.add('s.ts >= ?', filter.from);
+  if (filter.to !== undefined) sql.add('s.ts < ?', filter.to);
+  const rows = await all<{ host: string; workflow: string | null; b: number; n: number; total: number; low: number; high: number }>(
+    client,
+    `SELECT h.name AS host, w.name AS workflow, g.* FROM (
+       ${SAMPLE_BUCKETS_SELECT} FROM (
+         SELECT s.host_id, s.workflow_id, s.ts - s.ts % ? AS b, ${SAMPLE_MEASURE_SQL[measure]} AS v FROM resource_samples s ${sql.clause()}
+       ) x WHERE v IS NOT NULL GROUP BY host_id, workflow_id, b
+     ) g JOIN hosts h ON h.id = g.host_id LEFT JOIN workflows w ON w.id = g.workflow_id`,
+    [bucketMs, ...sql.params],
+  );
+  return rows.map(({ host, workflow, b, n, total, low, high }) => ({ host, ...(workflow === null ? {} : { workflow }), time: b, count: n, sum: total, min: low, max: high }));
 }
 
 async function sample(client: ClientBase, host: string, time: number): Promise<ResourceSample | undefined> {

@@ -18,6 +18,8 @@ import type {
   Store,
   StoreStats,
   HostBuckets,
+  SampleBucket,
+  SampleMeasure,
   HourlyStarts,
   RunOutline,
 } from '../store';
@@ -100,6 +102,10 @@ export class PgStore implements Store {
 
   listSamples(filter: SampleFilter): ResourceSample[] {
     return this.bridge.call('listSamples', filter);
+  }
+
+  sampleBuckets(filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): SampleBucket[] {
+    return this.bridge.call('sampleBuckets', filter, measure, bucketMs);
   }
 
   stats(): StoreStats {

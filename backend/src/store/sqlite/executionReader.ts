@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } from '../../domain/types';
-import type { ExecutionPage, ExecutionPageRequest, SampleFilter } from '../store';
+import type { ExecutionPage, ExecutionPageRequest, SampleBucket, SampleFilter, SampleMeasure } from '../store';
+import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { runConditions } from './runConditions';
 import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
@@ -78,11 +79,38 @@ export class ExecutionReader {
   }
 
   samples(filter: SampleFilter): ResourceSample[] {
+    const conditions = this.sampleConditions(filter);
+    return conditions ? this.sampleRows(conditions.where, conditions.params, filter.limit) : [];
+  }
+
+  sampleBuckets(filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): SampleBucket[] {
+    const conditions = this.sampleConditions(filter);
+    if (!conditions) return [];
+    const { where, params } = conditions;
+    const rows = this.db
+      .prepare(
+        `${SAMPLE_BUCKETS_SELECT} FROM (
+           SELECT s.host_id, s.workflow_id, s.ts - s.ts % ? AS b, ${SAMPLE_MEASURE_SQL[measure]} AS v
+           FROM resource_samples s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ) WHERE v IS NOT NULL GROUP BY host_id, workflow_id, b`,
+      )
+      .raw()
+      .all(bucketMs, ...params) as Array<[number, number | null, number, number, number, number, number]>;
+    const { hosts, workflows } = this.dictionaries;
+    return rows.map(([hostId, workflowId, time, count, sum, min, max]) => {
+      const bucket: SampleBucket = { host: hosts.nameOf(hostId), time, count, sum, min, max };
+      if (workflowId !== null) bucket.workflow = workflows.nameOf(workflowId);
+      return bucket;
+    });
+  }
+
+  /** The filter as conditions on `resource_samples s`; undefined when no host it names exists. */
+  private sampleConditions(filter: Omit<SampleFilter, 'limit'>): { where: string[]; params: number[] } | undefined {
     const where: string[] = [];
-    const params: Array<number | string> = [];
+    const params: number[] = [];
     if (filter.hosts) {
       const ids = this.idsOf(this.dictionaries.hosts, filter.hosts);
-      if (ids.length === 0) return [];
+      if (ids.length === 0) return undefined;
       where.push(`s.host_id IN (${ids.map(() => '?').join(',')})`);
       params.push(...ids);
     }
@@ -94,7 +122,7 @@ export class ExecutionReader {
       where.push('s.ts < ?');
       params.push(filter.to);
     }
-    return this.sampleRows(where, params, filter.limit);
+    return { where, params };
   }
 
   private sampleRows(where: string[], params: Array<number | string>, limit?: number): ResourceSample[] {

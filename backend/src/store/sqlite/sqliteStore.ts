@@ -23,6 +23,8 @@ import type {
   Store,
   StoreStats,
   HostBuckets,
+  SampleBucket,
+  SampleMeasure,
   HourlyStarts,
   RunOutline,
 } from '../store';
@@ -110,6 +112,10 @@ export class SqliteStore implements Store {
 
   listSamples(filter: SampleFilter): ResourceSample[] {
     return this.reader.samples(filter);
+  }
+
+  sampleBuckets(filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): SampleBucket[] {
+    return this.reader.sampleBuckets(filter, measure, bucketMs);
   }
 
   stats(): StoreStats {
