@@ -227,6 +227,44 @@ describe('workflow health', () => {
     expect(scheduler.health.map((h) => h.recentRuns)).toEqual([20, 20, 20, 20]);
     store.close();
   });
+
+  it('when a routine pass brings runs of one workflow, then only its health is read again, and every one within the hour', () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    const T0 = Date.UTC(2026, 10, 2);
+    let now = T0 + 2 * DAY;
+    const executions: Execution[] = [];
+    const run = (workflow: string, startedAt: number, status: 'completed' | 'failed' = 'completed') =>
+      executions.push({ id: `${workflow}-${executions.length}`, workflow, startedAt, endedAt: startedAt + 1000, durationMs: 1000, status });
+    for (let t = T0; t < now - 10 * MINUTE; t += HOUR) for (const workflow of ['Claims', 'Invoices', 'Payroll']) run(workflow, t);
+    store.ingest({ executions: executions.splice(0), steps: [], samples: [] });
+    // Insights (which read every workflow's runs too) are refreshed only at the first pass here.
+    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 3, insightIntervalMs: 10 * DAY });
+    scheduler.runPass();
+    // What health is, read whole: the latest 20 runs of each workflow against the 7 days before them.
+    const expected = () =>
+      ['Claims', 'Invoices', 'Payroll'].map((workflow) => {
+        const recent = store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
+        const since = recent[0].endedAt!;
+        return workflowHealth(workflow, recent, store.runs({ workflows: [workflow], by: 'end', from: since - 7 * DAY, to: since }));
+      });
+    // Five failed runs of Payroll: its health changes, the others' are not read.
+    for (let i = 0; i < 5; i++) run('Payroll', now + i * 1000, 'failed');
+    store.ingest({ executions: executions.splice(0), steps: [], samples: [] });
+    now += 5 * MINUTE;
+    const reads = jest.spyOn(store, 'runs');
+    scheduler.runPass();
+    expect(new Set(reads.mock.calls.map(([filter]) => filter.workflows?.join()))).toEqual(new Set(['Payroll']));
+    expect(scheduler.health).toEqual(expected());
+    expect(scheduler.health.find((h) => h.workflow === 'Payroll')!.successRatio).toBe(0.75);
+    // An hour after the last full read, every workflow is read again.
+    reads.mockClear();
+    now += HOUR;
+    scheduler.runPass();
+    expect(new Set(reads.mock.calls.map(([filter]) => filter.workflows?.join()))).toEqual(new Set(['Claims', 'Invoices', 'Payroll']));
+    expect(scheduler.health).toEqual(expected());
+    reads.mockRestore();
+    store.close();
+  });
 });
 
 describe("a helper thread judging the runs' series", () => {

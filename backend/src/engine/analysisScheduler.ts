@@ -86,6 +86,11 @@ const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 
 /** Runs that make a workflow's "recent" health. */
 export const HEALTH_RECENT_RUNS = 20;
+/**
+ * Every workflow's health is read again at least this often (else only those with new runs): runs
+ * that arrive later than the lateness allowed, and runs retention deletes, show within the hour.
+ */
+export const HEALTH_REFRESH_MS = HOUR;
 
 /**
  * Runs the analysis on new data: every series of the fleet (run and step durations, failure
@@ -115,6 +120,7 @@ export class AnalysisScheduler {
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastInsightsAt = 0;
+  private healthRefreshedAt = -Infinity;
   lastReport?: PassReport;
   lastError?: string;
   /** When the last pass finished (wall clock), for the collector's own health. */
@@ -212,7 +218,7 @@ export class AnalysisScheduler {
         this.insights.measureImplemented(now);
         this.lastInsightsAt = now;
       }
-      this.health = this.workflowHealth({ runs: finished, ...runFilter });
+      this.health = this.workflowHealth({ runs: finished, ...runFilter }, now);
 
       let judgedByHelper = false;
       if (helper) {
@@ -329,10 +335,18 @@ export class AnalysisScheduler {
    * enough (a first pass on months of history), with the few that ended after its window; other
    * workflows' runs are read.
    */
-  private workflowHealth(read: { runs: readonly RunOutline[]; from: number; to: number }): WorkflowHealth[] {
+  private workflowHealth(read: { runs: readonly RunOutline[]; from: number; to: number }, now: number): WorkflowHealth[] {
     let known: Map<string, RunOutline[]> | undefined;
     if (read.to - read.from > 7 * DAY) known = groupBy([...read.runs, ...this.store.runOutlines({ by: 'end', from: read.to })], (r) => r.workflow);
+    // A workflow's health changes with its runs: between full refreshes, only workflows that
+    // finished runs since the last pass are read again (a routine pass read 200 workflows' weeks).
+    const full = now - this.healthRefreshedAt >= HEALTH_REFRESH_MS;
+    if (full) this.healthRefreshedAt = now;
+    const moved = new Set(read.runs.map((r) => r.workflow));
+    const previous = new Map(this.health.map((h) => [h.workflow, h]));
     return this.store.names('workflows').map((workflow) => {
+      const kept = full || moved.has(workflow) ? undefined : previous.get(workflow);
+      if (kept) return kept;
       const runs = known?.get(workflow) ?? [];
       if (runs.length >= HEALTH_RECENT_RUNS) {
         const recent = runs.slice(-HEALTH_RECENT_RUNS);
