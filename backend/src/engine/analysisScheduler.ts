@@ -342,11 +342,11 @@ export class AnalysisScheduler {
     // finished runs since the last pass are read again (a routine pass read 200 workflows' weeks).
     const full = now - this.healthRefreshedAt >= HEALTH_REFRESH_MS;
     if (full) this.healthRefreshedAt = now;
-    const moved = new Set(read.runs.map((r) => r.workflow));
-    const previous = new Map(this.health.map((h) => [h.workflow, h]));
+    const kept = new Map(full ? [] : this.health.map((h) => [h.workflow, h]));
+    if (!full) for (const run of read.runs) kept.delete(run.workflow);
     return this.store.names('workflows').map((workflow) => {
-      const kept = full || moved.has(workflow) ? undefined : previous.get(workflow);
-      if (kept) return kept;
+      const health = kept.get(workflow);
+      if (health) return health;
       const runs = known?.get(workflow) ?? [];
       if (runs.length >= HEALTH_RECENT_RUNS) {
         const recent = runs.slice(-HEALTH_RECENT_RUNS);
