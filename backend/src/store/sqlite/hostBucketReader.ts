@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { HostBuckets } from '../store';
+import { SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { PackedNumbers, packedRow } from './packedRows';
 import { SqliteSum } from './sqliteSum';
 
-const RANGE = 'FROM resource_samples WHERE host_id = ? AND ts >= ? AND ts < ?';
-const MEMORY_PERCENT = 'CASE WHEN memory_total > 0 THEN 100.0 * memory_used / memory_total ELSE 0.0 END';
+const RANGE = 'FROM resource_samples s WHERE s.host_id = ? AND s.ts >= ? AND s.ts < ?';
+/** The analysis counts a sample with a memory total of 0 as using none (host panels leave it out). */
+const MEMORY_PERCENT = `coalesce(${SAMPLE_MEASURE_SQL.memoryPercent}, 0.0)`;
 
 /**
  * Hosts' samples summed per bucket of time. Where a host has few samples a bucket (the sampler's
@@ -27,11 +29,11 @@ export class HostBucketReader {
   ) {
     this.count = db.prepare(`SELECT count(*) ${RANGE}`).pluck() as Database.Statement<[number, number, number], number>;
     // In key order, which is time order within a host (checked as read).
-    this.rows = db.prepare(`SELECT group_concat(${packedRow(['ts', 'cpu_percent', 'memory_used', 'memory_total'])}, ',') ${RANGE}`).pluck() as Database.Statement<[number, number, number], string | null>;
+    this.rows = db.prepare(`SELECT group_concat(${packedRow(['s.ts', 's.cpu_percent', 's.memory_used', 's.memory_total'])}, ',') ${RANGE}`).pluck() as Database.Statement<[number, number, number], string | null>;
     this.grouped = db
       .prepare(
         `SELECT group_concat(${packedRow(['b', 'n', 'c', 'm'])}, ',') FROM (
-          SELECT ts - ts % ? AS b, count(*) AS n, sum(cpu_percent) AS c, sum(${MEMORY_PERCENT}) AS m ${RANGE} GROUP BY b ORDER BY b)`,
+          SELECT s.ts - s.ts % ? AS b, count(*) AS n, sum(${SAMPLE_MEASURE_SQL.cpuPercent}) AS c, sum(${MEMORY_PERCENT}) AS m ${RANGE} GROUP BY b ORDER BY b)`,
       )
       .pluck() as Database.Statement<[number, number, number, number], string | null>;
   }
