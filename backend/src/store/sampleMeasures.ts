@@ -14,5 +14,8 @@ export const SAMPLE_MEASURE_SQL: Record<SampleMeasure, string> = {
   netTxBytesPerSec: 's.net_tx',
 };
 
+/** Memory use as the analysis judges hosts by it: a sample with a memory total of 0 uses none (host panels leave it out). */
+export const ANALYSIS_MEMORY_SQL = `coalesce(${SAMPLE_MEASURE_SQL.memoryPercent}, 0.0)`;
+
 /** The grouped select over a sample subquery (`host_id`, `workflow_id`, bucket `b`, value `v`). */
 export const SAMPLE_BUCKETS_SELECT = 'SELECT host_id, workflow_id, b, count(*) AS n, sum(v) AS total, min(v) AS low, max(v) AS high';

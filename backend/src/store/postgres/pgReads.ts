@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
 import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline } from '../store';
 import { outlineRuns } from '../outlines';
-import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
+import { ANALYSIS_MEMORY_SQL, SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import { changedKeys } from '../changeKeys';
@@ -182,8 +182,7 @@ export function hourlyStarts(client: ClientBase, from: number, to: number): Prom
 export async function hostBuckets(client: ClientBase, from: number, to: number, bucketMs: number): Promise<HostBuckets[]> {
   const rows = await all<{ host: string; bucket: number; samples: number; cpu: number; memory: number }>(
     client,
-    `SELECT h.name AS host, s.ts - s.ts % ? AS bucket, count(*) AS samples, sum(s.cpu_percent) AS cpu,
-       sum(CASE WHEN s.memory_total > 0 THEN 100::float8 * s.memory_used / s.memory_total ELSE 0 END) AS memory
+    `SELECT h.name AS host, s.ts - s.ts % ? AS bucket, count(*) AS samples, sum(${SAMPLE_MEASURE_SQL.cpuPercent}) AS cpu, sum(${ANALYSIS_MEMORY_SQL}) AS memory
      FROM resource_samples s JOIN hosts h ON h.id = s.host_id WHERE s.ts >= ? AND s.ts < ?
      GROUP BY h.name, bucket ORDER BY h.name COLLATE "C", bucket`,
     [bucketMs, from, to],

@@ -1,12 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { HostBuckets } from '../store';
-import { SAMPLE_MEASURE_SQL } from '../sampleMeasures';
+import { ANALYSIS_MEMORY_SQL, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { PackedNumbers, packedRow } from './packedRows';
 import { SqliteSum } from './sqliteSum';
 
 const RANGE = 'FROM resource_samples s WHERE s.host_id = ? AND s.ts >= ? AND s.ts < ?';
-/** The analysis counts a sample with a memory total of 0 as using none (host panels leave it out). */
-const MEMORY_PERCENT = `coalesce(${SAMPLE_MEASURE_SQL.memoryPercent}, 0.0)`;
 
 /**
  * Hosts' samples summed per bucket of time. Where a host has few samples a bucket (the sampler's
@@ -33,7 +31,7 @@ export class HostBucketReader {
     this.grouped = db
       .prepare(
         `SELECT group_concat(${packedRow(['b', 'n', 'c', 'm'])}, ',') FROM (
-          SELECT s.ts - s.ts % ? AS b, count(*) AS n, sum(${SAMPLE_MEASURE_SQL.cpuPercent}) AS c, sum(${MEMORY_PERCENT}) AS m ${RANGE} GROUP BY b ORDER BY b)`,
+          SELECT s.ts - s.ts % ? AS b, count(*) AS n, sum(${SAMPLE_MEASURE_SQL.cpuPercent}) AS c, sum(${ANALYSIS_MEMORY_SQL}) AS m ${RANGE} GROUP BY b ORDER BY b)`,
       )
       .pluck() as Database.Statement<[number, number, number, number], string | null>;
   }
