@@ -3,13 +3,31 @@ import Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { Random } from '../../sim/random';
 import { tempDir } from '../../testing/harness';
-import { outlineRuns } from '../outlines';
-import type { RunFilter } from '../store';
+import type { RunFilter, RunOutline } from '../store';
 import { openDictionaries } from './dictionaries';
 import { readRunOutlines, unpackOutlines } from './outlineReader';
 import { SqliteStore } from './sqliteStore';
 import { encodeSteps } from './stepBlob';
 import { stepStatusCodec } from '../codes';
+
+/** Runs in outline as whole runs and steps read back make them: what the chunked reader must give. */
+function outlineRuns(runs: readonly Execution[], steps: readonly Step[]): RunOutline[] {
+  const stepsOf = new Map<string, RunOutline['completedSteps']>();
+  for (const { executionId, name, startedAt, durationMs, status } of steps) {
+    if (status !== 'completed') continue;
+    let completed = stepsOf.get(executionId);
+    if (!completed) stepsOf.set(executionId, (completed = { names: [], times: [] }));
+    completed.names.push(name);
+    completed.times.push(startedAt, durationMs);
+  }
+  return runs.map(({ id, workflow, host, startedAt, endedAt, durationMs, status }) => {
+    const run: RunOutline = { workflow, startedAt, status, completedSteps: stepsOf.get(id) ?? { names: [], times: [] } };
+    if (host !== undefined) run.host = host;
+    if (endedAt !== undefined) run.endedAt = endedAt;
+    if (durationMs !== undefined) run.durationMs = durationMs;
+    return run;
+  });
+}
 
 const T0 = Date.UTC(2026, 10, 2, 8);
 const MINUTE = 60_000;
