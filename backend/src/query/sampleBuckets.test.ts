@@ -35,6 +35,9 @@ describe('host panels from the store buckets of samples', () => {
   beforeAll(() => {
     const samples = randomSamples(5);
     for (let i = 0; i < samples.length; i += 5000) store.ingest({ executions: [], steps: [], samples: samples.slice(i, i + 5000) });
+    // Sent again: some as they were, some corrected (another value, now for a workflow): each counts once, as stored.
+    const again = samples.slice(20_000, 20_600).map((s, i) => (i % 3 === 0 ? { ...s, cpuPercent: 99.5, netTxBytesPerSec: 1, workflow: 'Payroll' } : s));
+    store.ingest({ executions: [], steps: [], samples: again });
   });
   afterAll(() => store.close());
 
@@ -65,6 +68,28 @@ describe('host panels from the store buckets of samples', () => {
       // Counts, minima and maxima to the bit; sums and means as the database adds them (to 1e-9).
       const bitForBit = target.aggregation === 'count' || target.aggregation === 'min' || target.aggregation === 'max';
       expectSameFrames(fast, exact, (v, exactV) => (bitForBit ? expect(v).toBe(exactV) : expect(v / exactV).toBeCloseTo(1, 9)));
+    }
+  });
+
+  it('answers whole hours from the rollups when the samples themselves are gone, and retention deletes the rollups', () => {
+    const own = new SqliteStore({ file: ':memory:' });
+    try {
+      own.ingest({ executions: [], steps: [], samples: randomSamples(8).filter((s) => s.time < T0 + 3 * HOUR) });
+      const engine = new QueryEngine(own, new PerformanceAnalyzer(own));
+      const target = { metric: 'host_cpu' as const, aggregation: 'max' as const, groupBy: ['host' as const] };
+      const before = panel(engine, target, T0, T0 + 3 * HOUR, HOUR);
+      // The samples go (as retention deletes them); the hourly panel still has every hour of every host.
+      (own as unknown as { db: { exec: (sql: string) => void } }).db.exec('DELETE FROM resource_samples');
+      expect(own.listSamples({})).toEqual([]);
+      const after = panel(engine, target, T0, T0 + 3 * HOUR, HOUR);
+      expect(after).toEqual(before);
+      expect(after.map((f) => f.fields[1].values.filter((v) => v !== null).length)).toEqual([3, 3, 3]);
+      // Rollups past their own lifetime go too: the first hour is empty now.
+      expect(own.deleteRollupsBefore(T0 + HOUR)).toBeGreaterThan(0);
+      const trimmed = panel(engine, target, T0, T0 + 3 * HOUR, HOUR);
+      expect(trimmed.map((f) => f.fields[1].values.map((v) => v !== null))).toEqual(Array(3).fill([false, true, true]));
+    } finally {
+      own.close();
     }
   });
 

@@ -4,6 +4,7 @@ import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from 
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';
+import { SampleRollupWriter } from './sampleRollups';
 import type { ChangeLog } from './changeLog';
 import { decodeSteps, encodeSteps, type PackedStep } from './stepBlob';
 
@@ -57,6 +58,7 @@ export class BatchWriter {
   private readonly storedRuns: Database.Statement<[string], { at: number; id: number; status: number }>;
   private readonly storedSteps: Database.Statement<[number], Buffer>;
   private readonly rollups: RollupWriter;
+  private readonly sampleRollups: SampleRollupWriter;
   private readonly upsertRunSteps: Map<number, Database.Statement>;
   private readonly upsertSample: Database.Statement;
   private readonly writeInTransaction: (batch: IngestBatch) => IngestResult;
@@ -92,6 +94,7 @@ export class BatchWriter {
     // JavaScript string that was bound (a lone surrogate is stored as its bytes).
     this.storedRuns = db.prepare('SELECT j.key AS at, e.id, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value');
     this.rollups = new RollupWriter(db, dictionaries);
+    this.sampleRollups = new SampleRollupWriter(db);
     this.storedSteps = db.prepare('SELECT steps FROM run_steps WHERE execution_id = ?').pluck() as Database.Statement<[number], Buffer>;
     // A run's steps are one row: those of the batch, with those stored before (a step reported
     // again replaces the stored one with its index).
@@ -198,7 +201,16 @@ export class BatchWriter {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', details);
     }
     const runSteps = this.writeSteps(stepsByRun, newRuns);
-    for (const { row } of byTime(batch.samples, (s) => s.time)) this.writeSample(row);
+    if (batch.samples.length > 0) {
+      const touched = new Map<number, number[]>();
+      for (const { row } of byTime(batch.samples, (s) => s.time)) {
+        const hostId = this.writeSample(row);
+        let times = touched.get(hostId);
+        if (!times) touched.set(hostId, (times = []));
+        times.push(row.time);
+      }
+      this.sampleRollups.update(touched);
+    }
     const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, runSteps.get(id)) }));
     this.rollups.add(newlyFinished);
     this.changes.append({
@@ -280,9 +292,11 @@ export class BatchWriter {
     return written;
   }
 
-  private writeSample(sample: ResourceSample): void {
+  /** @returns the sample's host id */
+  private writeSample(sample: ResourceSample): number {
+    const hostId = this.dictionaries.hosts.intern(sample.host);
     this.upsertSample.run({
-      hostId: this.dictionaries.hosts.intern(sample.host),
+      hostId,
       time: sample.time,
       cpuPercent: sample.cpuPercent,
       memoryUsedBytes: sample.memoryUsedBytes,
@@ -296,5 +310,6 @@ export class BatchWriter {
       workflowId: this.dictionaries.workflows.internOptional(sample.workflow),
       executionId: sample.executionId ?? null,
     });
+    return hostId;
   }
 }

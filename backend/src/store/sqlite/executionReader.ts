@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } from '../../domain/types';
 import type { ExecutionPage, ExecutionPageRequest, SampleBucket, SampleFilter, SampleMeasure } from '../store';
 import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
+import { readSampleRollups, SAMPLE_ROLLUP_RESOLUTIONS } from './sampleRollups';
 import { runConditions } from './runConditions';
 import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
@@ -83,7 +84,27 @@ export class ExecutionReader {
     return conditions ? this.sampleRows(conditions.where, conditions.params, filter.limit) : [];
   }
 
+  /**
+   * Whole hours (or minutes) of the range from the sample rollups when they divide the bucket, the
+   * range's ragged edges summed from the samples: items of a bucket may be several (callers add).
+   */
   sampleBuckets(filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): SampleBucket[] {
+    const { from, to } = filter;
+    const { hour, minute } = SAMPLE_ROLLUP_RESOLUTIONS;
+    const resolution = bucketMs % hour === 0 ? hour : bucketMs % minute === 0 ? minute : undefined;
+    const inner = resolution && from !== undefined && to !== undefined ? { from: Math.ceil(from / resolution) * resolution, to: Math.floor(to / resolution) * resolution } : undefined;
+    if (!resolution || !inner || inner.to <= inner.from) return this.summedSamples(filter, measure, bucketMs);
+    const hostIds = filter.hosts ? this.idsOf(this.dictionaries.hosts, filter.hosts) : undefined;
+    if (hostIds?.length === 0) return [];
+    const edges = [{ from, to: inner.from }, { from: inner.to, to }].filter((edge) => edge.to! > edge.from!);
+    return [
+      ...readSampleRollups(this.db, this.dictionaries, { hostIds, ...inner, resolution, measure }),
+      ...edges.flatMap((edge) => this.summedSamples({ ...filter, ...edge }, measure, bucketMs)),
+    ];
+  }
+
+  /** The samples in the filter's range summed per host, workflow and bucket by SQLite. */
+  private summedSamples(filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): SampleBucket[] {
     const conditions = this.sampleConditions(filter);
     if (!conditions) return [];
     const { where, params } = conditions;

@@ -65,7 +65,7 @@ describe('schema migrations', () => {
     const told: number[] = [];
     const store = new SqliteStore({ file, onMigration: (m) => told.push(m.version) });
     try {
-      expect(told).toEqual([6, 7, 8]);
+      expect(told).toEqual([6, 7, 8, 9]);
       const hours = store.runRollups({ resolution: HOUR, from: T0, to: T0 + HOUR });
       const plain = hours.map(({ digest: d, ...rest }) => ({ ...rest, p50: d?.quantile(0.5) ?? null }));
       expect(plain).toEqual(
@@ -128,6 +128,33 @@ describe('schema migrations', () => {
     expect(migrated.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'steps'").pluck().get()).toBe(0);
     paged.close();
     migrated.close();
+  });
+
+  it('when a version 8 file with samples is opened, then their rollups are built and read back as the samples sum', () => {
+    const file = path.join(tmp.dir, 'v8.db');
+    const v8 = new Database(file);
+    migrate(v8, 8);
+    v8.exec("INSERT INTO hosts(id, name) VALUES (1, 'vm-1'), (2, 'vm-2'); INSERT INTO workflows(id, name) VALUES (1, 'Payroll')");
+    const sample = v8.prepare('INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, workflow_id) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?)');
+    // Two hours of a sample every 30 s on vm-1 (the second hour for Payroll), one sample on vm-2 with no memory total.
+    for (let t = 0; t < 2 * 3_600_000; t += 30_000) sample.run(1, T0 + t, (t / 30_000) % 100, 4e9, 8e9, t >= 3_600_000 ? 1 : null);
+    sample.run(2, T0 + 90_000, 50, 0, 0, null);
+    v8.close();
+    const store = new SqliteStore({ file });
+    try {
+      const byKey = (rows: ReturnType<SqliteStore['sampleBuckets']>) => [...rows].sort((a, b) => a.host.localeCompare(b.host) || a.time - b.time);
+      const hours = byKey(store.sampleBuckets({ from: T0, to: T0 + 2 * 3_600_000 }, 'cpuPercent', 3_600_000));
+      // 120 samples an hour, values 0..99 then 0..19: sums 4950 + 190 = 5140, then 20..99 and 0..39.
+      expect(hours).toEqual([
+        { host: 'vm-1', time: T0, count: 120, sum: 5140, min: 0, max: 99 },
+        { host: 'vm-1', workflow: 'Payroll', time: T0 + 3_600_000, count: 120, sum: 4760 + 780, min: 0, max: 99 },
+        { host: 'vm-2', time: T0, count: 1, sum: 50, min: 50, max: 50 },
+      ]);
+      // vm-2's sample has no memory share: left out.
+      expect(byKey(store.sampleBuckets({ from: T0, to: T0 + 3_600_000 }, 'memoryPercent', 3_600_000))).toEqual([{ host: 'vm-1', time: T0, count: 120, sum: 6000, min: 50, max: 50 }]);
+    } finally {
+      store.close();
+    }
   });
 
   it('when the file was written by a newer collector, then opening it fails with a clear message', () => {

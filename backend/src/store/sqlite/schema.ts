@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors';
 import { packRollups } from './rollupMigration';
 import { packSteps } from './stepMigration';
+import { rollUpStoredSamples, SAMPLE_ROLLUPS_TABLE } from './sampleRollups';
 
 /**
  * Versioned schema. Each migration runs once, in order, inside a transaction, and sets
@@ -235,6 +236,12 @@ export const MIGRATIONS: readonly Migration[] = [
       packSteps(db);
       db.exec('DROP TABLE steps');
     },
+  },
+  {
+    version: 9,
+    description: 'rollups of resource samples per host, workflow and minute or hour, for host panels over weeks of samples a second',
+    sql: SAMPLE_ROLLUPS_TABLE,
+    run: rollUpStoredSamples,
   },
 ];
 
