@@ -11,7 +11,7 @@ describe('HostBucketReader', () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  it('sums dense and sparse hosts the same whether it reads their rows or SQLite sums them', () => {
+  it('sums dense, sparse and gappy hosts from the minute rollups as SQLite sums their samples', () => {
     const store = new SqliteStore({ file: path.join(tmp.dir, 'hosts.db') });
     const random = new Random(11);
     const sample = (host: string, time: number) => ({
@@ -28,13 +28,20 @@ describe('HostBucketReader', () => {
     store.ingest({ executions: [], steps: [], samples });
     const db = (store as unknown as { db: ConstructorParameters<typeof HostBucketReader>[0] }).db;
     const hosts = db.prepare('SELECT id, name FROM hosts ORDER BY name').raw().all() as Array<[number, string]>;
-    const byRows = new HostBucketReader(db, Infinity).read(hosts, T0, T0 + 3600_000, BUCKET);
-    const bySqlite = new HostBucketReader(db, 0).read(hosts, T0, T0 + 3600_000, BUCKET);
-    expect(byRows).toEqual(bySqlite);
-    // What the store answers: the dense host summed by SQLite, the others read row by row.
-    expect(store.hostBuckets(T0, T0 + 3600_000, BUCKET)).toEqual(byRows);
+    const reader = new HostBucketReader(db);
+    const byMinutes = reader.read(hosts, T0, T0 + 3600_000, BUCKET);
+    // A range that does not start on a minute is summed from the samples.
+    const bySamples = reader.read(hosts, T0 - 1, T0 + 3600_000, BUCKET);
+    expect(byMinutes.map(({ cpuPercent, memoryPercent, ...rest }) => rest)).toEqual(bySamples.map(({ cpuPercent, memoryPercent, ...rest }) => rest));
+    // Sums of minutes' sums: equal but for the last bits.
+    const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b)));
+    byMinutes.forEach((host, h) => {
+      host.cpuPercent.forEach((sum, i) => close(sum, bySamples[h].cpuPercent[i]));
+      host.memoryPercent.forEach((sum, i) => close(sum, bySamples[h].memoryPercent[i]));
+    });
+    expect(store.hostBuckets(T0, T0 + 3600_000, BUCKET)).toEqual(byMinutes);
 
-    const [dense, gaps, sparse] = byRows;
+    const [dense, gaps, sparse] = byMinutes;
     expect([dense.host, gaps.host, sparse.host]).toEqual(['dense', 'gaps', 'sparse']);
     expect(dense.times).toEqual(Array.from({ length: 12 }, (_, i) => T0 + i * BUCKET));
     expect(dense.samples).toEqual(Array(12).fill(300));
