@@ -85,7 +85,7 @@ describe('host panels from the store buckets of samples', () => {
       expect(after).toEqual(before);
       expect(after.map((f) => f.fields[1].values.filter((v) => v !== null).length)).toEqual([3, 3, 3]);
       // Rollups past their own lifetime go too: the first hour is empty now.
-      expect(own.deleteRollupsBefore(T0 + HOUR)).toBeGreaterThan(0);
+      own.deleteRollupsBefore(T0 + HOUR);
       const trimmed = panel(engine, target, T0, T0 + 3 * HOUR, HOUR);
       expect(trimmed.map((f) => f.fields[1].values.map((v) => v !== null))).toEqual(Array(3).fill([false, true, true]));
     } finally {

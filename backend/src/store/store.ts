@@ -283,7 +283,10 @@ export interface Store {
   expiredRaw(cutoff: number, limit: number): IngestBatch;
   /** Deletes exactly these rows (runs with their steps, samples), in one transaction. */
   deleteRaw(batch: IngestBatch): void;
-  /** Deletes rollup rows whose bucket starts before `cutoff`; returns how many. */
+  /**
+   * Deletes rollup rows whose bucket starts before `cutoff`, of runs and steps and (where the store
+   * keeps them) of samples; returns how many of runs and steps, which every store keeps alike.
+   */
   deleteRollupsBefore(cutoff: number): number;
   close(): void;
 }

@@ -45,7 +45,7 @@ export class RetentionRepository {
   }
 
   deleteRollupsBefore(cutoff: number): number {
-    const runs = this.db.prepare('DELETE FROM rollups WHERE bucket < ?').run(cutoff).changes;
-    return runs + this.db.prepare('DELETE FROM sample_rollups WHERE bucket < ?').run(cutoff).changes;
+    this.db.prepare('DELETE FROM sample_rollups WHERE bucket < ?').run(cutoff);
+    return this.db.prepare('DELETE FROM rollups WHERE bucket < ?').run(cutoff).changes;
   }
 }
