@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } from '../../domain/types';
 import type { ExecutionPage, ExecutionPageRequest, SampleBucket, SampleFilter, SampleMeasure } from '../store';
 import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
-import { readSampleRollups, SAMPLE_ROLLUP_RESOLUTIONS } from './sampleRollups';
+import { readSampleRollups, SAMPLE_ROLLUP_RESOLUTIONS, type SampleBucketRow, sampleBucketsOf } from './sampleRollups';
 import { runConditions } from './runConditions';
 import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
@@ -116,13 +116,8 @@ export class ExecutionReader {
          ) WHERE v IS NOT NULL GROUP BY host_id, workflow_id, b`,
       )
       .raw()
-      .all(bucketMs, ...params) as Array<[number, number | null, number, number, number, number, number]>;
-    const { hosts, workflows } = this.dictionaries;
-    return rows.map(([hostId, workflowId, time, count, sum, min, max]) => {
-      const bucket: SampleBucket = { host: hosts.nameOf(hostId), time, count, sum, min, max };
-      if (workflowId !== null) bucket.workflow = workflows.nameOf(workflowId);
-      return bucket;
-    });
+      .all(bucketMs, ...params) as SampleBucketRow[];
+    return sampleBucketsOf(rows, this.dictionaries);
   }
 
   /** The filter as conditions on `resource_samples s`; undefined when no host it names exists. */

@@ -103,10 +103,18 @@ export function readSampleRollups(
        WHERE resolution = ? AND bucket >= ? AND bucket < ? ${hosts} AND ${c}_n > 0`,
     )
     .raw()
-    .all(query.resolution, query.from, query.to, ...(query.hostIds ?? [])) as Array<[number, number, number, number, number, number, number]>;
+    .all(query.resolution, query.from, query.to, ...(query.hostIds ?? [])) as SampleBucketRow[];
+  return sampleBucketsOf(rows, dictionaries);
+}
+
+/** host id, workflow id (0 or null for none), bucket, count, sum, min, max. */
+export type SampleBucketRow = [number, number | null, number, number, number, number, number];
+
+/** Rows of summed samples, from rollups or from the samples, with their names. */
+export function sampleBucketsOf(rows: readonly SampleBucketRow[], dictionaries: Dictionaries): SampleBucket[] {
   return rows.map(([hostId, workflowId, time, count, sum, min, max]) => {
     const bucket: SampleBucket = { host: dictionaries.hosts.nameOf(hostId), time, count, sum, min, max };
-    if (workflowId !== 0) bucket.workflow = dictionaries.workflows.nameOf(workflowId);
+    if (workflowId) bucket.workflow = dictionaries.workflows.nameOf(workflowId);
     return bucket;
   });
 }
