@@ -121,6 +121,16 @@ describe('docker-compose.yml', () => {
     expect(services.collector.environment.RPA_READ_TOKEN).toMatch(/^\$\{RPA_READ_TOKEN:\?/);
   });
 
+  it('starts the collector with the same Node flags in the image, in npm start and in the benchmark', () => {
+    const flags = (command: string[]) => command.filter((part) => part.startsWith('--'));
+    const image = JSON.parse(/^CMD (\[.*\])$/m.exec(read('backend/Dockerfile'))![1]) as string[];
+    const npmStart = JSON.parse(read('package.json')).scripts.start.split(' ') as string[];
+    const collectorProcess = /spawn\(process\.execPath, (\[[^\]]*\])/.exec(read('backend/src/testing/collectorProcess.ts'))![1];
+    expect(flags(image)).toEqual(['--max-semi-space-size=64']);
+    expect(flags(npmStart)).toEqual(flags(image));
+    expect(collectorProcess).toContain(`'${flags(image)[0]}'`);
+  });
+
   it('mounts the built plugin under its id, allows it unsigned, and mounts every provisioning folder', () => {
     const g = services.grafana;
     expect(g.image).toMatch(/^grafana\/grafana:/);

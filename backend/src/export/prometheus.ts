@@ -34,6 +34,8 @@ export class CollectorMetrics {
   private readonly runDuration: Histogram<'workflow'>;
   private readonly stepDuration: LabelledHistogram;
   private readonly stepChildren = new Map<string, Map<string, Observer>>();
+  private readonly executionChildren = new Map<string, Counter.Internal>();
+  private readonly runDurationChildren = new Map<string, Histogram.Internal<'workflow'>>();
   private readonly records: Counter<'kind'>;
   private readonly batchLatency: Histogram;
 
@@ -59,9 +61,19 @@ export class CollectorMetrics {
     this.records.inc({ kind: 'step' }, result.steps);
     this.records.inc({ kind: 'sample' }, result.samples);
     for (const { execution, steps } of result.finished ?? []) {
-      this.executions.inc({ workflow: execution.workflow, status: execution.status, error_type: execution.errorType ?? '' });
-      if (execution.durationMs !== undefined) this.runDuration.observe({ workflow: execution.workflow }, execution.durationMs / 1000);
-      for (const step of steps) this.stepHistogram(execution.workflow, step.name).observe(step.durationMs / 1000);
+      const { workflow, status } = execution;
+      const errorType = execution.errorType ?? '';
+      // prom-client hashes the labels of every call, its children once: they are kept.
+      const key = `${workflow}\u0000${status}\u0000${errorType}`;
+      let counter = this.executionChildren.get(key);
+      if (!counter) this.executionChildren.set(key, (counter = this.executions.labels({ workflow, status, error_type: errorType })));
+      counter.inc();
+      if (execution.durationMs !== undefined) {
+        let histogram = this.runDurationChildren.get(workflow);
+        if (!histogram) this.runDurationChildren.set(workflow, (histogram = this.runDuration.labels({ workflow })));
+        histogram.observe(execution.durationMs / 1000);
+      }
+      for (const step of steps) this.stepHistogram(workflow, step.name).observe(step.durationMs / 1000);
     }
     for (const sample of batch.samples) {
       const latest = this.latestSamples.get(sample.host);
