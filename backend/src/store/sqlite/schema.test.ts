@@ -65,7 +65,7 @@ describe('schema migrations', () => {
     const told: number[] = [];
     const store = new SqliteStore({ file, onMigration: (m) => told.push(m.version) });
     try {
-      expect(told).toEqual([6, 7, 8, 9]);
+      expect(told).toEqual([6, 7, 8, 9, 10]);
       const hours = store.runRollups({ resolution: HOUR, from: T0, to: T0 + HOUR });
       const plain = hours.map(({ digest: d, ...rest }) => ({ ...rest, p50: d?.quantile(0.5) ?? null }));
       expect(plain).toEqual(
@@ -153,6 +153,31 @@ describe('schema migrations', () => {
       // vm-2's sample has no memory share: left out.
       expect(byKey(store.sampleBuckets({ from: T0, to: T0 + 3_600_000 }, 'memoryPercent', 3_600_000))).toEqual([{ host: 'vm-1', time: T0, count: 120, sum: 6000, min: 50, max: 50 }]);
     } finally {
+      store.close();
+    }
+  });
+
+  it('when a version 9 file is opened, then runs are found by host through the index by time, which holds their host', () => {
+    const file = path.join(tmp.dir, 'v9.db');
+    const v9 = new Database(file);
+    migrate(v9, 9);
+    v9.exec("INSERT INTO hosts(id, name) VALUES (1, 'vm-1'), (2, 'vm-2'); INSERT INTO workflows(id, name) VALUES (1, 'Payroll')");
+    const run = v9.prepare('INSERT INTO executions (ext_id, workflow_id, host_id, started_at, status) VALUES (?, 1, ?, ?, 1)');
+    // Ten runs a minute apart, on vm-1 and vm-2 in turn.
+    for (let i = 0; i < 10; i++) run.run(`run-${i}`, 1 + (i % 2), T0 + i * 60_000);
+    v9.close();
+    const store = new SqliteStore({ file });
+    const db = new Database(file, { readonly: true });
+    try {
+      const indexes = db.prepare("SELECT name FROM pragma_index_list('executions') WHERE origin = 'c' ORDER BY name").pluck().all();
+      expect(indexes).toEqual(['executions_by_end', 'executions_by_time', 'executions_by_workflow_time']);
+      expect(db.prepare("SELECT name FROM pragma_index_info('executions_by_time')").pluck().all()).toEqual(['started_at', 'host_id']);
+      const page = store.listExecutions({ hosts: ['vm-2'], from: T0 + 2 * 60_000, to: T0 + 9 * 60_000, limit: 10 });
+      expect(page.items.map((e) => e.id)).toEqual(['run-7', 'run-5', 'run-3']);
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM executions e WHERE e.host_id IN (2) AND e.started_at >= ? AND e.started_at < ?').all(T0, T0 + 1) as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join()).toContain('executions_by_time (started_at>? AND started_at<?)');
+    } finally {
+      db.close();
       store.close();
     }
   });

@@ -243,6 +243,18 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: SAMPLE_ROLLUPS_TABLE,
     run: rollUpStoredSamples,
   },
+  {
+    version: 10,
+    description: "runs' hosts in their index by time, not an index of their own: a batch wrote a page of it for every host",
+    sql: `
+      -- A batch's runs are close in time but spread over the fleet's hosts: an index by host, then
+      -- time, had each batch rewrite the latest page of every host (a third of its pages). Runs of
+      -- a host in a time range are read from the index by time, the host checked in the index.
+      DROP INDEX executions_by_host_time;
+      DROP INDEX executions_by_time;
+      CREATE INDEX executions_by_time ON executions(started_at, host_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
