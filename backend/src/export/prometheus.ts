@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { type Incrementer, LabelledCounter } from './labelledCounter';
 import { LabelledHistogram, type Observer } from './labelledHistogram';
 import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
 import type { AnalysisRunner } from '../engine/analysisRunner';
@@ -30,12 +31,13 @@ export class CollectorMetrics {
   private lastIngestAt?: number;
   /** Robots are silent since the collector started until their first run arrives. */
   private lastRunIngestAt = Date.now();
-  private readonly executions: Counter<'workflow' | 'status' | 'error_type'>;
-  private readonly runDuration: Histogram<'workflow'>;
+  // Counted for every finished run and step: children kept, in classes that count without hashing.
+  private readonly executions: LabelledCounter;
+  private readonly runDuration: LabelledHistogram;
   private readonly stepDuration: LabelledHistogram;
+  private readonly executionChildren = new Map<string, Incrementer>();
+  private readonly runDurationChildren = new Map<string, Observer>();
   private readonly stepChildren = new Map<string, Map<string, Observer>>();
-  private readonly executionChildren = new Map<string, Counter.Internal>();
-  private readonly runDurationChildren = new Map<string, Histogram.Internal<'workflow'>>();
   private readonly records: Counter<'kind'>;
   private readonly batchLatency: Histogram;
 
@@ -44,8 +46,8 @@ export class CollectorMetrics {
     collectDefaultMetrics({ register: this.registry });
     // These three are gauges named like counters; `promtool check metrics` rightly rejects them.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
-    this.executions = new Counter({ name: 'rpa_executions_total', help: 'Finished workflow executions by workflow, final status and error type.', labelNames: ['workflow', 'status', 'error_type'], registers });
-    this.runDuration = new Histogram({ name: 'rpa_run_duration_seconds', help: 'Duration of finished workflow executions.', labelNames: ['workflow'], buckets: DURATION_BUCKETS, registers });
+    this.executions = new LabelledCounter('rpa_executions_total', 'Finished workflow executions by workflow, final status and error type.', registers);
+    this.runDuration = new LabelledHistogram('rpa_run_duration_seconds', 'Duration of finished workflow executions.', DURATION_BUCKETS, registers);
     this.stepDuration = new LabelledHistogram('rpa_step_duration_seconds', 'Duration of the steps of finished executions.', DURATION_BUCKETS, registers);
     this.records = new Counter({ name: 'rpa_ingested_records_total', help: 'Records written by ingest batches, by kind (retries included).', labelNames: ['kind'], registers });
     this.batchLatency = new Histogram({ name: 'rpa_ingest_batch_duration_seconds', help: 'Time to write one ingest batch to the store.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
@@ -63,32 +65,28 @@ export class CollectorMetrics {
     for (const { execution, steps } of result.finished ?? []) {
       const { workflow, status } = execution;
       const errorType = execution.errorType ?? '';
-      // prom-client hashes the labels of every call, its children once: they are kept.
       const key = `${workflow}\u0000${status}\u0000${errorType}`;
       let counter = this.executionChildren.get(key);
-      if (!counter) this.executionChildren.set(key, (counter = this.executions.labels({ workflow, status, error_type: errorType })));
+      if (!counter) this.executionChildren.set(key, (counter = this.executions.child({ workflow, status, error_type: errorType })));
       counter.inc();
       if (execution.durationMs !== undefined) {
         let histogram = this.runDurationChildren.get(workflow);
-        if (!histogram) this.runDurationChildren.set(workflow, (histogram = this.runDuration.labels({ workflow })));
+        if (!histogram) this.runDurationChildren.set(workflow, (histogram = this.runDuration.child({ workflow })));
         histogram.observe(execution.durationMs / 1000);
       }
-      for (const step of steps) this.stepHistogram(workflow, step.name).observe(step.durationMs / 1000);
+      let stepChildren = this.stepChildren.get(workflow);
+      if (!stepChildren) this.stepChildren.set(workflow, (stepChildren = new Map()));
+      for (const { name, durationMs } of steps) {
+        let child = stepChildren.get(name);
+        if (!child) stepChildren.set(name, (child = this.stepDuration.child({ workflow, step: name })));
+        child.observe(durationMs / 1000);
+      }
     }
     for (const sample of batch.samples) {
       const latest = this.latestSamples.get(sample.host);
       if (!latest || latest.time <= sample.time) this.latestSamples.set(sample.host, sample);
     }
   };
-
-  /** The step histogram's child for a workflow and step, kept: every step of every finished run is observed. */
-  private stepHistogram(workflow: string, step: string): Observer {
-    let steps = this.stepChildren.get(workflow);
-    if (!steps) this.stepChildren.set(workflow, (steps = new Map()));
-    let child = steps.get(step);
-    if (!child) steps.set(step, (child = this.stepDuration.child({ workflow, step })));
-    return child;
-  }
 
   async text(): Promise<string> {
     return this.registry.metrics();
