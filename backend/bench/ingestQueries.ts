@@ -9,6 +9,7 @@ import { PerformanceAnalyzer } from '../src/engine/performanceAnalyzer';
 import { QueryEngine } from '../src/query/queryEngine';
 import { SqliteStore } from '../src/store/sqlite/sqliteStore';
 import { FULL_SCALE, fleetBatches, QUICK_SCALE, type FleetScale } from './fleetData';
+import { postJson } from './httpClient';
 import { type Figure, figure, median } from './measure';
 
 const DAY = 86_400_000;
@@ -112,11 +113,8 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
     const collector = { url };
     const post = async (body: string) => {
       const started = performance.now();
-      // A connection the server closed while idle fails once; the SDK would send again, so does this.
-      const send = () => fetch(`${collector.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const response = await send().catch(send);
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`ingest answered ${response.status}`);
+      const { status } = await postJson(`${collector.url}/api/v1/ingest`, body);
+      if (status !== 200) throw new Error(`ingest answered ${status}`);
       return performance.now() - started;
     };
     progress('  ingest over HTTP ...');
@@ -130,8 +128,7 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
     const bareBatches = fleetBatches({ ...scale, executions: Math.min(scale.executions, 100_000) }, BATCH_RUNS, END);
     const { rate: parseOnlyRate } = await sendAll(bareBatches, async (body) => {
       const started = performance.now();
-      const response = await fetch(bare.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      await response.arrayBuffer();
+      await postJson(bare.url, body);
       return performance.now() - started;
     });
     bare.child.kill('SIGKILL');
@@ -200,7 +197,7 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
         // Different ranges, so the cache does not answer them all.
         const request = { ...panel(30, 'p95'), range: { from: END - 30 * DAY + (i % 50) * 60_000, to: END - 3 * 60_000 } };
         try {
-          await fetch(`${collector.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) }).then((r) => r.arrayBuffer());
+          await postJson(`${collector.url}/api/v1/query`, JSON.stringify(request));
           queriesDone++;
         } catch {
           queryFailures++;

@@ -12,6 +12,7 @@ import { spawnCollector } from '../src/testing/collectorProcess';
 import { postgresBinaries, startPostgres } from '../src/testing/postgresCluster';
 import { type FleetScale, fleetBatches } from './fleetData';
 import { BATCH_RUNS, sendAll } from './ingestQueries';
+import { postJson } from './httpClient';
 import { type Figure, figure, median } from './measure';
 
 const DAY = 86_400_000;
@@ -23,10 +24,8 @@ function poster(urls: string[]): (body: string) => Promise<number> {
   return async (body) => {
     const started = performance.now();
     const url = urls[next++ % urls.length];
-    const send = () => fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const response = await send().catch(send);
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`ingest answered ${response.status}`);
+    const { status } = await postJson(`${url}/api/v1/ingest`, body);
+    if (status !== 200) throw new Error(`ingest answered ${status}`);
     return performance.now() - started;
   };
 }
