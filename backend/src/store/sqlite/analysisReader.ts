@@ -6,8 +6,9 @@ import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
-import { runConditions, whereClause } from './runConditions';
+import { HOUR_OF_START, runConditions, whereClause } from './runConditions';
 import { readRunOutlines } from './outlineReader';
+import { PackedNumbers, packedRow } from './packedRows';
 import { decodeSteps } from './stepBlob';
 import { stepsOfRun } from './executionReader';
 import { HostBucketReader } from './hostBucketReader';
@@ -79,13 +80,26 @@ export class AnalysisReader {
   }
 
   hourlyStarts(from: number, to: number): HourlyStarts[] {
-    // Workflow by workflow through the index of its runs by start, which holds both columns: no
-    // lookup of each run's row, and small groupings. Times are whole milliseconds after 2000:
-    // integer division is the hour's floor.
-    const ofWorkflow = this.rawStatement('SELECT started_at / 3600000, count(*) FROM executions WHERE workflow_id = ? AND started_at >= ? AND started_at < ? GROUP BY 1');
+    // One read of the index by hour and workflow, which holds both: no lookup of each run's row,
+    // grouped in its order, packed. Workflow by workflow (in the order of their ids), hours in order.
+    const byWorkflow = new Map<number, Array<[hour: number, runs: number]>>();
+    const counts = this.db.prepare(
+      `SELECT group_concat(${packedRow(['h', 'w', 'n'])}, ',') FROM (
+         SELECT ${HOUR_OF_START} AS h, workflow_id AS w, count(*) AS n FROM executions
+         WHERE ${HOUR_OF_START} >= ? AND ${HOUR_OF_START} <= ? AND started_at >= ? AND started_at < ? GROUP BY 1, 2)`,
+    );
+    const packed = new PackedNumbers(counts.pluck().get(Math.floor(Math.ceil(from) / 3600_000), Math.floor((Math.ceil(to) - 1) / 3600_000), from, to) as string | null);
+    while (!packed.done) {
+      const [hour, workflowId, runs] = [packed.next()!, packed.next()!, packed.next()!];
+      let hours = byWorkflow.get(workflowId);
+      if (!hours) byWorkflow.set(workflowId, (hours = []));
+      hours.push([hour, runs]);
+    }
     const starts: HourlyStarts[] = [];
     for (const [workflowId, workflow] of this.db.prepare('SELECT id, name FROM workflows').raw().all() as Array<[number, string]>) {
-      for (const [hour, runs] of ofWorkflow.all(workflowId, from, to) as Array<[number, number]>) starts.push({ workflow, hour: hour * 3600_000, runs });
+      // SQLite aggregates the groups in the order it finds them but does not promise to.
+      const hours = (byWorkflow.get(workflowId) ?? []).sort((a, b) => a[0] - b[0]);
+      for (const [hour, runs] of hours) starts.push({ workflow, hour: hour * 3600_000, runs });
     }
     return starts;
   }
@@ -163,16 +177,13 @@ export class AnalysisReader {
       return codes.map((c) => errorTypeCodec.decode(c.t)).sort((a, b) => ERROR_TYPES.indexOf(a) - ERROR_TYPES.indexOf(b));
     }
     if (kind === 'steps' && workflows) {
-      const ids = workflows.map((w) => this.dictionaries.workflows.find(w)).filter((id): id is number => id !== undefined);
-      if (ids.length === 0) return [];
+      const conditions = runConditions(this.dictionaries, { workflows });
+      if (!conditions) return [];
       // Step names by the workflows that ran them: a recent sample of each workflow's runs suffices.
       const blobs = this.db
-        .prepare(
-          `SELECT steps FROM run_steps WHERE execution_id IN (
-             SELECT id FROM executions WHERE workflow_id IN (${ids.map(() => '?').join(',')}) ORDER BY started_at DESC LIMIT 500)`,
-        )
+        .prepare(`SELECT steps FROM run_steps WHERE execution_id IN (SELECT e.id FROM executions e ${whereClause(conditions)} ORDER BY e.started_at DESC LIMIT 500)`)
         .pluck()
-        .all(...ids) as Buffer[];
+        .all(...conditions.params) as Buffer[];
       const nameIds = new Set<number>();
       for (const blob of blobs) decodeSteps(blob, (_index, nameId) => nameIds.add(nameId));
       return [...nameIds].map((id) => this.dictionaries.stepNames.nameOf(id)).sort(byName);

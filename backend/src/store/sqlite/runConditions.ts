@@ -5,10 +5,28 @@ import type { Dictionary } from './dictionary';
 
 export interface SqlConditions {
   where: string[];
-  params: Array<number | string>;
+  params: Array<number | string | null>;
 }
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
+
+const HOUR = 3_600_000;
+
+/**
+ * A run's hour of start, as the index by hour and workflow holds it (schema version 10): times are
+ * whole milliseconds after 2000, so integer division is the hour.
+ */
+export const HOUR_OF_START = 'started_at / 3600000';
+
+/**
+ * The hours from the first to the last parameter (null: of the first or last stored run): a
+ * workflow's runs are read hour by hour from the index by hour and workflow, a seek an hour.
+ */
+const IN_HOURS = `e.${HOUR_OF_START} IN (
+  WITH RECURSIVE hours(h) AS (
+    SELECT coalesce(?, (SELECT min(started_at) FROM executions) / ${HOUR})
+    UNION ALL SELECT h + 1 FROM hours WHERE h < coalesce(?, (SELECT max(started_at) FROM executions) / ${HOUR}))
+  SELECT h FROM hours)`;
 
 /**
  * WHERE conditions on `executions e` for a filter; every value is a bound parameter.
@@ -16,7 +34,7 @@ const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(
  */
 export function runConditions(dictionaries: Dictionaries, filter: ExecutionFilter & Pick<RunFilter, 'by'>): SqlConditions | null {
   const where: string[] = [];
-  const params: Array<number | string> = [];
+  const params: Array<number | string | null> = [];
   const lists: Array<[string, Dictionary, string[] | undefined]> = [
     ['e.workflow_id', dictionaries.workflows, filter.workflows],
     ['e.host_id', dictionaries.hosts, filter.hosts],
@@ -28,6 +46,13 @@ export function runConditions(dictionaries: Dictionaries, filter: ExecutionFilte
     if (ids.length === 0) return null;
     where.push(`${column} IN (${placeholders(ids)})`);
     params.push(...ids);
+  }
+  if (filter.workflows) {
+    // Runs start at whole milliseconds: the first at or after `from`, the last before `to`.
+    const first = filter.by !== 'end' && filter.from !== undefined ? Math.floor(Math.ceil(filter.from) / HOUR) : null;
+    const last = filter.to !== undefined ? Math.floor((Math.ceil(filter.to) - 1) / HOUR) : null;
+    where.push(IN_HOURS);
+    params.push(first, last);
   }
   if (filter.statuses) {
     where.push(`e.status IN (${placeholders(filter.statuses)})`);

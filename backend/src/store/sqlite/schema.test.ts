@@ -5,6 +5,8 @@ import { QuantileDigest } from '../../analysis/quantileDigest';
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from './schema';
 import { packSteps } from './stepMigration';
 import { SqliteStore } from './sqliteStore';
+import type { Dictionaries } from './dictionaries';
+import { runConditions, whereClause } from './runConditions';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 
@@ -157,25 +159,43 @@ describe('schema migrations', () => {
     }
   });
 
-  it('when a version 9 file is opened, then runs are found by host through the index by time, which holds their host', () => {
+  it('when a version 9 file is opened, then runs are found by workflow hour by hour and by host through the index by time', () => {
     const file = path.join(tmp.dir, 'v9.db');
     const v9 = new Database(file);
     migrate(v9, 9);
     v9.exec("INSERT INTO hosts(id, name) VALUES (1, 'vm-1'), (2, 'vm-2'); INSERT INTO workflows(id, name) VALUES (1, 'Payroll')");
-    const run = v9.prepare('INSERT INTO executions (ext_id, workflow_id, host_id, started_at, status) VALUES (?, 1, ?, ?, 1)');
-    // Ten runs a minute apart, on vm-1 and vm-2 in turn.
-    for (let i = 0; i < 10; i++) run.run(`run-${i}`, 1 + (i % 2), T0 + i * 60_000);
+    v9.exec("INSERT INTO workflows(id, name) VALUES (2, 'Claims')");
+    const run = v9.prepare('INSERT INTO executions (ext_id, workflow_id, host_id, started_at, status) VALUES (?, ?, ?, ?, 1)');
+    // Ten runs 20 minutes apart, on vm-1 and vm-2 in turn, of Payroll but every third of Claims.
+    for (let i = 0; i < 10; i++) run.run(`run-${i}`, i % 3 === 0 ? 2 : 1, 1 + (i % 2), T0 + i * 20 * 60_000);
     v9.close();
     const store = new SqliteStore({ file });
     const db = new Database(file, { readonly: true });
     try {
       const indexes = db.prepare("SELECT name FROM pragma_index_list('executions') WHERE origin = 'c' ORDER BY name").pluck().all();
-      expect(indexes).toEqual(['executions_by_end', 'executions_by_time', 'executions_by_workflow_time']);
+      expect(indexes).toEqual(['executions_by_end', 'executions_by_hour_workflow', 'executions_by_time']);
       expect(db.prepare("SELECT name FROM pragma_index_info('executions_by_time')").pluck().all()).toEqual(['started_at', 'host_id']);
-      const page = store.listExecutions({ hosts: ['vm-2'], from: T0 + 2 * 60_000, to: T0 + 9 * 60_000, limit: 10 });
-      expect(page.items.map((e) => e.id)).toEqual(['run-7', 'run-5', 'run-3']);
-      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM executions e WHERE e.host_id IN (2) AND e.started_at >= ? AND e.started_at < ?').all(T0, T0 + 1) as Array<{ detail: string }>;
-      expect(plan.map((p) => p.detail).join()).toContain('executions_by_time (started_at>? AND started_at<?)');
+      const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(T0, T0 + 1) as Array<{ detail: string }>).map((p) => p.detail).join();
+      expect(plan('SELECT id FROM executions e WHERE e.host_id IN (2) AND e.started_at >= ? AND e.started_at < ?')).toContain('executions_by_time (started_at>? AND started_at<?)');
+      expect(store.listExecutions({ hosts: ['vm-2'], from: T0 + 40 * 60_000, to: T0 + 180 * 60_000, limit: 10 }).items.map((e) => e.id)).toEqual(['run-7', 'run-5', 'run-3']);
+      // A workflow's runs over hours, with ranges starting and ending inside them.
+      expect(store.listExecutions({ workflows: ['Payroll'], from: T0 + 20 * 60_000, to: T0 + 160 * 60_000, limit: 10 }).items.map((e) => e.id)).toEqual(['run-7', 'run-5', 'run-4', 'run-2', 'run-1']);
+      expect(store.listExecutions({ workflows: ['Claims'], limit: 10 }).items.map((e) => e.id)).toEqual(['run-9', 'run-6', 'run-3', 'run-0']);
+      expect(store.runs({ workflows: ['Claims'], by: 'end', last: 2 })).toEqual([]);
+      expect(store.runs({ workflows: ['Claims'], last: 2 }).map((e) => e.id)).toEqual(['run-6', 'run-9']);
+      expect(store.hourlyStarts(T0, T0 + 4 * 3_600_000)).toEqual([
+        { workflow: 'Payroll', hour: T0, runs: 2 },
+        { workflow: 'Payroll', hour: T0 + 3_600_000, runs: 2 },
+        { workflow: 'Payroll', hour: T0 + 2 * 3_600_000, runs: 2 },
+        { workflow: 'Claims', hour: T0, runs: 1 },
+        { workflow: 'Claims', hour: T0 + 3_600_000, runs: 1 },
+        { workflow: 'Claims', hour: T0 + 2 * 3_600_000, runs: 1 },
+        { workflow: 'Claims', hour: T0 + 3 * 3_600_000, runs: 1 },
+      ]);
+      // Hour by hour: a seek each in the index by hour and workflow (Claims' id found as 2).
+      const conditions = runConditions({ workflows: { find: () => 2 } } as unknown as Dictionaries, { workflows: ['Claims'], from: T0, to: T0 + 3_600_000 })!;
+      const ofWorkflow = db.prepare(`EXPLAIN QUERY PLAN SELECT e.id FROM executions e ${whereClause(conditions)}`).all(...conditions.params) as Array<{ detail: string }>;
+      expect(ofWorkflow[0].detail).toBe('SEARCH e USING COVERING INDEX executions_by_hour_workflow (<expr>=? AND workflow_id=? AND started_at>? AND started_at<?)');
     } finally {
       db.close();
       store.close();

@@ -245,14 +245,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 10,
-    description: "runs' hosts in their index by time, not an index of their own: a batch wrote a page of it for every host",
+    description: "runs indexed by hour before workflow or host: a batch wrote a page of each index for every workflow and host it ran on",
     sql: `
-      -- A batch's runs are close in time but spread over the fleet's hosts: an index by host, then
-      -- time, had each batch rewrite the latest page of every host (a third of its pages). Runs of
-      -- a host in a time range are read from the index by time, the host checked in the index.
+      -- A batch's runs are close in time but spread over the fleet's workflows and hosts: indexes
+      -- by workflow (or host), then time, had each batch rewrite the latest page of every workflow's
+      -- and host's part of them (two thirds of the pages it wrote). A workflow's runs are found hour
+      -- by hour in an index by hour, then workflow (\`HOUR_OF_START\`); a host's in the range of the
+      -- index by time, which holds the host.
       DROP INDEX executions_by_host_time;
       DROP INDEX executions_by_time;
+      DROP INDEX executions_by_workflow_time;
       CREATE INDEX executions_by_time ON executions(started_at, host_id);
+      CREATE INDEX executions_by_hour_workflow ON executions(started_at / 3600000, workflow_id, started_at);
     `,
   },
 ];
