@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
     const image = JSON.parse(/^CMD (\[.*\])$/m.exec(read('backend/Dockerfile'))![1]) as string[];
     const npmStart = JSON.parse(read('package.json')).scripts.start.split(' ') as string[];
     const collectorProcess = /spawn\(process\.execPath, (\[[^\]]*\])/.exec(read('backend/src/testing/collectorProcess.ts'))![1];
-    expect(flags(image)).toEqual(['--max-semi-space-size=64']);
+    expect(flags(image)).toEqual(['--max-semi-space-size=32']);
     expect(flags(npmStart)).toEqual(flags(image));
     expect(collectorProcess).toContain(`'${flags(image)[0]}'`);
   });

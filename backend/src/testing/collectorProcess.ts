@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, '../../..');
  * says it listens on. With the young generation `npm start` gives it (see the README's Performance).
  */
 export function spawnCollector(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'], {
     cwd: ROOT,
     env: { ...process.env, RPA_PORT: '0', RPA_SAMPLER: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
