@@ -6,7 +6,7 @@ import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
-import { HOUR_OF_START, runConditions, whereClause } from './runConditions';
+import { firstHourFrom, HOUR_OF_START, lastHourBefore, runConditions, whereClause } from './runConditions';
 import { readRunOutlines } from './outlineReader';
 import { PackedNumbers, packedRow } from './packedRows';
 import { decodeSteps } from './stepBlob';
@@ -88,7 +88,7 @@ export class AnalysisReader {
          SELECT ${HOUR_OF_START} AS h, workflow_id AS w, count(*) AS n FROM executions
          WHERE ${HOUR_OF_START} >= ? AND ${HOUR_OF_START} <= ? AND started_at >= ? AND started_at < ? GROUP BY 1, 2)`,
     );
-    const packed = new PackedNumbers(counts.pluck().get(Math.floor(Math.ceil(from) / 3600_000), Math.floor((Math.ceil(to) - 1) / 3600_000), from, to) as string | null);
+    const packed = new PackedNumbers(counts.pluck().get(firstHourFrom(from), lastHourBefore(to), from, to) as string | null);
     while (!packed.done) {
       const [hour, workflowId, runs] = [packed.next()!, packed.next()!, packed.next()!];
       let hours = byWorkflow.get(workflowId);

@@ -18,6 +18,11 @@ const HOUR = 3_600_000;
  */
 export const HOUR_OF_START = 'started_at / 3600000';
 
+/** The hour (as `HOUR_OF_START` counts) of the first whole millisecond at or after `from`. */
+export const firstHourFrom = (from: number) => Math.floor(Math.ceil(from) / HOUR);
+/** The hour (as `HOUR_OF_START` counts) of the last whole millisecond before `to`. */
+export const lastHourBefore = (to: number) => Math.floor((Math.ceil(to) - 1) / HOUR);
+
 /**
  * The hours from the first to the last parameter (null: of the first or last stored run): a
  * workflow's runs are read hour by hour from the index by hour and workflow, a seek an hour.
@@ -48,9 +53,8 @@ export function runConditions(dictionaries: Dictionaries, filter: ExecutionFilte
     params.push(...ids);
   }
   if (filter.workflows) {
-    // Runs start at whole milliseconds: the first at or after `from`, the last before `to`.
-    const first = filter.by !== 'end' && filter.from !== undefined ? Math.floor(Math.ceil(filter.from) / HOUR) : null;
-    const last = filter.to !== undefined ? Math.floor((Math.ceil(filter.to) - 1) / HOUR) : null;
+    const first = filter.by !== 'end' && filter.from !== undefined ? firstHourFrom(filter.from) : null;
+    const last = filter.to !== undefined ? lastHourBefore(filter.to) : null;
     where.push(IN_HOURS);
     params.push(first, last);
   }
