@@ -20,6 +20,13 @@ const PRIORITY_BANDS: Array<[string, number]> = [
   ['low', 0],
 ];
 
+/** The value kept under `key`, made and kept the first time. */
+function kept<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
+}
+
 /**
  * The collector's Prometheus metrics. Labels are workflows, steps, hosts, statuses and error
  * types, never an execution id, so cardinality stays bounded by the fleet's size. Counters move
@@ -65,22 +72,10 @@ export class CollectorMetrics {
     for (const { execution, steps } of result.finished ?? []) {
       const { workflow, status } = execution;
       const errorType = execution.errorType ?? '';
-      const key = `${workflow}\u0000${status}\u0000${errorType}`;
-      let counter = this.executionChildren.get(key);
-      if (!counter) this.executionChildren.set(key, (counter = this.executions.child({ workflow, status, error_type: errorType })));
-      counter.inc();
-      if (execution.durationMs !== undefined) {
-        let histogram = this.runDurationChildren.get(workflow);
-        if (!histogram) this.runDurationChildren.set(workflow, (histogram = this.runDuration.child({ workflow })));
-        histogram.observe(execution.durationMs / 1000);
-      }
-      let stepChildren = this.stepChildren.get(workflow);
-      if (!stepChildren) this.stepChildren.set(workflow, (stepChildren = new Map()));
-      for (const { name, durationMs } of steps) {
-        let child = stepChildren.get(name);
-        if (!child) stepChildren.set(name, (child = this.stepDuration.child({ workflow, step: name })));
-        child.observe(durationMs / 1000);
-      }
+      kept(this.executionChildren, `${workflow}\u0000${status}\u0000${errorType}`, () => this.executions.child({ workflow, status, error_type: errorType })).inc();
+      if (execution.durationMs !== undefined) kept(this.runDurationChildren, workflow, () => this.runDuration.child({ workflow })).observe(execution.durationMs / 1000);
+      const stepChildren = kept(this.stepChildren, workflow, () => new Map<string, Observer>());
+      for (const { name, durationMs } of steps) kept(stepChildren, name, () => this.stepDuration.child({ workflow, step: name })).observe(durationMs / 1000);
     }
     for (const sample of batch.samples) {
       const latest = this.latestSamples.get(sample.host);
