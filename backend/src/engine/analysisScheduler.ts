@@ -15,6 +15,7 @@ import {
   hostSeries,
   hourlySeries,
   observeAll,
+  wholeHours,
   type SeriesId,
   type SeriesPoints,
 } from '../analysis/anomaly/seriesCatalog';
@@ -195,11 +196,16 @@ export class AnalysisScheduler {
         const days = Math.round((runFilter.to - runsFrom) / DAY);
         this.log?.info({ from: new Date(runsFrom).toISOString(), to: new Date(runFilter.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
       }
-      const starts = hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [];
-      const volumes = hourlySeries(starts, this.store.names('workflows'), hoursFrom, hoursTo);
       // Catching up on months: a helper thread judges volumes and hosts while this one reads the
       // runs, then a share of the runs' series while this one judges the rest and refreshes insights.
-      const helper = this.startHelper(volumes, starts.reduce((sum, s) => sum + s.runs, 0));
+      // Every workflow has a volume point an hour: when those are enough, it starts before any read.
+      const workflows = this.store.names('workflows');
+      const volumePoints = workflows.length * wholeHours(hoursFrom, hoursTo);
+      let helper = volumePoints >= this.helperPoints ? this.startHelper(volumePoints) : undefined;
+      const starts = hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [];
+      const volumes = hourlySeries(starts, workflows, hoursFrom, hoursTo);
+      if (volumePoints < this.helperPoints) helper = this.startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
+      if (helper) this.hand(helper, volumes);
       const hosts = hostTo > hostFrom ? hostSeries(this.store.hostBuckets(hostFrom, hostTo, HOST_BUCKET_MS)) : [];
       if (helper) this.hand(helper, hosts);
       const finished = this.store.runOutlines(runFilter);
@@ -280,17 +286,16 @@ export class AnalysisScheduler {
   }
 
   /**
-   * Starts a helper thread on `series` when the pass is large (their points and about three a run
-   * for the runs' series to come) and a second core can take a share: series whose detectors live
-   * in this thread stay here. Undefined when this thread judges all. More can be handed to it.
+   * Starts a helper thread when the pass is large (`points`: of the volumes, and about three a run
+   * for the runs' series to come) and a second core can take a share. Undefined when this thread
+   * judges all. Series are handed to it as they are built; series whose detectors live in this
+   * thread stay here.
    */
-  private startHelper(series: readonly SeriesPoints[], runs: number): Helper | undefined {
-    const points = series.reduce((sum, s) => sum + s.points.length, 0) + 3 * runs;
+  private startHelper(points: number): Helper | undefined {
     if (points < this.helperPoints || os.availableParallelism() < 2) return undefined;
     try {
       const helper: Helper = { bridge: new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection'), calls: [], series: [], keys: new Set(), points: 0 };
-      this.hand(helper, series);
-      this.log?.debug({ runs }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
+      this.log?.debug({ points }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
       return helper;
     } catch (error) {
       this.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');

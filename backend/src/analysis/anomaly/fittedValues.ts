@@ -28,6 +28,8 @@ export class FittedValues {
   private bucketAscending: Float64Array[] | undefined;
   /** Buckets with at least `minBucketPoints` points (and at least one). */
   private full = 0;
+  /** Buckets with two or more points. */
+  private crowded = 0;
 
   /**
    * @param bucketOf the seasonal bucket of a time, in [0, buckets)
@@ -73,6 +75,16 @@ export class FittedValues {
     return this.full > 0;
   }
 
+  /** Whether no seasonal bucket holds more than one value (a week of hours of the week). */
+  get oneValueEach(): boolean {
+    return this.crowded === 0;
+  }
+
+  /** Each value into `into` at its seasonal bucket (the value of a bucket holding one: `oneValueEach`). */
+  valuesByBucket(into: Float64Array): void {
+    for (let slot = this.start; slot < this.start + this.count; slot++) into[this.keys[slot]] = this.values[slot];
+  }
+
   /**
    * Brings the set to the first `n` points of `window`.
    * @returns whether every value is a finite number: only then do `median` and `medianDistance` answer.
@@ -81,11 +93,13 @@ export class FittedValues {
     let offset = 0;
     while (offset < this.count && this.points[this.start + offset] !== window[0]) offset++;
     const kept = Math.min(n, this.count - offset);
+    // The points kept must be the window's first, in order: else the window was replaced.
+    let same = kept > 0;
+    for (let i = 0; same && i < kept; i++) same = this.points[this.start + offset + i] === window[i];
+    if (!same) return this.refill(window, n, transform, 0);
     const changes = offset + (this.count - offset - kept) + (n - kept);
     // Each point that left or came moves part of the sorted values; past a third of them, one sort is cheaper.
-    let slid = this.ordered && kept > 0 && changes <= n / 3;
-    for (let i = 0; slid && i < kept; i++) slid = this.points[this.start + offset + i] === window[i];
-    if (!slid) return this.refill(window, n, transform);
+    if (!this.ordered || changes > n / 3) return this.refill(window, n, transform, kept, offset);
     while (offset-- > 0) this.dropFirst();
     while (this.count > kept) this.dropLast();
     for (let i = kept; i < n; i++) this.append(window[i], transform(window[i].value));
@@ -147,14 +161,22 @@ export class FittedValues {
     return n % 2 === 1 ? current : (previous + current) / 2;
   }
 
-  private refill(window: readonly Point[], n: number, transform: (value: number) => number): boolean {
+  /**
+   * Fills the set with the first `n` points of `window`, sorting their values once. The first
+   * `kept` of them are the set's points from its `offset`-th on: their values are taken as they are.
+   */
+  private refill(window: readonly Point[], n: number, transform: (value: number) => number, kept: number, offset = 0): boolean {
+    const from = this.start + offset;
     this.start = 0;
     this.count = 0;
     this.perBucket.fill(0);
     this.full = 0;
+    this.crowded = 0;
     this.ordered = true;
     this.bucketAscending = undefined;
-    for (let i = 0; i < n; i++) this.place(window[i], transform(window[i].value));
+    // Slot i takes slot from + i's point: the slots read are never behind those written.
+    for (let i = 0; i < kept; i++) this.place(window[i], this.values[from + i], this.keys[from + i]);
+    for (let i = kept; i < n; i++) this.place(window[i], transform(window[i].value));
     if (this.ordered) {
       this.ascending.set(this.values.subarray(0, n));
       this.ascending.subarray(0, n).sort();
@@ -200,6 +222,7 @@ export class FittedValues {
     this.values[slot] = value;
     this.keys[slot] = key;
     if (++this.perBucket[key] === Math.max(1, this.minBucketPoints)) this.full++;
+    if (this.perBucket[key] === 2) this.crowded++;
     this.count++;
   }
 
@@ -222,6 +245,7 @@ export class FittedValues {
       const at = firstAtOrAbove(inBucket, this.perBucket[key], value);
       inBucket.copyWithin(at, at + 1, this.perBucket[key]);
     }
+    if (this.perBucket[key] === 2) this.crowded--;
     if (this.perBucket[key]-- === Math.max(1, this.minBucketPoints)) this.full--;
     // The value is among the sorted ones: it was fitted before.
     const a = this.ascending;

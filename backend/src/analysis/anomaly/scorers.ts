@@ -139,6 +139,15 @@ export class RobustScorer implements Scorer {
     }
     const size = medians.length;
     const minPoints = this.options.minBucketPoints ?? 10;
+    if (ordered && minPoints <= 1 && fitted.oneValueEach) {
+      // A bucket's one value is its median (a week of hours of the week): every value is its own
+      // bucket's median, none is any distance from it.
+      fitted.valuesByBucket(medians);
+      this.seasonalBuckets = n;
+      this.lastDistance = 0;
+      this.sigma = 0;
+      return;
+    }
     if (ordered && fitted.bucketsInOrder) {
       // Each bucket's values are kept in order: its median is read off them.
       for (let key = 0; key < size; key++) {

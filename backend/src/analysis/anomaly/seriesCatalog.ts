@@ -76,7 +76,7 @@ export interface SeriesPoints {
 /** Has `detector` judge each of `points` in order: the events it reported, in order. */
 export function observeAll(detector: SeriesDetector, points: PointList): DetectorEvent[] {
   const events: DetectorEvent[] = [];
-  for (let i = 0; i < points.length; i++) for (const event of detector.observe(points.at(i)).events) events.push(event);
+  for (let i = 0; i < points.length; i++) detector.observeInto(points.at(i), events);
   return events;
 }
 
@@ -144,13 +144,18 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
   return [...out.values()];
 }
 
+/** The whole hours in [from, to): the points of each workflow's `hourlySeries`. */
+export function wholeHours(from: number, to: number): number {
+  return Math.max(0, Math.floor((to - Math.ceil(from / HOUR) * HOUR) / HOUR));
+}
+
 /**
  * Runs started per workflow and whole hour in [from, to). Hours without runs are points too
  * (volume 0): a workflow that stops running is what this series is for.
  */
 export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonly string[], from: number, to: number): SeriesPoints[] {
   const first = Math.ceil(from / HOUR) * HOUR;
-  const hourCount = Math.max(0, Math.floor((to - first) / HOUR));
+  const hourCount = wholeHours(from, to);
   // Each workflow's counts by hour from `first`: months of hours are thousands of slots, not map entries.
   const counts = new Map<string, Float64Array>();
   for (const { workflow, hour, runs } of starts) {

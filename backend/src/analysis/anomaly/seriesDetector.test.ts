@@ -180,9 +180,11 @@ describe('RobustScorer', () => {
   });
 
   it.each([
-    ['CPU use in five-minute means, by hour of the day', 'identity', 'hourOfDay', 10, 300_000],
-    ['hourly run counts, by hour of the week', 'sqrt', 'hourOfWeek', 1, 3600_000],
-  ] as const)('fits the plain baseline fit after fit as its window slides: %s', (_name, transform, seasonality, minBucketPoints, every) => {
+    ['CPU use in five-minute means, by hour of the day', 'identity', 'hourOfDay', 10, 300_000, 2000],
+    ['hourly run counts, by hour of the week', 'sqrt', 'hourOfWeek', 1, 3600_000, 2000],
+    // A detector's week of hourly counts: each hour of the week holds one value, its own median.
+    ['a week of hourly run counts, by hour of the week', 'sqrt', 'hourOfWeek', 1, 3600_000, 168],
+  ] as const)('fits the plain baseline fit after fit as its window slides: %s', (_name, transform, seasonality, minBucketPoints, every, maxPoints) => {
     const random = new Random(12);
     const to = transform === 'identity' ? (v: number) => v : (v: number) => Math.sqrt(Math.max(v, 0));
     const scorer = new RobustScorer({ transform, seasonality, minBucketPoints, minSigma: 1e-9 });
@@ -196,7 +198,7 @@ describe('RobustScorer', () => {
         const value = (fit > 40 ? 30 : 0) + 40 + cycle + 5 * random.normal();
         window.push({ time, value: random.chance(0.3) ? Math.round(Math.max(0, value)) : Math.max(0, value) });
       }
-      if (window.length > 2000) window.splice(0, window.length - 2000);
+      if (window.length > maxPoints) window.splice(0, window.length - maxPoints);
       const count = window.length - random.int(0, 20);
       scorer.fit(window, count);
       const plain = plainBaseline(window.slice(0, count), to, seasonality, minBucketPoints);

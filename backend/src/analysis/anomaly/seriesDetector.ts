@@ -1,4 +1,4 @@
-import { medianInPlace } from '../stats';
+import { firstAtOrAbove, medianInPlace, medianOfSorted } from '../stats';
 import { Rarity } from './rarity';
 import type { Point, Scorer } from './scorers';
 
@@ -171,6 +171,16 @@ export class SeriesDetector {
   readonly settings: DetectorSettings;
   private state: DetectorState;
   private rarityTrackers?: { z: Rarity; means: Rarity };
+  /** The last point's judgement, as `observe` reports it. */
+  private readonly last: Judgement = { ready: false, z: 0, exceeds: false, severity: 0, expected: 0, rarity: 0 };
+  /**
+   * The state's `recentZ` (the array `sortedOf`) in ascending order, in the first `sortedCount`
+   * slots, less any NaN (`recentNaN` of them: the median is then selected as before).
+   */
+  private sortedZ = new Float64Array(0);
+  private sortedCount = 0;
+  private sortedOf?: number[];
+  private recentNaN = 0;
 
   /**
    * @param state where to resume from (`currentState` of a detector of the same series)
@@ -221,13 +231,36 @@ export class SeriesDetector {
 
   /** Judges `point` (points must come in time order) and reports what changed. */
   observe(point: Point): { judgement: Judgement; events: DetectorEvent[] } {
+    const events: DetectorEvent[] = [];
+    this.judge(point, events);
+    const last = this.last;
+    return { judgement: { ready: last.ready, z: last.z, exceeds: last.exceeds, severity: last.severity, expected: last.expected, rarity: last.rarity }, events };
+  }
+
+  /**
+   * `observe` for a series judged whole: what changed goes to `events`, and the point's judgement
+   * is not made an object (millions of points a first pass).
+   */
+  observeInto(point: Point, events: DetectorEvent[]): void {
+    this.judge(point, events);
+  }
+
+  /** Judges `point` into `this.last`, what changed into `events`. */
+  private judge(point: Point, events: DetectorEvent[]): void {
     const s = this.settings;
     const state = this.state;
+    const last = this.last;
     state.lastTime = point.time;
     this.prune(point.time);
     if (!state.fitted) {
       this.admit(point);
-      return { judgement: { ready: false, z: 0, exceeds: false, severity: 0, expected: point.value, rarity: 0 }, events: [] };
+      last.ready = false;
+      last.z = 0;
+      last.exceeds = false;
+      last.severity = 0;
+      last.expected = point.value;
+      last.rarity = 0;
+      return;
     }
     const { z, expected, settled } = this.scorer.score(point);
     const directional = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
@@ -235,9 +268,14 @@ export class SeriesDetector {
     const score = Math.max(directional, settled === false ? 0 : this.shiftScore(directional));
     const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor;
     const exceeds = score >= s.sensitivity && !belowFloor;
-    const severity = exceeds ? pointSeverity(score, s.sensitivity) : 0;
-    const events = exceeds ? this.onExceeding(point, z, score, expected) : this.onNormal(point);
-    return { judgement: { ready: true, z: score, exceeds, severity, expected, rarity }, events };
+    last.ready = true;
+    last.z = score;
+    last.exceeds = exceeds;
+    last.severity = exceeds ? pointSeverity(score, s.sensitivity) : 0;
+    last.expected = expected;
+    last.rarity = rarity;
+    if (exceeds) this.onExceeding(point, z, score, expected, events);
+    else this.onNormal(point, events);
   }
 
   private rarity(directional: number): number {
@@ -264,16 +302,58 @@ export class SeriesDetector {
     const n = this.settings.shiftWindow;
     if (n <= 0) return 0;
     const recent = (this.state.recentZ ??= []);
+    if (this.sortedOf !== recent) this.sortRecent(recent);
     recent.push(directional);
-    if (recent.length > n) recent.shift();
+    this.addSorted(directional);
+    if (recent.length > n) this.removeSorted(recent.shift()!);
     if (recent.length < n) return 0;
-    if (shiftScratch.length < n) shiftScratch = new Float64Array(n);
-    shiftScratch.set(recent);
-    const center = medianInPlace(shiftScratch, 0, n);
+    let center: number;
+    if (this.recentNaN === 0 && recent.length === n) center = medianOfSorted(this.sortedZ, n);
+    else {
+      if (shiftScratch.length < n) shiftScratch = new Float64Array(n);
+      shiftScratch.set(recent);
+      center = medianInPlace(shiftScratch, 0, n);
+    }
     return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
   }
 
-  private onExceeding(point: Point, z: number, score: number, expected: number): DetectorEvent[] {
+  /** Starts the ascending copy of `recent` (a state resumed, or the baseline restarted). */
+  private sortRecent(recent: number[]): void {
+    this.sortedOf = recent;
+    this.sortedCount = 0;
+    this.recentNaN = 0;
+    for (const z of recent) this.addSorted(z);
+  }
+
+  private addSorted(z: number): void {
+    if (Number.isNaN(z)) {
+      this.recentNaN++;
+      return;
+    }
+    if (this.sortedCount === this.sortedZ.length) {
+      const grown = new Float64Array(Math.max(this.settings.shiftWindow + 1, 2 * this.sortedCount));
+      grown.set(this.sortedZ);
+      this.sortedZ = grown;
+    }
+    const sorted = this.sortedZ;
+    const at = firstAtOrAbove(sorted, this.sortedCount, z);
+    sorted.copyWithin(at + 1, at, this.sortedCount);
+    sorted[at] = z;
+    this.sortedCount++;
+  }
+
+  private removeSorted(z: number): void {
+    if (Number.isNaN(z)) {
+      this.recentNaN--;
+      return;
+    }
+    const sorted = this.sortedZ;
+    const at = firstAtOrAbove(sorted, this.sortedCount, z);
+    sorted.copyWithin(at, at + 1, this.sortedCount);
+    this.sortedCount--;
+  }
+
+  private onExceeding(point: Point, z: number, score: number, expected: number, events: DetectorEvent[]): void {
     const s = this.settings;
     const state = this.state;
     const episode = state.episode;
@@ -286,11 +366,11 @@ export class SeriesDetector {
       episode.observed = point.value;
       episode.expected = expected;
       this.keepEpisodePoint(point);
-      if (point.time - episode.startedAt >= s.acceptAfterMs) return [this.accept(point)];
-      return [{ type: 'updated', episode: { ...episode } }];
+      events.push(point.time - episode.startedAt >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } });
+      return;
     }
     state.pending.push({ point, z: score, expected });
-    if (state.pending.length < s.minConsecutive && score < s.extremeFactor * s.sensitivity) return [];
+    if (state.pending.length < s.minConsecutive && score < s.extremeFactor * s.sensitivity) return;
     const first = state.pending[0];
     const peakScore = Math.max(...state.pending.map((p) => p.z));
     state.episode = {
@@ -307,16 +387,17 @@ export class SeriesDetector {
     };
     state.episodePoints = state.pending.map((p) => p.point);
     state.pending = [];
-    return [{ type: 'opened', episode: { ...state.episode } }];
+    events.push({ type: 'opened', episode: { ...state.episode } });
   }
 
-  private onNormal(point: Point): DetectorEvent[] {
+  private onNormal(point: Point, events: DetectorEvent[]): void {
     const state = this.state;
     // A lone point beyond the threshold that was not followed up was noise: it joins the window.
-    for (const pending of state.pending) this.admit(pending.point);
-    state.pending = [];
+    if (state.pending.length > 0) {
+      for (const pending of state.pending) this.admit(pending.point);
+      state.pending = [];
+    }
     const episode = state.episode;
-    const events: DetectorEvent[] = [];
     if (episode) {
       episode.normalRun++;
       this.keepEpisodePoint(point);
@@ -327,7 +408,6 @@ export class SeriesDetector {
       }
     }
     this.admit(point);
-    return events;
   }
 
   /** The anomaly has lasted long enough to be the new normal: the baseline restarts from it. */
