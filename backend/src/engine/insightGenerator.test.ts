@@ -1,5 +1,8 @@
-import type { Execution, Step } from '../domain/types';
+import type { Execution, ResourceSample, Step } from '../domain/types';
 import { Random } from '../sim/random';
+import { StoreTransport } from '../collect/transport';
+import { INCIDENT_KINDS } from '../sim/incidents';
+import { runSimulation } from '../sim/simulator';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { AnomalyDetector } from './anomalyDetector';
 import { InsightGenerator } from './insightGenerator';
@@ -49,6 +52,35 @@ describe('InsightGenerator', () => {
     const merged = again.find((i) => i.category === 'bottleneck')!;
     expect(merged).toMatchObject({ id: bottleneck.id, firstSeenAt: T0 + 7 * DAY, lastSeenAt: T0 + 7 * DAY + HOUR });
     expect(store.listInsights({ categories: ['bottleneck'] })).toHaveLength(1);
+  });
+
+  it("when the fleet's insights are generated, then they equal those from reading each workflow on its own", async () => {
+    // A simulated week of six workflows on three hosts, with slowdowns, failures and a saturated CPU.
+    const end = T0 + 7 * DAY;
+    await runSimulation({ seed: 4, days: 7, end, workflows: 6, hosts: 3, robots: 4, runsPerHour: 2, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: new StoreTransport(store) });
+    // And a workflow three times slower on its host when that host's CPU is saturated (a third of its runs).
+    const executions: Execution[] = [];
+    const samples: ResourceSample[] = [];
+    for (let i = 0; i < 30; i++) {
+      const startedAt = end - 6 * DAY + i * 4 * HOUR;
+      const saturated = i % 3 === 0;
+      const durationMs = (saturated ? 30_000 : 10_000) + 100 * i;
+      executions.push({ id: `scan-${i}`, workflow: 'Scans', host: 'scan-host', startedAt, endedAt: startedAt + durationMs, durationMs, status: 'completed' });
+      const sample = { host: 'scan-host', memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 };
+      samples.push({ ...sample, time: startedAt + 1000, cpuPercent: saturated ? 97 : 20 }, { ...sample, time: startedAt + 5000, cpuPercent: saturated ? 95 : 30 });
+    }
+    store.ingest({ executions, steps: [], samples });
+    const atOnce = generator.generateFleetInsights({ now: end });
+    const oneByOne = generator.generateFleetInsights({ now: end, workflows: store.names('workflows') });
+    expect(new Set(atOnce.map((i) => i.workflow)).size).toBeGreaterThan(3);
+    expect(new Set(atOnce.map((i) => i.category)).size).toBeGreaterThan(2);
+    expect(atOnce.filter((i) => i.category === 'resource_saturation').map((i) => i.workflow)).toContain('Scans');
+    expect(atOnce).toEqual(oneByOne);
+    // Each workflow's completed runs with their host's CPU, as a read of that workflow alone gives them.
+    const fleet = store.runsWithHostCpu({ from: end - 7 * DAY, to: end });
+    for (const workflow of store.names('workflows')) {
+      expect(fleet.filter((r) => r.workflow === workflow)).toEqual(store.runsWithHostCpu({ workflows: [workflow], from: end - 7 * DAY, to: end }));
+    }
   });
 
   it('when an implemented fix made the step faster, then the measured impact is shown beside the expected one', () => {

@@ -1,4 +1,5 @@
 import type { BottleneckStep, Degradation, PerformanceStats, PerformanceTrend, SuccessAnalysis } from '../domain/analysis';
+import type { Execution, Step } from '../domain/types';
 import type { Store } from '../store/store';
 import { analyzeWorkflow, bottlenecks, compareWorkflows, performanceTrend } from '../analysis/performance';
 import { detectDegradation, type DegradationOptions } from '../analysis/degradation';
@@ -50,14 +51,18 @@ export class PerformanceAnalyzer {
 
   /**
    * A workflow's statistics, degradation (default periods) and success analysis (hourly) over a
-   * range, from one read of its runs: what the insights of every workflow need each time.
+   * range, from one read of its runs (or from `read`, its runs and their steps in that range, in
+   * the order the store gives them): what the insights of every workflow need each time.
    */
-  overview(workflow: string, range: TimeRange): { performance: PerformanceStats; degradation: Degradation; success: SuccessAnalysis } {
-    const filter = { workflows: [workflow], ...range };
-    const runs = this.store.runs(filter);
+  overview(
+    workflow: string,
+    range: TimeRange,
+    read: { runs: Execution[]; steps: Step[] } = { runs: this.store.runs({ workflows: [workflow], ...range }), steps: this.store.stepsOfRuns({ workflows: [workflow], ...range }) },
+  ): { performance: PerformanceStats; degradation: Degradation; success: SuccessAnalysis } {
+    const { runs, steps } = read;
     const { baseline, current } = splitForDegradation(range);
     return {
-      performance: analyzeWorkflow(workflow, runs, this.store.stepsOfRuns(filter), range, 3),
+      performance: analyzeWorkflow(workflow, runs, steps, range, 3),
       degradation: detectDegradation(workflow, runs, baseline, current),
       success: analyzeSuccess(workflow, runs, range, 3600_000, defaultRecentFrom(range)),
     };

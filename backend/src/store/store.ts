@@ -204,6 +204,13 @@ export interface ChangeSet {
   insights: Insight[];
 }
 
+/** A completed run's workflow and duration, with the mean CPU % of its host while it ran. */
+export interface RunWithHostCpu {
+  workflow: string;
+  durationMs: number;
+  cpuPercent: number;
+}
+
 export interface StoreStats {
   executions: number;
   steps: number;
@@ -246,8 +253,8 @@ export interface Store {
    * never read one by one.
    */
   hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[];
-  /** Completed runs with the mean CPU of their host while they ran (runs without samples left out). */
-  runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }>;
+  /** Completed runs with the mean CPU of their host while they ran (runs without samples left out), in the order of their ids. */
+  runsWithHostCpu(filter: RunFilter): RunWithHostCpu[];
   /** Time each robot spent running workflows in [from, to). */
   robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }>;
   visitRunRollups(filter: RollupFilter, visit: (rollup: RunRollupView) => void): void;

@@ -2,7 +2,7 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
-import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline } from '../store';
+import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline, RunWithHostCpu } from '../store';
 import { ANALYSIS_MEMORY_SQL, SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
@@ -221,13 +221,14 @@ export async function hostBuckets(client: ClientBase, from: number, to: number, 
   return hosts;
 }
 
-export function runsWithHostCpu(client: ClientBase, filter: RunFilter): Promise<Array<{ durationMs: number; cpuPercent: number }>> {
+export function runsWithHostCpu(client: ClientBase, filter: RunFilter): Promise<RunWithHostCpu[]> {
   const sql = runConditions({ ...filter, statuses: ['completed'] });
   return all(
     client,
-    `SELECT e.duration_ms AS "durationMs", avg(r.cpu_percent) AS "cpuPercent"
-     FROM executions e JOIN resource_samples r ON r.host_id = e.host_id AND r.ts >= e.started_at AND r.ts <= e.started_at + e.duration_ms
-     ${sql.clause() || 'WHERE true'} AND e.duration_ms IS NOT NULL GROUP BY e.id`,
+    `SELECT w.name AS workflow, e.duration_ms AS "durationMs", avg(r.cpu_percent) AS "cpuPercent"
+     FROM executions e JOIN workflows w ON w.id = e.workflow_id
+       JOIN resource_samples r ON r.host_id = e.host_id AND r.ts >= e.started_at AND r.ts <= e.started_at + e.duration_ms
+     ${sql.clause() || 'WHERE true'} AND e.duration_ms IS NOT NULL GROUP BY e.id, w.name ORDER BY e.id`,
     sql.params,
   );
 }

@@ -22,6 +22,7 @@ import type {
   SampleMeasure,
   HourlyStarts,
   RunOutline,
+  RunWithHostCpu,
 } from '../store';
 import { RollupReader, type RollupSource } from '../rollups';
 import { SyncBridge } from '../../threads/syncBridge';
@@ -132,7 +133,7 @@ export class PgStore implements Store {
     return this.bridge.call('hostBuckets', from, to, bucketMs);
   }
 
-  runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {
+  runsWithHostCpu(filter: RunFilter): RunWithHostCpu[] {
     return this.bridge.call('runsWithHostCpu', filter);
   }
 

@@ -203,7 +203,11 @@ describe('PostgreSQL answers as SQLite does', () => {
     same((s) => s.versionChanges({}));
     for (const kind of ['workflows', 'steps', 'hosts', 'robots', 'versions', 'errorTypes'] as const) same((s) => s.names(kind));
     same((s) => s.names('steps', [s0(sqlite)]));
-    const cpu = (s: Store) => s.runsWithHostCpu(range).map((r) => [r.durationMs, Number(r.cpuPercent.toFixed(9))]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const cpu = (s: Store) =>
+      s
+        .runsWithHostCpu(range)
+        .map((r) => [r.workflow, r.durationMs, Number(r.cpuPercent.toFixed(9))] as const)
+        .sort((a, b) => a[1] - b[1] || a[2] - b[2] || a[0].localeCompare(b[0]));
     expect(cpu(sqlite).length).toBeGreaterThan(10);
     same(cpu);
     same((s) => hourRuns(s, END - 3 * DAY, END));

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Execution, Step } from '../../domain/types';
 import { ERROR_TYPES } from '../../domain/types';
-import type { HostBuckets, HourlyStarts, NameKind, RunFilter, RunOutline } from '../store';
+import type { HostBuckets, HourlyStarts, NameKind, RunFilter, RunOutline, RunWithHostCpu } from '../store';
 import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
@@ -81,25 +81,18 @@ export class AnalysisReader {
 
   hourlyStarts(from: number, to: number): HourlyStarts[] {
     // One read of the index by hour and workflow, which holds both: no lookup of each run's row,
-    // grouped in its order, packed. Workflow by workflow (in the order of their ids), hours in order.
-    const byWorkflow = new Map<number, Array<[hour: number, runs: number]>>();
+    // grouped in its order (hour by hour), packed.
     const counts = this.db.prepare(
       `SELECT group_concat(${packedRow(['h', 'w', 'n'])}, ',') FROM (
          SELECT ${HOUR_OF_START} AS h, workflow_id AS w, count(*) AS n FROM executions
          WHERE ${HOUR_OF_START} >= ? AND ${HOUR_OF_START} <= ? AND started_at >= ? AND started_at < ? GROUP BY 1, 2)`,
     );
     const packed = new PackedNumbers(counts.pluck().get(firstHourFrom(from), lastHourBefore(to), from, to) as string | null);
-    while (!packed.done) {
-      const [hour, workflowId, runs] = [packed.next()!, packed.next()!, packed.next()!];
-      let hours = byWorkflow.get(workflowId);
-      if (!hours) byWorkflow.set(workflowId, (hours = []));
-      hours.push([hour, runs]);
-    }
     const starts: HourlyStarts[] = [];
-    for (const [workflowId, workflow] of this.db.prepare('SELECT id, name FROM workflows').raw().all() as Array<[number, string]>) {
-      // SQLite aggregates the groups in the order it finds them but does not promise to.
-      const hours = (byWorkflow.get(workflowId) ?? []).sort((a, b) => a[0] - b[0]);
-      for (const [hour, runs] of hours) starts.push({ workflow, hour: hour * 3600_000, runs });
+    while (!packed.done) {
+      const hour = packed.next()!;
+      const workflow = this.dictionaries.workflows.nameOf(packed.next()!);
+      starts.push({ workflow, hour: hour * 3600_000, runs: packed.next()! });
     }
     return starts;
   }
@@ -133,18 +126,17 @@ export class AnalysisReader {
     });
   }
 
-  runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {
+  runsWithHostCpu(filter: RunFilter): RunWithHostCpu[] {
     const conditions = runConditions(this.dictionaries, { ...filter, statuses: ['completed'] });
     if (!conditions) return [];
-    return this.db
-      .prepare<unknown[], { durationMs: number; cpuPercent: number }>(
-        `SELECT e.duration_ms AS durationMs, avg(r.cpu_percent) AS cpuPercent
-         FROM executions e JOIN resource_samples r
-           ON r.host_id = e.host_id AND r.ts >= e.started_at AND r.ts <= e.started_at + e.duration_ms
-         ${whereClause(conditions)} AND e.duration_ms IS NOT NULL
-         GROUP BY e.id`,
-      )
-      .all(...conditions.params);
+    const rows = this.rawStatement(
+      `SELECT e.workflow_id, e.duration_ms, avg(r.cpu_percent)
+       FROM executions e JOIN resource_samples r
+         ON r.host_id = e.host_id AND r.ts >= e.started_at AND r.ts <= e.started_at + e.duration_ms
+       ${whereClause(conditions)} AND e.duration_ms IS NOT NULL
+       GROUP BY e.id ORDER BY e.id`,
+    ).all(...conditions.params) as Array<[number, number, number]>;
+    return rows.map(([workflowId, durationMs, cpuPercent]) => ({ workflow: this.dictionaries.workflows.nameOf(workflowId), durationMs, cpuPercent }));
   }
 
   robotBusyTime(from: number, to: number): Array<{ robot: string; busyMs: number }> {

@@ -7,6 +7,7 @@ import { packSteps } from './stepMigration';
 import { SqliteStore } from './sqliteStore';
 import type { Dictionaries } from './dictionaries';
 import { runConditions, whereClause } from './runConditions';
+import type { HourlyStarts } from '../store';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 
@@ -183,7 +184,8 @@ describe('schema migrations', () => {
       expect(store.listExecutions({ workflows: ['Claims'], limit: 10 }).items.map((e) => e.id)).toEqual(['run-9', 'run-6', 'run-3', 'run-0']);
       expect(store.runs({ workflows: ['Claims'], by: 'end', last: 2 })).toEqual([]);
       expect(store.runs({ workflows: ['Claims'], last: 2 }).map((e) => e.id)).toEqual(['run-6', 'run-9']);
-      expect(store.hourlyStarts(T0, T0 + 4 * 3_600_000)).toEqual([
+      const byWorkflowAndHour = (a: HourlyStarts, b: HourlyStarts) => b.workflow.localeCompare(a.workflow) || a.hour - b.hour;
+      expect(store.hourlyStarts(T0, T0 + 4 * 3_600_000).sort(byWorkflowAndHour)).toEqual([
         { workflow: 'Payroll', hour: T0, runs: 2 },
         { workflow: 'Payroll', hour: T0 + 3_600_000, runs: 2 },
         { workflow: 'Payroll', hour: T0 + 2 * 3_600_000, runs: 2 },

@@ -27,6 +27,7 @@ import type {
   SampleMeasure,
   HourlyStarts,
   RunOutline,
+  RunWithHostCpu,
 } from '../store';
 import { assertSchemaCurrent, type Migration, migrate } from './schema';
 import { Dictionaries, openDictionaries } from './dictionaries';
@@ -151,7 +152,7 @@ export class SqliteStore implements Store {
     return this.analysis.hostBuckets(from, to, bucketMs);
   }
 
-  runsWithHostCpu(filter: RunFilter): Array<{ durationMs: number; cpuPercent: number }> {
+  runsWithHostCpu(filter: RunFilter): RunWithHostCpu[] {
     return this.analysis.runsWithHostCpu(filter);
   }
 
