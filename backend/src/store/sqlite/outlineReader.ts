@@ -15,31 +15,44 @@ const COMPLETED = stepStatusCodec.encode('completed');
 /** What a chunk packs of each run: the keys it is read in order by, then the outline, then its blob's size. */
 const OUTLINE_COLUMNS = ['e.k', 'e.id', 'e.workflow_id', 'e.host_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'length(s.steps)'];
 
+/**
+ * The completed steps of the run being read, gathered by `gatherCompleted` (module state rather
+ * than a closure a run, and arrays of the exact size copied out of these: runs are read by the
+ * hundred thousand and kept for the pass).
+ */
+const gathered = { names: [] as string[], times: [] as number[], count: 0, stepNames: undefined as Dictionaries['stepNames'] | undefined };
+
+function gatherCompleted(_index: number, nameId: number, startedAt: number, durationMs: number, status: number): void {
+  if (status !== COMPLETED) return;
+  const at = gathered.count++;
+  gathered.names[at] = gathered.stepNames!.nameOf(nameId);
+  gathered.times[2 * at] = startedAt;
+  gathered.times[2 * at + 1] = durationMs;
+}
+
 /** A run's outline from its stored values, its steps from `blob[start, end)`. */
 function outline(
   dictionaries: Dictionaries,
-  [workflowId, hostId, startedAt, endedAt, durationMs, status]: [number, number | null, number, number | null, number | null, number],
+  workflowId: number,
+  hostId: number | null,
+  startedAt: number,
+  endedAt: number | null,
+  durationMs: number | null,
+  status: number,
   blob: Uint8Array | null,
   start: number,
   end: number,
 ): RunOutline {
-  const completed = { names: [] as string[], times: [] as number[] };
+  gathered.count = 0;
+  if (blob && end > start) {
+    gathered.stepNames = dictionaries.stepNames;
+    decodeSteps(blob, gatherCompleted, start, end);
+  }
+  const completed = { names: gathered.names.slice(0, gathered.count), times: gathered.times.slice(0, 2 * gathered.count) };
   const run: RunOutline = { workflow: dictionaries.workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), completedSteps: completed };
   if (hostId !== null) run.host = dictionaries.hosts.nameOf(hostId);
   if (endedAt !== null) run.endedAt = endedAt;
   if (durationMs !== null) run.durationMs = durationMs;
-  if (blob && end > start) {
-    decodeSteps(
-      blob,
-      (_index, nameId, stepStart, stepDuration, stepStatus) => {
-        if (stepStatus !== COMPLETED) return;
-        completed.names.push(dictionaries.stepNames.nameOf(nameId));
-        completed.times.push(stepStart, stepDuration);
-      },
-      start,
-      end,
-    );
-  }
   return run;
 }
 
@@ -63,11 +76,16 @@ export function unpackOutlines(text: string | null, blobs: Uint8Array | null, di
   while (!values.done) {
     const key = values.next()!;
     const id = values.next()!;
-    const stored = [values.next()!, values.next(), values.next()!, values.next(), values.next(), values.next()!] as [number, number | null, number, number | null, number | null, number];
+    const workflowId = values.next()!;
+    const hostId = values.next();
+    const startedAt = values.next()!;
+    const endedAt = values.next();
+    const durationMs = values.next();
+    const status = values.next()!;
     const size = values.next() ?? 0;
     const previous = runs[runs.length - 1];
     if (previous && (key < previous.key || (key === previous.key && id < previous.id))) inOrder = false;
-    runs.push({ key, id, run: outline(dictionaries, stored, blobs, offset, offset + size) });
+    runs.push({ key, id, run: outline(dictionaries, workflowId, hostId, startedAt, endedAt, durationMs, status, blobs, offset, offset + size) });
     offset += size;
   }
   return inOrder ? runs : runs.sort((a, b) => a.key - b.key || a.id - b.id);
@@ -90,7 +108,7 @@ export function readRunOutlines(statement: (sql: string) => Database.Statement, 
       `SELECT e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, s.steps
        FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column} DESC, e.id DESC LIMIT ?`,
     ).all(...conditions.params, filter.last) as Array<[number, number | null, number, number | null, number | null, number, Buffer | null]>;
-    return rows.reverse().map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => outline(dictionaries, [workflowId, hostId, startedAt, endedAt, durationMs, status], blob, 0, blob?.length ?? 0));
+    return rows.reverse().map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => outline(dictionaries, workflowId, hostId, startedAt, endedAt, durationMs, status, blob, 0, blob?.length ?? 0));
   }
   // Each chunk starts after the last run of the one before, by (column, id): the order of the index.
   const chunk = (after: boolean) =>

@@ -27,6 +27,8 @@ describe('packed rows', () => {
     const rows = Array.from({ length: 3000 }, () => [random.chance(0.1) ? null : real(), random.chance(0.1) ? null : random.int(-(2 ** 53) + 1, 2 ** 53 - 1), random.chance(0.2) ? null : real()]);
     // Values that read as a whole number with ".0", a row that ends in a NULL, and the smallest doubles.
     rows.push([33541, 0, null], [0.5, 1, 5e-324], [null, null, null], [1e21, -1, 2 ** 53]);
+    // Fractions read digit by digit (at most 15 digits) and those past that, read as text is.
+    rows.push([0.1, 3, 12.345], [99.99999999999999, 4, 1234567890.12345], [0.000123, 5, 123456789012345.6], [0.30000000000000004, 6, 5e-7]);
     expect(roundTrip(rows)).toEqual(rows);
   });
 

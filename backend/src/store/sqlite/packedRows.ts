@@ -10,6 +10,7 @@ const COMMA = 44;
 const ZERO = 48;
 const NINE = 57;
 const DOT = 46;
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
 /**
  * SQL for one row of `columns` as text: each value, or nothing for a NULL, joined by commas; rows
@@ -53,7 +54,24 @@ export class PackedNumbers {
       this.at = end + 1;
       return end === start ? null : value;
     }
-    // Anything else (a sign, a fraction, an exponent): as JavaScript reads a number.
+    if (code === DOT && end > start) {
+      // A fraction of at most 15 digits in all (SQLite writes reals with 15 where they read back
+      // the same): digits and a power of ten are both exact doubles, so one division rounds them
+      // as reading the text does.
+      let digits = end - start;
+      let next = end + 1;
+      code = text.charCodeAt(next);
+      while (code >= ZERO && code <= NINE && digits < 15) {
+        value = value * 10 + (code - ZERO);
+        digits++;
+        code = text.charCodeAt(++next);
+      }
+      if ((code === COMMA || Number.isNaN(code)) && next > end + 1) {
+        this.at = next + 1;
+        return value / POWERS_OF_TEN[next - end - 1];
+      }
+    }
+    // Anything else (a sign, an exponent, more digits): as JavaScript reads a number.
     end = text.indexOf(',', start);
     if (end < 0) end = text.length;
     const parsed = Number(text.slice(start, end));
