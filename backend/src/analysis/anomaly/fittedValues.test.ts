@@ -53,7 +53,7 @@ describe('FittedValues', () => {
     expect(checked).toBeGreaterThan(5000);
   });
 
-  it("keeps each hour's values in order while the hours hold many, fit after fit as the window grows and slides", () => {
+  it("keeps all values and each hour's in order while the hours hold many, fit after fit as the window grows and slides", () => {
     const random = new Random(4);
     const fitted = new FittedValues(24, hourOfDay, 10);
     let window: Point[] = [];
@@ -66,6 +66,9 @@ describe('FittedValues', () => {
       if (fit === 120) window = window.slice(-300).map((p) => ({ ...p }));
       const n = window.length - random.int(0, 20);
       expect(fitted.update(window, n, (v) => v)).toBe(true);
+      // Slides of 40 to 120 points at a time: the medians are still a selection's.
+      const expected = byHand(window, n, (v) => v);
+      expect([fitted.median(), fitted.medianDistance(expected.median)]).toEqual([expected.median, expected.distance]);
       if (n >= 16 * 24) expect(fitted.bucketsInOrder).toBe(true);
       if (n < 8 * 24) expect(fitted.bucketsInOrder).toBe(false);
       if (!fitted.bucketsInOrder) continue;
