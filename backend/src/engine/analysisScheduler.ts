@@ -23,7 +23,7 @@ import type { DetectorEvent, DetectorState, SeriesDetector } from '../analysis/a
 import { type WorkflowHealth, workflowHealth } from '../analysis/health';
 import { SyncBridge } from '../threads/syncBridge';
 import { AnomalyDetector } from './anomalyDetector';
-import { type JudgedSeries, packSeries } from './detectionHandler';
+import { detectorState, type JudgedSeries, packSeries, type StoredState } from './detectionHandler';
 import { InsightGenerator } from './insightGenerator';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
@@ -120,7 +120,8 @@ export class AnalysisScheduler {
   private readonly now: () => number;
   private readonly log?: Logger;
   private readonly detectors = new Map<string, SeriesDetector>();
-  private readonly storedStates: Map<string, unknown>;
+  /** Detectors' states as stored, or as a helper thread left them (JSON), for detectors not made yet. */
+  private readonly storedStates: Map<string, StoredState>;
   /** Baselines of detectors a helper thread ran, as fitted there (a stored state alone is refitted). */
   private readonly storedBaselines = new Map<string, unknown>();
   private readonly openAnomalies = new Map<string, Anomaly>();
@@ -148,7 +149,7 @@ export class AnalysisScheduler {
     this.log = options.log;
     this.performance = new PerformanceAnalyzer(this.store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(this.store, { sensitivity: this.sensitivity }));
-    this.storedStates = this.store.loadDetectorStates();
+    this.storedStates = this.store.loadDetectorStates() as Map<string, DetectorState>;
     for (const anomaly of this.store.listAnomalies({ status: 'open' })) this.openAnomalies.set(anomaly.seriesKey, anomaly);
   }
 
@@ -322,7 +323,7 @@ export class AnalysisScheduler {
 
   private hand(helper: Helper, series: readonly SeriesPoints[]): void {
     const handed = series.filter((s) => !this.detectors.has(s.id.key));
-    const packed = packSeries(handed, (key) => ({ state: this.storedStates.get(key) as DetectorState | undefined, baseline: this.storedBaselines.get(key) }));
+    const packed = packSeries(handed, (key) => ({ state: this.storedStates.get(key), baseline: this.storedBaselines.get(key) }));
     // Copies of the points move to the helper: should it fail, this thread judges the same points.
     helper.calls.push(helper.bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer)));
     for (const s of handed) {
@@ -386,7 +387,7 @@ export class AnalysisScheduler {
   private detector(id: SeriesId): SeriesDetector {
     let detector = this.detectors.get(id.key);
     if (!detector) {
-      detector = createDetector(id.metric, this.sensitivity, this.storedStates.get(id.key) as DetectorState | undefined, this.storedBaselines.get(id.key));
+      detector = createDetector(id.metric, this.sensitivity, detectorState(this.storedStates.get(id.key)), this.storedBaselines.get(id.key));
       this.storedStates.delete(id.key);
       this.storedBaselines.delete(id.key);
       this.detectors.set(id.key, detector);

@@ -2,33 +2,45 @@ import { createDetector, observeAll, type SeriesId, type SeriesPoints } from '..
 import { PointList } from '../analysis/anomaly/pointList';
 import type { DetectorEvent, DetectorState } from '../analysis/anomaly/seriesDetector';
 
+/** A detector's state, or its JSON (a state a helper thread left, kept as it came). */
+export type StoredState = DetectorState | string;
+
+/** The state in `stored`, parsed if it is JSON. */
+export function detectorState(stored: StoredState | undefined): DetectorState | undefined {
+  return typeof stored === 'string' ? (JSON.parse(stored) as DetectorState) : stored;
+}
+
 /** A series for another thread to judge: its points as (time, value, trials) triples, NaN for no trials. */
 export interface PackedSeries {
   id: SeriesId;
   points: Float64Array;
-  state?: DetectorState;
+  state?: StoredState;
   baseline?: unknown;
 }
 
-/** What judging a series gave: its detector's events, in order, the state it ended in and its baseline. */
+/**
+ * What judging a series gave: its detector's events, in order, the state it ended in (as JSON:
+ * thousands of windows of points cross back as one string each, and are stored as they are) and
+ * its baseline.
+ */
 export interface JudgedSeries {
   key: string;
   events: DetectorEvent[];
-  state: DetectorState;
+  state: string;
   baseline: unknown;
 }
 
 /** Series to hand to a worker: their points go as arrays of numbers, not millions of objects. */
-export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: string) => { state?: DetectorState; baseline?: unknown }): PackedSeries[] {
+export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: string) => { state?: StoredState; baseline?: unknown }): PackedSeries[] {
   return series.map(({ id, points }) => ({ id, points: points.packed, ...resumeFrom(id.key) }));
 }
 
 /** Judges packed series with the collector's detectors, as the scheduler's own thread would. */
 export function judgePacked(series: readonly PackedSeries[], sensitivity: number): JudgedSeries[] {
   return series.map(({ id, points, state, baseline }) => {
-    const detector = createDetector(id.metric, sensitivity, state, baseline);
+    const detector = createDetector(id.metric, sensitivity, detectorState(state), baseline);
     const events = observeAll(detector, new PointList(points));
-    return { key: id.key, events, state: detector.currentState, baseline: detector.fittedBaseline };
+    return { key: id.key, events, state: JSON.stringify(detector.currentState), baseline: detector.fittedBaseline };
   });
 }
 

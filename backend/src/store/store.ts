@@ -133,9 +133,13 @@ export interface InsightFilter {
 export interface AnalysisCommit {
   anomalies: Anomaly[];
   incidents: Incident[];
+  /** Each series' detector state, or its JSON already (a string). */
   detectorStates: Map<string, unknown>;
   values: Record<string, string>;
 }
+
+/** A detector state of an `AnalysisCommit` as stored: its JSON. */
+export const stateJson = (state: unknown): string => (typeof state === 'string' ? state : JSON.stringify(state));
 
 /** Rollup rows whose bucket starts in [from, to), at one resolution (60000 or 3600000 ms). */
 export interface RollupFilter {

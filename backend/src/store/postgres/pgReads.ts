@@ -3,6 +3,7 @@ import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
 import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline, RunWithHostCpu } from '../store';
+import { stateJson } from '../store';
 import { ANALYSIS_MEMORY_SQL, SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
@@ -370,7 +371,7 @@ export function commitAnalysis(client: ClientBase, commit: AnalysisCommit): Prom
     if (states.length) {
       await client.query(
         'INSERT INTO detector_states (series_key, state) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (series_key) DO UPDATE SET state = excluded.state',
-        [states.map(([k]) => k), states.map(([, v]) => JSON.stringify(v))],
+        [states.map(([k]) => k), states.map(([, v]) => stateJson(v))],
       );
     }
     for (const [name, value] of Object.entries(commit.values)) {

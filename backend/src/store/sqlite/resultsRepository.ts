@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } from '../store';
+import { stateJson } from '../store';
 import type { ChangeLog } from './changeLog';
 
 const list = (values: readonly unknown[]) => values.map(() => '?').join(',');
@@ -69,7 +70,7 @@ export class ResultsRepository {
       for (const incident of commit.incidents) {
         this.upsertIncident.run({ ...incident, body: JSON.stringify(incident) });
       }
-      for (const [key, state] of commit.detectorStates) this.upsertState.run(key, JSON.stringify(state));
+      for (const [key, state] of commit.detectorStates) this.upsertState.run(key, stateJson(state));
       for (const [name, value] of Object.entries(commit.values)) this.upsertValue.run(name, value);
       this.changes.append({ anomalies: commit.anomalies.map((a) => a.id) });
     });
