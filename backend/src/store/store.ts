@@ -72,8 +72,11 @@ export interface RunOutline {
   endedAt?: number;
   durationMs?: number;
   status: ExecutionStatus;
-  /** Its completed steps, by index: their names, and their starts and durations in pairs. */
-  completedSteps: { names: string[]; times: number[] };
+  /**
+   * Its completed steps, by index: their names, and their starts and durations in pairs. Runs that
+   * completed the same steps may share one array of names.
+   */
+  completedSteps: { names: readonly string[]; times: number[] };
 }
 
 /** Runs of a workflow that started in one hour (`hour`: its first millisecond). */

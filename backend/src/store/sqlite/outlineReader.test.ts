@@ -12,7 +12,7 @@ import { stepStatusCodec } from '../codes';
 
 /** Runs in outline as whole runs and steps read back make them: what the chunked reader must give. */
 function outlineRuns(runs: readonly Execution[], steps: readonly Step[]): RunOutline[] {
-  const stepsOf = new Map<string, RunOutline['completedSteps']>();
+  const stepsOf = new Map<string, { names: string[]; times: number[] }>();
   for (const { executionId, name, startedAt, durationMs, status } of steps) {
     if (status !== 'completed') continue;
     let completed = stepsOf.get(executionId);

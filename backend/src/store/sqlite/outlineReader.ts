@@ -30,9 +30,25 @@ function gatherCompleted(_index: number, nameId: number, startedAt: number, dura
   gathered.times[2 * at + 1] = durationMs;
 }
 
-/** A run's outline from its stored values, its steps from `blob[start, end)`. */
+/**
+ * The names of the completed steps just gathered: the array `namesOf` holds for the workflow when
+ * they are the same (most runs of a workflow complete the same steps), else a new one it keeps.
+ */
+function completedNames(namesOf: Map<number, readonly string[]>, workflowId: number): readonly string[] {
+  const count = gathered.count;
+  const last = namesOf.get(workflowId);
+  let same = last !== undefined && last.length === count;
+  for (let i = 0; same && i < count; i++) same = last![i] === gathered.names[i];
+  if (same) return last!;
+  const names = gathered.names.slice(0, count);
+  namesOf.set(workflowId, names);
+  return names;
+}
+
+/** A run's outline from its stored values, its steps from `blob[start, end)`; `namesOf` as `completedNames` keeps it. */
 function outline(
   dictionaries: Dictionaries,
+  namesOf: Map<number, readonly string[]>,
   workflowId: number,
   hostId: number | null,
   startedAt: number,
@@ -48,7 +64,7 @@ function outline(
     gathered.stepNames = dictionaries.stepNames;
     decodeSteps(blob, gatherCompleted, start, end);
   }
-  const completed = { names: gathered.names.slice(0, gathered.count), times: gathered.times.slice(0, 2 * gathered.count) };
+  const completed = { names: completedNames(namesOf, workflowId), times: gathered.times.slice(0, 2 * gathered.count) };
   const run: RunOutline = { workflow: dictionaries.workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), completedSteps: completed };
   if (hostId !== null) run.host = dictionaries.hosts.nameOf(hostId);
   if (endedAt !== null) run.endedAt = endedAt;
@@ -71,6 +87,7 @@ export interface KeyedOutline {
 export function unpackOutlines(text: string | null, blobs: Uint8Array | null, dictionaries: Dictionaries): KeyedOutline[] {
   const values = new PackedNumbers(text);
   const runs: KeyedOutline[] = [];
+  const namesOf = new Map<number, readonly string[]>();
   let inOrder = true;
   let offset = 0;
   while (!values.done) {
@@ -85,7 +102,7 @@ export function unpackOutlines(text: string | null, blobs: Uint8Array | null, di
     const size = values.next() ?? 0;
     const previous = runs[runs.length - 1];
     if (previous && (key < previous.key || (key === previous.key && id < previous.id))) inOrder = false;
-    runs.push({ key, id, run: outline(dictionaries, workflowId, hostId, startedAt, endedAt, durationMs, status, blobs, offset, offset + size) });
+    runs.push({ key, id, run: outline(dictionaries, namesOf, workflowId, hostId, startedAt, endedAt, durationMs, status, blobs, offset, offset + size) });
     offset += size;
   }
   return inOrder ? runs : runs.sort((a, b) => a.key - b.key || a.id - b.id);
@@ -108,7 +125,8 @@ export function readRunOutlines(statement: (sql: string) => Database.Statement, 
       `SELECT e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, s.steps
        FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column} DESC, e.id DESC LIMIT ?`,
     ).all(...conditions.params, filter.last) as Array<[number, number | null, number, number | null, number | null, number, Buffer | null]>;
-    return rows.reverse().map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => outline(dictionaries, workflowId, hostId, startedAt, endedAt, durationMs, status, blob, 0, blob?.length ?? 0));
+    const namesOf = new Map<number, readonly string[]>();
+    return rows.reverse().map(([workflowId, hostId, startedAt, endedAt, durationMs, status, blob]) => outline(dictionaries, namesOf, workflowId, hostId, startedAt, endedAt, durationMs, status, blob, 0, blob?.length ?? 0));
   }
   // Each chunk starts after the last run of the one before, by (column, id): the order of the index.
   const chunk = (after: boolean) =>
