@@ -97,7 +97,7 @@ export const HEALTH_REFRESH_MS = HOUR;
  * The helper thread's share of the points of the runs' series: this thread refreshes insights and
  * health besides (measured on a first pass over 90 days of 200 workflows, both end together).
  */
-const HELPER_SHARE = 0.75;
+const HELPER_SHARE = 0.65;
 
 /**
  * Runs the analysis on new data: every series of the fleet (run and step durations, failure
