@@ -82,12 +82,12 @@ describe('run outlines in chunks', () => {
       const completed = stepStatusCodec.encode('completed');
       const blob = (nameId: number, durationMs: number) => encodeSteps([{ index: 0, nameId, startedAt: T0, durationMs, status: completed, errorId: null }]);
       const [first, second] = [blob(1, 100), blob(2, 250)];
-      // Keys (time, id) 20/2 then 10/1, each with its blob size: the second run's blob comes first.
-      const text = `20,2,1,,${T0},,,0,${first.length},10,1,1,,${T0},,,0,${second.length}`;
-      const runs = unpackOutlines(text, Buffer.concat([first, second]), openDictionaries(db));
+      // Runs read by end, ended at (T0 + 20, id 2) then (T0 + 10, id 1), each with its blob size: the second run's blob comes first.
+      const text = `2,1,,${T0},${T0 + 20},,0,${first.length},1,1,,${T0},${T0 + 10},,0,${second.length}`;
+      const runs = unpackOutlines(text, Buffer.concat([first, second]), openDictionaries(db), 'end');
       expect(runs.map((r) => [r.key, r.id, r.run.completedSteps])).toEqual([
-        [10, 1, { names: ['Submit'], times: [T0, 250] }],
-        [20, 2, { names: ['Login'], times: [T0, 100] }],
+        [T0 + 10, 1, { names: ['Submit'], times: [T0, 250] }],
+        [T0 + 20, 2, { names: ['Login'], times: [T0, 100] }],
       ]);
     } finally {
       db.close();

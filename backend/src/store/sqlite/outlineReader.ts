@@ -12,8 +12,8 @@ const OUTLINE_CHUNK_RUNS = 50_000;
 /** A completed step's status as stored. */
 const COMPLETED = stepStatusCodec.encode('completed');
 
-/** What a chunk packs of each run: the keys it is read in order by, then the outline, then its blob's size. */
-const OUTLINE_COLUMNS = ['e.k', 'e.id', 'e.workflow_id', 'e.host_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'length(s.steps)'];
+/** What a chunk packs of each run: its id, the outline (whose start or end is the key runs are read in order by), then its blob's size. */
+const OUTLINE_COLUMNS = ['e.id', 'e.workflow_id', 'e.host_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'length(s.steps)'];
 
 /**
  * The completed steps of the run being read, gathered by `gatherCompleted` (module state rather
@@ -81,17 +81,16 @@ export interface KeyedOutline {
 
 /**
  * The runs of one chunk: `text` packs `OUTLINE_COLUMNS` of each, `blobs` holds their step blobs
- * end to end. SQLite aggregates the rows in the order its subquery gives them but does not promise
+ * end to end; they were read in order `by` their start or end, then id. SQLite aggregates the rows in the order its subquery gives them but does not promise
  * to: runs out of order are put in order here.
  */
-export function unpackOutlines(text: string | null, blobs: Uint8Array | null, dictionaries: Dictionaries): KeyedOutline[] {
+export function unpackOutlines(text: string | null, blobs: Uint8Array | null, dictionaries: Dictionaries, by: RunFilter['by'] = 'start'): KeyedOutline[] {
   const values = new PackedNumbers(text);
   const runs: KeyedOutline[] = [];
   const namesOf = new Map<number, readonly string[]>();
   let inOrder = true;
   let offset = 0;
   while (!values.done) {
-    const key = values.next()!;
     const id = values.next()!;
     const workflowId = values.next()!;
     const hostId = values.next();
@@ -100,6 +99,8 @@ export function unpackOutlines(text: string | null, blobs: Uint8Array | null, di
     const durationMs = values.next();
     const status = values.next()!;
     const size = values.next() ?? 0;
+    // Runs read by end have ended (the filter says so).
+    const key = by === 'end' ? endedAt! : startedAt;
     const previous = runs[runs.length - 1];
     if (previous && (key < previous.key || (key === previous.key && id < previous.id))) inOrder = false;
     runs.push({ key, id, run: outline(dictionaries, namesOf, workflowId, hostId, startedAt, endedAt, durationMs, status, blobs, offset, offset + size) });
@@ -132,7 +133,7 @@ export function readRunOutlines(statement: (sql: string) => Database.Statement, 
   const chunk = (after: boolean) =>
     statement(
       `SELECT group_concat(${packedRow(OUTLINE_COLUMNS)}, ','), CAST(group_concat(s.steps, '') AS BLOB)
-       FROM (SELECT e.id, e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, ${column} AS k FROM executions e
+       FROM (SELECT e.id, e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status FROM executions e
              ${whereClause({ where: [...conditions.where, ...(after ? [`${column} >= ?`, `(${column} > ? OR e.id > ?)`] : [])], params: [] })}
              ORDER BY ${column}, e.id LIMIT ${chunkRuns}) e
        LEFT JOIN run_steps s ON s.execution_id = e.id`,
@@ -143,7 +144,7 @@ export function readRunOutlines(statement: (sql: string) => Database.Statement, 
   let last: KeyedOutline | undefined;
   for (;;) {
     const [text, blobs] = (last ? next.get(...conditions.params, last.key, last.key, last.id) : first.get(...conditions.params)) as [string | null, Buffer | null];
-    const read = unpackOutlines(text, blobs, dictionaries);
+    const read = unpackOutlines(text, blobs, dictionaries, filter.by);
     for (const keyed of read) runs.push(keyed.run);
     if (read.length < chunkRuns) return runs;
     last = read[read.length - 1];
