@@ -12,7 +12,10 @@ const OUTLINE_CHUNK_RUNS = 50_000;
 /** A completed step's status as stored. */
 const COMPLETED = stepStatusCodec.encode('completed');
 
-/** What a chunk packs of each run: its id, the outline (whose start or end is the key runs are read in order by), then its blob's size. */
+/**
+ * What a chunk packs of each run: its id, the outline (whose start or end is the key runs are read
+ * in order by), then its blob's size.
+ */
 const OUTLINE_COLUMNS = ['e.id', 'e.workflow_id', 'e.host_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'length(s.steps)'];
 
 /**
@@ -81,8 +84,9 @@ export interface KeyedOutline {
 
 /**
  * The runs of one chunk: `text` packs `OUTLINE_COLUMNS` of each, `blobs` holds their step blobs
- * end to end; they were read in order `by` their start or end, then id. SQLite aggregates the rows in the order its subquery gives them but does not promise
- * to: runs out of order are put in order here.
+ * end to end; they were read in order `by` their start or end, then id. SQLite aggregates the rows
+ * in the order its subquery gives them but does not promise to: runs out of order are put in order
+ * here.
  */
 export function unpackOutlines(text: string | null, blobs: Uint8Array | null, dictionaries: Dictionaries, by: RunFilter['by'] = 'start'): KeyedOutline[] {
   const values = new PackedNumbers(text);
