@@ -202,10 +202,11 @@ export class AnalysisScheduler {
       // Every workflow has a volume point an hour: when those are enough, it starts before any read.
       const workflows = this.store.names('workflows');
       const volumePoints = workflows.length * wholeHours(hoursFrom, hoursTo);
-      let helper = volumePoints >= this.helperPoints ? this.startHelper(volumePoints) : undefined;
+      const early = volumePoints >= this.helperPoints;
+      let helper = early ? this.startHelper(volumePoints) : undefined;
       const starts = hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [];
       const volumes = hourlySeries(starts, workflows, hoursFrom, hoursTo);
-      if (volumePoints < this.helperPoints) helper = this.startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
+      if (!early) helper = this.startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
       if (helper) this.hand(helper, volumes);
       const hosts = hostTo > hostFrom ? hostSeries(this.store.hostBuckets(hostFrom, hostTo, HOST_BUCKET_MS)) : [];
       if (helper) this.hand(helper, hosts);

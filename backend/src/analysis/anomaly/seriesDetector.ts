@@ -1,5 +1,6 @@
-import { firstAtOrAbove, medianInPlace, medianOfSorted } from '../stats';
+import { medianInPlace } from '../stats';
 import { Rarity } from './rarity';
+import { SortedWindow } from './sortedWindow';
 import type { Point, Scorer } from './scorers';
 
 export type Direction = 'high' | 'low' | 'both';
@@ -173,14 +174,8 @@ export class SeriesDetector {
   private rarityTrackers?: { z: Rarity; means: Rarity };
   /** The last point's judgement, as `observe` reports it. */
   private readonly last: Judgement = { ready: false, z: 0, exceeds: false, severity: 0, expected: 0, rarity: 0 };
-  /**
-   * The state's `recentZ` (the array `sortedOf`) in ascending order, in the first `sortedCount`
-   * slots, less any NaN (`recentNaN` of them: the median is then selected as before).
-   */
-  private sortedZ = new Float64Array(0);
-  private sortedCount = 0;
-  private sortedOf?: number[];
-  private recentNaN = 0;
+  /** The state's `recentZ` kept in order too, for the sustained-shift median (undefined while a NaN is among them). */
+  private recentWindow?: SortedWindow;
 
   /**
    * @param state where to resume from (`currentState` of a detector of the same series)
@@ -302,55 +297,24 @@ export class SeriesDetector {
     const n = this.settings.shiftWindow;
     if (n <= 0) return 0;
     const recent = (this.state.recentZ ??= []);
-    if (this.sortedOf !== recent) this.sortRecent(recent);
-    recent.push(directional);
-    this.addSorted(directional);
-    if (recent.length > n) this.removeSorted(recent.shift()!);
+    // Made again for a new state's scores (the baseline restarted), and left aside while a NaN is among them.
+    let window = this.recentWindow?.history === recent && !Number.isNaN(directional) ? this.recentWindow : undefined;
+    if (window) window.push(directional);
+    else {
+      recent.push(directional);
+      if (recent.length > n) recent.shift();
+      window = recent.some(Number.isNaN) ? undefined : new SortedWindow(n, recent);
+    }
+    this.recentWindow = window;
     if (recent.length < n) return 0;
     let center: number;
-    if (this.recentNaN === 0 && recent.length === n) center = medianOfSorted(this.sortedZ, n);
+    if (window) center = window.median();
     else {
       if (shiftScratch.length < n) shiftScratch = new Float64Array(n);
       shiftScratch.set(recent);
       center = medianInPlace(shiftScratch, 0, n);
     }
     return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
-  }
-
-  /** Starts the ascending copy of `recent` (a state resumed, or the baseline restarted). */
-  private sortRecent(recent: number[]): void {
-    this.sortedOf = recent;
-    this.sortedCount = 0;
-    this.recentNaN = 0;
-    for (const z of recent) this.addSorted(z);
-  }
-
-  private addSorted(z: number): void {
-    if (Number.isNaN(z)) {
-      this.recentNaN++;
-      return;
-    }
-    if (this.sortedCount === this.sortedZ.length) {
-      const grown = new Float64Array(Math.max(this.settings.shiftWindow + 1, 2 * this.sortedCount));
-      grown.set(this.sortedZ);
-      this.sortedZ = grown;
-    }
-    const sorted = this.sortedZ;
-    const at = firstAtOrAbove(sorted, this.sortedCount, z);
-    sorted.copyWithin(at + 1, at, this.sortedCount);
-    sorted[at] = z;
-    this.sortedCount++;
-  }
-
-  private removeSorted(z: number): void {
-    if (Number.isNaN(z)) {
-      this.recentNaN--;
-      return;
-    }
-    const sorted = this.sortedZ;
-    const at = firstAtOrAbove(sorted, this.sortedCount, z);
-    sorted.copyWithin(at, at + 1, this.sortedCount);
-    this.sortedCount--;
   }
 
   private onExceeding(point: Point, z: number, score: number, expected: number, events: DetectorEvent[]): void {
