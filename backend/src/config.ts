@@ -18,7 +18,17 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sampler: { enabled: boolean; intervalMs: number };
   analysis: { enabled: boolean; intervalMs: number; sensitivity: number; historyDays: number };
-  limits: { maxBodyBytes: number; maxBatchRecords: number; maxPageSize: number; maxPendingIngest: number };
+  limits: {
+    /** Largest ingest body. */
+    maxBodyBytes: number;
+    /** Largest body of every other route (queries, implementations): kilobytes are plenty. */
+    maxQueryBodyBytes: number;
+    maxBatchRecords: number;
+    maxPageSize: number;
+    maxPendingIngest: number;
+    /** An ingest body must arrive within this long of its request, or the request is cut off (408). */
+    ingestBodyTimeoutMs: number;
+  };
   /** Worker threads that answer panel queries (0: in the main thread). */
   queryWorkers: number;
   retention: { rawDays: number; rollupDays: number; archiveDir: string; changeFeedHours: number };
@@ -81,7 +91,9 @@ const ENV = z.object({
     .refine((file) => fs.existsSync(file) && fs.statSync(file).isFile(), 'no such font file')
     .optional(),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  RPA_MAX_QUERY_BODY_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
+  RPA_INGEST_BODY_TIMEOUT_MS: integer(100, 600_000).default(10_000),
 });
 
 /**
@@ -130,7 +142,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
     ...(e.RPA_REPORT_FONT ? { reportFont: path.resolve(e.RPA_REPORT_FONT) } : {}),
     retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')), changeFeedHours: e.RPA_CHANGE_FEED_HOURS }),
-    limits: Object.freeze({ maxBodyBytes: e.RPA_MAX_BODY_BYTES, maxBatchRecords: e.RPA_MAX_BATCH_RECORDS, maxPageSize: 1000, maxPendingIngest: e.RPA_MAX_PENDING_INGEST }),
+    limits: Object.freeze({
+      maxBodyBytes: e.RPA_MAX_BODY_BYTES,
+      maxQueryBodyBytes: e.RPA_MAX_QUERY_BODY_BYTES,
+      maxBatchRecords: e.RPA_MAX_BATCH_RECORDS,
+      maxPageSize: 1000,
+      maxPendingIngest: e.RPA_MAX_PENDING_INGEST,
+      ingestBodyTimeoutMs: e.RPA_INGEST_BODY_TIMEOUT_MS,
+    }),
   });
 }
 
@@ -150,7 +169,10 @@ function tokenList(value: string | undefined, scope: Scope, variable: string): A
     });
 }
 
-/** A token file: one `scope token` (or `scope:token`) per line; `#` starts a comment. */
+/**
+ * A token file: one `scope token` (or `scope:token`) per line; a `#` at the start of a line or after
+ * a blank starts a comment, so a token may hold `#` itself.
+ */
 function readTokenFile(file: string): Array<{ token: string; scope: Scope }> {
   let text: string;
   try {
@@ -159,7 +181,7 @@ function readTokenFile(file: string): Array<{ token: string; scope: Scope }> {
     throw new ConfigError(`invalid configuration:\n  RPA_TOKEN_FILE: cannot read ${file}: ${(error as Error).message}`);
   }
   return text.split('\n').flatMap((raw, index) => {
-    const line = raw.replace(/#.*/, '').trim();
+    const line = raw.replace(/(^|\s)#.*/, '').trim();
     if (!line) return [];
     const match = /^(ingest|read|admin)[\s:]+(\S+)$/.exec(line);
     if (!match) throw new ConfigError(`invalid configuration:\n  RPA_TOKEN_FILE: line ${index + 1} must be "<ingest|read|admin> <token>"`);

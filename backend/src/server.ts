@@ -27,10 +27,8 @@ import { metricsRouter } from './api/metricsRouter';
 import { Archiver } from './retention/archiver';
 import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/analysisRunner';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
-import { authenticate } from './api/auth';
+import { routeGuards, strictRouter } from './api/routeGuards';
 import { securityHeaders } from './api/securityHeaders';
-import { ingestBackpressure } from './api/backpressure';
-import { bodyDepth, keepBody } from './api/jsonDepth';
 import { MetricsCollector } from './collect/metricsCollector';
 import { ResourceCollector } from './collect/resourceCollector';
 import type { ResourceSource } from './collect/resourceSource';
@@ -57,27 +55,28 @@ export interface CollectorServices {
 export function createApp({ store, ingest, queries, engine, metrics, feed, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Paths match as written (case and trailing slash): each path is one route or none.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.use(securityHeaders);
   app.set('query parser', 'simple');
-  const api = express.Router();
-  // Authentication first: a request without the right token is refused before its body is read;
-  // then backpressure, before a body is buffered for a write that has to wait.
-  api.use(authenticate(config.tokens));
-  api.use(ingestBackpressure(config.limits.maxPendingIngest));
-  api.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, verify: keepBody }));
-  api.use(bodyDepth);
-  api.use(healthRouter(store, sampler, Date.now(), engine));
-  api.use(ingestRouter(ingest, config.limits.maxBatchRecords));
-  api.use(executionsRouter(store));
-  api.use(analysisRouter(store, engine, queries));
-  api.use(queryRouter(store, queries));
-  api.use(changesRouter(store, feed));
-  api.use(reportsRouter((request) => queries.report(request), reportFonts(config.reportFont)));
+  // Every route states its guard (scope, body limit, ingest bound), so the scope checked is the
+  // one of the route matched; a request is refused before its body is read.
+  const guards = routeGuards(config);
+  const api = strictRouter();
+  api.use(healthRouter(guards, store, sampler, Date.now(), engine));
+  api.use(ingestRouter(guards, ingest, config.limits.maxBatchRecords));
+  api.use(executionsRouter(guards, store));
+  api.use(analysisRouter(guards, store, engine, queries));
+  api.use(queryRouter(guards, store, queries));
+  api.use(changesRouter(guards, store, feed));
+  api.use(reportsRouter(guards, (request) => queries.report(request), reportFonts(config.reportFont)));
+  api.use(guards.unmatched);
   app.use('/api/v1', api);
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
-  const root = express.Router();
-  root.use(authenticate(config.tokens));
-  root.use(metricsRouter(metrics));
+  const root = strictRouter();
+  root.use(metricsRouter(guards, metrics));
+  root.use(guards.unmatched);
   app.use(root);
   app.use(notFound);
   app.use(errorMiddleware(log));
@@ -103,7 +102,8 @@ export class Collector {
   readonly queries: QueryService;
   readonly feed: ChangeFeed;
   private readonly samplerBuffer?: MetricsCollector;
-  private readonly app: express.Express;
+  /** The HTTP application (tests walk its routes). */
+  readonly app: express.Express;
   private server?: http.Server;
   private retentionTimer?: NodeJS.Timeout;
   private feedTimer?: NodeJS.Timeout;

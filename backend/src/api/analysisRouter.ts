@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { QueryService } from '../query/queryService';
@@ -21,33 +22,33 @@ import { parseOrThrow } from './validate';
  * on-demand analyses read whole ranges of runs, so they run in the query workers, off the thread
  * that ingests.
  */
-export function analysisRouter(store: Store, engine: AnalysisRunner, queries: QueryService): Router {
-  const router = Router();
+export function analysisRouter(guards: RouteGuards, store: Store, engine: AnalysisRunner, queries: QueryService): Router {
+  const router = strictRouter();
   const range = (query: { from?: string; to?: string }) => parseOrThrow(rangeQuery, { from: query.from, to: query.to }, 'time range');
 
-  router.get('/analysis/performance', async (req, res) => {
+  router.get('/analysis/performance', guards.read, async (req, res) => {
     const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
     const r = range(q);
     res.json(await queries.analysis('analyzeWorkflow', q.workflow, r.from, r.to, q.top ?? 5));
   });
 
-  router.get('/analysis/bottlenecks', async (req, res) => {
+  router.get('/analysis/bottlenecks', guards.read, async (req, res) => {
     const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
     const all = await queries.analysis('bottlenecks', q.workflow, range(q));
     res.json(q.top ? all.slice(0, q.top) : all);
   });
 
-  router.get('/analysis/comparison', async (req, res) => {
+  router.get('/analysis/comparison', guards.read, async (req, res) => {
     const q = parseOrThrow(comparisonQuery, req.query, 'query');
     res.json(await queries.analysis('compareWorkflows', q.workflow, range(q)));
   });
 
-  router.get('/analysis/trend', async (req, res) => {
+  router.get('/analysis/trend', guards.read, async (req, res) => {
     const q = parseOrThrow(workflowAnalysisQuery, req.query, 'query');
     res.json(await queries.analysis('trend', q.workflow, range(q)));
   });
 
-  router.get('/analysis/degradation', async (req, res) => {
+  router.get('/analysis/degradation', guards.read, async (req, res) => {
     const q = parseOrThrow(degradationQuery, req.query, 'query');
     const r = range(q);
     const explicit = [q.baselineFrom, q.baselineTo, q.currentFrom, q.currentTo];
@@ -60,46 +61,46 @@ export function analysisRouter(store: Store, engine: AnalysisRunner, queries: Qu
     res.json(await queries.analysis('detectDegradation', q.workflow, r, periods));
   });
 
-  router.get('/analysis/success', async (req, res) => {
+  router.get('/analysis/success', guards.read, async (req, res) => {
     const q = parseOrThrow(successQuery, req.query, 'query');
     const r = range(q);
     res.json(await queries.analysis('analyzeSuccess', q.workflow, r, q.bucketMs ?? 3_600_000));
   });
 
-  router.post('/analysis/run', async (_req, res) => {
+  router.post('/analysis/run', guards.admin, async (_req, res) => {
     res.json(await engine.runPass());
   });
 
-  router.get('/anomalies', (req, res) => {
+  router.get('/anomalies', guards.read, (req, res) => {
     const q = parseOrThrow(anomaliesQuery, req.query, 'query');
     const r = req.query.from !== undefined || req.query.to !== undefined ? range(q) : {};
     res.json(store.listAnomalies({ ...r, status: q.status, workflows: q.workflow, hosts: q.host, metrics: q.metric, minSeverity: q.minSeverity, limit: q.limit ?? 1000 }));
   });
 
-  router.get('/anomalies/:id', (req, res) => {
+  router.get('/anomalies/:id', guards.read, (req, res) => {
     const anomaly = store.getAnomaly(req.params.id);
     if (!anomaly) throw new AppError('not_found', `no anomaly '${req.params.id}'`);
     res.json(anomaly);
   });
 
-  router.get('/incidents', (req, res) => {
+  router.get('/incidents', guards.read, (req, res) => {
     const q = parseOrThrow(incidentsQuery, req.query, 'query');
     const r = req.query.from !== undefined || req.query.to !== undefined ? range(q) : {};
     res.json(store.listIncidents({ ...r, status: q.status, minSeverity: q.minSeverity, limit: q.limit ?? 1000 }));
   });
 
-  router.get('/insights', (req, res) => {
+  router.get('/insights', guards.read, (req, res) => {
     const q = parseOrThrow(insightsQuery, req.query, 'query');
     res.json(store.listInsights({ status: q.status, workflows: q.workflow, categories: q.category, limit: q.limit ?? 1000 }));
   });
 
-  router.get('/insights/:id', (req, res) => {
+  router.get('/insights/:id', guards.read, (req, res) => {
     const insight = store.getInsight(req.params.id);
     if (!insight) throw new AppError('not_found', `no insight '${req.params.id}'`);
     res.json(insight);
   });
 
-  router.post('/insights/:id/implemented', (req, res) => {
+  router.post('/insights/:id/implemented', guards.admin, (req, res) => {
     const body = parseOrThrow(implementedBody, req.body ?? {}, 'implementation');
     res.json(engine.insights.markImplemented(req.params.id, body));
   });

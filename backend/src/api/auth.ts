@@ -3,30 +3,22 @@ import type { RequestHandler } from 'express';
 import type { Scope } from '../config';
 import { AppError } from '../domain/errors';
 
-/**
- * The scope a request needs: ingest for writing runs, admin for running the analysis and
- * recording implementations, read for everything else (metrics too). The health check is open (load
- * balancers and container health checks call it without a token).
- */
-export function requiredScope(method: string, path: string): Scope | undefined {
-  if (method === 'GET' && path === '/health') return undefined;
-  if (method === 'POST' && (path === '/ingest' || /^\/executions\/[^/]+\/(start|steps|complete)$/.test(path))) return 'ingest';
-  if (method === 'POST' && (path === '/analysis/run' || /^\/insights\/[^/]+\/implemented$/.test(path))) return 'admin';
-  return 'read';
-}
+/** What a route asks of a token: one scope, or any valid token (a path no route matches). */
+export type Required = Scope | 'any';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 
 /**
- * Bearer-token authentication with scopes; admin tokens may do everything. Tokens are compared
- * as SHA-256 digests with `timingSafeEqual`, so neither their content nor length leaks through
- * timing. With no tokens configured (loopback only, see config) every request is let through.
+ * Bearer-token authentication with scopes; admin tokens may do everything. Each route states the
+ * scope it needs (see `routeGuards`), so the scope checked is the one of the route express
+ * matched, however the path was spelled. Tokens are compared as SHA-256 digests with
+ * `timingSafeEqual`, so neither their content nor length leaks through timing. With no tokens
+ * configured (loopback only, see config) every request is let through.
  */
-export function authenticate(tokens: ReadonlyArray<{ token: string; scope: Scope }>): RequestHandler {
+export function authorizer(tokens: ReadonlyArray<{ token: string; scope: Scope }>): (required: Required) => RequestHandler {
   const known = tokens.map(({ token, scope }) => ({ digest: digest(token), scope }));
-  return (req, res, next) => {
-    const scope = requiredScope(req.method, req.path);
-    if (known.length === 0 || scope === undefined) return next();
+  return (required) => (req, res, next) => {
+    if (known.length === 0) return next();
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
@@ -43,8 +35,8 @@ export function authenticate(tokens: ReadonlyArray<{ token: string; scope: Scope
       res.setHeader('WWW-Authenticate', 'Bearer realm="rpa-analytics", error="invalid_token"');
       return next(new AppError('unauthorized', 'the API token is not valid'));
     }
-    if (!granted.includes(scope) && !granted.includes('admin')) {
-      return next(new AppError('forbidden', `this token has the ${granted.join(', ')} scope; ${req.method} ${req.baseUrl}${req.path} needs ${scope}`));
+    if (required !== 'any' && !granted.includes(required) && !granted.includes('admin')) {
+      return next(new AppError('forbidden', `this token has the ${granted.join(', ')} scope; ${req.method} ${req.baseUrl}${req.route?.path ?? req.path} needs ${required}`));
     }
     next();
   };

@@ -60,3 +60,49 @@ describe('backpressure on ingest', () => {
     expect(ctx.collector.store.stats().executions - before).toBe(12_000);
   }, 60_000);
 });
+
+describe('a body that trickles in', () => {
+  // Two slots, and a body must arrive within a second of its request.
+  const ctx = collectorForTests({ RPA_MAX_PENDING_INGEST: '2', RPA_INGEST_BODY_TIMEOUT_MS: '1000' });
+
+  /** A client that sends its headers and then a byte every 300 ms, as a slow-loris would; resolves with the answer's status. */
+  function trickle(): Promise<{ status: number; closed: boolean }> {
+    const body = JSON.stringify({ executions: [{ id: 'slow', workflow: 'Load', startedAt: T0, status: 'running' }] });
+    return new Promise((resolve, reject) => {
+      const request = http.request(`${ctx.base}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      let sent = 0;
+      const timer = setInterval(() => (sent < body.length - 1 ? request.write(body[sent++]) : undefined), 300);
+      request.on('response', (res) => {
+        res.resume();
+        res.on('end', () => {
+          clearInterval(timer);
+          resolve({ status: res.statusCode!, closed: res.headers.connection === 'close' });
+        });
+      });
+      request.on('error', (error) => {
+        clearInterval(timer);
+        reject(error);
+      });
+    });
+  }
+
+  it('when slow clients hold every ingest slot, then they get 408 within seconds and the slots are free again', async () => {
+    const before = ctx.collector.store.stats().executions;
+    const slow = [trickle(), trickle()];
+    const started = Date.now();
+    // The server's own request timeout is a minute: without a body deadline this waits for it.
+    expect(await Promise.all(slow)).toEqual([
+      { status: 408, closed: true },
+      { status: 408, closed: true },
+    ]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const answer = await fetch(`${ctx.base}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ executions: [{ id: 'after-slow', workflow: 'Load', startedAt: T0, status: 'running' }] }),
+    });
+    expect(answer.status).toBe(200);
+    expect(ctx.collector.store.stats().executions).toBe(before + 1);
+    expect(ctx.collector.store.getExecution('slow')).toBeUndefined();
+  }, 30_000);
+});

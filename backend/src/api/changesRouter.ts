@@ -1,4 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
+import { type RouteGuards, strictRouter } from './routeGuards';
 import { z } from 'zod';
 import type { ChangeFeed } from '../ingest/changeFeed';
 import { executionMatches, executionRowLimit, executionRowsFrame } from '../query/analysisTables';
@@ -25,11 +26,11 @@ const HEARTBEAT_MS = 15_000;
  * (server-sent events, resumable with Last-Event-ID) and `POST /query/changes` (what changed
  * for some panel queries: the Grafana plugin's live mode).
  */
-export function changesRouter(store: Store, feed: ChangeFeed): Router {
-  const router = Router();
+export function changesRouter(guards: RouteGuards, store: Store, feed: ChangeFeed): Router {
+  const router = strictRouter();
   const resolve = (cursor: number | 'latest') => (cursor === 'latest' ? store.latestChange() : cursor);
 
-  router.get('/changes', async (req, res) => {
+  router.get('/changes', guards.read, async (req, res) => {
     const q = parseOrThrow(changesQuery, req.query, 'query');
     const cursor = resolve(q.cursor);
     let changes = store.changes(cursor, q.limit);
@@ -39,7 +40,7 @@ export function changesRouter(store: Store, feed: ChangeFeed): Router {
     res.json(changes);
   });
 
-  router.get('/changes/stream', async (req, res) => {
+  router.get('/changes/stream', guards.read, async (req, res) => {
     const q = parseOrThrow(streamQuery, req.query, 'query');
     const resumeFrom = req.get('last-event-id');
     const fromHeader = resumeFrom !== undefined ? parseOrThrow(cursorParam, resumeFrom, 'Last-Event-ID header', 'Last-Event-ID') : undefined;
@@ -74,7 +75,7 @@ export function changesRouter(store: Store, feed: ChangeFeed): Router {
     else res.end();
   });
 
-  router.post('/query/changes', async (req, res) => {
+  router.post('/query/changes', guards.read, async (req, res) => {
     const request = parseOrThrow(liveRequestSchema, req.body, 'live query');
     const signal = closedSignal(req, res);
     const deadline = Date.now() + request.waitMs;

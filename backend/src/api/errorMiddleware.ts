@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 function fromBodyParser(error: { type?: string; limit?: number; message: string }): AppError | undefined {
   switch (error.type) {
     case 'entity.too.large':
-      return new AppError('payload_too_large', `request body is larger than the ${error.limit} bytes accepted; send smaller batches`);
+      return new AppError('payload_too_large', `request body is larger than the ${error.limit} bytes this route accepts; send less at a time`);
     case 'entity.parse.failed':
       return new AppError('bad_request', `request body is not valid JSON: ${error.message}`);
     case 'encoding.unsupported':
@@ -47,6 +47,8 @@ export const notFound: RequestHandler = (req, _res, next) => {
 /** The one place where errors become HTTP responses: `{error: {code, message, details?}}`. */
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    // The request was already answered (a body cut off at its deadline): nothing more to say.
+    if (res.headersSent) return;
     // body-parser wraps what its verify step throws; the AppError inside says what was wrong.
     const cause = (error as { type?: string; cause?: unknown }).type === 'entity.verify.failed' ? (error as { cause?: unknown }).cause ?? error : error;
     const appError =

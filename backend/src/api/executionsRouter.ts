@@ -1,13 +1,14 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
 import type { Store } from '../store/store';
 import { executionListQuerySchema } from './schemas';
 import { parseOrThrow } from './validate';
 
-export function executionsRouter(store: Store): Router {
-  const router = Router();
+export function executionsRouter(guards: RouteGuards, store: Store): Router {
+  const router = strictRouter();
 
-  router.get('/executions', (req, res) => {
+  router.get('/executions', guards.read, (req, res) => {
     const q = parseOrThrow(executionListQuerySchema, req.query, 'query');
     if (q.from !== undefined && q.to !== undefined && q.to <= q.from) {
       throw new AppError('validation_failed', 'invalid query: to must be after from', [
@@ -27,7 +28,7 @@ export function executionsRouter(store: Store): Router {
     res.json(page);
   });
 
-  router.get('/executions/:id', (req, res) => {
+  router.get('/executions/:id', guards.read, (req, res) => {
     const execution = store.getExecution(req.params.id);
     if (!execution) throw new AppError('not_found', `no execution '${req.params.id}'`);
     res.json(execution);

@@ -1,13 +1,14 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { type RouteGuards, strictRouter } from './routeGuards';
 import type { SamplerStatus } from '../domain/types';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 import { VERSION } from '../version';
 
 /** `GET /health`: version, database reachability and freshness, sampler state, analysis lead. 503 when the database fails. */
-export function healthRouter(store: Store, sampler: () => SamplerStatus, startedAt: number, analysis?: Pick<AnalysisRunner, 'leading' | 'lastPassAt'>): Router {
-  const router = Router();
-  router.get('/health', (_req, res) => {
+export function healthRouter(guards: RouteGuards, store: Store, sampler: () => SamplerStatus, startedAt: number, analysis?: Pick<AnalysisRunner, 'leading' | 'lastPassAt'>): Router {
+  const router = strictRouter();
+  router.get('/health', guards.open, (_req, res) => {
     let database: Record<string, unknown>;
     let ok = true;
     try {

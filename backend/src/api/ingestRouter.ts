@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
 import type { IngestService } from '../ingest/ingestService';
 import { executionCompleteSchema, executionId, executionStartSchema, ingestBatchSchema, stepReportSchema } from './schemas';
@@ -15,10 +16,10 @@ function countRecords(body: unknown): number {
   );
 }
 
-export function ingestRouter(service: IngestService, maxBatchRecords: number): Router {
-  const router = Router();
+export function ingestRouter(guards: RouteGuards, service: IngestService, maxBatchRecords: number): Router {
+  const router = strictRouter();
 
-  router.post('/ingest', (req, res) => {
+  router.post('/ingest', guards.ingestBatch, (req, res) => {
     const records = countRecords(req.body);
     if (records > maxBatchRecords) {
       throw new AppError(
@@ -37,19 +38,19 @@ export function ingestRouter(service: IngestService, maxBatchRecords: number): R
     res.status(200).json({ accepted });
   });
 
-  router.post('/executions/:id/start', (req, res) => {
+  router.post('/executions/:id/start', guards.ingest, (req, res) => {
     const id = parseOrThrow(executionId, req.params.id, 'execution id', 'id');
     const start = parseOrThrow(executionStartSchema, req.body ?? {}, 'execution start');
     res.status(200).json(service.startExecution(id, start));
   });
 
-  router.post('/executions/:id/steps', (req, res) => {
+  router.post('/executions/:id/steps', guards.ingest, (req, res) => {
     const id = parseOrThrow(executionId, req.params.id, 'execution id', 'id');
     const step = parseOrThrow(stepReportSchema, req.body ?? {}, 'step');
     res.status(200).json(service.recordStep(id, step));
   });
 
-  router.post('/executions/:id/complete', (req, res) => {
+  router.post('/executions/:id/complete', guards.ingest, (req, res) => {
     const id = parseOrThrow(executionId, req.params.id, 'execution id', 'id');
     const complete = parseOrThrow(executionCompleteSchema, req.body ?? {}, 'execution completion');
     res.status(200).json(service.completeExecution(id, complete));

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { type RouteGuards, strictRouter } from './routeGuards';
 import { z } from 'zod';
 import type { QueryService } from '../query/queryService';
 import { annotationEvents } from '../query/annotations';
@@ -26,20 +27,20 @@ const annotationQuery = z
   .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] });
 
 /** The Grafana plugin's endpoints: panel queries, template variables, annotations. */
-export function queryRouter(store: Store, queries: QueryService): Router {
-  const router = Router();
+export function queryRouter(guards: RouteGuards, store: Store, queries: QueryService): Router {
+  const router = strictRouter();
 
-  router.post('/query', async (req, res) => {
+  router.post('/query', guards.read, async (req, res) => {
     res.type('application/json').send(await queries.runJson(parseOrThrow(queryRequestSchema, req.body, 'query')));
   });
 
-  router.get('/variables/:kind', (req, res) => {
+  router.get('/variables/:kind', guards.read, (req, res) => {
     const { kind } = parseOrThrow(variableParams, req.params, 'variable kind');
     const q = parseOrThrow(variableQuery, req.query, 'query');
     res.json(variableOptions(store, kind, q.workflow));
   });
 
-  router.get('/annotations', (req, res) => {
+  router.get('/annotations', guards.read, (req, res) => {
     const q = parseOrThrow(annotationQuery, req.query, 'query');
     res.json(annotationEvents(store, { ...q, workflows: q.workflow, hosts: q.host }));
   });

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { type RouteGuards, strictRouter } from './routeGuards';
 import { z } from 'zod';
 import { reportJsonSchema, type Report, type ReportRequest } from '../report/report';
 import type { ReportFonts } from '../report/reportPdf';
@@ -14,14 +15,14 @@ const reportQuery = z.strictObject({
 });
 
 /** `GET /reports` (json, csv or pdf; a fleet or one workflow over a range) and `GET /reports/schema`. */
-export function reportsRouter(build: (request: ReportRequest) => Promise<Report>, fonts?: ReportFonts): Router {
-  const router = Router();
+export function reportsRouter(guards: RouteGuards, build: (request: ReportRequest) => Promise<Report>, fonts?: ReportFonts): Router {
+  const router = strictRouter();
 
-  router.get('/reports/schema', (_req, res) => {
+  router.get('/reports/schema', guards.read, (_req, res) => {
     res.json(reportJsonSchema());
   });
 
-  router.get('/reports', async (req, res) => {
+  router.get('/reports', guards.read, async (req, res) => {
     const q = parseOrThrow(reportQuery, req.query, 'query');
     const range = parseOrThrow(rangeQuery, { from: q.from, to: q.to }, 'time range');
     // Built in a query worker: a fleet report over months reads as much as the heaviest panel.

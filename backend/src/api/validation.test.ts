@@ -10,7 +10,7 @@ describe('ingest validation', () => {
   const tmp = tempDir();
 
   beforeAll(async () => {
-    collector = await startCollector(tmp.dir, { RPA_MAX_BODY_BYTES: '200000', RPA_MAX_BATCH_RECORDS: '500' });
+    collector = await startCollector(tmp.dir, { RPA_MAX_BODY_BYTES: '200000', RPA_MAX_QUERY_BODY_BYTES: '100000', RPA_MAX_BATCH_RECORDS: '500' });
     base = `${collector.url}/api/v1`;
     expect((await postJson(`${base}/ingest`, { executions: [good('kept-1')] })).status).toBe(200);
   });
@@ -107,6 +107,22 @@ describe('ingest validation', () => {
     expect(response.status).toBe(413);
     expect(response.body.error.message).toMatch(/larger than the 200000 bytes/);
     await expectUnchanged();
+  });
+
+  it('when a body to a route other than ingest is larger than its own small limit, then 413, while ingest takes it', async () => {
+    const padding = 'x'.repeat(120_000);
+    const query = await postJson(`${base}/query`, { range: { from: T0, to: T0 + 1000 }, targets: [{ refId: padding }] });
+    expect([query.status, query.body.error.message]).toEqual([413, 'request body is larger than the 100000 bytes this route accepts; send less at a time']);
+    const batch = await postJson(`${base}/ingest`, { executions: [{ ...good('padded'), errorMessage: padding }] });
+    expect(batch.status).toBe(400); // refused by the schema (the message is too long), not by the size limit
+    expect(batch.body.error.code).toBe('validation_failed');
+    await expectUnchanged();
+  });
+
+  it('when a body is nested too deep, then its depth is refused before it is parsed', async () => {
+    // Not JSON at all past the nesting: parsed first, it would be refused as invalid JSON instead.
+    const response = await postJson(`${base}/query`, `{"targets": ${'['.repeat(17)} not json`);
+    expect([response.status, response.body.error.message]).toEqual([400, 'request body is nested deeper than 16 levels']);
   });
 
   it('when the batch has more records than the limit, then 413 asks to split it', async () => {
