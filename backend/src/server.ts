@@ -24,7 +24,7 @@ import { QueryCache } from './query/queryCache';
 import { QueryService } from './query/queryService';
 import { CollectorMetrics } from './export/prometheus';
 import { metricsRouter } from './api/metricsRouter';
-import { Archiver } from './retention/archiver';
+import { RetentionThread } from './retention/retentionThread';
 import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/analysisRunner';
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { routeGuards, strictRouter } from './api/routeGuards';
@@ -106,6 +106,7 @@ export class Collector {
   readonly app: express.Express;
   private server?: http.Server;
   private retentionTimer?: NodeJS.Timeout;
+  private retention?: RetentionThread;
   private feedTimer?: NodeJS.Timeout;
   private sharedTimer?: NodeJS.Timeout;
   private checkpointer?: Checkpointer;
@@ -217,13 +218,22 @@ export class Collector {
       this.sharedTimer.unref();
     }
     if (retention.rawDays > 0 || retention.rollupDays > 0) {
-      const archiver = new Archiver(this.store, retention);
-      const run = () => {
+      const { log } = this.options;
+      this.retention = new RetentionThread(this.store, locationOf(this.store), retention, (report) =>
+        log.info({ archivedRuns: report.archivedRuns, archivedSamples: report.archivedSamples, files: report.files.length }, 'retention: archiving expired rows'),
+      );
+      const retentionThread = this.retention;
+      let running = false;
+      const run = async () => {
+        if (running) return;
+        running = true;
         try {
-          const report = archiver.runOnce();
-          if (report.files.length || report.deletedRollups) this.options.log.info({ report }, 'retention: expired rows archived and deleted');
+          const report = await retentionThread.runOnce();
+          if (report.files.length || report.deletedRollups) log.info({ report }, 'retention: expired rows archived and deleted');
         } catch (error) {
-          this.options.log.error({ err: error }, 'retention failed: nothing was deleted that was not archived');
+          log.error({ err: error }, 'retention failed: nothing was deleted that was not archived');
+        } finally {
+          running = false;
         }
       };
       setImmediate(run);
@@ -254,6 +264,7 @@ export class Collector {
     }
     this.sampler?.stop();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    await this.retention?.stop();
     await this.analysis.stop();
     await this.queries.close();
     await this.samplerBuffer?.shutdown();
