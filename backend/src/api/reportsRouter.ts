@@ -6,6 +6,11 @@ import type { ReportFonts } from '../report/reportPdf';
 import { REPORT_FORMATS, renderReport, reportFileName } from '../report/render';
 import { rangeQuery } from './analysisSchemas';
 import { parseOrThrow } from './validate';
+import { AppError } from '../domain/errors';
+
+const DAY = 86_400_000;
+/** A year and a day: a yearly report fits, a report of decades (minutes of work) does not. */
+export const MAX_REPORT_DAYS = 366;
 
 const reportQuery = z.strictObject({
   workflow: z.string().min(1, 'must name a workflow').max(512).optional(),
@@ -25,7 +30,13 @@ export function reportsRouter(guards: RouteGuards, build: (request: ReportReques
   router.get('/reports', guards.read, async (req, res) => {
     const q = parseOrThrow(reportQuery, req.query, 'query');
     const range = parseOrThrow(rangeQuery, { from: q.from, to: q.to }, 'time range');
-    // Built in a query worker: a fleet report over months reads as much as the heaviest panel.
+    const days = (range.to - range.from) / DAY;
+    if (days > MAX_REPORT_DAYS) {
+      throw new AppError('bad_request', `a report covers at most ${MAX_REPORT_DAYS} days; this range is ${Math.ceil(days)} days: ask for a shorter one`, [
+        { field: 'from', message: `must be at most ${MAX_REPORT_DAYS} days before to` },
+      ]);
+    }
+    // Built in the report thread: a fleet report over months reads as much as the heaviest panel.
     const report = await build({ workflow: q.workflow, ...range });
     const { body, type } = await renderReport(report, q.format, fonts);
     res.type(type);

@@ -8,6 +8,9 @@ import type { AnalysisMethod, QueryEngine } from './queryEngine';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { Report, ReportRequest } from '../report/report';
 
+/** Reports built at once (one) and waiting (one) before a further one is refused. */
+const MAX_REPORTS_IN_PROGRESS = 2;
+
 interface Pending {
   resolve: (response: never) => void;
   reject: (error: Error) => void;
@@ -21,9 +24,14 @@ interface Pending {
  */
 export class QueryService {
   private readonly workers: Worker[] = [];
+  /** Reports have a thread of their own: a year's report must not hold up the panels behind it. */
+  private readonly reportWorkers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
+  /** The requests each thread has been sent and not yet answered. */
+  private readonly sent = new WeakMap<Worker, Set<number>>();
   private nextId = 1;
   private nextWorker = 0;
+  private reportsInProgress = 0;
 
   constructor(
     private readonly engine: QueryEngine,
@@ -31,27 +39,35 @@ export class QueryService {
     options: { location?: StoreLocation; workers: number },
   ) {
     if (!options.location) return;
-    for (let i = 0; i < options.workers; i++) {
-      const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { location: options.location } });
-      worker.on('message', (message: { id: number; response?: { value: unknown }; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
-        const pending = this.pending.get(message.id);
-        if (!pending) return;
-        this.pending.delete(message.id);
-        if (message.response) return pending.resolve(message.response.value as never);
-        const e = message.error!;
-        pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
-      });
-      const failAll = (error: Error) => {
-        for (const [id, pending] of this.pending) {
-          pending.reject(error);
-          this.pending.delete(id);
-        }
-      };
-      worker.on('error', failAll);
-      worker.on('exit', (code) => failAll(new Error(`query worker stopped (exit code ${code})`)));
-      worker.unref();
-      this.workers.push(worker);
-    }
+    for (let i = 0; i < options.workers; i++) this.workers.push(this.spawn(options.location));
+    if (options.workers > 0) this.reportWorkers.push(this.spawn(options.location));
+  }
+
+  private spawn(location: StoreLocation): Worker {
+    const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { location } });
+    const mine = new Set<number>();
+    worker.on('message', (message: { id: number; response?: { value: unknown }; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      mine.delete(message.id);
+      if (message.response) return pending.resolve(message.response.value as never);
+      const e = message.error!;
+      pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
+    });
+    // A thread that fails takes only its own requests with it.
+    const failAll = (error: Error) => {
+      for (const id of mine) {
+        this.pending.get(id)?.reject(error);
+        this.pending.delete(id);
+      }
+      mine.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`query worker stopped (exit code ${code})`)));
+    worker.unref();
+    this.sent.set(worker, mine);
+    return worker;
   }
 
   get threads(): number {
@@ -89,14 +105,27 @@ export class QueryService {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers, ...this.reportWorkers].map((w) => w.terminate()));
     this.workers.length = 0;
+    this.reportWorkers.length = 0;
   }
 
-  /** A report, built in a worker (never cached: it is asked for rarely and must be current). */
-  report(request: ReportRequest): Promise<Report> {
-    if (this.workers.length === 0) return Promise.resolve(this.engine.report(request));
-    return this.post<Report>({ report: request });
+  /**
+   * A report, built in the report thread (never cached: it is asked for rarely and must be
+   * current). One is built while at most one more waits; past that, 503.
+   * @throws AppError `unavailable` when two reports are in progress already.
+   */
+  async report(request: ReportRequest): Promise<Report> {
+    if (this.reportWorkers.length === 0) return this.engine.report(request);
+    if (this.reportsInProgress >= MAX_REPORTS_IN_PROGRESS) {
+      throw new AppError('unavailable', `${this.reportsInProgress} reports are being built: retry when they are done`);
+    }
+    this.reportsInProgress++;
+    try {
+      return await this.post<Report>({ report: request }, this.reportWorkers[0]);
+    } finally {
+      this.reportsInProgress--;
+    }
   }
 
   /** One of the read-only analyses of `/analysis/*`, in a worker. */
@@ -111,11 +140,14 @@ export class QueryService {
     return this.post<Record<string, string>>({ request });
   }
 
-  private post<T>(message: { request: QueryRequest } | { report: ReportRequest } | { analysis: { method: AnalysisMethod; args: unknown[] } }): Promise<T> {
-    const worker = this.workers[this.nextWorker++ % this.workers.length];
+  private post<T>(
+    message: { request: QueryRequest } | { report: ReportRequest } | { analysis: { method: AnalysisMethod; args: unknown[] } },
+    worker = this.workers[this.nextWorker++ % this.workers.length],
+  ): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (response: never) => void, reject });
+      this.sent.get(worker)?.add(id);
       worker.postMessage({ id, ...message });
     });
   }

@@ -163,3 +163,56 @@ describe('reports over HTTP', () => {
     }
   });
 });
+
+describe('reports beside panels', () => {
+  const ctx = collectorForTests();
+  const START = Date.UTC(2026, 0, 1);
+
+  beforeAll(() => {
+    // 60,000 runs over 200 days: a fleet report over them takes about a second to build.
+    for (let batch = 0; batch < 12; batch++) {
+      const executions: Execution[] = Array.from({ length: 5000 }, (_, i) => {
+        const n = batch * 5000 + i;
+        const startedAt = START + n * 288_000;
+        return { id: `r${n}`, workflow: `W${n % 30}`, host: `h${n % 7}`, robot: `bot${n % 11}`, startedAt, endedAt: startedAt + 60_000 + (n % 97) * 1000, status: 'completed' };
+      });
+      const steps: Step[] = executions.flatMap((e) => [0, 1, 2].map((index) => ({ executionId: e.id, index, name: `S${index}`, startedAt: e.startedAt + index * 1000, durationMs: 1000 + index * 500, status: 'completed' as const })));
+      ctx.collector.store.ingest({ executions, steps, samples: [] });
+    }
+  });
+
+  it('when a report is being built, then panel queries are answered meanwhile', async () => {
+    let reportDone = false;
+    const report = fetch(`${ctx.base}/reports?${new URLSearchParams({ from: new Date(START).toISOString(), to: new Date(START + 200 * DAY).toISOString(), format: 'pdf' })}`).then(async (response) => {
+      await response.arrayBuffer();
+      reportDone = true;
+      return response.status;
+    });
+    // One query after another: with reports and panels on one thread, each would wait for the report.
+    let answeredMeanwhile = 0;
+    const panel = { range: { from: START, to: START + 7 * DAY }, targets: [{ refId: 'A', queryType: 'timeseries', metric: 'runs', aggregation: 'count' }] };
+    while (!reportDone) {
+      const response = await postJson(`${ctx.base}/query`, panel);
+      expect(response.status).toBe(200);
+      if (!reportDone) answeredMeanwhile++;
+    }
+    expect(await report).toBe(200);
+    expect(answeredMeanwhile).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+
+  it('when two reports are in progress, then a third gets 503 with Retry-After', async () => {
+    const url = `${ctx.base}/reports?${new URLSearchParams({ from: new Date(START).toISOString(), to: new Date(START + 200 * DAY).toISOString() })}`;
+    const responses = await Promise.all([0, 1, 2].map(() => fetch(url)));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 503]);
+    const refused = responses.find((r) => r.status === 503)!;
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('2 reports are being built: retry when they are done');
+  }, 60_000);
+
+  it('when a report would cover more than a year, then 400 says how much it may cover', async () => {
+    const response = await getJson(`${ctx.base}/reports?from=2000-01-01T00:00:00Z&to=2099-12-31T00:00:00Z&format=pdf`);
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe('a report covers at most 366 days; this range is 36524 days: ask for a shorter one');
+  });
+});
