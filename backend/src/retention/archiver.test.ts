@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { startCollector, tempDir } from '../testing/harness';
 import { Archiver, readArchive } from './archiver';
+import { runRestore } from './restoreCommand';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 27);
@@ -46,6 +47,41 @@ describe('retention and archive', () => {
         expect(restored.steps).toHaveLength(1);
       }
       await target.stop();
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
+
+  it('when runs are restored into the collector that archived them, then its rollups count them once', async () => {
+    const tmp = tempDir();
+    try {
+      const store = SqliteStore.inDirectory(tmp.dir);
+      fill(store);
+      const totals = () => {
+        const hours = store.runRollups({ resolution: 3_600_000, from: 0, to: NOW });
+        return { runs: hours.reduce((n, r) => n + r.runs, 0), sumMs: hours.reduce((n, r) => n + r.sumMs, 0) };
+      };
+      const before = totals();
+      expect(before.runs).toBe(40);
+      // Raw rows kept 30 days, rollups for ever: ten runs archived in ten files.
+      const report = new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir: path.join(tmp.dir, 'archive'), chunk: 1 }).runOnce(NOW);
+      expect(report.files).toHaveLength(10);
+      store.close();
+
+      const collector = await startCollector(tmp.dir);
+      try {
+        const lines: string[] = [];
+        // A buffer of 40 records holds one file (one run, its step and up to ten samples), never two.
+        const restore = () => runRestore(['--url', collector.url, ...report.files], { maxBufferedRecords: 40, out: (line) => lines.push(line) });
+        await restore();
+        expect(lines.at(-1)).toBe('restored 10 runs from 10 archive file(s)');
+        await restore();
+        const hours = (collector.store as SqliteStore).runRollups({ resolution: 3_600_000, from: 0, to: NOW });
+        expect({ runs: hours.reduce((n, r) => n + r.runs, 0), sumMs: hours.reduce((n, r) => n + r.sumMs, 0) }).toEqual(before);
+        expect(collector.store.stats()).toMatchObject({ executions: 40, steps: 40 });
+      } finally {
+        await collector.stop();
+      }
     } finally {
       tmp.cleanup();
     }

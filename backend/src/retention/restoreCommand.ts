@@ -1,34 +1,49 @@
-import { parseOptions, UsageError } from '../cli';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../cli';
 import { MetricsCollector } from '../collect/metricsCollector';
 import { HttpTransport } from '../collect/transport';
 import { readArchive } from './archiver';
 
-const USAGE = `npm run restore -- --url URL FILE...
+const USAGE = `npm run restore -- --url URL [--token TOKEN] FILE...
 
 Sends the runs, steps and samples of archive files (written by retention) back to a collector
-through its ingest API (ingest token: --token or $RPA_INGEST_TOKEN). Restoring twice is harmless.`;
+through its ingest API (ingest token: --token or $RPA_INGEST_TOKEN), one file at a time.
+Restoring twice is harmless, and runs the collector's rollups still count are not counted again.`;
 
-export async function runRestore(argv: string[]): Promise<void> {
-  const files = argv.filter((a) => !a.startsWith('--') && !/^https?:/.test(a));
-  const o = parseOptions(argv.filter((a) => !files.includes(a)), { url: { type: 'string' }, token: { type: 'string' } }, USAGE);
-  if (o.help) return void process.stdout.write(`${USAGE}\n`);
+export interface RestoreOptions {
+  /** Records one file may hold in the buffer (the SDK's default otherwise; tests make it small). */
+  maxBufferedRecords?: number;
+  out?: (line: string) => void;
+}
+
+export async function runRestore(argv: string[], options: RestoreOptions = {}): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const { values: o, positionals: files } = parsed;
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (o.help) return out(USAGE);
   if (!o.url || files.length === 0) throw new UsageError(`--url and at least one archive file are required\n\n${USAGE}`);
-  const failures: string[] = [];
-  const sdk = new MetricsCollector({
-    transport: new HttpTransport({ url: o.url as string, token: (o.token as string | undefined) ?? process.env.RPA_INGEST_TOKEN?.split(',')[0] }),
-    bufferSize: 5000,
-    onError: (error) => failures.push(error.message),
-  });
+  const transport = new HttpTransport({ url: o.url, token: o.token ?? process.env.RPA_INGEST_TOKEN?.split(',')[0] });
   let runs = 0;
-  for (const file of files) {
+  // One file at a time, each sent whole before the next is read: any number of files fits in memory.
+  for (const [n, file] of files.entries()) {
+    const failures: string[] = [];
+    const sdk = new MetricsCollector({ transport, bufferSize: 5000, maxBufferedRecords: options.maxBufferedRecords, onError: (error) => failures.push(error.message) });
+    let fileRuns = 0;
     for (const batch of readArchive(file)) {
       for (const e of batch.executions) sdk.recordExecution(e);
       for (const s of batch.steps) sdk.recordStep(s.executionId, s.name, s.durationMs, s);
       for (const s of batch.samples) sdk.recordResourceSample(s);
-      runs += batch.executions.length;
+      fileRuns += batch.executions.length;
     }
+    await sdk.shutdown();
+    if (failures.length) throw new Error(`restore incomplete at ${file} (${runs} runs from ${n} earlier file(s) restored): ${failures[0]}`);
+    runs += fileRuns;
+    if (files.length > 1) out(`${file}: ${fileRuns} runs (${n + 1} of ${files.length} files)`);
   }
-  await sdk.shutdown();
-  if (failures.length) throw new Error(`restore incomplete: ${failures[0]}`);
-  process.stdout.write(`restored ${runs} runs from ${files.length} archive file(s)\n`);
+  out(`restored ${runs} runs from ${files.length} archive file(s)`);
 }

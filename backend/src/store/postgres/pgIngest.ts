@@ -204,8 +204,16 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
     const runSteps = fresh.has(ext) ? stepRows.filter((s) => s.executionId === ext).sort((a, b) => a.index - b.index) : (storedSteps.get(executionId) ?? []);
     finished.push({ execution, steps: runSteps });
   }
-  const allStepNames = await intern(client, 'step_names', finished.flatMap((f) => f.steps.map((s) => s.name)));
-  const parts = rollupParts(finished, (name) => workflows.get(name)!, (name) => allStepNames.get(name)!);
+  // Runs that retention archived are still in the rollups: restored, they are not counted again.
+  const freshFinished = [...finishing.keys()].filter((ext) => fresh.has(ext));
+  let counted = finished;
+  if (freshFinished.length > 0) {
+    const { rows } = await client.query<{ ext_id: string }>('DELETE FROM archived_runs WHERE ext_id = ANY($1::text[]) RETURNING ext_id', [freshFinished]);
+    const restored = new Set(rows.map((r) => r.ext_id));
+    if (restored.size > 0) counted = finished.filter(({ execution }) => !restored.has(execution.id));
+  }
+  const allStepNames = await intern(client, 'step_names', counted.flatMap((f) => f.steps.map((s) => s.name)));
+  const parts = rollupParts(counted, (name) => workflows.get(name)!, (name) => allStepNames.get(name)!);
   if (parts.length > 0) {
     const keys = [0, 1, 2, 3].map((i) => parts.map((p) => p.key[i]));
     const { rows } = await client.query<{ kind: number; resolution: number; grp: number; bucket: number; entries: Buffer }>(

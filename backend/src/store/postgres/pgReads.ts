@@ -451,6 +451,12 @@ export async function deleteRaw(client: ClientBase, batch: IngestBatch): Promise
     const ids = batch.executions.map((e) => e.id);
     await client.query('DELETE FROM steps WHERE execution_id IN (SELECT id FROM executions WHERE ext_id = ANY($1))', [ids]);
     await client.query('DELETE FROM executions WHERE ext_id = ANY($1)', [ids]);
+    // A finished run is in the rollups, which outlive the raw rows: remembered, so that restoring it does not count it again.
+    const finished = batch.executions.filter((e) => e.status !== 'running');
+    await client.query(
+      'INSERT INTO archived_runs (ext_id, started_at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (ext_id) DO UPDATE SET started_at = excluded.started_at',
+      [finished.map((e) => e.id), finished.map((e) => e.startedAt)],
+    );
     for (const s of batch.samples) await client.query('DELETE FROM resource_samples WHERE host_id = (SELECT id FROM hosts WHERE name = $1) AND ts = $2', [s.host, s.time]);
     await client.query('COMMIT');
   } catch (error) {
@@ -460,5 +466,7 @@ export async function deleteRaw(client: ClientBase, batch: IngestBatch): Promise
 }
 
 export async function deleteRollupsBefore(client: ClientBase, cutoff: number): Promise<number> {
+  // Runs whose rollups are gone are counted nowhere: restored, they are counted again.
+  await client.query('DELETE FROM archived_runs WHERE started_at < $1', [cutoff]);
   return (await client.query('DELETE FROM rollups WHERE bucket < $1', [cutoff])).rowCount ?? 0;
 }

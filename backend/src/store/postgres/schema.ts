@@ -141,6 +141,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'finished runs that retention archived and deleted, still counted in the rollups: a restore does not count them again',
+    sql: `
+      CREATE TABLE archived_runs (
+        ext_id text PRIMARY KEY,
+        started_at bigint NOT NULL
+      );
+      CREATE INDEX archived_runs_by_start ON archived_runs(started_at);
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -4,6 +4,7 @@ import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from 
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';
+import type { FinishedRun } from '../rollups';
 import { SampleRollupWriter } from './sampleRollups';
 import type { ChangeLog } from './changeLog';
 import { decodeSteps, encodeSteps, type PackedStep } from './stepBlob';
@@ -57,6 +58,9 @@ export class BatchWriter {
   private readonly statusOf: Database.Statement<[string], { status: number }>;
   private readonly storedRuns: Database.Statement<[string], { at: number; id: number; status: number }>;
   private readonly storedSteps: Database.Statement<[number], Buffer>;
+  private readonly anyArchived: Database.Statement<[], number>;
+  private readonly archivedAmong: Database.Statement<[string], { at: number }>;
+  private readonly forgetArchived: Database.Statement<[string]>;
   private readonly rollups: RollupWriter;
   private readonly sampleRollups: SampleRollupWriter;
   private readonly upsertRunSteps: Map<number, Database.Statement>;
@@ -93,6 +97,10 @@ export class BatchWriter {
     // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
     // JavaScript string that was bound (a lone surrogate is stored as its bytes).
     this.storedRuns = db.prepare('SELECT j.key AS at, e.id, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value');
+    // Runs that retention archived are still in the rollups: restored, they are not counted again.
+    this.anyArchived = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs)').pluck() as Database.Statement<[], number>;
+    this.archivedAmong = db.prepare('SELECT j.key AS at FROM json_each(?) j JOIN archived_runs a ON a.ext_id = j.value');
+    this.forgetArchived = db.prepare('DELETE FROM archived_runs WHERE ext_id IN (SELECT value FROM json_each(?))');
     this.rollups = new RollupWriter(db, dictionaries);
     this.sampleRollups = new SampleRollupWriter(db);
     this.storedSteps = db.prepare('SELECT steps FROM run_steps WHERE execution_id = ?').pluck() as Database.Statement<[number], Buffer>;
@@ -212,12 +220,22 @@ export class BatchWriter {
       this.sampleRollups.update(touched);
     }
     const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, runSteps.get(id)) }));
-    this.rollups.add(newlyFinished);
+    const restored = newRuns.size > 0 ? this.restoredAmong(newlyFinished) : undefined;
+    this.rollups.add(restored ? newlyFinished.filter(({ execution }) => !restored.has(execution.id)) : newlyFinished);
     this.changes.append({
       executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
       samples: batch.samples.map((s) => [s.host, s.time] as const),
     });
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
+  }
+
+  /** The runs among `finished` that retention archived (and the rollups still count); forgotten as archived now that they are back. */
+  private restoredAmong(finished: readonly FinishedRun[]): Set<string> | undefined {
+    if (finished.length === 0 || this.anyArchived.get() === 0) return undefined;
+    const ids = JSON.stringify(finished.map(({ execution }) => execution.id));
+    const restored = new Set(this.archivedAmong.all(ids).map(({ at }) => finished[at].execution.id));
+    if (restored.size > 0) this.forgetArchived.run(JSON.stringify([...restored]));
+    return restored;
   }
 
   /** A finished run's steps by index: as this batch wrote them, else as stored. */

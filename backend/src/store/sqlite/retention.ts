@@ -8,6 +8,7 @@ export class RetentionRepository {
   private readonly deleteSteps: Database.Statement<[string]>;
   private readonly deleteRun: Database.Statement<[string]>;
   private readonly deleteSample: Database.Statement<[string, number]>;
+  private readonly rememberArchived: Database.Statement<[string, number]>;
   private readonly deleteInTransaction: (batch: IngestBatch) => void;
 
   constructor(
@@ -18,10 +19,14 @@ export class RetentionRepository {
     this.deleteSteps = db.prepare('DELETE FROM run_steps WHERE execution_id = (SELECT id FROM executions WHERE ext_id = ?)');
     this.deleteRun = db.prepare('DELETE FROM executions WHERE ext_id = ?');
     this.deleteSample = db.prepare('DELETE FROM resource_samples WHERE host_id = (SELECT id FROM hosts WHERE name = ?) AND ts = ?');
+    // A finished run is in the rollups, which outlive the raw rows: remembered, so that
+    // restoring it does not count it again.
+    this.rememberArchived = db.prepare('INSERT OR REPLACE INTO archived_runs (ext_id, started_at) VALUES (?, ?)');
     this.deleteInTransaction = db.transaction((batch: IngestBatch) => {
       for (const e of batch.executions) {
         this.deleteSteps.run(e.id);
         this.deleteRun.run(e.id);
+        if (e.status !== 'running') this.rememberArchived.run(e.id, e.startedAt);
       }
       for (const s of batch.samples) this.deleteSample.run(s.host, s.time);
     });
@@ -46,6 +51,8 @@ export class RetentionRepository {
 
   deleteRollupsBefore(cutoff: number): number {
     this.db.prepare('DELETE FROM sample_rollups WHERE bucket < ?').run(cutoff);
+    // Runs whose rollups are gone are counted nowhere: restored, they are counted again.
+    this.db.prepare('DELETE FROM archived_runs WHERE started_at < ?').run(cutoff);
     return this.db.prepare('DELETE FROM rollups WHERE bucket < ?').run(cutoff).changes;
   }
 }

@@ -259,6 +259,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX executions_by_hour_workflow ON executions(started_at / 3600000, workflow_id, started_at);
     `,
   },
+  {
+    version: 11,
+    description: 'finished runs that retention archived and deleted, still counted in the rollups: a restore does not count them again',
+    sql: `
+      CREATE TABLE archived_runs (
+        ext_id TEXT PRIMARY KEY,
+        started_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX archived_runs_by_start ON archived_runs(started_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
