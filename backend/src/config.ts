@@ -34,6 +34,8 @@ export interface Config {
   retention: { rawDays: number; rollupDays: number; archiveDir: string; changeFeedHours: number };
   /** How long a write waits for another writer's lock before giving up with 503. */
   busyTimeoutMs: number;
+  /** Series budgets of `/metrics`: workflows, and workflow and step pairs, with labels of their own. */
+  metrics: { maxWorkflows: number; maxSteps: number };
   /** A TrueType font for report PDFs (for workflow names beyond Latin, Greek and Cyrillic). */
   reportFont?: string;
 }
@@ -91,6 +93,8 @@ const ENV = z.object({
     .refine((file) => fs.existsSync(file) && fs.statSync(file).isFile(), 'no such font file')
     .optional(),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  RPA_METRICS_MAX_WORKFLOWS: integer(1, 100_000).default(500),
+  RPA_METRICS_MAX_STEPS: integer(1, 1_000_000).default(2000),
   RPA_MAX_QUERY_BODY_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
   RPA_MAX_BATCH_RECORDS: integer(1, 1_000_000).default(50_000),
   RPA_INGEST_BODY_TIMEOUT_MS: integer(100, 600_000).default(10_000),
@@ -139,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       historyDays: e.RPA_ANALYSIS_HISTORY_DAYS,
     }),
     queryWorkers: e.RPA_QUERY_WORKERS,
+    metrics: Object.freeze({ maxWorkflows: e.RPA_METRICS_MAX_WORKFLOWS, maxSteps: e.RPA_METRICS_MAX_STEPS }),
     busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
     ...(e.RPA_REPORT_FONT ? { reportFont: path.resolve(e.RPA_REPORT_FONT) } : {}),
     retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')), changeFeedHours: e.RPA_CHANGE_FEED_HOURS }),

@@ -22,7 +22,7 @@ import { queryRouter } from './api/queryRouter';
 import { QueryEngine } from './query/queryEngine';
 import { QueryCache } from './query/queryCache';
 import { QueryService } from './query/queryService';
-import { CollectorMetrics } from './export/prometheus';
+import { CollectorMetrics, DEFAULT_SERIES_LIMITS } from './export/prometheus';
 import { metricsRouter } from './api/metricsRouter';
 import { RetentionThread } from './retention/retentionThread';
 import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/analysisRunner';
@@ -132,7 +132,7 @@ export class Collector {
     this.analysis = location ? new WorkerAnalysis(this.store, location, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
     let sampler: ResourceCollector | undefined;
     const samplerStatus = () => sampler?.status() ?? { enabled: false };
-    this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus });
+    this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus }, { ...DEFAULT_SERIES_LIMITS, ...config.metrics });
     const cache = new QueryCache();
     const queries = new QueryService(new QueryEngine(this.store, this.analysis.performance), cache, { location, workers: config.queryWorkers });
     this.queries = queries;

@@ -83,3 +83,53 @@ describe('GET /metrics', () => {
     }
   });
 });
+
+describe('series budgets of /metrics', () => {
+  let collector: Collector;
+  const tmp = tempDir();
+
+  beforeAll(async () => {
+    collector = await startCollector(tmp.dir, { RPA_METRICS_MAX_WORKFLOWS: '3', RPA_METRICS_MAX_STEPS: '4' });
+  });
+  afterAll(async () => {
+    await collector.stop();
+    tmp.cleanup();
+  });
+
+  it('when more workflows and steps arrive than the budgets allow, then the rest are counted as "other" and the folds counted', async () => {
+    // Ten workflows of two runs each, every run with three steps of names of its own.
+    const executions = Array.from({ length: 20 }, (_, i) => ({ id: `b${i}`, workflow: `W${i % 10}`, startedAt: T0 + i * 1000, endedAt: T0 + i * 1000 + 2000, status: 'completed' }));
+    const steps = executions.flatMap((e, i) => [0, 1, 2].map((index) => ({ executionId: e.id, index, name: `S${i}-${index}`, startedAt: e.startedAt, durationMs: 500 })));
+    expect((await postJson(`${collector.url}/api/v1/ingest`, { executions, steps, samples: [] })).status).toBe(200);
+    const m = samples(await (await fetch(`${collector.url}/metrics`)).text());
+    const series = (name: string) => [...m.keys()].filter((k) => k.startsWith(`${name}{`));
+    // W0, W1 and W2 keep their names (runs are written in time order: W0 first); seven workflows share "other".
+    expect(series('rpa_executions_total').map((k) => /workflow="([^"]+)"/.exec(k)![1]).sort()).toEqual(['W0', 'W1', 'W2', 'other']);
+    expect(m.get('rpa_executions_total{workflow="other",status="completed",error_type=""}')).toBe(14);
+    expect(m.get('rpa_run_duration_seconds_count{workflow="other"}')).toBe(14);
+    expect(m.get('rpa_metrics_folded_total{label="workflow"}')).toBe(14);
+    // 60 steps: four pairs keep their step names, 56 are "other".
+    const stepCounts = series('rpa_step_duration_seconds_count');
+    expect(stepCounts.filter((k) => !k.includes('step="other"'))).toHaveLength(4);
+    expect(stepCounts.reduce((n, k) => n + m.get(k)!, 0)).toBe(60);
+    expect(m.get('rpa_metrics_folded_total{label="step"}')).toBe(56);
+  });
+
+  it('when a host stops sending samples, then it leaves the host gauges', async () => {
+    const sample = (host: string) => ({ host, time: Date.now(), cpuPercent: 10, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+    const realNow = Date.now;
+    expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [], steps: [], samples: [sample('gone-host')] })).status).toBe(200);
+    expect(samples(await (await fetch(`${collector.url}/metrics`)).text()).get('rpa_host_cpu_percent{host="gone-host"}')).toBe(10);
+    // Sixteen minutes later (the clock moved on; nothing more from that host), and another host reports.
+    const later = realNow() + 16 * 60_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => later);
+    try {
+      expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [], steps: [], samples: [sample('live-host')] })).status).toBe(200);
+      const m = samples(await (await fetch(`${collector.url}/metrics`)).text());
+      expect(m.has('rpa_host_cpu_percent{host="gone-host"}')).toBe(false);
+      expect(m.get('rpa_host_cpu_percent{host="live-host"}')).toBe(10);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+});

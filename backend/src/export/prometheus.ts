@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { type Incrementer, LabelledCounter } from './labelledCounter';
 import { LabelledHistogram, type Observer } from './labelledHistogram';
+import { LabelBudget, OTHER_LABEL } from './labelBudget';
 import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
@@ -13,6 +14,17 @@ export interface MetricsSources {
   analysis: AnalysisRunner;
   sampler: () => SamplerStatus;
 }
+
+export interface SeriesLimits {
+  /** Workflows with labels of their own; the rest are `other`. */
+  maxWorkflows: number;
+  /** Workflow and step pairs with step labels of their own; the rest are step `other`. */
+  maxSteps: number;
+  /** A host whose samples stopped arriving this long ago leaves the host gauges. */
+  staleHostMs: number;
+}
+
+export const DEFAULT_SERIES_LIMITS: SeriesLimits = { maxWorkflows: 500, maxSteps: 2000, staleHostMs: 15 * 60_000 };
 
 const PRIORITY_BANDS: Array<[string, number]> = [
   ['high', 0.5],
@@ -29,12 +41,17 @@ function kept<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 
 /**
  * The collector's Prometheus metrics. Labels are workflows, steps, hosts, statuses and error
- * types, never an execution id, so cardinality stays bounded by the fleet's size. Counters move
- * only for what a batch brought for the first time, so retried batches never count twice.
+ * types, never an execution id; workflows and steps past their budgets share the label `other`
+ * (counted in `rpa_metrics_folded_total`) and hosts that went quiet leave, so a scrape stays
+ * small whatever the fleet sends. Counters move only for what a batch brought for the first time,
+ * so retried batches never count twice.
  */
 export class CollectorMetrics {
   readonly registry = new Registry();
-  private readonly latestSamples = new Map<string, ResourceSample>();
+  /** Each host's latest sample, and when it arrived. */
+  private readonly latestSamples = new Map<string, { sample: ResourceSample; arrivedAt: number }>();
+  private readonly workflowLabels: LabelBudget;
+  private readonly stepLabels: LabelBudget;
   private lastIngestAt?: number;
   /** Robots are silent since the collector started until their first run arrives. */
   private lastRunIngestAt = Date.now();
@@ -48,8 +65,16 @@ export class CollectorMetrics {
   private readonly records: Counter<'kind'>;
   private readonly batchLatency: Histogram;
 
-  constructor(private readonly sources: MetricsSources) {
+  constructor(
+    private readonly sources: MetricsSources,
+    private readonly limits: SeriesLimits = DEFAULT_SERIES_LIMITS,
+  ) {
     const registers = [this.registry];
+    const folded = new Counter({ name: 'rpa_metrics_folded_total', help: 'Records counted under the label "other": their workflow or step was past the series budget.', labelNames: ['label'], registers });
+    const workflowsFolded = folded.labels({ label: 'workflow' });
+    const stepsFolded = folded.labels({ label: 'step' });
+    this.workflowLabels = new LabelBudget(limits.maxWorkflows, () => workflowsFolded.inc());
+    this.stepLabels = new LabelBudget(limits.maxSteps, () => stepsFolded.inc());
     collectDefaultMetrics({ register: this.registry });
     // These three are gauges named like counters; `promtool check metrics` rightly rejects them.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
@@ -70,16 +95,33 @@ export class CollectorMetrics {
     this.records.inc({ kind: 'step' }, result.steps);
     this.records.inc({ kind: 'sample' }, result.samples);
     for (const { execution, steps } of result.finished ?? []) {
-      const { workflow, status } = execution;
+      const { status } = execution;
       const errorType = execution.errorType ?? '';
-      kept(this.executionChildren, `${workflow}\u0000${status}\u0000${errorType}`, () => this.executions.child({ workflow, status, error_type: errorType })).inc();
+      // Children are kept by the names as sent while those have labels of their own; a folded
+      // name is looked up each time, so that no map grows with names past the budget.
+      const key = `${execution.workflow}\u0000${status}\u0000${errorType}`;
+      let counted = this.executionChildren.get(key);
+      if (!counted) {
+        const workflow = this.workflowLabels.label(execution.workflow);
+        counted = kept(this.executionChildren, workflow === OTHER_LABEL ? `${OTHER_LABEL}\u0001${status}\u0000${errorType}` : key, () => this.executions.child({ workflow, status, error_type: errorType }));
+      }
+      counted.inc();
+      const workflow = this.workflowLabels.has(execution.workflow) ? execution.workflow : OTHER_LABEL;
       if (execution.durationMs !== undefined) kept(this.runDurationChildren, workflow, () => this.runDuration.child({ workflow })).observe(execution.durationMs / 1000);
       const stepChildren = kept(this.stepChildren, workflow, () => new Map<string, Observer>());
-      for (const { name, durationMs } of steps) kept(stepChildren, name, () => this.stepDuration.child({ workflow, step: name })).observe(durationMs / 1000);
+      for (const { name, durationMs } of steps) {
+        let observer = stepChildren.get(name);
+        if (!observer) {
+          const step = this.stepLabels.label(`${workflow}\u0000${name}`) === OTHER_LABEL ? OTHER_LABEL : name;
+          observer = kept(stepChildren, step === OTHER_LABEL ? `${OTHER_LABEL}\u0001` : name, () => this.stepDuration.child({ workflow, step }));
+        }
+        observer.observe(durationMs / 1000);
+      }
     }
+    const arrivedAt = this.lastIngestAt;
     for (const sample of batch.samples) {
       const latest = this.latestSamples.get(sample.host);
-      if (!latest || latest.time <= sample.time) this.latestSamples.set(sample.host, sample);
+      if (!latest || latest.sample.time <= sample.time) this.latestSamples.set(sample.host, { sample, arrivedAt });
     }
   };
 
@@ -89,6 +131,13 @@ export class CollectorMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** The hosts whose samples still arrive; those that stopped longer ago than the limit are forgotten. */
+  private currentHosts(): Map<string, { sample: ResourceSample; arrivedAt: number }> {
+    const since = Date.now() - this.limits.staleHostMs;
+    for (const [host, latest] of this.latestSamples) if (latest.arrivedAt < since) this.latestSamples.delete(host);
+    return this.latestSamples;
   }
 
   /** Gauges read their value when Prometheus scrapes. */
@@ -110,7 +159,8 @@ export class CollectorMetrics {
     gauge('rpa_anomaly_severity', 'Highest severity of the open anomalies, by metric, workflow and host.', ['metric', 'workflow', 'host'], (g) => {
       const highest = new Map<string, { labels: { metric: string; workflow: string; host: string }; severity: number }>();
       for (const a of store.listAnomalies({ status: 'open', limit: 100_000 })) {
-        const labels = { metric: a.metric, workflow: a.workflow ?? '', host: a.host ?? '' };
+        const workflow = a.workflow === undefined ? '' : this.workflowLabels.has(a.workflow) ? a.workflow : OTHER_LABEL;
+        const labels = { metric: a.metric, workflow, host: a.host ?? '' };
         const key = `${labels.metric}|${labels.workflow}|${labels.host}`;
         if ((highest.get(key)?.severity ?? -1) < a.severity) highest.set(key, { labels, severity: a.severity });
       }
@@ -126,7 +176,7 @@ export class CollectorMetrics {
     });
     const host = (name: string, help: string, value: (s: ResourceSample) => number | undefined) =>
       gauge(name, help, ['host'], (g) => {
-        for (const [hostName, sample] of this.latestSamples) {
+        for (const [hostName, { sample }] of this.currentHosts()) {
           const v = value(sample);
           if (v !== undefined) g.set({ host: hostName }, v);
         }
@@ -142,7 +192,8 @@ export class CollectorMetrics {
 
     const health = <K extends 'successRatio' | 'baselineSuccessRatio' | 'p95Seconds' | 'baselineP95Seconds'>(name: string, help: string, key: K) =>
       gauge(name, help, ['workflow'], (g) => {
-        for (const h of analysis.health) if (h[key] !== null) g.set({ workflow: h.workflow }, h[key]!);
+        // Ratios and quantiles do not add up: a workflow past the budget has none of its own.
+        for (const h of analysis.health) if (h[key] !== null && this.workflowLabels.has(h.workflow)) g.set({ workflow: h.workflow }, h[key]!);
       });
     health('rpa_workflow_success_ratio', 'Share of the latest 20 finished runs of each workflow that completed.', 'successRatio');
     health('rpa_workflow_success_ratio_baseline', 'Share of completed runs in the 7 days before those 20 runs.', 'baselineSuccessRatio');
