@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { postJson, withCollector } from '../testing/harness';
+import { postJson, startCollector, tempDir, withCollector } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2);
 const run = (id: string) => ({ executions: [{ id, workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed' }] });
@@ -59,5 +60,34 @@ describe('database failures', () => {
       expect((await postJson(`${collector.url}/api/v1/ingest`, run('after'))).status).toBe(200);
       expect(fs.existsSync(path.join(dataDir, 'rpa-analytics.db'))).toBe(true);
     });
+  });
+
+  // A real disk that fills up: a 32 MiB tmpfs. Mounting needs root, as CI and this project's machines have.
+  const mountable = process.getuid?.() === 0 && process.platform === 'linux';
+  (mountable ? it : it.skip)('when the disk under the database fills up, then health says so with 503 until space returns', async () => {
+    const tmp = tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', tmp.dir]);
+    const collector = await startCollector(tmp.dir);
+    try {
+      const health = async () => {
+        const response = await fetch(`${collector.url}/api/v1/health`);
+        return { status: response.status, body: (await response.json()) as { status: string; database: { ok: boolean; error?: string; diskFreeBytes?: number } } };
+      };
+      const roomy = await health();
+      expect([roomy.status, roomy.body.database.ok]).toEqual([200, true]);
+      expect(roomy.body.database.diskFreeBytes).toBeGreaterThan(16 * 1024 * 1024);
+      // Another file takes all but a few MiB of the disk.
+      const filler = path.join(tmp.dir, 'filler');
+      fs.writeFileSync(filler, Buffer.alloc((roomy.body.database.diskFreeBytes ?? 0) - 4 * 1024 * 1024));
+      const full = await health();
+      expect([full.status, full.body.status, full.body.database.ok]).toEqual([503, 'degraded', false]);
+      expect(full.body.database.error).toMatch(/^the disk is full \(\d+ bytes free\): batches are refused until space is freed$/);
+      fs.rmSync(filler);
+      expect((await health()).status).toBe(200);
+    } finally {
+      await collector.stop();
+      execFileSync('umount', [tmp.dir]);
+      tmp.cleanup();
+    }
   });
 });

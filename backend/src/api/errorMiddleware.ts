@@ -40,6 +40,16 @@ function fromDatabase(error: { code?: string; message: string }): AppError | und
   }
 }
 
+/**
+ * Errors of a request the client got wrong before any route ran: a compressed body that does
+ * not decompress (zlib's codes), a path with a broken percent-escape (the router's URIError).
+ */
+function fromMalformedRequest(error: { code?: string; name?: string; status?: number; message: string }): AppError | undefined {
+  if (typeof error.code === 'string' && error.code.startsWith('Z_')) return new AppError('bad_request', `request body does not decompress as its Content-Encoding says (${error.code})`);
+  if (error.name === 'URIError' || (error.status === 400 && /decode/i.test(error.message))) return new AppError('bad_request', `request path is not valid: ${error.message}`);
+  return undefined;
+}
+
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
 };
@@ -54,10 +64,14 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
     const appError =
       cause instanceof AppError
         ? cause
-        : (fromBodyParser(cause as { type?: string; limit?: number; message: string }) ?? fromDatabase(cause as { code?: string; message: string }));
+        : (fromBodyParser(cause as { type?: string; limit?: number; message: string }) ??
+          fromDatabase(cause as { code?: string; message: string }) ??
+          fromMalformedRequest(cause as { code?: string; message: string }));
     if (appError) {
       if (appError.code === 'unavailable' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '5');
-      if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
+      // Busy, locked or full: the client is told to retry, and the log says why without a stack.
+      if (appError.code === 'unavailable') log.warn({ path: req.path, reason: appError.message }, 'request refused for now (503)');
+      else if (appError.httpStatus >= 500) log.error({ err: error, path: req.path }, appError.message);
       res.status(appError.httpStatus).json({
         error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
       });

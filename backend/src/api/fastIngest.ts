@@ -1,5 +1,5 @@
 import { ERROR_TYPES, EXECUTION_STATUSES, type IngestBatch, STEP_STATUSES } from '../domain/types';
-import { MAX_DURATION_MS, MAX_TIME, MIN_TIME } from './schemas';
+import { MAX_DURATION_MS, MAX_TIME, MIN_TIME, UNSAFE_TEXT } from './schemas';
 
 /*
  * The usual shape of an ingest batch, checked by hand: what the SDK and agents send (epoch
@@ -26,15 +26,15 @@ function onlyKeys(o: Json, allowed: Set<string>): boolean {
   return true;
 }
 
-/** Printable ASCII at both ends: nothing for `trim()` to take away. */
+/** Printable ASCII at both ends (nothing for `trim()` to take away), and nothing unsafe between. */
 function isName(v: unknown): boolean {
   if (typeof v !== 'string' || v.length < 1 || v.length > 256) return false;
   const first = v.charCodeAt(0);
   const last = v.charCodeAt(v.length - 1);
-  return first > 32 && first < 127 && last > 32 && last < 127;
+  return first > 32 && first < 127 && last > 32 && last < 127 && !UNSAFE_TEXT.test(v);
 }
 
-const isId = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= 128;
+const isId = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= 128 && !UNSAFE_TEXT.test(v);
 const isTime = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= MIN_TIME && v <= MAX_TIME;
 const inRange = (v: unknown, min: number, max: number) => typeof v === 'number' && v >= min && v <= max;
 const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= 100_000;

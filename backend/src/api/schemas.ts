@@ -23,8 +23,25 @@ export const timestamp = z
       .max(MAX_TIME, 'expected a time before 2100-01-01'),
   );
 
-export const name = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
-export const executionId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+/**
+ * Characters no name or id may hold: C0 and C1 controls (NUL, newlines, escapes) and the
+ * bidirectional overrides and isolates that make text read in another order than it is stored.
+ * Names reach PDF reports, CSV cells and Prometheus labels, where these mislead or break.
+ */
+export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const SAFE_TEXT_MESSAGE = 'must not contain control characters or bidirectional overrides';
+
+export const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine((v) => !UNSAFE_TEXT.test(v), SAFE_TEXT_MESSAGE);
+export const executionId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .refine((v) => !UNSAFE_TEXT.test(v), SAFE_TEXT_MESSAGE);
 const duration = z.number().min(0, 'must not be negative').max(MAX_DURATION_MS, 'must be at most 31 days');
 const count = z.number().int('must be a whole number').min(0).max(100_000);
 const bytes = z.number().min(0, 'must not be negative').max(1e15);

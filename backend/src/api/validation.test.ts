@@ -125,6 +125,33 @@ describe('ingest validation', () => {
     expect([response.status, response.body.error.message]).toEqual([400, 'request body is nested deeper than 16 levels']);
   });
 
+  it.each([
+    ['a NUL', 'Pay\u0000roll'],
+    ['a newline', 'Pay\nroll'],
+    ['a right-to-left override', 'Payroll\u202Egpj.exe'],
+    ['an escape', 'Pay\u001b[31mroll'],
+  ])('when a workflow name holds %s, then 400 names the field and nothing is stored', async (_what, workflow) => {
+    const response = await postJson(`${base}/ingest`, { executions: [{ ...good('unsafe'), workflow }] });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'executions[0].workflow', message: 'must not contain control characters or bidirectional overrides' }]);
+    const step = await postJson(`${base}/ingest`, { executions: [good('unsafe-step')], steps: [{ executionId: 'unsafe-step', index: 0, name: workflow, startedAt: T0, durationMs: 5 }] });
+    expect(step.body.error.details).toEqual([{ field: 'steps[0].name', message: 'must not contain control characters or bidirectional overrides' }]);
+    await expectUnchanged();
+  });
+
+  it('when a gzip body does not decompress, then 400 says so', async () => {
+    const response = await fetch(`${base}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip at all' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe('request body does not decompress as its Content-Encoding says (Z_DATA_ERROR)');
+    await expectUnchanged();
+  });
+
+  it('when a path holds a broken percent-escape, then 400 says so', async () => {
+    const response = await getJson(`${base}/executions/%E0%A4%A`);
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe("request path is not valid: Failed to decode param '%E0%A4%A'");
+  });
+
   it('when the batch has more records than the limit, then 413 asks to split it', async () => {
     const executions = Array.from({ length: 501 }, (_, i) => good(`many-${i}`));
     const response = await postJson(`${base}/ingest`, { executions });
