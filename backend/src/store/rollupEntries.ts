@@ -286,3 +286,38 @@ export function foldDuration(entry: RollupEntry, duration: number | undefined): 
   entry.max = entry.max === null ? duration : Math.max(entry.max, duration);
   (entry.digest ??= new QuantileDigest()).add(duration);
 }
+
+/**
+ * A stored row with a part taken back out (the contribution of runs counted before and since
+ * corrected): counts, timed counts and sums exactly; durations exactly while an entry's digest
+ * is exact (min and max follow), else its sketch, min and max keep the old durations (a sketch
+ * cannot forget a value; one in the many that made it a sketch). An entry left with no records
+ * goes.
+ */
+export function retractEncoded(part: ReadonlyMap<number, RollupEntry>, stored: Uint8Array): Buffer {
+  const entries: RollupEntry[] = [];
+  decodeEntryObjects(stored, { digests: true }, (entry) => {
+    const taken = part.get(entry.key);
+    if (taken) retractEntry(entry, taken);
+    if (entry.count > 0) entries.push(entry);
+  });
+  return encodeEntries(entries);
+}
+
+function retractEntry(from: RollupEntry, part: RollupEntry): void {
+  from.count = Math.max(0, from.count - part.count);
+  from.timed = Math.max(0, from.timed - part.timed);
+  from.sum -= part.sum;
+  const values = from.digest?.exactValues();
+  if (!values) return;
+  const remaining = [...values];
+  for (const value of part.digest?.exactValues() ?? []) {
+    const at = remaining.indexOf(value);
+    if (at >= 0) remaining.splice(at, 1);
+  }
+  from.timed = remaining.length;
+  from.sum = remaining.reduce((a, b) => a + b, 0);
+  from.min = remaining.length ? Math.min(...remaining) : null;
+  from.max = remaining.length ? Math.max(...remaining) : null;
+  from.digest = remaining.length ? QuantileDigest.of(remaining) : undefined;
+}

@@ -77,6 +77,20 @@ export function mergeStored(part: Map<number, RollupEntry>, stored: Uint8Array |
   return stored ? mergeEncoded(part, stored) : encodeEntries([...part.values()]);
 }
 
+/**
+ * Whether a run counts in the rollups as it did before: the same workflow, status, start bucket
+ * and duration, and the same steps with the same durations. A run sent again unchanged (a retried
+ * batch) counts as before; one corrected does not.
+ */
+export function countsAlike(a: FinishedRun, b: FinishedRun): boolean {
+  const x = a.execution;
+  const y = b.execution;
+  if (x.workflow !== y.workflow || x.status !== y.status || x.durationMs !== y.durationMs) return false;
+  if (Math.floor(x.startedAt / ROLLUP_RESOLUTIONS[0]) !== Math.floor(y.startedAt / ROLLUP_RESOLUTIONS[0])) return false;
+  if (a.steps.length !== b.steps.length) return false;
+  return a.steps.every((step, i) => step.name === b.steps[i].name && step.durationMs === b.steps[i].durationMs);
+}
+
 const ALL_STATUSES = EXECUTION_STATUSES.map((s) => executionStatusCodec.encode(s));
 
 /** Names and their ids in one of a store's dictionaries. */

@@ -54,6 +54,34 @@ export function storeContract(open: () => ContractStore): void {
     stores = [];
   });
 
+  it('when finished runs are sent again corrected, then the rollups count their final state, as a store that saw only that', () => {
+    const corrected = fresh();
+    const reference = fresh();
+    const a = contractRun('a', T0, 1000);
+    const b = contractRun('b', T0 + 60_000, 2000);
+    const c = contractRun('c', T0 + 120_000, 3000, { status: 'failed', errorType: 'system' });
+    const d = contractRun('d', T0 + 180_000, 4000);
+    corrected.ingest({ executions: [a, b, c, d], steps: [...contractSteps(a, [400]), ...contractSteps(d, [900, 100])], samples: [] });
+    // Sent again: a unchanged (a retry), b under another workflow, c as completed after all and
+    // longer, d with its second step corrected and a third added in a later batch of steps.
+    const final = [a, { ...b, workflow: 'Invoices' }, { ...c, status: 'completed' as const, errorType: undefined, durationMs: 3500, endedAt: c.startedAt + 3500 }, d];
+    corrected.ingest({ executions: final.slice(0, 3), steps: contractSteps(a, [400]), samples: [] });
+    const dSteps = contractSteps(d, [900, 300, 50]);
+    corrected.ingest({ executions: [], steps: dSteps.slice(1), samples: [] });
+    reference.ingest({ executions: final, steps: [...contractSteps(a, [400]), ...dSteps], samples: [] });
+    expect(hourRuns(corrected)).toEqual(hourRuns(reference));
+    expect(hourRuns(corrected)).toEqual([
+      ['Claims', 'completed', 3, 3, 1000 + 3500 + 4000, 3500],
+      ['Invoices', 'completed', 1, 1, 2000, 2000],
+    ]);
+    expect(hourSteps(corrected)).toEqual(hourSteps(reference));
+    expect(hourSteps(corrected)).toEqual([
+      ['Claims', 'Step 1', 2, 1300],
+      ['Claims', 'Step 2', 1, 300],
+      ['Claims', 'Step 3', 1, 50],
+    ]);
+  });
+
   it('when a batch is written, then its runs and steps read back as posted', () => {
     const store = fresh();
     const failed = contractRun('r-2', T0 + 60_000, 4000, { status: 'failed', errorType: 'application', errorMessage: 'Selector not found', stepsTotal: 3, stepsCompleted: 1, tags: { team: 'finance' } });

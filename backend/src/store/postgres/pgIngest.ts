@@ -2,7 +2,8 @@ import type { ClientBase } from 'pg';
 import { AppError, type ErrorDetail } from '../../domain/errors';
 import type { Execution, IngestBatch, IngestResult, Step } from '../../domain/types';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
-import { type FinishedRun, mergeStored, rollupParts } from '../rollups';
+import { countsAlike, type FinishedRun, mergeStored, rollupParts, type RowPart } from '../rollups';
+import { retractEncoded } from '../rollupEntries';
 
 const RUNNING = executionStatusCodec.encode('running');
 /** Serializes ingest across every collector on the database ('rpa-ing'). */
@@ -67,6 +68,12 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   const stepNames = await intern(client, 'step_names', batch.steps.map((s) => s.name));
   const errors = await intern(client, 'error_messages', [...runs.map((r) => r.errorMessage), ...batch.steps.map((s) => s.error)]);
   const id = (map: Map<string, number>, name: string | undefined) => (name === undefined ? null : map.get(name)!);
+
+  // Runs final before this batch that it touches (its runs, its steps' runs), as the rollups
+  // count them: a correction (another workflow, status, start or duration, other steps) takes
+  // that back out.
+  const touched = [...new Set([...runs.map((r) => r.id), ...batch.steps.map((s) => s.executionId)])];
+  const countedBefore = touched.length > 0 ? await countedRuns(client, 'e.ext_id = ANY($1::text[])', touched) : new Map<number, FinishedRun>();
 
   // Which runs this batch brings to a final status for the first time, as the rows apply in order.
   const executionIds = new Map<string, number>();
@@ -206,15 +213,28 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   }
   // Runs that retention archived are still in the rollups: restored, they are not counted again.
   const freshFinished = [...finishing.keys()].filter((ext) => fresh.has(ext));
-  let counted = finished;
+  let counted: FinishedRun[] = finished;
   if (freshFinished.length > 0) {
     const { rows } = await client.query<{ ext_id: string }>('DELETE FROM archived_runs WHERE ext_id = ANY($1::text[]) RETURNING ext_id', [freshFinished]);
     const restored = new Set(rows.map((r) => r.ext_id));
     if (restored.size > 0) counted = finished.filter(({ execution }) => !restored.has(execution.id));
   }
-  const allStepNames = await intern(client, 'step_names', counted.flatMap((f) => f.steps.map((s) => s.name)));
-  const parts = rollupParts(counted, (name) => workflows.get(name)!, (name) => allStepNames.get(name)!);
-  if (parts.length > 0) {
+  const corrected: FinishedRun[] = [];
+  if (countedBefore.size > 0) {
+    const now = await countedRuns(client, 'e.id = ANY($1::bigint[])', [...countedBefore.keys()]);
+    for (const [id, before] of countedBefore) {
+      const after = now.get(id)!;
+      if (countsAlike(before, after)) continue;
+      corrected.push(before);
+      counted = [...counted, after];
+    }
+  }
+  const allWorkflows = await intern(client, 'workflows', [...counted, ...corrected].map((f) => f.execution.workflow));
+  const allStepNames = await intern(client, 'step_names', [...counted, ...corrected].flatMap((f) => f.steps.map((s) => s.name)));
+  const retracted = rollupParts(corrected, (name) => allWorkflows.get(name)!, (name) => allStepNames.get(name)!);
+  const added = rollupParts(counted, (name) => allWorkflows.get(name)!, (name) => allStepNames.get(name)!);
+  if (retracted.length + added.length > 0) {
+    const parts = [...retracted, ...added];
     const keys = [0, 1, 2, 3].map((i) => parts.map((p) => p.key[i]));
     const { rows } = await client.query<{ kind: number; resolution: number; grp: number; bucket: number; entries: Buffer }>(
       `SELECT r.kind, r.resolution, r.grp, r.bucket, r.entries FROM rollups r
@@ -222,13 +242,26 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
          ON r.kind = k.kind AND r.resolution = k.resolution AND r.grp = k.grp AND r.bucket = k.bucket`,
       keys,
     );
-    const stored = new Map(rows.map((r) => [`${r.kind}:${r.resolution}:${r.grp}:${r.bucket}`, r.entries]));
-    const merged = parts.map((p) => mergeStored(p.entries, stored.get(p.key.join(':'))));
+    const stored = new Map<string, Uint8Array>(rows.map((r) => [`${r.kind}:${r.resolution}:${r.grp}:${r.bucket}`, r.entries]));
+    // Corrections come out first, then what is counted goes in; each row is written once.
+    for (const p of retracted) {
+      const key = p.key.join(':');
+      const row = stored.get(key);
+      if (row) stored.set(key, retractEncoded(p.entries, row));
+    }
+    const written = new Map<string, RowPart['key']>();
+    for (const p of added) {
+      const key = p.key.join(':');
+      stored.set(key, mergeStored(p.entries, stored.get(key)));
+      written.set(key, p.key);
+    }
+    for (const p of retracted) if (stored.has(p.key.join(':'))) written.set(p.key.join(':'), p.key);
+    const rowKeys = [...written.values()];
     await client.query(
       `INSERT INTO rollups (kind, resolution, grp, bucket, entries)
        SELECT * FROM unnest($1::int2[], $2::int[], $3::int[], $4::bigint[], $5::bytea[])
        ON CONFLICT (kind, resolution, grp, bucket) DO UPDATE SET entries = excluded.entries`,
-      [...keys, merged],
+      [...[0, 1, 2, 3].map((i) => rowKeys.map((k) => k[i])), rowKeys.map((k) => Buffer.from(stored.get(k.join(':'))!))],
     );
   }
 
@@ -238,4 +271,25 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
     await client.query('INSERT INTO changes (at, executions, samples) VALUES ($1, $2, $3)', [now, changed.length ? JSON.stringify(changed) : null, samples.length ? JSON.stringify(samples) : null]);
   }
   return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished };
+}
+
+/** Final runs (not running) matching `where` (on `executions e`, with `$1`), as the rollups count them, by id. */
+async function countedRuns(client: ClientBase, where: string, values: unknown[]): Promise<Map<number, FinishedRun>> {
+  const runs = new Map<number, FinishedRun>();
+  const { rows } = await client.query<{ id: number; ext_id: string; workflow: string; status: number; started_at: number; duration_ms: number | null }>(
+    `SELECT e.id, e.ext_id, w.name AS workflow, e.status, e.started_at, e.duration_ms FROM executions e JOIN workflows w ON w.id = e.workflow_id
+     WHERE ${where} AND e.status <> ${RUNNING}`,
+    [values],
+  );
+  if (rows.length === 0) return runs;
+  for (const r of rows) {
+    const execution = { id: r.ext_id, workflow: r.workflow, status: executionStatusCodec.decode(r.status), startedAt: r.started_at, ...(r.duration_ms === null ? {} : { durationMs: r.duration_ms }) } as Execution;
+    runs.set(r.id, { execution, steps: [] });
+  }
+  const steps = await client.query<{ execution_id: number; name: string; started_at: number; duration_ms: number }>(
+    'SELECT s.execution_id, n.name, s.started_at, s.duration_ms FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = ANY($1::bigint[]) ORDER BY s.execution_id, s.idx',
+    [[...runs.keys()]],
+  );
+  for (const r of steps.rows) runs.get(r.execution_id)!.steps.push({ name: r.name, startedAt: r.started_at, durationMs: r.duration_ms });
+  return runs;
 }

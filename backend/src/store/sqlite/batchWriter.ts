@@ -4,7 +4,7 @@ import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from 
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';
-import type { FinishedRun } from '../rollups';
+import { countsAlike, type FinishedRun } from '../rollups';
 import { SampleRollupWriter } from './sampleRollups';
 import type { ChangeLog } from './changeLog';
 import { decodeSteps, encodeSteps, type PackedStep } from './stepBlob';
@@ -15,6 +15,15 @@ const RUNNING = executionStatusCodec.encode('running');
  * Rows are written many to a statement, with positional parameters: each call into SQLite costs
  * about as much as writing a row, and binding by name costs a lookup per value.
  */
+
+/** What the rollups count of a stored run. */
+interface StoredRunState {
+  id: number;
+  workflowId: number;
+  status: number;
+  startedAt: number;
+  durationMs: number | null;
+}
 
 /** Rows per statement, largest first; the last is 1 so that any count can be written. */
 const CHUNKS = [64, 16, 4, 1];
@@ -54,11 +63,12 @@ function byTime<T>(rows: readonly T[], time: (row: T) => number): Array<{ row: T
 export class BatchWriter {
   private readonly upsertExecution: Database.Statement;
   private readonly insertExecutions: Map<number, Database.Statement>;
-  private readonly findExecution: Database.Statement<[string], { id: number }>;
   private readonly statusOf: Database.Statement<[string], { status: number }>;
   private readonly storedRuns: Database.Statement<[string], { at: number; id: number; status: number }>;
   private readonly storedSteps: Database.Statement<[number], Buffer>;
   private readonly anyArchived: Database.Statement<[], number>;
+  private readonly runState: Database.Statement<[string], StoredRunState>;
+  private readonly runStateById: Database.Statement<[number], StoredRunState>;
   private readonly archivedAmong: Database.Statement<[string], { at: number }>;
   private readonly forgetArchived: Database.Statement<[string]>;
   private readonly rollups: RollupWriter;
@@ -92,11 +102,13 @@ export class BatchWriter {
       RETURNING id`);
     // Runs new to the store, each once in its batch: inserted without the upsert's conflict handling.
     this.insertExecutions = prepareChunks(db, (rows) => `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(rows, EXECUTION_WIDTH)}`);
-    this.findExecution = db.prepare('SELECT id FROM executions WHERE ext_id = ?');
     this.statusOf = db.prepare('SELECT status FROM executions WHERE ext_id = ?');
     // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
     // JavaScript string that was bound (a lone surrogate is stored as its bytes).
     this.storedRuns = db.prepare('SELECT j.key AS at, e.id, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value');
+    const stateColumns = 'id, workflow_id AS workflowId, status, started_at AS startedAt, duration_ms AS durationMs';
+    this.runState = db.prepare(`SELECT ${stateColumns} FROM executions WHERE ext_id = ?`);
+    this.runStateById = db.prepare(`SELECT ${stateColumns} FROM executions WHERE id = ?`);
     // Runs that retention archived are still in the rollups: restored, they are not counted again.
     this.anyArchived = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs)').pluck() as Database.Statement<[], number>;
     this.archivedAmong = db.prepare('SELECT j.key AS at FROM json_each(?) j JOIN archived_runs a ON a.ext_id = j.value');
@@ -144,6 +156,9 @@ export class BatchWriter {
 
   private writeRows(batch: IngestBatch): IngestResult {
     const executionIds = new Map<string, number>();
+    // Runs final before this batch that it touches, as the rollups count them: a correction
+    // (another workflow, status, start or duration, other steps) takes that back out.
+    const counted = new Map<number, FinishedRun>();
     const finished = new Map<number, Execution>();
     // Runs new in this batch: all their steps are in it too (a step of an unknown run is refused).
     const newRuns = new Set<number>();
@@ -180,8 +195,10 @@ export class BatchWriter {
         continue;
       }
       insertFresh();
+      const storedBefore = stored.get(row.id);
+      if (storedBefore && storedBefore.status !== RUNNING) this.keepCounted(row.id, this.runState.get(row.id), counted);
       // A run twice in the batch: its second write sees what the first one stored.
-      const before = once ? stored.get(row.id)!.status : this.statusOf.get(row.id)?.status;
+      const before = once ? storedBefore!.status : this.statusOf.get(row.id)?.status;
       written(row, (this.upsertExecution.get(this.executionValues(row)) as { id: number }).id, before);
     }
     insertFresh();
@@ -191,7 +208,16 @@ export class BatchWriter {
     const stepsByRun = new Map<number, Map<number, Step>>();
     for (let position = 0; position < batch.steps.length; position++) {
       const row = batch.steps[position];
-      const executionId = executionIds.get(row.executionId) ?? this.findExecution.get(row.executionId)?.id;
+      let executionId = executionIds.get(row.executionId);
+      if (executionId === undefined) {
+        // A run of an earlier batch: found once for all its steps here.
+        const state = this.runState.get(row.executionId);
+        executionId = state?.id;
+        if (state) {
+          executionIds.set(row.executionId, state.id);
+          this.keepCounted(row.executionId, state, counted);
+        }
+      }
       if (executionId === undefined) {
         unknown.push(position);
         continue;
@@ -221,12 +247,42 @@ export class BatchWriter {
     }
     const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, runSteps.get(id)) }));
     const restored = newRuns.size > 0 ? this.restoredAmong(newlyFinished) : undefined;
-    this.rollups.add(restored ? newlyFinished.filter(({ execution }) => !restored.has(execution.id)) : newlyFinished);
+    const toAdd = restored ? newlyFinished.filter(({ execution }) => !restored.has(execution.id)) : newlyFinished;
+    if (counted.size > 0) {
+      const corrected: FinishedRun[] = [];
+      for (const [id, before] of counted) {
+        const now = this.countedAs(before.execution.id, this.runStateById.get(id)!, this.stepsOf(id, runSteps.get(id)));
+        if (!countsAlike(before, now)) {
+          corrected.push(before);
+          toAdd.push(now);
+        }
+      }
+      if (corrected.length > 0) this.rollups.retract(corrected);
+    }
+    this.rollups.add(toAdd);
     this.changes.append({
       executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
       samples: batch.samples.map((s) => [s.host, s.time] as const),
     });
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
+  }
+
+  /** Keeps how a run final before this batch counts in the rollups, the first time the batch touches it. */
+  private keepCounted(extId: string, state: StoredRunState | undefined, counted: Map<number, FinishedRun>): void {
+    if (!state || state.status === RUNNING || counted.has(state.id)) return;
+    counted.set(state.id, this.countedAs(extId, state, this.stepsOf(state.id, undefined)));
+  }
+
+  /** A stored run as the rollups count it. */
+  private countedAs(extId: string, state: StoredRunState, steps: FinishedRun['steps']): FinishedRun {
+    const execution = {
+      id: extId,
+      workflow: this.dictionaries.workflows.nameOf(state.workflowId),
+      status: executionStatusCodec.decode(state.status),
+      startedAt: state.startedAt,
+      ...(state.durationMs === null ? {} : { durationMs: state.durationMs }),
+    } as Execution;
+    return { execution, steps };
   }
 
   /** The runs among `finished` that retention archived (and the rollups still count); forgotten as archived now that they are back. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Dictionaries } from './dictionaries';
 import { type FinishedRun, mergeStored, rollupParts } from '../rollups';
+import { retractEncoded } from '../rollupEntries';
 
 /**
  * Keeps the rollups up to date, once per batch, for the runs the batch brought to a final status
@@ -21,6 +22,15 @@ export class RollupWriter {
     this.upsert = db.prepare(`
       INSERT INTO rollups (kind, resolution, grp, bucket, entries) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (kind, resolution, grp, bucket) DO UPDATE SET entries = excluded.entries`);
+  }
+
+  /** Takes runs counted before back out (they were corrected since; their new state is added). */
+  retract(counted: readonly FinishedRun[]): void {
+    const rows = rollupParts(counted, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name));
+    for (const { key, entries } of rows) {
+      const stored = this.select.get(...key) as Buffer | undefined;
+      if (stored) this.upsert.run(...key, retractEncoded(entries, stored));
+    }
   }
 
   add(finished: readonly FinishedRun[]): void {
