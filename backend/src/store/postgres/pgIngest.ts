@@ -206,10 +206,16 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
       storedSteps.set(r.execution_id, list);
     }
   }
+  // A run twice in the batch counts as the batch left it (a correction in the same batch).
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const r of runs) (seen.has(r.id) ? repeated : seen).add(r.id);
+  const finalStates = repeated.size > 0 ? await countedRuns(client, 'e.ext_id = ANY($1::text[])', [...repeated]) : new Map<number, FinishedRun>();
   for (const [ext, execution] of finishing) {
     const executionId = executionIds.get(ext)!;
     const runSteps = fresh.has(ext) ? stepRows.filter((s) => s.executionId === ext).sort((a, b) => a.index - b.index) : (storedSteps.get(executionId) ?? []);
-    finished.push({ execution, steps: runSteps });
+    const finalState = finalStates.get(executionId)?.execution;
+    finished.push({ execution: finalState ? { ...execution, ...finalState } : execution, steps: runSteps });
   }
   // Runs that retention archived are still in the rollups: restored, they are not counted again.
   const freshFinished = [...finishing.keys()].filter((ext) => fresh.has(ext));

@@ -245,7 +245,12 @@ export class BatchWriter {
       }
       this.sampleRollups.update(touched);
     }
-    const newlyFinished = [...finished].map(([id, execution]) => ({ execution, steps: this.stepsOf(id, runSteps.get(id)) }));
+    const newlyFinished = [...finished].map(([id, execution]) => {
+      const steps = this.stepsOf(id, runSteps.get(id));
+      // A run twice in the batch counts as the batch left it (a correction in the same batch).
+      if (times.get(execution.id) === 1) return { execution, steps };
+      return { execution: { ...execution, ...this.countedAs(execution.id, this.runStateById.get(id)!, steps).execution }, steps };
+    });
     const restored = newRuns.size > 0 ? this.restoredAmong(newlyFinished) : undefined;
     const toAdd = restored ? newlyFinished.filter(({ execution }) => !restored.has(execution.id)) : newlyFinished;
     if (counted.size > 0) {
