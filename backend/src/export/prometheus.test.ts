@@ -115,6 +115,15 @@ describe('series budgets of /metrics', () => {
     expect(m.get('rpa_metrics_folded_total{label="step"}')).toBe(56);
   });
 
+  it('when a finished run is sent again corrected, then the counters still count it once', async () => {
+    const run = { id: 'corrected-1', workflow: 'W0', startedAt: T0, endedAt: T0 + 1000, status: 'completed' };
+    const before = samples(await (await fetch(`${collector.url}/metrics`)).text()).get('rpa_executions_total{workflow="W0",status="completed",error_type=""}')!;
+    expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [run] })).status).toBe(200);
+    expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [{ ...run, endedAt: T0 + 5000 }] })).status).toBe(200);
+    const m = samples(await (await fetch(`${collector.url}/metrics`)).text());
+    expect(m.get('rpa_executions_total{workflow="W0",status="completed",error_type=""}')).toBe(before + 1);
+  });
+
   it('when a host stops sending samples, then it leaves the host gauges', async () => {
     const sample = (host: string) => ({ host, time: Date.now(), cpuPercent: 10, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
     const realNow = Date.now;

@@ -252,7 +252,8 @@ export class BatchWriter {
       return { execution: { ...execution, ...this.countedAs(execution.id, this.runStateById.get(id)!, steps).execution }, steps };
     });
     const restored = newRuns.size > 0 ? this.restoredAmong(newlyFinished) : undefined;
-    const toAdd = restored ? newlyFinished.filter(({ execution }) => !restored.has(execution.id)) : newlyFinished;
+    // A copy: corrections join what is added to the rollups, not the runs reported newly finished.
+    const toAdd = newlyFinished.filter(({ execution }) => !restored?.has(execution.id));
     if (counted.size > 0) {
       const corrected: FinishedRun[] = [];
       for (const [id, before] of counted) {
