@@ -7,9 +7,9 @@ import { AppError } from '../domain/errors';
  * without bound. The SDK and the agent wait as told and send the same batch again. One instance
  * guards every ingest route, so they share the bound.
  */
-export function ingestBackpressure(maxPending: number, retryAfterSeconds = 1): RequestHandler & { pending: () => number } {
+export function ingestBackpressure(maxPending: number, retryAfterSeconds = 1): RequestHandler {
   let pending = 0;
-  const handler: RequestHandler = (_req, res, next) => {
+  return (_req, res, next) => {
     if (pending >= maxPending) {
       res.setHeader('Retry-After', String(retryAfterSeconds));
       return next(new AppError('unavailable', `the collector is busy writing (${pending} batches in progress): retry after ${retryAfterSeconds} s`));
@@ -24,7 +24,6 @@ export function ingestBackpressure(maxPending: number, retryAfterSeconds = 1): R
     res.once('close', release);
     next();
   };
-  return Object.assign(handler, { pending: () => pending });
 }
 
 /**

@@ -10,15 +10,15 @@ import { depthBeforeParsing, keepBody } from './jsonDepth';
  */
 export const strictRouter = (): Router => Router({ caseSensitive: true, strict: true });
 
+/** A guard fits any route: its path's parameters are typed by the route, not by the guard. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Guard = RequestHandler<any, any, any, any>;
+
 /**
  * What every route is behind, stated where the route is declared: who may call it and how its
  * body is read. A request is authenticated before its body is read, and ingest requests are
  * counted against the ingest bound before theirs is.
  */
-/** A guard fits any route: its path's parameters are typed by the route, not by the guard. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Guard = RequestHandler<any, any, any, any>;
-
 export interface RouteGuards {
   /** No token needed (health checks of load balancers and containers); small bodies. */
   open: Guard;
@@ -32,8 +32,6 @@ export interface RouteGuards {
   ingest: Guard;
   /** Behind every router: a path no route matches needs a valid token before it is told so. */
   unmatched: RequestHandler;
-  /** Ingest requests in progress now. */
-  pendingIngest: () => number;
 }
 
 export function routeGuards(config: Pick<Config, 'tokens' | 'limits'>): RouteGuards {
@@ -49,7 +47,6 @@ export function routeGuards(config: Pick<Config, 'tokens' | 'limits'>): RouteGua
     ingestBatch: inOrder(authorize('ingest'), backpressure, deadline, express.json({ limit: limits.maxBodyBytes, strict: true, verify: keepBody })),
     ingest: inOrder(authorize('ingest'), backpressure, deadline, smallBody),
     unmatched: authorize('any'),
-    pendingIngest: backpressure.pending,
   };
 }
 
