@@ -36,7 +36,8 @@ const emptyEntry = (key: number): RollupEntry => ({ key, count: 0, timed: 0, sum
  * The rollup rows a batch's newly finished runs touch, each with the batch's part of its entries
  * (any store: ids come from `workflowId` and `stepId`).
  */
-export function rollupParts(finished: readonly FinishedRun[], workflowId: (name: string) => number, stepId: (name: string) => number): RowPart[] {
+export function rollupParts(finished: readonly FinishedRun[], workflowId: (name: string) => number, stepId: (name: string) => number, options: { runs?: boolean } = {}): RowPart[] {
+  const withRuns = options.runs !== false;
   const rows: RowPart[] = [];
   // Rows by kind and resolution, group, then bucket: numbers all the way, as every step of every
   // run looks its row up.
@@ -63,7 +64,7 @@ export function rollupParts(finished: readonly FinishedRun[], workflowId: (name:
     const duration = execution.status === 'completed' ? execution.durationMs : undefined;
     for (const resolution of ROLLUP_RESOLUTIONS) {
       const bucket = Math.floor(execution.startedAt / resolution) * resolution;
-      foldDuration(entryOf(ROLLUP_KIND.runs, resolution, status, bucket, workflow), duration);
+      if (withRuns) foldDuration(entryOf(ROLLUP_KIND.runs, resolution, status, bucket, workflow), duration);
       if (resolution !== STEP_ROLLUP_RESOLUTION) continue;
       // Steps belong to their run's bucket, as run-level panels count them.
       for (const step of steps) foldDuration(entryOf(ROLLUP_KIND.steps, resolution, workflow, bucket, stepId(step.name)), step.durationMs);
@@ -78,17 +79,36 @@ export function mergeStored(part: Map<number, RollupEntry>, stored: Uint8Array |
 }
 
 /**
- * Whether a run counts in the rollups as it did before: the same workflow, status, start bucket
- * and duration, and the same steps with the same durations. A run sent again unchanged (a retried
- * batch) counts as before; one corrected does not.
+ * What the rollups must take out and put in for a run counted before as `before` and stored now as
+ * `after`: nothing for a run sent again unchanged (a retried batch); only the steps that differ
+ * when the run itself counts alike (steps corrected, or reported after their run finished); else
+ * the whole run, out under its old state and in under its new one. `runs: false` says the runs'
+ * own entries stay as they are and only their steps' move.
  */
-export function countsAlike(a: FinishedRun, b: FinishedRun): boolean {
-  const x = a.execution;
-  const y = b.execution;
-  if (x.workflow !== y.workflow || x.status !== y.status || x.durationMs !== y.durationMs) return false;
-  if (Math.floor(x.startedAt / ROLLUP_RESOLUTIONS[0]) !== Math.floor(y.startedAt / ROLLUP_RESOLUTIONS[0])) return false;
-  if (a.steps.length !== b.steps.length) return false;
-  return a.steps.every((step, i) => step.name === b.steps[i].name && step.durationMs === b.steps[i].durationMs);
+export function rollupCorrection(before: FinishedRun, after: FinishedRun): { out: FinishedRun[]; in: FinishedRun[]; runs: boolean } {
+  const x = before.execution;
+  const y = after.execution;
+  const sameRun = x.workflow === y.workflow && x.status === y.status && x.durationMs === y.durationMs && Math.floor(x.startedAt / ROLLUP_RESOLUTIONS[0]) === Math.floor(y.startedAt / ROLLUP_RESOLUTIONS[0]);
+  if (!sameRun) return { out: [before], in: [after], runs: true };
+  // Steps as a multiset of name and duration: those only before come out, those only after go in.
+  const key = (step: FinishedRun['steps'][number]) => `${step.name}\u0000${step.durationMs}`;
+  const left = new Map<string, number>();
+  for (const step of before.steps) left.set(key(step), (left.get(key(step)) ?? 0) + 1);
+  const added = after.steps.filter((step) => {
+    const n = left.get(key(step)) ?? 0;
+    if (n > 0) left.set(key(step), n - 1);
+    return n === 0;
+  });
+  const removed = before.steps.filter((step) => {
+    const n = left.get(key(step)) ?? 0;
+    if (n > 0) left.set(key(step), n - 1);
+    return n > 0;
+  });
+  return {
+    out: removed.length ? [{ execution: x, steps: removed }] : [],
+    in: added.length ? [{ execution: y, steps: added }] : [],
+    runs: false,
+  };
 }
 
 const ALL_STATUSES = EXECUTION_STATUSES.map((s) => executionStatusCodec.encode(s));

@@ -2,7 +2,7 @@ import type { ClientBase } from 'pg';
 import { AppError, type ErrorDetail } from '../../domain/errors';
 import type { Execution, IngestBatch, IngestResult, Step } from '../../domain/types';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
-import { countsAlike, type FinishedRun, mergeStored, rollupParts, type RowPart } from '../rollups';
+import { type FinishedRun, mergeStored, rollupCorrection, rollupParts, type RowPart } from '../rollups';
 import { retractEncoded } from '../rollupEntries';
 
 const RUNNING = executionStatusCodec.encode('running');
@@ -225,20 +225,25 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
     const restored = new Set(rows.map((r) => r.ext_id));
     if (restored.size > 0) counted = finished.filter(({ execution }) => !restored.has(execution.id));
   }
-  const corrected: FinishedRun[] = [];
+  // Runs counted before and corrected now: whole runs out and in, or only the steps that changed.
+  const runsOut: FinishedRun[] = [];
+  const stepsOut: FinishedRun[] = [];
+  const stepsIn: FinishedRun[] = [];
   if (countedBefore.size > 0) {
     const now = await countedRuns(client, 'e.id = ANY($1::bigint[])', [...countedBefore.keys()]);
+    counted = [...counted];
     for (const [id, before] of countedBefore) {
-      const after = now.get(id)!;
-      if (countsAlike(before, after)) continue;
-      corrected.push(before);
-      counted = [...counted, after];
+      const correction = rollupCorrection(before, now.get(id)!);
+      (correction.runs ? runsOut : stepsOut).push(...correction.out);
+      (correction.runs ? counted : stepsIn).push(...correction.in);
     }
   }
-  const allWorkflows = await intern(client, 'workflows', [...counted, ...corrected].map((f) => f.execution.workflow));
-  const allStepNames = await intern(client, 'step_names', [...counted, ...corrected].flatMap((f) => f.steps.map((s) => s.name)));
-  const retracted = rollupParts(corrected, (name) => allWorkflows.get(name)!, (name) => allStepNames.get(name)!);
-  const added = rollupParts(counted, (name) => allWorkflows.get(name)!, (name) => allStepNames.get(name)!);
+  const everything = [...counted, ...runsOut, ...stepsOut, ...stepsIn];
+  const allWorkflows = await intern(client, 'workflows', everything.map((f) => f.execution.workflow));
+  const allStepNames = await intern(client, 'step_names', everything.flatMap((f) => f.steps.map((s) => s.name)));
+  const partsOf = (runs: FinishedRun[], options?: { runs: boolean }) => rollupParts(runs, (name) => allWorkflows.get(name)!, (name) => allStepNames.get(name)!, options);
+  const retracted = [...partsOf(runsOut), ...partsOf(stepsOut, { runs: false })];
+  const added = [...partsOf(counted), ...partsOf(stepsIn, { runs: false })];
   if (retracted.length + added.length > 0) {
     const parts = [...retracted, ...added];
     const keys = [0, 1, 2, 3].map((i) => parts.map((p) => p.key[i]));

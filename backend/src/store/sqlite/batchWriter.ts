@@ -4,7 +4,7 @@ import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from 
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';
-import { countsAlike, type FinishedRun } from '../rollups';
+import { type FinishedRun, rollupCorrection } from '../rollups';
 import { SampleRollupWriter } from './sampleRollups';
 import type { ChangeLog } from './changeLog';
 import { decodeSteps, encodeSteps, type PackedStep } from './stepBlob';
@@ -254,18 +254,19 @@ export class BatchWriter {
     const restored = newRuns.size > 0 ? this.restoredAmong(newlyFinished) : undefined;
     // A copy: corrections join what is added to the rollups, not the runs reported newly finished.
     const toAdd = newlyFinished.filter(({ execution }) => !restored?.has(execution.id));
-    if (counted.size > 0) {
-      const corrected: FinishedRun[] = [];
-      for (const [id, before] of counted) {
-        const now = this.countedAs(before.execution.id, this.runStateById.get(id)!, this.stepsOf(id, runSteps.get(id)));
-        if (!countsAlike(before, now)) {
-          corrected.push(before);
-          toAdd.push(now);
-        }
-      }
-      if (corrected.length > 0) this.rollups.retract(corrected);
+    // Runs counted before and corrected now: whole runs out and in, or only the steps that changed.
+    const stepsOut: FinishedRun[] = [];
+    const stepsIn: FinishedRun[] = [];
+    const runsOut: FinishedRun[] = [];
+    for (const [id, before] of counted) {
+      const correction = rollupCorrection(before, this.countedAs(before.execution.id, this.runStateById.get(id)!, this.stepsOf(id, runSteps.get(id))));
+      (correction.runs ? runsOut : stepsOut).push(...correction.out);
+      (correction.runs ? toAdd : stepsIn).push(...correction.in);
     }
+    if (runsOut.length > 0) this.rollups.retract(runsOut);
+    if (stepsOut.length > 0) this.rollups.retract(stepsOut, { runs: false });
     this.rollups.add(toAdd);
+    if (stepsIn.length > 0) this.rollups.add(stepsIn, { runs: false });
     this.changes.append({
       executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
       samples: batch.samples.map((s) => [s.host, s.time] as const),

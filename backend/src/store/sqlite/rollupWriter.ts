@@ -25,16 +25,16 @@ export class RollupWriter {
   }
 
   /** Takes runs counted before back out (they were corrected since; their new state is added). */
-  retract(counted: readonly FinishedRun[]): void {
-    const rows = rollupParts(counted, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name));
+  retract(counted: readonly FinishedRun[], options: { runs?: boolean } = {}): void {
+    const rows = rollupParts(counted, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name), options);
     for (const { key, entries } of rows) {
       const stored = this.select.get(...key) as Buffer | undefined;
       if (stored) this.upsert.run(...key, retractEncoded(entries, stored));
     }
   }
 
-  add(finished: readonly FinishedRun[]): void {
-    const rows = rollupParts(finished, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name));
+  add(finished: readonly FinishedRun[], options: { runs?: boolean } = {}): void {
+    const rows = rollupParts(finished, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name), options);
     for (const { key, entries } of rows) {
       const stored = this.select.get(...key) as Buffer | undefined;
       this.upsert.run(...key, mergeStored(entries, stored));
