@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 /** A command line that cannot be run as given; the message says why and how. */
 export class UsageError extends Error {}
 
+/** A command that could not do its job (a file it cannot read, a collector that refused); the message is the one line said. */
+export class CommandError extends Error {}
+
 /** Parses `--name value` options; unknown options are an error with the command's usage. */
 export function parseOptions<T extends Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>>(
   argv: string[],

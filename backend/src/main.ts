@@ -6,7 +6,7 @@ import { runDemo } from './sim/demoCommand';
 import { runRestore } from './retention/restoreCommand';
 import { runReport } from './report/reportCommand';
 import { VERSION } from './version';
-import { UsageError } from './cli';
+import { CommandError, UsageError } from './cli';
 
 const USAGE = `rpa-analytics ${VERSION}
 
@@ -76,8 +76,9 @@ async function main(argv: string[]): Promise<void> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof UsageError;
-    process.stderr.write(`${known ? (error as Error).message : (error as Error).stack}\n`);
-    process.exit(known ? 2 : 1);
+    const usage = error instanceof ConfigError || error instanceof UsageError;
+    const said = usage || error instanceof CommandError;
+    process.stderr.write(`${said ? (error as Error).message : (error as Error).stack}\n`);
+    process.exit(usage ? 2 : 1);
   });
 }

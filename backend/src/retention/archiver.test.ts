@@ -52,32 +52,34 @@ describe('retention and archive', () => {
     }
   }, 60_000);
 
-  it('when runs are restored into the collector that archived them, then its rollups count them once', async () => {
+  it('when runs are restored into the collector that archived them, then its rollups count them and their steps once', async () => {
     const tmp = tempDir();
     try {
       const store = SqliteStore.inDirectory(tmp.dir);
       fill(store);
-      const totals = () => {
-        const hours = store.runRollups({ resolution: 3_600_000, from: 0, to: NOW });
-        return { runs: hours.reduce((n, r) => n + r.runs, 0), sumMs: hours.reduce((n, r) => n + r.sumMs, 0) };
+      const totals = (rollups: Pick<SqliteStore, 'runRollups' | 'stepRollups'>) => {
+        const range = { resolution: 3_600_000, from: 0, to: NOW };
+        const runs = rollups.runRollups(range);
+        const steps = rollups.stepRollups(range);
+        return { runs: runs.reduce((n, r) => n + r.runs, 0), runMs: runs.reduce((n, r) => n + r.sumMs, 0), steps: steps.reduce((n, r) => n + r.steps, 0), stepMs: steps.reduce((n, r) => n + r.sumMs, 0) };
       };
-      const before = totals();
-      expect(before.runs).toBe(40);
-      // Raw rows kept 30 days, rollups for ever: ten runs archived in ten files.
-      const report = new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir: path.join(tmp.dir, 'archive'), chunk: 1 }).runOnce(NOW);
-      expect(report.files).toHaveLength(10);
+      const before = totals(store);
+      expect(before).toEqual({ runs: 40, runMs: 40 * 60_000, steps: 40, stepMs: 40 * 900 });
+      // Raw rows kept 30 days, rollups for ever: ten runs archived in two files (19 and 10 records).
+      const report = new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir: path.join(tmp.dir, 'archive'), chunk: 5 }).runOnce(NOW);
+      expect(report.files).toHaveLength(2);
       store.close();
 
       const collector = await startCollector(tmp.dir);
       try {
         const lines: string[] = [];
-        // A buffer of 40 records holds one file (one run, its step and up to ten samples), never two.
-        const restore = () => runRestore(['--url', collector.url, ...report.files], { maxBufferedRecords: 40, out: (line) => lines.push(line) });
+        // A buffer of 20 records holds one file, not both (29); requests of 4 records send runs
+        // ahead of their steps, which come back in later requests.
+        const restore = () => runRestore(['--url', collector.url, ...report.files], { maxBufferedRecords: 20, maxBatchRecords: 4, out: (line) => lines.push(line) });
         await restore();
-        expect(lines.at(-1)).toBe('restored 10 runs from 10 archive file(s)');
+        expect(lines.at(-1)).toBe('restored 10 runs from 2 archive file(s)');
         await restore();
-        const hours = (collector.store as SqliteStore).runRollups({ resolution: 3_600_000, from: 0, to: NOW });
-        expect({ runs: hours.reduce((n, r) => n + r.runs, 0), sumMs: hours.reduce((n, r) => n + r.sumMs, 0) }).toEqual(before);
+        expect(totals(collector.store as SqliteStore)).toEqual(before);
         expect(collector.store.stats()).toMatchObject({ executions: 40, steps: 40 });
       } finally {
         await collector.stop();
@@ -85,6 +87,16 @@ describe('retention and archive', () => {
     } finally {
       tmp.cleanup();
     }
+  }, 60_000);
+
+  it('when a file to restore cannot be read, then the command exits 1 with one line saying which', async () => {
+    const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'backend/src/main.ts'), 'restore', '--url', 'http://127.0.0.1:9', '--token', 'ingest-token-0123456789', '/nonexistent/rpa-archive.jsonl.gz'], { cwd: ROOT }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      ),
+    );
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toBe("restore stopped: cannot read /nonexistent/rpa-archive.jsonl.gz as an archive (ENOENT: no such file or directory, open '/nonexistent/rpa-archive.jsonl.gz'); 0 runs from 0 earlier file(s) restored\n");
   }, 60_000);
 
   it('when the archive cannot be written, then nothing is deleted', () => {
@@ -153,17 +165,17 @@ describe('retention and archive', () => {
     const archiveDir = path.join(tmp.dir, 'small-disk');
     fs.mkdirSync(archiveDir);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', archiveDir]);
+    const store = new SqliteStore({ file: path.join(tmp.dir, 'e.db') });
     try {
       // Rows that compress badly: random error messages, about 3 MB of archive.
-      const store = new SqliteStore({ file: path.join(tmp.dir, 'e.db') });
       const noise = () => Array.from({ length: 2000 }, () => Math.random().toString(36).slice(2, 3)).join('');
       const executions = Array.from({ length: 1500 }, (_, i) => ({ id: `big${i}`, workflow: 'Claims', startedAt: NOW - 40 * DAY + i, endedAt: NOW - 40 * DAY + i + 1000, status: 'failed' as const, errorMessage: noise() }));
       store.ingest({ executions, steps: [], samples: [] });
       expect(() => new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir, chunk: 1500 }).runOnce(NOW)).toThrow(/not written \(.*\); nothing was deleted$/);
       expect(store.stats().executions).toBe(1500);
       expect(fs.readdirSync(archiveDir)).toEqual([]);
-      store.close();
     } finally {
+      store.close();
       execFileSync('umount', [archiveDir]);
       tmp.cleanup();
     }

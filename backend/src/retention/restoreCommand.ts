@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli';
+import { CommandError, UsageError } from '../cli';
 import { MetricsCollector } from '../collect/metricsCollector';
 import { HttpTransport } from '../collect/transport';
 import { readArchive } from './archiver';
@@ -13,6 +13,8 @@ Restoring twice is harmless, and runs the collector's rollups still count are no
 export interface RestoreOptions {
   /** Records one file may hold in the buffer (the SDK's default otherwise; tests make it small). */
   maxBufferedRecords?: number;
+  /** Records a request (the SDK's default otherwise; tests make it small). */
+  maxBatchRecords?: number;
   out?: (line: string) => void;
 }
 
@@ -32,16 +34,23 @@ export async function runRestore(argv: string[], options: RestoreOptions = {}): 
   // One file at a time, each sent whole before the next is read: any number of files fits in memory.
   for (const [n, file] of files.entries()) {
     const failures: string[] = [];
-    const sdk = new MetricsCollector({ transport, bufferSize: 5000, maxBufferedRecords: options.maxBufferedRecords, onError: (error) => failures.push(error.message) });
+    const sdk = new MetricsCollector({ transport, bufferSize: 5000, maxBufferedRecords: options.maxBufferedRecords, maxBatchRecords: options.maxBatchRecords, onError: (error) => failures.push(error.message) });
     let fileRuns = 0;
-    for (const batch of readArchive(file)) {
+    let batches;
+    try {
+      batches = readArchive(file);
+    } catch (error) {
+      await sdk.shutdown();
+      throw new CommandError(`restore stopped: cannot read ${file} as an archive (${(error as Error).message}); ${runs} runs from ${n} earlier file(s) restored`);
+    }
+    for (const batch of batches) {
       for (const e of batch.executions) sdk.recordExecution(e);
       for (const s of batch.steps) sdk.recordStep(s.executionId, s.name, s.durationMs, s);
       for (const s of batch.samples) sdk.recordResourceSample(s);
       fileRuns += batch.executions.length;
     }
     await sdk.shutdown();
-    if (failures.length) throw new Error(`restore incomplete at ${file} (${runs} runs from ${n} earlier file(s) restored): ${failures[0]}`);
+    if (failures.length) throw new CommandError(`restore incomplete at ${file} (${runs} runs from ${n} earlier file(s) restored): ${failures[0]}`);
     runs += fileRuns;
     if (files.length > 1) out(`${file}: ${fileRuns} runs (${n + 1} of ${files.length} files)`);
   }

@@ -73,7 +73,12 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   // count them: a correction (another workflow, status, start or duration, other steps) takes
   // that back out.
   const touched = [...new Set([...runs.map((r) => r.id), ...batch.steps.map((s) => s.executionId)])];
-  const countedBefore = touched.length > 0 ? await countedRuns(client, 'e.ext_id = ANY($1::text[])', touched) : new Map<number, FinishedRun>();
+  // A restored run is counted as it was archived, whatever part of it has come back so far: steps
+  // restored in a later batch are counted already (corrections of it are not followed).
+  const countedBefore =
+    touched.length > 0
+      ? await countedRuns(client, 'e.ext_id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM archived_runs a WHERE a.ext_id = e.ext_id AND a.restored)', touched)
+      : new Map<number, FinishedRun>();
 
   // Which runs this batch brings to a final status for the first time, as the rows apply in order.
   const executionIds = new Map<string, number>();
@@ -221,7 +226,7 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   const freshFinished = [...finishing.keys()].filter((ext) => fresh.has(ext));
   let counted: FinishedRun[] = finished;
   if (freshFinished.length > 0) {
-    const { rows } = await client.query<{ ext_id: string }>('DELETE FROM archived_runs WHERE ext_id = ANY($1::text[]) RETURNING ext_id', [freshFinished]);
+    const { rows } = await client.query<{ ext_id: string }>('UPDATE archived_runs SET restored = true WHERE ext_id = ANY($1::text[]) AND NOT restored RETURNING ext_id', [freshFinished]);
     const restored = new Set(rows.map((r) => r.ext_id));
     if (restored.size > 0) counted = finished.filter(({ execution }) => !restored.has(execution.id));
   }

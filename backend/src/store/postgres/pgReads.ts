@@ -454,7 +454,7 @@ export async function deleteRaw(client: ClientBase, batch: IngestBatch): Promise
     // A finished run is in the rollups, which outlive the raw rows: remembered, so that restoring it does not count it again.
     const finished = batch.executions.filter((e) => e.status !== 'running');
     await client.query(
-      'INSERT INTO archived_runs (ext_id, started_at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (ext_id) DO UPDATE SET started_at = excluded.started_at',
+      'INSERT INTO archived_runs (ext_id, started_at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (ext_id) DO UPDATE SET started_at = excluded.started_at, restored = false',
       [finished.map((e) => e.id), finished.map((e) => e.startedAt)],
     );
     for (const s of batch.samples) await client.query('DELETE FROM resource_samples WHERE host_id = (SELECT id FROM hosts WHERE name = $1) AND ts = $2', [s.host, s.time]);

@@ -145,9 +145,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 2,
     description: 'finished runs that retention archived and deleted, still counted in the rollups: a restore does not count them again',
     sql: `
+      -- restored once the run is back: its steps may come in later batches, and they too are
+      -- counted already.
       CREATE TABLE archived_runs (
         ext_id text PRIMARY KEY,
-        started_at bigint NOT NULL
+        started_at bigint NOT NULL,
+        restored boolean NOT NULL DEFAULT false
       );
       CREATE INDEX archived_runs_by_start ON archived_runs(started_at);
     `,

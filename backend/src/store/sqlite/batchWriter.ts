@@ -70,7 +70,8 @@ export class BatchWriter {
   private readonly runState: Database.Statement<[string], StoredRunState>;
   private readonly runStateById: Database.Statement<[number], StoredRunState>;
   private readonly archivedAmong: Database.Statement<[string], { at: number }>;
-  private readonly forgetArchived: Database.Statement<[string]>;
+  private readonly markRestored: Database.Statement<[string]>;
+  private readonly wasRestored: Database.Statement<[string], number>;
   private readonly rollups: RollupWriter;
   private readonly sampleRollups: SampleRollupWriter;
   private readonly upsertRunSteps: Map<number, Database.Statement>;
@@ -110,9 +111,10 @@ export class BatchWriter {
     this.runState = db.prepare(`SELECT ${stateColumns} FROM executions WHERE ext_id = ?`);
     this.runStateById = db.prepare(`SELECT ${stateColumns} FROM executions WHERE id = ?`);
     // Runs that retention archived are still in the rollups: restored, they are not counted again.
-    this.anyArchived = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs)').pluck() as Database.Statement<[], number>;
-    this.archivedAmong = db.prepare('SELECT j.key AS at FROM json_each(?) j JOIN archived_runs a ON a.ext_id = j.value');
-    this.forgetArchived = db.prepare('DELETE FROM archived_runs WHERE ext_id IN (SELECT value FROM json_each(?))');
+    this.anyArchived = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs WHERE restored = 0)').pluck() as Database.Statement<[], number>;
+    this.archivedAmong = db.prepare('SELECT j.key AS at FROM json_each(?) j JOIN archived_runs a ON a.ext_id = j.value AND a.restored = 0');
+    this.markRestored = db.prepare('UPDATE archived_runs SET restored = 1 WHERE ext_id IN (SELECT value FROM json_each(?))');
+    this.wasRestored = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs WHERE ext_id = ? AND restored = 1)').pluck() as Database.Statement<[string], number>;
     this.rollups = new RollupWriter(db, dictionaries);
     this.sampleRollups = new SampleRollupWriter(db);
     this.storedSteps = db.prepare('SELECT steps FROM run_steps WHERE execution_id = ?').pluck() as Database.Statement<[number], Buffer>;
@@ -277,6 +279,9 @@ export class BatchWriter {
   /** Keeps how a run final before this batch counts in the rollups, the first time the batch touches it. */
   private keepCounted(extId: string, state: StoredRunState | undefined, counted: Map<number, FinishedRun>): void {
     if (!state || state.status === RUNNING || counted.has(state.id)) return;
+    // A restored run is counted as it was archived, whatever part of it has come back so far:
+    // steps restored in a later batch are counted already (corrections of it are not followed).
+    if (this.wasRestored.get(extId) === 1) return;
     counted.set(state.id, this.countedAs(extId, state, this.stepsOf(state.id, undefined)));
   }
 
@@ -292,12 +297,12 @@ export class BatchWriter {
     return { execution, steps };
   }
 
-  /** The runs among `finished` that retention archived (and the rollups still count); forgotten as archived now that they are back. */
+  /** The runs among `finished` that retention archived (and the rollups still count); marked restored now that they are back. */
   private restoredAmong(finished: readonly FinishedRun[]): Set<string> | undefined {
     if (finished.length === 0 || this.anyArchived.get() === 0) return undefined;
     const ids = JSON.stringify(finished.map(({ execution }) => execution.id));
     const restored = new Set(this.archivedAmong.all(ids).map(({ at }) => finished[at].execution.id));
-    if (restored.size > 0) this.forgetArchived.run(JSON.stringify([...restored]));
+    if (restored.size > 0) this.markRestored.run(JSON.stringify([...restored]));
     return restored;
   }
 

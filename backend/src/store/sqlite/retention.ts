@@ -21,7 +21,7 @@ export class RetentionRepository {
     this.deleteSample = db.prepare('DELETE FROM resource_samples WHERE host_id = (SELECT id FROM hosts WHERE name = ?) AND ts = ?');
     // A finished run is in the rollups, which outlive the raw rows: remembered, so that
     // restoring it does not count it again.
-    this.rememberArchived = db.prepare('INSERT OR REPLACE INTO archived_runs (ext_id, started_at) VALUES (?, ?)');
+    this.rememberArchived = db.prepare('INSERT OR REPLACE INTO archived_runs (ext_id, started_at, restored) VALUES (?, ?, 0)');
     this.deleteInTransaction = db.transaction((batch: IngestBatch) => {
       for (const e of batch.executions) {
         this.deleteSteps.run(e.id);

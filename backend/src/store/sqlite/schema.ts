@@ -263,11 +263,15 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 11,
     description: 'finished runs that retention archived and deleted, still counted in the rollups: a restore does not count them again',
     sql: `
+      -- restored = 1 once the run is back: its steps may come in later batches, and they too are
+      -- counted already.
       CREATE TABLE archived_runs (
         ext_id TEXT PRIMARY KEY,
-        started_at INTEGER NOT NULL
+        started_at INTEGER NOT NULL,
+        restored INTEGER NOT NULL DEFAULT 0
       ) WITHOUT ROWID;
       CREATE INDEX archived_runs_by_start ON archived_runs(started_at);
+      CREATE INDEX archived_runs_away ON archived_runs(ext_id) WHERE restored = 0;
     `,
   },
 ];
