@@ -220,7 +220,7 @@ export class Collector {
     if (retention.rawDays > 0 || retention.rollupDays > 0) {
       const { log } = this.options;
       this.retention = new RetentionThread(this.store, locationOf(this.store), retention, (report) =>
-        log.info({ archivedRuns: report.archivedRuns, archivedSamples: report.archivedSamples, files: report.files.length }, 'retention: archiving expired rows'),
+        log.info({ archivedRuns: report.archivedRuns, archivedSamples: report.archivedSamples, files: report.files.length }, `retention: ${report.archivedRuns} expired runs archived and deleted so far`),
       );
       const retentionThread = this.retention;
       let running = false;

@@ -67,10 +67,11 @@ describe('database failures', () => {
   (mountable ? it : it.skip)('when the disk under the database fills up, then health says so with 503 until space returns', async () => {
     const tmp = tempDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', tmp.dir]);
-    const collector = await startCollector(tmp.dir);
+    let collector: Awaited<ReturnType<typeof startCollector>> | undefined;
     try {
+      collector = await startCollector(tmp.dir);
       const health = async () => {
-        const response = await fetch(`${collector.url}/api/v1/health`);
+        const response = await fetch(`${collector!.url}/api/v1/health`);
         return { status: response.status, body: (await response.json()) as { status: string; database: { ok: boolean; error?: string; diskFreeBytes?: number } } };
       };
       const roomy = await health();
@@ -85,9 +86,12 @@ describe('database failures', () => {
       fs.rmSync(filler);
       expect((await health()).status).toBe(200);
     } finally {
-      await collector.stop();
-      execFileSync('umount', [tmp.dir]);
-      tmp.cleanup();
+      try {
+        await collector?.stop();
+      } finally {
+        execFileSync('umount', [tmp.dir]);
+        tmp.cleanup();
+      }
     }
   });
 });

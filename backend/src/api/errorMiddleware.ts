@@ -41,12 +41,16 @@ function fromDatabase(error: { code?: string; message: string }): AppError | und
 }
 
 /**
- * Errors of a request the client got wrong before any route ran: a compressed body that does
- * not decompress (zlib's codes), a path with a broken percent-escape (the router's URIError).
+ * Errors of a request the client got wrong before any route ran: a path with a broken
+ * percent-escape (the router's URIError), a compressed body that does not decompress (gzip,
+ * deflate, brotli: body-parser marks what its decompressor threw as a 400 and keeps its code).
  */
 function fromMalformedRequest(error: { code?: string; name?: string; status?: number; message: string }): AppError | undefined {
-  if (typeof error.code === 'string' && error.code.startsWith('Z_')) return new AppError('bad_request', `request body does not decompress as its Content-Encoding says (${error.code})`);
-  if (error.name === 'URIError' || (error.status === 400 && /decode/i.test(error.message))) return new AppError('bad_request', `request path is not valid: ${error.message}`);
+  if (error.name === 'URIError' || (error.status === 400 && /decode param/i.test(error.message))) return new AppError('bad_request', `request path is not valid: ${error.message}`);
+  if (typeof error.code === 'string' && (error.code.startsWith('Z_') || (error.status === 400 && error.code.startsWith('ERR_')))) {
+    return new AppError('bad_request', `request body does not decompress as its Content-Encoding says (${error.code})`);
+  }
+  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) return new AppError('bad_request', `request could not be read: ${error.message}`);
   return undefined;
 }
 

@@ -24,7 +24,8 @@ describe('GET /metrics', () => {
       { id: 'secret-exec-id-3', workflow: 'Payroll', startedAt: T0, status: 'running' },
     ],
     steps: [{ executionId: 'secret-exec-id-1', index: 0, name: 'Login', startedAt: T0, durationMs: 4000 }],
-    samples: [{ host: 'vm-1', time: T0, cpuPercent: 42, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9, diskReadBytesPerSec: 1, diskWriteBytesPerSec: 2, netRxBytesPerSec: 3, netTxBytesPerSec: 4 }],
+    // A current sample: the host gauges show hosts with a recent one.
+    samples: [{ host: 'vm-1', time: Date.now() - 1000, cpuPercent: 42, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9, diskReadBytesPerSec: 1, diskWriteBytesPerSec: 2, netRxBytesPerSec: 3, netTxBytesPerSec: 4 }],
   };
 
   beforeAll(async () => {
@@ -122,6 +123,12 @@ describe('series budgets of /metrics', () => {
     expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [{ ...run, endedAt: T0 + 5000 }] })).status).toBe(200);
     const m = samples(await (await fetch(`${collector.url}/metrics`)).text());
     expect(m.get('rpa_executions_total{workflow="W0",status="completed",error_type=""}')).toBe(before + 1);
+  });
+
+  it('when samples of days ago arrive (a backfill, a restore), then their hosts stay out of the host gauges', async () => {
+    const old = { host: 'restored-host', time: Date.now() - 2 * 86_400_000, cpuPercent: 10, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 };
+    expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [], steps: [], samples: [old] })).status).toBe(200);
+    expect(samples(await (await fetch(`${collector.url}/metrics`)).text()).has('rpa_host_cpu_percent{host="restored-host"}')).toBe(false);
   });
 
   it('when a host stops sending samples, then it leaves the host gauges', async () => {

@@ -20,7 +20,7 @@ export interface SeriesLimits {
   maxWorkflows: number;
   /** Workflow and step pairs with step labels of their own; the rest are step `other`. */
   maxSteps: number;
-  /** A host whose samples stopped arriving this long ago leaves the host gauges. */
+  /** A host whose latest sample is older than this leaves the host gauges (and older samples never enter them). */
   staleHostMs: number;
 }
 
@@ -42,14 +42,14 @@ function kept<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 /**
  * The collector's Prometheus metrics. Labels are workflows, steps, hosts, statuses and error
  * types, never an execution id; workflows and steps past their budgets share the label `other`
- * (counted in `rpa_metrics_folded_total`) and hosts that went quiet leave, so a scrape stays
+ * (counted in `rpa_metrics_folded_total`) and hosts without a recent sample leave, so a scrape stays
  * small whatever the fleet sends. Counters move only for what a batch brought for the first time,
  * so retried batches never count twice.
  */
 export class CollectorMetrics {
   readonly registry = new Registry();
-  /** Each host's latest sample, and when it arrived. */
-  private readonly latestSamples = new Map<string, { sample: ResourceSample; arrivedAt: number }>();
+  /** Each host's latest sample, while it is recent. */
+  private readonly latestSamples = new Map<string, ResourceSample>();
   private readonly workflowLabels: LabelBudget;
   private readonly stepLabels: LabelBudget;
   private lastIngestAt?: number;
@@ -118,10 +118,12 @@ export class CollectorMetrics {
         observer.observe(durationMs / 1000);
       }
     }
-    const arrivedAt = this.lastIngestAt;
+    // Samples of hours ago (a backfill, a restore) are history, not a host's current state.
+    const recent = this.lastIngestAt - this.limits.staleHostMs;
     for (const sample of batch.samples) {
+      if (sample.time < recent) continue;
       const latest = this.latestSamples.get(sample.host);
-      if (!latest || latest.sample.time <= sample.time) this.latestSamples.set(sample.host, { sample, arrivedAt });
+      if (!latest || latest.time <= sample.time) this.latestSamples.set(sample.host, sample);
     }
   };
 
@@ -133,10 +135,10 @@ export class CollectorMetrics {
     return this.registry.contentType;
   }
 
-  /** The hosts whose samples still arrive; those that stopped longer ago than the limit are forgotten. */
-  private currentHosts(): Map<string, { sample: ResourceSample; arrivedAt: number }> {
+  /** The hosts with a recent sample; those whose latest is older than the limit are forgotten. */
+  private currentHosts(): Map<string, ResourceSample> {
     const since = Date.now() - this.limits.staleHostMs;
-    for (const [host, latest] of this.latestSamples) if (latest.arrivedAt < since) this.latestSamples.delete(host);
+    for (const [host, latest] of this.latestSamples) if (latest.time < since) this.latestSamples.delete(host);
     return this.latestSamples;
   }
 
@@ -176,7 +178,7 @@ export class CollectorMetrics {
     });
     const host = (name: string, help: string, value: (s: ResourceSample) => number | undefined) =>
       gauge(name, help, ['host'], (g) => {
-        for (const [hostName, { sample }] of this.currentHosts()) {
+        for (const [hostName, sample] of this.currentHosts()) {
           const v = value(sample);
           if (v !== undefined) g.set({ host: hostName }, v);
         }
