@@ -1,0 +1,61 @@
+import type { Anomaly, Incident as ReportedIncident } from '../../domain/analysis';
+import type { Incident as InjectedIncident } from '../../sim/incidents';
+import { scoreSimulation } from './score';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const FROM = Date.UTC(2026, 10, 1);
+const TO = FROM + 14 * DAY;
+
+const injected: InjectedIncident[] = [
+  { id: 'latency-spike', kind: 'latency_spike', description: '', start: FROM + 10 * DAY, end: FROM + 10 * DAY + 2 * HOUR, workflow: 'Claims', magnitude: 3, affectedExecutions: 0 },
+  { id: 'failure-burst', kind: 'failure_burst', description: '', start: FROM + 11 * DAY, end: FROM + 11 * DAY + 4 * HOUR, workflow: 'Payroll', magnitude: 0.7, affectedExecutions: 0 },
+  { id: 'cpu-saturation', kind: 'cpu_saturation', description: '', start: FROM + 12 * DAY, end: FROM + 12 * DAY + 3 * HOUR, host: 'vm-3', magnitude: 92, affectedExecutions: 0 },
+];
+
+let next = 0;
+function anomaly(metric: Anomaly['metric'], startedAt: number, subject: Partial<Pick<Anomaly, 'workflow' | 'host' | 'step'>>): Anomaly {
+  return { id: `a${++next}`, seriesKey: metric, metric, ...subject, direction: 'high', status: 'closed', startedAt, lastSeenAt: startedAt, severity: 0.5, firstSeverity: 0.5, peakScore: 5, points: 3, expected: 1, observed: 2, escalationLevel: 0, description: '', recommendedAction: '' };
+}
+
+function incident(id: string, anomalies: Anomaly[]): ReportedIncident {
+  return { id, status: 'closed', startedAt: 0, lastSeenAt: 0, severity: 0.5, anomalyIds: anomalies.map((a) => a.id), workflows: [], hosts: [], title: id };
+}
+
+describe('scoring a simulated fleet against its ground truth', () => {
+  it('finds an incident by an anomaly on its subject and measure within its window, and measures the delay', () => {
+    const spike = anomaly('run_duration', FROM + 10 * DAY + 20 * 60_000, { workflow: 'Claims' });
+    const cpu = anomaly('host_cpu', FROM + 12 * DAY + 5 * 60_000, { host: 'vm-3' });
+    // The burst's workflow, but the wrong measure; and the right measure on another workflow.
+    const wrongMeasure = anomaly('run_duration', FROM + 11 * DAY + HOUR, { workflow: 'Payroll' });
+    const wrongSubject = anomaly('failure_rate', FROM + 11 * DAY + HOUR, { workflow: 'Claims' });
+    // After the settling week, explained by nothing: two in the 7 settled days.
+    const score = scoreSimulation({ from: FROM, to: TO, incidents: injected }, [spike, cpu, wrongMeasure, wrongSubject], [
+      incident('i1', [spike]),
+      incident('i2', [spike, cpu]),
+      incident('i3', [wrongMeasure, wrongSubject]),
+      incident('i4', [cpu, wrongSubject]),
+    ]);
+    expect(score.incidents).toEqual([
+      { id: 'latency-spike', kind: 'latency_spike', found: true, delayMinutes: 20, anomalies: 1 },
+      { id: 'failure-burst', kind: 'failure_burst', found: false, delayMinutes: null, anomalies: 0 },
+      { id: 'cpu-saturation', kind: 'cpu_saturation', found: true, delayMinutes: 5, anomalies: 1 },
+    ]);
+    expect(score).toMatchObject({ injected: 3, found: 2, anomalies: 4, unexplained: 2, reportedIncidents: 4, pure: 1, mixed: 2, noise: 1 });
+    expect(score.recall).toBeCloseTo(2 / 3, 10);
+    expect(score.unexplainedPerDay).toBeCloseTo(2 / 7, 10);
+  });
+
+  it('does not count an anomaly that starts outside the incident window, nor one before the period settles as unexplained', () => {
+    const tooEarly = anomaly('run_duration', FROM + 10 * DAY - 2 * HOUR, { workflow: 'Claims' });
+    const tooLate = anomaly('run_duration', FROM + 10 * DAY + 9 * HOUR, { workflow: 'Claims' });
+    const settling = anomaly('volume', FROM + 2 * DAY, { workflow: 'Claims' });
+    const score = scoreSimulation({ from: FROM, to: TO, incidents: injected.slice(0, 1) }, [tooEarly, tooLate, settling], []);
+    expect(score).toMatchObject({ found: 0, recall: 0, unexplained: 2, reportedIncidents: 0 });
+  });
+
+  it('when the period is no longer than the settling time, then there is no unexplained rate to give', () => {
+    const score = scoreSimulation({ from: FROM, to: FROM + 7 * DAY, incidents: [] }, [anomaly('volume', FROM + DAY, { workflow: 'Claims' })], []);
+    expect(score).toMatchObject({ recall: 1, unexplained: 0, unexplainedPerDay: null });
+  });
+});

@@ -1,0 +1,112 @@
+import type { Anomaly, AnomalyMetric, Incident as ReportedIncident } from '../../domain/analysis';
+import type { Incident as InjectedIncident } from '../../sim/incidents';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** What the simulator injected and over which period: the ground truth. */
+export interface SimTruth {
+  from: number;
+  to: number;
+  incidents: readonly InjectedIncident[];
+}
+
+export interface ScoreOptions {
+  /** An anomaly may start this long before its incident (a detector's window straddles the start). */
+  leadMs?: number;
+  /** An anomaly may start this long after its incident ended (the evidence arrives with runs that end later). */
+  graceMs?: number;
+  /** Anomalies before this much of the period are not counted as unexplained: baselines are still forming. */
+  settleMs?: number;
+}
+
+export interface IncidentScore {
+  id: string;
+  kind: InjectedIncident['kind'];
+  found: boolean;
+  /** The first matching anomaly's start minus the incident's start, in minutes. */
+  delayMinutes: number | null;
+  anomalies: number;
+}
+
+export interface SimScore {
+  injected: number;
+  found: number;
+  recall: number;
+  incidents: IncidentScore[];
+  anomalies: number;
+  /** Anomalies that match no injected incident, after the settling period. */
+  unexplained: number;
+  /** Per day of the period after settling; null when nothing of the period is past it. */
+  unexplainedPerDay: number | null;
+  reportedIncidents: number;
+  /** Reported incidents all of whose anomalies belong to one injected incident. */
+  pure: number;
+  /** Reported incidents with anomalies of several injected incidents, or of one and of none. */
+  mixed: number;
+  /** Reported incidents none of whose anomalies belong to an injected incident. */
+  noise: number;
+}
+
+const DURATIONS: readonly AnomalyMetric[] = ['run_duration', 'step_duration'];
+
+/** Whether `anomaly` is on the subject and the measure that `incident` changed (time aside). */
+export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' | 'host'>, incident: InjectedIncident): boolean {
+  switch (incident.kind) {
+    case 'latency_spike':
+    case 'slow_drift':
+    case 'level_shift':
+      return anomaly.workflow === incident.workflow && DURATIONS.includes(anomaly.metric);
+    case 'failure_burst':
+      return anomaly.workflow === incident.workflow && anomaly.metric === 'failure_rate';
+    case 'cpu_saturation':
+      // The host's own CPU, or runs slower on that host.
+      return anomaly.host === incident.host && (anomaly.metric === 'host_cpu' || DURATIONS.includes(anomaly.metric));
+  }
+}
+
+/**
+ * Scores what a collector reported against the simulator's ground truth: recall (an incident is
+ * found by an anomaly on its subject and measure that starts within its window), detection delay,
+ * anomalies explained by no incident per day after the settling period, and how pure the reported
+ * incidents are.
+ */
+export function scoreSimulation(truth: SimTruth, anomalies: readonly Anomaly[], reported: readonly ReportedIncident[], options: ScoreOptions = {}): SimScore {
+  const lead = options.leadMs ?? HOUR;
+  const grace = options.graceMs ?? 6 * HOUR;
+  const settle = options.settleMs ?? 7 * DAY;
+  const explains = (anomaly: Anomaly, incident: InjectedIncident) =>
+    onSubject(anomaly, incident) && anomaly.startedAt >= incident.start - lead && anomaly.startedAt <= (incident.end ?? truth.to) + grace;
+  const cause = new Map<string, string | undefined>(anomalies.map((a) => [a.id, truth.incidents.find((i) => explains(a, i))?.id]));
+  const incidents = truth.incidents.map((incident): IncidentScore => {
+    const matching = anomalies.filter((a) => cause.get(a.id) === incident.id || explains(a, incident));
+    const first = Math.min(...matching.map((a) => a.startedAt));
+    return { id: incident.id, kind: incident.kind, found: matching.length > 0, delayMinutes: matching.length ? Math.round((first - incident.start) / 60_000) : null, anomalies: matching.length };
+  });
+  const settledFrom = truth.from + settle;
+  const unexplained = anomalies.filter((a) => cause.get(a.id) === undefined && a.startedAt >= settledFrom).length;
+  const settledDays = (truth.to - settledFrom) / DAY;
+  let pure = 0;
+  let mixed = 0;
+  let noise = 0;
+  for (const incident of reported) {
+    const causes = new Set(incident.anomalyIds.map((id) => cause.get(id)));
+    if (!causes.size || (causes.size === 1 && causes.has(undefined))) noise++;
+    else if (causes.size === 1) pure++;
+    else mixed++;
+  }
+  const found = incidents.filter((i) => i.found).length;
+  return {
+    injected: truth.incidents.length,
+    found,
+    recall: truth.incidents.length ? found / truth.incidents.length : 1,
+    incidents,
+    anomalies: anomalies.length,
+    unexplained,
+    unexplainedPerDay: settledDays > 0 ? unexplained / settledDays : null,
+    reportedIncidents: reported.length,
+    pure,
+    mixed,
+    noise,
+  };
+}
