@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { tempDir } from '../backend/src/testing/harness';
 
@@ -56,6 +57,21 @@ describe('the README commands', () => {
       tmp.cleanup();
     }
   });
+
+  it('when `npm run demo` finds no collector at its --url, then it exits 1 at once with one line saying so', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const child = spawn('npm', ['run', '-s', 'demo', '--', '--url', `http://127.0.0.1:${port}`, '--days', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 1, stderr: `no collector answers at http://127.0.0.1:${port} (ECONNREFUSED): start one with npm start, or pass its --url\n` });
+  }, 60_000);
 
   it('when a setting is invalid, then start-up stops with a message naming the variable', async () => {
     const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, RPA_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -27,3 +27,19 @@ export function numberOption(value: string | boolean | undefined, name: string, 
   }
   return parsed;
 }
+
+/**
+ * Fails at once, in one line, when nothing answers at `url` as a collector: a command about to
+ * send data says so before it starts, instead of retrying into the void.
+ * @throws CommandError naming the URL and what went wrong.
+ */
+export async function assertCollectorAnswers(url: string): Promise<void> {
+  let status: number;
+  try {
+    status = (await fetch(new URL('/api/v1/health', url), { signal: AbortSignal.timeout(10_000) })).status;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CommandError(`no collector answers at ${url} (${cause?.code ?? cause?.message ?? (error as Error).message}): start one with npm start, or pass its --url`);
+  }
+  if (status !== 200 && status !== 503) throw new CommandError(`${url} does not answer as a collector (GET /api/v1/health: ${status})`);
+}

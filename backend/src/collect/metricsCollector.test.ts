@@ -121,6 +121,34 @@ describe('MetricsCollector (the runner SDK)', () => {
     expect(sent).toEqual([5]);
   });
 
+  it('when a flush with a time limit cannot deliver, then it gives up, says so and keeps the records', async () => {
+    const errors: string[] = [];
+    const down: Transport = { send: () => Promise.reject(new TransportError('connect ECONNREFUSED 127.0.0.1:9', true)) };
+    const sdk = new MetricsCollector({ transport: down, initialBackoffMs: 20, maxBackoffMs: 50, onError: (error) => errors.push(error.message) });
+    recordRun(sdk, 1);
+    await sdk.flush({ timeoutMs: 300 });
+    expect(errors).toEqual([`giving up this flush with ${sdk.pending} records unsent: connect ECONNREFUSED 127.0.0.1:9`]);
+    expect(sdk.pending).toBe(4); // the run (its start and completion as one record) and its three steps
+  });
+
+  it('when a script awaits a flush that keeps failing, then the retries keep it alive until the flush gives up', async () => {
+    // Retries waited on timers that did not hold the process: a script awaiting delivery ended with exit 0 and nothing sent.
+    const script = `
+      const { MetricsCollector } = require('./backend/src/collect/metricsCollector');
+      const { HttpTransport } = require('./backend/src/collect/transport');
+      const sdk = new MetricsCollector({ transport: new HttpTransport({ url: 'http://127.0.0.1:9' }), initialBackoffMs: 50, maxBackoffMs: 100, onError: (e) => console.log('error: ' + e.message.split(':')[0]) });
+      sdk.recordExecution({ id: 'r1', workflow: 'Claims', startedAt: ${T0}, status: 'running' });
+      sdk.flush({ timeoutMs: 1000 }).then(() => console.log('flush returned'));
+    `;
+    const { execFile } = await import('node:child_process');
+    const path = await import('node:path');
+    const root = path.resolve(__dirname, '../../..');
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root }, (error, out) => (error ? reject(error) : resolve(out))),
+    );
+    expect(stdout).toBe('error: giving up this flush with 1 records unsent\nflush returned\n');
+  }, 60_000);
+
   it('when a run starts and completes, then the sampler context follows it', () => {
     const context: string[] = [];
     const sdk = new MetricsCollector({

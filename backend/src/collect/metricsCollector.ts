@@ -68,7 +68,12 @@ interface ActiveExecution {
   nextStepIndex: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** A wait that keeps the process alive only when `hold` (a caller awaits delivery). */
+const sleep = (ms: number, hold: boolean) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (!hold) timer.unref();
+  });
 
 /**
  * The runner-side SDK. `record*` calls are synchronous and only append to a buffer; batches are
@@ -95,6 +100,8 @@ export class MetricsCollector {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private deadline = Infinity;
+  /** Callers awaiting `flush()` or `shutdown()`: while there are some, retries keep the process alive. */
+  private awaiting = 0;
   /** Records dropped because the buffer was full, or rejected by the collector as invalid. */
   dropped = 0;
   /** Records the collector acknowledged. */
@@ -127,7 +134,7 @@ export class MetricsCollector {
   start(): this {
     if (!this.timer) {
       this.timer = setInterval(() => {
-        if (this.queue.length > 0) void this.flush();
+        if (this.queue.length > 0) void this.drainAll();
       }, this.flushIntervalMs);
       this.timer.unref();
     }
@@ -212,8 +219,24 @@ export class MetricsCollector {
     this.enqueue({ kind: 'sample', record: sample });
   }
 
-  /** Sends everything buffered so far; resolves when it is acknowledged or given up on. */
-  async flush(): Promise<void> {
+  /**
+   * Sends everything buffered so far; resolves when it is acknowledged or given up on. While it is
+   * awaited, retries keep the process alive; with `timeoutMs`, it gives up (telling `onError`)
+   * once that has passed, and the records stay buffered.
+   */
+  async flush(options: { timeoutMs?: number } = {}): Promise<void> {
+    const deadline = this.deadline;
+    if (options.timeoutMs !== undefined) this.deadline = Math.min(this.deadline, this.now() + options.timeoutMs);
+    this.awaiting++;
+    try {
+      await this.drainAll();
+    } finally {
+      this.awaiting--;
+      if (!this.stopping) this.deadline = deadline;
+    }
+  }
+
+  private async drainAll(): Promise<void> {
     while (this.sending) await this.sending;
     if (this.queue.length === 0) return;
     this.sending = this.drain().finally(() => {
@@ -240,7 +263,7 @@ export class MetricsCollector {
       return false;
     }
     this.queue.push(entry);
-    if (this.queue.length >= this.bufferSize && !this.sending) void this.flush();
+    if (this.queue.length >= this.bufferSize && !this.sending) void this.drainAll();
     return true;
   }
 
@@ -270,12 +293,12 @@ export class MetricsCollector {
           remaining = this.dropRejected(remaining, failure);
           continue;
         }
-        if (this.stopping && this.now() >= this.deadline) {
-          this.onError(new Error(`giving up at shutdown with ${this.queue.length} records unsent: ${failure.message}`));
+        if (this.now() >= this.deadline) {
+          this.onError(new Error(`giving up ${this.stopping ? 'at shutdown' : 'this flush'} with ${this.queue.length} records unsent: ${failure.message}`));
           return false;
         }
         const backoff = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** Math.min(attempt, 20));
-        await sleep(failure.retryAfterMs ?? backoff * (0.5 + Math.random() / 2));
+        await sleep(failure.retryAfterMs ?? backoff * (0.5 + Math.random() / 2), this.awaiting > 0 || this.stopping);
       }
     }
     return true;

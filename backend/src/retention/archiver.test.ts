@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { startCollector, tempDir } from '../testing/harness';
@@ -89,14 +90,41 @@ describe('retention and archive', () => {
     }
   }, 60_000);
 
-  it('when a file to restore cannot be read, then the command exits 1 with one line saying which', async () => {
-    const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
-      execFile(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'backend/src/main.ts'), 'restore', '--url', 'http://127.0.0.1:9', '--token', 'ingest-token-0123456789', '/nonexistent/rpa-archive.jsonl.gz'], { cwd: ROOT }, (error, _stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+  /** The restore command as a user runs it; its exit code and what it said on stderr. */
+  const restoreCli = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'backend/src/main.ts'), 'restore', ...args], { cwd: ROOT }, (error, _stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
       ),
     );
-    expect(outcome.code).toBe(1);
-    expect(outcome.stderr).toBe("restore stopped: cannot read /nonexistent/rpa-archive.jsonl.gz as an archive (ENOENT: no such file or directory, open '/nonexistent/rpa-archive.jsonl.gz'); 0 runs from 0 earlier file(s) restored\n");
+
+  it('when a file to restore cannot be read, then the command exits 1 with one line saying which', async () => {
+    const tmp = tempDir();
+    const collector = await startCollector(tmp.dir);
+    try {
+      const outcome = await restoreCli(['--url', collector.url, '--token', 'ingest-token-0123456789', '/nonexistent/rpa-archive.jsonl.gz']);
+      expect(outcome).toEqual({
+        code: 1,
+        stderr: "restore stopped: cannot read /nonexistent/rpa-archive.jsonl.gz as an archive (ENOENT: no such file or directory, open '/nonexistent/rpa-archive.jsonl.gz'); 0 runs from 0 earlier file(s) restored\n",
+      });
+    } finally {
+      await collector.stop();
+      tmp.cleanup();
+    }
+  }, 60_000);
+
+  it('when no collector answers at the URL, then the command exits 1 at once with one line saying so', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    expect(await restoreCli(['--url', `http://127.0.0.1:${port}`, '/nonexistent/rpa-archive.jsonl.gz'])).toEqual({
+      code: 1,
+      stderr: `no collector answers at http://127.0.0.1:${port} (ECONNREFUSED): start one with npm start, or pass its --url\n`,
+    });
   }, 60_000);
 
   it('when the archive cannot be written, then nothing is deleted', () => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CommandError, UsageError } from '../cli';
+import { assertCollectorAnswers, CommandError, UsageError } from '../cli';
 import { MetricsCollector } from '../collect/metricsCollector';
 import { HttpTransport } from '../collect/transport';
 import { readArchive } from './archiver';
@@ -29,6 +29,7 @@ export async function runRestore(argv: string[], options: RestoreOptions = {}): 
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (o.help) return out(USAGE);
   if (!o.url || files.length === 0) throw new UsageError(`--url and at least one archive file are required\n\n${USAGE}`);
+  await assertCollectorAnswers(o.url);
   const transport = new HttpTransport({ url: o.url, token: o.token ?? process.env.RPA_INGEST_TOKEN?.split(',')[0] });
   let runs = 0;
   // One file at a time, each sent whole before the next is read: any number of files fits in memory.

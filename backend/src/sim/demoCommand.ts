@@ -1,4 +1,4 @@
-import { numberOption, parseOptions, UsageError } from '../cli';
+import { assertCollectorAnswers, CommandError, numberOption, parseOptions, UsageError } from '../cli';
 import { INCIDENT_KINDS, type IncidentKind, type IncidentRequest } from './incidents';
 import { runSimulation } from './simulator';
 
@@ -66,8 +66,9 @@ export async function runDemo(argv: string[]): Promise<void> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());
+  await assertCollectorAnswers(o.url as string);
   const started = Date.now();
-  const truth = await runSimulation({
+  const simulation = runSimulation({
     url: o.url as string,
     token: (o.token as string | undefined) ?? process.env.RPA_INGEST_TOKEN?.split(',')[0],
     seed: numberOption(o.seed, 'seed', 0, 2 ** 32 - 1),
@@ -82,6 +83,10 @@ export async function runDemo(argv: string[]): Promise<void> {
     truthFile: o.truth as string,
     live: o.live ? controller.signal : undefined,
     progress: (line) => process.stdout.write(`${line}\n`),
+  });
+  // A collector that stops answering midway: one line and exit 1, not a stack.
+  const truth = await simulation.catch((error: unknown) => {
+    throw new CommandError(`demo stopped: ${(error as Error).message}`);
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(

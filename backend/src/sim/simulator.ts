@@ -59,6 +59,9 @@ export interface GroundTruth {
 }
 
 /** Generates the fleet's history and sends it through the SDK; resolves when all of it is acknowledged. */
+/** How long a batch may keep failing (collector down, busy) before the simulation gives up. */
+const DELIVERY_TIMEOUT_MS = 30_000;
+
 export async function runSimulation(options: SimulationOptions): Promise<GroundTruth> {
   const to = options.end ?? Math.floor(Date.now() / HOUR) * HOUR;
   const from = to - options.days * DAY;
@@ -85,13 +88,16 @@ export async function runSimulation(options: SimulationOptions): Promise<GroundT
       sdk.recordResourceSample(sample);
       truth.totals.samples++;
     }
-    if (sdk.pending > 20_000) await sdk.flush();
+    if (sdk.pending > 20_000) {
+      await sdk.flush({ timeoutMs: DELIVERY_TIMEOUT_MS });
+      if (failures.length > 0) throw new Error(`simulation could not deliver everything: ${failures[0]}`);
+    }
     const day = Math.round((hourStart + HOUR - from) / DAY);
     if ((hourStart + HOUR - from) % DAY === 0 || hourStart + HOUR >= to) {
       options.progress?.(`day ${day}/${options.days}: ${truth.totals.executions} runs, ${truth.totals.samples} samples generated`);
     }
   }
-  await sdk.flush();
+  await sdk.flush({ timeoutMs: DELIVERY_TIMEOUT_MS });
   if (failures.length > 0) throw new Error(`simulation could not deliver everything: ${failures[0]}`);
   truth.incidents = generator.incidents.map((incident) => ({ ...incident }));
   if (options.truthFile) writeTruth(options.truthFile, truth);
