@@ -73,6 +73,40 @@ describe('the README commands', () => {
     expect({ code, stderr }).toEqual({ code: 1, stderr: `no collector answers at http://127.0.0.1:${port} (ECONNREFUSED): start one with npm start, or pass its --url\n` });
   }, 60_000);
 
+  /** `npm run -s <args>`: its exit code and output. */
+  const npmRun = (args: string[], shell?: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = shell ? spawn('bash', ['-o', 'pipefail', '-c', shell], { cwd: ROOT }) : spawn('npm', ['run', '-s', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it.each([
+    ['start', 'npm start'],
+    ['demo', 'npm run demo'],
+    ['agent', 'npm run agent'],
+    ['restore', 'npm run restore'],
+    ['report', 'npm run report'],
+    ['bench', 'npm run bench'],
+    ['dashboards', 'npm run dashboards'],
+    ['report:schema', 'npm run report:schema'],
+    ['eval:sim', 'npm run eval:sim'],
+  ])('`%s -- --help` prints its usage, exits 0 and does nothing else', async (script, usage) => {
+    const written = ['provisioning/dashboards/rpa', 'docs/report.schema.json'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs);
+    const outcome = await npmRun([script, '--', '--help']);
+    expect([outcome.code, outcome.stdout.split('\n')[0].startsWith(usage), outcome.stderr]).toEqual([0, true, '']);
+    expect(['provisioning/dashboards/rpa', 'docs/report.schema.json'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs)).toEqual(written);
+  }, 60_000);
+
+  it('when a command\'s help is piped into a reader that has already gone, then it still exits 0, without a stack', async () => {
+    // `true` reads nothing and exits at once: the usage is written into a closed pipe (EPIPE).
+    const outcome = await npmRun([], 'npm run -s demo -- --help | true');
+    expect([outcome.code, outcome.stderr]).toEqual([0, '']);
+  }, 60_000);
+
   it('when a setting is invalid, then start-up stops with a message naming the variable', async () => {
     const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, RPA_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

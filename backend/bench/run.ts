@@ -13,7 +13,15 @@ import { benchPostgres } from './postgres';
  * measured in the same run, printed as a table (and written as JSON when asked).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' } } });
+  const usage = 'npm run bench [-- --quick] [-- --json FILE] [-- --only NAME]\n\nRuns every benchmark scenario (or those whose name contains NAME) beside its baseline and prints one table.';
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' } } }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
+    process.exit(2);
+  }
+  if (values.help) return void process.stdout.write(`${usage}\n`);
   const quick = values.quick!;
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   process.stdout.write(`machine: ${machine}\nmode: ${quick ? 'quick' : 'full'}\n`);

@@ -6,7 +6,7 @@ import { runDemo } from './sim/demoCommand';
 import { runRestore } from './retention/restoreCommand';
 import { runReport } from './report/reportCommand';
 import { VERSION } from './version';
-import { CommandError, UsageError } from './cli';
+import { CommandError, parseOptions, UsageError } from './cli';
 
 const USAGE = `rpa-analytics ${VERSION}
 
@@ -20,7 +20,14 @@ Usage:
 
 Commands: serve | demo | agent | restore | report. Run a command with --help for its options.`;
 
-async function serve(): Promise<void> {
+const SERVE_USAGE = `npm start [-- --help]
+
+Runs the collector. Every setting is an environment variable (RPA_HOST, RPA_PORT, RPA_DATA_DIR,
+RPA_STORE, RPA_*_TOKEN, ...): the README's table lists them with their defaults.`;
+
+async function serve(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, {}, SERVE_USAGE);
+  if (o.help) return void process.stdout.write(`${SERVE_USAGE}\n`);
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const collector = new Collector({ config, log });
@@ -56,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serve();
+      return serve(rest);
     case 'demo':
       return runDemo(rest);
     case 'agent':
@@ -75,6 +82,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (require.main === module) {
+  // Output piped into a reader that stops early (\`--help | head\`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   main(process.argv.slice(2)).catch((error: unknown) => {
     const usage = error instanceof ConfigError || error instanceof UsageError;
     const said = usage || error instanceof CommandError;
