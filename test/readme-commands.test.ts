@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { tempDir } from '../backend/src/testing/harness';
+import { closedPort, tempDir } from '../backend/src/testing/harness';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -59,13 +58,7 @@ describe('the README commands', () => {
   });
 
   it('when `npm run demo` finds no collector at its --url, then it exits 1 at once with one line saying so', async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await closedPort();
     const child = spawn('npm', ['run', '-s', 'demo', '--', '--url', `http://127.0.0.1:${port}`, '--days', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -1,9 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
-import { startCollector, tempDir } from '../testing/harness';
+import { closedPort, startCollector, tempDir } from '../testing/harness';
 import { Archiver, readArchive } from './archiver';
 import { runRestore } from './restoreCommand';
 
@@ -114,13 +113,7 @@ describe('retention and archive', () => {
   }, 60_000);
 
   it('when no collector answers at the URL, then the command exits 1 at once with one line saying so', async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await closedPort();
     expect(await restoreCli(['--url', `http://127.0.0.1:${port}`, '/nonexistent/rpa-archive.jsonl.gz'])).toEqual({
       code: 1,
       stderr: `no collector answers at http://127.0.0.1:${port} (ECONNREFUSED): start one with npm start, or pass its --url\n`,

@@ -64,7 +64,7 @@ export class BatchWriter {
   private readonly upsertExecution: Database.Statement;
   private readonly insertExecutions: Map<number, Database.Statement>;
   private readonly statusOf: Database.Statement<[string], { status: number }>;
-  private readonly storedRuns: Database.Statement<[string], { at: number; id: number; status: number }>;
+  private readonly storedRuns: Database.Statement<[string], StoredRunState & { at: number }>;
   private readonly storedSteps: Database.Statement<[number], Buffer>;
   private readonly anyArchived: Database.Statement<[], number>;
   private readonly runState: Database.Statement<[string], StoredRunState>;
@@ -106,7 +106,9 @@ export class BatchWriter {
     this.statusOf = db.prepare('SELECT status FROM executions WHERE ext_id = ?');
     // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
     // JavaScript string that was bound (a lone surrogate is stored as its bytes).
-    this.storedRuns = db.prepare('SELECT j.key AS at, e.id, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value');
+    this.storedRuns = db.prepare(
+      'SELECT j.key AS at, e.id, e.workflow_id AS workflowId, e.status, e.started_at AS startedAt, e.duration_ms AS durationMs FROM json_each(?) j JOIN executions e ON e.ext_id = j.value',
+    );
     const stateColumns = 'id, workflow_id AS workflowId, status, started_at AS startedAt, duration_ms AS durationMs';
     this.runState = db.prepare(`SELECT ${stateColumns} FROM executions WHERE ext_id = ?`);
     this.runStateById = db.prepare(`SELECT ${stateColumns} FROM executions WHERE id = ?`);
@@ -198,7 +200,7 @@ export class BatchWriter {
       }
       insertFresh();
       const storedBefore = stored.get(row.id);
-      if (storedBefore && storedBefore.status !== RUNNING) this.keepCounted(row.id, this.runState.get(row.id), counted);
+      if (storedBefore && storedBefore.status !== RUNNING) this.keepCounted(row.id, storedBefore, counted);
       // A run twice in the batch: its second write sees what the first one stored.
       const before = once ? storedBefore!.status : this.statusOf.get(row.id)?.status;
       written(row, (this.upsertExecution.get(this.executionValues(row)) as { id: number }).id, before);
@@ -319,9 +321,9 @@ export class BatchWriter {
   }
 
   /** The stored runs among `ids`, by id. */
-  private stored(ids: string[]): Map<string, { id: number; status: number }> {
-    const runs = new Map<string, { id: number; status: number }>();
-    if (ids.length > 0) for (const { at, id, status } of this.storedRuns.iterate(JSON.stringify(ids))) runs.set(ids[at], { id, status });
+  private stored(ids: string[]): Map<string, StoredRunState> {
+    const runs = new Map<string, StoredRunState>();
+    if (ids.length > 0) for (const { at, ...state } of this.storedRuns.iterate(JSON.stringify(ids))) runs.set(ids[at], state);
     return runs;
   }
 
