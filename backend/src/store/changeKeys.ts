@@ -25,3 +25,19 @@ export function changedKeys(rows: ReadonlyArray<Omit<ChangeRow, 'seq'>>): { exec
 function parse<T>(value: string | null): T[] {
   return value === null ? [] : (JSON.parse(value) as T[]);
 }
+
+/** What log rows name for the analysis: changed runs, those whose start was placed, and each host's earliest changed sample. */
+export function arrivedKeys(rows: Iterable<{ executions: string | null; samples: string | null; started: string | null }>): { runs: Set<string>; placed: Set<string>; hosts: Array<{ host: string; earliest: number }> } {
+  const runs = new Set<string>();
+  const placed = new Set<string>();
+  const hosts = new Map<string, number>();
+  for (const row of rows) {
+    for (const id of parse<string>(row.executions)) runs.add(id);
+    for (const id of parse<string>(row.started)) placed.add(id);
+    for (const [host, time] of parse<[string, number]>(row.samples)) {
+      const earliest = hosts.get(host);
+      if (earliest === undefined || time < earliest) hosts.set(host, time);
+    }
+  }
+  return { runs, placed, hosts: [...hosts].map(([host, earliest]) => ({ host, earliest })) };
+}

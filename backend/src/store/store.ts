@@ -211,6 +211,24 @@ export interface ChangeSet {
   insights: Insight[];
 }
 
+/** A run that a write created or changed, where the analysis places it (`Store.arrivals`). */
+export interface ArrivedRun {
+  workflow: string;
+  startedAt: number;
+  /** When it ended; absent while it runs. */
+  endedAt?: number;
+  status: ExecutionStatus;
+  /** The write placed its start: a new run, or its start or workflow corrected (its hour's volume changed). */
+  placed: boolean;
+}
+
+/** What writes after a change-log cursor created or changed: the runs, and the hosts whose samples changed. */
+export interface Arrivals {
+  runs: ArrivedRun[];
+  /** Each host whose samples changed, with the earliest changed sample's time. */
+  hosts: Array<{ host: string; earliest: number }>;
+}
+
 /** A completed run's workflow and duration, with the mean CPU % of its host while it ran. */
 export interface RunWithHostCpu {
   workflow: string;
@@ -286,8 +304,18 @@ export interface Store {
    * `limit` writes. @throws AppError `gone` when the feed no longer holds what followed the cursor.
    */
   changes(cursor: number, limit: number): ChangeSet;
-  /** The cursor of the latest write: reading from it returns only what comes later. */
+  /**
+   * The cursor of the latest committed write: reading from it returns only what comes later.
+   * Every write logged before it has committed (writers log in commit order).
+   */
   latestChange(): number;
+  /**
+   * What ingest created or changed in the writes after `after` up to `through` (cursors of the
+   * change log), whatever their event time: what an analysis pass has not judged yet. Runs and
+   * samples deleted since are left out. @throws AppError `gone` when the log no longer holds
+   * what followed `after`.
+   */
+  arrivals(after: number, through: number): Arrivals;
   /** Forgets changes logged before `before` (epoch ms); returns how many writes were forgotten. */
   pruneChanges(before: number): number;
 

@@ -185,6 +185,55 @@ export function storeContract(open: () => ContractStore): void {
     ]);
   });
 
+  it('when writes arrive, then arrivals name what each changed, and a re-send that changed nothing names nothing', () => {
+    const store = fresh();
+    const sample = (host: string, time: number, cpuPercent: number) => ({ host, time, cpuPercent, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+    const start = store.latestChange();
+    const done = contractRun('done', T0, 1000);
+    const batch: IngestBatch = {
+      executions: [done, { id: 'open', workflow: 'Billing', startedAt: T0 + 5, status: 'running' }],
+      steps: contractSteps(done, [400]),
+      samples: [sample('vm-1', T0 + 2000, 10), sample('vm-1', T0 + 1000, 20), sample('vm-2', T0 + 3000, 30)],
+    };
+    store.ingest(batch);
+    const first = store.latestChange();
+    expect(first).toBeGreaterThan(start);
+    const arrived = store.arrivals(start, first);
+    expect(arrived.runs.sort((a, b) => a.startedAt - b.startedAt)).toEqual([
+      { workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed', placed: true },
+      { workflow: 'Billing', startedAt: T0 + 5, status: 'running', placed: true },
+    ]);
+    expect(arrived.hosts.sort((a, b) => a.host.localeCompare(b.host))).toEqual([
+      { host: 'vm-1', earliest: T0 + 1000 },
+      { host: 'vm-2', earliest: T0 + 3000 },
+    ]);
+
+    // The same batch again: nothing changed, nothing is logged.
+    store.ingest(batch);
+    expect(store.latestChange()).toBe(first);
+    expect(store.arrivals(first, store.latestChange())).toEqual({ runs: [], hosts: [] });
+
+    // The open run finishes (its start stays placed), a step of the done run is corrected, one sample changes.
+    store.ingest({
+      executions: [{ id: 'open', workflow: 'Billing', startedAt: T0 + 5, endedAt: T0 + 905, status: 'failed' }],
+      steps: [{ ...contractSteps(done, [400])[0], durationMs: 450 }],
+      samples: [sample('vm-1', T0 + 2000, 10), sample('vm-2', T0 + 3000, 35)],
+    });
+    const second = store.arrivals(first, store.latestChange());
+    expect(second.runs.sort((a, b) => a.startedAt - b.startedAt)).toEqual([
+      { workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed', placed: false },
+      { workflow: 'Billing', startedAt: T0 + 5, endedAt: T0 + 905, status: 'failed', placed: false },
+    ]);
+    expect(second.hosts).toEqual([{ host: 'vm-2', earliest: T0 + 3000 }]);
+
+    // A run moved to another start is placed again; arrivals up to an earlier cursor stop there.
+    const before = store.latestChange();
+    store.ingest({ executions: [{ ...done, startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000 }], steps: [], samples: [] });
+    expect(store.arrivals(before, store.latestChange()).runs).toEqual([{ workflow: 'Claims', startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000, status: 'completed', placed: true }]);
+    expect(store.arrivals(before, before)).toEqual({ runs: [], hosts: [] });
+    expect(() => store.arrivals(store.latestChange() + 5, store.latestChange() + 5)).toThrow(AppError);
+  });
+
   it('when a run is reported running and finishes in a later batch, then it is rolled up once, with its stored steps', () => {
     const store = fresh();
     const run = contractRun('late', T0 + 5, 2500);

@@ -88,6 +88,7 @@ export async function createHandler(options: { url: string }) {
     commitAnalysis: (commit: AnalysisCommit) => reads.commitAnalysis(client, commit),
     changes: (cursor: number, limit: number) => reads.changes(client, cursor, limit),
     latestChange: () => reads.latestChange(client),
+    arrivals: (after: number, through: number) => reads.arrivals(client, after, through),
     pruneChanges: (before: number) => reads.pruneChanges(client, before),
     expiredRaw: (cutoff: number, limit: number) => reads.expiredRaw(client, cutoff, limit),
     deleteRaw: (batch: IngestBatch) => reads.deleteRaw(client, batch),

@@ -6,8 +6,25 @@ import { type FinishedRun, mergeStored, rollupCorrection, rollupParts, type RowP
 import { retractEncoded } from '../rollupEntries';
 
 const RUNNING = executionStatusCodec.encode('running');
+const SAMPLE_VALUES = ['cpu_percent', 'memory_used', 'memory_total', 'gpu_percent', 'gpu_memory_used', 'disk_read', 'disk_write', 'net_rx', 'net_tx'];
 /** Serializes ingest across every collector on the database ('rpa-ing'). */
 export const INGEST_LOCK = 0x7270612d696e67n;
+
+/** An executions row the upsert would change (`excluded`: the row written). */
+const CHANGED_EXECUTION = [
+  'executions.workflow_id IS DISTINCT FROM excluded.workflow_id',
+  'executions.started_at IS DISTINCT FROM excluded.started_at',
+  `(excluded.status <> ${RUNNING} AND executions.status IS DISTINCT FROM excluded.status)`,
+  ...['robot_id', 'host_id', 'version_id', 'ended_at', 'duration_ms', 'error_type', 'error_id', 'steps_total', 'steps_completed', 'tags'].map(
+    (c) => `(excluded.${c} IS NOT NULL AND executions.${c} IS DISTINCT FROM excluded.${c})`,
+  ),
+].join(' OR ');
+
+/** A sample row the upsert would change. */
+const CHANGED_SAMPLE = [
+  `(${SAMPLE_VALUES.map((c) => `resource_samples.${c}`).join(', ')}) IS DISTINCT FROM (${SAMPLE_VALUES.map((c) => `excluded.${c}`).join(', ')})`,
+  ...['workflow_id', 'execution_ext_id'].map((c) => `(excluded.${c} IS NOT NULL AND resource_samples.${c} IS DISTINCT FROM excluded.${c})`),
+].join(' OR ');
 
 const byTime = <T>(rows: readonly T[], time: (row: T) => number) => rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
 
@@ -84,13 +101,25 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   const executionIds = new Map<string, number>();
   const finishing = new Map<string, Execution>();
   const fresh = new Set<string>();
+  // What the batch changed, for the change log: a re-sent run or sample that changed nothing is not
+  // logged (an upsert that would leave a row as it is does not write it, nor return it).
+  const changed = new Set<string>();
+  const placed = new Set<string>();
   if (runs.length > 0) {
-    const stored = await client.query<{ ext_id: string; status: number }>('SELECT ext_id, status FROM executions WHERE ext_id = ANY($1::text[])', [runs.map((r) => r.id)]);
+    const stored = await client.query<{ ext_id: string; status: number; started_at: string; workflow_id: number }>(
+      'SELECT ext_id, status, started_at, workflow_id FROM executions WHERE ext_id = ANY($1::text[])',
+      [runs.map((r) => r.id)],
+    );
     const statuses = new Map(stored.rows.map((r) => [r.ext_id, r.status]));
+    const starts = new Map(stored.rows.map((r) => [r.ext_id, `${r.workflow_id}@${r.started_at}`]));
     for (const row of runs) {
       const before = statuses.get(row.id);
       statuses.set(row.id, row.status === 'running' ? (before ?? RUNNING) : executionStatusCodec.encode(row.status));
       if (before === undefined) fresh.add(row.id);
+      // A new run, or one moved in time or to another workflow: its hour's volume changed.
+      const start = `${workflows.get(row.workflow)}@${row.startedAt}`;
+      if (starts.get(row.id) !== start) placed.add(row.id);
+      starts.set(row.id, start);
       if (row.status !== 'running' && (before === undefined || before === RUNNING)) {
         const durationMs = row.durationMs ?? (row.endedAt !== undefined ? row.endedAt - row.startedAt : undefined);
         finishing.set(row.id, durationMs === undefined ? row : { ...row, durationMs });
@@ -114,6 +143,7 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
            steps_total = coalesce(excluded.steps_total, executions.steps_total),
            steps_completed = coalesce(excluded.steps_completed, executions.steps_completed),
            tags = coalesce(excluded.tags, executions.tags)
+         WHERE ${CHANGED_EXECUTION}
          RETURNING ext_id, id`,
         [
           column(round, (r) => r.id),
@@ -132,9 +162,13 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
           column(round, (r) => (r.tags === undefined ? null : JSON.stringify(r.tags))),
         ],
       );
-      for (const r of rows) executionIds.set(r.ext_id, r.id);
+      for (const r of rows) {
+        executionIds.set(r.ext_id, r.id);
+        changed.add(r.ext_id);
+      }
     }
   }
+  for (const id of placed) if (!changed.has(id)) placed.delete(id);
 
   // Steps: their runs from this batch or from the store; a step of an unknown run refuses the batch.
   const steps = byTime(batch.steps, (s) => s.startedAt);
@@ -152,11 +186,15 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   for (const { row } of steps) latestSteps.set(`${row.executionId}\u0000${row.index}`, row);
   const stepRows = [...latestSteps.values()];
   if (stepRows.length > 0) {
-    await client.query(
+    const runOf = new Map([...executionIds].map(([ext, id]) => [String(id), ext]));
+    const { rows: stepsChanged } = await client.query<{ execution_id: string }>(
       `INSERT INTO steps (execution_id, idx, name_id, started_at, duration_ms, status, error_id)
        SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::float8[], $6::int2[], $7::int[])
        ON CONFLICT (execution_id, idx) DO UPDATE SET name_id = excluded.name_id, started_at = excluded.started_at,
-         duration_ms = excluded.duration_ms, status = excluded.status, error_id = excluded.error_id`,
+         duration_ms = excluded.duration_ms, status = excluded.status, error_id = excluded.error_id
+       WHERE (steps.name_id, steps.started_at, steps.duration_ms, steps.status, steps.error_id)
+         IS DISTINCT FROM (excluded.name_id, excluded.started_at, excluded.duration_ms, excluded.status, excluded.error_id)
+       RETURNING execution_id`,
       [
         column(stepRows, (s) => executionIds.get(s.executionId)),
         column(stepRows, (s) => s.index),
@@ -167,17 +205,22 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
         column(stepRows, (s) => id(errors, s.error)),
       ],
     );
+    for (const r of stepsChanged) changed.add(runOf.get(String(r.execution_id))!);
   }
 
+  const hostNames = new Map([...hosts].map(([name, hostId]) => [hostId, name]));
+  const changedSamples: Array<[string, number]> = [];
   for (const round of rounds(byTime(batch.samples, (s) => s.time).map(({ row }) => row), (s) => `${s.host}\u0000${s.time}`)) {
-    await client.query(
+    const { rows: samplesChanged } = await client.query<{ host_id: number; ts: string }>(
       `INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent, gpu_memory_used, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
        SELECT * FROM unnest($1::int[], $2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], $6::float8[], $7::bigint[], $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::int[], $13::text[])
        ON CONFLICT (host_id, ts) DO UPDATE SET cpu_percent = excluded.cpu_percent, memory_used = excluded.memory_used,
          memory_total = excluded.memory_total, gpu_percent = excluded.gpu_percent, gpu_memory_used = excluded.gpu_memory_used,
          disk_read = excluded.disk_read, disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
          workflow_id = coalesce(excluded.workflow_id, resource_samples.workflow_id),
-         execution_ext_id = coalesce(excluded.execution_ext_id, resource_samples.execution_ext_id)`,
+         execution_ext_id = coalesce(excluded.execution_ext_id, resource_samples.execution_ext_id)
+       WHERE ${CHANGED_SAMPLE}
+       RETURNING host_id, ts`,
       [
         column(round, (s) => hosts.get(s.host)),
         column(round, (s) => s.time),
@@ -194,6 +237,7 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
         column(round, (s) => s.executionId ?? null),
       ],
     );
+    for (const r of samplesChanged) changedSamples.push([hostNames.get(r.host_id)!, Number(r.ts)]);
   }
 
   // Rollups of the runs newly final: their steps from the batch when new in it, else as stored.
@@ -281,10 +325,9 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
     );
   }
 
-  const changed = [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])];
-  const samples = batch.samples.map((s) => [s.host, s.time]);
-  if (changed.length || samples.length) {
-    await client.query('INSERT INTO changes (at, executions, samples) VALUES ($1, $2, $3)', [now, changed.length ? JSON.stringify(changed) : null, samples.length ? JSON.stringify(samples) : null]);
+  const json = (list: readonly unknown[]) => (list.length ? JSON.stringify(list) : null);
+  if (changed.size || changedSamples.length) {
+    await client.query('INSERT INTO changes (at, executions, samples, started) VALUES ($1, $2, $3, $4)', [now, json([...changed]), json(changedSamples), json([...placed])]);
   }
   return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished };
 }

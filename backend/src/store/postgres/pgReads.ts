@@ -2,12 +2,12 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
-import type { AnalysisCommit, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline, RunWithHostCpu } from '../store';
+import type { AnalysisCommit, Arrivals, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline, RunWithHostCpu } from '../store';
 import { stateJson } from '../store';
 import { ANALYSIS_MEMORY_SQL, SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
-import { changedKeys } from '../changeKeys';
+import { arrivedKeys, changedKeys } from '../changeKeys';
 import { INGEST_LOCK } from './pgIngest';
 
 /**
@@ -391,12 +391,58 @@ export async function analysisValue(client: ClientBase, name: string): Promise<s
 }
 
 export async function latestChange(client: ClientBase): Promise<number> {
-  // The sequence's last value: pruned rows do not take a cursor back.
-  const [row] = await all<{ seq: number }>(
+  // The sequence's last value (pruned rows do not take a cursor back), read under the lock every
+  // writer holds until it commits: a number taken by a write still in flight would let a cursor
+  // pass over that write once it commits.
+  let seq = 0;
+  await writing(client, async () => {
+    const [row] = await all<{ seq: number }>(
+      client,
+      "SELECT coalesce((SELECT last_value FROM pg_sequences WHERE format('%I.%I', schemaname, sequencename) = pg_get_serial_sequence('changes', 'seq')), 0) AS seq",
+    );
+    seq = Number(row.seq);
+  });
+  return seq;
+}
+
+/** @throws AppError `gone` when the log no longer holds what followed `cursor`, or never did. */
+async function checkCursor(client: ClientBase, cursor: number): Promise<number> {
+  const latest = await latestChange(client);
+  if (cursor > latest) throw new AppError('gone', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest}); start again from the latest cursor`);
+  const [{ oldest }] = await all<{ oldest: number | null }>(client, 'SELECT min(seq) AS oldest FROM changes');
+  if (cursor > 0 && cursor < (oldest ?? latest + 1) - 1) {
+    throw new AppError('gone', `cursor ${cursor} is older than the change feed keeps (oldest ${oldest ?? latest + 1}); start again from the latest cursor`);
+  }
+  return latest;
+}
+
+/** The runs and hosts the writes in (`after`, `through`] created or changed (`Store.arrivals`). */
+export async function arrivals(client: ClientBase, after: number, through: number): Promise<Arrivals> {
+  await checkCursor(client, after);
+  const rows = await all<{ executions: string | null; samples: string | null; started: string | null }>(
     client,
-    "SELECT coalesce((SELECT last_value FROM pg_sequences WHERE format('%I.%I', schemaname, sequencename) = pg_get_serial_sequence('changes', 'seq')), 0) AS seq",
+    'SELECT executions, samples, started FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq',
+    [after, through],
   );
-  return row.seq;
+  const { runs: ids, placed, hosts } = arrivedKeys(rows);
+  const runs: Arrivals['runs'] = [];
+  if (ids.size > 0) {
+    const found = await all<{ ext_id: string; workflow: string; started_at: number; ended_at: number | null; status: number }>(
+      client,
+      'SELECT e.ext_id, w.name AS workflow, e.started_at, e.ended_at, e.status FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE e.ext_id = ANY(?::text[])',
+      [[...ids]],
+    );
+    for (const run of found) {
+      runs.push({
+        workflow: run.workflow,
+        startedAt: Number(run.started_at),
+        ...(run.ended_at === null ? {} : { endedAt: Number(run.ended_at) }),
+        status: executionStatusCodec.decode(run.status),
+        placed: placed.has(run.ext_id),
+      });
+    }
+  }
+  return { runs, hosts };
 }
 
 export async function pruneChanges(client: ClientBase, before: number): Promise<number> {
@@ -409,12 +455,7 @@ export async function pruneChanges(client: ClientBase, before: number): Promise<
  * @throws AppError `gone` when the cursor is ahead of the feed or older than the log keeps.
  */
 export async function changes(client: ClientBase, cursor: number, limit: number): Promise<ChangeSet> {
-  const latest = await latestChange(client);
-  if (cursor > latest) throw new AppError('gone', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest}); start again from the latest cursor`);
-  const [{ oldest }] = await all<{ oldest: number | null }>(client, 'SELECT min(seq) AS oldest FROM changes');
-  if (cursor > 0 && cursor < (oldest ?? latest + 1) - 1) {
-    throw new AppError('gone', `cursor ${cursor} is older than the change feed keeps (oldest ${oldest ?? latest + 1}); start again from the latest cursor`);
-  }
+  const latest = await checkCursor(client, cursor);
   const rows = await all<{ seq: number; executions: string | null; samples: string | null; anomalies: string | null; insights: string | null }>(
     client,
     'SELECT seq, executions, samples, anomalies, insights FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',

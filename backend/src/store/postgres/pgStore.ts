@@ -3,6 +3,7 @@ import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
 import type {
   AnalysisCommit,
+  Arrivals,
   AnomalyFilter,
   ChangeSet,
   ExecutionPage,
@@ -199,6 +200,10 @@ export class PgStore implements Store {
 
   latestChange(): number {
     return this.bridge.call('latestChange');
+  }
+
+  arrivals(after: number, through: number): Arrivals {
+    return this.bridge.call('arrivals', after, through);
   }
 
   pruneChanges(before: number): number {

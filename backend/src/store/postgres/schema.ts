@@ -155,6 +155,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX archived_runs_by_start ON archived_runs(started_at);
     `,
   },
+  {
+    version: 3,
+    description: 'change log: the runs whose start a write placed (new runs, a start or workflow corrected), for the analysis',
+    sql: `
+      ALTER TABLE changes ADD COLUMN started text;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

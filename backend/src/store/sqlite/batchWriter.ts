@@ -33,6 +33,24 @@ const EXECUTION_COLUMNS =
 const EXECUTION_WIDTH = 14;
 const RUN_STEPS_WIDTH = 3;
 
+/** An executions row the upsert below would change (`excluded`: the row written). */
+const changedExecution = [
+  'executions.workflow_id IS NOT excluded.workflow_id',
+  'executions.started_at IS NOT excluded.started_at',
+  `(excluded.status <> ${RUNNING} AND executions.status IS NOT excluded.status)`,
+  ...['robot_id', 'host_id', 'version_id', 'ended_at', 'duration_ms', 'error_type', 'error_id', 'steps_total', 'steps_completed', 'tags'].map(
+    (column) => `(excluded.${column} IS NOT NULL AND executions.${column} IS NOT excluded.${column})`,
+  ),
+].join(' OR ');
+
+/** A sample row the upsert would change. */
+const changedSample = [
+  ...['cpu_percent', 'memory_used', 'memory_total', 'gpu_percent', 'gpu_memory_used', 'disk_read', 'disk_write', 'net_rx', 'net_tx'].map(
+    (column) => `resource_samples.${column} IS NOT excluded.${column}`,
+  ),
+  ...['workflow_id', 'execution_ext_id'].map((column) => `(excluded.${column} IS NOT NULL AND resource_samples.${column} IS NOT excluded.${column})`),
+].join(' OR ');
+
 const placeholders = (rows: number, width: number) =>
   Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
 
@@ -63,7 +81,6 @@ function byTime<T>(rows: readonly T[], time: (row: T) => number): Array<{ row: T
 export class BatchWriter {
   private readonly upsertExecution: Database.Statement;
   private readonly insertExecutions: Map<number, Database.Statement>;
-  private readonly statusOf: Database.Statement<[string], { status: number }>;
   private readonly storedRuns: Database.Statement<[string], StoredRunState & { at: number }>;
   private readonly storedSteps: Database.Statement<[number], Buffer>;
   private readonly anyArchived: Database.Statement<[], number>;
@@ -83,7 +100,8 @@ export class BatchWriter {
     private readonly dictionaries: Dictionaries,
     private readonly changes: ChangeLog,
   ) {
-    // A late or retried "start" never takes back what a "complete" already said.
+    // A late or retried "start" never takes back what a "complete" already said. A row the
+    // upsert would leave as it is is not written: it returns no id, and is no change.
     this.upsertExecution = db.prepare(`
       INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(1, EXECUTION_WIDTH)}
       ON CONFLICT (ext_id) DO UPDATE SET
@@ -100,10 +118,10 @@ export class BatchWriter {
         steps_total = coalesce(excluded.steps_total, steps_total),
         steps_completed = coalesce(excluded.steps_completed, steps_completed),
         tags = coalesce(excluded.tags, tags)
+      WHERE ${changedExecution}
       RETURNING id`);
     // Runs new to the store, each once in its batch: inserted without the upsert's conflict handling.
     this.insertExecutions = prepareChunks(db, (rows) => `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(rows, EXECUTION_WIDTH)}`);
-    this.statusOf = db.prepare('SELECT status FROM executions WHERE ext_id = ?');
     // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
     // JavaScript string that was bound (a lone surrogate is stored as its bytes).
     this.storedRuns = db.prepare(
@@ -140,7 +158,8 @@ export class BatchWriter {
         gpu_memory_used = excluded.gpu_memory_used, disk_read = excluded.disk_read,
         disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
         workflow_id = coalesce(excluded.workflow_id, workflow_id),
-        execution_ext_id = coalesce(excluded.execution_ext_id, execution_ext_id)`);
+        execution_ext_id = coalesce(excluded.execution_ext_id, execution_ext_id)
+      WHERE ${changedSample}`);
     this.writeInTransaction = db.transaction((batch: IngestBatch) => this.writeRows(batch));
   }
 
@@ -174,6 +193,10 @@ export class BatchWriter {
         finished.set(id, durationMs === undefined ? row : { ...row, durationMs });
       }
     };
+    // What the batch changed, for the change log (a re-sent run or sample that changed nothing is
+    // not logged), and the runs whose start it placed (new, or moved in time or to a workflow).
+    const changed = new Set<string>();
+    const placed = new Set<string>();
     // How often each run is in the batch, and the id and status of those already stored.
     const times = new Map<string, number>();
     for (const row of batch.executions) times.set(row.id, (times.get(row.id) ?? 0) + 1);
@@ -187,7 +210,11 @@ export class BatchWriter {
       inChunks(fresh.flatMap((row) => this.executionValues(row)), EXECUTION_WIDTH, this.insertExecutions, (statement, chunk) => {
         const rows = chunk.length / EXECUTION_WIDTH;
         const first = Number(statement.run(chunk).lastInsertRowid) - rows + 1;
-        for (let i = 0; i < rows; i++) written(fresh[next + i], first + i, undefined);
+        for (let i = 0; i < rows; i++) {
+          written(fresh[next + i], first + i, undefined);
+          changed.add(fresh[next + i].id);
+          placed.add(fresh[next + i].id);
+        }
         next += rows;
       });
       fresh = [];
@@ -202,8 +229,14 @@ export class BatchWriter {
       const storedBefore = stored.get(row.id);
       if (storedBefore && storedBefore.status !== RUNNING) this.keepCounted(row.id, storedBefore, counted);
       // A run twice in the batch: its second write sees what the first one stored.
-      const before = once ? storedBefore!.status : this.statusOf.get(row.id)?.status;
-      written(row, (this.upsertExecution.get(this.executionValues(row)) as { id: number }).id, before);
+      const before = once ? storedBefore : this.runState.get(row.id);
+      const values = this.executionValues(row);
+      const upserted = this.upsertExecution.get(values) as { id: number } | undefined;
+      if (upserted) {
+        changed.add(row.id);
+        if (!before || before.startedAt !== row.startedAt || before.workflowId !== values[1]) placed.add(row.id);
+      }
+      written(row, upserted?.id ?? before!.id, before?.status);
     }
     insertFresh();
     const unknown: number[] = [];
@@ -239,16 +272,21 @@ export class BatchWriter {
       throw new AppError('validation_failed', 'steps refer to executions that were never reported', details);
     }
     const runSteps = this.writeSteps(stepsByRun, newRuns);
+    const changedSamples: Array<readonly [string, number]> = [];
     if (batch.samples.length > 0) {
       const touched = new Map<number, number[]>();
       for (const { row } of byTime(batch.samples, (s) => s.time)) {
         const hostId = this.writeSample(row);
+        if (hostId === undefined) continue;
+        changedSamples.push([row.host, row.time]);
         let times = touched.get(hostId);
         if (!times) touched.set(hostId, (times = []));
         times.push(row.time);
       }
-      this.sampleRollups.update(touched);
+      if (touched.size > 0) this.sampleRollups.update(touched);
     }
+    const extIds = new Map([...executionIds].map(([ext, id]) => [id, ext]));
+    for (const id of runSteps.keys()) changed.add(extIds.get(id)!);
     const newlyFinished = [...finished].map(([id, execution]) => {
       const steps = this.stepsOf(id, runSteps.get(id));
       // A run twice in the batch counts as the batch left it (a correction in the same batch).
@@ -271,10 +309,7 @@ export class BatchWriter {
     if (stepsOut.length > 0) this.rollups.retract(stepsOut, { runs: false });
     this.rollups.add(toAdd);
     if (stepsIn.length > 0) this.rollups.add(stepsIn, { runs: false });
-    this.changes.append({
-      executions: [...new Set([...batch.executions.map((e) => e.id), ...batch.steps.map((s) => s.executionId)])],
-      samples: batch.samples.map((s) => [s.host, s.time] as const),
-    });
+    this.changes.append({ executions: [...changed], started: [...placed], samples: changedSamples });
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
   }
 
@@ -352,7 +387,7 @@ export class BatchWriter {
 
   /**
    * Writes each run's steps as one row (a run new in the batch has no stored steps to keep), and
-   * returns each run's steps as written, by index.
+   * returns the steps of each run whose row changed, as written, by index.
    */
   private writeSteps(stepsByRun: Map<number, Map<number, Step>>, newRuns: Set<number>): Map<number, PackedStep[]> {
     const { stepNames, errorMessages } = this.dictionaries;
@@ -373,17 +408,20 @@ export class BatchWriter {
         });
       }
       const sorted = [...packed.values()].sort((a, b) => a.index - b.index);
+      const blob = encodeSteps(sorted);
+      // Steps re-sent as stored change nothing.
+      if (stored?.equals(blob)) continue;
       written.set(executionId, sorted);
-      values.push(executionId, sorted.length, encodeSteps(sorted));
+      values.push(executionId, sorted.length, blob);
     }
     inChunks(values, RUN_STEPS_WIDTH, this.upsertRunSteps, (statement, chunk) => statement.run(chunk));
     return written;
   }
 
-  /** @returns the sample's host id */
-  private writeSample(sample: ResourceSample): number {
+  /** @returns the sample's host id, or undefined when the sample was stored as it is */
+  private writeSample(sample: ResourceSample): number | undefined {
     const hostId = this.dictionaries.hosts.intern(sample.host);
-    this.upsertSample.run({
+    const { changes } = this.upsertSample.run({
       hostId,
       time: sample.time,
       cpuPercent: sample.cpuPercent,
@@ -398,6 +436,6 @@ export class BatchWriter {
       workflowId: this.dictionaries.workflows.internOptional(sample.workflow),
       executionId: sample.executionId ?? null,
     });
-    return hostId;
+    return changes > 0 ? hostId : undefined;
   }
 }

@@ -274,6 +274,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX archived_runs_away ON archived_runs(ext_id) WHERE restored = 0;
     `,
   },
+  {
+    version: 12,
+    description: 'change log: the runs whose start a write placed (new runs, a start or workflow corrected), for the analysis',
+    sql: `
+      -- The analysis judges what arrived since its last pass: a run whose start was already
+      -- counted in its hour's volume is late for its durations only.
+      ALTER TABLE changes ADD COLUMN started TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

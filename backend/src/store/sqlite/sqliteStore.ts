@@ -6,6 +6,7 @@ import type { Anomaly, Incident, Insight } from '../../domain/analysis';
 import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
 import type {
   AnalysisCommit,
+  Arrivals,
   AnomalyFilter,
   ChangeSet,
   ExecutionPage,
@@ -274,6 +275,11 @@ export class SqliteStore implements Store {
 
   latestChange(): number {
     return this.changeLog.latest();
+  }
+
+  arrivals(after: number, through: number): Arrivals {
+    // One read transaction: the log and the runs it names are seen at the same moment.
+    return this.db.transaction(() => this.changeLog.arrivals(after, through))();
   }
 
   pruneChanges(before: number): number {
