@@ -1,11 +1,10 @@
-import os from 'node:os';
-import path from 'node:path';
-import { type Anomaly, DEFAULT_HISTORY_DAYS, type Incident } from '../domain/analysis';
+import { type Anomaly, DEFAULT_HISTORY_DAYS } from '../domain/analysis';
+import { AppError } from '../domain/errors';
 import type { Execution } from '../domain/types';
 import type { Logger } from '../log';
 import type { RunOutline, Store } from '../store/store';
-import { applyEvent } from '../analysis/anomaly/anomalies';
-import { correlate, DEFAULT_CORRELATION, refresh } from '../analysis/anomaly/incidents';
+import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent } from '../analysis/anomaly/anomalyBook';
+import { type Family, familyOf, type JudgedThrough, lateFamilies } from '../analysis/anomaly/latePlan';
 import {
   createDetector,
   durationSeries,
@@ -15,17 +14,22 @@ import {
   hostSeries,
   hourlySeries,
   observeAll,
+  parseSeriesKey,
   wholeHours,
   type SeriesId,
   type SeriesPoints,
 } from '../analysis/anomaly/seriesCatalog';
 import type { DetectorEvent, DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
-import { type WorkflowHealth, workflowHealth } from '../analysis/health';
-import { SyncBridge } from '../threads/syncBridge';
+import type { WorkflowHealth } from '../analysis/health';
 import { AnomalyDetector } from './anomalyDetector';
-import { detectorState, type JudgedSeries, packSeries, type StoredState } from './detectionHandler';
+import { DetectionHelper } from './detectionHelper';
+import { detectorState, type StoredState } from './detectionHandler';
+import { HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
+import { readLateSeries } from './lateSeries';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
+
+export { HEALTH_RECENT_RUNS, HEALTH_REFRESH_MS } from './healthRefresh';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -36,9 +40,12 @@ export interface SchedulerOptions {
   sensitivity?: number;
   /** Time between passes (default 60 s). */
   intervalMs?: number;
-  /** Data younger than this is left to the next pass, so late batches are not skipped (default 60 s). */
+  /**
+   * Runs that ended, hours and host buckets younger than this are left to the next pass (default
+   * 60 s): robots report a little out of order, and what comes in order is judged online.
+   */
   latenessMs?: number;
-  /** How far back the very first pass reads (default `DEFAULT_HISTORY_DAYS`). */
+  /** How far back a first pass (or one that lost track of what arrived) reads (default `DEFAULT_HISTORY_DAYS`). */
   historyDays?: number;
   /** Insights are recomputed at most this often (default 10 minutes) over `insightPeriodDays` (default 7). */
   insightIntervalMs?: number;
@@ -49,22 +56,16 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
-/** Series a helper thread is judging during a pass. */
-interface Helper {
-  bridge: SyncBridge;
-  calls: number[];
-  series: SeriesPoints[];
-  keys: Set<string>;
-  points: number;
-}
-
 export interface PassReport {
   from: number;
   to: number;
+  /** Runs judged online (they ended since the last pass). */
   runs: number;
   points: number;
   /** Of them, judged by a helper thread (a pass catching up on a long history). */
   helperPoints: number;
+  /** Workflows and hosts judged again because data arrived late for them, and from when. */
+  late: { families: number; from?: number; points: number };
   opened: number;
   closed: number;
   openAnomalies: number;
@@ -72,39 +73,35 @@ export interface PassReport {
   durationMs: number;
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
 const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 
-/** Runs that make a workflow's "recent" health. */
-export const HEALTH_RECENT_RUNS = 20;
-/**
- * Every workflow's health is read again at least this often (else only those with new runs): runs
- * that arrive later than the lateness allowed, and runs retention deletes, show within the hour.
- */
-export const HEALTH_REFRESH_MS = HOUR;
+/** Incidents are grouped again from the last quiet gap before a change, looked for this far back. */
+const REGROUP_LOOKBACK_MS = 7 * DAY;
+
+/** Where a pass starts and ends, in event time and in the change log. */
+interface PassWindow {
+  now: number;
+  historyFrom: number;
+  runs: { from: number; to: number };
+  hours: { from: number; to: number };
+  hosts: { from: number; to: number };
+  /** The change log up to which arrivals are taken. */
+  changes: number;
+}
 
 /**
- * The helper thread's share of the points of the runs' series: this thread refreshes insights and
- * health besides (measured on a first pass over 90 days of 200 workflows, both end together).
- */
-const HELPER_SHARE = 0.65;
-
-/**
- * Runs the analysis on new data: every series of the fleet (run and step durations, failure
- * rate, volume, host CPU and memory) goes through its online detector, anomalies open, escalate
- * and close, close ones are correlated into incidents, insights are refreshed. Everything it
- * finds and the detectors' state are committed in one transaction per pass, so a restart carries on
- * where the last pass ended.
+ * Runs the analysis on new data. A pass takes what arrived since the previous one, whatever its
+ * event time:
+ * 1. What came in order (runs that ended, hours and host buckets since the last pass) goes
+ *    through each series' online detector, from where it stood (run and step durations, failure
+ *    rate and volume of each workflow, CPU and memory of each host).
+ * 2. What arrived late (the change log names it) has its workflow's or host's series judged
+ *    again by fresh detectors, from a warm-up before the first late point, and their judgements
+ *    from that point on replace the stored ones.
+ * 3. Anomalies open, escalate and close; new ones are correlated into incidents; insights and
+ *    each workflow's health are refreshed.
+ * 4. Everything found, the detectors' states and how far the pass got are committed in one
+ *    transaction, so a restart carries on where the last pass ended.
  */
 export class AnalysisScheduler {
   readonly performance: PerformanceAnalyzer;
@@ -119,22 +116,20 @@ export class AnalysisScheduler {
   private readonly helperPoints: number;
   private readonly now: () => number;
   private readonly log?: Logger;
+  private readonly healthRefresh: HealthRefresh;
   private readonly detectors = new Map<string, SeriesDetector>();
   /** Detectors' states as stored, or as a helper thread left them (JSON), for detectors not made yet. */
-  private readonly storedStates: Map<string, StoredState>;
+  private storedStates = new Map<string, StoredState>();
   /** Baselines of detectors a helper thread ran, as fitted there (a stored state alone is refitted). */
   private readonly storedBaselines = new Map<string, unknown>();
   private readonly openAnomalies = new Map<string, Anomaly>();
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastInsightsAt = 0;
-  private healthRefreshedAt = -Infinity;
   lastReport?: PassReport;
   lastError?: string;
   /** When the last pass finished (wall clock), for the collector's own health. */
   lastPassAt?: number;
-  /** Each workflow's latest runs against its recent past, as of the last pass. */
-  health: WorkflowHealth[] = [];
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
@@ -149,7 +144,24 @@ export class AnalysisScheduler {
     this.log = options.log;
     this.performance = new PerformanceAnalyzer(this.store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(this.store, { sensitivity: this.sensitivity }));
+    this.healthRefresh = new HealthRefresh(this.store);
+    this.reload();
+  }
+
+  /** Each workflow's latest runs against its recent past, as of the last pass. */
+  get health(): WorkflowHealth[] {
+    return this.healthRefresh.health;
+  }
+
+  /**
+   * Takes the detectors' states and open anomalies from the store again: for a collector that
+   * takes the analysis over from another one sharing the database.
+   */
+  reload(): void {
+    this.detectors.clear();
+    this.storedBaselines.clear();
     this.storedStates = this.store.loadDetectorStates() as Map<string, DetectorState>;
+    this.openAnomalies.clear();
     for (const anomaly of this.store.listAnomalies({ status: 'open' })) this.openAnomalies.set(anomaly.seriesKey, anomaly);
   }
 
@@ -180,98 +192,40 @@ export class AnalysisScheduler {
     this.running = true;
     const started = performance.now();
     try {
-      const now = this.now();
-      const watermark = now - this.latenessMs;
-      const cursor = (name: string, fallback: number) => Number(this.store.analysisValue(name) ?? fallback);
-      const firstFrom = watermark - this.historyDays * DAY;
-      const runsFrom = cursor('cursor.runs', firstFrom);
-      const hoursFrom = cursor('cursor.hours', floorTo(firstFrom, HOUR));
-      const hoursTo = Math.max(hoursFrom, floorTo(watermark, HOUR));
-      const hostFrom = cursor('cursor.hosts', floorTo(firstFrom, HOST_BUCKET_MS));
-      const hostTo = Math.max(hostFrom, floorTo(watermark, HOST_BUCKET_MS));
+      const window = this.passWindow();
+      const late = this.lateFamilies(window);
+      const online = this.judgeOnline(window, late);
+      const rejudged = this.judgeLate(window, late);
 
-      const runFilter = { by: 'end' as const, from: runsFrom, to: Math.max(runsFrom, watermark) };
-      // A first pass on a database with history reads all of it once: say so, it takes a while.
-      const catchingUp = runFilter.to - runsFrom > DAY;
-      if (catchingUp) {
-        const days = Math.round((runFilter.to - runsFrom) / DAY);
-        this.log?.info({ from: new Date(runsFrom).toISOString(), to: new Date(runFilter.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
-      }
-      // Catching up on months: a helper thread judges volumes and hosts while this one reads the
-      // runs, then a share of the runs' series while this one judges the rest and refreshes insights.
-      // Every workflow has a volume point an hour: when those are enough, it starts before any read.
-      const workflows = this.store.names('workflows');
-      const volumePoints = workflows.length * wholeHours(hoursFrom, hoursTo);
-      const early = volumePoints >= this.helperPoints;
-      let helper = early ? this.startHelper(volumePoints) : undefined;
-      const starts = hoursTo > hoursFrom ? this.store.hourlyStarts(hoursFrom, hoursTo) : [];
-      const volumes = hourlySeries(starts, workflows, hoursFrom, hoursTo);
-      if (!early) helper = this.startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
-      if (helper) this.hand(helper, volumes);
-      const hosts = hostTo > hostFrom ? hostSeries(this.store.hostBuckets(hostFrom, hostTo, HOST_BUCKET_MS)) : [];
-      if (helper) this.hand(helper, hosts);
-      const finished = this.store.runOutlines(runFilter);
-      // The failure series first, quick to build: the helper judges them while this thread builds
-      // the duration series, then takes its share of those.
-      const failures = failureSeries(finished, this.earlierRuns(finished, runsFrom));
-      if (helper) this.hand(helper, failures);
-      const durations = durationSeries(finished);
-      if (helper) this.share(helper, durations, failures);
-      const ofRuns = [...durations, ...failures];
-      const series: SeriesPoints[] = [...ofRuns, ...volumes, ...hosts];
-
-      const judged = new Map<string, { events: DetectorEvent[]; state: unknown }>();
-      const judge = (list: readonly SeriesPoints[]) => {
-        for (const { id, points } of list) {
-          const detector = this.detector(id);
-          // Written out by the commit below, before any detector sees another point.
-          judged.set(id.key, { events: observeAll(detector, points), state: detector.currentState });
-        }
-      };
-      judge(series.filter((s) => !helper?.keys.has(s.id.key)));
-
-      // Insights and health read runs, not what the detectors found: meanwhile the helper works on.
+      // Insights and health read runs, not what the detectors found.
       let insightCount = 0;
-      if (now - this.lastInsightsAt >= this.insightIntervalMs) {
-        insightCount = this.insights.generateFleetInsights({ analysisPeriodDays: this.insightPeriodDays, now }).length;
-        this.insights.measureImplemented(now);
-        this.lastInsightsAt = now;
+      if (window.now - this.lastInsightsAt >= this.insightIntervalMs) {
+        insightCount = this.insights.generateFleetInsights({ analysisPeriodDays: this.insightPeriodDays, now: window.now }).length;
+        this.insights.measureImplemented(window.now);
+        this.lastInsightsAt = window.now;
       }
-      this.health = this.workflowHealth({ runs: finished, ...runFilter }, now);
+      const changedWorkflows = new Set([...online.finished, ...rejudged.runs].map((r) => r.workflow));
+      this.healthRefresh.refresh({ runs: online.finished, ...window.runs }, changedWorkflows, window.now);
+      online.finishHelper();
 
-      let judgedByHelper = false;
-      if (helper) {
-        const results = this.finishHelper(helper);
-        judgedByHelper = results !== undefined;
-        if (results) {
-          for (const { key, events, state, baseline } of results) {
-            judged.set(key, { events, state });
-            // The next pass's detector of the series resumes where the helper's ended, baseline and all.
-            this.storedStates.set(key, state);
-            if (baseline !== undefined) this.storedBaselines.set(key, baseline);
-          }
-        } else judge(helper.series);
-      }
-      const events: Array<{ series: SeriesId; event: DetectorEvent }> = [];
-      const states = new Map<string, unknown>();
-      let points = 0;
-      for (const { id, points: list } of series) {
-        points += list.length;
-        const { events: found, state } = judged.get(id.key)!;
-        for (const event of found) events.push({ series: id, event });
-        states.set(id.key, state);
-      }
-      const { anomalies, incidents, opened, closed } = this.apply(events, finished, { from: hoursFrom, to: hoursTo });
-      const values = { 'cursor.runs': String(runFilter.to), 'cursor.hours': String(hoursTo), 'cursor.hosts': String(hostTo) };
-      this.store.commitAnalysis({ anomalies, incidents, detectorStates: states, values });
+      const book = this.book(online.events, rejudged.series, late);
+      const states = new Map([...online.states, ...rejudged.states]);
+      const values = {
+        'cursor.runs': String(window.runs.to),
+        'cursor.hours': String(window.hours.to),
+        'cursor.hosts': String(window.hosts.to),
+        'cursor.changes': String(window.changes),
+      };
+      this.store.commitAnalysis({ ...book, detectorStates: states, values });
+      const firstLate = late.size ? Math.min(...late.values()) : undefined;
       const report: PassReport = {
-        from: runsFrom,
-        to: runFilter.to,
-        runs: finished.length,
-        points,
-        helperPoints: judgedByHelper ? helper!.points : 0,
-        opened,
-        closed,
+        ...window.runs,
+        runs: online.finished.length,
+        points: online.points + rejudged.points,
+        helperPoints: online.helperPoints,
+        late: { families: late.size, ...(firstLate === undefined ? {} : { from: firstLate }), points: rejudged.points },
+        opened: book.opened,
+        closed: book.closed,
         openAnomalies: this.openAnomalies.size,
         insights: insightCount,
         durationMs: performance.now() - started,
@@ -279,7 +233,8 @@ export class AnalysisScheduler {
       this.lastReport = report;
       this.lastPassAt = Date.now();
       this.lastError = undefined;
-      if (catchingUp) this.log?.info({ report }, `analysis: caught up on ${report.runs} runs (${report.points} points) in ${(report.durationMs / 1000).toFixed(1)} s`);
+      const long = window.runs.to - window.runs.from > DAY || (firstLate !== undefined && window.runs.to - firstLate > DAY);
+      if (long) this.log?.info({ report }, `analysis: caught up on ${report.runs + rejudged.runs.length} runs (${report.points} points) in ${(report.durationMs / 1000).toFixed(1)} s`);
       else this.log?.debug({ report }, 'analysis pass done');
       return report;
     } finally {
@@ -287,96 +242,212 @@ export class AnalysisScheduler {
     }
   }
 
+  /** This pass's reach: online from the last pass's cursors up to the watermark, arrivals up to the latest committed write. */
+  private passWindow(): PassWindow {
+    const now = this.now();
+    const watermark = now - this.latenessMs;
+    // Read before anything else: whatever commits later is the next pass's.
+    const changes = this.store.latestChange();
+    const cursor = (name: string, fallback: number) => Number(this.store.analysisValue(name) ?? fallback);
+    const historyFrom = watermark - this.historyDays * DAY;
+    const runsFrom = cursor('cursor.runs', historyFrom);
+    const hoursFrom = cursor('cursor.hours', floorTo(historyFrom, HOUR));
+    const hostsFrom = cursor('cursor.hosts', floorTo(historyFrom, HOST_BUCKET_MS));
+    return {
+      now,
+      historyFrom,
+      runs: { from: runsFrom, to: Math.max(runsFrom, watermark) },
+      hours: { from: hoursFrom, to: Math.max(hoursFrom, floorTo(watermark, HOUR)) },
+      hosts: { from: hostsFrom, to: Math.max(hostsFrom, floorTo(watermark, HOST_BUCKET_MS)) },
+      changes,
+    };
+  }
+
   /**
-   * Starts a helper thread when the pass is large (`points`: of the volumes, and about three a run
-   * for the runs' series to come) and a second core can take a share. Undefined when this thread
-   * judges all. Series are handed to it as they are built; series whose detectors live in this
-   * thread stay here.
+   * The workflows and hosts that data arrived late for since the last pass, each with the time
+   * from which its judgements are stale. None on a first pass (it reads the whole history). When
+   * the change log no longer holds what followed the last pass (the analysis was off longer than
+   * the log keeps), every workflow and host is judged again over the history.
    */
-  private startHelper(points: number): Helper | undefined {
-    if (points < this.helperPoints || os.availableParallelism() < 2) return undefined;
+  private lateFamilies(window: PassWindow): Map<Family, number> {
+    const after = this.store.analysisValue('cursor.changes');
+    if (after === undefined) return new Map();
+    const through: JudgedThrough = { runs: window.runs.from, hours: window.hours.from, hosts: window.hosts.from };
+    let late: Map<Family, number>;
     try {
-      const helper: Helper = { bridge: new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection'), calls: [], series: [], keys: new Set(), points: 0 };
-      this.log?.debug({ points }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
-      return helper;
+      late = lateFamilies(this.store.arrivals(Number(after), window.changes), through);
     } catch (error) {
-      this.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');
-      return undefined;
+      if (!(error instanceof AppError && error.code === 'gone')) throw error;
+      this.log?.warn({ reason: error.message }, 'analysis: what arrived since the last pass is no longer in the change log; judging the whole history again');
+      const families: Family[] = [...this.store.names('workflows').map((w) => familyOf({ workflow: w })), ...this.store.names('hosts').map((h) => familyOf({ host: h }))];
+      late = new Map(families.map((f) => [f, window.historyFrom]));
     }
+    for (const [family, from] of late) late.set(family, Math.max(from, window.historyFrom));
+    if (late.size > 0) {
+      const from = Math.min(...late.values());
+      const message = `analysis: data arrived late for ${late.size} workflows and hosts (from ${new Date(from).toISOString()}): judging them again`;
+      if (window.runs.to - from > DAY) this.log?.info({ families: late.size, from: new Date(from).toISOString() }, message);
+      else this.log?.debug({ families: late.size, from: new Date(from).toISOString() }, message);
+    }
+    return late;
   }
 
   /**
-   * Hands the helper the first of `series` until it has `HELPER_SHARE` of the points of those and of
-   * `handed` (which it has already); the helper is through its volumes and hosts by then.
+   * Step 1: the series of families not judged again, from where their detectors stood, over what
+   * ended or passed since the last pass. A pass catching up on months starts a helper thread: it
+   * judges volumes and hosts while this thread reads the runs, then a share of the runs' series
+   * while this one refreshes insights and health (`finishHelper` collects its results).
    */
-  private share(helper: Helper, series: readonly SeriesPoints[], handed: readonly SeriesPoints[]): void {
-    const count = (list: readonly SeriesPoints[]) => list.reduce((sum, s) => sum + s.points.length, 0);
-    const total = count(series) + count(handed);
-    const share: SeriesPoints[] = [];
-    let points = count(handed);
-    for (const s of series) {
-      if (points >= HELPER_SHARE * total) break;
-      share.push(s);
-      points += s.points.length;
+  private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
+    const { runs, hours, hosts: hostRange } = window;
+    const catchingUp = runs.to - runs.from > DAY;
+    if (catchingUp) {
+      const days = Math.round((runs.to - runs.from) / DAY);
+      this.log?.info({ from: new Date(runs.from).toISOString(), to: new Date(runs.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
     }
-    this.hand(helper, share);
-  }
+    const isLate = (id: SeriesId) => late.has(familyOf(id));
+    const workflows = this.store.names('workflows').filter((w) => !late.has(familyOf({ workflow: w })));
+    const volumePoints = workflows.length * wholeHours(hours.from, hours.to);
+    const early = volumePoints >= this.helperPoints;
+    const startHelper = (points: number) =>
+      DetectionHelper.start({
+        points,
+        threshold: this.helperPoints,
+        sensitivity: this.sensitivity,
+        resumeFrom: (key) => ({ state: this.storedStates.get(key), baseline: this.storedBaselines.get(key) }),
+        log: this.log,
+      });
+    // Series whose detectors live in this thread stay here.
+    const stays = (key: string) => this.detectors.has(key);
+    let helper = early ? startHelper(volumePoints) : undefined;
+    const starts = hours.to > hours.from ? this.store.hourlyStarts(hours.from, hours.to) : [];
+    const volumes = hourlySeries(starts, workflows, hours.from, hours.to);
+    if (!early) helper = startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
+    helper?.hand(volumes, stays);
+    const hostBuckets = hostRange.to > hostRange.from ? this.store.hostBuckets(hostRange.from, hostRange.to, HOST_BUCKET_MS) : [];
+    const hosts = hostSeries(hostBuckets).filter((s) => !isLate(s.id));
+    helper?.hand(hosts, stays);
+    const finished = this.store.runOutlines({ by: 'end', ...runs }).filter((r) => !late.has(familyOf(r)));
+    // The failure series first, quick to build: the helper judges them while this thread builds
+    // the duration series, then takes its share of those.
+    const failures = failureSeries(finished, this.earlierRuns(finished, runs.from));
+    helper?.hand(failures, stays);
+    const durations = durationSeries(finished);
+    helper?.share(durations, failures, stays);
+    const series: SeriesPoints[] = [...durations, ...failures, ...volumes, ...hosts];
 
-  private hand(helper: Helper, series: readonly SeriesPoints[]): void {
-    const handed = series.filter((s) => !this.detectors.has(s.id.key));
-    const packed = packSeries(handed, (key) => ({ state: this.storedStates.get(key), baseline: this.storedBaselines.get(key) }));
-    // Copies of the points move to the helper: should it fail, this thread judges the same points.
-    helper.calls.push(helper.bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer)));
-    for (const s of handed) {
-      helper.series.push(s);
-      helper.keys.add(s.id.key);
-      helper.points += s.points.length;
-    }
-  }
-
-  /** The helper's results, or undefined (said in the log) when it failed: this thread then judges its series. */
-  private finishHelper(helper: Helper): JudgedSeries[] | undefined {
-    try {
-      // Generous: a helper judges a million points in a few seconds.
-      return helper.calls.flatMap((call) => helper.bridge.finish<JudgedSeries[]>(call, 60_000 + helper.points / 10));
-    } catch (error) {
-      this.log?.warn({ err: error }, 'analysis: the helper thread failed, this one judges its series');
-      return undefined;
-    } finally {
-      // The helper holds nothing to close, and one that did not answer would not answer `close` either.
-      helper.bridge.terminate().catch(() => undefined);
-    }
-  }
-
-  /**
-   * The latest 20 finished runs of each workflow against the 7 days of runs before them. A pass
-   * that read the runs that ended since `read.from` takes them from those where they reach back far
-   * enough (a first pass on months of history), with the few that ended after its window; other
-   * workflows' runs are read.
-   */
-  private workflowHealth(read: { runs: readonly RunOutline[]; from: number; to: number }, now: number): WorkflowHealth[] {
-    let known: Map<string, RunOutline[]> | undefined;
-    if (read.to - read.from > 7 * DAY) known = groupBy([...read.runs, ...this.store.runOutlines({ by: 'end', from: read.to })], (r) => r.workflow);
-    // A workflow's health changes with its runs: between full refreshes, only workflows that
-    // finished runs since the last pass are read again (a routine pass read 200 workflows' weeks).
-    const full = now - this.healthRefreshedAt >= HEALTH_REFRESH_MS;
-    if (full) this.healthRefreshedAt = now;
-    const kept = new Map(full ? [] : this.health.map((h) => [h.workflow, h]));
-    if (!full) for (const run of read.runs) kept.delete(run.workflow);
-    return this.store.names('workflows').map((workflow) => {
-      const health = kept.get(workflow);
-      if (health) return health;
-      const runs = known?.get(workflow) ?? [];
-      if (runs.length >= HEALTH_RECENT_RUNS) {
-        const recent = runs.slice(-HEALTH_RECENT_RUNS);
-        const since = recent[0].endedAt!;
-        if (since - 7 * DAY >= read.from) return workflowHealth(workflow, recent, runs.filter((r) => r.endedAt! >= since - 7 * DAY && r.endedAt! < since));
+    const judged = new Map<string, { events: DetectorEvent[]; state: unknown }>();
+    const judge = (list: readonly SeriesPoints[]) => {
+      for (const { id, points } of list) {
+        const detector = this.detector(id);
+        // Written out by the commit, before any detector sees another point.
+        judged.set(id.key, { events: observeAll(detector, points), state: detector.currentState });
       }
-      const recent = this.store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
-      const since = recent[0]?.endedAt;
-      const baseline = since === undefined ? [] : this.store.runs({ workflows: [workflow], by: 'end', from: since - 7 * DAY, to: since });
-      return workflowHealth(workflow, recent, baseline);
-    });
+    };
+    judge(series.filter((s) => !helper?.keys.has(s.id.key)));
+
+    const result = {
+      finished,
+      points: series.reduce((sum, s) => sum + s.points.length, 0),
+      helperPoints: 0,
+      events: [] as SeriesEvent[],
+      states: new Map<string, unknown>(),
+      /** Takes the helper's results (or judges its series here when it failed); then `events` and `states` are complete. */
+      finishHelper: () => {
+        if (helper) {
+          const results = helper.finish(this.log);
+          if (results) {
+            result.helperPoints = helper.points;
+            for (const { key, events, state, baseline } of results) {
+              judged.set(key, { events, state });
+              // The next pass's detector of the series resumes where the helper's ended, baseline and all.
+              this.storedStates.set(key, state);
+              if (baseline !== undefined) this.storedBaselines.set(key, baseline);
+            }
+          } else judge(helper.series);
+        }
+        for (const { id } of series) {
+          const { events, state } = judged.get(id.key)!;
+          for (const event of events) result.events.push({ series: id, event });
+          result.states.set(id.key, state);
+        }
+      },
+    };
+    return result;
+  }
+
+  /** Step 2: the series of families that data arrived late for, judged again by fresh detectors. */
+  private judgeLate(window: PassWindow, late: ReadonlyMap<Family, number>) {
+    const states = new Map<string, unknown>();
+    const series: Rejudged[] = [];
+    if (late.size === 0) return { series, states, runs: [] as RunOutline[], points: 0 };
+    const read = readLateSeries(this.store, late, { runs: window.runs.to, hours: window.hours.to, hosts: window.hosts.to }, window.historyFrom);
+    // Every series of these families starts afresh, also those that get no points now (a step no longer run).
+    for (const key of [...this.detectors.keys(), ...this.storedStates.keys()]) {
+      const id = parseSeriesKey(key);
+      if (!late.has(familyOf(id))) continue;
+      this.forget(key);
+      states.set(key, createDetector(id.metric, this.sensitivity).currentState);
+    }
+    let points = 0;
+    for (const { id, points: list } of read.series) {
+      const detector = this.detector(id);
+      series.push({ series: id, from: late.get(familyOf(id))!, events: observeAll(detector, list) });
+      states.set(id.key, detector.currentState);
+      points += list.length;
+    }
+    return { series, states, runs: read.runs, points };
+  }
+
+  /** Step 3: anomaly records from what the detectors reported, and the incidents they make. */
+  private book(online: SeriesEvent[], rejudged: Rejudged[], late: ReadonlyMap<Family, number>) {
+    const superseded = late.size
+      ? this.store.listAnomalies({ from: Math.min(...late.values()) }).filter((a) => {
+          const from = late.get(familyOf(a));
+          return from !== undefined && (a.status === 'open' || (a.endedAt ?? a.lastSeenAt) >= from);
+        })
+      : [];
+    const booked = bookAnomalies({ online, rejudged, open: this.openAnomalies, superseded });
+    const changed = new Map(booked.anomalies.map((a) => [a.id, a]));
+    const removed = new Set(booked.removedAnomalies);
+    let anomalies = booked.anomalies;
+    let incidentsFrom = Math.min(...anomalies.map((a) => a.startedAt));
+    if (booked.regroupFrom !== undefined) {
+      // The week before: where the last quiet gap before the change is found.
+      const from = booked.regroupFrom - REGROUP_LOOKBACK_MS;
+      const stored = this.store.listAnomalies({ from }).filter((a) => !changed.has(a.id) && !removed.has(a.id));
+      anomalies = [...stored, ...booked.anomalies];
+      incidentsFrom = from;
+    }
+    const incidents = anomalies.length ? this.store.listIncidents({ from: incidentsFrom }) : [];
+    const regrouped = regroupIncidents({ anomalies, removed: superseded.filter((a) => removed.has(a.id)), incidents, from: booked.regroupFrom, hostsOf: this.hostsOf(), stored: (id) => this.store.getAnomaly(id) });
+    for (const moved of regrouped.moved) {
+      changed.set(moved.id, moved);
+      if (this.openAnomalies.get(moved.seriesKey)?.id === moved.id) this.openAnomalies.set(moved.seriesKey, moved);
+    }
+    return {
+      anomalies: [...changed.values()],
+      removedAnomalies: booked.removedAnomalies,
+      incidents: regrouped.incidents,
+      removedIncidents: regrouped.removedIncidents,
+      opened: booked.opened,
+      closed: booked.closed,
+    };
+  }
+
+  /** The hosts an anomaly touched: its own, or those its workflow's runs used while it lasted (read once a pass). */
+  private hostsOf(): (anomaly: Anomaly) => string[] {
+    const known = new Map<string, string[]>();
+    return (anomaly) => {
+      if (anomaly.host) return [anomaly.host];
+      let hosts = known.get(anomaly.id);
+      if (!hosts) {
+        const runs = this.store.runs({ workflows: [anomaly.workflow!], from: anomaly.startedAt, to: anomaly.lastSeenAt + HOUR + 1 });
+        hosts = [...new Set(runs.map((r) => r.host).filter((h): h is string => !!h))].sort();
+        known.set(anomaly.id, hosts);
+      }
+      return hosts;
+    };
   }
 
   /** For each workflow with new runs, the runs that ended just before them (the failure window's start). */
@@ -396,62 +467,10 @@ export class AnalysisScheduler {
     return detector;
   }
 
-  /**
-   * Turns detector events into anomaly records and correlates new anomalies into incidents. A
-   * workflow's anomaly is on the hosts its runs used while it lasted: the pass's finished runs
-   * and those started in its hours (read for the time the anomaly lasted).
-   */
-  private apply(events: Array<{ series: SeriesId; event: DetectorEvent }>, finished: readonly RunOutline[], hours: { from: number; to: number }) {
-    const time = (e: DetectorEvent) => (e.type === 'opened' ? e.episode.startedAt : e.episode.lastSeenAt);
-    events.sort((a, b) => time(a.event) - time(b.event));
-    const changed = new Map<string, Anomaly>();
-    const incidents = new Map<string, Incident>(
-      this.store.listIncidents({ from: (events.length ? time(events[0].event) : this.now()) - DEFAULT_CORRELATION.sameHostWindowMs }).map((i) => [i.id, i]),
-    );
-    const touched = new Set<string>();
-    let finishedByWorkflow: Map<string, RunOutline[]> | undefined;
-    const hostsOf = (anomaly: Anomaly): string[] => {
-      if (anomaly.host) return [anomaly.host];
-      const [from, to] = [anomaly.startedAt, anomaly.lastSeenAt + HOUR];
-      finishedByWorkflow ??= groupBy(finished, (r) => r.workflow);
-      const workflows = [anomaly.workflow!];
-      const started = Math.max(from, hours.from) < Math.min(to + 1, hours.to) ? this.store.runs({ workflows, from: Math.max(from, hours.from), to: Math.min(to + 1, hours.to) }) : [];
-      const hosts = [...(finishedByWorkflow.get(anomaly.workflow!) ?? []), ...started]
-        .filter((r) => r.startedAt >= from && r.startedAt <= to)
-        .map((r) => r.host)
-        .filter((h): h is string => !!h);
-      return [...new Set(hosts)].sort();
-    };
-    let opened = 0;
-    let closed = 0;
-    for (const { series, event } of events) {
-      const anomaly = applyEvent(series, event, this.openAnomalies.get(series.key));
-      if (event.type === 'opened') {
-        opened++;
-        const incident = correlate(anomaly, [...incidents.values()], hostsOf);
-        anomaly.incidentId = incident.id;
-        incidents.set(incident.id, incident);
-      }
-      if (event.type === 'closed') {
-        closed++;
-        this.openAnomalies.delete(series.key);
-      } else {
-        this.openAnomalies.set(series.key, anomaly);
-      }
-      changed.set(anomaly.id, anomaly);
-      const incident = anomaly.incidentId ? incidents.get(anomaly.incidentId) : undefined;
-      if (incident) {
-        incident.lastSeenAt = Math.max(incident.lastSeenAt, anomaly.lastSeenAt);
-        touched.add(incident.id);
-      }
-    }
-    const refreshed = [...touched]
-      .map((id) => incidents.get(id))
-      .filter((incident): incident is Incident => incident !== undefined)
-      .map((incident) => {
-        const members = incident.anomalyIds.map((a) => changed.get(a) ?? this.store.getAnomaly(a)).filter((a): a is Anomaly => !!a);
-        return refresh(incident, members);
-      });
-    return { anomalies: [...changed.values()], incidents: refreshed, opened, closed };
+  /** Drops a series' detector and stored state: its next detector starts afresh. */
+  private forget(key: string): void {
+    this.detectors.delete(key);
+    this.storedStates.delete(key);
+    this.storedBaselines.delete(key);
   }
 }

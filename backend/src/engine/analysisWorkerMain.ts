@@ -17,13 +17,18 @@ let timer: NodeJS.Timeout | undefined;
  * the analysis lead runs every pass; the others follow, and take the lead when it is free.
  */
 const leading = () => !(store instanceof PgStore) || store.tryLead();
+let led = true;
 
 function pass(id?: number): void {
   try {
     if (!leading()) {
+      led = false;
       parentPort!.postMessage({ id, following: true });
       return;
     }
+    // Taking the lead over: another collector's passes moved the detectors on meanwhile.
+    if (!led) scheduler.reload();
+    led = true;
     const report = scheduler.runPass();
     parentPort!.postMessage({ id, report, health: scheduler.health, lastPassAt: scheduler.lastPassAt });
   } catch (error) {

@@ -136,6 +136,9 @@ export interface InsightFilter {
 export interface AnalysisCommit {
   anomalies: Anomaly[];
   incidents: Incident[];
+  /** Anomalies and incidents that no longer hold (a series judged again after late data). */
+  removedAnomalies?: string[];
+  removedIncidents?: string[];
   /** Each series' detector state, or its JSON already (a string). */
   detectorStates: Map<string, unknown>;
   values: Record<string, string>;

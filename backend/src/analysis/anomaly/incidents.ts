@@ -13,48 +13,61 @@ export const DEFAULT_CORRELATION: CorrelationOptions = { windowMs: 30 * 60_000, 
 /** Hosts an anomaly touches: its own, or those its workflow's affected runs used. */
 export type HostsOf = (anomaly: Anomaly) => readonly string[];
 
-function overlapsInTime(incident: Incident, anomaly: Anomaly, windowMs: number): boolean {
-  const end = incident.status === 'open' ? incident.lastSeenAt : (incident.endedAt ?? incident.lastSeenAt);
-  return anomaly.startedAt >= incident.startedAt - windowMs && anomaly.startedAt <= end + windowMs;
+/** An anomaly being grouped: the hosts it touched, and its parent in the union-find. */
+interface Node {
+  anomaly: Anomaly;
+  hosts: readonly string[];
+  parent: number;
+}
+
+function root(nodes: Node[], i: number): number {
+  while (nodes[i].parent !== i) i = nodes[i].parent = nodes[nodes[i].parent].parent;
+  return i;
 }
 
 /**
- * Attaches a newly opened anomaly to the incident it belongs with: one still open or recently
- * seen that started within `windowMs` of it, or that shares a host within `sameHostWindowMs`.
- * Otherwise it opens a new incident. Returns the incident to store.
+ * The incidents of a set of anomalies: two anomalies belong together when one started within
+ * `windowMs` of the other, or within `sameHostWindowMs` on a host both touched; an incident is a
+ * group linked through such pairs. It depends on the anomalies alone, not on the order they were
+ * found in: a fleet judged live, a backfill judged later and a history judged at once group alike.
+ * Only starts link: an anomaly that lasts days does not gather everything that starts meanwhile.
+ *
+ * An incident's id comes from its earliest anomaly, so an incident found again keeps its id.
  */
-export function correlate(anomaly: Anomaly, incidents: readonly Incident[], hostsOf: HostsOf, options = DEFAULT_CORRELATION): Incident {
-  const hosts = hostsOf(anomaly);
-  const match = incidents
-    .filter((i) => i.status === 'open' || (i.endedAt ?? 0) >= anomaly.startedAt - options.windowMs)
-    .find(
-      (i) =>
-        overlapsInTime(i, anomaly, options.windowMs) ||
-        (hosts.some((h) => i.hosts.includes(h)) && overlapsInTime(i, anomaly, options.sameHostWindowMs)),
-    );
-  const incident: Incident = match
-    ? structuredClone(match)
-    : {
-        id: `in-${createHash('sha1').update(anomaly.id).digest('hex').slice(0, 16)}`,
-        status: 'open',
-        startedAt: anomaly.startedAt,
-        lastSeenAt: anomaly.lastSeenAt,
-        severity: 0,
-        anomalyIds: [],
-        workflows: [],
-        hosts: [],
-        title: '',
-      };
-  if (!incident.anomalyIds.includes(anomaly.id)) incident.anomalyIds.push(anomaly.id);
-  if (anomaly.workflow && !incident.workflows.includes(anomaly.workflow)) incident.workflows.push(anomaly.workflow);
-  for (const host of hosts) if (!incident.hosts.includes(host)) incident.hosts.push(host);
-  incident.status = 'open';
-  delete incident.endedAt;
-  incident.startedAt = Math.min(incident.startedAt, anomaly.startedAt);
-  incident.lastSeenAt = Math.max(incident.lastSeenAt, anomaly.lastSeenAt);
-  incident.severity = Math.max(incident.severity, anomaly.severity);
-  incident.title = title(incident);
-  return incident;
+export function groupIncidents(anomalies: readonly Anomaly[], hostsOf: HostsOf, options = DEFAULT_CORRELATION): Incident[] {
+  const sorted = [...anomalies].sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+  const nodes: Node[] = sorted.map((anomaly, i) => ({ anomaly, hosts: hostsOf(anomaly), parent: i }));
+  const reach = Math.max(options.windowMs, options.sameHostWindowMs);
+  for (let i = 0; i < nodes.length; i++) {
+    for (let j = i - 1; j >= 0; j--) {
+      const apart = nodes[i].anomaly.startedAt - nodes[j].anomaly.startedAt;
+      if (apart > reach) break;
+      const linked = apart <= options.windowMs || (apart <= options.sameHostWindowMs && nodes[i].hosts.some((h) => nodes[j].hosts.includes(h)));
+      if (linked) nodes[root(nodes, i)].parent = root(nodes, j);
+    }
+  }
+  const groups = new Map<number, Node[]>();
+  for (let i = 0; i < nodes.length; i++) {
+    const r = root(nodes, i);
+    const group = groups.get(r);
+    if (group) group.push(nodes[i]);
+    else groups.set(r, [nodes[i]]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0].anomaly;
+    const incident: Incident = {
+      id: `in-${createHash('sha1').update(first.id).digest('hex').slice(0, 16)}`,
+      status: 'open',
+      startedAt: first.startedAt,
+      lastSeenAt: first.lastSeenAt,
+      severity: 0,
+      anomalyIds: group.map((n) => n.anomaly.id),
+      workflows: [...new Set(group.map((n) => n.anomaly.workflow).filter((w): w is string => w !== undefined))],
+      hosts: [...new Set(group.flatMap((n) => n.hosts))],
+      title: '',
+    };
+    return refresh(incident, group.map((n) => n.anomaly));
+  });
 }
 
 /** Keeps an incident's severity and state in step with its anomalies; closed when all of them are. */

@@ -353,6 +353,8 @@ export function saveInsights(client: ClientBase, insights: readonly Insight[]): 
 
 export function commitAnalysis(client: ClientBase, commit: AnalysisCommit): Promise<void> {
   return writing(client, async () => {
+    if (commit.removedAnomalies?.length) await client.query('DELETE FROM anomalies WHERE id = ANY($1::text[])', [commit.removedAnomalies]);
+    if (commit.removedIncidents?.length) await client.query('DELETE FROM incidents WHERE id = ANY($1::text[])', [commit.removedIncidents]);
     for (const a of commit.anomalies) {
       await client.query(
         `INSERT INTO anomalies (id, series_key, metric, workflow, host, status, started_at, last_seen_at, severity, incident_id, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)

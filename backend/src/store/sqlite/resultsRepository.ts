@@ -65,7 +65,11 @@ export class ResultsRepository {
         last_seen_at = excluded.last_seen_at, body = excluded.body`);
     this.upsertState = db.prepare('INSERT INTO detector_states (series_key, state) VALUES (?, ?) ON CONFLICT (series_key) DO UPDATE SET state = excluded.state');
     this.upsertValue = db.prepare('INSERT INTO analysis_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+    const deleteAnomaly = db.prepare('DELETE FROM anomalies WHERE id = ?');
+    const deleteIncident = db.prepare('DELETE FROM incidents WHERE id = ?');
     this.commitInTransaction = db.transaction((commit: AnalysisCommit) => {
+      for (const id of commit.removedAnomalies ?? []) deleteAnomaly.run(id);
+      for (const id of commit.removedIncidents ?? []) deleteIncident.run(id);
       for (const anomaly of commit.anomalies) this.writeAnomaly(anomaly);
       for (const incident of commit.incidents) {
         this.upsertIncident.run({ ...incident, body: JSON.stringify(incident) });

@@ -1,0 +1,106 @@
+import type { Anomaly } from '../../domain/analysis';
+import { anomalyId } from './anomalies';
+import { bookAnomalies, type BookInput, keptEvents, regroupIncidents } from './anomalyBook';
+import { parseSeriesKey } from './seriesCatalog';
+import type { DetectorEvent, Episode } from './seriesDetector';
+
+const HOUR = 3600_000;
+const T = Date.UTC(2026, 10, 20);
+const claims = parseSeriesKey('run_duration|Claims||');
+const billing = parseSeriesKey('run_duration|Billing||');
+
+const episode = (startedAt: number, lastSeenAt: number, points = 3): Episode => ({
+  startedAt,
+  lastSeenAt,
+  points,
+  direction: 'high',
+  firstSeverity: 0.5,
+  peakSeverity: 0.6,
+  peakScore: 6,
+  expected: 1000,
+  observed: 3000,
+  normalRun: 0,
+});
+const opened = (start: number, last = start): DetectorEvent => ({ type: 'opened', episode: episode(start, last) });
+const closed = (start: number, last: number, endedAt: number): DetectorEvent => ({ type: 'closed', episode: episode(start, last), endedAt, acceptedAsNormal: false });
+
+const input = (over: Partial<BookInput>): BookInput => ({ online: [], rejudged: [], open: new Map(), superseded: [], ...over });
+
+describe('keptEvents', () => {
+  it('keeps every event of each episode still open or closed from `from` on', () => {
+    const events = [opened(T), closed(T, T + HOUR, T + 2 * HOUR), opened(T + 9 * HOUR), closed(T + 9 * HOUR, T + 10 * HOUR, T + 11 * HOUR), opened(T + 20 * HOUR)];
+    expect(keptEvents({ series: claims, from: T + 10 * HOUR, events })).toEqual(events.slice(2));
+  });
+});
+
+describe('bookAnomalies', () => {
+  it('when online events open and close anomalies, then the open ones are kept by series and new ones ask for regrouping from their start', () => {
+    const open = new Map<string, Anomaly>();
+    const book = bookAnomalies(input({ open, online: [{ series: claims, event: opened(T + HOUR) }, { series: billing, event: opened(T + 10 * 60_000) }] }));
+    expect(book).toMatchObject({ opened: 2, closed: 0, removedAnomalies: [], regroupFrom: T + 10 * 60_000 });
+    expect([...open.keys()].sort()).toEqual([billing.key, claims.key]);
+
+    const next = bookAnomalies(input({ open, online: [{ series: claims, event: closed(T + HOUR, T + 2 * HOUR, T + 3 * HOUR) }] }));
+    expect(next).toMatchObject({ opened: 0, closed: 1, removedAnomalies: [] });
+    expect(next.regroupFrom).toBeUndefined();
+    expect(next.anomalies[0]).toMatchObject({ id: anomalyId(claims.key, T + HOUR), status: 'closed', endedAt: T + 3 * HOUR });
+    expect([...open.keys()]).toEqual([billing.key]);
+  });
+
+  it('when a series is judged again, then its anomalies from `from` on are replaced, and an episode found again keeps its id and incident', () => {
+    const stored: Anomaly[] = [
+      { ...bookAnomalies(input({ online: [{ series: claims, event: closed(T + 5 * HOUR, T + 6 * HOUR, T + 7 * HOUR) }] })).anomalies[0], incidentId: 'in-a' },
+      { ...bookAnomalies(input({ online: [{ series: claims, event: opened(T + 20 * HOUR) }] })).anomalies[0], incidentId: 'in-b' },
+    ];
+    const open = new Map([[claims.key, stored[1]]]);
+    // Late runs: the episode at +5 h is found again (longer), the one at +20 h is gone, one at +30 h is new.
+    const book = bookAnomalies(
+      input({ open, superseded: stored, rejudged: [{ series: claims, from: T + 4 * HOUR, events: [opened(T + 5 * HOUR), closed(T + 5 * HOUR, T + 8 * HOUR, T + 9 * HOUR), opened(T + 30 * HOUR)] }] }),
+    );
+    expect(book.removedAnomalies).toEqual([stored[1].id]);
+    expect(book.anomalies.find((a) => a.startedAt === T + 5 * HOUR)).toMatchObject({ id: stored[0].id, incidentId: 'in-a', lastSeenAt: T + 8 * HOUR, status: 'closed' });
+    expect(book.anomalies.find((a) => a.startedAt === T + 30 * HOUR)?.incidentId).toBeUndefined();
+    expect(book).toMatchObject({ opened: 1, regroupFrom: T + 20 * HOUR });
+    expect(open.get(claims.key)?.startedAt).toBe(T + 30 * HOUR);
+  });
+});
+
+describe('regroupIncidents', () => {
+  const anomaly = (series: typeof claims, start: number, incidentId?: string): Anomaly => ({
+    ...bookAnomalies(input({ online: [{ series, event: closed(start, start + HOUR, start + 2 * HOUR) }] })).anomalies[0],
+    ...(incidentId ? { incidentId } : {}),
+  });
+
+  it('when anomalies are added, then those from the last quiet gap on are grouped again, the same as if judged at once', () => {
+    const early = anomaly(claims, T, 'in-early');
+    const a = anomaly(claims, T + 10 * HOUR, 'in-a');
+    const b = anomaly(billing, T + 10 * HOUR + 20 * 60_000);
+    const lone = anomaly(billing, T + 20 * HOUR);
+    const regrouped = regroupIncidents({ removed: [], anomalies: [early, a, b, lone], incidents: [{ id: 'in-a', status: 'closed', startedAt: a.startedAt, lastSeenAt: a.lastSeenAt, severity: 0.6, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' }], from: b.startedAt, hostsOf: () => [], stored: () => undefined });
+    const groups = regrouped.incidents.map((i) => i.anomalyIds.sort());
+    expect(groups).toEqual([[a.id, b.id].sort(), [lone.id]]);
+    // The early one stands apart (a gap of hours): untouched.
+    expect(regrouped.moved.map((m) => m.id).sort()).toEqual([a.id, b.id, lone.id].sort());
+    expect(regrouped.removedIncidents).toEqual(['in-a']);
+    const atOnce = regroupIncidents({ removed: [], anomalies: [early, a, b, lone].map((x) => ({ ...x, incidentId: undefined })), incidents: [], from: T, hostsOf: () => [], stored: () => undefined });
+    expect(atOnce.incidents.filter((i) => i.anomalyIds.includes(a.id)).map((i) => i.id)).toEqual(regrouped.incidents.filter((i) => i.anomalyIds.includes(a.id)).map((i) => i.id));
+  });
+
+  it('links anomalies two hours apart only when they share a host', () => {
+    const cpu = { ...anomaly(parseSeriesKey('host_cpu|||vm-1'), T) };
+    const slow = anomaly(claims, T + 90 * 60_000);
+    const apart = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, hostsOf: (x) => (x.host ? [x.host] : ['vm-2']), stored: () => undefined });
+    expect(apart.incidents).toHaveLength(2);
+    const shared = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, hostsOf: (x) => (x.host ? [x.host] : ['vm-1']), stored: () => undefined });
+    expect(shared.incidents).toHaveLength(1);
+    expect(shared.incidents[0]).toMatchObject({ hosts: ['vm-1'], workflows: ['Claims'], status: 'closed', startedAt: T });
+  });
+
+  it('when no anomaly was added or removed, then the incidents of those that moved on are refreshed', () => {
+    const a = { ...anomaly(claims, T, 'in-a'), status: 'open' as const, endedAt: undefined };
+    const incident = { id: 'in-a', status: 'closed' as const, startedAt: T, endedAt: T, lastSeenAt: T, severity: 0.1, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' };
+    const regrouped = regroupIncidents({ removed: [], anomalies: [a], incidents: [incident], hostsOf: () => [], stored: () => undefined });
+    expect(regrouped.incidents).toEqual([expect.objectContaining({ id: 'in-a', status: 'open', lastSeenAt: a.lastSeenAt })]);
+    expect(regrouped.moved).toEqual([]);
+  });
+});

@@ -1,0 +1,59 @@
+import type { Arrivals } from '../../store/store';
+import { HOST_BUCKET_MS, type SeriesId } from './seriesCatalog';
+
+const HOUR = 3600_000;
+
+/**
+ * How far each kind of series has been judged, in event time: runs that ended before `runs`,
+ * hours of volume before `hours`, host buckets before `hosts`.
+ */
+export interface JudgedThrough {
+  runs: number;
+  hours: number;
+  hosts: number;
+}
+
+/**
+ * The series that are judged and re-judged together: a workflow's (its run and step durations,
+ * failure rate and volume, which share its runs) or a host's (CPU and memory, which share its
+ * samples).
+ */
+export type Family = `workflow:${string}` | `host:${string}`;
+
+export function familyOf(id: Pick<SeriesId, 'workflow' | 'host'>): Family {
+  return id.workflow !== undefined ? `workflow:${id.workflow}` : `host:${id.host ?? ''}`;
+}
+
+export function familySubject(family: Family): { workflow?: string; host?: string } {
+  return family.startsWith('workflow:') ? { workflow: family.slice('workflow:'.length) } : { host: family.slice('host:'.length) };
+}
+
+const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
+
+/**
+ * The families that data arrived late for, each with the time from which its judgements are
+ * stale: a run that ended before the runs judged so far, a run placed in an hour whose volume was
+ * judged (new, or moved there), a sample in a host bucket judged already. Everything else that
+ * arrived is ahead of what was judged, and the next online read takes it.
+ *
+ * The time is the hour a late run started in (its duration points are placed at its start, its
+ * failure-rate point at its end, its volume in its start hour: the hour covers all three), or the
+ * bucket of a host's earliest late sample.
+ */
+export function lateFamilies(arrivals: Arrivals, through: JudgedThrough): Map<Family, number> {
+  const late = new Map<Family, number>();
+  const mark = (family: Family, from: number) => {
+    const known = late.get(family);
+    if (known === undefined || from < known) late.set(family, from);
+  };
+  for (const run of arrivals.runs) {
+    const ended = run.status !== 'running' && run.endedAt !== undefined;
+    const lateForDurations = ended && run.endedAt! < through.runs;
+    const lateForVolume = run.placed && run.startedAt < through.hours;
+    if (lateForDurations || lateForVolume) mark(familyOf({ workflow: run.workflow }), floorTo(run.startedAt, HOUR));
+  }
+  for (const { host, earliest } of arrivals.hosts) {
+    if (earliest < through.hosts) mark(familyOf({ host }), floorTo(earliest, HOST_BUCKET_MS));
+  }
+  return late;
+}

@@ -1,0 +1,71 @@
+import { type Family, familySubject } from '../analysis/anomaly/latePlan';
+import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import type { HostBuckets, HourlyStarts, RunOutline, Store } from '../store/store';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * A re-judged series starts this long before its first late point: a detector's baseline is its
+ * last week of points (its window), so a fresh detector that has seen the week before the late
+ * point judges it as the detector that ran then did. A day more lets an anomaly under way then be
+ * found again.
+ */
+export const WARMUP_MS = 8 * DAY;
+/** ...and at least this many runs before it: a workflow that runs a few times a day needs more than a week to fill a baseline. */
+export const WARMUP_RUNS = 60;
+
+const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
+
+export interface LateSeries {
+  /** The families' series, each from its warm-up on. */
+  series: SeriesPoints[];
+  /** The runs read, for the hosts a workflow's anomaly touched. */
+  runs: RunOutline[];
+}
+
+/**
+ * The series of families that data arrived late for, read again from the store from a warm-up
+ * before their first late point up to where online judging stands (`to`), never from before
+ * `historyFrom` (where a first pass starts).
+ */
+export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, to: { runs: number; hours: number; hosts: number }, historyFrom: number): LateSeries {
+  const workflowStarts = new Map<string, number>();
+  const hostStarts = new Map<string, number>();
+  for (const [family, from] of late) {
+    const { workflow, host } = familySubject(family);
+    if (workflow !== undefined) {
+      const before = store.runs({ workflows: [workflow], by: 'end', to: from, last: WARMUP_RUNS });
+      workflowStarts.set(workflow, Math.max(historyFrom, Math.min(from - WARMUP_MS, before[0]?.endedAt ?? from)));
+    } else hostStarts.set(host!, Math.max(historyFrom, floorTo(from - WARMUP_MS, HOST_BUCKET_MS)));
+  }
+  const series: SeriesPoints[] = [];
+  let runs: RunOutline[] = [];
+  if (workflowStarts.size > 0) {
+    const workflows = [...workflowStarts.keys()];
+    const earliest = Math.min(...workflowStarts.values());
+    runs = store.runOutlines({ by: 'end', from: earliest, to: Math.max(earliest, to.runs), workflows }).filter((r) => r.endedAt! >= workflowStarts.get(r.workflow)!);
+    // The failure window at a workflow's first point reaches back over the runs before its start.
+    const earlier = new Map(workflows.map((w) => [w, store.runs({ workflows: [w], by: 'end', to: workflowStarts.get(w)!, last: FAILURE_WINDOW_RUNS - 1 })]));
+    series.push(...durationSeries(runs), ...failureSeries(runs, earlier));
+    const hoursFrom = floorTo(earliest, HOUR);
+    const starts = new Map<string, HourlyStarts[]>(workflows.map((w) => [w, []]));
+    if (to.hours > hoursFrom) for (const s of store.hourlyStarts(hoursFrom, to.hours)) starts.get(s.workflow)?.push(s);
+    for (const workflow of workflows) series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours));
+  }
+  if (hostStarts.size > 0) {
+    const earliest = Math.min(...hostStarts.values());
+    const buckets = to.hosts > earliest ? store.hostBuckets(earliest, to.hosts, HOST_BUCKET_MS) : [];
+    const kept: HostBuckets[] = [];
+    for (const b of buckets) {
+      const from = hostStarts.get(b.host);
+      if (from === undefined) continue;
+      const first = b.times.findIndex((t) => t >= from);
+      if (first < 0) continue;
+      const slice = <T>(values: T[]) => values.slice(first);
+      kept.push({ host: b.host, times: slice(b.times), samples: slice(b.samples), cpuPercent: slice(b.cpuPercent), memoryPercent: slice(b.memoryPercent) });
+    }
+    series.push(...hostSeries(kept));
+  }
+  return { series, runs };
+}
