@@ -1,0 +1,162 @@
+import path from 'node:path';
+import type { Anomaly } from '../domain/analysis';
+import type { Execution, IngestBatch, ResourceSample } from '../domain/types';
+import type { DetectorState } from '../analysis/anomaly/seriesDetector';
+import { SqliteStore } from '../store/sqlite/sqliteStore';
+import { tempDir } from '../testing/harness';
+import { AnalysisScheduler } from './analysisScheduler';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** A Monday, 00:00 UTC: runs every 10 minutes from here. */
+const T0 = Date.UTC(2026, 10, 2);
+const WORKFLOW = 'Invoice Intake';
+const HOST = 'rpa-vm-3';
+
+/** A run every 10 minutes in [from, to), about a minute long (±5%, the same every time), unless `duration` says otherwise. */
+function runs(from: number, to: number, duration: (startedAt: number) => number | undefined = () => undefined): Execution[] {
+  const out: Execution[] = [];
+  for (let t = from; t < to; t += 10 * MINUTE) {
+    const durationMs = duration(t) ?? Math.round(MINUTE * (1 + 0.05 * Math.sin(t / (10 * MINUTE))));
+    out.push({ id: `run-${t}`, workflow: WORKFLOW, robot: 'bot-1', host: HOST, startedAt: t, endedAt: t + durationMs, durationMs, status: 'completed' });
+  }
+  return out;
+}
+
+/** A sample a minute in [from, to): 15-35% CPU, unless `cpu` says otherwise. */
+function samples(from: number, to: number, cpu: (time: number) => number | undefined = () => undefined): ResourceSample[] {
+  const out: ResourceSample[] = [];
+  for (let t = from; t < to; t += MINUTE) {
+    out.push({
+      host: HOST, time: t, cpuPercent: cpu(t) ?? 15 + ((t / MINUTE) % 21), memoryUsedBytes: 4e9, memoryTotalBytes: 16e9,
+      diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0,
+    });
+  }
+  return out;
+}
+
+const batch = (parts: Partial<IngestBatch>): IngestBatch => ({ executions: [], steps: [], samples: [], ...parts });
+const summary = (anomalies: Anomaly[]) => anomalies.map((a) => `${a.seriesKey}@${new Date(a.startedAt).toISOString()}`).sort();
+
+describe('analysis of data that arrives after the pass that would have judged it', () => {
+  const tmp = tempDir();
+  let store: SqliteStore;
+  let clock = 0;
+  const scheduler = () => new AnalysisScheduler({ store, now: () => clock, latenessMs: 0, historyDays: 30, insightIntervalMs: Infinity });
+  let files = 0;
+  beforeEach(() => {
+    store = new SqliteStore({ file: path.join(tmp.dir, `late-${++files}.db`) });
+  });
+  afterEach(() => store.close());
+  afterAll(() => tmp.cleanup());
+
+  it('when a buffered agent sends two hours of samples late, then the CPU saturation in them is found where it happened', () => {
+    const now = T0 + 3 * DAY;
+    const saturated = (t: number) => (t >= now - 90 * MINUTE && t < now - 60 * MINUTE ? 95 : undefined);
+    store.ingest(batch({ samples: samples(T0, now - 2 * HOUR) }));
+    clock = now;
+    const analysis = scheduler();
+    analysis.runPass();
+    expect(store.listAnomalies({})).toEqual([]);
+
+    store.ingest(batch({ samples: samples(now - 2 * HOUR, now, saturated) }));
+    clock = now + MINUTE;
+    const report = analysis.runPass();
+    expect(report.late).toMatchObject({ families: 1, from: now - 2 * HOUR });
+    expect(store.listAnomalies({})).toEqual([expect.objectContaining({ metric: 'host_cpu', host: HOST, startedAt: now - 90 * MINUTE, status: 'closed' })]);
+  });
+
+  it('when a run is reported only when it ends, 3 hours after it started, then its duration is an anomaly at its start and its hour counts it', () => {
+    const now = T0 + 3 * DAY;
+    store.ingest(batch({ executions: runs(T0, now - 3 * HOUR) }));
+    clock = now;
+    const analysis = scheduler();
+    analysis.runPass();
+    expect(store.listAnomalies({})).toEqual([]);
+
+    const started = now - 3 * HOUR;
+    const long: Execution = { id: 'long-one', workflow: WORKFLOW, host: HOST, startedAt: started, endedAt: started + 3 * HOUR, durationMs: 3 * HOUR, status: 'completed' };
+    store.ingest(batch({ executions: [long, ...runs(started + 10 * MINUTE, now)] }));
+    clock = now + MINUTE;
+    analysis.runPass();
+    expect(store.listAnomalies({ metrics: ['run_duration'] })).toEqual([expect.objectContaining({ workflow: WORKFLOW, startedAt: started, observed: 3 * HOUR })]);
+    // Its hour's volume as judged: the long run and the five after it (without it, 5).
+    const volume = store.loadDetectorStates().get(`volume|${WORKFLOW}||`) as DetectorState;
+    expect(volume.window.find((p) => p.time === started)?.value).toBe(6);
+    expect(volume.window.filter((p) => p.time >= started - 5 * HOUR && p.time < started).map((p) => p.value)).toEqual([6, 6, 6, 6, 6]);
+  });
+
+  it('when a finished run is corrected, then it is judged again: a slow run raises an anomaly, and corrected back it is gone with its incident', () => {
+    const now = T0 + 3 * DAY;
+    const all = runs(T0, now);
+    store.ingest(batch({ executions: all }));
+    clock = now;
+    const analysis = scheduler();
+    analysis.runPass();
+    expect(store.listAnomalies({})).toEqual([]);
+
+    const target = all.find((r) => r.startedAt === T0 + 2 * DAY + 5 * HOUR)!;
+    store.ingest(batch({ executions: [{ ...target, endedAt: target.startedAt + 40 * MINUTE, durationMs: 40 * MINUTE }] }));
+    clock += MINUTE;
+    expect(analysis.runPass().late).toMatchObject({ families: 1, from: target.startedAt });
+    const [found] = store.listAnomalies({});
+    expect(found).toMatchObject({ metric: 'run_duration', startedAt: target.startedAt, observed: 40 * MINUTE });
+    expect(store.listIncidents({}).map((i) => i.anomalyIds)).toEqual([[found.id]]);
+
+    store.ingest(batch({ executions: [target] }));
+    clock += MINUTE;
+    analysis.runPass();
+    expect(store.listAnomalies({})).toEqual([]);
+    expect(store.listIncidents({})).toEqual([]);
+  });
+
+  it('when a batch is sent again unchanged, then nothing is judged again and no anomaly is added', () => {
+    const now = T0 + 3 * DAY;
+    const spike = (t: number) => (t >= T0 + 2 * DAY && t < T0 + 2 * DAY + HOUR ? 4 * MINUTE : undefined);
+    const sent = batch({ executions: runs(T0, now, spike), samples: samples(now - DAY, now) });
+    store.ingest(sent);
+    clock = now;
+    const analysis = scheduler();
+    analysis.runPass();
+    const before = store.listAnomalies({});
+    expect(summary(before)).toEqual([`run_duration|${WORKFLOW}||@${new Date(T0 + 2 * DAY).toISOString()}`]);
+    const states = store.loadDetectorStates();
+
+    store.ingest(sent);
+    const report = analysis.runPass();
+    expect(report).toMatchObject({ runs: 0, points: 0, late: { families: 0, points: 0 }, opened: 0 });
+    expect(store.listAnomalies({})).toEqual(before);
+    expect(store.loadDetectorStates()).toEqual(states);
+  });
+
+  it('when runs retention archived are restored, then they are judged again and the anomalies are those found the first time, once', () => {
+    const now = T0 + 3 * DAY;
+    const spike = (t: number) => (t >= T0 + DAY && t < T0 + DAY + HOUR ? 4 * MINUTE : undefined);
+    store.ingest(batch({ executions: runs(T0, now, spike) }));
+    clock = now;
+    const analysis = scheduler();
+    analysis.runPass();
+    const found = store.listAnomalies({});
+    const incidents = store.listIncidents({});
+    const states = store.loadDetectorStates();
+    expect(summary(found)).toEqual([`run_duration|${WORKFLOW}||@${new Date(T0 + DAY).toISOString()}`]);
+
+    // Retention takes the first two days away (the archive holds them), then a restore sends them back.
+    const archived = store.expiredRaw(T0 + 2 * DAY, 1000);
+    expect(archived.executions).toHaveLength(2 * 24 * 6);
+    store.deleteRaw(archived);
+    clock += MINUTE;
+    expect(analysis.runPass().late.families).toBe(0);
+    store.ingest(archived);
+    clock += MINUTE;
+    expect(analysis.runPass().late).toMatchObject({ families: 1, from: T0 });
+    expect(store.listAnomalies({})).toEqual(found);
+    expect(store.listIncidents({})).toEqual(incidents);
+    // Judged once: the detectors' windows hold what they held, each run once.
+    const windows = (all: Map<string, unknown>) => new Map([...all].map(([key, state]) => [key, (state as DetectorState).window]));
+    expect(windows(store.loadDetectorStates())).toEqual(windows(states));
+    const durations = (store.loadDetectorStates().get(`run_duration|${WORKFLOW}||`) as DetectorState).window.map((p) => p.time);
+    expect(new Set(durations).size).toBe(durations.length);
+  });
+});
