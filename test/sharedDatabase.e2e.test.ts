@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
 import { HttpTransport } from '../backend/src/collect/transport';
 import type { IngestBatch } from '../backend/src/domain/types';
 import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
@@ -96,6 +97,51 @@ describe('two collectors sharing one PostgreSQL', () => {
       seen = await count();
     }
     expect(seen).toBe(1);
+  });
+
+  it('when the two write interleaved batches while one leads the analysis, then each run is judged exactly once', async () => {
+    // The leader passes every second while the batches arrive: a pass now is past all of them.
+    const leader = (await Promise.all(collectors.map((c) => health(c.url)))).findIndex((h) => h.analysis.leading);
+    expect(leader).toBeGreaterThanOrEqual(0);
+    const pass = await fetch(`${collectors[leader].url}/api/v1/analysis/run`, { method: 'POST' });
+    expect(pass.status).toBe(200);
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    try {
+      const { rows: states } = await client.query<{ series_key: string; state: string }>("SELECT series_key, state FROM detector_states WHERE series_key LIKE 'volume|%' OR series_key LIKE 'run_duration|%'");
+      const { rows: hours } = await client.query<{ workflow: string; hour: string; runs: string }>(
+        'SELECT w.name AS workflow, (e.started_at / 3600000) * 3600000 AS hour, count(*) AS runs FROM executions e JOIN workflows w ON w.id = e.workflow_id GROUP BY 1, 2',
+      );
+      const counted = new Map(hours.map((h) => [`${h.workflow}@${h.hour}`, Number(h.runs)]));
+      // The simulated fleet's four workflows (the cache test above added one of a single run).
+      const volumes = states.filter((s) => s.series_key.startsWith('volume|') && s.series_key !== 'volume|Cache check||');
+      expect(volumes).toHaveLength(4);
+      for (const { series_key: key, state } of volumes) {
+        const workflow = key.split('|')[1];
+        const window = (JSON.parse(state) as { window: Array<{ time: number; value: number }> }).window;
+        // Every hour once, with every run that started in it once.
+        expect(new Set(window.map((p) => p.time)).size).toBe(window.length);
+        for (const p of window) expect([key, p.time, p.value]).toEqual([key, p.time, counted.get(`${workflow}@${p.time}`) ?? 0]);
+      }
+      // Each completed run is in its workflow's duration window once, or among the points of an
+      // anomaly (kept out of the window), or waiting to be one (pending).
+      const { rows: completed } = await client.query<{ workflow: string; runs: string }>(
+        "SELECT w.name AS workflow, count(*) AS runs FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE e.status = 1 AND e.duration_ms IS NOT NULL GROUP BY 1",
+      );
+      const anomalies = (await (await fetch(`${collectors[leader].url}/api/v1/anomalies?limit=10000`)).json()) as Array<{ seriesKey: string; points: number }>;
+      const durations = states.filter((s) => s.series_key.startsWith('run_duration|') && s.series_key !== 'run_duration|Cache check||');
+      expect(durations).toHaveLength(4);
+      for (const { series_key: key, state } of durations) {
+        const { window, pending } = JSON.parse(state) as { window: Array<{ time: number }>; pending: unknown[] };
+        const times = window.map((p) => p.time);
+        expect([key, new Set(times).size]).toEqual([key, times.length]);
+        const flagged = anomalies.filter((a) => a.seriesKey === key).reduce((sum, a) => sum + a.points, 0);
+        const runs = Number(completed.find((c) => c.workflow === key.split('|')[1])!.runs);
+        expect([key, window.length + flagged + pending.length]).toEqual([key, runs]);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   it('when both run the analysis, then exactly one leads, and when it is killed the other takes the lead', async () => {

@@ -51,6 +51,33 @@ describe('analysis of data that arrives after the pass that would have judged it
   afterEach(() => store.close());
   afterAll(() => tmp.cleanup());
 
+  it('when the two weeks before are backfilled after the first pass, then it is judged as a history stored before the first pass would be', () => {
+    const now = T0 + 14 * DAY;
+    const spike = (t: number) => (t >= T0 + 5 * DAY && t < T0 + 5 * DAY + HOUR ? 4 * MINUTE : undefined);
+    const saturated = (t: number) => (t >= T0 + 9 * DAY && t < T0 + 9 * DAY + 30 * MINUTE ? 97 : undefined);
+    const history = batch({ executions: runs(T0, now, spike), samples: samples(T0, now, saturated) });
+    const recent = (t: number) => t >= now - DAY;
+    clock = now;
+
+    // Stored before the first pass, judged in one.
+    store.ingest(history);
+    scheduler().runPass();
+    const preloaded = summary(store.listAnomalies({}));
+    expect(preloaded).toEqual([`host_cpu|||${HOST}@${new Date(T0 + 9 * DAY).toISOString()}`, `run_duration|${WORKFLOW}||@${new Date(T0 + 5 * DAY).toISOString()}`]);
+    store.close();
+
+    // The last day arrives first and is judged; the two weeks before it arrive after that pass.
+    store = new SqliteStore({ file: path.join(tmp.dir, `late-${++files}.db`) });
+    store.ingest(batch({ executions: history.executions.filter((r) => recent(r.startedAt)), samples: history.samples.filter((s) => recent(s.time)) }));
+    const analysis = scheduler();
+    analysis.runPass();
+    expect(store.listAnomalies({})).toEqual([]);
+    store.ingest(batch({ executions: history.executions.filter((r) => !recent(r.startedAt)), samples: history.samples.filter((s) => !recent(s.time)) }));
+    clock += MINUTE;
+    expect(analysis.runPass().late).toMatchObject({ families: 2, from: T0 });
+    expect(summary(store.listAnomalies({}))).toEqual(preloaded);
+  });
+
   it('when a buffered agent sends two hours of samples late, then the CPU saturation in them is found where it happened', () => {
     const now = T0 + 3 * DAY;
     const saturated = (t: number) => (t >= now - 90 * MINUTE && t < now - 60 * MINUTE ? 95 : undefined);
