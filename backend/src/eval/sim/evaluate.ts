@@ -7,15 +7,19 @@ import type { Anomaly, Incident } from '../../domain/analysis';
 import { INCIDENT_KINDS } from '../../sim/incidents';
 import { runSimulation } from '../../sim/simulator';
 import { spawnCollector } from '../../testing/collectorProcess';
-import { scoreSimulation, type SimScore } from './score';
+import { disagreement, scoreSimulation, type SimScore } from './score';
 
-const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--mode live|preloaded] [--min-recall R] [--max-unexplained-per-day U]
+const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--mode live|preloaded|both] [--interval-ms N] [--min-recall R] [--max-unexplained-per-day U]
 
 Scores the analysis against the simulator's ground truth, the way the README runs it: a collector
-of its own (a temporary data folder, loopback, a free port) is started first, then the demo's fleet
-with its five injected incidents is sent to it, then one analysis pass is asked for (the README's
-"or POST /api/v1/analysis/run"). With --mode preloaded the data arrives with the analysis off and a
-restarted collector judges it. Prints one JSON line, then a table; exits 1 below the thresholds.`;
+of its own (a temporary data folder, loopback, a free port) is started first, with its analysis on,
+then the demo's fleet with its five injected incidents is sent to it, then one analysis pass is asked
+for (the README's "or POST /api/v1/analysis/run"). --interval-ms sets the collector's time between
+passes while the data arrives (default 60000, as the README's collector; 1000 judges it in many
+passes). With --mode preloaded the data arrives with the analysis off and a restarted collector
+judges it; --mode both runs live, then preloaded, and fails unless they agree (the same incidents
+found, anomaly counts within 10%). Prints one JSON line a mode, then a table; exits 1 below the
+thresholds.`;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -51,6 +55,40 @@ function table(score: SimScore): string {
   ].join('\n');
 }
 
+type Mode = 'live' | 'preloaded';
+
+/** Starts a collector, sends the fleet, has it judged, and scores what it reports. */
+async function evaluate(mode: Mode, options: { days: number; seed: number; intervalMs: number }, say: (line: string) => void): Promise<SimScore> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
+  let collector: { child: ChildProcess; url: string } | undefined;
+  try {
+    const analysis = { RPA_ANALYSIS_INTERVAL_MS: String(options.intervalMs) };
+    // As the README: the collector first (analysis on, or off while the data arrives when preloaded).
+    collector = await spawnCollector({ RPA_DATA_DIR: dataDir, ...analysis, ...(mode === 'preloaded' ? { RPA_ANALYSIS: 'off' } : {}) });
+    // The period ends at the latest Monday 00:00 UTC: the fleet's week (business hours, weekends)
+    // falls on the same days every run, so a seed scores alike whatever day it runs on, and the
+    // data stays within the collector's default history.
+    const end = latestMonday(Date.now());
+    say(`collector at ${collector.url} (${mode}); sending ${options.days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${options.seed} ...`);
+    const truth = await runSimulation({ url: collector.url, seed: options.seed, days: options.days, end, workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 60_000 });
+    say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
+    if (mode === 'preloaded') {
+      await stop(collector.child);
+      collector = await spawnCollector({ RPA_DATA_DIR: dataDir, ...analysis });
+      say('collector restarted with the analysis on');
+    }
+    const pass = await fetch(`${collector.url}/api/v1/analysis/run`, { method: 'POST' });
+    if (!pass.ok) throw new Error(`analysis pass: ${pass.status} ${await pass.text()}`);
+    say(`analysis pass: ${JSON.stringify(await pass.json())}`);
+    const anomalies = await getJson<Anomaly[]>(`${collector.url}/api/v1/anomalies?limit=10000`);
+    const incidents = await getJson<Incident[]>(`${collector.url}/api/v1/incidents?limit=10000`);
+    return scoreSimulation(truth, anomalies, incidents);
+  } finally {
+    if (collector) await stop(collector.child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values: o } = parseArgs({
     args: argv,
@@ -58,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       days: { type: 'string', default: '14' },
       seed: { type: 'string', default: '1' },
       mode: { type: 'string', default: 'live' },
+      'interval-ms': { type: 'string', default: '60000' },
       'min-recall': { type: 'string', default: '0' },
       'max-unexplained-per-day': { type: 'string' },
       help: { type: 'boolean' },
@@ -70,42 +109,26 @@ async function main(argv: string[]): Promise<number> {
   }
   const days = Number(o.days);
   const seed = Number(o.seed);
-  if (!(days > 0 && days <= 90) || !Number.isInteger(seed) || !['live', 'preloaded'].includes(o.mode!)) throw new Error(`bad arguments\n\n${USAGE}`);
+  const intervalMs = Number(o['interval-ms']);
+  if (!(days > 0 && days <= 90) || !Number.isInteger(seed) || !['live', 'preloaded', 'both'].includes(o.mode!) || !(intervalMs >= 1000)) throw new Error(`bad arguments\n\n${USAGE}`);
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
-  let collector: { child: ChildProcess; url: string } | undefined;
-  try {
-    // As the README: the collector first (analysis on, or off while the data arrives when preloaded).
-    collector = await spawnCollector({ RPA_DATA_DIR: dataDir, ...(o.mode === 'preloaded' ? { RPA_ANALYSIS: 'off' } : {}) });
-        // The period ends at the latest Monday 00:00 UTC: the fleet's week (business hours, weekends)
-    // falls on the same days every run, so a seed scores alike whatever day it runs on, and the
-    // data stays within the collector's default history.
-    const end = latestMonday(Date.now());
-    say(`collector at ${collector.url} (${o.mode}); sending ${days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${seed} ...`);
-    const truth = await runSimulation({ url: collector.url, seed, days, end, workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 60_000 });
-    say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
-    if (o.mode === 'preloaded') {
-      await stop(collector.child);
-      collector = await spawnCollector({ RPA_DATA_DIR: dataDir });
-      say('collector restarted with the analysis on');
-    }
-    const pass = await fetch(`${collector.url}/api/v1/analysis/run`, { method: 'POST' });
-    if (!pass.ok) throw new Error(`analysis pass: ${pass.status} ${await pass.text()}`);
-    say(`analysis pass: ${JSON.stringify(await pass.json())}`);
-    const anomalies = await getJson<Anomaly[]>(`${collector.url}/api/v1/anomalies?limit=10000`);
-    const incidents = await getJson<Incident[]>(`${collector.url}/api/v1/incidents?limit=10000`);
-    const score = scoreSimulation(truth, anomalies, incidents);
-    process.stdout.write(`${JSON.stringify({ mode: o.mode, days, seed, ...score })}\n${table(score)}\n`);
-    const failures: string[] = [];
-    if (score.recall < Number(o['min-recall'])) failures.push(`recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
+  const modes: Mode[] = o.mode === 'both' ? ['live', 'preloaded'] : [o.mode as Mode];
+  const failures: string[] = [];
+  const scores = new Map<Mode, SimScore>();
+  for (const mode of modes) {
+    const score = await evaluate(mode, { days, seed, intervalMs }, say);
+    scores.set(mode, score);
+    process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, ...score })}\n${table(score)}\n`);
+    if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
     const maxUnexplained = o['max-unexplained-per-day'];
-    if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained)) failures.push(`${score.unexplainedPerDay!.toFixed(2)} unexplained anomalies a day, above ${maxUnexplained}`);
-    for (const failure of failures) process.stderr.write(`eval:sim: ${failure}\n`);
-    return failures.length ? 1 : 0;
-  } finally {
-    if (collector) await stop(collector.child);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained)) failures.push(`${mode}: ${score.unexplainedPerDay!.toFixed(2)} unexplained anomalies a day, above ${maxUnexplained}`);
   }
+  if (scores.size === 2) {
+    const differ = disagreement(scores.get('live')!, scores.get('preloaded')!);
+    if (differ) failures.push(`the modes disagree: ${differ}`);
+  }
+  for (const failure of failures) process.stderr.write(`eval:sim: ${failure}\n`);
+  return failures.length ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,6 @@
 import type { Anomaly, Incident as ReportedIncident } from '../../domain/analysis';
 import type { Incident as InjectedIncident } from '../../sim/incidents';
-import { scoreSimulation } from './score';
+import { disagreement, scoreSimulation } from './score';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -57,5 +57,22 @@ describe('scoring a simulated fleet against its ground truth', () => {
   it('when the period is no longer than the settling time, then there is no unexplained rate to give', () => {
     const score = scoreSimulation({ from: FROM, to: FROM + 7 * DAY, incidents: [] }, [anomaly('volume', FROM + DAY, { workflow: 'Claims' })], []);
     expect(score).toMatchObject({ recall: 1, unexplained: 0, unexplainedPerDay: null });
+  });
+});
+
+describe('comparing a live and a preloaded score', () => {
+  const score = (found: string[], anomalies: number) => ({
+    ...scoreSimulation({ from: FROM, to: TO, incidents: injected }, [], []),
+    anomalies,
+    incidents: injected.map((i) => ({ id: i.id, kind: i.kind, found: found.includes(i.id), delayMinutes: null, anomalies: 0 })),
+  });
+
+  it.each([
+    ['the same incidents found and anomaly counts 10% apart agree', score(['latency-spike'], 110), score(['latency-spike'], 100), undefined],
+    ['two anomalies apart on a small count agree', score([], 7), score([], 5), undefined],
+    ['another incident found disagrees', score(['latency-spike', 'cpu-saturation'], 100), score(['latency-spike'], 100), 'live found [latency-spike, cpu-saturation], preloaded [latency-spike]'],
+    ['anomaly counts more than 10% apart disagree', score([], 112), score([], 100), 'live reports 112 anomalies, preloaded 100'],
+  ])('%s', (_, live, preloaded, expected) => {
+    expect(disagreement(live, preloaded)).toBe(expected);
   });
 });

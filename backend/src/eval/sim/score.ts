@@ -110,3 +110,11 @@ export function scoreSimulation(truth: SimTruth, anomalies: readonly Anomaly[], 
     noise,
   };
 }
+
+/** Why two modes' scores disagree, if they do: the incidents found, and anomaly counts beyond 10% (and 2) apart. */
+export function disagreement(live: SimScore, preloaded: SimScore): string | undefined {
+  const found = (score: SimScore) => score.incidents.filter((i) => i.found).map((i) => i.id).join(', ');
+  if (found(live) !== found(preloaded)) return `live found [${found(live)}], preloaded [${found(preloaded)}]`;
+  if (Math.abs(live.anomalies - preloaded.anomalies) > Math.max(2, 0.1 * preloaded.anomalies)) return `live reports ${live.anomalies} anomalies, preloaded ${preloaded.anomalies}`;
+  return undefined;
+}
