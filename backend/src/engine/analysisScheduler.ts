@@ -2,7 +2,7 @@ import { type Anomaly, DEFAULT_HISTORY_DAYS } from '../domain/analysis';
 import { AppError } from '../domain/errors';
 import type { Execution } from '../domain/types';
 import type { Logger } from '../log';
-import type { RunOutline, Store } from '../store/store';
+import type { AnalysisCommit, RunOutline, Store } from '../store/store';
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent } from '../analysis/anomaly/anomalyBook';
 import { type Family, familyOf, type JudgedThrough, lateFamilies } from '../analysis/anomaly/latePlan';
 import {
@@ -52,6 +52,8 @@ export interface SchedulerOptions {
   insightPeriodDays?: number;
   /** Points in a pass (about three a run for the runs' series) from which a helper thread judges a share of them (default 100,000; Infinity: never). */
   helperPoints?: number;
+  /** Detector states written in one transaction (default 250: about 4 KB each after a catch-up, a few milliseconds of the write lock). */
+  statesPerTransaction?: number;
   log?: Logger;
   now?: () => number;
 }
@@ -71,12 +73,20 @@ export interface PassReport {
   openAnomalies: number;
   insights: number;
   durationMs: number;
+  /** Of it, writing what the pass found (the database's write lock is held meanwhile). */
+  commitMs: number;
 }
 
 const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 
+/** Set while a pass writes its detector states in slices, cleared by its final commit. */
+const TORN = 'states.torn';
+
 /** Incidents are grouped again from the last quiet gap before a change, looked for this far back. */
 const REGROUP_LOOKBACK_MS = 7 * DAY;
+
+/** Each series' detector events of a pass and the state it ended in, by series key. */
+type Judged = Map<string, { events: DetectorEvent[]; state: unknown }>;
 
 /** Where a pass starts and ends, in event time and in the change log. */
 interface PassWindow {
@@ -114,6 +124,7 @@ export class AnalysisScheduler {
   private readonly insightIntervalMs: number;
   private readonly insightPeriodDays: number;
   private readonly helperPoints: number;
+  private readonly statesPerTransaction: number;
   private readonly now: () => number;
   private readonly log?: Logger;
   private readonly healthRefresh: HealthRefresh;
@@ -126,6 +137,8 @@ export class AnalysisScheduler {
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastInsightsAt = 0;
+  /** The last pass stopped between writing detector states and its commit: the states are not to be trusted. */
+  private torn = false;
   lastReport?: PassReport;
   lastError?: string;
   /** When the last pass finished (wall clock), for the collector's own health. */
@@ -140,6 +153,7 @@ export class AnalysisScheduler {
     this.insightIntervalMs = options.insightIntervalMs ?? 600_000;
     this.insightPeriodDays = options.insightPeriodDays ?? 7;
     this.helperPoints = options.helperPoints ?? 100_000;
+    this.statesPerTransaction = options.statesPerTransaction ?? 250;
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.performance = new PerformanceAnalyzer(this.store);
@@ -163,6 +177,7 @@ export class AnalysisScheduler {
     this.storedStates = this.store.loadDetectorStates() as Map<string, DetectorState>;
     this.openAnomalies.clear();
     for (const anomaly of this.store.listAnomalies({ status: 'open' })) this.openAnomalies.set(anomaly.seriesKey, anomaly);
+    this.torn = this.store.analysisValue(TORN) === '1';
   }
 
   start(): this {
@@ -216,7 +231,9 @@ export class AnalysisScheduler {
         'cursor.hosts': String(window.hosts.to),
         'cursor.changes': String(window.changes),
       };
-      this.store.commitAnalysis({ ...book, detectorStates: states, values });
+      const committing = performance.now();
+      this.commit(book, states, values);
+      const commitMs = performance.now() - committing;
       const firstLate = late.size ? Math.min(...late.values()) : undefined;
       const report: PassReport = {
         ...window.runs,
@@ -229,6 +246,7 @@ export class AnalysisScheduler {
         openAnomalies: this.openAnomalies.size,
         insights: insightCount,
         durationMs: performance.now() - started,
+        commitMs,
       };
       this.lastReport = report;
       this.lastPassAt = Date.now();
@@ -240,6 +258,35 @@ export class AnalysisScheduler {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Step 4: writes what the pass found. Detector states (megabytes after a catch-up) go first, in
+   * slices of their own short transactions, so ingest never waits long for the write lock; the
+   * anomalies, incidents, cursors and the last slice go together, last. Should the collector stop
+   * between them, the states are marked torn, and the next pass judges every series again from
+   * where the last complete commit left them.
+   */
+  private commit(book: Omit<AnalysisCommit, 'detectorStates' | 'values'>, states: Map<string, unknown>, values: Record<string, string>): void {
+    // Until the commit is through, this thread's detectors are ahead of the stored cursors.
+    this.torn = true;
+    const slices: Array<Map<string, unknown>> = [];
+    let slice = new Map<string, unknown>();
+    for (const [key, state] of states) {
+      if (slice.size >= this.statesPerTransaction) {
+        slices.push(slice);
+        slice = new Map();
+      }
+      slice.set(key, state);
+    }
+    if (slices.length === 0 || slice.size > 0) slices.push(slice);
+    const empty = { anomalies: [], incidents: [], detectorStates: new Map<string, unknown>() };
+    if (slices.length > 1) {
+      this.store.commitAnalysis({ ...empty, values: { [TORN]: '1' } });
+      for (const part of slices.slice(0, -1)) this.store.commitAnalysis({ ...empty, detectorStates: part, values: {} });
+    }
+    this.store.commitAnalysis({ ...book, detectorStates: slices[slices.length - 1], values: { ...values, [TORN]: '0' } });
+    this.torn = false;
   }
 
   /** This pass's reach: online from the last pass's cursors up to the watermark, arrivals up to the latest committed write. */
@@ -271,16 +318,26 @@ export class AnalysisScheduler {
    */
   private lateFamilies(window: PassWindow): Map<Family, number> {
     const after = this.store.analysisValue('cursor.changes');
-    if (after === undefined) return new Map();
+    if (after === undefined) {
+      // A first pass: every detector starts afresh anyway, whatever a torn one left.
+      if (this.torn) for (const key of [...this.detectors.keys(), ...this.storedStates.keys()]) this.forget(key);
+      return new Map();
+    }
     const through: JudgedThrough = { runs: window.runs.from, hours: window.hours.from, hosts: window.hosts.from };
+    const everything = (from: number) => {
+      const families: Family[] = [...this.store.names('workflows').map((w) => familyOf({ workflow: w })), ...this.store.names('hosts').map((h) => familyOf({ host: h }))];
+      return new Map(families.map((f) => [f, from]));
+    };
     let late: Map<Family, number>;
-    try {
+    if (this.torn) {
+      this.log?.warn('analysis: the last pass stopped while writing the detectors\' states; judging every series again from where the pass before it ended');
+      late = everything(Math.min(through.runs, through.hours, through.hosts));
+    } else try {
       late = lateFamilies(this.store.arrivals(Number(after), window.changes), through);
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'gone')) throw error;
       this.log?.warn({ reason: error.message }, 'analysis: what arrived since the last pass is no longer in the change log; judging the whole history again');
-      const families: Family[] = [...this.store.names('workflows').map((w) => familyOf({ workflow: w })), ...this.store.names('hosts').map((h) => familyOf({ host: h }))];
-      late = new Map(families.map((f) => [f, window.historyFrom]));
+      late = everything(window.historyFrom);
     }
     for (const [family, from] of late) late.set(family, Math.max(from, window.historyFrom));
     if (late.size > 0) {
@@ -336,15 +393,8 @@ export class AnalysisScheduler {
     helper?.share(durations, failures, stays);
     const series: SeriesPoints[] = [...durations, ...failures, ...volumes, ...hosts];
 
-    const judged = new Map<string, { events: DetectorEvent[]; state: unknown }>();
-    const judge = (list: readonly SeriesPoints[]) => {
-      for (const { id, points } of list) {
-        const detector = this.detector(id);
-        // Written out by the commit, before any detector sees another point.
-        judged.set(id.key, { events: observeAll(detector, points), state: detector.currentState });
-      }
-    };
-    judge(series.filter((s) => !helper?.keys.has(s.id.key)));
+    const judged: Judged = new Map();
+    this.judgeHere(series.filter((s) => !helper?.keys.has(s.id.key)), judged);
 
     const result = {
       finished,
@@ -354,18 +404,7 @@ export class AnalysisScheduler {
       states: new Map<string, unknown>(),
       /** Takes the helper's results (or judges its series here when it failed); then `events` and `states` are complete. */
       finishHelper: () => {
-        if (helper) {
-          const results = helper.finish(this.log);
-          if (results) {
-            result.helperPoints = helper.points;
-            for (const { key, events, state, baseline } of results) {
-              judged.set(key, { events, state });
-              // The next pass's detector of the series resumes where the helper's ended, baseline and all.
-              this.storedStates.set(key, state);
-              if (baseline !== undefined) this.storedBaselines.set(key, baseline);
-            }
-          } else judge(helper.series);
-        }
+        if (helper) result.helperPoints = this.collect(helper, judged);
         for (const { id } of series) {
           const { events, state } = judged.get(id.key)!;
           for (const event of events) result.events.push({ series: id, event });
@@ -389,14 +428,44 @@ export class AnalysisScheduler {
       this.forget(key);
       states.set(key, createDetector(id.metric, this.sensitivity).currentState);
     }
-    let points = 0;
-    for (const { id, points: list } of read.series) {
-      const detector = this.detector(id);
-      series.push({ series: id, from: late.get(familyOf(id))!, events: observeAll(detector, list) });
-      states.set(id.key, detector.currentState);
-      points += list.length;
+    // A backfill is a catch-up like a first pass: a helper thread takes a share when it is large.
+    const points = read.series.reduce((sum, s) => sum + s.points.length, 0);
+    const helper = DetectionHelper.start({ points, threshold: this.helperPoints, sensitivity: this.sensitivity, resumeFrom: () => ({}), log: this.log });
+    helper?.share(read.series, []);
+    const judged: Judged = new Map();
+    this.judgeHere(read.series.filter((s) => !helper?.keys.has(s.id.key)), judged);
+    if (helper) this.collect(helper, judged);
+    for (const { id } of read.series) {
+      const { events, state } = judged.get(id.key)!;
+      series.push({ series: id, from: late.get(familyOf(id))!, events });
+      states.set(id.key, state);
     }
     return { series, states, runs: read.runs, points };
+  }
+
+  /** Judges each series in this thread, from where its detector stands. */
+  private judgeHere(list: readonly SeriesPoints[], judged: Judged): void {
+    for (const { id, points } of list) {
+      const detector = this.detector(id);
+      // Written out by the commit, before any detector sees another point.
+      judged.set(id.key, { events: observeAll(detector, points), state: detector.currentState });
+    }
+  }
+
+  /** The helper's judgements (its series judged here when it failed); returns the points it judged. */
+  private collect(helper: DetectionHelper, judged: Judged): number {
+    const results = helper.finish(this.log);
+    if (!results) {
+      this.judgeHere(helper.series, judged);
+      return 0;
+    }
+    for (const { key, events, state, baseline } of results) {
+      judged.set(key, { events, state });
+      // The next pass's detector of the series resumes where the helper's ended, baseline and all.
+      this.storedStates.set(key, state);
+      if (baseline !== undefined) this.storedBaselines.set(key, baseline);
+    }
+    return helper.points;
   }
 
   /** Step 3: anomaly records from what the detectors reported, and the incidents they make. */

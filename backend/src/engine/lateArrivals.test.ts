@@ -187,3 +187,51 @@ describe('analysis of data that arrives after the pass that would have judged it
     expect(new Set(durations).size).toBe(durations.length);
   });
 });
+
+describe('a pass that stops while it writes', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('when the collector stops between the slices of detector states and the commit, then the next pass judges every series again, each point once', () => {
+    const now = T0 + 3 * DAY;
+    const spike = (t: number) => (t >= T0 + 2 * DAY + 10 * HOUR && t < T0 + 2 * DAY + 11 * HOUR ? 4 * MINUTE : undefined);
+    const first = batch({ executions: runs(T0, now - DAY), samples: samples(T0, now - DAY) });
+    const second = batch({ executions: runs(now - DAY, now, spike), samples: samples(now - DAY, now) });
+    const run = (file: string, failOnCommit?: number) => {
+      const store = new SqliteStore({ file: path.join(tmp.dir, file) });
+      let commits = 0;
+      const failing = new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'commitAnalysis' && failOnCommit !== undefined) {
+            return (commit: Parameters<SqliteStore['commitAnalysis']>[0]) => {
+              if (++commits === failOnCommit) throw new Error('the collector stopped');
+              target.commitAnalysis(commit);
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const options = { now: () => now - DAY + MINUTE, latenessMs: 0, historyDays: 30, insightIntervalMs: Infinity, statesPerTransaction: 2 };
+      store.ingest(first);
+      new AnalysisScheduler({ store, ...options }).runPass();
+      store.ingest(second);
+      const later = { ...options, now: () => now + MINUTE };
+      // Passes of its own: 7 series, 2 states a slice: a marker, 3 slices, then the commit.
+      if (failOnCommit !== undefined) expect(() => new AnalysisScheduler({ store: failing, ...later }).runPass()).toThrow('the collector stopped');
+      expect(store.analysisValue('states.torn')).toBe(failOnCommit === undefined ? '0' : '1');
+      const report = new AnalysisScheduler({ store, ...later }).runPass();
+      const result = { anomalies: summary(store.listAnomalies({})), windows: Object.fromEntries([...store.loadDetectorStates()].map(([key, s]) => [key, (s as DetectorState).window])), torn: store.analysisValue('states.torn') };
+      store.close();
+      return { report, ...result };
+    };
+    const clean = run('clean.db');
+    const stopped = run('stopped.db', 3);
+    expect(clean.report.late.families).toBe(0);
+    expect(stopped.report.late.families).toBe(2);
+    expect(clean.anomalies).toEqual([`run_duration|${WORKFLOW}||@${new Date(T0 + 2 * DAY + 10 * HOUR).toISOString()}`]);
+    expect(stopped.anomalies).toEqual(clean.anomalies);
+    expect(stopped.windows).toEqual(clean.windows);
+    expect(stopped.torn).toBe('0');
+  });
+});
