@@ -292,7 +292,7 @@ describe("a helper thread judging the runs' series", () => {
       const [first, reference] = [withHelper.runPass(), withoutHelper.runPass()];
       expect(first.helperPoints).toBeGreaterThan(5000);
       expect(reference.helperPoints).toBe(0);
-      expect({ ...first, durationMs: 0, helperPoints: 0 }).toEqual({ ...reference, durationMs: 0 });
+      expect({ ...first, durationMs: 0, commitMs: 0, helperPoints: 0 }).toEqual({ ...reference, durationMs: 0, commitMs: 0 });
       expect(findings(helped)).toEqual(findings(alone));
       expect(findings(alone).anomalies.length).toBeGreaterThan(3);
       // Each series' detector here resumes with the baseline the helper's had fitted, not one fitted again to its window.
@@ -305,7 +305,7 @@ describe("a helper thread judging the runs' series", () => {
       const [second, secondReference] = [withHelper.runPass(), withoutHelper.runPass()];
       expect([second.points, second.helperPoints]).toEqual([secondReference.points, 0]);
       expect(second.points).toBeGreaterThan(4000);
-      expect({ ...second, durationMs: 0 }).toEqual({ ...secondReference, durationMs: 0 });
+      expect({ ...second, durationMs: 0, commitMs: 0 }).toEqual({ ...secondReference, durationMs: 0, commitMs: 0 });
       expect(findings(helped)).toEqual(findings(alone));
     } finally {
       helped.close();
@@ -327,7 +327,7 @@ describe("a helper thread judging the runs' series", () => {
       const [report, reference] = [withHelper.runPass(), withoutHelper.runPass()];
       expect(answers).toHaveBeenCalled();
       expect(report.helperPoints).toBe(0);
-      expect({ ...report, durationMs: 0 }).toEqual({ ...reference, durationMs: 0 });
+      expect({ ...report, durationMs: 0, commitMs: 0 }).toEqual({ ...reference, durationMs: 0, commitMs: 0 });
       expect(findings(helped)).toEqual(findings(alone));
       expect(findings(alone).anomalies.length).toBeGreaterThan(3);
       expect(lines.map((line) => JSON.parse(line).msg)).toContain('analysis: the helper thread failed, this one judges its series');
