@@ -5,6 +5,7 @@ import type { Figure } from './measure';
 import { benchSdk } from './sdk';
 import { benchSampler } from './sampler';
 import { benchAnalysis } from './analysis';
+import { benchBackfill } from './backfill';
 import { benchIngestQueries } from './ingestQueries';
 import { benchPostgres } from './postgres';
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     ['sampler', benchSampler],
     ['ingest and queries', benchIngestQueries],
     ['analysis', benchAnalysis],
+    ['backfill', benchBackfill],
     ['postgres', benchPostgres],
   ] as const) {
     if (values.only && !name.includes(values.only)) continue;

@@ -239,7 +239,7 @@ export class AnalysisScheduler {
         ...window.runs,
         runs: online.finished.length,
         points: online.points + rejudged.points,
-        helperPoints: online.helperPoints,
+        helperPoints: online.helperPoints + rejudged.helperPoints,
         late: { families: late.size, ...(firstLate === undefined ? {} : { from: firstLate }), points: rejudged.points },
         opened: book.opened,
         closed: book.closed,
@@ -419,7 +419,7 @@ export class AnalysisScheduler {
   private judgeLate(window: PassWindow, late: ReadonlyMap<Family, number>) {
     const states = new Map<string, unknown>();
     const series: Rejudged[] = [];
-    if (late.size === 0) return { series, states, runs: [] as RunOutline[], points: 0 };
+    if (late.size === 0) return { series, states, runs: [] as RunOutline[], points: 0, helperPoints: 0 };
     const read = readLateSeries(this.store, late, { runs: window.runs.to, hours: window.hours.to, hosts: window.hosts.to }, window.historyFrom);
     // Every series of these families starts afresh, also those that get no points now (a step no longer run).
     for (const key of [...this.detectors.keys(), ...this.storedStates.keys()]) {
@@ -431,16 +431,17 @@ export class AnalysisScheduler {
     // A backfill is a catch-up like a first pass: a helper thread takes a share when it is large.
     const points = read.series.reduce((sum, s) => sum + s.points.length, 0);
     const helper = DetectionHelper.start({ points, threshold: this.helperPoints, sensitivity: this.sensitivity, resumeFrom: () => ({}), log: this.log });
-    helper?.share(read.series, []);
+    // Half each: this thread has nothing else to do meanwhile.
+    helper?.share(read.series, [], undefined, 0.5);
     const judged: Judged = new Map();
     this.judgeHere(read.series.filter((s) => !helper?.keys.has(s.id.key)), judged);
-    if (helper) this.collect(helper, judged);
+    const helperPoints = helper ? this.collect(helper, judged) : 0;
     for (const { id } of read.series) {
       const { events, state } = judged.get(id.key)!;
       series.push({ series: id, from: late.get(familyOf(id))!, events });
       states.set(id.key, state);
     }
-    return { series, states, runs: read.runs, points };
+    return { series, states, runs: read.runs, points, helperPoints };
   }
 
   /** Judges each series in this thread, from where its detector stands. */

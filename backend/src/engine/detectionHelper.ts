@@ -61,15 +61,16 @@ export class DetectionHelper {
   }
 
   /**
-   * Hands the first of `series` until the helper has `HELPER_SHARE` of the points of those and of
-   * `handed` (which it has already); it is through its volumes and hosts by then.
+   * Hands the first of `series` until the helper has `fraction` of the points of those and of
+   * `handed` (which it has already): by default `HELPER_SHARE`, for a pass whose thread has
+   * insights and health to refresh meanwhile.
    */
-  share(series: readonly SeriesPoints[], handed: readonly SeriesPoints[], skip?: (key: string) => boolean): void {
+  share(series: readonly SeriesPoints[], handed: readonly SeriesPoints[], skip?: (key: string) => boolean, fraction = HELPER_SHARE): void {
     const total = count(series) + count(handed);
     const share: SeriesPoints[] = [];
     let points = count(handed);
     for (const s of series) {
-      if (points >= HELPER_SHARE * total) break;
+      if (points >= fraction * total) break;
       share.push(s);
       points += s.points.length;
     }

@@ -93,7 +93,7 @@ export class BatchWriter {
   private readonly sampleRollups: SampleRollupWriter;
   private readonly upsertRunSteps: Map<number, Database.Statement>;
   private readonly upsertSample: Database.Statement;
-  private readonly writeInTransaction: (batch: IngestBatch) => IngestResult;
+  private readonly writeInTransaction: Database.Transaction<(batch: IngestBatch) => IngestResult>;
 
   constructor(
     db: Database.Database,
@@ -169,7 +169,10 @@ export class BatchWriter {
    */
   write(batch: IngestBatch): IngestResult {
     try {
-      return this.writeInTransaction(batch);
+      // IMMEDIATE: the write lock first. A batch reads what is stored before it writes, and a
+      // deferred transaction whose snapshot another connection wrote past cannot upgrade: SQLite
+      // fails it at once (SQLITE_BUSY_SNAPSHOT) instead of waiting its busy timeout.
+      return this.writeInTransaction.immediate(batch);
     } catch (error) {
       // Ids interned inside the rolled-back transaction no longer exist.
       resetDictionaries(this.dictionaries);

@@ -42,7 +42,7 @@ export class ResultsRepository {
   private readonly upsertInsight: Database.Statement;
   private readonly upsertState: Database.Statement;
   private readonly upsertValue: Database.Statement;
-  private readonly commitInTransaction: (commit: AnalysisCommit) => void;
+  private readonly commitInTransaction: Database.Transaction<(commit: AnalysisCommit) => void>;
 
   constructor(
     private readonly db: Database.Database,
@@ -81,7 +81,7 @@ export class ResultsRepository {
   }
 
   commit(commit: AnalysisCommit): void {
-    this.commitInTransaction(commit);
+    this.commitInTransaction.immediate(commit);
   }
 
   listAnomalies(filter: AnomalyFilter): Anomaly[] {
@@ -133,7 +133,7 @@ export class ResultsRepository {
     this.db.transaction(() => {
       for (const insight of insights) this.upsertInsight.run({ ...insight, workflow: insight.workflow ?? null, body: JSON.stringify(insight) });
       this.changes.append({ insights: insights.map((i) => i.id) });
-    })();
+    }).immediate();
   }
 
   loadDetectorStates(): Map<string, unknown> {

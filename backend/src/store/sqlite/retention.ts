@@ -9,7 +9,7 @@ export class RetentionRepository {
   private readonly deleteRun: Database.Statement<[string]>;
   private readonly deleteSample: Database.Statement<[string, number]>;
   private readonly rememberArchived: Database.Statement<[string, number]>;
-  private readonly deleteInTransaction: (batch: IngestBatch) => void;
+  private readonly deleteInTransaction: Database.Transaction<(batch: IngestBatch) => void>;
 
   constructor(
     private readonly db: Database.Database,
@@ -46,7 +46,7 @@ export class RetentionRepository {
   }
 
   delete(batch: IngestBatch): void {
-    this.deleteInTransaction(batch);
+    this.deleteInTransaction.immediate(batch);
   }
 
   deleteRollupsBefore(cutoff: number): number {
