@@ -232,7 +232,8 @@ export class AnalysisScheduler {
         'cursor.changes': String(window.changes),
       };
       const committing = performance.now();
-      this.commit(book, states, values);
+      const { anomalies, removedAnomalies, incidents, removedIncidents } = book;
+      this.commit({ anomalies, removedAnomalies, incidents, removedIncidents }, states, values);
       const commitMs = performance.now() - committing;
       const firstLate = late.size ? Math.min(...late.values()) : undefined;
       const report: PassReport = {
