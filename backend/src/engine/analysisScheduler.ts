@@ -473,7 +473,8 @@ export class AnalysisScheduler {
   /** Step 3: anomaly records from what the detectors reported, and the incidents they make. */
   private book(online: SeriesEvent[], rejudged: Rejudged[], late: ReadonlyMap<Family, number>) {
     const superseded = late.size
-      ? this.store.listAnomalies({ from: Math.min(...late.values()) }).filter((a) => {
+      ? // A day before: the store lists by last point, an anomaly ends at the normal point that closed it.
+        this.store.listAnomalies({ from: Math.min(...late.values()) - DAY }).filter((a) => {
           const from = late.get(familyOf(a));
           return from !== undefined && (a.status === 'open' || (a.endedAt ?? a.lastSeenAt) >= from);
         })
