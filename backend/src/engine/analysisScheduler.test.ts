@@ -186,13 +186,41 @@ describe('progress of a long pass', () => {
     const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 5, log });
     scheduler.runPass();
     const info = lines.filter((l) => l.level === 30);
-    expect(info.map((l) => l.msg)).toEqual(['analysis: catching up on 5 days of stored runs in one pass (ingest and panels go on)', expect.stringMatching(/^analysis: caught up on 72 runs \(\d+ points\) in \d+\.\d s$/)]);
+    expect(info.map((l) => l.msg)).toEqual(['analysis: catching up on 5 days of stored runs in one pass (ingest and panels go on)', expect.stringMatching(/^analysis: caught up in \d+\.\d s: 72 runs judged as they came, \d+ points$/)]);
     expect(info[1].report).toMatchObject({ runs: 72 });
 
     lines.length = 0;
     now += MINUTE;
     scheduler.runPass();
     expect(lines.map((l) => [l.level, l.msg])).toEqual([[20, 'analysis pass done']]);
+    store.close();
+  });
+
+  it('when a backfill arrives after the first pass, then its catch-up is said at info; one late run is not; an empty database catches up on nothing', () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = createLogger('debug', { write: (line: string) => lines.push(JSON.parse(line)) });
+    const store = new SqliteStore({ file: ':memory:' });
+    const T0 = Date.UTC(2026, 10, 2);
+    const run = (i: number) => ({ id: `h-${i}`, workflow: 'Invoices', startedAt: T0 + i * HOUR, endedAt: T0 + i * HOUR + 60_000, durationMs: 60_000, status: 'completed' as const });
+    const now = T0 + 6 * DAY;
+    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 10, log });
+    scheduler.runPass();
+    const info = () => lines.filter((l) => l.level === 30).map((l) => l.msg);
+    expect(info()).toEqual([]);
+
+    store.ingest({ executions: Array.from({ length: 5 * 24 }, (_, i) => run(i)), steps: [], samples: [] });
+    lines.length = 0;
+    scheduler.runPass();
+    expect(info()).toEqual([
+      'analysis: data arrived for 1 workflow from before what was judged (from 2026-11-02T00:00:00.000Z): judging them again from a warm-up before it',
+      expect.stringMatching(/^analysis: caught up in \d+\.\d s: 0 runs judged as they came; 1 workflow judged again \(120 runs from their warm-ups\), \d+ points$/),
+    ]);
+
+    store.ingest({ executions: [{ ...run(30), durationMs: 120_000, endedAt: T0 + 30 * HOUR + 120_000 }], steps: [], samples: [] });
+    lines.length = 0;
+    expect(scheduler.runPass().late.families).toBe(1);
+    expect(info()).toEqual([]);
+    expect(lines.map((l) => l.msg)).toContain('analysis: data arrived for 1 workflow from before what was judged (from 2026-11-03T06:00:00.000Z): judging them again from a warm-up before it');
     store.close();
   });
 });

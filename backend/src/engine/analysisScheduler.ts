@@ -4,7 +4,7 @@ import type { Execution } from '../domain/types';
 import type { Logger } from '../log';
 import type { AnalysisCommit, RunOutline, Store } from '../store/store';
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent } from '../analysis/anomaly/anomalyBook';
-import { type Family, familyOf, type JudgedThrough, lateFamilies } from '../analysis/anomaly/latePlan';
+import { type Family, familyOf, familySubject, type JudgedThrough, lateFamilies } from '../analysis/anomaly/latePlan';
 import {
   createDetector,
   durationSeries,
@@ -26,7 +26,7 @@ import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
 import { HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
-import { readLateSeries } from './lateSeries';
+import { readLateSeries, WARMUP_MS } from './lateSeries';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
 export { HEALTH_RECENT_RUNS, HEALTH_REFRESH_MS } from './healthRefresh';
@@ -81,6 +81,21 @@ const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 
 /** Set while a pass writes its detector states in slices, cleared by its final commit. */
 const TORN = 'states.torn';
+
+/** Late runs from which a pass is a catch-up (a backfill, a restore), said in the log at info. */
+const CATCH_UP_RUNS = 100;
+
+/** "3 workflows and 1 host" of late families. */
+function familyCount(families: Iterable<Family>): string {
+  let workflows = 0;
+  let hosts = 0;
+  for (const family of families) {
+    if (familySubject(family).workflow !== undefined) workflows++;
+    else hosts++;
+  }
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return [workflows ? count(workflows, 'workflow') : '', hosts ? count(hosts, 'host') : ''].filter(Boolean).join(' and ');
+}
 
 /** Incidents are grouped again from the last quiet gap before a change, looked for this far back. */
 const REGROUP_LOOKBACK_MS = 7 * DAY;
@@ -208,7 +223,7 @@ export class AnalysisScheduler {
     const started = performance.now();
     try {
       const window = this.passWindow();
-      const late = this.lateFamilies(window);
+      const { late, catchUp } = this.lateFamilies(window);
       const online = this.judgeOnline(window, late);
       const rejudged = this.judgeLate(window, late);
 
@@ -252,9 +267,10 @@ export class AnalysisScheduler {
       this.lastReport = report;
       this.lastPassAt = Date.now();
       this.lastError = undefined;
-      const long = window.runs.to - window.runs.from > DAY || (firstLate !== undefined && window.runs.to - firstLate > DAY);
-      if (long) this.log?.info({ report }, `analysis: caught up on ${report.runs + rejudged.runs.length} runs (${report.points} points) in ${(report.durationMs / 1000).toFixed(1)} s`);
-      else this.log?.debug({ report }, 'analysis pass done');
+      if (catchUp || online.catchingUp) {
+        const again = late.size ? `; ${familyCount(late.keys())} judged again (${rejudged.runs.length} runs from their warm-ups)` : '';
+        this.log?.info({ report }, `analysis: caught up in ${(report.durationMs / 1000).toFixed(1)} s: ${report.runs} runs judged as they came${again}, ${report.points} points`);
+      } else this.log?.debug({ report }, 'analysis pass done');
       return report;
     } finally {
       this.running = false;
@@ -317,12 +333,12 @@ export class AnalysisScheduler {
    * the change log no longer holds what followed the last pass (the analysis was off longer than
    * the log keeps), every workflow and host is judged again over the history.
    */
-  private lateFamilies(window: PassWindow): Map<Family, number> {
+  private lateFamilies(window: PassWindow): { late: Map<Family, number>; catchUp: boolean } {
     const after = this.store.analysisValue('cursor.changes');
     if (after === undefined) {
       // A first pass: every detector starts afresh anyway, whatever a torn one left.
       if (this.torn) for (const key of [...this.detectors.keys(), ...this.storedStates.keys()]) this.forget(key);
-      return new Map();
+      return { late: new Map(), catchUp: false };
     }
     const through: JudgedThrough = { runs: window.runs.from, hours: window.hours.from, hosts: window.hosts.from };
     const everything = (from: number) => {
@@ -330,24 +346,30 @@ export class AnalysisScheduler {
       return new Map(families.map((f) => [f, from]));
     };
     let late: Map<Family, number>;
+    // A backfill, a restore, a lost log: a catch-up, said in the log; a late run or two is routine.
+    let catchUp = true;
     if (this.torn) {
       this.log?.warn('analysis: the last pass stopped while writing the detectors\' states; judging every series again from where the pass before it ended');
       late = everything(Math.min(through.runs, through.hours, through.hosts));
-    } else try {
-      late = lateFamilies(this.store.arrivals(Number(after), window.changes), through);
-    } catch (error) {
-      if (!(error instanceof AppError && error.code === 'gone')) throw error;
-      this.log?.warn({ reason: error.message }, 'analysis: what arrived since the last pass is no longer in the change log; judging the whole history again');
-      late = everything(window.historyFrom);
-    }
+    } else
+      try {
+        const arrivals = this.store.arrivals(Number(after), window.changes);
+        late = lateFamilies(arrivals, through);
+        catchUp = arrivals.runs.length >= CATCH_UP_RUNS;
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'gone')) throw error;
+        this.log?.warn({ reason: error.message }, 'analysis: what arrived since the last pass is no longer in the change log; judging the whole history again');
+        late = everything(window.historyFrom);
+      }
     for (const [family, from] of late) late.set(family, Math.max(from, window.historyFrom));
+    catchUp &&= late.size > 0;
     if (late.size > 0) {
-      const from = Math.min(...late.values());
-      const message = `analysis: data arrived late for ${late.size} workflows and hosts (from ${new Date(from).toISOString()}): judging them again`;
-      if (window.runs.to - from > DAY) this.log?.info({ families: late.size, from: new Date(from).toISOString() }, message);
-      else this.log?.debug({ families: late.size, from: new Date(from).toISOString() }, message);
+      const from = new Date(Math.min(...late.values())).toISOString();
+      const message = `analysis: data arrived for ${familyCount(late.keys())} from before what was judged (from ${from}): judging them again from a warm-up before it`;
+      if (catchUp) this.log?.info({ families: late.size, from }, message);
+      else this.log?.debug({ families: late.size, from }, message);
     }
-    return late;
+    return { late, catchUp };
   }
 
   /**
@@ -358,7 +380,8 @@ export class AnalysisScheduler {
    */
   private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
     const { runs, hours, hosts: hostRange } = window;
-    const catchingUp = runs.to - runs.from > DAY;
+    // A first pass on an empty database has nothing to catch up on.
+    const catchingUp = runs.to - runs.from > DAY && this.store.names('workflows').length > 0;
     if (catchingUp) {
       const days = Math.round((runs.to - runs.from) / DAY);
       this.log?.info({ from: new Date(runs.from).toISOString(), to: new Date(runs.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
@@ -398,6 +421,7 @@ export class AnalysisScheduler {
     this.judgeHere(series.filter((s) => !helper?.keys.has(s.id.key)), judged);
 
     const result = {
+      catchingUp,
       finished,
       points: series.reduce((sum, s) => sum + s.points.length, 0),
       helperPoints: 0,
@@ -473,8 +497,9 @@ export class AnalysisScheduler {
   /** Step 3: anomaly records from what the detectors reported, and the incidents they make. */
   private book(online: SeriesEvent[], rejudged: Rejudged[], late: ReadonlyMap<Family, number>) {
     const superseded = late.size
-      ? // A day before: the store lists by last point, an anomaly ends at the normal point that closed it.
-        this.store.listAnomalies({ from: Math.min(...late.values()) - DAY }).filter((a) => {
+      ? // The store lists anomalies by their last point; one ends at the normal point that closed it,
+        // up to ten runs later: read from as far back as the warm-up, then keep those that end after.
+        this.store.listAnomalies({ from: Math.min(...late.values()) - WARMUP_MS }).filter((a) => {
           const from = late.get(familyOf(a));
           return from !== undefined && (a.status === 'open' || (a.endedAt ?? a.lastSeenAt) >= from);
         })

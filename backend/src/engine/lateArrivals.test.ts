@@ -138,6 +138,53 @@ describe('analysis of data that arrives after the pass that would have judged it
     expect(store.listIncidents({})).toEqual([]);
   });
 
+  it('when a slow run is moved to another start or another workflow, then its anomaly leaves the place it left', () => {
+    const now = T0 + 3 * DAY;
+    const slowAt = T0 + 2 * DAY + 5 * HOUR;
+    const all = runs(T0, now, (t) => (t === slowAt ? 40 * MINUTE : undefined));
+    store.ingest(batch({ executions: all }));
+    clock = now;
+    const analysis = scheduler();
+    analysis.runPass();
+    const slow = all.find((r) => r.startedAt === slowAt)!;
+    expect(summary(store.listAnomalies({}))).toEqual([`run_duration|${WORKFLOW}||@${new Date(slowAt).toISOString()}`]);
+
+    // Reported with the wrong start: it ran 3 minutes later (beside the run of that slot, in the same hour).
+    const later = { ...slow, startedAt: slowAt + 3 * MINUTE, endedAt: slowAt + 43 * MINUTE };
+    store.ingest(batch({ executions: [later] }));
+    clock += MINUTE;
+    analysis.runPass();
+    expect(summary(store.listAnomalies({}))).toEqual([`run_duration|${WORKFLOW}||@${new Date(slowAt + 3 * MINUTE).toISOString()}`]);
+
+    // ...and of another workflow: this one has nothing left, and the other has too little history to judge it.
+    store.ingest(batch({ executions: [{ ...later, workflow: 'Claims Intake' }] }));
+    clock += MINUTE;
+    expect(analysis.runPass().late.families).toBe(2);
+    expect(store.listAnomalies({})).toEqual([]);
+    expect(store.listIncidents({})).toEqual([]);
+  });
+
+  it('when a late run lands while an anomaly was closing, then the anomaly is found again, not opened anew', () => {
+    const now = T0 + 3 * DAY;
+    // Six slow runs from 10:00; three normal ones close the anomaly at 11:20 (its last slow point 10:50).
+    const spike = (t: number) => (t >= T0 + 2 * DAY + 10 * HOUR && t < T0 + 2 * DAY + 11 * HOUR ? 4 * MINUTE : undefined);
+    store.ingest(batch({ executions: runs(T0, now, spike) }));
+    clock = now;
+    const analysis = scheduler();
+    analysis.runPass();
+    const [before] = store.listAnomalies({});
+    expect(before).toMatchObject({ lastSeenAt: T0 + 2 * DAY + 10 * HOUR + 50 * MINUTE, endedAt: T0 + 2 * DAY + 11 * HOUR + 20 * MINUTE });
+
+    // A run of another robot, at 11:05, arrives late: after the anomaly's last point, before its end.
+    const extra = { ...runs(T0 + 2 * DAY + 11 * HOUR + 5 * MINUTE, T0 + 2 * DAY + 11 * HOUR + 6 * MINUTE)[0], id: 'robot-2-run' };
+    store.ingest(batch({ executions: [extra] }));
+    clock += MINUTE;
+    const report = analysis.runPass();
+    expect(report).toMatchObject({ opened: 0, late: { families: 1, from: T0 + 2 * DAY + 11 * HOUR } });
+    const [after] = store.listAnomalies({});
+    expect(after).toMatchObject({ id: before.id, incidentId: before.incidentId, endedAt: T0 + 2 * DAY + 11 * HOUR + 10 * MINUTE });
+  });
+
   it('when a batch is sent again unchanged, then nothing is judged again and no anomaly is added', () => {
     const now = T0 + 3 * DAY;
     const spike = (t: number) => (t >= T0 + 2 * DAY && t < T0 + 2 * DAY + HOUR ? 4 * MINUTE : undefined);
@@ -151,6 +198,7 @@ describe('analysis of data that arrives after the pass that would have judged it
     const states = store.loadDetectorStates();
 
     store.ingest(sent);
+    clock += MINUTE;
     const report = analysis.runPass();
     expect(report).toMatchObject({ runs: 0, points: 0, late: { families: 0, points: 0 }, opened: 0 });
     expect(store.listAnomalies({})).toEqual(before);

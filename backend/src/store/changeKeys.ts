@@ -26,18 +26,36 @@ function parse<T>(value: string | null): T[] {
   return value === null ? [] : (JSON.parse(value) as T[]);
 }
 
-/** What log rows name for the analysis: changed runs, those whose start was placed, and each host's earliest changed sample. */
-export function arrivedKeys(rows: Iterable<{ executions: string | null; samples: string | null; started: string | null }>): { runs: Set<string>; placed: Set<string>; hosts: Array<{ host: string; earliest: number }> } {
+/**
+ * A run whose start a write placed, as the log keeps it: its id when new, or its id with the
+ * workflow and start it had when the write moved it.
+ */
+export type PlacedRun = string | readonly [id: string, workflow: string, startedAt: number];
+
+/** What log rows name for the analysis: changed runs, those whose start was placed, where moved runs were, and each host's earliest changed sample. */
+export function arrivedKeys(rows: Iterable<{ executions: string | null; samples: string | null; started: string | null }>): {
+  runs: Set<string>;
+  placed: Set<string>;
+  vacated: Array<{ workflow: string; startedAt: number }>;
+  hosts: Array<{ host: string; earliest: number }>;
+} {
   const runs = new Set<string>();
   const placed = new Set<string>();
+  const vacated: Array<{ workflow: string; startedAt: number }> = [];
   const hosts = new Map<string, number>();
   for (const row of rows) {
     for (const id of parse<string>(row.executions)) runs.add(id);
-    for (const id of parse<string>(row.started)) placed.add(id);
+    for (const entry of parse<PlacedRun>(row.started)) {
+      if (typeof entry === 'string') placed.add(entry);
+      else {
+        placed.add(entry[0]);
+        vacated.push({ workflow: entry[1], startedAt: entry[2] });
+      }
+    }
     for (const [host, time] of parse<[string, number]>(row.samples)) {
       const earliest = hosts.get(host);
       if (earliest === undefined || time < earliest) hosts.set(host, time);
     }
   }
-  return { runs, placed, hosts: [...hosts].map(([host, earliest]) => ({ host, earliest })) };
+  return { runs, placed, vacated, hosts: [...hosts].map(([host, earliest]) => ({ host, earliest })) };
 }

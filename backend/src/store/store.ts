@@ -228,6 +228,8 @@ export interface ArrivedRun {
 /** What writes after a change-log cursor created or changed: the runs, and the hosts whose samples changed. */
 export interface Arrivals {
   runs: ArrivedRun[];
+  /** Where runs were before a write moved them (another start or workflow): their old place's judgements are stale too. */
+  vacated: Array<{ workflow: string; startedAt: number }>;
   /** Each host whose samples changed, with the earliest changed sample's time. */
   hosts: Array<{ host: string; earliest: number }>;
 }

@@ -211,7 +211,7 @@ export function storeContract(open: () => ContractStore): void {
     // The same batch again: nothing changed, nothing is logged.
     store.ingest(batch);
     expect(store.latestChange()).toBe(first);
-    expect(store.arrivals(first, store.latestChange())).toEqual({ runs: [], hosts: [] });
+    expect(store.arrivals(first, store.latestChange())).toEqual({ runs: [], hosts: [], vacated: [] });
 
     // The open run finishes (its start stays placed), a step of the done run is corrected, one sample changes.
     store.ingest({
@@ -226,11 +226,19 @@ export function storeContract(open: () => ContractStore): void {
     ]);
     expect(second.hosts).toEqual([{ host: 'vm-2', earliest: T0 + 3000 }]);
 
-    // A run moved to another start is placed again; arrivals up to an earlier cursor stop there.
+    // A run moved to another start, then to another workflow, is placed again, and where it was is
+    // named; arrivals up to an earlier cursor stop there.
     const before = store.latestChange();
     store.ingest({ executions: [{ ...done, startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000 }], steps: [], samples: [] });
-    expect(store.arrivals(before, store.latestChange()).runs).toEqual([{ workflow: 'Claims', startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000, status: 'completed', placed: true }]);
-    expect(store.arrivals(before, before)).toEqual({ runs: [], hosts: [] });
+    expect(store.arrivals(before, store.latestChange())).toEqual({
+      runs: [{ workflow: 'Claims', startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000, status: 'completed', placed: true }],
+      vacated: [{ workflow: 'Claims', startedAt: T0 }],
+      hosts: [],
+    });
+    const moved = store.latestChange();
+    store.ingest({ executions: [{ ...done, workflow: 'Billing', startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000 }], steps: [], samples: [] });
+    expect(store.arrivals(moved, store.latestChange()).vacated).toEqual([{ workflow: 'Claims', startedAt: T0 - HOUR }]);
+    expect(store.arrivals(before, before)).toEqual({ runs: [], hosts: [], vacated: [] });
     expect(() => store.arrivals(store.latestChange() + 5, store.latestChange() + 5)).toThrow(AppError);
   });
 

@@ -15,7 +15,7 @@ const run = (workflow: string, startedAt: number, extra: Partial<ArrivedRun> = {
 
 describe('lateFamilies', () => {
   it('when everything that arrived is ahead of what was judged, then nothing is late', () => {
-    const late = lateFamilies({ runs: [run('Claims', T + 10 * 60_000), run('Billing', T - HOUR + 1, { endedAt: T + 1, placed: true })], hosts: [{ host: 'vm-1', earliest: T }] }, through);
+    const late = lateFamilies({ runs: [run('Claims', T + 10 * 60_000), run('Billing', T - HOUR + 1, { endedAt: T + 1, placed: true })], hosts: [{ host: 'vm-1', earliest: T }], vacated: [] }, through);
     expect(late).toEqual(new Map());
   });
 
@@ -24,11 +24,11 @@ describe('lateFamilies', () => {
     ['a run reported only when it ended, 3 hours after its start (its hour was judged)', run('Claims', T - 3 * HOUR + 5, { endedAt: T + 5 }), T - 3 * HOUR],
     ['a new run still running in an hour already judged', run('Claims', T - 2 * HOUR + 7, { endedAt: undefined, status: 'running' }), T - 2 * HOUR],
   ])('when %s arrives, then its workflow is re-judged from the hour it started', (_, arrived, from) => {
-    expect(lateFamilies({ runs: [arrived], hosts: [] }, through)).toEqual(new Map([['workflow:Claims', from]]));
+    expect(lateFamilies({ runs: [arrived], hosts: [], vacated: [] }, through)).toEqual(new Map([['workflow:Claims', from]]));
   });
 
   it('when a run already counted in its hour ends on time, then nothing is late', () => {
-    expect(lateFamilies({ runs: [run('Claims', T - 3 * HOUR, { endedAt: T + 5, placed: false })], hosts: [] }, through)).toEqual(new Map());
+    expect(lateFamilies({ runs: [run('Claims', T - 3 * HOUR, { endedAt: T + 5, placed: false })], hosts: [], vacated: [] }, through)).toEqual(new Map());
   });
 
   it('when several late runs and samples arrive, then each family starts at its earliest late point', () => {
@@ -39,6 +39,7 @@ describe('lateFamilies', () => {
           { host: 'vm-1', earliest: T - 2 * HOUR - 61_000 },
           { host: 'vm-2', earliest: T },
         ],
+        vacated: [],
       },
       through,
     );
@@ -49,6 +50,11 @@ describe('lateFamilies', () => {
         ['host:vm-1', T - 2 * HOUR - 5 * 60_000],
       ]),
     );
+  });
+
+  it('when a run is moved to another workflow, then the workflow it left is late from the hour it was in', () => {
+    const moved = run('Billing', T + 10 * 60_000, { placed: true });
+    expect(lateFamilies({ runs: [moved], hosts: [], vacated: [{ workflow: 'Claims', startedAt: T - 5 * HOUR + 7 }] }, through)).toEqual(new Map([['workflow:Claims', T - 5 * HOUR]]));
   });
 
   it('names a family by its workflow, else its host', () => {

@@ -33,7 +33,8 @@ const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 /**
  * The families that data arrived late for, each with the time from which its judgements are
  * stale: a run that ended before the runs judged so far, a run placed in an hour whose volume was
- * judged (new, or moved there), a sample in a host bucket judged already. Everything else that
+ * judged (new, or moved there), a run moved away from a place judged already, a sample in a host
+ * bucket judged already. Everything else that
  * arrived is ahead of what was judged, and the next online read takes it.
  *
  * The time is the hour a late run started in (its duration points are placed at its start, its
@@ -51,6 +52,10 @@ export function lateFamilies(arrivals: Arrivals, through: JudgedThrough): Map<Fa
     const lateForDurations = ended && run.endedAt! < through.runs;
     const lateForVolume = run.placed && run.startedAt < through.hours;
     if (lateForDurations || lateForVolume) mark(familyOf({ workflow: run.workflow }), floorTo(run.startedAt, HOUR));
+  }
+  // A run moved elsewhere leaves its old place's points (its duration, its hour's count) behind.
+  for (const { workflow, startedAt } of arrivals.vacated) {
+    if (startedAt < through.runs || startedAt < through.hours) mark(familyOf({ workflow }), floorTo(startedAt, HOUR));
   }
   for (const { host, earliest } of arrivals.hosts) {
     if (earliest < through.hosts) mark(familyOf({ host }), floorTo(earliest, HOST_BUCKET_MS));

@@ -4,6 +4,7 @@ import type { Execution, IngestBatch, IngestResult, Step } from '../../domain/ty
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type FinishedRun, mergeStored, rollupCorrection, rollupParts, type RowPart } from '../rollups';
 import { retractEncoded } from '../rollupEntries';
+import type { PlacedRun } from '../changeKeys';
 
 const RUNNING = executionStatusCodec.encode('running');
 const SAMPLE_VALUES = ['cpu_percent', 'memory_used', 'memory_total', 'gpu_percent', 'gpu_memory_used', 'disk_read', 'disk_write', 'net_rx', 'net_tx'];
@@ -104,21 +105,23 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   // What the batch changed, for the change log: a re-sent run or sample that changed nothing is not
   // logged (an upsert that would leave a row as it is does not write it, nor return it).
   const changed = new Set<string>();
-  const placed = new Set<string>();
+  const placed = new Map<string, PlacedRun>();
   if (runs.length > 0) {
-    const stored = await client.query<{ ext_id: string; status: number; started_at: string; workflow_id: number }>(
-      'SELECT ext_id, status, started_at, workflow_id FROM executions WHERE ext_id = ANY($1::text[])',
+    const stored = await client.query<{ ext_id: string; status: number; started_at: string; workflow_id: number; workflow: string }>(
+      'SELECT e.ext_id, e.status, e.started_at, e.workflow_id, w.name AS workflow FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE e.ext_id = ANY($1::text[])',
       [runs.map((r) => r.id)],
     );
     const statuses = new Map(stored.rows.map((r) => [r.ext_id, r.status]));
     const starts = new Map(stored.rows.map((r) => [r.ext_id, `${r.workflow_id}@${r.started_at}`]));
+    const places = new Map(stored.rows.map((r) => [r.ext_id, [r.ext_id, r.workflow, Number(r.started_at)] as const]));
     for (const row of runs) {
       const before = statuses.get(row.id);
       statuses.set(row.id, row.status === 'running' ? (before ?? RUNNING) : executionStatusCodec.encode(row.status));
       if (before === undefined) fresh.add(row.id);
       // A new run, or one moved in time or to another workflow: its hour's volume changed.
       const start = `${workflows.get(row.workflow)}@${row.startedAt}`;
-      if (starts.get(row.id) !== start) placed.add(row.id);
+      // Where it was is stale too (a run moved twice in a batch keeps its first place).
+      if (starts.get(row.id) !== start && !placed.has(row.id)) placed.set(row.id, places.get(row.id) ?? row.id);
       starts.set(row.id, start);
       if (row.status !== 'running' && (before === undefined || before === RUNNING)) {
         const durationMs = row.durationMs ?? (row.endedAt !== undefined ? row.endedAt - row.startedAt : undefined);
@@ -168,7 +171,7 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
       }
     }
   }
-  for (const id of placed) if (!changed.has(id)) placed.delete(id);
+  for (const id of placed.keys()) if (!changed.has(id)) placed.delete(id);
 
   // Steps: their runs from this batch or from the store; a step of an unknown run refuses the batch.
   const steps = byTime(batch.steps, (s) => s.startedAt);
@@ -327,7 +330,7 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
 
   const json = (list: readonly unknown[]) => (list.length ? JSON.stringify(list) : null);
   if (changed.size || changedSamples.length) {
-    await client.query('INSERT INTO changes (at, executions, samples, started) VALUES ($1, $2, $3, $4)', [now, json([...changed]), json(changedSamples), json([...placed])]);
+    await client.query('INSERT INTO changes (at, executions, samples, started) VALUES ($1, $2, $3, $4)', [now, json([...changed]), json(changedSamples), json([...placed.values()])]);
   }
   return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished };
 }

@@ -426,7 +426,7 @@ export async function arrivals(client: ClientBase, after: number, through: numbe
     'SELECT executions, samples, started FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq',
     [after, through],
   );
-  const { runs: ids, placed, hosts } = arrivedKeys(rows);
+  const { runs: ids, placed, vacated, hosts } = arrivedKeys(rows);
   const runs: Arrivals['runs'] = [];
   if (ids.size > 0) {
     const found = await all<{ ext_id: string; workflow: string; started_at: number; ended_at: number | null; status: number }>(
@@ -444,7 +444,7 @@ export async function arrivals(client: ClientBase, after: number, through: numbe
       });
     }
   }
-  return { runs, hosts };
+  return { runs, vacated, hosts };
 }
 
 export async function pruneChanges(client: ClientBase, before: number): Promise<number> {

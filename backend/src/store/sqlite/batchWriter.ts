@@ -7,6 +7,7 @@ import { RollupWriter } from './rollupWriter';
 import { type FinishedRun, rollupCorrection } from '../rollups';
 import { SampleRollupWriter } from './sampleRollups';
 import type { ChangeLog } from './changeLog';
+import type { PlacedRun } from '../changeKeys';
 import { decodeSteps, encodeSteps, type PackedStep } from './stepBlob';
 
 const RUNNING = executionStatusCodec.encode('running');
@@ -199,7 +200,7 @@ export class BatchWriter {
     // What the batch changed, for the change log (a re-sent run or sample that changed nothing is
     // not logged), and the runs whose start it placed (new, or moved in time or to a workflow).
     const changed = new Set<string>();
-    const placed = new Set<string>();
+    const placed = new Map<string, PlacedRun>();
     // How often each run is in the batch, and the id and status of those already stored.
     const times = new Map<string, number>();
     for (const row of batch.executions) times.set(row.id, (times.get(row.id) ?? 0) + 1);
@@ -216,7 +217,7 @@ export class BatchWriter {
         for (let i = 0; i < rows; i++) {
           written(fresh[next + i], first + i, undefined);
           changed.add(fresh[next + i].id);
-          placed.add(fresh[next + i].id);
+          placed.set(fresh[next + i].id, fresh[next + i].id);
         }
         next += rows;
       });
@@ -237,7 +238,11 @@ export class BatchWriter {
       const upserted = this.upsertExecution.get(values) as { id: number } | undefined;
       if (upserted) {
         changed.add(row.id);
-        if (!before || before.startedAt !== row.startedAt || before.workflowId !== values[1]) placed.add(row.id);
+        if (!before) placed.set(row.id, row.id);
+        else if (before.startedAt !== row.startedAt || before.workflowId !== values[1]) {
+          // Where it was is stale too (a run new or moved before in this batch keeps that entry).
+          if (!placed.has(row.id)) placed.set(row.id, [row.id, this.dictionaries.workflows.nameOf(before.workflowId), before.startedAt]);
+        }
       }
       written(row, upserted?.id ?? before!.id, before?.status);
     }
@@ -312,7 +317,7 @@ export class BatchWriter {
     if (stepsOut.length > 0) this.rollups.retract(stepsOut, { runs: false });
     this.rollups.add(toAdd);
     if (stepsIn.length > 0) this.rollups.add(stepsIn, { runs: false });
-    this.changes.append({ executions: [...changed], started: [...placed], samples: changedSamples });
+    this.changes.append({ executions: [...changed], started: [...placed.values()], samples: changedSamples });
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
   }
 

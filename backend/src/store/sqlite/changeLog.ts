@@ -2,13 +2,13 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors';
 import { executionStatusCodec } from '../codes';
 import type { Arrivals, ChangeSet } from '../store';
-import { arrivedKeys, type ChangeRow, changedKeys } from '../changeKeys';
+import { arrivedKeys, type ChangeRow, changedKeys, type PlacedRun } from '../changeKeys';
 
 /** What one write touched: execution ids, sample keys (host, time), anomaly and insight ids. */
 export interface ChangeEntry {
   executions?: readonly string[];
-  /** Of `executions`, those whose start the write placed: new runs, a start or workflow corrected. */
-  started?: readonly string[];
+  /** Of `executions`, those whose start the write placed: new runs, a start or workflow corrected (with where it was). */
+  started?: readonly PlacedRun[];
   samples?: ReadonlyArray<readonly [string, number]>;
   anomalies?: readonly string[];
   insights?: readonly string[];
@@ -69,7 +69,7 @@ export class ChangeLog {
   /** The runs and hosts the writes in (`after`, `through`] created or changed (`Store.arrivals`). */
   arrivals(after: number, through: number): Arrivals {
     this.checkCursor(after);
-    const { runs: ids, placed, hosts } = arrivedKeys(this.arrivedRows.iterate(after, through));
+    const { runs: ids, placed, vacated, hosts } = arrivedKeys(this.arrivedRows.iterate(after, through));
     const runs: Arrivals['runs'] = [];
     if (ids.size > 0) {
       for (const run of this.arrivedRuns.iterate(JSON.stringify([...ids]))) {
@@ -82,7 +82,7 @@ export class ChangeLog {
         });
       }
     }
-    return { runs, hosts };
+    return { runs, vacated, hosts };
   }
 
   /** @throws AppError `gone` when the log no longer holds what followed `cursor`, or never did. */
