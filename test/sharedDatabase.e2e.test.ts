@@ -25,7 +25,8 @@ describe('two collectors sharing one PostgreSQL', () => {
   beforeAll(async () => {
     pg = await startPostgres();
     for (const name of ['a', 'b']) {
-      collectors.push(await spawnCollector({ RPA_STORE: pg.url, RPA_DATA_DIR: `${tmp.dir}/${name}`, RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: '1000', RPA_LOG_LEVEL: 'info' }));
+      // Passes every second, judging what ended a second ago: fresh runs take the online path.
+      collectors.push(await spawnCollector({ RPA_STORE: pg.url, RPA_DATA_DIR: `${tmp.dir}/${name}`, RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: '1000', RPA_ANALYSIS_LATENESS_MS: '1000', RPA_LOG_LEVEL: 'info' }));
     }
     reference = await spawnCollector({ RPA_DATA_DIR: `${tmp.dir}/sqlite`, RPA_ANALYSIS: 'off', RPA_LOG_LEVEL: 'info' });
     const [a, b] = collectors.map((c) => new HttpTransport({ url: c.url }));
@@ -100,9 +101,24 @@ describe('two collectors sharing one PostgreSQL', () => {
   });
 
   it('when the two write interleaved batches while one leads the analysis, then each run is judged exactly once', async () => {
-    // The leader passes every second while the batches arrive: a pass now is past all of them.
+    // The leader passed every second while the history above arrived (all of it late: it is
+    // older than the first pass). Now runs that end as they are sent, to both collectors in turn
+    // and each batch again to the other, take the online path, some passes judging both.
     const leader = (await Promise.all(collectors.map((c) => health(c.url)))).findIndex((h) => h.analysis.leading);
     expect(leader).toBeGreaterThanOrEqual(0);
+    const workflows = ['Invoice Processing', 'Employee Onboarding'];
+    const freshFrom = Date.now() - 60_000;
+    const transports = collectors.map((c) => new HttpTransport({ url: c.url }));
+    for (let i = 0; i < 40; i++) {
+      const endedAt = Date.now() - 200;
+      // Each start its own (the windows are checked for a time seen twice): runs of 30 to 31 s.
+      const executions = workflows.map((workflow, w) => ({ id: `fresh-${i}-${w}`, workflow, startedAt: endedAt - 30_000 - 25 * i, endedAt, status: 'completed' as const }));
+      await transports[i % 2].send({ executions, steps: [], samples: [] });
+      await transports[(i + 1) % 2].send({ executions, steps: [], samples: [] });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // A pass asked for after a second judges the last of them.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const pass = await fetch(`${collectors[leader].url}/api/v1/analysis/run`, { method: 'POST' });
     expect(pass.status).toBe(200);
     const client = new Client({ connectionString: pg.url });
@@ -128,17 +144,30 @@ describe('two collectors sharing one PostgreSQL', () => {
       const { rows: completed } = await client.query<{ workflow: string; runs: string }>(
         "SELECT w.name AS workflow, count(*) AS runs FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE e.status = 1 AND e.duration_ms IS NOT NULL GROUP BY 1",
       );
-      const anomalies = (await (await fetch(`${collectors[leader].url}/api/v1/anomalies?limit=10000`)).json()) as Array<{ seriesKey: string; points: number }>;
+      const anomalies = (await (await fetch(`${collectors[leader].url}/api/v1/anomalies?limit=10000`)).json()) as Array<{ seriesKey: string; points: number; startedAt: number }>;
       const durations = states.filter((s) => s.series_key.startsWith('run_duration|') && s.series_key !== 'run_duration|Cache check||');
       expect(durations).toHaveLength(4);
+      expect(durations.map((s) => s.series_key)).toEqual(expect.arrayContaining(workflows.map((w) => `run_duration|${w}||`)));
       for (const { series_key: key, state } of durations) {
         const { window, pending } = JSON.parse(state) as { window: Array<{ time: number }>; pending: unknown[] };
         const times = window.map((p) => p.time);
         expect([key, new Set(times).size]).toEqual([key, times.length]);
+        const workflow = key.split('|')[1];
+        if (workflows.includes(workflow)) {
+          // Weeks after the history, its older points have left the window: each fresh run is in it
+          // once, or among an anomaly's points, or pending.
+          const fresh = (time: number) => time >= freshFrom;
+          const flaggedFresh = anomalies.filter((a) => a.seriesKey === key && fresh(a.startedAt)).reduce((sum, a) => sum + a.points, 0);
+          const pendingFresh = (pending as Array<{ point: { time: number } }>).filter((p) => fresh(p.point.time)).length;
+          expect([key, times.filter(fresh).length + flaggedFresh + pendingFresh]).toEqual([key, 40]);
+          continue;
+        }
         const flagged = anomalies.filter((a) => a.seriesKey === key).reduce((sum, a) => sum + a.points, 0);
-        const runs = Number(completed.find((c) => c.workflow === key.split('|')[1])!.runs);
+        const runs = Number(completed.find((c) => c.workflow === workflow)!.runs);
         expect([key, window.length + flagged + pending.length]).toEqual([key, runs]);
       }
+      const report = (await (await fetch(`${collectors[leader].url}/api/v1/health`)).json()) as { analysis: { lastPassAt: number } };
+      expect(report.analysis.lastPassAt).toBeGreaterThan(freshFrom);
     } finally {
       await client.end();
     }

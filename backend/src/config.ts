@@ -17,7 +17,7 @@ export interface Config {
   postgresUrl?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sampler: { enabled: boolean; intervalMs: number };
-  analysis: { enabled: boolean; intervalMs: number; sensitivity: number; historyDays: number };
+  analysis: { enabled: boolean; intervalMs: number; latenessMs: number; sensitivity: number; historyDays: number };
   limits: {
     /** Largest ingest body. */
     maxBodyBytes: number;
@@ -69,6 +69,7 @@ const ENV = z.object({
   RPA_SAMPLE_INTERVAL_MS: integer(100, 3_600_000).default(1000),
   RPA_ANALYSIS: onOff.default(true),
   RPA_ANALYSIS_INTERVAL_MS: integer(1000, 86_400_000).default(60_000),
+  RPA_ANALYSIS_LATENESS_MS: integer(0, 86_400_000).default(60_000),
   RPA_SENSITIVITY: z
     .string()
     .regex(/^\d+(\.\d+)?$/, 'expected a number from 1 to 20')
@@ -139,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     analysis: Object.freeze({
       enabled: e.RPA_ANALYSIS,
       intervalMs: e.RPA_ANALYSIS_INTERVAL_MS,
+      latenessMs: e.RPA_ANALYSIS_LATENESS_MS,
       sensitivity: e.RPA_SENSITIVITY,
       historyDays: e.RPA_ANALYSIS_HISTORY_DAYS,
     }),

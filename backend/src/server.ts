@@ -127,7 +127,8 @@ export class Collector {
       this.checkpointer = new Checkpointer(location.file, { log });
       this.store.deferCheckpoints(CHECKPOINT_BACKSTOP_PAGES);
     }
-    const analysisSettings = { sensitivity: config.analysis.sensitivity, intervalMs: config.analysis.intervalMs, historyDays: config.analysis.historyDays, log };
+    const { sensitivity, intervalMs, latenessMs, historyDays } = config.analysis;
+    const analysisSettings = { sensitivity, intervalMs, latenessMs, historyDays, log };
     // Passes run in a worker thread with their own connection, unless the store cannot be shared.
     this.analysis = location ? new WorkerAnalysis(this.store, location, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
     let sampler: ResourceCollector | undefined;

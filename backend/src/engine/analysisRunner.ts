@@ -95,11 +95,11 @@ export class WorkerAnalysis implements AnalysisRunner {
   /** False while another collector on the same database holds the analysis lead. */
   leading = true;
 
-  constructor(store: Store, location: StoreLocation, options: { sensitivity: number; intervalMs: number; historyDays: number; log?: Logger }) {
+  constructor(store: Store, location: StoreLocation, options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger }) {
     this.performance = new PerformanceAnalyzer(store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
     this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
-      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, historyDays: options.historyDays, logLevel: options.log?.level ?? 'silent' },
+      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, latenessMs: options.latenessMs, historyDays: options.historyDays, logLevel: options.log?.level ?? 'silent' },
     });
     this.worker.unref();
     this.worker.on('message', (message: PassMessage) => {
