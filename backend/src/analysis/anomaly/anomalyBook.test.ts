@@ -77,8 +77,7 @@ describe('regroupIncidents', () => {
     const b = anomaly(billing, T + 10 * HOUR + 20 * 60_000);
     const lone = anomaly(billing, T + 20 * HOUR);
     const regrouped = regroupIncidents({ removed: [], anomalies: [early, a, b, lone], incidents: [{ id: 'in-a', status: 'closed', startedAt: a.startedAt, lastSeenAt: a.lastSeenAt, severity: 0.6, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' }], from: b.startedAt, hostsOf: () => [], stored: () => undefined });
-    const groups = regrouped.incidents.map((i) => i.anomalyIds.sort());
-    expect(groups).toEqual([[a.id, b.id].sort(), [lone.id]]);
+    expect(regrouped.incidents.map((i) => [...i.anomalyIds].sort())).toEqual([[a.id, b.id].sort(), [lone.id]]);
     // The early one stands apart (a gap of hours): untouched.
     expect(regrouped.moved.map((m) => m.id).sort()).toEqual([a.id, b.id, lone.id].sort());
     expect(regrouped.removedIncidents).toEqual(['in-a']);
