@@ -87,7 +87,7 @@ describe('analysis on a simulated fleet with injected incidents', () => {
       expect(a.severity).toBeLessThanOrEqual(1);
       expect(a.severity).toBeGreaterThanOrEqual(a.firstSeverity);
       expect(a.recommendedAction.length).toBeGreaterThan(30);
-      expect(a.description).toMatch(/unusually (high|low)/);
+      expect(a.description).toMatch(/is unusually (high|low)|has shifted (up|down)/);
     }
   });
 

@@ -9,9 +9,17 @@ export function anomalyId(seriesKey: string, startedAt: number): string {
   return `an-${createHash('sha1').update(`${seriesKey}@${startedAt}`).digest('hex').slice(0, 16)}`;
 }
 
+/** A duration as people read it: milliseconds under a second, then seconds, minutes, hours. */
+export function formatDuration(ms: number): string {
+  if (Math.abs(ms) < 1000) return `${Math.round(ms)} ms`;
+  if (Math.abs(ms) < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (Math.abs(ms) < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
 const METRIC_LABEL: Record<AnomalyMetric, { name: string; unit: (v: number) => string }> = {
-  run_duration: { name: 'run duration', unit: (v) => `${(v / 1000).toFixed(1)} s` },
-  step_duration: { name: 'step duration', unit: (v) => `${(v / 1000).toFixed(1)} s` },
+  run_duration: { name: 'run duration', unit: formatDuration },
+  step_duration: { name: 'step duration', unit: formatDuration },
   failure_rate: { name: 'failure rate', unit: (v) => `${(100 * v).toFixed(1)}%` },
   volume: { name: 'runs per hour', unit: (v) => v.toFixed(1) },
   host_cpu: { name: 'CPU', unit: (v) => `${v.toFixed(0)}%` },
@@ -23,12 +31,23 @@ function subject(series: SeriesId): string {
   return series.workflow ?? series.host ?? series.key;
 }
 
+/**
+ * What an anomaly says, in the direction it was opened in: a failure rate by its count of
+ * failed runs against the usual rate; a drift by where recent points sit (the latest may be back
+ * near normal); otherwise the latest point against what was expected.
+ */
 export function describe(series: SeriesId, episode: Episode): string {
   const label = METRIC_LABEL[series.metric];
-  // For failure rates the scorer's "expected" is the baseline rate; the observed value is a count.
-  const observed = series.metric === 'failure_rate' ? 'failures above' : `${label.unit(episode.observed)} vs expected`;
-  const expected = label.unit(episode.expected);
-  return `${label.name} of ${subject(series)} is ${episode.direction === 'high' ? 'unusually high' : 'unusually low'}: ${observed} ${expected} (${episode.peakScore.toFixed(1)} robust SDs, ${episode.points} point${episode.points === 1 ? '' : 's'})`;
+  const high = episode.direction === 'high';
+  const strength = `(${episode.peakScore.toFixed(1)} robust SDs, ${episode.points} point${episode.points === 1 ? '' : 's'})`;
+  if (series.metric === 'failure_rate') {
+    const window = episode.observedTrials !== undefined ? `${Math.round(episode.observed)} of the last ${episode.observedTrials} runs failed` : `${Math.round(episode.observed)} recent runs failed`;
+    return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} fail ${strength}`;
+  }
+  if (episode.evidence === 'shift') {
+    return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}) ${strength}`;
+  }
+  return `${label.name} of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${label.unit(episode.observed)} vs expected ${label.unit(episode.expected)} ${strength}`;
 }
 
 /** The anomaly record after a detector event; `existing` is what was stored for this episode. */

@@ -74,6 +74,14 @@ export interface Episode {
   peakScore: number;
   expected: number;
   observed: number;
+  /** The trials of the last point (runs in a failure-rate window), where it has them. */
+  observedTrials?: number;
+  /**
+   * What holds its latest point beyond the threshold: the point itself (with those before it in a
+   * row), or the sustained-shift check (a drift or a shift no single point gives away: the point
+   * may even look normal).
+   */
+  evidence?: 'points' | 'shift';
   normalRun: number;
 }
 
@@ -100,7 +108,7 @@ export interface Judgement {
 
 export interface DetectorState {
   window: Point[];
-  pending: Array<{ point: Point; z: number; expected: number }>;
+  pending: Array<{ point: Point; z: number; expected: number; byShift?: boolean }>;
   episode?: Episode;
   /** Every point since the episode began: the new baseline if the episode is accepted. */
   episodePoints?: Point[];
@@ -260,7 +268,8 @@ export class SeriesDetector {
     const { z, expected, settled } = this.scorer.score(point);
     const directional = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
     const rarity = this.rarity(directional);
-    const score = Math.max(directional, settled === false ? 0 : this.shiftScore(directional));
+    const shift = settled === false ? 0 : this.shiftScore(directional);
+    const score = Math.max(directional, shift);
     const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor;
     const exceeds = score >= s.sensitivity && !belowFloor;
     last.ready = true;
@@ -269,7 +278,7 @@ export class SeriesDetector {
     last.severity = exceeds ? pointSeverity(score, s.sensitivity) : 0;
     last.expected = expected;
     last.rarity = rarity;
-    if (exceeds) this.onExceeding(point, z, score, expected, events);
+    if (exceeds) this.onExceeding(point, z, score, expected, shift > directional, events);
     else this.onNormal(point, events);
   }
 
@@ -317,7 +326,7 @@ export class SeriesDetector {
     return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
   }
 
-  private onExceeding(point: Point, z: number, score: number, expected: number, events: DetectorEvent[]): void {
+  private onExceeding(point: Point, z: number, score: number, expected: number, byShift: boolean, events: DetectorEvent[]): void {
     const s = this.settings;
     const state = this.state;
     const episode = state.episode;
@@ -328,25 +337,33 @@ export class SeriesDetector {
       episode.peakSeverity = Math.max(episode.peakSeverity, pointSeverity(score, s.sensitivity));
       episode.peakScore = Math.max(episode.peakScore, score);
       episode.observed = point.value;
+      if (point.trials !== undefined) episode.observedTrials = point.trials;
+      // A point the drift check alone holds beyond the threshold may itself look normal.
+      episode.evidence = byShift ? 'shift' : 'points';
       episode.expected = expected;
       this.keepEpisodePoint(point);
       events.push(point.time - episode.startedAt >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } });
       return;
     }
-    state.pending.push({ point, z: score, expected });
+    state.pending.push({ point, z: score, expected, byShift });
     if (state.pending.length < s.minConsecutive && score < s.extremeFactor * s.sensitivity) return;
     const first = state.pending[0];
     const peakScore = Math.max(...state.pending.map((p) => p.z));
+    // The direction the series is watched in: a drift check fires on the median of recent points,
+    // whose sign the last point alone need not share.
+    const direction = s.direction === 'both' ? (z >= 0 ? 'high' : 'low') : s.direction;
     state.episode = {
       startedAt: first.point.time,
       lastSeenAt: point.time,
       points: state.pending.length,
-      direction: z >= 0 ? 'high' : 'low',
+      direction,
+      evidence: byShift ? 'shift' : 'points',
       firstSeverity: pointSeverity(peakScore, s.sensitivity),
       peakSeverity: pointSeverity(peakScore, s.sensitivity),
       peakScore,
       expected,
       observed: point.value,
+      ...(point.trials === undefined ? {} : { observedTrials: point.trials }),
       normalRun: 0,
     };
     state.episodePoints = state.pending.map((p) => p.point);

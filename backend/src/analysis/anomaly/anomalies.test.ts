@@ -1,0 +1,70 @@
+import { describe as describeEpisode, formatDuration } from './anomalies';
+import { RobustScorer } from './scorers';
+import { createDetector, parseSeriesKey } from './seriesCatalog';
+import { type Episode, SeriesDetector } from './seriesDetector';
+
+const episode = (over: Partial<Episode>): Episode => ({
+  startedAt: 0,
+  lastSeenAt: 0,
+  points: 5,
+  direction: 'high',
+  firstSeverity: 0.5,
+  peakSeverity: 0.6,
+  peakScore: 5.1,
+  expected: 1000,
+  observed: 3000,
+  normalRun: 0,
+  ...over,
+});
+
+describe('what an anomaly says', () => {
+  it.each([
+    ['a failure rate by its count of failed runs against the usual rate', 'failure_rate|Payroll||', { observed: 6, observedTrials: 10, expected: 0.055 }, 'failure rate of Payroll is unusually high: 6 of the last 10 runs failed, usually 5.5% fail (5.1 robust SDs, 5 points)'],
+    ['a sub-second step in milliseconds', 'step_duration|Claims|Login|', { observed: 12.4, expected: 3.2 }, "step duration of step 'Login' of Claims is unusually high: 12 ms vs expected 3 ms (5.1 robust SDs, 5 points)"],
+    ['a long run in minutes', 'run_duration|Claims||', { observed: 125_000, expected: 61_000 }, 'run duration of Claims is unusually high: 2.1 min vs expected 1.0 min (5.1 robust SDs, 5 points)'],
+    [
+      'a drift by where recent points sit, whatever the latest',
+      'run_duration|Claims||',
+      { observed: 17_000, expected: 18_800, evidence: 'shift' as const },
+      'run duration of Claims has shifted up: recent points sit above the expected 18.8 s (latest 17.0 s) (5.1 robust SDs, 5 points)',
+    ],
+    ['a quiet hour as low', 'volume|Claims||', { observed: 0, expected: 4, direction: 'low' as const }, 'runs per hour of Claims is unusually low: 0.0 vs expected 4.0 (5.1 robust SDs, 5 points)'],
+  ])('%s', (_, key, over, expected) => {
+    expect(describeEpisode(parseSeriesKey(key), episode(over))).toBe(expected);
+  });
+
+  it.each([
+    [0.4, '0 ms'],
+    [999.4, '999 ms'],
+    [1500, '1.5 s'],
+    [59_940, '59.9 s'],
+    [90_000, '1.5 min'],
+    [5_400_000, '1.5 h'],
+  ])('formats %d ms as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('the direction an anomaly opens in', () => {
+  it('when the drift check fires on a point below the expected value, then a series watched for highs opens high, by its shift', () => {
+    const detector = new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'none', minSigma: 0.5 }), { direction: 'high' });
+    // 100 points about 100, then about 103: no point beyond the threshold, a sustained shift.
+    // The point the check fires on (found by running it) is made 97, below what is expected.
+    let opened: { index: number; episode: Episode } | undefined;
+    for (let i = 0; i < 200 && !opened; i++) {
+      const value = i < 100 ? 100 + (((i * 7) % 5) - 2) : i === 113 ? 97 : 103 + (((i * 7) % 5) - 2) * 0.5;
+      const [event] = detector.observe({ time: i * 60_000, value }).events;
+      if (event) opened = { index: i, episode: event.episode };
+    }
+    expect(opened).toMatchObject({ index: 113, episode: { direction: 'high', evidence: 'shift', observed: 97, expected: 100 } });
+  });
+
+  it('when failures burst, then the failure-rate anomaly keeps the window it counted them in', () => {
+    const detector = createDetector('failure_rate', 4);
+    const events = [];
+    for (let i = 0; i < 60; i++) events.push(...detector.observe({ time: i * 60_000, value: i % 20 === 0 ? 1 : 0, trials: 10 }).events);
+    for (let i = 60; i < 70 && events.length === 0; i++) events.push(...detector.observe({ time: i * 60_000, value: 7, trials: 10 }).events);
+    expect(events[0]).toMatchObject({ type: 'opened', episode: { direction: 'high', observed: 7, observedTrials: 10 } });
+    expect(describeEpisode(parseSeriesKey('failure_rate|Payroll||'), events[0].episode)).toMatch(/^failure rate of Payroll is unusually high: 7 of the last 10 runs failed, usually \d+\.\d% fail/);
+  });
+});
