@@ -50,7 +50,7 @@ function table(score: SimScore): string {
     '|---|---|---|---|',
     ...rows,
     '',
-    `recall ${score.found}/${score.injected}; ${score.anomalies} anomalies, ${score.unexplained} unexplained after the first week (${score.unexplainedPerDay === null ? 'no settled days' : `${score.unexplainedPerDay.toFixed(2)} a day`}); ` +
+    `recall ${score.found}/${score.injected}; ${score.anomalies} anomalies (${score.afterPeriod} after the period left out), ${score.unexplained} unexplained after the first week (${score.unexplainedPerDay === null ? 'no settled days' : `${score.unexplainedPerDay.toFixed(2)} a day`}); ` +
       `${score.reportedIncidents} incidents reported: ${score.pure} pure, ${score.mixed} mixed, ${score.noise} noise`,
   ].join('\n');
 }

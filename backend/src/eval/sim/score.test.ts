@@ -54,6 +54,14 @@ describe('scoring a simulated fleet against its ground truth', () => {
     expect(score).toMatchObject({ found: 0, recall: 0, unexplained: 2, reportedIncidents: 0 });
   });
 
+  it('when anomalies start after the period (the simulated fleet stopped), then they count nowhere, but are told', () => {
+    const stopped = anomaly('volume', TO + HOUR, { workflow: 'Claims' });
+    const inside = anomaly('volume', TO - HOUR, { workflow: 'Claims' });
+    const afterIncident = { ...incident('late', [stopped]), startedAt: TO + HOUR };
+    const score = scoreSimulation({ from: FROM, to: TO, incidents: [] }, [stopped, inside], [afterIncident, { ...incident('in', [inside]), startedAt: TO - HOUR }]);
+    expect(score).toMatchObject({ anomalies: 1, afterPeriod: 1, unexplained: 1, reportedIncidents: 1, noise: 1 });
+  });
+
   it('when the period is no longer than the settling time, then there is no unexplained rate to give', () => {
     const score = scoreSimulation({ from: FROM, to: FROM + 7 * DAY, incidents: [] }, [anomaly('volume', FROM + DAY, { workflow: 'Claims' })], []);
     expect(score).toMatchObject({ recall: 1, unexplained: 0, unexplainedPerDay: null });

@@ -34,7 +34,10 @@ export interface SimScore {
   found: number;
   recall: number;
   incidents: IncidentScore[];
+  /** Anomalies that start in the period (those after it are left out of every figure). */
   anomalies: number;
+  /** Anomalies that start after the period: the fleet stopped with the simulation. */
+  afterPeriod: number;
   /** Anomalies that match no injected incident, after the settling period. */
   unexplained: number;
   /** Per day of the period after settling; null when nothing of the period is past it. */
@@ -71,7 +74,11 @@ export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' 
  * anomalies explained by no incident per day after the settling period, and how pure the reported
  * incidents are.
  */
-export function scoreSimulation(truth: SimTruth, anomalies: readonly Anomaly[], reported: readonly ReportedIncident[], options: ScoreOptions = {}): SimScore {
+export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[], allReported: readonly ReportedIncident[], options: ScoreOptions = {}): SimScore {
+  // The simulated fleet stops at the end of its period; what a collector says of the hours after
+  // (no runs: "runs per hour unusually low") is about the simulation stopping, not about the fleet.
+  const anomalies = allAnomalies.filter((a) => a.startedAt < truth.to);
+  const reported = allReported.filter((i) => i.startedAt < truth.to);
   const lead = options.leadMs ?? HOUR;
   const grace = options.graceMs ?? 6 * HOUR;
   const settle = options.settleMs ?? 7 * DAY;
@@ -102,6 +109,7 @@ export function scoreSimulation(truth: SimTruth, anomalies: readonly Anomaly[], 
     recall: truth.incidents.length ? found / truth.incidents.length : 1,
     incidents,
     anomalies: anomalies.length,
+    afterPeriod: allAnomalies.length - anomalies.length,
     unexplained,
     unexplainedPerDay: settledDays > 0 ? unexplained / settledDays : null,
     reportedIncidents: reported.length,
