@@ -9,7 +9,7 @@ import { runSimulation } from '../../sim/simulator';
 import { spawnCollector } from '../../testing/collectorProcess';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
-const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--mode live|preloaded|both] [--interval-ms N] [--min-recall R] [--max-unexplained-per-day U]
+const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--mode live|preloaded|both] [--interval-ms N] [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C]
 
 Scores the analysis against the simulator's ground truth, the way the README runs it: a collector
 of its own (a temporary data folder, loopback, a free port) is started first, with its analysis on,
@@ -50,7 +50,7 @@ function table(score: SimScore): string {
     '|---|---|---|---|',
     ...rows,
     '',
-    `recall ${score.found}/${score.injected}; ${score.anomalies} anomalies (${score.afterPeriod} after the period left out), ${score.unexplained} unexplained after the first week (${score.unexplainedPerDay === null ? 'no settled days' : `${score.unexplainedPerDay.toFixed(2)} a day`}); ` +
+    `recall ${score.found}/${score.injected}; ${score.anomalies} anomalies (${score.afterPeriod} after the period left out; ${score.controlAnomalies} on control workflows), ${score.unexplained} unexplained after the first week (${score.unexplainedPerDay === null ? 'no settled days' : `${score.unexplainedPerDay.toFixed(2)} a day`}); ` +
       `${score.reportedIncidents} incidents reported: ${score.pure} pure, ${score.mixed} mixed, ${score.noise} noise`,
   ].join('\n');
 }
@@ -99,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
       'interval-ms': { type: 'string', default: '60000' },
       'min-recall': { type: 'string', default: '0' },
       'max-unexplained-per-day': { type: 'string' },
+      'max-control-anomalies': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -122,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
     if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
     const maxUnexplained = o['max-unexplained-per-day'];
     if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained)) failures.push(`${mode}: ${score.unexplainedPerDay!.toFixed(2)} unexplained anomalies a day, above ${maxUnexplained}`);
+    const maxControl = o['max-control-anomalies'];
+    if (maxControl !== undefined && score.controlAnomalies > Number(maxControl)) failures.push(`${mode}: ${score.controlAnomalies} anomalies on control workflows, above ${maxControl}`);
   }
   if (scores.size === 2) {
     const differ = disagreement(scores.get('live')!, scores.get('preloaded')!);

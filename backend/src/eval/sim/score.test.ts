@@ -62,6 +62,16 @@ describe('scoring a simulated fleet against its ground truth', () => {
     expect(score).toMatchObject({ anomalies: 1, afterPeriod: 1, unexplained: 1, reportedIncidents: 1, noise: 1 });
   });
 
+  it('counts the anomalies on control workflows, which no incident touched', () => {
+    const onControl = anomaly('run_duration', FROM + 8 * DAY, { workflow: 'Credit Check' });
+    const elsewhere = anomaly('run_duration', FROM + 8 * DAY, { workflow: 'Claims' });
+    const workflows = [
+      { name: 'Credit Check', control: true },
+      { name: 'Claims', control: false },
+    ];
+    expect(scoreSimulation({ from: FROM, to: TO, incidents: [], workflows }, [onControl, elsewhere], []).controlAnomalies).toBe(1);
+  });
+
   it('when the period is no longer than the settling time, then there is no unexplained rate to give', () => {
     const score = scoreSimulation({ from: FROM, to: FROM + 7 * DAY, incidents: [] }, [anomaly('volume', FROM + DAY, { workflow: 'Claims' })], []);
     expect(score).toMatchObject({ recall: 1, unexplained: 0, unexplainedPerDay: null });

@@ -9,6 +9,8 @@ export interface SimTruth {
   from: number;
   to: number;
   incidents: readonly InjectedIncident[];
+  /** The fleet's workflows; controls are touched by no incident and should raise nothing. */
+  workflows?: ReadonlyArray<{ name: string; control: boolean }>;
 }
 
 export interface ScoreOptions {
@@ -43,6 +45,8 @@ export interface SimScore {
   /** Per day of the period after settling; null when nothing of the period is past it. */
   unexplainedPerDay: number | null;
   reportedIncidents: number;
+  /** Anomalies on control workflows (touched by no incident): each is a false alarm. */
+  controlAnomalies: number;
   /** Reported incidents all of whose anomalies belong to one injected incident. */
   pure: number;
   /** Reported incidents with anomalies of several injected incidents, or of one and of none. */
@@ -90,6 +94,7 @@ export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[
     const first = Math.min(...matching.map((a) => a.startedAt));
     return { id: incident.id, kind: incident.kind, found: matching.length > 0, delayMinutes: matching.length ? Math.round((first - incident.start) / 60_000) : null, anomalies: matching.length };
   });
+  const controls = new Set((truth.workflows ?? []).filter((w) => w.control).map((w) => w.name));
   const settledFrom = truth.from + settle;
   const unexplained = anomalies.filter((a) => cause.get(a.id) === undefined && a.startedAt >= settledFrom).length;
   const settledDays = (truth.to - settledFrom) / DAY;
@@ -110,6 +115,7 @@ export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[
     incidents,
     anomalies: anomalies.length,
     afterPeriod: allAnomalies.length - anomalies.length,
+    controlAnomalies: anomalies.filter((a) => a.workflow !== undefined && controls.has(a.workflow)).length,
     unexplained,
     unexplainedPerDay: settledDays > 0 ? unexplained / settledDays : null,
     reportedIncidents: reported.length,
