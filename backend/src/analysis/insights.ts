@@ -173,7 +173,7 @@ export function workflowInsights(findings: WorkflowFindings, t: InsightThreshold
         draft('robot_outlier', {
           workflow,
           subject: `${peer.dimension}:${peer.name}`,
-          title: `${peer.dimension === 'robot' ? 'Robot' : 'Host'} ${peer.name} fails ${Number.isFinite(peer.ratio) ? `${peer.ratio.toFixed(1)}x` : 'far'} more often on ${workflow}`,
+          title: `${peer.dimension === 'robot' ? 'Robot' : 'Host'} ${peer.name} fails ${Number.isFinite(peer.ratio) ? `${peer.ratio.toFixed(1)}x as often as its peers on ${workflow}` : `on ${workflow} while its peers never do`}`,
           description: peer.description,
           recommendation: `Compare ${peer.name}'s environment with its peers': application versions, screen resolution, credentials, network drives, installed updates.`,
           expectedImpact: `At its peers' failure rate it would fail ${Math.round(peer.runs * (peer.failureRate - peer.peerFailureRate))} fewer runs.`,

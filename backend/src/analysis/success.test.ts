@@ -1,6 +1,6 @@
 import type { Execution } from '../domain/types';
 import { analyzeWorkflow, durationStats, performanceTrend } from './performance';
-import { errorPatterns, fingerprint, peerComparison, successRateOverTime } from './success';
+import { errorPatterns, fingerprint, peerComparison, peerWording, successRateOverTime } from './success';
 
 const T0 = Date.UTC(2026, 10, 2);
 const HOUR = 3600_000;
@@ -51,8 +51,18 @@ describe('success and exceptions', () => {
     const [worst] = peerComparison(runs, 'robot');
     expect(worst).toMatchObject({ name: 'bot-c', runs: 100, failureRate: 0.3, peerRuns: 200, peerFailureRate: 0.1, outlier: true });
     expect(worst.ratio).toBeCloseTo(3, 12);
-    expect(worst.description).toBe('robot bot-c fails 3.0x more often than its peers on Claims (30.0% vs 10.0%)');
+    expect(worst.description).toBe('robot bot-c fails 3.0x as often as its peers on Claims (30 of 100 runs, 30.0%, against 20 of 200, 10.0%)');
     expect(peerComparison(runs, 'robot').filter((p) => p.outlier)).toHaveLength(1);
+    // Its peers, each against the two others: less often, never "0.7x more often".
+    expect(peerComparison(runs, 'robot').find((p) => p.name === 'bot-a')?.description).toBe('robot bot-a fails less often than its peers on Claims (10 of 100 runs, 10.0%, against 40 of 200, 20.0%)');
+  });
+
+  it.each([
+    [{ failures: 5, runs: 50, peerFailures: 10, peerRuns: 100 }, 'robot bot-x fails as often as its peers on Claims (5 of 50 runs, 10.0%, against 10 of 100, 10.0%)'],
+    [{ failures: 4, runs: 40, peerFailures: 0, peerRuns: 100 }, 'robot bot-x fails on Claims while its peers never do (4 of 40 runs, 10.0%, against 0 of 100, 0.0%)'],
+    [{ failures: 0, runs: 40, peerFailures: 0, peerRuns: 100 }, 'robot bot-x and its peers on Claims never fail (0 of 40 runs, 0.0%, against 0 of 100, 0.0%)'],
+  ])('words a peer comparison by its counts: %o', (counts, text) => {
+    expect(peerWording({ dimension: 'robot', name: 'bot-x', workflow: 'Claims', ...counts })).toBe(text);
   });
 });
 

@@ -82,6 +82,21 @@ export function errorPatterns(runs: readonly Execution[], recentFrom: number): E
  * Each robot (or host) against its peers on the same workflow: one-sided two-proportion z-test
  * of its failure rate against the pooled rate of the others.
  */
+/**
+ * A robot's or host's failures against its peers' on one workflow, as ops read it: counts and
+ * rates, and "as often as", "N x as often as" or "less often than", never "0.7x more often".
+ */
+export function peerWording(p: { dimension: 'robot' | 'host'; name: string; workflow: string; runs: number; failures: number; peerRuns: number; peerFailures: number }): string {
+  const rate = p.failures / p.runs;
+  const peerRate = p.peerFailures / p.peerRuns;
+  const counts = `${p.failures} of ${p.runs} runs, ${(100 * rate).toFixed(1)}%, against ${p.peerFailures} of ${p.peerRuns}, ${(100 * peerRate).toFixed(1)}%`;
+  const who = `${p.dimension} ${p.name}`;
+  if (p.peerFailures === 0) return p.failures === 0 ? `${who} and its peers on ${p.workflow} never fail (${counts})` : `${who} fails on ${p.workflow} while its peers never do (${counts})`;
+  const ratio = rate / peerRate;
+  const how = Math.abs(ratio - 1) < 0.05 ? 'as often as' : ratio > 1 ? `${ratio.toFixed(1)}x as often as` : 'less often than';
+  return `${who} fails ${how} its peers on ${p.workflow} (${counts})`;
+}
+
 export function peerComparison(
   runs: readonly Execution[],
   dimension: 'robot' | 'host',
@@ -117,7 +132,6 @@ export function peerComparison(
       const pValue = 1 - normalCdf(z);
       const ratio = peerRate === 0 ? (rate === 0 ? 1 : Infinity) : rate / peerRate;
       const outlier = ratio >= minRatio && pValue < alpha;
-      const times = Number.isFinite(ratio) ? `${ratio.toFixed(1)}x more often than` : 'while never failing are';
       out.push({
         workflow,
         dimension,
@@ -129,9 +143,7 @@ export function peerComparison(
         ratio,
         pValue,
         outlier,
-        description: Number.isFinite(ratio)
-          ? `${dimension} ${name} fails ${times} its peers on ${workflow} (${(100 * rate).toFixed(1)}% vs ${(100 * peerRate).toFixed(1)}%)`
-          : `${dimension} ${name} fails ${(100 * rate).toFixed(1)}% of its runs on ${workflow}, its peers never fail`,
+        description: peerWording({ dimension, name, workflow, runs: m.runs, failures: m.failures, peerRuns, peerFailures }),
       });
     }
   }
