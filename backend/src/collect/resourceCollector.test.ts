@@ -119,8 +119,11 @@ describe('ResourceCollector', () => {
     const tmp = tempDir();
     const collector = await startCollector(tmp.dir, { RPA_SAMPLER: 'on', RPA_SAMPLE_INTERVAL_MS: '100' }, { resourceSource: new ScriptedSource() });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 450));
-      const { body } = await getJson(`${collector.url}/api/v1/health`);
+      // Polled, with a generous ceiling: on a loaded machine three samples at 100 ms take longer.
+      let { body } = await getJson(`${collector.url}/api/v1/health`);
+      for (const started = Date.now(); body.sampler.samplesTaken < 3 && Date.now() - started < 10_000; ({ body } = await getJson(`${collector.url}/api/v1/health`))) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(body.sampler).toMatchObject({ enabled: true, intervalMs: 100, errors: 0 });
       expect(body.sampler.samplesTaken).toBeGreaterThanOrEqual(3);
     } finally {
