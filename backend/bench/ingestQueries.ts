@@ -10,7 +10,7 @@ import { QueryEngine } from '../src/query/queryEngine';
 import { SqliteStore } from '../src/store/sqlite/sqliteStore';
 import { FULL_SCALE, fleetBatches, QUICK_SCALE, type FleetScale } from './fleetData';
 import { postJson } from './httpClient';
-import { type Figure, figure, median } from './measure';
+import { type Figure, figure, median, percentile } from './measure';
 
 const DAY = 86_400_000;
 const END = Date.UTC(2026, 10, 20);
@@ -20,11 +20,6 @@ export const BATCH_RUNS = 90; // 90 runs + 900 steps: about 1000 records a reque
 function residentMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 type Batches = ReturnType<typeof fleetBatches>;

@@ -18,6 +18,12 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The value below which a share `p` of `values` lies (the nearest rank above it). */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
 /** Median over `runs` repetitions of `fn`, which returns one measurement. */
 export async function repeat(runs: number, fn: () => number | Promise<number>): Promise<number> {
   const values: number[] = [];

@@ -1,6 +1,5 @@
 import { type Anomaly, DEFAULT_HISTORY_DAYS } from '../domain/analysis';
 import { AppError } from '../domain/errors';
-import type { Execution } from '../domain/types';
 import type { Logger } from '../log';
 import type { AnalysisCommit, RunOutline, Store } from '../store/store';
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent } from '../analysis/anomaly/anomalyBook';
@@ -8,8 +7,8 @@ import { type Family, familyOf, familySubject, type JudgedThrough, lateFamilies 
 import {
   createDetector,
   durationSeries,
-  FAILURE_WINDOW_RUNS,
   failureSeries,
+  floorTo,
   HOST_BUCKET_MS,
   hostSeries,
   hourlySeries,
@@ -26,7 +25,7 @@ import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
 import { HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
-import { readLateSeries, WARMUP_MS } from './lateSeries';
+import { readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
 export { HEALTH_RECENT_RUNS, HEALTH_REFRESH_MS } from './healthRefresh';
@@ -77,8 +76,6 @@ export interface PassReport {
   commitMs: number;
 }
 
-const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
-
 /** Set while a pass writes its detector states in slices, cleared by its final commit. */
 const TORN = 'states.torn';
 
@@ -123,10 +120,11 @@ interface PassWindow {
  * 2. What arrived late (the change log names it) has its workflow's or host's series judged
  *    again by fresh detectors, from a warm-up before the first late point, and their judgements
  *    from that point on replace the stored ones.
- * 3. Anomalies open, escalate and close; new ones are correlated into incidents; insights and
- *    each workflow's health are refreshed.
- * 4. Everything found, the detectors' states and how far the pass got are committed in one
- *    transaction, so a restart carries on where the last pass ended.
+ * 3. Anomalies open, escalate and close; incidents are grouped again where anomalies were added
+ *    or removed; insights and each workflow's health are refreshed.
+ * 4. Everything found, the detectors' states and how far the pass got are committed (the states
+ *    in slices first, the rest in one transaction), so a restart carries on where the last pass
+ *    ended.
  */
 export class AnalysisScheduler {
   readonly performance: PerformanceAnalyzer;
@@ -380,14 +378,15 @@ export class AnalysisScheduler {
    */
   private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
     const { runs, hours, hosts: hostRange } = window;
+    const allWorkflows = this.store.names('workflows');
     // A first pass on an empty database has nothing to catch up on.
-    const catchingUp = runs.to - runs.from > DAY && this.store.names('workflows').length > 0;
+    const catchingUp = runs.to - runs.from > DAY && allWorkflows.length > 0;
     if (catchingUp) {
       const days = Math.round((runs.to - runs.from) / DAY);
       this.log?.info({ from: new Date(runs.from).toISOString(), to: new Date(runs.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
     }
     const isLate = (id: SeriesId) => late.has(familyOf(id));
-    const workflows = this.store.names('workflows').filter((w) => !late.has(familyOf({ workflow: w })));
+    const workflows = allWorkflows.filter((w) => !late.has(familyOf({ workflow: w })));
     const volumePoints = workflows.length * wholeHours(hours.from, hours.to);
     const early = volumePoints >= this.helperPoints;
     const startHelper = (points: number) =>
@@ -411,7 +410,7 @@ export class AnalysisScheduler {
     const finished = this.store.runOutlines({ by: 'end', ...runs }).filter((r) => !late.has(familyOf(r)));
     // The failure series first, quick to build: the helper judges them while this thread builds
     // the duration series, then takes its share of those.
-    const failures = failureSeries(finished, this.earlierRuns(finished, runs.from));
+    const failures = failureSeries(finished, runsBeforeWindow(this.store, new Map(finished.map((r) => [r.workflow, runs.from]))));
     helper?.hand(failures, stays);
     const durations = durationSeries(finished);
     helper?.share(durations, failures, stays);
@@ -545,12 +544,6 @@ export class AnalysisScheduler {
       }
       return hosts;
     };
-  }
-
-  /** For each workflow with new runs, the runs that ended just before them (the failure window's start). */
-  private earlierRuns(runs: readonly RunOutline[], before: number): Map<string, Execution[]> {
-    const workflows = [...new Set(runs.map((r) => r.workflow))];
-    return new Map(workflows.map((w) => [w, this.store.runs({ workflows: [w], by: 'end', to: before, last: FAILURE_WINDOW_RUNS - 1 })]));
   }
 
   private detector(id: SeriesId): SeriesDetector {

@@ -1,5 +1,6 @@
 import { type Family, familySubject } from '../analysis/anomaly/latePlan';
-import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, floorTo, HOST_BUCKET_MS, hostSeries, hourlySeries, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import type { Execution } from '../domain/types';
 import type { HostBuckets, HourlyStarts, RunOutline, Store } from '../store/store';
 
 const HOUR = 3600_000;
@@ -8,21 +9,26 @@ const DAY = 24 * HOUR;
 /**
  * A re-judged series starts this long before its first late point: the collector's default
  * history, so that with the defaults a workflow judged again is judged as a first pass would
- * judge it, and four times a detector's baseline window otherwise. An 8-day warm-up (the window
- * and a day) left anomalies under way at the late point starting elsewhere: the level shift of a
- * simulated fleet judged in passes every second was found 224 minutes late rather than 18.
+ * judge it, and four times a detector's baseline window otherwise. A warm-up of one window left
+ * anomalies under way at the late point starting elsewhere (`docs/anomaly-detection.md`).
  */
 export const WARMUP_MS = 30 * DAY;
 /** ...and at least this many runs before it: a workflow that runs a few times a day needs more than a week to fill a baseline. */
 export const WARMUP_RUNS = 60;
 
-const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
-
 export interface LateSeries {
   /** The families' series, each from its warm-up on. */
   series: SeriesPoints[];
-  /** The runs read, for the hosts a workflow's anomaly touched. */
+  /** The runs read (their workflows' health is read again). */
   runs: RunOutline[];
+}
+
+/**
+ * For each workflow, the runs that ended just before `starts` gives for it: the failure window
+ * at its first point reaches back over them.
+ */
+export function runsBeforeWindow(store: Store, starts: ReadonlyMap<string, number>): Map<string, Execution[]> {
+  return new Map([...starts].map(([workflow, before]) => [workflow, store.runs({ workflows: [workflow], by: 'end', to: before, last: FAILURE_WINDOW_RUNS - 1 })]));
 }
 
 /**
@@ -46,9 +52,7 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
     const workflows = [...workflowStarts.keys()];
     const earliest = Math.min(...workflowStarts.values());
     runs = store.runOutlines({ by: 'end', from: earliest, to: Math.max(earliest, to.runs), workflows }).filter((r) => r.endedAt! >= workflowStarts.get(r.workflow)!);
-    // The failure window at a workflow's first point reaches back over the runs before its start.
-    const earlier = new Map(workflows.map((w) => [w, store.runs({ workflows: [w], by: 'end', to: workflowStarts.get(w)!, last: FAILURE_WINDOW_RUNS - 1 })]));
-    series.push(...durationSeries(runs), ...failureSeries(runs, earlier));
+    series.push(...durationSeries(runs), ...failureSeries(runs, runsBeforeWindow(store, workflowStarts)));
     const hoursFrom = floorTo(earliest, HOUR);
     const starts = new Map<string, HourlyStarts[]>(workflows.map((w) => [w, []]));
     if (to.hours > hoursFrom) for (const s of store.hourlyStarts(hoursFrom, to.hours)) starts.get(s.workflow)?.push(s);

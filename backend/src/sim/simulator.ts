@@ -58,9 +58,10 @@ export interface GroundTruth {
   totals: { executions: number; steps: number; samples: number; failed: number };
 }
 
-/** Generates the fleet's history and sends it through the SDK; resolves when all of it is acknowledged. */
 /** How long a batch may keep failing (collector down, busy) before the simulation gives up. */
 const DELIVERY_TIMEOUT_MS = 30_000;
+
+/** Generates the fleet's history and sends it through the SDK; resolves when all of it is acknowledged. */
 
 export async function runSimulation(options: SimulationOptions): Promise<GroundTruth> {
   const to = options.end ?? Math.floor(Date.now() / HOUR) * HOUR;

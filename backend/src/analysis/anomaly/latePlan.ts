@@ -1,5 +1,5 @@
 import type { Arrivals } from '../../store/store';
-import { HOST_BUCKET_MS, type SeriesId } from './seriesCatalog';
+import { floorTo, HOST_BUCKET_MS, type SeriesId } from './seriesCatalog';
 
 const HOUR = 3600_000;
 
@@ -27,8 +27,6 @@ export function familyOf(id: Pick<SeriesId, 'workflow' | 'host'>): Family {
 export function familySubject(family: Family): { workflow?: string; host?: string } {
   return family.startsWith('workflow:') ? { workflow: family.slice('workflow:'.length) } : { host: family.slice('host:'.length) };
 }
-
-const floorTo = (time: number, unit: number) => Math.floor(time / unit) * unit;
 
 /**
  * The families that data arrived late for, each with the time from which its judgements are

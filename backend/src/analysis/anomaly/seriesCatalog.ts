@@ -19,6 +19,9 @@ const HOUR = 3600_000;
 /** Host resources are judged on 5-minute means: a second-long peak is not saturation. */
 export const HOST_BUCKET_MS = 5 * 60_000;
 
+/** The start of the `unit`-long slot (an hour, a host bucket) that `time` falls in. */
+export const floorTo = (time: number, unit: number): number => Math.floor(time / unit) * unit;
+
 export function seriesKey(id: Omit<SeriesId, 'key'>): string {
   return [id.metric, id.workflow ?? '', id.step ?? '', id.host ?? ''].join('|');
 }

@@ -5,27 +5,11 @@ import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes'
 import { type FinishedRun, mergeStored, rollupCorrection, rollupParts, type RowPart } from '../rollups';
 import { retractEncoded } from '../rollupEntries';
 import type { PlacedRun } from '../changeKeys';
+import { executionChanged, sampleChanged } from '../changedRows';
 
 const RUNNING = executionStatusCodec.encode('running');
-const SAMPLE_VALUES = ['cpu_percent', 'memory_used', 'memory_total', 'gpu_percent', 'gpu_memory_used', 'disk_read', 'disk_write', 'net_rx', 'net_tx'];
 /** Serializes ingest across every collector on the database ('rpa-ing'). */
 export const INGEST_LOCK = 0x7270612d696e67n;
-
-/** An executions row the upsert would change (`excluded`: the row written). */
-const CHANGED_EXECUTION = [
-  'executions.workflow_id IS DISTINCT FROM excluded.workflow_id',
-  'executions.started_at IS DISTINCT FROM excluded.started_at',
-  `(excluded.status <> ${RUNNING} AND executions.status IS DISTINCT FROM excluded.status)`,
-  ...['robot_id', 'host_id', 'version_id', 'ended_at', 'duration_ms', 'error_type', 'error_id', 'steps_total', 'steps_completed', 'tags'].map(
-    (c) => `(excluded.${c} IS NOT NULL AND executions.${c} IS DISTINCT FROM excluded.${c})`,
-  ),
-].join(' OR ');
-
-/** A sample row the upsert would change. */
-const CHANGED_SAMPLE = [
-  `(${SAMPLE_VALUES.map((c) => `resource_samples.${c}`).join(', ')}) IS DISTINCT FROM (${SAMPLE_VALUES.map((c) => `excluded.${c}`).join(', ')})`,
-  ...['workflow_id', 'execution_ext_id'].map((c) => `(excluded.${c} IS NOT NULL AND resource_samples.${c} IS DISTINCT FROM excluded.${c})`),
-].join(' OR ');
 
 const byTime = <T>(rows: readonly T[], time: (row: T) => number) => rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
 
@@ -146,7 +130,7 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
            steps_total = coalesce(excluded.steps_total, executions.steps_total),
            steps_completed = coalesce(excluded.steps_completed, executions.steps_completed),
            tags = coalesce(excluded.tags, executions.tags)
-         WHERE ${CHANGED_EXECUTION}
+         WHERE ${executionChanged('IS DISTINCT FROM')}
          RETURNING ext_id, id`,
         [
           column(round, (r) => r.id),
@@ -222,7 +206,7 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
          disk_read = excluded.disk_read, disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
          workflow_id = coalesce(excluded.workflow_id, resource_samples.workflow_id),
          execution_ext_id = coalesce(excluded.execution_ext_id, resource_samples.execution_ext_id)
-       WHERE ${CHANGED_SAMPLE}
+       WHERE ${sampleChanged('IS DISTINCT FROM')}
        RETURNING host_id, ts`,
       [
         column(round, (s) => hosts.get(s.host)),

@@ -8,6 +8,7 @@ import { type FinishedRun, rollupCorrection } from '../rollups';
 import { SampleRollupWriter } from './sampleRollups';
 import type { ChangeLog } from './changeLog';
 import type { PlacedRun } from '../changeKeys';
+import { executionChanged, sampleChanged } from '../changedRows';
 import { decodeSteps, encodeSteps, type PackedStep } from './stepBlob';
 
 const RUNNING = executionStatusCodec.encode('running');
@@ -33,24 +34,6 @@ const EXECUTION_COLUMNS =
   'ext_id, workflow_id, robot_id, host_id, version_id, started_at, ended_at, duration_ms, status, error_type, error_id, steps_total, steps_completed, tags';
 const EXECUTION_WIDTH = 14;
 const RUN_STEPS_WIDTH = 3;
-
-/** An executions row the upsert below would change (`excluded`: the row written). */
-const changedExecution = [
-  'executions.workflow_id IS NOT excluded.workflow_id',
-  'executions.started_at IS NOT excluded.started_at',
-  `(excluded.status <> ${RUNNING} AND executions.status IS NOT excluded.status)`,
-  ...['robot_id', 'host_id', 'version_id', 'ended_at', 'duration_ms', 'error_type', 'error_id', 'steps_total', 'steps_completed', 'tags'].map(
-    (column) => `(excluded.${column} IS NOT NULL AND executions.${column} IS NOT excluded.${column})`,
-  ),
-].join(' OR ');
-
-/** A sample row the upsert would change. */
-const changedSample = [
-  ...['cpu_percent', 'memory_used', 'memory_total', 'gpu_percent', 'gpu_memory_used', 'disk_read', 'disk_write', 'net_rx', 'net_tx'].map(
-    (column) => `resource_samples.${column} IS NOT excluded.${column}`,
-  ),
-  ...['workflow_id', 'execution_ext_id'].map((column) => `(excluded.${column} IS NOT NULL AND resource_samples.${column} IS NOT excluded.${column})`),
-].join(' OR ');
 
 const placeholders = (rows: number, width: number) =>
   Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
@@ -119,7 +102,7 @@ export class BatchWriter {
         steps_total = coalesce(excluded.steps_total, steps_total),
         steps_completed = coalesce(excluded.steps_completed, steps_completed),
         tags = coalesce(excluded.tags, tags)
-      WHERE ${changedExecution}
+      WHERE ${executionChanged('IS NOT')}
       RETURNING id`);
     // Runs new to the store, each once in its batch: inserted without the upsert's conflict handling.
     this.insertExecutions = prepareChunks(db, (rows) => `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(rows, EXECUTION_WIDTH)}`);
@@ -160,7 +143,7 @@ export class BatchWriter {
         disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
         workflow_id = coalesce(excluded.workflow_id, workflow_id),
         execution_ext_id = coalesce(excluded.execution_ext_id, execution_ext_id)
-      WHERE ${changedSample}`);
+      WHERE ${sampleChanged('IS NOT')}`);
     this.writeInTransaction = db.transaction((batch: IngestBatch) => this.writeRows(batch));
   }
 
