@@ -27,10 +27,19 @@ export type IncidentRequest = IncidentKind | { kind: IncidentKind; start: number
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-/** 09:00 UTC on the first weekday at or after `time`, as long as it stays inside the period. */
+const isWeekend = (day: number) => [0, 6].includes(new Date(day).getUTCDay());
+
+/**
+ * 09:00 UTC on the first weekday at or after `time` whose incident of `length` still ends inside
+ * the period, or else on the last weekday before it: an incident placed on a weekend morning
+ * would hit the fleet's quietest hours (a period ending on a Monday put the failure burst on a
+ * Sunday, on no run at all).
+ */
 function businessMorning(time: number, periodEnd: number, length: number): number {
-  let day = Math.floor(time / DAY) * DAY;
-  while ([0, 6].includes(new Date(day).getUTCDay()) && day + DAY + 9 * HOUR + length < periodEnd) day += DAY;
+  const first = Math.floor(time / DAY) * DAY;
+  for (let day = first; day + 9 * HOUR + length < periodEnd; day += DAY) if (!isWeekend(day)) return day + 9 * HOUR;
+  let day = first - DAY;
+  while (isWeekend(day)) day -= DAY;
   return day + 9 * HOUR;
 }
 

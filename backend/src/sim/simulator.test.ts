@@ -163,3 +163,22 @@ describe('incident placement', () => {
     expect(generator.incidents).toEqual([expect.objectContaining({ kind: 'failure_burst', start: END - 4 * HOUR, end: END })]);
   });
 });
+
+describe('incident placement over a period that ends on a Monday', () => {
+  it('puts every timed incident on a weekday morning, where it hits runs', () => {
+    const monday = Date.UTC(2026, 10, 30);
+    const generator = new FleetGenerator({ ...options, days: 14, from: monday - 14 * 24 * HOUR, to: monday });
+    const timed = generator.incidents.filter((i) => i.end !== undefined);
+    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike']);
+    for (const incident of timed) {
+      expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 0]);
+      expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 6]);
+      expect(new Date(incident.start).getUTCHours()).toBe(9);
+    }
+    // The burst used to land on the Sunday before the period's end, on no run.
+    const burst = generator.incidents.find((i) => i.kind === 'failure_burst')!;
+    expect(burst.start).toBe(Date.UTC(2026, 10, 27, 9));
+    for (let hour = burst.start; hour < burst.end!; hour += HOUR) generator.hour(hour);
+    expect(burst.affectedExecutions).toBeGreaterThanOrEqual(8);
+  });
+});

@@ -19,7 +19,7 @@ passes while the data arrives (default 60000, as the README's collector; 1000 ju
 passes). With --mode preloaded the data arrives with the analysis off and a restarted collector
 judges it; --mode both runs live, then preloaded, and fails unless they agree (the same incidents
 found, anomaly counts within 10%). Prints one JSON line a mode, then a table; exits 1 below the
-thresholds.`;
+thresholds. --dump writes the ground truth, anomalies and incidents of each mode to DIR.`;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -58,7 +58,7 @@ function table(score: SimScore): string {
 type Mode = 'live' | 'preloaded';
 
 /** Starts a collector, sends the fleet, has it judged, and scores what it reports. */
-async function evaluate(mode: Mode, options: { days: number; seed: number; intervalMs: number }, say: (line: string) => void): Promise<SimScore> {
+async function evaluate(mode: Mode, options: { days: number; seed: number; intervalMs: number; dump?: string }, say: (line: string) => void): Promise<SimScore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
   let collector: { child: ChildProcess; url: string } | undefined;
   try {
@@ -82,6 +82,12 @@ async function evaluate(mode: Mode, options: { days: number; seed: number; inter
     say(`analysis pass: ${JSON.stringify(await pass.json())}`);
     const anomalies = await getJson<Anomaly[]>(`${collector.url}/api/v1/anomalies?limit=10000`);
     const incidents = await getJson<Incident[]>(`${collector.url}/api/v1/incidents?limit=10000`);
+    if (options.dump) {
+      fs.mkdirSync(options.dump, { recursive: true });
+      const file = path.join(options.dump, `sim-seed${options.seed}-${mode}.json`);
+      fs.writeFileSync(file, JSON.stringify({ truth, anomalies, incidents }, null, 1));
+      say(`wrote ${file}`);
+    }
     return scoreSimulation(truth, anomalies, incidents);
   } finally {
     if (collector) await stop(collector.child);
@@ -100,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
       'min-recall': { type: 'string', default: '0' },
       'max-unexplained-per-day': { type: 'string' },
       'max-control-anomalies': { type: 'string' },
+      dump: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -117,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
   const failures: string[] = [];
   const scores = new Map<Mode, SimScore>();
   for (const mode of modes) {
-    const score = await evaluate(mode, { days, seed, intervalMs }, say);
+    const score = await evaluate(mode, { days, seed, intervalMs, ...(o.dump ? { dump: o.dump } : {}) }, say);
     scores.set(mode, score);
     process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, ...score })}\n${table(score)}\n`);
     if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
