@@ -113,7 +113,10 @@ export class FleetGenerator {
       incident.affectedExecutions++;
       incident.firstAffectedExecution ??= id;
       if (incident.kind === 'latency_spike') slowdown *= incident.magnitude;
-      if (incident.kind === 'cpu_saturation') slowdown *= 1.6;
+      if (incident.kind === 'cpu_saturation') {
+        slowdown *= 1.6;
+        if (!incident.workflows?.includes(workflow.name)) (incident.workflows ??= []).push(workflow.name);
+      }
       if (incident.kind === 'slow_drift') slowdown *= 1 + (incident.magnitude * (startedAt - incident.start)) / DAY;
       if (incident.kind === 'level_shift') shiftedStep = incident.step;
       if (incident.kind === 'failure_burst' && r.chance(incident.magnitude)) {

@@ -19,6 +19,8 @@ export interface Incident {
   magnitude: number;
   affectedExecutions: number;
   firstAffectedExecution?: string;
+  /** For a host's incident: the workflows whose runs it slowed (those that ran on the host meanwhile). */
+  workflows?: string[];
 }
 
 /** An incident to inject: by kind (placed by the plan) or with its start time. */

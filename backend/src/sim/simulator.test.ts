@@ -121,9 +121,8 @@ describe('fleet simulator', () => {
     expect(generator.hour(END).runs).toHaveLength(0);
     generator.continueUntil(END + HOUR);
     expect(generator.hour(END + 0).runs.length).toBeGreaterThan(0);
-    expect(JSON.stringify(generator.incidents.map((i) => ({ ...i, affectedExecutions: 0, firstAffectedExecution: undefined })))).toBe(
-      JSON.stringify(JSON.parse(plan).map((i: object) => ({ ...i, affectedExecutions: 0, firstAffectedExecution: undefined }))),
-    );
+    const planned = (i: object) => ({ ...i, affectedExecutions: 0, firstAffectedExecution: undefined, workflows: undefined });
+    expect(JSON.stringify(generator.incidents.map(planned))).toBe(JSON.stringify(JSON.parse(plan).map(planned)));
   });
 });
 

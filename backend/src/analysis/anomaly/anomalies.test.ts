@@ -1,4 +1,4 @@
-import { describe as describeEpisode, formatDuration } from './anomalies';
+import { applyEvent, describe as describeEpisode, formatDuration } from './anomalies';
 import { RobustScorer } from './scorers';
 import { createDetector, parseSeriesKey } from './seriesCatalog';
 import { type Episode, SeriesDetector } from './seriesDetector';
@@ -31,6 +31,18 @@ describe('what an anomaly says', () => {
     ['a quiet hour as low', 'volume|Claims||', { observed: 0, expected: 4, direction: 'low' as const }, 'runs per hour of Claims is unusually low: 0.0 vs expected 4.0 (5.1 robust SDs, 5 points)'],
   ])('%s', (_, key, over, expected) => {
     expect(describeEpisode(parseSeriesKey(key), episode(over))).toBe(expected);
+  });
+
+  it('tells how an episode went: the times it came back, and when it was taken as the new normal', () => {
+    const series = parseSeriesKey('run_duration|Claims||');
+    const start = Date.UTC(2026, 10, 23, 9, 3);
+    const back = episode({ startedAt: start, evidence: 'shift', spells: 3, acceptedAt: Date.UTC(2026, 10, 24, 9, 3) });
+    expect(applyEvent(series, { type: 'updated', episode: back }).description).toBe(
+      'run duration of Claims has shifted up: recent points sit above the expected 1.0 s (latest 3.0 s) (5.1 robust SDs, 5 points); came back 2 times since 23 Nov, 09:03 UTC; taken as the new normal on 24 Nov, 09:03 UTC, and still moving',
+    );
+    const accepted = applyEvent(series, { type: 'closed', episode: episode({ startedAt: start }), endedAt: start + 86_400_000, acceptedAsNormal: true });
+    expect(accepted.description).toMatch(/\(5\.1 robust SDs, 5 points\); taken as the new normal after a day: the baseline now starts from it$/);
+    expect(applyEvent(series, { type: 'opened', episode: episode({ startedAt: start, spells: 2 }) }).id).toBe(applyEvent(series, { type: 'opened', episode: episode({ startedAt: start }) }).id);
   });
 
   it.each([

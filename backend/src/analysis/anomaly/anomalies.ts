@@ -50,6 +50,18 @@ export function describe(series: SeriesId, episode: Episode): string {
   return `${label.name} of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${label.unit(episode.observed)} vs expected ${label.unit(episode.expected)} ${strength}`;
 }
 
+const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+
+/** How an episode went, when it did more than open and close: came back, taken as the new normal. */
+function course(event: DetectorEvent): string {
+  const { episode } = event;
+  const parts: string[] = [];
+  if ((episode.spells ?? 1) > 1) parts.push(`came back ${episode.spells! - 1} time${episode.spells === 2 ? '' : 's'} since ${DATE.format(episode.startedAt)} UTC`);
+  if (event.type === 'closed' && event.acceptedAsNormal) parts.push('taken as the new normal after a day: the baseline now starts from it');
+  else if (episode.acceptedAt !== undefined) parts.push(`taken as the new normal on ${DATE.format(episode.acceptedAt)} UTC, and still moving`);
+  return parts.length ? `; ${parts.join('; ')}` : '';
+}
+
 /** The anomaly record after a detector event; `existing` is what was stored for this episode. */
 export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: Anomaly): Anomaly {
   const { episode } = event;
@@ -68,7 +80,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
     expected: episode.expected,
     observed: episode.observed,
     escalationLevel: escalationLevel(episode),
-    description: describe(series, episode),
+    description: describe(series, episode) + course(event),
     recommendedAction: recommendedAction(series.metric, episode.direction, series),
   };
   if (series.workflow) anomaly.workflow = series.workflow;

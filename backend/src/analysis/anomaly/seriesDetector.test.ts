@@ -81,6 +81,40 @@ describe('SeriesDetector', () => {
     expect(d.episode).toBeUndefined();
   });
 
+  it('when a drift goes on past its acceptance, then what comes back is the same episode, which says so', () => {
+    const d = detector({ acceptAfterMs: 60 * MINUTE, refitEvery: 5, rejoinMs: 120 * MINUTE });
+    normalRuns(100).forEach((p) => d.observe(p));
+    // 1% slower every run, for 400 runs: accepted after an hour, it keeps moving away from the new baseline.
+    const drifting = normalRuns(400, 9, T0 + 100 * MINUTE).map((p, i) => ({ ...p, value: p.value * 1.01 ** i }));
+    const events = drifting.flatMap((p) => d.observe(p).events);
+    const starts = new Set(events.map((e) => e.episode.startedAt));
+    expect(starts.size).toBe(1);
+    const accepted = events.filter((e) => e.type === 'closed' && e.acceptedAsNormal);
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
+    const reopened = events.filter((e) => e.type === 'opened').slice(1);
+    expect(reopened.length).toBeGreaterThanOrEqual(2);
+    expect(reopened.map((e) => e.episode.spells)).toEqual(reopened.map((_, i) => i + 2));
+    // Each spell is accepted an hour after it began, not at once because the episode began long ago.
+    for (const e of accepted) expect((e as { endedAt: number }).endedAt - (e.episode.spellStartedAt ?? e.episode.startedAt)).toBe(60 * MINUTE);
+    expect(reopened[0].episode.acceptedAt).toBe((accepted[0] as { endedAt: number }).endedAt);
+  });
+
+  it('when a new episode opens after rejoinMs, or in the other direction, then it is a new one', () => {
+    const shiftBy = (factor: number, count: number, seed: number, start: number) => normalRuns(count, seed, start).map((p) => ({ ...p, value: p.value * factor }));
+    const opensAt = (d: SeriesDetector, points: Array<{ time: number; value: number }>) =>
+      points.flatMap((p) => d.observe(p).events).filter((e) => e.type === 'opened').map((e) => e.episode.startedAt);
+    const d = detector({ shiftWindow: 0, direction: 'both', rejoinMs: 30 * MINUTE });
+    normalRuns(100).forEach((p) => d.observe(p));
+    const first = opensAt(d, [...shiftBy(1.5, 5, 2, T0 + 100 * MINUTE), ...normalRuns(3, 3, T0 + 105 * MINUTE)]);
+    expect(first).toEqual([T0 + 100 * MINUTE]);
+    // Closed at minute 107; back up at 130 (within 30 minutes): the same episode, one more spell.
+    const again = opensAt(d, [...normalRuns(22, 4, T0 + 108 * MINUTE), ...shiftBy(1.5, 3, 5, T0 + 130 * MINUTE), ...normalRuns(3, 6, T0 + 133 * MINUTE)]);
+    expect(again).toEqual([T0 + 100 * MINUTE]);
+    // Down instead of up, 5 minutes after: another episode.
+    const down = opensAt(d, shiftBy(0.6, 3, 7, T0 + 141 * MINUTE));
+    expect(down).toEqual([T0 + 141 * MINUTE]);
+  });
+
   it('finds a slow drift that no single point gives away, through the sustained-shift check', () => {
     const random = new Random(11);
     // 200 stable runs, then 2% slower per 10 runs: each run alone is within 2 robust SDs of the last ones.

@@ -25,6 +25,12 @@ export interface DetectorSettings {
   /** An anomaly lasting this long is the new normal: the baseline restarts from its points (default 1 day). */
   acceptAfterMs: number;
   /**
+   * An episode that opens in the same direction within this long of the last one's end continues
+   * it (default 1 day; 0 turns it off): a drift that closes overnight and comes back in the
+   * morning, or goes on past its acceptance as the new normal, is one anomaly, not one a day.
+   */
+  rejoinMs: number;
+  /**
    * Points in the sustained-shift check (default 20; 0 turns it off): when the median z of the
    * last `shiftWindow` points, scaled to its own standard error, passes the threshold, the
    * series has shifted or drifted even if no single point stands out.
@@ -57,6 +63,7 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   extremeFactor: 2,
   closeAfterNormal: 3,
   acceptAfterMs: 86_400_000,
+  rejoinMs: 86_400_000,
   shiftWindow: 20,
   shiftMinEffect: 1.5,
   rarityPoints: 1000,
@@ -83,6 +90,12 @@ export interface Episode {
    */
   evidence?: 'points' | 'shift';
   normalRun: number;
+  /** How many times it opened: above 1 when it came back within `rejoinMs` of closing. */
+  spells?: number;
+  /** Where the current spell began, when it is not the first (`acceptAfterMs` counts from here). */
+  spellStartedAt?: number;
+  /** When it was last accepted as the new normal (the baseline restarted from its points). */
+  acceptedAt?: number;
 }
 
 export type DetectorEvent =
@@ -110,6 +123,8 @@ export interface DetectorState {
   window: Point[];
   pending: Array<{ point: Point; z: number; expected: number; byShift?: boolean }>;
   episode?: Episode;
+  /** The last episode, closed at `endedAt`: a new one soon after in its direction continues it. */
+  previous?: Episode & { endedAt: number };
   /** Every point since the episode began: the new baseline if the episode is accepted. */
   episodePoints?: Point[];
   recentZ?: number[];
@@ -342,7 +357,7 @@ export class SeriesDetector {
       episode.evidence = byShift ? 'shift' : 'points';
       episode.expected = expected;
       this.keepEpisodePoint(point);
-      events.push(point.time - episode.startedAt >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } });
+      events.push(point.time - (episode.spellStartedAt ?? episode.startedAt) >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } });
       return;
     }
     state.pending.push({ point, z: score, expected, byShift });
@@ -352,19 +367,24 @@ export class SeriesDetector {
     // The direction the series is watched in: a drift check fires on the median of recent points,
     // whose sign the last point alone need not share.
     const direction = s.direction === 'both' ? (z >= 0 ? 'high' : 'low') : s.direction;
+    const severity = pointSeverity(peakScore, s.sensitivity);
+    const previous = state.previous;
+    const rejoins = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs;
+    state.previous = undefined;
     state.episode = {
-      startedAt: first.point.time,
+      startedAt: rejoins ? previous.startedAt : first.point.time,
       lastSeenAt: point.time,
-      points: state.pending.length,
+      points: state.pending.length + (rejoins ? previous.points : 0),
       direction,
       evidence: byShift ? 'shift' : 'points',
-      firstSeverity: pointSeverity(peakScore, s.sensitivity),
-      peakSeverity: pointSeverity(peakScore, s.sensitivity),
-      peakScore,
+      firstSeverity: rejoins ? previous.firstSeverity : severity,
+      peakSeverity: rejoins ? Math.max(previous.peakSeverity, severity) : severity,
+      peakScore: rejoins ? Math.max(previous.peakScore, peakScore) : peakScore,
       expected,
       observed: point.value,
       ...(point.trials === undefined ? {} : { observedTrials: point.trials }),
       normalRun: 0,
+      ...(rejoins ? { spells: (previous.spells ?? 1) + 1, spellStartedAt: first.point.time, ...(previous.acceptedAt === undefined ? {} : { acceptedAt: previous.acceptedAt }) } : {}),
     };
     state.episodePoints = state.pending.map((p) => p.point);
     state.pending = [];
@@ -385,6 +405,7 @@ export class SeriesDetector {
       if (episode.normalRun >= this.settings.closeAfterNormal) {
         state.episode = undefined;
         state.episodePoints = undefined;
+        state.previous = { ...episode, endedAt: point.time };
         events.push({ type: 'closed', episode: { ...episode }, endedAt: point.time, acceptedAsNormal: false });
       }
     }
@@ -395,7 +416,9 @@ export class SeriesDetector {
   private accept(point: Point): DetectorEvent {
     const state = this.state;
     const episode = state.episode!;
+    episode.acceptedAt = point.time;
     state.window = state.episodePoints ?? [point];
+    state.previous = { ...episode, endedAt: point.time };
     state.episode = undefined;
     state.episodePoints = undefined;
     state.recentZ = [];

@@ -46,6 +46,15 @@ describe('scoring a simulated fleet against its ground truth', () => {
     expect(score.unexplainedPerDay).toBeCloseTo(2 / 7, 10);
   });
 
+  it('counts a slowdown of a workflow that ran on a saturated host as that host incident, and no other workflow', () => {
+    const saturation = { ...injected[2], workflows: ['Ledger'] };
+    const onHost = anomaly('step_duration', FROM + 12 * DAY + HOUR, { workflow: 'Ledger', step: 'Login' });
+    const elsewhere = anomaly('run_duration', FROM + 12 * DAY + HOUR, { workflow: 'Claims' });
+    const score = scoreSimulation({ from: FROM, to: TO, incidents: [saturation] }, [onHost, elsewhere], [incident('i1', [onHost]), incident('i2', [onHost, elsewhere])]);
+    expect(score).toMatchObject({ found: 1, unexplained: 1, pure: 1, mixed: 1 });
+    expect(score.incidents[0]).toMatchObject({ id: 'cpu-saturation', anomalies: 1, delayMinutes: 60 });
+  });
+
   it('does not count an anomaly that starts outside the incident window, nor one before the period settles as unexplained', () => {
     const tooEarly = anomaly('run_duration', FROM + 10 * DAY - 2 * HOUR, { workflow: 'Claims' });
     const tooLate = anomaly('run_duration', FROM + 10 * DAY + 9 * HOUR, { workflow: 'Claims' });

@@ -67,8 +67,9 @@ export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' 
     case 'failure_burst':
       return anomaly.workflow === incident.workflow && anomaly.metric === 'failure_rate';
     case 'cpu_saturation':
-      // The host's own CPU, or runs slower on that host.
-      return anomaly.host === incident.host && (anomaly.metric === 'host_cpu' || DURATIONS.includes(anomaly.metric));
+      // The host's own CPU, or the durations of the workflows whose runs it slowed.
+      if (anomaly.host === incident.host) return anomaly.metric === 'host_cpu' || DURATIONS.includes(anomaly.metric);
+      return anomaly.workflow !== undefined && (incident.workflows ?? []).includes(anomaly.workflow) && DURATIONS.includes(anomaly.metric);
   }
 }
 
