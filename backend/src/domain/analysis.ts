@@ -147,6 +147,8 @@ export interface Anomaly {
   points: number;
   expected: number;
   observed: number;
+  /** For a failure rate: the runs `observed` failures were counted among. */
+  trials?: number;
   escalationLevel: number;
   incidentId?: string;
   description: string;

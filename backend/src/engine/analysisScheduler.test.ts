@@ -71,13 +71,19 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     expect(anomalies.filter((a) => a.workflow && controls.includes(a.workflow))).toEqual([]);
   });
 
-  it('correlates the saturated host and the slow runs on it into one incident', () => {
+  it('correlates the saturated host and the slow runs on it into one incident named by the host, and nothing else that started then', () => {
     const saturation = incident('cpu_saturation');
     const cpu = anomalies.find((a) => a.host === saturation.host && a.metric === 'host_cpu')!;
-    const onHost = anomalies.filter((a) => a.metric === 'run_duration' && a.startedAt >= saturation.start && a.startedAt < saturation.end!);
-    expect(onHost.length).toBeGreaterThan(0);
-    for (const a of onHost) expect(a.incidentId).toBe(cpu.incidentId);
-    expect(store.listIncidents({}).find((i) => i.id === cpu.incidentId)!.hosts).toContain(saturation.host);
+    const meanwhile = anomalies.filter((a) => a.workflow && a.startedAt >= saturation.start && a.startedAt < saturation.end!);
+    const slowed = meanwhile.filter((a) => saturation.workflows!.includes(a.workflow!) && a.metric === 'run_duration');
+    expect(slowed.length).toBeGreaterThan(0);
+    for (const a of slowed) expect(a.incidentId).toBe(cpu.incidentId);
+    // (Unrelated problems in the same hour staying apart is shown in incidents.test.ts.)
+    const unrelated = meanwhile.filter((a) => !saturation.workflows!.includes(a.workflow!));
+    for (const a of unrelated) expect([a.workflow, a.incidentId]).not.toEqual([a.workflow, cpu.incidentId]);
+    const stored = store.listIncidents({}).find((i) => i.id === cpu.incidentId)!;
+    expect(stored.hosts).toEqual([saturation.host]);
+    expect(stored.title).toMatch(new RegExp(`^${saturation.host}: CPU \\d+%, \\d workflows? slower or failing on it \\(`));
   });
 
   it('gives every anomaly a severity in [0, 1], a description and a recommended action', () => {

@@ -3,6 +3,8 @@ import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
 import type { AnalysisCommit, RunOutline, Store } from '../store/store';
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent } from '../analysis/anomaly/anomalyBook';
+import { CONTEXT_BASELINE_MS, CONTEXT_MARGIN_MS, contextWindow, workflowContext } from '../analysis/anomaly/incidentContext';
+import type { AnomalyContext, ContextOf } from '../analysis/anomaly/incidents';
 import { type Family, familyOf, familySubject, type JudgedThrough, lateFamilies } from '../analysis/anomaly/latePlan';
 import {
   createDetector,
@@ -516,7 +518,7 @@ export class AnalysisScheduler {
       incidentsFrom = from;
     }
     const incidents = anomalies.length ? this.store.listIncidents({ from: incidentsFrom }) : [];
-    const regrouped = regroupIncidents({ anomalies, removed: superseded.filter((a) => removed.has(a.id)), incidents, from: booked.regroupFrom, hostsOf: this.hostsOf(), stored: (id) => this.store.getAnomaly(id) });
+    const regrouped = regroupIncidents({ anomalies, removed: superseded.filter((a) => removed.has(a.id)), incidents, from: booked.regroupFrom, contextOf: this.contextOf(), stored: (id) => this.store.getAnomaly(id) });
     for (const moved of regrouped.moved) {
       changed.set(moved.id, moved);
       if (this.openAnomalies.get(moved.seriesKey)?.id === moved.id) this.openAnomalies.set(moved.seriesKey, moved);
@@ -531,18 +533,20 @@ export class AnalysisScheduler {
     };
   }
 
-  /** The hosts an anomaly touched: its own, or those its workflow's runs used while it lasted (read once a pass). */
-  private hostsOf(): (anomaly: Anomaly) => string[] {
-    const known = new Map<string, string[]>();
+  /** What an anomaly is about beyond its series (`workflowContext`), read from its workflow's runs once a pass. */
+  private contextOf(): ContextOf {
+    const known = new Map<string, AnomalyContext>();
     return (anomaly) => {
-      if (anomaly.host) return [anomaly.host];
-      let hosts = known.get(anomaly.id);
-      if (!hosts) {
-        const runs = this.store.runs({ workflows: [anomaly.workflow!], from: anomaly.startedAt, to: anomaly.lastSeenAt + HOUR + 1 });
-        hosts = [...new Set(runs.map((r) => r.host).filter((h): h is string => !!h))].sort();
-        known.set(anomaly.id, hosts);
+      if (anomaly.host) return { hosts: [anomaly.host] };
+      let context = known.get(anomaly.id);
+      if (!context) {
+        const window = contextWindow(anomaly);
+        const runs = this.store.runs({ workflows: [anomaly.workflow!], from: anomaly.startedAt - CONTEXT_BASELINE_MS, to: window.to });
+        const before = runs.filter((r) => r.startedAt < anomaly.startedAt - CONTEXT_MARGIN_MS);
+        context = workflowContext(anomaly, before, runs.filter((r) => r.startedAt >= window.from));
+        known.set(anomaly.id, context);
       }
-      return hosts;
+      return context;
     };
   }
 

@@ -83,6 +83,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
     description: describe(series, episode) + course(event),
     recommendedAction: recommendedAction(series.metric, episode.direction, series),
   };
+  if (episode.observedTrials !== undefined) anomaly.trials = episode.observedTrials;
   if (series.workflow) anomaly.workflow = series.workflow;
   if (series.step) anomaly.step = series.step;
   if (series.host) anomaly.host = series.host;

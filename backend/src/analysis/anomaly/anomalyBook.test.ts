@@ -72,17 +72,19 @@ describe('regroupIncidents', () => {
   });
 
   it('when anomalies are added, then those from the last quiet gap on are grouped again, the same as if judged at once', () => {
+    // Claims and Billing both slow on vm-1.
+    const contextOf = () => ({ hosts: ['vm-1'] });
     const early = anomaly(claims, T, 'in-early');
     const a = anomaly(claims, T + 10 * HOUR, 'in-a');
     const b = anomaly(billing, T + 10 * HOUR + 20 * 60_000);
     const lone = anomaly(billing, T + 20 * HOUR);
-    const regrouped = regroupIncidents({ removed: [], anomalies: [early, a, b, lone], incidents: [{ id: 'in-a', status: 'closed', startedAt: a.startedAt, lastSeenAt: a.lastSeenAt, severity: 0.6, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' }], from: b.startedAt, hostsOf: () => [], stored: () => undefined });
+    const regrouped = regroupIncidents({ removed: [], anomalies: [early, a, b, lone], incidents: [{ id: 'in-a', status: 'closed', startedAt: a.startedAt, lastSeenAt: a.lastSeenAt, severity: 0.6, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' }], from: b.startedAt, contextOf, stored: () => undefined });
     expect(regrouped.incidents.map((i) => [...i.anomalyIds].sort())).toEqual([[a.id, b.id].sort(), [lone.id]]);
     // The early one stands apart (a gap of hours): untouched.
     expect(regrouped.moved.map((m) => m.id).sort()).toEqual([a.id, b.id, lone.id].sort());
     expect(regrouped.removedIncidents).toEqual(['in-a']);
     // Judged at once, the same history groups the same: the early one alone, then the same two incidents, same ids.
-    const atOnce = regroupIncidents({ removed: [], anomalies: [early, a, b, lone].map((x) => ({ ...x, incidentId: undefined })), incidents: [], from: T, hostsOf: () => [], stored: () => undefined });
+    const atOnce = regroupIncidents({ removed: [], anomalies: [early, a, b, lone].map((x) => ({ ...x, incidentId: undefined })), incidents: [], from: T, contextOf, stored: () => undefined });
     const groups = (incidents: Array<{ anomalyIds: string[] }>) => incidents.map((i) => [...i.anomalyIds].sort().join(',')).sort();
     expect(groups(atOnce.incidents)).toEqual(groups([...regrouped.incidents, { anomalyIds: [early.id] }]));
     for (const incident of regrouped.incidents) expect(atOnce.incidents.find((i) => i.id === incident.id)?.anomalyIds.sort()).toEqual([...incident.anomalyIds].sort());
@@ -91,9 +93,9 @@ describe('regroupIncidents', () => {
   it('links anomalies two hours apart only when they share a host', () => {
     const cpu = { ...anomaly(parseSeriesKey('host_cpu|||vm-1'), T) };
     const slow = anomaly(claims, T + 90 * 60_000);
-    const apart = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, hostsOf: (x) => (x.host ? [x.host] : ['vm-2']), stored: () => undefined });
+    const apart = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, contextOf: (x) => ({ hosts: x.host ? [x.host] : ['vm-2'] }), stored: () => undefined });
     expect(apart.incidents).toHaveLength(2);
-    const shared = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, hostsOf: (x) => (x.host ? [x.host] : ['vm-1']), stored: () => undefined });
+    const shared = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, contextOf: (x) => ({ hosts: x.host ? [x.host] : ['vm-1'] }), stored: () => undefined });
     expect(shared.incidents).toHaveLength(1);
     expect(shared.incidents[0]).toMatchObject({ hosts: ['vm-1'], workflows: ['Claims'], status: 'closed', startedAt: T });
   });
@@ -101,7 +103,7 @@ describe('regroupIncidents', () => {
   it('when no anomaly was added or removed, then the incidents of those that moved on are refreshed', () => {
     const a = { ...anomaly(claims, T, 'in-a'), status: 'open' as const, endedAt: undefined };
     const incident = { id: 'in-a', status: 'closed' as const, startedAt: T, endedAt: T, lastSeenAt: T, severity: 0.1, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' };
-    const regrouped = regroupIncidents({ removed: [], anomalies: [a], incidents: [incident], hostsOf: () => [], stored: () => undefined });
+    const regrouped = regroupIncidents({ removed: [], anomalies: [a], incidents: [incident], contextOf: () => ({ hosts: [] }), stored: () => undefined });
     expect(regrouped.incidents).toEqual([expect.objectContaining({ id: 'in-a', status: 'open', lastSeenAt: a.lastSeenAt })]);
     expect(regrouped.moved).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import type { Anomaly, Incident } from '../../domain/analysis';
 import { applyEvent } from './anomalies';
-import { DEFAULT_CORRELATION, groupIncidents, type HostsOf, refresh } from './incidents';
+import { type ContextOf, correlationReach, DEFAULT_CORRELATION, groupIncidents, refresh } from './incidents';
 import type { SeriesId } from './seriesCatalog';
 import type { DetectorEvent } from './seriesDetector';
 
@@ -104,7 +104,7 @@ export interface RegroupInput {
   incidents: readonly Incident[];
   /** Where membership changed (`BookedAnomalies.regroupFrom`), or undefined when no anomaly was added or removed. */
   from?: number;
-  hostsOf: HostsOf;
+  contextOf: ContextOf;
   /** A stored anomaly, for members of incidents that began before the regrouped ones. */
   stored: (id: string) => Anomaly | undefined;
 }
@@ -118,7 +118,7 @@ export interface Regrouped {
 
 /**
  * Incidents after a pass. When anomalies were added or removed, every anomaly from the last
- * quiet gap before `from` on (no anomaly starting within the correlation reach) is grouped again
+ * quiet gap before `from` on (no anomaly starting within the correlation reach, or still going) is grouped again
  * (`groupIncidents`): the grouping is the same however the anomalies arrived. Incidents of
  * anomalies that only moved on are refreshed.
  */
@@ -129,7 +129,7 @@ export function regroupIncidents(input: RegroupInput, options = DEFAULT_CORRELAT
   const member = (id: string) => (removed.has(id) ? undefined : (byId.get(id) ?? input.stored(id)));
   const refreshed = (incident: Incident, ids: readonly string[]): Incident | undefined => {
     const members = ids.map(member).filter((a): a is Anomaly => a !== undefined);
-    return members.length ? refresh({ ...incident, anomalyIds: members.map((a) => a.id) }, members) : undefined;
+    return members.length ? refresh({ ...incident, anomalyIds: members.map((a) => a.id) }, members, input.contextOf) : undefined;
   };
   if (input.from === undefined) {
     const incidents = [...new Set([...input.anomalies, ...input.removed].map((a) => a.incidentId).filter((id): id is string => !!id))]
@@ -139,17 +139,19 @@ export function regroupIncidents(input: RegroupInput, options = DEFAULT_CORRELAT
       .filter((i): i is Incident => i !== undefined);
     return { incidents, removedIncidents: [], moved: [] };
   }
-  const reach = Math.max(options.windowMs, options.sameHostWindowMs);
+  // Back to the last quiet gap: no anomaly starting within reach of the next, nor still going then.
+  const reach = correlationReach(options);
   const byStart = [...input.anomalies].sort((a, b) => b.startedAt - a.startedAt);
   let start = input.from;
   for (const a of byStart) {
     if (a.startedAt >= start) continue;
-    if (start - a.startedAt > reach) break;
+    const goingAt = a.status === 'open' || (a.endedAt ?? a.lastSeenAt) >= start;
+    if (start - a.startedAt > reach && !goingAt) continue;
     start = a.startedAt;
   }
   const regrouped = input.anomalies.filter((a) => a.startedAt >= start);
   const regroupedIds = new Set(regrouped.map((a) => a.id));
-  const groups = groupIncidents(regrouped, input.hostsOf, options);
+  const groups = groupIncidents(regrouped, input.contextOf, options);
   const moved: Anomaly[] = [];
   for (const incident of groups) {
     for (const id of incident.anomalyIds) {

@@ -1,22 +1,41 @@
 import { createHash } from 'node:crypto';
-import type { Anomaly, Incident } from '../../domain/analysis';
+import type { Anomaly, AnomalyMetric, Incident } from '../../domain/analysis';
+import { formatDuration } from './anomalies';
 
 export interface CorrelationOptions {
-  /** Anomalies that start this close together belong to one incident (default 30 minutes). */
-  windowMs: number;
-  /** On the same host, this close (default 2 hours). */
-  sameHostWindowMs: number;
+  /** Anomalies of one workflow, or on one host, that start this close share a cause (default 2 hours). */
+  sameSubjectMs: number;
+  /** Runs per hour or failures rising on several workflows at once: one fleet-wide cause (default 30 minutes). */
+  fleetWideMs: number;
 }
 
-export const DEFAULT_CORRELATION: CorrelationOptions = { windowMs: 30 * 60_000, sameHostWindowMs: 2 * 3600_000 };
+export const DEFAULT_CORRELATION: CorrelationOptions = { sameSubjectMs: 2 * 3600_000, fleetWideMs: 30 * 60_000 };
 
-/** Hosts an anomaly touches: its own, or those its workflow's affected runs used. */
-export type HostsOf = (anomaly: Anomaly) => readonly string[];
+/** The longest time apart two anomalies' starts may be and still link (a workflow's slow-downs that overlap aside). */
+export const correlationReach = (options: CorrelationOptions): number => Math.max(options.sameSubjectMs, options.fleetWideMs);
 
-/** An anomaly being grouped: the hosts it touched, and its parent in the union-find. */
+/** What an anomaly is about beyond its series, read from the runs around it. */
+export interface AnomalyContext {
+  /**
+   * The hosts it is on: a host's own anomaly, or the host a workflow's slow or failing runs
+   * concentrated on while its other hosts were fine. Empty for a workflow-wide problem.
+   */
+  hosts: readonly string[];
+  /** Whether other hosts ran the workflow meanwhile and were fine (the problem is the host's alone). */
+  hostOnly?: boolean;
+  /** A package version its workflow's runs took up as it began (not run in the week before). */
+  version?: string;
+}
+
+export type ContextOf = (anomaly: Anomaly) => AnomalyContext;
+
+const DURATIONS: readonly AnomalyMetric[] = ['run_duration', 'step_duration'];
+const HOST_METRICS: readonly AnomalyMetric[] = ['host_cpu', 'host_memory'];
+const FLEET_WIDE: readonly AnomalyMetric[] = ['volume', 'failure_rate'];
+
 interface Node {
   anomaly: Anomaly;
-  hosts: readonly string[];
+  context: AnomalyContext;
   parent: number;
 }
 
@@ -25,25 +44,49 @@ function root(nodes: Node[], i: number): number {
   return i;
 }
 
+/** Whether an anomaly that started earlier was still going when `later` started (open ones are). */
+const stillGoing = (earlier: Anomaly, later: Anomaly) => earlier.status === 'open' || (earlier.endedAt ?? earlier.lastSeenAt) >= later.startedAt;
+
 /**
- * The incidents of a set of anomalies: two anomalies belong together when one started within
- * `windowMs` of the other, or within `sameHostWindowMs` on a host both touched; an incident is a
- * group linked through such pairs. It depends on the anomalies alone, not on the order they were
- * found in: a fleet judged live, a backfill judged later and a history judged at once group alike.
- * Only starts link: an anomaly that lasts days does not gather everything that starts meanwhile.
+ * Whether two anomalies share a cause (`a` started first): the same workflow within
+ * `sameSubjectMs` (or its durations, while the earlier one lasts: its run and steps slowed by one
+ * cause); the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); runs per
+ * hour or failures moving the same way on workflows with no host of their own within
+ * `fleetWideMs` (the whole fleet stopped). Time alone links nothing: two problems in the same hour
+ * stay two incidents.
+ */
+function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
+  const apart = b.anomaly.startedAt - a.anomaly.startedAt;
+  const x = a.anomaly;
+  const y = b.anomaly;
+  if (x.workflow !== undefined && x.workflow === y.workflow) {
+    if (apart <= options.sameSubjectMs) return true;
+    return DURATIONS.includes(x.metric) && DURATIONS.includes(y.metric) && stillGoing(x, y);
+  }
+  if (apart <= options.sameSubjectMs && a.context.hosts.some((h) => b.context.hosts.includes(h))) return true;
+  return (
+    apart <= options.fleetWideMs &&
+    x.metric === y.metric &&
+    x.direction === y.direction &&
+    FLEET_WIDE.includes(x.metric) &&
+    a.context.hosts.length === 0 &&
+    b.context.hosts.length === 0
+  );
+}
+
+/**
+ * The incidents of a set of anomalies: anomalies linked through pairs that share a cause
+ * (`sameCause`). It depends on the anomalies alone, not on the order they were found in: a fleet
+ * judged live, a backfill judged later and a history judged at once group alike.
  *
  * An incident's id comes from its earliest anomaly, so an incident found again keeps its id.
  */
-export function groupIncidents(anomalies: readonly Anomaly[], hostsOf: HostsOf, options = DEFAULT_CORRELATION): Incident[] {
+export function groupIncidents(anomalies: readonly Anomaly[], contextOf: ContextOf, options = DEFAULT_CORRELATION): Incident[] {
   const sorted = [...anomalies].sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
-  const nodes: Node[] = sorted.map((anomaly, i) => ({ anomaly, hosts: hostsOf(anomaly), parent: i }));
-  const reach = Math.max(options.windowMs, options.sameHostWindowMs);
+  const nodes: Node[] = sorted.map((anomaly, i) => ({ anomaly, context: contextOf(anomaly), parent: i }));
   for (let i = 0; i < nodes.length; i++) {
     for (let j = i - 1; j >= 0; j--) {
-      const apart = nodes[i].anomaly.startedAt - nodes[j].anomaly.startedAt;
-      if (apart > reach) break;
-      const linked = apart <= options.windowMs || (apart <= options.sameHostWindowMs && nodes[i].hosts.some((h) => nodes[j].hosts.includes(h)));
-      if (linked) nodes[root(nodes, i)].parent = root(nodes, j);
+      if (root(nodes, i) !== root(nodes, j) && sameCause(nodes[j], nodes[i], options)) nodes[root(nodes, i)].parent = root(nodes, j);
     }
   }
   const groups = new Map<number, Node[]>();
@@ -63,15 +106,18 @@ export function groupIncidents(anomalies: readonly Anomaly[], hostsOf: HostsOf, 
       severity: 0,
       anomalyIds: group.map((n) => n.anomaly.id),
       workflows: [...new Set(group.map((n) => n.anomaly.workflow).filter((w): w is string => w !== undefined))],
-      hosts: [...new Set(group.flatMap((n) => n.hosts))],
+      hosts: [...new Set(group.flatMap((n) => n.context.hosts))].sort(),
       title: '',
     };
-    return refresh(incident, group.map((n) => n.anomaly));
+    return refresh(incident, group.map((n) => n.anomaly), contextOf);
   });
 }
 
-/** Keeps an incident's severity and state in step with its anomalies; closed when all of them are. */
-export function refresh(incident: Incident, anomalies: readonly Anomaly[]): Incident {
+/**
+ * Keeps an incident's severity, state and title in step with its anomalies; closed when all of
+ * them are.
+ */
+export function refresh(incident: Incident, anomalies: readonly Anomaly[], contextOf?: ContextOf): Incident {
   const members = anomalies.filter((a) => incident.anomalyIds.includes(a.id));
   if (members.length === 0) return incident;
   const updated = { ...incident };
@@ -84,12 +130,73 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[]): Inci
     updated.status = 'open';
     delete updated.endedAt;
   }
-  updated.title = title(updated);
+  const contexts = contextOf ? members.map(contextOf) : [];
+  const version = contexts.map((c) => c.version).find((v) => v !== undefined);
+  const hostOnly = contexts.some((c) => c.hostOnly);
+  updated.title = incidentTitle(members, updated.hosts, { ...(version ? { version } : {}), hostOnly });
   return updated;
 }
 
-function title(incident: Incident): string {
-  const parts = [...incident.workflows, ...incident.hosts.map((h) => `host ${h}`)];
-  const shown = parts.slice(0, 3).join(', ') + (parts.length > 3 ? ` and ${parts.length - 3} more` : '');
-  return `${incident.anomalyIds.length} anomal${incident.anomalyIds.length === 1 ? 'y' : 'ies'} on ${shown || 'the fleet'}`;
+const list = (names: readonly string[], shown = 3) => (names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const ratioOf = (anomaly: Anomaly) => (anomaly.expected > 0 ? anomaly.observed / anomaly.expected : 1);
+
+/** How much slower an anomaly's latest point is than expected, as people say it. */
+function slower(anomaly: Anomaly): string {
+  const ratio = ratioOf(anomaly);
+  const values = `${formatDuration(anomaly.observed)} vs ${formatDuration(anomaly.expected)}`;
+  return ratio >= 1.2 ? `${ratio.toFixed(1)}x slower (${values})` : `slower, and drifting (latest ${values})`;
+}
+
+/**
+ * What one workflow's anomalies say, most telling first: failures; then the slowest of its run
+ * and steps (a step 2.5x slower says more than its run 1.2x slower), with the others named; then
+ * its volume.
+ */
+function workflowEffect(members: readonly Anomaly[]): string {
+  const strongest = (metric: AnomalyMetric) => members.filter((a) => a.metric === metric).sort((a, b) => b.severity - a.severity)[0];
+  const parts: string[] = [];
+  const failures = strongest('failure_rate');
+  if (failures) {
+    const count = failures.trials !== undefined ? `${Math.round(failures.observed)} of ${failures.trials} runs failed` : 'runs failing';
+    parts.push(`${count}, usually ${(100 * failures.expected).toFixed(1)}%`);
+  }
+  const run = strongest('run_duration');
+  const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => ratioOf(b) - ratioOf(a));
+  const names = [...new Set(steps.map((a) => `'${a.step}'`))];
+  if (run && (steps.length === 0 || ratioOf(run) >= 0.8 * ratioOf(steps[0]))) parts.push(`runs ${slower(run)}${names.length ? `, steps ${list(names)}` : ''}`);
+  else if (steps.length) {
+    const also = names.slice(1);
+    parts.push(`step ${names[0]} ${slower(steps[0])}${also.length ? `, also steps ${list(also)}` : ''}${run ? `; runs ${slower(run)}` : ''}`);
+  }
+  const volume = strongest('volume');
+  if (volume) parts.push(`runs per hour ${volume.direction === 'low' ? 'far below' : 'far above'} usual (${volume.observed.toFixed(1)} vs ${volume.expected.toFixed(1)})`);
+  return parts.join('; ');
+}
+
+/**
+ * An incident named by its cause: a host and what it did to the workflows on it; a workflow (and
+ * the version it took up) and what happened to its runs; or the workflows that moved together.
+ */
+export function incidentTitle(members: readonly Anomaly[], hosts: readonly string[], { version, hostOnly = false }: { version?: string; hostOnly?: boolean } = {}): string {
+  const workflows = [...new Set(members.map((a) => a.workflow).filter((w): w is string => w !== undefined))];
+  const onHost = members.filter((a) => HOST_METRICS.includes(a.metric));
+  if (onHost.length === 0 && workflows.length === 1) {
+    const where = hosts.length === 1 ? `, on ${hosts[0]}${hostOnly ? ' only' : ''}` : '';
+    return `${workflows[0]}${version ? ` ${version}` : ''}: ${workflowEffect(members)}${where}`;
+  }
+  const host = onHost[0]?.host ?? (hosts.length === 1 ? hosts[0] : undefined);
+  if (host !== undefined) {
+    const resources = HOST_METRICS.flatMap((metric) => {
+      const peak = onHost.filter((a) => a.metric === metric).sort((a, b) => b.observed - a.observed)[0];
+      return peak ? [`${metric === 'host_cpu' ? 'CPU' : 'memory'} ${peak.observed.toFixed(0)}%`] : [];
+    });
+    const effect = workflows.length ? `${plural(workflows.length, 'workflow')} slower or failing on it (${list(workflows)})` : '';
+    return `${host}: ${[...resources, effect].filter(Boolean).join(', ')}`;
+  }
+  const metrics = [...new Set(members.map((a) => a.metric))];
+  if (metrics.length === 1 && metrics[0] === 'volume') return `runs per hour ${members[0].direction === 'low' ? 'down' : 'up'} on ${plural(workflows.length, 'workflow')} at once: ${list(workflows)}`;
+  if (metrics.length === 1 && metrics[0] === 'failure_rate') return `failures up on ${plural(workflows.length, 'workflow')} at once: ${list(workflows)}`;
+  return `${members.length} anomal${members.length === 1 ? 'y' : 'ies'} on ${list(workflows) || 'the fleet'}`;
 }

@@ -1,0 +1,65 @@
+import type { Anomaly } from '../../domain/analysis';
+import type { Execution } from '../../domain/types';
+import { median } from '../stats';
+import type { AnomalyContext } from './incidents';
+
+const HOUR = 3600_000;
+
+/**
+ * An anomaly's runs, for where they ran: those from its start to its last point, at least half an
+ * hour and at most three hours of them.
+ */
+export function contextWindow(anomaly: Pick<Anomaly, 'startedAt' | 'lastSeenAt'>): { from: number; to: number } {
+  return { from: anomaly.startedAt, to: anomaly.startedAt + Math.min(3 * HOUR, Math.max(HOUR / 2, anomaly.lastSeenAt - anomaly.startedAt + 1)) };
+}
+
+/** What was usual: the week before the anomaly, up to six hours before it (a version it came with may have been out a while before it opened). */
+export const CONTEXT_BASELINE_MS = 7 * 24 * HOUR;
+export const CONTEXT_MARGIN_MS = 6 * HOUR;
+
+/** A host's runs this much slower than usual (median)... */
+const SLOW_ON_HOST = 1.25;
+/** ...while every other host's stay below this: the slowdown is the host's. */
+const FINE_ELSEWHERE = 1.1;
+
+const durationOf = (run: Execution) => (run.endedAt !== undefined ? run.endedAt - run.startedAt : undefined);
+/** As the failure-rate series counts them: every run that ended other than completed. */
+const failed = (run: Execution) => run.status !== 'completed' && run.status !== 'running';
+const medianOr0 = (values: readonly number[]) => (values.length ? median(values) : 0);
+
+/**
+ * Where a workflow's anomaly is, from its runs: the host its slow runs (duration anomalies) or
+ * its failures (failure rate) concentrated on while its other hosts ran as usual, and a version
+ * its runs took up as it began. `before` are the workflow's runs in the week before the anomaly
+ * started (`CONTEXT_BASELINE_MS`, ending `CONTEXT_MARGIN_MS` before it), `during` those in its
+ * `contextWindow`. A workflow-wide problem has no host; one on the only host that ran has it, but
+ * not `hostOnly`.
+ */
+export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readonly Execution[], during: readonly Execution[]): AnomalyContext {
+  const byHost = new Map<string, Execution[]>();
+  for (const run of during) if (run.host) byHost.set(run.host, [...(byHost.get(run.host) ?? []), run]);
+  let hosts: string[] = [];
+  let hostOnly = false;
+  if (anomaly.metric === 'failure_rate') {
+    const rate = (runs: readonly Execution[]) => runs.filter(failed).length / runs.length;
+    const failing = [...byHost].filter(([, runs]) => runs.filter(failed).length >= 2 && rate(runs) >= 0.5);
+    const others = [...byHost].filter(([host]) => !failing.some(([h]) => h === host));
+    if (failing.length === 1 && others.every(([, runs]) => rate(runs) < 0.2)) {
+      hosts = [failing[0][0]];
+      hostOnly = others.length > 0;
+    }
+  } else if (anomaly.metric === 'run_duration' || anomaly.metric === 'step_duration') {
+    const usual = medianOr0(before.map(durationOf).filter((d): d is number => d !== undefined));
+    if (usual > 0) {
+      const ratios = [...byHost].map(([host, runs]) => [host, medianOr0(runs.map(durationOf).filter((d): d is number => d !== undefined)) / usual] as const);
+      const slow = ratios.filter(([, ratio]) => ratio >= SLOW_ON_HOST);
+      if (slow.length === 1 && ratios.every(([host, ratio]) => host === slow[0][0] || ratio < FINE_ELSEWHERE)) {
+        hosts = [slow[0][0]];
+        hostOnly = ratios.length > 1;
+      }
+    }
+  }
+  const known = new Set(before.map((r) => r.packageVersion));
+  const fresh = during.map((r) => r.packageVersion).filter((v): v is string => v !== undefined && !known.has(v));
+  return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(fresh.length ? { version: fresh[0] } : {}) };
+}

@@ -1,0 +1,116 @@
+import type { Anomaly } from '../../domain/analysis';
+import type { Execution } from '../../domain/types';
+import { workflowContext } from './incidentContext';
+import { type AnomalyContext, groupIncidents } from './incidents';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const T = Date.UTC(2026, 10, 24, 9);
+
+let next = 0;
+function anomaly(metric: Anomaly['metric'], startedAt: number, over: Partial<Anomaly> = {}): Anomaly {
+  return {
+    id: `a${String(++next).padStart(3, '0')}`,
+    seriesKey: metric,
+    metric,
+    direction: 'high',
+    status: 'closed',
+    startedAt,
+    lastSeenAt: startedAt + 30 * MINUTE,
+    endedAt: startedAt + 40 * MINUTE,
+    severity: 0.6,
+    firstSeverity: 0.5,
+    peakScore: 6,
+    points: 4,
+    expected: 10_000,
+    observed: 30_000,
+    escalationLevel: 1,
+    description: '',
+    recommendedAction: '',
+    ...over,
+  };
+}
+
+const titles = (anomalies: Anomaly[], contexts: Record<string, AnomalyContext> = {}) =>
+  groupIncidents(anomalies, (a) => contexts[a.id] ?? { hosts: a.host ? [a.host] : [] })
+    .map((i) => [i.anomalyIds.length, i.title])
+    .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+
+describe('incidents: one per cause', () => {
+  it('when a host saturates and an unrelated workflow fails in the same hour, then they are two incidents, each named by its cause', () => {
+    const cpu = anomaly('host_cpu', T, { host: 'vm-6', observed: 97, expected: 7 });
+    const slowOnIt = anomaly('run_duration', T + 20 * MINUTE, { workflow: 'Bank Import', observed: 72_000, expected: 45_000 });
+    const failing = anomaly('failure_rate', T + 10 * MINUTE, { workflow: 'Payroll', observed: 7, trials: 10, expected: 0.034 });
+    const spike = anomaly('run_duration', T + 15 * MINUTE, { workflow: 'Purchase Orders', observed: 150_000, expected: 50_000 });
+    expect(titles([cpu, slowOnIt, failing, spike], { [slowOnIt.id]: { hosts: ['vm-6'], hostOnly: true } })).toEqual([
+      [1, 'Payroll: 7 of 10 runs failed, usually 3.4%'],
+      [1, 'Purchase Orders: runs 3.0x slower (2.5 min vs 50.0 s)'],
+      [2, 'vm-6: CPU 97%, 1 workflow slower or failing on it (Bank Import)'],
+    ]);
+  });
+
+  it("when a workflow's run and steps slow down together, then it is one incident naming the slowest step and the version", () => {
+    const run = anomaly('run_duration', T, { workflow: 'Onboarding', observed: 39_800, expected: 33_000, status: 'open', endedAt: undefined });
+    const step = anomaly('step_duration', T - 90 * MINUTE, { workflow: 'Onboarding', step: 'Read input file', observed: 8100, expected: 3100 });
+    // Hours later, while the run's anomaly is still open: the same slowdown.
+    const later = anomaly('step_duration', T + 6 * HOUR, { workflow: 'Onboarding', step: 'Archive documents', observed: 2600, expected: 2000 });
+    const version = { hosts: [], version: '2.0.0' };
+    expect(titles([run, step, later], { [run.id]: version, [step.id]: version })).toEqual([
+      [3, "Onboarding 2.0.0: step 'Read input file' 2.6x slower (8.1 s vs 3.1 s), also steps 'Archive documents'; runs 1.2x slower (39.8 s vs 33.0 s)"],
+    ]);
+    // Once the run's anomaly is over, a step that slows hours later is another incident.
+    const closedRun = { ...run, status: 'closed' as const, endedAt: T + HOUR };
+    expect(titles([closedRun, step, later]).map(([count]) => count).sort()).toEqual([1, 2]);
+  });
+
+  it('when the whole fleet stops, then runs per hour down on every workflow is one incident; one workflow failing on a host stays apart', () => {
+    const quiet = ['Claims', 'Billing', 'Payroll'].map((workflow, i) => anomaly('volume', T + i * 10 * MINUTE, { workflow, direction: 'low', observed: 0, expected: 4 }));
+    const onHost = anomaly('failure_rate', T + 5 * MINUTE, { workflow: 'Ledger', observed: 6, trials: 10, expected: 0.05 });
+    expect(titles([...quiet, onHost], { [onHost.id]: { hosts: ['vm-2'], hostOnly: true } })).toEqual([
+      [1, 'Ledger: 6 of 10 runs failed, usually 5.0%, on vm-2 only'],
+      [3, 'runs per hour down on 3 workflows at once: Claims, Billing, Payroll'],
+    ]);
+  });
+
+  it('groups the same however the anomalies are ordered, and names the incident after its earliest anomaly', () => {
+    const a = anomaly('run_duration', T, { workflow: 'Claims' });
+    const b = anomaly('step_duration', T + HOUR, { workflow: 'Claims', step: 'Login' });
+    const c = anomaly('host_cpu', T + 30 * MINUTE, { host: 'vm-1', observed: 95 });
+    const forward = groupIncidents([a, b, c], (x) => ({ hosts: x.host ? [x.host] : [] }));
+    const backward = groupIncidents([c, b, a], (x) => ({ hosts: x.host ? [x.host] : [] }));
+    expect(backward).toEqual(forward);
+    expect(forward.map((i) => i.anomalyIds)).toEqual([[a.id, b.id], [c.id]]);
+  });
+});
+
+describe('where a workflow anomaly is', () => {
+  const run = (host: string, startedAt: number, ms: number, over: Partial<Execution> = {}): Execution => ({
+    id: `${host}-${startedAt}`,
+    workflow: 'Bank Import',
+    host,
+    startedAt,
+    endedAt: startedAt + ms,
+    status: 'completed',
+    packageVersion: '1.0.0',
+    ...over,
+  });
+  const before = Array.from({ length: 40 }, (_, i) => run(i % 2 ? 'vm-1' : 'vm-6', T - 2 * 86_400_000 + i * HOUR, 45_000));
+
+  it('when its runs are slow on one host and as usual on the others, then it is on that host alone', () => {
+    const during = [run('vm-6', T, 72_000), run('vm-6', T + 10 * MINUTE, 70_000), run('vm-1', T + 5 * MINUTE, 46_000), run('vm-1', T + 15 * MINUTE, 44_000)];
+    expect(workflowContext({ metric: 'run_duration' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true });
+  });
+
+  it('when its runs are slow everywhere, then it is on no host; when only one host ran, then on it, not alone', () => {
+    const everywhere = [run('vm-6', T, 140_000), run('vm-1', T + 5 * MINUTE, 150_000)];
+    expect(workflowContext({ metric: 'run_duration' }, before, everywhere)).toEqual({ hosts: [] });
+    expect(workflowContext({ metric: 'step_duration' }, before, [run('vm-6', T, 140_000)])).toEqual({ hosts: ['vm-6'] });
+  });
+
+  it('when failures concentrate on one host, then the failure rate is on it; and a version new since last week is named', () => {
+    const failed = (host: string, at: number) => run(host, at, 10_000, { status: 'failed', packageVersion: '2.0.0' });
+    const during = [failed('vm-6', T), failed('vm-6', T + 5 * MINUTE), failed('vm-6', T + 9 * MINUTE), run('vm-1', T + 2 * MINUTE, 45_000, { packageVersion: '2.0.0' })];
+    expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, version: '2.0.0' });
+    expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(3))).toEqual({ hosts: [], version: '2.0.0' });
+  });
+});
