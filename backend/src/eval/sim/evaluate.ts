@@ -19,7 +19,9 @@ passes while the data arrives (default 60000, as the README's collector; 1000 ju
 passes). With --mode preloaded the data arrives with the analysis off and a restarted collector
 judges it; --mode both runs live, then preloaded, and fails unless they agree (the same incidents
 found, anomaly counts within 10%). Prints one JSON line a mode, then a table; exits 1 below the
-thresholds. --dump writes the ground truth, anomalies and incidents of each mode to DIR.`;
+thresholds: --max-incidents-per-injected bounds the incidents reported against those injected,
+--max-mixed the incidents that hold anomalies of several causes (or of one and of none), and
+--one-incident-each asks that every injected incident be exactly one pure incident. --dump writes the ground truth, anomalies and incidents of each mode to DIR.`;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,10 +46,10 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function table(score: SimScore): string {
-  const rows = score.incidents.map((i) => `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.anomalies} |`);
+  const rows = score.incidents.map((i) => `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`);
   return [
-    '| injected incident | found | delay (minutes) | anomalies on it |',
-    '|---|---|---|---|',
+    '| injected incident | found | delay (minutes) | anomalies on it | pure incidents of it |',
+    '|---|---|---|---|---|',
     ...rows,
     '',
     `recall ${score.found}/${score.injected}; ${score.anomalies} anomalies (${score.afterPeriod} after the period left out; ${score.controlAnomalies} on control workflows), ${score.unexplained} unexplained after the first week (${score.unexplainedPerDay === null ? 'no settled days' : `${score.unexplainedPerDay.toFixed(2)} a day`}); ` +
@@ -106,6 +108,9 @@ async function main(argv: string[]): Promise<number> {
       'min-recall': { type: 'string', default: '0' },
       'max-unexplained-per-day': { type: 'string' },
       'max-control-anomalies': { type: 'string' },
+      'max-incidents-per-injected': { type: 'string' },
+      'max-mixed': { type: 'string' },
+      'one-incident-each': { type: 'boolean' },
       dump: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -132,6 +137,11 @@ async function main(argv: string[]): Promise<number> {
     if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained)) failures.push(`${mode}: ${score.unexplainedPerDay!.toFixed(2)} unexplained anomalies a day, above ${maxUnexplained}`);
     const maxControl = o['max-control-anomalies'];
     if (maxControl !== undefined && score.controlAnomalies > Number(maxControl)) failures.push(`${mode}: ${score.controlAnomalies} anomalies on control workflows, above ${maxControl}`);
+    const maxRatio = o['max-incidents-per-injected'];
+    if (maxRatio !== undefined && score.reportedIncidents > Number(maxRatio) * score.injected) failures.push(`${mode}: ${score.reportedIncidents} incidents reported for ${score.injected} injected, above ${maxRatio}x`);
+    if (o['max-mixed'] !== undefined && score.mixed > Number(o['max-mixed'])) failures.push(`${mode}: ${score.mixed} mixed incidents, above ${o['max-mixed']}`);
+    const notOne = score.incidents.filter((i) => i.pureIncidents !== 1);
+    if (o['one-incident-each'] && notOne.length) failures.push(`${mode}: not one pure incident each: ${notOne.map((i) => `${i.id} has ${i.pureIncidents}`).join(', ')}`);
   }
   if (scores.size === 2) {
     const differ = disagreement(scores.get('live')!, scores.get('preloaded')!);

@@ -37,9 +37,9 @@ describe('scoring a simulated fleet against its ground truth', () => {
       incident('i4', [cpu, wrongSubject]),
     ]);
     expect(score.incidents).toEqual([
-      { id: 'latency-spike', kind: 'latency_spike', found: true, delayMinutes: 20, anomalies: 1 },
-      { id: 'failure-burst', kind: 'failure_burst', found: false, delayMinutes: null, anomalies: 0 },
-      { id: 'cpu-saturation', kind: 'cpu_saturation', found: true, delayMinutes: 5, anomalies: 1 },
+      { id: 'latency-spike', kind: 'latency_spike', found: true, delayMinutes: 20, anomalies: 1, pureIncidents: 1 },
+      { id: 'failure-burst', kind: 'failure_burst', found: false, delayMinutes: null, anomalies: 0, pureIncidents: 0 },
+      { id: 'cpu-saturation', kind: 'cpu_saturation', found: true, delayMinutes: 5, anomalies: 1, pureIncidents: 0 },
     ]);
     expect(score).toMatchObject({ injected: 3, found: 2, anomalies: 4, unexplained: 2, reportedIncidents: 4, pure: 1, mixed: 2, noise: 1 });
     expect(score.recall).toBeCloseTo(2 / 3, 10);
@@ -52,7 +52,7 @@ describe('scoring a simulated fleet against its ground truth', () => {
     const elsewhere = anomaly('run_duration', FROM + 12 * DAY + HOUR, { workflow: 'Claims' });
     const score = scoreSimulation({ from: FROM, to: TO, incidents: [saturation] }, [onHost, elsewhere], [incident('i1', [onHost]), incident('i2', [onHost, elsewhere])]);
     expect(score).toMatchObject({ found: 1, unexplained: 1, pure: 1, mixed: 1 });
-    expect(score.incidents[0]).toMatchObject({ id: 'cpu-saturation', anomalies: 1, delayMinutes: 60 });
+    expect(score.incidents[0]).toEqual({ id: 'cpu-saturation', kind: 'cpu_saturation', found: true, anomalies: 1, delayMinutes: 60, pureIncidents: 1 });
   });
 
   it('does not count an anomaly that starts outside the incident window, nor one before the period settles as unexplained', () => {
@@ -91,7 +91,7 @@ describe('comparing a live and a preloaded score', () => {
   const score = (found: string[], anomalies: number) => ({
     ...scoreSimulation({ from: FROM, to: TO, incidents: injected }, [], []),
     anomalies,
-    incidents: injected.map((i) => ({ id: i.id, kind: i.kind, found: found.includes(i.id), delayMinutes: null, anomalies: 0 })),
+    incidents: injected.map((i) => ({ id: i.id, kind: i.kind, found: found.includes(i.id), delayMinutes: null, anomalies: 0, pureIncidents: 0 })),
   });
 
   it.each([

@@ -29,6 +29,8 @@ export interface IncidentScore {
   /** The first matching anomaly's start minus the incident's start, in minutes. */
   delayMinutes: number | null;
   anomalies: number;
+  /** Reported incidents made of its anomalies alone: one is what people should see. */
+  pureIncidents: number;
 }
 
 export interface SimScore {
@@ -90,24 +92,35 @@ export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[
   const explains = (anomaly: Anomaly, incident: InjectedIncident) =>
     onSubject(anomaly, incident) && anomaly.startedAt >= incident.start - lead && anomaly.startedAt <= (incident.end ?? truth.to) + grace;
   const cause = new Map<string, string | undefined>(anomalies.map((a) => [a.id, truth.incidents.find((i) => explains(a, i))?.id]));
+  let pure = 0;
+  let mixed = 0;
+  let noise = 0;
+  const pureOf = new Map<string, number>();
+  for (const incident of reported) {
+    const causes = new Set(incident.anomalyIds.map((id) => cause.get(id)));
+    if (!causes.size || (causes.size === 1 && causes.has(undefined))) noise++;
+    else if (causes.size === 1) {
+      pure++;
+      const id = [...causes][0]!;
+      pureOf.set(id, (pureOf.get(id) ?? 0) + 1);
+    } else mixed++;
+  }
   const incidents = truth.incidents.map((incident): IncidentScore => {
     const matching = anomalies.filter((a) => cause.get(a.id) === incident.id || explains(a, incident));
     const first = Math.min(...matching.map((a) => a.startedAt));
-    return { id: incident.id, kind: incident.kind, found: matching.length > 0, delayMinutes: matching.length ? Math.round((first - incident.start) / 60_000) : null, anomalies: matching.length };
+    return {
+      id: incident.id,
+      kind: incident.kind,
+      found: matching.length > 0,
+      delayMinutes: matching.length ? Math.round((first - incident.start) / 60_000) : null,
+      anomalies: matching.length,
+      pureIncidents: pureOf.get(incident.id) ?? 0,
+    };
   });
   const controls = new Set((truth.workflows ?? []).filter((w) => w.control).map((w) => w.name));
   const settledFrom = truth.from + settle;
   const unexplained = anomalies.filter((a) => cause.get(a.id) === undefined && a.startedAt >= settledFrom).length;
   const settledDays = (truth.to - settledFrom) / DAY;
-  let pure = 0;
-  let mixed = 0;
-  let noise = 0;
-  for (const incident of reported) {
-    const causes = new Set(incident.anomalyIds.map((id) => cause.get(id)));
-    if (!causes.size || (causes.size === 1 && causes.has(undefined))) noise++;
-    else if (causes.size === 1) pure++;
-    else mixed++;
-  }
   const found = incidents.filter((i) => i.found).length;
   return {
     injected: truth.incidents.length,
