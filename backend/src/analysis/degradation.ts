@@ -31,7 +31,10 @@ function side(runs: readonly Execution[], range: { from: number; to: number }) {
 /**
  * Baseline period against current period: Mann-Whitney U (robust to the skew of run durations),
  * Welch's t where both sides have enough runs, % change of median and p95, and the change point
- * of the whole history when there is one.
+ * of the whole history when there is one. Degraded when the current period is significantly
+ * slower than the baseline, or when there is a change point and the current period's median is
+ * still `minChangePct` above the median before it: a change early in the range leaves both
+ * periods slow, and the verdict must agree with the change point it reports.
  */
 export function detectDegradation(
   workflow: string,
@@ -51,6 +54,10 @@ export function detectDegradation(
     before.summary.medianMs !== null && after.summary.medianMs !== null ? pct(after.summary.medianMs, before.summary.medianMs) : null;
   const p95ChangePct = before.summary.p95Ms !== null && after.summary.p95Ms !== null ? pct(after.summary.p95Ms, before.summary.p95Ms) : null;
   const inRange = runs.filter((r) => r.startedAt >= baseline.from && r.startedAt < current.to);
+  const minChangePct = options.minChangePct ?? 10;
+  const changePoint = findChangePoint(inRange, options);
+  const byPeriods = mw !== null && mw.pValue < alpha && mw.rankBiserial > 0 && (medianChangePct ?? 0) >= minChangePct;
+  const sinceChange = changePoint && after.summary.medianMs !== null ? pct(after.summary.medianMs, changePoint.medianBeforeMs) : null;
   return {
     workflow,
     baseline: before.summary,
@@ -59,8 +66,8 @@ export function detectDegradation(
     p95ChangePct,
     mannWhitney: mw && { u: mw.u, pValue: mw.pValue, effectSize: mw.rankBiserial },
     welch: welch && { t: welch.t, df: welch.df, pValue: welch.pValue, cohensD: welch.cohensD },
-    degraded: mw !== null && mw.pValue < alpha && mw.rankBiserial > 0 && (medianChangePct ?? 0) >= (options.minChangePct ?? 10),
-    changePoint: findChangePoint(inRange, options),
+    degraded: byPeriods || (sinceChange ?? 0) >= minChangePct,
+    changePoint,
   };
 }
 

@@ -130,21 +130,27 @@ export function workflowInsights(findings: WorkflowFindings, t: InsightThreshold
     );
   }
   const deg = findings.degradation;
-  if (deg?.degraded && deg.medianChangePct !== null) {
-    const version = deg.changePoint?.version;
+  if (deg?.degraded) {
+    // Told from the change point when there is one (the periods may both lie after it), else by the periods.
+    const point = deg.changePoint;
+    const version = point?.version;
+    const changePct = point ? point.changePct : deg.medianChangePct!;
+    const before = point ? point.medianBeforeMs : deg.baseline.medianMs!;
+    const after = point ? point.medianAfterMs : deg.current.medianMs!;
+    const pValue = point ? point.pValue : deg.mannWhitney!.pValue;
     out.push(
       draft('degradation', {
         workflow,
         subject: version,
-        title: `${workflow} got ${percent(deg.medianChangePct)} slower${version ? ` since version ${version}` : ''}`,
-        description: `Median run time went from ${seconds(deg.baseline.medianMs!)} to ${seconds(deg.current.medianMs!)} (Mann-Whitney p = ${deg.mannWhitney!.pValue.toExponential(1)})${deg.changePoint ? `, starting with run ${deg.changePoint.executionId}` : ''}.`,
+        title: `${workflow} got ${percent(changePct)} slower${version ? ` since version ${version}` : ''}`,
+        description: `Median run time went from ${seconds(before)} to ${seconds(after)} (Mann-Whitney p = ${pValue.toExponential(1)})${point ? `, starting with run ${point.executionId} on ${new Date(point.at).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}.`,
         recommendation: version
-          ? `Compare version ${version} with ${deg.changePoint?.previousVersion ?? 'the previous one'}: the step that got slower points to the change; roll back if it cannot be fixed quickly.`
+          ? `Compare version ${version} with ${point?.previousVersion ?? 'the previous one'}: the step that got slower points to the change; roll back if it cannot be fixed quickly.`
           : 'Check what changed at the change point: target application updates, data volumes, infrastructure.',
-        expectedImpact: `Back to the baseline median saves ${percent((100 * deg.medianChangePct) / (100 + deg.medianChangePct))} of run time.`,
-        expectedImprovementPct: (100 * deg.medianChangePct) / (100 + deg.medianChangePct),
-        impact: Math.min(1, deg.medianChangePct / 100 + 0.2),
-        evidence: { medianChangePct: deg.medianChangePct, pValue: deg.mannWhitney!.pValue, ...(version ? { version } : {}) },
+        expectedImpact: `Back to the median before saves ${percent((100 * changePct) / (100 + changePct))} of run time.`,
+        expectedImprovementPct: (100 * changePct) / (100 + changePct),
+        impact: Math.min(1, changePct / 100 + 0.2),
+        evidence: { medianChangePct: changePct, pValue, ...(point ? { firstSlowRun: point.executionId } : {}), ...(version ? { version } : {}) },
       }),
     );
   }

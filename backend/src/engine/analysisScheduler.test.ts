@@ -101,6 +101,15 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     const shift = incident('level_shift');
     const degradation = scheduler.performance.detectDegradation(shift.workflow!, { from: truth.from, to: truth.to });
     expect(degradation.changePoint).toMatchObject({ version: '2.0.0', previousVersion: '1.0.0', executionId: shift.firstAffectedExecution });
+    // The verdict agrees with the change point it names (the shift sits in the baseline period too).
+    expect(degradation.degraded).toBe(true);
+  });
+
+  it('when a version slowed a workflow, then an insight names the version and the first slow run', () => {
+    const shift = incident('level_shift');
+    const insights = store.listInsights({}).filter((i) => i.category === 'degradation' && i.workflow === shift.workflow);
+    expect(insights).toEqual([expect.objectContaining({ subject: '2.0.0', title: expect.stringMatching(new RegExp(`^${shift.workflow} got \\d+% slower since version 2\\.0\\.0$`)) })]);
+    expect(insights[0].description).toContain(`starting with run ${shift.firstAffectedExecution} on `);
   });
 
   it('ranks the chronically slow step first among the bottleneck insights', () => {
