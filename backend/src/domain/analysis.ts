@@ -153,7 +153,16 @@ export interface Anomaly {
   incidentId?: string;
   description: string;
   recommendedAction: string;
+  /**
+   * A workflow's slowdown is one anomaly, on its run duration and the durations of its steps: the
+   * steps that were slower (most severe first), and each series' own judgement (`parts`).
+   */
+  steps?: string[];
+  parts?: AnomalyPart[];
 }
+
+/** One series' judgement within a workflow's slowdown. */
+export type AnomalyPart = Omit<Anomaly, 'steps' | 'parts' | 'incidentId'>;
 
 export interface Incident {
   id: string;

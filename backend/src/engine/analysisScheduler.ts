@@ -2,7 +2,7 @@ import { type Anomaly, DEFAULT_HISTORY_DAYS } from '../domain/analysis';
 import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
 import type { AnalysisCommit, RunOutline, Store } from '../store/store';
-import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent } from '../analysis/anomaly/anomalyBook';
+import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent, SLOWDOWN_REJOIN_MS } from '../analysis/anomaly/anomalyBook';
 import { CONTEXT_BASELINE_MS, CONTEXT_MARGIN_MS, contextWindow, workflowContext } from '../analysis/anomaly/incidentContext';
 import type { AnomalyContext, ContextOf } from '../analysis/anomaly/incidents';
 import { type Family, familyOf, familySubject, type JudgedThrough, lateFamilies } from '../analysis/anomaly/latePlan';
@@ -192,6 +192,9 @@ export class AnalysisScheduler {
     this.storedStates = this.store.loadDetectorStates() as Map<string, DetectorState>;
     this.openAnomalies.clear();
     for (const anomaly of this.store.listAnomalies({ status: 'open' })) this.openAnomalies.set(anomaly.seriesKey, anomaly);
+    // A workflow's slowdown that closed lately may open again (`SLOWDOWN_REJOIN_MS`), the latest of each.
+    const recent = this.store.listAnomalies({ status: 'closed', from: this.now() - SLOWDOWN_REJOIN_MS }).filter((a) => a.parts !== undefined);
+    for (const anomaly of recent.sort((a, b) => a.endedAt! - b.endedAt!)) if (this.openAnomalies.get(anomaly.seriesKey)?.status !== 'open') this.openAnomalies.set(anomaly.seriesKey, anomaly);
     this.torn = this.store.analysisValue(TORN) === '1';
   }
 
@@ -259,7 +262,7 @@ export class AnalysisScheduler {
         late: { families: late.size, ...(firstLate === undefined ? {} : { from: firstLate }), points: rejudged.points },
         opened: book.opened,
         closed: book.closed,
-        openAnomalies: this.openAnomalies.size,
+        openAnomalies: [...this.openAnomalies.values()].filter((a) => a.status === 'open').length,
         insights: insightCount,
         durationMs: performance.now() - started,
         commitMs,

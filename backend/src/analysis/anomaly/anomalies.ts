@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Anomaly, AnomalyMetric } from '../../domain/analysis';
+import type { Anomaly, AnomalyMetric, AnomalyPart } from '../../domain/analysis';
 import { recommendedAction } from './actions';
 import type { SeriesId } from './seriesCatalog';
 import { currentSeverity, type DetectorEvent, type Episode, escalationLevel } from './seriesDetector';
@@ -89,5 +89,45 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   if (series.host) anomaly.host = series.host;
   if (existing?.incidentId) anomaly.incidentId = existing.incidentId;
   if (event.type === 'closed') anomaly.endedAt = event.endedAt;
+  return anomaly;
+}
+
+/** How many times its expected value an anomaly's latest point is. */
+export const slowdownRatio = (anomaly: Pick<Anomaly, 'observed' | 'expected'>): number => (anomaly.expected > 0 ? anomaly.observed / anomaly.expected : 1);
+
+const listed = (names: readonly string[], shown = 4) => (names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`);
+
+/**
+ * A workflow's slowdown from the judgements of its run and step durations since it began (`parts`,
+ * one a series): one anomaly, led by the run's judgement unless it is one step's slowdown and
+ * that step is markedly slower for its size (a step 2.5x slower says more than its run 1.2x
+ * slower; else the most severe step), naming the others; open while any part is. Its id is the run series' and
+ * `startedAt`'s, as an anomaly of the run alone had.
+ */
+export function composeSlowdown(key: string, startedAt: number, parts: readonly AnomalyPart[], previous?: Anomaly): Anomaly {
+  const run = parts.find((p) => p.metric === 'run_duration');
+  const steps = parts.filter((p) => p.metric === 'step_duration').sort((a, b) => b.severity - a.severity || b.peakScore - a.peakScore);
+  // Many steps slower: the run is the story; one step much slower than its run: that step is.
+  const lead = run && (steps.length !== 1 || slowdownRatio(run) >= 0.8 * slowdownRatio(steps[0])) ? run : steps[0];
+  const others = parts.filter((p) => p !== lead).map((p) => (p.metric === 'run_duration' ? 'the run' : `'${p.step}'`));
+  const open = parts.some((p) => p.status === 'open');
+  const { id: _id, endedAt: _endedAt, ...fields } = lead;
+  const anomaly: Anomaly = {
+    ...fields,
+    id: anomalyId(key, startedAt),
+    seriesKey: key,
+    status: open ? 'open' : 'closed',
+    startedAt,
+    lastSeenAt: Math.max(...parts.map((p) => p.lastSeenAt)),
+    severity: Math.max(...parts.map((p) => p.severity)),
+    firstSeverity: previous?.firstSeverity ?? lead.firstSeverity,
+    peakScore: Math.max(...parts.map((p) => p.peakScore)),
+    escalationLevel: Math.max(...parts.map((p) => p.escalationLevel)),
+    description: others.length ? `${lead.description}; ${listed(others)} slower too` : lead.description,
+    parts: [...parts],
+  };
+  if (steps.length) anomaly.steps = steps.map((p) => p.step!);
+  if (!open) anomaly.endedAt = Math.max(...parts.map((p) => p.endedAt ?? p.lastSeenAt));
+  if (previous?.incidentId) anomaly.incidentId = previous.incidentId;
   return anomaly;
 }

@@ -6,8 +6,8 @@ import type { DetectorEvent, Episode } from './seriesDetector';
 
 const HOUR = 3600_000;
 const T = Date.UTC(2026, 10, 20);
-const claims = parseSeriesKey('run_duration|Claims||');
-const billing = parseSeriesKey('run_duration|Billing||');
+const claims = parseSeriesKey('failure_rate|Claims||');
+const billing = parseSeriesKey('failure_rate|Billing||');
 
 const episode = (startedAt: number, lastSeenAt: number, points = 3): Episode => ({
   startedAt,
@@ -106,5 +106,73 @@ describe('regroupIncidents', () => {
     const regrouped = regroupIncidents({ removed: [], anomalies: [a], incidents: [incident], contextOf: () => ({ hosts: [] }), stored: () => undefined });
     expect(regrouped.incidents).toEqual([expect.objectContaining({ id: 'in-a', status: 'open', lastSeenAt: a.lastSeenAt })]);
     expect(regrouped.moved).toEqual([]);
+  });
+});
+
+describe("a workflow's slowdown", () => {
+  const run = parseSeriesKey('run_duration|Onboarding||');
+  const read = parseSeriesKey('step_duration|Onboarding|Read input file|');
+  const archive = parseSeriesKey('step_duration|Onboarding|Archive documents|');
+  const slowStep = (start: number, last: number, ratio: number): Episode => ({ ...episode(start, last), expected: 3000, observed: 3000 * ratio });
+  const on = (series: typeof run, event: DetectorEvent) => ({ series, event });
+
+  it('when its run and steps open, update and close over two passes, then it is one anomaly naming the steps, closed with the last of them', () => {
+    const open = new Map<string, Anomaly>();
+    const first = bookAnomalies(
+      input({
+        open,
+        online: [
+          // Out of order across series, as a pass reads them: booked by time.
+          on(run, { type: 'opened', episode: { ...episode(T + 20 * 60_000, T + 30 * 60_000), expected: 33_000, observed: 39_800 } }),
+          on(read, { type: 'opened', episode: slowStep(T, T + 10 * 60_000, 2.6) }),
+        ],
+      }),
+    );
+    expect(first).toMatchObject({ opened: 1, closed: 0, regroupFrom: T });
+    expect(first.anomalies).toHaveLength(1);
+    const slowdown = first.anomalies[0];
+    expect(slowdown).toMatchObject({ id: anomalyId(run.key, T), seriesKey: run.key, workflow: 'Onboarding', status: 'open', startedAt: T, metric: 'step_duration', step: 'Read input file', steps: ['Read input file'] });
+    // The step is 2.6x slower, the run 1.2x: the step leads, the run is named.
+    expect(slowdown.description).toMatch(/^step duration of step 'Read input file' of Onboarding is unusually high: 7\.8 s vs expected 3\.0 s .*; the run slower too$/);
+    expect([...open.keys()]).toEqual([run.key]);
+
+    const second = bookAnomalies(
+      input({
+        open,
+        online: [
+          on(archive, { type: 'opened', episode: slowStep(T + HOUR, T + HOUR, 1.5) }),
+          on(read, { type: 'closed', episode: slowStep(T, T + 2 * HOUR, 2.6), endedAt: T + 3 * HOUR, acceptedAsNormal: false }),
+          on(run, { type: 'closed', episode: { ...episode(T + 20 * 60_000, T + 2 * HOUR), expected: 33_000, observed: 39_800 }, endedAt: T + 3 * HOUR, acceptedAsNormal: false }),
+        ],
+      }),
+    );
+    expect(second.anomalies).toEqual([expect.objectContaining({ id: slowdown.id, status: 'open', steps: ['Read input file', 'Archive documents'] })]);
+    const third = bookAnomalies(input({ open, online: [on(archive, closed(T + HOUR, T + 4 * HOUR, T + 5 * HOUR))] }));
+    expect(third).toMatchObject({ opened: 0, closed: 1 });
+    expect(third.anomalies[0]).toMatchObject({ id: slowdown.id, status: 'closed', endedAt: T + 5 * HOUR });
+    expect(third.anomalies[0].parts!.map((p) => p.seriesKey).sort()).toEqual([archive.key, read.key, run.key].sort());
+  });
+
+  it('when a part opens again within a day of its end, then the same anomaly opens again; a day and more later, another', () => {
+    const open = new Map<string, Anomaly>();
+    bookAnomalies(input({ open, online: [on(read, opened(T)), on(read, closed(T, T + HOUR, T + 2 * HOUR))] }));
+    const again = bookAnomalies(input({ open, online: [on(read, opened(T + 20 * HOUR))] }));
+    expect(again.anomalies[0]).toMatchObject({ id: anomalyId(run.key, T), startedAt: T, status: 'open' });
+    expect(again.anomalies[0].endedAt).toBeUndefined();
+    bookAnomalies(input({ open, online: [on(read, closed(T + 20 * HOUR, T + 21 * HOUR, T + 22 * HOUR))] }));
+    const later = bookAnomalies(input({ open, online: [on(archive, opened(T + 47 * HOUR))] }));
+    expect(later.anomalies[0]).toMatchObject({ id: anomalyId(run.key, T + 47 * HOUR), steps: ['Archive documents'] });
+    expect(later.anomalies[0].parts).toHaveLength(1);
+  });
+
+  it('when its workflow is judged again, then the slowdown is booked afresh from the events and keeps its id and incident', () => {
+    const events = { run: [opened(T + 30 * 60_000), closed(T + 30 * 60_000, T + HOUR, T + 2 * HOUR)], read: [opened(T), closed(T, T + 3 * HOUR, T + 4 * HOUR)] };
+    const online = bookAnomalies(input({ online: [on(run, events.run[0]), on(read, events.read[0]), on(run, events.run[1]), on(read, events.read[1])] })).anomalies[0];
+    const stored = { ...online, incidentId: 'in-x' };
+    const open = new Map<string, Anomaly>();
+    const rejudged = bookAnomalies(input({ open, superseded: [stored], rejudged: [{ series: run, from: T, events: events.run }, { series: read, from: T, events: events.read }] }));
+    expect(rejudged.removedAnomalies).toEqual([]);
+    expect(rejudged.anomalies).toEqual([{ ...online, incidentId: 'in-x' }]);
+    expect(rejudged.regroupFrom).toBeUndefined();
   });
 });

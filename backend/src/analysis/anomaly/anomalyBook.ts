@@ -1,7 +1,7 @@
-import type { Anomaly, Incident } from '../../domain/analysis';
-import { applyEvent } from './anomalies';
+import type { Anomaly, AnomalyPart, Incident } from '../../domain/analysis';
+import { applyEvent, composeSlowdown } from './anomalies';
 import { type ContextOf, correlationReach, DEFAULT_CORRELATION, groupIncidents, refresh } from './incidents';
-import type { SeriesId } from './seriesCatalog';
+import { type SeriesId, seriesKey } from './seriesCatalog';
 import type { DetectorEvent } from './seriesDetector';
 
 /** A detector event of a series judged online, from where its state stood. */
@@ -52,35 +52,139 @@ export function keptEvents({ from, events }: Rejudged): DetectorEvent[] {
   return events.filter((event) => kept.has(event.episode.startedAt));
 }
 
+const isDuration = (series: Pick<SeriesId, 'metric'>) => series.metric === 'run_duration' || series.metric === 'step_duration';
+
+/**
+ * The anomaly record a series' events go to, by key: a workflow's run and step durations all go
+ * to its slowdown (keyed by the run series), every other series to its own.
+ */
+export function bookingKey(series: SeriesId): string {
+  return isDuration(series) ? seriesKey({ metric: 'run_duration', ...(series.workflow === undefined ? {} : { workflow: series.workflow }) }) : series.key;
+}
+
+const eventTime = (event: DetectorEvent) => (event.type === 'closed' ? event.endedAt : event.episode.lastSeenAt);
+
+/**
+ * A workflow's slowdown whose parts all closed opens again, the same anomaly, when one of them
+ * opens within this long of its end: a drift quiet overnight is one anomaly, not one a day.
+ */
+export const SLOWDOWN_REJOIN_MS = 86_400_000;
+
+/**
+ * One booking key's anomaly as its events arrive. A slowdown stays with its ledger for
+ * `SLOWDOWN_REJOIN_MS` after it closes, to be opened again.
+ */
+class Ledger {
+  private current?: Anomaly;
+  private readonly parts = new Map<string, AnomalyPart>();
+
+  constructor(
+    private readonly key: string,
+    private readonly slowdown: boolean,
+    open?: Anomaly,
+  ) {
+    this.current = open;
+    for (const part of open?.parts ?? []) this.parts.set(part.seriesKey, part);
+  }
+
+  /** The anomaly to carry to the next pass: open, or a slowdown that closed lately. */
+  get open(): Anomaly | undefined {
+    return this.current;
+  }
+
+  /** The anomaly after `event`, and whether it opened (or opened again) with it. */
+  apply(series: SeriesId, event: DetectorEvent): { anomaly: Anomaly; opened: boolean } {
+    if (!this.slowdown) {
+      const anomaly = applyEvent(series, event, this.current);
+      this.current = event.type === 'closed' ? undefined : anomaly;
+      return { anomaly, opened: event.type === 'opened' };
+    }
+    const previous = this.current;
+    const closedAt = previous?.status === 'closed' ? previous.endedAt! : undefined;
+    const expired = closedAt !== undefined && (event.type !== 'opened' || eventTime(event) - closedAt > SLOWDOWN_REJOIN_MS);
+    const fresh = previous === undefined || expired;
+    if (fresh) this.parts.clear();
+    const before = this.parts.get(series.key);
+    const { incidentId: _incident, steps: _steps, parts: _parts, ...part } = applyEvent(series, event, before?.startedAt === event.episode.startedAt ? (before as Anomaly) : undefined);
+    this.parts.set(series.key, part);
+    const anomaly = composeSlowdown(this.key, fresh ? part.startedAt : previous.startedAt, [...this.parts.values()], fresh ? undefined : previous);
+    this.current = anomaly;
+    return { anomaly, opened: fresh || closedAt !== undefined };
+  }
+}
+
+/** Each series' events merged in time order by booking key (a series' own are in order already). */
+function byBookingKey(entries: readonly SeriesEvent[]): Map<string, SeriesEvent[]> {
+  const out = new Map<string, SeriesEvent[]>();
+  for (const entry of entries) {
+    const key = bookingKey(entry.series);
+    const list = out.get(key);
+    if (list) list.push(entry);
+    else out.set(key, [entry]);
+  }
+  for (const list of out.values()) if (list.some((e) => isDuration(e.series))) list.sort((a, b) => eventTime(a.event) - eventTime(b.event));
+  return out;
+}
+
 /**
  * Turns a pass's detector events into anomaly records: online events open, update and close
- * anomalies; a re-judged series' anomalies replace its superseded ones (same episode start, same
- * id: an episode judged again the same keeps its id and incident).
+ * anomalies from where the last pass left them; a re-judged family's anomalies are booked afresh
+ * from its detectors' events and replace its superseded ones from `from` on (same episode start,
+ * same id: an episode judged again the same keeps its id and incident). A workflow's run and step
+ * durations book into one anomaly, its slowdown (`composeSlowdown`).
  */
 export function bookAnomalies(input: BookInput): BookedAnomalies {
   const changed = new Map<string, Anomaly>();
   const supersededById = new Map(input.superseded.map((a) => [a.id, a]));
-  const entries: SeriesEvent[] = [...input.online];
-  for (const rejudged of input.rejudged) {
-    input.open.delete(rejudged.series.key);
-    for (const event of keptEvents(rejudged)) entries.push({ series: rejudged.series, event });
-  }
   let opened = 0;
   let closed = 0;
   let regroupFrom = Infinity;
-  for (const { series, event } of entries) {
-    const anomaly = applyEvent(series, event, input.open.get(series.key));
-    if (event.type === 'opened') {
+  const note = (anomaly: Anomaly, isNew: boolean) => {
+    if (isNew) {
       const before = supersededById.get(anomaly.id);
       if (before?.incidentId) anomaly.incidentId = before.incidentId;
       else regroupFrom = Math.min(regroupFrom, anomaly.startedAt);
       if (!before) opened++;
     }
-    if (event.type === 'closed') {
-      closed++;
-      input.open.delete(series.key);
-    } else input.open.set(series.key, anomaly);
+    if (anomaly.status === 'closed') closed++;
     changed.set(anomaly.id, anomaly);
+  };
+  const rejudged = new Map<string, { from: number; entries: SeriesEvent[] }>();
+  for (const judged of input.rejudged) {
+    const key = bookingKey(judged.series);
+    input.open.delete(key);
+    const events = isDuration(judged.series) ? judged.events : keptEvents(judged);
+    const known = rejudged.get(key);
+    const entries = events.map((event) => ({ series: judged.series, event }));
+    if (known) known.entries.push(...entries);
+    else rejudged.set(key, { from: judged.from, entries });
+  }
+  for (const [key, entries] of byBookingKey(input.online)) {
+    const ledger = new Ledger(key, isDuration(entries[0].series), input.open.get(key));
+    for (const { series, event } of entries) {
+      const { anomaly, opened: isNew } = ledger.apply(series, event);
+      note(anomaly, isNew);
+    }
+    if (ledger.open) input.open.set(key, ledger.open);
+    else input.open.delete(key);
+  }
+  for (const [key, judged] of rejudged) {
+    // A family judged again that found nothing: its superseded anomalies are removed.
+    const entries = byBookingKey(judged.entries).get(key);
+    if (!entries) continue;
+    const from = judged.from;
+    const ledger = new Ledger(key, isDuration(entries[0].series));
+    // Booked from the warm-up on; what ended before `from` stands as stored.
+    const booked = new Map<string, { anomaly: Anomaly; isNew: boolean }>();
+    for (const { series, event } of entries) {
+      const { anomaly, opened: isNew } = ledger.apply(series, event);
+      booked.set(anomaly.id, { anomaly, isNew: isNew || (booked.get(anomaly.id)?.isNew ?? false) });
+    }
+    for (const { anomaly, isNew } of booked.values()) {
+      if (anomaly.status === 'closed' && anomaly.endedAt! < from) continue;
+      note(anomaly, isNew);
+    }
+    if (ledger.open) input.open.set(key, ledger.open);
   }
   const removed = input.superseded.filter((a) => !changed.has(a.id));
   for (const a of removed) regroupFrom = Math.min(regroupFrom, a.startedAt);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Anomaly, AnomalyMetric, Incident } from '../../domain/analysis';
-import { formatDuration } from './anomalies';
+import { formatDuration, slowdownRatio } from './anomalies';
 
 export interface CorrelationOptions {
   /** Anomalies of one workflow, or on one host, that start this close share a cause (default 2 hours). */
@@ -140,11 +140,10 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
 const list = (names: readonly string[], shown = 3) => (names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-const ratioOf = (anomaly: Anomaly) => (anomaly.expected > 0 ? anomaly.observed / anomaly.expected : 1);
 
 /** How much slower an anomaly's latest point is than expected, as people say it. */
 function slower(anomaly: Anomaly): string {
-  const ratio = ratioOf(anomaly);
+  const ratio = slowdownRatio(anomaly);
   const values = `${formatDuration(anomaly.observed)} vs ${formatDuration(anomaly.expected)}`;
   return ratio >= 1.2 ? `${ratio.toFixed(1)}x slower (${values})` : `slower, and drifting (latest ${values})`;
 }
@@ -154,7 +153,9 @@ function slower(anomaly: Anomaly): string {
  * and steps (a step 2.5x slower says more than its run 1.2x slower), with the others named; then
  * its volume.
  */
-function workflowEffect(members: readonly Anomaly[]): string {
+function workflowEffect(anomalies: readonly Anomaly[]): string {
+  // A slowdown is told by its parts: its run and each step.
+  const members: readonly Anomaly[] = anomalies.flatMap((a) => a.parts ?? [a]);
   const strongest = (metric: AnomalyMetric) => members.filter((a) => a.metric === metric).sort((a, b) => b.severity - a.severity)[0];
   const parts: string[] = [];
   const failures = strongest('failure_rate');
@@ -163,9 +164,9 @@ function workflowEffect(members: readonly Anomaly[]): string {
     parts.push(`${count}, usually ${(100 * failures.expected).toFixed(1)}%`);
   }
   const run = strongest('run_duration');
-  const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => ratioOf(b) - ratioOf(a));
+  const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => slowdownRatio(b) - slowdownRatio(a));
   const names = [...new Set(steps.map((a) => `'${a.step}'`))];
-  if (run && (steps.length === 0 || ratioOf(run) >= 0.8 * ratioOf(steps[0]))) parts.push(`runs ${slower(run)}${names.length ? `, steps ${list(names)}` : ''}`);
+  if (run && (steps.length === 0 || slowdownRatio(run) >= 0.8 * slowdownRatio(steps[0]))) parts.push(`runs ${slower(run)}${names.length ? `, steps ${list(names)}` : ''}`);
   else if (steps.length) {
     const also = names.slice(1);
     parts.push(`step ${names[0]} ${slower(steps[0])}${also.length ? `, also steps ${list(also)}` : ''}${run ? `; runs ${slower(run)}` : ''}`);
