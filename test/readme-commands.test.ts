@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Anomaly, Incident } from '../backend/src/domain/analysis';
 import { scoreSimulation, type SimTruth } from '../backend/src/eval/sim/score';
+import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
 import { closedPort, tempDir, withCollector } from '../backend/src/testing/harness';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -65,7 +66,7 @@ describe('the README commands', () => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    expect([await new Promise((resolve) => child.once('close', resolve)), output]).toEqual([0, expect.stringContaining('5 incidents injected')]);
+    expect([await new Promise((resolve) => child.once('close', resolve)), output]).toEqual([0, expect.stringContaining(`${INCIDENT_KINDS.length} incidents injected`)]);
   };
 
   it('when the demo runs against `npm start` as the README shows, then the next passes report the injected incidents', async () => {

@@ -149,6 +149,8 @@ export interface Anomaly {
   observed: number;
   /** For a failure rate: the runs `observed` failures were counted among. */
   trials?: number;
+  /** For host memory climbing toward full: its pace an hour and when, at that pace, it is full. */
+  forecast?: { perHour: number; reachesAt: number; limit: number };
   escalationLevel: number;
   incidentId?: string;
   description: string;

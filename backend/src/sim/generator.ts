@@ -172,6 +172,7 @@ export class FleetGenerator {
       const runs = (this.running.get(host) ?? []).filter((run) => run.end >= hourStart);
       this.running.set(host, runs);
       const saturation = this.incidents.find((i) => i.kind === 'cpu_saturation' && i.host === host);
+      const leak = this.incidents.find((i) => i.kind === 'memory_leak' && i.host === host);
       for (let time = hourStart; time < hourStart + HOUR && time < this.horizon; time += interval) {
         const now = runs.filter((run) => run.start <= time && time < run.end);
         let cpu = Math.min(100, Math.max(0, 6 + 28 * now.length + 4 * r.normal()));
@@ -180,7 +181,7 @@ export class FleetGenerator {
           host,
           time,
           cpuPercent: Math.round(cpu * 10) / 10,
-          memoryUsedBytes: Math.round((5 + 2.5 * now.length + 0.3 * r.normal()) * GIB),
+          memoryUsedBytes: Math.round(Math.min(16, 5 + 2.5 * now.length + 0.3 * r.normal() + (leak && isActive(leak, time) ? (16 * leak.magnitude * (time - leak.start)) / HOUR / 100 : 0)) * GIB),
           memoryTotalBytes: 16 * GIB,
           diskReadBytesPerSec: Math.round(Math.max(0, 200_000 * now.length + 20_000 * r.normal())),
           diskWriteBytesPerSec: Math.round(Math.max(0, 120_000 * now.length + 15_000 * r.normal())),

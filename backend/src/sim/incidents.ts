@@ -1,6 +1,6 @@
 import type { Fleet } from './fleet';
 
-export const INCIDENT_KINDS = ['latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation'] as const;
+export const INCIDENT_KINDS = ['latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation', 'memory_leak'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
 /** One injected incident, as written to the ground-truth file. */
@@ -15,7 +15,10 @@ export interface Incident {
   host?: string;
   step?: string;
   version?: string;
-  /** Duration multiplier (latency), failure probability (burst), growth per day (drift), CPU floor (saturation). */
+  /**
+   * Duration multiplier (latency), failure probability (burst), growth per day (drift), CPU floor
+   * (saturation), memory growth in % of the host's memory an hour (leak).
+   */
   magnitude: number;
   affectedExecutions: number;
   firstAffectedExecution?: string;
@@ -85,6 +88,14 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
       case 'slow_drift': {
         incidents.push({ id: 'slow-drift', kind, start: startOf.get(kind) ?? from + Math.round(0.4 * span), workflow: workflow(4).name, magnitude: 0.08,
           description: `${workflow(4).name} gets 8% slower every day`, affectedExecutions: 0 });
+        break;
+      }
+      case 'memory_leak': {
+        // A robot process leaks until the host is restarted, 7 hours on: memory climbs about 9% an hour.
+        const start = at(0.3, 7 * HOUR, kind);
+        const host = fleet.hosts[Math.min(2, fleet.hosts.length - 1)];
+        incidents.push({ id: 'memory-leak', kind, start, end: start + 7 * HOUR, host, magnitude: 9,
+          description: `${host} leaks memory, about 9% of it an hour, until it is restarted 7 hours later`, affectedExecutions: 0 });
         break;
       }
       case 'cpu_saturation': {

@@ -96,6 +96,17 @@ describe('fleet simulator', () => {
       const samples = collector.store.listSamples({ hosts: [saturation.host!], from: saturation.start, to: saturation.end });
       expect(samples.length).toBe(3 * HOUR / options.sampleIntervalMs);
       expect(Math.min(...samples.map((s) => s.cpuPercent))).toBeGreaterThanOrEqual(92);
+
+      // The leak: memory climbs about 9% of the host's an hour, and drops when it is restarted.
+      const leak = incident('memory_leak');
+      const percent = (from: number, to: number) => {
+        const taken = collector.store.listSamples({ hosts: [leak.host!], from, to });
+        return median(taken.map((s) => (100 * s.memoryUsedBytes!) / s.memoryTotalBytes!));
+      };
+      const climbed = percent(leak.end! - HOUR, leak.end!) - percent(leak.start, leak.start + HOUR);
+      expect(climbed).toBeGreaterThan(40);
+      expect(climbed).toBeLessThan(60);
+      expect(percent(leak.end!, leak.end! + HOUR)).toBeLessThan(percent(leak.start, leak.start + HOUR) + 10);
     });
 
     it('when the slow step is named in the truth, then it takes the largest share of its workflow time', () => {
@@ -168,7 +179,7 @@ describe('incident placement over a period that ends on a Monday', () => {
     const monday = Date.UTC(2026, 10, 30);
     const generator = new FleetGenerator({ ...options, from: monday - 14 * 24 * HOUR, to: monday });
     const timed = generator.incidents.filter((i) => i.end !== undefined);
-    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike']);
+    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike', 'memory_leak']);
     for (const incident of timed) {
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 0]);
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 6]);

@@ -134,7 +134,8 @@ function emptyTruth(options: SimulationOptions, generator: FleetGenerator, from:
   const { fleet } = generator;
   const touched = new Set(generator.incidents.map((i) => i.workflow).filter(Boolean));
   const onSaturatedHost = new Set(
-    generator.incidents.filter((i) => i.host).flatMap((i) => fleet.robots.filter((r) => r.host === i.host).map((r) => r.name)),
+    // A saturated host slows the runs on it; a leaking one does not (until it is full).
+    generator.incidents.filter((i) => i.kind === 'cpu_saturation').flatMap((i) => fleet.robots.filter((r) => r.host === i.host).map((r) => r.name)),
   );
   return {
     seed: options.seed,

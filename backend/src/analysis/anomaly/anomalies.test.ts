@@ -28,6 +28,12 @@ describe('what an anomaly says', () => {
       { observed: 17_000, expected: 18_800, evidence: 'shift' as const },
       'run duration of Claims has shifted up: recent points sit above the expected 18.8 s (latest 17.0 s) (5.1 robust SDs, 5 points)',
     ],
+    [
+      'memory climbing toward full by its pace and when it is full',
+      'host_memory|||vm-3',
+      { observed: 63, expected: 32, lastSeenAt: 0, forecast: { perHour: 9, reachesAt: 4.1 * 3_600_000, limit: 100 } },
+      'memory use of vm-3 is unusually high: 63% vs expected 32% (5.1 robust SDs, 5 points); rising 9% an hour, 100% in about 4.1 h',
+    ],
     ['a quiet hour as low', 'volume|Claims||', { observed: 0, expected: 4, direction: 'low' as const }, 'runs per hour of Claims is unusually low: 0.0 vs expected 4.0 (5.1 robust SDs, 5 points)'],
   ])('%s', (_, key, over, expected) => {
     expect(describeEpisode(parseSeriesKey(key), episode(over))).toBe(expected);

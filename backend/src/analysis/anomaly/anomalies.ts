@@ -47,7 +47,10 @@ export function describe(series: SeriesId, episode: Episode): string {
   if (episode.evidence === 'shift') {
     return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}) ${strength}`;
   }
-  return `${label.name} of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${label.unit(episode.observed)} vs expected ${label.unit(episode.expected)} ${strength}`;
+  const heading = episode.forecast
+    ? `; rising ${label.unit(episode.forecast.perHour)} an hour, ${label.unit(episode.forecast.limit)} in about ${formatDuration(Math.max(0, episode.forecast.reachesAt - episode.lastSeenAt))}`
+    : '';
+  return `${label.name} of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${label.unit(episode.observed)} vs expected ${label.unit(episode.expected)} ${strength}${heading}`;
 }
 
 const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
@@ -84,6 +87,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
     recommendedAction: recommendedAction(series.metric, episode.direction, series),
   };
   if (episode.observedTrials !== undefined) anomaly.trials = episode.observedTrials;
+  if (episode.forecast) anomaly.forecast = episode.forecast;
   if (series.workflow) anomaly.workflow = series.workflow;
   if (series.step) anomaly.step = series.step;
   if (series.host) anomaly.host = series.host;

@@ -191,7 +191,8 @@ export function incidentTitle(members: readonly Anomaly[], hosts: readonly strin
   if (host !== undefined) {
     const resources = HOST_METRICS.flatMap((metric) => {
       const peak = onHost.filter((a) => a.metric === metric).sort((a, b) => b.observed - a.observed)[0];
-      return peak ? [`${metric === 'host_cpu' ? 'CPU' : 'memory'} ${peak.observed.toFixed(0)}%`] : [];
+      const heading = onHost.find((a) => a.metric === metric && a.forecast)?.forecast;
+      return peak ? [`${metric === 'host_cpu' ? 'CPU' : 'memory'} ${peak.observed.toFixed(0)}%${heading ? ` and rising ${heading.perHour.toFixed(0)}% an hour` : ''}`] : [];
     });
     const effect = workflows.length ? `${plural(workflows.length, 'workflow')} slower or failing on it (${list(workflows)})` : '';
     return `${host}: ${[...resources, effect].filter(Boolean).join(', ')}`;

@@ -53,10 +53,19 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       };
     case 'host_cpu':
     case 'host_memory':
-      // A busy robot host is normal; only sustained use near the limit is an anomaly.
+      // A busy robot host is normal; only sustained use near the limit is an anomaly, or memory
+      // climbing steadily toward it (a leak): full within 6 hours at its pace of the last 2 hours.
       return {
         scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3 }),
-        settings: { direction: 'high', minConsecutive: 3, extremeFactor: Infinity, closeAfterNormal: 3, floor: 80, shiftWindow: 0 },
+        settings: {
+          direction: 'high',
+          minConsecutive: 3,
+          extremeFactor: Infinity,
+          closeAfterNormal: 3,
+          floor: 80,
+          shiftWindow: 0,
+          ...(metric === 'host_memory' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: 24, minValue: 50 } } : {}),
+        },
       };
   }
 }

@@ -1,7 +1,8 @@
 import { Random } from '../../sim/random';
 import { median } from '../stats';
 import { BinomialScorer, type Point, RobustScorer, type Seasonality } from './scorers';
-import { fourSignificant, pointSeverity, SeriesDetector } from './seriesDetector';
+import { createDetector } from './seriesCatalog';
+import { type Episode, fourSignificant, pointSeverity, SeriesDetector } from './seriesDetector';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 2);
@@ -113,6 +114,32 @@ describe('SeriesDetector', () => {
     // Down instead of up, 5 minutes after: another episode.
     const down = opensAt(d, shiftBy(0.6, 3, 7, T0 + 141 * MINUTE));
     expect(down).toEqual([T0 + 141 * MINUTE]);
+  });
+
+  it('when memory climbs steadily toward full, then it opens below the floor, with its pace and when it is full; a busy but flat host does not', () => {
+    const FIVE = 5 * MINUTE;
+    const memory = () => createDetector('host_memory', 4);
+    const random = new Random(5);
+    // A day at about 35% (5-minute means), then 9% more every hour.
+    const flat = Array.from({ length: 288 }, (_, i) => ({ time: T0 + i * FIVE, value: 35 + 3 * random.normal() }));
+    const leak = memory();
+    flat.forEach((p) => leak.observe(p));
+    let opened: Episode | undefined;
+    let at = 0;
+    for (let i = 1; i <= 96 && !opened; i++) {
+      at = 35 + (9 * i) / 12 + 3 * random.normal();
+      opened = leak.observe({ time: T0 + (288 + i) * FIVE, value: at }).events.find((e) => e.type === 'opened')?.episode;
+    }
+    expect(opened).toBeDefined();
+    // Found below the 80% floor, once full is within 6 hours at its pace: from about 46% on.
+    expect(at).toBeLessThan(70);
+    expect(opened!.forecast!.perHour).toBeGreaterThan(7);
+    expect(opened!.forecast!.perHour).toBeLessThan(11);
+    expect(opened!.forecast!.reachesAt - opened!.lastSeenAt).toBeLessThanOrEqual(6 * 3_600_000);
+    // The same host busy at 65% for hours, not climbing: nothing.
+    const busy = memory();
+    const events = [...flat, ...Array.from({ length: 96 }, (_, i) => ({ time: T0 + (288 + i) * FIVE, value: 65 + 3 * random.normal() }))].flatMap((p) => busy.observe(p).events);
+    expect(events).toEqual([]);
   });
 
   it('finds a slow drift that no single point gives away, through the sustained-shift check', () => {

@@ -41,8 +41,13 @@ export interface DetectorSettings {
    * matter, or a seasonal baseline a little off, is not an anomaly however significant.
    */
   shiftMinEffect: number;
-  /** For 'high' series: values below this never count as anomalous (e.g. CPU under 80%). */
+  /** For 'high' series: values below this never count as anomalous (e.g. CPU under 80%)... */
   floor?: number;
+  /**
+   * ...unless the series climbs steadily toward `limit` and, at its pace over its last `points`
+   * points, reaches it within `horizonMs` (memory leaking toward 100%), from `minValue` up.
+   */
+  forecast?: { limit: number; horizonMs: number; points: number; minValue: number };
   /**
    * How rare a point is, `Judgement.rarity`, is judged among this many earlier points (default
    * 1000; 0 turns it off)...
@@ -96,6 +101,8 @@ export interface Episode {
   spellStartedAt?: number;
   /** When it was last accepted as the new normal (the baseline restarted from its points). */
   acceptedAt?: number;
+  /** Where the series is heading, while it climbs toward its `forecast` limit: its pace an hour and when it gets there. */
+  forecast?: { perHour: number; reachesAt: number; limit: number };
 }
 
 export type DetectorEvent =
@@ -133,6 +140,8 @@ export interface DetectorState {
   sinceFit: number;
   fitted: boolean;
   lastTime?: number;
+  /** The last `forecast.points` points' times and values, for the forecast. */
+  recentValues?: Array<[number, number]>;
 }
 
 /**
@@ -142,6 +151,24 @@ export interface DetectorState {
 function dropOldest(window: Point[], count: number): void {
   if (count === 1) window.shift();
   else if (count > 1) window.splice(0, count);
+}
+
+/**
+ * The Theil-Sen slope of `values[from..to)` (the median of the slopes of every pair: robust to a
+ * few jumps) and the share of pairs that rise.
+ */
+function trend(values: ReadonlyArray<readonly [number, number]>, from: number, to: number): { slope: number; rising: number } | undefined {
+  const slopes: number[] = [];
+  let rising = 0;
+  for (let i = from; i < to; i++) {
+    for (let j = i + 1; j < to; j++) {
+      const dt = values[j][0] - values[i][0];
+      if (dt <= 0) continue;
+      slopes.push((values[j][1] - values[i][1]) / dt);
+      if (values[j][1] > values[i][1]) rising++;
+    }
+  }
+  return slopes.length ? { slope: medianInPlace(Float64Array.from(slopes)), rising: rising / slopes.length } : undefined;
 }
 
 /** Scratch for the sustained-shift median, taken at every point of every series. */
@@ -199,6 +226,8 @@ export class SeriesDetector {
   private readonly last: Judgement = { ready: false, z: 0, exceeds: false, severity: 0, expected: 0, rarity: 0 };
   /** The state's `recentZ` kept in order too, for the sustained-shift median (undefined while a NaN is among them). */
   private recentWindow?: SortedWindow;
+  /** Where the series is heading at the last point, when it climbs toward its forecast limit. */
+  private heading?: Episode['forecast'];
 
   /**
    * @param state where to resume from (`currentState` of a detector of the same series)
@@ -270,6 +299,7 @@ export class SeriesDetector {
     const last = this.last;
     state.lastTime = point.time;
     this.prune(point.time);
+    this.heading = s.forecast ? this.forecast(point, s.forecast) : undefined;
     if (!state.fitted) {
       this.admit(point);
       last.ready = false;
@@ -285,7 +315,7 @@ export class SeriesDetector {
     const rarity = this.rarity(directional);
     const shift = settled === false ? 0 : this.shiftScore(directional);
     const score = Math.max(directional, shift);
-    const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor;
+    const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor && this.heading === undefined;
     const exceeds = score >= s.sensitivity && !belowFloor;
     last.ready = true;
     last.z = score;
@@ -311,6 +341,27 @@ export class SeriesDetector {
     const mean = total / recent.length;
     // Four significant digits are plenty to rank by, and keep the persisted state small.
     return Math.max(trackers.z.observe(fourSignificant(directional)), trackers.means.observe(fourSignificant(mean)));
+  }
+
+  /**
+   * Whether the series, at the pace of its last `points` points (`trend`), reaches `limit` within
+   * `horizonMs`: only when it climbs steadily (70% of the pairs rise, and both halves climb), from
+   * `minValue` up.
+   */
+  private forecast(point: Point, { limit, horizonMs, points, minValue }: NonNullable<DetectorSettings['forecast']>): Episode['forecast'] {
+    const recent = (this.state.recentValues ??= []);
+    recent.push([point.time, point.value]);
+    if (recent.length > points) recent.shift();
+    if (recent.length < points || point.value < minValue || point.value >= limit) return undefined;
+    const whole = trend(recent, 0, recent.length);
+    if (whole === undefined || whole.rising < 0.7 || !(whole.slope > 0)) return undefined;
+    // Steadily: each half climbs too, at half the pace or more (a step up then flat is not a leak).
+    const half = Math.floor(recent.length / 2);
+    for (const part of [trend(recent, 0, half), trend(recent, half, recent.length)]) {
+      if (part === undefined || !(part.slope >= 0.5 * whole.slope)) return undefined;
+    }
+    const reachesIn = (limit - point.value) / whole.slope;
+    return reachesIn <= horizonMs ? { perHour: whole.slope * 3_600_000, reachesAt: Math.round(point.time + reachesIn), limit } : undefined;
   }
 
   /**
@@ -356,6 +407,8 @@ export class SeriesDetector {
       // A point the drift check alone holds beyond the threshold may itself look normal.
       episode.evidence = byShift ? 'shift' : 'points';
       episode.expected = expected;
+      if (this.heading) episode.forecast = this.heading;
+      else delete episode.forecast;
       this.keepEpisodePoint(point);
       events.push(point.time - (episode.spellStartedAt ?? episode.startedAt) >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } });
       return;
@@ -384,6 +437,7 @@ export class SeriesDetector {
       observed: point.value,
       ...(point.trials === undefined ? {} : { observedTrials: point.trials }),
       normalRun: 0,
+      ...(this.heading ? { forecast: this.heading } : {}),
       ...(rejoins ? { spells: (previous.spells ?? 1) + 1, spellStartedAt: first.point.time, ...(previous.acceptedAt === undefined ? {} : { acceptedAt: previous.acceptedAt }) } : {}),
     };
     state.episodePoints = state.pending.map((p) => p.point);

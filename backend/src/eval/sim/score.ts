@@ -68,6 +68,8 @@ export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' 
       return anomaly.workflow === incident.workflow && DURATIONS.includes(anomaly.metric);
     case 'failure_burst':
       return anomaly.workflow === incident.workflow && anomaly.metric === 'failure_rate';
+    case 'memory_leak':
+      return anomaly.host === incident.host && anomaly.metric === 'host_memory';
     case 'cpu_saturation':
       // The host's own CPU, or the durations of the workflows whose runs it slowed.
       if (anomaly.host === incident.host) return anomaly.metric === 'host_cpu' || DURATIONS.includes(anomaly.metric);
