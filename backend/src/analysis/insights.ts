@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Degradation, Insight, InsightCategory, MeasuredImpact, PerformanceStats, SuccessAnalysis } from '../domain/analysis';
-import type { Execution } from '../domain/types';
+import type { Execution, Step } from '../domain/types';
 import { normalCdf } from './distributions';
 import { mannWhitneyU } from './hypothesisTests';
 import { isTimedRun } from './performance';
+import { fingerprint } from './success';
 import { median } from './stats';
 
 /** A finding before it is stored: the store adds id, status and timestamps. */
@@ -252,59 +253,98 @@ export function prioritize(drafts: readonly InsightDraft[]): InsightDraft[] {
   return [...byKey.values()].sort((a, b) => b.priorityScore - a.priorityScore || a.key.localeCompare(b.key));
 }
 
-const FAILURE_CATEGORIES: readonly InsightCategory[] = ['failure_pattern', 'robot_outlier'];
+/** What an implemented insight's impact is measured on: its runs, their steps, their hosts' CPU. */
+export interface ImpactSide {
+  runs: readonly Execution[];
+  /** The steps of `runs` (a bottleneck is measured on its step). */
+  steps?: readonly Step[];
+  /** Completed runs with their host's mean CPU while they ran (saturation is measured on these). */
+  withCpu?: ReadonlyArray<{ durationMs: number; cpuPercent: number }>;
+}
 
-/**
- * The actual impact of an implemented insight: the same test as for degradation (Mann-Whitney
- * on run durations) or, for failure insights, a two-proportion z-test on the failure rate.
- * @returns null until both sides have `minRuns` runs.
- */
-export function measureImpact(
-  category: InsightCategory,
-  before: readonly Execution[],
-  after: readonly Execution[],
-  measuredAt: number,
-  minRuns = 20,
-): MeasuredImpact | null {
-  if (FAILURE_CATEGORIES.includes(category)) {
-    const finished = (runs: readonly Execution[]) => runs.filter((r) => r.status !== 'running');
-    const b = finished(before);
-    const a = finished(after);
-    if (b.length < minRuns || a.length < minRuns) return null;
-    const fb = b.filter((r) => r.status !== 'completed').length;
-    const fa = a.filter((r) => r.status !== 'completed').length;
-    const rb = fb / b.length;
-    const ra = fa / a.length;
-    const pooled = (fb + fa) / (b.length + a.length);
-    const se = Math.sqrt(pooled * (1 - pooled) * (1 / b.length + 1 / a.length));
-    const pValue = se === 0 ? 1 : 2 * (1 - normalCdf(Math.abs((ra - rb) / se)));
-    return {
-      measuredAt,
-      metric: 'failure_rate',
-      before: rb,
-      after: ra,
-      changePct: rb > 0 ? (100 * (ra - rb)) / rb : 0,
-      runsBefore: b.length,
-      runsAfter: a.length,
-      pValue,
-      significant: pValue < 0.05,
-    };
-  }
-  const db = before.filter(isTimedRun).map((r) => r.durationMs);
-  const da = after.filter(isTimedRun).map((r) => r.durationMs);
-  if (db.length < minRuns || da.length < minRuns) return null;
-  const test = mannWhitneyU(db, da);
-  const mb = median(db);
-  const ma = median(da);
+const finished = (runs: readonly Execution[]) => runs.filter((r) => r.status !== 'running');
+const failedRun = (r: Execution) => r.status !== 'completed';
+
+/** A two-sided two-proportion z-test. */
+function proportions(hitsBefore: number, before: number, hitsAfter: number, after: number): number {
+  const pooled = (hitsBefore + hitsAfter) / (before + after);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / before + 1 / after));
+  return se === 0 ? 1 : 2 * (1 - normalCdf(Math.abs(hitsAfter / after - hitsBefore / before) / se));
+}
+
+function impact(metric: MeasuredImpact['metric'], quantity: string, before: number, after: number, runsBefore: number, runsAfter: number, pValue: number, test: string, measuredAt: number, format: (v: number) => string): MeasuredImpact {
+  const significant = pValue < 0.05;
+  const changePct = before > 0 ? (100 * (after - before)) / before : after > 0 ? 100 : 0;
+  // Every quantity measured is one the insight wants lower.
+  const direction = !significant ? 'unchanged' : after < before ? 'better' : 'worse';
+  const verdict = direction === 'unchanged' ? 'no significant change' : direction === 'better' ? 'better' : 'worse';
   return {
     measuredAt,
-    metric: 'median_duration_ms',
-    before: mb,
-    after: ma,
-    changePct: (100 * (ma - mb)) / mb,
-    runsBefore: db.length,
-    runsAfter: da.length,
-    pValue: test.pValue,
-    significant: test.pValue < 0.05,
+    metric,
+    quantity,
+    before,
+    after,
+    changePct,
+    runsBefore,
+    runsAfter,
+    pValue,
+    significant,
+    direction,
+    summary: `${quantity}: ${format(before)} before, ${format(after)} after (${changePct >= 0 ? '+' : ''}${changePct.toFixed(0)}%, ${test} p = ${pValue.toPrecision(2)}): ${verdict}`,
   };
+}
+
+const asPercent = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/**
+ * The actual impact of an implemented insight, on the quantity it is about, before against after
+ * its implementation: a bottleneck on its step's duration; saturation on the share of runs on a
+ * saturated host (`saturatedCpu`); a failure pattern on how often runs fail with it; a robot or
+ * host outlier on its failure rate; any other on the workflow's run durations. Durations by
+ * Mann-Whitney, rates by a two-proportion z-test; `direction` says plainly whether it got better.
+ * @returns null until both sides have `minRuns` runs (of the robot or host, for an outlier).
+ */
+export function measureImpact(
+  insight: Pick<Insight, 'category' | 'subject'>,
+  before: ImpactSide,
+  after: ImpactSide,
+  measuredAt: number,
+  { minRuns = 20, saturatedCpu = DEFAULT_THRESHOLDS.saturatedCpu } = {},
+): MeasuredImpact | null {
+  const durations = (metric: MeasuredImpact['metric'], quantity: string, b: number[], a: number[]) => {
+    if (b.length < minRuns || a.length < minRuns) return null;
+    return impact(metric, quantity, median(b), median(a), b.length, a.length, mannWhitneyU(b, a).pValue, 'Mann-Whitney', measuredAt, seconds);
+  };
+  const rate = (metric: MeasuredImpact['metric'], quantity: string, b: readonly unknown[], hitsB: number, a: readonly unknown[], hitsA: number) => {
+    if (b.length < minRuns || a.length < minRuns) return null;
+    return impact(metric, quantity, hitsB / b.length, hitsA / a.length, b.length, a.length, proportions(hitsB, b.length, hitsA, a.length), 'two-proportion z-test', measuredAt, asPercent);
+  };
+  switch (insight.category) {
+    case 'bottleneck': {
+      const step = insight.subject;
+      const of = (side: ImpactSide) => (side.steps ?? []).filter((s) => s.name === step && s.status === 'completed' && s.durationMs !== undefined).map((s) => s.durationMs!);
+      return durations('step_median_ms', `median duration of step '${step}'`, of(before), of(after));
+    }
+    case 'resource_saturation': {
+      const b = before.withCpu ?? [];
+      const a = after.withCpu ?? [];
+      const hits = (runs: typeof b) => runs.filter((r) => r.cpuPercent >= saturatedCpu).length;
+      return rate('saturated_share', `share of runs on a host above ${saturatedCpu}% CPU`, b, hits(b), a, hits(a));
+    }
+    case 'failure_pattern': {
+      const b = finished(before.runs);
+      const a = finished(after.runs);
+      const hits = (runs: readonly Execution[]) => runs.filter((r) => failedRun(r) && r.errorMessage !== undefined && fingerprint(r.errorMessage) === insight.subject).length;
+      return rate('pattern_rate', `share of runs failing with '${insight.subject}'`, b, hits(b), a, hits(a));
+    }
+    case 'robot_outlier': {
+      const [dimension, name] = (insight.subject ?? ':').split(/:(.*)/s);
+      const mine = (runs: readonly Execution[]) => finished(runs).filter((r) => (dimension === 'robot' ? r.robot : r.host) === name);
+      const b = mine(before.runs);
+      const a = mine(after.runs);
+      return rate('failure_rate', `failure rate of ${dimension} ${name}`, b, b.filter(failedRun).length, a, a.filter(failedRun).length);
+    }
+    default:
+      return durations('median_duration_ms', 'median run duration', before.runs.filter(isTimedRun).map((r) => r.durationMs), after.runs.filter(isTimedRun).map((r) => r.durationMs));
+  }
 }

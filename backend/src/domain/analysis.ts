@@ -191,9 +191,13 @@ export const INSIGHT_CATEGORIES = [
 ] as const;
 export type InsightCategory = (typeof INSIGHT_CATEGORIES)[number];
 
+/** An implemented insight's actual impact, on the quantity it is about (each one it wants lower). */
 export interface MeasuredImpact {
   measuredAt: number;
-  metric: 'median_duration_ms' | 'failure_rate';
+  /** Run or step median duration (ms), or a share of runs: failing, failing with a pattern, on a saturated host. */
+  metric: 'median_duration_ms' | 'step_median_ms' | 'failure_rate' | 'pattern_rate' | 'saturated_share';
+  /** What was measured, in words. */
+  quantity?: string;
   before: number;
   after: number;
   changePct: number;
@@ -201,6 +205,10 @@ export interface MeasuredImpact {
   runsAfter: number;
   pValue: number;
   significant: boolean;
+  /** Better (significantly lower), worse (significantly higher) or unchanged. */
+  direction?: 'better' | 'worse' | 'unchanged';
+  /** The measurement in one sentence, its test and its direction. */
+  summary?: string;
 }
 
 export interface Insight {

@@ -1,6 +1,6 @@
 import type { Insight } from '../domain/analysis';
 import { AppError } from '../domain/errors';
-import { idleCapacityInsight, type InsightDraft, insightId, measureImpact, prioritize, workflowInsights } from '../analysis/insights';
+import { idleCapacityInsight, type ImpactSide, type InsightDraft, insightId, measureImpact, prioritize, workflowInsights } from '../analysis/insights';
 import type { Execution, Step } from '../domain/types';
 import type { RunWithHostCpu, Store } from '../store/store';
 import type { AnomalyDetector } from './anomalyDetector';
@@ -81,8 +81,16 @@ export class InsightGenerator {
       if (!insight.workflow || insight.implementedAt === undefined) continue;
       const at = insight.implementedAt;
       const span = Math.min(now - at, 30 * DAY);
-      const filter = (from: number, to: number) => this.store.runs({ workflows: [insight.workflow!], from, to });
-      const impact = measureImpact(insight.category, filter(at - Math.max(span, DAY), at), filter(at, now), now);
+      // The same length of time before as has passed since, a day at least.
+      const side = (from: number, to: number): ImpactSide => {
+        const filter = { workflows: [insight.workflow!], from, to };
+        return {
+          runs: this.store.runs(filter),
+          ...(insight.category === 'bottleneck' ? { steps: this.store.stepsOfRuns(filter) } : {}),
+          ...(insight.category === 'resource_saturation' ? { withCpu: this.store.runsWithHostCpu(filter) } : {}),
+        };
+      };
+      const impact = measureImpact(insight, side(at - Math.max(span, DAY), at), side(at, now), now);
       if (!impact) continue;
       measured.push({ ...insight, measuredImpact: impact });
     }

@@ -56,7 +56,7 @@ export function annotationEvents(store: Store, f: AnnotationFilter): AnnotationE
         .map((i) => ({
           time: i.implementedAt!,
           title: `Implemented: ${i.title}`,
-          text: `${i.recommendation}${i.implementationNote ? `\nNote: ${i.implementationNote}` : ''}${i.measuredImpact ? `\nMeasured: ${i.measuredImpact.changePct.toFixed(1)}% (${i.measuredImpact.significant ? 'significant' : 'not significant'})` : ''}`,
+          text: `${i.recommendation}${i.implementationNote ? `\nNote: ${i.implementationNote}` : ''}${i.measuredImpact ? `\nMeasured: ${i.measuredImpact.summary ?? `${i.measuredImpact.changePct.toFixed(1)}% (${i.measuredImpact.significant ? 'significant' : 'not significant'})`}` : ''}`,
           tags: ['insight', i.category, ...(i.workflow ? [i.workflow] : [])],
         }));
   }
