@@ -1,16 +1,19 @@
 import type { Anomaly } from '../../domain/analysis';
 import type { Execution } from '../../domain/types';
 import { median } from '../stats';
+import { fingerprint } from '../success';
 import type { AnomalyContext } from './incidents';
 
 const HOUR = 3600_000;
 
 /**
  * An anomaly's runs, for where they ran: those from its start to its last point, at least half an
- * hour and at most three hours of them.
+ * hour and at most three hours of them (and, for a failure rate, the three hours before).
  */
-export function contextWindow(anomaly: Pick<Anomaly, 'startedAt' | 'lastSeenAt'>): { from: number; to: number } {
-  return { from: anomaly.startedAt, to: anomaly.startedAt + Math.min(3 * HOUR, Math.max(HOUR / 2, anomaly.lastSeenAt - anomaly.startedAt + 1)) };
+export function contextWindow(anomaly: Pick<Anomaly, 'metric' | 'startedAt' | 'lastSeenAt'>): { from: number; to: number } {
+  // A failure rate opens on failures among runs before its first point: those hours count too.
+  const from = anomaly.metric === 'failure_rate' ? anomaly.startedAt - 3 * HOUR : anomaly.startedAt;
+  return { from, to: anomaly.startedAt + Math.min(3 * HOUR, Math.max(HOUR / 2, anomaly.lastSeenAt - anomaly.startedAt + 1)) };
 }
 
 /** What was usual: the week before the anomaly, up to six hours before it (a version it came with may have been out a while before it opened). */
@@ -59,7 +62,23 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
       }
     }
   }
+  const error = anomaly.metric === 'failure_rate' ? commonError(during.filter(failed)) : undefined;
   const known = new Set(before.map((r) => r.packageVersion));
   const fresh = during.map((r) => r.packageVersion).filter((v): v is string => v !== undefined && !known.has(v));
-  return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(fresh.length ? { version: fresh[0] } : {}) };
+  return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(fresh.length ? { version: fresh[0] } : {}), ...(error ? { error } : {}) };
+}
+
+/** The error pattern at least half of `failures` (two or more) share, if one does. */
+function commonError(failures: readonly Execution[]): AnomalyContext['error'] {
+  const counts = new Map<string, { count: number; type?: string }>();
+  for (const run of failures) {
+    if (!run.errorMessage) continue;
+    const pattern = fingerprint(run.errorMessage);
+    const known = counts.get(pattern) ?? { count: 0, ...(run.errorType ? { type: run.errorType } : {}) };
+    known.count++;
+    counts.set(pattern, known);
+  }
+  const [pattern, top] = [...counts].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))[0] ?? [];
+  if (!top || top.count < 2 || top.count < failures.length / 2) return undefined;
+  return { pattern: pattern!, ...(top.type ? { type: top.type } : {}), count: top.count, failed: failures.length };
 }

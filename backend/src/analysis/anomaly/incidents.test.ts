@@ -113,4 +113,15 @@ describe('where a workflow anomaly is', () => {
     expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, version: '2.0.0' });
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(3))).toEqual({ hosts: [], version: '2.0.0' });
   });
+
+  it('when most failures share an error, then the failure rate carries it, and its incident says it', () => {
+    const citrix = (host: string, at: number, code: number) => run(host, at, 10_000, { status: 'failed', errorType: 'system', errorMessage: `Citrix session disconnected (code ${code})` });
+    const during = [citrix('vm-1', T, 1041), citrix('vm-6', T + 5 * MINUTE, 1007), citrix('vm-1', T + 9 * MINUTE, 1090), run('vm-6', T + 12 * MINUTE, 10_000, { status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' })];
+    const context = workflowContext({ metric: 'failure_rate' }, before, during);
+    expect(context).toEqual({ hosts: [], error: { pattern: 'Citrix session disconnected (code <n>)', type: 'system', count: 3, failed: 4 } });
+    const failing: Anomaly = { id: 'f1', seriesKey: 'failure_rate|Payroll||', metric: 'failure_rate' as const, workflow: 'Payroll', direction: 'high' as const, status: 'open' as const, startedAt: T, lastSeenAt: T, severity: 0.6, firstSeverity: 0.6, peakScore: 5, points: 2, expected: 0.034, observed: 5, trials: 10, escalationLevel: 1, description: '', recommendedAction: '' };
+    expect(groupIncidents([failing], () => context)[0].title).toBe("Payroll: 5 of 10 runs failed, usually 3.4%; 3 of the 4 failures: system error 'Citrix session disconnected (code <n>)'");
+    // Failures with nothing in common: no error named.
+    expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(2)).error).toBeUndefined();
+  });
 });

@@ -25,6 +25,8 @@ export interface AnomalyContext {
   hostOnly?: boolean;
   /** A package version its workflow's runs took up as it began (not run in the week before). */
   version?: string;
+  /** For failures: the error most of its failed runs share (`fingerprint`), how many share it, of how many failed. */
+  error?: { pattern: string; type?: string; count: number; failed: number };
 }
 
 export type ContextOf = (anomaly: Anomaly) => AnomalyContext;
@@ -132,8 +134,9 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
   }
   const contexts = contextOf ? members.map(contextOf) : [];
   const version = contexts.map((c) => c.version).find((v) => v !== undefined);
+  const error = contexts.map((c) => c.error).find((e) => e !== undefined);
   const hostOnly = contexts.some((c) => c.hostOnly);
-  updated.title = incidentTitle(members, updated.hosts, { ...(version ? { version } : {}), hostOnly });
+  updated.title = incidentTitle(members, updated.hosts, { ...(version ? { version } : {}), ...(error ? { error } : {}), hostOnly });
   return updated;
 }
 
@@ -180,12 +183,18 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
  * An incident named by its cause: a host and what it did to the workflows on it; a workflow (and
  * the version it took up) and what happened to its runs; or the workflows that moved together.
  */
-export function incidentTitle(members: readonly Anomaly[], hosts: readonly string[], { version, hostOnly = false }: { version?: string; hostOnly?: boolean } = {}): string {
+export function incidentTitle(
+  members: readonly Anomaly[],
+  hosts: readonly string[],
+  { version, error, hostOnly = false }: { version?: string; error?: AnomalyContext['error']; hostOnly?: boolean } = {},
+): string {
   const workflows = [...new Set(members.map((a) => a.workflow).filter((w): w is string => w !== undefined))];
   const onHost = members.filter((a) => HOST_METRICS.includes(a.metric));
   if (onHost.length === 0 && workflows.length === 1) {
     const where = hosts.length === 1 ? `, on ${hosts[0]}${hostOnly ? ' only' : ''}` : '';
-    return `${workflows[0]}${version ? ` ${version}` : ''}: ${workflowEffect(members)}${where}`;
+    const share = error && (error.count === error.failed ? `all ${error.failed} failures` : `${error.count} of the ${error.failed} failures`);
+    const cause = error ? `; ${share}: ${error.type ? `${error.type} error ` : ''}'${error.pattern}'` : '';
+    return `${workflows[0]}${version ? ` ${version}` : ''}: ${workflowEffect(members)}${cause}${where}`;
   }
   const host = onHost[0]?.host ?? (hosts.length === 1 ? hosts[0] : undefined);
   if (host !== undefined) {
