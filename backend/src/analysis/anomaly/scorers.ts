@@ -8,6 +8,8 @@ export interface Point {
   time: number;
   value: number;
   trials?: number;
+  /** For failures among recent runs: which of them failed, bit 0 the latest (bit i: i runs before it). */
+  outcomes?: number;
 }
 
 export type Seasonality = 'none' | 'hourOfDay' | 'hourOfWeek';
@@ -21,6 +23,8 @@ export interface Score {
    * hour: good enough for a single point, not for judging a sustained shift.
    */
   settled?: boolean;
+  /** The failures, among this many recent runs, that the score is about, when not the point's own. */
+  window?: { failures: number; trials: number };
 }
 
 /**
@@ -235,6 +239,9 @@ export class RobustScorer implements Scorer {
  * P(X >= failures), so one failure out of one run is not mistaken for a burst. (A median of
  * mostly-zero hourly rates would say nothing.)
  */
+/** The fewest recent runs a failure window is judged on. */
+const MIN_SCAN_RUNS = 3;
+
 export class BinomialScorer implements Scorer {
   private rate = 0;
 
@@ -250,12 +257,32 @@ export class BinomialScorer implements Scorer {
     this.rate = trials > 0 ? failures / trials : 0;
   }
 
+  /**
+   * The failures among the point's runs against the pooled rate. With the point's `outcomes`, the
+   * run of recent runs that is least likely (every window of the last 3 to `trials` runs, the
+   * tail corrected for the windows tried): four failures in a row stand out sooner than among ten.
+   */
   score(point: Point): Score {
     const n = point.trials ?? 0;
     const p = Math.min(0.99, Math.max(this.rate, this.minRate));
-    if (n === 0 || point.value <= n * p) return { z: 0, expected: p };
-    const tail = binomialUpperTail(point.value, n, p);
-    return { z: Math.min(40, -normalQuantile(tail)), expected: p };
+    if (n === 0) return { z: 0, expected: p };
+    let tail = point.value > n * p ? binomialUpperTail(point.value, n, p) : 1;
+    let window: Score['window'];
+    if (point.outcomes !== undefined && n > MIN_SCAN_RUNS) {
+      const windows = n - MIN_SCAN_RUNS + 1;
+      let failures = 0;
+      for (let k = 1; k <= n; k++) {
+        if (Math.floor(point.outcomes / 2 ** (k - 1)) % 2 === 1) failures++;
+        if (k < MIN_SCAN_RUNS || failures <= k * p) continue;
+        const corrected = Math.min(1, windows * binomialUpperTail(failures, k, p));
+        if (corrected < tail) {
+          tail = corrected;
+          window = { failures, trials: k };
+        }
+      }
+    }
+    if (tail >= 0.5) return { z: 0, expected: p };
+    return { z: Math.min(40, -normalQuantile(tail)), expected: p, ...(window ? { window } : {}) };
   }
 
   save(): unknown {

@@ -45,7 +45,8 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
         settings: { direction: 'high' },
       };
     case 'failure_rate':
-      return { scorer: () => new BinomialScorer(), settings: { direction: 'high', minHistory: 30, closeAfterNormal: FAILURE_WINDOW_RUNS, shiftWindow: 0 } };
+      // A point's window already holds the runs before it: one point beyond the threshold opens.
+      return { scorer: () => new BinomialScorer(), settings: { direction: 'high', minHistory: 30, minConsecutive: 1, closeAfterNormal: FAILURE_WINDOW_RUNS, shiftWindow: 0 } };
     case 'volume':
       return {
         scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 }),
@@ -150,8 +151,13 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
     let failures = 0;
-    for (const failed of outcomes) if (failed) failures++;
-    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length);
+    let mask = 0;
+    for (let i = 0; i < outcomes.length; i++) {
+      if (!outcomes[i]) continue;
+      failures++;
+      mask += 2 ** (outcomes.length - 1 - i);
+    }
+    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length, mask);
   }
   return [...out.values()];
 }

@@ -180,6 +180,26 @@ describe('BinomialScorer', () => {
     expect(scorer.score({ time: 0, value: 0, trials: 10 }).z).toBe(0);
     expect(scorer.score({ time: 0, value: 0, trials: 0 })).toEqual({ z: 0, expected: 0.02 });
   });
+
+  it('when the latest runs failed in a row, then the window of them scores, corrected for the windows tried', () => {
+    const scorer = new BinomialScorer();
+    scorer.fit(Array.from({ length: 50 }, (_, i) => ({ time: i, value: i % 2 === 0 ? 1 : 0, trials: 10 })));
+    // Pooled rate 25 / 500 = 5%. Four failures among ten: P = 1.0e-3, z about 3.1 by count alone.
+    expect(scorer.score({ time: 0, value: 4, trials: 10 }).z).toBeCloseTo(3.08, 1);
+    // The same four are the last four runs: P(4 of 4) = 6.25e-6, times 8 windows = 5.0e-5: z about 3.9.
+    const inARow = scorer.score({ time: 0, value: 4, trials: 10, outcomes: 0b1111 });
+    expect(inARow.window).toEqual({ failures: 4, trials: 4 });
+    expect(inARow.z).toBeCloseTo(3.89, 1);
+    // Spread over the ten, they are no more than their count.
+    expect(scorer.score({ time: 0, value: 4, trials: 10, outcomes: 0b1001001001 })).toEqual({ z: expect.closeTo(3.08, 1), expected: 0.05 });
+    // Five in a row passes the threshold of 4 (z about 4.6): the anomaly opens on that run alone (the
+    // window holds the runs before it) and tells those five.
+    const detector = createDetector('failure_rate', 4);
+    // 5% fail: one failure among every ten runs, the latest's outcomes shifting through.
+    for (let i = 0; i < 40; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
+    const events = [0b1, 0b11, 0b111, 0b1111, 0b11111].flatMap((mask, i) => detector.observe({ time: 40 + i, value: i + 1, trials: 10, outcomes: mask }).events);
+    expect(events).toEqual([expect.objectContaining({ type: 'opened', episode: expect.objectContaining({ observed: 5, observedTrials: 5 }) })]);
+  });
 });
 
 describe('fourSignificant', () => {

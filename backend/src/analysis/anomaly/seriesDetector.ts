@@ -310,7 +310,7 @@ export class SeriesDetector {
       last.rarity = 0;
       return;
     }
-    const { z, expected, settled } = this.scorer.score(point);
+    const { z, expected, settled, window } = this.scorer.score(point);
     const directional = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
     const rarity = this.rarity(directional);
     const shift = settled === false ? 0 : this.shiftScore(directional);
@@ -323,7 +323,9 @@ export class SeriesDetector {
     last.severity = exceeds ? pointSeverity(score, s.sensitivity) : 0;
     last.expected = expected;
     last.rarity = rarity;
-    if (exceeds) this.onExceeding(point, z, score, expected, shift > directional, events);
+    // What the anomaly says it saw: the point, or the window of recent runs its score is about.
+    const seen = window ? { ...point, value: window.failures, trials: window.trials } : point;
+    if (exceeds) this.onExceeding(point, seen, z, score, expected, shift > directional, events);
     else this.onNormal(point, events);
   }
 
@@ -392,7 +394,7 @@ export class SeriesDetector {
     return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
   }
 
-  private onExceeding(point: Point, z: number, score: number, expected: number, byShift: boolean, events: DetectorEvent[]): void {
+  private onExceeding(point: Point, seen: Point, z: number, score: number, expected: number, byShift: boolean, events: DetectorEvent[]): void {
     const s = this.settings;
     const state = this.state;
     const episode = state.episode;
@@ -402,8 +404,8 @@ export class SeriesDetector {
       episode.normalRun = 0;
       episode.peakSeverity = Math.max(episode.peakSeverity, pointSeverity(score, s.sensitivity));
       episode.peakScore = Math.max(episode.peakScore, score);
-      episode.observed = point.value;
-      if (point.trials !== undefined) episode.observedTrials = point.trials;
+      episode.observed = seen.value;
+      if (seen.trials !== undefined) episode.observedTrials = seen.trials;
       // A point the drift check alone holds beyond the threshold may itself look normal.
       episode.evidence = byShift ? 'shift' : 'points';
       episode.expected = expected;
@@ -434,8 +436,8 @@ export class SeriesDetector {
       peakSeverity: rejoins ? Math.max(previous.peakSeverity, severity) : severity,
       peakScore: rejoins ? Math.max(previous.peakScore, peakScore) : peakScore,
       expected,
-      observed: point.value,
-      ...(point.trials === undefined ? {} : { observedTrials: point.trials }),
+      observed: seen.value,
+      ...(seen.trials === undefined ? {} : { observedTrials: seen.trials }),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
       ...(rejoins ? { spells: (previous.spells ?? 1) + 1, spellStartedAt: first.point.time, ...(previous.acceptedAt === undefined ? {} : { acceptedAt: previous.acceptedAt }) } : {}),
