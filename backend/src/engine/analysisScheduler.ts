@@ -521,7 +521,13 @@ export class AnalysisScheduler {
       incidentsFrom = from;
     }
     const incidents = anomalies.length ? this.store.listIncidents({ from: incidentsFrom }) : [];
-    const regrouped = regroupIncidents({ anomalies, removed: superseded.filter((a) => removed.has(a.id)), incidents, from: booked.regroupFrom, contextOf: this.contextOf(), stored: (id) => this.store.getAnomaly(id) });
+    // Removed: superseded ones not found again, and steps' anomalies of old taken into their slowdown.
+    const supersededIds = new Set(superseded.map((a) => a.id));
+    const removedStored = [
+      ...superseded.filter((a) => removed.has(a.id)),
+      ...booked.removedAnomalies.filter((id) => !supersededIds.has(id)).flatMap((id) => this.store.getAnomaly(id) ?? []),
+    ];
+    const regrouped = regroupIncidents({ anomalies, removed: removedStored, incidents, from: booked.regroupFrom, contextOf: this.contextOf(), stored: (id) => this.store.getAnomaly(id) });
     for (const moved of regrouped.moved) {
       changed.set(moved.id, moved);
       if (this.openAnomalies.get(moved.seriesKey)?.id === moved.id) this.openAnomalies.set(moved.seriesKey, moved);

@@ -1,5 +1,5 @@
 import type { Anomaly } from '../../domain/analysis';
-import { anomalyId } from './anomalies';
+import { anomalyId, applyEvent } from './anomalies';
 import { bookAnomalies, type BookInput, keptEvents, regroupIncidents } from './anomalyBook';
 import { parseSeriesKey } from './seriesCatalog';
 import type { DetectorEvent, Episode } from './seriesDetector';
@@ -163,6 +163,18 @@ describe("a workflow's slowdown", () => {
     const later = bookAnomalies(input({ open, online: [on(archive, opened(T + 47 * HOUR))] }));
     expect(later.anomalies[0]).toMatchObject({ id: anomalyId(run.key, T + 47 * HOUR), steps: ['Archive documents'] });
     expect(later.anomalies[0].parts).toHaveLength(1);
+  });
+
+  it("when a step's anomaly is open from before slowdowns were one anomaly, then it goes into its workflow's slowdown", () => {
+    // As a collector of the version before stored them: the run's and a step's, each on its own.
+    const legacyRun = { ...applyEvent(run, opened(T)), incidentId: 'in-old' };
+    const legacyStep = { ...applyEvent(read, opened(T + 10 * 60_000)), incidentId: 'in-old' };
+    const open = new Map<string, Anomaly>([[run.key, legacyRun], [read.key, legacyStep]]);
+    const book = bookAnomalies(input({ open, online: [on(archive, opened(T + HOUR))] }));
+    expect([...open.keys()]).toEqual([run.key]);
+    expect(book.removedAnomalies).toEqual([legacyStep.id]);
+    expect(book.anomalies).toEqual([expect.objectContaining({ id: legacyRun.id, status: 'open', incidentId: 'in-old', steps: ['Read input file', 'Archive documents'] })]);
+    expect(book.anomalies[0].parts!.map((p) => p.seriesKey)).toEqual([run.key, read.key, archive.key]);
   });
 
   it('when its workflow is judged again, then the slowdown is booked afresh from the events and keeps its id and incident', () => {

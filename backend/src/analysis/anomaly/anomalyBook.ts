@@ -1,7 +1,7 @@
 import type { Anomaly, AnomalyPart, Incident } from '../../domain/analysis';
 import { applyEvent, composeSlowdown } from './anomalies';
 import { type ContextOf, correlationReach, DEFAULT_CORRELATION, groupIncidents, refresh } from './incidents';
-import { type SeriesId, seriesKey } from './seriesCatalog';
+import { parseSeriesKey, type SeriesId, seriesKey } from './seriesCatalog';
 import type { DetectorEvent } from './seriesDetector';
 
 /** A detector event of a series judged online, from where its state stood. */
@@ -62,6 +62,14 @@ export function bookingKey(series: SeriesId): string {
   return isDuration(series) ? seriesKey({ metric: 'run_duration', ...(series.workflow === undefined ? {} : { workflow: series.workflow }) }) : series.key;
 }
 
+/** A slowdown's parts; a run's anomaly from before slowdowns had parts is its own. */
+function partsOf(slowdown: Anomaly | undefined): AnomalyPart[] {
+  if (!slowdown) return [];
+  if (slowdown.parts) return slowdown.parts;
+  const { incidentId: _incident, steps: _steps, ...part } = slowdown;
+  return [part];
+}
+
 const eventTime = (event: DetectorEvent) => (event.type === 'closed' ? event.endedAt : event.episode.lastSeenAt);
 
 /**
@@ -84,7 +92,7 @@ class Ledger {
     open?: Anomaly,
   ) {
     this.current = open;
-    for (const part of open?.parts ?? []) this.parts.set(part.seriesKey, part);
+    if (slowdown) for (const part of partsOf(open)) this.parts.set(part.seriesKey, part);
   }
 
   /** The anomaly to carry to the next pass: open, or a slowdown that closed lately. */
@@ -159,6 +167,20 @@ export function bookAnomalies(input: BookInput): BookedAnomalies {
     if (known) known.entries.push(...entries);
     else rejudged.set(key, { from: judged.from, entries });
   }
+  // A step's open anomaly from before a workflow's slowdown was one anomaly goes into its slowdown.
+  const absorbed: string[] = [];
+  for (const [key, legacy] of [...input.open]) {
+    if (legacy.metric !== 'step_duration' || legacy.parts !== undefined) continue;
+    const target = bookingKey(parseSeriesKey(key));
+    const current = input.open.get(target);
+    const { incidentId: _incident, ...part } = legacy;
+    const slowdown = composeSlowdown(target, current?.startedAt ?? legacy.startedAt, [...partsOf(current), part], current);
+    input.open.delete(key);
+    input.open.set(target, slowdown);
+    changed.set(slowdown.id, slowdown);
+    absorbed.push(legacy.id);
+    regroupFrom = Math.min(regroupFrom, slowdown.startedAt);
+  }
   for (const [key, entries] of byBookingKey(input.online)) {
     const ledger = new Ledger(key, isDuration(entries[0].series), input.open.get(key));
     for (const { series, event } of entries) {
@@ -190,7 +212,7 @@ export function bookAnomalies(input: BookInput): BookedAnomalies {
   for (const a of removed) regroupFrom = Math.min(regroupFrom, a.startedAt);
   return {
     anomalies: [...changed.values()],
-    removedAnomalies: removed.map((a) => a.id),
+    removedAnomalies: [...removed.map((a) => a.id), ...absorbed],
     opened,
     closed,
     ...(regroupFrom === Infinity ? {} : { regroupFrom }),
