@@ -59,6 +59,8 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     ['slow_drift', 4 * DAY, (a: Anomaly, w?: string) => a.workflow === w && (a.metric === 'run_duration' || a.metric === 'step_duration')],
     ['cpu_saturation', 30 * MINUTE, (a: Anomaly, _w?: string, h?: string) => a.host === h && a.metric === 'host_cpu'],
     // Memory climbing 9% an hour from about 30%: found by its forecast, well before it passes 80% (5.5 hours).
+    // A workflow that runs around the clock stops at night: its first silent hour is the anomaly's.
+    ['workflow_stop', HOUR, (a: Anomaly, w?: string) => a.workflow === w && a.metric === 'volume' && a.direction === 'low'],
     ['memory_leak', 3 * HOUR, (a: Anomaly, _w?: string, h?: string) => a.host === h && a.metric === 'host_memory' && a.forecast !== undefined],
   ])('when %s is injected, then an anomaly is found within %i ms of its start', (kind, delay, match) => {
     const injected = incident(kind);

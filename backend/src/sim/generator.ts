@@ -43,6 +43,8 @@ export class FleetGenerator {
   readonly incidents: Incident[];
   readonly versionChanges: VersionChange[];
   private readonly random: Random;
+  /** The draws of a workflow that runs around the clock: the rest of the fleet's traffic stays as it is without it. */
+  private readonly aroundTheClock: Random;
   private readonly counters: number[];
   private readonly running = new Map<string, Array<{ start: number; end: number; execution: Execution }>>();
   private readonly robotHost: Map<string, string>;
@@ -53,6 +55,7 @@ export class FleetGenerator {
     this.fleet = buildFleet(options.seed, options);
     this.incidents = planIncidents(this.fleet, options.from, options.to, options.incidents);
     this.random = new Random(options.seed).fork('traffic');
+    this.aroundTheClock = new Random(options.seed).fork('around the clock');
     this.counters = this.fleet.workflows.map(() => 0);
     this.robotHost = new Map(this.fleet.robots.map((r) => [r.name, r.host]));
     this.versionChanges = this.planVersions();
@@ -68,9 +71,20 @@ export class FleetGenerator {
   hour(hourStart: number): { runs: SimulatedRun[]; samples: ResourceSample[] } {
     const runs: SimulatedRun[] = [];
     this.fleet.workflows.forEach((workflow, w) => {
-      const mean = workflow.peakRunsPerHour * loadFactor(hourStart);
-      const starts = Array.from({ length: this.random.poisson(mean) }, () => hourStart + Math.floor(this.random.next() * HOUR)).sort((a, b) => a - b);
-      for (const startedAt of starts) if (startedAt < this.horizon) runs.push(this.run(workflow, w, startedAt));
+      // A workflow that stops at some point runs around the clock, at its incident's rate.
+      const draw = (r: Random, mean: number) => Array.from({ length: r.poisson(mean) }, () => hourStart + Math.floor(r.next() * HOUR)).sort((a, b) => a - b);
+      const starts = draw(this.random, workflow.peakRunsPerHour * loadFactor(hourStart));
+      const stop = this.incidents.find((i) => i.kind === 'workflow_stop' && i.workflow === workflow.name);
+      if (stop) {
+        // Around the clock, from draws of its own: the rest of the fleet is drawn as it would be
+        // without it (its business-hours runs are drawn, and left out).
+        for (const startedAt of starts) this.run(workflow, w, startedAt, this.random, true);
+        for (const startedAt of draw(this.aroundTheClock, stop.magnitude)) {
+          if (startedAt < this.horizon && !isActive(stop, startedAt)) runs.push(this.run(workflow, w, startedAt, this.aroundTheClock));
+        }
+        return;
+      }
+      for (const startedAt of starts) if (startedAt < this.horizon) runs.push(this.run(workflow, w, startedAt, this.random));
     });
     runs.sort((a, b) => a.execution.startedAt - b.execution.startedAt);
     for (const run of runs) {
@@ -100,22 +114,24 @@ export class FleetGenerator {
     return changes.sort((a, b) => a.at - b.at);
   }
 
-  private run(workflow: SimWorkflow, w: number, startedAt: number): SimulatedRun {
-    const r = this.random;
-    const id = `s${this.options.seed}-w${String(w).padStart(2, '0')}-${String(++this.counters[w]).padStart(6, '0')}`;
+  /** A run, its draws taken from `r`; a `dry` one only takes them (not sent, no mark on the ground truth). */
+  private run(workflow: SimWorkflow, w: number, startedAt: number, r: Random, dry = false): SimulatedRun {
+    const id = dry ? '' : `s${this.options.seed}-w${String(w).padStart(2, '0')}-${String(++this.counters[w]).padStart(6, '0')}`;
     const robot = r.pick(workflow.robots);
     const host = this.robotHost.get(robot)!;
-    const active = this.incidents.filter((i) => isActive(i, startedAt) && (i.workflow === workflow.name || i.host === host));
+    const active = this.incidents.filter((i) => i.kind !== 'workflow_stop' && isActive(i, startedAt) && (i.workflow === workflow.name || i.host === host));
     let slowdown = 1 + 0.15 * loadFactor(startedAt);
     let failure: { type: ErrorType; message: string } | undefined;
     let shiftedStep: string | undefined;
     for (const incident of active) {
-      incident.affectedExecutions++;
-      incident.firstAffectedExecution ??= id;
+      if (!dry) {
+        incident.affectedExecutions++;
+        incident.firstAffectedExecution ??= id;
+      }
       if (incident.kind === 'latency_spike') slowdown *= incident.magnitude;
       if (incident.kind === 'cpu_saturation') {
         slowdown *= 1.6;
-        if (!incident.workflows?.includes(workflow.name)) (incident.workflows ??= []).push(workflow.name);
+        if (!dry && !incident.workflows?.includes(workflow.name)) (incident.workflows ??= []).push(workflow.name);
       }
       if (incident.kind === 'slow_drift') slowdown *= 1 + (incident.magnitude * (startedAt - incident.start)) / DAY;
       if (incident.kind === 'level_shift') shiftedStep = incident.step;

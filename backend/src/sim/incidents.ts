@@ -1,6 +1,6 @@
 import type { Fleet } from './fleet';
 
-export const INCIDENT_KINDS = ['latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation', 'memory_leak'] as const;
+export const INCIDENT_KINDS = ['latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation', 'memory_leak', 'workflow_stop'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
 /** One injected incident, as written to the ground-truth file. */
@@ -17,7 +17,8 @@ export interface Incident {
   version?: string;
   /**
    * Duration multiplier (latency), failure probability (burst), growth per day (drift), CPU floor
-   * (saturation), memory growth in % of the host's memory an hour (leak).
+   * (saturation), memory growth in % of the host's memory an hour (leak), runs an hour it
+   * usually has around the clock (stop).
    */
   magnitude: number;
   affectedExecutions: number;
@@ -88,6 +89,15 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
       case 'slow_drift': {
         incidents.push({ id: 'slow-drift', kind, start: startOf.get(kind) ?? from + Math.round(0.4 * span), workflow: workflow(4).name, magnitude: 0.08,
           description: `${workflow(4).name} gets 8% slower every day`, affectedExecutions: 0 });
+        break;
+      }
+      case 'workflow_stop': {
+        // A workflow that runs around the clock (a queue worker) stops at 02:00 for 4 hours: at
+        // night, when the fleet's other workflows are quiet anyway.
+        const w = workflow(11);
+        const start = at(0.55, 4 * HOUR, kind) - 7 * HOUR;
+        incidents.push({ id: 'workflow-stop', kind, start, end: start + 4 * HOUR, workflow: w.name, magnitude: 2 * w.peakRunsPerHour,
+          description: `${w.name} runs around the clock, about ${(2 * w.peakRunsPerHour).toFixed(0)} runs an hour, and stops for 4 hours at night`, affectedExecutions: 0 });
         break;
       }
       case 'memory_leak': {

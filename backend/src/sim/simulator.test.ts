@@ -97,6 +97,13 @@ describe('fleet simulator', () => {
       expect(samples.length).toBe(3 * HOUR / options.sampleIntervalMs);
       expect(Math.min(...samples.map((s) => s.cpuPercent))).toBeGreaterThanOrEqual(92);
 
+      // The stop: a workflow that runs every hour of the day, nights too, has no run for those 4 hours.
+      const stop = incident('workflow_stop');
+      const stopRuns = runsOf(stop.workflow!);
+      expect(stopRuns.filter((r) => inside(stop, r.startedAt))).toEqual([]);
+      const hoursWithRuns = new Set(stopRuns.map((r) => new Date(r.startedAt).getUTCHours()));
+      expect(hoursWithRuns.size).toBe(24);
+
       // The leak: memory climbs about 9% of the host's an hour, and drops when it is restarted.
       const leak = incident('memory_leak');
       const percent = (from: number, to: number) => {
@@ -179,11 +186,12 @@ describe('incident placement over a period that ends on a Monday', () => {
     const monday = Date.UTC(2026, 10, 30);
     const generator = new FleetGenerator({ ...options, from: monday - 14 * 24 * HOUR, to: monday });
     const timed = generator.incidents.filter((i) => i.end !== undefined);
-    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike', 'memory_leak']);
+    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike', 'memory_leak', 'workflow_stop']);
     for (const incident of timed) {
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 0]);
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 6]);
-      expect(new Date(incident.start).getUTCHours()).toBe(9);
+      // At 09:00, but the stop of a workflow that runs around the clock at 02:00.
+      expect(new Date(incident.start).getUTCHours()).toBe(incident.kind === 'workflow_stop' ? 2 : 9);
     }
     // The burst used to land on the Sunday before the period's end, on no run.
     const burst = generator.incidents.find((i) => i.kind === 'failure_burst')!;

@@ -72,6 +72,11 @@ describe('incidents: one per cause', () => {
     ]);
   });
 
+  it('when a workflow that runs around the clock stops, then its incident says for how long, and how often it usually runs', () => {
+    const stopped = anomaly('volume', T, { workflow: 'Queue Worker', direction: 'low', observed: 0, expected: 12, points: 4 });
+    expect(titles([stopped])).toEqual([[1, 'Queue Worker: no runs for 4 hours (usually 12.0 an hour)']]);
+  });
+
   it('groups the same however the anomalies are ordered, and names the incident after its earliest anomaly', () => {
     const a = anomaly('run_duration', T, { workflow: 'Claims' });
     const b = anomaly('step_duration', T + HOUR, { workflow: 'Claims', step: 'Login' });

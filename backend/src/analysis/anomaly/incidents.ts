@@ -148,7 +148,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 function slower(anomaly: Anomaly): string {
   const ratio = slowdownRatio(anomaly);
   const values = `${formatDuration(anomaly.observed)} vs ${formatDuration(anomaly.expected)}`;
-  return ratio >= 1.2 ? `${ratio.toFixed(1)}x slower (${values})` : `slower, and drifting (latest ${values})`;
+  if (ratio >= 1.2) return `${ratio.toFixed(1)}x slower (${values})`;
+  // A drift, or one back near normal at its latest point: by how much, as of that point.
+  return ratio > 1 ? `${Math.round(100 * (ratio - 1))}% slower (latest ${values})` : `slower (latest ${values})`;
 }
 
 /**
@@ -175,7 +177,8 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
     parts.push(`step ${names[0]} ${slower(steps[0])}${also.length ? `, also steps ${list(also)}` : ''}${run ? `; runs ${slower(run)}` : ''}`);
   }
   const volume = strongest('volume');
-  if (volume) parts.push(`runs per hour ${volume.direction === 'low' ? 'far below' : 'far above'} usual (${volume.observed.toFixed(1)} vs ${volume.expected.toFixed(1)})`);
+  if (volume && volume.direction === 'low' && volume.observed === 0) parts.push(`no runs for ${plural(volume.points, 'hour')} (usually ${volume.expected.toFixed(1)} an hour)`);
+  else if (volume) parts.push(`runs per hour ${volume.direction === 'low' ? 'far below' : 'far above'} usual (${volume.observed.toFixed(1)} vs ${volume.expected.toFixed(1)})`);
   return parts.join('; ');
 }
 

@@ -68,6 +68,8 @@ export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' 
       return anomaly.workflow === incident.workflow && DURATIONS.includes(anomaly.metric);
     case 'failure_burst':
       return anomaly.workflow === incident.workflow && anomaly.metric === 'failure_rate';
+    case 'workflow_stop':
+      return anomaly.workflow === incident.workflow && anomaly.metric === 'volume';
     case 'memory_leak':
       return anomaly.host === incident.host && anomaly.metric === 'host_memory';
     case 'cpu_saturation':
