@@ -1,5 +1,5 @@
 import type { ChangePoint, Degradation } from '../domain/analysis';
-import type { Execution } from '../domain/types';
+import type { Execution, Step } from '../domain/types';
 import { mannWhitneyU, welchTTest } from './hypothesisTests';
 import { isTimedRun } from './performance';
 import { median, quantile } from './stats';
@@ -42,6 +42,7 @@ export function detectDegradation(
   baseline: { from: number; to: number },
   current: { from: number; to: number },
   options: DegradationOptions = {},
+  steps?: readonly Step[],
 ): Degradation {
   const alpha = options.alpha ?? 0.01;
   const minRuns = options.minRuns ?? 10;
@@ -56,6 +57,8 @@ export function detectDegradation(
   const inRange = runs.filter((r) => r.startedAt >= baseline.from && r.startedAt < current.to);
   const minChangePct = options.minChangePct ?? 10;
   const changePoint = findChangePoint(inRange, options);
+  const step = changePoint && steps ? slowedStep(steps, changePoint.at, options.minRuns ?? 10) : undefined;
+  if (changePoint && step) changePoint.step = step;
   const byPeriods = mw !== null && mw.pValue < alpha && mw.rankBiserial > 0 && (medianChangePct ?? 0) >= minChangePct;
   const sinceChange = changePoint && after.summary.medianMs !== null ? pct(after.summary.medianMs, changePoint.medianBeforeMs) : null;
   return {
@@ -132,4 +135,30 @@ function versionChangeNear(timed: ReadonlyArray<Execution>, index: number, reach
     }
   }
   return undefined;
+}
+
+/**
+ * The step whose median duration rose most across `at` (completed steps, at least `minRuns` on
+ * each side), when it rose 1.3x or more: what a version change made slower.
+ */
+export function slowedStep(steps: readonly Step[], at: number, minRuns = 10): ChangePoint['step'] {
+  const byName = new Map<string, { before: number[]; after: number[] }>();
+  for (const step of steps) {
+    if (step.status !== 'completed' || step.durationMs === undefined) continue;
+    let sides = byName.get(step.name);
+    if (!sides) byName.set(step.name, (sides = { before: [], after: [] }));
+    (step.startedAt < at ? sides.before : sides.after).push(step.durationMs);
+  }
+  let best: ChangePoint['step'];
+  let bestRatio = 1.3;
+  for (const [name, { before, after }] of byName) {
+    if (before.length < minRuns || after.length < minRuns) continue;
+    const medianBeforeMs = median(before);
+    const medianAfterMs = median(after);
+    if (medianBeforeMs > 0 && medianAfterMs / medianBeforeMs >= bestRatio) {
+      bestRatio = medianAfterMs / medianBeforeMs;
+      best = { name, medianBeforeMs, medianAfterMs };
+    }
+  }
+  return best;
 }

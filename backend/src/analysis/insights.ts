@@ -143,10 +143,10 @@ export function workflowInsights(findings: WorkflowFindings, t: InsightThreshold
       draft('degradation', {
         workflow,
         subject: version,
-        title: `${workflow} got ${percent(changePct)} slower${version ? ` since version ${version}` : ''}`,
+        title: `${workflow} got ${percent(changePct)} slower${version ? ` since version ${version}` : ''}${point?.step ? `: step '${point.step.name}' ${(point.step.medianAfterMs / point.step.medianBeforeMs).toFixed(1)}x slower` : ''}`,
         description: `Median run time went from ${seconds(before)} to ${seconds(after)} (Mann-Whitney p = ${pValue.toExponential(1)})${point ? `, starting with run ${point.executionId} on ${new Date(point.at).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}.`,
         recommendation: version
-          ? `Compare version ${version} with ${point?.previousVersion ?? 'the previous one'}: the step that got slower points to the change; roll back if it cannot be fixed quickly.`
+          ? `Compare version ${version} with ${point?.previousVersion ?? 'the previous one'}${point?.step ? ` in step '${point.step.name}' (median ${seconds(point.step.medianBeforeMs)} before, ${seconds(point.step.medianAfterMs)} after)` : ': the step that got slower points to the change'}; roll back if it cannot be fixed quickly.`
           : 'Check what changed at the change point: target application updates, data volumes, infrastructure.',
         expectedImpact: `Back to the median before saves ${percent((100 * changePct) / (100 + changePct))} of run time.`,
         expectedImprovementPct: (100 * changePct) / (100 + changePct),

@@ -65,6 +65,8 @@ export interface ChangePoint {
   /** The package version the first degraded run used, when it differs from the run before it. */
   version?: string;
   previousVersion?: string;
+  /** The step that slowed most across it (its median at least 1.3x), when its steps were read. */
+  step?: { name: string; medianBeforeMs: number; medianAfterMs: number };
 }
 
 export interface Degradation {

@@ -107,12 +107,17 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     expect(degradation.changePoint).toMatchObject({ version: '2.0.0', previousVersion: '1.0.0', executionId: shift.firstAffectedExecution });
     // The verdict agrees with the change point it names (the shift sits in the baseline period too).
     expect(degradation.degraded).toBe(true);
+    // And the step the version made 2.5x slower.
+    expect(degradation.changePoint!.step).toMatchObject({ name: shift.step });
+    const ratio = degradation.changePoint!.step!.medianAfterMs / degradation.changePoint!.step!.medianBeforeMs;
+    expect(ratio).toBeGreaterThan(2.2);
+    expect(ratio).toBeLessThan(2.8);
   });
 
   it('when a version slowed a workflow, then an insight names the version and the first slow run', () => {
     const shift = incident('level_shift');
     const insights = store.listInsights({}).filter((i) => i.category === 'degradation' && i.workflow === shift.workflow);
-    expect(insights).toEqual([expect.objectContaining({ subject: '2.0.0', title: expect.stringMatching(new RegExp(`^${shift.workflow} got \\d+% slower since version 2\\.0\\.0$`)) })]);
+    expect(insights).toEqual([expect.objectContaining({ subject: '2.0.0', title: expect.stringMatching(new RegExp(`^${shift.workflow} got \\d+% slower since version 2\\.0\\.0: step '${shift.step}' 2\\.\\dx slower$`)) })]);
     expect(insights[0].description).toContain(`starting with run ${shift.firstAffectedExecution} on `);
   });
 

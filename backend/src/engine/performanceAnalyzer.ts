@@ -46,7 +46,8 @@ export class PerformanceAnalyzer {
   ): Degradation {
     const from = Math.min(periods.baseline.from, periods.current.from);
     const to = Math.max(periods.baseline.to, periods.current.to);
-    return detectDegradation(workflow, this.store.runs({ workflows: [workflow], from, to }), periods.baseline, periods.current, options);
+    const filter = { workflows: [workflow], from, to };
+    return detectDegradation(workflow, this.store.runs(filter), periods.baseline, periods.current, options, this.store.stepsOfRuns(filter));
   }
 
   /**
@@ -63,7 +64,7 @@ export class PerformanceAnalyzer {
     const { baseline, current } = splitForDegradation(range);
     return {
       performance: analyzeWorkflow(workflow, runs, steps, range, 3),
-      degradation: detectDegradation(workflow, runs, baseline, current),
+      degradation: detectDegradation(workflow, runs, baseline, current, {}, steps),
       success: analyzeSuccess(workflow, runs, range, 3600_000, defaultRecentFrom(range)),
     };
   }
