@@ -40,7 +40,7 @@ describe('analysis on a simulated fleet with injected incidents', () => {
       sampleIntervalMs: MINUTE,
       transport: new StoreTransport(store),
     });
-    scheduler = new AnalysisScheduler({ store, now: () => END + 2 * MINUTE, historyDays: 8 });
+    scheduler = new AnalysisScheduler({ store, now: () => END + 2 * MINUTE });
     scheduler.runPass();
     anomalies = store.listAnomalies({});
   }, 60_000);
@@ -79,7 +79,7 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     const saturation = incident('cpu_saturation');
     const cpu = anomalies.find((a) => a.host === saturation.host && a.metric === 'host_cpu')!;
     const meanwhile = anomalies.filter((a) => a.workflow && a.startedAt >= saturation.start && a.startedAt < saturation.end!);
-    const slowed = meanwhile.filter((a) => saturation.workflows!.includes(a.workflow!) && a.metric === 'run_duration');
+    const slowed = meanwhile.filter((a) => saturation.workflows!.includes(a.workflow!) && (a.metric === 'run_duration' || a.metric === 'step_duration'));
     expect(slowed.length).toBeGreaterThan(0);
     for (const a of slowed) expect(a.incidentId).toBe(cpu.incidentId);
     // (Unrelated problems in the same hour staying apart is shown in incidents.test.ts.)

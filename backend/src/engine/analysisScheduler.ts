@@ -16,6 +16,7 @@ import {
   hourlySeries,
   observeAll,
   parseSeriesKey,
+  seriesKey,
   wholeHours,
   type SeriesId,
   type SeriesPoints,
@@ -406,7 +407,12 @@ export class AnalysisScheduler {
     const stays = (key: string) => this.detectors.has(key);
     let helper = early ? startHelper(volumePoints) : undefined;
     const starts = hours.to > hours.from ? this.store.hourlyStarts(hours.from, hours.to) : [];
-    const volumes = hourlySeries(starts, workflows, hours.from, hours.to);
+    // A workflow's runs per hour judged for the first time start at its first run.
+    const fresh = (workflow: string) => {
+      const key = seriesKey({ metric: 'volume', workflow });
+      return (this.detectors.get(key)?.lastTime ?? detectorState(this.storedStates.get(key))?.lastTime) === undefined;
+    };
+    const volumes = hourlySeries(starts, workflows, hours.from, hours.to, fresh);
     if (!early) helper = startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
     helper?.hand(volumes, stays);
     const hostBuckets = hostRange.to > hostRange.from ? this.store.hostBuckets(hostRange.from, hostRange.to, HOST_BUCKET_MS) : [];

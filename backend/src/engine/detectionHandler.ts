@@ -10,7 +10,7 @@ export function detectorState(stored: StoredState | undefined): DetectorState | 
   return typeof stored === 'string' ? (JSON.parse(stored) as DetectorState) : stored;
 }
 
-/** A series for another thread to judge: its points as (time, value, trials) triples, NaN for no trials. */
+/** A series for another thread to judge: its points packed as `PointList.packed` gives them. */
 export interface PackedSeries {
   id: SeriesId;
   points: Float64Array;

@@ -100,7 +100,8 @@ describe('analysis of data that arrives after the pass that would have judged it
     clock = now;
     const analysis = scheduler();
     analysis.runPass();
-    expect(store.listAnomalies({})).toEqual([]);
+    // Three hours without a run reported yet: runs per hour low, and nothing else.
+    expect(store.listAnomalies({}).map((a) => [a.metric, a.direction])).toEqual([['volume', 'low']]);
 
     const started = now - 3 * HOUR;
     const long: Execution = { id: 'long-one', workflow: WORKFLOW, host: HOST, startedAt: started, endedAt: started + 3 * HOUR, durationMs: 3 * HOUR, status: 'completed' };
@@ -108,6 +109,8 @@ describe('analysis of data that arrives after the pass that would have judged it
     clock = now + MINUTE;
     analysis.runPass();
     expect(store.listAnomalies({ metrics: ['run_duration'] })).toEqual([expect.objectContaining({ workflow: WORKFLOW, startedAt: started, observed: 3 * HOUR })]);
+    // The hours are judged again with their runs: no longer low.
+    expect(store.listAnomalies({ metrics: ['volume'] })).toEqual([]);
     // Its hour's volume as judged: the long run and the five after it (without it, 5).
     const volume = store.loadDetectorStates().get(`volume|${WORKFLOW}||`) as DetectorState;
     expect(volume.window.find((p) => p.time === started)?.value).toBe(6);

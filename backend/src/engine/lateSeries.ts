@@ -56,7 +56,8 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
     const hoursFrom = floorTo(earliest, HOUR);
     const starts = new Map<string, HourlyStarts[]>(workflows.map((w) => [w, []]));
     if (to.hours > hoursFrom) for (const s of store.hourlyStarts(hoursFrom, to.hours)) starts.get(s.workflow)?.push(s);
-    for (const workflow of workflows) series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours));
+    // Judged again from nothing: each starts at its first run.
+    for (const workflow of workflows) series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours, () => true));
   }
   if (hostStarts.size > 0) {
     const earliest = Math.min(...hostStarts.values());

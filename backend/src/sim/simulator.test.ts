@@ -103,6 +103,8 @@ describe('fleet simulator', () => {
       expect(stopRuns.filter((r) => inside(stop, r.startedAt))).toEqual([]);
       const hoursWithRuns = new Set(stopRuns.map((r) => new Date(r.startedAt).getUTCHours()));
       expect(hoursWithRuns.size).toBe(24);
+      // At its rate right before and after the stop, at night: a third of it or more in each hour.
+      for (const hour of [stop.start - HOUR, stop.end!]) expect(stopRuns.filter((r) => r.startedAt >= hour && r.startedAt < hour + HOUR).length).toBeGreaterThanOrEqual(stop.magnitude / 3);
 
       // The leak: memory climbs about 9% of the host's an hour, and drops when it is restarted.
       const leak = incident('memory_leak');

@@ -36,7 +36,7 @@ function subject(series: SeriesId): string {
  * failed runs against the usual rate; a drift by where recent points sit (the latest may be back
  * near normal); otherwise the latest point against what was expected.
  */
-export function describe(series: SeriesId, episode: Episode): string {
+export function describe(series: SeriesId, episode: Episode, closed = false): string {
   const label = METRIC_LABEL[series.metric];
   const high = episode.direction === 'high';
   const strength = `(${episode.peakScore.toFixed(1)} robust SDs, ${episode.points} point${episode.points === 1 ? '' : 's'})`;
@@ -47,9 +47,12 @@ export function describe(series: SeriesId, episode: Episode): string {
   if (episode.evidence === 'shift') {
     return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}) ${strength}`;
   }
-  const heading = episode.forecast
-    ? `; rising ${label.unit(episode.forecast.perHour)} an hour, ${label.unit(episode.forecast.limit)} in about ${formatDuration(Math.max(0, episode.forecast.reachesAt - episode.lastSeenAt))}`
-    : '';
+  const forecast = episode.forecast;
+  const heading = !forecast
+    ? ''
+    : closed
+      ? `; it was rising ${label.unit(forecast.perHour)} an hour`
+      : `; rising ${label.unit(forecast.perHour)} an hour, ${label.unit(forecast.limit)} in about ${formatDuration(Math.max(0, forecast.reachesAt - episode.lastSeenAt))}`;
   return `${label.name} of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${label.unit(episode.observed)} vs expected ${label.unit(episode.expected)} ${strength}${heading}`;
 }
 
@@ -83,7 +86,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
     expected: episode.expected,
     observed: episode.observed,
     escalationLevel: escalationLevel(episode),
-    description: describe(series, episode) + course(event),
+    description: describe(series, episode, event.type === 'closed') + course(event),
     recommendedAction: recommendedAction(series.metric, episode.direction, series),
   };
   if (episode.observedTrials !== undefined) anomaly.trials = episode.observedTrials;

@@ -153,16 +153,25 @@ describe("a workflow's slowdown", () => {
     expect(third.anomalies[0].parts!.map((p) => p.seriesKey).sort()).toEqual([archive.key, read.key, run.key].sort());
   });
 
-  it('when a part opens again within a day of its end, then the same anomaly opens again; a day and more later, another', () => {
+  it.each([
+    // [case, how long the slowdown lasted, hours from its end to the next opening, whether that part came back, same anomaly?]
+    // (A part's episode does not come back more than a day after its end: its detector opens a new one.)
+    ['a short one, and a new spike 3 hours after: another', 1, 3, false, false],
+    ['a short one, and a new spike within 2 hours (flapping): the same', 1, 1.5, false, true],
+    ['a short one, and its part back (continuing its episode) 20 hours after: the same', 1, 20, true, true],
+    ['a sustained one (3 hours), and a new part 10 hours after: the same', 3, 10, false, true],
+    ['a sustained one, and a new part 25 hours after: another', 3, 25, false, false],
+  ])('when a slowdown closed, then the next opening: %s', (_, lasted, gap, cameBack, same) => {
     const open = new Map<string, Anomaly>();
-    bookAnomalies(input({ open, online: [on(read, opened(T)), on(read, closed(T, T + HOUR, T + 2 * HOUR))] }));
-    const again = bookAnomalies(input({ open, online: [on(read, opened(T + 20 * HOUR))] }));
-    expect(again.anomalies[0]).toMatchObject({ id: anomalyId(run.key, T), startedAt: T, status: 'open' });
-    expect(again.anomalies[0].endedAt).toBeUndefined();
-    bookAnomalies(input({ open, online: [on(read, closed(T + 20 * HOUR, T + 21 * HOUR, T + 22 * HOUR))] }));
-    const later = bookAnomalies(input({ open, online: [on(archive, opened(T + 47 * HOUR))] }));
-    expect(later.anomalies[0]).toMatchObject({ id: anomalyId(run.key, T + 47 * HOUR), steps: ['Archive documents'] });
-    expect(later.anomalies[0].parts).toHaveLength(1);
+    const end = T + lasted * HOUR;
+    bookAnomalies(input({ open, online: [on(read, opened(T)), on(read, closed(T, end - 10 * 60_000, end))] }));
+    const at = end + gap * HOUR;
+    const episodeBack = cameBack ? { ...episode(T, at), spells: 2, spellStartedAt: at } : episode(at, at);
+    const next = bookAnomalies(input({ open, online: [on(cameBack ? read : archive, { type: 'opened', episode: episodeBack })] }));
+    expect(next.anomalies).toHaveLength(1);
+    expect(next.anomalies[0].id === anomalyId(run.key, T)).toBe(same);
+    expect(next.anomalies[0]).toMatchObject({ status: 'open', startedAt: same ? T : episodeBack.startedAt });
+    if (same) expect(next.anomalies[0].endedAt).toBeUndefined();
   });
 
   it("when a step's anomaly is open from before slowdowns were one anomaly, then it goes into its workflow's slowdown", () => {

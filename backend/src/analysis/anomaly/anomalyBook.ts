@@ -2,7 +2,7 @@ import type { Anomaly, AnomalyPart, Incident } from '../../domain/analysis';
 import { applyEvent, composeSlowdown } from './anomalies';
 import { type ContextOf, correlationReach, DEFAULT_CORRELATION, groupIncidents, refresh } from './incidents';
 import { parseSeriesKey, type SeriesId, seriesKey } from './seriesCatalog';
-import type { DetectorEvent } from './seriesDetector';
+import type { DetectorEvent, Episode } from './seriesDetector';
 
 /** A detector event of a series judged online, from where its state stood. */
 export interface SeriesEvent {
@@ -74,9 +74,19 @@ const eventTime = (event: DetectorEvent) => (event.type === 'closed' ? event.end
 
 /**
  * A workflow's slowdown whose parts all closed opens again, the same anomaly, when one of them
- * opens within this long of its end: a drift quiet overnight is one anomaly, not one a day.
+ * opens within this long of its end and the slowdown was sustained (two hours or more) or the
+ * part continues its own sustained episode: a drift quiet overnight is one anomaly, not one a
+ * day; a spike the next morning after a short one is another.
  */
 export const SLOWDOWN_REJOIN_MS = 86_400_000;
+/** ...and, sustained or not, when one opens within this long of its end (a slowdown flapping about its threshold). */
+export const SLOWDOWN_FLAP_MS = 7_200_000;
+
+function rejoins(slowdown: Anomaly, gap: number, opening: Episode): boolean {
+  if (gap <= SLOWDOWN_FLAP_MS) return true;
+  const sustained = (slowdown.endedAt ?? slowdown.lastSeenAt) - slowdown.startedAt >= 7_200_000 || (opening.spells ?? 1) > 1;
+  return sustained && gap <= SLOWDOWN_REJOIN_MS;
+}
 
 /**
  * One booking key's anomaly as its events arrive. A slowdown stays with its ledger for
@@ -109,7 +119,7 @@ class Ledger {
     }
     const previous = this.current;
     const closedAt = previous?.status === 'closed' ? previous.endedAt! : undefined;
-    const expired = closedAt !== undefined && (event.type !== 'opened' || eventTime(event) - closedAt > SLOWDOWN_REJOIN_MS);
+    const expired = closedAt !== undefined && (event.type !== 'opened' || !rejoins(previous!, eventTime(event) - closedAt, event.episode));
     const fresh = previous === undefined || expired;
     if (fresh) this.parts.clear();
     const before = this.parts.get(series.key);

@@ -22,7 +22,7 @@ export const CONTEXT_MARGIN_MS = 6 * HOUR;
 
 /** A host's runs this much slower than usual (median)... */
 const SLOW_ON_HOST = 1.25;
-/** ...while every other host's stay below this: the slowdown is the host's. */
+/** ...while every other host's stay below this, or 1.25 times below it: the slowdown is the host's. */
 const FINE_ELSEWHERE = 1.1;
 
 const durationOf = (run: Execution) => (run.endedAt !== undefined ? run.endedAt - run.startedAt : undefined);
@@ -56,7 +56,9 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
     if (usual > 0) {
       const ratios = [...byHost].map(([host, runs]) => [host, medianOr0(runs.map(durationOf).filter((d): d is number => d !== undefined)) / usual] as const);
       const slow = ratios.filter(([, ratio]) => ratio >= SLOW_ON_HOST);
-      if (slow.length === 1 && ratios.every(([host, ratio]) => host === slow[0][0] || ratio < FINE_ELSEWHERE)) {
+      // The others as usual, or (busy hours slow every host a little) well below the slow one.
+      const fine = (ratio: number) => ratio < FINE_ELSEWHERE || ratio * SLOW_ON_HOST <= slow[0][1];
+      if (slow.length === 1 && ratios.every(([host, ratio]) => host === slow[0][0] || fine(ratio))) {
         hosts = [slow[0][0]];
         hostOnly = ratios.length > 1;
       }

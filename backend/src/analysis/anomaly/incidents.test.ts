@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Anomaly } from '../../domain/analysis';
 import type { Execution } from '../../domain/types';
 import { workflowContext } from './incidentContext';
@@ -56,7 +57,7 @@ describe('incidents: one per cause', () => {
     const later = anomaly('step_duration', T + 6 * HOUR, { workflow: 'Onboarding', step: 'Archive documents', observed: 2600, expected: 2000 });
     const version = { hosts: [], version: '2.0.0' };
     expect(titles([run, step, later], { [run.id]: version, [step.id]: version })).toEqual([
-      [3, "Onboarding 2.0.0: step 'Read input file' 2.6x slower (8.1 s vs 3.1 s), also steps 'Archive documents'; runs 1.2x slower (39.8 s vs 33.0 s)"],
+      [3, "Onboarding 2.0.0: step 'Read input file' 2.6x slower (8.1 s vs 3.1 s), also step 'Archive documents'; runs 1.2x slower (39.8 s vs 33.0 s)"],
     ]);
     // Once the run's anomaly is over, a step that slows hours later is another incident.
     const closedRun = { ...run, status: 'closed' as const, endedAt: T + HOUR };
@@ -72,6 +73,13 @@ describe('incidents: one per cause', () => {
     ]);
   });
 
+  it('when a slowdown is back to usual at its latest point, then its title does not call that point slower', () => {
+    const back = anomaly('run_duration', T, { workflow: 'Claims', observed: 21_100, expected: 21_600 });
+    expect(titles([back])).toEqual([[1, 'Claims: runs slower, back to usual at the latest (21.1 s vs 21.6 s)']]);
+    const little = anomaly('run_duration', T, { workflow: 'Claims', observed: 23_800, expected: 21_600 });
+    expect(titles([little])).toEqual([[1, 'Claims: runs 10% slower (latest 23.8 s vs 21.6 s)']]);
+  });
+
   it('when a workflow that runs around the clock stops, then its incident says for how long, and how often it usually runs', () => {
     const stopped = anomaly('volume', T, { workflow: 'Queue Worker', direction: 'low', observed: 0, expected: 12, points: 4 });
     expect(titles([stopped])).toEqual([[1, 'Queue Worker: no runs for 4 hours (usually 12.0 an hour)']]);
@@ -85,6 +93,7 @@ describe('incidents: one per cause', () => {
     const backward = groupIncidents([c, b, a], (x) => ({ hosts: x.host ? [x.host] : [] }));
     expect(backward).toEqual(forward);
     expect(forward.map((i) => i.anomalyIds)).toEqual([[a.id, b.id], [c.id]]);
+    expect(forward.map((i) => i.id)).toEqual([a.id, c.id].map((id) => `in-${createHash('sha1').update(id).digest('hex').slice(0, 16)}`));
   });
 });
 
@@ -125,7 +134,7 @@ describe('where a workflow anomaly is', () => {
     const context = workflowContext({ metric: 'failure_rate' }, before, during);
     expect(context).toEqual({ hosts: [], error: { pattern: 'Citrix session disconnected (code <n>)', type: 'system', count: 3, failed: 4 } });
     const failing: Anomaly = { id: 'f1', seriesKey: 'failure_rate|Payroll||', metric: 'failure_rate' as const, workflow: 'Payroll', direction: 'high' as const, status: 'open' as const, startedAt: T, lastSeenAt: T, severity: 0.6, firstSeverity: 0.6, peakScore: 5, points: 2, expected: 0.034, observed: 5, trials: 10, escalationLevel: 1, description: '', recommendedAction: '' };
-    expect(groupIncidents([failing], () => context)[0].title).toBe("Payroll: 5 of 10 runs failed, usually 3.4%; 3 of the 4 failures: system error 'Citrix session disconnected (code <n>)'");
+    expect(groupIncidents([failing], () => context)[0].title).toBe("Payroll: 5 of 10 runs failed, usually 3.4%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'");
     // Failures with nothing in common: no error named.
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(2)).error).toBeUndefined();
   });

@@ -150,7 +150,7 @@ function slower(anomaly: Anomaly): string {
   const values = `${formatDuration(anomaly.observed)} vs ${formatDuration(anomaly.expected)}`;
   if (ratio >= 1.2) return `${ratio.toFixed(1)}x slower (${values})`;
   // A drift, or one back near normal at its latest point: by how much, as of that point.
-  return ratio > 1 ? `${Math.round(100 * (ratio - 1))}% slower (latest ${values})` : `slower (latest ${values})`;
+  return ratio > 1 ? `${Math.round(100 * (ratio - 1))}% slower (latest ${values})` : `slower, back to usual at the latest (${values})`;
 }
 
 /**
@@ -171,10 +171,11 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
   const run = strongest('run_duration');
   const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => slowdownRatio(b) - slowdownRatio(a));
   const names = [...new Set(steps.map((a) => `'${a.step}'`))];
-  if (run && (steps.length === 0 || slowdownRatio(run) >= 0.8 * slowdownRatio(steps[0]))) parts.push(`runs ${slower(run)}${names.length ? `, steps ${list(names)}` : ''}`);
+  const stepWord = (n: number) => (n === 1 ? 'step' : 'steps');
+  if (run && (steps.length === 0 || slowdownRatio(run) >= 0.8 * slowdownRatio(steps[0]))) parts.push(`runs ${slower(run)}${names.length ? `, ${stepWord(names.length)} ${list(names)}` : ''}`);
   else if (steps.length) {
     const also = names.slice(1);
-    parts.push(`step ${names[0]} ${slower(steps[0])}${also.length ? `, also steps ${list(also)}` : ''}${run ? `; runs ${slower(run)}` : ''}`);
+    parts.push(`step ${names[0]} ${slower(steps[0])}${also.length ? `, also ${stepWord(also.length)} ${list(also)}` : ''}${run ? `; runs ${slower(run)}` : ''}`);
   }
   const volume = strongest('volume');
   if (volume && volume.direction === 'low' && volume.observed === 0) parts.push(`no runs for ${plural(volume.points, 'hour')} (usually ${volume.expected.toFixed(1)} an hour)`);
@@ -195,8 +196,9 @@ export function incidentTitle(
   const onHost = members.filter((a) => HOST_METRICS.includes(a.metric));
   if (onHost.length === 0 && workflows.length === 1) {
     const where = hosts.length === 1 ? `, on ${hosts[0]}${hostOnly ? ' only' : ''}` : '';
-    const share = error && (error.count === error.failed ? `all ${error.failed} failures` : `${error.count} of the ${error.failed} failures`);
-    const cause = error ? `; ${share}: ${error.type ? `${error.type} error ` : ''}'${error.pattern}'` : '';
+    // The failures of its hours (the window's and the three before), told by their pattern with '…' for what varies.
+    const share = error && (error.count === error.failed ? `all ${error.failed} failures in its hours` : `${error.count} of ${error.failed} failures in its hours`);
+    const cause = error ? `; ${share}: ${error.type ? `${error.type} error ` : ''}'${error.pattern.replace(/<\w+>/g, '…')}'` : '';
     return `${workflows[0]}${version ? ` ${version}` : ''}: ${workflowEffect(members)}${cause}${where}`;
   }
   const host = onHost[0]?.host ?? (hosts.length === 1 ? hosts[0] : undefined);

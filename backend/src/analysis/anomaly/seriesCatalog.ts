@@ -169,9 +169,11 @@ export function wholeHours(from: number, to: number): number {
 
 /**
  * Runs started per workflow and whole hour in [from, to). Hours without runs are points too
- * (volume 0): a workflow that stops running is what this series is for.
+ * (volume 0): a workflow that stops running is what this series is for. A workflow whose series
+ * is `fresh` (judged from nothing) starts at its first run: the hours before it existed are no
+ * baseline.
  */
-export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonly string[], from: number, to: number): SeriesPoints[] {
+export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonly string[], from: number, to: number, fresh: (workflow: string) => boolean = () => false): SeriesPoints[] {
   const first = Math.ceil(from / HOUR) * HOUR;
   const hourCount = wholeHours(from, to);
   // Each workflow's counts by hour from `first`: months of hours are thousands of slots, not map entries.
@@ -187,7 +189,9 @@ export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonl
   for (const workflow of workflows) {
     const hours = counts.get(workflow);
     const points = new PointList();
-    for (let slot = 0; slot < hourCount; slot++) points.push(first + slot * HOUR, hours ? hours[slot] : 0);
+    let slot = 0;
+    if (fresh(workflow)) while (slot < hourCount && !(hours && hours[slot] > 0)) slot++;
+    for (; slot < hourCount; slot++) points.push(first + slot * HOUR, hours ? hours[slot] : 0);
     if (points.length) {
       const id = { metric: 'volume' as const, workflow };
       out.push({ id: { key: seriesKey(id), ...id }, points });

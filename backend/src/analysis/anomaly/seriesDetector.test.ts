@@ -100,20 +100,35 @@ describe('SeriesDetector', () => {
     expect(reopened[0].episode.acceptedAt).toBe((accepted[0] as { endedAt: number }).endedAt);
   });
 
-  it('when a new episode opens after rejoinMs, or in the other direction, then it is a new one', () => {
+  it('when a sustained episode comes back within rejoinMs, then it continues; after it, in the other direction, or after a short spike, it is a new one', () => {
     const shiftBy = (factor: number, count: number, seed: number, start: number) => normalRuns(count, seed, start).map((p) => ({ ...p, value: p.value * factor }));
     const opensAt = (d: SeriesDetector, points: Array<{ time: number; value: number }>) =>
       points.flatMap((p) => d.observe(p).events).filter((e) => e.type === 'opened').map((e) => e.episode.startedAt);
-    const d = detector({ shiftWindow: 0, direction: 'both', rejoinMs: 30 * MINUTE });
-    normalRuns(100).forEach((p) => d.observe(p));
-    const first = opensAt(d, [...shiftBy(1.5, 5, 2, T0 + 100 * MINUTE), ...normalRuns(3, 3, T0 + 105 * MINUTE)]);
-    expect(first).toEqual([T0 + 100 * MINUTE]);
-    // Closed at minute 107; back up at 130 (within 30 minutes): the same episode, one more spell.
-    const again = opensAt(d, [...normalRuns(22, 4, T0 + 108 * MINUTE), ...shiftBy(1.5, 3, 5, T0 + 130 * MINUTE), ...normalRuns(3, 6, T0 + 133 * MINUTE)]);
-    expect(again).toEqual([T0 + 100 * MINUTE]);
-    // Down instead of up, 5 minutes after: another episode.
-    const down = opensAt(d, shiftBy(0.6, 3, 7, T0 + 141 * MINUTE));
-    expect(down).toEqual([T0 + 141 * MINUTE]);
+    const fresh = () => {
+      const d = detector({ shiftWindow: 0, direction: 'both', rejoinMs: 30 * MINUTE, acceptAfterMs: 10 * 24 * 60 * MINUTE });
+      normalRuns(100).forEach((p) => d.observe(p));
+      return d;
+    };
+    // Sustained: 1.5x for 130 minutes (two hours and more), closed at minute 233.
+    const sustained = () => {
+      const d = fresh();
+      expect(opensAt(d, [...shiftBy(1.5, 130, 2, T0 + 100 * MINUTE), ...normalRuns(3, 3, T0 + 230 * MINUTE)])).toEqual([T0 + 100 * MINUTE]);
+      return d;
+    };
+    // Back up 20 minutes after its end (within 30): the same episode, one more spell.
+    const within = sustained();
+    expect(opensAt(within, [...normalRuns(20, 4, T0 + 233 * MINUTE), ...shiftBy(1.5, 3, 5, T0 + 253 * MINUTE)])).toEqual([T0 + 100 * MINUTE]);
+    expect(within.episode).toMatchObject({ startedAt: T0 + 100 * MINUTE, spells: 2, spellStartedAt: T0 + 253 * MINUTE });
+    // Back up 40 minutes after its end (past 30): a new one.
+    const after = sustained();
+    expect(opensAt(after, [...normalRuns(40, 4, T0 + 233 * MINUTE), ...shiftBy(1.5, 3, 5, T0 + 273 * MINUTE)])).toEqual([T0 + 273 * MINUTE]);
+    // Down instead of up, 5 minutes after its end: a new one.
+    const down = sustained();
+    expect(opensAt(down, [...normalRuns(5, 4, T0 + 233 * MINUTE), ...shiftBy(0.6, 3, 7, T0 + 238 * MINUTE)])).toEqual([T0 + 238 * MINUTE]);
+    // A spike of 5 minutes that comes back 20 minutes after: two spikes, two episodes.
+    const spiky = fresh();
+    const spikes = [...shiftBy(1.5, 5, 2, T0 + 100 * MINUTE), ...normalRuns(23, 3, T0 + 105 * MINUTE), ...shiftBy(1.5, 3, 5, T0 + 128 * MINUTE)];
+    expect(opensAt(spiky, spikes)).toEqual([T0 + 100 * MINUTE, T0 + 128 * MINUTE]);
   });
 
   it('when memory climbs steadily toward full, then it opens below the floor, with its pace and when it is full; a busy but flat host does not', () => {

@@ -25,9 +25,10 @@ export interface DetectorSettings {
   /** An anomaly lasting this long is the new normal: the baseline restarts from its points (default 1 day). */
   acceptAfterMs: number;
   /**
-   * An episode that opens in the same direction within this long of the last one's end continues
-   * it (default 1 day; 0 turns it off): a drift that closes overnight and comes back in the
-   * morning, or goes on past its acceptance as the new normal, is one anomaly, not one a day.
+   * An episode that opens in the same direction within this long of the end of a sustained one
+   * (`sustained`) continues it (default 1 day; 0 turns it off): a drift that closes overnight and
+   * comes back in the morning, or goes on past its acceptance as the new normal, is one anomaly,
+   * not one a day. A short spike that comes back is another.
    */
   rejoinMs: number;
   /**
@@ -206,6 +207,14 @@ export function pointSeverity(z: number, threshold: number): number {
 export function escalationLevel(episode: Episode): number {
   const duration = episode.lastSeenAt - episode.startedAt;
   return 1 + Number(episode.points >= 5 || duration >= 1_800_000) + Number(episode.points >= 15 || duration >= 7_200_000);
+}
+
+/**
+ * Whether an episode was sustained, so that it may continue when it comes back: held by the drift
+ * check at its end, taken as the new normal, or two hours long in its last spell.
+ */
+export function sustained(episode: Episode): boolean {
+  return episode.evidence === 'shift' || episode.acceptedAt !== undefined || episode.lastSeenAt - (episode.spellStartedAt ?? episode.startedAt) >= 7_200_000;
 }
 
 export function currentSeverity(episode: Episode): number {
@@ -409,8 +418,8 @@ export class SeriesDetector {
       // A point the drift check alone holds beyond the threshold may itself look normal.
       episode.evidence = byShift ? 'shift' : 'points';
       episode.expected = expected;
+      // The latest heading it had: a point that dips does not undo the climb.
       if (this.heading) episode.forecast = this.heading;
-      else delete episode.forecast;
       this.keepEpisodePoint(point);
       events.push(point.time - (episode.spellStartedAt ?? episode.startedAt) >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } });
       return;
@@ -424,7 +433,7 @@ export class SeriesDetector {
     const direction = s.direction === 'both' ? (z >= 0 ? 'high' : 'low') : s.direction;
     const severity = pointSeverity(peakScore, s.sensitivity);
     const previous = state.previous;
-    const rejoins = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs;
+    const rejoins = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs && sustained(previous);
     state.previous = undefined;
     state.episode = {
       startedAt: rejoins ? previous.startedAt : first.point.time,

@@ -55,6 +55,18 @@ describe('scoring a simulated fleet against its ground truth', () => {
     expect(score.incidents[0]).toEqual({ id: 'cpu-saturation', kind: 'cpu_saturation', found: true, anomalies: 1, delayMinutes: 60, pureIncidents: 1 });
   });
 
+  it("counts a host's memory anomaly for its leak, and a workflow's runs per hour for its stop, nothing else of theirs", () => {
+    const leak: InjectedIncident = { id: 'memory-leak', kind: 'memory_leak', description: '', start: FROM + 9 * DAY, end: FROM + 9 * DAY + 7 * HOUR, host: 'vm-2', magnitude: 9, affectedExecutions: 0 };
+    const stop: InjectedIncident = { id: 'workflow-stop', kind: 'workflow_stop', description: '', start: FROM + 9 * DAY, end: FROM + 9 * DAY + 4 * HOUR, workflow: 'Queue', magnitude: 8, affectedExecutions: 0 };
+    const memory = anomaly('host_memory', FROM + 9 * DAY + 2 * HOUR, { host: 'vm-2' });
+    const cpu = anomaly('host_cpu', FROM + 9 * DAY + 2 * HOUR, { host: 'vm-2' });
+    const quiet = anomaly('volume', FROM + 9 * DAY, { workflow: 'Queue' });
+    const slow = anomaly('run_duration', FROM + 9 * DAY, { workflow: 'Queue' });
+    const score = scoreSimulation({ from: FROM, to: TO, incidents: [leak, stop] }, [memory, cpu, quiet, slow], []);
+    expect(score.incidents.map((i) => [i.id, i.found, i.anomalies, i.delayMinutes])).toEqual([['memory-leak', true, 1, 120], ['workflow-stop', true, 1, 0]]);
+    expect(score.unexplained).toBe(2);
+  });
+
   it('does not count an anomaly that starts outside the incident window, nor one before the period settles as unexplained', () => {
     const tooEarly = anomaly('run_duration', FROM + 10 * DAY - 2 * HOUR, { workflow: 'Claims' });
     const tooLate = anomaly('run_duration', FROM + 10 * DAY + 9 * HOUR, { workflow: 'Claims' });
