@@ -46,7 +46,11 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       };
     case 'failure_rate':
       // A point's window already holds the runs before it: one point beyond the threshold opens.
-      return { scorer: () => new BinomialScorer(), settings: { direction: 'high', minHistory: 30, minConsecutive: 1, closeAfterNormal: FAILURE_WINDOW_RUNS, shiftWindow: 0 } };
+      // Its tail is exact: 3 SDs beyond the threshold (a 1-in-10^10 run of failures) is severity 1.
+      return {
+        scorer: () => new BinomialScorer(),
+        settings: { direction: 'high', minHistory: 30, minConsecutive: 1, closeAfterNormal: FAILURE_WINDOW_RUNS, shiftWindow: 0, severitySpan: 3 },
+      };
     case 'volume':
       return {
         scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 }),

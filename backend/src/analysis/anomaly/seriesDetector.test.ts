@@ -185,6 +185,17 @@ describe('SeriesDetector', () => {
 });
 
 describe('BinomialScorer', () => {
+  it('rates a failure burst by how improbable it is: severity 0.7 at 1.5 SDs beyond the threshold, 1 from 3 beyond', () => {
+    expect(pointSeverity(5.5, 4, 3)).toBeCloseTo(0.7, 10);
+    expect(pointSeverity(7, 4, 3)).toBe(1);
+    // Ten failures in a row at a 5% rate is as severe as it gets; the same z of a duration would not be.
+    const detector = createDetector('failure_rate', 4);
+    for (let i = 0; i < 40; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
+    const events = Array.from({ length: 10 }, (_, i) => detector.observe({ time: 40 + i, value: i + 1, trials: 10, outcomes: 2 ** (i + 1) - 1 }).events).flat();
+    expect(events.at(-1)!.episode.peakSeverity).toBe(1);
+    expect(pointSeverity(events.at(-1)!.episode.peakScore, 4)).toBeLessThan(1);
+  });
+
   it('scores failures by their exact binomial tail against the pooled rate', () => {
     const scorer = new BinomialScorer();
     scorer.fit(Array.from({ length: 50 }, (_, i) => ({ time: i, value: i % 5 === 0 ? 1 : 0, trials: 10 })));

@@ -42,6 +42,11 @@ export interface DetectorSettings {
    * matter, or a seasonal baseline a little off, is not an anomaly however significant.
    */
   shiftMinEffect: number;
+  /**
+   * How far beyond the threshold severity reaches 1 (default twice the threshold): an exact tail
+   * (failures) is far less likely to be that far out by chance than a robust z of durations.
+   */
+  severitySpan?: number;
   /** For 'high' series: values below this never count as anomalous (e.g. CPU under 80%)... */
   floor?: number;
   /**
@@ -196,11 +201,11 @@ export function fourSignificant(value: number): number {
 }
 
 /**
- * Severity of a point `z` robust deviations out: 0.4 at the threshold, 0.7 at twice it, 1 from
- * three times on.
+ * Severity of a point `z` robust deviations out: 0.4 at the threshold, 1 from `span` beyond it on
+ * (by default twice the threshold: 0.7 at twice it, 1 from three times on).
  */
-export function pointSeverity(z: number, threshold: number): number {
-  return Math.min(1, Math.max(0.4, 0.4 + (0.6 * (Math.abs(z) - threshold)) / (2 * threshold)));
+export function pointSeverity(z: number, threshold: number, span = 2 * threshold): number {
+  return Math.min(1, Math.max(0.4, 0.4 + (0.6 * (Math.abs(z) - threshold)) / span));
 }
 
 /** Persistence escalates: level 2 after 5 points or 30 minutes, level 3 after 15 points or 2 hours. */
@@ -329,7 +334,7 @@ export class SeriesDetector {
     last.ready = true;
     last.z = score;
     last.exceeds = exceeds;
-    last.severity = exceeds ? pointSeverity(score, s.sensitivity) : 0;
+    last.severity = exceeds ? pointSeverity(score, s.sensitivity, s.severitySpan) : 0;
     last.expected = expected;
     last.rarity = rarity;
     // What the anomaly says it saw: the point, or the window of recent runs its score is about.
@@ -411,7 +416,7 @@ export class SeriesDetector {
       episode.points++;
       episode.lastSeenAt = point.time;
       episode.normalRun = 0;
-      episode.peakSeverity = Math.max(episode.peakSeverity, pointSeverity(score, s.sensitivity));
+      episode.peakSeverity = Math.max(episode.peakSeverity, pointSeverity(score, s.sensitivity, s.severitySpan));
       episode.peakScore = Math.max(episode.peakScore, score);
       episode.observed = seen.value;
       if (seen.trials !== undefined) episode.observedTrials = seen.trials;
@@ -431,7 +436,7 @@ export class SeriesDetector {
     // The direction the series is watched in: a drift check fires on the median of recent points,
     // whose sign the last point alone need not share.
     const direction = s.direction === 'both' ? (z >= 0 ? 'high' : 'low') : s.direction;
-    const severity = pointSeverity(peakScore, s.sensitivity);
+    const severity = pointSeverity(peakScore, s.sensitivity, s.severitySpan);
     const previous = state.previous;
     const rejoins = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs && sustained(previous);
     state.previous = undefined;
