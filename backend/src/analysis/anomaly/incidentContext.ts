@@ -32,7 +32,8 @@ const medianOr0 = (values: readonly number[]) => (values.length ? median(values)
 
 /**
  * Where a workflow's anomaly is, from its runs: the host its slow runs (duration anomalies) or
- * its failures (failure rate) concentrated on while its other hosts ran as usual, and a version
+ * its failures (failure rate) concentrated on while its other hosts ran as usual, the robot its
+ * failures concentrated on while its other robots ran as usual, and a version
  * its runs took up as it began. `before` are the workflow's runs in the week before the anomaly
  * started (`CONTEXT_BASELINE_MS`, ending `CONTEXT_MARGIN_MS` before it), `during` those in its
  * `contextWindow`. A workflow-wide problem has no host; one on the only host that ran has it, but
@@ -43,14 +44,17 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   for (const run of during) if (run.host) byHost.set(run.host, [...(byHost.get(run.host) ?? []), run]);
   let hosts: string[] = [];
   let hostOnly = false;
+  let robot: string | undefined;
   if (anomaly.metric === 'failure_rate') {
-    const rate = (runs: readonly Execution[]) => runs.filter(failed).length / runs.length;
-    const failing = [...byHost].filter(([, runs]) => runs.filter(failed).length >= 2 && rate(runs) >= 0.5);
-    const others = [...byHost].filter(([host]) => !failing.some(([h]) => h === host));
-    if (failing.length === 1 && others.every(([, runs]) => rate(runs) < 0.2)) {
-      hosts = [failing[0][0]];
-      hostOnly = others.length > 0;
+    const host = failingAlone(byHost);
+    if (host) {
+      hosts = [host.name];
+      hostOnly = host.alone;
     }
+    const byRobot = new Map<string, Execution[]>();
+    for (const run of during) if (run.robot) byRobot.set(run.robot, [...(byRobot.get(run.robot) ?? []), run]);
+    const failingRobot = failingAlone(byRobot);
+    if (failingRobot?.alone) robot = failingRobot.name;
   } else if (anomaly.metric === 'run_duration' || anomaly.metric === 'step_duration') {
     const usual = medianOr0(before.map(durationOf).filter((d): d is number => d !== undefined));
     if (usual > 0) {
@@ -67,7 +71,19 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   const error = anomaly.metric === 'failure_rate' ? commonError(during.filter(failed)) : undefined;
   const known = new Set(before.map((r) => r.packageVersion));
   const fresh = during.map((r) => r.packageVersion).filter((v): v is string => v !== undefined && !known.has(v));
-  return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(fresh.length ? { version: fresh[0] } : {}), ...(error ? { error } : {}) };
+  return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(robot ? { robot } : {}), ...(fresh.length ? { version: fresh[0] } : {}), ...(error ? { error } : {}) };
+}
+
+/**
+ * The one host or robot (by name in `runs`) whose runs failed, two or more and half or more of
+ * them, while the others failed under 20%; `alone` when others ran meanwhile.
+ */
+function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean } | undefined {
+  const rate = (list: readonly Execution[]) => list.filter(failed).length / list.length;
+  const failing = [...runs].filter(([, list]) => list.filter(failed).length >= 2 && rate(list) >= 0.5);
+  const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name));
+  if (failing.length !== 1 || !others.every(([, list]) => rate(list) < 0.2)) return undefined;
+  return { name: failing[0][0], alone: others.length > 0 };
 }
 
 /** The error pattern at least half of `failures` (two or more) share, if one does. */

@@ -128,6 +128,21 @@ describe('where a workflow anomaly is', () => {
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(3))).toEqual({ hosts: [], version: '2.0.0' });
   });
 
+  it("when one robot's runs fail on two workflows while its peers' do not, then that is one incident, named by the robot", () => {
+    const licence = (workflow: string, at: number) => run('vm-2', at, 5000, { workflow, robot: 'robot-07', status: 'failed', errorType: 'system', errorMessage: `Robot licence expired (robot-07, ${at})` });
+    const fine = (workflow: string, at: number) => run('vm-1', at, 45_000, { workflow, robot: 'robot-01' });
+    const during = (workflow: string) => [licence(workflow, T), fine(workflow, T + MINUTE), licence(workflow, T + 5 * MINUTE), fine(workflow, T + 6 * MINUTE), licence(workflow, T + 9 * MINUTE)];
+    const context = workflowContext({ metric: 'failure_rate' }, before, during('Bank Import'));
+    expect(context).toMatchObject({ robot: 'robot-07', hosts: ['vm-2'], hostOnly: true, error: { count: 3, failed: 3 } });
+    const failing = (workflow: string, at: number): Anomaly => ({ ...anomaly('failure_rate', at, { workflow, observed: 3, trials: 5, expected: 0.04 }) });
+    const onBank = failing('Bank Import', T);
+    const onTickets = failing('Ticket Triage', T + 40 * MINUTE);
+    const contexts = { [onBank.id]: context, [onTickets.id]: workflowContext({ metric: 'failure_rate' }, before, during('Ticket Triage')) };
+    expect(titles([onBank, onTickets], contexts)).toEqual([
+      [2, "robot robot-07: failing while its peers run fine, on Bank Import, Ticket Triage; all 3 failures in its hours: system error 'Robot licence expired (robot-…, …)'"],
+    ]);
+  });
+
   it('when most failures share an error, then the failure rate carries it, and its incident says it', () => {
     const citrix = (host: string, at: number, code: number) => run(host, at, 10_000, { status: 'failed', errorType: 'system', errorMessage: `Citrix session disconnected (code ${code})` });
     const during = [citrix('vm-1', T, 1041), citrix('vm-6', T + 5 * MINUTE, 1007), citrix('vm-1', T + 9 * MINUTE, 1090), run('vm-6', T + 12 * MINUTE, 10_000, { status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' })];

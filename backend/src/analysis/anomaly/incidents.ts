@@ -23,6 +23,8 @@ export interface AnomalyContext {
   hosts: readonly string[];
   /** Whether other hosts ran the workflow meanwhile and were fine (the problem is the host's alone). */
   hostOnly?: boolean;
+  /** For failures: the robot they concentrated on while the workflow's other robots ran fine (its licence, its session). */
+  robot?: string;
   /** A package version its workflow's runs took up as it began (not run in the week before). */
   version?: string;
   /** For failures: the error most of its failed runs share (`fingerprint`), how many share it, of how many failed. */
@@ -66,6 +68,7 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
     return DURATIONS.includes(x.metric) && DURATIONS.includes(y.metric) && stillGoing(x, y);
   }
   if (apart <= options.sameSubjectMs && a.context.hosts.some((h) => b.context.hosts.includes(h))) return true;
+  if (apart <= options.sameSubjectMs && a.context.robot !== undefined && a.context.robot === b.context.robot) return true;
   return (
     apart <= options.fleetWideMs &&
     x.metric === y.metric &&
@@ -135,8 +138,9 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
   const contexts = contextOf ? members.map(contextOf) : [];
   const version = contexts.map((c) => c.version).find((v) => v !== undefined);
   const error = contexts.map((c) => c.error).find((e) => e !== undefined);
+  const robots = [...new Set(contexts.map((c) => c.robot).filter((r): r is string => r !== undefined))];
   const hostOnly = contexts.some((c) => c.hostOnly);
-  updated.title = incidentTitle(members, updated.hosts, { ...(version ? { version } : {}), ...(error ? { error } : {}), hostOnly });
+  updated.title = incidentTitle(members, updated.hosts, { ...(version ? { version } : {}), ...(error ? { error } : {}), ...(robots.length === 1 ? { robot: robots[0] } : {}), hostOnly });
   return updated;
 }
 
@@ -190,16 +194,23 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
 export function incidentTitle(
   members: readonly Anomaly[],
   hosts: readonly string[],
-  { version, error, hostOnly = false }: { version?: string; error?: AnomalyContext['error']; hostOnly?: boolean } = {},
+  { version, error, robot, hostOnly = false }: { version?: string; error?: AnomalyContext['error']; robot?: string; hostOnly?: boolean } = {},
 ): string {
   const workflows = [...new Set(members.map((a) => a.workflow).filter((w): w is string => w !== undefined))];
   const onHost = members.filter((a) => HOST_METRICS.includes(a.metric));
+  const cause = (error: AnomalyContext['error']) => {
+    if (!error) return '';
+    // The failures of its hours (the window's and the three before), told by their pattern with '…' for what varies.
+    const share = error.count === error.failed ? `all ${error.failed} failures in its hours` : `${error.count} of ${error.failed} failures in its hours`;
+    return `; ${share}: ${error.type ? `${error.type} error ` : ''}'${error.pattern.replace(/<\w+>/g, '…')}'`;
+  };
+  if (onHost.length === 0 && robot !== undefined) {
+    // A robot failing while its peers on the same workflows do not: its licence, its session, its machine.
+    return `robot ${robot}: failing while its peers run fine, on ${list(workflows)}${workflows.length === 1 ? ` (${workflowEffect(members)})` : ''}${cause(error)}`;
+  }
   if (onHost.length === 0 && workflows.length === 1) {
     const where = hosts.length === 1 ? `, on ${hosts[0]}${hostOnly ? ' only' : ''}` : '';
-    // The failures of its hours (the window's and the three before), told by their pattern with '…' for what varies.
-    const share = error && (error.count === error.failed ? `all ${error.failed} failures in its hours` : `${error.count} of ${error.failed} failures in its hours`);
-    const cause = error ? `; ${share}: ${error.type ? `${error.type} error ` : ''}'${error.pattern.replace(/<\w+>/g, '…')}'` : '';
-    return `${workflows[0]}${version ? ` ${version}` : ''}: ${workflowEffect(members)}${cause}${where}`;
+    return `${workflows[0]}${version ? ` ${version}` : ''}: ${workflowEffect(members)}${cause(error)}${where}`;
   }
   const host = onHost[0]?.host ?? (hosts.length === 1 ? hosts[0] : undefined);
   if (host !== undefined) {
