@@ -17,6 +17,18 @@ export interface MannWhitneyResult {
 }
 
 /**
+ * Two-proportion z-test under the pooled rate: `z` is positive when `b`'s rate is the higher;
+ * `pValue` is two-sided. Zero spread (both rates 0 or 1) gives z 0 and p 1.
+ */
+export function twoProportionZ(hitsA: number, runsA: number, hitsB: number, runsB: number): { z: number; pValue: number } {
+  const pooled = (hitsA + hitsB) / (runsA + runsB);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / runsA + 1 / runsB));
+  if (se === 0) return { z: 0, pValue: 1 };
+  const z = (hitsB / runsB - hitsA / runsA) / se;
+  return { z, pValue: 2 * (1 - normalCdf(Math.abs(z))) };
+}
+
+/**
  * Mann-Whitney U test: does `b` tend to have larger (or smaller) values than `a`?
  * @throws RangeError when either sample is empty.
  */

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Degradation, Insight, InsightCategory, MeasuredImpact, PerformanceStats, SuccessAnalysis } from '../domain/analysis';
 import type { Execution, Step } from '../domain/types';
-import { normalCdf } from './distributions';
-import { mannWhitneyU } from './hypothesisTests';
+import { mannWhitneyU, twoProportionZ } from './hypothesisTests';
 import { isTimedRun } from './performance';
-import { fingerprint } from './success';
+import { FAILED, FINISHED, fingerprint } from './success';
 import { median } from './stats';
 
 /** A finding before it is stored: the store adds id, status and timestamps. */
@@ -262,15 +261,7 @@ export interface ImpactSide {
   withCpu?: ReadonlyArray<{ durationMs: number; cpuPercent: number }>;
 }
 
-const finished = (runs: readonly Execution[]) => runs.filter((r) => r.status !== 'running');
-const failedRun = (r: Execution) => r.status !== 'completed';
-
-/** A two-sided two-proportion z-test. */
-function proportions(hitsBefore: number, before: number, hitsAfter: number, after: number): number {
-  const pooled = (hitsBefore + hitsAfter) / (before + after);
-  const se = Math.sqrt(pooled * (1 - pooled) * (1 / before + 1 / after));
-  return se === 0 ? 1 : 2 * (1 - normalCdf(Math.abs(hitsAfter / after - hitsBefore / before) / se));
-}
+const finished = (runs: readonly Execution[]) => runs.filter(FINISHED);
 
 function impact(metric: MeasuredImpact['metric'], quantity: string, before: number, after: number, runsBefore: number, runsAfter: number, pValue: number, test: string, measuredAt: number, format: (v: number) => string): MeasuredImpact {
   const significant = pValue < 0.05;
@@ -317,7 +308,7 @@ export function measureImpact(
   };
   const rate = (metric: MeasuredImpact['metric'], quantity: string, b: readonly unknown[], hitsB: number, a: readonly unknown[], hitsA: number) => {
     if (b.length < minRuns || a.length < minRuns) return null;
-    return impact(metric, quantity, hitsB / b.length, hitsA / a.length, b.length, a.length, proportions(hitsB, b.length, hitsA, a.length), 'two-proportion z-test', measuredAt, asPercent);
+    return impact(metric, quantity, hitsB / b.length, hitsA / a.length, b.length, a.length, twoProportionZ(hitsB, b.length, hitsA, a.length).pValue, 'two-proportion z-test', measuredAt, asPercent);
   };
   switch (insight.category) {
     case 'bottleneck': {
@@ -334,7 +325,7 @@ export function measureImpact(
     case 'failure_pattern': {
       const b = finished(before.runs);
       const a = finished(after.runs);
-      const hits = (runs: readonly Execution[]) => runs.filter((r) => failedRun(r) && r.errorMessage !== undefined && fingerprint(r.errorMessage) === insight.subject).length;
+      const hits = (runs: readonly Execution[]) => runs.filter((r) => FAILED(r) && r.errorMessage !== undefined && fingerprint(r.errorMessage) === insight.subject).length;
       return rate('pattern_rate', `share of runs failing with '${insight.subject}'`, b, hits(b), a, hits(a));
     }
     case 'robot_outlier': {
@@ -342,7 +333,7 @@ export function measureImpact(
       const mine = (runs: readonly Execution[]) => finished(runs).filter((r) => (dimension === 'robot' ? r.robot : r.host) === name);
       const b = mine(before.runs);
       const a = mine(after.runs);
-      return rate('failure_rate', `failure rate of ${dimension} ${name}`, b, b.filter(failedRun).length, a, a.filter(failedRun).length);
+      return rate('failure_rate', `failure rate of ${dimension} ${name}`, b, b.filter(FAILED).length, a, a.filter(FAILED).length);
     }
     default:
       return durations('median_duration_ms', 'median run duration', before.runs.filter(isTimedRun).map((r) => r.durationMs), after.runs.filter(isTimedRun).map((r) => r.durationMs));

@@ -1,9 +1,11 @@
 import type { ErrorPattern, PeerComparison, RateBucket, SuccessAnalysis } from '../domain/analysis';
 import type { Execution } from '../domain/types';
 import { normalCdf } from './distributions';
+import { twoProportionZ } from './hypothesisTests';
 
-const FINISHED = (r: Execution) => r.status !== 'running';
-const FAILED = (r: Execution) => r.status !== 'completed' && r.status !== 'running';
+export const FINISHED = (r: Execution) => r.status !== 'running';
+/** Every run that ended other than completed: a failure, as the failure rates count them. */
+export const FAILED = (r: Execution) => r.status !== 'completed' && r.status !== 'running';
 
 /**
  * An error message with its variable parts replaced, so that "Invoice INV-10234 not found" and
@@ -79,10 +81,6 @@ export function errorPatterns(runs: readonly Execution[], recentFrom: number): E
 }
 
 /**
- * Each robot (or host) against its peers on the same workflow: one-sided two-proportion z-test
- * of its failure rate against the pooled rate of the others.
- */
-/**
  * A robot's or host's failures against its peers' on one workflow, as ops read it: counts and
  * rates, and "as often as", "N x as often as" or "less often than", never "0.7x more often".
  */
@@ -97,6 +95,10 @@ export function peerWording(p: { dimension: 'robot' | 'host'; name: string; work
   return `${who} fails ${how} its peers on ${p.workflow} (${counts})`;
 }
 
+/**
+ * Each robot (or host) against its peers on the same workflow: one-sided two-proportion z-test
+ * of its failure rate against the pooled rate of the others.
+ */
 export function peerComparison(
   runs: readonly Execution[],
   dimension: 'robot' | 'host',
@@ -126,9 +128,7 @@ export function peerComparison(
       if (m.runs < minRuns || peerRuns < minRuns) continue;
       const rate = m.failures / m.runs;
       const peerRate = peerFailures / peerRuns;
-      const pooled = total.failures / total.runs;
-      const se = Math.sqrt(pooled * (1 - pooled) * (1 / m.runs + 1 / peerRuns));
-      const z = se === 0 ? 0 : (rate - peerRate) / se;
+      const { z } = twoProportionZ(peerFailures, peerRuns, m.failures, m.runs);
       const pValue = 1 - normalCdf(z);
       const ratio = peerRate === 0 ? (rate === 0 ? 1 : Infinity) : rate / peerRate;
       const outlier = ratio >= minRatio && pValue < alpha;

@@ -102,7 +102,8 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
 /** How many times its expected value an anomaly's latest point is. */
 export const slowdownRatio = (anomaly: Pick<Anomaly, 'observed' | 'expected'>): number => (anomaly.expected > 0 ? anomaly.observed / anomaly.expected : 1);
 
-const listed = (names: readonly string[], shown = 4) => (names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`);
+/** Names as people list them: the first `shown`, then how many more. */
+export const listNames = (names: readonly string[], shown = 4): string => (names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`);
 
 /**
  * A workflow's slowdown from the judgements of its run and step durations since it began (`parts`,
@@ -130,7 +131,7 @@ export function composeSlowdown(key: string, startedAt: number, parts: readonly 
     firstSeverity: previous?.firstSeverity ?? lead.firstSeverity,
     peakScore: Math.max(...parts.map((p) => p.peakScore)),
     escalationLevel: Math.max(...parts.map((p) => p.escalationLevel)),
-    description: others.length ? `${lead.description}; ${listed(others)} slower too` : lead.description,
+    description: others.length ? `${lead.description}; ${listNames(others)} slower too` : lead.description,
     parts: [...parts],
   };
   if (steps.length) anomaly.steps = steps.map((p) => p.step!);

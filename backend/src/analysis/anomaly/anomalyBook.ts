@@ -1,6 +1,6 @@
 import type { Anomaly, AnomalyPart, Incident } from '../../domain/analysis';
 import { applyEvent, composeSlowdown } from './anomalies';
-import { type ContextOf, correlationReach, DEFAULT_CORRELATION, groupIncidents, refresh } from './incidents';
+import { type ContextOf, correlationReach, DEFAULT_CORRELATION, goingAt, groupIncidents, refresh } from './incidents';
 import { parseSeriesKey, type SeriesId, seriesKey } from './seriesCatalog';
 import type { DetectorEvent, Episode } from './seriesDetector';
 
@@ -281,8 +281,7 @@ export function regroupIncidents(input: RegroupInput, options = DEFAULT_CORRELAT
   let start = input.from;
   for (const a of byStart) {
     if (a.startedAt >= start) continue;
-    const goingAt = a.status === 'open' || (a.endedAt ?? a.lastSeenAt) >= start;
-    if (start - a.startedAt > reach && !goingAt) continue;
+    if (start - a.startedAt > reach && !goingAt(a, start)) continue;
     start = a.startedAt;
   }
   const regrouped = input.anomalies.filter((a) => a.startedAt >= start);

@@ -1,7 +1,7 @@
 import type { Anomaly } from '../../domain/analysis';
 import type { Execution } from '../../domain/types';
 import { median } from '../stats';
-import { fingerprint } from '../success';
+import { errorPatterns, FAILED } from '../success';
 import type { AnomalyContext } from './incidents';
 
 const HOUR = 3600_000;
@@ -26,8 +26,6 @@ const SLOW_ON_HOST = 1.25;
 const FINE_ELSEWHERE = 1.1;
 
 const durationOf = (run: Execution) => (run.endedAt !== undefined ? run.endedAt - run.startedAt : undefined);
-/** As the failure-rate series counts them: every run that ended other than completed. */
-const failed = (run: Execution) => run.status !== 'completed' && run.status !== 'running';
 const medianOr0 = (values: readonly number[]) => (values.length ? median(values) : 0);
 
 /**
@@ -68,7 +66,7 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
       }
     }
   }
-  const error = anomaly.metric === 'failure_rate' ? commonError(during.filter(failed)) : undefined;
+  const error = anomaly.metric === 'failure_rate' ? commonError(during.filter(FAILED)) : undefined;
   const known = new Set(before.map((r) => r.packageVersion));
   const fresh = during.map((r) => r.packageVersion).filter((v): v is string => v !== undefined && !known.has(v));
   return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(robot ? { robot } : {}), ...(fresh.length ? { version: fresh[0] } : {}), ...(error ? { error } : {}) };
@@ -79,24 +77,16 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
  * them, while the others failed under 20%; `alone` when others ran meanwhile.
  */
 function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean } | undefined {
-  const rate = (list: readonly Execution[]) => list.filter(failed).length / list.length;
-  const failing = [...runs].filter(([, list]) => list.filter(failed).length >= 2 && rate(list) >= 0.5);
+  const rate = (list: readonly Execution[]) => list.filter(FAILED).length / list.length;
+  const failing = [...runs].filter(([, list]) => list.filter(FAILED).length >= 2 && rate(list) >= 0.5);
   const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name));
   if (failing.length !== 1 || !others.every(([, list]) => rate(list) < 0.2)) return undefined;
   return { name: failing[0][0], alone: others.length > 0 };
 }
 
-/** The error pattern at least half of `failures` (two or more) share, if one does. */
+/** The error pattern (`errorPatterns`) at least half of `failures` (two or more) share, if one does. */
 function commonError(failures: readonly Execution[]): AnomalyContext['error'] {
-  const counts = new Map<string, { count: number; type?: string }>();
-  for (const run of failures) {
-    if (!run.errorMessage) continue;
-    const pattern = fingerprint(run.errorMessage);
-    const known = counts.get(pattern) ?? { count: 0, ...(run.errorType ? { type: run.errorType } : {}) };
-    known.count++;
-    counts.set(pattern, known);
-  }
-  const [pattern, top] = [...counts].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))[0] ?? [];
+  const [top] = errorPatterns(failures, Infinity);
   if (!top || top.count < 2 || top.count < failures.length / 2) return undefined;
-  return { pattern: pattern!, ...(top.type ? { type: top.type } : {}), count: top.count, failed: failures.length };
+  return { pattern: top.fingerprint, ...(top.errorType ? { type: top.errorType } : {}), count: top.count, failed: failures.length };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Anomaly, AnomalyMetric, Incident } from '../../domain/analysis';
-import { formatDuration, slowdownRatio } from './anomalies';
+import { formatDuration, listNames, slowdownRatio } from './anomalies';
 
 export interface CorrelationOptions {
   /** Anomalies of one workflow, or on one host, that start this close share a cause (default 2 hours). */
@@ -48,8 +48,8 @@ function root(nodes: Node[], i: number): number {
   return i;
 }
 
-/** Whether an anomaly that started earlier was still going when `later` started (open ones are). */
-const stillGoing = (earlier: Anomaly, later: Anomaly) => earlier.status === 'open' || (earlier.endedAt ?? earlier.lastSeenAt) >= later.startedAt;
+/** Whether an anomaly was still going at `time` (open ones are). */
+export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.status === 'open' || (anomaly.endedAt ?? anomaly.lastSeenAt) >= time;
 
 /**
  * Whether two anomalies share a cause (`a` started first): the same workflow within
@@ -65,7 +65,7 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   const y = b.anomaly;
   if (x.workflow !== undefined && x.workflow === y.workflow) {
     if (apart <= options.sameSubjectMs) return true;
-    return DURATIONS.includes(x.metric) && DURATIONS.includes(y.metric) && stillGoing(x, y);
+    return DURATIONS.includes(x.metric) && DURATIONS.includes(y.metric) && goingAt(x, y.startedAt);
   }
   if (apart <= options.sameSubjectMs && a.context.hosts.some((h) => b.context.hosts.includes(h))) return true;
   if (apart <= options.sameSubjectMs && a.context.robot !== undefined && a.context.robot === b.context.robot) return true;
@@ -144,7 +144,7 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
   return updated;
 }
 
-const list = (names: readonly string[], shown = 3) => (names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`);
+const list = (names: readonly string[]) => listNames(names, 3);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 
