@@ -188,6 +188,28 @@ describe('analysis of data that arrives after the pass that would have judged it
     expect(after).toMatchObject({ id: before.id, incidentId: before.incidentId, endedAt: T0 + 2 * DAY + 11 * HOUR + 10 * MINUTE });
   });
 
+  it('when a stop arrives, then a pass judges the empty hours after the data so far, then the rest arrives, the stop stays one anomaly', () => {
+    const now = T0 + 7 * DAY;
+    // Runs every 10 minutes around the clock, none from 02:00 to 06:00 on day 4.
+    const stop = { from: T0 + 4 * DAY + 2 * HOUR, to: T0 + 4 * DAY + 6 * HOUR };
+    const all = runs(T0, now).filter((r) => r.startedAt < stop.from || r.startedAt >= stop.to);
+    const sentFirst = (r: Execution) => r.startedAt < stop.to + 5 * HOUR;
+    clock = now;
+    const analysis = scheduler();
+    store.ingest(batch({ executions: all.filter(sentFirst) }));
+    analysis.runPass();
+    // The hours after 11:00 are empty so far: the stop goes on past them, as far as this pass can tell.
+    const [first] = store.listAnomalies({ metrics: ['volume'] });
+    expect(first).toMatchObject({ startedAt: stop.from, direction: 'low' });
+    expect(first.endedAt ?? Infinity).toBeGreaterThan(stop.to + 5 * HOUR);
+
+    store.ingest(batch({ executions: all.filter((r) => !sentFirst(r)) }));
+    clock += MINUTE;
+    expect(analysis.runPass().late).toMatchObject({ families: 1, from: stop.to + 5 * HOUR });
+    expect(store.listAnomalies({ metrics: ['volume'] })).toEqual([expect.objectContaining({ id: first.id, startedAt: stop.from, status: 'closed', direction: 'low' })]);
+    expect(store.listAnomalies({ metrics: ['volume'] })[0].endedAt).toBeLessThanOrEqual(stop.to + 2 * HOUR);
+  });
+
   it('when a batch is sent again unchanged, then nothing is judged again and no anomaly is added', () => {
     const now = T0 + 3 * DAY;
     const spike = (t: number) => (t >= T0 + 2 * DAY && t < T0 + 2 * DAY + HOUR ? 4 * MINUTE : undefined);

@@ -63,6 +63,18 @@ describe('bookAnomalies', () => {
     expect(book).toMatchObject({ opened: 1, regroupFrom: T + 20 * HOUR });
     expect(open.get(claims.key)?.startedAt).toBe(T + 30 * HOUR);
   });
+
+  it('when an episode stored open is found again closed before `from`, then it stays, closed where the late data ends it', () => {
+    // A pass saw the episode at +2 h close at +7 h, then the hours after the data so far came up
+    // empty and continued it: stored open. The late data fills those hours: judged again, it
+    // closes at +7 h, before the late data's `from` (+12 h).
+    const stored = bookAnomalies(input({ online: [{ series: claims, event: opened(T + 2 * HOUR, T + 20 * HOUR) }] })).anomalies[0];
+    const open = new Map([[claims.key, stored]]);
+    const book = bookAnomalies(input({ open, superseded: [stored], rejudged: [{ series: claims, from: T + 12 * HOUR, events: [opened(T + 2 * HOUR), closed(T + 2 * HOUR, T + 6 * HOUR, T + 7 * HOUR)] }] }));
+    expect(book.removedAnomalies).toEqual([]);
+    expect(book.anomalies).toEqual([expect.objectContaining({ id: stored.id, status: 'closed', endedAt: T + 7 * HOUR, lastSeenAt: T + 6 * HOUR })]);
+    expect(open.has(claims.key)).toBe(false);
+  });
 });
 
 describe('regroupIncidents', () => {
@@ -195,5 +207,13 @@ describe("a workflow's slowdown", () => {
     expect(rejudged.removedAnomalies).toEqual([]);
     expect(rejudged.anomalies).toEqual([{ ...online, incidentId: 'in-x' }]);
     expect(rejudged.regroupFrom).toBeUndefined();
+  });
+
+  it('when a slowdown stored open is found again closed before `from`, then it stays, closed', () => {
+    const stored = bookAnomalies(input({ online: [on(read, opened(T, T + 20 * HOUR))] })).anomalies[0];
+    const open = new Map([[run.key, stored]]);
+    const book = bookAnomalies(input({ open, superseded: [stored], rejudged: [{ series: read, from: T + 12 * HOUR, events: [opened(T), closed(T, T + 3 * HOUR, T + 4 * HOUR)] }] }));
+    expect(book.removedAnomalies).toEqual([]);
+    expect(book.anomalies).toEqual([expect.objectContaining({ id: stored.id, status: 'closed', endedAt: T + 4 * HOUR })]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Anomaly, AnomalyPart, Incident } from '../../domain/analysis';
-import { applyEvent, composeSlowdown } from './anomalies';
+import { anomalyId, applyEvent, composeSlowdown } from './anomalies';
 import { type ContextOf, correlationReach, DEFAULT_CORRELATION, goingAt, groupIncidents, refresh } from './incidents';
 import { parseSeriesKey, type SeriesId, seriesKey } from './seriesCatalog';
 import type { DetectorEvent, Episode } from './seriesDetector';
@@ -42,13 +42,15 @@ export interface BookedAnomalies {
 
 /**
  * The events of a re-judged series that make its anomalies from its `from` on: every event of
- * each episode still open, or closed at or after `from` (earlier ones stand as they were
- * stored), in order.
+ * each episode still open, or closed at or after `from`, or `superseded` (stored as still active
+ * at `from`, now found to end before it: empty hours after the data of its pass had continued it);
+ * earlier ones stand as they were stored. In order.
  */
-export function keptEvents({ from, events }: Rejudged): DetectorEvent[] {
+export function keptEvents({ series, from, events }: Rejudged, superseded: ReadonlySet<string> = new Set()): DetectorEvent[] {
   const last = new Map<number, DetectorEvent>();
   for (const event of events) last.set(event.episode.startedAt, event);
-  const kept = new Set([...last.values()].filter((event) => event.type !== 'closed' || event.endedAt >= from).map((event) => event.episode.startedAt));
+  const stays = (event: DetectorEvent) => event.type !== 'closed' || event.endedAt >= from || superseded.has(anomalyId(series.key, event.episode.startedAt));
+  const kept = new Set([...last.values()].filter(stays).map((event) => event.episode.startedAt));
   return events.filter((event) => kept.has(event.episode.startedAt));
 }
 
@@ -171,7 +173,7 @@ export function bookAnomalies(input: BookInput): BookedAnomalies {
   for (const judged of input.rejudged) {
     const key = bookingKey(judged.series);
     input.open.delete(key);
-    const events = isDuration(judged.series) ? judged.events : keptEvents(judged);
+    const events = isDuration(judged.series) ? judged.events : keptEvents(judged, new Set(supersededById.keys()));
     const known = rejudged.get(key);
     const entries = events.map((event) => ({ series: judged.series, event }));
     if (known) known.entries.push(...entries);
@@ -206,14 +208,14 @@ export function bookAnomalies(input: BookInput): BookedAnomalies {
     if (!entries) continue;
     const from = judged.from;
     const ledger = new Ledger(key, isDuration(entries[0].series));
-    // Booked from the warm-up on; what ended before `from` stands as stored.
+    // Booked from the warm-up on; what ended before `from` stands as stored, unless stored as active at `from`.
     const booked = new Map<string, { anomaly: Anomaly; isNew: boolean }>();
     for (const { series, event } of entries) {
       const { anomaly, opened: isNew } = ledger.apply(series, event);
       booked.set(anomaly.id, { anomaly, isNew: isNew || (booked.get(anomaly.id)?.isNew ?? false) });
     }
     for (const { anomaly, isNew } of booked.values()) {
-      if (anomaly.status === 'closed' && anomaly.endedAt! < from) continue;
+      if (anomaly.status === 'closed' && anomaly.endedAt! < from && !supersededById.has(anomaly.id)) continue;
       note(anomaly, isNew);
     }
     if (ledger.open) input.open.set(key, ledger.open);
