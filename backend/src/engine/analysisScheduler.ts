@@ -533,7 +533,9 @@ export class AnalysisScheduler {
       ...superseded.filter((a) => removed.has(a.id)),
       ...booked.removedAnomalies.filter((id) => !supersededIds.has(id)).flatMap((id) => this.store.getAnomaly(id) ?? []),
     ];
-    const regrouped = regroupIncidents({ anomalies, removed: removedStored, incidents, from: booked.regroupFrom, contextOf: this.contextOf(), stored: (id) => this.store.getAnomaly(id) });
+    const regrouped = regroupIncidents({
+      anomalies, removed: removedStored, incidents, from: booked.regroupFrom, contextOf: this.contextOf(), stored: (id) => this.store.getAnomaly(id), changed: new Set(changed.keys()),
+    });
     for (const moved of regrouped.moved) {
       changed.set(moved.id, moved);
       if (this.openAnomalies.get(moved.seriesKey)?.id === moved.id) this.openAnomalies.set(moved.seriesKey, moved);

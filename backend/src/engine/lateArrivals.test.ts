@@ -208,6 +208,7 @@ describe('analysis of data that arrives after the pass that would have judged it
     expect(analysis.runPass().late).toMatchObject({ families: 1, from: stop.to + 5 * HOUR });
     expect(store.listAnomalies({ metrics: ['volume'] })).toEqual([expect.objectContaining({ id: first.id, startedAt: stop.from, status: 'closed', direction: 'low' })]);
     expect(store.listAnomalies({ metrics: ['volume'] })[0].endedAt).toBeLessThanOrEqual(stop.to + 2 * HOUR);
+    expect(store.listIncidents({}).map((i) => i.title)).toEqual([`${WORKFLOW}: no runs for 4 hours (usually 6.0 an hour)`]);
   });
 
   it('when a batch is sent again unchanged, then nothing is judged again and no anomaly is added', () => {

@@ -119,6 +119,19 @@ describe('regroupIncidents', () => {
     expect(regrouped.incidents).toEqual([expect.objectContaining({ id: 'in-a', status: 'open', lastSeenAt: a.lastSeenAt })]);
     expect(regrouped.moved).toEqual([]);
   });
+
+  it('when an anomaly added regroups from its start, then the incident of one that changed long before is refreshed too', () => {
+    // A stop stored as going on for a day, closed by late data after 5 hours; a new anomaly two days on.
+    const stop = { ...anomaly(claims, T, 'in-stop'), lastSeenAt: T + 4 * HOUR, endedAt: T + 5 * HOUR };
+    const incident = { id: 'in-stop', status: 'open' as const, startedAt: T, lastSeenAt: T + 28 * HOUR, severity: 1, anomalyIds: [stop.id], workflows: ['Claims'], hosts: [], title: 'stale' };
+    const later = anomaly(billing, T + 48 * HOUR);
+    const input = { removed: [], anomalies: [stop, later], incidents: [incident], from: later.startedAt, contextOf: () => ({ hosts: [] }), stored: () => undefined };
+    const regrouped = regroupIncidents({ ...input, changed: new Set([stop.id, later.id]) });
+    expect(regrouped.incidents.find((i) => i.id === 'in-stop')).toMatchObject({ status: 'closed', lastSeenAt: T + 4 * HOUR, endedAt: T + 5 * HOUR });
+    expect(regrouped.incidents.find((i) => i.id === 'in-stop')!.title).not.toBe('stale');
+    // Unchanged, it is left as stored.
+    expect(regroupIncidents({ ...input, changed: new Set([later.id]) }).incidents.find((i) => i.id === 'in-stop')).toBeUndefined();
+  });
 });
 
 describe("a workflow's slowdown", () => {

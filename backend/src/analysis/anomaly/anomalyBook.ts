@@ -245,6 +245,8 @@ export interface RegroupInput {
   contextOf: ContextOf;
   /** A stored anomaly, for members of incidents that began before the regrouped ones. */
   stored: (id: string) => Anomaly | undefined;
+  /** The anomalies this pass changed: their incidents are refreshed, also those before the regrouped ones. */
+  changed?: ReadonlySet<string>;
 }
 
 export interface Regrouped {
@@ -300,7 +302,9 @@ export function regroupIncidents(input: RegroupInput, options = DEFAULT_CORRELAT
   const newIds = new Set(groups.map((i) => i.id));
   const removedIncidents: string[] = [];
   const incidents = [...groups];
-  for (const id of new Set([...regrouped, ...input.removed].map((a) => a.incidentId).filter((i): i is string => !!i && !newIds.has(i)))) {
+  // And those of anomalies before them that changed (late data closed a stop stored as going on).
+  const changedBefore = input.anomalies.filter((a) => a.startedAt < start && input.changed?.has(a.id));
+  for (const id of new Set([...regrouped, ...input.removed, ...changedBefore].map((a) => a.incidentId).filter((i): i is string => !!i && !newIds.has(i)))) {
     const before = stored.get(id);
     const rest = before ? refreshed(before, before.anomalyIds.filter((a) => !regroupedIds.has(a))) : undefined;
     if (rest) incidents.push(rest);
