@@ -62,6 +62,8 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     // A workflow that runs around the clock stops at night: its first silent hour is the anomaly's.
     ['workflow_stop', HOUR, (a: Anomaly, w?: string) => a.workflow === w && a.metric === 'volume' && a.direction === 'low'],
     ['memory_leak', 3 * HOUR, (a: Anomaly, _w?: string, h?: string) => a.host === h && a.metric === 'host_memory' && a.forecast !== undefined],
+    // Half the runs of a workflow running about 10 times an hour fail at one step.
+    ['step_timeout', HOUR, (a: Anomaly, w?: string) => a.workflow === w && a.metric === 'failure_rate'],
   ])('when %s is injected, then an anomaly is found within %i ms of its start', (kind, delay, match) => {
     const injected = incident(kind);
     const found = firstFound((a) => match(a, injected.workflow, injected.host));
@@ -88,6 +90,33 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     const stored = store.listIncidents({}).find((i) => i.id === cpu.incidentId)!;
     expect(stored.hosts).toEqual([saturation.host]);
     expect(stored.title).toMatch(new RegExp(`^${saturation.host}: CPU \\d+%, \\d workflows? slower or failing on it \\(`));
+  });
+
+  it("when a robot's licence expires, then a failure-rate anomaly opens within its first ten runs on the workflows it serves", () => {
+    // The robot runs about once an hour on each: how many of its runs it takes, not how many hours.
+    // Found by its workflows' failure rates, where its peers' runs dilute its failures (10 here);
+    // a failure series per robot would see them sooner.
+    const licence = incident('robot_licence');
+    const found = firstFound((a) => licence.workflows!.includes(a.workflow!) && a.metric === 'failure_rate' && a.startedAt >= licence.start);
+    expect(found).toBeLessThan(licence.end!);
+    const before = store.listExecutions({ robots: [licence.robot!], from: licence.start, to: found + 1, limit: 100 }).items;
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.length).toBeLessThanOrEqual(10);
+  });
+
+  it.each([
+    ['robot_licence', (i: { robot?: string }) => new RegExp(`^robot ${i.robot}: failing while its peers run fine, on .*system error 'Licence expired: this robot has no valid unattended licence'$`)],
+    ['step_timeout', (i: { workflow?: string; step?: string }) => new RegExp(`^${i.workflow}: \\d+ of 10 runs failed, usually .*timeout error 'Step '${i.step}' timed out after … s waiting for the application'$`)],
+  ])('when %s is injected, then one incident holds what it caused, titled by its cause', (kind, title) => {
+    const injected = incident(kind);
+    const window = (a: Anomaly) => a.startedAt >= injected.start && a.startedAt < injected.end! + 6 * HOUR;
+    const found = anomalies.filter((a) => window(a) && a.metric === 'failure_rate' && (a.workflow === injected.workflow || injected.workflows?.includes(a.workflow!)));
+    expect(found.length).toBeGreaterThan(0);
+    const ids = new Set(found.map((a) => a.incidentId));
+    expect(ids.size).toBe(1);
+    const stored = store.listIncidents({}).find((i) => i.id === [...ids][0])!;
+    expect(stored.title).toMatch(title(injected));
+    expect(stored.anomalyIds.sort()).toEqual(found.map((a) => a.id).sort());
   });
 
   it('gives every anomaly a severity in [0, 1], a description and a recommended action', () => {

@@ -1,6 +1,6 @@
 import type { ErrorType, Execution, ResourceSample, Step } from '../domain/types';
 import { buildFleet, type Fleet, type FleetOptions, loadFactor, type SimWorkflow } from './fleet';
-import { type Incident, type IncidentRequest, isActive, planIncidents } from './incidents';
+import { type Incident, type IncidentRequest, isActive, planIncidents, STEP_TIMEOUT_MS } from './incidents';
 import { Random } from './random';
 
 const HOUR = 3600_000;
@@ -45,6 +45,8 @@ export class FleetGenerator {
   private readonly random: Random;
   /** The draws of a workflow that runs around the clock: the rest of the fleet's traffic stays as it is without it. */
   private readonly aroundTheClock: Random;
+  /** The draws of a robot's or a step's incident: the rest of the fleet's traffic stays as it is without them. */
+  private readonly incidentDraws: Random;
   private readonly counters: number[];
   private readonly running = new Map<string, Array<{ start: number; end: number; execution: Execution }>>();
   private readonly robotHost: Map<string, string>;
@@ -56,6 +58,7 @@ export class FleetGenerator {
     this.incidents = planIncidents(this.fleet, options.from, options.to, options.incidents);
     this.random = new Random(options.seed).fork('traffic');
     this.aroundTheClock = new Random(options.seed).fork('around the clock');
+    this.incidentDraws = new Random(options.seed).fork('incident draws');
     this.counters = this.fleet.workflows.map(() => 0);
     this.robotHost = new Map(this.fleet.robots.map((r) => [r.name, r.host]));
     this.versionChanges = this.planVersions();
@@ -119,7 +122,9 @@ export class FleetGenerator {
     const id = dry ? '' : `s${this.options.seed}-w${String(w).padStart(2, '0')}-${String(++this.counters[w]).padStart(6, '0')}`;
     const robot = r.pick(workflow.robots);
     const host = this.robotHost.get(robot)!;
-    const active = this.incidents.filter((i) => i.kind !== 'workflow_stop' && isActive(i, startedAt) && (i.workflow === workflow.name || i.host === host));
+    const active = this.incidents.filter(
+      (i) => i.kind !== 'workflow_stop' && isActive(i, startedAt) && (i.workflow === workflow.name || i.host === host || i.robot === robot),
+    );
     let slowdown = 1 + 0.15 * loadFactor(startedAt);
     let failure: { type: ErrorType; message: string } | undefined;
     let shiftedStep: string | undefined;
@@ -129,8 +134,8 @@ export class FleetGenerator {
         incident.firstAffectedExecution ??= id;
       }
       if (incident.kind === 'latency_spike') slowdown *= incident.magnitude;
-      if (incident.kind === 'cpu_saturation') {
-        slowdown *= 1.6;
+      if (incident.kind === 'cpu_saturation' || incident.kind === 'robot_licence') {
+        if (incident.kind === 'cpu_saturation') slowdown *= 1.6;
         if (!dry && !incident.workflows?.includes(workflow.name)) (incident.workflows ??= []).push(workflow.name);
       }
       if (incident.kind === 'slow_drift') slowdown *= 1 + (incident.magnitude * (startedAt - incident.start)) / DAY;
@@ -160,6 +165,16 @@ export class FleetGenerator {
       t += durationMs + r.int(20, 200);
       if (failed) break;
     }
+    // A robot's or a step's incident fails the run where it hits, after the run's own draws.
+    const hit = this.incidentFailure(active, robot, steps);
+    if (hit) {
+      steps.splice(hit.step + 1);
+      const failed = steps[hit.step];
+      Object.assign(failed, { durationMs: hit.durationMs, status: 'failed', error: hit.message });
+      t = failed.startedAt + hit.durationMs + 100;
+      failure = { type: hit.type, message: hit.message };
+    }
+    const failedAt = hit?.step ?? failingStep;
     const execution: Execution = {
       id,
       workflow: workflow.name,
@@ -171,13 +186,32 @@ export class FleetGenerator {
       durationMs: t - startedAt,
       status: failure ? (failure.type === 'timeout' ? 'timeout' : 'failed') : 'completed',
       stepsTotal: workflow.steps.length,
-      stepsCompleted: failure ? failingStep : workflow.steps.length,
+      stepsCompleted: failure ? failedAt : workflow.steps.length,
     };
     if (failure) {
       execution.errorType = failure.type;
       execution.errorMessage = failure.message;
     }
     return { execution, steps };
+  }
+
+  /**
+   * Where a robot's licence (at launch, 80% of its runs) or a hanging step (at that step, after
+   * waiting `STEP_TIMEOUT_MS`, half the runs) fails a run, if it does; a run that failed before
+   * reaching the step keeps its own failure.
+   */
+  private incidentFailure(active: readonly Incident[], robot: string, steps: readonly Step[]) {
+    const r = this.incidentDraws;
+    const licence = active.find((i) => i.kind === 'robot_licence');
+    if (licence && r.chance(licence.magnitude)) {
+      return { step: 0, durationMs: 800 + r.int(0, 400), type: 'system' as ErrorType, message: 'Licence expired: this robot has no valid unattended licence' };
+    }
+    const timeout = active.find((i) => i.kind === 'step_timeout');
+    const step = steps.findIndex((s) => s.name === timeout?.step);
+    if (timeout && r.chance(timeout.magnitude) && step >= 0) {
+      return { step, durationMs: STEP_TIMEOUT_MS, type: 'timeout' as ErrorType, message: `Step '${timeout.step}' timed out after ${STEP_TIMEOUT_MS / 1000} s waiting for the application` };
+    }
+    return undefined;
   }
 
   private samples(hourStart: number): ResourceSample[] {

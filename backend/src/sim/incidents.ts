@@ -1,6 +1,8 @@
 import type { Fleet } from './fleet';
 
-export const INCIDENT_KINDS = ['latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation', 'memory_leak', 'workflow_stop'] as const;
+export const INCIDENT_KINDS = [
+  'latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation', 'memory_leak', 'workflow_stop', 'robot_licence', 'step_timeout',
+] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
 /** One injected incident, as written to the ground-truth file. */
@@ -13,17 +15,20 @@ export interface Incident {
   end?: number;
   workflow?: string;
   host?: string;
+  /** For a robot's incident: the robot whose runs it fails, on whatever workflow they are. */
+  robot?: string;
   step?: string;
   version?: string;
   /**
    * Duration multiplier (latency), failure probability (burst), growth per day (drift), CPU floor
    * (saturation), memory growth in % of the host's memory an hour (leak), runs an hour it
-   * usually has around the clock (stop).
+   * usually has around the clock (stop), share of the robot's runs that fail (licence), share of
+   * the runs whose step times out (timeout).
    */
   magnitude: number;
   affectedExecutions: number;
   firstAffectedExecution?: string;
-  /** For a host's incident: the workflows whose runs it slowed (those that ran on the host meanwhile). */
+  /** For a host's or a robot's incident: the workflows whose runs it hit (those that ran on the host or the robot meanwhile). */
   workflows?: string[];
 }
 
@@ -32,6 +37,8 @@ export type IncidentRequest = IncidentKind | { kind: IncidentKind; start: number
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
+/** How long a step waits before it times out, in a `step_timeout` incident. */
+export const STEP_TIMEOUT_MS = 120_000;
 
 const isWeekend = (day: number) => [0, 6].includes(new Date(day).getUTCDay());
 
@@ -106,6 +113,27 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
         const host = fleet.hosts[Math.min(2, fleet.hosts.length - 1)];
         incidents.push({ id: 'memory-leak', kind, start, end: start + 7 * HOUR, host, magnitude: 9,
           description: `${host} leaks memory, about 9% of it an hour, until it is restarted 7 hours later`, affectedExecutions: 0 });
+        break;
+      }
+      case 'robot_licence': {
+        // A robot's licence expires on a weekday morning and is renewed 5 hours later: 80% of its
+        // runs fail at launch, on every workflow it serves; its peers run fine. The robot that
+        // serves the fewest workflows: the rest of the fleet keeps its controls.
+        const start = at(0.65, 5 * HOUR, kind);
+        const served = (robot: string) => fleet.workflows.filter((w) => w.robots.includes(robot)).length;
+        const robot = fleet.robots.map((r) => r.name).filter((r) => served(r) > 0).sort((a, b) => served(a) - served(b))[0];
+        incidents.push({ id: 'robot-licence', kind, start, end: start + 5 * HOUR, robot, magnitude: 0.8,
+          description: `${robot}'s licence expires: 80% of its runs fail at launch for 5 hours, on every workflow it serves`, affectedExecutions: 0 });
+        break;
+      }
+      case 'step_timeout': {
+        // A step waits on an application that hangs: it times out in half the runs for 2 hours, from
+        // 14:00; on the busiest workflow (around the clock, when one stops at night), that half is many runs.
+        const w = workflow(11);
+        const step = w.steps[2].name;
+        const start = at(0.79, 7 * HOUR, kind) + 5 * HOUR;
+        incidents.push({ id: 'step-timeout', kind, start, end: start + 2 * HOUR, workflow: w.name, step, magnitude: 0.5,
+          description: `${w.name}: step '${step}' times out (${STEP_TIMEOUT_MS / 1000} s) in half the runs for 2 hours`, affectedExecutions: 0 });
         break;
       }
       case 'cpu_saturation': {

@@ -116,6 +116,33 @@ describe('fleet simulator', () => {
       expect(climbed).toBeGreaterThan(40);
       expect(climbed).toBeLessThan(60);
       expect(percent(leak.end!, leak.end! + HOUR)).toBeLessThan(percent(leak.start, leak.start + HOUR) + 10);
+
+      // The licence: the robot's runs fail at launch, about 80% of them, on every workflow it
+      // served meanwhile; its peers on those workflows run as usual.
+      const licence = incident('robot_licence');
+      const window = truth.workflows.filter((w) => licence.workflows!.includes(w.name)).flatMap((w) => runsOf(w.name).filter((r) => inside(licence, r.startedAt)));
+      const robotRuns = window.filter((r) => r.robot === licence.robot);
+      expect(robotRuns).toHaveLength(licence.affectedExecutions);
+      expect(new Set(robotRuns.map((r) => r.workflow))).toEqual(new Set(licence.workflows));
+      const unlicensed = robotRuns.filter((r) => r.errorMessage === 'Licence expired: this robot has no valid unattended licence');
+      expect(unlicensed.length / robotRuns.length).toBeGreaterThan(0.6);
+      for (const run of unlicensed) expect(run).toMatchObject({ status: 'failed', errorType: 'system', stepsCompleted: 0 });
+      const peers = window.filter((r) => r.robot !== licence.robot);
+      expect(peers.length).toBeGreaterThan(3);
+      expect(peers.filter((r) => r.status !== 'completed').length / peers.length).toBeLessThan(0.25);
+
+      // The timeout: half the runs wait 120 s at the step, then fail there.
+      const timeout = incident('step_timeout');
+      const timeoutRuns = runsOf(timeout.workflow!).filter((r) => inside(timeout, r.startedAt));
+      expect(timeoutRuns).toHaveLength(timeout.affectedExecutions);
+      const timedOut = timeoutRuns.filter((r) => r.status === 'timeout');
+      expect(timedOut.length / timeoutRuns.length).toBeGreaterThan(0.3);
+      expect(timedOut.length / timeoutRuns.length).toBeLessThan(0.7);
+      for (const run of timedOut.slice(0, 5)) {
+        const steps = collector.store.getExecution(run.id)!.steps;
+        expect(steps.at(-1)).toMatchObject({ name: timeout.step, status: 'failed', durationMs: 120_000, error: `Step '${timeout.step}' timed out after 120 s waiting for the application` });
+      }
+      expect(runsOf(timeout.workflow!).filter((r) => r.status === 'timeout' && !inside(timeout, r.startedAt)).length).toBeLessThan(5);
     });
 
     it('when the slow step is named in the truth, then it takes the largest share of its workflow time', () => {
@@ -188,12 +215,12 @@ describe('incident placement over a period that ends on a Monday', () => {
     const monday = Date.UTC(2026, 10, 30);
     const generator = new FleetGenerator({ ...options, from: monday - 14 * 24 * HOUR, to: monday });
     const timed = generator.incidents.filter((i) => i.end !== undefined);
-    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike', 'memory_leak', 'workflow_stop']);
+    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike', 'memory_leak', 'robot_licence', 'step_timeout', 'workflow_stop']);
     for (const incident of timed) {
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 0]);
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 6]);
-      // At 09:00, but the stop of a workflow that runs around the clock at 02:00.
-      expect(new Date(incident.start).getUTCHours()).toBe(incident.kind === 'workflow_stop' ? 2 : 9);
+      // At 09:00, but the stop of a workflow that runs around the clock at 02:00, and the step's timeouts at 14:00.
+      expect(new Date(incident.start).getUTCHours()).toBe(({ workflow_stop: 2, step_timeout: 14 } as Record<string, number>)[incident.kind] ?? 9);
     }
     // The burst used to land on the Sunday before the period's end, on no run.
     const burst = generator.incidents.find((i) => i.kind === 'failure_burst')!;

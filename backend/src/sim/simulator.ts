@@ -133,10 +133,12 @@ function countRun(truth: GroundTruth, workflow: WorkflowTruth, execution: Execut
 function emptyTruth(options: SimulationOptions, generator: FleetGenerator, from: number, to: number): GroundTruth {
   const { fleet } = generator;
   const touched = new Set(generator.incidents.map((i) => i.workflow).filter(Boolean));
-  const onSaturatedHost = new Set(
+  const hitRobots = new Set([
     // A saturated host slows the runs on it; a leaking one does not (until it is full).
-    generator.incidents.filter((i) => i.kind === 'cpu_saturation').flatMap((i) => fleet.robots.filter((r) => r.host === i.host).map((r) => r.name)),
-  );
+    ...generator.incidents.filter((i) => i.kind === 'cpu_saturation').flatMap((i) => fleet.robots.filter((r) => r.host === i.host).map((r) => r.name)),
+    // A robot without a licence fails runs on every workflow it serves.
+    ...generator.incidents.flatMap((i) => i.robot ?? []),
+  ]);
   return {
     seed: options.seed,
     from,
@@ -148,7 +150,7 @@ function emptyTruth(options: SimulationOptions, generator: FleetGenerator, from:
       name: w.name,
       steps: w.steps.map((s) => s.name),
       robots: w.robots,
-      control: !touched.has(w.name) && w.name !== fleet.slowStep.workflow && !w.robots.some((r) => onSaturatedHost.has(r)),
+      control: !touched.has(w.name) && w.name !== fleet.slowStep.workflow && !w.robots.some((r) => hitRobots.has(r)),
       executions: 0,
       failed: 0,
       stepsRecorded: 0,

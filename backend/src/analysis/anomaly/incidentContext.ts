@@ -74,13 +74,14 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
 
 /**
  * The one host or robot (by name in `runs`) whose runs failed, two or more and half or more of
- * them, while the others failed under 20%; `alone` when others ran meanwhile.
+ * them, while the others together failed under 20% (each alone has too few runs to tell: one
+ * business error in four runs is not a failing robot); `alone` when others ran meanwhile.
  */
 function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean } | undefined {
   const rate = (list: readonly Execution[]) => list.filter(FAILED).length / list.length;
   const failing = [...runs].filter(([, list]) => list.filter(FAILED).length >= 2 && rate(list) >= 0.5);
-  const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name));
-  if (failing.length !== 1 || !others.every(([, list]) => rate(list) < 0.2)) return undefined;
+  const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name)).flatMap(([, list]) => list);
+  if (failing.length !== 1 || (others.length > 0 && rate(others) >= 0.2)) return undefined;
   return { name: failing[0][0], alone: others.length > 0 };
 }
 

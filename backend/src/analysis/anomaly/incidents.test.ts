@@ -143,6 +143,23 @@ describe('where a workflow anomaly is', () => {
     ]);
   });
 
+  it("when one robot fails while one of its peers had one business error in few runs, then it is still the robot's: its peers are judged together", () => {
+    const at = (i: number) => T + i * 5 * MINUTE;
+    const on = (robot: string, host: string, i: number, failed = false) =>
+      run(host, at(i), 45_000, { robot, ...(failed ? { status: 'failed' as const, errorType: 'system' as const, errorMessage: 'Licence expired' } : {}) });
+    const during = [
+      on('robot-07', 'vm-2', 0, true), on('robot-07', 'vm-2', 3, true), on('robot-07', 'vm-2', 6, true), on('robot-07', 'vm-2', 9),
+      // One business error in four runs of one peer (25%), none in the other's four: 1 in 8 together.
+      run('vm-1', at(1), 45_000, { robot: 'robot-01', status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' }),
+      on('robot-01', 'vm-1', 4), on('robot-01', 'vm-1', 7), on('robot-01', 'vm-1', 10),
+      on('robot-02', 'vm-1', 2), on('robot-02', 'vm-1', 5), on('robot-02', 'vm-1', 8), on('robot-02', 'vm-1', 11),
+    ];
+    expect(workflowContext({ metric: 'failure_rate' }, before, during)).toMatchObject({ robot: 'robot-07', hosts: ['vm-2'], hostOnly: true });
+    // Peers failing one run in four together: not the robot's alone.
+    const peersFailing = during.map((r) => (r.robot === 'robot-02' && r.startedAt === at(5) ? { ...r, status: 'failed' as const } : r));
+    expect(workflowContext({ metric: 'failure_rate' }, before, peersFailing).robot).toBeUndefined();
+  });
+
   it('when most failures share an error, then the failure rate carries it, and its incident says it', () => {
     const citrix = (host: string, at: number, code: number) => run(host, at, 10_000, { status: 'failed', errorType: 'system', errorMessage: `Citrix session disconnected (code ${code})` });
     const during = [citrix('vm-1', T, 1041), citrix('vm-6', T + 5 * MINUTE, 1007), citrix('vm-1', T + 9 * MINUTE, 1090), run('vm-6', T + 12 * MINUTE, 10_000, { status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' })];

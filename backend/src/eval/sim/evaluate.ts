@@ -13,7 +13,7 @@ const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--mode live|preloaded|
 
 Scores the analysis against the simulator's ground truth, the way the README runs it: a collector
 of its own (a temporary data folder, loopback, a free port) is started first, with its analysis on,
-then the demo's fleet with its seven injected incidents is sent to it, then one analysis pass is asked
+then the demo's fleet with its nine injected incidents is sent to it, then one analysis pass is asked
 for (the README's "or POST /api/v1/analysis/run"). --interval-ms sets the collector's time between
 passes while the data arrives (default 60000, as the README's collector; 1000 judges it in many
 passes). With --mode preloaded the data arrives with the analysis off and a restarted collector

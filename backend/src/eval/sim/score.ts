@@ -67,7 +67,11 @@ export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' 
     case 'level_shift':
       return anomaly.workflow === incident.workflow && DURATIONS.includes(anomaly.metric);
     case 'failure_burst':
+    case 'step_timeout':
       return anomaly.workflow === incident.workflow && anomaly.metric === 'failure_rate';
+    case 'robot_licence':
+      // The failures of the workflows whose runs the robot made meanwhile.
+      return anomaly.workflow !== undefined && (incident.workflows ?? []).includes(anomaly.workflow) && anomaly.metric === 'failure_rate';
     case 'workflow_stop':
       return anomaly.workflow === incident.workflow && anomaly.metric === 'volume';
     case 'memory_leak':
