@@ -35,8 +35,11 @@ export function parseSeriesKey(key: string): SeriesId {
   return id;
 }
 
-/** How each metric is judged: its scorer and the detector settings that differ from the defaults. */
-function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partial<DetectorSettings> } {
+/**
+ * How each metric is judged: its scorer, the detector settings that differ from the defaults, and
+ * its threshold against the configured sensitivity.
+ */
+function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partial<DetectorSettings>; thresholdFactor?: number } {
   switch (metric) {
     case 'run_duration':
     case 'step_duration':
@@ -47,7 +50,11 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
     case 'failure_rate':
       // A point's window already holds the runs before it: one point beyond the threshold opens.
       // Its tail is exact: 3 SDs beyond the threshold (a 1-in-10^10 run of failures) is severity 1.
+      // An exact tail, already corrected for the windows scanned, needs less margin than robust
+      // SDs of heavy-tailed durations: 3.5 at the default 4 (four failures in a row at a 5% rate
+      // open; three do not). At 3 the simulator's clean control workflows raised alarms.
       return {
+        thresholdFactor: 0.875,
         scorer: () => new BinomialScorer(),
         settings: { direction: 'high', minHistory: 30, minConsecutive: 1, closeAfterNormal: FAILURE_WINDOW_RUNS, shiftWindow: 0, severitySpan: 3 },
       };
@@ -81,8 +88,8 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
  * it was a fifth of a pass's time and most of each detector's stored state.
  */
 export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState, baseline?: unknown): SeriesDetector {
-  const { scorer, settings } = design(metric);
-  return new SeriesDetector(scorer(), { rarityPoints: 0, ...settings, sensitivity }, state, baseline);
+  const { scorer, settings, thresholdFactor } = design(metric);
+  return new SeriesDetector(scorer(), { rarityPoints: 0, ...settings, sensitivity: sensitivity * (thresholdFactor ?? 1) }, state, baseline);
 }
 
 export interface SeriesPoints {
