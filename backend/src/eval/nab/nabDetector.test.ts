@@ -1,5 +1,7 @@
 import { Random } from '../../sim/random';
-import { REFRACTORY_POINTS, scoreSeries } from './nabDetector';
+import { DEFAULT_NAB_SETTINGS, scoreSeries } from './nabDetector';
+
+const REFRACTORY_POINTS = DEFAULT_NAB_SETTINGS.refractoryPoints;
 
 describe('the NAB harness of the detector', () => {
   const noisy = (count: number, seed = 3) => {

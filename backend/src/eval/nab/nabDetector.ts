@@ -1,8 +1,33 @@
 import { RobustScorer } from '../../analysis/anomaly/scorers';
 import { SeriesDetector } from '../../analysis/anomaly/seriesDetector';
 
-/** After a detection, a point scores only if it is worse than every one of this many before it: repeats of one event are not news. */
-export const REFRACTORY_POINTS = 300;
+/** The free parameters of the detector on a bare series. */
+export interface NabSettings {
+  /** The detector's threshold in robust SDs (the collector's `RPA_SENSITIVITY`). */
+  sensitivity: number;
+  /** After a detection, a point scores only if it is worse than every one of this many before it: repeats of one event are not news. */
+  refractoryPoints: number;
+  /** How many earlier points a point's rarity is judged among. */
+  rarityPoints: number;
+  /** The rarity of the mean z of this many latest points counts too (a shift no single point shows). */
+  rarityMeanPoints: number;
+}
+
+/** The settings `npm run eval:nab` scores with, and the collector's where they share one. */
+export const DEFAULT_NAB_SETTINGS: NabSettings = { sensitivity: 4, refractoryPoints: 300, rarityPoints: 1000, rarityMeanPoints: 5 };
+
+/**
+ * The settings the leave-one-category-out mode chooses among on the categories it tunes on: the
+ * two that decide what counts as news on a bare series (how long after a detection repeats are
+ * quiet, and over how many points a shift is averaged), three values each about the defaults;
+ * the defaults first.
+ */
+export const NAB_CANDIDATES: readonly NabSettings[] = [
+  DEFAULT_NAB_SETTINGS,
+  ...[100, 300, 1000]
+    .flatMap((refractoryPoints) => [1, 5, 20].map((rarityMeanPoints) => ({ ...DEFAULT_NAB_SETTINGS, refractoryPoints, rarityMeanPoints })))
+    .filter((c) => c.refractoryPoints !== DEFAULT_NAB_SETTINGS.refractoryPoints || c.rarityMeanPoints !== DEFAULT_NAB_SETTINGS.rarityMeanPoints),
+];
 
 /**
  * The collector's detector on a bare series, judged online, with the collector's defaults (robust
@@ -12,22 +37,25 @@ export const REFRACTORY_POINTS = 300;
  * mean of the last points covers shifts here). Each point's anomaly score is its rarity: how much
  * farther out it is than the series' recent points, so that one threshold fits every series.
  * NAB counts every flagged point outside a window as a false positive, so a point scores only if
- * it is rarer than each of the `REFRACTORY_POINTS` before it.
+ * it is rarer than each of the `refractoryPoints` before it.
  */
-export function scoreSeries(values: readonly number[], times: readonly number[], sensitivity = 4): number[] {
+export function scoreSeries(values: readonly number[], times: readonly number[], settings: Partial<NabSettings> = {}): number[] {
+  const { sensitivity, refractoryPoints, rarityPoints, rarityMeanPoints } = { ...DEFAULT_NAB_SETTINGS, ...settings };
   const detector = new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'none', minSigma: 1e-9 }), {
     sensitivity,
     direction: 'both',
     minConsecutive: 1,
     shiftWindow: 0,
+    rarityPoints,
+    rarityMeanPoints,
   });
   const rarities: number[] = [];
   return values.map((value, i) => {
     const { judgement } = detector.observe({ time: times[i] ?? i, value });
     const rarity = judgement.ready ? judgement.rarity : 0;
-    const before = rarities.slice(-REFRACTORY_POINTS);
+    const before = rarities.slice(-refractoryPoints);
     rarities.push(rarity);
-    if (rarities.length > REFRACTORY_POINTS) rarities.shift();
+    if (rarities.length > refractoryPoints) rarities.shift();
     return before.every((r) => rarity > r) ? rarity : 0;
   });
 }

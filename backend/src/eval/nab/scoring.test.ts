@@ -1,4 +1,4 @@
-import { PROFILES, probationaryRows, scaledSigmoid, scoreCorpus, type ScoredFile } from './scoring';
+import { PROFILES, probationaryRows, scaledSigmoid, scoreAtThreshold, scoreCorpus, type ScoredFile } from './scoring';
 
 const standard = PROFILES[0];
 /** 100 rows (15 probationary), one window on rows 50-59. */
@@ -49,6 +49,16 @@ describe('NAB scoring rules', () => {
     // At 0.9 only the true detection; at 0.5 a false positive joins it, which costs.
     const result = scoreCorpus([file({ 50: 0.9, 30: 0.5 })], standard);
     expect(result).toMatchObject({ threshold: 0.9, normalised: 100 });
+  });
+
+  it('scores at a threshold chosen elsewhere: what scores at or above it detects, the rest does not', () => {
+    const files = [file({ 50: 0.9, 30: 0.5 })];
+    expect(scoreAtThreshold(files, standard, 0.9)).toEqual({ threshold: 0.9, raw: 1, normalised: 100 });
+    // Down to 0.5 the false positive counts too: 1 - 0.11 of a possible 1 (from -1).
+    expect(scoreAtThreshold(files, standard, 0.5).raw).toBeCloseTo(1 - 0.11, 12);
+    expect(scoreAtThreshold(files, standard, 0.5).normalised).toBeCloseTo(100 * (2 - 0.11) / 2, 12);
+    // Above every score: nothing detected, the null score.
+    expect(scoreAtThreshold(files, standard, 0.95)).toEqual({ threshold: 0.95, raw: -1, normalised: 0 });
   });
 
   it('counts a missed window against the low-FN profile twice', () => {

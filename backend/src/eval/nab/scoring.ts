@@ -72,6 +72,30 @@ export interface CorpusScore {
  * highest down), keeping per window its earliest (best-valued) detection.
  */
 export function scoreCorpus(files: readonly ScoredFile[], profile: Profile): CorpusScore {
+  const { steps, nullScore, perfect } = sweep(files, profile);
+  let top = { threshold: Infinity, raw: nullScore };
+  for (const step of steps) if (step.raw > top.raw) top = step;
+  return { ...top, normalised: normalise(top.raw, nullScore, perfect) };
+}
+
+/**
+ * The corpus score at a threshold chosen elsewhere (on other files): what a detection threshold
+ * tuned on some series scores on series it was not tuned on.
+ */
+export function scoreAtThreshold(files: readonly ScoredFile[], profile: Profile, threshold: number): CorpusScore {
+  const { steps, nullScore, perfect } = sweep(files, profile);
+  let raw = nullScore;
+  for (const step of steps) {
+    if (step.threshold < threshold) break;
+    raw = step.raw;
+  }
+  return { threshold, raw, normalised: normalise(raw, nullScore, perfect) };
+}
+
+const normalise = (raw: number, nullScore: number, perfect: number) => (100 * (raw - nullScore)) / (perfect - nullScore);
+
+/** The corpus's raw score with every threshold from the highest score down (each distinct score). */
+function sweep(files: readonly ScoredFile[], profile: Profile): { steps: Array<{ threshold: number; raw: number }>; nullScore: number; perfect: number } {
   const all: RowValue[] = [];
   let windows = 0;
   for (const file of files) {
@@ -83,7 +107,7 @@ export function scoreCorpus(files: readonly ScoredFile[], profile: Profile): Cor
   all.sort((a, b) => b.score - a.score);
   const best = new Array<number | undefined>(windows).fill(undefined);
   let total = nullScore; // nothing detected: every window missed
-  let top = { threshold: Infinity, raw: total };
+  const steps: Array<{ threshold: number; raw: number }> = [];
   for (let i = 0; i < all.length; ) {
     const threshold = all[i].score;
     for (; i < all.length && all[i].score === threshold; i++) {
@@ -101,7 +125,7 @@ export function scoreCorpus(files: readonly ScoredFile[], profile: Profile): Cor
         }
       }
     }
-    if (total > top.raw) top = { threshold, raw: total };
+    steps.push({ threshold, raw: total });
   }
-  return { ...top, normalised: (100 * (top.raw - nullScore)) / (perfect - nullScore) };
+  return { steps, nullScore, perfect };
 }
