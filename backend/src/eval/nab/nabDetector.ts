@@ -31,8 +31,9 @@ export const NAB_CANDIDATES: readonly NabSettings[] = [
 
 /**
  * The collector's detector on a bare series, judged online, with the collector's defaults (robust
- * baseline of a rolling 7-day stable window, rarity among the last 1000 points) except where a
- * bare series differs from a run metric: values as they are (no transform, no seasonality), both
+ * baseline of a rolling 7-day stable window, per hour of the day as for run and step durations,
+ * rarity among the last 1000 points) except where a bare series differs from a run metric: values
+ * as they are (no transform), both
  * directions, one point beyond the threshold enough, no sustained-shift check (the rarity of the
  * mean of the last points covers shifts here). Each point's anomaly score is its rarity: how much
  * farther out it is than the series' recent points, so that one threshold fits every series.
@@ -41,7 +42,7 @@ export const NAB_CANDIDATES: readonly NabSettings[] = [
  */
 export function scoreSeries(values: readonly number[], times: readonly number[], settings: Partial<NabSettings> = {}): number[] {
   const { sensitivity, refractoryPoints, rarityPoints, rarityMeanPoints } = { ...DEFAULT_NAB_SETTINGS, ...settings };
-  const detector = new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'none', minSigma: 1e-9 }), {
+  const detector = new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 1e-9 }), {
     sensitivity,
     direction: 'both',
     minConsecutive: 1,
