@@ -3,6 +3,9 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { dashboards } from '../provisioning/src/dashboards';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { satisfies } = require('../plugin/scripts/checkPlugin.js') as { satisfies: (version: string, range: string) => boolean };
+
 /**
  * No Docker engine and no Grafana server run here: the provisioning and compose files are
  * checked as files, against each other and against the plugin.
@@ -134,6 +137,8 @@ describe('docker-compose.yml', () => {
   it('mounts the built plugin under its id, allows it unsigned, and mounts every provisioning folder', () => {
     const g = services.grafana;
     expect(g.image).toMatch(/^grafana\/grafana:/);
+    // A Grafana that provides what the plugin's bundle imports from it (plugin/scripts/checkPlugin.js).
+    expect(satisfies(g.image.split(':')[1], pluginJson.dependencies.grafanaDependency)).toBe(true);
     expect(g.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).toBe(pluginJson.id);
     const mounts = new Map<string, string>(g.volumes.map((v: string) => [v.split(':')[1], v.split(':')[0]]));
     expect(mounts.get(`/var/lib/grafana/plugins/${pluginJson.id}`)).toBe('./plugin/dist');

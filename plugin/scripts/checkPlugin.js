@@ -7,6 +7,54 @@ const path = require('node:path');
 const ID_PATTERN = /^[0-9a-z]+-([0-9a-z]+-)?(app|panel|datasource)$/;
 const GRAFANA_PROVIDED = ['react', 'react-dom', '@grafana/data', '@grafana/ui', '@grafana/runtime'];
 
+/** The Grafana versions the plugin is written for (its @grafana/* APIs). */
+const BASE_RANGE = '>=12.0.0';
+/**
+ * The modules Grafana gives plugins at runtime, and the versions that do where that is not every
+ * version in `BASE_RANGE` (checked against Grafana's source: react/jsx-runtime only from 12.3.0
+ * and in the backports 12.0.10, 12.1.7 and 12.2.5 of the 12 line).
+ */
+const HOST_MODULES = {
+  react: BASE_RANGE,
+  'react-dom': BASE_RANGE,
+  'react/jsx-runtime': '>=12.3.0 || ~12.2.5 || ~12.1.7 || ~12.0.10',
+  '@grafana/data': BASE_RANGE,
+  '@grafana/ui': BASE_RANGE,
+  '@grafana/runtime': BASE_RANGE,
+  rxjs: BASE_RANGE,
+  'rxjs/operators': BASE_RANGE,
+  i18next: BASE_RANGE,
+  lodash: BASE_RANGE,
+  '@emotion/css': BASE_RANGE,
+  '@emotion/react': BASE_RANGE,
+};
+
+/**
+ * The `grafanaDependency` a bundle importing `imports` from the host needs: the narrowest of the
+ * ranges that provide each of them (they are nested here: `BASE_RANGE` or one narrower range).
+ * Throws on a module Grafana does not provide.
+ */
+function requiredRange(imports) {
+  const unknown = imports.filter((name) => !(name in HOST_MODULES));
+  if (unknown.length) throw new Error(`dist/module.js imports ${unknown.join(', ')} from Grafana, which does not provide ${unknown.length === 1 ? 'it' : 'them'} to plugins: bundle ${unknown.length === 1 ? 'it' : 'them'}`);
+  const narrower = [...new Set(imports.map((name) => HOST_MODULES[name]).filter((range) => range !== BASE_RANGE))];
+  if (narrower.length > 1) throw new Error(`no one range provides ${imports.join(', ')}`);
+  return narrower[0] ?? BASE_RANGE;
+}
+
+/** Whether `version` (x.y.z) is in `range`, written as `>=x.y.z` and `~x.y.z` clauses joined by `||`. */
+function satisfies(version, range) {
+  const parse = (v) => v.split('.').map(Number);
+  const compare = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  const v = parse(version);
+  return range.split('||').some((clause) => {
+    const [, op, bound] = /^\s*(>=|~)(\d+\.\d+\.\d+)\s*$/.exec(clause) ?? [];
+    if (!bound) throw new Error(`range clause ${JSON.stringify(clause.trim())}: only >=x.y.z and ~x.y.z are understood`);
+    const b = parse(bound);
+    return op === '>=' ? compare(v, b) >= 0 : compare(v, b) >= 0 && v[0] === b[0] && v[1] === b[1];
+  });
+}
+
 /** Problems with a plugin.json object; `built` when it is the copy in dist (placeholders replaced). */
 function checkPluginJson(json, built) {
   const problems = [];
@@ -28,6 +76,9 @@ function checkPluginJson(json, built) {
   }
   const range = json.dependencies?.grafanaDependency;
   need(typeof range === 'string' && /^(>=|\^|~)?\d+\.\d+\.\d+/.test(range), `dependencies.grafanaDependency must be a semver range like ">=12.0.0", got ${JSON.stringify(range)}`);
+  if (typeof range === 'string' && range !== BASE_RANGE) {
+    need(range.split('||').every((clause) => /^\s*(>=|~)\d+\.\d+\.\d+\s*$/.test(clause)), `dependencies.grafanaDependency ${JSON.stringify(range)}: clauses must be >=x.y.z or ~x.y.z`);
+  }
   const routes = json.routes ?? [];
   need(Array.isArray(routes) && routes.length === 1, `exactly one proxy route expected, got ${routes.length}`);
   const route = routes[0] ?? {};
@@ -62,6 +113,14 @@ function checkDist(dist) {
         need(externals.includes(name), `dist/module.js must load ${name} from Grafana, not bundle it`);
       }
       need(!externals.includes('@grafana/i18n'), '@grafana/i18n must be bundled: Grafana does not provide it to plugins');
+      // The declared Grafana range must be one where Grafana provides every module the bundle imports.
+      try {
+        const required = requiredRange(externals);
+        const declared = json.dependencies?.grafanaDependency;
+        need(declared === required, `dependencies.grafanaDependency must be "${required}" for what dist/module.js imports from Grafana (${externals.join(', ')}), got ${JSON.stringify(declared)}`);
+      } catch (error) {
+        problems.push(error.message);
+      }
     }
     need(!/\bfunction __reactRuntime|react\.production\.min/.test(module), 'dist/module.js bundles React');
     need(module.length < 2_000_000, `dist/module.js is ${module.length} bytes: something large got bundled`);
@@ -69,7 +128,7 @@ function checkDist(dist) {
   return problems;
 }
 
-module.exports = { checkPluginJson, checkDist, GRAFANA_PROVIDED };
+module.exports = { checkPluginJson, checkDist, GRAFANA_PROVIDED, HOST_MODULES, requiredRange, satisfies };
 
 if (require.main === module) {
   const root = path.resolve(__dirname, '..');
