@@ -19,7 +19,7 @@ import { describeFailure } from './collectorErrors';
 import { CollectorRequestError, isLive, liveQuery } from './live';
 import { interpolateQuery, interpolateVariableQuery } from './interpolate';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
-import { DEFAULT_QUERY, type RpaDataSourceOptions, type RpaQuery, type RpaVariableQuery } from './types';
+import { DEFAULT_ANNOTATION_QUERY, DEFAULT_QUERY, DEFAULT_VARIABLE_QUERY, type RpaDataSourceOptions, type RpaQuery, type RpaVariableQuery, toVariableQuery } from './types';
 
 /** The proxy route in plugin.json: Grafana adds the token and forwards to `<collectorUrl>/api/v1`. */
 export const ROUTE = 'collector';
@@ -30,6 +30,11 @@ class RpaVariableSupport extends CustomVariableSupport<DataSource, RpaVariableQu
 
   constructor(private readonly datasource: DataSource) {
     super();
+  }
+
+  /** What a new variable starts with (typed as the panel query by @grafana/data; the variable's query in Grafana). */
+  override getDefaultQuery(): Partial<RpaQuery> {
+    return DEFAULT_VARIABLE_QUERY as unknown as Partial<RpaQuery>;
   }
 
   query(request: DataQueryRequest<RpaVariableQuery>): Observable<DataQueryResponse> {
@@ -49,8 +54,16 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
     this.baseUrl = `${instanceSettings.url ?? ''}/${ROUTE}`;
     this.collectorUrl = instanceSettings.jsonData.collectorUrl;
     // Annotation queries use the query editor and come through query(), as frames with
-    // time, timeEnd, title, text and tags.
-    this.annotations = {};
+    // time, timeEnd, title, text and tags. A new one marks anomalies; one stored without a type
+    // (from before it had one) is an annotation query, not a time series.
+    this.annotations = {
+      getDefaultQuery: () => DEFAULT_ANNOTATION_QUERY,
+      prepareQuery: (annotation) => {
+        const target = annotation.target;
+        if (!target) return { refId: 'Anno', ...DEFAULT_ANNOTATION_QUERY } as RpaQuery;
+        return target.queryType ? target : { ...target, ...DEFAULT_ANNOTATION_QUERY };
+      },
+    };
     this.variables = new RpaVariableSupport(this);
   }
 
@@ -131,7 +144,7 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
   }
 
   override async metricFindQuery(query: RpaVariableQuery, options?: { scopedVars?: ScopedVars; range?: TimeRange }): Promise<MetricFindValue[]> {
-    const q = interpolateVariableQuery(this.templateSrv, query ?? { refId: 'variable', kind: 'workflows' }, options?.scopedVars);
+    const q = interpolateVariableQuery(this.templateSrv, toVariableQuery(query), options?.scopedVars);
     return this.variableOptions(q.kind, q.workflow);
   }
 

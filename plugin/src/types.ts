@@ -47,6 +47,21 @@ export interface RpaVariableQuery extends DataQuery {
   workflow?: string[];
 }
 
+/** A new template variable lists workflows, as its editor shows. */
+export const DEFAULT_VARIABLE_QUERY: Partial<RpaVariableQuery> = { kind: 'workflows' };
+
+/** A new annotation query marks anomalies. */
+export const DEFAULT_ANNOTATION_QUERY: Partial<RpaQuery> = { queryType: 'annotations', annotationType: 'anomalies' };
+
+/**
+ * A variable query as stored, made whole: Grafana may hand over an empty string (a variable made
+ * before it had an editor, or `metricFindQuery('')`) or a query without its kind (a new one).
+ */
+export function toVariableQuery(query: RpaVariableQuery | string | undefined): RpaVariableQuery {
+  const stored = typeof query === 'object' && query !== null ? query : { refId: 'variable' };
+  return { ...DEFAULT_VARIABLE_QUERY, ...stored, kind: (stored as Partial<RpaVariableQuery>).kind ?? 'workflows' } as RpaVariableQuery;
+}
+
 /** Settings stored in the data source's jsonData (visible to viewers: no secrets here). */
 export interface RpaDataSourceOptions extends DataSourceJsonData {
   /** The collector's base URL, e.g. http://collector:5001 (the proxy route adds /api/v1). */

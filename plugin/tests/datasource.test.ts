@@ -122,6 +122,32 @@ describe('the DataSource against a real collector filled by the simulator', () =
     expect(times.every((t, i) => ends[i] >= t)).toBe(true);
   });
 
+  it('when a template variable is new or has no kind, then it lists the workflows, as its editor shows', async () => {
+    expect(ds.variables!.getDefaultQuery!()).toEqual({ kind: 'workflows' });
+    const names = truth.workflows.map((w) => w.name).sort();
+    // Grafana calls metricFindQuery('') for a variable stored as a string (no kind): that asked /variables/undefined (400).
+    for (const stored of ['', { refId: 'variable' }, undefined]) {
+      const values = await ds.metricFindQuery(stored as never);
+      expect(values.map((v) => v.text).sort()).toEqual(names);
+    }
+  });
+
+  it('when an annotation query is new or stored without a type, then it gives one annotation frame of anomalies, not time series', async () => {
+    const annotations = ds.annotations!;
+    expect(annotations.getDefaultQuery!()).toEqual({ queryType: 'annotations', annotationType: 'anomalies' });
+    const stored = annotations.prepareQuery!({ enable: true, name: 'Anomalies', iconColor: 'red', target: { refId: 'Anno' } } as never) as RpaQuery;
+    expect(stored).toEqual({ refId: 'Anno', queryType: 'annotations', annotationType: 'anomalies' });
+    const { data } = await queryOnce(ds, request([stored]));
+    expect(data).toHaveLength(1);
+    const frame = data[0] as DataFrame;
+    expect(frame.name).toBe('anomalies');
+    expect(frame.fields.map((f) => f.name)).toEqual(['time', 'timeEnd', 'title', 'text', 'tags']);
+    expect(frame.length).toBeGreaterThan(0);
+    // A query the user set to a type stays as it is.
+    const timeseries = { refId: 'T', queryType: 'timeseries' as const, metric: 'run_duration' as const };
+    expect(annotations.prepareQuery!({ enable: true, name: 'T', iconColor: 'red', target: timeseries } as never)).toEqual(timeseries);
+  });
+
   it('reports the collector version and freshness in the data source test', async () => {
     const result = await ds.testDatasource();
     expect(result.status).toBe('success');

@@ -3,7 +3,7 @@ import type { SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { InlineField, InlineFieldRow, MultiSelect, Select } from '@grafana/ui';
 import type { DataSource } from '../datasource';
-import type { RpaVariableQuery } from '../types';
+import { type RpaVariableQuery, toVariableQuery } from '../types';
 import { VARIABLE_KIND_OPTIONS } from './options';
 
 interface Props {
@@ -13,8 +13,9 @@ interface Props {
 }
 
 /** What a template variable lists: workflows, steps (of some workflows, e.g. `$workflow`), hosts, ... */
-export function VariableQueryEditor({ query, onChange, datasource }: Props) {
-  const kind = query?.kind ?? 'workflows';
+export function VariableQueryEditor({ query: stored, onChange, datasource }: Props) {
+  const query = toVariableQuery(stored);
+  const kind = query.kind;
   const [workflows, setWorkflows] = useState<Array<SelectableValue<string>>>([]);
   useEffect(() => {
     datasource
@@ -27,6 +28,13 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
     .map((v) => ({ label: `$${v.name}`, value: `$${v.name}` }));
   const emit = (next: RpaVariableQuery) =>
     onChange(next, `${next.kind}${next.workflow?.length ? ` of ${next.workflow.join(', ')}` : ''}`);
+  // A new variable is saved with the kind the editor shows, not with none.
+  const missingKind = typeof stored !== 'object' || stored === null || !stored.kind;
+  useEffect(() => {
+    if (missingKind) emit(query);
+    // Once, for the query the editor opened with.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [missingKind]);
 
   return (
     <InlineFieldRow>

@@ -50,6 +50,9 @@ describe('plugin editors in Chromium', () => {
     expect(await page.locator('#config-editor input').count()).toBeGreaterThanOrEqual(2);
     expect(await page.isVisible('#rpa-query-metric')).toBe(true);
     expect(await page.isVisible('#rpa-variable-kind')).toBe(true);
+    // The variable editor opened on a query without a kind shows "Workflows" and saves that kind.
+    expect(await page.locator('#variable-editor').innerText()).toContain('Workflows');
+    expect((await editors()).variable[0]).toEqual({ refId: 'variable', kind: 'workflows' });
   });
 
   it('offers the collector workflows and the template variables in the workflow picker, and picks one', async () => {

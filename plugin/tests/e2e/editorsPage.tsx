@@ -39,7 +39,8 @@ function Editors() {
     secureJsonFields: {},
     secureJsonData: {},
   });
-  const [variable, setVariable] = useState<RpaVariableQuery>({ refId: 'variable', kind: 'workflows' });
+  // As Grafana hands a variable made before it had a kind: the editor saves the kind it shows.
+  const [variable, setVariable] = useState<RpaVariableQuery>({ refId: 'variable' } as RpaVariableQuery);
   return (
     <div style={{ padding: 16, display: 'flex', flexDirection: 'column', gap: 24 }}>
       <section id="config-editor">
