@@ -8,6 +8,8 @@ import type {
   VariableKind,
 } from '../../backend/src/api/queryContract';
 
+import { aggregationsFor } from '../../backend/src/api/queryVocabulary';
+
 export type { Aggregation, AnnotationType, GroupBy, Metric, QueryType, VariableKind };
 
 /** Query types the plugin offers: the collector's, plus annotations (answered from /annotations). */
@@ -102,5 +104,12 @@ export function changeQueryType(query: RpaQuery, queryType: RpaQueryType): RpaQu
   if ((queryType === 'timeseries' || queryType === 'resources') && !next.metric) next.metric = queryType === 'resources' ? 'host_cpu' : 'run_duration';
   if (queryType === 'resources' && next.metric && !next.metric.startsWith('host_') && !['disk_read', 'disk_write', 'net_rx', 'net_tx'].includes(next.metric)) next.metric = 'host_cpu';
   if (queryType === 'annotations' && !next.annotationType) next.annotationType = 'anomalies';
+  return next;
+}
+
+/** The query with another metric: an aggregation the new metric does not take goes back to its default. */
+export function withMetric(query: RpaQuery, metric: NonNullable<RpaQuery['metric']>): RpaQuery {
+  const next = { ...query, metric };
+  if (next.aggregation !== undefined && !aggregationsFor(metric).includes(next.aggregation)) next.aggregation = aggregationsFor(metric)[0];
   return next;
 }

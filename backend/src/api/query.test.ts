@@ -1,6 +1,7 @@
 import type { Anomaly } from '../domain/analysis';
 import type { Execution, ResourceSample, Step } from '../domain/types';
 import { collectorForTests, getJson, postJson } from '../testing/harness';
+import { AGGREGATIONS, aggregationsFor, HOST_METRICS, RUN_METRICS } from './queryVocabulary';
 
 const T0 = Date.UTC(2026, 10, 2, 8);
 const HOUR = 3600_000;
@@ -81,6 +82,31 @@ describe('query API (what the Grafana plugin calls)', () => {
     const [time, value] = body.results.A.frames[0].fields;
     expect(time.values).toEqual([T0, T0 + HOUR]);
     expect(value.values.map((v: number) => Math.round(v * 1e9) / 1e9)).toEqual(values.map((v) => Math.round(v * 1e9) / 1e9));
+  });
+
+  it.each([
+    ['a count of run durations is a number of runs, not milliseconds', { metric: 'run_duration', aggregation: 'count', workflow: ['Claims'] }, 'short', [3, 1]],
+    ['a count of host samples is a number of samples, not percent', { queryType: 'resources', metric: 'host_cpu', aggregation: 'count', host: ['vm-1'] }, 'short', [1, 1]],
+    ['runs counted', { metric: 'runs', workflow: ['Claims'] }, 'short', [4, 1]],
+    ['runs per minute', { metric: 'runs', aggregation: 'rate', workflow: ['Claims'] }, 'runs/min', [4 / 60, 1 / 60]],
+    ['an average duration keeps its unit', { metric: 'run_duration', aggregation: 'avg', workflow: ['Claims'] }, 'ms', [2000, 4000]],
+  ])('%s', async (_name, target, unit, values) => {
+    const { body } = await query([{ refId: 'U', queryType: 'timeseries', ...target }]);
+    const [, value] = body.results.U.frames[0].fields;
+    expect(value.config.unit).toBe(unit);
+    expect(value.values.map((v: number) => Math.round(v * 1e9) / 1e9)).toEqual(values.map((v) => Math.round(v * 1e9) / 1e9));
+  });
+
+  it('accepts every aggregation the query editor offers for a metric (aggregationsFor), and rejects rate where it is not offered', async () => {
+    for (const metric of [...RUN_METRICS, ...HOST_METRICS]) {
+      for (const aggregation of AGGREGATIONS) {
+        const queryType = (HOST_METRICS as readonly string[]).includes(metric) ? 'resources' : 'timeseries';
+        const { status } = await query([{ refId: 'A', queryType, metric, aggregation }]);
+        const offered = aggregationsFor(metric).includes(aggregation);
+        if (offered) expect([metric, aggregation, status]).toEqual([metric, aggregation, 200]);
+        if (aggregation === 'rate') expect([metric, aggregation, status === 200]).toEqual([metric, aggregation, offered]);
+      }
+    }
   });
 
   it('groups step durations by step', async () => {

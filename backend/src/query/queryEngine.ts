@@ -1,4 +1,4 @@
-import { HOST_METRICS, type Frame, type Metric, type QueryRequest, type QueryResponse, type QueryTarget } from '../api/queryContract';
+import { aggregatedUnit, COUNTED_METRICS, HOST_METRICS, type Frame, type Metric, type QueryRequest, type QueryResponse, type QueryTarget } from '../api/queryContract';
 import { AppError } from '../domain/errors';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { RollupFilter, RunFilter, Store } from '../store/store';
@@ -8,7 +8,6 @@ import { addRuns, addSampleBuckets, addSamples, METRIC_UNITS, runRollupFeeder, S
 import { analysisTable } from './analysisTables';
 import { isQuantile, SeriesBuilder } from './timeseries';
 
-const COUNT_METRICS: readonly Metric[] = ['runs', 'successes', 'failures'];
 
 /** The PerformanceAnalyzer methods that only read: what `/analysis/*` asks of the query workers. */
 export const ANALYSIS_METHODS = ['analyzeWorkflow', 'bottlenecks', 'compareWorkflows', 'trend', 'detectDegradation', 'analyzeSuccess'] as const;
@@ -66,7 +65,7 @@ export class QueryEngine {
       new AppError('validation_failed', `query ${target.refId}: ${field} ${message}`, [{ field: `targets[${index}].${field}`, message }]);
     const isHost = (HOST_METRICS as readonly string[]).includes(metric);
     if (target.queryType === 'resources' && !isHost) throw invalid('metric', `${metric} is not a host resource metric`);
-    const counted = COUNT_METRICS.includes(metric);
+    const counted = COUNTED_METRICS.includes(metric);
     // Each counted run is a 1: counting them is summing them.
     const aggregation = counted && (target.aggregation ?? 'count') === 'count' ? 'sum' : (target.aggregation ?? 'avg');
     if (aggregation === 'rate' && !counted) throw invalid('aggregation', 'rate applies to runs, successes and failures');
@@ -81,7 +80,7 @@ export class QueryEngine {
     const builder = new SeriesBuilder(range, bucketMs, {
       refId: target.refId,
       valueName,
-      unit: aggregation === 'rate' ? 'runs/min' : METRIC_UNITS[metric],
+      unit: aggregatedUnit(METRIC_UNITS[metric], aggregation),
       aggregation,
       groupBy,
       alias: target.alias,

@@ -3,9 +3,10 @@ import type { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { InlineField, InlineFieldRow, InlineSwitch, Input, MultiSelect, Select } from '@grafana/ui';
 import type { DataSource } from '../datasource';
-import { changeQueryType, DEFAULT_QUERY, FIELDS_BY_TYPE, type RpaDataSourceOptions, type RpaQuery, type RpaQueryType } from '../types';
+import { changeQueryType, DEFAULT_QUERY, FIELDS_BY_TYPE, type RpaDataSourceOptions, type RpaQuery, type RpaQueryType, withMetric } from '../types';
+import { aggregationsFor } from '../../../backend/src/api/queryVocabulary';
 import {
-  AGGREGATION_OPTIONS,
+  aggregationOptions,
   ANNOTATION_TYPE_OPTIONS,
   ERROR_TYPE_OPTIONS,
   GROUP_BY_OPTIONS,
@@ -109,13 +110,20 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               width={24}
               options={isHost ? HOST_METRIC_OPTIONS : [...RUN_METRIC_OPTIONS, ...HOST_METRIC_OPTIONS]}
               value={q.metric}
-              onChange={(v) => set('metric', v.value)}
+              onChange={(v) => update(withMetric(q, v.value!))}
             />
           </InlineField>
         )}
         {uses.has('aggregation') && (
           <InlineField label="Aggregation" labelWidth={12}>
-            <Select inputId="rpa-query-aggregation" aria-label="Aggregation" width={20} options={AGGREGATION_OPTIONS} value={q.aggregation} onChange={(v) => set('aggregation', v.value)} />
+            <Select
+              inputId="rpa-query-aggregation"
+              aria-label="Aggregation"
+              width={20}
+              options={aggregationOptions(q.metric ?? 'run_duration')}
+              value={q.aggregation ?? aggregationsFor(q.metric ?? 'run_duration')[0]}
+              onChange={(v) => set('aggregation', v.value)}
+            />
           </InlineField>
         )}
       </InlineFieldRow>

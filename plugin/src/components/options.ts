@@ -1,5 +1,5 @@
 import type { SelectableValue } from '@grafana/data';
-import { AGGREGATIONS, ANNOTATION_TYPES, GROUP_BY, HOST_METRICS, RUN_METRICS, VARIABLE_KINDS } from '../../../backend/src/api/queryVocabulary';
+import { aggregationsFor, ANNOTATION_TYPES, GROUP_BY, HOST_METRICS, type Metric, RUN_METRICS, VARIABLE_KINDS } from '../../../backend/src/api/queryVocabulary';
 import type { RpaQueryType } from '../types';
 
 const label = (value: string) => value.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
@@ -12,7 +12,9 @@ export const QUERY_TYPE_OPTIONS = toOptions<RpaQueryType>(
 );
 export const RUN_METRIC_OPTIONS = toOptions(RUN_METRICS);
 export const HOST_METRIC_OPTIONS = toOptions(HOST_METRICS, { host_cpu: 'Host CPU', host_memory: 'Host memory', host_gpu: 'Host GPU', net_rx: 'Network in', net_tx: 'Network out' });
-export const AGGREGATION_OPTIONS = toOptions(AGGREGATIONS, { avg: 'Average', p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', rate: 'Rate (per minute)' });
+/** The aggregations the collector accepts for `metric`: a count or a rate of runs, a share, or the statistics of a duration or a resource. */
+export const aggregationOptions = (metric: Metric) =>
+  toOptions(aggregationsFor(metric), { avg: metric === 'success_rate' ? 'Share of runs' : 'Average', p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', rate: 'Rate (per minute)' });
 export const GROUP_BY_OPTIONS = toOptions(GROUP_BY, { error_type: 'Error type' });
 export const ANNOTATION_TYPE_OPTIONS = toOptions(ANNOTATION_TYPES, { insights: 'Implemented insights', versions: 'Version changes' });
 export const STATUS_OPTIONS = toOptions(['completed', 'failed', 'cancelled', 'timeout', 'running']);

@@ -65,6 +65,23 @@ describe('plugin editors in Chromium', () => {
     expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], workflow: ['Claims Intake'] });
   });
 
+  it('offers only the aggregations the collector takes for the metric, and a count or a rate of runs', async () => {
+    const offered = async () => {
+      await page.click('#rpa-query-aggregation');
+      const names = await page.getByRole('option').allInnerTexts();
+      await page.keyboard.press('Escape');
+      return names.map((n) => n.trim());
+    };
+    expect(await offered()).toEqual(['Average', 'Min', 'Max', 'Sum', 'Count', 'p50', 'p90', 'p95', 'p99']);
+    await pick('rpa-query-metric', 'Runs');
+    // p95 of runs means nothing: the aggregation goes back to counting them.
+    expect(await lastQuery()).toMatchObject({ metric: 'runs', aggregation: 'count' });
+    expect(await offered()).toEqual(['Count', 'Rate (per minute)']);
+    await pick('rpa-query-metric', 'Run duration');
+    await pick('rpa-query-aggregation', 'p95');
+    expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], workflow: ['Claims Intake'] });
+  });
+
   it('when the query type changes, then what still applies is kept and the rest dropped', async () => {
     await pick('rpa-query-type', 'Anomalies');
     expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'anomalies', workflow: ['Claims Intake'] });
