@@ -2,7 +2,7 @@
 interface FetchFailure {
   status?: number;
   statusText?: string;
-  data?: { error?: { message?: string; code?: string }; message?: string } | string;
+  data?: { error?: { message?: string; code?: string; details?: Array<{ field?: string }> }; message?: string } | string;
   message?: string;
 }
 
@@ -33,4 +33,11 @@ export function describeFailure(error: unknown, collectorUrl: string | undefined
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The request fields a failed request's 400 names as invalid (`targets[1].aggregation`), if any. */
+export function invalidFields(error: unknown): string[] {
+  const data = (error as FetchFailure | undefined)?.data;
+  if (typeof data !== 'object') return [];
+  return (data.error?.details ?? []).map((d) => d.field).filter((f): f is string => typeof f === 'string');
 }

@@ -4,6 +4,7 @@ import {
   FieldType,
   toDataFrame,
   type DataFrame,
+  type DataQueryError,
   type DataQueryRequest,
   type DataQueryResponse,
   type DataSourceInstanceSettings,
@@ -15,7 +16,7 @@ import {
 import { getBackendSrv, getTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, from, map, merge, type Observable } from 'rxjs';
 import type { AnnotationEvent, HealthResponse, QueryResponse, VariableOption } from '../../backend/src/api/queryContract';
-import { describeFailure } from './collectorErrors';
+import { describeFailure, invalidFields } from './collectorErrors';
 import { CollectorRequestError, isLive, liveQuery } from './live';
 import { interpolateQuery, interpolateVariableQuery } from './interpolate';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
@@ -106,20 +107,32 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
     const annotationTargets = targets.filter((t) => t.queryType === 'annotations');
     const panelTargets = targets.filter((t) => t.queryType !== 'annotations');
     const data: DataFrame[] = [];
-    if (panelTargets.length) {
-      const response = await this.request<QueryResponse>('POST', '/query', {
-        range: { from: request.range.from.valueOf(), to: request.range.to.valueOf() },
-        // Some callers leave these 0: the collector then picks from the range alone.
-        intervalMs: request.intervalMs || undefined,
-        maxDataPoints: request.maxDataPoints || undefined,
-        targets: panelTargets.map(toWireTarget),
-      });
-      for (const target of panelTargets) {
-        for (const frame of response.results[target.refId]?.frames ?? []) data.push(toDataFrame(frame)); // the collector's frames are Grafana's shape already
+    const errors: DataQueryError[] = [];
+    // One request for the panel; a query the collector rejects gets its error, and the others are
+    // asked again without it (one more request per bad query), so they are still drawn.
+    let pending = panelTargets;
+    while (pending.length) {
+      try {
+        const response = await this.request<QueryResponse>('POST', '/query', {
+          range: { from: request.range.from.valueOf(), to: request.range.to.valueOf() },
+          // Some callers leave these 0: the collector then picks from the range alone.
+          intervalMs: request.intervalMs || undefined,
+          maxDataPoints: request.maxDataPoints || undefined,
+          targets: pending.map(toWireTarget),
+        });
+        for (const target of pending) {
+          for (const frame of response.results[target.refId]?.frames ?? []) data.push(toDataFrame(frame)); // the collector's frames are Grafana's shape already
+        }
+        break;
+      } catch (error) {
+        const bad = rejectedTargets(error, pending);
+        if (bad.length === 0) throw error;
+        for (const target of bad) errors.push({ refId: target.refId, message: (error as Error).message, status: 400 });
+        pending = pending.filter((t) => !bad.includes(t));
       }
     }
     for (const target of annotationTargets) data.push(await this.annotationFrame(target, request.range));
-    return { data };
+    return errors.length ? { data, errors } : { data };
   }
 
   /** Anomalies, incidents, versions or implemented insights as an annotation frame. */
@@ -176,7 +189,7 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
       const response = await lastValueFrom(getBackendSrv().fetch<T>({ url: `${this.baseUrl}${path}`, method, data, showErrorAlert: false }));
       return response.data;
     } catch (error) {
-      throw new CollectorRequestError(describeFailure(error, this.collectorUrl), (error as { status?: number })?.status);
+      throw new CollectorRequestError(describeFailure(error, this.collectorUrl), (error as { status?: number })?.status, invalidFields(error));
     }
   }
 
@@ -192,6 +205,13 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
       signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
     });
   }
+}
+
+/** The queries a 400 from the collector names (`targets[i]...` in its details); none for any other failure. */
+function rejectedTargets(error: unknown, sent: readonly RpaQuery[]): RpaQuery[] {
+  if (!(error instanceof CollectorRequestError) || error.status !== 400) return [];
+  const indexes = new Set(error.fields.map((f) => /^targets(?:\[|\.)(\d+)/.exec(f)?.[1]).filter((i): i is string => i !== undefined).map(Number));
+  return sent.filter((_, i) => indexes.has(i));
 }
 
 function toWireTarget(query: RpaQuery) {

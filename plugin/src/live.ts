@@ -15,6 +15,8 @@ export class CollectorRequestError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** The request fields the collector named as invalid (its 400's `details`), e.g. `targets[1].aggregation`. */
+    readonly fields: readonly string[] = [],
   ) {
     super(message);
     this.name = 'CollectorRequestError';

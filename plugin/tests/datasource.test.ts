@@ -154,10 +154,21 @@ describe('the DataSource against a real collector filled by the simulator', () =
     expect(result.message).toMatch(/^Connected to RPA Analytics collector \d+\.\d+\.\d+\. \d+ executions; the latest started \d+ days ago\.$/);
   });
 
-  it('when a query is bad, then query() fails with the collector message', async () => {
-    await expect(ds.query(request([{ refId: 'B', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }]))).rejects.toThrow(
-      'query B: groupBy step applies to step_duration only',
-    );
+  it("when one query of a panel is bad, then it gets the collector's message and the others are still drawn", async () => {
+    const good = { refId: 'A', queryType: 'timeseries' as const, metric: 'runs' as const, groupBy: ['workflow' as const] };
+    const badGroup = { refId: 'B', queryType: 'timeseries' as const, metric: 'run_duration' as const, groupBy: ['step' as const] };
+    const badRate = { refId: 'C', queryType: 'timeseries' as const, metric: 'host_cpu' as const, aggregation: 'rate' as const };
+    const requests = proxy.sent.length;
+    const response = await queryOnce(ds, request([badGroup, good, badRate]));
+    expect(response.errors).toEqual([
+      { refId: 'B', message: 'query B: groupBy step applies to step_duration only', status: 400 },
+      { refId: 'C', message: 'query C: aggregation rate applies to runs, successes and failures', status: 400 },
+    ]);
+    expect((response.data as DataFrame[]).map((f) => f.refId)).toEqual(truth.workflows.map(() => 'A'));
+    // One request, then one more without each query it rejected.
+    expect(proxy.sent.length - requests).toBe(3);
+    // A panel of one bad query: its error, no data.
+    expect(await queryOnce(ds, request([badGroup]))).toEqual({ data: [], errors: [{ refId: 'B', message: 'query B: groupBy step applies to step_duration only', status: 400 }] });
   });
 
   it('when the collector is unreachable, then the test and queries say so', async () => {

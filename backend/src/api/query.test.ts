@@ -109,6 +109,14 @@ describe('query API (what the Grafana plugin calls)', () => {
     }
   });
 
+  it('when a bad query follows one answered from the cache, then the 400 names its place in the request', async () => {
+    const good = { refId: 'A', queryType: 'timeseries', metric: 'runs', workflow: ['Payroll'] };
+    expect((await query([good])).status).toBe(200);
+    const { status, body } = await query([good, { refId: 'C', queryType: 'resources', metric: 'host_cpu', aggregation: 'rate' }]);
+    expect(status).toBe(400);
+    expect(body.error.details).toEqual([{ field: 'targets[1].aggregation', message: 'rate applies to runs, successes and failures' }]);
+  });
+
   it('groups step durations by step', async () => {
     const { body } = await query([{ refId: 'S', queryType: 'timeseries', metric: 'step_duration', aggregation: 'sum', groupBy: ['step'], workflow: ['Payroll'] }]);
     expect(body.results.S.frames.map((f: { fields: Array<{ labels?: object; values: unknown[] }> }) => [f.fields[1].labels, f.fields[1].values])).toEqual([

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { QueryRequest, QueryResponse } from '../api/queryContract';
+import type { QueryRequest, QueryResponse, QueryTarget } from '../api/queryContract';
 import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 import type { QueryCache } from './queryCache';
 import type { StoreLocation } from '../store/location';
@@ -92,7 +92,9 @@ export class QueryService {
       return !cached;
     });
     if (missing.length > 0) {
-      const answer = await this.execute({ ...request, targets: missing });
+      const answer = await this.execute({ ...request, targets: missing }).catch((error: unknown) => {
+        throw inRequest(error, missing, request.targets);
+      });
       for (const target of missing) {
         const json = answer[target.refId] ?? '[]';
         const key = this.cache.key(target, request);
@@ -156,4 +158,18 @@ export class QueryService {
 /** Each target's frames of a response as JSON, by refId (what the workers send back). */
 export function framesJson(response: QueryResponse): Record<string, string> {
   return Object.fromEntries(Object.entries(response.results).map(([refId, { frames }]) => [refId, JSON.stringify(frames)]));
+}
+
+/**
+ * A rejection of the targets not cached (`sent`), its fields (`targets[i].x`) pointing into the
+ * whole request's targets, where the client looks for them.
+ */
+function inRequest(error: unknown, sent: readonly QueryTarget[], all: readonly QueryTarget[]): unknown {
+  if (!(error instanceof AppError) || !error.details) return error;
+  const details = error.details.map((d) => {
+    const match = /^targets\[(\d+)\](.*)$/.exec(d.field);
+    const target = match ? sent[Number(match[1])] : undefined;
+    return target ? { ...d, field: `targets[${all.indexOf(target)}]${match![2]}` } : d;
+  });
+  return new AppError(error.code, error.message, details);
 }
