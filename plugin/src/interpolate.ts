@@ -31,7 +31,10 @@ export function interpolateList(templateSrv: TemplateSrv, list: readonly string[
   for (const entry of list) {
     const name = variableName(entry);
     if (name && isAll(templateSrv, name, scopedVars)) return undefined;
-    const replaced = templateSrv.replace(entry, scopedVars, (value: string | string[]) => (Array.isArray(value) ? value.join(SEPARATOR) : value));
+    // A whole-entry reference is a list whatever format it names (`${workflow:csv}` would join its
+    // values into one name that matches nothing): the format is dropped, the values kept apart.
+    const source = name ? `\${${name}}` : entry;
+    const replaced = templateSrv.replace(source, scopedVars, (value: string | string[]) => (Array.isArray(value) ? value.join(SEPARATOR) : value));
     out.push(...replaced.split(SEPARATOR).filter((v) => v !== ''));
   }
   return out.length ? [...new Set(out)] : undefined;

@@ -91,6 +91,12 @@ describe('the DataSource against a real collector filled by the simulator', () =
     expect((proxy.sent.at(-1)!.body as { targets: RpaQuery[] }).targets[0].workflow).toEqual([a, b]);
     expect((data as DataFrame[]).map((f) => f.fields[1].labels!.workflow).sort()).toEqual([a, b].sort());
 
+    // A format written in the reference (Grafana joins with commas or pipes) still sends the list.
+    for (const written of ['${workflow:csv}', '${workflow:pipe}', '${workflow:raw}']) {
+      await queryOnce(ds, request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: [written], groupBy: ['workflow'] }]));
+      expect([written, (proxy.sent.at(-1)!.body as { targets: RpaQuery[] }).targets[0].workflow]).toEqual([written, [a, b]]);
+    }
+
     templates.setVariables([{ name: 'workflow', value: ['$__all'] }]);
     const all = await queryOnce(ds, request([{ refId: 'M', queryType: 'timeseries', metric: 'runs', workflow: ['${workflow}'], groupBy: ['workflow'] }]));
     expect((proxy.sent.at(-1)!.body as { targets: RpaQuery[] }).targets[0].workflow).toBeUndefined();

@@ -70,15 +70,19 @@ export class StandInTemplateSrv implements Partial<TemplateSrv> {
     return this.variables.map((v) => ({ name: v.name, current: { value: v.value, text: v.value } }) as unknown as TypedVariableModel);
   }
 
+  /** As Grafana's: a format written in the reference (`${name:csv}`) wins over the one passed. */
   replace(target?: string, scopedVars?: ScopedVars, format?: string | Function): string {
     if (!target) return '';
-    return target.replace(/\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]/g, (whole, a, b, c) => {
+    return target.replace(/\$(\w+)|\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)\]\]/g, (whole, a, b, written, c) => {
       const name = a ?? b ?? c;
       const scoped = scopedVars?.[name]?.value;
       const value = scoped ?? this.variables.find((v) => v.name === name)?.value;
       if (value === undefined) return whole;
+      const list = Array.isArray(value) ? value : [String(value)];
+      if (written === 'pipe') return list.join('|');
+      if (written) return list.join(',');
       if (typeof format === 'function') return format(value);
-      return Array.isArray(value) ? value.join(',') : String(value);
+      return list.join(',');
     });
   }
 
