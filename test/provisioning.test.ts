@@ -106,12 +106,34 @@ describe('docker-compose.yml', () => {
   const services = compose.services;
   const hostPorts = (s: any) => (s.ports ?? []).map((p: string) => p.split(':')[0]);
 
-  it('runs the collector, Grafana and Prometheus on 5001, 3000 and 9090, with health checks', () => {
+  it('publishes the collector on 5001 and Grafana on 3000, not Prometheus (no auth of its own), with health checks', () => {
     expect(Object.keys(services).sort()).toEqual(['collector', 'grafana', 'prometheus']);
     expect(hostPorts(services.collector)).toEqual(['5001']);
     expect(hostPorts(services.grafana)).toEqual(['3000']);
-    expect(hostPorts(services.prometheus)).toEqual(['9090']);
+    expect(services.prometheus.ports).toBeUndefined();
     for (const s of Object.values(services) as any[]) expect(s.healthcheck.test.length).toBeGreaterThan(1);
+  });
+
+  it('takes every secret and setting from .env, with no default for any secret, and .env.example lists each', () => {
+    const text = read('docker-compose.yml');
+    const used = new Set([...text.matchAll(/\$\{(\w+)(:[-?][^}]*)?\}/g)].map((m) => m[1]));
+    const example = new Map(read('.env.example').split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+    expect([...used].sort()).toEqual([...example.keys()].sort());
+    // Secrets are required (`:?`), never defaulted; the example's values are placeholders.
+    for (const secret of ['RPA_INGEST_TOKEN', 'RPA_READ_TOKEN', 'RPA_ADMIN_TOKEN', 'GRAFANA_ADMIN_PASSWORD']) {
+      expect([secret, new RegExp(`\\$\\{${secret}:\\?`).test(text), new RegExp(`\\$\\{${secret}:-`).test(text)]).toEqual([secret, true, false]);
+      expect(example.get(secret)).toMatch(/^replace-with-/);
+    }
+    expect(services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    // Alert e-mails: Grafana's SMTP settings and the contact point's address come from .env.
+    expect(services.grafana.environment).toMatchObject({
+      GF_SMTP_ENABLED: 'true',
+      GF_SMTP_HOST: expect.stringMatching(/^\$\{SMTP_HOST:\?/),
+      GF_SMTP_FROM_ADDRESS: expect.stringMatching(/^\$\{SMTP_FROM_ADDRESS:\?/),
+      RPA_ALERT_EMAIL: expect.stringMatching(/^\$\{RPA_ALERT_EMAIL:\?/),
+    });
+    const email = yaml('provisioning/alerting/contact-points.yaml').contactPoints[0].receivers.find((r: { type: string }) => r.type === 'email');
+    expect(email.settings.addresses).toBe('$RPA_ALERT_EMAIL');
   });
 
   it('builds the collector from the backend Dockerfile (multi-stage, Node 20 slim) and keeps SQLite on a named volume', () => {
@@ -156,7 +178,9 @@ describe('docker-compose.yml', () => {
     expect(p.secrets).toEqual(['rpa_read_token']);
     expect(compose.secrets.rpa_read_token).toEqual({ environment: 'RPA_READ_TOKEN' });
     expect(prometheus.scrape_configs[0].static_configs[0].targets[0]).toBe(`collector:${services.collector.environment.RPA_PORT}`);
-    expect(datasources.datasources[1].url).toBe(`http://prometheus:${hostPorts(p)[0]}`);
+    // Grafana reaches it on the compose network, at the port its health check uses.
+    expect(datasources.datasources[1].url).toBe('http://prometheus:9090');
+    expect(p.healthcheck.test).toContain('http://127.0.0.1:9090/-/healthy');
     expect(datasources.datasources[0].jsonData.collectorUrl).toBe(`http://collector:${hostPorts(services.collector)[0]}`);
   });
 });
