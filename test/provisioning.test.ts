@@ -66,6 +66,41 @@ describe('provisioning', () => {
     expect(new Set(dashboardJson.map((d) => d.uid)).size).toBe(4);
   });
 
+  it('shows incidents (a table and annotations), filters annotations by the variables of each dashboard, and links workflows to their drill-down', () => {
+    const byTitle = new Map(dashboardJson.map((d) => [d.title, d]));
+    const queryTypes = (d: any) => d.panels.flatMap((p: any) => p.targets.map((t: any) => t.queryType));
+    expect(queryTypes(byTitle.get('RPA Fleet Overview'))).toContain('incidents');
+    expect(queryTypes(byTitle.get('Anomalies and Insights'))).toContain('incidents');
+    for (const d of dashboardJson) {
+      const rpa = d.annotations.list.filter((a: any) => !a.builtIn);
+      expect(rpa.map((a: any) => a.target.annotationType)).toContain('incidents');
+      // Each annotation query is narrowed by the dashboard's subject: its workflows, or its hosts
+      // (a host filter keeps host anomalies only, so dashboards about workflows filter by workflow).
+      const expected: Record<string, string[]> = {
+        'RPA Fleet Overview': ['workflow=$workflow'],
+        'Workflow Drill-down': ['workflow=$workflow'],
+        'Hosts and Resources': ['host=$host'],
+        'Anomalies and Insights': [],
+      };
+      const filters = (a: any) => ['workflow', 'host'].filter((f) => a.target[f]).map((f) => `${f}=${a.target[f].join(',')}`);
+      for (const a of rpa) expect([d.title, a.name, filters(a)]).toEqual([d.title, a.name, expected[d.title]]);
+    }
+    expect(byTitle.get('Hosts and Resources').annotations.list.find((a: any) => a.name === 'Incidents').target.host).toEqual(['$host']);
+    // The overview filters by workflow and host; the workflow columns of its tables open the drill-down.
+    const overview = byTitle.get('RPA Fleet Overview');
+    expect(overview.templating.list.map((v: { name: string; multi: boolean }) => [v.name, v.multi])).toEqual([['workflow', true], ['host', true]]);
+    for (const title of ['Workflow statistics', 'Top insights']) {
+      const panel = overview.panels.find((p: any) => p.title === title);
+      expect(panel.fieldConfig.overrides).toEqual([
+        { matcher: { id: 'byName', options: 'Workflow' }, properties: [{ id: 'links', value: [{ title: 'Drill down into ${__value.raw}', url: '/d/rpa-workflow-drilldown/workflow-drill-down?var-workflow=${__value.raw:percentencode}&${__url_time_range}' }] }] },
+      ]);
+    }
+    expect(byTitle.get('Workflow Drill-down').uid).toBe('rpa-workflow-drilldown');
+    expect(byTitle.get('Workflow Drill-down').templating.list[0].name).toBe('workflow');
+    // GPU where a host's agent reports one.
+    expect(byTitle.get('Hosts and Resources').panels.some((p: any) => p.targets.some((t: any) => t.metric === 'host_gpu'))).toBe(true);
+  });
+
   it('references only provisioned data sources, of the right type', () => {
     const types = new Map(datasources.datasources.map((d: { uid: string; type: string }) => [d.uid, d.type]));
     for (const d of dashboardJson) {

@@ -86,6 +86,7 @@ export const FIELDS_BY_TYPE: Record<RpaQueryType, ReadonlyArray<keyof RpaQuery>>
   trend: ['workflow', 'topN'],
   success: ['workflow', 'topN'],
   anomalies: ['workflow', 'host', 'minSeverity', 'topN'],
+  incidents: ['workflow', 'host', 'minSeverity', 'topN'],
   insights: ['workflow', 'topN'],
   executions: ['workflow', 'host', 'robot', 'status', 'errorType', 'topN', 'format', 'live'],
   annotations: ['annotationType', 'workflow', 'host', 'minSeverity', 'maxSeverity'],

@@ -16,7 +16,12 @@ interface PanelSpec {
   h: number;
   unit?: string;
   description?: string;
+  /** A table column whose values link to a workflow's drill-down (keeping the time range). */
+  drillDown?: string;
 }
+
+/** A data link from a workflow's name to its drill-down, with the range the user is looking at. */
+const DRILL_DOWN_LINK = { title: 'Drill down into ${__value.raw}', url: '/d/rpa-workflow-drilldown/workflow-drill-down?var-workflow=${__value.raw:percentencode}&${__url_time_range}' };
 
 /** Severity bands, one annotation query each, so each band keeps its colour (Grafana colours by query). */
 const ANOMALY_BANDS: Array<{ name: string; min: number; max?: number; color: string }> = [
@@ -44,6 +49,7 @@ function annotations(filters: Record<string, unknown> = {}) {
         iconColor: band.color,
         target: { refId: `anomalies${i}`, queryType: 'annotations', annotationType: 'anomalies', minSeverity: band.min, ...(band.max !== undefined ? { maxSeverity: band.max } : {}), ...filters },
       })),
+      { name: 'Incidents', datasource: RPA, enable: true, iconColor: 'purple', target: { refId: 'incidents', queryType: 'annotations', annotationType: 'incidents', ...filters } },
       { name: 'Version changes', datasource: RPA, enable: true, iconColor: 'blue', target: { refId: 'versions', queryType: 'annotations', annotationType: 'versions', ...filters } },
       { name: 'Insights implemented', datasource: RPA, enable: true, iconColor: 'green', target: { refId: 'insights', queryType: 'annotations', annotationType: 'insights', ...filters } },
     ],
@@ -90,7 +96,10 @@ function layout(panels: PanelSpec[]) {
       datasource: RPA,
       gridPos,
       targets: p.targets.map((t) => ({ datasource: RPA, ...t })),
-      fieldConfig: { defaults: { ...(p.unit ? { unit: p.unit } : {}) }, overrides: [] },
+      fieldConfig: {
+        defaults: { ...(p.unit ? { unit: p.unit } : {}) },
+        overrides: p.drillDown ? [{ matcher: { id: 'byName', options: p.drillDown }, properties: [{ id: 'links', value: [DRILL_DOWN_LINK] }] }] : [],
+      },
       options: p.type === 'table' ? { showHeader: true, cellHeight: 'sm' } : p.type === 'stat' ? { reduceOptions: { calcs: ['sum'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' } : { legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'desc' } },
     };
   });
@@ -118,6 +127,9 @@ function dashboard(uid: string, title: string, description: string, panels: Pane
 
 const series = (refId: string, target: Record<string, unknown>): Target => ({ refId, queryType: 'timeseries', ...target });
 
+/** The overview's filters: every workflow and host until narrowed (All sends no filter). */
+const OVERVIEW_FILTERS = { workflow: ['$workflow'], host: ['$host'] };
+
 export function dashboards() {
   return {
     'fleet-overview': dashboard(
@@ -125,16 +137,20 @@ export function dashboards() {
       'RPA Fleet Overview',
       'Every workflow of the fleet: volume, success, run times, anomalies and the insights worth acting on.',
       [
-        { title: 'Runs', type: 'stat', w: 6, h: 5, targets: [series('A', { metric: 'runs' })] },
-        { title: 'Failures', type: 'stat', w: 6, h: 5, targets: [series('A', { metric: 'failures' })] },
-        { title: 'Success rate', type: 'stat', w: 6, h: 5, unit: 'percent', targets: [series('A', { metric: 'success_rate', aggregation: 'avg' })] },
-        { title: 'Timeouts', type: 'stat', w: 6, h: 5, targets: [series('A', { metric: 'runs', status: ['timeout'] })], description: 'Runs that hit their time limit in the range' },
-        { title: 'Runs per workflow', type: 'timeseries', w: 12, h: 8, targets: [series('A', { metric: 'runs', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Success rate per workflow', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [series('A', { metric: 'success_rate', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Run time p95 per workflow', type: 'timeseries', w: 24, h: 8, unit: 'ms', targets: [series('A', { metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Workflow statistics', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'stats' }] },
-        { title: 'Top insights', type: 'table', w: 24, h: 8, targets: [{ refId: 'A', queryType: 'insights', topN: 10 }] },
+        { title: 'Runs', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs' })] },
+        { title: 'Failures', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'failures' })] },
+        { title: 'Success rate', type: 'stat', w: 6, h: 5, unit: 'percent', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', aggregation: 'avg' })] },
+        { title: 'Timeouts', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs', status: ['timeout'] })], description: 'Runs that hit their time limit in the range' },
+        { title: 'Incidents', type: 'table', w: 24, h: 7, targets: [{ refId: 'A', queryType: 'incidents', ...OVERVIEW_FILTERS, topN: 20 }], description: 'Problems by cause, newest first: what they hit and how severe' },
+        { title: 'Runs per workflow', type: 'timeseries', w: 12, h: 8, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs', groupBy: ['workflow'], alias: '{{workflow}}' })] },
+        { title: 'Success rate per workflow', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', groupBy: ['workflow'], alias: '{{workflow}}' })] },
+        { title: 'Run time p95 per workflow', type: 'timeseries', w: 24, h: 8, unit: 'ms', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' })] },
+        { title: 'Workflow statistics', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'stats', workflow: ['$workflow'] }], drillDown: 'Workflow' },
+        { title: 'Top insights', type: 'table', w: 24, h: 8, targets: [{ refId: 'A', queryType: 'insights', workflow: ['$workflow'], topN: 10 }], drillDown: 'Workflow' },
       ],
+      [variable('workflow', 'Workflow', 'workflows', { multi: true }), variable('host', 'Host', 'hosts', { multi: true })],
+      // By workflow only: a host filter keeps only host anomalies (a workflow's have no host).
+      { workflow: ['$workflow'] },
     ),
     'workflow-drilldown': dashboard(
       'rpa-workflow-drilldown',
@@ -167,9 +183,11 @@ export function dashboards() {
         { title: 'Memory in use', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_memory', aggregation: 'avg', alias: '{{host}}' }] },
         { title: 'Disk I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'disk_read', alias: '{{host}} read' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'disk_write', alias: '{{host}} write' }] },
         { title: 'Network I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'net_rx', alias: '{{host}} in' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'net_tx', alias: '{{host}} out' }] },
-        { title: 'Runs per host', type: 'timeseries', w: 24, h: 8, targets: [series('A', { host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
+        { title: 'GPU', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_gpu', aggregation: 'avg', alias: '{{host}}' }], description: 'Hosts whose agent reports a GPU' },
+        { title: 'Runs per host', type: 'timeseries', w: 12, h: 8, targets: [series('A', { host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
       ],
       [variable('host', 'Host', 'hosts', { multi: true })],
+      { host: ['$host'] },
     ),
     'anomalies-insights': dashboard(
       'rpa-anomalies-insights',
@@ -177,7 +195,8 @@ export function dashboards() {
       'What is abnormal now and what to do about it: anomalies with their recommended actions, and prioritised insights.',
       [
         { title: 'Failures per workflow', type: 'timeseries', w: 24, h: 8, targets: [series('A', { metric: 'failures', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Anomalies', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'anomalies', topN: 200 }] },
+        { title: 'Incidents', type: 'table', w: 24, h: 8, targets: [{ refId: 'A', queryType: 'incidents', topN: 100 }], description: 'Anomalies grouped by cause, each titled by it' },
+        { title: 'Anomalies', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'anomalies', topN: 200 }], drillDown: 'Workflow' },
         { title: 'Insights', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'insights' }] },
         { title: 'Degradation', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'degradation' }] },
         { title: 'Success and exceptions', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'success' }] },

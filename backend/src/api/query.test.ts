@@ -203,7 +203,7 @@ describe('query API (what the Grafana plugin calls)', () => {
     expect(body.error.details[0].field).toBe('kind');
   });
 
-  it('gives anomalies as regions per severity band, and version changes as points', async () => {
+  it('gives anomalies as regions per severity band, incidents as a table, and version changes as points', async () => {
     const anomaly = (id: string, severity: number, startedAt: number): Anomaly => ({
       id, seriesKey: `run_duration|Claims||${id}`, metric: 'run_duration', workflow: 'Claims', direction: 'high', status: 'closed', startedAt,
       lastSeenAt: startedAt + 10 * MIN, endedAt: startedAt + 20 * MIN, severity, firstSeverity: severity, peakScore: 9, points: 3,
@@ -216,6 +216,23 @@ describe('query API (what the Grafana plugin calls)', () => {
     ]);
     const low = await getJson(`${ctx.base}/annotations?type=anomalies&from=${range.from}&to=${range.to}&minSeverity=0.4&maxSeverity=0.5`);
     expect(low.body.map((a: { title: string }) => a.title)).toEqual(['run duration anomaly, severity 0.45']);
+    // And as a table of incidents, filtered by the workflows and hosts they hit.
+    const incident = (id: string, workflows: string[], hosts: string[], severity: number, startedAt: number) => ({
+      id, status: 'closed' as const, startedAt, endedAt: startedAt + 20 * MIN, lastSeenAt: startedAt + 10 * MIN, severity, anomalyIds: [id], workflows, hosts, title: `${id} title`,
+    });
+    ctx.collector.store.commitAnalysis({ anomalies: [], incidents: [incident('in-claims', ['Claims'], [], 0.9, T0 + HOUR), incident('in-vm2', ['Payroll'], ['vm-2'], 0.5, T0)], detectorStates: new Map(), values: {} });
+    const tables = await query([
+      { refId: 'all', queryType: 'incidents' },
+      { refId: 'vm2', queryType: 'incidents', host: ['vm-2'] },
+      { refId: 'severe', queryType: 'incidents', workflow: ['Claims', 'Payroll'], minSeverity: 0.7 },
+    ]);
+    const column = (refId: string, name: string) => tables.body.results[refId].frames[0].fields.find((f: { name: string }) => f.name === name);
+    expect(column('all', 'Title').values.sort()).toEqual(['in-claims title', 'in-vm2 title']);
+    expect(column('all', 'Severity')).toMatchObject({ type: 'number', config: { unit: 'percentunit' } });
+    expect(column('vm2', 'Title').values).toEqual(['in-vm2 title']);
+    expect(column('vm2', 'Workflows').values).toEqual(['Payroll']);
+    expect(column('severe', 'Title').values).toEqual(['in-claims title']);
+    expect(column('severe', 'Time').values).toEqual([T0 + HOUR]);
     const versions = await getJson(`${ctx.base}/annotations?type=versions&from=${range.from}&to=${range.to}&workflow=Claims`);
     expect(versions.body).toEqual([
       { time: T0 + MIN, title: 'Claims 1.0.0', text: 'First run of Claims version 1.0.0', tags: ['version', 'Claims', '1.0.0'] },

@@ -4,7 +4,7 @@
  */
 
 export const QUERY_TYPES = [
-  'timeseries', 'stats', 'bottlenecks', 'degradation', 'comparison', 'trend', 'success', 'anomalies', 'insights', 'executions', 'resources',
+  'timeseries', 'stats', 'bottlenecks', 'degradation', 'comparison', 'trend', 'success', 'anomalies', 'incidents', 'insights', 'executions', 'resources',
 ] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 

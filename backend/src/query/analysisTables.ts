@@ -123,6 +123,22 @@ export function analysisTable(target: QueryTarget, range: TimeRange, store: Stor
         column('Incident', 'string', rows, (r) => r.incidentId),
       ]);
     }
+    case 'incidents': {
+      // Few a day, by cause: filtered here by the workflows and hosts they hit.
+      const hits = (names: readonly string[], filter: readonly string[] | undefined) => !filter?.length || names.some((n) => filter.includes(n));
+      const rows = top(store.listIncidents({ ...range, minSeverity: target.minSeverity }).filter((i) => hits(i.workflows, target.workflow) && hits(i.hosts, target.host)));
+      return table(refId, 'Incidents', [
+        column('Time', 'time', rows, (r) => r.startedAt),
+        column('Time end', 'time', rows, (r) => r.endedAt),
+        column('Severity', 'number', rows, (r) => r.severity, 'percentunit'),
+        column('Status', 'string', rows, (r) => r.status),
+        column('Title', 'string', rows, (r) => r.title),
+        column('Workflows', 'string', rows, (r) => r.workflows.join(', ')),
+        column('Hosts', 'string', rows, (r) => r.hosts.join(', ')),
+        column('Anomalies', 'number', rows, (r) => r.anomalyIds.length),
+        column('Id', 'string', rows, (r) => r.id),
+      ]);
+    }
     case 'insights': {
       const rows = store.listInsights({ workflows: target.workflow, limit: target.topN ?? 1000 });
       return table(refId, 'Insights', [

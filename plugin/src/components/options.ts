@@ -7,7 +7,7 @@ const toOptions = <T extends string>(values: readonly T[], describe: Partial<Rec
   values.map((value) => ({ label: describe[value] ?? label(value), value }));
 
 export const QUERY_TYPE_OPTIONS = toOptions<RpaQueryType>(
-  ['timeseries', 'resources', 'stats', 'comparison', 'bottlenecks', 'degradation', 'trend', 'success', 'anomalies', 'insights', 'executions', 'annotations'],
+  ['timeseries', 'resources', 'stats', 'comparison', 'bottlenecks', 'degradation', 'trend', 'success', 'anomalies', 'incidents', 'insights', 'executions', 'annotations'],
   { timeseries: 'Time series', resources: 'Host resources', stats: 'Statistics', success: 'Success and exceptions' },
 );
 export const RUN_METRIC_OPTIONS = toOptions(RUN_METRICS);
