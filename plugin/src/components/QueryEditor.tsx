@@ -171,7 +171,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           </InlineField>
         )}
         {uses.has('minSeverity') && (
-          <InlineField label="Min severity" labelWidth={14} tooltip="0 to 1: 0.4 at the detection threshold, 0.7 at twice it">
+          <InlineField label="Min severity" labelWidth={18} tooltip="0 to 1: 0.4 at the detection threshold, 0.7 at twice it">
             <Input
               id="rpa-query-min-severity"
               aria-label="Minimum severity"
@@ -187,7 +187,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           </InlineField>
         )}
         {uses.has('maxSeverity') && (
-          <InlineField label="Below severity" labelWidth={14} tooltip="Upper bound (exclusive), for one annotation query per severity band">
+          <InlineField label="Below severity" labelWidth={20} tooltip="Upper bound (exclusive), for one annotation query per severity band">
             <Input id="rpa-query-max-severity" aria-label="Maximum severity" type="number" min={0} max={1} step={0.1} width={10} value={q.maxSeverity ?? ''} onChange={(e) => update({ ...q, maxSeverity: severity(e.currentTarget.value) }, false)} onBlur={onRunQuery} />
           </InlineField>
         )}
