@@ -59,6 +59,29 @@ describe('the plugin inside a @grafana/scenes dashboard', () => {
     await page.screenshot({ path: screenshotPath('scenes-dashboard-two-workflows'), fullPage: true });
   });
 
+  it('when the variable goes back to All, then the panel asks with no workflow filter and shows every workflow', async () => {
+    const seriesCount = (n: number) =>
+      page.waitForFunction((count) => document.querySelector('[data-testid="runs-panel"]')?.getAttribute('data-series') === String(count), n, { timeout: 30_000 });
+    // From one workflow...
+    await page.evaluate((name) => window.rpaScene.variable.changeValueTo([name]), truth.workflows[0].name);
+    await seriesCount(1);
+    // ...back to All: the requests the page sends for the panel from then on.
+    const sent: Array<{ targets: Array<{ workflow?: string[] }> }> = [];
+    const onRequest = (request: import('playwright-core').Request) => {
+      if (request.method() === 'POST' && /\/query$/.test(new URL(request.url()).pathname)) sent.push(request.postDataJSON());
+    };
+    page.on('request', onRequest);
+    try {
+      await page.evaluate(() => window.rpaScene.variable.changeValueTo(['$__all']));
+      await seriesCount(truth.workflows.length);
+    } finally {
+      page.off('request', onRequest);
+    }
+    expect(sent.length).toBeGreaterThan(0);
+    for (const body of sent) for (const target of body.targets) expect(target.workflow).toBeUndefined();
+    expect(await seriesNames()).toEqual(truth.workflows.map((w) => w.name).sort());
+  });
+
   it('shows the injected latency spike as an annotation region from the annotations data layer', async () => {
     const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
     await page.waitForSelector('[data-testid="annotation-regions"] li', { timeout: 30_000 });

@@ -155,10 +155,14 @@ const scene = new EmbeddedScene({
   }),
 });
 
-/** Grafana's template service is not published: this one is scenes' own interpolation. */
+/**
+ * Grafana's template service is not published: this one is scenes' own interpolation. Its
+ * variables are as Grafana's dashboards give them (`getVariablesCompatibility`): the state's
+ * value, `$__all` for All, not the values All stands for.
+ */
 setTemplateSrv({
   replace: (target?: string, scopedVars?: never, format?: never) => sceneGraph.interpolate(runner as SceneObject, target, scopedVars, format),
-  getVariables: () => [{ name: 'workflow', current: { value: variable.getValue() } }] as never,
+  getVariables: () => [{ name: 'workflow', current: { value: variable.state.value } }] as never,
   containsTemplate: (target?: string) => !!target && target.includes('$'),
   updateTimeRange: () => undefined,
 } as unknown as TemplateSrv);
