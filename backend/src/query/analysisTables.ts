@@ -2,6 +2,7 @@ import type { Frame, QueryTarget } from '../api/queryContract';
 import type { Execution } from '../domain/types';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { Store } from '../store/store';
+import { incidentsHitting } from './annotations';
 import { column, table } from './tables';
 
 type TimeRange = { from: number; to: number };
@@ -124,9 +125,7 @@ export function analysisTable(target: QueryTarget, range: TimeRange, store: Stor
       ]);
     }
     case 'incidents': {
-      // Few a day, by cause: filtered here by the workflows and hosts they hit.
-      const hits = (names: readonly string[], filter: readonly string[] | undefined) => !filter?.length || names.some((n) => filter.includes(n));
-      const rows = top(store.listIncidents({ ...range, minSeverity: target.minSeverity }).filter((i) => hits(i.workflows, target.workflow) && hits(i.hosts, target.host)));
+      const rows = top(incidentsHitting(store, { ...range, minSeverity: target.minSeverity, workflows: target.workflow, hosts: target.host }));
       return table(refId, 'Incidents', [
         column('Time', 'time', rows, (r) => r.startedAt),
         column('Time end', 'time', rows, (r) => r.endedAt),

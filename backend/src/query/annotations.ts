@@ -1,4 +1,5 @@
 import type { AnnotationEvent, AnnotationType } from '../api/queryContract';
+import type { Incident } from '../domain/analysis';
 import type { Store } from '../store/store';
 
 export interface AnnotationFilter {
@@ -11,6 +12,17 @@ export interface AnnotationFilter {
   minSeverity?: number;
   maxSeverity?: number;
   limit: number;
+}
+
+/**
+ * The incidents of a range that hit any of `workflows` and any of `hosts` (no filter: all), for
+ * the annotations and the incidents table. Few a day: filtered in memory.
+ */
+export function incidentsHitting(store: Store, filter: { from: number; to: number; minSeverity?: number; limit?: number; workflows?: readonly string[]; hosts?: readonly string[] }): Incident[] {
+  const hits = (names: readonly string[], wanted: readonly string[] | undefined) => !wanted?.length || names.some((n) => wanted.includes(n));
+  return store
+    .listIncidents({ from: filter.from, to: filter.to, minSeverity: filter.minSeverity, limit: filter.limit })
+    .filter((i) => hits(i.workflows, filter.workflows) && hits(i.hosts, filter.hosts));
 }
 
 const band = (severity: number) => (severity >= 0.7 ? 'high' : severity >= 0.5 ? 'medium' : 'low');
@@ -31,11 +43,8 @@ export function annotationEvents(store: Store, f: AnnotationFilter): AnnotationE
           tags: ['anomaly', a.metric, `severity:${band(a.severity)}`, ...(a.workflow ? [a.workflow] : []), ...(a.host ? [a.host] : [])],
         }));
     case 'incidents':
-      return store
-        .listIncidents({ from: f.from, to: f.to, minSeverity: f.minSeverity, limit: f.limit })
+      return incidentsHitting(store, f)
         .filter((i) => inBand(i.severity))
-        .filter((i) => !f.workflows || i.workflows.some((w) => f.workflows!.includes(w)))
-        .filter((i) => !f.hosts || i.hosts.some((h) => f.hosts!.includes(h)))
         .map((i) => ({
           time: i.startedAt,
           timeEnd: i.endedAt ?? i.lastSeenAt,
