@@ -142,6 +142,12 @@ export interface Anomaly {
   startedAt: number;
   lastSeenAt: number;
   endedAt?: number;
+  /**
+   * When, in the data's time, the evidence that opened it was complete: the end of the run, the
+   * hour or the host bucket that tipped it over (`startedAt` is where the episode began, often
+   * earlier). Absent on anomalies stored before it was kept.
+   */
+  detectedAt?: number;
   /** Severity in [0, 1] now (persistence escalates it), and when it opened. */
   severity: number;
   firstSeverity: number;

@@ -91,6 +91,8 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   };
   if (episode.observedTrials !== undefined) anomaly.trials = episode.observedTrials;
   if (episode.forecast) anomaly.forecast = episode.forecast;
+  const detectedAt = episode.detectedAt ?? existing?.detectedAt;
+  if (detectedAt !== undefined) anomaly.detectedAt = detectedAt;
   if (series.workflow) anomaly.workflow = series.workflow;
   if (series.step) anomaly.step = series.step;
   if (series.host) anomaly.host = series.host;
@@ -134,6 +136,9 @@ export function composeSlowdown(key: string, startedAt: number, parts: readonly 
     description: others.length ? `${lead.description}; ${listNames(others)} slower too` : lead.description,
     parts: [...parts],
   };
+  const detected = parts.flatMap((p) => p.detectedAt ?? []);
+  if (detected.length) anomaly.detectedAt = Math.min(...detected);
+  else delete anomaly.detectedAt;
   if (steps.length) anomaly.steps = steps.map((p) => p.step!);
   if (!open) anomaly.endedAt = Math.max(...parts.map((p) => p.endedAt ?? p.lastSeenAt));
   if (previous?.incidentId) anomaly.incidentId = previous.incidentId;

@@ -148,15 +148,16 @@ describe("a workflow's slowdown", () => {
         open,
         online: [
           // Out of order across series, as a pass reads them: booked by time.
-          on(run, { type: 'opened', episode: { ...episode(T + 20 * 60_000, T + 30 * 60_000), expected: 33_000, observed: 39_800 } }),
-          on(read, { type: 'opened', episode: slowStep(T, T + 10 * 60_000, 2.6) }),
+          on(run, { type: 'opened', episode: { ...episode(T + 20 * 60_000, T + 30 * 60_000), expected: 33_000, observed: 39_800, detectedAt: T + 31 * 60_000 } }),
+          on(read, { type: 'opened', episode: { ...slowStep(T, T + 10 * 60_000, 2.6), detectedAt: T + 40 * 60_000 } }),
         ],
       }),
     );
     expect(first).toMatchObject({ opened: 1, closed: 0, regroupFrom: T });
     expect(first.anomalies).toHaveLength(1);
     const slowdown = first.anomalies[0];
-    expect(slowdown).toMatchObject({ id: anomalyId(run.key, T), seriesKey: run.key, workflow: 'Onboarding', status: 'open', startedAt: T, metric: 'step_duration', step: 'Read input file', steps: ['Read input file'] });
+    // Detected with the first of its parts to be detected (the run), though the step leads and began first.
+    expect(slowdown).toMatchObject({ id: anomalyId(run.key, T), seriesKey: run.key, workflow: 'Onboarding', status: 'open', startedAt: T, detectedAt: T + 31 * 60_000, metric: 'step_duration', step: 'Read input file', steps: ['Read input file'] });
     // The step is 2.6x slower, the run 1.2x: the step leads, the run is named.
     expect(slowdown.description).toMatch(/^step duration of step 'Read input file' of Onboarding is unusually high: 7\.8 s vs expected 3\.0 s .*; the run slower too$/);
     expect([...open.keys()]).toEqual([run.key]);

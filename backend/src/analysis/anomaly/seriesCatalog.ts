@@ -45,7 +45,8 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
     case 'step_duration':
       return {
         scorer: () => new RobustScorer({ transform: 'log', seasonality: 'hourOfDay', minSigma: 0.03 }),
-        settings: { direction: 'high' },
+        // A duration is timed from the start of its run or step, and known when it ends.
+        settings: { direction: 'high', evidenceEnd: (point) => point.time + point.value },
       };
     case 'failure_rate':
       // A point's window already holds the runs before it: one point beyond the threshold opens.
@@ -61,7 +62,7 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
     case 'volume':
       return {
         scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 }),
-        settings: { direction: 'low', minHistory: 48, closeAfterNormal: 2 },
+        settings: { direction: 'low', minHistory: 48, closeAfterNormal: 2, evidenceEnd: (point) => point.time + HOUR },
       };
     case 'host_cpu':
     case 'host_memory':
@@ -76,6 +77,7 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
           closeAfterNormal: 3,
           floor: 80,
           shiftWindow: 0,
+          evidenceEnd: (point) => point.time + HOST_BUCKET_MS,
           ...(metric === 'host_memory' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: 24, minValue: 50 } } : {}),
         },
       };

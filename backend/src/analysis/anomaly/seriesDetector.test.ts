@@ -41,6 +41,22 @@ describe('SeriesDetector', () => {
     expect(d.episode).toBeUndefined();
   });
 
+  it('is detected when the evidence of the point that opened it is complete, however early it began', () => {
+    // Durations timed from their start are known at their end: the second shifted run's.
+    const d = detector({ shiftWindow: 0, evidenceEnd: (p: Point) => p.time + p.value });
+    normalRuns(100).forEach((p) => d.observe(p));
+    const shifted = normalRuns(2, 2, T0 + 100 * MINUTE).map((p) => ({ ...p, value: p.value * 1.4 }));
+    d.observe(shifted[0]);
+    const [opened] = d.observe(shifted[1]).events;
+    expect(opened.episode.startedAt).toBe(shifted[0].time);
+    expect(opened.episode.detectedAt).toBe(shifted[1].time + shifted[1].value);
+    // Without `evidenceEnd`, the point's own time.
+    const plain = detector({ shiftWindow: 0 });
+    normalRuns(100).forEach((p) => plain.observe(p));
+    plain.observe(shifted[0]);
+    expect(plain.observe(shifted[1]).events[0].episode.detectedAt).toBe(shifted[1].time);
+  });
+
   it('ignores a lone point beyond the threshold but opens at once on an extreme one', () => {
     const d = detector();
     normalRuns(100).forEach((p) => d.observe(p));
@@ -118,7 +134,8 @@ describe('SeriesDetector', () => {
     // Back up 20 minutes after its end (within 30): the same episode, one more spell.
     const within = sustained();
     expect(opensAt(within, [...normalRuns(20, 4, T0 + 233 * MINUTE), ...shiftBy(1.5, 3, 5, T0 + 253 * MINUTE)])).toEqual([T0 + 100 * MINUTE]);
-    expect(within.episode).toMatchObject({ startedAt: T0 + 100 * MINUTE, spells: 2, spellStartedAt: T0 + 253 * MINUTE });
+    // Detected when it first opened (the second point of the first spell), not when it came back.
+    expect(within.episode).toMatchObject({ startedAt: T0 + 100 * MINUTE, detectedAt: T0 + 101 * MINUTE, spells: 2, spellStartedAt: T0 + 253 * MINUTE });
     // Back up 40 minutes after its end (past 30): a new one.
     const after = sustained();
     expect(opensAt(after, [...normalRuns(40, 4, T0 + 233 * MINUTE), ...shiftBy(1.5, 3, 5, T0 + 273 * MINUTE)])).toEqual([T0 + 273 * MINUTE]);

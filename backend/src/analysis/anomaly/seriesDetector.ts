@@ -61,6 +61,11 @@ export interface DetectorSettings {
   rarityPoints: number;
   /** ...for its own distance and for the mean distance of the last this many points (default 5). */
   rarityMeanPoints: number;
+  /**
+   * When a point's evidence is complete, in the data's time (default: the point's time): a run
+   * timed from its start is known at its end, an hour's count when the hour is over.
+   */
+  evidenceEnd?: (point: Point) => number;
 }
 
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
@@ -101,6 +106,8 @@ export interface Episode {
    */
   evidence?: 'points' | 'shift';
   normalRun: number;
+  /** When the evidence that opened it was complete (`evidenceEnd` of the point that opened it). */
+  detectedAt?: number;
   /** How many times it opened: above 1 when it came back within `rejoinMs` of closing. */
   spells?: number;
   /** Where the current spell began, when it is not the first (`acceptAfterMs` counts from here). */
@@ -446,6 +453,7 @@ export class SeriesDetector {
       points: state.pending.length + (rejoins ? previous.points : 0),
       direction,
       evidence: byShift ? 'shift' : 'points',
+      detectedAt: rejoins && previous.detectedAt !== undefined ? previous.detectedAt : (s.evidenceEnd?.(point) ?? point.time),
       firstSeverity: rejoins ? previous.firstSeverity : severity,
       peakSeverity: rejoins ? Math.max(previous.peakSeverity, severity) : severity,
       peakScore: rejoins ? Math.max(previous.peakScore, peakScore) : peakScore,

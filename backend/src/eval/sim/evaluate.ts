@@ -20,8 +20,11 @@ passes). With --mode preloaded the data arrives with the analysis off and a rest
 judges it; --mode both runs live, then preloaded, and fails unless they agree (the same incidents
 found, anomaly counts within 10%). Prints one JSON line a mode, then a table; exits 1 below the
 thresholds: --max-incidents-per-injected bounds the incidents reported against those injected,
---max-mixed the incidents that hold anomalies of several causes (or of one and of none), and
---one-incident-each asks that every injected incident be exactly one pure incident. --dump writes the ground truth, anomalies and incidents of each mode to DIR.`;
+--max-mixed the incidents that hold anomalies of several causes (or of one and of none),
+--one-incident-each asks that every injected incident be exactly one pure incident, and
+--max-median-detection-minutes bounds the median time, in the data, from the start of a workflow's
+injected incident to the end of the run or hour that had it reported. --dump writes the ground
+truth, anomalies and incidents of each mode to DIR.`;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -46,12 +49,13 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function table(score: SimScore): string {
-  const rows = score.incidents.map((i) => `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`);
+  const rows = score.incidents.map((i) => `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.detectedMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`);
   return [
-    '| injected incident | found | delay (minutes) | anomalies on it | pure incidents of it |',
-    '|---|---|---|---|---|',
+    '| injected incident | found | starts after (minutes) | detected after (minutes) | anomalies on it | pure incidents of it |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
+    `median detection delay of the workflows' incidents: ${score.medianDetectedMinutes ?? 'none'} minutes`,
     `recall ${score.found}/${score.injected}; ${score.anomalies} anomalies (${score.afterPeriod} after the period left out; ${score.controlAnomalies} on control workflows), ${score.unexplained} unexplained after the first week (${score.unexplainedPerDay === null ? 'no settled days' : `${score.unexplainedPerDay.toFixed(2)} a day`}); ` +
       `${score.reportedIncidents} incidents reported: ${score.pure} pure, ${score.mixed} mixed, ${score.noise} noise`,
   ].join('\n');
@@ -111,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
       'max-incidents-per-injected': { type: 'string' },
       'max-mixed': { type: 'string' },
       'one-incident-each': { type: 'boolean' },
+      'max-median-detection-minutes': { type: 'string' },
       dump: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -140,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
     const maxRatio = o['max-incidents-per-injected'];
     if (maxRatio !== undefined && score.reportedIncidents > Number(maxRatio) * score.injected) failures.push(`${mode}: ${score.reportedIncidents} incidents reported for ${score.injected} injected, above ${maxRatio}x`);
     if (o['max-mixed'] !== undefined && score.mixed > Number(o['max-mixed'])) failures.push(`${mode}: ${score.mixed} mixed incidents, above ${o['max-mixed']}`);
+    const maxDelay = o['max-median-detection-minutes'];
+    if (maxDelay !== undefined && !((score.medianDetectedMinutes ?? 0) <= Number(maxDelay))) failures.push(`${mode}: median detection delay ${score.medianDetectedMinutes} minutes, above ${maxDelay}`);
     const notOne = score.incidents.filter((i) => i.pureIncidents !== 1);
     if (o['one-incident-each'] && notOne.length) failures.push(`${mode}: not one pure incident each: ${notOne.map((i) => `${i.id} has ${i.pureIncidents}`).join(', ')}`);
   }

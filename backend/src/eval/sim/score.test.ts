@@ -24,7 +24,8 @@ function incident(id: string, anomalies: Anomaly[]): ReportedIncident {
 
 describe('scoring a simulated fleet against its ground truth', () => {
   it('finds an incident by an anomaly on its subject and measure within its window, and measures the delay', () => {
-    const spike = anomaly('run_duration', FROM + 10 * DAY + 20 * 60_000, { workflow: 'Claims' });
+    // Begins 20 minutes in, told when the run that tipped it over ended, 4 minutes later.
+    const spike = { ...anomaly('run_duration', FROM + 10 * DAY + 20 * 60_000, { workflow: 'Claims' }), detectedAt: FROM + 10 * DAY + 24 * 60_000 };
     const cpu = anomaly('host_cpu', FROM + 12 * DAY + 5 * 60_000, { host: 'vm-3' });
     // The burst's workflow, but the wrong measure; and the right measure on another workflow.
     const wrongMeasure = anomaly('run_duration', FROM + 11 * DAY + HOUR, { workflow: 'Payroll' });
@@ -37,10 +38,13 @@ describe('scoring a simulated fleet against its ground truth', () => {
       incident('i4', [cpu, wrongSubject]),
     ]);
     expect(score.incidents).toEqual([
-      { id: 'latency-spike', kind: 'latency_spike', found: true, delayMinutes: 20, anomalies: 1, pureIncidents: 1 },
-      { id: 'failure-burst', kind: 'failure_burst', found: false, delayMinutes: null, anomalies: 0, pureIncidents: 0 },
-      { id: 'cpu-saturation', kind: 'cpu_saturation', found: true, delayMinutes: 5, anomalies: 1, pureIncidents: 0 },
+      { id: 'latency-spike', kind: 'latency_spike', found: true, delayMinutes: 20, detectedMinutes: 24, anomalies: 1, pureIncidents: 1 },
+      { id: 'failure-burst', kind: 'failure_burst', found: false, delayMinutes: null, detectedMinutes: null, anomalies: 0, pureIncidents: 0 },
+      // Without a detection time, its start stands for it.
+      { id: 'cpu-saturation', kind: 'cpu_saturation', found: true, delayMinutes: 5, detectedMinutes: 5, anomalies: 1, pureIncidents: 0 },
     ]);
+    // The median over the two incidents of one workflow (the host's left out), a miss as never.
+    expect(score.medianDetectedMinutes).toBe(Infinity);
     expect(score).toMatchObject({ injected: 3, found: 2, anomalies: 4, unexplained: 2, reportedIncidents: 4, pure: 1, mixed: 2, noise: 1 });
     expect(score.recall).toBeCloseTo(2 / 3, 10);
     expect(score.unexplainedPerDay).toBeCloseTo(2 / 7, 10);
@@ -52,7 +56,8 @@ describe('scoring a simulated fleet against its ground truth', () => {
     const elsewhere = anomaly('run_duration', FROM + 12 * DAY + HOUR, { workflow: 'Claims' });
     const score = scoreSimulation({ from: FROM, to: TO, incidents: [saturation] }, [onHost, elsewhere], [incident('i1', [onHost]), incident('i2', [onHost, elsewhere])]);
     expect(score).toMatchObject({ found: 1, unexplained: 1, pure: 1, mixed: 1 });
-    expect(score.incidents[0]).toEqual({ id: 'cpu-saturation', kind: 'cpu_saturation', found: true, anomalies: 1, delayMinutes: 60, pureIncidents: 1 });
+    expect(score.incidents[0]).toEqual({ id: 'cpu-saturation', kind: 'cpu_saturation', found: true, anomalies: 1, delayMinutes: 60, detectedMinutes: 60, pureIncidents: 1 });
+    expect(score.medianDetectedMinutes).toBeNull();
   });
 
   it("counts a host's memory anomaly for its leak, and a workflow's runs per hour for its stop, nothing else of theirs", () => {
@@ -65,6 +70,23 @@ describe('scoring a simulated fleet against its ground truth', () => {
     const score = scoreSimulation({ from: FROM, to: TO, incidents: [leak, stop] }, [memory, cpu, quiet, slow], []);
     expect(score.incidents.map((i) => [i.id, i.found, i.anomalies, i.delayMinutes])).toEqual([['memory-leak', true, 1, 120], ['workflow-stop', true, 1, 0]]);
     expect(score.unexplained).toBe(2);
+  });
+
+  it("takes the median detection delay over the workflows' incidents only", () => {
+    const at = (minutes: number) => FROM + 10 * DAY + minutes * 60_000;
+    const spike = injected[0];
+    const burst = { ...injected[1], start: at(0) };
+    const drift: InjectedIncident = { id: 'slow-drift', kind: 'slow_drift', description: '', start: at(0), workflow: 'Ledger', magnitude: 0.08, affectedExecutions: 0 };
+    const found = [
+      { ...anomaly('run_duration', at(5), { workflow: 'Claims' }), detectedAt: at(12) },
+      { ...anomaly('failure_rate', at(10), { workflow: 'Payroll' }), detectedAt: at(30) },
+      { ...anomaly('run_duration', at(2000), { workflow: 'Ledger' }), detectedAt: at(2100) },
+      // The host's, found late, is not in the median.
+      { ...anomaly('host_cpu', at(2 * 24 * 60 + 500), { host: 'vm-3' }) },
+    ];
+    const score = scoreSimulation({ from: FROM, to: TO, incidents: [spike, burst, drift, injected[2]] }, found, []);
+    expect(score.incidents.map((i) => i.detectedMinutes)).toEqual([12, 30, 2100, 500]);
+    expect(score.medianDetectedMinutes).toBe(30);
   });
 
   it('does not count an anomaly that starts outside the incident window, nor one before the period settles as unexplained', () => {
@@ -103,7 +125,7 @@ describe('comparing a live and a preloaded score', () => {
   const score = (found: string[], anomalies: number) => ({
     ...scoreSimulation({ from: FROM, to: TO, incidents: injected }, [], []),
     anomalies,
-    incidents: injected.map((i) => ({ id: i.id, kind: i.kind, found: found.includes(i.id), delayMinutes: null, anomalies: 0, pureIncidents: 0 })),
+    incidents: injected.map((i) => ({ id: i.id, kind: i.kind, found: found.includes(i.id), delayMinutes: null, detectedMinutes: null, anomalies: 0, pureIncidents: 0 })),
   });
 
   it.each([

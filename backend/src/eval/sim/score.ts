@@ -1,5 +1,6 @@
 import type { Anomaly, AnomalyMetric, Incident as ReportedIncident } from '../../domain/analysis';
 import type { Incident as InjectedIncident } from '../../sim/incidents';
+import { median } from '../../analysis/stats';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -26,8 +27,14 @@ export interface IncidentScore {
   id: string;
   kind: InjectedIncident['kind'];
   found: boolean;
-  /** The first matching anomaly's start minus the incident's start, in minutes. */
+  /** The first matching anomaly's start minus the incident's start, in minutes: where it says the problem began. */
   delayMinutes: number | null;
+  /**
+   * When the first matching anomaly was detected (its `detectedAt`: the end of the run, hour or
+   * host bucket that tipped it over; its start where it has none) minus the incident's start, in
+   * minutes: how long the problem went unreported, in the data's time.
+   */
+  detectedMinutes: number | null;
   anomalies: number;
   /** Reported incidents made of its anomalies alone: one is what people should see. */
   pureIncidents: number;
@@ -55,6 +62,12 @@ export interface SimScore {
   mixed: number;
   /** Reported incidents none of whose anomalies belong to an injected incident. */
   noise: number;
+  /**
+   * The median `detectedMinutes` of the incidents of one workflow (a workflow's own slowdown,
+   * failures, stop or step; not a host's or a robot's), found or not (a miss counts as never):
+   * the simulator's workflows run several times an hour. Null when there are none.
+   */
+  medianDetectedMinutes: number | null;
 }
 
 const DURATIONS: readonly AnomalyMetric[] = ['run_duration', 'step_duration'];
@@ -116,11 +129,13 @@ export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[
   const incidents = truth.incidents.map((incident): IncidentScore => {
     const matching = anomalies.filter((a) => cause.get(a.id) === incident.id || explains(a, incident));
     const first = Math.min(...matching.map((a) => a.startedAt));
+    const detected = Math.min(...matching.map((a) => a.detectedAt ?? a.startedAt));
     return {
       id: incident.id,
       kind: incident.kind,
       found: matching.length > 0,
       delayMinutes: matching.length ? Math.round((first - incident.start) / 60_000) : null,
+      detectedMinutes: matching.length ? Math.round((detected - incident.start) / 60_000) : null,
       anomalies: matching.length,
       pureIncidents: pureOf.get(incident.id) ?? 0,
     };
@@ -130,6 +145,7 @@ export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[
   const unexplained = anomalies.filter((a) => cause.get(a.id) === undefined && a.startedAt >= settledFrom).length;
   const settledDays = (truth.to - settledFrom) / DAY;
   const found = incidents.filter((i) => i.found).length;
+  const ofWorkflows = incidents.filter((_, i) => truth.incidents[i].workflow !== undefined).map((i) => i.detectedMinutes ?? Infinity);
   return {
     injected: truth.incidents.length,
     found,
@@ -144,6 +160,7 @@ export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[
     pure,
     mixed,
     noise,
+    medianDetectedMinutes: ofWorkflows.length ? median(ofWorkflows) : null,
   };
 }
 
