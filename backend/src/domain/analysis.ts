@@ -157,6 +157,8 @@ export interface Anomaly {
   observed: number;
   /** For a failure rate: the runs `observed` failures were counted among. */
   trials?: number;
+  /** For a failure rate: true when `observed` counts the failures on system errors alone (not business exceptions), `expected` their usual rate. */
+  systemErrors?: boolean;
   /** For host memory climbing toward full: its pace an hour and when, at that pace, it is full. */
   forecast?: { perHour: number; reachesAt: number; limit: number };
   escalationLevel: number;

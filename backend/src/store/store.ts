@@ -1,6 +1,6 @@
 import type { QuantileDigest } from '../analysis/quantileDigest';
 import type { Anomaly, Incident, Insight } from '../domain/analysis';
-import type { ExecutionDetail, Execution, ExecutionStatus, IngestBatch, IngestResult, ResourceSample, Step } from '../domain/types';
+import type { ErrorType, ExecutionDetail, Execution, ExecutionStatus, IngestBatch, IngestResult, ResourceSample, Step } from '../domain/types';
 
 /** Filters for listing executions; every list means "any of these", an absent list means all. */
 export interface ExecutionFilter {
@@ -72,6 +72,8 @@ export interface RunOutline {
   endedAt?: number;
   durationMs?: number;
   status: ExecutionStatus;
+  /** Why it failed, when it did: a business exception or a system error. */
+  errorType?: ErrorType;
   /**
    * Its completed steps, by index: their names, and their starts and durations in pairs. Runs that
    * completed the same steps may share one array of names.

@@ -123,7 +123,7 @@ export function storeContract(open: () => ContractStore): void {
     store.ingest({ executions: [c, a, b, d, e], steps: [...contractSteps(c, [400, 600.5]), ...aSteps, ...contractSteps(d, [100])], samples });
     const range = { from: T0, to: T0 + 2 * HOUR };
     const outline = (run: Execution, steps: Step[]) => ({
-      ...(({ id, robot, packageVersion, errorType, errorMessage, stepsTotal, stepsCompleted, tags, ...kept }) => kept)(run),
+      ...(({ id, robot, packageVersion, errorMessage, stepsTotal, stepsCompleted, tags, ...kept }) => kept)(run),
       completedSteps: {
         names: steps.filter((step) => step.status === 'completed').map((step) => step.name),
         times: steps.filter((step) => step.status === 'completed').flatMap((step) => [step.startedAt, step.durationMs]),

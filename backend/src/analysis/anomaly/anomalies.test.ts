@@ -20,6 +20,12 @@ const episode = (over: Partial<Episode>): Episode => ({
 describe('what an anomaly says', () => {
   it.each([
     ['a failure rate by its count of failed runs against the usual rate', 'failure_rate|Payroll||', { observed: 6, observedTrials: 10, expected: 0.055 }, 'failure rate of Payroll is unusually high: 6 of the last 10 runs failed, usually 5.5% fail (5.1 robust SDs, 5 points)'],
+    [
+      'a failure rate on system errors by their count against their usual rate',
+      'failure_rate|Payroll||',
+      { observed: 3, observedTrials: 4, expected: 0.012, observedSystem: true },
+      'failure rate of Payroll is unusually high: 3 of the last 4 runs failed on a system error, usually 1.2% do (5.1 robust SDs, 5 points)',
+    ],
     ['a sub-second step in milliseconds', 'step_duration|Claims|Login|', { observed: 12.4, expected: 3.2 }, "step duration of step 'Login' of Claims is unusually high: 12 ms vs expected 3 ms (5.1 robust SDs, 5 points)"],
     ['a long run in minutes', 'run_duration|Claims||', { observed: 125_000, expected: 61_000 }, 'run duration of Claims is unusually high: 2.1 min vs expected 1.0 min (5.1 robust SDs, 5 points)'],
     [

@@ -41,8 +41,9 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
   const high = episode.direction === 'high';
   const strength = `(${episode.peakScore.toFixed(1)} robust SDs, ${episode.points} point${episode.points === 1 ? '' : 's'})`;
   if (series.metric === 'failure_rate') {
-    const window = episode.observedTrials !== undefined ? `${Math.round(episode.observed)} of the last ${episode.observedTrials} runs failed` : `${Math.round(episode.observed)} recent runs failed`;
-    return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} fail ${strength}`;
+    const on = episode.observedSystem ? ' on a system error' : '';
+    const window = episode.observedTrials !== undefined ? `${Math.round(episode.observed)} of the last ${episode.observedTrials} runs failed${on}` : `${Math.round(episode.observed)} recent runs failed${on}`;
+    return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}`;
   }
   if (episode.evidence === 'shift') {
     return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}) ${strength}`;
@@ -90,6 +91,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
     recommendedAction: recommendedAction(series.metric, episode.direction, series),
   };
   if (episode.observedTrials !== undefined) anomaly.trials = episode.observedTrials;
+  if (episode.observedSystem) anomaly.systemErrors = true;
   if (episode.forecast) anomaly.forecast = episode.forecast;
   const detectedAt = episode.detectedAt ?? existing?.detectedAt;
   if (detectedAt !== undefined) anomaly.detectedAt = detectedAt;

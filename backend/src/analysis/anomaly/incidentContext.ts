@@ -72,14 +72,17 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(robot ? { robot } : {}), ...(fresh.length ? { version: fresh[0] } : {}), ...(error ? { error } : {}) };
 }
 
+/** A run that failed on anything but a business exception (which is about the data a run was given, not where it ran). */
+const FAILED_ON_SYSTEM = (run: Execution) => FAILED(run) && run.errorType !== 'business';
+
 /**
- * The one host or robot (by name in `runs`) whose runs failed, two or more and half or more of
- * them, while the others together failed under 20% (each alone has too few runs to tell: one
- * business error in four runs is not a failing robot); `alone` when others ran meanwhile.
+ * The one host or robot (by name in `runs`) whose runs failed on system errors, two or more and
+ * half or more of them, while the others together failed so under 20% (each alone has too few
+ * runs to tell: one error in four runs is not a failing robot); `alone` when others ran meanwhile.
  */
 function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean } | undefined {
-  const rate = (list: readonly Execution[]) => list.filter(FAILED).length / list.length;
-  const failing = [...runs].filter(([, list]) => list.filter(FAILED).length >= 2 && rate(list) >= 0.5);
+  const rate = (list: readonly Execution[]) => list.filter(FAILED_ON_SYSTEM).length / list.length;
+  const failing = [...runs].filter(([, list]) => list.filter(FAILED_ON_SYSTEM).length >= 2 && rate(list) >= 0.5);
   const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name)).flatMap(([, list]) => list);
   if (failing.length !== 1 || (others.length > 0 && rate(others) >= 0.2)) return undefined;
   return { name: failing[0][0], alone: others.length > 0 };

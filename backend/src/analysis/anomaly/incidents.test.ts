@@ -155,9 +155,12 @@ describe('where a workflow anomaly is', () => {
       on('robot-02', 'vm-1', 2), on('robot-02', 'vm-1', 5), on('robot-02', 'vm-1', 8), on('robot-02', 'vm-1', 11),
     ];
     expect(workflowContext({ metric: 'failure_rate' }, before, during)).toMatchObject({ robot: 'robot-07', hosts: ['vm-2'], hostOnly: true });
-    // Peers failing one run in four together: not the robot's alone.
-    const peersFailing = during.map((r) => (r.robot === 'robot-02' && r.startedAt === at(5) ? { ...r, status: 'failed' as const } : r));
+    // Peers failing one run in four together on system errors: not the robot's alone.
+    const peersFailing = during.map((r) => (r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'system' as const } : r));
     expect(workflowContext({ metric: 'failure_rate' }, before, peersFailing).robot).toBeUndefined();
+    // ...unless their failures are business exceptions: the data they were given, not where they ran.
+    const peersWithBadData = during.map((r) => (r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'business' as const } : r));
+    expect(workflowContext({ metric: 'failure_rate' }, before, peersWithBadData)).toMatchObject({ robot: 'robot-07' });
   });
 
   it('when most failures share an error, then the failure rate carries it, and its incident says it', () => {
@@ -167,6 +170,9 @@ describe('where a workflow anomaly is', () => {
     expect(context).toEqual({ hosts: [], error: { pattern: 'Citrix session disconnected (code <n>)', type: 'system', count: 3, failed: 4 } });
     const failing: Anomaly = { id: 'f1', seriesKey: 'failure_rate|Payroll||', metric: 'failure_rate' as const, workflow: 'Payroll', direction: 'high' as const, status: 'open' as const, startedAt: T, lastSeenAt: T, severity: 0.6, firstSeverity: 0.6, peakScore: 5, points: 2, expected: 0.034, observed: 5, trials: 10, escalationLevel: 1, description: '', recommendedAction: '' };
     expect(groupIncidents([failing], () => context)[0].title).toBe("Payroll: 5 of 10 runs failed, usually 3.4%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'");
+    // Found by its failures on system errors alone: their count and their own usual rate.
+    const onSystem: Anomaly = { ...failing, observed: 3, trials: 4, expected: 0.01, systemErrors: true };
+    expect(groupIncidents([onSystem], () => context)[0].title).toBe("Payroll: 3 of 4 runs failed on a system error, usually 1.0%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'");
     // Failures with nothing in common: no error named.
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(2)).error).toBeUndefined();
   });

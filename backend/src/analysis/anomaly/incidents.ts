@@ -169,7 +169,8 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
   const parts: string[] = [];
   const failures = strongest('failure_rate');
   if (failures) {
-    const count = failures.trials !== undefined ? `${Math.round(failures.observed)} of ${failures.trials} runs failed` : 'runs failing';
+    const on = failures.systemErrors ? ' on a system error' : '';
+    const count = failures.trials !== undefined ? `${Math.round(failures.observed)} of ${failures.trials} runs failed${on}` : `runs failing${on}`;
     parts.push(`${count}, usually ${(100 * failures.expected).toFixed(1)}%`);
   }
   const run = strongest('run_duration');

@@ -10,6 +10,8 @@ export interface Point {
   trials?: number;
   /** For failures among recent runs: which of them failed, bit 0 the latest (bit i: i runs before it). */
   outcomes?: number;
+  /** ...and which of them failed on a system error (any but a business exception), bit for bit as `outcomes`. */
+  systemOutcomes?: number;
 }
 
 export type Seasonality = 'none' | 'hourOfDay' | 'hourOfWeek';
@@ -23,8 +25,11 @@ export interface Score {
    * hour: good enough for a single point, not for judging a sustained shift.
    */
   settled?: boolean;
-  /** The failures, among this many recent runs, that the score is about, when not the point's own. */
-  window?: { failures: number; trials: number };
+  /**
+   * The failures, among this many recent runs, that the score is about, when not the point's own;
+   * `system` when they are the failures on system errors alone (`expected` is then their rate).
+   */
+  window?: { failures: number; trials: number; system?: boolean };
 }
 
 /**
@@ -237,63 +242,95 @@ export class RobustScorer implements Scorer {
  * Failure counts out of a number of runs: the baseline is the pooled failure rate of the stable
  * window, and a point's z is the normal quantile of its exact binomial tail probability
  * P(X >= failures), so one failure out of one run is not mistaken for a burst. (A median of
- * mostly-zero hourly rates would say nothing.)
+ * mostly-zero hourly rates would say nothing.) Failures on system errors are judged on their own
+ * too, against their own, lower rate: a burst of them stands out by its third failure, where
+ * among a workflow's everyday business exceptions (an invoice not found) it would take five.
  */
 /** The fewest recent runs a failure window is judged on. */
 const MIN_SCAN_RUNS = 3;
 
+/** How many set bits `mask` has (masks of a failure window's runs: 10 bits or so). */
+function bitCount(mask: number): number {
+  let count = 0;
+  for (let m = mask; m > 0; m = Math.floor(m / 2)) count += m % 2;
+  return count;
+}
+
 export class BinomialScorer implements Scorer {
   private rate = 0;
+  /** The rate of failures on system errors, where the window's points tell them apart. */
+  private systemRate?: number;
 
   constructor(private readonly minRate = 0.005) {}
 
   fit(window: readonly Point[], count = window.length): void {
     let failures = 0;
     let trials = 0;
+    let systemFailures = 0;
+    let systemTrials = 0;
     for (let i = 0; i < count; i++) {
       failures += window[i].value;
       trials += window[i].trials ?? 0;
+      const system = window[i].systemOutcomes;
+      if (system === undefined) continue;
+      systemFailures += bitCount(system);
+      systemTrials += window[i].trials ?? 0;
     }
     this.rate = trials > 0 ? failures / trials : 0;
+    // Judged apart only on a baseline of points that tell them apart, most of the window's.
+    this.systemRate = systemTrials > 0 && systemTrials >= 0.5 * trials ? systemFailures / systemTrials : undefined;
   }
 
   /**
    * The failures among the point's runs against the pooled rate. With the point's `outcomes`, the
    * run of recent runs that is least likely (every window of the last 3 to `trials` runs, the
    * tail corrected for the windows tried): four failures in a row stand out sooner than among ten.
+   * With its `systemOutcomes` too, the same scan of its failures on system errors against their
+   * rate, and the tails corrected for the two scans.
    */
   score(point: Point): Score {
     const n = point.trials ?? 0;
-    const p = Math.min(0.99, Math.max(this.rate, this.minRate));
+    const p = this.bounded(this.rate);
     if (n === 0) return { z: 0, expected: p };
-    let tail = point.value > n * p ? binomialUpperTail(point.value, n, p) : 1;
-    let window: Score['window'];
+    let best = { tail: point.value > n * p ? binomialUpperTail(point.value, n, p) : 1, expected: p, window: undefined as Score['window'] };
     if (point.outcomes !== undefined && n > MIN_SCAN_RUNS) {
-      const windows = n - MIN_SCAN_RUNS + 1;
-      let failures = 0;
-      for (let k = 1; k <= n; k++) {
-        if (Math.floor(point.outcomes / 2 ** (k - 1)) % 2 === 1) failures++;
-        if (k < MIN_SCAN_RUNS || failures <= k * p) continue;
-        const corrected = Math.min(1, windows * binomialUpperTail(failures, k, p));
-        if (corrected < tail) {
-          tail = corrected;
-          window = { failures, trials: k };
-        }
-      }
+      const system = point.systemOutcomes !== undefined && this.systemRate !== undefined;
+      const scans = system ? 2 : 1;
+      best = this.scan(point.outcomes, n, p, scans, false, best);
+      if (system) best = this.scan(point.systemOutcomes!, n, this.bounded(this.systemRate!), scans, true, best);
     }
-    if (tail >= 0.5) return { z: 0, expected: p };
-    return { z: Math.min(40, -normalQuantile(tail)), expected: p, ...(window ? { window } : {}) };
+    if (best.tail >= 0.5) return { z: 0, expected: p };
+    return { z: Math.min(40, -normalQuantile(best.tail)), expected: best.expected, ...(best.window ? { window: best.window } : {}) };
+  }
+
+  private bounded(rate: number): number {
+    return Math.min(0.99, Math.max(rate, this.minRate));
+  }
+
+  /** The least likely window of the last 3 to `n` runs of `mask` at rate `p`, if less likely than `best`. */
+  private scan(mask: number, n: number, p: number, scans: number, system: boolean, best: { tail: number; expected: number; window: Score['window'] }) {
+    const windows = scans * (n - MIN_SCAN_RUNS + 1);
+    let failures = 0;
+    for (let k = 1; k <= n; k++) {
+      if (Math.floor(mask / 2 ** (k - 1)) % 2 === 1) failures++;
+      if (k < MIN_SCAN_RUNS || failures <= k * p) continue;
+      const corrected = Math.min(1, windows * binomialUpperTail(failures, k, p));
+      if (corrected < best.tail) best = { tail: corrected, expected: p, window: { failures, trials: k, ...(system ? { system } : {}) } };
+    }
+    return best;
   }
 
   save(): unknown {
-    return { rate: this.rate };
+    return { rate: this.rate, ...(this.systemRate === undefined ? {} : { systemRate: this.systemRate }) };
   }
 
   load(saved: unknown): void {
-    this.rate = (saved as { rate: number }).rate;
+    const { rate, systemRate } = saved as { rate: number; systemRate?: number };
+    this.rate = rate;
+    this.systemRate = systemRate;
   }
 
   describe(): Record<string, unknown> {
-    return { kind: 'binomial', rate: this.rate };
+    return { kind: 'binomial', rate: this.rate, ...(this.systemRate === undefined ? {} : { systemRate: this.systemRate }) };
   }
 }

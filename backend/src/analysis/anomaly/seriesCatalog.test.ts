@@ -1,5 +1,6 @@
 import type { HostBuckets } from '../../store/store';
-import { HOST_BUCKET_MS, hostSeries, hourlySeries } from './seriesCatalog';
+import type { RunOutline } from '../../store/store';
+import { failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries } from './seriesCatalog';
 
 const T0 = Date.UTC(2026, 10, 2);
 const HOUR = 3_600_000;
@@ -46,5 +47,32 @@ describe('hourlySeries', () => {
       ['volume|Invoices||', [[HOUR, 0], [2 * HOUR, 5], [3 * HOUR, 0]]],
     ]);
     expect(hourlySeries(starts, ['Claims'], T0 + HOUR, T0 + HOUR + 60_000)).toEqual([]);
+  });
+});
+
+describe('failureSeries', () => {
+  it('marks at each run which of its window failed, and which of those on a system error, the runs before included', () => {
+    const run = (minute: number, status: RunOutline['status'], errorType?: RunOutline['errorType']): RunOutline => ({
+      workflow: 'Claims',
+      startedAt: T0 + minute * 60_000,
+      endedAt: T0 + minute * 60_000 + 1000,
+      status,
+      ...(errorType ? { errorType } : {}),
+      completedSteps: { names: [], times: [] },
+    });
+    const before = new Map([['Claims', [{ status: 'failed' as const, errorType: 'business' as const }, { status: 'completed' as const }]]]);
+    // A business exception, a system error, a timeout (a system error too), one failure not told why, a run still going.
+    const runs = [run(1, 'failed', 'business'), run(2, 'failed', 'system'), run(3, 'completed'), run(4, 'timeout', 'timeout'), run(5, 'failed'), run(6, 'running')];
+    const [series] = failureSeries(runs, before);
+    expect(series.id.key).toBe('failure_rate|Claims||');
+    const points = Array.from({ length: series.points.length }, (_, i) => series.points.at(i));
+    // Bit 0 is the latest run; the two runs before come first in the window.
+    expect(points.map((p) => [p.value, p.trials, p.outcomes!.toString(2), p.systemOutcomes!.toString(2)])).toEqual([
+      [2, 3, '101', '0'],
+      [3, 4, '1011', '1'],
+      [3, 5, '10110', '10'],
+      [4, 6, '101101', '101'],
+      [5, 7, '1011011', '1011'],
+    ]);
   });
 });

@@ -148,29 +148,34 @@ export const FAILURE_WINDOW_RUNS = 10;
 /**
  * Failure rate per workflow: at each finished run, the failures among the last
  * `FAILURE_WINDOW_RUNS` finished runs (a burst shows within a few runs, however sparse or busy
- * the workflow is). `before` holds each workflow's runs that ended before these, oldest first.
+ * the workflow is), and which of them failed, on any error and on a system error (any but a
+ * business exception). `before` holds each workflow's runs that ended before these, oldest first.
  */
-export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status'>>>): SeriesPoints[] {
+export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status' | 'errorType'>>>): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const series = new Map<string, PointList>();
-  const recent = new Map<string, boolean[]>();
+  /** Each workflow's recent outcomes: 0 completed, 1 failed on a business exception, 2 on a system error. */
+  const recent = new Map<string, number[]>();
+  const outcome = (run: Pick<Execution, 'status' | 'errorType'>) => (run.status === 'completed' ? 0 : run.errorType === 'business' ? 1 : 2);
   for (const [workflow, earlier] of before) {
-    recent.set(workflow, earlier.filter((r) => r.status !== 'running').slice(-(FAILURE_WINDOW_RUNS - 1)).map((r) => r.status !== 'completed'));
+    recent.set(workflow, earlier.filter((r) => r.status !== 'running').slice(-(FAILURE_WINDOW_RUNS - 1)).map(outcome));
   }
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   for (const run of finished) {
     const outcomes = recent.get(run.workflow) ?? [];
-    outcomes.push(run.status !== 'completed');
+    outcomes.push(outcome(run));
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
     let failures = 0;
     let mask = 0;
+    let systemMask = 0;
     for (let i = 0; i < outcomes.length; i++) {
       if (!outcomes[i]) continue;
       failures++;
       mask += 2 ** (outcomes.length - 1 - i);
+      if (outcomes[i] === 2) systemMask += 2 ** (outcomes.length - 1 - i);
     }
-    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length, mask);
+    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length, mask, systemMask);
   }
   return [...out.values()];
 }

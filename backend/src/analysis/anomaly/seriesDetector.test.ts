@@ -247,6 +247,46 @@ describe('BinomialScorer', () => {
   });
 });
 
+describe('BinomialScorer on system errors', () => {
+  // 5% of runs fail: 4% on business exceptions (the data), 1% on system errors. Each point is a
+  // window of 10 runs, whose failures are counted in the baseline; a tenth of the points hold a system error, the others' failures are business.
+  const history = Array.from({ length: 100 }, (_, i) => ({ time: i, value: i % 2, trials: 10, outcomes: i % 2, systemOutcomes: i % 10 === 1 ? 1 : 0 }));
+
+  it('when three of the last four runs fail on system errors, then they score against their own rate, corrected for both scans', () => {
+    const scorer = new BinomialScorer();
+    scorer.fit(history);
+    expect(scorer.describe()).toEqual({ kind: 'binomial', rate: 0.05, systemRate: 0.01 });
+    // P(3 of 4 at 1%) = 3.97e-6, times 2 scans of 8 windows = 6.4e-5: z about 3.83.
+    const system = scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101, systemOutcomes: 0b1101 });
+    expect(system).toEqual({ z: expect.closeTo(3.83, 2), expected: 0.01, window: { failures: 3, trials: 4, system: true } });
+    // The same three as business exceptions: P(3 of 4 at 5%) = 4.8e-4, times 16 = 7.7e-3: z about 2.4.
+    const business = scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101, systemOutcomes: 0 });
+    expect(business).toEqual({ z: expect.closeTo(2.42, 2), expected: 0.05, window: { failures: 3, trials: 4 } });
+    // A point that does not tell them apart (kept before they were told): one scan, 4.8e-4 times 8: z about 2.66.
+    expect(scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101 }).z).toBeCloseTo(2.66, 2);
+  });
+
+  it('when its window does not tell system errors apart, then it judges all failures alone', () => {
+    const scorer = new BinomialScorer();
+    scorer.fit(history.map(({ systemOutcomes: _, ...point }) => point));
+    expect(scorer.describe()).toEqual({ kind: 'binomial', rate: 0.05 });
+    expect(scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101, systemOutcomes: 0b1101 }).window).toEqual({ failures: 3, trials: 4 });
+  });
+
+  it('opens on the third system failure in four runs, and says what failed against what usually does', () => {
+    const detector = createDetector('failure_rate', 4);
+    for (const point of history) detector.observe(point);
+    const observe = (mask: number, i: number) => detector.observe({ time: 100 + i, value: bitsOf(mask), trials: 10, outcomes: mask, systemOutcomes: mask }).events;
+    expect([0b1, 0b10, 0b101].flatMap(observe)).toEqual([]);
+    const [opened] = observe(0b1011, 3);
+    expect(opened).toMatchObject({ type: 'opened', episode: { observed: 3, observedTrials: 4, observedSystem: true, expected: 0.01 } });
+  });
+});
+
+function bitsOf(mask: number): number {
+  return mask.toString(2).split('').filter((b) => b === '1').length;
+}
+
 describe('fourSignificant', () => {
   it('equals Number(value.toPrecision(4)) on random values, ties, powers of ten and edge cases', () => {
     const random = new Random(7);

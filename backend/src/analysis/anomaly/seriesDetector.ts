@@ -99,6 +99,8 @@ export interface Episode {
   observed: number;
   /** The trials of the last point (runs in a failure-rate window), where it has them. */
   observedTrials?: number;
+  /** When `observed` counts the failures on system errors alone, `expected` being their rate. */
+  observedSystem?: boolean;
   /**
    * What holds its latest point beyond the threshold: the point itself (with those before it in a
    * row), or the sustained-shift check (a drift or a shift no single point gives away: the point
@@ -249,6 +251,8 @@ export class SeriesDetector {
   private recentWindow?: SortedWindow;
   /** Where the series is heading at the last point, when it climbs toward its forecast limit. */
   private heading?: Episode['forecast'];
+  /** Whether the last point's score is about its failures on system errors alone. */
+  private seenSystem = false;
 
   /**
    * @param state where to resume from (`currentState` of a detector of the same series)
@@ -346,6 +350,7 @@ export class SeriesDetector {
     last.rarity = rarity;
     // What the anomaly says it saw: the point, or the window of recent runs its score is about.
     const seen = window ? { ...point, value: window.failures, trials: window.trials } : point;
+    this.seenSystem = window?.system === true;
     if (exceeds) this.onExceeding(point, seen, z, score, expected, shift > directional, events);
     else this.onNormal(point, events);
   }
@@ -427,6 +432,8 @@ export class SeriesDetector {
       episode.peakScore = Math.max(episode.peakScore, score);
       episode.observed = seen.value;
       if (seen.trials !== undefined) episode.observedTrials = seen.trials;
+      if (this.seenSystem) episode.observedSystem = true;
+      else delete episode.observedSystem;
       // A point the drift check alone holds beyond the threshold may itself look normal.
       episode.evidence = byShift ? 'shift' : 'points';
       episode.expected = expected;
@@ -460,6 +467,7 @@ export class SeriesDetector {
       expected,
       observed: seen.value,
       ...(seen.trials === undefined ? {} : { observedTrials: seen.trials }),
+      ...(this.seenSystem ? { observedSystem: true } : {}),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
       ...(rejoins ? { spells: (previous.spells ?? 1) + 1, spellStartedAt: first.point.time, ...(previous.acceptedAt === undefined ? {} : { acceptedAt: previous.acceptedAt }) } : {}),

@@ -20,11 +20,12 @@ function outlineRuns(runs: readonly Execution[], steps: readonly Step[]): RunOut
     completed.names.push(name);
     completed.times.push(startedAt, durationMs);
   }
-  return runs.map(({ id, workflow, host, startedAt, endedAt, durationMs, status }) => {
+  return runs.map(({ id, workflow, host, startedAt, endedAt, durationMs, status, errorType }) => {
     const run: RunOutline = { workflow, startedAt, status, completedSteps: stepsOf.get(id) ?? { names: [], times: [] } };
     if (host !== undefined) run.host = host;
     if (endedAt !== undefined) run.endedAt = endedAt;
     if (durationMs !== undefined) run.durationMs = durationMs;
+    if (errorType !== undefined) run.errorType = errorType;
     return run;
   });
 }
@@ -48,7 +49,17 @@ describe('run outlines in chunks', () => {
       const durationMs = random.chance(0.3) ? 5 * MINUTE : random.int(1, 600_000) + (random.chance(0.3) ? 0.25 : 0);
       const running = random.chance(0.15);
       const status = running ? 'running' : random.chance(0.2) ? 'failed' : 'completed';
-      executions.push({ id: `run-${i}`, workflow: random.chance(0.5) ? 'Claims' : 'Invoices', host: random.chance(0.8) ? `vm-${random.int(1, 3)}` : undefined, startedAt, status, ...(running ? {} : { endedAt: startedAt + Math.ceil(durationMs), durationMs }) });
+      // Failures of either kind, and some whose kind was not told.
+      const errorType = status === 'failed' ? random.pick(['business', 'system', undefined] as const) : undefined;
+      executions.push({
+        id: `run-${i}`,
+        workflow: random.chance(0.5) ? 'Claims' : 'Invoices',
+        host: random.chance(0.8) ? `vm-${random.int(1, 3)}` : undefined,
+        startedAt,
+        status,
+        ...(errorType ? { errorType } : {}),
+        ...(running ? {} : { endedAt: startedAt + Math.ceil(durationMs), durationMs }),
+      });
       for (let index = 0; index < random.int(0, 5); index++) {
         steps.push({ executionId: `run-${i}`, index, name: `step ${random.int(1, 4)}`, startedAt: startedAt + index * 1000, durationMs: random.int(1, 900) + 0.5, status: random.chance(0.8) ? 'completed' : 'failed' });
       }
@@ -64,6 +75,7 @@ describe('run outlines in chunks', () => {
         expect(expected.length).toBeGreaterThan(5);
         for (const chunkRuns of [1, 3, 7, 1000]) expect(readRunOutlines(statement, dictionaries, filter, chunkRuns)).toEqual(expected);
       }
+      expect(new Set(readRunOutlines(statement, dictionaries, {}).map((r) => r.errorType))).toEqual(new Set(['business', 'system', undefined]));
       expect(readRunOutlines(statement, dictionaries, { workflows: ['Nobody'] })).toEqual([]);
     } finally {
       db.close();
@@ -83,7 +95,7 @@ describe('run outlines in chunks', () => {
       const blob = (nameId: number, durationMs: number) => encodeSteps([{ index: 0, nameId, startedAt: T0, durationMs, status: completed, errorId: null }]);
       const [first, second] = [blob(1, 100), blob(2, 250)];
       // Runs read by end, ended at (T0 + 20, id 2) then (T0 + 10, id 1), each with its blob size: the second run's blob comes first.
-      const text = `2,1,,${T0},${T0 + 20},,0,${first.length},1,1,,${T0},${T0 + 10},,0,${second.length}`;
+      const text = `2,1,,${T0},${T0 + 20},,0,,${first.length},1,1,,${T0},${T0 + 10},,0,,${second.length}`;
       const runs = unpackOutlines(text, Buffer.concat([first, second]), openDictionaries(db), 'end');
       expect(runs.map((r) => [r.key, r.id, r.run.completedSteps])).toEqual([
         [T0 + 10, 1, { names: ['Submit'], times: [T0, 250] }],
