@@ -76,13 +76,14 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
 const FAILED_ON_SYSTEM = (run: Execution) => FAILED(run) && run.errorType !== 'business';
 
 /**
- * The one host or robot (by name in `runs`) whose runs failed on system errors, two or more and
- * half or more of them, while the others together failed so under 20% (each alone has too few
+ * The one host or robot (by name in `runs`) whose runs failed on system errors, two or more and a
+ * third or more of them, while the others together failed so under 20% (each alone has too few
  * runs to tell: one error in four runs is not a failing robot); `alone` when others ran meanwhile.
+ * A third: the window reaches past the problem's end, where the robot's runs succeed again.
  */
 function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean } | undefined {
   const rate = (list: readonly Execution[]) => list.filter(FAILED_ON_SYSTEM).length / list.length;
-  const failing = [...runs].filter(([, list]) => list.filter(FAILED_ON_SYSTEM).length >= 2 && rate(list) >= 0.5);
+  const failing = [...runs].filter(([, list]) => list.filter(FAILED_ON_SYSTEM).length >= 2 && rate(list) >= 1 / 3);
   const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name)).flatMap(([, list]) => list);
   if (failing.length !== 1 || (others.length > 0 && rate(others) >= 0.2)) return undefined;
   return { name: failing[0][0], alone: others.length > 0 };

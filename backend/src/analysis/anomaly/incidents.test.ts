@@ -158,6 +158,9 @@ describe('where a workflow anomaly is', () => {
     // Peers failing one run in four together on system errors: not the robot's alone.
     const peersFailing = during.map((r) => (r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'system' as const } : r));
     expect(workflowContext({ metric: 'failure_rate' }, before, peersFailing).robot).toBeUndefined();
+    // Its licence renewed within the window, the robot's later runs succeed: 3 of its 7 runs failed, still its own.
+    const renewed = [...during, on('robot-07', 'vm-2', 12), on('robot-07', 'vm-2', 13), on('robot-07', 'vm-2', 14)];
+    expect(workflowContext({ metric: 'failure_rate' }, before, renewed)).toMatchObject({ robot: 'robot-07' });
     // ...unless their failures are business exceptions: the data they were given, not where they ran.
     const peersWithBadData = during.map((r) => (r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'business' as const } : r));
     expect(workflowContext({ metric: 'failure_rate' }, before, peersWithBadData)).toMatchObject({ robot: 'robot-07' });

@@ -9,12 +9,15 @@ import { runSimulation } from '../../sim/simulator';
 import { spawnCollector } from '../../testing/collectorProcess';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
-const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--mode live|preloaded|both] [--interval-ms N] [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C]
+const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N]
+  [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C] [--max-incidents-per-injected R]
+  [--max-mixed M] [--one-incident-each] [--max-median-detection-minutes D] [--dump DIR]
 
 Scores the analysis against the simulator's ground truth, the way the README runs it: a collector
 of its own (a temporary data folder, loopback, a free port) is started first, with its analysis on,
-then the demo's fleet with its nine injected incidents is sent to it, then one analysis pass is asked
-for (the README's "or POST /api/v1/analysis/run"). --interval-ms sets the collector's time between
+then the demo's fleet with its nine injected incidents is sent to it (its period ending on the
+latest Monday 00:00 UTC, or at --end: 'now' is the demo's own default), then one analysis pass
+is asked for (the README's "or POST /api/v1/analysis/run"). --interval-ms sets the collector's time between
 passes while the data arrives (default 60000, as the README's collector; 1000 judges it in many
 passes). With --mode preloaded the data arrives with the analysis off and a restarted collector
 judges it; --mode both runs live, then preloaded, and fails unless they agree (the same incidents
@@ -64,7 +67,7 @@ function table(score: SimScore): string {
 type Mode = 'live' | 'preloaded';
 
 /** Starts a collector, sends the fleet, has it judged, and scores what it reports. */
-async function evaluate(mode: Mode, options: { days: number; seed: number; intervalMs: number; dump?: string }, say: (line: string) => void): Promise<SimScore> {
+async function evaluate(mode: Mode, options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string }, say: (line: string) => void): Promise<SimScore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
   let collector: { child: ChildProcess; url: string } | undefined;
   try {
@@ -74,7 +77,7 @@ async function evaluate(mode: Mode, options: { days: number; seed: number; inter
     // The period ends at the latest Monday 00:00 UTC: the fleet's week (business hours, weekends)
     // falls on the same days every run, so a seed scores alike whatever day it runs on, and the
     // data stays within the collector's default history.
-    const end = latestMonday(Date.now());
+    const end = options.end ?? latestMonday(Date.now());
     say(`collector at ${collector.url} (${mode}); sending ${options.days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${options.seed} ...`);
     const truth = await runSimulation({ url: collector.url, seed: options.seed, days: options.days, end, workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 60_000 });
     say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
@@ -109,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       mode: { type: 'string', default: 'live' },
       'interval-ms': { type: 'string', default: '60000' },
+      end: { type: 'string' },
       'min-recall': { type: 'string', default: '0' },
       'max-unexplained-per-day': { type: 'string' },
       'max-control-anomalies': { type: 'string' },
@@ -128,13 +132,16 @@ async function main(argv: string[]): Promise<number> {
   const days = Number(o.days);
   const seed = Number(o.seed);
   const intervalMs = Number(o['interval-ms']);
+  // As the demo takes it: the current hour for "now", else an ISO date-time.
+  const end = o.end === undefined ? undefined : o.end === 'now' ? Math.floor(Date.now() / HOUR) * HOUR : Date.parse(o.end);
+  if (end !== undefined && Number.isNaN(end)) throw new Error(`--end: '${o.end}' is not an ISO date-time or 'now'\n\n${USAGE}`);
   if (!(days > 0 && days <= 90) || !Number.isInteger(seed) || !['live', 'preloaded', 'both'].includes(o.mode!) || !(intervalMs >= 1000)) throw new Error(`bad arguments\n\n${USAGE}`);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const modes: Mode[] = o.mode === 'both' ? ['live', 'preloaded'] : [o.mode as Mode];
   const failures: string[] = [];
   const scores = new Map<Mode, SimScore>();
   for (const mode of modes) {
-    const score = await evaluate(mode, { days, seed, intervalMs, ...(o.dump ? { dump: o.dump } : {}) }, say);
+    const score = await evaluate(mode, { days, seed, intervalMs, ...(end === undefined ? {} : { end }), ...(o.dump ? { dump: o.dump } : {}) }, say);
     scores.set(mode, score);
     process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, ...score })}\n${table(score)}\n`);
     if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
