@@ -57,7 +57,16 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       return {
         thresholdFactor: 0.875,
         scorer: () => new BinomialScorer(),
-        settings: { direction: 'high', minHistory: 30, minConsecutive: 1, closeAfterNormal: FAILURE_WINDOW_RUNS, shiftWindow: 0, severitySpan: 3 },
+        // Severe too when most of the recent runs fail beyond the usual rate, however few tell it.
+        settings: {
+          direction: 'high',
+          minHistory: 30,
+          minConsecutive: 1,
+          closeAfterNormal: FAILURE_WINDOW_RUNS,
+          shiftWindow: 0,
+          severitySpan: 3,
+          effectSeverity: (seen, expected) => (seen.trials ? seen.value / seen.trials - expected : 0),
+        },
       };
     case 'volume':
       return {

@@ -280,6 +280,9 @@ describe('BinomialScorer on system errors', () => {
     expect([0b1, 0b10, 0b101].flatMap(observe)).toEqual([]);
     const [opened] = observe(0b1011, 3);
     expect(opened).toMatchObject({ type: 'opened', episode: { observed: 3, observedTrials: 4, observedSystem: true, expected: 0.01 } });
+    // Severe by its third failure: 3 of 4 runs failing where 1% usually do is 0.74 (by its tail, z 3.83, 0.47).
+    expect(opened.episode.firstSeverity).toBeCloseTo(0.74, 10);
+    expect(pointSeverity(opened.episode.peakScore, 3.5, 3)).toBeCloseTo(0.47, 1);
   });
 });
 

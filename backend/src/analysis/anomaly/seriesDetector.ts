@@ -47,6 +47,12 @@ export interface DetectorSettings {
    * (failures) is far less likely to be that far out by chance than a robust z of durations.
    */
   severitySpan?: number;
+  /**
+   * A severity from how much the point departs, beside how improbable it is (the larger counts):
+   * for failures, the share of recent runs failing beyond the usual rate (3 of 4 runs failing
+   * where 1% usually do is 0.74, severe however few runs tell it).
+   */
+  effectSeverity?: (seen: Point, expected: number) => number;
   /** For 'high' series: values below this never count as anomalous (e.g. CPU under 80%)... */
   floor?: number;
   /**
@@ -345,11 +351,11 @@ export class SeriesDetector {
     last.ready = true;
     last.z = score;
     last.exceeds = exceeds;
-    last.severity = exceeds ? pointSeverity(score, s.sensitivity, s.severitySpan) : 0;
-    last.expected = expected;
-    last.rarity = rarity;
     // What the anomaly says it saw: the point, or the window of recent runs its score is about.
     const seen = window ? { ...point, value: window.failures, trials: window.trials } : point;
+    last.severity = exceeds ? this.severityOf(score, seen, expected) : 0;
+    last.expected = expected;
+    last.rarity = rarity;
     this.seenSystem = window?.system === true;
     if (exceeds) this.onExceeding(point, seen, z, score, expected, shift > directional, events);
     else this.onNormal(point, events);
@@ -428,7 +434,7 @@ export class SeriesDetector {
       episode.points++;
       episode.lastSeenAt = point.time;
       episode.normalRun = 0;
-      episode.peakSeverity = Math.max(episode.peakSeverity, pointSeverity(score, s.sensitivity, s.severitySpan));
+      episode.peakSeverity = Math.max(episode.peakSeverity, this.severityOf(score, seen, expected));
       episode.peakScore = Math.max(episode.peakScore, score);
       episode.observed = seen.value;
       if (seen.trials !== undefined) episode.observedTrials = seen.trials;
@@ -450,7 +456,7 @@ export class SeriesDetector {
     // The direction the series is watched in: a drift check fires on the median of recent points,
     // whose sign the last point alone need not share.
     const direction = s.direction === 'both' ? (z >= 0 ? 'high' : 'low') : s.direction;
-    const severity = pointSeverity(peakScore, s.sensitivity, s.severitySpan);
+    const severity = this.severityOf(peakScore, seen, expected);
     const previous = state.previous;
     const rejoins = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs && sustained(previous);
     state.previous = undefined;
@@ -475,6 +481,12 @@ export class SeriesDetector {
     state.episodePoints = state.pending.map((p) => p.point);
     state.pending = [];
     events.push({ type: 'opened', episode: { ...state.episode } });
+  }
+
+  /** A point's severity beyond the threshold: by how improbable it is, or by its effect where that is more. */
+  private severityOf(score: number, seen: Point, expected: number): number {
+    const s = this.settings;
+    return Math.max(pointSeverity(score, s.sensitivity, s.severitySpan), Math.min(1, s.effectSeverity?.(seen, expected) ?? 0));
   }
 
   private onNormal(point: Point, events: DetectorEvent[]): void {
