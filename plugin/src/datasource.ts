@@ -17,7 +17,7 @@ import { getBackendSrv, getTemplateSrv, type TemplateSrv } from '@grafana/runtim
 import { lastValueFrom, from, map, merge, type Observable } from 'rxjs';
 import type { AnnotationEvent, HealthResponse, QueryResponse, VariableOption } from '../../backend/src/api/queryContract';
 import { describeFailure, invalidFields } from './collectorErrors';
-import { CollectorRequestError, isLive, liveQuery } from './live';
+import { CollectorRequestError, isLive, LiveFeed, liveQuery } from './live';
 import { interpolateQuery, interpolateVariableQuery } from './interpolate';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
 import { DEFAULT_ANNOTATION_QUERY, DEFAULT_QUERY, DEFAULT_VARIABLE_QUERY, type RpaDataSourceOptions, type RpaQuery, type RpaVariableQuery, toVariableQuery } from './types';
@@ -49,6 +49,8 @@ class RpaVariableSupport extends CustomVariableSupport<DataSource, RpaVariableQu
 export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
   readonly baseUrl: string;
   readonly collectorUrl?: string;
+  /** The change feed its live queries share, made with the first of them. */
+  private liveFeed?: LiveFeed;
 
   constructor(instanceSettings: DataSourceInstanceSettings<RpaDataSourceOptions>) {
     super(instanceSettings);
@@ -97,8 +99,9 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
     if (live.length === 0) return this.queryOnce(targets, request);
     const rest = targets.filter((t) => !isLive(t));
     const range = { from: request.range.from.valueOf(), to: request.range.to.valueOf(), followsNow: request.range.raw?.to === 'now' };
-    const transport = { call: <T>(method: 'GET' | 'POST', path: string, data: unknown, signal: AbortSignal) => this.cancellableRequest<T>(method, path, data, signal) };
-    const streams = live.map((t) => liveQuery(t, toWireTarget(t), transport, { range, intervalMs: request.intervalMs || undefined, maxDataPoints: request.maxDataPoints || undefined }));
+    // One change feed for every live query of this data source, whichever panel: one request held open, not one a panel.
+    this.liveFeed ??= new LiveFeed({ call: <T>(method: 'GET' | 'POST', path: string, data: unknown, signal: AbortSignal) => this.cancellableRequest<T>(method, path, data, signal) });
+    const streams = live.map((t) => liveQuery(t, toWireTarget(t), this.liveFeed!, { range, intervalMs: request.intervalMs || undefined, maxDataPoints: request.maxDataPoints || undefined }));
     const once = rest.length ? [from(this.queryOnce(rest, request)).pipe(map((r) => ({ ...r, key: 'rpa-once' })))] : [];
     return merge(...once, ...streams);
   }

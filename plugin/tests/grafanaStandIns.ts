@@ -15,23 +15,66 @@ import { httpRequest } from './collectorProcess';
 export class ProxyBackendSrv {
   /** Every request the plugin sent, as the collector received it. */
   readonly sent: Array<{ method: string; url: string; body?: unknown }> = [];
+  /** Requests sent and not yet answered or cancelled, by path (`/query/changes`), and the most there were at once. */
+  readonly inFlight = new Map<string, number>();
+  readonly mostInFlight = new Map<string, number>();
+  /** What happened, in order: each request leaving the queue and coming back, by path. */
+  readonly events: Array<{ type: 'sent' | 'done'; path: string }> = [];
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
 
+  /**
+   * @param fetchQueue how many requests run at once, the rest waiting in order: Grafana's fetch
+   *   queue runs 5 data requests at once over HTTP/1.1, for every panel of a page (unlimited when
+   *   left out)
+   */
   constructor(
     private readonly instanceUrl: string,
     private readonly jsonData: { collectorUrl?: string },
     private readonly secureJsonData: { apiToken?: string },
+    private readonly fetchQueue = Infinity,
   ) {}
 
-  /** As Grafana's: unsubscribing cancels the request in flight. */
+  /** As Grafana's: unsubscribing cancels the request in flight, or takes it out of the queue. */
   fetch<T>(options: BackendSrvRequest): Observable<FetchResponse<T>> {
     return new Observable<FetchResponse<T>>((subscriber) => {
       const controller = new AbortController();
-      this.forward<T>(options, controller.signal).then(
-        (response) => (subscriber.next(response), subscriber.complete()),
-        (error) => subscriber.error(error),
-      );
-      return () => controller.abort();
+      const path = new URL(options.url, 'http://stand-in').pathname.replace(/^.*\/collector/, '');
+      let started = false;
+      let done = false;
+      // Answered, failed or cancelled: its place in the queue is free at once.
+      const finish = () => {
+        if (done || !started) return;
+        done = true;
+        this.active--;
+        this.inFlight.set(path, this.inFlight.get(path)! - 1);
+        this.events.push({ type: 'done', path });
+        this.next();
+      };
+      const run = () => {
+        started = true;
+        this.active++;
+        this.inFlight.set(path, (this.inFlight.get(path) ?? 0) + 1);
+        this.mostInFlight.set(path, Math.max(this.mostInFlight.get(path) ?? 0, this.inFlight.get(path)!));
+        this.events.push({ type: 'sent', path });
+        this.forward<T>(options, controller.signal)
+          .then(
+            (response) => (finish(), subscriber.next(response), subscriber.complete()),
+            (error) => (finish(), subscriber.error(error)),
+          );
+      };
+      if (this.active < this.fetchQueue) run();
+      else this.queue.push(run);
+      return () => {
+        controller.abort();
+        if (started) finish();
+        else this.queue.splice(this.queue.indexOf(run), 1);
+      };
     });
+  }
+
+  private next(): void {
+    while (this.active < this.fetchQueue && this.queue.length) this.queue.shift()!();
   }
 
   private async forward<T>(options: BackendSrvRequest, signal: AbortSignal): Promise<FetchResponse<T>> {

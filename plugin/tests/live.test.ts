@@ -170,6 +170,68 @@ describe('a live executions panel against a real collector (Grafana proxy stood 
   }, 60_000);
 });
 
+describe("live panels sharing a dashboard under Grafana's fetch queue (5 requests at once; modelled, no Grafana server here)", () => {
+  let collector: CollectorProcess;
+  const post = (body: unknown) => httpRequest('POST', `${collector.url}/api/v1/ingest`, {}, body);
+
+  beforeAll(async () => {
+    collector = await startCollectorProcess();
+    setTemplateSrv(new StandInTemplateSrv() as unknown as TemplateSrv);
+    expect((await post({ executions: [execution('q-old', 30)] })).status).toBe(200);
+  }, 60_000);
+  afterAll(async () => collector?.stop());
+
+  it('when five live panels follow the collector, then one long poll serves them all, every panel gets new runs, and a plain panel is answered meanwhile', async () => {
+    const proxy = new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, {}, 5);
+    setBackendSrv(asBackendSrv(proxy));
+    // One data source instance, as Grafana keeps one per data source for every panel of a page.
+    const ds = new DataSource(dataSourceSettings(collector.url));
+    const panels = Array.from({ length: 5 }, (_, i) => {
+      const answer = ds.query(lastHours([{ refId: 'A', queryType: 'executions', live: true, topN: 10 + i }]));
+      if (!isObservable(answer)) throw new Error('expected a live stream');
+      const recorder = new Recorder();
+      recorder.subscription = answer.subscribe(recorder.record);
+      return recorder;
+    });
+    try {
+      for (const panel of panels) await panel.until((r) => ids(r).includes('q-old'));
+      // Every panel joined: the feed's poll is out (waiting at the collector for a change).
+      const polling = async () => {
+        for (let i = 0; i < 100 && (proxy.inFlight.get('/query/changes') ?? 0) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        return proxy.inFlight.get('/query/changes') ?? 0;
+      };
+      expect(await polling()).toBe(1);
+
+      // A plain panel while the poll waits: answered without waiting for a long poll to come back.
+      const mark = proxy.events.length;
+      const plain = ds.query(lastHours([{ refId: 'B', queryType: 'executions' }]));
+      expect(ids(await (plain as Promise<DataQueryResponse>))).toContain('q-old');
+      expect(proxy.events.slice(mark).filter((e) => e.type === 'done').map((e) => e.path)).toEqual(['/query']);
+
+      // A new run reaches every panel through the one poll.
+      expect((await post({ executions: [execution('q-new', 0)] })).status).toBe(200);
+      for (const panel of panels) await panel.until((r) => ids(r).includes('q-new'));
+
+      // A panel closed: the others follow on, still through one poll.
+      panels[0].subscription!.unsubscribe();
+      expect((await post({ executions: [execution('q-later', 0)] })).status).toBe(200);
+      for (const panel of panels.slice(1)) await panel.until((r) => ids(r).includes('q-later'));
+      expect(ids(panels[0].emissions.at(-1)!.response)).not.toContain('q-later');
+      // Never more than one long poll at once, with five panels live.
+      expect(proxy.mostInFlight.get('/query/changes')).toBe(1);
+    } finally {
+      for (const panel of panels) panel.subscription?.unsubscribe();
+    }
+    // All closed: nothing more is asked of the collector.
+    for (let i = 0; i < 100 && (proxy.inFlight.get('/query/changes') ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(proxy.inFlight.get('/query/changes')).toBe(0);
+    const sent = proxy.sent.length;
+    await post({ executions: [execution('q-unseen', 0)] });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(proxy.sent.length).toBe(sent);
+  }, 90_000);
+});
+
 describe('LiveTable', () => {
   const frame = (rows: Array<[number, string, string]>) => ({
     refId: 'L',
