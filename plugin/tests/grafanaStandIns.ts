@@ -2,7 +2,7 @@ import type { DataQueryRequest, DataQueryResponse, DataSourceInstanceSettings, S
 import type { RpaDataSourceOptions } from '../src/types';
 import type { DataQuery } from '@grafana/schema';
 import type { BackendSrv, BackendSrvRequest, FetchResponse, TemplateSrv } from '@grafana/runtime';
-import { isObservable, Observable } from 'rxjs';
+import { firstValueFrom, isObservable, Observable } from 'rxjs';
 import { httpRequest } from './collectorProcess';
 
 /**
@@ -141,6 +141,12 @@ export async function queryOnce<Q extends DataQuery>(ds: { query(request: DataQu
   const answer = ds.query(request);
   if (isObservable(answer)) throw new Error('expected a one-time answer, got a live stream');
   return answer;
+}
+
+/** A query's first answer: the one-time answer, or a live stream's first emission (its range's rows), the stream then closed. */
+export async function firstAnswer<Q extends DataQuery>(ds: { query(request: DataQueryRequest<Q>): Promise<DataQueryResponse> | Observable<DataQueryResponse> }, request: DataQueryRequest<Q>): Promise<DataQueryResponse> {
+  const answer = ds.query(request);
+  return isObservable(answer) ? firstValueFrom(answer) : answer;
 }
 
 /** The data source's settings as Grafana hands them to the plugin, provisioned like ours (uid rpa-analytics). */
