@@ -23,6 +23,15 @@ export function bundlePage(entry: string): void {
   execFileSync(path.join(ROOT, 'node_modules/.bin/webpack'), ['-c', 'tests/e2e/webpack.pages.js', '--env', `entry=${entry}`], { cwd: path.join(ROOT, 'plugin'), stdio: 'pipe' });
 }
 
+/**
+ * That a bundled page holds none of the plugin's own sources: it gets the plugin from the built
+ * `plugin/dist/module.js`, as Grafana does (the page server records what it served).
+ */
+export function pageBundlesNoPluginSource(entry: string): boolean {
+  const bundle = fs.readFileSync(path.join(ARTIFACTS, 'e2e-pages', `${entry}.js`), 'utf8');
+  return !/\.\/src\/(datasource|live|components\/)/.test(bundle);
+}
+
 export function screenshotPath(name: string): string {
   fs.mkdirSync(path.join(ARTIFACTS, 'screenshots'), { recursive: true });
   return path.join(ARTIFACTS, 'screenshots', `${name}.png`);

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { runDemo, startCollectorProcess, type CollectorProcess } from '../collectorProcess';
-import { bundlePage, launchChromium, screenshotPath } from './browser';
+import { bundlePage, launchChromium, pageBundlesNoPluginSource, screenshotPath } from './browser';
 import { startPageServer, type PageServer } from './pageServer';
 
 /**
@@ -37,6 +37,9 @@ describe('plugin editors in Chromium', () => {
     await page.goto(server.url);
     await page.waitForSelector('#rpa-query-type', { timeout: 30_000 });
     expect(errors).toEqual([]);
+    // The plugin as Grafana loads it: the built module.js, its host modules from the page.
+    expect(server.served).toContain('/plugin/module.js');
+    expect(pageBundlesNoPluginSource('editorsPage')).toBe(true);
   }, 180_000);
 
   afterAll(async () => {

@@ -3,11 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { createTheme, type DataSourceInstanceSettings, type DataSourceSettings } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv, type BackendSrv, type TemplateSrv } from '@grafana/runtime';
 import { GlobalStyles, ThemeContext } from '@grafana/ui';
-import { ConfigEditor } from '../../src/components/ConfigEditor';
-import { QueryEditor } from '../../src/components/QueryEditor';
-import { VariableQueryEditor } from '../../src/components/VariableQueryEditor';
-import { DataSource } from '../../src/datasource';
+import type { DataSource } from '../../src/datasource';
 import type { RpaDataSourceOptions, RpaQuery, RpaVariableQuery } from '../../src/types';
+import { loadPlugin } from './loadPlugin';
 import { FetchBackendSrv, PageTemplateSrv } from './pageStandIns';
 
 /**
@@ -29,7 +27,12 @@ const settings = {
   id: 1, uid: 'rpa', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa', access: 'proxy',
   jsonData: { collectorUrl: 'http://collector:5001' }, meta: { id: 'rpa-analytics-datasource' }, readOnly: false,
 } as unknown as DataSourceInstanceSettings<RpaDataSourceOptions>;
-const datasource = new DataSource(settings);
+// The built plugin, loaded as Grafana loads it: its data source class and editors.
+const plugin = await loadPlugin();
+const datasource = new (plugin.DataSourceClass as unknown as new (s: DataSourceInstanceSettings<RpaDataSourceOptions>) => DataSource)(settings);
+const ConfigEditor = plugin.components.ConfigEditor as unknown as React.ComponentType<{ options: DataSourceSettings<RpaDataSourceOptions>; onOptionsChange: (next: DataSourceSettings<RpaDataSourceOptions>) => void }>;
+const QueryEditor = plugin.components.QueryEditor as unknown as React.ComponentType<{ datasource: DataSource; query: RpaQuery; onRunQuery: () => void; onChange: (next: RpaQuery) => void }>;
+const VariableQueryEditor = (datasource.variables as unknown as { editor: unknown }).editor as React.ComponentType<{ datasource: DataSource; query: RpaVariableQuery; onChange: (next: RpaVariableQuery) => void }>;
 
 function Editors() {
   const [query, setQuery] = useState<RpaQuery>({ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'] });

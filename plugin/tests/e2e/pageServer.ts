@@ -6,21 +6,27 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../../..');
 const PAGES = path.join(ROOT, 'test-artifacts/e2e-pages');
 const ICONS = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
+/** The built plugin, as Grafana serves it from its plugins folder. */
+const DIST = path.join(ROOT, 'plugin/dist');
 const PROXY_PREFIX = '/api/datasources/proxy/uid/rpa/collector/';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.svg': 'image/svg+xml', '.html': 'text/html', '.css': 'text/css', '.json': 'application/json' };
 
 export interface PageServer {
   url: string;
+  /** The paths of the files it served, in order (not the proxied calls). */
+  served: string[];
   close(): Promise<void>;
 }
 
 /**
  * Serves a bundled test page and plays Grafana's data source proxy for it: requests under
  * `/api/datasources/proxy/uid/rpa/collector/` go to the collector's `/api/v1/` with the token added,
- * as the plugin.json route makes Grafana do. Listens on 127.0.0.1 only.
+ * as the plugin.json route makes Grafana do; `/plugin/...` is the built plugin (`plugin/dist`), which
+ * the pages load as Grafana does. Listens on 127.0.0.1 only.
  */
 export async function startPageServer(page: string, collectorUrl: string, token?: string): Promise<PageServer> {
+  const served: string[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://page');
     if (url.pathname.startsWith(PROXY_PREFIX)) {
@@ -40,12 +46,15 @@ export async function startPageServer(page: string, collectorUrl: string, token?
       ? null
       : url.pathname.includes('/img/icons/')
         ? path.join(ICONS, url.pathname.slice(url.pathname.indexOf('/img/icons/') + '/img/icons/'.length))
-        : path.join(PAGES, path.basename(url.pathname));
+        : url.pathname.startsWith('/plugin/')
+          ? path.join(DIST, path.basename(url.pathname))
+          : path.join(PAGES, path.basename(url.pathname));
     if (file === null) {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${page}</title><script>window.__grafana_public_path__ = '/public/';</script></head><body><div id="root"></div><script src="/pages/${page}.js"></script></body></html>`);
       return;
     }
+    served.push(url.pathname);
     fs.readFile(file, (error, content) => {
       if (error) {
         res.writeHead(404);
@@ -59,6 +68,7 @@ export async function startPageServer(page: string, collectorUrl: string, token?
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    served,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { GroundTruth } from '../../../backend/src/sim/simulator';
 import { type CollectorProcess, startSimulatedCollector } from '../collectorProcess';
-import { bundlePage, launchChromium, screenshotPath } from './browser';
+import { bundlePage, launchChromium, pageBundlesNoPluginSource, screenshotPath } from './browser';
 import { startPageServer, type PageServer } from './pageServer';
 
 const END = '2026-11-20T00:00:00Z';
@@ -32,6 +32,9 @@ describe('the plugin inside a @grafana/scenes dashboard', () => {
     await page.goto(`${server.url}?from=${new Date(truth.from).toISOString()}&to=${END}`);
     await page.waitForSelector('[data-testid="runs-panel"][data-series]:not([data-series="0"])', { timeout: 60_000 });
     expect(errors).toEqual([]);
+    // The plugin as Grafana loads it: the built module.js, its host modules from the page.
+    expect(server.served).toContain('/plugin/module.js');
+    expect(pageBundlesNoPluginSource('scenesPage')).toBe(true);
   }, 240_000);
 
   afterAll(async () => {

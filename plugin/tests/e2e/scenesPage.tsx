@@ -32,8 +32,9 @@ import {
 } from '@grafana/scenes';
 import { GlobalStyles, ThemeContext, TimeSeries } from '@grafana/ui';
 import { catchError, from, isObservable, map, of, startWith, type Observable } from 'rxjs';
-import { DataSource } from '../../src/datasource';
+import type { DataSource } from '../../src/datasource';
 import type { RpaDataSourceOptions } from '../../src/types';
+import { loadPlugin } from './loadPlugin';
 import { FetchBackendSrv } from './pageStandIns';
 
 /**
@@ -70,7 +71,9 @@ const settings = {
   id: 1, uid: 'rpa', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa', access: 'proxy',
   jsonData: { collectorUrl: 'http://collector:5001' }, meta: { id: 'rpa-analytics-datasource', info: { logos: {} } }, readOnly: false,
 } as unknown as DataSourceInstanceSettings<RpaDataSourceOptions>;
-const datasource = new DataSource(settings);
+// The built plugin, loaded as Grafana loads it.
+const plugin = await loadPlugin();
+const datasource = new (plugin.DataSourceClass as unknown as new (s: DataSourceInstanceSettings<RpaDataSourceOptions>) => DataSource)(settings);
 // A runtime registration reads the instance settings off the data source, as Grafana's loader sets them.
 Object.assign(datasource, { instanceSettings: settings });
 registerRuntimeDataSourceInstance({ dataSource: datasource as never });
