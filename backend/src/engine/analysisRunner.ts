@@ -103,6 +103,9 @@ export class WorkerAnalysis implements AnalysisRunner {
     });
     this.worker.unref();
     this.worker.on('message', (message: PassMessage) => {
+      if (this.leading === Boolean(message.following)) {
+        options.log?.info(message.following ? 'analysis: another collector on the database runs the passes now; this one follows' : 'analysis: this collector runs the passes now');
+      }
       this.leading = !message.following;
       if (message.following) {
         if (message.id !== undefined) this.waiting.get(message.id)?.reject(new AppError('conflict', 'another collector sharing the database runs the analysis passes'));

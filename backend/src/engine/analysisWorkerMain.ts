@@ -18,6 +18,8 @@ let timer: NodeJS.Timeout | undefined;
  */
 const leading = () => !(store instanceof PgStore) || store.tryLead();
 let led = true;
+/** The database session the lead was held in: a lost connection lost the lead, which another collector may have taken meanwhile. */
+let leadSession = store instanceof PgStore ? store.session() : 0;
 
 function pass(id?: number): void {
   try {
@@ -26,9 +28,11 @@ function pass(id?: number): void {
       parentPort!.postMessage({ id, following: true });
       return;
     }
-    // Taking the lead over: another collector's passes moved the detectors on meanwhile.
-    if (!led) scheduler.reload();
+    // Taking the lead over (again, in a new session): another collector's passes may have moved the detectors on meanwhile.
+    const session = store instanceof PgStore ? store.session() : 0;
+    if (!led || session !== leadSession) scheduler.reload();
     led = true;
+    leadSession = session;
     const report = scheduler.runPass();
     parentPort!.postMessage({ id, report, health: scheduler.health, lastPassAt: scheduler.lastPassAt });
   } catch (error) {

@@ -28,6 +28,8 @@ export class SyncBridge {
   private readonly pending = new Map<number, { method: string; reply?: Reply }>();
   private nextId = 1;
   private closed = false;
+  /** Why the worker stopped, when it did. */
+  private failure?: AppError;
 
   /**
    * @param handlerModule absolute path of a module whose `createHandler` export is a `HandlerFactory`
@@ -48,7 +50,13 @@ export class SyncBridge {
     });
     // The worker keeps no event loop of ours alive: the store's `close` ends it.
     this.worker.unref();
+    // A worker that dies (its handler threw outside any call) fails the calls after it with its
+    // error (503 for a store), rather than taking this thread down with an unhandled 'error'.
+    this.worker.on('error', (error) => {
+      this.failure = new AppError('unavailable', `the ${this.name} worker stopped: ${error.message}`);
+    });
   }
+
 
   /**
    * @throws AppError as the handler threw it (its code and details kept), Error otherwise;
@@ -64,6 +72,7 @@ export class SyncBridge {
    */
   begin(method: string, args: unknown[], transfer: TransferListItem[] = []): number {
     if (this.closed) throw new Error(`${this.name} bridge is closed (called ${method})`);
+    if (this.failure) throw this.failure;
     const id = this.nextId++;
     this.pending.set(id, { method });
     this.port.postMessage({ id, method, args }, transfer);

@@ -5,6 +5,7 @@ import type { AnalysisCommit, AnomalyFilter, ExecutionPageRequest, IncidentFilte
 import * as reads from './pgReads';
 import { ingestBatch } from './pgIngest';
 import { migratePostgres } from './schema';
+import { AppError } from '../../domain/errors';
 
 const INT8 = 20;
 /** Epoch milliseconds and ids are `bigint` columns, well inside a double's exact range: read them as numbers. */
@@ -15,89 +16,150 @@ const DICTIONARIES = new Set(['workflows', 'robots', 'hosts', 'versions', 'step_
 /** The advisory lock whose holder runs the analysis passes for every collector on the database. */
 export const ANALYSIS_LEADER_LOCK = 0x7270612d616e61n; // 'rpa-ana'
 
+/** SQLSTATEs and socket errors that mean the session is gone, not that the statement failed. */
+const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * Whether `error` says the connection to PostgreSQL is gone (the server stopped or restarted, this
+ * backend was terminated, the network dropped: SQLSTATE class 08 and 57P01-57P03), so the
+ * statement may succeed on a new connection.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (code.startsWith('08') || CONNECTION_LOST.has(code))) return true;
+  return typeof message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error|Client was closed and is not queryable/i.test(message);
+}
+
 /**
  * The worker-side half of a collector's connection to PostgreSQL (see `SyncBridge`): one
  * session, so a session-level advisory lock it takes lasts as long as the collector's process
- * and ends with it, however it ends (PostgreSQL drops it when the connection goes).
+ * and ends with it, however it ends (PostgreSQL drops it when the connection goes). A lost
+ * session (the server restarted, the backend was terminated) fails the call in flight with
+ * `unavailable` (503: nothing it was writing was committed) and the next call opens another;
+ * the analysis lead went with the old session and is taken again when free.
  */
 export async function createHandler(options: { url: string }) {
-  const client = new Client({ connectionString: options.url, application_name: 'rpa-analytics collector', types: numbersForInt8 });
-  await client.connect();
+  let current: Client | undefined;
+  let opening: Promise<Client> | undefined;
   let leading = false;
-  return {
-    async migrate(): Promise<number[]> {
-      return migratePostgres(client);
-    },
-    async query(sql: string, params: unknown[] = []): Promise<unknown[]> {
-      return (await client.query(sql, params)).rows;
-    },
-    /** True while this collector holds the analysis lead: taken when free, kept until the session ends. */
-    async tryLead(): Promise<boolean> {
-      if (!leading) {
-        const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1) AS held', [ANALYSIS_LEADER_LOCK.toString()]);
-        leading = rows[0].held;
+  /** Sessions opened so far: a new one may have missed passes another collector ran meanwhile. */
+  let sessions = 0;
+  const open = async (): Promise<Client> => {
+    const client = new Client({ connectionString: options.url, application_name: 'rpa-analytics collector', types: numbersForInt8 });
+    // A session that ends between calls (a restart, a terminated backend) is an 'error' event:
+    // the next call opens another.
+    client.on('error', () => {
+      if (current === client) current = undefined;
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      void client.end().catch(() => undefined);
+      throw error;
+    }
+    current = client;
+    leading = false;
+    sessions++;
+    return client;
+  };
+  const connected = (): Promise<Client> => {
+    if (current) return Promise.resolve(current);
+    opening ??= open().finally(() => (opening = undefined));
+    return opening;
+  };
+  const unavailable = (error: unknown) => new AppError('unavailable', `the database connection was lost (${(error as Error).message}); retry shortly`);
+  /** Runs `work` on the session, opening one if there is none; a lost connection is `unavailable`. */
+  const withClient = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
+    let client: Client;
+    try {
+      client = await connected();
+    } catch (error) {
+      throw isConnectionLoss(error) ? unavailable(error) : error;
+    }
+    try {
+      return await work(client);
+    } catch (error) {
+      if (!isConnectionLoss(error)) throw error;
+      if (current === client) {
+        current = undefined;
+        void client.end().catch(() => undefined);
       }
-      return leading;
-    },
-    ingest(batch: IngestBatch) {
-      return ingestBatch(client, batch);
-    },
-    async stats(): Promise<StoreStats> {
+      throw unavailable(error);
+    }
+  };
+  // At start the database must answer: a collector that cannot reach it says so and stops.
+  await open();
+  return {
+    migrate: (): Promise<number[]> => withClient((client) => migratePostgres(client)),
+    query: (sql: string, params: unknown[] = []): Promise<unknown[]> => withClient(async (client) => (await client.query(sql, params)).rows),
+    /** True while this collector holds the analysis lead: taken when free, kept until the session ends. */
+    tryLead: (): Promise<boolean> =>
+      withClient(async (client) => {
+        if (!leading) {
+          const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1) AS held', [ANALYSIS_LEADER_LOCK.toString()]);
+          leading = rows[0].held;
+        }
+        return leading;
+      }),
+    /** How many sessions it has opened: the analysis reloads its state when its lead comes with a new one. */
+    session: async (): Promise<number> => sessions,
+    ingest: (batch: IngestBatch) => withClient((client) => ingestBatch(client, batch)),
+    stats: (): Promise<StoreStats> => withClient(async (client) => {
       const { rows } = await client.query<{ executions: number; steps: number; samples: number; last_execution: number | null; last_sample: number | null; size: number }>(
         `SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM steps) AS steps, (SELECT count(*) FROM resource_samples) AS samples,
            (SELECT max(started_at) FROM executions) AS last_execution, (SELECT max(ts) FROM resource_samples) AS last_sample, pg_database_size(current_database()) AS size`,
       );
       const r = rows[0];
       return { executions: r.executions, steps: r.steps, samples: r.samples, lastExecutionAt: r.last_execution ?? undefined, lastSampleAt: r.last_sample ?? undefined, sizeBytes: r.size };
-    },
+    }),
     /** Packed rollup rows, as `RollupSource.rows` asks for them. */
-    async rollupRows(kind: number, resolution: number, groups: number[] | 'workflows', from: number, to: number): Promise<Array<[number, number, Uint8Array]>> {
+    rollupRows: (kind: number, resolution: number, groups: number[] | 'workflows', from: number, to: number): Promise<Array<[number, number, Uint8Array]>> => withClient(async (client) => {
       const { rows } = await client.query<{ grp: number; bucket: number; entries: Buffer }>(
         `SELECT grp, bucket, entries FROM rollups WHERE kind = $1 AND resolution = $2 AND grp = ANY(${groups === 'workflows' ? 'ARRAY(SELECT id FROM workflows)' : '$5::int[]'}) AND bucket >= $3 AND bucket < $4`,
         groups === 'workflows' ? [kind, resolution, from, to] : [kind, resolution, from, to, groups],
       );
-      return rows.map((r) => [r.grp, r.bucket, r.entries]);
-    },
+      return rows.map((r): [number, number, Uint8Array] => [r.grp, r.bucket, r.entries]);
+    }),
     /** A dictionary's id of a name, or its name of an id (undefined when there is none). */
-    async dictionary(table: string, by: 'id' | 'name', value: string | number): Promise<string | number | undefined> {
-      if (!DICTIONARIES.has(table)) throw new Error(`not a dictionary: ${table}`);
-      const { rows } = await client.query<{ id: number; name: string }>(`SELECT id, name FROM ${table} WHERE ${by === 'id' ? 'id' : 'name'} = $1`, [value]);
-      return rows.length ? (by === 'id' ? rows[0].name : rows[0].id) : undefined;
+    dictionary: (table: string, by: 'id' | 'name', value: string | number): Promise<string | number | undefined> => {
+      if (!DICTIONARIES.has(table)) return Promise.reject(new Error(`not a dictionary: ${table}`));
+      return withClient(async (client) => {
+        const { rows } = await client.query<{ id: number; name: string }>(`SELECT id, name FROM ${table} WHERE ${by === 'id' ? 'id' : 'name'} = $1`, [value]);
+        return rows.length ? (by === 'id' ? rows[0].name : rows[0].id) : undefined;
+      });
     },
-    getExecution: (id: string) => reads.getExecution(client, id),
-    listExecutions: (request: ExecutionPageRequest) => reads.listExecutions(client, request),
-    listSamples: (filter: SampleFilter) => reads.listSamples(client, filter),
-    sampleBuckets: (filter: SampleFilter, measure: SampleMeasure, bucketMs: number) => reads.sampleBuckets(client, filter, measure, bucketMs),
-    runs: (filter: RunFilter) => reads.runs(client, filter),
-    stepsOfRuns: (filter: RunFilter) => reads.stepsOfRuns(client, filter),
-    runOutlines: (filter: RunFilter) => reads.runOutlines(client, filter),
-    hourlyStarts: (from: number, to: number) => reads.hourlyStarts(client, from, to),
-    hostBuckets: (from: number, to: number, bucketMs: number) => reads.hostBuckets(client, from, to, bucketMs),
-    runsWithHostCpu: (filter: RunFilter) => reads.runsWithHostCpu(client, filter),
-    robotBusyTime: (from: number, to: number) => reads.robotBusyTime(client, from, to),
-    versionChanges: (filter: { workflows?: string[]; from?: number; to?: number }) => reads.versionChanges(client, filter),
-    names: (kind: NameKind, workflows?: string[]) => reads.names(client, kind, workflows),
-    listAnomalies: (filter: AnomalyFilter) => reads.listAnomalies(client, filter),
-    getAnomaly: (id: string) => reads.getAnomaly(client, id),
-    listIncidents: (filter: IncidentFilter) => reads.listIncidents(client, filter),
-    listInsights: (filter: InsightFilter) => reads.listInsights(client, filter),
-    getInsight: (id: string) => reads.getInsight(client, id),
-    saveInsights: (insights: Insight[]) => reads.saveInsights(client, insights),
-    loadDetectorStates: () => reads.loadDetectorStates(client),
-    analysisValue: (name: string) => reads.analysisValue(client, name),
-    commitAnalysis: (commit: AnalysisCommit) => reads.commitAnalysis(client, commit),
-    changes: (cursor: number, limit: number) => reads.changes(client, cursor, limit),
-    latestChange: () => reads.latestChange(client),
-    arrivals: (after: number, through: number) => reads.arrivals(client, after, through),
-    pruneChanges: (before: number) => reads.pruneChanges(client, before),
-    expiredRaw: (cutoff: number, limit: number) => reads.expiredRaw(client, cutoff, limit),
-    deleteRaw: (batch: IngestBatch) => reads.deleteRaw(client, batch),
-    deleteRollupsBefore: (cutoff: number) => reads.deleteRollupsBefore(client, cutoff),
-    async ping(): Promise<void> {
-      await client.query('SELECT 1');
-    },
+    getExecution: (id: string) => withClient((client) => reads.getExecution(client, id)),
+    listExecutions: (request: ExecutionPageRequest) => withClient((client) => reads.listExecutions(client, request)),
+    listSamples: (filter: SampleFilter) => withClient((client) => reads.listSamples(client, filter)),
+    sampleBuckets: (filter: SampleFilter, measure: SampleMeasure, bucketMs: number) => withClient((client) => reads.sampleBuckets(client, filter, measure, bucketMs)),
+    runs: (filter: RunFilter) => withClient((client) => reads.runs(client, filter)),
+    stepsOfRuns: (filter: RunFilter) => withClient((client) => reads.stepsOfRuns(client, filter)),
+    runOutlines: (filter: RunFilter) => withClient((client) => reads.runOutlines(client, filter)),
+    hourlyStarts: (from: number, to: number) => withClient((client) => reads.hourlyStarts(client, from, to)),
+    hostBuckets: (from: number, to: number, bucketMs: number) => withClient((client) => reads.hostBuckets(client, from, to, bucketMs)),
+    runsWithHostCpu: (filter: RunFilter) => withClient((client) => reads.runsWithHostCpu(client, filter)),
+    robotBusyTime: (from: number, to: number) => withClient((client) => reads.robotBusyTime(client, from, to)),
+    versionChanges: (filter: { workflows?: string[]; from?: number; to?: number }) => withClient((client) => reads.versionChanges(client, filter)),
+    names: (kind: NameKind, workflows?: string[]) => withClient((client) => reads.names(client, kind, workflows)),
+    listAnomalies: (filter: AnomalyFilter) => withClient((client) => reads.listAnomalies(client, filter)),
+    getAnomaly: (id: string) => withClient((client) => reads.getAnomaly(client, id)),
+    listIncidents: (filter: IncidentFilter) => withClient((client) => reads.listIncidents(client, filter)),
+    listInsights: (filter: InsightFilter) => withClient((client) => reads.listInsights(client, filter)),
+    getInsight: (id: string) => withClient((client) => reads.getInsight(client, id)),
+    saveInsights: (insights: Insight[]) => withClient((client) => reads.saveInsights(client, insights)),
+    loadDetectorStates: () => withClient((client) => reads.loadDetectorStates(client)),
+    analysisValue: (name: string) => withClient((client) => reads.analysisValue(client, name)),
+    commitAnalysis: (commit: AnalysisCommit) => withClient((client) => reads.commitAnalysis(client, commit)),
+    changes: (cursor: number, limit: number) => withClient((client) => reads.changes(client, cursor, limit)),
+    latestChange: () => withClient((client) => reads.latestChange(client)),
+    arrivals: (after: number, through: number) => withClient((client) => reads.arrivals(client, after, through)),
+    pruneChanges: (before: number) => withClient((client) => reads.pruneChanges(client, before)),
+    expiredRaw: (cutoff: number, limit: number) => withClient((client) => reads.expiredRaw(client, cutoff, limit)),
+    deleteRaw: (batch: IngestBatch) => withClient((client) => reads.deleteRaw(client, batch)),
+    deleteRollupsBefore: (cutoff: number) => withClient((client) => reads.deleteRollupsBefore(client, cutoff)),
+    ping: (): Promise<void> => withClient(async (client) => void (await client.query('SELECT 1'))),
     async close(): Promise<void> {
-      await client.end();
+      await current?.end();
     },
   };
 }

@@ -234,6 +234,11 @@ export class PgStore implements Store {
     return this.bridge.call('tryLead');
   }
 
+  /** How many sessions its connection has opened (a lost one is replaced at the next call): the lead went with the old one. */
+  session(): number {
+    return this.bridge.call('session');
+  }
+
   close(): void {
     void this.bridge.close();
   }
