@@ -1,3 +1,5 @@
+// Its protobuf encoding (`toProto`, `fromProto`) needs `protobufjs`, a peer dependency it does not
+// install: backend/package.json names it for that, though no file here imports it.
 import { DDSketch } from '@datadog/sketches-js';
 import { quantileSorted } from './stats';
 
