@@ -12,7 +12,7 @@ import { type PostgresCluster, startPostgres } from '../backend/src/testing/post
 describe('two collectors through a PostgreSQL outage', () => {
   const tmp = tempDir();
   let pg: PostgresCluster;
-  const collectors: Array<{ child: ChildProcess; url: string; output: () => string }> = [];
+  const collectors: Array<{ child: ChildProcess; url: string; said: string; output: () => string }> = [];
 
   beforeAll(async () => {
     pg = await startPostgres();
@@ -52,6 +52,10 @@ describe('two collectors through a PostgreSQL outage', () => {
   }
   const alive = () => collectors.map((c) => c.child.exitCode === null && c.child.signalCode === null);
   const health = async (url: string) => (await (await fetch(`${url}/api/v1/health`)).json()) as { analysis: { leading: boolean; lastPassAt: number | null } };
+
+  it('says at start-up which database it uses, and where its archive is', () => {
+    collectors.forEach((c, i) => expect(c.said).toContain(`(database ${pg.url}; archive in ${tmp.dir}/${['a', 'b'][i]})`));
+  });
 
   it('when their sessions are terminated, then both stay up and the next batches are stored on new sessions', async () => {
     for (const c of collectors) expect((await send(c.url)).status).toBe(200);

@@ -186,4 +186,21 @@ describe('the README commands', () => {
     expect(code).not.toBe(0);
     expect(stderr).toContain("RPA_PORT: expected an integer from 0 to 65535 (got 'eighty')");
   });
+
+  it('when RPA_STORE names a PostgreSQL that does not answer, then start-up stops with one line naming it, the password masked', async () => {
+    const port = await closedPort();
+    const outcome = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('npm', ['run', '-s', 'start'], { cwd: ROOT, env: { ...process.env, RPA_PORT: '0', RPA_STORE: `postgres://rpa:s3cret@127.0.0.1:${port}/rpa` }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(outcome).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `cannot open the database RPA_STORE=postgres://rpa:***@127.0.0.1:${port}/rpa: connect ECONNREFUSED 127.0.0.1:${port}. Check that PostgreSQL runs there and the user, password and database name.\n`,
+    });
+  }, 60_000);
 });

@@ -30,11 +30,21 @@ async function serve(argv: string[]): Promise<void> {
   if (o.help) return void process.stdout.write(`${SERVE_USAGE}\n`);
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const collector = new Collector({ config, log });
+  const database = config.postgresUrl ? withoutPassword(config.postgresUrl) : config.dataDir;
+  let collector: Collector;
+  try {
+    collector = new Collector({ config, log });
+  } catch (error) {
+    // PostgreSQL down, refusing the user, or no such database: said in a line, not a stack.
+    if (config.postgresUrl) throw new CommandError(`cannot open the database RPA_STORE=${database}: ${(error as Error).message}. Check that PostgreSQL runs there and the user, password and database name.`);
+    throw error;
+  }
   await collector.start();
   log.info(
-    { url: collector.url, database: config.dataDir, sampler: config.sampler.enabled, tokens: config.tokens.length },
-    `RPA Analytics collector ${VERSION} listening on ${collector.url} (data in ${config.dataDir})`,
+    { url: collector.url, database, sampler: config.sampler.enabled, tokens: config.tokens.length },
+    config.postgresUrl
+      ? `RPA Analytics collector ${VERSION} listening on ${collector.url} (database ${database}; archive in ${config.dataDir})`
+      : `RPA Analytics collector ${VERSION} listening on ${collector.url} (data in ${config.dataDir})`,
   );
   if (config.tokens.length === 0) {
     log.warn('no API tokens configured: every request is accepted, so the collector listens on loopback only (set RPA_*_TOKEN to open it to the network)');
@@ -57,6 +67,17 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** A database URL as it may be logged: its password masked. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '../../..');
  * signal sent to it (SIGKILL included) reaches the process that writes. Resolves with the URL it
  * says it listens on. With the young generation `npm start` gives it (see the README's Performance).
  */
-export function spawnCollector(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+export function spawnCollector(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; said: string }> {
   const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'], {
     cwd: ROOT,
     env: { ...process.env, RPA_PORT: '0', RPA_SAMPLER: 'off', ...env },
@@ -23,7 +23,7 @@ export function spawnCollector(env: Record<string, string>): Promise<{ child: Ch
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (match) {
         clearTimeout(timer);
-        resolve({ child, url: match[1] });
+        resolve({ child, url: match[1], said: out });
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
