@@ -8,6 +8,21 @@ describe('configuration from the environment', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('when RPA_LOG_FORMAT is auto (the default), then logs are for people on a terminal and JSON elsewhere', () => {
+    const tty = process.stdout.isTTY;
+    try {
+      for (const [isTTY, format] of [[true, 'pretty'], [false, 'json']] as const) {
+        Object.defineProperty(process.stdout, 'isTTY', { value: isTTY, configurable: true });
+        expect(loadConfig({}).logFormat).toBe(format);
+        expect(loadConfig({ RPA_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+        expect(loadConfig({ RPA_LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+      }
+    } finally {
+      Object.defineProperty(process.stdout, 'isTTY', { value: tty, configurable: true });
+    }
+    expect(() => loadConfig({ RPA_LOG_FORMAT: 'xml' })).toThrow('RPA_LOG_FORMAT');
+  });
+
   it('when RPA_REPORT_FONT names a file, then reports use it', () => {
     expect(loadConfig({ RPA_REPORT_FONT: __filename }).reportFont).toBe(path.resolve(__filename));
     expect(loadConfig({}).reportFont).toBeUndefined();

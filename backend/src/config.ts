@@ -16,6 +16,8 @@ export interface Config {
   /** Set: the store is this PostgreSQL database, shared with other collectors (else SQLite under dataDir). */
   postgresUrl?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** JSON lines, or lines for people (`RPA_LOG_FORMAT`; by default pretty when standard output is a terminal). */
+  logFormat: 'json' | 'pretty';
   sampler: { enabled: boolean; intervalMs: number };
   analysis: { enabled: boolean; intervalMs: number; latenessMs: number; sensitivity: number; historyDays: number };
   limits: {
@@ -65,6 +67,7 @@ const ENV = z.object({
     .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL (postgres://user:password@host:5432/database); leave unset for SQLite under RPA_DATA_DIR')
     .optional(),
   RPA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RPA_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   RPA_SAMPLER: onOff.default(true),
   RPA_SAMPLE_INTERVAL_MS: integer(100, 3_600_000).default(1000),
   RPA_ANALYSIS: onOff.default(true),
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.RPA_DATA_DIR),
     ...(e.RPA_STORE ? { postgresUrl: e.RPA_STORE } : {}),
     logLevel: e.RPA_LOG_LEVEL,
+    logFormat: e.RPA_LOG_FORMAT === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : e.RPA_LOG_FORMAT,
     sampler: Object.freeze({ enabled: e.RPA_SAMPLER, intervalMs: e.RPA_SAMPLE_INTERVAL_MS }),
     analysis: Object.freeze({
       enabled: e.RPA_ANALYSIS,

@@ -29,7 +29,7 @@ async function serve(argv: string[]): Promise<void> {
   const o = parseOptions(argv, {}, SERVE_USAGE);
   if (o.help) return void process.stdout.write(`${SERVE_USAGE}\n`);
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   const database = config.postgresUrl ? withoutPassword(config.postgresUrl) : config.dataDir;
   let collector: Collector;
   try {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { WorkflowHealth } from '../analysis/health';
 import { AppError } from '../domain/errors';
-import type { Logger } from '../log';
+import type { LogFormat, Logger } from '../log';
 import type { StoreLocation } from '../store/location';
 import type { Store } from '../store/store';
 import { AnalysisScheduler, type PassReport, type SchedulerOptions } from './analysisScheduler';
@@ -95,11 +95,11 @@ export class WorkerAnalysis implements AnalysisRunner {
   /** False while another collector on the same database holds the analysis lead. */
   leading = true;
 
-  constructor(store: Store, location: StoreLocation, options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger }) {
+  constructor(store: Store, location: StoreLocation, options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger; logFormat?: LogFormat }) {
     this.performance = new PerformanceAnalyzer(store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
     this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
-      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, latenessMs: options.latenessMs, historyDays: options.historyDays, logLevel: options.log?.level ?? 'silent' },
+      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, latenessMs: options.latenessMs, historyDays: options.historyDays, logLevel: options.log?.level ?? 'silent', logFormat: options.logFormat ?? 'json' },
     });
     this.worker.unref();
     this.worker.on('message', (message: PassMessage) => {

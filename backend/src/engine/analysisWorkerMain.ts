@@ -1,14 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger } from '../log';
+import { createLogger, type LogFormat } from '../log';
 import { type StoreLocation, openStore } from '../store/location';
 import { PgStore } from '../store/postgres/pgStore';
 import { AnalysisScheduler } from './analysisScheduler';
 
 /** The analysis scheduler in its own thread, with its own read-write connection. */
-const settings = workerData as { location: StoreLocation; sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; logLevel: string };
+const settings = workerData as { location: StoreLocation; sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; logLevel: string; logFormat: LogFormat };
 const store = openStore(settings.location);
 // Errors go to the collector's thread with each pass's answer; this log says how a long pass goes.
-const log = createLogger(settings.logLevel);
+const log = createLogger(settings.logLevel, undefined, settings.logFormat);
 const scheduler = new AnalysisScheduler({ store, sensitivity: settings.sensitivity, latenessMs: settings.latenessMs, historyDays: settings.historyDays, log });
 let timer: NodeJS.Timeout | undefined;
 
