@@ -181,13 +181,19 @@ describe('docker-compose.yml', () => {
     expect(services.collector.environment.RPA_READ_TOKEN).toMatch(/^\$\{RPA_READ_TOKEN:\?/);
   });
 
-  it('starts the collector with the same Node flags in the image, in npm start and in the benchmark', () => {
+  it('starts the compiled collector with the same Node flags in the image and in npm start, and the tests with those flags', () => {
     const flags = (command: string[]) => command.filter((part) => part.startsWith('--'));
     const image = JSON.parse(/^CMD (\[.*\])$/m.exec(read('backend/Dockerfile'))![1]) as string[];
     const npmStart = JSON.parse(read('package.json')).scripts.start.split(' ') as string[];
     const collectorProcess = /spawn\(process\.execPath, (\[[^\]]*\])/.exec(read('backend/src/testing/collectorProcess.ts'))![1];
     expect(flags(image)).toEqual(['--max-semi-space-size=32']);
     expect(flags(npmStart)).toEqual(flags(image));
+    // Both run the compiled collector (npm run build), which npm start builds first.
+    expect(image.filter((part) => !part.startsWith('--'))).toEqual(['node', 'backend/dist/main.js', 'serve']);
+    expect(npmStart.filter((part) => !part.startsWith('--'))).toEqual(['node', 'backend/dist/main.js', 'serve']);
+    expect(JSON.parse(read('package.json')).scripts.prestart).toBe('npm run -s build --workspace backend');
+    // The image compiles what it runs, and keeps no TypeScript sources or compiler.
+    expect(read('backend/Dockerfile')).toMatch(/RUN npm run build --workspace backend && npm prune --omit=dev/);
     expect(collectorProcess).toContain(`'${flags(image)[0]}'`);
   });
 

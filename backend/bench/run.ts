@@ -8,6 +8,7 @@ import { benchAnalysis } from './analysis';
 import { benchBackfill } from './backfill';
 import { benchIngestQueries } from './ingestQueries';
 import { benchPostgres } from './postgres';
+import { benchStartup } from './startup';
 
 /**
  * `npm run bench [-- --quick] [-- --json FILE] [-- --only NAME]`: every scenario (or those whose name contains NAME), each beside a baseline
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     ['analysis', benchAnalysis],
     ['backfill', benchBackfill],
     ['postgres', benchPostgres],
+    ['start-up', benchStartup],
   ] as const) {
     if (values.only && !name.includes(values.only)) continue;
     progress(`running ${name} ...`);

@@ -39,7 +39,7 @@ export class DetectionHelper {
   static start(options: { points: number; threshold: number; sensitivity: number; resumeFrom: DetectionHelper['resumeFrom']; log?: Logger }): DetectionHelper | undefined {
     if (options.points < options.threshold || os.availableParallelism() < 2) return undefined;
     try {
-      const bridge = new SyncBridge(path.join(__dirname, 'detectionHandler.ts'), {}, 60_000, 'detection');
+      const bridge = new SyncBridge(path.join(__dirname, `detectionHandler${path.extname(__filename)}`), {}, 60_000, 'detection');
       options.log?.debug({ points: options.points }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
       return new DetectionHelper(bridge, options.sensitivity, options.resumeFrom);
     } catch (error) {

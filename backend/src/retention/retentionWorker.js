@@ -1,3 +1,7 @@
-// Worker thread entry: TypeScript sources load through tsx, whatever started the process.
-require('tsx/cjs/api').register();
-require('./retentionWorkerMain.ts');
+// Worker thread entry: in the build (backend/dist) the compiled module; from the sources, the
+// TypeScript through tsx, whatever started the process.
+if (require('node:fs').existsSync(`${__dirname}/retentionWorkerMain.js`)) require('./retentionWorkerMain.js');
+else {
+  require('tsx/cjs/api').register();
+  require('./retentionWorkerMain.ts');
+}

@@ -79,7 +79,7 @@ export class PgStore implements Store {
     readonly url: string,
     options: { timeoutMs?: number; migrate?: boolean } = {},
   ) {
-    this.bridge = new SyncBridge(path.join(__dirname, 'pgHandler.ts'), { url }, options.timeoutMs);
+    this.bridge = new SyncBridge(path.join(__dirname, `pgHandler${path.extname(__filename)}`), { url }, options.timeoutMs);
     this.migrated = options.migrate === false ? [] : this.bridge.call<number[]>('migrate');
     const bridge = this.bridge;
     const source: RollupSource = {
