@@ -135,9 +135,14 @@ describe('the README commands', () => {
     });
   }, 120_000);
 
-  it('when `npm run demo` finds no collector at its --url, then it exits 1 at once with one line saying so', async () => {
+  it.each([
+    ['demo', ['--days', '1']],
+    ['agent', ['--interval-ms', '200']],
+    ['report', ['--out', '/tmp/rpa-report-never-written.pdf']],
+    ['restore', ['/nonexistent/rpa-archive.jsonl.gz']],
+  ])('when `npm run %s` finds no collector at its --url, then it exits 1 at once with one line saying so', async (command, args) => {
     const port = await closedPort();
-    const child = spawn('npm', ['run', '-s', 'demo', '--', '--url', `http://127.0.0.1:${port}`, '--days', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '-s', command, '--', '--url', `http://127.0.0.1:${port}`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));

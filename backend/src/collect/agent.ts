@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { numberOption, parseOptions, UsageError } from '../cli';
+import { assertCollectorAnswers, numberOption, parseOptions, UsageError } from '../cli';
 import { MetricsCollector } from './metricsCollector';
 import { ResourceCollector } from './resourceCollector';
 import { HttpTransport } from './transport';
@@ -32,6 +32,9 @@ export async function runAgent(argv: string[]): Promise<void> {
     return;
   }
   if (!o.url) throw new UsageError(`--url is required\n\n${USAGE}`);
+  // Nothing there at start is a wrong --url or a collector not started: said at once. An outage
+  // later is waited out, the samples kept meanwhile.
+  await assertCollectorAnswers(o.url as string);
   let lastError = '';
   const sdk = new MetricsCollector({
     transport: new HttpTransport({ url: o.url as string, token: (o.token as string | undefined) ?? process.env.RPA_INGEST_TOKEN?.split(',')[0] }),

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseOptions, UsageError } from '../cli';
+import { assertCollectorAnswers, CommandError, parseOptions, UsageError } from '../cli';
 import { rangeQuery } from '../api/analysisSchemas';
 import { REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from './render';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
@@ -37,6 +37,8 @@ export async function runReport(argv: string[]): Promise<void> {
   }
   const range = rangeQuery.safeParse({ from: o.from, to: o.to });
   if (!range.success) throw new UsageError(`--from/--to: ${range.error.issues.map((i) => i.message).join('; ')}`);
+  // A collector that is not there is said in one line, before anything is asked of it.
+  if (o.url) await assertCollectorAnswers(o.url as string);
   const report = o.url
     ? await fetchReport(o.url as string, (o.token as string | undefined) ?? process.env.RPA_READ_TOKEN?.split(',')[0], { workflow: o.workflow as string | undefined, ...range.data })
     : localReport(o['data-dir'] as string, { workflow: o.workflow as string | undefined, ...range.data });
@@ -63,6 +65,6 @@ async function fetchReport(url: string, token: string | undefined, request: { wo
   if (request.workflow !== undefined) params.set('workflow', request.workflow);
   const response = await fetch(`${url.replace(/\/$/, '')}/api/v1/reports?${params}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const body = (await response.json().catch(() => undefined)) as (Report & { error?: { message?: string } }) | undefined;
-  if (!response.ok) throw new Error(`the collector answered ${response.status}: ${body?.error?.message ?? response.statusText}`);
+  if (!response.ok) throw new CommandError(`the collector answered ${response.status}: ${body?.error?.message ?? response.statusText}`);
   return body!;
 }

@@ -112,6 +112,28 @@ describe('retention and archive', () => {
     }
   }, 60_000);
 
+  it('when `restore -- --url U --token T FILE...` is run against a collector that asks for a token, then it restores them', async () => {
+    const tmp = tempDir();
+    try {
+      const store = SqliteStore.inDirectory(tmp.dir);
+      fill(store);
+      const report = new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir: path.join(tmp.dir, 'archive'), chunk: 5 }).runOnce(NOW);
+      store.close();
+      const collector = await startCollector(tmp.dir, { RPA_INGEST_TOKEN: 'ingest-token-0123456789', RPA_READ_TOKEN: 'read-token-0123456789x' });
+      try {
+        expect(collector.store.stats().executions).toBe(30);
+        // Without the token the collector refuses it; with it, the ten archived runs come back.
+        expect((await restoreCli(['--url', collector.url, ...report.files])).code).toBe(1);
+        expect(await restoreCli(['--url', collector.url, '--token', 'ingest-token-0123456789', ...report.files])).toEqual({ code: 0, stderr: '' });
+        expect(collector.store.stats().executions).toBe(40);
+      } finally {
+        await collector.stop();
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
+
   it('when no collector answers at the URL, then the command exits 1 at once with one line saying so', async () => {
     const port = await closedPort();
     expect(await restoreCli(['--url', `http://127.0.0.1:${port}`, '/nonexistent/rpa-archive.jsonl.gz'])).toEqual({
