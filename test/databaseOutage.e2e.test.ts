@@ -85,7 +85,14 @@ describe('two collectors through a PostgreSQL outage', () => {
       if (i === 119) throw new Error(`no pass after the restart: ${JSON.stringify(states)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(collectors.map((c) => c.output()).join('')).not.toMatch(/Emitted 'error' event|uncaught/i);
+    const said = collectors.map((c) => c.output()).join('');
+    expect(said).not.toMatch(/Emitted 'error' event|uncaught/i);
+    // Each collector says when its connection went and came back, at info.
+    for (const c of collectors) {
+      const lines = c.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+      expect(lines.some((l) => l.level === 30 && /^database connection lost \(/.test(l.msg))).toBe(true);
+      expect(lines.some((l) => l.level === 30 && /^database connected again \(session \d+\)$/.test(l.msg))).toBe(true);
+    }
   }, 180_000);
 
   it('keeps every acknowledged batch, exactly once', async () => {

@@ -122,6 +122,7 @@ export class Collector {
             onMigration: (m) => log.info({ version: m.version }, `migrating the database to schema version ${m.version}: ${m.description}`),
           }));
     if (this.store instanceof PgStore && this.store.migrated.length > 0) log.info({ versions: this.store.migrated }, 'migrated the PostgreSQL schema');
+    if (this.store instanceof PgStore) this.store.onNotice = (notice) => log.info(notice);
     const location = locationOf(this.store);
     if (location && 'file' in location && this.store instanceof SqliteStore) {
       this.checkpointer = new Checkpointer(location.file, { log });

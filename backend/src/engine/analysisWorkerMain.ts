@@ -9,6 +9,7 @@ const settings = workerData as { location: StoreLocation; sensitivity: number; i
 const store = openStore(settings.location);
 // Errors go to the collector's thread with each pass's answer; this log says how a long pass goes.
 const log = createLogger(settings.logLevel, undefined, settings.logFormat);
+if (store instanceof PgStore) store.onNotice = (notice) => log.info(`analysis: ${notice}`);
 const scheduler = new AnalysisScheduler({ store, sensitivity: settings.sensitivity, latenessMs: settings.latenessMs, historyDays: settings.historyDays, log });
 let timer: NodeJS.Timeout | undefined;
 

@@ -9,6 +9,8 @@ interface Reply {
   id: number;
   value?: unknown;
   error?: { name?: string; code?: string; message: string; details?: ErrorDetail[] };
+  /** What the handler had to tell since its last answer (`takeNotices`): a connection lost, or made again. */
+  notices?: string[];
 }
 
 /**
@@ -30,6 +32,8 @@ export class SyncBridge {
   private closed = false;
   /** Why the worker stopped, when it did. */
   private failure?: AppError;
+  /** Told what the handler has to say (its `takeNotices`), with the answer that carries it. */
+  onNotice?: (notice: string) => void;
 
   /**
    * @param handlerModule absolute path of a module whose `createHandler` export is a `HandlerFactory`
@@ -106,6 +110,7 @@ export class SyncBridge {
       }
     }
     this.pending.delete(id);
+    if (reply.notices) for (const notice of reply.notices) this.onNotice?.(notice);
     if (!reply.error) return reply.value as T;
     const e = reply.error;
     if (e.name === 'AppError' && e.code) throw new AppError(e.code as ErrorCode, e.message, e.details);

@@ -17,15 +17,22 @@ function answer(reply: object): void {
 const ready: Promise<Handler> = (async () => (require(handlerModule) as { createHandler: HandlerFactory }).createHandler(options))();
 ready.catch(() => undefined);
 
+/** What the handler has to tell the caller since its last answer (`takeNotices`, when it has one). */
+function notices(handler: Handler | undefined): { notices?: string[] } {
+  const taken = (handler?.takeNotices as (() => Promise<string[]> | string[]) | undefined)?.call(handler);
+  return Array.isArray(taken) && taken.length ? { notices: taken } : {};
+}
+
 port.on('message', async ({ id, method, args }: { id: number; method: string; args: unknown[] }) => {
   try {
     const handler = await ready;
     if (method === 'close' && !handler.close) return answer({ id, value: undefined });
     const fn = handler[method];
     if (typeof fn !== 'function') throw new Error(`the ${name} worker has no method ${method}`);
-    answer({ id, value: await (fn as (...a: unknown[]) => Promise<unknown>).apply(handler, args) });
+    const value = await (fn as (...a: unknown[]) => Promise<unknown>).apply(handler, args);
+    answer({ id, value, ...notices(handler) });
   } catch (error) {
     const e = error as { name?: string; code?: string; message?: string; details?: unknown };
-    answer({ id, error: { name: e.name, code: e.code, message: e.message ?? String(error), details: e.details } });
+    answer({ id, error: { name: e.name, code: e.code, message: e.message ?? String(error), details: e.details }, ...notices(await ready.catch(() => undefined)) });
   }
 });

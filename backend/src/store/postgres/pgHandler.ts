@@ -44,12 +44,17 @@ export async function createHandler(options: { url: string }) {
   let leading = false;
   /** Sessions opened so far: a new one may have missed passes another collector ran meanwhile. */
   let sessions = 0;
+  /** What to tell the caller with the next answer: a session lost, or opened again. */
+  const notices: string[] = [];
+  const lost = (error: unknown) => notices.push(`database connection lost (${(error as Error).message}); the next request connects again`);
   const open = async (): Promise<Client> => {
     const client = new Client({ connectionString: options.url, application_name: 'rpa-analytics collector', types: numbersForInt8 });
     // A session that ends between calls (a restart, a terminated backend) is an 'error' event:
     // the next call opens another.
-    client.on('error', () => {
-      if (current === client) current = undefined;
+    client.on('error', (error) => {
+      if (current !== client) return;
+      current = undefined;
+      lost(error);
     });
     try {
       await client.connect();
@@ -59,7 +64,7 @@ export async function createHandler(options: { url: string }) {
     }
     current = client;
     leading = false;
-    sessions++;
+    if (++sessions > 1) notices.push(`database connected again (session ${sessions})`);
     return client;
   };
   const connected = (): Promise<Client> => {
@@ -82,6 +87,7 @@ export async function createHandler(options: { url: string }) {
       if (!isConnectionLoss(error)) throw error;
       if (current === client) {
         current = undefined;
+        lost(error);
         void client.end().catch(() => undefined);
       }
       throw unavailable(error);
@@ -103,6 +109,8 @@ export async function createHandler(options: { url: string }) {
       }),
     /** How many sessions it has opened: the analysis reloads its state when its lead comes with a new one. */
     session: async (): Promise<number> => sessions,
+    /** What happened to the connection since the last answer, for the caller's log (the bridge asks after each call). */
+    takeNotices: (): string[] => notices.splice(0),
     ingest: (batch: IngestBatch) => withClient((client) => ingestBatch(client, batch)),
     stats: (): Promise<StoreStats> => withClient(async (client) => {
       const { rows } = await client.query<{ executions: number; steps: number; samples: number; last_execution: number | null; last_sample: number | null; size: number }>(

@@ -230,6 +230,11 @@ export class PgStore implements Store {
    * True while this connection holds the analysis lead among the collectors on the database:
    * taken when free, kept until the connection ends (a killed collector's lead passes on).
    */
+  /** Told when the connection is lost or made again (to log at info). */
+  set onNotice(log: ((notice: string) => void) | undefined) {
+    this.bridge.onNotice = log;
+  }
+
   tryLead(): boolean {
     return this.bridge.call('tryLead');
   }
