@@ -92,10 +92,16 @@ export class WorkerAnalysis implements AnalysisRunner {
   private readonly waiting = new Map<number, { resolve: (r: PassReport) => void; reject: (e: Error) => void }>();
   private nextId = 1;
 
-  /** False while another collector on the same database holds the analysis lead. */
-  leading = true;
+  /**
+   * False while another collector on the same database holds the analysis lead, and on a shared
+   * database until the first pass has asked for it (a collector alone on its SQLite file leads).
+   */
+  leading: boolean;
+  /** Whether a pass has said yet who leads. */
+  private asked = false;
 
   constructor(store: Store, location: StoreLocation, options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger; logFormat?: LogFormat }) {
+    this.leading = !('postgres' in location);
     this.performance = new PerformanceAnalyzer(store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
     this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
@@ -103,9 +109,10 @@ export class WorkerAnalysis implements AnalysisRunner {
     });
     this.worker.unref();
     this.worker.on('message', (message: PassMessage) => {
-      if (this.leading === Boolean(message.following)) {
+      if (this.leading === Boolean(message.following) || (!this.asked && 'postgres' in location)) {
         options.log?.info(message.following ? 'analysis: another collector on the database runs the passes now; this one follows' : 'analysis: this collector runs the passes now');
       }
+      this.asked = true;
       this.leading = !message.following;
       if (message.following) {
         if (message.id !== undefined) this.waiting.get(message.id)?.reject(new AppError('conflict', 'another collector sharing the database runs the analysis passes'));
