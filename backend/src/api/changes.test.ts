@@ -42,6 +42,17 @@ describe('change feed over HTTP', () => {
     expect(again.body).toEqual({ cursor: body.cursor, more: false, executions: [], samples: [], anomalies: [], insights: [] });
   });
 
+  it('when a batch is sent again unchanged (a client retrying), then the feed carries nothing new; changed, then only what changed', async () => {
+    const same = { executions: [run('r-1', 'Claims', 5), run('r-2', 'Claims', 6)], steps: [step('r-1', 0, 5)], samples: [sample('host-2', 5, 10)] };
+    await ingest(same);
+    const cursor = await latest();
+    await ingest(same);
+    expect((await getJson(`${ctx.base}/changes?cursor=${cursor}`)).body).toEqual({ cursor, more: false, executions: [], samples: [], anomalies: [], insights: [] });
+    await ingest({ ...same, executions: [run('r-1', 'Claims', 5), run('r-2', 'Claims', 6, 'failed')] });
+    const { body } = await getJson(`${ctx.base}/changes?cursor=${cursor}`);
+    expect([body.executions.map((e: Execution) => [e.id, e.status]), body.samples]).toEqual([[['r-2', 'failed']], []]);
+  });
+
   it('when a run is started and completed between two reads, then it comes once, in its final state', async () => {
     const cursor = await latest();
     await ingest({ executions: [run('b-1', 'Claims', 5, 'running')] });
