@@ -5,6 +5,7 @@ import type { Anomaly, Incident } from '../backend/src/domain/analysis';
 import { scoreSimulation, type SimTruth } from '../backend/src/eval/sim/score';
 import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
 import { closedPort, tempDir, withCollector } from '../backend/src/testing/harness';
+import { spawnCollector } from '../backend/src/testing/collectorProcess';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -148,6 +149,29 @@ describe('the README commands', () => {
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect({ code, stderr }).toEqual({ code: 1, stderr: `no collector answers at http://127.0.0.1:${port} (ECONNREFUSED): start one with npm start, or pass its --url\n` });
   }, 60_000);
+
+  it('when the collector goes away while the demo sends, then the demo exits 1 saying it could not deliver everything', async () => {
+    const tmp = tempDir();
+    const dir = tmp.dir;
+    const collector = await spawnCollector({ RPA_DATA_DIR: dir, RPA_ANALYSIS: 'off' });
+    try {
+      const demo = spawn('npm', ['run', '-s', 'demo', '--', '--url', collector.url, '--days', '20', '--truth', path.join(dir, 'truth.json')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      demo.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      demo.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => demo.once('close', resolve));
+      // Killed once the demo has sent some days of it.
+      for (let i = 0; i < 600 && !/day [3-9]\/20/.test(stdout); i++) await new Promise((r) => setTimeout(r, 100));
+      collector.child.kill('SIGKILL');
+      const code = await exited;
+      expect({ code, said: /^demo stopped: simulation could not deliver everything: /.test(stderr) }).toEqual({ code: 1, said: true });
+      expect(fs.existsSync(path.join(dir, 'truth.json'))).toBe(false);
+    } finally {
+      collector.child.kill('SIGKILL');
+      tmp.cleanup();
+    }
+  }, 120_000);
 
   /** `npm run -s <args>`: its exit code and output. */
   const npmRun = (args: string[], shell?: string) =>
