@@ -207,14 +207,19 @@ export class Collector {
       // answers may be stale, whoever wrote. Checked every second; the cache starts again.
       const store = this.store;
       let seen = store.latestChange();
+      // Said once when it starts failing (the database away) and once when it reads again, not every second.
+      let failing = false;
       this.sharedTimer = setInterval(() => {
         try {
           const latest = store.latestChange();
           if (latest !== seen) this.queries.cache.clear();
           seen = latest;
+          if (failing) this.options.log.info('the shared change log reads again');
+          failing = false;
         } catch (error) {
           this.queries.cache.clear();
-          this.options.log.warn({ err: error }, 'could not read the shared change log; query cache cleared');
+          if (!failing) this.options.log.warn({ reason: (error as Error).message }, 'could not read the shared change log: query cache cleared, trying every second');
+          failing = true;
         }
       }, 1000);
       this.sharedTimer.unref();

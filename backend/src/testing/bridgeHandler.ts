@@ -26,6 +26,13 @@ export async function createHandler(options: { greeting: string; failToStart?: b
       await new Promise((resolve) => setTimeout(resolve, ms));
       return ms;
     },
+    /** Never answers, and `ms` later throws outside any call (as an 'error' event no one listens to would). */
+    async hangThenCrash(ms: number) {
+      setTimeout(() => {
+        throw new Error('lost the connection');
+      }, ms);
+      return new Promise(() => undefined);
+    },
     async isClosed() {
       return closed;
     },

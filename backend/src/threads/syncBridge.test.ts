@@ -70,6 +70,31 @@ describe('SyncBridge', () => {
     }
   });
 
+  it('when the worker dies with a call waiting, then that call fails at once with 503, and so do the calls after it', async () => {
+    const bridge = new SyncBridge(HANDLER, { greeting: 'Hi' });
+    try {
+      const started = Date.now();
+      const error = (() => {
+        try {
+          bridge.finish(bridge.begin('hangThenCrash', [100]), 60_000);
+        } catch (e) {
+          return e as AppError;
+        }
+      })();
+      expect(error).toBeInstanceOf(AppError);
+      expect([error!.code, error!.message]).toEqual(['unavailable', 'the store worker stopped: lost the connection']);
+      // Answered by the dying worker, not by the minute's timeout.
+      expect(Date.now() - started).toBeLessThan(50_000);
+      // Once this thread has heard the worker end (polled), the next calls fail with it, without waiting.
+      for (let i = 0; i < 200 && !bridge.stopped; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      const before = Date.now();
+      expect(() => bridge.call('greet', 'x')).toThrow(/^the store worker stopped/);
+      expect(Date.now() - before).toBeLessThan(5_000);
+    } finally {
+      await bridge.terminate();
+    }
+  });
+
   it('when terminated while a call is still at work, then it ends at once and later calls fail clearly', async () => {
     const bridge = new SyncBridge(HANDLER, { greeting: 'Hi' });
     bridge.begin('slow', [120_000]);

@@ -32,6 +32,11 @@ export class SyncBridge {
   private closed = false;
   /** Why the worker stopped, when it did. */
   private failure?: AppError;
+  /** Whether its worker has stopped (its calls then fail at once with why). */
+  get stopped(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Told what the handler has to say (its `takeNotices`), with the answer that carries it. */
   onNotice?: (notice: string) => void;
 
@@ -58,6 +63,9 @@ export class SyncBridge {
     // error (503 for a store), rather than taking this thread down with an unhandled 'error'.
     this.worker.on('error', (error) => {
       this.failure = new AppError('unavailable', `the ${this.name} worker stopped: ${error.message}`);
+    });
+    this.worker.on('exit', (code) => {
+      this.failure ??= new AppError('unavailable', `the ${this.name} worker stopped (exit code ${code})`);
     });
   }
 
@@ -97,7 +105,8 @@ export class SyncBridge {
         const left = deadline - Date.now();
         if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === 'timed-out') {
           this.pending.delete(id);
-          throw new Error(`${this.name} worker did not answer ${call.method} within ${timeoutMs} ms`);
+          // A database too slow (or gone quiet) to answer: 503, the caller may try again.
+          throw new AppError('unavailable', `${this.name} worker did not answer ${call.method} within ${timeoutMs} ms`);
         }
         continue;
       }

@@ -6,7 +6,8 @@ const { handlerModule, options, port, flag, name } = workerData as { handlerModu
 type Handler = Awaited<ReturnType<HandlerFactory>>;
 
 /** Answers on the port first, then raises the flag the caller waits on. */
-function answer(reply: object): void {
+function answer(reply: { id: number; [field: string]: unknown }): void {
+  inFlight.delete(reply.id);
   port.postMessage(reply);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
@@ -23,7 +24,19 @@ function notices(handler: Handler | undefined): { notices?: string[] } {
   return Array.isArray(taken) && taken.length ? { notices: taken } : {};
 }
 
+/** Calls begun and not yet answered. */
+const inFlight = new Set<number>();
+
+// Something thrown outside any call (an event no one listens to) ends this worker: the calls
+// waiting on it get an answer saying so at once, rather than waiting out their timeout.
+process.on('uncaughtException', (error) => {
+  for (const id of inFlight) answer({ id, error: { name: 'AppError', code: 'unavailable', message: `the ${name} worker stopped: ${error.message}` } });
+  inFlight.clear();
+  throw error;
+});
+
 port.on('message', async ({ id, method, args }: { id: number; method: string; args: unknown[] }) => {
+  inFlight.add(id);
   try {
     const handler = await ready;
     if (method === 'close' && !handler.close) return answer({ id, value: undefined });

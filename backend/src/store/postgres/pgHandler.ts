@@ -27,7 +27,7 @@ const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECO
 export function isConnectionLoss(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (code.startsWith('08') || CONNECTION_LOST.has(code))) return true;
-  return typeof message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error|Client was closed and is not queryable/i.test(message);
+  return typeof message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|timeout expired/i.test(message);
 }
 
 /**
@@ -48,7 +48,17 @@ export async function createHandler(options: { url: string }) {
   const notices: string[] = [];
   const lost = (error: unknown) => notices.push(`database connection lost (${(error as Error).message}); the next request connects again`);
   const open = async (): Promise<Client> => {
-    const client = new Client({ connectionString: options.url, application_name: 'rpa-analytics collector', types: numbersForInt8 });
+    // A server that stops answering (a partition, a hung host) must fail a call, not hold it: the
+    // collector's thread waits on each call (SyncBridge, 30 s), so connects and queries give up
+    // before that, and TCP keepalives find a dead peer.
+    const client = new Client({
+      connectionString: options.url,
+      application_name: 'rpa-analytics collector',
+      types: numbersForInt8,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: 25_000,
+      keepAlive: true,
+    });
     // A session that ends between calls (a restart, a terminated backend) is an 'error' event:
     // the next call opens another.
     client.on('error', (error) => {
