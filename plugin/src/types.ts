@@ -61,7 +61,7 @@ export const DEFAULT_ANNOTATION_QUERY: Partial<RpaQuery> = { queryType: 'annotat
  */
 export function toVariableQuery(query: RpaVariableQuery | string | undefined): RpaVariableQuery {
   const stored = typeof query === 'object' && query !== null ? query : { refId: 'variable' };
-  return { ...DEFAULT_VARIABLE_QUERY, ...stored, kind: (stored as Partial<RpaVariableQuery>).kind ?? 'workflows' } as RpaVariableQuery;
+  return { ...stored, kind: (stored as Partial<RpaVariableQuery>).kind ?? DEFAULT_VARIABLE_QUERY.kind } as RpaVariableQuery;
 }
 
 /** Settings stored in the data source's jsonData (visible to viewers: no secrets here). */

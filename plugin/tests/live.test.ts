@@ -56,6 +56,20 @@ function ids(response?: DataQueryResponse): string[] {
   return (frame?.fields.find((f) => f.name === 'Execution')?.values ?? []) as string[];
 }
 
+/**
+ * That live queries are done with: their poll cancelled (none in flight, polled for up to 10 s; a
+ * poll still going would be sent again at once), and nothing sent to the collector after a run
+ * lands in it (`land`).
+ */
+async function expectNoMoreRequests(proxy: ProxyBackendSrv, land: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < 100 && (proxy.inFlight.get('/query/changes') ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(proxy.inFlight.get('/query/changes')).toBe(0);
+  const sent = proxy.sent.length;
+  await land();
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(proxy.sent.length).toBe(sent);
+}
+
 describe('a live executions panel against a real collector (Grafana proxy stood in: no Grafana server here)', () => {
   let collector: CollectorProcess;
   let proxy: ProxyBackendSrv;
@@ -120,12 +134,7 @@ describe('a live executions panel against a real collector (Grafana proxy stood 
 
     // Unsubscribed (the panel went away): its poll is cancelled and no more requests reach the
     // collector (a poll still going would be sent again at once).
-    for (let i = 0; i < 100 && (proxy.inFlight.get('/query/changes') ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(proxy.inFlight.get('/query/changes')).toBe(0);
-    const sent = proxy.sent.length;
-    await post({ executions: [execution('unseen', 0)] });
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(proxy.sent.length).toBe(sent);
+    await expectNoMoreRequests(proxy, () => post({ executions: [execution('unseen', 0)] }));
   }, 90_000);
 
   it('re-asks a live time series over the moving range when runs land in it', async () => {
@@ -226,12 +235,7 @@ describe("live panels sharing a dashboard under Grafana's fetch queue (5 request
       for (const panel of panels) panel.subscription?.unsubscribe();
     }
     // All closed: nothing more is asked of the collector.
-    for (let i = 0; i < 100 && (proxy.inFlight.get('/query/changes') ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(proxy.inFlight.get('/query/changes')).toBe(0);
-    const sent = proxy.sent.length;
-    await post({ executions: [execution('q-unseen', 0)] });
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(proxy.sent.length).toBe(sent);
+    await expectNoMoreRequests(proxy, () => post({ executions: [execution('q-unseen', 0)] }));
   }, 90_000);
 });
 

@@ -8,7 +8,6 @@ import { addRuns, addSampleBuckets, addSamples, METRIC_UNITS, runRollupFeeder, S
 import { analysisTable } from './analysisTables';
 import { isQuantile, SeriesBuilder } from './timeseries';
 
-
 /** The PerformanceAnalyzer methods that only read: what `/analysis/*` asks of the query workers. */
 export const ANALYSIS_METHODS = ['analyzeWorkflow', 'bottlenecks', 'compareWorkflows', 'trend', 'detectDegradation', 'analyzeSuccess'] as const;
 export type AnalysisMethod = (typeof ANALYSIS_METHODS)[number];

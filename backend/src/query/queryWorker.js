@@ -1,7 +1,2 @@
-// Worker thread entry: in the build (backend/dist) the compiled module; from the sources, the
-// TypeScript through tsx, whatever started the process.
-if (require('node:fs').existsSync(`${__dirname}/queryWorkerMain.js`)) require('./queryWorkerMain.js');
-else {
-  require('tsx/cjs/api').register();
-  require('./queryWorkerMain.ts');
-}
+// Worker thread entry: its module compiled or from the sources (workerEntry.js).
+require('../threads/workerEntry')(__dirname, 'queryWorkerMain');

@@ -1,7 +1,2 @@
-// Worker thread entry: in the build (backend/dist) the compiled module; from the sources, the
-// TypeScript through tsx, whatever started the process.
-if (require('node:fs').existsSync(`${__dirname}/retentionWorkerMain.js`)) require('./retentionWorkerMain.js');
-else {
-  require('tsx/cjs/api').register();
-  require('./retentionWorkerMain.ts');
-}
+// Worker thread entry: its module compiled or from the sources (workerEntry.js).
+require('../threads/workerEntry')(__dirname, 'retentionWorkerMain');

@@ -1,7 +1,2 @@
-// Worker thread entry: in the build (backend/dist) the compiled module; from the sources, the
-// TypeScript through tsx, whatever started the process.
-if (require('node:fs').existsSync(`${__dirname}/syncBridgeWorkerMain.js`)) require('./syncBridgeWorkerMain.js');
-else {
-  require('tsx/cjs/api').register();
-  require('./syncBridgeWorkerMain.ts');
-}
+// Worker thread entry: its module compiled or from the sources (workerEntry.js).
+require('./workerEntry')(__dirname, 'syncBridgeWorkerMain');

@@ -20,8 +20,9 @@ ready.catch(() => undefined);
 
 /** What the handler has to tell the caller since its last answer (`takeNotices`, when it has one). */
 function notices(handler: Handler | undefined): { notices?: string[] } {
-  const taken = (handler?.takeNotices as (() => Promise<string[]> | string[]) | undefined)?.call(handler);
-  return Array.isArray(taken) && taken.length ? { notices: taken } : {};
+  // Answered at once, not awaited: the handler keeps them as they happen.
+  const taken = (handler?.takeNotices as (() => string[]) | undefined)?.call(handler);
+  return taken?.length ? { notices: taken } : {};
 }
 
 /** Calls begun and not yet answered. */

@@ -238,14 +238,6 @@ export class RobustScorer implements Scorer {
   }
 }
 
-/**
- * Failure counts out of a number of runs: the baseline is the pooled failure rate of the stable
- * window, and a point's z is the normal quantile of its exact binomial tail probability
- * P(X >= failures), so one failure out of one run is not mistaken for a burst. (A median of
- * mostly-zero hourly rates would say nothing.) Failures on system errors are judged on their own
- * too, against their own, lower rate: a burst of them stands out by its third failure, where
- * among a workflow's everyday business exceptions (an invoice not found) it would take five.
- */
 /** The fewest recent runs a failure window is judged on. */
 const MIN_SCAN_RUNS = 3;
 
@@ -256,6 +248,14 @@ function bitCount(mask: number): number {
   return count;
 }
 
+/**
+ * Failure counts out of a number of runs: the baseline is the pooled failure rate of the stable
+ * window, and a point's z is the normal quantile of its exact binomial tail probability
+ * P(X >= failures), so one failure out of one run is not mistaken for a burst. (A median of
+ * mostly-zero hourly rates would say nothing.) Failures on system errors are judged on their own
+ * too, against their own, lower rate: a burst of them stands out by its third failure, where
+ * among a workflow's everyday business exceptions (an invoice not found) it would take five.
+ */
 export class BinomialScorer implements Scorer {
   private rate = 0;
   /** The rate of failures on system errors, where the window's points tell them apart. */

@@ -257,8 +257,6 @@ export class SeriesDetector {
   private recentWindow?: SortedWindow;
   /** Where the series is heading at the last point, when it climbs toward its forecast limit. */
   private heading?: Episode['forecast'];
-  /** Whether the last point's score is about its failures on system errors alone. */
-  private seenSystem = false;
 
   /**
    * @param state where to resume from (`currentState` of a detector of the same series)
@@ -356,8 +354,7 @@ export class SeriesDetector {
     last.severity = exceeds ? this.severityOf(score, seen, expected) : 0;
     last.expected = expected;
     last.rarity = rarity;
-    this.seenSystem = window?.system === true;
-    if (exceeds) this.onExceeding(point, seen, z, score, expected, shift > directional, events);
+    if (exceeds) this.onExceeding(point, seen, window?.system === true, z, score, expected, shift > directional, events);
     else this.onNormal(point, events);
   }
 
@@ -426,7 +423,8 @@ export class SeriesDetector {
     return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
   }
 
-  private onExceeding(point: Point, seen: Point, z: number, score: number, expected: number, byShift: boolean, events: DetectorEvent[]): void {
+  /** @param system whether `seen` counts the failures on system errors alone */
+  private onExceeding(point: Point, seen: Point, system: boolean, z: number, score: number, expected: number, byShift: boolean, events: DetectorEvent[]): void {
     const s = this.settings;
     const state = this.state;
     const episode = state.episode;
@@ -438,7 +436,7 @@ export class SeriesDetector {
       episode.peakScore = Math.max(episode.peakScore, score);
       episode.observed = seen.value;
       if (seen.trials !== undefined) episode.observedTrials = seen.trials;
-      if (this.seenSystem) episode.observedSystem = true;
+      if (system) episode.observedSystem = true;
       else delete episode.observedSystem;
       // A point the drift check alone holds beyond the threshold may itself look normal.
       episode.evidence = byShift ? 'shift' : 'points';
@@ -473,7 +471,7 @@ export class SeriesDetector {
       expected,
       observed: seen.value,
       ...(seen.trials === undefined ? {} : { observedTrials: seen.trials }),
-      ...(this.seenSystem ? { observedSystem: true } : {}),
+      ...(system ? { observedSystem: true } : {}),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
       ...(rejoins ? { spells: (previous.spells ?? 1) + 1, spellStartedAt: first.point.time, ...(previous.acceptedAt === undefined ? {} : { acceptedAt: previous.acceptedAt }) } : {}),

@@ -1,11 +1,9 @@
 import { Client, types } from 'pg';
-import type { Insight } from '../../domain/analysis';
-import type { IngestBatch } from '../../domain/types';
-import type { AnalysisCommit, AnomalyFilter, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, SampleMeasure, StoreStats } from '../store';
+import { AppError } from '../../domain/errors';
+import type { StoreStats } from '../store';
 import * as reads from './pgReads';
 import { ingestBatch } from './pgIngest';
 import { migratePostgres } from './schema';
-import { AppError } from '../../domain/errors';
 
 const INT8 = 20;
 /** Epoch milliseconds and ids are `bigint` columns, well inside a double's exact range: read them as numbers. */
@@ -103,10 +101,15 @@ export async function createHandler(options: { url: string }) {
       throw unavailable(error);
     }
   };
+  /** A function of the client (a read of `pgReads`, an ingest) run on the session: its arguments after the client's. */
+  const onSession =
+    <A extends unknown[], R>(fn: (client: Client, ...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      withClient((client) => fn(client, ...args));
   // At start the database must answer: a collector that cannot reach it says so and stops.
   await open();
   return {
-    migrate: (): Promise<number[]> => withClient((client) => migratePostgres(client)),
+    migrate: onSession(migratePostgres),
     query: (sql: string, params: unknown[] = []): Promise<unknown[]> => withClient(async (client) => (await client.query(sql, params)).rows),
     /** True while this collector holds the analysis lead: taken when free, kept until the session ends. */
     tryLead: (): Promise<boolean> =>
@@ -121,7 +124,7 @@ export async function createHandler(options: { url: string }) {
     session: async (): Promise<number> => sessions,
     /** What happened to the connection since the last answer, for the caller's log (the bridge asks after each call). */
     takeNotices: (): string[] => notices.splice(0),
-    ingest: (batch: IngestBatch) => withClient((client) => ingestBatch(client, batch)),
+    ingest: onSession(ingestBatch),
     stats: (): Promise<StoreStats> => withClient(async (client) => {
       const { rows } = await client.query<{ executions: number; steps: number; samples: number; last_execution: number | null; last_sample: number | null; size: number }>(
         `SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM steps) AS steps, (SELECT count(*) FROM resource_samples) AS samples,
@@ -146,35 +149,35 @@ export async function createHandler(options: { url: string }) {
         return rows.length ? (by === 'id' ? rows[0].name : rows[0].id) : undefined;
       });
     },
-    getExecution: (id: string) => withClient((client) => reads.getExecution(client, id)),
-    listExecutions: (request: ExecutionPageRequest) => withClient((client) => reads.listExecutions(client, request)),
-    listSamples: (filter: SampleFilter) => withClient((client) => reads.listSamples(client, filter)),
-    sampleBuckets: (filter: SampleFilter, measure: SampleMeasure, bucketMs: number) => withClient((client) => reads.sampleBuckets(client, filter, measure, bucketMs)),
-    runs: (filter: RunFilter) => withClient((client) => reads.runs(client, filter)),
-    stepsOfRuns: (filter: RunFilter) => withClient((client) => reads.stepsOfRuns(client, filter)),
-    runOutlines: (filter: RunFilter) => withClient((client) => reads.runOutlines(client, filter)),
-    hourlyStarts: (from: number, to: number) => withClient((client) => reads.hourlyStarts(client, from, to)),
-    hostBuckets: (from: number, to: number, bucketMs: number) => withClient((client) => reads.hostBuckets(client, from, to, bucketMs)),
-    runsWithHostCpu: (filter: RunFilter) => withClient((client) => reads.runsWithHostCpu(client, filter)),
-    robotBusyTime: (from: number, to: number) => withClient((client) => reads.robotBusyTime(client, from, to)),
-    versionChanges: (filter: { workflows?: string[]; from?: number; to?: number }) => withClient((client) => reads.versionChanges(client, filter)),
-    names: (kind: NameKind, workflows?: string[]) => withClient((client) => reads.names(client, kind, workflows)),
-    listAnomalies: (filter: AnomalyFilter) => withClient((client) => reads.listAnomalies(client, filter)),
-    getAnomaly: (id: string) => withClient((client) => reads.getAnomaly(client, id)),
-    listIncidents: (filter: IncidentFilter) => withClient((client) => reads.listIncidents(client, filter)),
-    listInsights: (filter: InsightFilter) => withClient((client) => reads.listInsights(client, filter)),
-    getInsight: (id: string) => withClient((client) => reads.getInsight(client, id)),
-    saveInsights: (insights: Insight[]) => withClient((client) => reads.saveInsights(client, insights)),
-    loadDetectorStates: () => withClient((client) => reads.loadDetectorStates(client)),
-    analysisValue: (name: string) => withClient((client) => reads.analysisValue(client, name)),
-    commitAnalysis: (commit: AnalysisCommit) => withClient((client) => reads.commitAnalysis(client, commit)),
-    changes: (cursor: number, limit: number) => withClient((client) => reads.changes(client, cursor, limit)),
-    latestChange: () => withClient((client) => reads.latestChange(client)),
-    arrivals: (after: number, through: number) => withClient((client) => reads.arrivals(client, after, through)),
-    pruneChanges: (before: number) => withClient((client) => reads.pruneChanges(client, before)),
-    expiredRaw: (cutoff: number, limit: number) => withClient((client) => reads.expiredRaw(client, cutoff, limit)),
-    deleteRaw: (batch: IngestBatch) => withClient((client) => reads.deleteRaw(client, batch)),
-    deleteRollupsBefore: (cutoff: number) => withClient((client) => reads.deleteRollupsBefore(client, cutoff)),
+    getExecution: onSession(reads.getExecution),
+    listExecutions: onSession(reads.listExecutions),
+    listSamples: onSession(reads.listSamples),
+    sampleBuckets: onSession(reads.sampleBuckets),
+    runs: onSession(reads.runs),
+    stepsOfRuns: onSession(reads.stepsOfRuns),
+    runOutlines: onSession(reads.runOutlines),
+    hourlyStarts: onSession(reads.hourlyStarts),
+    hostBuckets: onSession(reads.hostBuckets),
+    runsWithHostCpu: onSession(reads.runsWithHostCpu),
+    robotBusyTime: onSession(reads.robotBusyTime),
+    versionChanges: onSession(reads.versionChanges),
+    names: onSession(reads.names),
+    listAnomalies: onSession(reads.listAnomalies),
+    getAnomaly: onSession(reads.getAnomaly),
+    listIncidents: onSession(reads.listIncidents),
+    listInsights: onSession(reads.listInsights),
+    getInsight: onSession(reads.getInsight),
+    saveInsights: onSession(reads.saveInsights),
+    loadDetectorStates: onSession(reads.loadDetectorStates),
+    analysisValue: onSession(reads.analysisValue),
+    commitAnalysis: onSession(reads.commitAnalysis),
+    changes: onSession(reads.changes),
+    latestChange: onSession(reads.latestChange),
+    arrivals: onSession(reads.arrivals),
+    pruneChanges: onSession(reads.pruneChanges),
+    expiredRaw: onSession(reads.expiredRaw),
+    deleteRaw: onSession(reads.deleteRaw),
+    deleteRollupsBefore: onSession(reads.deleteRollupsBefore),
     ping: (): Promise<void> => withClient(async (client) => void (await client.query('SELECT 1'))),
     async close(): Promise<void> {
       await current?.end();
