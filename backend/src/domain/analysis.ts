@@ -137,6 +137,8 @@ export interface Anomaly {
   workflow?: string;
   step?: string;
   host?: string;
+  /** A robot's own failure rate against its peers' (its series has no workflow). */
+  robot?: string;
   direction: 'high' | 'low';
   status: 'open' | 'closed';
   startedAt: number;

@@ -92,16 +92,17 @@ describe('analysis on a simulated fleet with injected incidents', () => {
     expect(stored.title).toMatch(new RegExp(`^${saturation.host}: CPU \\d+%, \\d workflows? slower or failing on it \\(`));
   });
 
-  it("when a robot's licence expires, then a failure-rate anomaly opens within its first ten runs on the workflows it serves", () => {
-    // The robot runs about once an hour on each: how many of its runs it takes, not how many hours.
-    // Found by its workflows' failure rates, where its peers' runs dilute its failures (10 here);
-    // a failure series per robot would see them sooner.
+  it("when a robot's licence expires, then its own failure rate opens within its first five runs, and nothing else's does", () => {
+    // The robot runs about once an hour on each of its workflows: how many of its runs it takes,
+    // not how many hours. Its workflows' failure rates dilute its failures with its peers' runs;
+    // its own series counts them against its peers'.
     const licence = incident('robot_licence');
-    const found = firstFound((a) => licence.workflows!.includes(a.workflow!) && a.metric === 'failure_rate' && a.startedAt >= licence.start);
-    expect(found).toBeLessThan(licence.end!);
-    const before = store.listExecutions({ robots: [licence.robot!], from: licence.start, to: found + 1, limit: 100 }).items;
-    expect(before.length).toBeGreaterThan(0);
-    expect(before.length).toBeLessThanOrEqual(10);
+    const own = anomalies.filter((a) => a.robot !== undefined);
+    expect(own.map((a) => a.robot)).toEqual([licence.robot]);
+    expect(own[0].startedAt).toBeGreaterThanOrEqual(licence.start);
+    const before = store.listExecutions({ robots: [licence.robot!], from: licence.start, to: own[0].startedAt + 1, limit: 100 }).items;
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(before.length).toBeLessThanOrEqual(5);
   });
 
   it.each([
@@ -110,7 +111,7 @@ describe('analysis on a simulated fleet with injected incidents', () => {
   ])('when %s is injected, then one incident holds what it caused, titled by its cause', (kind, title) => {
     const injected = incident(kind);
     const window = (a: Anomaly) => a.startedAt >= injected.start && a.startedAt < injected.end! + 6 * HOUR;
-    const found = anomalies.filter((a) => window(a) && a.metric === 'failure_rate' && (a.workflow === injected.workflow || injected.workflows?.includes(a.workflow!)));
+    const found = anomalies.filter((a) => window(a) && a.metric === 'failure_rate' && (a.workflow === injected.workflow || injected.workflows?.includes(a.workflow!) || (a.robot !== undefined && a.robot === injected.robot)));
     expect(found.length).toBeGreaterThan(0);
     const ids = new Set(found.map((a) => a.incidentId));
     expect(ids.size).toBe(1);
@@ -274,6 +275,41 @@ describe('progress of a long pass', () => {
     expect(scheduler.runPass().late.families).toBe(1);
     expect(info()).toEqual([]);
     expect(lines.map((l) => l.msg)).toContain('analysis: data arrived for 1 workflow from before what was judged (from 2026-11-03T06:00:00.000Z): judging them again from a warm-up before it');
+    store.close();
+  });
+});
+
+describe("a robot's failures against its peers'", () => {
+  it("when a robot's runs arrive late, after the pass that judged their hours, then its own series is judged again and opens on its failures", () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    const T0 = Date.UTC(2026, 10, 2);
+    const now = T0 + 8 * DAY;
+    // Three robots share two workflows, a run every 10 minutes, for a week; bot-1's licence
+    // expires on day 6 at noon: its runs fail at launch from then on.
+    const lapse = T0 + 6 * DAY + 12 * HOUR;
+    const robots = ['bot-1', 'bot-2', 'bot-3'];
+    const runs: Execution[] = Array.from({ length: 7 * 24 * 6 }, (_, i) => {
+      const startedAt = T0 + i * 10 * MINUTE;
+      const robot = robots[i % 3];
+      const failed = robot === 'bot-1' && startedAt >= lapse;
+      return {
+        id: `r-${i}`, workflow: i % 2 ? 'Claims' : 'Billing', robot, startedAt, endedAt: startedAt + MINUTE, durationMs: MINUTE,
+        status: failed ? 'failed' : 'completed', ...(failed ? { errorType: 'system' as const, errorMessage: 'Licence expired' } : {}),
+      };
+    });
+    // Everything but bot-1's runs from the lapse on is judged first; bot-1's arrive afterwards.
+    const late = (r: Execution) => r.robot === 'bot-1' && r.startedAt >= lapse;
+    store.ingest({ executions: runs.filter((r) => !late(r)), steps: [], samples: [] });
+    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 10 });
+    scheduler.runPass();
+    expect(store.listAnomalies({}).filter((a) => a.robot !== undefined)).toEqual([]);
+    store.ingest({ executions: runs.filter(late), steps: [], samples: [] });
+    expect(scheduler.runPass().late.families).toBe(3);
+    const [own, ...more] = store.listAnomalies({}).filter((a) => a.robot !== undefined);
+    expect(more).toEqual([]);
+    // Opened on bot-1's third failure, its runs 30 minutes apart: the first ended a minute after the lapse.
+    expect(own).toMatchObject({ robot: 'bot-1', metric: 'failure_rate', startedAt: lapse + 60 * MINUTE + MINUTE });
+    expect(store.listIncidents({}).find((i) => i.anomalyIds.includes(own.id))!.title).toMatch(/^robot bot-1: failing while its peers run fine, on (Billing, Claims|Claims, Billing); all \d+ failures in its hours: system error 'Licence expired'$/);
     store.close();
   });
 });

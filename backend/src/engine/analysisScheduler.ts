@@ -1,14 +1,16 @@
 import { type Anomaly, DEFAULT_HISTORY_DAYS } from '../domain/analysis';
 import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
+import type { Execution } from '../domain/types';
 import type { AnalysisCommit, RunOutline, Store } from '../store/store';
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent, SLOWDOWN_REJOIN_MS } from '../analysis/anomaly/anomalyBook';
-import { CONTEXT_BASELINE_MS, CONTEXT_MARGIN_MS, contextWindow, workflowContext } from '../analysis/anomaly/incidentContext';
+import { CONTEXT_BASELINE_MS, CONTEXT_MARGIN_MS, contextWindow, robotContext, workflowContext } from '../analysis/anomaly/incidentContext';
 import type { AnomalyContext, ContextOf } from '../analysis/anomaly/incidents';
 import { type Family, familyOf, familySubject, type JudgedThrough, lateFamilies } from '../analysis/anomaly/latePlan';
 import {
   createDetector,
   durationSeries,
+  FAILURE_WINDOW_RUNS,
   failureSeries,
   floorTo,
   HOST_BUCKET_MS,
@@ -16,6 +18,7 @@ import {
   hourlySeries,
   observeAll,
   parseSeriesKey,
+  robotFailureSeries,
   seriesKey,
   wholeHours,
   type SeriesId,
@@ -85,16 +88,15 @@ const TORN = 'states.torn';
 /** Late runs from which a pass is a catch-up (a backfill, a restore), said in the log at info. */
 const CATCH_UP_RUNS = 100;
 
-/** "3 workflows and 1 host" of late families. */
+/** "3 workflows, 2 robots and 1 host" of late families. */
 function familyCount(families: Iterable<Family>): string {
-  let workflows = 0;
-  let hosts = 0;
+  const counts = { workflow: 0, robot: 0, host: 0 };
   for (const family of families) {
-    if (familySubject(family).workflow !== undefined) workflows++;
-    else hosts++;
+    const subject = familySubject(family);
+    counts[subject.workflow !== undefined ? 'workflow' : subject.robot !== undefined ? 'robot' : 'host']++;
   }
-  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-  return [workflows ? count(workflows, 'workflow') : '', hosts ? count(hosts, 'host') : ''].filter(Boolean).join(' and ');
+  const parts = Object.entries(counts).flatMap(([noun, n]) => (n ? [`${n} ${noun}${n === 1 ? '' : 's'}`] : []));
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? '');
 }
 
 /** Incidents are grouped again from the last quiet gap before a change, looked for this far back. */
@@ -346,7 +348,11 @@ export class AnalysisScheduler {
     }
     const through: JudgedThrough = { runs: window.runs.from, hours: window.hours.from, hosts: window.hosts.from };
     const everything = (from: number) => {
-      const families: Family[] = [...this.store.names('workflows').map((w) => familyOf({ workflow: w })), ...this.store.names('hosts').map((h) => familyOf({ host: h }))];
+      const families: Family[] = [
+        ...this.store.names('workflows').map((w) => familyOf({ workflow: w })),
+        ...this.store.names('robots').map((robot) => familyOf({ robot })),
+        ...this.store.names('hosts').map((h) => familyOf({ host: h })),
+      ];
       return new Map(families.map((f) => [f, from]));
     };
     let late: Map<Family, number>;
@@ -418,10 +424,12 @@ export class AnalysisScheduler {
     const hostBuckets = hostRange.to > hostRange.from ? this.store.hostBuckets(hostRange.from, hostRange.to, HOST_BUCKET_MS) : [];
     const hosts = hostSeries(hostBuckets).filter((s) => !isLate(s.id));
     helper?.hand(hosts, stays);
-    const finished = this.store.runOutlines({ by: 'end', ...runs }).filter((r) => !late.has(familyOf(r)));
+    const ended = this.store.runOutlines({ by: 'end', ...runs });
+    const finished = ended.filter((r) => !late.has(familyOf(r)));
     // The failure series first, quick to build: the helper judges them while this thread builds
     // the duration series, then takes its share of those.
-    const failures = failureSeries(finished, runsBeforeWindow(this.store, new Map(finished.map((r) => [r.workflow, runs.from]))));
+    const before = runsBeforeWindow(this.store, new Map(ended.map((r) => [r.workflow, runs.from])));
+    const failures = [...failureSeries(finished, before), ...this.robotSeries(ended, before, runs.from, late)];
     helper?.hand(failures, stays);
     const durations = durationSeries(finished);
     helper?.share(durations, failures, stays);
@@ -448,6 +456,20 @@ export class AnalysisScheduler {
       },
     };
     return result;
+  }
+
+  /**
+   * Each robot's failures against its peers' over the runs that ended in the window, from where
+   * its detector stood (robots whose family is re-judged aside). Its last runs before the window,
+   * and each workflow's (`before`), fill the windows its first points look back over.
+   */
+  private robotSeries(ended: readonly RunOutline[], before: ReadonlyMap<string, readonly Execution[]>, from: number, late: ReadonlyMap<Family, number>): SeriesPoints[] {
+    const robots = new Set(ended.flatMap((r) => (r.robot !== undefined && !late.has(familyOf({ robot: r.robot })) ? [r.robot] : [])));
+    if (robots.size === 0) return [];
+    const earlier = new Map<string, Execution>();
+    for (const run of [...before.values()].flat()) earlier.set(run.id, run);
+    for (const robot of robots) for (const run of this.store.runs({ robots: [robot], by: 'end', to: from, last: FAILURE_WINDOW_RUNS - 1 })) earlier.set(run.id, run);
+    return robotFailureSeries([...earlier.values(), ...ended], (robot) => (robots.has(robot) ? from : undefined));
   }
 
   /** Step 2: the series of families that data arrived late for, judged again by fresh detectors. */
@@ -556,6 +578,11 @@ export class AnalysisScheduler {
     return (anomaly) => {
       if (anomaly.host) return { hosts: [anomaly.host] };
       let context = known.get(anomaly.id);
+      if (!context && anomaly.robot !== undefined) {
+        const window = contextWindow(anomaly);
+        context = robotContext(anomaly, this.store.runs({ robots: [anomaly.robot], from: window.from, to: window.to }));
+        known.set(anomaly.id, context);
+      }
       if (!context) {
         const window = contextWindow(anomaly);
         const runs = this.store.runs({ workflows: [anomaly.workflow!], from: anomaly.startedAt - CONTEXT_BASELINE_MS, to: window.to });

@@ -1,5 +1,5 @@
 import { type Family, familySubject } from '../analysis/anomaly/latePlan';
-import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, floorTo, HOST_BUCKET_MS, hostSeries, hourlySeries, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, floorTo, HOST_BUCKET_MS, hostSeries, hourlySeries, robotFailureSeries, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import type { Execution } from '../domain/types';
 import type { HostBuckets, HourlyStarts, RunOutline, Store } from '../store/store';
 
@@ -38,12 +38,16 @@ export function runsBeforeWindow(store: Store, starts: ReadonlyMap<string, numbe
  */
 export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, to: { runs: number; hours: number; hosts: number }, historyFrom: number): LateSeries {
   const workflowStarts = new Map<string, number>();
+  const robotStarts = new Map<string, number>();
   const hostStarts = new Map<string, number>();
   for (const [family, from] of late) {
-    const { workflow, host } = familySubject(family);
+    const { workflow, robot, host } = familySubject(family);
     if (workflow !== undefined) {
       const before = store.runs({ workflows: [workflow], by: 'end', to: from, last: WARMUP_RUNS });
       workflowStarts.set(workflow, Math.max(historyFrom, Math.min(from - WARMUP_MS, before[0]?.endedAt ?? from)));
+    } else if (robot !== undefined) {
+      const before = store.runs({ robots: [robot], by: 'end', to: from, last: WARMUP_RUNS });
+      robotStarts.set(robot, Math.max(historyFrom, Math.min(from - WARMUP_MS, before[0]?.endedAt ?? from)));
     } else hostStarts.set(host!, Math.max(historyFrom, floorTo(from - WARMUP_MS, HOST_BUCKET_MS)));
   }
   const series: SeriesPoints[] = [];
@@ -58,6 +62,13 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
     if (to.hours > hoursFrom) for (const s of store.hourlyStarts(hoursFrom, to.hours)) starts.get(s.workflow)?.push(s);
     // Judged again from nothing: each starts at its first run.
     for (const workflow of workflows) series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours, () => true));
+  }
+  if (robotStarts.size > 0) {
+    // Every workflow's runs: a robot is judged against its peers on the workflows it ran. A day
+    // before its start fills the windows its first points look back over.
+    const earliest = Math.min(...robotStarts.values());
+    const all = store.runOutlines({ by: 'end', from: earliest - DAY, to: Math.max(earliest, to.runs) });
+    series.push(...robotFailureSeries(all, (robot) => robotStarts.get(robot)));
   }
   if (hostStarts.size > 0) {
     const earliest = Math.min(...hostStarts.values());

@@ -68,6 +68,7 @@ export interface RunFilter {
 export interface RunOutline {
   workflow: string;
   host?: string;
+  robot?: string;
   startedAt: number;
   endedAt?: number;
   durationMs?: number;
@@ -219,6 +220,7 @@ export interface ChangeSet {
 /** A run that a write created or changed, where the analysis places it (`Store.arrivals`). */
 export interface ArrivedRun {
   workflow: string;
+  robot?: string;
   startedAt: number;
   /** When it ended; absent while it runs. */
   endedAt?: number;

@@ -123,7 +123,7 @@ export function storeContract(open: () => ContractStore): void {
     store.ingest({ executions: [c, a, b, d, e], steps: [...contractSteps(c, [400, 600.5]), ...aSteps, ...contractSteps(d, [100])], samples });
     const range = { from: T0, to: T0 + 2 * HOUR };
     const outline = (run: Execution, steps: Step[]) => ({
-      ...(({ id, robot, packageVersion, errorMessage, stepsTotal, stepsCompleted, tags, ...kept }) => kept)(run),
+      ...(({ id, packageVersion, errorMessage, stepsTotal, stepsCompleted, tags, ...kept }) => kept)(run),
       completedSteps: {
         names: steps.filter((step) => step.status === 'completed').map((step) => step.name),
         times: steps.filter((step) => step.status === 'completed').flatMap((step) => [step.startedAt, step.durationMs]),
@@ -200,7 +200,7 @@ export function storeContract(open: () => ContractStore): void {
     expect(first).toBeGreaterThan(start);
     const arrived = store.arrivals(start, first);
     expect(arrived.runs.sort((a, b) => a.startedAt - b.startedAt)).toEqual([
-      { workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed', placed: true },
+      { workflow: 'Claims', robot: 'bot-1', startedAt: T0, endedAt: T0 + 1000, status: 'completed', placed: true },
       { workflow: 'Billing', startedAt: T0 + 5, status: 'running', placed: true },
     ]);
     expect(arrived.hosts.sort((a, b) => a.host.localeCompare(b.host))).toEqual([
@@ -221,7 +221,7 @@ export function storeContract(open: () => ContractStore): void {
     });
     const second = store.arrivals(first, store.latestChange());
     expect(second.runs.sort((a, b) => a.startedAt - b.startedAt)).toEqual([
-      { workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed', placed: false },
+      { workflow: 'Claims', robot: 'bot-1', startedAt: T0, endedAt: T0 + 1000, status: 'completed', placed: false },
       { workflow: 'Billing', startedAt: T0 + 5, endedAt: T0 + 905, status: 'failed', placed: false },
     ]);
     expect(second.hosts).toEqual([{ host: 'vm-2', earliest: T0 + 3000 }]);
@@ -231,7 +231,7 @@ export function storeContract(open: () => ContractStore): void {
     const before = store.latestChange();
     store.ingest({ executions: [{ ...done, startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000 }], steps: [], samples: [] });
     expect(store.arrivals(before, store.latestChange())).toEqual({
-      runs: [{ workflow: 'Claims', startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000, status: 'completed', placed: true }],
+      runs: [{ workflow: 'Claims', robot: 'bot-1', startedAt: T0 - HOUR, endedAt: T0 - HOUR + 1000, status: 'completed', placed: true }],
       vacated: [{ workflow: 'Claims', startedAt: T0 }],
       hosts: [],
     });

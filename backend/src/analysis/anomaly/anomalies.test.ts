@@ -40,9 +40,22 @@ describe('what an anomaly says', () => {
       { observed: 63, expected: 32, lastSeenAt: 0, forecast: { perHour: 9, reachesAt: 4.1 * 3_600_000, limit: 100 } },
       'memory use of vm-3 is unusually high: 63% vs expected 32% (5.1 robust SDs, 5 points); rising 9% an hour, 100% in about 4.1 h',
     ],
+    [
+      "a robot's failures against its peers', by their count",
+      'failure_rate||||robot-07',
+      { observed: 3, observedTrials: 4, expected: 0.005 },
+      "failure rate of robot robot-07 is unusually high: 3 of its last 4 runs failed on a system error while the other robots' runs of the same workflows did not, usually 0.5% of its runs do (5.1 robust SDs, 5 points)",
+    ],
     ['a quiet hour as low', 'volume|Claims||', { observed: 0, expected: 4, direction: 'low' as const }, 'runs per hour of Claims is unusually low: 0.0 vs expected 4.0 (5.1 robust SDs, 5 points)'],
   ])('%s', (_, key, over, expected) => {
     expect(describeEpisode(parseSeriesKey(key), episode(over))).toBe(expected);
+  });
+
+  it("puts a robot's series on its robot, with what to check on a robot", () => {
+    const record = applyEvent(parseSeriesKey('failure_rate||||robot-07'), { type: 'opened', episode: episode({ observed: 3, observedTrials: 4, expected: 0.005 }) });
+    expect(record).toMatchObject({ metric: 'failure_rate', robot: 'robot-07', trials: 4 });
+    expect(record.workflow).toBeUndefined();
+    expect(record.recommendedAction).toMatch(/^Robot robot-07 fails where the other robots on the same workflows do not: check its licence/);
   });
 
   it('tells how an episode went: the times it came back, and when it was taken as the new normal', () => {

@@ -28,6 +28,7 @@ const METRIC_LABEL: Record<AnomalyMetric, { name: string; unit: (v: number) => s
 
 function subject(series: SeriesId): string {
   if (series.metric === 'step_duration') return `step '${series.step}' of ${series.workflow}`;
+  if (series.robot !== undefined) return `robot ${series.robot}`;
   return series.workflow ?? series.host ?? series.key;
 }
 
@@ -40,6 +41,10 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
   const label = METRIC_LABEL[series.metric];
   const high = episode.direction === 'high';
   const strength = `(${episode.peakScore.toFixed(1)} robust SDs, ${episode.points} point${episode.points === 1 ? '' : 's'})`;
+  if (series.metric === 'failure_rate' && series.robot !== undefined) {
+    const count = episode.observedTrials !== undefined ? `${Math.round(episode.observed)} of its last ${episode.observedTrials} runs` : `${Math.round(episode.observed)} of its recent runs`;
+    return `failure rate of robot ${series.robot} is unusually high: ${count} failed on a system error while the other robots' runs of the same workflows did not, usually ${label.unit(episode.expected)} of its runs do ${strength}`;
+  }
   if (series.metric === 'failure_rate') {
     const on = episode.observedSystem ? ' on a system error' : '';
     const window = episode.observedTrials !== undefined ? `${Math.round(episode.observed)} of the last ${episode.observedTrials} runs failed${on}` : `${Math.round(episode.observed)} recent runs failed${on}`;
@@ -98,6 +103,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   if (series.workflow) anomaly.workflow = series.workflow;
   if (series.step) anomaly.step = series.step;
   if (series.host) anomaly.host = series.host;
+  if (series.robot) anomaly.robot = series.robot;
   if (existing?.incidentId) anomaly.incidentId = existing.incidentId;
   if (event.type === 'closed') anomaly.endedAt = event.endedAt;
   return anomaly;

@@ -72,6 +72,17 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(robot ? { robot } : {}), ...(fresh.length ? { version: fresh[0] } : {}), ...(error ? { error } : {}) };
 }
 
+/**
+ * Where a robot's own failures were, from its runs in the anomaly's `contextWindow`: the
+ * workflows it failed on a system error, and the error most of them share.
+ */
+export function robotContext(anomaly: Pick<Anomaly, 'robot'>, during: readonly Execution[]): AnomalyContext {
+  const failures = during.filter(FAILED_ON_SYSTEM);
+  const workflows = [...new Set(failures.map((r) => r.workflow))];
+  const error = commonError(failures);
+  return { hosts: [], robot: anomaly.robot!, ...(workflows.length ? { workflows } : {}), ...(error ? { error } : {}) };
+}
+
 /** A run that failed on anything but a business exception (which is about the data a run was given, not where it ran). */
 const FAILED_ON_SYSTEM = (run: Execution) => FAILED(run) && run.errorType !== 'business';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Anomaly } from '../../domain/analysis';
 import type { Execution } from '../../domain/types';
-import { workflowContext } from './incidentContext';
+import { robotContext, workflowContext } from './incidentContext';
 import { type AnomalyContext, groupIncidents } from './incidents';
 
 const MINUTE = 60_000;
@@ -164,6 +164,27 @@ describe('where a workflow anomaly is', () => {
     // ...unless their failures are business exceptions: the data they were given, not where they ran.
     const peersWithBadData = during.map((r) => (r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'business' as const } : r));
     expect(workflowContext({ metric: 'failure_rate' }, before, peersWithBadData)).toMatchObject({ robot: 'robot-07' });
+  });
+
+  it("when a robot's own series opens, then its incident names the robot, the workflows it failed on and the error, and takes in the workflow's failures it caused", () => {
+    const licence = (workflow: string, at: number) => run('vm-2', at, 900, { workflow, robot: 'robot-07', status: 'failed', errorType: 'system', errorMessage: 'Licence expired: this robot has no valid unattended licence' });
+    const during = [licence('Bank Import', T), run('vm-2', T + MINUTE, 45_000, { robot: 'robot-07' }), licence('Ticket Triage', T + 5 * MINUTE), licence('Bank Import', T + 9 * MINUTE)];
+    const own = anomaly('failure_rate', T + 9 * MINUTE, { seriesKey: 'failure_rate||||robot-07', robot: 'robot-07', observed: 3, trials: 4, expected: 0.005 });
+    const context = robotContext(own, during);
+    expect(context).toEqual({ hosts: [], robot: 'robot-07', workflows: ['Bank Import', 'Ticket Triage'], error: { pattern: 'Licence expired: this robot has no valid unattended licence', type: 'system', count: 3, failed: 3 } });
+    expect(titles([own], { [own.id]: context })).toEqual([[1, "robot robot-07: failing while its peers run fine, on Bank Import, Ticket Triage; all 3 failures in its hours: system error 'Licence expired: this robot has no valid unattended licence'"]]);
+    // The workflow's failure rate, found on the same robot's failures an hour on: the same incident.
+    const onBank = anomaly('failure_rate', T + 70 * MINUTE, { workflow: 'Bank Import', observed: 4, trials: 10, expected: 0.02 });
+    const incidents = groupIncidents([own, onBank], (a) => (a.id === own.id ? context : { hosts: [], robot: 'robot-07' }));
+    expect(incidents.map((i) => [i.anomalyIds, i.workflows])).toEqual([[[own.id, onBank.id], ['Bank Import', 'Ticket Triage']]]);
+    // Found three hours on, while the robot's own anomaly is still open: the same incident too.
+    const ongoing = { ...own, status: 'open' as const, endedAt: undefined, lastSeenAt: T + 4 * HOUR };
+    const onTickets = anomaly('failure_rate', T + 3 * HOUR, { workflow: 'Ticket Triage', observed: 5, trials: 10, expected: 0.03 });
+    expect(groupIncidents([ongoing, onTickets], (a) => (a.id === own.id ? context : { hosts: [], robot: 'robot-07' }))).toHaveLength(1);
+    expect(groupIncidents([own, onTickets], (a) => (a.id === own.id ? context : { hosts: [], robot: 'robot-07' }))).toHaveLength(2);
+    // Another robot failing in the same hour is another incident.
+    const other = anomaly('failure_rate', T + 20 * MINUTE, { seriesKey: 'failure_rate||||robot-02', robot: 'robot-02', observed: 3, trials: 5, expected: 0.005 });
+    expect(groupIncidents([own, other], (a) => ({ hosts: [], robot: a.robot! }))).toHaveLength(2);
   });
 
   it('when most failures share an error, then the failure rate carries it, and its incident says it', () => {

@@ -25,6 +25,8 @@ export interface AnomalyContext {
   hostOnly?: boolean;
   /** For failures: the robot they concentrated on while the workflow's other robots ran fine (its licence, its session). */
   robot?: string;
+  /** For a robot's own failures: the workflows it failed on. */
+  workflows?: readonly string[];
   /** A package version its workflow's runs took up as it began (not run in the week before). */
   version?: string;
   /** For failures: the error most of its failed runs share (`fingerprint`), how many share it, of how many failed. */
@@ -54,10 +56,12 @@ export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.stat
 /**
  * Whether two anomalies share a cause (`a` started first): the same workflow within
  * `sameSubjectMs` (or its durations, while the earlier one lasts: its run and steps slowed by one
- * cause); the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); runs per
- * hour or failures moving the same way on workflows with no host of their own within
- * `fleetWideMs` (the whole fleet stopped). Time alone links nothing: two problems in the same hour
- * stay two incidents.
+ * cause); the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); the same
+ * robot within `sameSubjectMs` or while the earlier lasts (its own failures and the workflows'
+ * they caused); runs per hour or
+ * failures moving the same way on workflows with no host of their own within `fleetWideMs` (the
+ * whole fleet stopped; a robot's own failures are its own). Time alone links nothing: two
+ * problems in the same hour stay two incidents.
  */
 function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   const apart = b.anomaly.startedAt - a.anomaly.startedAt;
@@ -68,12 +72,16 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
     return DURATIONS.includes(x.metric) && DURATIONS.includes(y.metric) && goingAt(x, y.startedAt);
   }
   if (apart <= options.sameSubjectMs && a.context.hosts.some((h) => b.context.hosts.includes(h))) return true;
-  if (apart <= options.sameSubjectMs && a.context.robot !== undefined && a.context.robot === b.context.robot) return true;
+  // A robot's failures, while its own series is still open: its workflows' failure rates found later.
+  if (a.context.robot !== undefined && a.context.robot === b.context.robot && (apart <= options.sameSubjectMs || goingAt(x, y.startedAt))) return true;
   return (
     apart <= options.fleetWideMs &&
     x.metric === y.metric &&
     x.direction === y.direction &&
     FLEET_WIDE.includes(x.metric) &&
+    // A robot's own failures are its own: two robots failing in one hour are two causes.
+    x.robot === undefined &&
+    y.robot === undefined &&
     a.context.hosts.length === 0 &&
     b.context.hosts.length === 0
   );
@@ -110,7 +118,7 @@ export function groupIncidents(anomalies: readonly Anomaly[], contextOf: Context
       lastSeenAt: first.lastSeenAt,
       severity: 0,
       anomalyIds: group.map((n) => n.anomaly.id),
-      workflows: [...new Set(group.map((n) => n.anomaly.workflow).filter((w): w is string => w !== undefined))],
+      workflows: [...new Set(group.flatMap((n) => (n.anomaly.workflow !== undefined ? [n.anomaly.workflow] : (n.context.workflows ?? []))))],
       hosts: [...new Set(group.flatMap((n) => n.context.hosts))].sort(),
       title: '',
     };
@@ -140,7 +148,14 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
   const error = contexts.map((c) => c.error).find((e) => e !== undefined);
   const robots = [...new Set(contexts.map((c) => c.robot).filter((r): r is string => r !== undefined))];
   const hostOnly = contexts.some((c) => c.hostOnly);
-  updated.title = incidentTitle(members, updated.hosts, { ...(version ? { version } : {}), ...(error ? { error } : {}), ...(robots.length === 1 ? { robot: robots[0] } : {}), hostOnly });
+  const failedOn = contexts.flatMap((c) => c.workflows ?? []);
+  updated.title = incidentTitle(members, updated.hosts, {
+    ...(version ? { version } : {}),
+    ...(error ? { error } : {}),
+    ...(robots.length === 1 ? { robot: robots[0] } : {}),
+    ...(failedOn.length ? { workflows: failedOn } : {}),
+    hostOnly,
+  });
   return updated;
 }
 
@@ -195,9 +210,9 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
 export function incidentTitle(
   members: readonly Anomaly[],
   hosts: readonly string[],
-  { version, error, robot, hostOnly = false }: { version?: string; error?: AnomalyContext['error']; robot?: string; hostOnly?: boolean } = {},
+  { version, error, robot, workflows: failedOn = [], hostOnly = false }: { version?: string; error?: AnomalyContext['error']; robot?: string; workflows?: readonly string[]; hostOnly?: boolean } = {},
 ): string {
-  const workflows = [...new Set(members.map((a) => a.workflow).filter((w): w is string => w !== undefined))];
+  const workflows = [...new Set([...members.map((a) => a.workflow).filter((w): w is string => w !== undefined), ...failedOn])];
   const onHost = members.filter((a) => HOST_METRICS.includes(a.metric));
   const cause = (error: AnomalyContext['error']) => {
     if (!error) return '';

@@ -1,5 +1,5 @@
 import type { ArrivedRun } from '../../store/store';
-import { familyOf, lateFamilies } from './latePlan';
+import { familyOf, familySubject, lateFamilies } from './latePlan';
 
 const HOUR = 3600_000;
 const T = Date.UTC(2026, 10, 20, 12);
@@ -57,8 +57,23 @@ describe('lateFamilies', () => {
     expect(lateFamilies({ runs: [moved], hosts: [], vacated: [{ workflow: 'Claims', startedAt: T - 5 * HOUR + 7 }] }, through)).toEqual(new Map([['workflow:Claims', T - 5 * HOUR]]));
   });
 
-  it('names a family by its workflow, else its host', () => {
-    expect(familyOf({ workflow: 'Claims', host: 'vm-1' })).toBe('workflow:Claims');
+  it('names a family by its workflow, else its robot, else its host, and reads its subject back', () => {
+    expect(familyOf({ workflow: 'Claims', host: 'vm-1', robot: 'bot-1' })).toBe('workflow:Claims');
+    expect(familyOf({ robot: 'bot-1' })).toBe('robot:bot-1');
     expect(familyOf({ host: 'vm-1' })).toBe('host:vm-1');
+    expect(familySubject('robot:bot:7')).toEqual({ robot: 'bot:7' });
+    expect(familySubject('workflow:Claims')).toEqual({ workflow: 'Claims' });
+  });
+
+  it('when a finished run of a robot arrives late, then its robot is re-judged from the hour it started; a late start alone does not touch the robot', () => {
+    const ended = run('Claims', T - 3 * HOUR - 60_000, { robot: 'bot-1' });
+    const started = run('Billing', T - 2 * HOUR + 7, { robot: 'bot-2', endedAt: undefined, status: 'running' });
+    expect(lateFamilies({ runs: [ended, started], hosts: [], vacated: [] }, through)).toEqual(
+      new Map([
+        ['workflow:Claims', T - 4 * HOUR],
+        ['robot:bot-1', T - 4 * HOUR],
+        ['workflow:Billing', T - 2 * HOUR],
+      ]),
+    );
   });
 });

@@ -15,17 +15,20 @@ export interface JudgedThrough {
 
 /**
  * The series that are judged and re-judged together: a workflow's (its run and step durations,
- * failure rate and volume, which share its runs) or a host's (CPU and memory, which share its
- * samples).
+ * failure rate and volume, which share its runs), a host's (CPU and memory, which share its
+ * samples) or a robot's (its failures against its peers'). A run belongs to its workflow's
+ * family; a late run marks its robot's family too.
  */
-export type Family = `workflow:${string}` | `host:${string}`;
+export type Family = `workflow:${string}` | `host:${string}` | `robot:${string}`;
 
-export function familyOf(id: Pick<SeriesId, 'workflow' | 'host'>): Family {
-  return id.workflow !== undefined ? `workflow:${id.workflow}` : `host:${id.host ?? ''}`;
+export function familyOf(id: Pick<SeriesId, 'workflow' | 'host' | 'robot'>): Family {
+  if (id.workflow !== undefined) return `workflow:${id.workflow}`;
+  return id.robot !== undefined ? `robot:${id.robot}` : `host:${id.host ?? ''}`;
 }
 
-export function familySubject(family: Family): { workflow?: string; host?: string } {
-  return family.startsWith('workflow:') ? { workflow: family.slice('workflow:'.length) } : { host: family.slice('host:'.length) };
+export function familySubject(family: Family): { workflow?: string; host?: string; robot?: string } {
+  const colon = family.indexOf(':');
+  return { [family.slice(0, colon)]: family.slice(colon + 1) };
 }
 
 /**
@@ -50,6 +53,7 @@ export function lateFamilies(arrivals: Arrivals, through: JudgedThrough): Map<Fa
     const lateForDurations = ended && run.endedAt! < through.runs;
     const lateForVolume = run.placed && run.startedAt < through.hours;
     if (lateForDurations || lateForVolume) mark(familyOf({ workflow: run.workflow }), floorTo(run.startedAt, HOUR));
+    if (lateForDurations && run.robot !== undefined) mark(familyOf({ robot: run.robot }), floorTo(run.startedAt, HOUR));
   }
   // A run moved elsewhere leaves its old place's points (its duration, its hour's count) behind.
   for (const { workflow, startedAt } of arrivals.vacated) {

@@ -1,6 +1,6 @@
 import type { HostBuckets } from '../../store/store';
 import type { RunOutline } from '../../store/store';
-import { failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries } from './seriesCatalog';
+import { createDetector, failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries, observeAll, parseSeriesKey, robotFailureSeries, type RobotRun, seriesKey } from './seriesCatalog';
 
 const T0 = Date.UTC(2026, 10, 2);
 const HOUR = 3_600_000;
@@ -74,5 +74,98 @@ describe('failureSeries', () => {
       [4, 6, '101101', '101'],
       [5, 7, '1011011', '1011'],
     ]);
+  });
+});
+
+describe('robotFailureSeries', () => {
+  const MINUTE = 60_000;
+  const run = (minute: number, workflow: string, robot: string, status: RobotRun['status'] = 'completed', errorType?: RobotRun['errorType']): RobotRun => ({
+    workflow,
+    robot,
+    startedAt: T0 + minute * MINUTE,
+    endedAt: T0 + minute * MINUTE + 1000,
+    status,
+    ...(errorType ? { errorType } : {}),
+  });
+  const pointsOf = (series: ReturnType<typeof robotFailureSeries>, robot: string) => {
+    const found = series.find((s) => s.id.robot === robot)!;
+    return Array.from({ length: found.points.length }, (_, i) => found.points.at(i));
+  };
+
+  it('counts a robot\'s system failures while its peers on the same workflow ran fine, and only those', () => {
+    const runs = [
+      // Peers on Claims run fine; bot-1 fails on a system error there, then on an error of no stated type.
+      run(0, 'Claims', 'bot-2'),
+      run(1, 'Claims', 'bot-3'),
+      run(2, 'Claims', 'bot-1', 'failed', 'system'),
+      run(3, 'Claims', 'bot-1', 'failed'),
+      // A business exception, an application error and a timeout are about the data or the application: not counted.
+      run(4, 'Claims', 'bot-1', 'failed', 'business'),
+      run(5, 'Claims', 'bot-1', 'failed', 'application'),
+      run(6, 'Claims', 'bot-1', 'timeout', 'timeout'),
+      // On Billing every robot fails on a system error: the workflow's problem, not bot-1's.
+      run(7, 'Billing', 'bot-2', 'failed', 'system'),
+      run(8, 'Billing', 'bot-3', 'failed', 'system'),
+      run(9, 'Billing', 'bot-1', 'failed', 'system'),
+      // Payroll: no other robot ran it, nothing to compare bot-1 with.
+      run(10, 'Payroll', 'bot-1', 'failed', 'system'),
+      run(11, 'Claims', 'bot-1'),
+    ];
+    const series = robotFailureSeries(runs, () => T0);
+    expect(series.find((s) => s.id.robot === 'bot-1')!.id).toEqual({ key: 'failure_rate||||bot-1', metric: 'failure_rate', robot: 'bot-1' });
+    // bot-1's compared runs, bit 0 the latest: its two lone failures, then runs that do not count.
+    expect(pointsOf(series, 'bot-1').map((p) => [p.value, p.trials, p.outcomes!.toString(2)])).toEqual([
+      [1, 1, '1'],
+      [2, 2, '11'],
+      [2, 3, '110'],
+      [2, 4, '1100'],
+      [2, 5, '11000'],
+      [2, 6, '110000'],
+      [2, 7, '1100000'],
+    ]);
+    // bot-2 ran each workflow first: nothing to compare it with. bot-3's Billing failure came after
+    // bot-2's on Billing: not alone.
+    expect(series.map((s) => s.id.robot)).toEqual(['bot-3', 'bot-1']);
+    expect(pointsOf(series, 'bot-3').map((p) => [p.value, p.trials])).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
+  });
+
+  it('fills the windows with the runs before a robot is judged from, and makes no series for robots not judged', () => {
+    const runs = [run(0, 'Claims', 'bot-2'), run(1, 'Claims', 'bot-1', 'failed', 'system'), run(2, 'Claims', 'bot-2'), run(3, 'Claims', 'bot-1', 'failed', 'system')];
+    const series = robotFailureSeries(runs, (robot) => (robot === 'bot-1' ? T0 + 2 * MINUTE : undefined));
+    expect(series.map((s) => s.id.key)).toEqual(['failure_rate||||bot-1']);
+    expect(pointsOf(series, 'bot-1').map((p) => [p.time, p.value, p.trials])).toEqual([[T0 + 3 * MINUTE + 1000, 2, 2]]);
+  });
+
+  it('finds a robot that fails 80% of its runs within a few of them, while its peers\' ordinary failures raise nothing', () => {
+    // Three robots share two workflows for three weeks, a run every 10 minutes, 2% of them failing
+    // on a system error anywhere; then bot-1 loses its licence: 4 of its runs in 5 fail at launch.
+    const runs: RobotRun[] = [];
+    const robots = ['bot-1', 'bot-2', 'bot-3'];
+    const start = 21 * 24 * 6;
+    let lost: number | undefined;
+    for (let i = 0; i < start + 60; i++) {
+      const robot = robots[i % 3];
+      const licence = robot === 'bot-1' && i >= start;
+      const fails = licence ? (i / 3) % 5 !== 2 : i % 50 === 7;
+      if (licence && fails) lost ??= i;
+      runs.push(run(10 * i, i % 2 ? 'Claims' : 'Billing', robot, fails ? 'failed' : 'completed', fails ? 'system' : undefined));
+    }
+    const series = robotFailureSeries(runs, () => T0);
+    const opened = (robot: string) => observeAll(createDetector('failure_rate', 4), series.find((s) => s.id.robot === robot)!.points).filter((e) => e.type === 'opened');
+    for (const peer of ['bot-2', 'bot-3']) expect(opened(peer)).toEqual([]);
+    const [first, ...rest] = opened('bot-1');
+    expect(rest).toEqual([]);
+    // Opened at bot-1's third failure in a row (its runs 3 apart in the fleet's order).
+    expect(first.episode.startedAt).toBe(runs[lost! + 6].endedAt);
+  });
+
+  it('keys a robot\'s series after the others, so the keys stored before robots had series stay as they were', () => {
+    expect(seriesKey({ metric: 'failure_rate', workflow: 'Claims' })).toBe('failure_rate|Claims||');
+    expect(seriesKey({ metric: 'failure_rate', robot: 'bot-1' })).toBe('failure_rate||||bot-1');
+    expect(parseSeriesKey('failure_rate||||bot-1')).toEqual({ key: 'failure_rate||||bot-1', metric: 'failure_rate', robot: 'bot-1' });
+    expect(parseSeriesKey('host_cpu|||vm-1')).toEqual({ key: 'host_cpu|||vm-1', metric: 'host_cpu', host: 'vm-1' });
   });
 });

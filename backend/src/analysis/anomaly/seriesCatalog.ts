@@ -13,6 +13,8 @@ export interface SeriesId {
   workflow?: string;
   step?: string;
   host?: string;
+  /** A robot's own series (its failures while its peers ran fine), across the workflows it runs. */
+  robot?: string;
 }
 
 const HOUR = 3600_000;
@@ -22,16 +24,18 @@ export const HOST_BUCKET_MS = 5 * 60_000;
 /** The start of the `unit`-long slot (an hour, a host bucket) that `time` falls in. */
 export const floorTo = (time: number, unit: number): number => Math.floor(time / unit) * unit;
 
+/** `metric|workflow|step|host`, then `|robot` for a robot's series (keys stored before robots had series stay as they were). */
 export function seriesKey(id: Omit<SeriesId, 'key'>): string {
-  return [id.metric, id.workflow ?? '', id.step ?? '', id.host ?? ''].join('|');
+  return [id.metric, id.workflow ?? '', id.step ?? '', id.host ?? '', ...(id.robot ? [id.robot] : [])].join('|');
 }
 
 export function parseSeriesKey(key: string): SeriesId {
-  const [metric, workflow, step, host] = key.split('|');
+  const [metric, workflow, step, host, robot] = key.split('|');
   const id: SeriesId = { key, metric: metric as AnomalyMetric };
   if (workflow) id.workflow = workflow;
   if (step) id.step = step;
   if (host) id.host = host;
+  if (robot) id.robot = robot;
   return id;
 }
 
@@ -154,6 +158,18 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
 /** Runs in the sliding window each failure-rate point looks at. */
 export const FAILURE_WINDOW_RUNS = 10;
 
+/** How many of a window's outcomes (oldest first) are `least` or more, and which: bit 0 the latest run. */
+function windowOutcomes(outcomes: readonly number[], least: number): { failures: number; mask: number } {
+  let failures = 0;
+  let mask = 0;
+  for (let i = 0; i < outcomes.length; i++) {
+    if (outcomes[i] < least) continue;
+    failures++;
+    mask += 2 ** (outcomes.length - 1 - i);
+  }
+  return { failures, mask };
+}
+
 /**
  * Failure rate per workflow: at each finished run, the failures among the last
  * `FAILURE_WINDOW_RUNS` finished runs (a burst shows within a few runs, however sparse or busy
@@ -175,16 +191,75 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
     outcomes.push(outcome(run));
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
-    let failures = 0;
-    let mask = 0;
-    let systemMask = 0;
-    for (let i = 0; i < outcomes.length; i++) {
-      if (!outcomes[i]) continue;
-      failures++;
-      mask += 2 ** (outcomes.length - 1 - i);
-      if (outcomes[i] === 2) systemMask += 2 ** (outcomes.length - 1 - i);
-    }
+    const { failures, mask } = windowOutcomes(outcomes, 1);
+    const systemMask = windowOutcomes(outcomes, 2).mask;
     pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length, mask, systemMask);
+  }
+  return [...out.values()];
+}
+
+/** What a robot's failure-rate series reads of a run. */
+export type RobotRun = Pick<RunOutline, 'workflow' | 'robot' | 'status' | 'errorType' | 'endedAt' | 'startedAt'>;
+
+/**
+ * A run that failed on a system error, or on an error of no stated type: what a robot's licence,
+ * session, credentials or machine fail a run with. A business exception is about the data the run
+ * was given; an application error or a timeout about the application a workflow drives.
+ */
+const failedOnRobot = (run: Pick<RunOutline, 'status' | 'errorType'>) => run.status !== 'completed' && (run.errorType === undefined || run.errorType === 'system');
+
+/** Peers failing on system errors this often (a third of their recent runs) share the problem: the workflow's, not the robot's. */
+export const PEERS_FAILING_SHARE = 1 / 3;
+/** A robot's peers are judged on their runs that ended this long before its run... */
+const PEER_HORIZON_MS = HOUR;
+/** ...or on their last this many when fewer ended then: a workflow that runs once an hour has had a failure burst for a while when its last ten runs show it. */
+const MIN_PEER_RUNS = 3;
+
+/**
+ * Failure rate per robot against its peers: at each finished run of a robot, how many of its last
+ * `FAILURE_WINDOW_RUNS` runs failed on a system error (`failedOnRobot`) while the other robots'
+ * latest runs of the same workflow (of the hour before, at least their last few) mostly did not. An
+ * expired licence, a broken session, a robot's machine: its failures pile up here within a few of
+ * its runs, on every workflow it serves, while a workflow-wide failure (a session broker down for
+ * everyone) is not the robot's. Runs of a workflow no other robot ran lately are not compared:
+ * nothing tells the robot apart.
+ *
+ * `runs` in the order they ended; those before `judgeFrom(robot)` (and every run of a robot it
+ * gives no time for) only fill the windows, the others are points of their robot's series.
+ */
+export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot: string) => number | undefined): SeriesPoints[] {
+  const out = new Map<string, SeriesPoints>();
+  const series = new Map<string, PointList>();
+  /** Each workflow's latest finished runs: the robot, when it ended, and whether it failed on a system error. */
+  const peers = new Map<string, Array<{ robot: string | undefined; endedAt: number; failed: boolean }>>();
+  /** Each robot's latest compared runs: 1 when it failed while its peers did not. */
+  const recent = new Map<string, number[]>();
+  const starts = new Map<string, number | undefined>();
+  const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
+  for (const run of finished) {
+    const failed = failedOnRobot(run);
+    let latest = peers.get(run.workflow);
+    if (!latest) peers.set(run.workflow, (latest = []));
+    const others = run.robot === undefined ? [] : latest.filter((p) => p.robot !== run.robot);
+    if (run.robot !== undefined && others.length > 0) {
+      const robot = run.robot;
+      // The peers as they are now: their runs of the last hour, or their last few.
+      const lately = others.filter((p) => p.endedAt >= run.endedAt! - PEER_HORIZON_MS);
+      const now = lately.length >= MIN_PEER_RUNS ? lately : others.slice(-MIN_PEER_RUNS);
+      const peersFailing = now.filter((p) => p.failed).length / now.length;
+      const outcomes = recent.get(robot) ?? [];
+      outcomes.push(failed && peersFailing < PEERS_FAILING_SHARE ? 1 : 0);
+      if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
+      recent.set(robot, outcomes);
+      if (!starts.has(robot)) starts.set(robot, judgeFrom(robot));
+      const from = starts.get(robot);
+      if (from !== undefined && run.endedAt! >= from) {
+        const { failures, mask } = windowOutcomes(outcomes, 1);
+        pointsOf(out, series, robot, () => ({ metric: 'failure_rate', robot })).push(run.endedAt!, failures, outcomes.length, mask);
+      }
+    }
+    latest.push({ robot: run.robot, endedAt: run.endedAt!, failed });
+    if (latest.length > FAILURE_WINDOW_RUNS) latest.shift();
   }
   return [...out.values()];
 }

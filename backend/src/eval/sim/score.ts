@@ -73,7 +73,7 @@ export interface SimScore {
 const DURATIONS: readonly AnomalyMetric[] = ['run_duration', 'step_duration'];
 
 /** Whether `anomaly` is on the subject and the measure that `incident` changed (time aside). */
-export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' | 'host'>, incident: InjectedIncident): boolean {
+export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' | 'host' | 'robot'>, incident: InjectedIncident): boolean {
   switch (incident.kind) {
     case 'latency_spike':
     case 'slow_drift':
@@ -83,7 +83,8 @@ export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' 
     case 'step_timeout':
       return anomaly.workflow === incident.workflow && anomaly.metric === 'failure_rate';
     case 'robot_licence':
-      // The failures of the workflows whose runs the robot made meanwhile.
+      // The robot's own failures, or those of the workflows whose runs it made meanwhile.
+      if (anomaly.robot !== undefined) return anomaly.robot === incident.robot && anomaly.metric === 'failure_rate';
       return anomaly.workflow !== undefined && (incident.workflows ?? []).includes(anomaly.workflow) && anomaly.metric === 'failure_rate';
     case 'workflow_stop':
       return anomaly.workflow === incident.workflow && anomaly.metric === 'volume';

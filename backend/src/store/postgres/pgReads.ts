@@ -164,14 +164,14 @@ export async function stepsOfRuns(client: ClientBase, filter: RunFilter): Promis
   return rows.map((r) => toStep(r.ext_id, r));
 }
 
-type OutlineRow = { workflow: string; host: string | null; started_at: number; ended_at: number | null; duration_ms: number | null; status: number; error_type: number | null; names: string[] | null; starts: number[] | null; durations: number[] | null };
+type OutlineRow = { workflow: string; host: string | null; robot: string | null; started_at: number; ended_at: number | null; duration_ms: number | null; status: number; error_type: number | null; names: string[] | null; starts: number[] | null; durations: number[] | null };
 
 /** Runs in outline, each with its completed steps' names, starts and durations as arrays: one row a run, not whole runs and a row a step. */
 export async function runOutlines(client: ClientBase, filter: RunFilter): Promise<RunOutline[]> {
   const sql = runConditions(filter);
   const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
-  const select = `SELECT w.name AS workflow, h.name AS host, e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type, st.names, st.starts, st.durations
-    FROM executions e JOIN workflows w ON w.id = e.workflow_id LEFT JOIN hosts h ON h.id = e.host_id
+  const select = `SELECT w.name AS workflow, h.name AS host, r.name AS robot, e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type, st.names, st.starts, st.durations
+    FROM executions e JOIN workflows w ON w.id = e.workflow_id LEFT JOIN hosts h ON h.id = e.host_id LEFT JOIN robots r ON r.id = e.robot_id
     LEFT JOIN LATERAL (
       SELECT array_agg(n.name ORDER BY s.idx) AS names, array_agg(s.started_at::float8 ORDER BY s.idx) AS starts, array_agg(s.duration_ms ORDER BY s.idx) AS durations
       FROM steps s JOIN step_names n ON n.id = s.name_id WHERE s.execution_id = e.id AND s.status = ${stepStatusCodec.encode('completed')}
@@ -180,11 +180,12 @@ export async function runOutlines(client: ClientBase, filter: RunFilter): Promis
     filter.last !== undefined
       ? (await all<OutlineRow>(client, `${select} ORDER BY ${column} DESC, e.id DESC LIMIT ?`, [...sql.params, filter.last])).reverse()
       : await all<OutlineRow>(client, `${select} ORDER BY ${column}, e.id`, sql.params);
-  return rows.map(({ workflow, host, started_at, ended_at, duration_ms, status, error_type, names, starts, durations }) => {
+  return rows.map(({ workflow, host, robot, started_at, ended_at, duration_ms, status, error_type, names, starts, durations }) => {
     const times: number[] = [];
     for (let i = 0; i < (starts?.length ?? 0); i++) times.push(starts![i], durations![i]);
     const run: RunOutline = { workflow, startedAt: started_at, status: executionStatusCodec.decode(status), completedSteps: { names: names ?? [], times } };
     if (host !== null) run.host = host;
+    if (robot !== null) run.robot = robot;
     if (ended_at !== null) run.endedAt = ended_at;
     if (duration_ms !== null) run.durationMs = duration_ms;
     if (error_type !== null) run.errorType = errorTypeCodec.decode(error_type);
@@ -430,14 +431,15 @@ export async function arrivals(client: ClientBase, after: number, through: numbe
   const { runs: ids, placed, vacated, hosts } = arrivedKeys(rows);
   const runs: Arrivals['runs'] = [];
   if (ids.size > 0) {
-    const found = await all<{ ext_id: string; workflow: string; started_at: number; ended_at: number | null; status: number }>(
+    const found = await all<{ ext_id: string; workflow: string; robot: string | null; started_at: number; ended_at: number | null; status: number }>(
       client,
-      'SELECT e.ext_id, w.name AS workflow, e.started_at, e.ended_at, e.status FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE e.ext_id = ANY(?::text[])',
+      'SELECT e.ext_id, w.name AS workflow, r.name AS robot, e.started_at, e.ended_at, e.status FROM executions e JOIN workflows w ON w.id = e.workflow_id LEFT JOIN robots r ON r.id = e.robot_id WHERE e.ext_id = ANY(?::text[])',
       [[...ids]],
     );
     for (const run of found) {
       runs.push({
         workflow: run.workflow,
+        ...(run.robot === null ? {} : { robot: run.robot }),
         startedAt: Number(run.started_at),
         ...(run.ended_at === null ? {} : { endedAt: Number(run.ended_at) }),
         status: executionStatusCodec.decode(run.status),

@@ -36,13 +36,13 @@ export class ChangeLog {
   private readonly oldestSeq: Database.Statement<[], { seq: number | null }>;
   private readonly prune: Database.Statement<[number]>;
   private readonly arrivedRows: Database.Statement<[number, number], Pick<ChangeRow, 'executions' | 'samples'> & { started: string | null }>;
-  private readonly arrivedRuns: Database.Statement<[string], { id: string; workflow: string; startedAt: number; endedAt: number | null; status: number }>;
+  private readonly arrivedRuns: Database.Statement<[string], { id: string; workflow: string; robot: string | null; startedAt: number; endedAt: number | null; status: number }>;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO changes (at, executions, samples, anomalies, insights, started) VALUES (?, ?, ?, ?, ?, ?)');
     this.arrivedRows = db.prepare('SELECT executions, samples, started FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq');
     this.arrivedRuns = db.prepare(
-      'SELECT e.ext_id AS id, w.name AS workflow, e.started_at AS startedAt, e.ended_at AS endedAt, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value JOIN workflows w ON w.id = e.workflow_id',
+      'SELECT e.ext_id AS id, w.name AS workflow, r.name AS robot, e.started_at AS startedAt, e.ended_at AS endedAt, e.status FROM json_each(?) j JOIN executions e ON e.ext_id = j.value JOIN workflows w ON w.id = e.workflow_id LEFT JOIN robots r ON r.id = e.robot_id',
     );
     this.after = db.prepare('SELECT seq, executions, samples, anomalies, insights FROM changes WHERE seq > ? ORDER BY seq LIMIT ?');
     this.latestSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'changes'");
@@ -75,6 +75,7 @@ export class ChangeLog {
       for (const run of this.arrivedRuns.iterate(JSON.stringify([...ids]))) {
         runs.push({
           workflow: run.workflow,
+          ...(run.robot === null ? {} : { robot: run.robot }),
           startedAt: run.startedAt,
           ...(run.endedAt === null ? {} : { endedAt: run.endedAt }),
           status: executionStatusCodec.decode(run.status),

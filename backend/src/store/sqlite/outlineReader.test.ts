@@ -20,9 +20,10 @@ function outlineRuns(runs: readonly Execution[], steps: readonly Step[]): RunOut
     completed.names.push(name);
     completed.times.push(startedAt, durationMs);
   }
-  return runs.map(({ id, workflow, host, startedAt, endedAt, durationMs, status, errorType }) => {
+  return runs.map(({ id, workflow, host, robot, startedAt, endedAt, durationMs, status, errorType }) => {
     const run: RunOutline = { workflow, startedAt, status, completedSteps: stepsOf.get(id) ?? { names: [], times: [] } };
     if (host !== undefined) run.host = host;
+    if (robot !== undefined) run.robot = robot;
     if (endedAt !== undefined) run.endedAt = endedAt;
     if (durationMs !== undefined) run.durationMs = durationMs;
     if (errorType !== undefined) run.errorType = errorType;
@@ -55,6 +56,7 @@ describe('run outlines in chunks', () => {
         id: `run-${i}`,
         workflow: random.chance(0.5) ? 'Claims' : 'Invoices',
         host: random.chance(0.8) ? `vm-${random.int(1, 3)}` : undefined,
+        robot: random.chance(0.8) ? `bot-${random.int(1, 3)}` : undefined,
         startedAt,
         status,
         ...(errorType ? { errorType } : {}),
@@ -95,7 +97,7 @@ describe('run outlines in chunks', () => {
       const blob = (nameId: number, durationMs: number) => encodeSteps([{ index: 0, nameId, startedAt: T0, durationMs, status: completed, errorId: null }]);
       const [first, second] = [blob(1, 100), blob(2, 250)];
       // Runs read by end, ended at (T0 + 20, id 2) then (T0 + 10, id 1), each with its blob size: the second run's blob comes first.
-      const text = `2,1,,${T0},${T0 + 20},,0,,${first.length},1,1,,${T0},${T0 + 10},,0,,${second.length}`;
+      const text = `2,1,,,${T0},${T0 + 20},,0,,${first.length},1,1,,,${T0},${T0 + 10},,0,,${second.length}`;
       const runs = unpackOutlines(text, Buffer.concat([first, second]), openDictionaries(db), 'end');
       expect(runs.map((r) => [r.key, r.id, r.run.completedSteps])).toEqual([
         [T0 + 10, 1, { names: ['Submit'], times: [T0, 250] }],

@@ -16,7 +16,7 @@ const COMPLETED = stepStatusCodec.encode('completed');
  * What a chunk packs of each run: its id, the outline (whose start or end is the key runs are read
  * in order by), then its blob's size.
  */
-const OUTLINE_COLUMNS = ['e.id', 'e.workflow_id', 'e.host_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'e.error_type', 'length(s.steps)'];
+const OUTLINE_COLUMNS = ['e.id', 'e.workflow_id', 'e.host_id', 'e.robot_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'e.error_type', 'length(s.steps)'];
 
 /**
  * The completed steps of the run being read, gathered by `gatherCompleted` (module state rather
@@ -54,6 +54,7 @@ function outline(
   namesOf: Map<number, readonly string[]>,
   workflowId: number,
   hostId: number | null,
+  robotId: number | null,
   startedAt: number,
   endedAt: number | null,
   durationMs: number | null,
@@ -71,6 +72,7 @@ function outline(
   const completed = { names: completedNames(namesOf, workflowId), times: gathered.times.slice(0, 2 * gathered.count) };
   const run: RunOutline = { workflow: dictionaries.workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), completedSteps: completed };
   if (hostId !== null) run.host = dictionaries.hosts.nameOf(hostId);
+  if (robotId !== null) run.robot = dictionaries.robots.nameOf(robotId);
   if (endedAt !== null) run.endedAt = endedAt;
   if (durationMs !== null) run.durationMs = durationMs;
   if (errorType !== null) run.errorType = errorTypeCodec.decode(errorType);
@@ -100,6 +102,7 @@ export function unpackOutlines(text: string | null, blobs: Uint8Array | null, di
     const id = values.next()!;
     const workflowId = values.next()!;
     const hostId = values.next();
+    const robotId = values.next();
     const startedAt = values.next()!;
     const endedAt = values.next();
     const durationMs = values.next();
@@ -110,7 +113,7 @@ export function unpackOutlines(text: string | null, blobs: Uint8Array | null, di
     const key = by === 'end' ? endedAt! : startedAt;
     const previous = runs[runs.length - 1];
     if (previous && (key < previous.key || (key === previous.key && id < previous.id))) inOrder = false;
-    runs.push({ key, id, run: outline(dictionaries, namesOf, workflowId, hostId, startedAt, endedAt, durationMs, status, errorType, blobs, offset, offset + size) });
+    runs.push({ key, id, run: outline(dictionaries, namesOf, workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blobs, offset, offset + size) });
     offset += size;
   }
   return inOrder ? runs : runs.sort((a, b) => a.key - b.key || a.id - b.id);
@@ -130,19 +133,19 @@ export function readRunOutlines(statement: (sql: string) => Database.Statement, 
   if (filter.last !== undefined) {
     // A workflow's latest few runs: a row each.
     const rows = statement(
-      `SELECT e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type, s.steps
+      `SELECT e.workflow_id, e.host_id, e.robot_id, e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type, s.steps
        FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column} DESC, e.id DESC LIMIT ?`,
-    ).all(...conditions.params, filter.last) as Array<[number, number | null, number, number | null, number | null, number, number | null, Buffer | null]>;
+    ).all(...conditions.params, filter.last) as Array<[number, number | null, number | null, number, number | null, number | null, number, number | null, Buffer | null]>;
     const namesOf = new Map<number, readonly string[]>();
     return rows
       .reverse()
-      .map(([workflowId, hostId, startedAt, endedAt, durationMs, status, errorType, blob]) => outline(dictionaries, namesOf, workflowId, hostId, startedAt, endedAt, durationMs, status, errorType, blob, 0, blob?.length ?? 0));
+      .map(([workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blob]) => outline(dictionaries, namesOf, workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blob, 0, blob?.length ?? 0));
   }
   // Each chunk starts after the last run of the one before, by (column, id): the order of the index.
   const chunk = (after: boolean) =>
     statement(
       `SELECT group_concat(${packedRow(OUTLINE_COLUMNS)}, ','), CAST(group_concat(s.steps, '') AS BLOB)
-       FROM (SELECT e.id, e.workflow_id, e.host_id, e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type FROM executions e
+       FROM (SELECT e.id, e.workflow_id, e.host_id, e.robot_id, e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type FROM executions e
              ${whereClause({ where: [...conditions.where, ...(after ? [`${column} >= ?`, `(${column} > ? OR e.id > ?)`] : [])], params: [] })}
              ORDER BY ${column}, e.id LIMIT ${chunkRuns}) e
        LEFT JOIN run_steps s ON s.execution_id = e.id`,
