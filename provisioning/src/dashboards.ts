@@ -190,10 +190,11 @@ export function dashboards() {
       [
         { title: 'CPU', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_cpu', aggregation: 'avg', alias: '{{host}}' }] },
         { title: 'Memory in use', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_memory', aggregation: 'avg', alias: '{{host}}' }] },
+        { title: 'Disk space used', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_disk', aggregation: 'max', alias: '{{host}}' }], description: 'Space used on the volume robots work on, for hosts whose agent reports it: the analysis forecasts when it is full' },
         { title: 'Disk I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'disk_read', alias: '{{host}} read' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'disk_write', alias: '{{host}} write' }] },
         { title: 'Network I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'net_rx', alias: '{{host}} in' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'net_tx', alias: '{{host}} out' }] },
         { title: 'GPU', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_gpu', aggregation: 'avg', alias: '{{host}}' }], description: 'Hosts whose agent reports a GPU' },
-        { title: 'Runs per host', type: 'timeseries', w: 12, h: 8, targets: [series('A', { host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
+        { title: 'Runs per host', type: 'timeseries', w: 24, h: 8, targets: [series('A', { host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
       ],
       [variable('host', 'Host', 'hosts', { multi: true })],
       { host: ['$host'] },

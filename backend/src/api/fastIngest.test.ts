@@ -10,7 +10,7 @@ const execution = (i: number) => ({
 });
 const step = (i: number) => ({ executionId: `run-${i}`, index: 2, name: 'Submit', startedAt: T0 + i, durationMs: 1200.5, status: 'failed', error: 'timeout' });
 const sample = (i: number) => ({
-  host: 'vm-1', time: T0 + i, cpuPercent: 55.5, memoryUsedBytes: 4e9, memoryTotalBytes: 8e9, gpuPercent: 10, gpuMemoryUsedBytes: 1e9,
+  host: 'vm-1', time: T0 + i, cpuPercent: 55.5, memoryUsedBytes: 4e9, memoryTotalBytes: 8e9, gpuPercent: 10, gpuMemoryUsedBytes: 1e9, diskUsedBytes: 6e10, diskTotalBytes: 1e11,
   diskReadBytesPerSec: 1000, diskWriteBytesPerSec: 2000, netRxBytesPerSec: 300, netTxBytesPerSec: 400, workflow: 'Invoice Processing', executionId: `run-${i}`,
 });
 

@@ -9,7 +9,7 @@ export const QUERY_TYPES = [
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 export const RUN_METRICS = ['run_duration', 'step_duration', 'runs', 'successes', 'failures', 'success_rate'] as const;
-export const HOST_METRICS = ['host_cpu', 'host_memory', 'host_gpu', 'disk_read', 'disk_write', 'net_rx', 'net_tx'] as const;
+export const HOST_METRICS = ['host_cpu', 'host_memory', 'host_gpu', 'host_disk', 'disk_read', 'disk_write', 'net_rx', 'net_tx'] as const;
 export const METRICS = [...RUN_METRICS, ...HOST_METRICS] as const;
 export type Metric = (typeof METRICS)[number];
 

@@ -92,6 +92,8 @@ export const resourceSampleSchema = z.strictObject({
   memoryTotalBytes: bytes,
   gpuPercent: percent.optional(),
   gpuMemoryUsedBytes: bytes.optional(),
+  diskUsedBytes: bytes.optional(),
+  diskTotalBytes: bytes.optional(),
   diskReadBytesPerSec: bytes,
   diskWriteBytesPerSec: bytes,
   netRxBytesPerSec: bytes,

@@ -103,6 +103,24 @@ describe('ResourceCollector', () => {
     expect(samples[0].gpuPercent).toBeUndefined();
   });
 
+  it("tells the space used on the volume it is given, as statfs counts it, and none when told not to or when the path is gone", async () => {
+    const tmp = tempDir();
+    try {
+      const { blocks, bfree, bsize } = fs.statfsSync(tmp.dir);
+      const sample = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: tmp.dir }).sampleOnce();
+      expect(sample!.diskTotalBytes).toBe(blocks * bsize);
+      // Another process may write meanwhile: within a thousand blocks of what statfs said a moment before.
+      expect(Math.abs(sample!.diskUsedBytes! - (blocks - bfree) * bsize)).toBeLessThanOrEqual(1000 * bsize);
+      const none = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: false }).sampleOnce();
+      expect('diskUsedBytes' in none!).toBe(false);
+      const gone = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: path.join(tmp.dir, 'gone') }).sampleOnce();
+      expect(gone).toMatchObject({ cpuPercent: 10 });
+      expect('diskTotalBytes' in gone!).toBe(false);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('when the source fails, then the error is counted and sampling goes on', async () => {
     const samples: ResourceSample[] = [];
     let fail = true;

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { IngestBatch, ResourceSample, SamplerStatus } from '../domain/types';
 import type { ExecutionContextSink } from './metricsCollector';
-import { defaultResourceSource, GpuProbe, type ResourceSource } from './resourceSource';
+import { defaultDiskPath, defaultResourceSource, diskSpace, GpuProbe, type ResourceSource } from './resourceSource';
 
 export interface ResourceCollectorOptions {
   /** Receives every sample, e.g. `metricsCollector.recordResourceSample`... */
@@ -14,6 +14,11 @@ export interface ResourceCollectorOptions {
   source?: ResourceSource;
   /** Probe for a GPU (default true); a host without one is not an error. */
   gpu?: boolean;
+  /**
+   * A path on the volume whose space used the samples tell (default: the system drive on
+   * Windows, / elsewhere: where robots leave downloads, screenshots and logs); false: none.
+   */
+  diskPath?: string | false;
   now?: () => number;
 }
 
@@ -38,6 +43,7 @@ export class ResourceCollector implements ExecutionContextSink {
   private readonly sink: (sample: ResourceSample) => void;
   private readonly source: ResourceSource;
   private readonly gpu?: GpuProbe;
+  private readonly diskPath?: string;
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
   private busy = false;
@@ -59,6 +65,7 @@ export class ResourceCollector implements ExecutionContextSink {
     this.host = options.host ?? os.hostname();
     this.source = options.source ?? defaultResourceSource();
     this.gpu = options.gpu === false ? undefined : new GpuProbe();
+    if (options.diskPath !== false) this.diskPath = options.diskPath ?? defaultDiskPath();
     this.now = options.now ?? Date.now;
   }
 
@@ -105,7 +112,7 @@ export class ResourceCollector implements ExecutionContextSink {
       this.cost.maxBlockMs = Math.max(this.cost.maxBlockMs, performance.now() - started);
       const reading = await pending;
       if (!reading) return undefined;
-      const sample: ResourceSample = { host: this.host, time, ...reading, ...this.gpu?.reading };
+      const sample: ResourceSample = { host: this.host, time, ...reading, ...this.gpu?.reading, ...(this.diskPath === undefined ? {} : diskSpace(this.diskPath)) };
       if (this.context) {
         sample.workflow = this.context.workflow;
         sample.executionId = this.context.executionId;

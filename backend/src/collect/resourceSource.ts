@@ -127,6 +127,24 @@ export class GpuProbe {
   }
 }
 
+/** The volume robots work on by default: the system drive on Windows, the root elsewhere. */
+export function defaultDiskPath(): string {
+  return process.platform === 'win32' ? `${process.env.SystemDrive ?? 'C:'}\\` : '/';
+}
+
+/**
+ * Space used on the volume that holds `path`, and its size (one `statfs` call); undefined when it
+ * cannot be read (a path that went away): the sample goes without it.
+ */
+export function diskSpace(path: string): { diskUsedBytes: number; diskTotalBytes: number } | undefined {
+  try {
+    const { blocks, bfree, bsize } = fs.statfsSync(path);
+    return blocks > 0 ? { diskUsedBytes: (blocks - bfree) * bsize, diskTotalBytes: blocks * bsize } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function defaultResourceSource(): ResourceSource {
   return process.platform === 'linux' && fs.existsSync('/proc/stat') ? new LinuxResourceSource() : new SystemInformationSource();
 }

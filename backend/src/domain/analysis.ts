@@ -126,7 +126,7 @@ export interface SuccessAnalysis {
   peers: PeerComparison[];
 }
 
-export const ANOMALY_METRICS = ['run_duration', 'step_duration', 'failure_rate', 'volume', 'host_cpu', 'host_memory'] as const;
+export const ANOMALY_METRICS = ['run_duration', 'step_duration', 'failure_rate', 'volume', 'host_cpu', 'host_memory', 'host_disk'] as const;
 export type AnomalyMetric = (typeof ANOMALY_METRICS)[number];
 
 export interface Anomaly {

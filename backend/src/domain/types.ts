@@ -54,6 +54,9 @@ export interface ResourceSample {
   memoryTotalBytes: number;
   gpuPercent?: number;
   gpuMemoryUsedBytes?: number;
+  /** Space used on the volume the robots work on (the system drive unless the agent is told another), and its size. */
+  diskUsedBytes?: number;
+  diskTotalBytes?: number;
   diskReadBytesPerSec: number;
   diskWriteBytesPerSec: number;
   netRxBytesPerSec: number;

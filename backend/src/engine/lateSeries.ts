@@ -80,7 +80,15 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
       const first = b.times.findIndex((t) => t >= from);
       if (first < 0) continue;
       const slice = <T>(values: T[]) => values.slice(first);
-      kept.push({ host: b.host, times: slice(b.times), samples: slice(b.samples), cpuPercent: slice(b.cpuPercent), memoryPercent: slice(b.memoryPercent) });
+      kept.push({
+        host: b.host,
+        times: slice(b.times),
+        samples: slice(b.samples),
+        cpuPercent: slice(b.cpuPercent),
+        memoryPercent: slice(b.memoryPercent),
+        diskSamples: slice(b.diskSamples),
+        diskPercent: slice(b.diskPercent),
+      });
     }
     series.push(...hostSeries(kept));
   }

@@ -187,6 +187,8 @@ export class CollectorMetrics {
     host('rpa_host_memory_used_bytes', 'Latest memory in use on each host.', (s) => s.memoryUsedBytes);
     host('rpa_host_memory_total_bytes', 'Memory of each host.', (s) => s.memoryTotalBytes);
     host('rpa_host_gpu_percent', 'Latest GPU use of each host that has one, in percent.', (s) => s.gpuPercent);
+    host('rpa_host_disk_used_bytes', 'Latest space used on the working volume of each host whose agent reports it.', (s) => s.diskUsedBytes);
+    host('rpa_host_disk_total_bytes', 'Size of the working volume of each host whose agent reports it.', (s) => s.diskTotalBytes);
     host('rpa_host_disk_read_bytes_per_second', 'Latest disk read rate of each host.', (s) => s.diskReadBytesPerSec);
     host('rpa_host_disk_write_bytes_per_second', 'Latest disk write rate of each host.', (s) => s.diskWriteBytesPerSec);
     host('rpa_host_network_receive_bytes_per_second', 'Latest network receive rate of each host.', (s) => s.netRxBytesPerSec);

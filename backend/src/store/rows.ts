@@ -73,6 +73,8 @@ export function toSample(r: Record<string, number | string | null>): ResourceSam
   };
   if (r.gpu_percent !== null) sample.gpuPercent = r.gpu_percent as number;
   if (r.gpu_memory_used !== null) sample.gpuMemoryUsedBytes = r.gpu_memory_used as number;
+  if (r.disk_used !== null) sample.diskUsedBytes = Number(r.disk_used);
+  if (r.disk_total !== null) sample.diskTotalBytes = Number(r.disk_total);
   if (r.workflow !== null) sample.workflow = r.workflow as string;
   if (r.execution_ext_id !== null) sample.executionId = r.execution_ext_id as string;
   return sample;

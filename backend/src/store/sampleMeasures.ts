@@ -8,6 +8,7 @@ export const SAMPLE_MEASURE_SQL: Record<SampleMeasure, string> = {
   cpuPercent: 's.cpu_percent',
   memoryPercent: 'CASE WHEN s.memory_total > 0 THEN CAST(100 AS DOUBLE PRECISION) * s.memory_used / s.memory_total END',
   gpuPercent: 's.gpu_percent',
+  diskUsedPercent: 'CASE WHEN s.disk_total > 0 THEN CAST(100 AS DOUBLE PRECISION) * s.disk_used / s.disk_total END',
   diskReadBytesPerSec: 's.disk_read',
   diskWriteBytesPerSec: 's.disk_write',
   netRxBytesPerSec: 's.net_rx',

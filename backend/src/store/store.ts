@@ -34,7 +34,7 @@ export interface SampleFilter {
 }
 
 /** A value of a resource sample that host panels chart: a field of it, or memory use in % of the total. */
-export type SampleMeasure = 'cpuPercent' | 'memoryPercent' | 'gpuPercent' | 'diskReadBytesPerSec' | 'diskWriteBytesPerSec' | 'netRxBytesPerSec' | 'netTxBytesPerSec';
+export type SampleMeasure = 'cpuPercent' | 'memoryPercent' | 'gpuPercent' | 'diskUsedPercent' | 'diskReadBytesPerSec' | 'diskWriteBytesPerSec' | 'netRxBytesPerSec' | 'netTxBytesPerSec';
 
 /** One host's (and workflow's) samples in one bucket of time: how many have the value, its sum, min and max. */
 export interface SampleBucket {
@@ -103,6 +103,9 @@ export interface HostBuckets {
   cpuPercent: number[];
   /** The sum of its samples' memory use, in % of their total (0 for a sample with a total of 0). */
   memoryPercent: number[];
+  /** How many of its samples tell the disk space used (an agent may not), and the sum of theirs, in % of the volume. */
+  diskSamples: number[];
+  diskPercent: number[];
 }
 
 export const NAME_KINDS = ['workflows', 'steps', 'hosts', 'robots', 'versions', 'errorTypes'] as const;

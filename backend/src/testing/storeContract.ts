@@ -119,7 +119,9 @@ export function storeContract(open: () => ContractStore): void {
     const e = contractRun('e', T0 + HOUR + 10, 1000, { workflow: 'Invoices', host: 'vm-2' });
     const aSteps = [...contractSteps(a, [2000]), { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' }];
     const sample = (host: string, time: number, cpuPercent: number) => ({ host, time, cpuPercent, memoryUsedBytes: 2e9, memoryTotalBytes: 8e9, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
-    const samples = [sample('vm-2', T0 + 60_000, 10), sample('vm-1', T0 + 60_000, 20), sample('vm-1', T0, 30), { ...sample('vm-2', T0 + 2 * HOUR, 40), workflow: 'Claims' }];
+    // vm-1's agent tells its disk space (30% then 40% of the volume used); vm-2's does not.
+    const disk = (used: number) => ({ diskUsedBytes: used * 1e9, diskTotalBytes: 100e9 });
+    const samples = [sample('vm-2', T0 + 60_000, 10), { ...sample('vm-1', T0 + 60_000, 20), ...disk(40) }, { ...sample('vm-1', T0, 30), ...disk(30) }, { ...sample('vm-2', T0 + 2 * HOUR, 40), workflow: 'Claims' }];
     store.ingest({ executions: [c, a, b, d, e], steps: [...contractSteps(c, [400, 600.5]), ...aSteps, ...contractSteps(d, [100])], samples });
     const range = { from: T0, to: T0 + 2 * HOUR };
     const outline = (run: Execution, steps: Step[]) => ({
@@ -146,12 +148,12 @@ export function storeContract(open: () => ContractStore): void {
     // Hosts by name, each one's buckets by time; memory is 25% of the total in every sample; the
     // sample at the end of the range is left out.
     expect(store.hostBuckets(T0, T0 + 2 * HOUR, 5 * 60_000)).toEqual([
-      { host: 'vm-1', times: [T0], samples: [2], cpuPercent: [50], memoryPercent: [50] },
-      { host: 'vm-2', times: [T0], samples: [1], cpuPercent: [10], memoryPercent: [25] },
+      { host: 'vm-1', times: [T0], samples: [2], cpuPercent: [50], memoryPercent: [50], diskSamples: [2], diskPercent: [70] },
+      { host: 'vm-2', times: [T0], samples: [1], cpuPercent: [10], memoryPercent: [25], diskSamples: [0], diskPercent: [0] },
     ]);
     expect(store.hostBuckets(T0 + 1, T0 + 2 * HOUR + 1, 60_000)).toEqual([
-      { host: 'vm-1', times: [T0 + 60_000], samples: [1], cpuPercent: [20], memoryPercent: [25] },
-      { host: 'vm-2', times: [T0 + 60_000, T0 + 2 * HOUR], samples: [1, 1], cpuPercent: [10, 40], memoryPercent: [25, 25] },
+      { host: 'vm-1', times: [T0 + 60_000], samples: [1], cpuPercent: [20], memoryPercent: [25], diskSamples: [1], diskPercent: [40] },
+      { host: 'vm-2', times: [T0 + 60_000, T0 + 2 * HOUR], samples: [1, 1], cpuPercent: [10, 40], memoryPercent: [25, 25], diskSamples: [0, 0], diskPercent: [0, 0] },
     ]);
     expect(store.hostBuckets(T0 + 3 * HOUR, T0 + 4 * HOUR, 60_000)).toEqual([]);
     // What host panels read: per host, workflow and bucket, in no order.
@@ -165,6 +167,13 @@ export function storeContract(open: () => ContractStore): void {
       { host: 'vm-2', workflow: 'Claims', time: T0 + 2 * HOUR, count: 1, sum: 25, min: 25, max: 25 },
     ]);
     expect(store.sampleBuckets({ from: T0 }, 'gpuPercent', HOUR)).toEqual([]);
+    expect(store.sampleBuckets({ from: T0 }, 'diskUsedPercent', HOUR)).toEqual([{ host: 'vm-1', time: T0, count: 2, sum: 70, min: 30, max: 40 }]);
+    // Read back as they were sent, those without disk space without it.
+    expect(store.listSamples({ hosts: ['vm-1'], from: T0, to: T0 + HOUR, limit: 10 }).map((s) => [s.diskUsedBytes, s.diskTotalBytes])).toEqual([
+      [30e9, 100e9],
+      [40e9, 100e9],
+    ]);
+    expect(store.listSamples({ hosts: ['vm-2'], from: T0, to: T0 + HOUR, limit: 10 }).map((s) => 'diskUsedBytes' in s)).toEqual([false]);
     expect(store.sampleBuckets({ hosts: ['nowhere'] }, 'cpuPercent', HOUR)).toEqual([]);
   });
 

@@ -11,7 +11,7 @@ export const QUERY_TYPE_OPTIONS = toOptions<RpaQueryType>(
   { timeseries: 'Time series', resources: 'Host resources', stats: 'Statistics', success: 'Success and exceptions' },
 );
 export const RUN_METRIC_OPTIONS = toOptions(RUN_METRICS);
-export const HOST_METRIC_OPTIONS = toOptions(HOST_METRICS, { host_cpu: 'Host CPU', host_memory: 'Host memory', host_gpu: 'Host GPU', net_rx: 'Network in', net_tx: 'Network out' });
+export const HOST_METRIC_OPTIONS = toOptions(HOST_METRICS, { host_cpu: 'Host CPU', host_memory: 'Host memory', host_gpu: 'Host GPU', host_disk: 'Host disk used', net_rx: 'Network in', net_tx: 'Network out' });
 /** The aggregations the collector accepts for `metric`: a count or a rate of runs, a share, or the statistics of a duration or a resource. */
 export const aggregationOptions = (metric: Metric) =>
   toOptions(aggregationsFor(metric), { avg: metric === 'success_rate' ? 'Share of runs' : 'Average', p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', rate: 'Rate (per minute)' });

@@ -25,5 +25,7 @@ export function recommendedAction(metric: AnomalyMetric, direction: 'high' | 'lo
       return `Host ${subject.host} is CPU-saturated: find the processes using it (other jobs, updates, antivirus scans), and move robots or stagger schedules until it recovers.`;
     case 'host_memory':
       return `Host ${subject.host} is short of memory: look for applications the robots leave open, memory leaks in long sessions, and restart them between runs.`;
+    case 'host_disk':
+      return `Host ${subject.host} is running out of disk space: clear what the robots leave behind (downloads, screenshots, logs, temp files of the applications they drive), then add a clean-up step or more space before it fills and runs fail.`;
   }
 }

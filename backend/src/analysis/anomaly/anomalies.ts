@@ -24,6 +24,7 @@ const METRIC_LABEL: Record<AnomalyMetric, { name: string; unit: (v: number) => s
   volume: { name: 'runs per hour', unit: (v) => v.toFixed(1) },
   host_cpu: { name: 'CPU', unit: (v) => `${v.toFixed(0)}%` },
   host_memory: { name: 'memory use', unit: (v) => `${v.toFixed(0)}%` },
+  host_disk: { name: 'disk space used', unit: (v) => `${v.toFixed(0)}%` },
 };
 
 function subject(series: SeriesId): string {

@@ -36,8 +36,9 @@ export interface AnomalyContext {
 export type ContextOf = (anomaly: Anomaly) => AnomalyContext;
 
 const DURATIONS: readonly AnomalyMetric[] = ['run_duration', 'step_duration'];
-const HOST_METRICS: readonly AnomalyMetric[] = ['host_cpu', 'host_memory'];
+const HOST_METRICS: readonly AnomalyMetric[] = ['host_cpu', 'host_memory', 'host_disk'];
 const FLEET_WIDE: readonly AnomalyMetric[] = ['volume', 'failure_rate'];
+const RESOURCE_NAME: Partial<Record<AnomalyMetric, string>> = { host_cpu: 'CPU', host_memory: 'memory', host_disk: 'disk' };
 
 interface Node {
   anomaly: Anomaly;
@@ -233,7 +234,7 @@ export function incidentTitle(
     const resources = HOST_METRICS.flatMap((metric) => {
       const peak = onHost.filter((a) => a.metric === metric).sort((a, b) => b.observed - a.observed)[0];
       const heading = onHost.find((a) => a.metric === metric && a.forecast)?.forecast;
-      return peak ? [`${metric === 'host_cpu' ? 'CPU' : 'memory'} ${peak.observed.toFixed(0)}%${heading ? ` and rising ${heading.perHour.toFixed(0)}% an hour` : ''}`] : [];
+      return peak ? [`${RESOURCE_NAME[metric]} ${peak.observed.toFixed(0)}%${heading ? ` and rising ${heading.perHour.toFixed(0)}% an hour` : ''}`] : [];
     });
     const effect = workflows.length ? `${plural(workflows.length, 'workflow')} slower or failing on it (${list(workflows)})` : '';
     return `${host}: ${[...resources, effect].filter(Boolean).join(', ')}`;

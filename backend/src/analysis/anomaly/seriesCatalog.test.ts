@@ -8,16 +8,18 @@ const HOUR = 3_600_000;
 describe('hostSeries', () => {
   const plain = (series: ReturnType<typeof hostSeries>) => series.map(({ id, points }) => [id.key, Array.from({ length: points.length }, (_, i) => points.at(i))]);
 
-  it("gives each host its buckets' mean CPU and memory, the hosts whose buckets start first first", () => {
+  it("gives each host its buckets' mean CPU and memory, and disk space where its agent tells it, the hosts whose buckets start first first", () => {
     // As the store gives them: hosts by name, sums and counts per bucket.
     const hosts: HostBuckets[] = [
-      { host: 'vm-a', times: [T0 + HOST_BUCKET_MS], samples: [1], cpuPercent: [50], memoryPercent: [100] },
-      { host: 'vm-b', times: [T0, T0 + HOST_BUCKET_MS, T0 + 2 * HOST_BUCKET_MS], samples: [2, 1, 4], cpuPercent: [40, 70, 90], memoryPercent: [75, 0, 10] },
-      { host: 'vm-c', times: [T0 + HOST_BUCKET_MS], samples: [3], cpuPercent: [30], memoryPercent: [60] },
+      { host: 'vm-a', times: [T0 + HOST_BUCKET_MS], samples: [1], cpuPercent: [50], memoryPercent: [100], diskSamples: [0], diskPercent: [0] },
+      // vm-b's agent tells its disk space in two of its buckets, in 1 of 2 samples and all 4.
+      { host: 'vm-b', times: [T0, T0 + HOST_BUCKET_MS, T0 + 2 * HOST_BUCKET_MS], samples: [2, 1, 4], cpuPercent: [40, 70, 90], memoryPercent: [75, 0, 10], diskSamples: [1, 0, 4], diskPercent: [61, 0, 250] },
+      { host: 'vm-c', times: [T0 + HOST_BUCKET_MS], samples: [3], cpuPercent: [30], memoryPercent: [60], diskSamples: [0], diskPercent: [0] },
     ];
     expect(plain(hostSeries(hosts))).toEqual([
       ['host_cpu|||vm-b', [{ time: T0, value: 20 }, { time: T0 + HOST_BUCKET_MS, value: 70 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 22.5 }]],
       ['host_memory|||vm-b', [{ time: T0, value: 37.5 }, { time: T0 + HOST_BUCKET_MS, value: 0 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 2.5 }]],
+      ['host_disk|||vm-b', [{ time: T0, value: 61 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 62.5 }]],
       ['host_cpu|||vm-a', [{ time: T0 + HOST_BUCKET_MS, value: 50 }]],
       ['host_memory|||vm-a', [{ time: T0 + HOST_BUCKET_MS, value: 100 }]],
       ['host_cpu|||vm-c', [{ time: T0 + HOST_BUCKET_MS, value: 10 }]],

@@ -79,8 +79,10 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       };
     case 'host_cpu':
     case 'host_memory':
-      // A busy robot host is normal; only sustained use near the limit is an anomaly, or memory
-      // climbing steadily toward it (a leak): full within 6 hours at its pace of the last 2 hours.
+    case 'host_disk':
+      // A busy robot host is normal; only sustained use near the limit is an anomaly, or memory or
+      // disk space climbing steadily toward it (a leak, logs or screenshots piling up): full within
+      // 6 hours at its pace of the last 2 hours.
       return {
         scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3 }),
         settings: {
@@ -91,7 +93,7 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
           floor: 80,
           shiftWindow: 0,
           evidenceEnd: (point) => point.time + HOST_BUCKET_MS,
-          ...(metric === 'host_memory' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: 24, minValue: 50 } } : {}),
+          ...(metric !== 'host_cpu' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: 24, minValue: 50 } } : {}),
         },
       };
   }
@@ -303,20 +305,24 @@ export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonl
 }
 
 /**
- * Each host's mean CPU % and mean memory use in % of the total per bucket, from the store's sums
- * (`Store.hostBuckets`): the hosts whose buckets start first come first, the CPU series of each
- * before its memory series.
+ * Each host's mean CPU %, mean memory use in % of the total and mean disk space used in % of
+ * the volume per bucket, from the store's sums (`Store.hostBuckets`): the hosts whose buckets
+ * start first come first, the CPU series of each before its memory series, then its disk series
+ * (over the buckets that tell it, for hosts whose agent reports it).
  */
 export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
   const out: SeriesPoints[] = [];
-  for (const { host, times, samples, cpuPercent, memoryPercent } of [...hosts].sort((a, b) => a.times[0] - b.times[0])) {
+  for (const { host, times, samples, cpuPercent, memoryPercent, diskSamples, diskPercent } of [...hosts].sort((a, b) => a.times[0] - b.times[0])) {
     const cpu = new PointList();
     const memory = new PointList();
+    const disk = new PointList();
     for (let i = 0; i < times.length; i++) {
       cpu.push(times[i], cpuPercent[i] / samples[i]);
       memory.push(times[i], memoryPercent[i] / samples[i]);
+      if (diskSamples[i] > 0) disk.push(times[i], diskPercent[i] / diskSamples[i]);
     }
-    for (const [metric, points] of [['host_cpu', cpu], ['host_memory', memory]] as const) {
+    for (const [metric, points] of [['host_cpu', cpu], ['host_memory', memory], ['host_disk', disk]] as const) {
+      if (points.length === 0) continue;
       const id = { metric, host };
       out.push({ id: { key: seriesKey(id), ...id }, points });
     }

@@ -1,7 +1,9 @@
 import { Random } from '../../sim/random';
 import { median } from '../stats';
 import { BinomialScorer, type Point, RobustScorer, type Seasonality } from './scorers';
-import { createDetector } from './seriesCatalog';
+import { applyEvent } from './anomalies';
+import { groupIncidents } from './incidents';
+import { createDetector, parseSeriesKey } from './seriesCatalog';
 import { type Episode, fourSignificant, pointSeverity, SeriesDetector } from './seriesDetector';
 
 const MINUTE = 60_000;
@@ -148,20 +150,29 @@ describe('SeriesDetector', () => {
     expect(opensAt(spiky, spikes)).toEqual([T0 + 100 * MINUTE, T0 + 128 * MINUTE]);
   });
 
+  /**
+   * Feeds `detector` the 5-minute means of `flat`, then a climb from `from` by `perHour` (with
+   * normal noise) until it opens or `hours` pass: the episode it opened, and the value it opened at.
+   */
+  function climbUntilOpened(detector: SeriesDetector, flat: Point[], climb: { from: number; perHour: number; noise: number; hours: number }, random: Random) {
+    const FIVE = 5 * MINUTE;
+    flat.forEach((p) => detector.observe(p));
+    let opened: Episode | undefined;
+    let at = 0;
+    for (let i = 1; i <= climb.hours * 12 && !opened; i++) {
+      at = climb.from + (climb.perHour * i) / 12 + climb.noise * random.normal();
+      opened = detector.observe({ time: flat[flat.length - 1].time + i * FIVE, value: at }).events.find((e) => e.type === 'opened')?.episode;
+    }
+    return { opened, at };
+  }
+
   it('when memory climbs steadily toward full, then it opens below the floor, with its pace and when it is full; a busy but flat host does not', () => {
     const FIVE = 5 * MINUTE;
     const memory = () => createDetector('host_memory', 4);
     const random = new Random(5);
     // A day at about 35% (5-minute means), then 9% more every hour.
     const flat = Array.from({ length: 288 }, (_, i) => ({ time: T0 + i * FIVE, value: 35 + 3 * random.normal() }));
-    const leak = memory();
-    flat.forEach((p) => leak.observe(p));
-    let opened: Episode | undefined;
-    let at = 0;
-    for (let i = 1; i <= 96 && !opened; i++) {
-      at = 35 + (9 * i) / 12 + 3 * random.normal();
-      opened = leak.observe({ time: T0 + (288 + i) * FIVE, value: at }).events.find((e) => e.type === 'opened')?.episode;
-    }
+    const { opened, at } = climbUntilOpened(memory(), flat, { from: 35, perHour: 9, noise: 3, hours: 8 }, random);
     expect(opened).toBeDefined();
     // Found below the 80% floor, once full is within 6 hours at its pace: from about 46% on.
     expect(at).toBeLessThan(70);
@@ -171,6 +182,29 @@ describe('SeriesDetector', () => {
     // The same host busy at 65% for hours, not climbing: nothing.
     const busy = memory();
     const events = [...flat, ...Array.from({ length: 96 }, (_, i) => ({ time: T0 + (288 + i) * FIVE, value: 65 + 3 * random.normal() }))].flatMap((p) => busy.observe(p).events);
+    expect(events).toEqual([]);
+  });
+
+  it('when disk space used climbs steadily toward full, then it opens below the floor and says when it is full, its incident named by the host; a full but flat disk does not', () => {
+    const FIVE = 5 * MINUTE;
+    const random = new Random(8);
+    // Two days at about 55% of the volume (5-minute means), then 8% more every hour: a clean-up
+    // job stopped and screenshots pile up.
+    const flat = Array.from({ length: 576 }, (_, i) => ({ time: T0 + i * FIVE, value: 55 + 0.5 * random.normal() }));
+    const { opened, at } = climbUntilOpened(createDetector('host_disk', 4), flat, { from: 55, perHour: 8, noise: 0.5, hours: 6 }, random);
+    expect(opened).toBeDefined();
+    // Full within 6 hours at its pace: about 52% or more used, well below the 80% floor.
+    expect(at).toBeLessThan(70);
+    expect(opened!.forecast!.perHour).toBeGreaterThan(7);
+    expect(opened!.forecast!.perHour).toBeLessThan(9);
+    const anomaly = applyEvent(parseSeriesKey('host_disk|||vm-3'), { type: 'opened', episode: opened! });
+    expect(anomaly).toMatchObject({ metric: 'host_disk', host: 'vm-3', forecast: opened!.forecast });
+    expect(anomaly.description).toMatch(/^disk space used of vm-3 is unusually high: 6\d% vs expected 55% \(.*\); rising 8% an hour, 100% in about [3-5]\.\d h$/);
+    expect(anomaly.recommendedAction).toMatch(/^Host vm-3 is running out of disk space/);
+    expect(groupIncidents([anomaly], (a) => ({ hosts: [a.host!] }))[0].title).toMatch(/^vm-3: disk 6\d% and rising 8% an hour$/);
+    // A disk that has sat at 88% for days, not climbing: nothing.
+    const full = createDetector('host_disk', 4);
+    const events = Array.from({ length: 576 + 72 }, (_, i) => ({ time: T0 + i * FIVE, value: 88 + 0.5 * random.normal() })).flatMap((p) => full.observe(p).events);
     expect(events).toEqual([]);
   });
 

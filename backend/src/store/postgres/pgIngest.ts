@@ -199,11 +199,11 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   const changedSamples: Array<[string, number]> = [];
   for (const round of rounds(byTime(batch.samples, (s) => s.time).map(({ row }) => row), (s) => `${s.host}\u0000${s.time}`)) {
     const { rows: samplesChanged } = await client.query<{ host_id: number; ts: string }>(
-      `INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent, gpu_memory_used, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
-       SELECT * FROM unnest($1::int[], $2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], $6::float8[], $7::bigint[], $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::int[], $13::text[])
+      `INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent, gpu_memory_used, disk_used, disk_total, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
+       SELECT * FROM unnest($1::int[], $2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], $6::float8[], $7::bigint[], $8::bigint[], $9::bigint[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::int[], $15::text[])
        ON CONFLICT (host_id, ts) DO UPDATE SET cpu_percent = excluded.cpu_percent, memory_used = excluded.memory_used,
          memory_total = excluded.memory_total, gpu_percent = excluded.gpu_percent, gpu_memory_used = excluded.gpu_memory_used,
-         disk_read = excluded.disk_read, disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
+         disk_used = excluded.disk_used, disk_total = excluded.disk_total, disk_read = excluded.disk_read, disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
          workflow_id = coalesce(excluded.workflow_id, resource_samples.workflow_id),
          execution_ext_id = coalesce(excluded.execution_ext_id, resource_samples.execution_ext_id)
        WHERE ${sampleChanged('IS DISTINCT FROM')}
@@ -216,6 +216,8 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
         column(round, (s) => Math.round(s.memoryTotalBytes)),
         column(round, (s) => s.gpuPercent ?? null),
         column(round, (s) => (s.gpuMemoryUsedBytes === undefined ? null : Math.round(s.gpuMemoryUsedBytes))),
+        column(round, (s) => (s.diskUsedBytes === undefined ? null : Math.round(s.diskUsedBytes))),
+        column(round, (s) => (s.diskTotalBytes === undefined ? null : Math.round(s.diskTotalBytes))),
         column(round, (s) => s.diskReadBytesPerSec),
         column(round, (s) => s.diskWriteBytesPerSec),
         column(round, (s) => s.netRxBytesPerSec),

@@ -205,9 +205,10 @@ export function hourlyStarts(client: ClientBase, from: number, to: number): Prom
 
 /** Summed here by PostgreSQL (plain addition: sums of many samples may differ from SQLite's in the last bits). */
 export async function hostBuckets(client: ClientBase, from: number, to: number, bucketMs: number): Promise<HostBuckets[]> {
-  const rows = await all<{ host: string; bucket: number; samples: number; cpu: number; memory: number }>(
+  const rows = await all<{ host: string; bucket: number; samples: number; cpu: number; memory: number; disk_samples: number; disk: number | null }>(
     client,
-    `SELECT h.name AS host, s.ts - s.ts % ? AS bucket, count(*) AS samples, sum(${SAMPLE_MEASURE_SQL.cpuPercent}) AS cpu, sum(${ANALYSIS_MEMORY_SQL}) AS memory
+    `SELECT h.name AS host, s.ts - s.ts % ? AS bucket, count(*) AS samples, sum(${SAMPLE_MEASURE_SQL.cpuPercent}) AS cpu, sum(${ANALYSIS_MEMORY_SQL}) AS memory,
+       count(${SAMPLE_MEASURE_SQL.diskUsedPercent})::int AS disk_samples, sum(${SAMPLE_MEASURE_SQL.diskUsedPercent}) AS disk
      FROM resource_samples s JOIN hosts h ON h.id = s.host_id WHERE s.ts >= ? AND s.ts < ?
      GROUP BY h.name, bucket ORDER BY h.name COLLATE "C", bucket`,
     [bucketMs, from, to],
@@ -215,11 +216,13 @@ export async function hostBuckets(client: ClientBase, from: number, to: number, 
   const hosts: HostBuckets[] = [];
   for (const row of rows) {
     let last = hosts[hosts.length - 1];
-    if (last?.host !== row.host) hosts.push((last = { host: row.host, times: [], samples: [], cpuPercent: [], memoryPercent: [] }));
+    if (last?.host !== row.host) hosts.push((last = { host: row.host, times: [], samples: [], cpuPercent: [], memoryPercent: [], diskSamples: [], diskPercent: [] }));
     last.times.push(row.bucket);
     last.samples.push(row.samples);
     last.cpuPercent.push(row.cpu);
     last.memoryPercent.push(row.memory);
+    last.diskSamples.push(row.disk_samples);
+    last.diskPercent.push(row.disk ?? 0);
   }
   return hosts;
 }

@@ -162,6 +162,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE changes ADD COLUMN started text;
     `,
   },
+  {
+    version: 4,
+    description: "disk space used on each host's working volume, for the analysis's disk forecast",
+    sql: `
+      ALTER TABLE resource_samples ADD COLUMN disk_used bigint;
+      ALTER TABLE resource_samples ADD COLUMN disk_total bigint;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

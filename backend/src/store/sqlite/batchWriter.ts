@@ -132,14 +132,15 @@ export class BatchWriter {
     );
     this.upsertSample = db.prepare(`
       INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent,
-        gpu_memory_used, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
+        gpu_memory_used, disk_used, disk_total, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
       VALUES (@hostId, @time, @cpuPercent, @memoryUsedBytes, @memoryTotalBytes, @gpuPercent,
-        @gpuMemoryUsedBytes, @diskReadBytesPerSec, @diskWriteBytesPerSec, @netRxBytesPerSec,
+        @gpuMemoryUsedBytes, @diskUsedBytes, @diskTotalBytes, @diskReadBytesPerSec, @diskWriteBytesPerSec, @netRxBytesPerSec,
         @netTxBytesPerSec, @workflowId, @executionId)
       ON CONFLICT (host_id, ts) DO UPDATE SET
         cpu_percent = excluded.cpu_percent, memory_used = excluded.memory_used,
         memory_total = excluded.memory_total, gpu_percent = excluded.gpu_percent,
-        gpu_memory_used = excluded.gpu_memory_used, disk_read = excluded.disk_read,
+        gpu_memory_used = excluded.gpu_memory_used, disk_used = excluded.disk_used,
+        disk_total = excluded.disk_total, disk_read = excluded.disk_read,
         disk_write = excluded.disk_write, net_rx = excluded.net_rx, net_tx = excluded.net_tx,
         workflow_id = coalesce(excluded.workflow_id, workflow_id),
         execution_ext_id = coalesce(excluded.execution_ext_id, execution_ext_id)
@@ -420,6 +421,8 @@ export class BatchWriter {
       memoryTotalBytes: sample.memoryTotalBytes,
       gpuPercent: sample.gpuPercent ?? null,
       gpuMemoryUsedBytes: sample.gpuMemoryUsedBytes ?? null,
+      diskUsedBytes: sample.diskUsedBytes ?? null,
+      diskTotalBytes: sample.diskTotalBytes ?? null,
       diskReadBytesPerSec: sample.diskReadBytesPerSec,
       diskWriteBytesPerSec: sample.diskWriteBytesPerSec,
       netRxBytesPerSec: sample.netRxBytesPerSec,

@@ -23,7 +23,7 @@ export function stepsOfRun(blob: Uint8Array, executionId: string, dictionaries: 
 
 /** Reads executions, steps and samples back; every value reaches SQL as a bound parameter. */
 /** A sample row as `sampleRows` selects it. */
-type SampleRow = [string, number, number, number, number, number, number, number, number, number | null, number | null, number | null, string | null];
+type SampleRow = [string, number, number, number, number, number, number, number, number, number | null, number | null, number | null, number | null, number | null, string | null];
 
 export class ExecutionReader {
   private readonly byExtId: Database.Statement<[string], ExecutionRow>;
@@ -145,16 +145,16 @@ export class ExecutionReader {
     const rows = this.db
       .prepare(
         `SELECT h.name, s.ts, s.cpu_percent, s.memory_used, s.memory_total, s.disk_read, s.disk_write, s.net_rx, s.net_tx,
-           s.gpu_percent, s.gpu_memory_used, s.workflow_id, s.execution_ext_id
+           s.gpu_percent, s.gpu_memory_used, s.disk_used, s.disk_total, s.workflow_id, s.execution_ext_id
          FROM resource_samples s JOIN hosts h ON h.id = s.host_id
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts, h.name${limit ? ' LIMIT ?' : ''}`,
       )
       .raw()
       .all(...params, ...(limit ? [limit] : [])) as SampleRow[];
     // Rows as arrays, workflow names from the dictionary's cache: the analysis reads months of samples.
-    return rows.map(([host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, workflowId, execution_ext_id]) =>
+    return rows.map(([host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, disk_used, disk_total, workflowId, execution_ext_id]) =>
       toSample({
-        host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, execution_ext_id,
+        host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, disk_used, disk_total, execution_ext_id,
         workflow: workflowId === null ? null : this.dictionaries.workflows.nameOf(workflowId),
       }),
     );

@@ -18,6 +18,7 @@ const COLUMN: Record<SampleMeasure, string> = {
   cpuPercent: 'cpu',
   memoryPercent: 'memory',
   gpuPercent: 'gpu',
+  diskUsedPercent: 'disk_used',
   diskReadBytesPerSec: 'disk_read',
   diskWriteBytesPerSec: 'disk_write',
   netRxBytesPerSec: 'net_rx',

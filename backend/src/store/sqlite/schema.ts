@@ -240,8 +240,9 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 9,
     description: 'rollups of resource samples per host, workflow and minute or hour, for host panels over weeks of samples a second',
+    // In this collector's shape; built from the stored samples at version 13, when the samples
+    // have every column the rollups read.
     sql: SAMPLE_ROLLUPS_TABLE,
-    run: rollUpStoredSamples,
   },
   {
     version: 10,
@@ -282,6 +283,17 @@ export const MIGRATIONS: readonly Migration[] = [
       -- counted in its hour's volume is late for its durations only.
       ALTER TABLE changes ADD COLUMN started TEXT;
     `,
+  },
+  {
+    version: 13,
+    description: "disk space used on each host's working volume, in samples and their rollups, for the analysis's disk forecast",
+    sql: `
+      ALTER TABLE resource_samples ADD COLUMN disk_used INTEGER;
+      ALTER TABLE resource_samples ADD COLUMN disk_total INTEGER;
+      DROP TABLE sample_rollups;
+      ${SAMPLE_ROLLUPS_TABLE}
+    `,
+    run: rollUpStoredSamples,
   },
 ];
 
