@@ -218,7 +218,7 @@ export class FleetGenerator {
     const r = this.random;
     const samples: ResourceSample[] = [];
     const interval = this.options.sampleIntervalMs;
-    for (const host of this.fleet.hosts) {
+    for (const [index, host] of this.fleet.hosts.entries()) {
       const runs = (this.running.get(host) ?? []).filter((run) => run.end >= hourStart);
       this.running.set(host, runs);
       const saturation = this.incidents.find((i) => i.kind === 'cpu_saturation' && i.host === host);
@@ -233,6 +233,9 @@ export class FleetGenerator {
           cpuPercent: Math.round(cpu * 10) / 10,
           memoryUsedBytes: Math.round(Math.min(16, 5 + 2.5 * now.length + 0.3 * r.normal() + (leak && isActive(leak, time) ? (16 * leak.magnitude * (time - leak.start)) / HOUR / 100 : 0)) * GIB),
           memoryTotalBytes: 16 * GIB,
+          // Drawn from no random number (the rest of the traffic stays as it was without it).
+          diskUsedBytes: Math.round(diskShare(index, time) * DISK_BYTES),
+          diskTotalBytes: DISK_BYTES,
           diskReadBytesPerSec: Math.round(Math.max(0, 200_000 * now.length + 20_000 * r.normal())),
           diskWriteBytesPerSec: Math.round(Math.max(0, 120_000 * now.length + 15_000 * r.normal())),
           netRxBytesPerSec: Math.round(Math.max(0, 400_000 * now.length + 30_000 * r.normal())),
@@ -247,4 +250,17 @@ export class FleetGenerator {
     }
     return samples;
   }
+}
+
+/** Each simulated host's working volume. */
+const DISK_BYTES = 256 * GIB;
+
+/**
+ * The share of a host's volume in use at `time`: 40% plus 5% a host (of six, then again),
+ * growing 2% over a day as robots leave downloads and logs behind, cleared back each night at
+ * 02:00 UTC.
+ */
+function diskShare(host: number, time: number): number {
+  const sinceCleanUp = (((time - 2 * HOUR) % DAY) + DAY) % DAY;
+  return 0.4 + 0.05 * (host % 6) + (0.02 * sinceCleanUp) / DAY;
 }
