@@ -20,6 +20,8 @@ export interface SeriesId {
 const HOUR = 3600_000;
 /** Host resources are judged on 5-minute means: a second-long peak is not saturation. */
 export const HOST_BUCKET_MS = 5 * 60_000;
+/** ...disk space on 15-minute means: it fills over hours, and a third of the points judge it as well. */
+export const DISK_BUCKET_MS = 15 * 60_000;
 
 /** The start of the `unit`-long slot (an hour, a host bucket) that `time` falls in. */
 export const floorTo = (time: number, unit: number): number => Math.floor(time / unit) * unit;
@@ -79,23 +81,26 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       };
     case 'host_cpu':
     case 'host_memory':
-    case 'host_disk':
+    case 'host_disk': {
       // A busy robot host is normal; only sustained use near the limit is an anomaly, or memory or
       // disk space climbing steadily toward it (a leak, logs or screenshots piling up): full within
       // 6 hours at its pace of the last 2 hours.
+      const bucketMs = metric === 'host_disk' ? DISK_BUCKET_MS : HOST_BUCKET_MS;
       return {
         scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3 }),
         settings: {
           direction: 'high',
-          minConsecutive: 3,
+          // Sustained for 15 minutes: three 5-minute means, or one of disk space's 15.
+          minConsecutive: HOST_BUCKET_MS * 3 / bucketMs,
           extremeFactor: Infinity,
           closeAfterNormal: 3,
           floor: 80,
           shiftWindow: 0,
-          evidenceEnd: (point) => point.time + HOST_BUCKET_MS,
-          ...(metric !== 'host_cpu' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: 24, minValue: 50 } } : {}),
+          evidenceEnd: (point) => point.time + bucketMs,
+          ...(metric !== 'host_cpu' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: (2 * HOUR) / bucketMs, minValue: 50 } } : {}),
         },
       };
+    }
   }
 }
 
@@ -305,10 +310,11 @@ export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonl
 }
 
 /**
- * Each host's mean CPU %, mean memory use in % of the total and mean disk space used in % of
- * the volume per bucket, from the store's sums (`Store.hostBuckets`): the hosts whose buckets
- * start first come first, the CPU series of each before its memory series, then its disk series
- * (over the buckets that tell it, for hosts whose agent reports it).
+ * Each host's mean CPU % and mean memory use in % of the total per bucket, and its mean disk
+ * space used in % of the volume per `DISK_BUCKET_MS`, from the store's sums (`Store.hostBuckets`
+ * by `HOST_BUCKET_MS`): the hosts whose buckets start first come first, the CPU series of each
+ * before its memory series, then its disk series (over the buckets that tell it, for hosts whose
+ * agent reports it).
  */
 export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
   const out: SeriesPoints[] = [];
@@ -316,11 +322,22 @@ export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
     const cpu = new PointList();
     const memory = new PointList();
     const disk = new PointList();
+    let slot = Number.NaN;
+    let diskSum = 0;
+    let diskCount = 0;
+    const closeSlot = () => diskCount > 0 && disk.push(slot, diskSum / diskCount);
     for (let i = 0; i < times.length; i++) {
       cpu.push(times[i], cpuPercent[i] / samples[i]);
       memory.push(times[i], memoryPercent[i] / samples[i]);
-      if (diskSamples[i] > 0) disk.push(times[i], diskPercent[i] / diskSamples[i]);
+      if (floorTo(times[i], DISK_BUCKET_MS) !== slot) {
+        closeSlot();
+        slot = floorTo(times[i], DISK_BUCKET_MS);
+        diskSum = diskCount = 0;
+      }
+      diskSum += diskPercent[i];
+      diskCount += diskSamples[i];
     }
+    closeSlot();
     for (const [metric, points] of [['host_cpu', cpu], ['host_memory', memory], ['host_disk', disk]] as const) {
       if (points.length === 0) continue;
       const id = { metric, host };

@@ -151,17 +151,19 @@ describe('SeriesDetector', () => {
   });
 
   /**
-   * Feeds `detector` the 5-minute means of `flat`, then a climb from `from` by `perHour` (with
-   * normal noise) until it opens or `hours` pass: the episode it opened, and the value it opened at.
+   * Feeds `detector` the means of `flat` (evenly spaced), then a climb from `from` by `perHour`
+   * (with normal noise) until it opens or `hours` pass: the episode it opened, and the value it
+   * opened at.
    */
   function climbUntilOpened(detector: SeriesDetector, flat: Point[], climb: { from: number; perHour: number; noise: number; hours: number }, random: Random) {
-    const FIVE = 5 * MINUTE;
+    const step = flat[1].time - flat[0].time;
+    const perHour = 3_600_000 / step;
     flat.forEach((p) => detector.observe(p));
     let opened: Episode | undefined;
     let at = 0;
-    for (let i = 1; i <= climb.hours * 12 && !opened; i++) {
-      at = climb.from + (climb.perHour * i) / 12 + climb.noise * random.normal();
-      opened = detector.observe({ time: flat[flat.length - 1].time + i * FIVE, value: at }).events.find((e) => e.type === 'opened')?.episode;
+    for (let i = 1; i <= climb.hours * perHour && !opened; i++) {
+      at = climb.from + (climb.perHour * i) / perHour + climb.noise * random.normal();
+      opened = detector.observe({ time: flat[flat.length - 1].time + i * step, value: at }).events.find((e) => e.type === 'opened')?.episode;
     }
     return { opened, at };
   }
@@ -186,25 +188,26 @@ describe('SeriesDetector', () => {
   });
 
   it('when disk space used climbs steadily toward full, then it opens below the floor and says when it is full, its incident named by the host; a full but flat disk does not', () => {
-    const FIVE = 5 * MINUTE;
+    const FIFTEEN = 15 * MINUTE;
     const random = new Random(8);
-    // Two days at about 55% of the volume (5-minute means), then 8% more every hour: a clean-up
+    // Two days at about 55% of the volume (15-minute means), then 8% more every hour: a clean-up
     // job stopped and screenshots pile up.
-    const flat = Array.from({ length: 576 }, (_, i) => ({ time: T0 + i * FIVE, value: 55 + 0.5 * random.normal() }));
+    const flat = Array.from({ length: 192 }, (_, i) => ({ time: T0 + i * FIFTEEN, value: 55 + 0.5 * random.normal() }));
     const { opened, at } = climbUntilOpened(createDetector('host_disk', 4), flat, { from: 55, perHour: 8, noise: 0.5, hours: 6 }, random);
     expect(opened).toBeDefined();
-    // Full within 6 hours at its pace: about 52% or more used, well below the 80% floor.
+    // Full within 6 hours at its pace, once two hours of 15-minute means tell the pace: well below
+    // the 80% floor.
     expect(at).toBeLessThan(70);
-    expect(opened!.forecast!.perHour).toBeGreaterThan(7);
+    expect(opened!.forecast!.perHour).toBeGreaterThan(6.5);
     expect(opened!.forecast!.perHour).toBeLessThan(9);
     const anomaly = applyEvent(parseSeriesKey('host_disk|||vm-3'), { type: 'opened', episode: opened! });
     expect(anomaly).toMatchObject({ metric: 'host_disk', host: 'vm-3', forecast: opened!.forecast });
-    expect(anomaly.description).toMatch(/^disk space used of vm-3 is unusually high: 6\d% vs expected 55% \(.*\); rising 8% an hour, 100% in about [3-5]\.\d h$/);
+    expect(anomaly.description).toMatch(/^disk space used of vm-3 is unusually high: 6\d% vs expected 55% \(.*\); rising [78]% an hour, 100% in about [3-5]\.\d h$/);
     expect(anomaly.recommendedAction).toMatch(/^Host vm-3 is running out of disk space/);
-    expect(groupIncidents([anomaly], (a) => ({ hosts: [a.host!] }))[0].title).toMatch(/^vm-3: disk 6\d% and rising 8% an hour$/);
+    expect(groupIncidents([anomaly], (a) => ({ hosts: [a.host!] }))[0].title).toMatch(/^vm-3: disk 6\d% and rising [78]% an hour$/);
     // A disk that has sat at 88% for days, not climbing: nothing.
     const full = createDetector('host_disk', 4);
-    const events = Array.from({ length: 576 + 72 }, (_, i) => ({ time: T0 + i * FIVE, value: 88 + 0.5 * random.normal() })).flatMap((p) => full.observe(p).events);
+    const events = Array.from({ length: 192 + 24 }, (_, i) => ({ time: T0 + i * FIFTEEN, value: 88 + 0.5 * random.normal() })).flatMap((p) => full.observe(p).events);
     expect(events).toEqual([]);
   });
 
