@@ -135,6 +135,20 @@ describe('robotFailureSeries', () => {
     ]);
   });
 
+  it("when a burst begins on one robot's runs and its peers' runs fail after, then its failures stop counting against it; with no peer run near a failure, it does not count", () => {
+    // Claims runs every 10 minutes, bot-1 and bot-2 in turn; from minute 60 every run fails on a
+    // system error (a session broker down for everyone).
+    const runs = Array.from({ length: 12 }, (_, i) => run(10 * i, 'Claims', i % 2 ? 'bot-2' : 'bot-1', i >= 6 ? 'failed' : 'completed', i >= 6 ? 'system' : undefined));
+    // bot-1's runs from minute 20 (its first had no peer run before it). Its failure at minute 60
+    // counts while under a third of bot-2's runs within the hour failed (minutes 10 to 70: one of
+    // four), and no longer once they did (minute 90 failed too: two of five); its failure at
+    // minute 80 never counts (minutes 30 to 70: one of three).
+    expect(pointsOf(robotFailureSeries(runs, () => T0), 'bot-1').map((p) => p.value)).toEqual([0, 0, 1, 1, 0]);
+    // A failure whose workflow no peer ran within an hour of it is not told apart.
+    const alone = [run(0, 'Claims', 'bot-2'), run(10, 'Claims', 'bot-2'), run(150, 'Claims', 'bot-1', 'failed', 'system')];
+    expect(pointsOf(robotFailureSeries(alone, () => T0), 'bot-1').map((p) => [p.value, p.trials])).toEqual([[0, 1]]);
+  });
+
   it('fills the windows with the runs before a robot is judged from, and makes no series for robots not judged', () => {
     const runs = [run(0, 'Claims', 'bot-2'), run(1, 'Claims', 'bot-1', 'failed', 'system'), run(2, 'Claims', 'bot-2'), run(3, 'Claims', 'bot-1', 'failed', 'system')];
     const series = robotFailureSeries(runs, (robot) => (robot === 'bot-1' ? T0 + 2 * MINUTE : undefined));

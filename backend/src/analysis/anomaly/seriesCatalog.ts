@@ -217,19 +217,19 @@ const failedOnRobot = (run: Pick<RunOutline, 'status' | 'errorType'>) => run.sta
 
 /** Peers failing on system errors this often (a third of their recent runs) share the problem: the workflow's, not the robot's. */
 export const PEERS_FAILING_SHARE = 1 / 3;
-/** A robot's peers are judged on their runs that ended this long before its run... */
+/** A robot's failure is judged against its peers' runs that ended within this long of it... */
 const PEER_HORIZON_MS = HOUR;
-/** ...or on their last this many when fewer ended then: a workflow that runs once an hour has had a failure burst for a while when its last ten runs show it. */
-const MIN_PEER_RUNS = 3;
+/** ...at least this many of them: with fewer, nothing tells a robot's failure from its workflow's (a burst that began on its run). */
+const MIN_PEER_RUNS = 2;
 
 /**
  * Failure rate per robot against its peers: at each finished run of a robot, how many of its last
  * `FAILURE_WINDOW_RUNS` runs failed on a system error (`failedOnRobot`) while the other robots'
- * latest runs of the same workflow (of the hour before, at least their last few) mostly did not. An
- * expired licence, a broken session, a robot's machine: its failures pile up here within a few of
- * its runs, on every workflow it serves, while a workflow-wide failure (a session broker down for
- * everyone) is not the robot's. Runs of a workflow no other robot ran lately are not compared:
- * nothing tells the robot apart.
+ * runs of the same workflow around it mostly did not (`peersFine`). An expired licence, a broken
+ * session, a robot's machine: its failures pile up here within a few of its runs, on every
+ * workflow it serves, while a workflow-wide failure (a session broker down for everyone) is not
+ * the robot's. Runs of a workflow no other robot ran lately are not compared: nothing tells the
+ * robot apart.
  *
  * `runs` in the order they ended; those before `judgeFrom(robot)` (and every run of a robot it
  * gives no time for) only fill the windows, the others are points of their robot's series.
@@ -237,38 +237,63 @@ const MIN_PEER_RUNS = 3;
 export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot: string) => number | undefined): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const series = new Map<string, PointList>();
-  /** Each workflow's latest finished runs: the robot, when it ended, and whether it failed on a system error. */
-  const peers = new Map<string, Array<{ robot: string | undefined; endedAt: number; failed: boolean }>>();
-  /** Each robot's latest compared runs: 1 when it failed while its peers did not. */
-  const recent = new Map<string, number[]>();
+  /** Each workflow's latest finished runs. */
+  const peers = new Map<string, PeerRun[]>();
+  /** Each robot's latest compared runs. */
+  const recent = new Map<string, PeerRun[]>();
   const starts = new Map<string, number | undefined>();
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   for (const run of finished) {
-    const failed = failedOnRobot(run);
+    const entry: PeerRun = { workflow: run.workflow, robot: run.robot, endedAt: run.endedAt!, failed: failedOnRobot(run) };
     let latest = peers.get(run.workflow);
     if (!latest) peers.set(run.workflow, (latest = []));
-    const others = run.robot === undefined ? [] : latest.filter((p) => p.robot !== run.robot);
-    if (run.robot !== undefined && others.length > 0) {
-      const robot = run.robot;
-      // The peers as they are now: their runs of the last hour, or their last few.
-      const lately = others.filter((p) => p.endedAt >= run.endedAt! - PEER_HORIZON_MS);
-      const now = lately.length >= MIN_PEER_RUNS ? lately : others.slice(-MIN_PEER_RUNS);
-      const peersFailing = now.filter((p) => p.failed).length / now.length;
+    const robot = run.robot;
+    if (robot !== undefined && latest.some((p) => p.robot !== robot)) {
       const outcomes = recent.get(robot) ?? [];
-      outcomes.push(failed && peersFailing < PEERS_FAILING_SHARE ? 1 : 0);
+      outcomes.push(entry);
       if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
       recent.set(robot, outcomes);
       if (!starts.has(robot)) starts.set(robot, judgeFrom(robot));
       const from = starts.get(robot);
-      if (from !== undefined && run.endedAt! >= from) {
-        const { failures, mask } = windowOutcomes(outcomes, 1);
-        pointsOf(out, series, robot, () => ({ metric: 'failure_rate', robot })).push(run.endedAt!, failures, outcomes.length, mask);
+      if (from !== undefined && entry.endedAt >= from) {
+        let failures = 0;
+        let mask = 0;
+        for (let i = 0; i < outcomes.length; i++) {
+          if (!outcomes[i].failed || !peersFine(peers.get(outcomes[i].workflow)!, outcomes[i], robot)) continue;
+          failures++;
+          mask += 2 ** (outcomes.length - 1 - i);
+        }
+        pointsOf(out, series, robot, () => ({ metric: 'failure_rate', robot })).push(entry.endedAt, failures, outcomes.length, mask);
       }
     }
-    latest.push({ robot: run.robot, endedAt: run.endedAt!, failed });
-    if (latest.length > FAILURE_WINDOW_RUNS) latest.shift();
+    latest.push(entry);
+    if (latest.length > PEER_MEMORY_RUNS) latest.shift();
   }
   return [...out.values()];
+}
+
+/** A finished run as a robot's failure series reads it. */
+interface PeerRun {
+  workflow: string;
+  robot: string | undefined;
+  endedAt: number;
+  /** Failed on a system error (`failedOnRobot`). */
+  failed: boolean;
+}
+
+/** Each workflow's runs kept to judge its robots' peers by. */
+const PEER_MEMORY_RUNS = 3 * FAILURE_WINDOW_RUNS;
+
+/**
+ * Whether the other robots of `run`'s workflow ran fine around it, as far as is known now (every
+ * run in `latest` ended by now): `MIN_PEER_RUNS` or more of their runs within an hour of it, under
+ * a third of them failing on a system error. Asked again at each point of its robot's window, so
+ * a failure the peers' next runs share (a burst that had just begun) stops counting against the
+ * robot.
+ */
+function peersFine(latest: readonly PeerRun[], run: PeerRun, robot: string): boolean {
+  const around = latest.filter((p) => p.robot !== robot && Math.abs(p.endedAt - run.endedAt) <= PEER_HORIZON_MS);
+  return around.length >= MIN_PEER_RUNS && around.filter((p) => p.failed).length < PEERS_FAILING_SHARE * around.length;
 }
 
 /** The whole hours in [from, to): the points of each workflow's `hourlySeries`. */
