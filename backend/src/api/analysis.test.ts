@@ -74,6 +74,8 @@ describe('analysis API on a small fixture with known answers', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ opened: 0 });
     expect((await getJson(`${ctx.base}/anomalies`)).body).toEqual([]);
+    // A robot's own anomalies are asked for by its name.
+    expect(await getJson(`${ctx.base}/anomalies?robot=bot-1,bot-2`)).toMatchObject({ status: 200, body: [] });
   });
 
   it.each([

@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { QueryService } from '../query/queryService';
 import type { Store } from '../store/store';
+import { robotSeriesKey } from '../analysis/anomaly/seriesCatalog';
 import {
   anomaliesQuery,
   comparisonQuery,
@@ -74,7 +75,7 @@ export function analysisRouter(guards: RouteGuards, store: Store, engine: Analys
   router.get('/anomalies', guards.read, (req, res) => {
     const q = parseOrThrow(anomaliesQuery, req.query, 'query');
     const r = req.query.from !== undefined || req.query.to !== undefined ? range(q) : {};
-    res.json(store.listAnomalies({ ...r, status: q.status, workflows: q.workflow, hosts: q.host, metrics: q.metric, minSeverity: q.minSeverity, limit: q.limit ?? 1000 }));
+    res.json(store.listAnomalies({ ...r, status: q.status, workflows: q.workflow, hosts: q.host, seriesKeys: q.robot?.map(robotSeriesKey), metrics: q.metric, minSeverity: q.minSeverity, limit: q.limit ?? 1000 }));
   });
 
   router.get('/anomalies/:id', guards.read, (req, res) => {

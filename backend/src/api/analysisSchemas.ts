@@ -43,6 +43,7 @@ export const anomaliesQuery = withRange({
   status: z.enum(['open', 'closed']).optional(),
   workflow: queryList.optional(),
   host: queryList.optional(),
+  robot: queryList.optional(),
   metric: queryList.pipe(z.array(z.enum(ANOMALY_METRICS))).optional(),
   minSeverity: queryNumber(0, 1).optional(),
   limit: queryNumber(1, 10_000).optional(),

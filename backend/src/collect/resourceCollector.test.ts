@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { getJson, postJson, startCollector, tempDir, withCollector } from '../testing/harness';
@@ -103,14 +104,19 @@ describe('ResourceCollector', () => {
     expect(samples[0].gpuPercent).toBeUndefined();
   });
 
-  it("tells the space used on the volume it is given, as statfs counts it, and none when told not to or when the path is gone", async () => {
+  it("tells the space used on the volume it is given out of what robots can use there, as df counts them, and none when told not to or when the path is gone", async () => {
     const tmp = tempDir();
     try {
-      const { blocks, bfree, bsize } = fs.statfsSync(tmp.dir);
+      const { blocks, bfree, bavail, bsize } = fs.statfsSync(tmp.dir);
       const sample = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: tmp.dir }).sampleOnce();
-      expect(sample!.diskTotalBytes).toBe(blocks * bsize);
       // Another process may write meanwhile: within a thousand blocks of what statfs said a moment before.
-      expect(Math.abs(sample!.diskUsedBytes! - (blocks - bfree) * bsize)).toBeLessThanOrEqual(1000 * bsize);
+      const near = (value: number, expected: number) => expect(Math.abs(value - expected)).toBeLessThanOrEqual(1000 * bsize);
+      near(sample!.diskUsedBytes!, (blocks - bfree) * bsize);
+      // Used plus available: the blocks reserved for the system are not the robots' to fill.
+      near(sample!.diskTotalBytes!, (blocks - bfree + bavail) * bsize);
+      // What df prints as Use%, to the percent.
+      const df = execFileSync('df', ['-P', tmp.dir], { encoding: 'utf8' }).trim().split('\n')[1].split(/\s+/)[4];
+      expect(Math.abs((100 * sample!.diskUsedBytes!) / sample!.diskTotalBytes! - Number(df.replace('%', '')))).toBeLessThanOrEqual(1);
       const none = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: false }).sampleOnce();
       expect('diskUsedBytes' in none!).toBe(false);
       const gone = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: path.join(tmp.dir, 'gone') }).sampleOnce();

@@ -133,13 +133,17 @@ export function defaultDiskPath(): string {
 }
 
 /**
- * Space used on the volume that holds `path`, and its size (one `statfs` call); undefined when it
+ * Space used on the volume that holds `path`, and the space robots can use there: used plus
+ * what is still available to them, as `df` counts it (the blocks reserved for the system left
+ * out: the volume is full for a robot when that is used). One `statfs` call; undefined when it
  * cannot be read (a path that went away): the sample goes without it.
  */
 export function diskSpace(path: string): { diskUsedBytes: number; diskTotalBytes: number } | undefined {
   try {
-    const { blocks, bfree, bsize } = fs.statfsSync(path);
-    return blocks > 0 ? { diskUsedBytes: (blocks - bfree) * bsize, diskTotalBytes: blocks * bsize } : undefined;
+    const { blocks, bfree, bavail, bsize } = fs.statfsSync(path);
+    const used = (blocks - bfree) * bsize;
+    const usable = used + bavail * bsize;
+    return usable > 0 ? { diskUsedBytes: used, diskTotalBytes: usable } : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import { INCIDENT_KINDS } from '../sim/incidents';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { tempDir } from '../testing/harness';
 import { createLogger } from '../log';
-import { parseSeriesKey, type SeriesId } from '../analysis/anomaly/seriesCatalog';
+import { parseSeriesKey, robotSeriesKey, type SeriesId } from '../analysis/anomaly/seriesCatalog';
 import type { SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import { SyncBridge } from '../threads/syncBridge';
 import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
@@ -280,37 +280,108 @@ describe('progress of a long pass', () => {
 });
 
 describe("a robot's failures against its peers'", () => {
+  const T0 = Date.UTC(2026, 10, 2);
+  // Three robots share two workflows, a run every 10 minutes, for a week; bot-1's licence
+  // expires on day 6 at noon: its runs fail at launch from then on.
+  const lapse = T0 + 6 * DAY + 12 * HOUR;
+  const robots = ['bot-1', 'bot-2', 'bot-3'];
+  const runs: Execution[] = Array.from({ length: 7 * 24 * 6 }, (_, i) => {
+    const startedAt = T0 + i * 10 * MINUTE;
+    const robot = robots[i % 3];
+    const failed = robot === 'bot-1' && startedAt >= lapse;
+    return {
+      id: `r-${i}`, workflow: i % 2 ? 'Claims' : 'Billing', robot, startedAt, endedAt: startedAt + MINUTE, durationMs: MINUTE,
+      status: failed ? 'failed' : 'completed', ...(failed ? { errorType: 'system' as const, errorMessage: 'Licence expired' } : {}),
+    };
+  });
+  const robotAnomalies = (store: SqliteStore) => store.listAnomalies({}).filter((a) => a.robot !== undefined);
+
+  it('when the runs are judged as they end, a pass every ten minutes, then the robot is found as one pass over them all finds it', () => {
+    const once = new SqliteStore({ file: ':memory:' });
+    once.ingest({ executions: runs, steps: [], samples: [] });
+    new AnalysisScheduler({ store: once, now: () => T0 + 7 * DAY + HOUR, historyDays: 10 }).runPass();
+    const [expected] = robotAnomalies(once);
+    expect(expected).toMatchObject({ robot: 'bot-1', startedAt: lapse + 60 * MINUTE + MINUTE });
+
+    const live = new SqliteStore({ file: ':memory:' });
+    let clock = lapse - 6 * HOUR;
+    const scheduler = new AnalysisScheduler({ store: live, now: () => clock, historyDays: 10 });
+    live.ingest({ executions: runs.filter((r) => r.endedAt! <= clock), steps: [], samples: [] });
+    scheduler.runPass();
+    for (; clock < T0 + 7 * DAY + HOUR; ) {
+      const sent = clock;
+      clock += 10 * MINUTE;
+      live.ingest({ executions: runs.filter((r) => r.endedAt! > sent && r.endedAt! <= clock), steps: [], samples: [] });
+      scheduler.runPass();
+    }
+    const found = robotAnomalies(live);
+    expect(found.map(({ id, startedAt, observed, trials, points, expected: usual }) => ({ id, startedAt, observed, trials, points, usual }))).toEqual([
+      { id: expected.id, startedAt: expected.startedAt, observed: expected.observed, trials: expected.trials, points: expected.points, usual: expected.expected },
+    ]);
+    once.close();
+    live.close();
+  });
+
   it("when a robot's runs arrive late, after the pass that judged their hours, then its own series is judged again and opens on its failures", () => {
     const store = new SqliteStore({ file: ':memory:' });
-    const T0 = Date.UTC(2026, 10, 2);
     const now = T0 + 8 * DAY;
-    // Three robots share two workflows, a run every 10 minutes, for a week; bot-1's licence
-    // expires on day 6 at noon: its runs fail at launch from then on.
-    const lapse = T0 + 6 * DAY + 12 * HOUR;
-    const robots = ['bot-1', 'bot-2', 'bot-3'];
-    const runs: Execution[] = Array.from({ length: 7 * 24 * 6 }, (_, i) => {
-      const startedAt = T0 + i * 10 * MINUTE;
-      const robot = robots[i % 3];
-      const failed = robot === 'bot-1' && startedAt >= lapse;
-      return {
-        id: `r-${i}`, workflow: i % 2 ? 'Claims' : 'Billing', robot, startedAt, endedAt: startedAt + MINUTE, durationMs: MINUTE,
-        status: failed ? 'failed' : 'completed', ...(failed ? { errorType: 'system' as const, errorMessage: 'Licence expired' } : {}),
-      };
-    });
     // Everything but bot-1's runs from the lapse on is judged first; bot-1's arrive afterwards.
     const late = (r: Execution) => r.robot === 'bot-1' && r.startedAt >= lapse;
     store.ingest({ executions: runs.filter((r) => !late(r)), steps: [], samples: [] });
     const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 10 });
     scheduler.runPass();
-    expect(store.listAnomalies({}).filter((a) => a.robot !== undefined)).toEqual([]);
+    expect(robotAnomalies(store)).toEqual([]);
     store.ingest({ executions: runs.filter(late), steps: [], samples: [] });
     expect(scheduler.runPass().late.families).toBe(3);
-    const [own, ...more] = store.listAnomalies({}).filter((a) => a.robot !== undefined);
+    const [own, ...more] = robotAnomalies(store);
     expect(more).toEqual([]);
     // Opened on bot-1's third failure, its runs 30 minutes apart: the first ended a minute after the lapse.
     expect(own).toMatchObject({ robot: 'bot-1', metric: 'failure_rate', startedAt: lapse + 60 * MINUTE + MINUTE });
+    // Listed by its robot (`GET /anomalies?robot=bot-1`), and not by another's.
+    expect(store.listAnomalies({ seriesKeys: [robotSeriesKey('bot-1')] })).toEqual([own]);
+    expect(store.listAnomalies({ seriesKeys: [robotSeriesKey('bot-2')] })).toEqual([]);
     expect(store.listIncidents({}).find((i) => i.anomalyIds.includes(own.id))!.title).toMatch(/^robot bot-1: failing while its peers run fine, on (Billing, Claims|Claims, Billing); all \d+ failures in its hours: system error 'Licence expired'$/);
     store.close();
+  });
+});
+
+describe("a host's disk space heading for full", () => {
+  it('when its samples are judged as they come, a pass every five minutes, then it opens as one pass over them all finds it, with when it is full', () => {
+    const T0 = Date.UTC(2026, 10, 2);
+    const climb = T0 + 2 * DAY;
+    const end = climb + 4 * HOUR;
+    // A sample a minute: two days at 55% of the volume (a deterministic wobble), then 8% more an hour.
+    const samples: ResourceSample[] = [];
+    for (let t = T0; t < end; t += MINUTE) {
+      const share = 55 + 0.4 * Math.sin(t / (7 * MINUTE)) + (t >= climb ? (8 * (t - climb)) / HOUR : 0);
+      samples.push({ host: 'vm-3', time: t, cpuPercent: 10, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9, diskUsedBytes: share * 1e9, diskTotalBytes: 100e9, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+    }
+    const diskAnomalies = (store: SqliteStore) => store.listAnomalies({ metrics: ['host_disk'] }).map(({ id, startedAt, observed, points, forecast }) => ({ id, startedAt, observed, points, forecast }));
+    const once = new SqliteStore({ file: ':memory:' });
+    once.ingest({ executions: [], steps: [], samples });
+    new AnalysisScheduler({ store: once, now: () => end + 10 * MINUTE, historyDays: 10 }).runPass();
+    const expected = diskAnomalies(once);
+    expect(expected).toHaveLength(1);
+    // Found below 80%, once full is within 6 hours at its pace.
+    expect(expected[0].startedAt).toBeGreaterThan(climb);
+    expect(expected[0].startedAt).toBeLessThan(climb + 3 * HOUR);
+    expect(expected[0].forecast!.perHour).toBeGreaterThan(7);
+    expect(expected[0].forecast!.perHour).toBeLessThan(9);
+
+    const live = new SqliteStore({ file: ':memory:' });
+    let clock = climb - HOUR;
+    const scheduler = new AnalysisScheduler({ store: live, now: () => clock, historyDays: 10 });
+    live.ingest({ executions: [], steps: [], samples: samples.filter((s) => s.time < clock) });
+    scheduler.runPass();
+    while (clock < end + 10 * MINUTE) {
+      const sent = clock;
+      clock += 5 * MINUTE;
+      live.ingest({ executions: [], steps: [], samples: samples.filter((s) => s.time >= sent && s.time < clock) });
+      scheduler.runPass();
+    }
+    expect(diskAnomalies(live)).toEqual(expected);
+    once.close();
+    live.close();
   });
 });
 

@@ -11,6 +11,7 @@ import {
   createDetector,
   durationSeries,
   FAILURE_WINDOW_RUNS,
+  failedOnRobot,
   failureSeries,
   floorTo,
   HOST_BUCKET_MS,
@@ -429,7 +430,7 @@ export class AnalysisScheduler {
     // The failure series first, quick to build: the helper judges them while this thread builds
     // the duration series, then takes its share of those.
     const before = runsBeforeWindow(this.store, new Map(ended.map((r) => [r.workflow, runs.from])));
-    const failures = [...failureSeries(finished, before), ...this.robotSeries(ended, before, runs.from, late)];
+    const failures = [...failureSeries(finished, before), ...this.robotSeries(ended, runs.from, late)];
     helper?.hand(failures, stays);
     const durations = durationSeries(finished);
     helper?.share(durations, failures, stays);
@@ -460,16 +461,21 @@ export class AnalysisScheduler {
 
   /**
    * Each robot's failures against its peers' over the runs that ended in the window, from where
-   * its detector stood (robots whose family is re-judged aside). Its last runs before the window,
-   * and each workflow's (`before`), fill the windows its first points look back over.
+   * its detector stood (robots whose family is re-judged aside). Its last runs before the window
+   * fill the window its first points look back over, and the peers' runs within an hour of each
+   * failure among them or among the window's judge those failures: the points are those a single
+   * pass over the whole history gives.
    */
-  private robotSeries(ended: readonly RunOutline[], before: ReadonlyMap<string, readonly Execution[]>, from: number, late: ReadonlyMap<Family, number>): SeriesPoints[] {
+  private robotSeries(ended: readonly RunOutline[], from: number, late: ReadonlyMap<Family, number>): SeriesPoints[] {
     const robots = new Set(ended.flatMap((r) => (r.robot !== undefined && !late.has(familyOf({ robot: r.robot })) ? [r.robot] : [])));
     if (robots.size === 0) return [];
-    const earlier = new Map<string, Execution>();
-    for (const run of [...before.values()].flat()) earlier.set(run.id, run);
-    for (const robot of robots) for (const run of this.store.runs({ robots: [robot], by: 'end', to: from, last: FAILURE_WINDOW_RUNS - 1 })) earlier.set(run.id, run);
-    return robotFailureSeries([...earlier.values(), ...ended], (robot) => (robots.has(robot) ? from : undefined));
+    const earlier = [...robots].flatMap((robot) => this.store.runs({ robots: [robot], by: 'end', to: from, last: FAILURE_WINDOW_RUNS - 1 }));
+    const failures = [...earlier, ...ended].filter((r) => r.robot !== undefined && robots.has(r.robot) && failedOnRobot(r));
+    const peers = failures.length
+      ? this.store.runs({ workflows: [...new Set(failures.map((r) => r.workflow))], by: 'end', from: Math.min(...failures.map((r) => r.endedAt!)) - HOUR, to: from })
+      : [];
+    const read = new Map<string, Execution>([...peers, ...earlier].map((r) => [r.id, r]));
+    return robotFailureSeries([...read.values(), ...ended], (robot) => (robots.has(robot) ? from : undefined));
   }
 
   /** Step 2: the series of families that data arrived late for, judged again by fresh detectors. */

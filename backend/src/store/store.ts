@@ -118,6 +118,8 @@ export interface AnomalyFilter {
   to?: number;
   workflows?: string[];
   hosts?: string[];
+  /** Anomalies of these series (`seriesKey`): a robot's own, which has no column of its own. */
+  seriesKeys?: string[];
   metrics?: string[];
   minSeverity?: number;
   limit?: number;

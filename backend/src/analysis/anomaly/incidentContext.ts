@@ -3,6 +3,7 @@ import type { Execution } from '../../domain/types';
 import { median } from '../stats';
 import { errorPatterns, FAILED } from '../success';
 import type { AnomalyContext } from './incidents';
+import { failedOnRobot } from './seriesCatalog';
 
 const HOUR = 3600_000;
 
@@ -74,10 +75,11 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
 
 /**
  * Where a robot's own failures were, from its runs in the anomaly's `contextWindow`: the
- * workflows it failed on a system error, and the error most of them share.
+ * workflows it failed on, as its series counts failures (`failedOnRobot`), and the error most of
+ * them share.
  */
 export function robotContext(anomaly: Pick<Anomaly, 'robot'>, during: readonly Execution[]): AnomalyContext {
-  const failures = during.filter(FAILED_ON_SYSTEM);
+  const failures = during.filter(failedOnRobot);
   const workflows = [...new Set(failures.map((r) => r.workflow))];
   const error = commonError(failures);
   return { hosts: [], robot: anomaly.robot!, ...(workflows.length ? { workflows } : {}), ...(error ? { error } : {}) };

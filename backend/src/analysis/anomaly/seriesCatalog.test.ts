@@ -1,6 +1,6 @@
 import type { HostBuckets } from '../../store/store';
 import type { RunOutline } from '../../store/store';
-import { createDetector, failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries, observeAll, parseSeriesKey, robotFailureSeries, type RobotRun, seriesKey } from './seriesCatalog';
+import { createDetector, failedOnRobot, failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries, observeAll, parseSeriesKey, robotFailureSeries, type RobotRun, seriesKey } from './seriesCatalog';
 
 const T0 = Date.UTC(2026, 10, 2);
 const HOUR = 3_600_000;
@@ -19,8 +19,7 @@ describe('hostSeries', () => {
     expect(plain(hostSeries(hosts))).toEqual([
       ['host_cpu|||vm-b', [{ time: T0, value: 20 }, { time: T0 + HOST_BUCKET_MS, value: 70 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 22.5 }]],
       ['host_memory|||vm-b', [{ time: T0, value: 37.5 }, { time: T0 + HOST_BUCKET_MS, value: 0 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 2.5 }]],
-      // Disk space by 15 minutes: the three buckets' five samples that tell it.
-      ['host_disk|||vm-b', [{ time: T0, value: 62.2 }]],
+      ['host_disk|||vm-b', [{ time: T0, value: 61 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 62.5 }]],
       ['host_cpu|||vm-a', [{ time: T0 + HOST_BUCKET_MS, value: 50 }]],
       ['host_memory|||vm-a', [{ time: T0 + HOST_BUCKET_MS, value: 100 }]],
       ['host_cpu|||vm-c', [{ time: T0 + HOST_BUCKET_MS, value: 10 }]],
@@ -110,13 +109,13 @@ describe('robotFailureSeries', () => {
       run(7, 'Billing', 'bot-2', 'failed', 'system'),
       run(8, 'Billing', 'bot-3', 'failed', 'system'),
       run(9, 'Billing', 'bot-1', 'failed', 'system'),
-      // Payroll: no other robot ran it, nothing to compare bot-1 with.
+      // Payroll: no other robot ran it, nothing tells bot-1's failure apart: a run that does not count.
       run(10, 'Payroll', 'bot-1', 'failed', 'system'),
       run(11, 'Claims', 'bot-1'),
     ];
     const series = robotFailureSeries(runs, () => T0);
     expect(series.find((s) => s.id.robot === 'bot-1')!.id).toEqual({ key: 'failure_rate||||bot-1', metric: 'failure_rate', robot: 'bot-1' });
-    // bot-1's compared runs, bit 0 the latest: its two lone failures, then runs that do not count.
+    // bot-1's runs, bit 0 the latest: its two lone failures, then runs that do not count.
     expect(pointsOf(series, 'bot-1').map((p) => [p.value, p.trials, p.outcomes!.toString(2)])).toEqual([
       [1, 1, '1'],
       [2, 2, '11'],
@@ -125,25 +124,35 @@ describe('robotFailureSeries', () => {
       [2, 5, '11000'],
       [2, 6, '110000'],
       [2, 7, '1100000'],
+      [2, 8, '11000000'],
     ]);
-    // bot-2 ran each workflow first: nothing to compare it with. bot-3's Billing failure came after
-    // bot-2's on Billing: not alone.
-    expect(series.map((s) => s.id.robot)).toEqual(['bot-3', 'bot-1']);
+    // bot-2's Billing failure: no peer run near it yet. bot-3's came after bot-2's on Billing: not alone.
+    expect(series.map((s) => s.id.robot)).toEqual(['bot-2', 'bot-3', 'bot-1']);
+    expect(pointsOf(series, 'bot-2').map((p) => [p.value, p.trials])).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
     expect(pointsOf(series, 'bot-3').map((p) => [p.value, p.trials])).toEqual([
       [0, 1],
       [0, 2],
     ]);
   });
 
+  it('counts as a robot failure a failed run on a system error or of no stated type, not a cancelled run or a timeout', () => {
+    const outcome = (status: RobotRun['status'], errorType?: RobotRun['errorType']) => failedOnRobot({ status, ...(errorType ? { errorType } : {}) });
+    expect([outcome('failed', 'system'), outcome('failed')]).toEqual([true, true]);
+    expect([outcome('failed', 'business'), outcome('failed', 'application'), outcome('timeout'), outcome('timeout', 'timeout'), outcome('cancelled'), outcome('completed')]).toEqual([false, false, false, false, false, false]);
+  });
+
   it("when a burst begins on one robot's runs and its peers' runs fail after, then its failures stop counting against it; with no peer run near a failure, it does not count", () => {
     // Claims runs every 10 minutes, bot-1 and bot-2 in turn; from minute 60 every run fails on a
     // system error (a session broker down for everyone).
     const runs = Array.from({ length: 12 }, (_, i) => run(10 * i, 'Claims', i % 2 ? 'bot-2' : 'bot-1', i >= 6 ? 'failed' : 'completed', i >= 6 ? 'system' : undefined));
-    // bot-1's runs from minute 20 (its first had no peer run before it). Its failure at minute 60
+    // bot-1's runs at minutes 0, 20, ..., 100. Its failure at minute 60
     // counts while under a third of bot-2's runs within the hour failed (minutes 10 to 70: one of
     // four), and no longer once they did (minute 90 failed too: two of five); its failure at
     // minute 80 never counts (minutes 30 to 70: one of three).
-    expect(pointsOf(robotFailureSeries(runs, () => T0), 'bot-1').map((p) => p.value)).toEqual([0, 0, 1, 1, 0]);
+    expect(pointsOf(robotFailureSeries(runs, () => T0), 'bot-1').map((p) => p.value)).toEqual([0, 0, 0, 1, 1, 0]);
     // A failure whose workflow no peer ran within an hour of it is not told apart.
     const alone = [run(0, 'Claims', 'bot-2'), run(10, 'Claims', 'bot-2'), run(150, 'Claims', 'bot-1', 'failed', 'system')];
     expect(pointsOf(robotFailureSeries(alone, () => T0), 'bot-1').map((p) => [p.value, p.trials])).toEqual([[0, 1]]);

@@ -20,8 +20,6 @@ export interface SeriesId {
 const HOUR = 3600_000;
 /** Host resources are judged on 5-minute means: a second-long peak is not saturation. */
 export const HOST_BUCKET_MS = 5 * 60_000;
-/** ...disk space on 15-minute means: it fills over hours, and a third of the points judge it as well. */
-export const DISK_BUCKET_MS = 15 * 60_000;
 
 /** The start of the `unit`-long slot (an hour, a host bucket) that `time` falls in. */
 export const floorTo = (time: number, unit: number): number => Math.floor(time / unit) * unit;
@@ -30,6 +28,9 @@ export const floorTo = (time: number, unit: number): number => Math.floor(time /
 export function seriesKey(id: Omit<SeriesId, 'key'>): string {
   return [id.metric, id.workflow ?? '', id.step ?? '', id.host ?? '', ...(id.robot ? [id.robot] : [])].join('|');
 }
+
+/** The key of a robot's own failure-rate series. */
+export const robotSeriesKey = (robot: string): string => seriesKey({ metric: 'failure_rate', robot });
 
 export function parseSeriesKey(key: string): SeriesId {
   const [metric, workflow, step, host, robot] = key.split('|');
@@ -85,19 +86,17 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       // A busy robot host is normal; only sustained use near the limit is an anomaly, or memory or
       // disk space climbing steadily toward it (a leak, logs or screenshots piling up): full within
       // 6 hours at its pace of the last 2 hours.
-      const bucketMs = metric === 'host_disk' ? DISK_BUCKET_MS : HOST_BUCKET_MS;
       return {
         scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3 }),
         settings: {
           direction: 'high',
-          // Sustained for 15 minutes: three 5-minute means, or one of disk space's 15.
-          minConsecutive: HOST_BUCKET_MS * 3 / bucketMs,
+          minConsecutive: 3,
           extremeFactor: Infinity,
           closeAfterNormal: 3,
           floor: 80,
           shiftWindow: 0,
-          evidenceEnd: (point) => point.time + bucketMs,
-          ...(metric !== 'host_cpu' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: (2 * HOUR) / bucketMs, minValue: 50 } } : {}),
+          evidenceEnd: (point) => point.time + HOST_BUCKET_MS,
+          ...(metric !== 'host_cpu' ? { forecast: { limit: 100, horizonMs: 6 * HOUR, points: 24, minValue: 50 } } : {}),
         },
       };
     }
@@ -209,11 +208,12 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
 export type RobotRun = Pick<RunOutline, 'workflow' | 'robot' | 'status' | 'errorType' | 'endedAt' | 'startedAt'>;
 
 /**
- * A run that failed on a system error, or on an error of no stated type: what a robot's licence,
- * session, credentials or machine fail a run with. A business exception is about the data the run
- * was given; an application error or a timeout about the application a workflow drives.
+ * A run that failed (not one cancelled or timed out) on a system error, or on an error of no
+ * stated type: what a robot's licence, session, credentials or machine fail a run with. A business
+ * exception is about the data the run was given; an application error or a timeout about the
+ * application a workflow drives; a cancelled run about whoever cancelled it.
  */
-const failedOnRobot = (run: Pick<RunOutline, 'status' | 'errorType'>) => run.status !== 'completed' && (run.errorType === undefined || run.errorType === 'system');
+export const failedOnRobot = (run: Pick<RunOutline, 'status' | 'errorType'>): boolean => run.status === 'failed' && (run.errorType === undefined || run.errorType === 'system');
 
 /** Peers failing on system errors this often (a third of their recent runs) share the problem: the workflow's, not the robot's. */
 export const PEERS_FAILING_SHARE = 1 / 3;
@@ -228,8 +228,9 @@ const MIN_PEER_RUNS = 2;
  * runs of the same workflow around it mostly did not (`peersFine`). An expired licence, a broken
  * session, a robot's machine: its failures pile up here within a few of its runs, on every
  * workflow it serves, while a workflow-wide failure (a session broker down for everyone) is not
- * the robot's. Runs of a workflow no other robot ran lately are not compared: nothing tells the
- * robot apart.
+ * the robot's. A failure no peer ran near (a workflow only this robot runs) does not count: nothing
+ * tells the robot apart. Every run of a robot is in its window, whichever pass reads it: its
+ * windows and points are the same judged live, a pass a minute, as judged at once.
  *
  * `runs` in the order they ended; those before `judgeFrom(robot)` (and every run of a robot it
  * gives no time for) only fill the windows, the others are points of their robot's series.
@@ -248,7 +249,7 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
     let latest = peers.get(run.workflow);
     if (!latest) peers.set(run.workflow, (latest = []));
     const robot = run.robot;
-    if (robot !== undefined && latest.some((p) => p.robot !== robot)) {
+    if (robot !== undefined) {
       const outcomes = recent.get(robot) ?? [];
       outcomes.push(entry);
       if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
@@ -281,7 +282,7 @@ interface PeerRun {
   failed: boolean;
 }
 
-/** Each workflow's runs kept to judge its robots' peers by. */
+/** Each workflow's runs kept to judge its robots' peers by: enough for an hour either side of a failure on a busy workflow. */
 const PEER_MEMORY_RUNS = 3 * FAILURE_WINDOW_RUNS;
 
 /**
@@ -335,11 +336,10 @@ export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonl
 }
 
 /**
- * Each host's mean CPU % and mean memory use in % of the total per bucket, and its mean disk
- * space used in % of the volume per `DISK_BUCKET_MS`, from the store's sums (`Store.hostBuckets`
- * by `HOST_BUCKET_MS`): the hosts whose buckets start first come first, the CPU series of each
- * before its memory series, then its disk series (over the buckets that tell it, for hosts whose
- * agent reports it).
+ * Each host's mean CPU %, mean memory use in % of the total and mean disk space used in % of
+ * what robots can use per bucket, from the store's sums (`Store.hostBuckets`): the hosts whose
+ * buckets start first come first, the CPU series of each before its memory series, then its disk
+ * series (over the buckets that tell it, for hosts whose agent reports it).
  */
 export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
   const out: SeriesPoints[] = [];
@@ -347,22 +347,12 @@ export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
     const cpu = new PointList();
     const memory = new PointList();
     const disk = new PointList();
-    let slot = Number.NaN;
-    let diskSum = 0;
-    let diskCount = 0;
-    const closeSlot = () => diskCount > 0 && disk.push(slot, diskSum / diskCount);
     for (let i = 0; i < times.length; i++) {
       cpu.push(times[i], cpuPercent[i] / samples[i]);
       memory.push(times[i], memoryPercent[i] / samples[i]);
-      if (floorTo(times[i], DISK_BUCKET_MS) !== slot) {
-        closeSlot();
-        slot = floorTo(times[i], DISK_BUCKET_MS);
-        diskSum = diskCount = 0;
-      }
-      diskSum += diskPercent[i];
-      diskCount += diskSamples[i];
+      // A pass reads whole buckets: a point each, whichever pass reads it.
+      if (diskSamples[i] > 0) disk.push(times[i], diskPercent[i] / diskSamples[i]);
     }
-    closeSlot();
     for (const [metric, points] of [['host_cpu', cpu], ['host_memory', memory], ['host_disk', disk]] as const) {
       if (points.length === 0) continue;
       const id = { metric, host };

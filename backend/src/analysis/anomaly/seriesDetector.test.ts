@@ -188,15 +188,14 @@ describe('SeriesDetector', () => {
   });
 
   it('when disk space used climbs steadily toward full, then it opens below the floor and says when it is full, its incident named by the host; a full but flat disk does not', () => {
-    const FIFTEEN = 15 * MINUTE;
+    const FIVE = 5 * MINUTE;
     const random = new Random(8);
-    // Two days at about 55% of the volume (15-minute means), then 8% more every hour: a clean-up
+    // Two days at about 55% of the volume (5-minute means), then 8% more every hour: a clean-up
     // job stopped and screenshots pile up.
-    const flat = Array.from({ length: 192 }, (_, i) => ({ time: T0 + i * FIFTEEN, value: 55 + 0.5 * random.normal() }));
+    const flat = Array.from({ length: 576 }, (_, i) => ({ time: T0 + i * FIVE, value: 55 + 0.5 * random.normal() }));
     const { opened, at } = climbUntilOpened(createDetector('host_disk', 4), flat, { from: 55, perHour: 8, noise: 0.5, hours: 6 }, random);
     expect(opened).toBeDefined();
-    // Full within 6 hours at its pace, once two hours of 15-minute means tell the pace: well below
-    // the 80% floor.
+    // Full within 6 hours at its pace: well below the 80% floor.
     expect(at).toBeLessThan(70);
     expect(opened!.forecast!.perHour).toBeGreaterThan(6.5);
     expect(opened!.forecast!.perHour).toBeLessThan(9);
@@ -207,7 +206,7 @@ describe('SeriesDetector', () => {
     expect(groupIncidents([anomaly], (a) => ({ hosts: [a.host!] }))[0].title).toMatch(/^vm-3: disk 6\d% and rising [78]% an hour$/);
     // A disk that has sat at 88% for days, not climbing: nothing.
     const full = createDetector('host_disk', 4);
-    const events = Array.from({ length: 192 + 24 }, (_, i) => ({ time: T0 + i * FIFTEEN, value: 88 + 0.5 * random.normal() })).flatMap((p) => full.observe(p).events);
+    const events = Array.from({ length: 576 + 72 }, (_, i) => ({ time: T0 + i * FIVE, value: 88 + 0.5 * random.normal() })).flatMap((p) => full.observe(p).events);
     expect(events).toEqual([]);
   });
 

@@ -302,6 +302,7 @@ export function listAnomalies(client: ClientBase, filter: AnomalyFilter): Promis
   const sql = activeBetween(filter);
   if (filter.workflows) sql.add('workflow = ANY(?)', filter.workflows);
   if (filter.hosts) sql.add('host = ANY(?)', filter.hosts);
+  if (filter.seriesKeys) sql.add('series_key = ANY(?)', filter.seriesKeys);
   if (filter.metrics) sql.add('metric = ANY(?)', filter.metrics);
   return bodies<Anomaly>(client, 'anomalies', sql, 'started_at DESC', filter.limit);
 }

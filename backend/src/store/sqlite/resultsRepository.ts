@@ -95,6 +95,10 @@ export class ResultsRepository {
       where.push(`${column} IN (${list(values)})`);
       params.push(...values);
     }
+    if (filter.seriesKeys) {
+      where.push(`series_key IN (${list(filter.seriesKeys)})`);
+      params.push(...filter.seriesKeys);
+    }
     return this.bodies<Anomaly>('anomalies', where, params, 'started_at DESC', filter.limit);
   }
 
