@@ -293,8 +293,14 @@ const PEER_MEMORY_RUNS = 3 * FAILURE_WINDOW_RUNS;
  * robot.
  */
 function peersFine(latest: readonly PeerRun[], run: PeerRun, robot: string): boolean {
-  const around = latest.filter((p) => p.robot !== robot && Math.abs(p.endedAt - run.endedAt) <= PEER_HORIZON_MS);
-  return around.length >= MIN_PEER_RUNS && around.filter((p) => p.failed).length < PEERS_FAILING_SHARE * around.length;
+  let around = 0;
+  let failing = 0;
+  for (const peer of latest) {
+    if (peer.robot === robot || Math.abs(peer.endedAt - run.endedAt) > PEER_HORIZON_MS) continue;
+    around++;
+    if (peer.failed) failing++;
+  }
+  return around >= MIN_PEER_RUNS && failing < PEERS_FAILING_SHARE * around;
 }
 
 /** The whole hours in [from, to): the points of each workflow's `hourlySeries`. */

@@ -179,17 +179,45 @@ function dropOldest(window: Point[], count: number): void {
  * few jumps) and the share of pairs that rise.
  */
 function trend(values: ReadonlyArray<readonly [number, number]>, from: number, to: number): { slope: number; rising: number } | undefined {
-  const slopes: number[] = [];
+  const pairs = ((to - from) * (to - from - 1)) / 2;
+  if (slopeScratch.length < pairs) slopeScratch = new Float64Array(pairs);
+  let n = 0;
   let rising = 0;
   for (let i = from; i < to; i++) {
     for (let j = i + 1; j < to; j++) {
       const dt = values[j][0] - values[i][0];
       if (dt <= 0) continue;
-      slopes.push((values[j][1] - values[i][1]) / dt);
+      slopeScratch[n++] = (values[j][1] - values[i][1]) / dt;
       if (values[j][1] > values[i][1]) rising++;
     }
   }
-  return slopes.length ? { slope: medianInPlace(Float64Array.from(slopes)), rising: rising / slopes.length } : undefined;
+  return n ? { slope: medianInPlace(slopeScratch, 0, n), rising: rising / n } : undefined;
+}
+
+/** Scratch for the pairwise slopes of `trend`. */
+let slopeScratch = new Float64Array(300);
+
+/**
+ * The share of the pairs of `values[from, to)` that rise and the steepest of their slopes, without
+ * the median `trend` sorts for: a series that cannot pass the forecast's checks (fewer than 70% of
+ * its pairs rising, or no pair steep enough to reach the limit in time, so neither is the median)
+ * is let go before it. Most points of a busy host's memory or a disk's space are.
+ */
+function pairBounds(values: ReadonlyArray<readonly [number, number]>): { rising: number; steepest: number } {
+  let pairs = 0;
+  let rising = 0;
+  let steepest = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    for (let j = i + 1; j < values.length; j++) {
+      const dt = values[j][0] - values[i][0];
+      if (dt <= 0) continue;
+      pairs++;
+      const rise = values[j][1] - values[i][1];
+      if (rise > 0) rising++;
+      if (rise / dt > steepest) steepest = rise / dt;
+    }
+  }
+  return { rising: pairs ? rising / pairs : 0, steepest };
 }
 
 /** Scratch for the sustained-shift median, taken at every point of every series. */
@@ -384,6 +412,8 @@ export class SeriesDetector {
     recent.push([point.time, point.value]);
     if (recent.length > points) recent.shift();
     if (recent.length < points || point.value < minValue || point.value >= limit) return undefined;
+    const bounds = pairBounds(recent);
+    if (bounds.rising < 0.7 || !((limit - point.value) / bounds.steepest <= horizonMs)) return undefined;
     const whole = trend(recent, 0, recent.length);
     if (whole === undefined || whole.rising < 0.7 || !(whole.slope > 0)) return undefined;
     // Steadily: each half climbs too, at half the pace or more (a step up then flat is not a leak).
