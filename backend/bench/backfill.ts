@@ -64,7 +64,7 @@ export async function benchBackfill(quick: boolean, progress: (line: string) => 
     for (const batch of backfill) store.ingest(batch);
     const catchUp = scheduler.runPass();
     store.close();
-    progress(`  catch-up on the backfill: ${catchUp.late.points} points of ${catchUp.late.families} workflows and hosts in ${(catchUp.durationMs / 1000).toFixed(1)} s (commit ${catchUp.commitMs.toFixed(0)} ms); the same history stored first: ${(first.durationMs / 1000).toFixed(1)} s`);
+    progress(`  catch-up on the backfill: ${catchUp.late.points} points of ${catchUp.late.families} workflows, robots and hosts in ${(catchUp.durationMs / 1000).toFixed(1)} s (commit ${catchUp.commitMs.toFixed(0)} ms); the same history stored first: ${(first.durationMs / 1000).toFixed(1)} s`);
 
     // Ingest over HTTP while the collector's analysis thread catches up on the same backfill.
     const collectorDir = path.join(dir, 'collector');

@@ -52,10 +52,17 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
   }
   const series: SeriesPoints[] = [];
   let runs: RunOutline[] = [];
+  // Robots are judged against their peers on every workflow they ran, from a day before their
+  // start (the windows their first points look back over): with robots to judge again, every
+  // workflow's runs are read once, for both (a backfill re-judges them all).
+  const robotsFrom = robotStarts.size > 0 ? Math.min(...robotStarts.values()) - DAY : Infinity;
+  let everyWorkflow: RunOutline[] | undefined;
+  const readAll = (from: number) => (everyWorkflow ??= store.runOutlines({ by: 'end', from, to: Math.max(from, to.runs) }));
   if (workflowStarts.size > 0) {
     const workflows = [...workflowStarts.keys()];
     const earliest = Math.min(...workflowStarts.values());
-    runs = store.runOutlines({ by: 'end', from: earliest, to: Math.max(earliest, to.runs), workflows }).filter((r) => r.endedAt! >= workflowStarts.get(r.workflow)!);
+    const read = robotStarts.size > 0 ? readAll(Math.min(earliest, robotsFrom)) : store.runOutlines({ by: 'end', from: earliest, to: Math.max(earliest, to.runs), workflows });
+    runs = read.filter((r) => r.endedAt! >= (workflowStarts.get(r.workflow) ?? Infinity));
     series.push(...durationSeries(runs), ...failureSeries(runs, runsBeforeWindow(store, workflowStarts)));
     const hoursFrom = floorTo(earliest, HOUR);
     const starts = new Map<string, HourlyStarts[]>(workflows.map((w) => [w, []]));
@@ -64,10 +71,7 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
     for (const workflow of workflows) series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours, () => true));
   }
   if (robotStarts.size > 0) {
-    // Every workflow's runs: a robot is judged against its peers on the workflows it ran. A day
-    // before its start fills the windows its first points look back over.
-    const earliest = Math.min(...robotStarts.values());
-    const all = store.runOutlines({ by: 'end', from: earliest - DAY, to: Math.max(earliest, to.runs) });
+    const all = readAll(robotsFrom).filter((r) => r.endedAt! >= robotsFrom);
     series.push(...robotFailureSeries(all, (robot) => robotStarts.get(robot)));
   }
   if (hostStarts.size > 0) {
