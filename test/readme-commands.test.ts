@@ -131,7 +131,7 @@ describe('the README commands', () => {
       await demo(['--url', collector.url, '--days', '7', ...args, '--truth', path.join(dir, 'truth.json')]);
       expect((await fetch(`${collector.url}/api/v1/analysis/run`, { method: 'POST' })).status).toBe(200);
       const anomalies = (await (await fetch(`${collector.url}/api/v1/anomalies?limit=10000`)).json()) as Anomaly[];
-      const found = anomalies.map((a) => [new Date(a.startedAt).toISOString().slice(0, 16), a.metric, a.workflow ?? a.host, a.description]);
+      const found = anomalies.map((a) => [new Date(a.startedAt).toISOString().slice(0, 16), a.metric, a.workflow ?? a.host ?? a.robot, a.description]);
       for (const line of lines) expect(found).toContainEqual(line);
     });
   }, 120_000);
