@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCollector, tempDir } from '../backend/src/testing/harness';
@@ -44,6 +45,10 @@ describe('the standalone agent (npm run agent)', () => {
       const gaps = samples.slice(1).map((s, i) => s.time - samples[i].time);
       expect(Math.max(...gaps)).toBeLessThan(outageEnd - outageStart);
       expect(samples[0]).toMatchObject({ host: 'robot-host-1', memoryTotalBytes: os.totalmem() });
+      // The space used on the system volume (/ here), out of what robots can use there.
+      const { blocks, bfree, bavail, bsize } = fs.statfsSync('/');
+      expect(Math.abs(samples[0].diskTotalBytes! - (blocks - bfree + bavail) * bsize)).toBeLessThanOrEqual(1e9);
+      expect(samples[0].diskUsedBytes!).toBeLessThanOrEqual(samples[0].diskTotalBytes!);
     } finally {
       const closed = new Promise((resolve) => agent.once('close', resolve));
       process.kill(-agent.pid!, 'SIGTERM');

@@ -13,6 +13,7 @@ import { parseSeriesKey, robotSeriesKey, type SeriesId } from '../analysis/anoma
 import type { SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import { SyncBridge } from '../threads/syncBridge';
 import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
+import { readLateSeries } from './lateSeries';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -320,6 +321,19 @@ describe("a robot's failures against its peers'", () => {
     ]);
     once.close();
     live.close();
+  });
+
+  it("when only a robot is judged again, then the runs of the workflows it ran are read, without their steps, and no other workflow's", () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    store.ingest({ executions: [...runs, { id: 'other', workflow: 'Payroll', robot: 'bot-9', startedAt: lapse, endedAt: lapse + MINUTE, durationMs: MINUTE, status: 'completed' }], steps: [], samples: [] });
+    const outlines = jest.spyOn(store, 'runOutlines');
+    const reads = jest.spyOn(store, 'runs');
+    const { series } = readLateSeries(store, new Map([['robot:bot-1', lapse]]), { runs: T0 + 7 * DAY, hours: T0 + 7 * DAY, hosts: T0 + 7 * DAY }, T0);
+    expect(series.map((s) => s.id.key)).toEqual(['failure_rate||||bot-1']);
+    expect(outlines).not.toHaveBeenCalled();
+    // Its own runs (the warm-up, then the workflows it ran), then those workflows' runs.
+    expect(reads.mock.calls.map(([filter]) => filter.robots ?? [...filter.workflows!].sort())).toEqual([['bot-1'], ['bot-1'], ['Billing', 'Claims']]);
+    store.close();
   });
 
   it("when a robot's runs arrive late, after the pass that judged their hours, then its own series is judged again and opens on its failures", () => {

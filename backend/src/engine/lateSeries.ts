@@ -1,5 +1,5 @@
 import { type Family, familySubject } from '../analysis/anomaly/latePlan';
-import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, floorTo, HOST_BUCKET_MS, hostSeries, hourlySeries, robotFailureSeries, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, floorTo, HOST_BUCKET_MS, hostSeries, hourlySeries, robotFailureSeries, type RobotRun, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import type { Execution } from '../domain/types';
 import type { HostBuckets, HourlyStarts, RunOutline, Store } from '../store/store';
 
@@ -52,16 +52,19 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
   }
   const series: SeriesPoints[] = [];
   let runs: RunOutline[] = [];
-  // Robots are judged against their peers on every workflow they ran, from a day before their
-  // start (the windows their first points look back over): with robots to judge again, every
-  // workflow's runs are read once, for both (a backfill re-judges them all).
+  // Robots are judged against their peers on the workflows they ran, from a day before their start
+  // (the windows their first points look back over). Those workflows' runs are read with the late
+  // workflows' in one read: a backfill, which re-judges every workflow and robot, reads runs once.
   const robotsFrom = robotStarts.size > 0 ? Math.min(...robotStarts.values()) - DAY : Infinity;
-  let everyWorkflow: RunOutline[] | undefined;
-  const readAll = (from: number) => (everyWorkflow ??= store.runOutlines({ by: 'end', from, to: Math.max(from, to.runs) }));
+  const robotWorkflows = new Set<string>();
+  for (const robot of robotStarts.keys()) for (const run of store.runs({ robots: [robot], by: 'end', from: robotsFrom, to: Math.max(robotsFrom, to.runs) })) robotWorkflows.add(run.workflow);
+  const peersOnly = [...robotWorkflows].filter((w) => !workflowStarts.has(w));
+  let read: RunOutline[] = [];
   if (workflowStarts.size > 0) {
     const workflows = [...workflowStarts.keys()];
     const earliest = Math.min(...workflowStarts.values());
-    const read = robotStarts.size > 0 ? readAll(Math.min(earliest, robotsFrom)) : store.runOutlines({ by: 'end', from: earliest, to: Math.max(earliest, to.runs), workflows });
+    const from = Math.min(earliest, robotsFrom);
+    read = store.runOutlines({ by: 'end', from, to: Math.max(from, to.runs), workflows: [...workflows, ...peersOnly] });
     runs = read.filter((r) => r.endedAt! >= (workflowStarts.get(r.workflow) ?? Infinity));
     series.push(...durationSeries(runs), ...failureSeries(runs, runsBeforeWindow(store, workflowStarts)));
     const hoursFrom = floorTo(earliest, HOUR);
@@ -71,8 +74,10 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
     for (const workflow of workflows) series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours, () => true));
   }
   if (robotStarts.size > 0) {
-    const all = readAll(robotsFrom).filter((r) => r.endedAt! >= robotsFrom);
-    series.push(...robotFailureSeries(all, (robot) => robotStarts.get(robot)));
+    // Without late workflows, the runs of the robots' workflows alone (their steps are not needed).
+    const robotRuns: RobotRun[] =
+      workflowStarts.size > 0 ? read.filter((r) => r.endedAt! >= robotsFrom && robotWorkflows.has(r.workflow)) : peersOnly.length ? store.runs({ workflows: peersOnly, by: 'end', from: robotsFrom, to: Math.max(robotsFrom, to.runs) }) : [];
+    series.push(...robotFailureSeries(robotRuns, (robot) => robotStarts.get(robot)));
   }
   if (hostStarts.size > 0) {
     const earliest = Math.min(...hostStarts.values());

@@ -164,14 +164,14 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
 /** Runs in the sliding window each failure-rate point looks at. */
 export const FAILURE_WINDOW_RUNS = 10;
 
-/** How many of a window's outcomes (oldest first) are `least` or more, and which: bit 0 the latest run. */
-function windowOutcomes(outcomes: readonly number[], least: number): { failures: number; mask: number } {
+/** How many of a window's `size` runs (oldest first) `failed`, and which: bit 0 the latest run. */
+function windowFailures(size: number, failed: (index: number) => boolean): { failures: number; mask: number } {
   let failures = 0;
   let mask = 0;
-  for (let i = 0; i < outcomes.length; i++) {
-    if (outcomes[i] < least) continue;
+  for (let i = 0; i < size; i++) {
+    if (!failed(i)) continue;
     failures++;
-    mask += 2 ** (outcomes.length - 1 - i);
+    mask += 2 ** (size - 1 - i);
   }
   return { failures, mask };
 }
@@ -197,8 +197,8 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
     outcomes.push(outcome(run));
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
-    const { failures, mask } = windowOutcomes(outcomes, 1);
-    const systemMask = windowOutcomes(outcomes, 2).mask;
+    const { failures, mask } = windowFailures(outcomes.length, (i) => outcomes[i] > 0);
+    const systemMask = windowFailures(outcomes.length, (i) => outcomes[i] === 2).mask;
     pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length, mask, systemMask);
   }
   return [...out.values()];
@@ -216,7 +216,7 @@ export type RobotRun = Pick<RunOutline, 'workflow' | 'robot' | 'status' | 'error
 export const failedOnRobot = (run: Pick<RunOutline, 'status' | 'errorType'>): boolean => run.status === 'failed' && (run.errorType === undefined || run.errorType === 'system');
 
 /** Peers failing on system errors this often (a third of their recent runs) share the problem: the workflow's, not the robot's. */
-export const PEERS_FAILING_SHARE = 1 / 3;
+const PEERS_FAILING_SHARE = 1 / 3;
 /** A robot's failure is judged against its peers' runs that ended within this long of it... */
 const PEER_HORIZON_MS = HOUR;
 /** ...at least this many of them: with fewer, nothing tells a robot's failure from its workflow's (a burst that began on its run). */
@@ -257,13 +257,7 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
       if (!starts.has(robot)) starts.set(robot, judgeFrom(robot));
       const from = starts.get(robot);
       if (from !== undefined && entry.endedAt >= from) {
-        let failures = 0;
-        let mask = 0;
-        for (let i = 0; i < outcomes.length; i++) {
-          if (!outcomes[i].failed || !peersFine(peers.get(outcomes[i].workflow)!, outcomes[i], robot)) continue;
-          failures++;
-          mask += 2 ** (outcomes.length - 1 - i);
-        }
+        const { failures, mask } = windowFailures(outcomes.length, (i) => outcomes[i].failed && peersFine(peers.get(outcomes[i].workflow)!, outcomes[i], robot));
         pointsOf(out, series, robot, () => ({ metric: 'failure_rate', robot })).push(entry.endedAt, failures, outcomes.length, mask);
       }
     }
