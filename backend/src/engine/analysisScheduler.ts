@@ -471,9 +471,9 @@ export class AnalysisScheduler {
     if (robots.size === 0) return [];
     const earlier = [...robots].flatMap((robot) => this.store.runs({ robots: [robot], by: 'end', to: from, last: FAILURE_WINDOW_RUNS - 1 }));
     const failures = [...earlier, ...ended].filter((r) => r.robot !== undefined && robots.has(r.robot) && failedOnRobot(r));
-    const peers = failures.length
-      ? this.store.runs({ workflows: [...new Set(failures.map((r) => r.workflow))], by: 'end', from: Math.min(...failures.map((r) => r.endedAt!)) - HOUR, to: from })
-      : [];
+    // The earliest failure by a loop: a first pass over months holds too many to spread into Math.min.
+    const earliest = failures.reduce((min, r) => Math.min(min, r.endedAt!), Infinity);
+    const peers = failures.length ? this.store.runs({ workflows: [...new Set(failures.map((r) => r.workflow))], by: 'end', from: earliest - HOUR, to: from }) : [];
     const read = new Map<string, Execution>([...peers, ...earlier].map((r) => [r.id, r]));
     return robotFailureSeries([...read.values(), ...ended], (robot) => (robots.has(robot) ? from : undefined));
   }
