@@ -115,7 +115,7 @@ describe('provisioning', () => {
 
   it('gives every alert rule a Prometheus query and a threshold on it', () => {
     const all = rules.groups.flatMap((g: any) => g.rules);
-    expect(all.map((r: { uid: string }) => r.uid)).toEqual(['rpa-success-rate-drop', 'rpa-run-p95-high', 'rpa-anomaly-severe', 'rpa-collector-down', 'rpa-collector-silent']);
+    expect(all.map((r: { uid: string }) => r.uid)).toEqual(['rpa-success-rate-drop', 'rpa-run-p95-high', 'rpa-anomaly-severe', 'rpa-collector-down', 'rpa-collector-silent', 'rpa-workflow-overdue']);
     for (const rule of all) {
       const query = rule.data.find((d: any) => d.datasourceUid === 'prometheus');
       const condition = rule.data.find((d: any) => d.refId === rule.condition);
@@ -124,6 +124,12 @@ describe('provisioning', () => {
       expect(['gt', 'lt']).toContain(condition.model.conditions[0].evaluator.type);
     }
     expect(all.find((r: { uid: string }) => r.uid === 'rpa-anomaly-severe')).toMatchObject({ for: '5m' });
+    // Several collectors export the same values: every rule but "collector down" (which is about
+    // one instance) reads its metrics through an aggregation that drops `instance`.
+    for (const rule of all.filter((r: { uid: string }) => r.uid !== 'rpa-collector-down')) {
+      const expr: string = rule.data.find((d: any) => d.datasourceUid === 'prometheus').model.expr;
+      expect({ uid: rule.uid, bare: expr.replace(/max (without \(instance\)|by \([a-z, ]+\)) \(rpa_[a-z0-9_]+\)/g, '').match(/rpa_[a-z0-9_]+/g) }).toEqual({ uid: rule.uid, bare: null });
+    }
     const contactPoints = yaml('provisioning/alerting/contact-points.yaml');
     const policies = yaml('provisioning/alerting/policies.yaml');
     expect(policies.policies[0].receiver).toBe(contactPoints.contactPoints[0].name);

@@ -6,6 +6,7 @@ import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { postJson, startCollector, tempDir } from '../testing/harness';
 import { WorkerAnalysis } from './analysisRunner';
 import { AnalysisScheduler } from './analysisScheduler';
+import { storedHealth } from './healthRefresh';
 
 const END = Date.UTC(2026, 10, 20);
 const simulation: SimulationOptions = { seed: 4, days: 5, end: END, workflows: 8, hosts: 4, robots: 6, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000 };
@@ -21,7 +22,9 @@ describe('analysis passes in a worker thread', () => {
       expect(status).toBe(200);
       expect(report.opened).toBeGreaterThan(0);
       const fromWorker = collector.store.listAnomalies({}).map(({ id, seriesKey, startedAt, severity, status }) => ({ id, seriesKey, startedAt, severity, status }));
-      expect(collector.analysis.health.length).toBe(8);
+      // The worker's pass stored the workflows' health, where every collector's /metrics reads it.
+      expect(storedHealth(collector.store).map((h) => h.workflow)).toEqual(collector.store.names('workflows'));
+      expect(collector.store.names('workflows')).toHaveLength(8);
       await collector.stop();
 
       const store = new SqliteStore({ file: path.join(tmp.dir, 'main-thread.db') });

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { WorkflowHealth } from '../analysis/health';
 import { AppError } from '../domain/errors';
 import type { LogFormat, Logger } from '../log';
 import type { StoreLocation } from '../store/location';
@@ -14,7 +13,6 @@ import { PerformanceAnalyzer } from './performanceAnalyzer';
 export interface AnalysisRunner {
   readonly performance: PerformanceAnalyzer;
   readonly insights: InsightGenerator;
-  readonly health: WorkflowHealth[];
   readonly lastReport?: PassReport;
   readonly lastPassAt?: number;
   readonly lastError?: string;
@@ -39,9 +37,6 @@ export class InThreadAnalysis implements AnalysisRunner {
   }
   get insights() {
     return this.scheduler.insights;
-  }
-  get health() {
-    return this.scheduler.health;
   }
   get lastReport() {
     return this.scheduler.lastReport;
@@ -71,7 +66,6 @@ interface PassMessage {
   /** Another collector on the same database holds the analysis lead: no pass here. */
   following?: boolean;
   report?: PassReport;
-  health?: WorkflowHealth[];
   lastPassAt?: number;
   error?: string;
 }
@@ -84,7 +78,6 @@ interface PassMessage {
 export class WorkerAnalysis implements AnalysisRunner {
   readonly performance: PerformanceAnalyzer;
   readonly insights: InsightGenerator;
-  health: WorkflowHealth[] = [];
   lastReport?: PassReport;
   lastPassAt?: number;
   lastError?: string;
@@ -124,7 +117,6 @@ export class WorkerAnalysis implements AnalysisRunner {
         options.log?.error({ error: message.error }, 'analysis pass failed');
       } else {
         this.lastReport = message.report;
-        this.health = message.health ?? [];
         this.lastPassAt = message.lastPassAt;
         this.lastError = undefined;
       }

@@ -30,7 +30,7 @@ import type { WorkflowHealth } from '../analysis/health';
 import { AnomalyDetector } from './anomalyDetector';
 import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
-import { HealthRefresh } from './healthRefresh';
+import { HEALTH_VALUE, HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
 import { readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
@@ -252,6 +252,7 @@ export class AnalysisScheduler {
         'cursor.hours': String(window.hours.to),
         'cursor.hosts': String(window.hosts.to),
         'cursor.changes': String(window.changes),
+        [HEALTH_VALUE]: JSON.stringify(this.healthRefresh.health),
       };
       const committing = performance.now();
       const { anomalies, removedAnomalies, incidents, removedIncidents } = book;

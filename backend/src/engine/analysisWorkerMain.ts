@@ -35,7 +35,7 @@ function pass(id?: number): void {
     led = true;
     leadSession = session;
     const report = scheduler.runPass();
-    parentPort!.postMessage({ id, report, health: scheduler.health, lastPassAt: scheduler.lastPassAt });
+    parentPort!.postMessage({ id, report, lastPassAt: scheduler.lastPassAt });
   } catch (error) {
     parentPort!.postMessage({ id, error: (error as Error).message });
   }

@@ -11,6 +11,14 @@ export const HEALTH_RECENT_RUNS = 20;
  * that retention deletes, and anything a pass missed, show within the hour.
  */
 export const HEALTH_REFRESH_MS = HOUR;
+/** The analysis value that holds the health of the latest pass: every collector on the database exports the leader's. */
+export const HEALTH_VALUE = 'health';
+
+/** The workflows' health as the latest pass stored it, whichever collector ran it; none before the first pass. */
+export function storedHealth(store: Pick<Store, 'analysisValue'>): WorkflowHealth[] {
+  const stored = store.analysisValue(HEALTH_VALUE);
+  return stored === undefined ? [] : (JSON.parse(stored) as WorkflowHealth[]);
+}
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

@@ -28,6 +28,15 @@ export class LabelBudget {
     return OTHER_LABEL;
   }
 
+  /**
+   * Whether `value` has a label of its own, given one if there is room: for gauges read from the
+   * database, whose workflows may never have reached this collector's ingest. Folds nothing.
+   */
+  admit(value: string): boolean {
+    if (!this.admitted.has(value) && this.admitted.size < this.limit) this.admitted.add(value);
+    return this.admitted.has(value);
+  }
+
   /** Whether `value` has a label of its own. */
   has(value: string): boolean {
     return this.admitted.has(value);

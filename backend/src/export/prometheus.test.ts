@@ -149,3 +149,72 @@ describe('series budgets of /metrics', () => {
     }
   });
 });
+
+describe('freshness, schedule and health of /metrics: read from the database', () => {
+  const tmp = tempDir();
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  /** Monday 2026-11-16 00:00 UTC. */
+  const MONDAY = Date.UTC(2026, 10, 16);
+  // Two weeks of Payroll before that Monday: 4 runs an hour on weekdays, 09:00 to 17:00.
+  const executions: Array<{ id: string; workflow: string; startedAt: number; endedAt: number; status: string }> = [];
+  for (let day = -14; day < 0; day++) {
+    if ((day + 14) % 7 >= 5) continue;
+    for (let hour = 9; hour < 17; hour++) {
+      for (let k = 0; k < 4; k++) {
+        const startedAt = MONDAY + day * DAY + hour * HOUR + k * 15 * 60_000;
+        executions.push({ id: `p-${executions.length}`, workflow: 'Payroll', startedAt, endedAt: startedAt + 60_000, status: 'completed' });
+      }
+    }
+  }
+  /** The Friday before, 17:30: when the whole backfill arrives. */
+  const ARRIVED = MONDAY - 3 * DAY + 17.5 * HOUR;
+  const at = async <T>(time: number, read: () => Promise<T>): Promise<T> => {
+    jest.spyOn(Date, 'now').mockImplementation(() => time);
+    try {
+      return await read();
+    } finally {
+      jest.restoreAllMocks();
+    }
+  };
+  const scrape = async (collector: Collector) => samples(await (await fetch(`${collector.url}/metrics`)).text());
+
+  afterAll(() => tmp.cleanup());
+
+  it('when a backfill of weeks ago arrives, then it counts as arriving now; runs are due only where the schedule has them; a restarted collector says the same', async () => {
+    const first = await startCollector(tmp.dir);
+    try {
+      expect((await at(ARRIVED, () => postJson(`${first.url}/api/v1/ingest`, { executions, steps: [], samples: [] }))).status).toBe(200);
+      expect((await postJson(`${first.url}/api/v1/analysis/run`, {})).status).toBe(200);
+
+      const justAfter = await at(ARRIVED, () => scrape(first));
+      expect(justAfter.get('rpa_last_run_ingest_timestamp_seconds')).toBe(ARRIVED / 1000);
+      expect(justAfter.get('rpa_workflow_last_run_arrival_timestamp_seconds{workflow="Payroll"}')).toBe(ARRIVED / 1000);
+      expect(justAfter.get('rpa_workflow_runs_due{workflow="Payroll"}')).toBe(0);
+      // The weekend and Monday's night: no run was due, though none arrived for 63 hours.
+      const mondayMorning = await at(MONDAY + 8 * HOUR + 59 * 60_000, () => scrape(first));
+      expect(mondayMorning.get('rpa_workflow_runs_due{workflow="Payroll"}')).toBe(0);
+      expect(mondayMorning.get('rpa_runs_due')).toBe(0);
+      // Monday 11:00: its 09:00 and 10:00 hours had 4 runs each on the two Mondays before.
+      const mondayEleven = await at(MONDAY + 11 * HOUR, () => scrape(first));
+      expect(mondayEleven.get('rpa_workflow_runs_due{workflow="Payroll"}')).toBeCloseTo(8, 9);
+      expect(mondayEleven.get('rpa_runs_due')).toBeCloseTo(8, 9);
+      expect(mondayEleven.get('rpa_workflow_success_ratio{workflow="Payroll"}')).toBe(1);
+    } finally {
+      await first.stop();
+    }
+
+    // Restarted with its analysis off (no pass of its own): the same freshness, due runs and the
+    // health the last pass stored, as another collector on a shared database would say.
+    const restarted = await startCollector(tmp.dir, { RPA_ANALYSIS: 'off' });
+    try {
+      const m = await at(MONDAY + 11 * HOUR, () => scrape(restarted));
+      expect(m.get('rpa_last_run_ingest_timestamp_seconds')).toBe(ARRIVED / 1000);
+      expect(m.get('rpa_workflow_runs_due{workflow="Payroll"}')).toBeCloseTo(8, 9);
+      expect(m.get('rpa_workflow_success_ratio{workflow="Payroll"}')).toBe(1);
+      expect(m.get('rpa_workflow_run_duration_p95_seconds{workflow="Payroll"}')).toBe(60);
+    } finally {
+      await restarted.stop();
+    }
+  });
+});

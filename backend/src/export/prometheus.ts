@@ -5,6 +5,8 @@ import { LabelBudget, OTHER_LABEL } from './labelBudget';
 import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
+import { storedHealth } from '../engine/healthRefresh';
+import { combined, runsDue, type Schedule, workflowSchedules } from '../analysis/schedule';
 
 /** RPA runs last seconds to hours: buckets from 1 s to 4 h. */
 export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
@@ -13,7 +15,12 @@ export interface MetricsSources {
   store: Store;
   analysis: AnalysisRunner;
   sampler: () => SamplerStatus;
+  /** The wall clock (a test sets its own). */
+  now?: () => number;
 }
+
+/** How long the workflows' schedules are kept before they are learnt again from the rollups. */
+const SCHEDULE_TTL_MS = 10 * 60_000;
 
 export interface SeriesLimits {
   /** Workflows with labels of their own; the rest are `other`. */
@@ -53,8 +60,7 @@ export class CollectorMetrics {
   private readonly workflowLabels: LabelBudget;
   private readonly stepLabels: LabelBudget;
   private lastIngestAt?: number;
-  /** Robots are silent since the collector started until their first run arrives. */
-  private lastRunIngestAt = Date.now();
+  private schedules?: { at: number; byWorkflow: Map<string, Schedule>; fleet: Schedule };
   // Counted for every finished run and step: children kept, in classes that count without hashing.
   private readonly executions: LabelledCounter;
   private readonly runDuration: LabelledHistogram;
@@ -89,7 +95,6 @@ export class CollectorMetrics {
   /** The ingest service's observer: counts what a batch newly finished. */
   observeIngest = (result: IngestResult, batch: IngestBatch, durationMs: number): void => {
     this.lastIngestAt = Date.now();
-    if (result.executions + result.steps > 0) this.lastRunIngestAt = this.lastIngestAt;
     this.batchLatency.observe(durationMs / 1000);
     this.records.inc({ kind: 'execution' }, result.executions);
     this.records.inc({ kind: 'step' }, result.steps);
@@ -135,6 +140,20 @@ export class CollectorMetrics {
     return this.registry.contentType;
   }
 
+  private now(): number {
+    return (this.sources.now ?? Date.now)();
+  }
+
+  /** The workflows' schedules, learnt again every ten minutes. */
+  private currentSchedules(now: number): NonNullable<CollectorMetrics['schedules']> {
+    if (!this.schedules || Math.abs(now - this.schedules.at) >= SCHEDULE_TTL_MS) {
+      const arrivals = new Map(this.sources.store.workflowArrivals().map((a) => [a.workflow, a.arrivedAt]));
+      const byWorkflow = workflowSchedules(this.sources.store, now, arrivals);
+      this.schedules = { at: now, byWorkflow, fleet: combined(byWorkflow.values()) };
+    }
+    return this.schedules;
+  }
+
   /** The hosts with a recent sample; those whose latest is older than the limit are forgotten. */
   private currentHosts(): Map<string, ResourceSample> {
     const since = Date.now() - this.limits.staleHostMs;
@@ -161,7 +180,7 @@ export class CollectorMetrics {
     gauge('rpa_anomaly_severity', 'Highest severity of the open anomalies, by metric, workflow and host.', ['metric', 'workflow', 'host'], (g) => {
       const highest = new Map<string, { labels: { metric: string; workflow: string; host: string }; severity: number }>();
       for (const a of store.listAnomalies({ status: 'open', limit: 100_000 })) {
-        const workflow = a.workflow === undefined ? '' : this.workflowLabels.has(a.workflow) ? a.workflow : OTHER_LABEL;
+        const workflow = a.workflow === undefined ? '' : this.workflowLabels.admit(a.workflow) ? a.workflow : OTHER_LABEL;
         const labels = { metric: a.metric, workflow, host: a.host ?? '' };
         const key = `${labels.metric}|${labels.workflow}|${labels.host}`;
         if ((highest.get(key)?.severity ?? -1) < a.severity) highest.set(key, { labels, severity: a.severity });
@@ -197,7 +216,7 @@ export class CollectorMetrics {
     const health = <K extends 'successRatio' | 'baselineSuccessRatio' | 'p95Seconds' | 'baselineP95Seconds'>(name: string, help: string, key: K) =>
       gauge(name, help, ['workflow'], (g) => {
         // Ratios and quantiles do not add up: a workflow past the budget has none of its own.
-        for (const h of analysis.health) if (h[key] !== null && this.workflowLabels.has(h.workflow)) g.set({ workflow: h.workflow }, h[key]!);
+        for (const h of storedHealth(store)) if (h[key] !== null && this.workflowLabels.admit(h.workflow)) g.set({ workflow: h.workflow }, h[key]!);
       });
     health('rpa_workflow_success_ratio', 'Share of the latest 20 finished runs of each workflow that completed.', 'successRatio');
     health('rpa_workflow_success_ratio_baseline', 'Share of completed runs in the 7 days before those 20 runs.', 'baselineSuccessRatio');
@@ -206,7 +225,29 @@ export class CollectorMetrics {
 
     gauge('rpa_database_size_bytes', 'Size of the database files.', [], (g) => g.set(store.stats().sizeBytes));
     gauge('rpa_last_ingest_timestamp_seconds', 'When the collector last accepted a batch (Unix time); 0 before the first.', [], (g) => g.set((this.lastIngestAt ?? 0) / 1000));
-    gauge('rpa_last_run_ingest_timestamp_seconds', 'When runs or steps last arrived (Unix time); the collector start until the first.', [], (g) => g.set(this.lastRunIngestAt / 1000));
+    // Freshness from the database, so every collector on it says the same, a restart forgets
+    // nothing, and a backfill of last month counts as arriving now; what is due from each
+    // workflow's own schedule, so a quiet night or weekend is not a silence.
+    gauge('rpa_last_run_ingest_timestamp_seconds', 'When a run last arrived, at any collector on the database (Unix time); absent before the first.', [], (g) => {
+      const latest = Math.max(...store.workflowArrivals().map((a) => a.arrivedAt));
+      if (latest > 0) g.set(latest / 1000);
+    });
+    gauge('rpa_workflow_last_run_arrival_timestamp_seconds', 'When a run of each workflow last arrived, at any collector on the database (Unix time).', ['workflow'], (g) => {
+      for (const { workflow, arrivedAt } of store.workflowArrivals()) if (this.workflowLabels.admit(workflow)) g.set({ workflow }, arrivedAt / 1000);
+    });
+    gauge('rpa_workflow_runs_due', "Runs each workflow's own schedule (its runs at each hour of the week over the last 4 weeks) expected since one of its runs last arrived.", ['workflow'], (g) => {
+      const now = this.now();
+      const { byWorkflow } = this.currentSchedules(now);
+      for (const { workflow, arrivedAt } of store.workflowArrivals()) {
+        const schedule = byWorkflow.get(workflow);
+        if (schedule && this.workflowLabels.admit(workflow)) g.set({ workflow }, runsDue(schedule, arrivedAt, now));
+      }
+    });
+    gauge('rpa_runs_due', "Runs the fleet's schedule (every workflow's, added) expected since any run last arrived; absent before the first.", [], (g) => {
+      const now = this.now();
+      const latest = Math.max(...store.workflowArrivals().map((a) => a.arrivedAt));
+      if (latest > 0) g.set(runsDue(this.currentSchedules(now).fleet, latest, now));
+    });
     gauge('rpa_sampler_lag_seconds', "Time since the collector's own host sampler took a sample (absent when it is off).", [], (g) => {
       const status = sampler();
       if (status.enabled && status.lastSampleAt !== undefined) g.set((Date.now() - status.lastSampleAt) / 1000);

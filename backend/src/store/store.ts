@@ -300,6 +300,11 @@ export interface Store {
   visitStepRollups(filter: RollupFilter, visit: (rollup: StepRollupView) => void): void;
   /** When each package version of a workflow first ran, in [from, to). */
   versionChanges(filter: { workflows?: string[]; from?: number; to?: number }): Array<{ workflow: string; version: string; at: number }>;
+  /**
+   * When a write last created or changed a run of each workflow (wall clock, epoch ms), whichever
+   * collector on the database took it; workflows without a run since that was kept are left out.
+   */
+  workflowArrivals(): Array<{ workflow: string; arrivedAt: number }>;
   /** Distinct names of a kind, sorted; steps can be narrowed to workflows. */
   names(kind: NameKind, workflows?: string[]): string[];
 

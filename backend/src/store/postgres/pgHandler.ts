@@ -170,6 +170,7 @@ export async function createHandler(options: { url: string }) {
     saveInsights: onSession(reads.saveInsights),
     loadDetectorStates: onSession(reads.loadDetectorStates),
     analysisValue: onSession(reads.analysisValue),
+    workflowArrivals: onSession(reads.workflowArrivals),
     commitAnalysis: onSession(reads.commitAnalysis),
     changes: onSession(reads.changes),
     latestChange: onSession(reads.latestChange),

@@ -318,6 +318,9 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   if (changed.size || changedSamples.length) {
     await client.query('INSERT INTO changes (at, executions, samples, started) VALUES ($1, $2, $3, $4)', [now, json([...changed]), json(changedSamples), json([...placed.values()])]);
   }
+  if (changed.size) {
+    await client.query('UPDATE workflows w SET arrived_at = $1 FROM executions e WHERE e.ext_id = ANY($2::text[]) AND e.workflow_id = w.id', [now, [...changed]]);
+  }
   return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished };
 }
 

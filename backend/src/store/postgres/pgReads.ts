@@ -394,6 +394,11 @@ export async function loadDetectorStates(client: ClientBase): Promise<Array<[str
   return rows.map((r) => [r.series_key, JSON.parse(r.state) as unknown]);
 }
 
+export async function workflowArrivals(client: ClientBase): Promise<Array<{ workflow: string; arrivedAt: number }>> {
+  const rows = await all<{ workflow: string; arrived_at: string }>(client, 'SELECT name AS workflow, arrived_at FROM workflows WHERE arrived_at IS NOT NULL ORDER BY name COLLATE "C"');
+  return rows.map((r) => ({ workflow: r.workflow, arrivedAt: Number(r.arrived_at) }));
+}
+
 export async function analysisValue(client: ClientBase, name: string): Promise<string | undefined> {
   return (await all<{ value: string }>(client, 'SELECT value FROM analysis_values WHERE name = ?', [name]))[0]?.value;
 }

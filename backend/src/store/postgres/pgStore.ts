@@ -186,6 +186,10 @@ export class PgStore implements Store {
     return new Map(this.bridge.call<Array<[string, unknown]>>('loadDetectorStates'));
   }
 
+  workflowArrivals(): Array<{ workflow: string; arrivedAt: number }> {
+    return this.bridge.call('workflowArrivals');
+  }
+
   analysisValue(name: string): string | undefined {
     return this.bridge.call('analysisValue', name);
   }

@@ -170,6 +170,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE resource_samples ADD COLUMN disk_total bigint;
     `,
   },
+  {
+    version: 5,
+    description: 'when a run of each workflow last arrived, whichever collector wrote it: the freshness alert rules read',
+    sql: `
+      ALTER TABLE workflows ADD COLUMN arrived_at bigint;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -77,6 +77,7 @@ export class BatchWriter {
   private readonly sampleRollups: SampleRollupWriter;
   private readonly upsertRunSteps: Map<number, Database.Statement>;
   private readonly upsertSample: Database.Statement;
+  private readonly markArrived: Database.Statement<[number, string]>;
   private readonly writeInTransaction: Database.Transaction<(batch: IngestBatch) => IngestResult>;
 
   constructor(
@@ -104,6 +105,7 @@ export class BatchWriter {
         tags = coalesce(excluded.tags, tags)
       WHERE ${executionChanged('IS NOT')}
       RETURNING id`);
+    this.markArrived = db.prepare('UPDATE workflows SET arrived_at = ? WHERE id IN (SELECT e.workflow_id FROM json_each(?) j JOIN executions e ON e.ext_id = j.value)');
     // Runs new to the store, each once in its batch: inserted without the upsert's conflict handling.
     this.insertExecutions = prepareChunks(db, (rows) => `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(rows, EXECUTION_WIDTH)}`);
     // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
@@ -301,7 +303,9 @@ export class BatchWriter {
     if (stepsOut.length > 0) this.rollups.retract(stepsOut, { runs: false });
     this.rollups.add(toAdd);
     if (stepsIn.length > 0) this.rollups.add(stepsIn, { runs: false });
-    this.changes.append({ executions: [...changed], started: [...placed.values()], samples: changedSamples });
+    const at = Date.now();
+    if (changed.size > 0) this.markArrived.run(at, JSON.stringify([...changed]));
+    this.changes.append({ executions: [...changed], started: [...placed.values()], samples: changedSamples }, at);
     return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished: newlyFinished };
   }
 

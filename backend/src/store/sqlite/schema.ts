@@ -295,6 +295,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     run: rollUpStoredSamples,
   },
+  {
+    version: 14,
+    description: 'when a run of each workflow last arrived, whoever wrote it: the freshness alert rules read',
+    sql: `
+      -- Wall-clock time of the latest write that created or changed one of the workflow's runs
+      -- (a backfill of last month arrives now); null for workflows stored before this version.
+      ALTER TABLE workflows ADD COLUMN arrived_at INTEGER;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

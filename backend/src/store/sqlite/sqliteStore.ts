@@ -226,6 +226,10 @@ export class SqliteStore implements Store {
     return this.results.loadDetectorStates();
   }
 
+  workflowArrivals(): Array<{ workflow: string; arrivedAt: number }> {
+    return this.db.prepare<[], { workflow: string; arrivedAt: number }>('SELECT name AS workflow, arrived_at AS arrivedAt FROM workflows WHERE arrived_at IS NOT NULL ORDER BY name').all();
+  }
+
   analysisValue(name: string): string | undefined {
     return this.results.value(name);
   }

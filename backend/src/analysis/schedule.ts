@@ -1,0 +1,63 @@
+import type { Store } from '../store/store';
+
+const HOUR = 3_600_000;
+const HOURS_A_WEEK = 168;
+/** Weeks of runs a schedule is learnt from. */
+export const SCHEDULE_WEEKS = 4;
+
+/** The hour of the week of `time`, UTC: 0 is Monday 00:00-01:00, 167 Sunday 23:00-24:00. */
+export function hourOfWeek(time: number): number {
+  // 1970-01-01 was a Thursday: hour 0 of the epoch is hour 72 of its week.
+  return (Math.floor(time / HOUR) + 72) % HOURS_A_WEEK;
+}
+
+/** A workflow's usual runs an hour at each hour of the week (index: `hourOfWeek`). */
+export type Schedule = Float64Array;
+
+/**
+ * Each workflow's schedule as its runs keep it: at each hour of the week, the runs started in
+ * that hour over the last `weeks` weeks, per such hour since the workflow's first run in them (a
+ * workflow two days old has a schedule for the hours it was seen in, nothing due in the others).
+ * A workflow's hours from the one its last run arrived in (`arrivals`) are left out: a silence is
+ * what the schedule is asked about, not something it learns. Read from the hourly rollups, so it
+ * costs the same whatever the fleet's size in runs.
+ */
+export function workflowSchedules(store: Pick<Store, 'visitRunRollups'>, now: number, arrivals: ReadonlyMap<string, number> = new Map(), weeks = SCHEDULE_WEEKS): Map<string, Schedule> {
+  const to = Math.floor(now / HOUR) * HOUR;
+  const from = to - weeks * HOURS_A_WEEK * HOUR;
+  const endOf = (workflow: string) => Math.min(to, Math.floor((arrivals.get(workflow) ?? now) / HOUR) * HOUR);
+  const counts = new Map<string, { runs: Float64Array; first: number; end: number }>();
+  store.visitRunRollups({ resolution: HOUR, from, to, digests: false }, (rollup) => {
+    let seen = counts.get(rollup.workflow);
+    if (!seen) counts.set(rollup.workflow, (seen = { runs: new Float64Array(HOURS_A_WEEK), first: rollup.bucket, end: endOf(rollup.workflow) }));
+    if (rollup.bucket >= seen.end) return;
+    seen.runs[hourOfWeek(rollup.bucket)] += rollup.runs;
+    seen.first = Math.min(seen.first, rollup.bucket);
+  });
+  const schedules = new Map<string, Schedule>();
+  for (const [workflow, { runs, first, end }] of counts) {
+    const observed = new Float64Array(HOURS_A_WEEK);
+    for (let hour = first; hour < end; hour += HOUR) observed[hourOfWeek(hour)]++;
+    schedules.set(workflow, runs.map((n, h) => (observed[h] ? n / observed[h] : 0)));
+  }
+  return schedules;
+}
+
+/** The runs a schedule expects in [from, to): its hourly rates over the part of each hour inside. */
+export function runsDue(schedule: Schedule, from: number, to: number): number {
+  let due = 0;
+  // Past a few weeks the answer is "many" whatever it is: a silence of years costs no more.
+  const start = Math.max(from, to - 2 * SCHEDULE_WEEKS * HOURS_A_WEEK * HOUR);
+  for (let hour = Math.floor(start / HOUR) * HOUR; hour < to; hour += HOUR) {
+    const inside = Math.min(to, hour + HOUR) - Math.max(start, hour);
+    due += (schedule[hourOfWeek(hour)] * inside) / HOUR;
+  }
+  return due;
+}
+
+/** Schedules added together: the fleet's, from its workflows'. */
+export function combined(schedules: Iterable<Schedule>): Schedule {
+  const sum = new Float64Array(HOURS_A_WEEK);
+  for (const schedule of schedules) for (let h = 0; h < HOURS_A_WEEK; h++) sum[h] += schedule[h];
+  return sum;
+}
