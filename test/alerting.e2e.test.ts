@@ -1,11 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import type { GroundTruth } from '../backend/src/sim/simulator';
 import { spawnCollector } from '../backend/src/testing/collectorProcess';
+import { type PrometheusServer, provisionedRules, startPrometheus, until } from '../backend/src/testing/prometheusServer';
 
 /**
  * The alerting path for real: Prometheus (Debian's package) scrapes a collector the simulator
@@ -19,59 +18,16 @@ const INGEST = 'simulator-ingest-token-01';
 const ADMIN = 'test-admin-token-01234567';
 const END = '2026-11-19T13:00:00Z';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Rule {
-  uid: string;
-  expr: string;
-  evaluator: { type: 'gt' | 'lt'; params: number[] };
-}
-
-const rules: Rule[] = YAML.parse(fs.readFileSync(path.join(ROOT, 'provisioning/alerting/rules.yaml'), 'utf8')).groups.flatMap((g: any) =>
-  g.rules.map((r: any) => {
-    const query = r.data.find((d: any) => d.datasourceUid === 'prometheus');
-    const condition = r.data.find((d: any) => d.refId === r.condition);
-    return { uid: r.uid, expr: query.model.expr, evaluator: condition.model.conditions[0].evaluator };
-  }),
-);
+const rules = provisionedRules();
 
 describe('alert rules against a real Prometheus', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-alerting-'));
   let collector: { child: ChildProcess; url: string };
-  let prometheus: ChildProcess;
-  let promUrl: string;
+  let prometheus: PrometheusServer;
   let truth: GroundTruth;
 
-  async function promQuery(expr: string): Promise<Array<{ metric: Record<string, string>; value: number }>> {
-    const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await response.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
-    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
-    return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
-  }
-
   /** The series for which a rule's threshold holds: what Grafana would fire on. */
-  async function firing(uid: string): Promise<Array<Record<string, string>>> {
-    const rule = rules.find((r) => r.uid === uid)!;
-    const results = await promQuery(rule.expr);
-    return results.filter((r) => (rule.evaluator.type === 'gt' ? r.value > rule.evaluator.params[0] : r.value < rule.evaluator.params[0])).map((r) => r.metric);
-  }
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(500);
-    }
-  }
+  const firing = (uid: string) => prometheus.firing(rules.find((r) => r.uid === uid)!);
 
   beforeAll(async () => {
     collector = await spawnCollector({ RPA_DATA_DIR: dir, RPA_ANALYSIS: 'off', RPA_READ_TOKEN: READ, RPA_INGEST_TOKEN: INGEST, RPA_ADMIN_TOKEN: ADMIN });
@@ -89,21 +45,12 @@ describe('alert rules against a real Prometheus', () => {
     const run = await fetch(`${collector.url}/api/v1/analysis/run`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     expect(run.status).toBe(200);
 
-    // The provisioned scrape config, pointed at this collector, scraping every second.
-    const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'provisioning/prometheus/prometheus.yml'), 'utf8'));
-    fs.writeFileSync(path.join(dir, 'token'), READ);
-    config.global.scrape_interval = '1s';
-    config.scrape_configs[0].authorization.credentials_file = path.join(dir, 'token');
-    config.scrape_configs[0].static_configs[0].targets = [new URL(collector.url).host];
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), YAML.stringify(config));
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-    await until('the first scrape', async () => ((await promQuery('rpa_workflow_success_ratio')).length > 0 ? true : undefined));
+    prometheus = await startPrometheus({ dir, targets: [new URL(collector.url).host], token: READ });
+    await until('the first scrape', async () => ((await prometheus.query('rpa_workflow_success_ratio')).length > 0 ? true : undefined));
   }, 240_000);
 
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     if (collector.child.exitCode === null) collector.child.kill('SIGTERM');
     await sleep(500);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -143,8 +90,12 @@ describe('alert rules against a real Prometheus', () => {
     for (const w of clean()) expect(fired).not.toContain(w);
   });
 
-  it('collector silent: quiet while runs arrive', async () => {
+  it('collector silent and workflow overdue: quiet while runs arrive, though the data ended hours ago', async () => {
+    // The backfill's runs are of the day before yesterday at the latest, but they arrived now.
+    expect((await prometheus.query('rpa_last_run_ingest_timestamp_seconds'))[0].value * 1000).toBeGreaterThan(Date.parse(END) + 86_400_000);
+    for (const { value } of await prometheus.query('rpa_workflow_runs_due')) expect(value).toBeLessThan(1);
     expect(await firing('rpa-collector-silent')).toEqual([]);
+    expect(await firing('rpa-workflow-overdue')).toEqual([]);
   });
 
   it('collector down: quiet while it answers, fires once it is gone', async () => {
