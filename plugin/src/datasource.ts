@@ -19,6 +19,7 @@ import type { AnnotationEvent, HealthResponse, QueryResponse, VariableOption } f
 import { describeFailure, invalidFields } from './collectorErrors';
 import { CollectorRequestError, isLive, LiveFeed, liveQuery } from './live';
 import { interpolateQuery, interpolateVariableQuery } from './interpolate';
+import { withRunLogLinks } from './runLinks';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
 import { DEFAULT_ANNOTATION_QUERY, DEFAULT_QUERY, DEFAULT_VARIABLE_QUERY, type RpaDataSourceOptions, type RpaQuery, type RpaVariableQuery, toVariableQuery } from './types';
 
@@ -101,7 +102,11 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
     const range = { from: request.range.from.valueOf(), to: request.range.to.valueOf(), followsNow: request.range.raw?.to === 'now' };
     // One change feed for every live query of this data source, whichever panel: one request held open, not one a panel.
     this.liveFeed ??= new LiveFeed({ call: <T>(method: 'GET' | 'POST', path: string, data: unknown, signal: AbortSignal) => this.cancellableRequest<T>(method, path, data, signal) });
-    const streams = live.map((t) => liveQuery(t, toWireTarget(t), this.liveFeed!, { range, intervalMs: request.intervalMs || undefined, maxDataPoints: request.maxDataPoints || undefined }));
+    const streams = live.map((t) =>
+      liveQuery(t, toWireTarget(t), this.liveFeed!, { range, intervalMs: request.intervalMs || undefined, maxDataPoints: request.maxDataPoints || undefined }).pipe(
+        map((response) => ({ ...response, data: response.data.map((frame: DataFrame) => withRunLogLinks(frame, this)) })),
+      ),
+    );
     const once = rest.length ? [from(this.queryOnce(rest, request)).pipe(map((r) => ({ ...r, key: 'rpa-once' })))] : [];
     return merge(...once, ...streams);
   }
@@ -124,7 +129,8 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
           targets: pending.map(toWireTarget),
         });
         for (const target of pending) {
-          for (const frame of response.results[target.refId]?.frames ?? []) data.push(toDataFrame(frame)); // the collector's frames are Grafana's shape already
+          // The collector's frames are Grafana's shape already; run ids link to the run's log.
+          for (const frame of response.results[target.refId]?.frames ?? []) data.push(withRunLogLinks(toDataFrame(frame), this));
         }
         break;
       } catch (error) {

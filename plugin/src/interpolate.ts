@@ -2,7 +2,7 @@ import type { ScopedVars } from '@grafana/data';
 import type { TemplateSrv } from '@grafana/runtime';
 import type { RpaQuery, RpaVariableQuery } from './types';
 
-const LIST_FIELDS = ['workflow', 'step', 'host', 'robot', 'status', 'errorType'] as const;
+const LIST_FIELDS = ['workflow', 'step', 'host', 'robot', 'status', 'errorType', 'execution'] as const;
 const SEPARATOR = '\u001f';
 const ALL = '$__all';
 

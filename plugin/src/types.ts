@@ -34,6 +34,8 @@ export interface RpaQuery extends DataQuery {
   annotationType?: AnnotationType;
   format?: 'table' | 'logs';
   live?: boolean;
+  /** Executions queries: runs by id (a run's log, from a data link on its row). */
+  execution?: string[];
 }
 
 export const DEFAULT_QUERY: Partial<RpaQuery> = {
@@ -88,7 +90,7 @@ export const FIELDS_BY_TYPE: Record<RpaQueryType, ReadonlyArray<keyof RpaQuery>>
   anomalies: ['workflow', 'host', 'minSeverity', 'topN'],
   incidents: ['workflow', 'host', 'minSeverity', 'topN'],
   insights: ['workflow', 'topN'],
-  executions: ['workflow', 'host', 'robot', 'status', 'errorType', 'topN', 'format', 'live'],
+  executions: ['workflow', 'host', 'robot', 'status', 'errorType', 'topN', 'format', 'live', 'execution'],
   annotations: ['annotationType', 'workflow', 'host', 'minSeverity', 'maxSeverity'],
 };
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { dateTime, FieldType, type DataFrame, type DataQueryRequest } from '@grafana/data';
+import { dateTime, FieldType, mapInternalLinkToExplore, type DataFrame, type DataQueryRequest } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { DataSource } from '../src/datasource';
 import type { RpaQuery } from '../src/types';
@@ -82,6 +82,36 @@ describe('the DataSource against a real collector filled by the simulator', () =
     expect(frame.fields.map((f) => f.name)).toEqual(['timestamp', 'body', 'severity', 'id', 'labels']);
     expect(frame.fields[2].values.every((s) => s === 'error')).toBe(true);
     expect(frame.length).toBe(20);
+  });
+
+  it("links each run of an executions table to its log in Explore, and the link's query gives that run's steps", async () => {
+    const { data } = await queryOnce(ds, request([{ refId: 'T', queryType: 'executions', status: ['failed'], topN: 5 }]));
+    const frame = data[0] as DataFrame;
+    const ids = frame.fields.find((f) => f.name === 'Execution')!;
+    const [link] = ids.config.links!;
+    expect(link).toMatchObject({ title: 'Run log in Explore', internal: { datasourceUid: ds.uid, datasourceName: ds.name } });
+    // The link as Grafana builds it for the clicked cell (@grafana/data's mapInternalLinkToExplore,
+    // with `${__value.raw}` filled from the cell, as Grafana's field link supplier does).
+    const id = ids.values[0] as string;
+    const scopedVars = { __value: { text: 'raw', value: { raw: id } } };
+    const replaceVariables = (text: string, vars?: typeof scopedVars) => text.replace('${__value.raw}', String(vars?.__value.value.raw));
+    const model = mapInternalLinkToExplore({ link, internalLink: link.internal!, scopedVars, field: ids, replaceVariables: replaceVariables as never, range: request([]).range });
+    const explore = JSON.parse(new URL(model.href, 'http://grafana').searchParams.get('left')!) as { datasource: string; queries: RpaQuery[] };
+    expect(explore.datasource).toBe(ds.uid);
+    expect(explore.queries[0]).toMatchObject({ queryType: 'executions', format: 'logs', execution: [id] });
+    // What Explore then shows: the run's start, each of its steps, its end.
+    const { data: log } = await queryOnce(ds, request(explore.queries));
+    const lines = log[0] as DataFrame;
+    expect(lines.meta?.preferredVisualisationType).toBe('logs');
+    const body = lines.fields.find((f) => f.name === 'body')!.values as string[];
+    expect(body[0]).toMatch(new RegExp(`started .*\\(${id}\\)$`));
+    expect(body[body.length - 1]).toMatch(new RegExp(`failed in [0-9.]+ s.*\\(${id}\\)$`));
+    const steps = body.filter((b) => b.startsWith('step '));
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.length).toBe(body.length - 2);
+    // Its own lines link on: the runs' log lines carry the same link on their id.
+    const { data: runLines } = await queryOnce(ds, request([{ refId: 'L', queryType: 'executions', format: 'logs', topN: 3 }]));
+    expect((runLines[0] as DataFrame).fields.find((f) => f.name === 'id')!.config.links?.[0]?.title).toBe('Run log in Explore');
   });
 
   it('sends a multi-value variable to the collector as a list, and All as no filter', async () => {

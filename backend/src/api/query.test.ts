@@ -172,6 +172,25 @@ describe('query API (what the Grafana plugin calls)', () => {
     expect(frame.fields[4].values[1]).toEqual({ workflow: 'Claims', status: 'failed', robot: 'bot-1', host: 'vm-1', error_type: 'application' });
   });
 
+  it("gives a run's own log by its id: its start, its steps and its end, whatever the range", async () => {
+    const { body } = await query([{ refId: 'R', queryType: 'executions', format: 'logs', execution: 'c4' }], { range: { from: T0 + 2 * HOUR, to: T0 + 3 * HOUR } });
+    const frame = body.results.R.frames[0];
+    expect(frame.meta).toMatchObject({ preferredVisualisationType: 'logs' });
+    expect(frame.fields.map((f: { name: string }) => f.name)).toEqual(['timestamp', 'body', 'severity', 'id', 'labels']);
+    expect(frame.fields[0].values).toEqual([T0 + 4 * MIN, T0 + 4 * MIN, T0 + 4 * MIN + 500, T0 + 4 * MIN + 10_000]);
+    expect(frame.fields[1].values).toEqual([
+      'Claims started on bot-1 (vm-1), version 1.0.0 (c4)',
+      "step 1 'Login' completed in 0.5 s",
+      "step 2 'Work' completed in 9.5 s",
+      "Claims failed in 10.0 s: application error 'Selector not found' (c4)",
+    ]);
+    expect(frame.fields[2].values).toEqual(['info', 'info', 'info', 'error']);
+    expect(frame.fields[4].values[2]).toEqual({ workflow: 'Claims', robot: 'bot-1', host: 'vm-1', step: 'Work', status: 'completed' });
+    // As a table, the runs named; an id nobody reported gives nothing.
+    const { body: rows } = await query([{ refId: 'T', queryType: 'executions', execution: ['p1', 'nobody'] }]);
+    expect(rows.results.T.frames[0].fields.find((f: { name: string }) => f.name === 'Execution').values).toEqual(['p1']);
+  });
+
   it.each([
     [{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }, 'targets[0].groupBy', 'query A: groupBy step applies to step_duration only'],
     [{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'rate' }, 'targets[0].aggregation', 'query A: aggregation rate applies to runs, successes and failures'],

@@ -31,6 +31,8 @@ export const queryTargetSchema = z.object({
   minSeverity: z.number().min(0).max(1).optional(),
   format: z.enum(['table', 'logs']).optional(),
   live: z.boolean().optional(),
+  /** Executions queries: these runs by id; as logs, each run's log (its start, steps and end). */
+  execution: nameList.pipe(z.array(z.string().max(256)).max(100)).optional(),
 });
 export type QueryTarget = z.infer<typeof queryTargetSchema>;
 export type QueryTargetInput = z.input<typeof queryTargetSchema>;

@@ -1,5 +1,5 @@
 import type { Frame, QueryTarget } from '../api/queryContract';
-import type { Execution } from '../domain/types';
+import type { Execution, ExecutionDetail, Step } from '../domain/types';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { Store } from '../store/store';
 import { incidentsHitting } from './annotations';
@@ -163,6 +163,11 @@ const SEVERITY: Record<Execution['status'], string> = { completed: 'info', runni
 
 /** Executions, newest first: a table, or log lines for Explore (time, body, severity, labels). */
 function executionsFrame(target: QueryTarget, range: TimeRange, store: Store): Frame {
+  // Runs named by id (a data link from a run's row): whatever the range, and as logs their own.
+  if (target.execution?.length) {
+    const runs = target.execution.map((id) => store.getExecution(id)).filter((r) => r !== undefined);
+    return target.format === 'logs' ? runLogFrame(target, runs) : executionRowsFrame(target, runs);
+  }
   const page = store.listExecutions({
     workflows: target.workflow,
     hosts: target.host,
@@ -172,6 +177,62 @@ function executionsFrame(target: QueryTarget, range: TimeRange, store: Store): F
     limit: executionRowLimit(target),
   });
   return executionRowsFrame(target, page.items.filter((r) => !target.errorType || (r.errorType !== undefined && target.errorType.includes(r.errorType))));
+}
+
+const STEP_SEVERITY: Record<Step['status'], string> = { completed: 'info', failed: 'error', skipped: 'debug' };
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Runs' logs for Explore: for each run, a line at its start, one per step (its name, status,
+ * duration and error) and one at its end, oldest first, labelled with the workflow and step.
+ */
+function runLogFrame(target: QueryTarget, runs: readonly ExecutionDetail[]): Frame {
+  const lines: LogLine[] = [];
+  for (const run of runs) {
+    const where = { workflow: run.workflow, ...(run.robot ? { robot: run.robot } : {}), ...(run.host ? { host: run.host } : {}) };
+    const id = run.id;
+    lines.push({ time: run.startedAt, body: `${run.workflow} started${run.robot ? ` on ${run.robot}` : ''}${run.host ? ` (${run.host})` : ''}${run.packageVersion ? `, version ${run.packageVersion}` : ''} (${id})`, severity: 'info', id, labels: where });
+    for (const step of [...run.steps].sort((a, b) => a.startedAt - b.startedAt || a.index - b.index)) {
+      lines.push({
+        time: step.startedAt,
+        body: `step ${step.index + 1} '${step.name}' ${step.status} in ${seconds(step.durationMs)}${step.error ? `: ${step.error}` : ''}`,
+        severity: STEP_SEVERITY[step.status],
+        id: `${id}#${step.index}`,
+        labels: { ...where, step: step.name, status: step.status },
+      });
+    }
+    if (run.status !== 'running') {
+      const end = run.endedAt ?? (run.durationMs !== undefined ? run.startedAt + run.durationMs : run.startedAt);
+      const error = run.errorType || run.errorMessage ? `: ${run.errorType ? `${run.errorType} error` : 'error'}${run.errorMessage ? ` '${run.errorMessage}'` : ''}` : '';
+      lines.push({ time: end, body: `${run.workflow} ${run.status}${run.durationMs !== undefined ? ` in ${seconds(run.durationMs)}` : ''}${error} (${id})`, severity: SEVERITY[run.status], id: `${id}#end`, labels: { ...where, status: run.status } });
+    }
+  }
+  lines.sort((a, b) => a.time - b.time);
+  return logLinesFrame(target.refId, 'Run log', lines);
+}
+
+interface LogLine {
+  time: number;
+  body: string;
+  severity: string;
+  id: string;
+  labels: Record<string, string>;
+}
+
+/** Log lines as Explore reads them: time, body, severity, id and labels. */
+function logLinesFrame(refId: string, name: string, lines: readonly LogLine[]): Frame {
+  return {
+    refId,
+    name,
+    meta: { type: 'log-lines', typeVersion: [0, 0], preferredVisualisationType: 'logs' },
+    fields: [
+      { name: 'timestamp', type: 'time', values: lines.map((l) => l.time) },
+      { name: 'body', type: 'string', values: lines.map((l) => l.body) },
+      { name: 'severity', type: 'string', values: lines.map((l) => l.severity) },
+      { name: 'id', type: 'string', values: lines.map((l) => l.id) },
+      { name: 'labels', type: 'other', values: lines.map((l) => l.labels) },
+    ],
+  };
 }
 
 /** How many executions an executions query shows (live panels keep as many). */
@@ -198,26 +259,17 @@ export function executionMatches(target: QueryTarget, execution: Execution): boo
  */
 export function executionRowsFrame(target: QueryTarget, rows: readonly Execution[]): Frame {
   if (target.format === 'logs') {
-    return {
-      refId: target.refId,
-      name: 'Executions',
-      meta: { type: 'log-lines', typeVersion: [0, 0], preferredVisualisationType: 'logs' },
-      fields: [
-        { name: 'timestamp', type: 'time', values: rows.map((r) => r.startedAt) },
-        {
-          name: 'body',
-          type: 'string',
-          values: rows.map((r) => `${r.workflow} ${r.status}${r.durationMs !== undefined ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}${r.errorMessage ? `: ${r.errorMessage}` : ''} (${r.id})`),
-        },
-        { name: 'severity', type: 'string', values: rows.map((r) => SEVERITY[r.status]) },
-        { name: 'id', type: 'string', values: rows.map((r) => r.id) },
-        {
-          name: 'labels',
-          type: 'other',
-          values: rows.map((r) => ({ workflow: r.workflow, status: r.status, ...(r.robot ? { robot: r.robot } : {}), ...(r.host ? { host: r.host } : {}), ...(r.errorType ? { error_type: r.errorType } : {}) })),
-        },
-      ],
-    };
+    return logLinesFrame(
+      target.refId,
+      'Executions',
+      rows.map((r) => ({
+        time: r.startedAt,
+        body: `${r.workflow} ${r.status}${r.durationMs !== undefined ? ` in ${seconds(r.durationMs)}` : ''}${r.errorMessage ? `: ${r.errorMessage}` : ''} (${r.id})`,
+        severity: SEVERITY[r.status],
+        id: r.id,
+        labels: { workflow: r.workflow, status: r.status, ...(r.robot ? { robot: r.robot } : {}), ...(r.host ? { host: r.host } : {}), ...(r.errorType ? { error_type: r.errorType } : {}) },
+      })),
+    );
   }
   return table(target.refId, 'Executions', [
     column('Time', 'time', rows, (r) => r.startedAt),

@@ -191,6 +191,23 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             <Input id="rpa-query-max-severity" aria-label="Maximum severity" type="number" min={0} max={1} step={0.1} width={10} value={q.maxSeverity ?? ''} onChange={(e) => update({ ...q, maxSeverity: severity(e.currentTarget.value) }, false)} onBlur={onRunQuery} />
           </InlineField>
         )}
+        {uses.has('execution') && (
+          <InlineField label="Runs" labelWidth={8} tooltip="Run ids, comma-separated: those runs whatever the filters and range; as log lines, each run's log (its start, steps and end)">
+            <Input
+              id="rpa-query-execution"
+              aria-label="Run ids"
+              width={30}
+              placeholder="any run"
+              // Read when the field is left, so a comma can be typed before the next id.
+              key={(q.execution ?? []).join(',')}
+              defaultValue={(q.execution ?? []).join(', ')}
+              onBlur={(e) => {
+                const ids = e.currentTarget.value.split(',').map((id) => id.trim()).filter((id) => id !== '');
+                update({ ...q, execution: ids.length ? ids : undefined });
+              }}
+            />
+          </InlineField>
+        )}
         {uses.has('format') && (
           <InlineField label="As log lines" labelWidth={14}>
             <InlineSwitch id="rpa-query-logs" aria-label="As log lines" value={q.format === 'logs'} onChange={(e) => set('format', e.currentTarget.checked ? 'logs' : undefined)} />
