@@ -18,7 +18,24 @@ interface PanelSpec {
   description?: string;
   /** A table column whose values link to a workflow's drill-down (keeping the time range). */
   drillDown?: string;
+  /** Table columns left out (Grafana's "Hide in table"): what another panel shows, so the rest has room. */
+  hide?: string[];
+  /** A stat's calculation over its series (default: the sum, for counts). */
+  calc?: 'sum' | 'mean' | 'lastNotNull';
 }
+
+/**
+ * Table columns' widths in pixels, by the names the collector gives them: short values get what
+ * they need, so names, titles and recommendations keep the rest and are not cut at 1600 px.
+ */
+const COLUMN_WIDTHS: Record<string, number> = {
+  Time: 165, 'Time end': 165, 'First seen': 165, 'Last seen': 165, Severity: 80, Status: 95, Anomalies: 95, Id: 190, Priority: 75,
+  Category: 130, Execution: 150, Robot: 95, Host: 105, Hosts: 110, Version: 75, Duration: 95, 'Error type': 100,
+  Workflow: 200, Workflows: 210, Runs: 70, Step: 200, Incident: 180, Metric: 150, 'Change point': 200,
+  'Baseline median': 130, 'Current median': 125, 'Median change': 120, 'P95 change': 100, 'p-value': 80, 'Effect size': 95,
+  Degraded: 85, 'First degraded run': 160, 'Slope per day': 120, 'Slope per day (%)': 150, 'r²': 60, Significant: 100,
+  Failures: 80, 'Success rate': 105, Business: 85, Application: 95, System: 75, Timeout: 80, 'New error patterns': 160,
+};
 
 /** A data link from a workflow's name to its drill-down, with the range the user is looking at. */
 const DRILL_DOWN_LINK = { title: 'Drill down into ${__value.raw}', url: '/d/rpa-workflow-drilldown/workflow-drill-down?var-workflow=${__value.raw:percentencode}&${__url_time_range}' };
@@ -98,9 +115,13 @@ function layout(panels: PanelSpec[]) {
       targets: p.targets.map((t) => ({ datasource: RPA, ...t })),
       fieldConfig: {
         defaults: { ...(p.unit ? { unit: p.unit } : {}) },
-        overrides: p.drillDown ? [{ matcher: { id: 'byName', options: p.drillDown }, properties: [{ id: 'links', value: [DRILL_DOWN_LINK] }] }] : [],
+        overrides: [
+          ...(p.drillDown ? [{ matcher: { id: 'byName', options: p.drillDown }, properties: [{ id: 'links', value: [DRILL_DOWN_LINK] }] }] : []),
+          ...(p.type === 'table' ? Object.entries(COLUMN_WIDTHS).map(([name, width]) => ({ matcher: { id: 'byName', options: name }, properties: [{ id: 'custom.width', value: width }] })) : []),
+          ...(p.hide ?? []).map((name) => ({ matcher: { id: 'byName', options: name }, properties: [{ id: 'custom.hideFrom', value: { viz: true, legend: false, tooltip: false } }] })),
+        ],
       },
-      options: p.type === 'table' ? { showHeader: true, cellHeight: 'sm' } : p.type === 'stat' ? { reduceOptions: { calcs: ['sum'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' } : { legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'desc' } },
+      options: p.type === 'table' ? { showHeader: true, cellHeight: 'sm' } : p.type === 'stat' ? { reduceOptions: { calcs: [p.calc ?? 'sum'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' } : { legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'desc' } },
     };
   });
 }
@@ -139,7 +160,8 @@ export function dashboards() {
       [
         { title: 'Runs', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs' })] },
         { title: 'Failures', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'failures' })] },
-        { title: 'Success rate', type: 'stat', w: 6, h: 5, unit: 'percent', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', aggregation: 'avg' })] },
+        // The hourly rates' mean: their sum (a count's calculation) read 32098% over a week.
+        { title: 'Success rate', type: 'stat', w: 6, h: 5, unit: 'percent', calc: 'mean', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', aggregation: 'avg' })], description: 'Mean of the hourly success rates in the range' },
         { title: 'Timeouts', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs', status: ['timeout'] })], description: 'Runs that hit their time limit in the range' },
         { title: 'Incidents', type: 'table', w: 24, h: 7, targets: [{ refId: 'A', queryType: 'incidents', ...OVERVIEW_FILTERS, topN: 20 }], description: 'Problems by cause, newest first: what they hit and how severe' },
         {
@@ -171,8 +193,9 @@ export function dashboards() {
         { title: 'Failures by error type', type: 'timeseries', w: 12, h: 8, targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'failures', groupBy: ['error_type'], alias: '{{error_type}}' })] },
         { title: 'Runs by host', type: 'timeseries', w: 12, h: 8, targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
         { title: 'Statistics', type: 'table', w: 24, h: 5, targets: [{ refId: 'A', queryType: 'stats', workflow: ['$workflow'] }] },
-        { title: 'Bottleneck steps', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'bottlenecks', workflow: ['$workflow'], step: ['$step'] }] },
-        { title: 'Degradation and trend', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'degradation', workflow: ['$workflow'] }, { refId: 'B', queryType: 'trend', workflow: ['$workflow'] }] },
+        // Full width, each: the degradation's eleven columns do not fit half a row at 1600 px.
+        { title: 'Bottleneck steps', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'bottlenecks', workflow: ['$workflow'], step: ['$step'] }] },
+        { title: 'Degradation and trend', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'degradation', workflow: ['$workflow'] }, { refId: 'B', queryType: 'trend', workflow: ['$workflow'] }] },
         { title: 'Success and exceptions', type: 'table', w: 24, h: 5, targets: [{ refId: 'A', queryType: 'success', workflow: ['$workflow'] }] },
         { title: 'Latest runs', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'executions', workflow: ['$workflow'], host: ['$host'], topN: 100 }] },
       ],
@@ -206,10 +229,12 @@ export function dashboards() {
       [
         { title: 'Failures per workflow', type: 'timeseries', w: 24, h: 8, targets: [series('A', { metric: 'failures', groupBy: ['workflow'], alias: '{{workflow}}' })] },
         { title: 'Incidents', type: 'table', w: 24, h: 8, targets: [{ refId: 'A', queryType: 'incidents', topN: 100 }], description: 'Anomalies grouped by cause, each titled by it' },
-        { title: 'Anomalies', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'anomalies', topN: 200 }], drillDown: 'Workflow' },
+        // Their end and incident are in the incidents table above: the description and action keep the room.
+        { title: 'Anomalies', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'anomalies', topN: 200 }], drillDown: 'Workflow', hide: ['Time end', 'Incident'] },
         { title: 'Insights', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'insights' }] },
-        { title: 'Degradation', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'degradation' }] },
-        { title: 'Success and exceptions', type: 'table', w: 12, h: 9, targets: [{ refId: 'A', queryType: 'success' }] },
+        { title: 'Degradation', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'degradation' }] },
+        // Full width: eight counts and a workflow leave half a row's top error a few letters.
+        { title: 'Success and exceptions', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'success' }] },
       ],
     ),
   };

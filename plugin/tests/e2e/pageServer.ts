@@ -8,6 +8,8 @@ const PAGES = path.join(ROOT, 'test-artifacts/e2e-pages');
 const ICONS = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
 /** The built plugin, as Grafana serves it from its plugins folder. */
 const DIST = path.join(ROOT, 'plugin/dist');
+/** The provisioned dashboards, which the dashboards page draws. */
+const DASHBOARDS = path.join(ROOT, 'provisioning/dashboards/rpa');
 const PROXY_PREFIX = '/api/datasources/proxy/uid/rpa/collector/';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.svg': 'image/svg+xml', '.html': 'text/html', '.css': 'text/css', '.json': 'application/json' };
@@ -23,7 +25,7 @@ export interface PageServer {
  * Serves a bundled test page and plays Grafana's data source proxy for it: requests under
  * `/api/datasources/proxy/uid/rpa/collector/` go to the collector's `/api/v1/` with the token added,
  * as the plugin.json route makes Grafana do; `/plugin/...` is the built plugin (`plugin/dist`), which
- * the pages load as Grafana does. Listens on 127.0.0.1 only.
+ * the pages load as Grafana does; `/dashboards/...` the provisioned dashboards. Listens on 127.0.0.1 only.
  */
 export async function startPageServer(page: string, collectorUrl: string, token?: string): Promise<PageServer> {
   const served: string[] = [];
@@ -48,7 +50,9 @@ export async function startPageServer(page: string, collectorUrl: string, token?
         ? path.join(ICONS, url.pathname.slice(url.pathname.indexOf('/img/icons/') + '/img/icons/'.length))
         : url.pathname.startsWith('/plugin/')
           ? path.join(DIST, path.basename(url.pathname))
-          : path.join(PAGES, path.basename(url.pathname));
+          : url.pathname.startsWith('/dashboards/')
+            ? path.join(DASHBOARDS, path.basename(url.pathname))
+            : path.join(PAGES, path.basename(url.pathname));
     if (file === null) {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${page}</title><script>window.__grafana_public_path__ = '/public/';</script></head><body><div id="root"></div><script src="/pages/${page}.js"></script></body></html>`);

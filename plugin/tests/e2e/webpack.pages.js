@@ -22,6 +22,9 @@ module.exports = (env = {}) => ({
       { test: /\.m?js$/, resolve: { fullySpecified: false } },
       // @grafana/plugin-compat (pulled in by scenes) re-exports names that differ between Grafana versions.
       { test: /\.m?js$/, include: /@grafana[\\/]plugin-compat/, parser: { exportsPresence: false } },
+      // @grafana/ui's .mjs files import CommonJS packages' default export (react-custom-scrollbars-2
+      // in the table): as .mjs, webpack would hand them the whole exports object, not its default.
+      { test: /\.mjs$/, include: /@grafana[\\/]ui/, type: 'javascript/auto' },
       { test: /\.css$/, type: 'asset/source' },
       { test: /\.(svg|png|woff2?)$/, type: 'asset/resource' },
     ],
