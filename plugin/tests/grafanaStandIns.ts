@@ -18,8 +18,8 @@ export class ProxyBackendSrv {
   /** Requests sent and not yet answered or cancelled, by path (`/query/changes`), and the most there were at once. */
   readonly inFlight = new Map<string, number>();
   readonly mostInFlight = new Map<string, number>();
-  /** What happened, in order: each request leaving the queue and coming back, by path. */
-  readonly events: Array<{ type: 'sent' | 'done'; path: string }> = [];
+  /** What happened, in order: each request made to wait (the queue full), leaving the queue and coming back, by path. */
+  readonly events: Array<{ type: 'queued' | 'sent' | 'done'; path: string }> = [];
   private active = 0;
   private readonly queue: Array<() => void> = [];
 
@@ -64,7 +64,10 @@ export class ProxyBackendSrv {
           );
       };
       if (this.active < this.fetchQueue) run();
-      else this.queue.push(run);
+      else {
+        this.events.push({ type: 'queued', path });
+        this.queue.push(run);
+      }
       return () => {
         controller.abort();
         if (started) finish();
