@@ -32,7 +32,7 @@ const COLUMN_WIDTHS: Record<string, number> = {
   Time: 165, 'Time end': 165, 'First seen': 165, 'Last seen': 165, Severity: 80, Status: 95, Anomalies: 95, Id: 190, Priority: 75,
   Category: 130, Execution: 150, Robot: 95, Host: 105, Hosts: 110, Version: 75, Duration: 95, 'Error type': 100,
   Workflow: 200, Workflows: 210, Runs: 70, Step: 200, Incident: 180, Metric: 150, 'Change point': 200,
-  'Baseline median': 130, 'Current median': 125, 'Median change': 120, 'P95 change': 100, 'p-value': 80, 'Effect size': 95,
+  'Baseline median': 145, 'Current median': 140, 'Median change': 135, 'P95 change': 110, 'p-value': 85, 'Effect size': 100,
   Degraded: 85, 'First degraded run': 160, 'Slope per day': 120, 'Slope per day (%)': 150, 'r²': 60, Significant: 100,
   Failures: 80, 'Success rate': 105, Business: 85, Application: 95, System: 75, Timeout: 80, 'New error patterns': 160,
 };

@@ -1,6 +1,6 @@
 import type { Execution } from '../domain/types';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
-import { combined, hourOfWeek, runsDue, workflowSchedules } from './schedule';
+import { combined, hourOfWeek, runsCameSince, runsDue, runsOverdue, workflowSchedules, type Schedule } from './schedule';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -69,5 +69,55 @@ describe('workflow schedules', () => {
 
   it('bounds the work of a silence of years', () => {
     expect(runsDue(schedules.get('Queue')!, 0, now)).toBeCloseTo(6 * 8 * 168, 6);
+  });
+});
+
+describe('runs overdue', () => {
+  /** A schedule of `rate` runs an hour in the given hours of every weekday, none else. */
+  const weekdays = (rate: number, hours: number[]): Schedule => new Float64Array(168).map((_, h) => (h < 120 && hours.includes(h % 24) ? rate : 0));
+  const at = (day: number, hour: number, minute = 0) => MONDAY + day * DAY + hour * HOUR + minute * 60_000;
+
+  it('when runs come on the hour, then the rest of the hour and the night after are not overdue', () => {
+    // One run at 09:00 to 16:00 on weekdays; the last of the day arrived at 16:01.
+    const cron = weekdays(1, [9, 10, 11, 12, 13, 14, 15, 16]);
+    expect(runsOverdue(cron, at(0, 12, 1), at(0, 12, 50), 1)).toBe(0);
+    expect(runsOverdue(cron, at(0, 16, 1), at(0, 23, 0), 1)).toBe(0);
+    // Friday's last run, all weekend long.
+    expect(runsOverdue(cron, at(4, 16, 1), at(7, 8, 59), 1)).toBe(0);
+    // Spread evenly over the hour from the last arrival, the same schedule read 11.4 for a
+    // fleet of twelve such workflows all night: each counted the rest of its 16:00 hour.
+    expect(runsDue(combined(Array(12).fill(cron)), at(0, 16, 3), at(0, 23))).toBeCloseTo(11.4, 9);
+    expect(runsOverdue(combined(Array(12).fill(cron)), at(0, 16, 3), at(0, 23), 12)).toBe(0);
+  });
+
+  it("when a queue's burst comes at 09:00, then the day after it is not overdue", () => {
+    const burst = weekdays(30, [9]);
+    expect(runsOverdue(burst, at(1, 9, 31), at(1, 23), 30)).toBe(0);
+  });
+
+  it('when a workflow that runs around the clock stops, then what it missed is overdue within the hour', () => {
+    const queue = new Float64Array(168).fill(10);
+    // It stopped at 02:10, two runs into the hour.
+    expect(runsOverdue(queue, at(2, 2, 10), at(2, 3, 30), 2)).toBeCloseTo(13, 9);
+    expect(runsOverdue(queue, at(2, 2, 10), at(2, 2, 50), 2)).toBeCloseTo(6.333, 3);
+  });
+
+  it('when the fleet starts an hour late (a daylight-saving change), then it is not overdue for that hour', () => {
+    const office = weekdays(4, [9, 10, 11, 12, 13, 14, 15, 16]);
+    // Yesterday's last runs came in the 16:00 hour (4 of them); today's first come at 10:00.
+    expect(runsOverdue(office, at(1, 16, 50), at(2, 9, 45), 4)).toBe(0);
+    // Later than that it is: the 10:00 hour's 4, then 4 more each hour (the alert at more than 10).
+    expect(runsOverdue(office, at(1, 16, 50), at(2, 11, 0), 4)).toBeCloseTo(4, 9);
+    expect(runsOverdue(office, at(1, 16, 50), at(2, 13, 0), 4)).toBeCloseTo(12, 9);
+  });
+
+  it('counts the runs that came from the hour of the last arrival on, per workflow and for the fleet', () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    const runs = [run('A', at(0, 9, 0), 1), run('A', at(0, 9, 20), 2), run('A', at(0, 8, 0), 3), run('B', at(0, 10, 5), 4)];
+    store.ingest({ executions: runs, steps: [], samples: [] });
+    const came = runsCameSince(store, new Map([['A', at(0, 9, 21)], ['B', at(0, 10, 6)]]), at(0, 10, 30));
+    expect([...came.byWorkflow]).toEqual([['A', 2], ['B', 1]]);
+    expect(came.fleet).toBe(1); // the fleet's last arrival was in the 10:00 hour
+    store.close();
   });
 });

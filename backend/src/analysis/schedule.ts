@@ -55,6 +55,38 @@ export function runsDue(schedule: Schedule, from: number, to: number): number {
   return due;
 }
 
+/**
+ * How many runs a workflow is overdue by: what its schedule expected since its last run arrived,
+ * less the runs that came. Counted from the start of the hour the last one arrived in, less the
+ * runs started in that hour (`came`): runs on the hour, or a queue's burst at 09:00, are that
+ * hour's runs, not the start of a silence for the rest of it. Each hour expects no more than the
+ * hour before it did: a fleet that starts an hour late (a daylight-saving change, on a schedule
+ * learnt in UTC) is not overdue for its first hour; one that runs around the clock loses nothing.
+ */
+export function runsOverdue(schedule: Schedule, lastArrival: number, now: number, came: number): number {
+  const lenient = schedule.map((rate, h) => Math.min(rate, schedule[(h + HOURS_A_WEEK - 1) % HOURS_A_WEEK]));
+  return Math.max(0, runsDue(lenient, Math.floor(lastArrival / HOUR) * HOUR, now) - came);
+}
+
+/**
+ * The runs that started in each workflow's hour of its last arrival and after (`arrivals`), and
+ * the fleet's in the hour of its last: what `runsOverdue` takes away. Silences longer than two
+ * days count none (what is due by then dwarfs one hour's runs).
+ */
+export function runsCameSince(store: Pick<Store, 'visitRunRollups'>, arrivals: ReadonlyMap<string, number>, now: number): { byWorkflow: Map<string, number>; fleet: number } {
+  const hourOf = (time: number) => Math.floor(time / HOUR) * HOUR;
+  const latest = Math.max(...arrivals.values());
+  const byWorkflow = new Map<string, number>();
+  let fleet = 0;
+  if (!(latest > 0)) return { byWorkflow, fleet };
+  store.visitRunRollups({ resolution: HOUR, from: hourOf(now) - 48 * HOUR, to: now + HOUR, digests: false }, (rollup) => {
+    const arrived = arrivals.get(rollup.workflow);
+    if (arrived !== undefined && rollup.bucket >= hourOf(arrived)) byWorkflow.set(rollup.workflow, (byWorkflow.get(rollup.workflow) ?? 0) + rollup.runs);
+    if (rollup.bucket >= hourOf(latest)) fleet += rollup.runs;
+  });
+  return { byWorkflow, fleet };
+}
+
 /** Schedules added together: the fleet's, from its workflows'. */
 export function combined(schedules: Iterable<Schedule>): Schedule {
   const sum = new Float64Array(HOURS_A_WEEK);

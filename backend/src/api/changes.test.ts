@@ -142,6 +142,9 @@ describe('change feed over HTTP', () => {
         { refId: 'C', queryType: 'resources', host: ['host-9'], metric: 'host_cpu' },
         { refId: 'D', queryType: 'executions', status: ['completed'], format: 'logs' },
         { refId: 'E', queryType: 'timeseries', metric: 'host_cpu', host: ['host-9'] },
+        // One run's log, live: that run's lines only, not the fleet's runs.
+        { refId: 'F', queryType: 'executions', execution: ['f-2'], format: 'logs' },
+        { refId: 'G', queryType: 'executions', execution: ['nobody'] },
       ],
     });
     expect(status).toBe(200);
@@ -154,6 +157,10 @@ describe('change feed over HTTP', () => {
     expect(body.results.C).toEqual({ changed: true, frames: [] });
     expect(body.results.E).toEqual({ changed: true, frames: [] });
     expect(body.results.D.frames[0].fields.find((f: { name: string }) => f.name === 'id').values).toEqual(['f-1']);
+    const log = body.results.F.frames[0];
+    expect(log.name).toBe('Run log');
+    expect(log.fields.find((f: { name: string }) => f.name === 'body').values).toEqual([expect.stringMatching(/^Invoices started/), expect.stringMatching(/^Invoices failed in /)]);
+    expect(body.results.G).toEqual({ changed: false, frames: [] });
   });
 
   it('when a live query is not of a type that can follow changes, then 400', async () => {

@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { type RouteGuards, strictRouter } from './routeGuards';
 import { z } from 'zod';
 import type { ChangeFeed } from '../ingest/changeFeed';
-import { executionMatches, executionRowLimit, executionRowsFrame } from '../query/analysisTables';
+import { executionMatches, executionRowLimit, executionRowsFrame, runLogFrame } from '../query/analysisTables';
 import type { ChangeSet, Store } from '../store/store';
 import { HOST_METRICS, liveRequestSchema, type LiveResponse, type QueryTarget } from './queryContract';
 import { parseOrThrow } from './validate';
@@ -109,7 +109,9 @@ export function liveResults(targets: readonly QueryTarget[], changes: ChangeSet)
     const rows = changes.executions.filter((e) => executionMatches(target, e));
     if (target.queryType === 'executions') {
       const newest = rows.sort((a, b) => b.startedAt - a.startedAt).slice(0, executionRowLimit(target));
-      results[target.refId] = { changed: newest.length > 0, frames: newest.length > 0 ? [executionRowsFrame(target, newest.map(withoutDetail))] : [] };
+      // Runs named by id, as logs: their own logs, steps and all, as the query once gives them.
+      const frame = () => (target.execution?.length && target.format === 'logs' ? runLogFrame(target, newest) : executionRowsFrame(target, newest.map(withoutDetail)));
+      results[target.refId] = { changed: newest.length > 0, frames: newest.length > 0 ? [frame()] : [] };
     } else {
       results[target.refId] = { changed: rows.length > 0, frames: [] };
     }

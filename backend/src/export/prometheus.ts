@@ -6,7 +6,7 @@ import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '.
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 import { storedHealth } from '../engine/healthRefresh';
-import { combined, runsDue, type Schedule, workflowSchedules } from '../analysis/schedule';
+import { combined, runsCameSince, runsOverdue, type Schedule, workflowSchedules } from '../analysis/schedule';
 
 /** RPA runs last seconds to hours: buckets from 1 s to 4 h. */
 export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
@@ -17,6 +17,14 @@ export interface MetricsSources {
   sampler: () => SamplerStatus;
   /** The wall clock (a test sets its own). */
   now?: () => number;
+}
+
+interface Freshness {
+  now: number;
+  arrivals: Map<string, number>;
+  latest: number;
+  overdue: Map<string, number>;
+  fleetOverdue: number;
 }
 
 /** How long the workflows' schedules are kept before they are learnt again from the rollups. */
@@ -60,7 +68,8 @@ export class CollectorMetrics {
   private readonly workflowLabels: LabelBudget;
   private readonly stepLabels: LabelBudget;
   private lastIngestAt?: number;
-  private schedules?: { at: number; byWorkflow: Map<string, Schedule>; fleet: Schedule };
+  private schedules?: { at: number; seen: Set<string>; byWorkflow: Map<string, Schedule>; fleet: Schedule };
+  private fresh?: Freshness;
   // Counted for every finished run and step: children kept, in classes that count without hashing.
   private readonly executions: LabelledCounter;
   private readonly runDuration: LabelledHistogram;
@@ -144,14 +153,35 @@ export class CollectorMetrics {
     return (this.sources.now ?? Date.now)();
   }
 
-  /** The workflows' schedules, learnt again every ten minutes. */
-  private currentSchedules(now: number): NonNullable<CollectorMetrics['schedules']> {
-    if (!this.schedules || Math.abs(now - this.schedules.at) >= SCHEDULE_TTL_MS) {
-      const arrivals = new Map(this.sources.store.workflowArrivals().map((a) => [a.workflow, a.arrivedAt]));
+  /**
+   * The workflows' schedules, learnt again every ten minutes, and at once when a workflow they
+   * have not seen arrives (a new collector's first runs are not ten minutes without a schedule).
+   */
+  private currentSchedules(now: number, arrivals: ReadonlyMap<string, number>): NonNullable<CollectorMetrics['schedules']> {
+    const unseen = [...arrivals.keys()].some((w) => !this.schedules?.seen.has(w));
+    if (!this.schedules || unseen || Math.abs(now - this.schedules.at) >= SCHEDULE_TTL_MS) {
       const byWorkflow = workflowSchedules(this.sources.store, now, arrivals);
-      this.schedules = { at: now, byWorkflow, fleet: combined(byWorkflow.values()) };
+      this.schedules = { at: now, seen: new Set(arrivals.keys()), byWorkflow, fleet: combined(byWorkflow.values()) };
     }
     return this.schedules;
+  }
+
+  /** When runs last arrived and how many each schedule finds overdue: read once for the gauges of a scrape. */
+  private freshness(): Freshness {
+    const now = this.now();
+    if (this.fresh && Math.abs(now - this.fresh.now) < 1000) return this.fresh;
+    const { store } = this.sources;
+    const arrivals = new Map(store.workflowArrivals().map((a) => [a.workflow, a.arrivedAt]));
+    const schedules = this.currentSchedules(now, arrivals);
+    const came = runsCameSince(store, arrivals, now);
+    const latest = Math.max(0, ...arrivals.values());
+    const overdue = new Map<string, number>();
+    for (const [workflow, arrivedAt] of arrivals) {
+      const schedule = schedules.byWorkflow.get(workflow);
+      if (schedule) overdue.set(workflow, runsOverdue(schedule, arrivedAt, now, came.byWorkflow.get(workflow) ?? 0));
+    }
+    this.fresh = { now, arrivals, latest, overdue, fleetOverdue: latest > 0 ? runsOverdue(schedules.fleet, latest, now, came.fleet) : 0 };
+    return this.fresh;
   }
 
   /** The hosts with a recent sample; those whose latest is older than the limit are forgotten. */
@@ -226,28 +256,21 @@ export class CollectorMetrics {
     gauge('rpa_database_size_bytes', 'Size of the database files.', [], (g) => g.set(store.stats().sizeBytes));
     gauge('rpa_last_ingest_timestamp_seconds', 'When the collector last accepted a batch (Unix time); 0 before the first.', [], (g) => g.set((this.lastIngestAt ?? 0) / 1000));
     // Freshness from the database, so every collector on it says the same, a restart forgets
-    // nothing, and a backfill of last month counts as arriving now; what is due from each
+    // nothing, and a backfill of last month counts as arriving now; what is overdue by each
     // workflow's own schedule, so a quiet night or weekend is not a silence.
-    gauge('rpa_last_run_ingest_timestamp_seconds', 'When a run last arrived, at any collector on the database (Unix time); absent before the first.', [], (g) => {
-      const latest = Math.max(...store.workflowArrivals().map((a) => a.arrivedAt));
-      if (latest > 0) g.set(latest / 1000);
-    });
+    gauge('rpa_last_run_ingest_timestamp_seconds', 'When a run last arrived, at any collector on the database (Unix time); 0 before the first.', [], (g) => g.set(this.freshness().latest / 1000));
     gauge('rpa_workflow_last_run_arrival_timestamp_seconds', 'When a run of each workflow last arrived, at any collector on the database (Unix time).', ['workflow'], (g) => {
-      for (const { workflow, arrivedAt } of store.workflowArrivals()) if (this.workflowLabels.admit(workflow)) g.set({ workflow }, arrivedAt / 1000);
+      for (const [workflow, arrivedAt] of this.freshness().arrivals) if (this.workflowLabels.admit(workflow)) g.set({ workflow }, arrivedAt / 1000);
     });
-    gauge('rpa_workflow_runs_due', "Runs each workflow's own schedule (its runs at each hour of the week over the last 4 weeks) expected since one of its runs last arrived.", ['workflow'], (g) => {
-      const now = this.now();
-      const { byWorkflow } = this.currentSchedules(now);
-      for (const { workflow, arrivedAt } of store.workflowArrivals()) {
-        const schedule = byWorkflow.get(workflow);
-        if (schedule && this.workflowLabels.admit(workflow)) g.set({ workflow }, runsDue(schedule, arrivedAt, now));
-      }
-    });
-    gauge('rpa_runs_due', "Runs the fleet's schedule (every workflow's, added) expected since any run last arrived; absent before the first.", [], (g) => {
-      const now = this.now();
-      const latest = Math.max(...store.workflowArrivals().map((a) => a.arrivedAt));
-      if (latest > 0) g.set(runsDue(this.currentSchedules(now).fleet, latest, now));
-    });
+    gauge(
+      'rpa_workflow_runs_overdue',
+      "Runs each workflow's own schedule (its runs at each hour of the week over the last 4 weeks) expected since the hour its last run arrived in, less those that came.",
+      ['workflow'],
+      (g) => {
+        for (const [workflow, overdue] of this.freshness().overdue) if (this.workflowLabels.admit(workflow)) g.set({ workflow }, overdue);
+      },
+    );
+    gauge('rpa_runs_overdue', "As rpa_workflow_runs_overdue for the whole fleet (every workflow's schedule added), since any run last arrived; 0 before the first.", [], (g) => g.set(this.freshness().fleetOverdue));
     gauge('rpa_sampler_lag_seconds', "Time since the collector's own host sampler took a sample (absent when it is off).", [], (g) => {
       const status = sampler();
       if (status.enabled && status.lastSampleAt !== undefined) g.set((Date.now() - status.lastSampleAt) / 1000);

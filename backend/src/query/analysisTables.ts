@@ -186,7 +186,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * Runs' logs for Explore: for each run, a line at its start, one per step (its name, status,
  * duration and error) and one at its end, oldest first, labelled with the workflow and step.
  */
-function runLogFrame(target: QueryTarget, runs: readonly ExecutionDetail[]): Frame {
+export function runLogFrame(target: QueryTarget, runs: readonly ExecutionDetail[]): Frame {
   const lines: LogLine[] = [];
   for (const run of runs) {
     const where = { workflow: run.workflow, ...(run.robot ? { robot: run.robot } : {}), ...(run.host ? { host: run.host } : {}) };
@@ -248,7 +248,8 @@ export function executionMatches(target: QueryTarget, execution: Execution): boo
     within(target.host, execution.host) &&
     within(target.robot, execution.robot) &&
     within(target.status, execution.status) &&
-    within(target.errorType, execution.errorType)
+    within(target.errorType, execution.errorType) &&
+    within(target.execution, execution.id)
   );
 }
 

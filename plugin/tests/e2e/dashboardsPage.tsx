@@ -1,6 +1,6 @@
 import React from 'react';
 import { createRoot } from 'react-dom/client';
-import { createTheme, fieldReducers, FieldType, getDisplayProcessor, PanelPlugin, reduceField, type PanelProps } from '@grafana/data';
+import { createTheme, FieldColorModeId, fieldReducers, FieldType, getDisplayProcessor, PanelPlugin, reduceField, type PanelProps } from '@grafana/data';
 import {
   EmbeddedScene,
   QueryVariable,
@@ -41,10 +41,24 @@ function Reported({ data, shown, children }: { data: PanelProps['data']; shown: 
   );
 }
 
+/** Values a frame's number fields hold (not null): what a panel has to show. */
+const valuesIn = (frames: PanelProps['data']['series']) => frames.reduce((n, f) => n + f.fields.filter((field) => field.type === FieldType.number).reduce((m, field) => m + field.values.filter((v) => v !== null && v !== undefined).length, 0), 0);
+
 function TimeSeriesPanel({ data, width, height, timeRange, timeZone, options }: PanelProps<{ legend?: object }>) {
-  const frames = data.series.filter((f) => f.fields.some((field) => field.type === FieldType.time) && f.fields.some((field) => field.type === FieldType.number));
+  // Grafana gives each series its place in the panel, which picks its colour from the palette.
+  let seriesIndex = 0;
+  const frames = data.series
+    .filter((f) => f.fields.some((field) => field.type === FieldType.time) && f.fields.some((field) => field.type === FieldType.number))
+    .map((f) => ({
+      ...f,
+      fields: f.fields.map((field) => {
+        if (field.type !== FieldType.number) return field;
+        const colored = { ...field, config: { ...field.config, color: field.config.color ?? { mode: FieldColorModeId.PaletteClassic } }, state: { ...field.state, seriesIndex: seriesIndex++ } };
+        return { ...colored, display: getDisplayProcessor({ field: colored, theme }) };
+      }),
+    }));
   return (
-    <Reported data={data} shown={frames.length}>
+    <Reported data={data} shown={valuesIn(frames)}>
       {frames.length > 0 && (
         <TimeSeries frames={frames} width={width} height={height} timeRange={timeRange} timeZone={timeZone} legend={{ showLegend: true, displayMode: 'list', placement: 'bottom', calcs: [], ...(options.legend ?? {}) } as never}>
           {() => null}

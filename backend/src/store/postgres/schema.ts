@@ -175,6 +175,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     description: 'when a run of each workflow last arrived, whichever collector wrote it: the freshness alert rules read',
     sql: `
       ALTER TABLE workflows ADD COLUMN arrived_at bigint;
+      -- Stored runs count as arriving when they ended (or started): a workflow already silent at
+      -- the upgrade is not left out of the alerts.
+      UPDATE workflows w SET arrived_at = latest.at
+        FROM (SELECT workflow_id, max(coalesce(ended_at, started_at)) AS at FROM executions GROUP BY workflow_id) AS latest
+        WHERE latest.workflow_id = w.id;
     `,
   },
 ];

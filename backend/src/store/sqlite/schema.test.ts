@@ -204,6 +204,27 @@ describe('schema migrations', () => {
     }
   });
 
+  it("when a version 13 file is opened, then each workflow's runs count as arriving when its latest ended", () => {
+    const file = path.join(tmp.dir, 'v13.db');
+    const v13 = new Database(file);
+    migrate(v13, 13);
+    v13.exec("INSERT INTO workflows(id, name) VALUES (1, 'Payroll'), (2, 'Claims'), (3, 'Unused')");
+    const run = v13.prepare('INSERT INTO executions (ext_id, workflow_id, started_at, ended_at, status) VALUES (?, ?, ?, ?, 1)');
+    run.run('p-1', 1, T0, T0 + 60_000);
+    run.run('p-2', 1, T0 + 3_600_000, T0 + 3_660_000);
+    run.run('c-1', 2, T0 + 600_000, null);
+    v13.close();
+    const store = new SqliteStore({ file });
+    try {
+      expect(store.workflowArrivals()).toEqual([
+        { workflow: 'Claims', arrivedAt: T0 + 600_000 },
+        { workflow: 'Payroll', arrivedAt: T0 + 3_660_000 },
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('when the file was written by a newer collector, then opening it fails with a clear message', () => {
     const file = path.join(tmp.dir, 'newer.db');
     const db = new Database(file);

@@ -300,8 +300,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'when a run of each workflow last arrived, whoever wrote it: the freshness alert rules read',
     sql: `
       -- Wall-clock time of the latest write that created or changed one of the workflow's runs
-      -- (a backfill of last month arrives now); null for workflows stored before this version.
+      -- (a backfill of last month arrives now). Stored runs count as arriving when they ended
+      -- (or started): a workflow already silent at the upgrade is not left out of the alerts.
       ALTER TABLE workflows ADD COLUMN arrived_at INTEGER;
+      UPDATE workflows SET arrived_at = latest.at
+        FROM (SELECT workflow_id, max(coalesce(ended_at, started_at)) AS at FROM executions GROUP BY workflow_id) AS latest
+        WHERE latest.workflow_id = workflows.id;
     `,
   },
 ];
