@@ -6,6 +6,7 @@ import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '.
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 import { storedHealth } from '../engine/healthRefresh';
+import type { WorkflowHealth } from '../analysis/health';
 import { combined, runsCameSince, runsOverdue, type Schedule, workflowSchedules } from '../analysis/schedule';
 
 /** RPA runs last seconds to hours: buckets from 1 s to 4 h. */
@@ -25,6 +26,8 @@ interface Freshness {
   latest: number;
   overdue: Map<string, number>;
   fleetOverdue: number;
+  /** The workflows' health as the latest pass stored it. */
+  health: WorkflowHealth[];
 }
 
 /** How long the workflows' schedules are kept before they are learnt again from the rollups. */
@@ -166,7 +169,7 @@ export class CollectorMetrics {
     return this.schedules;
   }
 
-  /** When runs last arrived and how many each schedule finds overdue: read once for the gauges of a scrape. */
+  /** What the database says of freshness and health: read once for the gauges of a scrape. */
   private freshness(): Freshness {
     const now = this.now();
     if (this.fresh && Math.abs(now - this.fresh.now) < 1000) return this.fresh;
@@ -180,7 +183,7 @@ export class CollectorMetrics {
       const schedule = schedules.byWorkflow.get(workflow);
       if (schedule) overdue.set(workflow, runsOverdue(schedule, arrivedAt, now, came.byWorkflow.get(workflow) ?? 0));
     }
-    this.fresh = { now, arrivals, latest, overdue, fleetOverdue: latest > 0 ? runsOverdue(schedules.fleet, latest, now, came.fleet) : 0 };
+    this.fresh = { now, arrivals, latest, overdue, fleetOverdue: latest > 0 ? runsOverdue(schedules.fleet, latest, now, came.fleet) : 0, health: storedHealth(store) };
     return this.fresh;
   }
 
@@ -246,7 +249,7 @@ export class CollectorMetrics {
     const health = <K extends 'successRatio' | 'baselineSuccessRatio' | 'p95Seconds' | 'baselineP95Seconds'>(name: string, help: string, key: K) =>
       gauge(name, help, ['workflow'], (g) => {
         // Ratios and quantiles do not add up: a workflow past the budget has none of its own.
-        for (const h of storedHealth(store)) if (h[key] !== null && this.workflowLabels.admit(h.workflow)) g.set({ workflow: h.workflow }, h[key]!);
+        for (const h of this.freshness().health) if (h[key] !== null && this.workflowLabels.admit(h.workflow)) g.set({ workflow: h.workflow }, h[key]!);
       });
     health('rpa_workflow_success_ratio', 'Share of the latest 20 finished runs of each workflow that completed.', 'successRatio');
     health('rpa_workflow_success_ratio_baseline', 'Share of completed runs in the 7 days before those 20 runs.', 'baselineSuccessRatio');
