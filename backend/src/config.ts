@@ -40,6 +40,8 @@ export interface Config {
   metrics: { maxWorkflows: number; maxSteps: number };
   /** A TrueType font for report PDFs (for workflow names beyond Latin, Greek and Cyrillic). */
   reportFont?: string;
+  /** Fleet reports written once each day or week is over, to `dir`; kept `keepDays` (0: for ever). */
+  reports: { schedule: 'off' | 'daily' | 'weekly'; dir: string; keepDays: number };
 }
 
 export class ConfigError extends Error {
@@ -91,6 +93,9 @@ const ENV = z.object({
   RPA_ROLLUP_RETENTION_DAYS: integer(0, 36_500).default(0),
   RPA_ARCHIVE_DIR: z.string().min(1).optional(),
   RPA_CHANGE_FEED_HOURS: integer(1, 24 * 366).default(24),
+  RPA_REPORT_SCHEDULE: z.enum(['off', 'daily', 'weekly']).default('off'),
+  RPA_REPORT_DIR: z.string().min(1).optional(),
+  RPA_REPORT_KEEP_DAYS: integer(0, 36_500).default(0),
   RPA_REPORT_FONT: z
     .string()
     .min(1)
@@ -152,6 +157,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metrics: Object.freeze({ maxWorkflows: e.RPA_METRICS_MAX_WORKFLOWS, maxSteps: e.RPA_METRICS_MAX_STEPS }),
     busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
     ...(e.RPA_REPORT_FONT ? { reportFont: path.resolve(e.RPA_REPORT_FONT) } : {}),
+    // Beside the archive by default: what is kept of the fleet's past, in one place.
+    reports: Object.freeze({ schedule: e.RPA_REPORT_SCHEDULE, dir: path.resolve(e.RPA_REPORT_DIR ?? path.join(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive'), 'reports')), keepDays: e.RPA_REPORT_KEEP_DAYS }),
     retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')), changeFeedHours: e.RPA_CHANGE_FEED_HOURS }),
     limits: Object.freeze({
       maxBodyBytes: e.RPA_MAX_BODY_BYTES,

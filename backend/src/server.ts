@@ -14,6 +14,7 @@ import { ChangeFeed } from './ingest/changeFeed';
 import { changesRouter } from './api/changesRouter';
 import { reportsRouter } from './api/reportsRouter';
 import { reportFonts } from './report/reportPdf';
+import { ReportScheduler } from './report/reportSchedule';
 import { ingestRouter } from './api/ingestRouter';
 import { executionsRouter } from './api/executionsRouter';
 import { healthRouter } from './api/healthRouter';
@@ -50,9 +51,11 @@ export interface CollectorServices {
   metrics: CollectorMetrics;
   feed: ChangeFeed;
   sampler: () => SamplerStatus;
+  /** Writes the fleet reports of each day or week, when scheduled. */
+  reports?: ReportScheduler;
 }
 
-export function createApp({ store, ingest, queries, engine, metrics, feed, sampler }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
+export function createApp({ store, ingest, queries, engine, metrics, feed, sampler, reports }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Paths match as written (case and trailing slash): each path is one route or none.
@@ -70,7 +73,7 @@ export function createApp({ store, ingest, queries, engine, metrics, feed, sampl
   api.use(analysisRouter(guards, store, engine, queries));
   api.use(queryRouter(guards, store, queries));
   api.use(changesRouter(guards, store, feed));
-  api.use(reportsRouter(guards, (request) => queries.report(request), reportFonts(config.reportFont)));
+  api.use(reportsRouter(guards, (request) => queries.report(request), reportFonts(config.reportFont), reports));
   api.use(guards.unmatched);
   app.use('/api/v1', api);
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
@@ -110,6 +113,8 @@ export class Collector {
   private feedTimer?: NodeJS.Timeout;
   private sharedTimer?: NodeJS.Timeout;
   private checkpointer?: Checkpointer;
+  /** Writes the fleet reports of each day or week, when `RPA_REPORT_SCHEDULE` asks. */
+  readonly reports?: ReportScheduler;
 
   constructor(private readonly options: CollectorOptions) {
     const { config, log } = options;
@@ -160,7 +165,9 @@ export class Collector {
       });
     }
     this.sampler = sampler;
-    this.app = createApp({ store: this.store, ingest, queries, engine: this.analysis, metrics: this.metrics, feed: this.feed, sampler: samplerStatus }, config, log);
+    const { schedule, dir, keepDays } = config.reports;
+    if (schedule !== 'off') this.reports = new ReportScheduler({ schedule, dir, keepDays, build: (request) => queries.report(request), fonts: reportFonts(config.reportFont), log });
+    this.app = createApp({ store: this.store, ingest, queries, engine: this.analysis, metrics: this.metrics, feed: this.feed, sampler: samplerStatus, reports: this.reports }, config, log);
   }
 
   get url(): string {
@@ -192,6 +199,7 @@ export class Collector {
     this.samplerBuffer?.start();
     this.sampler?.start();
     if (this.options.config.analysis.enabled) this.analysis.start();
+    this.reports?.start();
     const { retention } = this.options.config;
     const pruneFeed = () => {
       try {
@@ -270,6 +278,7 @@ export class Collector {
       clearInterval(sweep);
     }
     this.sampler?.stop();
+    await this.reports?.stop();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.retention?.stop();
     await this.analysis.stop();

@@ -7,6 +7,7 @@ import { REPORT_FORMATS, renderReport, reportFileName } from '../report/render';
 import { rangeQuery } from './analysisSchemas';
 import { parseOrThrow } from './validate';
 import { AppError } from '../domain/errors';
+import type { ReportScheduler } from '../report/reportSchedule';
 
 const DAY = 86_400_000;
 /** A year and a day: a yearly report fits, a report of decades (minutes of work) does not. */
@@ -19,12 +20,26 @@ const reportQuery = z.strictObject({
   format: z.enum(REPORT_FORMATS).default('json'),
 });
 
-/** `GET /reports` (json, csv or pdf; a fleet or one workflow over a range) and `GET /reports/schema`. */
-export function reportsRouter(guards: RouteGuards, build: (request: ReportRequest) => Promise<Report>, fonts?: ReportFonts): Router {
+/**
+ * `GET /reports` (json, csv or pdf; a fleet or one workflow over a range), `GET /reports/schema`,
+ * and the reports the schedule wrote: `GET /reports/scheduled` lists them, `GET
+ * /reports/scheduled/:name` gives one.
+ */
+export function reportsRouter(guards: RouteGuards, build: (request: ReportRequest) => Promise<Report>, fonts?: ReportFonts, scheduled?: ReportScheduler): Router {
   const router = strictRouter();
 
   router.get('/reports/schema', guards.read, (_req, res) => {
     res.json(reportJsonSchema());
+  });
+
+  router.get('/reports/scheduled', guards.read, (_req, res) => {
+    res.json({ schedule: scheduled?.schedule ?? 'off', reports: scheduled?.list() ?? [] });
+  });
+
+  router.get('/reports/scheduled/:name', guards.read, (req, res) => {
+    const file = scheduled?.file(String(req.params.name));
+    if (!file) throw new AppError('not_found', `no scheduled report '${req.params.name}': GET /reports/scheduled lists them`);
+    res.download(file, String(req.params.name));
   });
 
   router.get('/reports', guards.read, async (req, res) => {

@@ -38,6 +38,8 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/v1/query/changes': 'read',
   'GET /api/v1/reports/schema': 'read',
   'GET /api/v1/reports': 'read',
+  'GET /api/v1/reports/scheduled': 'read',
+  'GET /api/v1/reports/scheduled/:name': 'read',
   'GET /metrics': 'read',
 };
 
