@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from './ports';
 import os from 'node:os';
 import path from 'node:path';
 import { type Config, loadConfig } from '../config';
@@ -78,11 +78,4 @@ export function collectorForTests(env: Record<string, string> = {}): { collector
 }
 
 /** A port that was free a moment ago on 127.0.0.1: nothing listens there (for "no collector" cases). */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export const closedPort = freePort;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from './ports';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -13,16 +13,6 @@ export function postgresBinaries(): string | undefined {
   return versions.length ? path.join(root, versions[0], 'bin') : undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PostgresCluster {
   /** `postgres://rpa@127.0.0.1:<port>/postgres`: trust authentication, loopback only. */
