@@ -69,7 +69,7 @@ export function analysisRouter(guards: RouteGuards, store: Store, engine: Analys
   });
 
   router.post('/analysis/run', guards.admin, async (_req, res) => {
-    res.json(await engine.runPass());
+    res.json(await engine.runPass({ refreshInsights: true }));
   });
 
   router.get('/anomalies', guards.read, (req, res) => {

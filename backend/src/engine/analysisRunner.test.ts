@@ -3,7 +3,8 @@ import { StoreTransport } from '../collect/transport';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { runSimulation, type SimulationOptions } from '../sim/simulator';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
-import { postJson, startCollector, tempDir } from '../testing/harness';
+import { getJson, postJson, startCollector, tempDir, withCollector } from '../testing/harness';
+import { until } from '../testing/prometheusServer';
 import { WorkerAnalysis } from './analysisRunner';
 import { AnalysisScheduler } from './analysisScheduler';
 import { storedHealth } from './healthRefresh';
@@ -36,5 +37,22 @@ describe('analysis passes in a worker thread', () => {
     } finally {
       tmp.cleanup();
     }
+  }, 60_000);
+
+  it('when runs are backfilled after the collector started, then a requested pass has insights on them', async () => {
+    // As the README runs it: the analysis on, its passes a minute apart.
+    await withCollector({ RPA_ANALYSIS: 'on' }, async (collector) => {
+      // The collector's first pass ran on an empty database; the next insights would be due in ten minutes.
+      await until('the first pass at start', async () => collector.analysis?.lastPassAt ?? undefined);
+      expect(collector.store.listInsights({})).toEqual([]);
+      const end = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      await runSimulation({ ...simulation, days: 3, end, url: collector.url });
+      const { status, body: report } = await postJson(`${collector.url}/api/v1/analysis/run`, {});
+      expect(status).toBe(200);
+      expect(report.insights).toBeGreaterThan(0);
+      const { body: insights } = await getJson(`${collector.url}/api/v1/insights`);
+      expect(insights.length).toBe(report.insights);
+      expect(new Set(insights.map((i: { category: string }) => i.category))).toContain('bottleneck');
+    });
   }, 60_000);
 });

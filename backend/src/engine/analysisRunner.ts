@@ -18,7 +18,8 @@ export interface AnalysisRunner {
   readonly lastError?: string;
   /** False while another collector on a shared database runs the passes. */
   readonly leading: boolean;
-  runPass(): Promise<PassReport>;
+  /** A pass now; `refreshInsights` refreshes the insights too, due or not. */
+  runPass(options?: { refreshInsights?: boolean }): Promise<PassReport>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -48,8 +49,8 @@ export class InThreadAnalysis implements AnalysisRunner {
     return this.scheduler.lastError;
   }
 
-  async runPass(): Promise<PassReport> {
-    return this.scheduler.runPass();
+  async runPass(options?: { refreshInsights?: boolean }): Promise<PassReport> {
+    return this.scheduler.runPass(options);
   }
 
   start(): void {
@@ -133,11 +134,11 @@ export class WorkerAnalysis implements AnalysisRunner {
     });
   }
 
-  runPass(): Promise<PassReport> {
+  runPass(options: { refreshInsights?: boolean } = {}): Promise<PassReport> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'pass', id });
+      this.worker.postMessage({ type: 'pass', id, refreshInsights: options.refreshInsights === true });
     });
   }
 

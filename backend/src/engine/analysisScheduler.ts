@@ -224,8 +224,12 @@ export class AnalysisScheduler {
     this.timer = undefined;
   }
 
-  /** One pass over everything that arrived since the last one. */
-  runPass(): PassReport {
+  /**
+   * One pass over everything that arrived since the last one. Insights are refreshed when they
+   * are due (`insightIntervalMs`), or whenever `refreshInsights` asks (a pass someone requested:
+   * after a backfill they should not wait ten minutes for them).
+   */
+  runPass(options: { refreshInsights?: boolean } = {}): PassReport {
     this.running = true;
     const started = performance.now();
     try {
@@ -236,7 +240,7 @@ export class AnalysisScheduler {
 
       // Insights and health read runs, not what the detectors found.
       let insightCount = 0;
-      if (window.now - this.lastInsightsAt >= this.insightIntervalMs) {
+      if (options.refreshInsights || window.now - this.lastInsightsAt >= this.insightIntervalMs) {
         insightCount = this.insights.generateFleetInsights({ analysisPeriodDays: this.insightPeriodDays, now: window.now }).length;
         this.insights.measureImplemented(window.now);
         this.lastInsightsAt = window.now;

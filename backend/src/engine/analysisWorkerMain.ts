@@ -22,7 +22,7 @@ let led = true;
 /** The database session the lead was held in: a lost connection lost the lead, which another collector may have taken meanwhile. */
 let leadSession = store instanceof PgStore ? store.session() : 0;
 
-function pass(id?: number): void {
+function pass(id?: number, refreshInsights = false): void {
   try {
     if (!leading()) {
       led = false;
@@ -34,15 +34,15 @@ function pass(id?: number): void {
     if (!led || session !== leadSession) scheduler.reload();
     led = true;
     leadSession = session;
-    const report = scheduler.runPass();
+    const report = scheduler.runPass({ refreshInsights });
     parentPort!.postMessage({ id, report, lastPassAt: scheduler.lastPassAt });
   } catch (error) {
     parentPort!.postMessage({ id, error: (error as Error).message });
   }
 }
 
-parentPort!.on('message', (message: { type: 'pass' | 'start'; id?: number }) => {
-  if (message.type === 'pass') pass(message.id);
+parentPort!.on('message', (message: { type: 'pass' | 'start'; id?: number; refreshInsights?: boolean }) => {
+  if (message.type === 'pass') pass(message.id, message.refreshInsights);
   if (message.type === 'start' && !timer) {
     setImmediate(() => pass());
     timer = setInterval(() => pass(), settings.intervalMs);
