@@ -35,6 +35,17 @@ describe('the README commands', () => {
     expect(head).toContain('npm test');
   });
 
+  it('every file and image the README links to is in the repository, and every report page image is linked', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(((?:docs|provisioning|backend|plugin|test)\/[^)#\s]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(5);
+    for (const link of links) expect({ link, exists: fs.existsSync(path.join(ROOT, link)) }).toEqual({ link, exists: true });
+    const pages = fs.readdirSync(path.join(ROOT, 'docs/report')).filter((f) => f.endsWith('.png'));
+    expect(pages.filter((f) => f.startsWith('fleet-')).length).toBeGreaterThan(1);
+    expect(pages.filter((f) => f.startsWith('workflow-')).length).toBeGreaterThan(0);
+    for (const page of pages) expect(links).toContain(`docs/report/${page}`);
+  });
+
   it('when `npm start` runs, then the collector says where it listens, serves /health, and SIGTERM stops it cleanly', async () => {
     const tmp = tempDir();
     const child = spawn('npm', ['start'], {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Report } from '../backend/src/report/report';
+import { PDF_SECTIONS } from '../backend/src/report/reportPdf';
 import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
 import { runSimulation } from '../backend/src/sim/simulator';
 import type { Collector } from '../backend/src/server';
@@ -60,10 +61,29 @@ describe('PDF reports rendered by poppler', () => {
 
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     expect(text).toContain(report.title);
-    expect(text).toContain(`Runs: ${report.summary.runs}`);
-    expect(text).toContain(`Failures: ${report.summary.failures}`);
-    expect(text).toContain(`Success rate: ${(100 * report.summary.successRate!).toFixed(1)}%`);
+    expect(text).toContain(`${report.summary.runs.toLocaleString('en-US')} runs of ${report.summary.workflows} workflow`);
+    expect(text).toContain(`${(100 * report.summary.successRate!).toFixed(1)}% succeeded, ${report.summary.failures.toLocaleString('en-US')} failures`);
     for (const row of report.statistics) expect(text).toContain(row.workflow);
+
+    // Page by page (pdftotext ends each with a form feed): the sections in order, and no page
+    // ending on a heading, its content on the next.
+    const lines = text.split('\f').map((page) => page.split('\n').map((l) => l.trim()).filter(Boolean));
+    const headings = new Set<string>([...PDF_SECTIONS, 'Success rate', 'Runs per day (red: failed)', 'Error patterns']);
+    const isHeading = (line: string) => headings.has(line) || /^(Run duration|Against the previous|The most severe anomalies)/.test(line);
+    for (const page of lines.filter((l) => l.length > 0)) expect({ last: page[page.length - 1], heading: isHeading(page[page.length - 1]) }).toEqual({ last: page[page.length - 1], heading: false });
+    const flat = lines.flat();
+    const order = PDF_SECTIONS.map((section) => flat.indexOf(section));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // A workflow's report tells only of the incidents that hit it: no workflow that none of them hit is named.
+    if (workflow) {
+      const happened = flat.slice(order[1], order[2]).join(' ');
+      const hit = new Set(report.incidents.flatMap((i) => i.workflows));
+      const others = collector.store.names('workflows').filter((w) => !hit.has(w));
+      expect(report.incidents.length).toBeGreaterThan(0);
+      expect(others.length).toBeGreaterThan(0);
+      for (const other of others) expect({ other, named: happened.includes(other) }).toEqual({ other, named: false });
+    }
     if (report.bottlenecks.length) expect(text).toContain(report.bottlenecks[0].step);
     if (oneWorkflow) expect(report.summary.workflows).toBe(1);
     else expect(report.statistics.length).toBe(collector.store.names('workflows').length);

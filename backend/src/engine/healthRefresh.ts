@@ -1,4 +1,5 @@
 import { type WorkflowHealth, workflowHealth } from '../analysis/health';
+import { groupBy } from '../domain/collections';
 import type { RunOutline, Store } from '../store/store';
 
 const HOUR = 3600_000;
@@ -18,17 +19,6 @@ export const HEALTH_VALUE = 'health';
 export function storedHealth(store: Pick<Store, 'analysisValue'>): WorkflowHealth[] {
   const stored = store.analysisValue(HEALTH_VALUE);
   return stored === undefined ? [] : (JSON.parse(stored) as WorkflowHealth[]);
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 /**

@@ -63,7 +63,8 @@ describe('reports over HTTP', () => {
       {
         id: 'in-1', key: 'k1', category: 'performance', workflow: INVOICES, title: 'Post to ERP takes most of the run', description: 'd', recommendation: 'Batch the ERP posts',
         expectedImpact: 'about 30% shorter runs', expectedImprovementPct: 30, impact: 0.5, ease: 0.5, priorityScore: 0.6, status: 'implemented', firstSeenAt: T0, lastSeenAt: T0,
-        measuredImpact: { measuredAt: T0, metric: 'median_duration_ms', before: 40_000, after: 30_000, changePct: -25, runsBefore: 5, runsAfter: 5, pValue: 0.04 }, evidence: {},
+        implementedAt: T0 + 2 * DAY,
+        measuredImpact: { measuredAt: T0, metric: 'median_duration_ms', before: 40_000, after: 30_000, changePct: -25, runsBefore: 5, runsAfter: 5, pValue: 0.04, significant: true }, evidence: {},
       } as unknown as Insight,
     ]);
   });
@@ -75,21 +76,34 @@ describe('reports over HTTP', () => {
   it('a workflow report in JSON validates against its schema and has the known figures', async () => {
     const { status, body } = await getJson(url({ workflow: INVOICES }));
     expect(status).toBe(200);
-    expect(validate(body)).toBe(true);
+    expect(validate(body) ? [] : validate.errors).toEqual([]);
     const report = body as Report;
     expect(report.title).toBe(`Workflow report: ${INVOICES}`);
-    expect(report.summary).toEqual({ workflows: 1, runs: 10, completed: 8, failures: 2, successRate: 0.8, avgDurationMs: 45_000 });
+    expect(report.summary).toMatchObject({ workflows: 1, runs: 10, completed: 8, failures: 2, successRate: 0.8, avgDurationMs: 45_000, medianDurationMs: 45_000, anomalies: 1, incidents: 0 });
+    // The period before (six days to T0 - 1 day) had no runs.
+    expect(report.summary.previous).toEqual({ from: new Date(T0 - 7 * DAY).toISOString(), to: FROM, runs: 0, failures: 0, successRate: null, medianDurationMs: null, p95DurationMs: null });
+    // Six days in 3-hour buckets from 06:00 UTC (the range starts at 08:00); runs in the buckets of their start.
+    expect(report.performance.bucketMs).toBe(3 * 3_600_000);
+    expect(report.performance.buckets).toHaveLength(49);
+    expect(report.performance.buckets[0].time).toBe(new Date(T0 - DAY - 2 * 3_600_000).toISOString());
+    expect(report.performance.buckets.reduce((n, b) => n + b.runs, 0)).toBe(10);
+    expect(report.performance.buckets.find((b) => b.time === new Date(T0 + 2 * DAY - 2 * 3_600_000).toISOString())).toMatchObject({ runs: 2, failures: 0 });
     expect(report.statistics).toEqual([expect.objectContaining({ workflow: INVOICES, runs: 10, completed: 8, minDurationMs: 10_000, maxDurationMs: 80_000, avgDurationMs: 45_000 })]);
     expect(report.bottlenecks[0]).toMatchObject({ workflow: INVOICES, step: 'Post to ERP', runs: 10 });
     expect(report.failures.byErrorType).toEqual([{ errorType: 'application', count: 1 }, { errorType: 'timeout', count: 1 }]);
     expect(report.daily.reduce((n, d) => n + d.runs, 0)).toBe(10);
     expect(report.anomalies.map((a) => a.id)).toEqual(['an-1']);
-    expect(report.insights).toEqual([expect.objectContaining({ id: 'in-1', status: 'implemented', measuredChangePct: -25 })]);
+    expect(report.insights).toEqual([
+      expect.objectContaining({
+        id: 'in-1', status: 'implemented', implementedAt: new Date(T0 + 2 * DAY).toISOString(),
+        measured: { quantity: 'median run duration', before: 40_000, after: 30_000, changePct: -25, pValue: 0.04, significant: true, direction: 'better', runsBefore: 5, runsAfter: 5 },
+      }),
+    ]);
   });
 
   it('a fleet report covers every workflow', async () => {
     const { body } = await getJson(url({}));
-    expect(validate(body)).toBe(true);
+    expect(validate(body) ? [] : validate.errors).toEqual([]);
     expect(body.scope.workflow).toBeNull();
     expect(body.summary).toMatchObject({ workflows: 2, runs: 14, failures: 2 });
     expect(body.statistics.map((s: { workflow: string }) => s.workflow)).toEqual(['Claims', INVOICES]);
@@ -102,7 +116,8 @@ describe('reports over HTTP', () => {
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="?rpa-report-invoice-processing-eu-2026-11-21\.csv"?$/);
     const rows = parse(await response.text(), { columns: true }) as Array<{ section: string; workflow: string; item: string; measure: string; value: string }>;
     const value = (section: string, measure: string, item = '') => rows.find((r) => r.section === section && r.measure === measure && r.item === item)?.value;
-    for (const [measure, expected] of Object.entries(json.summary)) expect(Number(value('summary', measure))).toBe(expected);
+    const { previous, ...summary } = json.summary;
+    for (const [measure, expected] of Object.entries(summary)) expect(Number(value('summary', measure))).toBe(expected);
     const stats = json.statistics[0];
     for (const measure of ['runs', 'completed', 'successRate', 'avgDurationMs', 'medianDurationMs', 'p95DurationMs', 'p99DurationMs', 'stdDevDurationMs'] as const) {
       const row = rows.find((r) => r.section === 'statistics' && r.measure === measure)!;
@@ -112,6 +127,10 @@ describe('reports over HTTP', () => {
     expect(Number(value('bottleneck', 'totalMs', 'Post to ERP'))).toBe(json.bottlenecks[0].totalMs);
     expect(Number(value('error_type', 'count', 'timeout'))).toBe(1);
     expect(value('insight', 'measured_change_pct', 'in-1')).toBe('-25');
+    expect(value('insight', 'measured_direction', 'in-1')).toBe('better');
+    expect(Number(value('previous_period', 'runs'))).toBe(previous.runs);
+    expect(value('previous_period', 'from')).toBe(previous.from);
+    expect(rows.filter((r) => r.section === 'performance' && r.measure === 'runs').reduce((n, r) => n + Number(r.value), 0)).toBe(10);
     expect(value('anomaly', 'description', 'an-1')).toBe('Runs took 2.7 x longer than usual');
   });
 

@@ -11,8 +11,9 @@ import { reportFonts } from './reportPdf';
 const USAGE = `npm run report -- (--url URL | --data-dir DIR) [--workflow NAME] [--from T] [--to T] [--format json|csv|pdf] [--out FILE]
 
 Writes a fleet report (or one workflow's, with --workflow) over a range (default: the last 7 days;
-times as ISO 8601 or epoch ms): summary, statistics, bottlenecks, failures, runs per day,
-anomalies and incidents, insights; the PDF has charts.
+times as ISO 8601 or epoch ms): a summary against the previous period, incidents by cause,
+durations and success rate over time, bottleneck steps, failures, insights by priority with
+measured impact; the PDF has charts with the incidents shaded.
   --url URL       ask a running collector (read token: --token or $RPA_READ_TOKEN)
   --data-dir DIR  read the collector's database file directly (RPA_DATA_DIR; read-only)
   --out FILE      where to write (default: rpa-report-<subject>-<date>.<format> here; - for stdout)

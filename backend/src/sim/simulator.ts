@@ -63,6 +63,16 @@ const DELIVERY_TIMEOUT_MS = 30_000;
 
 /** Generates the fleet's history and sends it through the SDK; resolves when all of it is acknowledged. */
 
+/**
+ * 00:00 UTC of the latest Monday at or before `time`: a simulated period ending there has the
+ * fleet's week (business hours, weekends) on the same days whenever it is run.
+ */
+export function latestMonday(time: number): number {
+  const day = 86_400_000;
+  const midnight = Math.floor(time / day) * day;
+  return midnight - ((new Date(midnight).getUTCDay() + 6) % 7) * day;
+}
+
 export async function runSimulation(options: SimulationOptions): Promise<GroundTruth> {
   const to = options.end ?? Math.floor(Date.now() / HOUR) * HOUR;
   const from = to - options.days * DAY;

@@ -30,3 +30,11 @@ export function spawnCollector(env: Record<string, string>): Promise<{ child: Ch
     child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${out}`)));
   });
 }
+
+/** Stops a collector started by `spawnCollector` (SIGTERM, as a service manager would) and waits for it. */
+export async function stopCollector(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}

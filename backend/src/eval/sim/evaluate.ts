@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import type { Anomaly, Incident } from '../../domain/analysis';
 import { INCIDENT_KINDS } from '../../sim/incidents';
-import { runSimulation } from '../../sim/simulator';
-import { spawnCollector } from '../../testing/collectorProcess';
+import { latestMonday, runSimulation } from '../../sim/simulator';
+import { spawnCollector, stopCollector } from '../../testing/collectorProcess';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
 const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N]
@@ -32,23 +32,10 @@ truth, anomalies and incidents of each mode to DIR.`;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** 00:00 UTC of the latest Monday at or before `time`. */
-function latestMonday(time: number): number {
-  const midnight = Math.floor(time / DAY) * DAY;
-  return midnight - ((new Date(midnight).getUTCDay() + 6) % 7) * DAY;
-}
-
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 function table(score: SimScore): string {
@@ -82,7 +69,7 @@ async function evaluate(mode: Mode, options: { days: number; seed: number; inter
     const truth = await runSimulation({ url: collector.url, seed: options.seed, days: options.days, end, workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 60_000 });
     say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
     if (mode === 'preloaded') {
-      await stop(collector.child);
+      await stopCollector(collector.child);
       collector = await spawnCollector({ RPA_DATA_DIR: dataDir, ...analysis });
       say('collector restarted with the analysis on');
     }
@@ -99,7 +86,7 @@ async function evaluate(mode: Mode, options: { days: number; seed: number; inter
     }
     return scoreSimulation(truth, anomalies, incidents);
   } finally {
-    if (collector) await stop(collector.child);
+    if (collector) await stopCollector(collector.child);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
