@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
-import type { Anomaly, Insight } from '../domain/analysis';
+import type { Anomaly, Incident, Insight } from '../domain/analysis';
 import type { Execution, Step } from '../domain/types';
 import type { SqliteStore } from '../store/sqlite/sqliteStore';
 import { collectorForTests, getJson, postJson, tempDir } from '../testing/harness';
@@ -41,6 +41,18 @@ function dataset(): { executions: Execution[]; steps: Step[] } {
     const startedAt = T0 + i * DAY + 3_600_000;
     executions.push({ id: `cl-${i}`, workflow: 'Claims', host: 'host-b', startedAt, endedAt: startedAt + 5000, durationMs: 5000, status: 'completed' });
   }
+  // A Claims run that timed out (a failure, not status 'failed'), on the fifth day.
+  executions.push({ id: 'cl-timeout', workflow: 'Claims', host: 'host-b', startedAt: T0 + 4 * DAY + 7_200_000, endedAt: T0 + 4 * DAY + 7_260_000, durationMs: 60_000, status: 'timeout' });
+  // The period before: Claims ran 3 times (10, 20 and 30 s, then one cancelled); 'Stopped' ran twice and not since.
+  for (let i = 0; i < 4; i++) {
+    const startedAt = T0 - 3 * DAY + i * 3_600_000;
+    const durationMs = 10_000 * (i + 1);
+    executions.push({ id: `cl-before-${i}`, workflow: 'Claims', host: 'host-b', startedAt, endedAt: startedAt + durationMs, durationMs, status: i === 3 ? 'cancelled' : 'completed' });
+  }
+  for (let i = 0; i < 2; i++) {
+    const startedAt = T0 - 4 * DAY + i * 3_600_000;
+    executions.push({ id: `st-${i}`, workflow: 'Stopped', host: 'host-b', startedAt, endedAt: startedAt + 1000, durationMs: 1000, status: 'completed' });
+  }
   return { executions, steps };
 }
 
@@ -58,13 +70,25 @@ describe('reports over HTTP', () => {
       id: 'an-1', seriesKey: `run_duration|${INVOICES}`, metric: 'run_duration', workflow: INVOICES, direction: 'high', status: 'closed', startedAt: T0 + 2 * DAY, lastSeenAt: T0 + 2 * DAY + 600_000,
       severity: 0.8, firstSeverity: 0.8, peakScore: 7, points: 3, expected: 30_000, observed: 80_000, escalationLevel: 0, description: 'Runs took 2.7 x longer than usual', recommendedAction: 'look',
     } as Anomaly;
-    ctx.collector.store.commitAnalysis({ anomalies: [anomaly], incidents: [], detectorStates: new Map(), values: {} });
+    // A robot's anomaly (no workflow of its own), and incidents: one on Invoice Processing, one on
+    // Claims alone, one on both (a shared host), of known severities.
+    const robotAnomaly = { ...anomaly, id: 'an-robot', seriesKey: 'failure_rate|robot|bot-9', metric: 'failure_rate', workflow: undefined, robot: 'bot-9', description: 'bot-9 fails' } as Anomaly;
+    const incident = (id: string, severity: number, workflows: string[], day: number, anomalyIds: string[] = []): Incident => ({
+      id, status: 'closed', startedAt: T0 + day * DAY, endedAt: T0 + day * DAY + 3_600_000, lastSeenAt: T0 + day * DAY + 3_600_000, severity, anomalyIds, workflows, hosts: [], title: `incident ${id}`,
+    });
+    const incidents = [incident('inc-shared', 0.5, [INVOICES, 'Claims'], 1), incident('inc-claims', 0.9, ['Claims'], 2), incident('inc-invoices', 0.7, [INVOICES], 3, ['an-1'])];
+    ctx.collector.store.commitAnalysis({ anomalies: [anomaly, robotAnomaly], incidents, detectorStates: new Map(), values: {} });
     ctx.collector.store.saveInsights([
       {
         id: 'in-1', key: 'k1', category: 'performance', workflow: INVOICES, title: 'Post to ERP takes most of the run', description: 'd', recommendation: 'Batch the ERP posts',
         expectedImpact: 'about 30% shorter runs', expectedImprovementPct: 30, impact: 0.5, ease: 0.5, priorityScore: 0.6, status: 'implemented', firstSeenAt: T0, lastSeenAt: T0,
         implementedAt: T0 + 2 * DAY,
         measuredImpact: { measuredAt: T0, metric: 'median_duration_ms', before: 40_000, after: 30_000, changePct: -25, runsBefore: 5, runsAfter: 5, pValue: 0.04, significant: true }, evidence: {},
+      } as unknown as Insight,
+      // First seen after the report's period: not in it.
+      {
+        id: 'in-later', key: 'k2', category: 'bottleneck', workflow: INVOICES, title: 'Later', description: 'd', recommendation: 'r', expectedImpact: 'e', expectedImprovementPct: 10,
+        impact: 0.9, ease: 0.9, priorityScore: 0.9, status: 'open', firstSeenAt: T0 + 10 * DAY, lastSeenAt: T0 + 10 * DAY, evidence: {},
       } as unknown as Insight,
     ]);
   });
@@ -79,7 +103,7 @@ describe('reports over HTTP', () => {
     expect(validate(body) ? [] : validate.errors).toEqual([]);
     const report = body as Report;
     expect(report.title).toBe(`Workflow report: ${INVOICES}`);
-    expect(report.summary).toMatchObject({ workflows: 1, runs: 10, completed: 8, failures: 2, successRate: 0.8, avgDurationMs: 45_000, medianDurationMs: 45_000, anomalies: 1, incidents: 0 });
+    expect(report.summary).toMatchObject({ workflows: 1, runs: 10, completed: 8, failures: 2, successRate: 0.8, avgDurationMs: 45_000, medianDurationMs: 45_000, anomalies: 1, incidents: 2 });
     // The period before (six days to T0 - 1 day) had no runs.
     expect(report.summary.previous).toEqual({ from: new Date(T0 - 7 * DAY).toISOString(), to: FROM, runs: 0, failures: 0, successRate: null, medianDurationMs: null, p95DurationMs: null });
     // Six days in 3-hour buckets from 06:00 UTC (the range starts at 08:00); runs in the buckets of their start.
@@ -93,6 +117,9 @@ describe('reports over HTTP', () => {
     expect(report.failures.byErrorType).toEqual([{ errorType: 'application', count: 1 }, { errorType: 'timeout', count: 1 }]);
     expect(report.daily.reduce((n, d) => n + d.runs, 0)).toBe(10);
     expect(report.anomalies.map((a) => a.id)).toEqual(['an-1']);
+    // The incidents that hit it, the shared one among them, most severe first; what to do from their worst anomaly.
+    expect(report.incidents.map((i) => [i.id, i.severity, i.severityLabel])).toEqual([['inc-invoices', 0.7, 'high'], ['inc-shared', 0.5, 'medium']]);
+    expect(report.incidents[0]).toMatchObject({ anomalies: 1, recommendation: 'look', endedAt: new Date(T0 + 3 * DAY + 3_600_000).toISOString() });
     expect(report.insights).toEqual([
       expect.objectContaining({
         id: 'in-1', status: 'implemented', implementedAt: new Date(T0 + 2 * DAY).toISOString(),
@@ -101,12 +128,21 @@ describe('reports over HTTP', () => {
     ]);
   });
 
-  it('a fleet report covers every workflow', async () => {
+  it('a fleet report covers every workflow, against the period before', async () => {
     const { body } = await getJson(url({}));
     expect(validate(body) ? [] : validate.errors).toEqual([]);
-    expect(body.scope.workflow).toBeNull();
-    expect(body.summary).toMatchObject({ workflows: 2, runs: 14, failures: 2 });
-    expect(body.statistics.map((s: { workflow: string }) => s.workflow)).toEqual(['Claims', INVOICES]);
+    const report = body as Report;
+    expect(report.scope.workflow).toBeNull();
+    expect(report.summary).toMatchObject({ workflows: 2, runs: 15, failures: 3, incidents: 3, anomalies: 2 });
+    // Before: Claims' 10, 20, 30 s and a cancelled run; Stopped's two 1 s runs.
+    expect(report.summary.previous).toMatchObject({ runs: 6, failures: 1, successRate: 5 / 6, medianDurationMs: 10_000 });
+    // Stopped ran only before: it is listed with 0 runs against its 2.
+    expect(report.statistics.map((s) => [s.workflow, s.runs, s.previous.runs])).toEqual([['Claims', 5, 4], [INVOICES, 10, 0], ['Stopped', 0, 2]]);
+    expect(report.statistics[0].previous).toEqual({ runs: 4, successRate: 0.75, p95DurationMs: expect.closeTo(29_000, 0) });
+    // Every failure is counted over time, the timed-out run too.
+    expect(report.performance.buckets.reduce((n, b) => n + b.failures, 0)).toBe(report.summary.failures);
+    expect(report.incidents.map((i) => i.id)).toEqual(['inc-claims', 'inc-invoices', 'inc-shared']);
+    expect(report.anomalies.find((a) => a.id === 'an-robot')).toMatchObject({ workflow: null, robot: 'bot-9' });
   });
 
   it('the CSV parses with a CSV parser and its figures equal the JSON ones', async () => {

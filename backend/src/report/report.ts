@@ -3,6 +3,7 @@ import { groupBy } from '../domain/collections';
 import { AppError } from '../domain/errors';
 import { analyzeWorkflow, isTimedRun } from '../analysis/performance';
 import { quantile } from '../analysis/stats';
+import { FAILED } from '../analysis/success';
 import type { MeasuredImpact } from '../domain/analysis';
 import type { Execution } from '../domain/types';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
@@ -87,7 +88,7 @@ export const reportSchema = z
     }),
     anomalies: z.array(
       z.object({
-        id: z.string(), metric: z.string(), workflow: z.string().nullable(), host: z.string().nullable(), status: z.enum(['open', 'closed']),
+        id: z.string(), metric: z.string(), workflow: z.string().nullable(), host: z.string().nullable(), robot: z.string().nullable(), status: z.enum(['open', 'closed']),
         severity: z.number(), startedAt: iso, lastSeenAt: iso, expected: z.number(), observed: z.number(), description: z.string(),
       }),
     ),
@@ -138,7 +139,8 @@ export function severityLabel(severity: number): (typeof SEVERITY_LABELS)[number
   return severity >= 0.8 ? 'critical' : severity >= 0.6 ? 'high' : severity >= 0.4 ? 'medium' : 'low';
 }
 
-const failed = (runs: readonly Execution[]) => runs.filter((r) => r.status === 'failed').length;
+/** Failed, timed out or cancelled: as the summary and the success rate count them. */
+const failed = (runs: readonly Execution[]) => runs.filter(FAILED).length;
 
 function periodFigures(runs: readonly Execution[], range: { from: number; to: number }) {
   const stats = analyzeWorkflow('', runs, [], range, 0);
@@ -163,7 +165,8 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
   const runs = store.runs({ ...only, ...range });
   const previousRuns = store.runs({ ...only, ...previousRange });
   const previousByWorkflow = groupBy(previousRuns, (r) => r.workflow);
-  const stats = performance.compareWorkflows(workflows, range).filter((s) => s.runs > 0).sort((a, b) => a.workflow.localeCompare(b.workflow));
+  // Every workflow that ran in the period or the one before: one that stopped shows 0 runs against its previous count.
+  const stats = performance.compareWorkflows(workflows, range).filter((s) => s.runs > 0 || previousByWorkflow.has(s.workflow)).sort((a, b) => a.workflow.localeCompare(b.workflow));
   const success = performance.analyzeSuccess(request.workflow, range, DAY);
   const current = periodFigures(runs, range);
   const completed = stats.reduce((n, s) => n + s.completed, 0);
@@ -194,14 +197,20 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
     .listIncidents({ ...range, limit: 10_000 })
     .filter((i) => request.workflow === undefined || i.workflows.includes(request.workflow))
     .sort((a, b) => b.severity - a.severity || a.startedAt - b.startedAt);
-  const insights = store.listInsights({ ...only, limit: BOUND.insights }).sort((a, b) => b.priorityScore - a.priorityScore);
+  // The insights that held during the period (a report of last month does not show today's), and
+  // those implemented before its end, with what they achieved.
+  const insights = store
+    .listInsights({ ...only, limit: 10_000 })
+    .filter((i) => (i.firstSeenAt < range.to && i.lastSeenAt >= range.from) || (i.status === 'implemented' && i.implementedAt !== undefined && i.implementedAt < range.to))
+    .sort((a, b) => b.priorityScore - a.priorityScore)
+    .slice(0, BOUND.insights);
   return {
     schemaVersion: 2,
     title: request.workflow !== undefined ? `Workflow report: ${request.workflow}` : 'Fleet report',
     generatedAt: isoOf(now),
     scope: { workflow: request.workflow ?? null, from: isoOf(request.from), to: isoOf(request.to) },
     summary: {
-      workflows: stats.length,
+      workflows: stats.filter((s) => s.runs > 0).length,
       runs: success.runs,
       completed,
       failures: success.failures,
@@ -238,7 +247,7 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
       patterns: success.patterns.slice(0, BOUND.patterns).map((p) => ({ pattern: p.fingerprint, example: p.example, errorType: p.errorType, count: p.count, workflows: p.workflows, isNew: p.isNew })),
     },
     anomalies: anomalies.slice(0, BOUND.anomalies).map((a) => ({
-      id: a.id, metric: a.metric, workflow: a.workflow ?? null, host: a.host ?? null, status: a.status, severity: a.severity,
+      id: a.id, metric: a.metric, workflow: a.workflow ?? null, host: a.host ?? null, robot: a.robot ?? null, status: a.status, severity: a.severity,
       startedAt: isoOf(a.startedAt), lastSeenAt: isoOf(a.lastSeenAt), expected: a.expected, observed: a.observed, description: a.description,
     })),
     insights: insights.map((i) => ({
@@ -294,7 +303,7 @@ export function reportCsv(report: Report): string {
   for (const { workflow, step, ...b } of report.bottlenecks) add('bottleneck', workflow, step, b);
   for (const { errorType, count } of report.failures.byErrorType) add('error_type', report.scope.workflow, errorType, { count });
   for (const p of report.failures.patterns) add('error_pattern', p.workflows.join(';'), p.pattern, { count: p.count, error_type: p.errorType, new: p.isNew, example: p.example });
-  for (const a of report.anomalies) add('anomaly', a.workflow, a.id, { metric: a.metric, host: a.host, status: a.status, severity: a.severity, started_at: a.startedAt, expected: a.expected, observed: a.observed, description: a.description });
+  for (const a of report.anomalies) add('anomaly', a.workflow, a.id, { metric: a.metric, host: a.host, robot: a.robot, status: a.status, severity: a.severity, started_at: a.startedAt, expected: a.expected, observed: a.observed, description: a.description });
   for (const i of report.insights) {
     add('insight', i.workflow, i.id, {
       category: i.category, title: i.title, status: i.status, priority: i.priority, expected_impact: i.expectedImpact, expected_improvement_pct: i.expectedImprovementPct,

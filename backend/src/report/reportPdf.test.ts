@@ -44,7 +44,7 @@ function syntheticReport(n: number, workflows: number, patterns: number, insight
       incidents: n, anomalies: 2 * n, previous: { from: iso(from - 7 * DAY), to: iso(from), runs: 650 * workflows, failures: 9, successRate: 0.99, medianDurationMs: 37_000, p95DurationMs: 60_000 },
     },
     incidents: Array.from({ length: n }, (_, i) => ({
-      id: `inc-${i}`, title: `${names[i % workflows]}: runs ${2 + (i % 3)}x slower${i % 2 ? ", steps 'Read input file', 'Login', 'Check duplicates' and 5 more" : ''}`, status: i === 0 ? 'open' : 'closed',
+      id: `inc-${i}`, title: `Incident ${i + 1} of ${names[i % workflows]}: runs ${2 + (i % 3)}x slower${i % 2 ? ", steps 'Read input file', 'Login', 'Check duplicates' and 5 more" : ''}`, status: i === 0 ? 'open' : 'closed',
       severity: 1 - i / 20, severityLabel: 'high', startedAt: iso(from + i * 10 * HOUR), lastSeenAt: iso(from + i * 10 * HOUR + 3 * HOUR), endedAt: i === 0 ? null : iso(from + i * 10 * HOUR + 3 * HOUR),
       workflows: [names[i % workflows]], hosts: i % 3 ? [] : ['rpa-vm-01'], anomalies: 2, recommendation: i % 4 ? 'Open the slowest recent runs and find the step whose time grew.' : null,
     })),
@@ -65,7 +65,7 @@ function syntheticReport(n: number, workflows: number, patterns: number, insight
       patterns: Array.from({ length: patterns }, (_, i) => ({ pattern: `Selector #submit-${i} not found in window 'SAP Easy Access'`, example: 'x', errorType: 'application', count: 20 - i, workflows: names.slice(0, 1 + (i % 6)), isNew: i % 3 === 0 })),
     },
     anomalies: Array.from({ length: 2 * n }, (_, i) => ({
-      id: `an-${i}`, metric: 'run_duration', workflow: names[i % workflows], host: null, status: 'closed', severity: 0.9, startedAt: iso(from + i * 5 * HOUR), lastSeenAt: iso(from + i * 5 * HOUR + HOUR),
+      id: `an-${i}`, metric: 'run_duration', workflow: names[i % workflows], host: null, robot: null, status: 'closed', severity: 0.9, startedAt: iso(from + i * 5 * HOUR), lastSeenAt: iso(from + i * 5 * HOUR + HOUR),
       expected: 38_000, observed: 120_000, description: `run duration of ${names[i % workflows]} is unusually high: 2.0 min vs expected 38.0 s (12.0 robust SDs, 4 points)`,
     })),
     insights: Array.from({ length: insights }, (_, i) => ({
@@ -109,15 +109,17 @@ describe('the PDF report, read back with PDF.js', () => {
     expect(text).toContain(`... and ${22 - PDF_TOP.anomalies} more anomalies; the CSV and JSON reports list all 22.`);
     expect(text).toContain(`... and ${10 - PDF_TOP.patterns} more patterns; the CSV and JSON reports list all 10.`);
     expect(text).toContain(`... and ${11 - PDF_TOP.insights} more insights; the CSV and JSON reports list all 11.`);
-    // The most severe incidents are the ones shown.
-    expect(text).toContain(report.incidents[0].title.slice(0, 30));
-    expect(text).not.toContain('inc-10');
+    // The most severe incidents are the ones shown, in their order; the rest are not.
+    const shown = report.incidents.map((_, n) => text.indexOf(`Incident ${n + 1} of`));
+    expect(shown.slice(0, PDF_TOP.incidents).every((at) => at >= 0)).toBe(true);
+    expect(shown.slice(0, PDF_TOP.incidents)).toEqual([...shown.slice(0, PDF_TOP.incidents)].sort((a, b) => a - b));
+    expect(shown.slice(PDF_TOP.incidents)).toEqual([-1, -1, -1]);
   });
 
   it('an implemented insight shows its measured impact beside the expected one', async () => {
     const [{ pages }] = pdfLayouts([await reportPdf(syntheticReport(2, 3, 2, 3))]);
     expect(textOf(pages).replace(/\n/g, ' ')).toContain(
-      "Implemented 2026-11-26. Measured: median duration of step 'Post to ERP' 16.0 s before, 9.0 s after (\u221244%, better, p = 0.00040; 300 and 400 runs) against an expected \u221220%.",
+      "Implemented 2026-11-26. Expected: Halving this step shortens the runs by about 20%. Measured: median duration of step 'Post to ERP' 16.0 s before, 9.0 s after (\u221244%, better, p = 0.00040; 300 and 400 runs).",
     );
   });
 });

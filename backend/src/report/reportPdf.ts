@@ -49,7 +49,13 @@ const hours = (from: string, to: string) => {
   const h = (Date.parse(to) - Date.parse(from)) / 3_600_000;
   return h < 1 ? `${Math.max(1, Math.round(h * 60))} min` : `${h.toFixed(h < 10 ? 1 : 0)} h`;
 };
-const change = (now: number | null, before: number | null) => (now === null || before === null || before === 0 ? '' : ` (${signed((100 * (now - before)) / before)})`);
+/** `(+12%)`, when the previous period had enough runs (`base`) for a change to mean something. */
+const change = (now: number | null, before: number | null, base: number) =>
+  now === null || before === null || before === 0 || base < MIN_BASE_RUNS ? '' : ` (${signed((100 * (now - before)) / before)})`;
+/** Fewer runs before than this and a change in percent says more about chance than the fleet. */
+const MIN_BASE_RUNS = 20;
+/** Total time: `3.2 h`, `45 min`. */
+const total = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.round(ms / 60_000)} min`);
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 type Cell = string;
@@ -147,17 +153,16 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   doc.font(regular).fontSize(10).fillColor(MUTED).text(`${report.scope.from} to ${report.scope.to} (UTC); generated ${report.generatedAt}`, { width });
 
   // Summary: the headline figures against the previous period.
-  const days = (Date.parse(report.scope.to) - Date.parse(report.scope.from)) / 86_400_000;
-  const span = days >= 1 && Number.isInteger(days) ? plural(days, 'day') : hours(report.scope.from, report.scope.to);
+  const span = periodName(Date.parse(report.scope.to) - Date.parse(report.scope.from));
   const headline = [
     `${plural(s.runs, 'run')} of ${plural(s.workflows, 'workflow')}, ${percent(s.successRate)} succeeded, ${plural(s.failures, 'failure')}. ` +
       `Median run ${seconds(s.medianDurationMs)}, p95 ${seconds(s.p95DurationMs)}.`,
     p.runs > 0
-      ? `The previous ${span}: ${plural(p.runs, 'run')}${change(s.runs, p.runs)}, ${percent(p.successRate)} succeeded, median ${seconds(p.medianDurationMs)}, p95 ${seconds(p.p95DurationMs)}${change(s.p95DurationMs, p.p95DurationMs)}.`
+      ? `The previous ${span}: ${plural(p.runs, 'run')}${change(s.runs, p.runs, p.runs)}, ${percent(p.successRate)} succeeded, median ${seconds(p.medianDurationMs)}, p95 ${seconds(p.p95DurationMs)}${change(s.p95DurationMs, p.p95DurationMs, p.runs)}.`
       : `No runs in the previous ${span} to compare with.`,
     s.incidents === 0
       ? 'No incidents.'
-      : `${plural(s.incidents, 'incident')} (${incidentCounts(report)}) from ${plural(s.anomalies, 'anomaly', 'anomalies')}; the most severe: ${report.incidents[0].title}.`,
+      : `${plural(s.incidents, 'incident')} (${incidentCounts(report)}); the most severe: ${report.incidents[0].title}.`,
   ];
   heading(PDF_SECTIONS[0], textHeight(headline[0], SIZE.body));
   for (const text of headline) paragraph(text);
@@ -183,7 +188,7 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
     const byMetric = new Map<string, number>();
     for (const a of report.anomalies) byMetric.set(a.metric, (byMetric.get(a.metric) ?? 0) + 1);
     const counts = [...byMetric].sort((a, b) => b[1] - a[1]).map(([metric, n]) => `${metric.replace(/_/g, ' ')} ${n}`).join(', ');
-    const top = report.anomalies.slice(0, PDF_TOP.anomalies).map((a) => `${when(a.startedAt)}  ${a.workflow ?? a.host ?? ''}: ${a.description}`);
+    const top = report.anomalies.slice(0, PDF_TOP.anomalies).map((a) => `${when(a.startedAt)}  ${a.workflow ?? a.host ?? (a.robot ? `robot ${a.robot}` : 'the fleet')}: ${a.description}`);
     heading(`The most severe anomalies (${s.anomalies}: ${counts})`, textHeight(top[0], SIZE.table), SIZE.subheading);
     for (const line of top) paragraph(line, INK, SIZE.table);
     more(top.length, s.anomalies, 'anomaly', 'anomalies');
@@ -192,7 +197,11 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   // How it performed: over time with incidents shaded, then each workflow against the previous period.
   const bands = report.incidents.map((i) => ({ from: Date.parse(i.startedAt), to: Date.parse(i.endedAt ?? i.lastSeenAt) }));
   const range = { from: Date.parse(report.scope.from), to: Date.parse(report.scope.to) };
-  const buckets = report.performance.buckets.map((b) => ({ ...b, time: Date.parse(b.time) }));
+  // Each point at the middle of its bucket's part of the period.
+  const buckets = report.performance.buckets.map((b) => {
+    const start = Date.parse(b.time);
+    return { ...b, middle: (Math.max(start, range.from) + Math.min(start + report.performance.bucketMs, range.to)) / 2 };
+  });
   const chartHeight = 150;
   const per = `per ${report.performance.bucketMs >= 86_400_000 ? plural(report.performance.bucketMs / 86_400_000, 'day') : plural(report.performance.bucketMs / 3_600_000, 'hour')}`.replace(/^per 1 (\w+)$/, 'per $1');
   // A fleet's runs mix workflows of every length: each run is measured against its workflow's median.
@@ -203,8 +212,8 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   timeChart(doc, {
     range, bands, height: chartHeight, width,
     series: [
-      { label: 'p95', color: P95, values: buckets.map((b) => ({ time: b.time, value: fleet ? b.p95Relative : b.p95DurationMs })) },
-      { label: 'median', color: BAR, values: buckets.map((b) => ({ time: b.time, value: fleet ? b.medianRelative : b.medianDurationMs })) },
+      { label: 'p95', color: P95, values: buckets.map((b) => ({ time: b.middle, value: fleet ? b.p95Relative : b.p95DurationMs })) },
+      { label: 'median', color: BAR, values: buckets.map((b) => ({ time: b.middle, value: fleet ? b.medianRelative : b.medianDurationMs })) },
     ],
     format: fleet ? (v) => `${v.toFixed(1)}x` : seconds,
   });
@@ -212,10 +221,11 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   const lowest = Math.min(...buckets.map((b) => b.successRate ?? 1));
   timeChart(doc, {
     range, bands, height: chartHeight, width, min: Math.min(0.5, Math.floor(lowest * 10) / 10), max: 1,
-    series: [{ label: 'success rate', color: BAR, values: buckets.map((b) => ({ time: b.time, value: b.successRate })) }],
+    series: [{ label: 'success rate', color: BAR, values: buckets.map((b) => ({ time: b.middle, value: b.successRate })) }],
     format: (v) => `${Math.round(100 * v)}%`,
   });
-  heading('Runs per day (red: failed)', 130, SIZE.subheading);
+  const partial = range.from % 86_400_000 !== 0 || range.to % 86_400_000 !== 0;
+  heading(`Runs per day (red: failed)${partial ? '; the first and last days are partial' : ''}`, 130, SIZE.subheading);
   barChart(doc, report.daily.map((d) => ({ label: d.day.slice(5), value: d.runs, part: d.failures })), width);
   const statsShares = [30, 16, 18, 12, 24];
   const statsHeader = ['Workflow', 'Runs (previous)', 'Success (previous)', 'Median', 'P95 (previous)'];
@@ -224,7 +234,7 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
     .slice(0, PDF_TOP.statistics)
     .map((r) => [
       r.workflow, `${r.runs} (${r.previous.runs})`, `${percent(r.successRate)} (${percent(r.previous.successRate)})`, seconds(r.medianDurationMs),
-      `${seconds(r.p95DurationMs)} (${seconds(r.previous.p95DurationMs)})${change(r.p95DurationMs, r.previous.p95DurationMs)}`,
+      `${seconds(r.p95DurationMs)} (${seconds(r.previous.p95DurationMs)})${change(r.p95DurationMs, r.previous.p95DurationMs, r.previous.runs)}`,
     ]);
   if (statsRows.length > 0) {
     heading(`Against the previous ${span}`, tableStart(statsHeader, statsRows[0], statsShares), SIZE.subheading);
@@ -233,9 +243,9 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   }
 
   // Where time goes.
-  const stepShares = [24, 24, 10, 10, 11, 11, 10];
-  const stepHeader = ['Workflow', 'Step', 'Share', 'Runs', 'Mean', 'P95', 'Failures'];
-  const stepRows = report.bottlenecks.map((b) => [b.workflow, b.step, percent(b.share), String(b.runs), seconds(b.meanMs), seconds(b.p95Ms), String(b.failures)]);
+  const stepShares = [22, 22, 11, 10, 9, 9, 9, 8];
+  const stepHeader = ['Workflow', 'Step', 'Total time', 'Share of run', 'Runs', 'Mean', 'P95', 'Failures'];
+  const stepRows = report.bottlenecks.map((b) => [b.workflow, b.step, total(b.totalMs), percent(b.share), String(b.runs), seconds(b.meanMs), seconds(b.p95Ms), String(b.failures)]);
   heading(PDF_SECTIONS[3], stepRows.length ? tableStart(stepHeader, stepRows[0], stepShares) : textHeight('No', SIZE.body));
   if (stepRows.length === 0) paragraph('No step data in this period.', MUTED);
   else table(stepHeader, stepRows, stepShares);
@@ -251,7 +261,7 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
     const patterns = report.failures.patterns.slice(0, PDF_TOP.patterns);
     if (patterns.length > 0) {
       const patternShares = [8, 62, 30];
-      const patternHeader = ['Runs', 'Error pattern (NEW: first seen in the last quarter)', 'Workflows'];
+      const patternHeader = ['Runs', "Error pattern (NEW: first seen in this period's last quarter)", 'Workflows'];
       const patternRows = patterns.map((x) => [String(x.count), `${x.isNew ? 'NEW  ' : ''}${x.pattern}`, few(x.workflows)]);
       heading('Error patterns', tableStart(patternHeader, patternRows[0], patternShares), SIZE.subheading);
       table(patternHeader, patternRows, patternShares);
@@ -262,14 +272,18 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   // What to improve: insights by priority; the implemented ones with their measured impact.
   const insights = report.insights.slice(0, PDF_TOP.insights);
   const insightLines = insights.map((i) => {
-    const lines = [i.recommendation, `Expected: ${i.expectedImpact.replace(/\.+$/, '')}.`];
-    if (i.status === 'implemented') {
+    const expected = `Expected: ${i.expectedImpact.replace(/\.+$/, '')}.`;
+    const lines = [i.recommendation];
+    if (i.status !== 'implemented') lines.push(expected);
+    else {
       const m = i.measured;
+      // What was expected, and beside it what was measured on the quantity the insight is about.
       lines.push(
-        m
-          ? `Implemented ${i.implementedAt?.slice(0, 10) ?? ''}. Measured: ${m.quantity} ${formatMeasure(m.quantity, m.before)} before, ${formatMeasure(m.quantity, m.after)} after ` +
-              `(${signed(m.changePct)}, ${m.direction}${m.significant ? `, p = ${m.pValue.toPrecision(2)}` : ', not significant'}; ${m.runsBefore} and ${m.runsAfter} runs) against an expected ${signed(-i.expectedImprovementPct)}.`
-          : `Implemented ${i.implementedAt?.slice(0, 10) ?? ''}. Impact not measured yet: it needs runs after the change.`,
+        `Implemented ${i.implementedAt?.slice(0, 10) ?? ''}. ${expected} ` +
+          (m
+            ? `Measured: ${m.quantity} ${formatMeasure(m.quantity, m.before)} before, ${formatMeasure(m.quantity, m.after)} after ` +
+              `(${signed(m.changePct)}, ${m.direction}${m.significant ? `, p = ${m.pValue.toPrecision(2)}` : ', not significant'}; ${m.runsBefore} and ${m.runsAfter} runs).`
+            : 'Not measured yet: it needs runs after the change.'),
       );
     }
     return { title: `${i.priority.toFixed(2)}  ${i.title}${i.workflow && !i.title.includes(i.workflow) ? ` (${i.workflow})` : ''}${i.status === 'implemented' ? ' - implemented' : ''}`, lines };
@@ -291,6 +305,16 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
 /** The first few names and how many more: `A, B, C and 9 more`. */
 function few(names: readonly string[], shown = 3): string {
   return names.length <= shown + 1 ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
+
+/** A period's length in words: `day`, `7 days`, `6 hours`, `35.5 hours`. */
+function periodName(ms: number): string {
+  const days = ms / 86_400_000;
+  const h = ms / 3_600_000;
+  if (days === 1) return 'day';
+  if (Number.isInteger(days)) return `${days} days`;
+  if (h === 1) return 'hour';
+  return Number.isInteger(h) ? `${h} hours` : `${h.toFixed(1)} hours`;
 }
 
 function incidentCounts(report: Report): string {
@@ -348,7 +372,10 @@ function timeChart(doc: PDFKit.PDFDocument, chart: TimeChart): void {
   const tick = days <= 2 ? 6 * 3_600_000 : Math.ceil(days / 8) * 86_400_000;
   for (let t = Math.ceil(chart.range.from / tick) * tick; t <= chart.range.to; t += tick) {
     const iso = new Date(t).toISOString();
-    doc.fillColor(MUTED).text(days <= 2 ? iso.slice(11, 16) : iso.slice(5, 10), xOf(t) - 12, plot.y + plot.h + 3, { lineBreak: false });
+    const label = days <= 2 ? iso.slice(11, 16) : iso.slice(5, 10);
+    // Centred under its time, but never under the y axis's labels nor past the plot's right end.
+    const x = Math.min(Math.max(plot.x, xOf(t) - doc.widthOfString(label) / 2), plot.x + plot.w - doc.widthOfString(label));
+    doc.fillColor(MUTED).text(label, x, plot.y + plot.h + 3, { lineBreak: false });
   }
   for (const s of chart.series) {
     let drawing = false;
@@ -394,12 +421,13 @@ function barChart(doc: PDFKit.PDFDocument, bars: Array<{ label: string; value: n
   const plot = { x: MARGIN, y: top + 14, w: width, h: height - 34 };
   const step = plot.w / bars.length;
   doc.moveTo(plot.x, plot.y + plot.h).lineTo(plot.x + plot.w, plot.y + plot.h).strokeColor(MUTED).lineWidth(0.5).stroke();
+  const every = Math.ceil(bars.length / 16);
   bars.forEach((b, i) => {
     const h = (plot.h * b.value) / max;
     const x = plot.x + i * step + step * 0.15;
     doc.rect(x, plot.y + plot.h - h, step * 0.7, h).fill(BAR);
     if (b.part) doc.rect(x, plot.y + plot.h - (plot.h * b.part) / max, step * 0.7, (plot.h * b.part) / max).fill(FAIL);
-    if (bars.length <= 31 && (bars.length <= 16 || i % Math.ceil(bars.length / 16) === 0)) doc.fillColor(MUTED).text(b.label, x - 4, plot.y + plot.h + 3, { lineBreak: false });
+    if (i % every === 0) doc.fillColor(MUTED).text(b.label, Math.max(plot.x, x - 4), plot.y + plot.h + 3, { lineBreak: false });
   });
   doc.x = MARGIN;
   doc.y = top + height;
