@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
-import type { Execution } from '../backend/src/domain/types';
+import type { Execution } from '@rpa-analytics/contract';
 import { spawnCollector } from '../backend/src/testing/collectorProcess';
 import { tempDir } from '../backend/src/testing/harness';
 import { type PostgresCluster, startPostgres } from '../backend/src/testing/postgresCluster';

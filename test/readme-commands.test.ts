@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Anomaly, Incident } from '../backend/src/domain/analysis';
+import type { Anomaly, Incident } from '@rpa-analytics/contract';
 import { scoreSimulation, type SimTruth } from '../backend/src/eval/sim/score';
 import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
 import { closedPort, tempDir, withCollector } from '../backend/src/testing/harness';

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { HttpTransport } from '../backend/src/collect/transport';
-import type { IngestBatch } from '../backend/src/domain/types';
+import type { IngestBatch } from '@rpa-analytics/contract';
 import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
 import { runSimulation } from '../backend/src/sim/simulator';
 import { spawnCollector } from '../backend/src/testing/collectorProcess';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { IngestBatch } from '../src/domain/types';
+import type { IngestBatch } from '@rpa-analytics/contract';
 import { AnalysisScheduler } from '../src/engine/analysisScheduler';
 import { INCIDENT_KINDS } from '../src/sim/incidents';
 import { runSimulation } from '../src/sim/simulator';

@@ -1,4 +1,4 @@
-import type { Execution, Step } from '../src/domain/types';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import { Random } from '../src/sim/random';
 
 export interface FleetScale {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { QueryRequest } from '../src/api/queryContract';
+import type { QueryRequest } from '@rpa-analytics/contract';
 import { spawnCollector } from '../src/testing/collectorProcess';
 import { PerformanceAnalyzer } from '../src/engine/performanceAnalyzer';
 import { QueryEngine } from '../src/query/queryEngine';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import type { QueryRequest } from '../src/api/queryContract';
+import type { QueryRequest } from '@rpa-analytics/contract';
 import { PerformanceAnalyzer } from '../src/engine/performanceAnalyzer';
 import { QueryEngine } from '../src/query/queryEngine';
 import { PgStore } from '../src/store/postgres/pgStore';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_HISTORY_DAYS } from './domain/analysis';
+import { DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
 
 /** The collector's settings, read once from the environment. */
 export const SCOPES = ['ingest', 'read', 'admin'] as const;

@@ -10,7 +10,7 @@
  * analytics.recordExecutionComplete('exec_123', { status: 'completed', stepsTotal: 1, stepsCompleted: 1 });
  * await analytics.shutdown();
  */
-export * from './domain/types';
+export * from '@rpa-analytics/contract';
 export { AppError, type ErrorCode, type ErrorDetail } from './domain/errors';
 export {
   MetricsCollector,
@@ -25,7 +25,6 @@ export { ResourceCollector, type ResourceCollectorOptions } from './collect/reso
 export type { ResourceSource, HostReading } from './collect/resourceSource';
 export type { Store, ExecutionFilter, ExecutionPage, ExecutionPageRequest, StoreStats } from './store/store';
 export { SqliteStore, TimeSeriesStore } from './store/sqlite/sqliteStore';
-export * from './domain/analysis';
 export { PerformanceAnalyzer } from './engine/performanceAnalyzer';
 export { AnomalyDetector, type AnomalyDetectorOptions } from './engine/anomalyDetector';
 export { InsightGenerator } from './engine/insightGenerator';

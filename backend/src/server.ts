@@ -3,7 +3,7 @@ import http from 'node:http';
 import express from 'express';
 import type { Config } from './config';
 import type { Logger } from './log';
-import type { SamplerStatus } from './domain/types';
+import type { SamplerStatus } from '@rpa-analytics/contract';
 import type { Store } from './store/store';
 import { Checkpointer } from './store/sqlite/checkpointer';
 import { SqliteStore } from './store/sqlite/sqliteStore';

@@ -38,7 +38,8 @@ module.exports = (env = {}) => ({
     clean: true,
   },
   externals: EXTERNALS,
-  resolve: { extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs'] },
+  // The contract from its sources: its vocabulary is bundled, tree-shaken (its zod schemas are not).
+  resolve: { extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs'], alias: { '@rpa-analytics/contract': path.resolve(ROOT, '../contract/src') } },
   module: {
     rules: [
       {

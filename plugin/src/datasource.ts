@@ -15,7 +15,7 @@ import {
 } from '@grafana/data';
 import { getBackendSrv, getTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, from, map, merge, type Observable } from 'rxjs';
-import type { AnnotationEvent, HealthResponse, QueryResponse, VariableOption } from '../../backend/src/api/queryContract';
+import type { AnnotationEvent, HealthResponse, QueryResponse, VariableOption } from '@rpa-analytics/contract/queryContract';
 import { describeFailure, invalidFields } from './collectorErrors';
 import { CollectorRequestError, isLive, LiveFeed, liveQuery } from './live';
 import { interpolateQuery, interpolateVariableQuery } from './interpolate';

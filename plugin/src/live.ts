@@ -1,6 +1,6 @@
 import { LoadingState, toDataFrame, type DataFrame, type DataQueryResponse } from '@grafana/data';
 import { Observable } from 'rxjs';
-import type { Frame, LiveResponse, QueryResponse } from '../../backend/src/api/queryContract';
+import type { Frame, LiveResponse, QueryResponse } from '@rpa-analytics/contract/queryContract';
 import type { RpaQuery } from './types';
 
 /** Query types that can follow the collector live; the collector says the same (LIVE_QUERY_TYPES). */

@@ -6,9 +6,9 @@ import type {
   Metric,
   QueryType,
   VariableKind,
-} from '../../backend/src/api/queryContract';
+} from '@rpa-analytics/contract/queryContract';
 
-import { aggregationsFor } from '../../backend/src/api/queryVocabulary';
+import { aggregationsFor } from '@rpa-analytics/contract/queryVocabulary';
 
 export type { Aggregation, AnnotationType, GroupBy, Metric, QueryType, VariableKind };
 

@@ -1,5 +1,5 @@
-import type { ChangePoint, Degradation } from '../domain/analysis';
-import type { Execution, Step } from '../domain/types';
+import type { ChangePoint, Degradation } from '@rpa-analytics/contract';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import { mannWhitneyU, welchTTest } from './hypothesisTests';
 import { isTimedRun } from './performance';
 import { median, quantile } from './stats';

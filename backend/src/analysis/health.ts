@@ -1,4 +1,4 @@
-import type { Execution } from '../domain/types';
+import type { Execution } from '@rpa-analytics/contract';
 import { isTimedRun } from './performance';
 import { quantile } from './stats';
 

@@ -1,4 +1,4 @@
-import type { Execution } from '../domain/types';
+import type { Execution } from '@rpa-analytics/contract';
 import { type ImpactSide, measureImpact } from './insights';
 
 const T = Date.UTC(2026, 10, 20);

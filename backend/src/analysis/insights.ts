@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Degradation, Insight, InsightCategory, MeasuredImpact, PerformanceStats, SuccessAnalysis } from '../domain/analysis';
-import type { Execution, Step } from '../domain/types';
+import type { Degradation, Insight, InsightCategory, MeasuredImpact, PerformanceStats, SuccessAnalysis } from '@rpa-analytics/contract';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import { mannWhitneyU, twoProportionZ } from './hypothesisTests';
 import { isTimedRun } from './performance';
 import { FAILED, FINISHED, fingerprint } from './success';

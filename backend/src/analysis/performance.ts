@@ -1,5 +1,5 @@
-import type { BottleneckStep, DurationStats, PerformanceStats, PerformanceTrend } from '../domain/analysis';
-import type { Execution, Step } from '../domain/types';
+import type { BottleneckStep, DurationStats, PerformanceStats, PerformanceTrend } from '@rpa-analytics/contract';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import { linearTrend } from './hypothesisTests';
 import { max, mean, min, quantileSorted, sortedCopy, standardDeviation, sum } from './stats';
 

@@ -1,4 +1,4 @@
-import type { Execution } from '../domain/types';
+import type { Execution } from '@rpa-analytics/contract';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { combined, hourOfWeek, runsCameSince, runsDue, runsOverdue, workflowSchedules, type Schedule } from './schedule';
 

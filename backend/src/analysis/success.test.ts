@@ -1,4 +1,4 @@
-import type { Execution } from '../domain/types';
+import type { Execution } from '@rpa-analytics/contract';
 import { analyzeWorkflow, durationStats, performanceTrend } from './performance';
 import { errorPatterns, fingerprint, peerComparison, peerWording, successRateOverTime } from './success';
 

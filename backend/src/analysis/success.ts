@@ -1,5 +1,5 @@
-import type { ErrorPattern, PeerComparison, RateBucket, SuccessAnalysis } from '../domain/analysis';
-import type { Execution } from '../domain/types';
+import type { ErrorPattern, PeerComparison, RateBucket, SuccessAnalysis } from '@rpa-analytics/contract';
+import type { Execution } from '@rpa-analytics/contract';
 import { normalCdf } from './distributions';
 import { twoProportionZ } from './hypothesisTests';
 

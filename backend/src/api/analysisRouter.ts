@@ -15,7 +15,7 @@ import {
   rangeQuery,
   successQuery,
   workflowAnalysisQuery,
-} from './analysisSchemas';
+} from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 
 /**

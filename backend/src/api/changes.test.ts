@@ -1,5 +1,5 @@
-import type { Anomaly, Insight } from '../domain/analysis';
-import type { Execution, IngestBatch, ResourceSample, Step } from '../domain/types';
+import type { Anomaly, Insight } from '@rpa-analytics/contract';
+import type { Execution, IngestBatch, ResourceSample, Step } from '@rpa-analytics/contract';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { collectorForTests, getJson, postJson, startCollector, tempDir } from '../testing/harness';
 

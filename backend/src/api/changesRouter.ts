@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ChangeFeed } from '../ingest/changeFeed';
 import { executionMatches, executionRowLimit, executionRowsFrame, runLogFrame } from '../query/analysisTables';
 import type { ChangeSet, Store } from '../store/store';
-import { HOST_METRICS, liveRequestSchema, type LiveResponse, type QueryTarget } from './queryContract';
+import { HOST_METRICS, liveRequestSchema, type LiveResponse, type QueryTarget } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 
 const cursorParam = z.union([z.literal('latest'), z.string().regex(/^\d+$/, "expected a whole number or 'latest'").transform(Number)]);

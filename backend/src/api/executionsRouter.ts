@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
 import type { Store } from '../store/store';
-import { executionListQuerySchema } from './schemas';
+import { executionListQuerySchema } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 
 export function executionsRouter(guards: RouteGuards, store: Store): Router {

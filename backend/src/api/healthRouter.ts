@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Router } from 'express';
 import { type RouteGuards, strictRouter } from './routeGuards';
-import type { SamplerStatus } from '../domain/types';
+import type { SamplerStatus } from '@rpa-analytics/contract';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 import { locationOf } from '../store/location';

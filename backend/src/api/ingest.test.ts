@@ -1,4 +1,4 @@
-import type { Execution, Step } from '../domain/types';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import { collectorForTests, getJson, postJson } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);

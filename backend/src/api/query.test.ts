@@ -1,7 +1,7 @@
-import type { Anomaly } from '../domain/analysis';
-import type { Execution, ResourceSample, Step } from '../domain/types';
+import type { Anomaly } from '@rpa-analytics/contract';
+import type { Execution, ResourceSample, Step } from '@rpa-analytics/contract';
 import { collectorForTests, getJson, postJson } from '../testing/harness';
-import { AGGREGATIONS, aggregationsFor, HOST_METRICS, RUN_METRICS } from './queryVocabulary';
+import { AGGREGATIONS, aggregationsFor, HOST_METRICS, RUN_METRICS } from '@rpa-analytics/contract';
 
 const T0 = Date.UTC(2026, 10, 2, 8);
 const HOUR = 3600_000;

@@ -5,8 +5,8 @@ import type { QueryService } from '../query/queryService';
 import { annotationEvents } from '../query/annotations';
 import { variableOptions } from '../query/variables';
 import type { Store } from '../store/store';
-import { queryList, queryTime } from './analysisSchemas';
-import { ANNOTATION_TYPES, queryRequestSchema, VARIABLE_KINDS } from './queryContract';
+import { queryList, queryTime } from '@rpa-analytics/contract';
+import { ANNOTATION_TYPES, queryRequestSchema, VARIABLE_KINDS } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 
 const variableParams = z.strictObject({ kind: z.enum(VARIABLE_KINDS) });

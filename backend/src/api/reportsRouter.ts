@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { reportJsonSchema, type Report, type ReportRequest } from '../report/report';
 import type { ReportFonts } from '../report/reportPdf';
 import { REPORT_FORMATS, renderReport, reportFileName } from '../report/render';
-import { rangeQuery } from './analysisSchemas';
+import { rangeQuery } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 import { AppError } from '../domain/errors';
 import type { ReportScheduler } from '../report/reportSchedule';

@@ -1,4 +1,4 @@
-import type { IngestBatch } from '../domain/types';
+import type { IngestBatch } from '@rpa-analytics/contract';
 import type { Collector } from '../server';
 import { startCollector, tempDir } from '../testing/harness';
 import { MetricsCollector } from './metricsCollector';

@@ -5,7 +5,7 @@ import { getJson, postJson, startCollector, tempDir, withCollector } from '../te
 import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat } from './linuxCounters';
 import { ResourceCollector } from './resourceCollector';
 import { LinuxResourceSource, type HostReading, type ResourceSource } from './resourceSource';
-import type { ResourceSample } from '../domain/types';
+import type { ResourceSample } from '@rpa-analytics/contract';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { IngestBatch, ResourceSample, SamplerStatus } from '../domain/types';
+import type { IngestBatch, ResourceSample, SamplerStatus } from '@rpa-analytics/contract';
 import type { ExecutionContextSink } from './metricsCollector';
 import { defaultDiskPath, defaultResourceSource, diskSpace, GpuProbe, type ResourceSource } from './resourceSource';
 

@@ -1,5 +1,5 @@
 import type { ErrorDetail } from '../domain/errors';
-import type { IngestBatch } from '../domain/types';
+import type { IngestBatch } from '@rpa-analytics/contract';
 import type { Store } from '../store/store';
 
 /** Where the SDK sends its batches: the collector over HTTP, or a store in the same process. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { Anomaly } from '../domain/analysis';
-import type { Execution, ResourceSample } from '../domain/types';
+import type { Anomaly } from '@rpa-analytics/contract';
+import type { Execution, ResourceSample } from '@rpa-analytics/contract';
 import { workflowHealth } from '../analysis/health';
 import { Random } from '../sim/random';
 import { StoreTransport } from '../collect/transport';

@@ -1,7 +1,7 @@
-import { type Anomaly, DEFAULT_HISTORY_DAYS } from '../domain/analysis';
+import { type Anomaly, DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
-import type { Execution } from '../domain/types';
+import type { Execution } from '@rpa-analytics/contract';
 import type { AnalysisCommit, RunOutline, Store } from '../store/store';
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent, SLOWDOWN_REJOIN_MS } from '../analysis/anomaly/anomalyBook';
 import { CONTEXT_BASELINE_MS, CONTEXT_MARGIN_MS, contextWindow, robotContext, workflowContext } from '../analysis/anomaly/incidentContext';

@@ -1,5 +1,5 @@
-import type { Anomaly } from '../domain/analysis';
-import type { Execution } from '../domain/types';
+import type { Anomaly } from '@rpa-analytics/contract';
+import type { Execution } from '@rpa-analytics/contract';
 import type { Store } from '../store/store';
 import { applyEvent } from '../analysis/anomaly/anomalies';
 import { createDetector, seriesKey } from '../analysis/anomaly/seriesCatalog';

@@ -1,4 +1,4 @@
-import type { Execution, ResourceSample, Step } from '../domain/types';
+import type { Execution, ResourceSample, Step } from '@rpa-analytics/contract';
 import { Random } from '../sim/random';
 import { StoreTransport } from '../collect/transport';
 import { INCIDENT_KINDS } from '../sim/incidents';

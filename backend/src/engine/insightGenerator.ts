@@ -1,7 +1,7 @@
-import type { Insight } from '../domain/analysis';
+import type { Insight } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import { idleCapacityInsight, type ImpactSide, type InsightDraft, insightId, measureImpact, prioritize, workflowInsights } from '../analysis/insights';
-import type { Execution, Step } from '../domain/types';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import type { RunWithHostCpu, Store } from '../store/store';
 import type { AnomalyDetector } from './anomalyDetector';
 import type { PerformanceAnalyzer } from './performanceAnalyzer';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { Anomaly } from '../domain/analysis';
-import type { Execution, IngestBatch, ResourceSample } from '../domain/types';
+import type { Anomaly } from '@rpa-analytics/contract';
+import type { Execution, IngestBatch, ResourceSample } from '@rpa-analytics/contract';
 import type { DetectorState } from '../analysis/anomaly/seriesDetector';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { tempDir } from '../testing/harness';

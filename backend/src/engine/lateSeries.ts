@@ -1,6 +1,6 @@
 import { type Family, familySubject } from '../analysis/anomaly/latePlan';
 import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, floorTo, HOST_BUCKET_MS, hostSeries, hourlySeries, robotFailureSeries, type RobotRun, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
-import type { Execution } from '../domain/types';
+import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline, Store } from '../store/store';
 
 const HOUR = 3600_000;

@@ -1,5 +1,5 @@
-import type { BottleneckStep, Degradation, PerformanceStats, PerformanceTrend, SuccessAnalysis } from '../domain/analysis';
-import type { Execution, Step } from '../domain/types';
+import type { BottleneckStep, Degradation, PerformanceStats, PerformanceTrend, SuccessAnalysis } from '@rpa-analytics/contract';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import type { Store } from '../store/store';
 import { analyzeWorkflow, bottlenecks, compareWorkflows, performanceTrend } from '../analysis/performance';
 import { detectDegradation, type DegradationOptions } from '../analysis/degradation';

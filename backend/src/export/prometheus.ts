@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { type Incrementer, LabelledCounter } from './labelledCounter';
 import { LabelledHistogram, type Observer } from './labelledHistogram';
 import { LabelBudget, OTHER_LABEL } from './labelBudget';
-import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '../domain/types';
+import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '@rpa-analytics/contract';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { Store } from '../store/store';
 import { storedHealth } from '../engine/healthRefresh';

@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors';
-import type { Execution, IngestBatch, IngestResult, Step } from '../domain/types';
+import type { Execution, IngestBatch, IngestResult, Step } from '@rpa-analytics/contract';
 import type { Store } from '../store/store';
-import type { ExecutionComplete, ExecutionStart, StepReport } from '../api/schemas';
+import type { ExecutionComplete, ExecutionStart, StepReport } from '@rpa-analytics/contract';
 
 /** Told about every batch written: what it wrote, and how long the write took. */
 export type IngestObserver = (result: IngestResult, batch: IngestBatch, durationMs: number) => void;

@@ -1,5 +1,5 @@
-import type { Frame, QueryTarget } from '../api/queryContract';
-import type { Execution, ExecutionDetail, Step } from '../domain/types';
+import type { Frame, QueryTarget } from '@rpa-analytics/contract';
+import type { Execution, ExecutionDetail, Step } from '@rpa-analytics/contract';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { Store } from '../store/store';
 import { incidentsHitting } from './annotations';

@@ -1,5 +1,5 @@
-import type { AnnotationEvent, AnnotationType } from '../api/queryContract';
-import type { Incident } from '../domain/analysis';
+import type { AnnotationEvent, AnnotationType } from '@rpa-analytics/contract';
+import type { Incident } from '@rpa-analytics/contract';
 import type { Store } from '../store/store';
 
 export interface AnnotationFilter {

@@ -1,5 +1,5 @@
-import type { GroupBy, Metric, QueryTarget } from '../api/queryContract';
-import type { Execution, ResourceSample, Step } from '../domain/types';
+import type { GroupBy, Metric, QueryTarget } from '@rpa-analytics/contract';
+import type { Execution, ResourceSample, Step } from '@rpa-analytics/contract';
 import type { RunRollupView, SampleBucket, SampleMeasure, StepRollupView } from '../store/store';
 import type { Dims, SeriesBuilder, Summary } from './timeseries';
 

@@ -1,5 +1,5 @@
-import type { Frame, QueryRequest, QueryTarget } from '../api/queryContract';
-import type { IngestBatch } from '../domain/types';
+import type { Frame, QueryRequest, QueryTarget } from '@rpa-analytics/contract';
+import type { IngestBatch } from '@rpa-analytics/contract';
 
 /** Query types whose answer depends only on stored runs and samples, not on analysis passes. */
 const CACHEABLE = new Set(['timeseries', 'resources', 'stats', 'comparison', 'bottlenecks', 'trend', 'success', 'degradation']);

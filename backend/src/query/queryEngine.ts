@@ -1,4 +1,4 @@
-import { aggregatedUnit, COUNTED_METRICS, HOST_METRICS, type Frame, type Metric, type QueryRequest, type QueryResponse, type QueryTarget } from '../api/queryContract';
+import { aggregatedUnit, COUNTED_METRICS, HOST_METRICS, type Frame, type Metric, type QueryRequest, type QueryResponse, type QueryTarget } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { RollupFilter, RunFilter, Store } from '../store/store';

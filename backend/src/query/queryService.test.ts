@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { QueryRequest } from '../api/queryContract';
+import type { QueryRequest } from '@rpa-analytics/contract';
 import { StoreTransport } from '../collect/transport';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { INCIDENT_KINDS } from '../sim/incidents';

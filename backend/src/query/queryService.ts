@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { QueryRequest, QueryResponse, QueryTarget } from '../api/queryContract';
+import type { QueryRequest, QueryResponse, QueryTarget } from '@rpa-analytics/contract';
 import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
 import type { QueryCache } from './queryCache';
 import type { StoreLocation } from '../store/location';

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { QueryRequest } from '../api/queryContract';
+import type { QueryRequest } from '@rpa-analytics/contract';
 import type { ReportRequest } from '../report/report';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { type StoreLocation, openStore } from '../store/location';

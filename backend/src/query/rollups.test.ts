@@ -1,8 +1,8 @@
-import type { Execution, Step } from '../domain/types';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { Random } from '../sim/random';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
-import type { QueryRequest, QueryTarget } from '../api/queryContract';
+import type { QueryRequest, QueryTarget } from '@rpa-analytics/contract';
 import { expectSameFrames } from '../testing/frames';
 import { QueryEngine, rollupResolution } from './queryEngine';
 

@@ -1,5 +1,5 @@
-import type { QueryTarget } from '../api/queryContract';
-import type { ResourceSample } from '../domain/types';
+import type { QueryTarget } from '@rpa-analytics/contract';
+import type { ResourceSample } from '@rpa-analytics/contract';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { Random } from '../sim/random';
 import { SqliteStore } from '../store/sqlite/sqliteStore';

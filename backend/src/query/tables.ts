@@ -1,4 +1,4 @@
-import type { Field, FieldType, Frame } from '../api/queryContract';
+import type { Field, FieldType, Frame } from '@rpa-analytics/contract';
 
 export interface Column {
   name: string;

@@ -1,4 +1,4 @@
-import type { Aggregation, Field, Frame, GroupBy } from '../api/queryContract';
+import type { Aggregation, Field, Frame, GroupBy } from '@rpa-analytics/contract';
 import { QuantileDigest } from '../analysis/quantileDigest';
 import { quantileSorted } from '../analysis/stats';
 import { bucketStarts } from './buckets';

@@ -1,5 +1,5 @@
-import type { VariableKind, VariableOption } from '../api/queryContract';
-import { EXECUTION_STATUSES } from '../domain/types';
+import type { VariableKind, VariableOption } from '@rpa-analytics/contract';
+import { EXECUTION_STATUSES } from '@rpa-analytics/contract';
 import type { Store } from '../store/store';
 
 /** Options of a template variable; steps and versions can be narrowed to workflows. */

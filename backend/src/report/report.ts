@@ -4,8 +4,8 @@ import { AppError } from '../domain/errors';
 import { analyzeWorkflow, isTimedRun } from '../analysis/performance';
 import { quantile } from '../analysis/stats';
 import { FAILED } from '../analysis/success';
-import type { MeasuredImpact } from '../domain/analysis';
-import type { Execution } from '../domain/types';
+import type { MeasuredImpact } from '@rpa-analytics/contract';
+import type { Execution } from '@rpa-analytics/contract';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { Store } from '../store/store';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertCollectorAnswers, CommandError, parseOptions, UsageError } from '../cli';
-import { rangeQuery } from '../api/analysisSchemas';
+import { rangeQuery } from '@rpa-analytics/contract';
 import { REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from './render';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { SqliteStore } from '../store/sqlite/sqliteStore';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { IngestBatch } from '../domain/types';
+import type { IngestBatch } from '@rpa-analytics/contract';
 import type { Store } from '../store/store';
 
 const DAY = 86_400_000;

@@ -1,4 +1,4 @@
-import type { ErrorType, Execution, ResourceSample, Step } from '../domain/types';
+import type { ErrorType, Execution, ResourceSample, Step } from '@rpa-analytics/contract';
 import { buildFleet, type Fleet, type FleetOptions, loadFactor, type SimWorkflow } from './fleet';
 import { type Incident, type IncidentRequest, isActive, planIncidents, STEP_TIMEOUT_MS } from './incidents';
 import { Random } from './random';

@@ -1,5 +1,5 @@
 import type { MetricsCollector } from '../collect/metricsCollector';
-import type { Execution, ResourceSample } from '../domain/types';
+import type { Execution, ResourceSample } from '@rpa-analytics/contract';
 import type { FleetGenerator, SimulatedRun } from './generator';
 
 const HOUR = 3600_000;

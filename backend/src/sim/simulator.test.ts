@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { IngestBatch } from '../domain/types';
+import type { IngestBatch } from '@rpa-analytics/contract';
 import { startCollector, tempDir } from '../testing/harness';
 import { FleetGenerator } from './generator';
 import { INCIDENT_KINDS } from './incidents';

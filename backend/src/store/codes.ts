@@ -1,5 +1,5 @@
-import { ERROR_TYPES, EXECUTION_STATUSES, STEP_STATUSES } from '../domain/types';
-import type { ErrorType, ExecutionStatus, StepStatus } from '../domain/types';
+import { ERROR_TYPES, EXECUTION_STATUSES, STEP_STATUSES } from '@rpa-analytics/contract';
+import type { ErrorType, ExecutionStatus, StepStatus } from '@rpa-analytics/contract';
 
 /**
  * Enumerations are stored as small integers: their position in the domain's list. The lists

@@ -1,5 +1,5 @@
 import { QuantileDigest } from '../analysis/quantileDigest';
-import { EXECUTION_STATUSES, type Execution } from '../domain/types';
+import { EXECUTION_STATUSES, type Execution } from '@rpa-analytics/contract';
 import { executionStatusCodec } from './codes';
 import { decodeEntries, encodeEntries, foldDuration, mergeEncoded, type RollupEntry } from './rollupEntries';
 import type { RollupFilter, RunRollup, RunRollupView, StepRollup, StepRollupView } from './store';

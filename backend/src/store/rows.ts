@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors';
-import type { Execution, ResourceSample } from '../domain/types';
+import type { Execution, ResourceSample } from '@rpa-analytics/contract';
 import { errorTypeCodec, executionStatusCodec } from './codes';
 
 /*

@@ -1,6 +1,6 @@
 import type { QuantileDigest } from '../analysis/quantileDigest';
-import type { Anomaly, Incident, Insight } from '../domain/analysis';
-import type { ErrorType, ExecutionDetail, Execution, ExecutionStatus, IngestBatch, IngestResult, ResourceSample, Step } from '../domain/types';
+import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
+import type { ErrorType, ExecutionDetail, Execution, ExecutionStatus, IngestBatch, IngestResult, ResourceSample, Step } from '@rpa-analytics/contract';
 
 /** Filters for listing executions; every list means "any of these", an absent list means all. */
 export interface ExecutionFilter {

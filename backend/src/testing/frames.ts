@@ -1,4 +1,4 @@
-import type { Frame } from '../api/queryContract';
+import type { Frame } from '@rpa-analytics/contract';
 
 /**
  * Asserts two panels' answers are the same frames (names, labels, times, empty cells), with

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors';
-import type { Execution, IngestBatch, Step } from '../domain/types';
+import type { Execution, IngestBatch, Step } from '@rpa-analytics/contract';
 import type { SampleBucket, Store } from '../store/store';
 
 export type ContractStore = Store;

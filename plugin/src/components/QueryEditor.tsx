@@ -4,7 +4,7 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { InlineField, InlineFieldRow, InlineSwitch, Input, MultiSelect, Select } from '@grafana/ui';
 import type { DataSource } from '../datasource';
 import { changeQueryType, DEFAULT_QUERY, FIELDS_BY_TYPE, type RpaDataSourceOptions, type RpaQuery, type RpaQueryType, withMetric } from '../types';
-import { aggregationsFor } from '../../../backend/src/api/queryVocabulary';
+import { aggregationsFor } from '@rpa-analytics/contract/queryVocabulary';
 import {
   aggregationOptions,
   ANNOTATION_TYPE_OPTIONS,

@@ -1,5 +1,5 @@
 import type { SelectableValue } from '@grafana/data';
-import { aggregationsFor, ANNOTATION_TYPES, GROUP_BY, HOST_METRICS, type Metric, RUN_METRICS, VARIABLE_KINDS } from '../../../backend/src/api/queryVocabulary';
+import { aggregationsFor, ANNOTATION_TYPES, GROUP_BY, HOST_METRICS, type Metric, RUN_METRICS, VARIABLE_KINDS } from '@rpa-analytics/contract/queryVocabulary';
 import type { RpaQueryType } from '../types';
 
 const label = (value: string) => value.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());

@@ -1,4 +1,4 @@
-import type { AnomalyMetric } from '../../domain/analysis';
+import type { AnomalyMetric } from '@rpa-analytics/contract';
 
 /** What an ops team should do first about an anomaly of this metric and direction. */
 export function recommendedAction(metric: AnomalyMetric, direction: 'high' | 'low', subject: { workflow?: string; step?: string; host?: string; robot?: string }): string {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Anomaly, AnomalyMetric, AnomalyPart } from '../../domain/analysis';
+import type { Anomaly, AnomalyMetric, AnomalyPart } from '@rpa-analytics/contract';
 import { recommendedAction } from './actions';
 import type { SeriesId } from './seriesCatalog';
 import { currentSeverity, type DetectorEvent, type Episode, escalationLevel } from './seriesDetector';

@@ -1,4 +1,4 @@
-import type { Anomaly } from '../../domain/analysis';
+import type { Anomaly } from '@rpa-analytics/contract';
 import { anomalyId, applyEvent } from './anomalies';
 import { bookAnomalies, type BookInput, keptEvents, regroupIncidents } from './anomalyBook';
 import { parseSeriesKey } from './seriesCatalog';

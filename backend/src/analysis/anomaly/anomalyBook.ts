@@ -1,4 +1,4 @@
-import type { Anomaly, AnomalyPart, Incident } from '../../domain/analysis';
+import type { Anomaly, AnomalyPart, Incident } from '@rpa-analytics/contract';
 import { anomalyId, applyEvent, composeSlowdown } from './anomalies';
 import { type ContextOf, correlationReach, DEFAULT_CORRELATION, goingAt, groupIncidents, refresh } from './incidents';
 import { parseSeriesKey, type SeriesId, seriesKey } from './seriesCatalog';

@@ -1,5 +1,5 @@
-import type { Anomaly } from '../../domain/analysis';
-import type { Execution } from '../../domain/types';
+import type { Anomaly } from '@rpa-analytics/contract';
+import type { Execution } from '@rpa-analytics/contract';
 import { median } from '../stats';
 import { errorPatterns, FAILED } from '../success';
 import type { AnomalyContext } from './incidents';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Anomaly } from '../../domain/analysis';
-import type { Execution } from '../../domain/types';
+import type { Anomaly } from '@rpa-analytics/contract';
+import type { Execution } from '@rpa-analytics/contract';
 import { robotContext, workflowContext } from './incidentContext';
 import { type AnomalyContext, groupIncidents } from './incidents';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Anomaly, AnomalyMetric, Incident } from '../../domain/analysis';
+import type { Anomaly, AnomalyMetric, Incident } from '@rpa-analytics/contract';
 import { formatDuration, listNames, slowdownRatio } from './anomalies';
 
 export interface CorrelationOptions {

@@ -1,5 +1,5 @@
-import type { AnomalyMetric } from '../../domain/analysis';
-import type { Execution } from '../../domain/types';
+import type { AnomalyMetric } from '@rpa-analytics/contract';
+import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline } from '../../store/store';
 import { isTimedRun } from '../performance';
 import { PointList } from './pointList';

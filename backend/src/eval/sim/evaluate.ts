@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
-import type { Anomaly, Incident } from '../../domain/analysis';
+import type { Anomaly, Incident } from '@rpa-analytics/contract';
 import { INCIDENT_KINDS } from '../../sim/incidents';
 import { latestMonday, runSimulation } from '../../sim/simulator';
 import { spawnCollector, stopCollector } from '../../testing/collectorProcess';

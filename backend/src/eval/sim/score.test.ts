@@ -1,4 +1,4 @@
-import type { Anomaly, Incident as ReportedIncident } from '../../domain/analysis';
+import type { Anomaly, Incident as ReportedIncident } from '@rpa-analytics/contract';
 import type { Incident as InjectedIncident } from '../../sim/incidents';
 import { disagreement, scoreSimulation } from './score';
 

@@ -1,4 +1,4 @@
-import type { Anomaly, AnomalyMetric, Incident as ReportedIncident } from '../../domain/analysis';
+import type { Anomaly, AnomalyMetric, Incident as ReportedIncident } from '@rpa-analytics/contract';
 import type { Incident as InjectedIncident } from '../../sim/incidents';
 import { median } from '../../analysis/stats';
 

@@ -1,6 +1,6 @@
 import type { ClientBase } from 'pg';
 import { AppError, type ErrorDetail } from '../../domain/errors';
-import type { Execution, IngestBatch, IngestResult, Step } from '../../domain/types';
+import type { Execution, IngestBatch, IngestResult, Step } from '@rpa-analytics/contract';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type FinishedRun, mergeStored, rollupCorrection, rollupParts, type RowPart } from '../rollups';
 import { retractEncoded } from '../rollupEntries';

@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
-import type { Anomaly, Incident, Insight } from '../../domain/analysis';
+import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import { AppError } from '../../domain/errors';
-import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '../../domain/types';
+import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '@rpa-analytics/contract';
 import type { AnalysisCommit, Arrivals, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline, RunWithHostCpu } from '../store';
 import { stateJson } from '../store';
 import { ANALYSIS_MEMORY_SQL, SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { Anomaly, Incident, Insight } from '../../domain/analysis';
-import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
+import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
+import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '@rpa-analytics/contract';
 import type {
   AnalysisCommit,
   Arrivals,

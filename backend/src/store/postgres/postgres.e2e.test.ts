@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { type PostgresCluster, startPostgres } from '../../testing/postgresCluster';
 import { contractRun, contractSteps, hourRuns, hourSteps, storeContract } from '../../testing/storeContract';
-import type { IngestBatch } from '../../domain/types';
+import type { IngestBatch } from '@rpa-analytics/contract';
 import { AnalysisScheduler } from '../../engine/analysisScheduler';
 import { INCIDENT_KINDS } from '../../sim/incidents';
 import { runSimulation } from '../../sim/simulator';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Execution, Step } from '../../domain/types';
-import { ERROR_TYPES } from '../../domain/types';
+import type { Execution, Step } from '@rpa-analytics/contract';
+import { ERROR_TYPES } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, NameKind, RunFilter, RunOutline, RunWithHostCpu } from '../store';
 import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';

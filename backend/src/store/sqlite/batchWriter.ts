@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError, type ErrorDetail } from '../../domain/errors';
-import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
+import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from '@rpa-analytics/contract';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
 import { RollupWriter } from './rollupWriter';

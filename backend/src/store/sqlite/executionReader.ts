@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } from '../../domain/types';
+import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } from '@rpa-analytics/contract';
 import type { ExecutionPage, ExecutionPageRequest, SampleBucket, SampleFilter, SampleMeasure } from '../store';
 import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { readSampleRollups, SAMPLE_ROLLUP_RESOLUTIONS, type SampleBucketRow, sampleBucketsOf } from './sampleRollups';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Execution, Step } from '../../domain/types';
+import type { Execution, Step } from '@rpa-analytics/contract';
 import { Random } from '../../sim/random';
 import { tempDir } from '../../testing/harness';
 import type { RunFilter, RunOutline } from '../store';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Anomaly, Incident, Insight } from '../../domain/analysis';
+import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } from '../store';
 import { stateJson } from '../store';
 import type { ChangeLog } from './changeLog';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Execution, IngestBatch, ResourceSample } from '../../domain/types';
+import type { Execution, IngestBatch, ResourceSample } from '@rpa-analytics/contract';
 import type { ExecutionReader } from './executionReader';
 
 /** Reads and deletes expired raw rows for retention; the archive is written in between, by the caller. */

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
-import type { Anomaly, Incident, Insight } from '../../domain/analysis';
-import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '../../domain/types';
+import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
+import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '@rpa-analytics/contract';
 import type {
   AnalysisCommit,
   Arrivals,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ANOMALY_METRICS, INSIGHT_CATEGORIES } from '../domain/analysis';
+import { ANOMALY_METRICS, INSIGHT_CATEGORIES } from './analysis';
 import { timestamp } from './schemas';
 
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXECUTION_STATUSES, ERROR_TYPES } from '../domain/types';
+import { EXECUTION_STATUSES, ERROR_TYPES } from './types';
 import { timestamp } from './schemas';
 import { AGGREGATIONS, GROUP_BY, METRICS, QUERY_TYPES } from './queryVocabulary';
 

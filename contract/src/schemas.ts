@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_TYPES, EXECUTION_STATUSES, FINAL_STATUSES, STEP_STATUSES } from '../domain/types';
+import { ERROR_TYPES, EXECUTION_STATUSES, FINAL_STATUSES, STEP_STATUSES } from './types';
 
 /**
  * The wire contract of the ingest and executions endpoints. These schemas parse every request
