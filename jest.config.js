@@ -1,6 +1,6 @@
 /** Unit and integration tests: need only Node and npm. */
-/** The contract from its sources, as the type checker and tsx read it (the build's dist is for `npm start`). */
-const contract = { '^@rpa-analytics/contract$': '<rootDir>/contract/src/index.ts', '^@rpa-analytics/contract/(.*)$': '<rootDir>/contract/src/$1' };
+/** The contract and the SDK from their sources, as the type checker and tsx read it (the build's dist is for `npm start`). */
+const workspaces = { '^@rpa-analytics/contract$': '<rootDir>/contract/src/index.ts', '^@rpa-analytics/contract/(.*)$': '<rootDir>/contract/src/$1', '^@rpa-analytics/sdk$': '<rootDir>/sdk/src/index.ts', '^@rpa-analytics/sdk/(.*)$': '<rootDir>/sdk/src/$1' };
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' } }];
 
 module.exports = {
@@ -10,7 +10,7 @@ module.exports = {
       displayName: 'backend',
       testEnvironment: 'node',
       transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
-      moduleNameMapper: contract,
+      moduleNameMapper: workspaces,
       testMatch: ['<rootDir>/contract/src/**/*.test.ts', '<rootDir>/backend/src/**/*.test.ts', '<rootDir>/backend/examples/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.ts$'],
     },
@@ -25,7 +25,7 @@ module.exports = {
       testMatch: ['<rootDir>/plugin/src/**/*.test.ts?(x)', '<rootDir>/plugin/tests/**/*.test.ts?(x)'],
       testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.tsx?$'],
       setupFiles: ['<rootDir>/plugin/tests/setupJsdom.js'],
-      moduleNameMapper: { ...contract, '\\.(css|scss|sass|less)$': '<rootDir>/plugin/tests/styleStub.js' },
+      moduleNameMapper: { ...workspaces, '\\.(css|scss|sass|less)$': '<rootDir>/plugin/tests/styleStub.js' },
     },
   ],
 };

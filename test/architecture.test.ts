@@ -35,7 +35,7 @@ const isTest = (file: string) => /\.(e2e\.)?test\.tsx?$/.test(file) || file.incl
 const under = (file: string, ...dirs: string[]) => dirs.some((d) => file === d || file.startsWith(`${d}/`));
 
 describe('the one-way arrows between the parts (docs/architecture.md)', () => {
-  const edges = imports(['contract/src', 'backend/src', 'plugin/src']);
+  const edges = imports(['contract/src', 'sdk/src', 'backend/src', 'plugin/src']);
 
   it('reads the imports it judges (else every rule below would hold vacuously)', () => {
     expect(edges.length).toBeGreaterThan(500);
@@ -46,6 +46,11 @@ describe('the one-way arrows between the parts (docs/architecture.md)', () => {
 
   it('the contract imports nothing of the collector or the plugin: only itself and zod', () => {
     const out = edges.filter((e) => under(e.from, 'contract/src') && !under(e.to, 'contract/src') && e.to !== 'zod');
+    expect(out).toEqual([]);
+  });
+
+  it("the SDK imports nothing of the collector or the plugin: the contract's types, Node and systeminformation", () => {
+    const out = edges.filter((e) => under(e.from, 'sdk/src') && !under(e.to, 'sdk/src') && !(e.to === '@rpa-analytics/contract' && e.typeOnly) && !/^(node:|systeminformation$)/.test(e.to));
     expect(out).toEqual([]);
   });
 

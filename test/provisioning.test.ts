@@ -189,12 +189,12 @@ describe('docker-compose.yml', () => {
     expect(services.collector.environment.RPA_READ_TOKEN).toMatch(/^\$\{RPA_READ_TOKEN:\?/);
     // The workspace packages the backend depends on are copied, installed and built before it.
     const workspaces = Object.keys(JSON.parse(read('backend/package.json')).dependencies).filter((name) => name.startsWith('@rpa-analytics/'));
-    expect(workspaces).toEqual(['@rpa-analytics/contract']);
+    expect(workspaces).toEqual(['@rpa-analytics/contract', '@rpa-analytics/sdk']);
     for (const name of workspaces) {
       const dir = name.replace('@rpa-analytics/', '');
       expect(dockerfile).toContain(`COPY ${dir}/package.json ${dir}/`);
       expect(dockerfile).toContain(`COPY ${dir}/src ${dir}/src`);
-      expect(dockerfile).toContain(`--workspace ${dir} --workspace backend`);
+      expect(dockerfile).toMatch(new RegExp(`npm ci (--workspace \\w+ )*--workspace ${dir} `));
       expect(dockerfile.indexOf(`npm run build --workspace ${dir}`)).toBeLessThan(dockerfile.indexOf('npm run build --workspace backend'));
     }
   });
@@ -209,9 +209,9 @@ describe('docker-compose.yml', () => {
     // Both run the compiled collector (npm run build), which npm start builds first.
     expect(image.filter((part) => !part.startsWith('--'))).toEqual(['node', 'backend/dist/main.js', 'serve']);
     expect(npmStart.filter((part) => !part.startsWith('--'))).toEqual(['node', 'backend/dist/main.js', 'serve']);
-    expect(JSON.parse(read('package.json')).scripts.prestart).toBe('npm run -s build --workspace contract && npm run -s build --workspace backend');
+    expect(JSON.parse(read('package.json')).scripts.prestart).toBe('npm run -s build --workspace contract && npm run -s build --workspace sdk && npm run -s build --workspace backend');
     // The image compiles what it runs, and keeps no TypeScript sources or compiler.
-    expect(read('backend/Dockerfile')).toMatch(/RUN npm run build --workspace contract && npm run build --workspace backend \\\n\s+&& npm prune --omit=dev/);
+    expect(read('backend/Dockerfile')).toMatch(/RUN npm run build --workspace contract && npm run build --workspace sdk && npm run build --workspace backend \\\n\s+&& npm prune --omit=dev/);
     expect(collectorProcess).toContain(`'${flags(image)[0]}'`);
   });
 

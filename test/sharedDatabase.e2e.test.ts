@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
-import { HttpTransport } from '../backend/src/collect/transport';
+import { HttpTransport } from '@rpa-analytics/sdk';
 import type { IngestBatch } from '@rpa-analytics/contract';
 import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
 import { runSimulation } from '../backend/src/sim/simulator';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StoreTransport } from '../src/collect/transport';
+import { StoreTransport } from '../src/collect/storeTransport';
 import { DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
 import { AnalysisScheduler, type PassReport } from '../src/engine/analysisScheduler';
 import { INCIDENT_KINDS } from '../src/sim/incidents';

@@ -1,4 +1,4 @@
-import { LinuxResourceSource, SystemInformationSource, type ResourceSource } from '../src/collect/resourceSource';
+import { LinuxResourceSource, SystemInformationSource, type ResourceSource } from '@rpa-analytics/sdk';
 import { type Figure, figure } from './measure';
 
 interface SamplingCost {

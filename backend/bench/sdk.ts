@@ -1,4 +1,4 @@
-import { MetricsCollector } from '../src/collect/metricsCollector';
+import { MetricsCollector } from '@rpa-analytics/sdk';
 import { type Figure, figure, repeat } from './measure';
 
 /** SDK `recordStep` cost per call, beside pushing the same object onto a plain array. */

@@ -1,10 +1,11 @@
 /**
- * The collector package's public API: the runner SDK, the host sampler, the store and the
- * server, for runners and tools that embed them.
+ * The collector package's public API: the store, the analysis and the server, with the runner
+ * SDK and the contract re-exported, for tools that embed the collector. A runner that only
+ * reports installs `@rpa-analytics/sdk` instead.
  *
  * @example
- * import { MetricsCollector, HttpTransport } from '@rpa-analytics/backend';
- * const analytics = new MetricsCollector({ transport: new HttpTransport({ url: 'http://collector:5001' }) }).start();
+ * import { MetricsCollector, StoreTransport, SqliteStore } from '@rpa-analytics/backend';
+ * const analytics = new MetricsCollector({ transport: new StoreTransport(new SqliteStore({ file: 'rpa.db' })) }).start();
  * analytics.recordExecutionStart('exec_123', 'Invoice Processing', { robot: 'bot-1', host: 'vm-7' });
  * analytics.recordStep('exec_123', 'Login to SAP', 1840);
  * analytics.recordExecutionComplete('exec_123', { status: 'completed', stepsTotal: 1, stepsCompleted: 1 });
@@ -12,17 +13,9 @@
  */
 export * from '@rpa-analytics/contract';
 export { AppError, type ErrorCode, type ErrorDetail } from './domain/errors';
-export {
-  MetricsCollector,
-  type MetricsCollectorOptions,
-  type ExecutionStartOptions,
-  type StepOptions,
-  type ExecutionCompleteOptions,
-  type ExecutionContextSink,
-} from './collect/metricsCollector';
-export { HttpTransport, StoreTransport, TransportError, type Transport } from './collect/transport';
-export { ResourceCollector, type ResourceCollectorOptions } from './collect/resourceCollector';
-export type { ResourceSource, HostReading } from './collect/resourceSource';
+// The runner SDK, for code that embeds the collector; runners install @rpa-analytics/sdk alone.
+export * from '@rpa-analytics/sdk';
+export { StoreTransport } from './collect/storeTransport';
 export type { Store, ExecutionFilter, ExecutionPage, ExecutionPageRequest, StoreStats } from './store/store';
 export { SqliteStore, TimeSeriesStore } from './store/sqlite/sqliteStore';
 export { PerformanceAnalyzer } from './engine/performanceAnalyzer';

@@ -1,12 +1,12 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { Collector } from './server';
-import { runAgent } from './collect/agent';
+import { runAgent } from '@rpa-analytics/sdk';
 import { runDemo } from './sim/demoCommand';
 import { runRestore } from './retention/restoreCommand';
 import { runReport } from './report/reportCommand';
 import { VERSION } from './version';
-import { CommandError, parseOptions, UsageError } from './cli';
+import { CommandError, parseOptions, UsageError } from '@rpa-analytics/sdk';
 
 const USAGE = `rpa-analytics ${VERSION}
 

@@ -30,9 +30,9 @@ import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/
 import { errorMiddleware, notFound } from './api/errorMiddleware';
 import { routeGuards, strictRouter } from './api/routeGuards';
 import { securityHeaders } from './api/securityHeaders';
-import { MetricsCollector } from './collect/metricsCollector';
-import { ResourceCollector } from './collect/resourceCollector';
-import type { ResourceSource } from './collect/resourceSource';
+import { MetricsCollector } from '@rpa-analytics/sdk';
+import { ResourceCollector } from '@rpa-analytics/sdk';
+import type { ResourceSource } from '@rpa-analytics/sdk';
 
 export interface CollectorOptions {
   config: Readonly<Config>;

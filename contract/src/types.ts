@@ -108,3 +108,10 @@ export interface SamplerStatus {
   errors?: number;
   lastError?: string;
 }
+
+/** What was wrong with one field of a request, as error responses list them. */
+export interface ErrorDetail {
+  /** Where in the request the problem is, e.g. `executions[3].workflow`. */
+  field: string;
+  message: string;
+}

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { MetricsCollector } from '../collect/metricsCollector';
-import { HttpTransport } from '../collect/transport';
+import { MetricsCollector } from '@rpa-analytics/sdk';
+import { HttpTransport } from '@rpa-analytics/sdk';
 import { collectorForTests } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2);

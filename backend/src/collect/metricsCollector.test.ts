@@ -1,8 +1,9 @@
 import type { IngestBatch } from '@rpa-analytics/contract';
 import type { Collector } from '../server';
 import { startCollector, tempDir } from '../testing/harness';
-import { MetricsCollector } from './metricsCollector';
-import { HttpTransport, StoreTransport, type Transport, TransportError } from './transport';
+import { MetricsCollector } from '@rpa-analytics/sdk';
+import { HttpTransport, type Transport, TransportError } from '@rpa-analytics/sdk';
+import { StoreTransport } from './storeTransport';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -134,8 +135,8 @@ describe('MetricsCollector (the runner SDK)', () => {
   it('when a script awaits a flush that keeps failing, then the retries keep it alive until the flush gives up', async () => {
     // Retries waited on timers that did not hold the process: a script awaiting delivery ended with exit 0 and nothing sent.
     const script = `
-      const { MetricsCollector } = require('./backend/src/collect/metricsCollector');
-      const { HttpTransport } = require('./backend/src/collect/transport');
+      const { MetricsCollector } = require('./sdk/src/metricsCollector');
+      const { HttpTransport } = require('./sdk/src/transport');
       const sdk = new MetricsCollector({ transport: new HttpTransport({ url: 'http://127.0.0.1:9' }), initialBackoffMs: 50, maxBackoffMs: 100, onError: (e) => console.log('error: ' + e.message.split(':')[0]) });
       sdk.recordExecution({ id: 'r1', workflow: 'Claims', startedAt: ${T0}, status: 'running' });
       sdk.flush({ timeoutMs: 1000 }).then(() => console.log('flush returned'));

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { getJson, postJson, startCollector, tempDir, withCollector } from '../testing/harness';
-import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat } from './linuxCounters';
-import { ResourceCollector } from './resourceCollector';
-import { LinuxResourceSource, type HostReading, type ResourceSource } from './resourceSource';
+import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat } from '@rpa-analytics/sdk/linuxCounters';
+import { ResourceCollector } from '@rpa-analytics/sdk';
+import { LinuxResourceSource, type HostReading, type ResourceSource } from '@rpa-analytics/sdk/resourceSource';
 import type { ResourceSample } from '@rpa-analytics/contract';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);

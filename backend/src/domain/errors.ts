@@ -1,3 +1,5 @@
+import type { ErrorDetail } from '@rpa-analytics/contract';
+
 /** Error codes the API reports; each maps to one HTTP status in the error middleware. */
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -16,11 +18,7 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export interface ErrorDetail {
-  /** Where in the request the problem is, e.g. `executions[3].workflow`. */
-  field: string;
-  message: string;
-}
+export type { ErrorDetail } from '@rpa-analytics/contract';
 
 /** The one error type of the collector: a code, a readable message and, for bad input, the fields. */
 export class AppError extends Error {

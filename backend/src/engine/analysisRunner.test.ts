@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { StoreTransport } from '../collect/transport';
+import { StoreTransport } from '../collect/storeTransport';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { runSimulation, type SimulationOptions } from '../sim/simulator';
 import { SqliteStore } from '../store/sqlite/sqliteStore';

@@ -3,7 +3,7 @@ import type { Anomaly } from '@rpa-analytics/contract';
 import type { Execution, ResourceSample } from '@rpa-analytics/contract';
 import { workflowHealth } from '../analysis/health';
 import { Random } from '../sim/random';
-import { StoreTransport } from '../collect/transport';
+import { StoreTransport } from '../collect/storeTransport';
 import { runSimulation, type GroundTruth } from '../sim/simulator';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { SqliteStore } from '../store/sqlite/sqliteStore';

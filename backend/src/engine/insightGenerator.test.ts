@@ -1,6 +1,6 @@
 import type { Execution, ResourceSample, Step } from '@rpa-analytics/contract';
 import { Random } from '../sim/random';
-import { StoreTransport } from '../collect/transport';
+import { StoreTransport } from '../collect/storeTransport';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { runSimulation } from '../sim/simulator';
 import { SqliteStore } from '../store/sqlite/sqliteStore';

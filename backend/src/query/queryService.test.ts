@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { QueryRequest } from '@rpa-analytics/contract';
-import { StoreTransport } from '../collect/transport';
+import { StoreTransport } from '../collect/storeTransport';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { runSimulation } from '../sim/simulator';

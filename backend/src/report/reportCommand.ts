@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertCollectorAnswers, CommandError, parseOptions, UsageError } from '../cli';
+import { assertCollectorAnswers, CommandError, parseOptions, UsageError } from '@rpa-analytics/sdk';
 import { rangeQuery } from '@rpa-analytics/contract';
 import { REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from './render';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';

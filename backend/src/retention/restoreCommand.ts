@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { assertCollectorAnswers, CommandError, UsageError } from '../cli';
-import { MetricsCollector } from '../collect/metricsCollector';
-import { HttpTransport } from '../collect/transport';
+import { assertCollectorAnswers, CommandError, UsageError } from '@rpa-analytics/sdk';
+import { MetricsCollector } from '@rpa-analytics/sdk';
+import { HttpTransport } from '@rpa-analytics/sdk';
 import { readArchive } from './archiver';
 
 const USAGE = `npm run restore -- --url URL [--token TOKEN] FILE...

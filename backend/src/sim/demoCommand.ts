@@ -1,4 +1,4 @@
-import { assertCollectorAnswers, CommandError, numberOption, parseOptions, UsageError } from '../cli';
+import { assertCollectorAnswers, CommandError, numberOption, parseOptions, UsageError } from '@rpa-analytics/sdk';
 import { INCIDENT_KINDS, type IncidentKind, type IncidentRequest } from './incidents';
 import { runSimulation } from './simulator';
 

@@ -1,4 +1,4 @@
-import type { MetricsCollector } from '../collect/metricsCollector';
+import type { MetricsCollector } from '@rpa-analytics/sdk';
 import type { Execution, ResourceSample } from '@rpa-analytics/contract';
 import type { FleetGenerator, SimulatedRun } from './generator';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MetricsCollector } from '../collect/metricsCollector';
-import { HttpTransport, type Transport } from '../collect/transport';
+import { MetricsCollector } from '@rpa-analytics/sdk';
+import { HttpTransport, type Transport } from '@rpa-analytics/sdk';
 import type { Execution } from '@rpa-analytics/contract';
 import { FleetGenerator, type SimulatedRun, type VersionChange } from './generator';
 import type { Incident, IncidentRequest } from './incidents';

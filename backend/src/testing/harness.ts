@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type Config, loadConfig } from '../config';
 import { createLogger } from '../log';
 import { Collector } from '../server';
-import type { ResourceSource } from '../collect/resourceSource';
+import type { ResourceSource } from '@rpa-analytics/sdk';
 
 /** A temporary directory removed by `cleanup()`. */
 export function tempDir(prefix = 'rpa-test-'): { dir: string; cleanup: () => void } {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { numberOption, parseOptions, UsageError } from '../../cli';
+import { numberOption, parseOptions, UsageError } from '@rpa-analytics/sdk';
 import { readLabels, readPublishedScores, readSeries, toScoredFile } from './corpus';
 import { leaveOneCategoryOut, type LeaveOneCategoryOut, nabTime, scoreCandidates } from './loco';
 import { DEFAULT_NAB_SETTINGS, NAB_CANDIDATES, scoreSeries } from './nabDetector';

@@ -1,6 +1,4 @@
-import type { ErrorDetail } from '../domain/errors';
-import type { IngestBatch } from '@rpa-analytics/contract';
-import type { Store } from '../store/store';
+import type { ErrorDetail, IngestBatch } from '@rpa-analytics/contract';
 
 /** Where the SDK sends its batches: the collector over HTTP, or a store in the same process. */
 export interface Transport {
@@ -82,19 +80,5 @@ export class HttpTransport implements Transport {
       retryAfterMs(response.headers.get('retry-after')),
       body?.error?.details,
     );
-  }
-}
-
-/** In-process mode: batches go straight into a store, with the same atomicity as over HTTP. */
-export class StoreTransport implements Transport {
-  constructor(private readonly store: Store) {}
-
-  async send(batch: IngestBatch): Promise<void> {
-    try {
-      this.store.ingest(batch);
-    } catch (error) {
-      const details = (error as { details?: ErrorDetail[] }).details;
-      throw new TransportError((error as Error).message, details === undefined, undefined, undefined, details);
-    }
   }
 }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { assertCollectorAnswers, numberOption, parseOptions, UsageError } from '../cli';
+import { assertCollectorAnswers, numberOption, parseOptions, UsageError } from './cli';
 import { MetricsCollector } from './metricsCollector';
 import { ResourceCollector } from './resourceCollector';
 import { defaultDiskPath, diskSpace } from './resourceSource';

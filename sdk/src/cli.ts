@@ -11,7 +11,7 @@ export function parseOptions<T extends Record<string, { type: 'string' | 'boolea
   argv: string[],
   options: T,
   usage: string,
-) {
+): { [K in keyof T | 'help']?: K extends keyof T ? (T[K]['type'] extends 'boolean' ? boolean : string) : boolean } {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, allowPositionals: false, strict: true }).values;
   } catch (error) {

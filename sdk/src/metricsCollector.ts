@@ -1,5 +1,4 @@
-import type { ErrorDetail } from '../domain/errors';
-import type { ErrorType, Execution, FinalStatus, IngestBatch, ResourceSample, Step, StepStatus } from '@rpa-analytics/contract';
+import type { ErrorDetail, ErrorType, Execution, FinalStatus, IngestBatch, ResourceSample, Step, StepStatus } from '@rpa-analytics/contract';
 import { type Transport, TransportError } from './transport';
 
 export interface MetricsCollectorOptions {
