@@ -3,7 +3,6 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { dashboards } from '../provisioning/src/dashboards';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { satisfies } = require('../plugin/scripts/checkPlugin.js') as { satisfies: (version: string, range: string) => boolean };
 
 /**

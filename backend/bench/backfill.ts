@@ -73,8 +73,8 @@ export async function benchBackfill(quick: boolean, progress: (line: string) => 
     for (const batch of lastDay) seeded.ingest(batch);
     seeded.close();
     const collector = await startCollector(collectorDir, { RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: String(DAY), RPA_ANALYSIS_HISTORY_DAYS: String(days + 2) });
-    let idle: number[] = [];
-    let during: number[] = [];
+    const idle: number[] = [];
+    const during: number[] = [];
     try {
       const ingestUrl = `${collector.url}/api/v1/ingest`;
       let sent = 0;

@@ -23,6 +23,6 @@ describe('log lines for people', () => {
     const log = createLogger('info', { write: (line: string) => void lines.push(line) }, 'pretty');
     log.info({ token: 'abcdefghijklmnop', workflows: 3 }, 'collector listening');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  collector listening {2}token=\[redacted\] workflows=3\n$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}collector listening {2}token=\[redacted\] workflows=3\n$/);
   });
 });

@@ -28,6 +28,7 @@ export const timestamp = z
  * bidirectional overrides and isolates that make text read in another order than it is stored.
  * Names reach PDF reports, CSV cells and Prometheus labels, where these mislead or break.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const SAFE_TEXT_MESSAGE = 'must not contain control characters or bidirectional overrides';
 

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { checkDist, checkPluginJson, requiredRange, satisfies } = require('../scripts/checkPlugin.js') as {
   checkDist: (dist: string) => string[];
   checkPluginJson: (json: object, built: boolean) => string[];

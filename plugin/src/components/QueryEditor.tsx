@@ -48,7 +48,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const q: RpaQuery = query.queryType ? query : { ...DEFAULT_QUERY, ...query };
   const type = (q.queryType ?? 'timeseries') as RpaQueryType;
   const uses = useMemo(() => new Set(FIELDS_BY_TYPE[type]), [type]);
-  const variables = useMemo(variableOptions, []);
+  const variables = useMemo(() => variableOptions(), []);
   const names: Record<NameField, Array<SelectableValue<string>>> = {
     workflow: useNames(datasource, 'workflow', undefined),
     step: useNames(datasource, 'step', q.workflow),

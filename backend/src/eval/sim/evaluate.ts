@@ -30,7 +30,6 @@ injected incident to the end of the run or hour that had it reported. --dump wri
 truth, anomalies and incidents of each mode to DIR.`;
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
