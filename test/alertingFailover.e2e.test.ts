@@ -30,7 +30,10 @@ describe('alert rules through a failover between two collectors', () => {
   let prometheus: PrometheusServer;
   let truth: GroundTruth;
 
-  const health = async (url: string) => (await (await fetch(`${url}/api/v1/health`, { headers: { authorization: `Bearer ${READ}` } })).json()) as { analysis: { leading: boolean; lastPassAt: number | null } };
+  const health = async (url: string) =>
+    (await (await fetch(`${url}/api/v1/health`, { headers: { authorization: `Bearer ${READ}` } })).json()) as {
+      analysis: { leading: boolean; lastPassAt: number | null };
+    };
   const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort());
 
   beforeAll(async () => {
@@ -38,22 +41,40 @@ describe('alert rules through a failover between two collectors', () => {
     for (const name of ['a', 'b']) {
       collectors.push(
         await spawnCollector({
-          RPA_STORE: pg.url, RPA_DATA_DIR: `${tmp.dir}/${name}`, RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: '1000',
-          RPA_READ_TOKEN: READ, RPA_INGEST_TOKEN: INGEST, RPA_ADMIN_TOKEN: ADMIN,
+          RPA_STORE: pg.url,
+          RPA_DATA_DIR: `${tmp.dir}/${name}`,
+          RPA_ANALYSIS: 'on',
+          RPA_ANALYSIS_INTERVAL_MS: '1000',
+          RPA_READ_TOKEN: READ,
+          RPA_INGEST_TOKEN: INGEST,
+          RPA_ADMIN_TOKEN: ADMIN,
         }),
       );
     }
     // Four days of the fleet, a failure burst and a latency spike under way at their end.
     truth = await runSimulation({
-      url: collectors[0].url, token: INGEST, seed: 3, days: 4, end: END, workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, sampleIntervalMs: 60_000,
-      incidents: [{ kind: 'failure_burst', start: END - 4 * 3_600_000 }, { kind: 'latency_spike', start: END - 2 * 3_600_000 }],
+      url: collectors[0].url,
+      token: INGEST,
+      seed: 3,
+      days: 4,
+      end: END,
+      workflows: 12,
+      hosts: 6,
+      robots: 10,
+      runsPerHour: 4,
+      sampleIntervalMs: 60_000,
+      incidents: [
+        { kind: 'failure_burst', start: END - 4 * 3_600_000 },
+        { kind: 'latency_spike', start: END - 2 * 3_600_000 },
+      ],
     });
     prometheus = await startPrometheus({ dir: tmp.dir, targets: collectors.map((c) => new URL(c.url).host), token: READ });
     // The leader's passes judge the backfill; both collectors then export what they stored.
     await until(
       'the alerts to fire, from what both collectors export',
       async () => {
-        for (const uid of ['rpa-success-rate-drop', 'rpa-run-p95-high', 'rpa-anomaly-severe']) if ((await prometheus.firing(rule(uid))).length === 0) return undefined;
+        for (const uid of ['rpa-success-rate-drop', 'rpa-run-p95-high', 'rpa-anomaly-severe'])
+          if ((await prometheus.firing(rule(uid))).length === 0) return undefined;
         return (await prometheus.query('up{job="rpa-collector"} == 1')).length === 2 ? true : undefined;
       },
       180_000,

@@ -50,7 +50,10 @@ describe('the one-way arrows between the parts (docs/architecture.md)', () => {
   });
 
   it("the SDK imports nothing of the collector or the plugin: the contract's types, Node and systeminformation", () => {
-    const out = edges.filter((e) => under(e.from, 'sdk/src') && !under(e.to, 'sdk/src') && !(e.to === '@rpa-analytics/contract' && e.typeOnly) && !/^(node:|systeminformation$)/.test(e.to));
+    const out = edges.filter(
+      (e) =>
+        under(e.from, 'sdk/src') && !under(e.to, 'sdk/src') && !(e.to === '@rpa-analytics/contract' && e.typeOnly) && !/^(node:|systeminformation$)/.test(e.to),
+    );
     expect(out).toEqual([]);
   });
 
@@ -65,7 +68,9 @@ describe('the one-way arrows between the parts (docs/architecture.md)', () => {
   });
 
   it('only the server imports the HTTP layer (api/): query, ingest, report, engine and the rest do not', () => {
-    const intoApi = edges.filter((e) => under(e.to, 'backend/src/api') && !under(e.from, 'backend/src/api') && e.from !== 'backend/src/server.ts' && !isTest(e.from));
+    const intoApi = edges.filter(
+      (e) => under(e.to, 'backend/src/api') && !under(e.from, 'backend/src/api') && e.from !== 'backend/src/server.ts' && !isTest(e.from),
+    );
     expect(intoApi).toEqual([]);
   });
 

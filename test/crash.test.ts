@@ -26,12 +26,24 @@ describe('a crash during sustained ingest', () => {
           for (let b = 0; !stop; b++) {
             const ids = Array.from({ length: 50 }, (_, i) => `c${client}-b${b}-r${i}`);
             const batch = {
-              executions: ids.map((id, i) => ({ id, workflow: `W${i % 5}`, startedAt: T0 + b * 1000 + i, endedAt: T0 + b * 1000 + i + 700, status: 'completed' })),
-              steps: ids.flatMap((id) => Array.from({ length: 5 }, (_, s) => ({ executionId: id, index: s, name: `S${s}`, startedAt: T0 + b * 1000 + s, durationMs: 100 }))),
+              executions: ids.map((id, i) => ({
+                id,
+                workflow: `W${i % 5}`,
+                startedAt: T0 + b * 1000 + i,
+                endedAt: T0 + b * 1000 + i + 700,
+                status: 'completed',
+              })),
+              steps: ids.flatMap((id) =>
+                Array.from({ length: 5 }, (_, s) => ({ executionId: id, index: s, name: `S${s}`, startedAt: T0 + b * 1000 + s, durationMs: 100 })),
+              ),
             };
             sent++;
             try {
-              const response = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+              const response = await fetch(`${url}/api/v1/ingest`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(batch),
+              });
               await response.arrayBuffer();
               if (response.ok) acknowledged.push(...ids);
             } catch {
@@ -56,7 +68,9 @@ describe('a crash during sustained ingest', () => {
       const missing = acknowledged.filter((id) => !stored.has(id));
       expect(missing).toEqual([]);
       // Whole batches or nothing: every stored run has its 5 steps.
-      expect(db.prepare('SELECT count(*) FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id WHERE coalesce(s.count, 0) <> 5').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id WHERE coalesce(s.count, 0) <> 5').pluck().get()).toBe(
+        0,
+      );
       expect(health.database.executions).toBe(stored.size);
       expect(stored.size).toBeLessThanOrEqual(sent * 50);
       db.close();

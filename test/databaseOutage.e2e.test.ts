@@ -17,7 +17,13 @@ describe('two collectors through a PostgreSQL outage', () => {
   beforeAll(async () => {
     pg = await startPostgres();
     for (const name of ['a', 'b']) {
-      const collector = await spawnCollector({ RPA_STORE: pg.url, RPA_DATA_DIR: `${tmp.dir}/${name}`, RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: '1000', RPA_LOG_LEVEL: 'info' });
+      const collector = await spawnCollector({
+        RPA_STORE: pg.url,
+        RPA_DATA_DIR: `${tmp.dir}/${name}`,
+        RPA_ANALYSIS: 'on',
+        RPA_ANALYSIS_INTERVAL_MS: '1000',
+        RPA_LOG_LEVEL: 'info',
+      });
       let output = '';
       collector.child.stdout?.on('data', (d) => (output += d));
       collector.child.stderr?.on('data', (d) => (output += d));
@@ -36,8 +42,19 @@ describe('two collectors through a PostgreSQL outage', () => {
   /** One run to one collector: its status, and the run's id kept when acknowledged. */
   async function send(url: string): Promise<{ status: number; retryAfter: string | null }> {
     const id = `outage-${++next}`;
-    const run: Execution = { id, workflow: 'Claims', startedAt: Date.UTC(2026, 10, 20) + next * 1000, endedAt: Date.UTC(2026, 10, 20) + next * 1000 + 500, durationMs: 500, status: 'completed' };
-    const response = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executions: [run] }) });
+    const run: Execution = {
+      id,
+      workflow: 'Claims',
+      startedAt: Date.UTC(2026, 10, 20) + next * 1000,
+      endedAt: Date.UTC(2026, 10, 20) + next * 1000 + 500,
+      durationMs: 500,
+      status: 'completed',
+    };
+    const response = await fetch(`${url}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ executions: [run] }),
+    });
     if (response.status === 200) acknowledged.push(id);
     return { status: response.status, retryAfter: response.headers.get('retry-after') };
   }
@@ -55,7 +72,8 @@ describe('two collectors through a PostgreSQL outage', () => {
 
   it('says at start-up which database it uses and where its archive is, and then whether it runs the passes', async () => {
     collectors.forEach((c, i) => expect(c.said).toContain(`(database ${pg.url}; archive in ${tmp.dir}/${['a', 'b'][i]})`));
-    const role = (c: (typeof collectors)[number]) => /analysis: (this collector runs the passes now|another collector on the database runs the passes now)/.exec(c.said + c.output())?.[1];
+    const role = (c: (typeof collectors)[number]) =>
+      /analysis: (this collector runs the passes now|another collector on the database runs the passes now)/.exec(c.said + c.output())?.[1];
     for (let i = 0; i < 100 && collectors.some((c) => role(c) === undefined); i++) await new Promise((r) => setTimeout(r, 200));
     expect(collectors.map(role).sort()).toEqual(['another collector on the database runs the passes now', 'this collector runs the passes now']);
   });
@@ -92,7 +110,11 @@ describe('two collectors through a PostgreSQL outage', () => {
     expect(said).not.toMatch(/Emitted 'error' event|uncaught/i);
     // Each collector says when its connection went and came back, at info.
     for (const c of collectors) {
-      const lines = c.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+      const lines = c
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string });
       expect(lines.some((l) => l.level === 30 && /^database connection lost \(/.test(l.msg))).toBe(true);
       expect(lines.some((l) => l.level === 30 && /^database connected again \(session \d+\)$/.test(l.msg))).toBe(true);
     }
@@ -102,7 +124,9 @@ describe('two collectors through a PostgreSQL outage', () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(6);
     const admin = new Client({ connectionString: pg.url });
     await admin.connect();
-    const { rows } = await admin.query<{ ext_id: string; n: string }>("SELECT ext_id, count(*) AS n FROM executions WHERE ext_id LIKE 'outage-%' GROUP BY ext_id");
+    const { rows } = await admin.query<{ ext_id: string; n: string }>(
+      "SELECT ext_id, count(*) AS n FROM executions WHERE ext_id LIKE 'outage-%' GROUP BY ext_id",
+    );
     await admin.end();
     const stored = new Map(rows.map((r) => [r.ext_id, Number(r.n)]));
     for (const id of acknowledged) expect([id, stored.get(id)]).toEqual([id, 1]);

@@ -8,8 +8,28 @@ const good = (id: string) => ({ id, workflow: 'Payroll', robot: 'bot-1', host: '
 
 /** Values that should never get past validation, or that test its edges. */
 const NASTY: unknown[] = [
-  null, true, -1, 1e308, -1e308, 'NaN', '', ' ', 'x'.repeat(5000), "Robert'); DROP TABLE executions;--", '"; DELETE FROM steps; --',
-  '\u0000', '\ud800', '😀'.repeat(300), { $gt: '' }, [], [[[[[]]]]], { nested: { deeper: { deepest: [1, 2, 3] } } }, 1.5, 4102444800001, 946684799999, '2026-13-45T99:00:00Z',
+  null,
+  true,
+  -1,
+  1e308,
+  -1e308,
+  'NaN',
+  '',
+  ' ',
+  'x'.repeat(5000),
+  "Robert'); DROP TABLE executions;--",
+  '"; DELETE FROM steps; --',
+  '\u0000',
+  '\ud800',
+  '😀'.repeat(300),
+  { $gt: '' },
+  [],
+  [[[[[]]]]],
+  { nested: { deeper: { deepest: [1, 2, 3] } } },
+  1.5,
+  4102444800001,
+  946684799999,
+  '2026-13-45T99:00:00Z',
 ];
 
 function mutate(random: Random): string {
@@ -26,10 +46,30 @@ function mutate(random: Random): string {
       delete execution[random.pick(['id', 'workflow', 'startedAt', 'status'])];
       break;
     case 3: // a step of nothing, or with nasty fields
-      batch.steps = [{ executionId: random.pick(['ghost', execution.id, '']), index: random.pick(NASTY), name: random.pick(NASTY), startedAt: T0, durationMs: random.pick(NASTY) }];
+      batch.steps = [
+        {
+          executionId: random.pick(['ghost', execution.id, '']),
+          index: random.pick(NASTY),
+          name: random.pick(NASTY),
+          startedAt: T0,
+          durationMs: random.pick(NASTY),
+        },
+      ];
       break;
     case 4: // a sample with values out of range
-      batch.samples = [{ host: random.pick(NASTY), time: T0, cpuPercent: random.pick([101, -5, 'high', null]), memoryUsedBytes: -1, memoryTotalBytes: 1, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 }];
+      batch.samples = [
+        {
+          host: random.pick(NASTY),
+          time: T0,
+          cpuPercent: random.pick([101, -5, 'high', null]),
+          memoryUsedBytes: -1,
+          memoryTotalBytes: 1,
+          diskReadBytesPerSec: 0,
+          diskWriteBytesPerSec: 0,
+          netRxBytesPerSec: 0,
+          netTxBytesPerSec: 0,
+        },
+      ];
       break;
     case 5: // the wrong shape altogether
       return JSON.stringify(random.pick([[], 'batch', 42, null, { executions: 'all of them' }, { executions: [null] }, { executions: {} }]));
@@ -52,7 +92,9 @@ describe('hostile input', () => {
     const collector = await startCollector(tmp.dir, { RPA_MAX_BATCH_RECORDS: '500', RPA_MAX_BODY_BYTES: '100000' });
     try {
       const seed = { executions: [good('keep-1'), good('keep-2')], steps: [{ executionId: 'keep-1', index: 0, name: 'Login', startedAt: T0, durationMs: 5 }] };
-      expect((await fetch(`${collector.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(seed) })).status).toBe(200);
+      expect(
+        (await fetch(`${collector.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(seed) })).status,
+      ).toBe(200);
       const before = collector.store.getExecution('keep-1');
 
       const random = new Random(99);
@@ -60,7 +102,9 @@ describe('hostile input', () => {
       const partial: string[] = [];
       for (let i = 0; i < 2500; i++) {
         const body = mutate(random);
-        const route = random.chance(0.8) ? '/api/v1/ingest' : random.pick(['/api/v1/executions/x/start', '/api/v1/executions/keep-2/complete', '/api/v1/executions/keep-1/steps', '/api/v1/query']);
+        const route = random.chance(0.8)
+          ? '/api/v1/ingest'
+          : random.pick(['/api/v1/executions/x/start', '/api/v1/executions/keep-2/complete', '/api/v1/executions/keep-1/steps', '/api/v1/query']);
         const response = await fetch(`${collector.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         const text = await response.text();

@@ -38,13 +38,23 @@ describe('provisioning', () => {
   it('provisions the plugin (by its plugin.json id) and Prometheus with stable uids, the token from the environment', () => {
     const [rpa, prom] = datasources.datasources;
     expect(datasources.apiVersion).toBe(1);
-    expect(rpa).toMatchObject({ uid: 'rpa-analytics', type: pluginJson.id, access: 'proxy', jsonData: { collectorUrl: 'http://collector:5001' }, secureJsonData: { apiToken: '$RPA_READ_TOKEN' } });
+    expect(rpa).toMatchObject({
+      uid: 'rpa-analytics',
+      type: pluginJson.id,
+      access: 'proxy',
+      jsonData: { collectorUrl: 'http://collector:5001' },
+      secureJsonData: { apiToken: '$RPA_READ_TOKEN' },
+    });
     expect(prom).toMatchObject({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090' });
   });
 
   it('keeps the dashboard files in step with their source (npm run dashboards)', () => {
     const generated = dashboards();
-    expect(dashboardFiles.sort()).toEqual(Object.keys(generated).map((name) => `${name}.json`).sort());
+    expect(dashboardFiles.sort()).toEqual(
+      Object.keys(generated)
+        .map((name) => `${name}.json`)
+        .sort(),
+    );
     for (const [name, dashboard] of Object.entries(generated)) {
       expect(JSON.parse(read(`provisioning/dashboards/rpa/${name}.json`))).toEqual(dashboard);
     }
@@ -54,11 +64,17 @@ describe('provisioning', () => {
     const byTitle = new Map(dashboardJson.map((d) => [d.title, d]));
     expect([...byTitle.keys()].sort()).toEqual(['Anomalies and Insights', 'Hosts and Resources', 'RPA Fleet Overview', 'Workflow Drill-down']);
     expect(byTitle.get('Workflow Drill-down').templating.list.map((v: { name: string }) => v.name)).toEqual(['workflow', 'step', 'host']);
-    const tables = dashboardJson.flatMap((d) => d.panels.filter((p: { type: string }) => p.type === 'table').flatMap((p: { targets: Array<{ queryType: string }> }) => p.targets.map((t) => t.queryType)));
+    const tables = dashboardJson.flatMap((d) =>
+      d.panels.filter((p: { type: string }) => p.type === 'table').flatMap((p: { targets: Array<{ queryType: string }> }) => p.targets.map((t) => t.queryType)),
+    );
     expect(tables).toEqual(expect.arrayContaining(['stats', 'bottlenecks', 'insights']));
     for (const d of dashboardJson) {
       const bands = d.annotations.list.filter((a: any) => a.target?.annotationType === 'anomalies');
-      expect(bands.map((a: any) => [a.target.minSeverity, a.target.maxSeverity])).toEqual([[0.7, undefined], [0.5, 0.7], [0.4, 0.5]]);
+      expect(bands.map((a: any) => [a.target.minSeverity, a.target.maxSeverity])).toEqual([
+        [0.7, undefined],
+        [0.5, 0.7],
+        [0.4, 0.5],
+      ]);
       expect(new Set(bands.map((a: any) => a.iconColor)).size).toBe(3);
       expect(new Set(d.panels.map((p: { id: number }) => p.id)).size).toBe(d.panels.length);
     }
@@ -87,11 +103,27 @@ describe('provisioning', () => {
     expect(byTitle.get('Hosts and Resources').annotations.list.find((a: any) => a.name === 'Incidents').target.host).toEqual(['$host']);
     // The overview filters by workflow and host; the workflow columns of its tables open the drill-down.
     const overview = byTitle.get('RPA Fleet Overview');
-    expect(overview.templating.list.map((v: { name: string; multi: boolean }) => [v.name, v.multi])).toEqual([['workflow', true], ['host', true]]);
+    expect(overview.templating.list.map((v: { name: string; multi: boolean }) => [v.name, v.multi])).toEqual([
+      ['workflow', true],
+      ['host', true],
+    ]);
     for (const title of ['Workflow statistics', 'Top insights']) {
       const panel = overview.panels.find((p: any) => p.title === title);
       expect(panel.fieldConfig.overrides.filter((o: any) => o.properties.some((p: { id: string }) => p.id === 'links'))).toEqual([
-        { matcher: { id: 'byName', options: 'Workflow' }, properties: [{ id: 'links', value: [{ title: 'Drill down into ${__value.raw}', url: '/d/rpa-workflow-drilldown/workflow-drill-down?var-workflow=${__value.raw:percentencode}&${__url_time_range}' }] }] },
+        {
+          matcher: { id: 'byName', options: 'Workflow' },
+          properties: [
+            {
+              id: 'links',
+              value: [
+                {
+                  title: 'Drill down into ${__value.raw}',
+                  url: '/d/rpa-workflow-drilldown/workflow-drill-down?var-workflow=${__value.raw:percentencode}&${__url_time_range}',
+                },
+              ],
+            },
+          ],
+        },
       ]);
       // Column widths for what is short, so names and titles keep the room (checked drawn at 1600 px by test:e2e).
       expect(panel.fieldConfig.overrides).toContainEqual({ matcher: { id: 'byName', options: 'Workflow' }, properties: [{ id: 'custom.width', value: 200 }] });
@@ -106,7 +138,11 @@ describe('provisioning', () => {
     const types = new Map(datasources.datasources.map((d: { uid: string; type: string }) => [d.uid, d.type]));
     for (const d of dashboardJson) {
       for (const ref of referencedDatasources(d)) {
-        expect({ where: `${d.title}: ${ref.where}`, uid: ref.uid, type: ref.type }).toEqual({ where: `${d.title}: ${ref.where}`, uid: ref.uid, type: types.get(ref.uid) });
+        expect({ where: `${d.title}: ${ref.where}`, uid: ref.uid, type: ref.type }).toEqual({
+          where: `${d.title}: ${ref.where}`,
+          uid: ref.uid,
+          type: types.get(ref.uid),
+        });
       }
     }
     for (const rule of rules.groups.flatMap((g: any) => g.rules)) {
@@ -116,7 +152,14 @@ describe('provisioning', () => {
 
   it('gives every alert rule a Prometheus query and a threshold on it', () => {
     const all = rules.groups.flatMap((g: any) => g.rules);
-    expect(all.map((r: { uid: string }) => r.uid)).toEqual(['rpa-success-rate-drop', 'rpa-run-p95-high', 'rpa-anomaly-severe', 'rpa-collector-down', 'rpa-collector-silent', 'rpa-workflow-overdue']);
+    expect(all.map((r: { uid: string }) => r.uid)).toEqual([
+      'rpa-success-rate-drop',
+      'rpa-run-p95-high',
+      'rpa-anomaly-severe',
+      'rpa-collector-down',
+      'rpa-collector-silent',
+      'rpa-workflow-overdue',
+    ]);
     for (const rule of all) {
       const query = rule.data.find((d: any) => d.datasourceUid === 'prometheus');
       const condition = rule.data.find((d: any) => d.refId === rule.condition);
@@ -129,7 +172,10 @@ describe('provisioning', () => {
     // one instance) reads its metrics through an aggregation that keeps only what names the problem.
     for (const rule of all.filter((r: { uid: string }) => r.uid !== 'rpa-collector-down')) {
       const expr: string = rule.data.find((d: any) => d.datasourceUid === 'prometheus').model.expr;
-      expect({ uid: rule.uid, bare: expr.replace(/max (by \([a-z, ]+\) )?\(rpa_[a-z0-9_]+\)/g, '').match(/rpa_[a-z0-9_]+/g) }).toEqual({ uid: rule.uid, bare: null });
+      expect({ uid: rule.uid, bare: expr.replace(/max (by \([a-z, ]+\) )?\(rpa_[a-z0-9_]+\)/g, '').match(/rpa_[a-z0-9_]+/g) }).toEqual({
+        uid: rule.uid,
+        bare: null,
+      });
     }
     const contactPoints = yaml('provisioning/alerting/contact-points.yaml');
     const policies = yaml('provisioning/alerting/policies.yaml');
@@ -138,7 +184,11 @@ describe('provisioning', () => {
 
   it('scrapes the collector under the job name the rules use, with a read token from a secret file', () => {
     const job = prometheus.scrape_configs[0];
-    expect(job).toMatchObject({ job_name: 'rpa-collector', metrics_path: '/metrics', authorization: { type: 'Bearer', credentials_file: '/run/secrets/rpa_read_token' } });
+    expect(job).toMatchObject({
+      job_name: 'rpa-collector',
+      metrics_path: '/metrics',
+      authorization: { type: 'Bearer', credentials_file: '/run/secrets/rpa_read_token' },
+    });
     expect(job.static_configs[0].targets).toEqual(['collector:5001']);
     expect(read('provisioning/alerting/rules.yaml')).toContain('up{job="rpa-collector"}');
   });
@@ -159,7 +209,12 @@ describe('docker-compose.yml', () => {
   it('takes every secret and setting from .env, with no default for any secret, and .env.example lists each', () => {
     const text = read('docker-compose.yml');
     const used = new Set([...text.matchAll(/\$\{(\w+)(:[-?][^}]*)?\}/g)].map((m) => m[1]));
-    const example = new Map(read('.env.example').split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+    const example = new Map(
+      read('.env.example')
+        .split('\n')
+        .filter((l) => /^\w+=/.test(l))
+        .map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]),
+    );
     expect([...used].sort()).toEqual([...example.keys()].sort());
     // Secrets are required (`:?`), never defaulted; the example's values are placeholders.
     for (const secret of ['RPA_INGEST_TOKEN', 'RPA_READ_TOKEN', 'RPA_ADMIN_TOKEN', 'GRAFANA_ADMIN_PASSWORD']) {
@@ -208,9 +263,13 @@ describe('docker-compose.yml', () => {
     // Both run the compiled collector (npm run build), which npm start builds first.
     expect(image.filter((part) => !part.startsWith('--'))).toEqual(['node', 'backend/dist/main.js', 'serve']);
     expect(npmStart.filter((part) => !part.startsWith('--'))).toEqual(['node', 'backend/dist/main.js', 'serve']);
-    expect(JSON.parse(read('package.json')).scripts.prestart).toBe('npm run -s build --workspace contract && npm run -s build --workspace sdk && npm run -s build --workspace backend');
+    expect(JSON.parse(read('package.json')).scripts.prestart).toBe(
+      'npm run -s build --workspace contract && npm run -s build --workspace sdk && npm run -s build --workspace backend',
+    );
     // The image compiles what it runs, and keeps no TypeScript sources or compiler.
-    expect(read('backend/Dockerfile')).toMatch(/RUN npm run build --workspace contract && npm run build --workspace sdk && npm run build --workspace backend \\\n\s+&& npm prune --omit=dev/);
+    expect(read('backend/Dockerfile')).toMatch(
+      /RUN npm run build --workspace contract && npm run build --workspace sdk && npm run build --workspace backend \\\n\s+&& npm prune --omit=dev/,
+    );
     expect(collectorProcess).toContain(`'${flags(image)[0]}'`);
   });
 

@@ -65,7 +65,7 @@ describe('the README commands', () => {
       // A clean close checkpoints the WAL: the database is one file again.
       await new Promise((resolve) => (child.stdout!.closed ? resolve(undefined) : child.once('close', resolve)));
       expect(fs.existsSync(path.join(tmp.dir, 'rpa-analytics.db'))).toBe(true);
-      expect(fs.statSync(path.join(tmp.dir, 'rpa-analytics.db-wal', ), { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+      expect(fs.statSync(path.join(tmp.dir, 'rpa-analytics.db-wal'), { throwIfNoEntry: false })?.size ?? 0).toBe(0);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
       tmp.cleanup();
@@ -78,7 +78,10 @@ describe('the README commands', () => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    expect([await new Promise((resolve) => child.once('close', resolve)), output]).toEqual([0, expect.stringContaining(`${INCIDENT_KINDS.length} incidents injected`)]);
+    expect([await new Promise((resolve) => child.once('close', resolve)), output]).toEqual([
+      0,
+      expect.stringContaining(`${INCIDENT_KINDS.length} incidents injected`),
+    ]);
   };
 
   it('when the demo runs against `npm start` as the README shows, then the next passes report the injected incidents', async () => {
@@ -135,7 +138,10 @@ describe('the README commands', () => {
     const shown = /Among the anomalies of a week of the demo \(`([^`]+)`[\s\S]*?\n\n((?: {4}.+\n)+)/.exec(readme);
     expect(shown).not.toBeNull();
     const args = shown![1].split(' ');
-    const lines = shown![2].trimEnd().split('\n').map((l) => l.trim().split(/ {2,}/));
+    const lines = shown![2]
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.trim().split(/ {2,}/));
     expect(lines.length).toBeGreaterThanOrEqual(3);
     // Its history is older than a collector keeps by default once the date moves on: keep ten years.
     await withCollector({ RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: '86400000', RPA_ANALYSIS_HISTORY_DAYS: '3650' }, async (collector, dir) => {
@@ -152,21 +158,31 @@ describe('the README commands', () => {
     ['agent', ['--interval-ms', '200']],
     ['report', ['--out', '/tmp/rpa-report-never-written.pdf']],
     ['restore', ['/nonexistent/rpa-archive.jsonl.gz']],
-  ])('when `npm run %s` finds no collector at its --url, then it exits 1 at once with one line saying so', async (command, args) => {
-    const port = await closedPort();
-    const child = spawn('npm', ['run', '-s', command, '--', '--url', `http://127.0.0.1:${port}`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    expect({ code, stderr }).toEqual({ code: 1, stderr: `no collector answers at http://127.0.0.1:${port} (ECONNREFUSED): start one with npm start, or pass its --url\n` });
-  }, 60_000);
+  ])(
+    'when `npm run %s` finds no collector at its --url, then it exits 1 at once with one line saying so',
+    async (command, args) => {
+      const port = await closedPort();
+      const child = spawn('npm', ['run', '-s', command, '--', '--url', `http://127.0.0.1:${port}`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect({ code, stderr }).toEqual({
+        code: 1,
+        stderr: `no collector answers at http://127.0.0.1:${port} (ECONNREFUSED): start one with npm start, or pass its --url\n`,
+      });
+    },
+    60_000,
+  );
 
   it('when the collector goes away while the demo sends, then the demo exits 1 saying it could not deliver everything', async () => {
     const tmp = tempDir();
     const dir = tmp.dir;
     const collector = await spawnCollector({ RPA_DATA_DIR: dir, RPA_ANALYSIS: 'off' });
     try {
-      const demo = spawn('npm', ['run', '-s', 'demo', '--', '--url', collector.url, '--days', '20', '--truth', path.join(dir, 'truth.json')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const demo = spawn('npm', ['run', '-s', 'demo', '--', '--url', collector.url, '--days', '20', '--truth', path.join(dir, 'truth.json')], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       demo.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -187,7 +203,9 @@ describe('the README commands', () => {
   /** `npm run -s <args>`: its exit code and output. */
   const npmRun = (args: string[], shell?: string) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = shell ? spawn('bash', ['-o', 'pipefail', '-c', shell], { cwd: ROOT }) : spawn('npm', ['run', '-s', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = shell
+        ? spawn('bash', ['-o', 'pipefail', '-c', shell], { cwd: ROOT })
+        : spawn('npm', ['run', '-s', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -205,14 +223,18 @@ describe('the README commands', () => {
     ['dashboards', 'npm run dashboards'],
     ['report:schema', 'npm run report:schema'],
     ['eval:sim', 'npm run eval:sim'],
-  ])('`%s -- --help` prints its usage, exits 0 and does nothing else', async (script, usage) => {
-    const written = ['provisioning/dashboards/rpa', 'docs/report.schema.json'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs);
-    const outcome = await npmRun([script, '--', '--help']);
-    expect([outcome.code, outcome.stdout.split('\n')[0].startsWith(usage), outcome.stderr]).toEqual([0, true, '']);
-    expect(['provisioning/dashboards/rpa', 'docs/report.schema.json'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs)).toEqual(written);
-  }, 60_000);
+  ])(
+    '`%s -- --help` prints its usage, exits 0 and does nothing else',
+    async (script, usage) => {
+      const written = ['provisioning/dashboards/rpa', 'docs/report.schema.json'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs);
+      const outcome = await npmRun([script, '--', '--help']);
+      expect([outcome.code, outcome.stdout.split('\n')[0].startsWith(usage), outcome.stderr]).toEqual([0, true, '']);
+      expect(['provisioning/dashboards/rpa', 'docs/report.schema.json'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs)).toEqual(written);
+    },
+    60_000,
+  );
 
-  it('when a command\'s help is piped into a reader that has already gone, then it still exits 0, without a stack', async () => {
+  it("when a command's help is piped into a reader that has already gone, then it still exits 0, without a stack", async () => {
     // `true` reads nothing and exits at once: the usage is written into a closed pipe (EPIPE).
     const outcome = await npmRun([], 'npm run -s demo -- --help | true');
     expect([outcome.code, outcome.stderr]).toEqual([0, '']);
@@ -230,7 +252,11 @@ describe('the README commands', () => {
   it('when RPA_STORE names a PostgreSQL that does not answer, then start-up stops with one line naming it, the password masked', async () => {
     const port = await closedPort();
     const outcome = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('npm', ['run', '-s', 'start'], { cwd: ROOT, env: { ...process.env, RPA_PORT: '0', RPA_STORE: `postgres://rpa:s3cret@127.0.0.1:${port}/rpa` }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('npm', ['run', '-s', 'start'], {
+        cwd: ROOT,
+        env: { ...process.env, RPA_PORT: '0', RPA_STORE: `postgres://rpa:s3cret@127.0.0.1:${port}/rpa` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

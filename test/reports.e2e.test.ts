@@ -20,7 +20,18 @@ describe('PDF reports rendered by poppler', () => {
   beforeAll(async () => {
     collector = await startCollector(tmp.dir);
     base = `${collector.url}/api/v1`;
-    await runSimulation({ seed: 3, days: 14, end: END, workflows: 6, hosts: 3, robots: 5, runsPerHour: 6, incidents: INCIDENT_KINDS, sampleIntervalMs: 600_000, url: collector.url });
+    await runSimulation({
+      seed: 3,
+      days: 14,
+      end: END,
+      workflows: 6,
+      hosts: 3,
+      robots: 5,
+      runsPerHour: 6,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 600_000,
+      url: collector.url,
+    });
     expect((await postJson(`${base}/analysis/run`, {})).status).toBe(200);
   }, 120_000);
   afterAll(async () => {
@@ -38,14 +49,23 @@ describe('PDF reports rendered by poppler', () => {
   it('writes workflow names beyond Latin-1 as text (DejaVu Sans, found where Debian installs it)', async () => {
     const workflow = 'Счета-фактуры Ω';
     const startedAt = END - DAY;
-    expect((await postJson(`${base}/ingest`, { executions: [{ id: 'cyr-1', workflow, startedAt, endedAt: startedAt + 5000, durationMs: 5000, status: 'completed' }] })).status).toBe(200);
+    expect(
+      (
+        await postJson(`${base}/ingest`, {
+          executions: [{ id: 'cyr-1', workflow, startedAt, endedAt: startedAt + 5000, durationMs: 5000, status: 'completed' }],
+        })
+      ).status,
+    ).toBe(200);
     const file = path.join(tmp.dir, 'report-cyrillic.pdf');
     fs.writeFileSync(file, await fetchReport('pdf', workflow));
     const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
     expect(text).toContain(`Workflow report: ${workflow}`);
   });
 
-  it.each([['one workflow', true], ['the fleet', false]])('renders every page of %s to PNG and holds its name and figures as text', async (_what, oneWorkflow) => {
+  it.each([
+    ['one workflow', true],
+    ['the fleet', false],
+  ])('renders every page of %s to PNG and holds its name and figures as text', async (_what, oneWorkflow) => {
     const workflow = oneWorkflow ? collector.store.names('workflows')[0] : undefined;
     const report = JSON.parse((await fetchReport('json', workflow)).toString()) as Report;
     const file = path.join(tmp.dir, `report-${oneWorkflow ? 'workflow' : 'fleet'}.pdf`);
@@ -67,10 +87,16 @@ describe('PDF reports rendered by poppler', () => {
 
     // Page by page (pdftotext ends each with a form feed): the sections in order, and no page
     // ending on a heading, its content on the next.
-    const lines = text.split('\f').map((page) => page.split('\n').map((l) => l.trim()).filter(Boolean));
+    const lines = text.split('\f').map((page) =>
+      page
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     const headings = new Set<string>([...PDF_SECTIONS, 'Success rate', 'Runs per day (red: failed)', 'Error patterns']);
     const isHeading = (line: string) => headings.has(line) || /^(Run duration|Against the previous|The most severe anomalies)/.test(line);
-    for (const page of lines.filter((l) => l.length > 0)) expect({ last: page[page.length - 1], heading: isHeading(page[page.length - 1]) }).toEqual({ last: page[page.length - 1], heading: false });
+    for (const page of lines.filter((l) => l.length > 0))
+      expect({ last: page[page.length - 1], heading: isHeading(page[page.length - 1]) }).toEqual({ last: page[page.length - 1], heading: false });
     const flat = lines.flat();
     const order = PDF_SECTIONS.map((section) => flat.indexOf(section));
     expect(order.every((at) => at >= 0)).toBe(true);

@@ -22,7 +22,10 @@ describe('the runner SDK as a package of its own (npm pack, installed alone)', (
     try {
       // As the README: build, pack the contract and the SDK, install both into the runner's project.
       for (const workspace of ['contract', 'sdk']) npm(['run', '-s', 'build', '--workspace', workspace], ROOT);
-      const packed = JSON.parse(npm(['pack', '--json', '--workspace', 'contract', '--workspace', 'sdk', '--pack-destination', tmp.dir], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+      const packed = JSON.parse(npm(['pack', '--json', '--workspace', 'contract', '--workspace', 'sdk', '--pack-destination', tmp.dir], ROOT)) as Array<{
+        filename: string;
+        files: Array<{ path: string }>;
+      }>;
       expect(packed.map((p) => p.filename).sort()).toEqual(['rpa-analytics-contract-0.1.0.tgz', 'rpa-analytics-sdk-0.1.0.tgz']);
       // Only the compiled package: no sources, no tests.
       for (const p of packed) expect(p.files.map((f) => f.path).filter((f) => !/^(dist\/.*\.(js|d\.ts)|package\.json)$/.test(f))).toEqual([]);

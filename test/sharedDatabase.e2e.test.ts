@@ -19,14 +19,30 @@ describe('two collectors sharing one PostgreSQL', () => {
   let reference: { child: ChildProcess; url: string };
   const END = Date.UTC(2026, 10, 20);
 
-  const health = async (url: string) => (await (await fetch(`${url}/api/v1/health`)).json()) as { database: { executions: number; steps: number; samples: number }; analysis: { leading: boolean } };
-  const query = async (url: string, body: unknown) => (await (await fetch(`${url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as unknown;
+  const health = async (url: string) =>
+    (await (await fetch(`${url}/api/v1/health`)).json()) as {
+      database: { executions: number; steps: number; samples: number };
+      analysis: { leading: boolean };
+    };
+  const query = async (url: string, body: unknown) =>
+    (await (
+      await fetch(`${url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    ).json()) as unknown;
 
   beforeAll(async () => {
     pg = await startPostgres();
     for (const name of ['a', 'b']) {
       // Passes every second, judging what ended a second ago: fresh runs take the online path.
-      collectors.push(await spawnCollector({ RPA_STORE: pg.url, RPA_DATA_DIR: `${tmp.dir}/${name}`, RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: '1000', RPA_ANALYSIS_LATENESS_MS: '1000', RPA_LOG_LEVEL: 'info' }));
+      collectors.push(
+        await spawnCollector({
+          RPA_STORE: pg.url,
+          RPA_DATA_DIR: `${tmp.dir}/${name}`,
+          RPA_ANALYSIS: 'on',
+          RPA_ANALYSIS_INTERVAL_MS: '1000',
+          RPA_ANALYSIS_LATENESS_MS: '1000',
+          RPA_LOG_LEVEL: 'info',
+        }),
+      );
     }
     reference = await spawnCollector({ RPA_DATA_DIR: `${tmp.dir}/sqlite`, RPA_ANALYSIS: 'off', RPA_LOG_LEVEL: 'info' });
     const [a, b] = collectors.map((c) => new HttpTransport({ url: c.url }));
@@ -42,7 +58,18 @@ describe('two collectors sharing one PostgreSQL', () => {
         await single.send(batch);
       },
     };
-    await runSimulation({ seed: 9, days: 2, end: END, workflows: 4, hosts: 3, robots: 5, runsPerHour: 3, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: crossing });
+    await runSimulation({
+      seed: 9,
+      days: 2,
+      end: END,
+      workflows: 4,
+      hosts: 3,
+      robots: 5,
+      runsPerHour: 3,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 300_000,
+      transport: crossing,
+    });
   }, 240_000);
 
   afterAll(() => {
@@ -55,7 +82,8 @@ describe('two collectors sharing one PostgreSQL', () => {
     const [a, b] = await Promise.all(collectors.map((c) => health(c.url)));
     const single = await health(reference.url);
     expect(single.database.executions).toBeGreaterThan(100);
-    for (const h of [a, b]) expect(h.database).toMatchObject({ executions: single.database.executions, steps: single.database.steps, samples: single.database.samples });
+    for (const h of [a, b])
+      expect(h.database).toMatchObject({ executions: single.database.executions, steps: single.database.steps, samples: single.database.samples });
     const panels = {
       range: { from: END - 2 * 86_400_000, to: END },
       intervalMs: 3_600_000,
@@ -89,7 +117,11 @@ describe('two collectors sharing one PostgreSQL', () => {
     expect(await count()).toBe(0);
     expect(await count()).toBe(0); // now from a's cache
     const run = { id: 'cache-check-1', workflow: 'Cache check', startedAt: END - 3_600_000, endedAt: END - 3_000_000, status: 'completed' };
-    const posted = await fetch(`${b}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executions: [run] }) });
+    const posted = await fetch(`${b}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ executions: [run] }),
+    });
     expect(posted.status).toBe(200);
     const started = Date.now();
     let seen = 0;
@@ -112,7 +144,13 @@ describe('two collectors sharing one PostgreSQL', () => {
     for (let i = 0; i < 40; i++) {
       const endedAt = Date.now() - 200;
       // Each start its own (the windows are checked for a time seen twice): runs of 30 to 31 s.
-      const executions = workflows.map((workflow, w) => ({ id: `fresh-${i}-${w}`, workflow, startedAt: endedAt - 30_000 - 25 * i, endedAt, status: 'completed' as const }));
+      const executions = workflows.map((workflow, w) => ({
+        id: `fresh-${i}-${w}`,
+        workflow,
+        startedAt: endedAt - 30_000 - 25 * i,
+        endedAt,
+        status: 'completed' as const,
+      }));
       await transports[i % 2].send({ executions, steps: [], samples: [] });
       await transports[(i + 1) % 2].send({ executions, steps: [], samples: [] });
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -124,7 +162,9 @@ describe('two collectors sharing one PostgreSQL', () => {
     const client = new Client({ connectionString: pg.url });
     await client.connect();
     try {
-      const { rows: states } = await client.query<{ series_key: string; state: string }>("SELECT series_key, state FROM detector_states WHERE series_key LIKE 'volume|%' OR series_key LIKE 'run_duration|%'");
+      const { rows: states } = await client.query<{ series_key: string; state: string }>(
+        "SELECT series_key, state FROM detector_states WHERE series_key LIKE 'volume|%' OR series_key LIKE 'run_duration|%'",
+      );
       const { rows: hours } = await client.query<{ workflow: string; hour: string; runs: string }>(
         'SELECT w.name AS workflow, (e.started_at / 3600000) * 3600000 AS hour, count(*) AS runs FROM executions e JOIN workflows w ON w.id = e.workflow_id GROUP BY 1, 2',
       );
@@ -142,9 +182,13 @@ describe('two collectors sharing one PostgreSQL', () => {
       // Each completed run is in its workflow's duration window once, or among the points of an
       // anomaly (kept out of the window), or waiting to be one (pending).
       const { rows: completed } = await client.query<{ workflow: string; runs: string }>(
-        "SELECT w.name AS workflow, count(*) AS runs FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE e.status = 1 AND e.duration_ms IS NOT NULL GROUP BY 1",
+        'SELECT w.name AS workflow, count(*) AS runs FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE e.status = 1 AND e.duration_ms IS NOT NULL GROUP BY 1',
       );
-      const anomalies = (await (await fetch(`${collectors[leader].url}/api/v1/anomalies?limit=10000`)).json()) as Array<{ seriesKey: string; points: number; startedAt: number }>;
+      const anomalies = (await (await fetch(`${collectors[leader].url}/api/v1/anomalies?limit=10000`)).json()) as Array<{
+        seriesKey: string;
+        points: number;
+        startedAt: number;
+      }>;
       const durations = states.filter((s) => s.series_key.startsWith('run_duration|') && s.series_key !== 'run_duration|Cache check||');
       expect(durations).toHaveLength(4);
       expect(durations.map((s) => s.series_key)).toEqual(expect.arrayContaining(workflows.map((w) => `run_duration|${w}||`)));

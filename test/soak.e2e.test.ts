@@ -35,7 +35,12 @@ describe('soak', () => {
       const call = async (path: string, body: unknown): Promise<string | undefined> => {
         for (let attempt = 0; attempt < 5; attempt++) {
           try {
-            const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+            const response = await fetch(`${url}${path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+              signal: AbortSignal.timeout(15_000),
+            });
             await response.arrayBuffer();
             if (response.status === 503 && response.headers.get('retry-after')) {
               retries++;
@@ -54,8 +59,17 @@ describe('soak', () => {
           const ids = Array.from({ length: 20 }, (_, i) => `soak-${b}-${i}`);
           const startedAt = T0 + b * 60_000;
           const error = await call('/api/v1/ingest', {
-            executions: ids.map((id, i) => ({ id, workflow: `W${i % 4}`, host: `vm-${i % 3}`, startedAt: startedAt + i, endedAt: startedAt + i + 30_000 + (i % 7) * 1000, status: i % 13 ? 'completed' : 'failed' })),
-            steps: ids.flatMap((id) => Array.from({ length: 5 }, (_, s) => ({ executionId: id, index: s, name: `S${s}`, startedAt: startedAt + s * 6000, durationMs: 5000 + s }))),
+            executions: ids.map((id, i) => ({
+              id,
+              workflow: `W${i % 4}`,
+              host: `vm-${i % 3}`,
+              startedAt: startedAt + i,
+              endedAt: startedAt + i + 30_000 + (i % 7) * 1000,
+              status: i % 13 ? 'completed' : 'failed',
+            })),
+            steps: ids.flatMap((id) =>
+              Array.from({ length: 5 }, (_, s) => ({ executionId: id, index: s, name: `S${s}`, startedAt: startedAt + s * 6000, durationMs: 5000 + s })),
+            ),
           });
           if (error) errors.push(error);
           else acknowledged.push(...ids);
@@ -68,7 +82,10 @@ describe('soak', () => {
             range: { from: T0, to: T0 + 14 * DAY - q * 1000 },
             intervalMs: 3_600_000,
             maxDataPoints: 500,
-            targets: [{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'] }, { refId: 'B', queryType: 'stats' }],
+            targets: [
+              { refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'] },
+              { refId: 'B', queryType: 'stats' },
+            ],
           });
           if (error) errors.push(error);
           await sleep(200);

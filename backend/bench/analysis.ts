@@ -30,11 +30,21 @@ export async function benchAnalysis(quick: boolean, progress: (line: string) => 
     const end = Date.UTC(2026, 10, 20);
     const started = performance.now();
     const truth = await runSimulation({
-      seed: 1, days, end, workflows, hosts: Math.max(6, workflows / 20), robots: Math.max(10, workflows / 5), runsPerHour: 1,
-      incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: new StoreTransport(store),
+      seed: 1,
+      days,
+      end,
+      workflows,
+      hosts: Math.max(6, workflows / 20),
+      robots: Math.max(10, workflows / 5),
+      runsPerHour: 1,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 300_000,
+      transport: new StoreTransport(store),
       progress: (line) => progress(`  generating: ${line}`),
     });
-    progress(`  ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    progress(
+      `  ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
     const range = { from: end - days * DAY - DAY, to: end };
     const readStarted = performance.now();
     const rows = store.runs({ by: 'end', ...range }).length + store.stepsOfRuns({ by: 'end', ...range }).length + store.listSamples(range).length;
@@ -49,7 +59,9 @@ export async function benchAnalysis(quick: boolean, progress: (line: string) => 
     const warnings = createLogger('warn', process.stderr);
     const byDefault = new AnalysisScheduler({ store: defaultStore, now: () => end - ROUTINE_MS, log: warnings }).runPass();
     defaultStore.close();
-    progress(`  first pass, ${DEFAULT_HISTORY_DAYS} days of history: ${byDefault.runs} runs, ${byDefault.points} points (${byDefault.helperPoints} by a helper thread) in ${(byDefault.durationMs / 1000).toFixed(1)} s`);
+    progress(
+      `  first pass, ${DEFAULT_HISTORY_DAYS} days of history: ${byDefault.runs} runs, ${byDefault.points} points (${byDefault.helperPoints} by a helper thread) in ${(byDefault.durationMs / 1000).toFixed(1)} s`,
+    );
 
     store = new SqliteStore({ file: path.join(dir, 'bench.db') });
     let now = end - ROUTINE_MS;
@@ -76,7 +88,9 @@ export async function benchAnalysis(quick: boolean, progress: (line: string) => 
       });
     return [
       pass(`first pass over ${scale}, all of it`, first),
-      ...(days > DEFAULT_HISTORY_DAYS ? [pass(`first pass over ${scale}, reading the collector's default ${DEFAULT_HISTORY_DAYS} days of history (${byDefault.runs} runs)`, byDefault)] : []),
+      ...(days > DEFAULT_HISTORY_DAYS
+        ? [pass(`first pass over ${scale}, reading the collector's default ${DEFAULT_HISTORY_DAYS} days of history (${byDefault.runs} runs)`, byDefault)]
+        : []),
       pass(`routine pass over ${scale}, 10 minutes of new runs`, routine),
     ];
   } finally {

@@ -44,8 +44,16 @@ export async function benchBackfill(quick: boolean, progress: (line: string) => 
     const end = Math.floor(Date.now() / HOUR) * HOUR;
     const batches: IngestBatch[] = [];
     const truth = await runSimulation({
-      seed: 1, days: days + 1, end, workflows, hosts: Math.max(6, workflows / 20), robots: Math.max(10, workflows / 5), runsPerHour: 1,
-      incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: { send: async (batch) => void batches.push(batch) },
+      seed: 1,
+      days: days + 1,
+      end,
+      workflows,
+      hosts: Math.max(6, workflows / 20),
+      robots: Math.max(10, workflows / 5),
+      runsPerHour: 1,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 300_000,
+      transport: { send: async (batch) => void batches.push(batch) },
     });
     const { before: backfill, after: lastDay } = splitAt(batches, end - DAY);
     progress(`  ${truth.totals.executions} runs over ${days + 1} days: the last day first, then the ${days} days before it`);
@@ -64,7 +72,9 @@ export async function benchBackfill(quick: boolean, progress: (line: string) => 
     for (const batch of backfill) store.ingest(batch);
     const catchUp = scheduler.runPass();
     store.close();
-    progress(`  catch-up on the backfill: ${catchUp.late.points} points of ${catchUp.late.families} workflows, robots and hosts in ${(catchUp.durationMs / 1000).toFixed(1)} s (commit ${catchUp.commitMs.toFixed(0)} ms); the same history stored first: ${(first.durationMs / 1000).toFixed(1)} s`);
+    progress(
+      `  catch-up on the backfill: ${catchUp.late.points} points of ${catchUp.late.families} workflows, robots and hosts in ${(catchUp.durationMs / 1000).toFixed(1)} s (commit ${catchUp.commitMs.toFixed(0)} ms); the same history stored first: ${(first.durationMs / 1000).toFixed(1)} s`,
+    );
 
     // Ingest over HTTP while the collector's analysis thread catches up on the same backfill.
     const collectorDir = path.join(dir, 'collector');
@@ -72,7 +82,11 @@ export async function benchBackfill(quick: boolean, progress: (line: string) => 
     const seeded = new SqliteStore({ file: path.join(collectorDir, 'rpa-analytics.db') });
     for (const batch of lastDay) seeded.ingest(batch);
     seeded.close();
-    const collector = await startCollector(collectorDir, { RPA_ANALYSIS: 'on', RPA_ANALYSIS_INTERVAL_MS: String(DAY), RPA_ANALYSIS_HISTORY_DAYS: String(days + 2) });
+    const collector = await startCollector(collectorDir, {
+      RPA_ANALYSIS: 'on',
+      RPA_ANALYSIS_INTERVAL_MS: String(DAY),
+      RPA_ANALYSIS_HISTORY_DAYS: String(days + 2),
+    });
     const idle: number[] = [];
     const during: number[] = [];
     try {
@@ -80,7 +94,9 @@ export async function benchBackfill(quick: boolean, progress: (line: string) => 
       let sent = 0;
       const ingestOne = async () => {
         const at = Date.now() - 5 * 60_000;
-        const body = JSON.stringify({ executions: [{ id: `bench-${sent++}`, workflow: 'Bench probe', startedAt: at, endedAt: at + 1000, status: 'completed' }] });
+        const body = JSON.stringify({
+          executions: [{ id: `bench-${sent++}`, workflow: 'Bench probe', startedAt: at, endedAt: at + 1000, status: 'completed' }],
+        });
         const started = performance.now();
         const answer = await postJson(ingestUrl, body);
         if (answer.status !== 200) throw new Error(`ingest: ${answer.status} ${answer.body}`);
@@ -98,7 +114,9 @@ export async function benchBackfill(quick: boolean, progress: (line: string) => 
       while (passing) during.push(await ingestOne());
       const answer = await pass;
       if (answer.status !== 200) throw new Error(`analysis: ${answer.status} ${answer.body}`);
-      progress(`  ingest during the catch-up: ${during.length} requests, p99 ${percentile(during, 0.99).toFixed(1)} ms; idle: p99 ${percentile(idle, 0.99).toFixed(1)} ms; pass ${answer.body.slice(0, 200)}`);
+      progress(
+        `  ingest during the catch-up: ${during.length} requests, p99 ${percentile(during, 0.99).toFixed(1)} ms; idle: p99 ${percentile(idle, 0.99).toFixed(1)} ms; pass ${answer.body.slice(0, 200)}`,
+      );
     } finally {
       await collector.stop();
     }

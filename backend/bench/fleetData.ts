@@ -37,8 +37,17 @@ export function* fleetBatches(scale: FleetScale, batchRuns: number, end: number)
       }
       const failed = random.chance(0.03);
       const execution: Execution = {
-        id, workflow: `Workflow ${w + 1}`, robot: `robot-${(i % (scale.hosts * 2)) + 1}`, host: `host-${(i % scale.hosts) + 1}`, packageVersion: '1.0.0',
-        startedAt, endedAt: t, durationMs: t - startedAt, status: failed ? 'failed' : 'completed', stepsTotal: scale.stepsPerRun, stepsCompleted: scale.stepsPerRun,
+        id,
+        workflow: `Workflow ${w + 1}`,
+        robot: `robot-${(i % (scale.hosts * 2)) + 1}`,
+        host: `host-${(i % scale.hosts) + 1}`,
+        packageVersion: '1.0.0',
+        startedAt,
+        endedAt: t,
+        durationMs: t - startedAt,
+        status: failed ? 'failed' : 'completed',
+        stepsTotal: scale.stepsPerRun,
+        stepsCompleted: scale.stepsPerRun,
       };
       if (failed) Object.assign(execution, { errorType: 'application', errorMessage: 'Selector not found: #submit' });
       executions.push(execution);

@@ -69,7 +69,9 @@ function rawInsertRate(dir: string, scale: FleetScale): number {
   const db = new Database(path.join(dir, 'bare.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE e (id TEXT, workflow TEXT, robot TEXT, host TEXT, version TEXT, started INTEGER, ended INTEGER, duration REAL, status TEXT); CREATE TABLE s (execution TEXT, idx INTEGER, name TEXT, started INTEGER, duration REAL, status TEXT)');
+  db.exec(
+    'CREATE TABLE e (id TEXT, workflow TEXT, robot TEXT, host TEXT, version TEXT, started INTEGER, ended INTEGER, duration REAL, status TEXT); CREATE TABLE s (execution TEXT, idx INTEGER, name TEXT, started INTEGER, duration REAL, status TEXT)',
+  );
   const insertE = db.prepare('INSERT INTO e VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const insertS = db.prepare('INSERT INTO s VALUES (?, ?, ?, ?, ?, ?)');
   const write = db.transaction((batch: ReturnType<typeof fleetBatches> extends Generator<infer B> ? B : never) => {
@@ -202,7 +204,14 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
     const busyLatencies: number[] = [];
     const extra = { ...scale, executions: Math.min(scale.executions, quick ? 5_000 : 50_000) };
     for (const batch of fleetBatches(extra, BATCH_RUNS, END + 91 * DAY)) {
-      busyLatencies.push(await post(JSON.stringify({ executions: batch.executions.map((e) => ({ ...e, id: `busy-${e.id}` })), steps: batch.steps.map((s) => ({ ...s, executionId: `busy-${s.executionId}` })) })));
+      busyLatencies.push(
+        await post(
+          JSON.stringify({
+            executions: batch.executions.map((e) => ({ ...e, id: `busy-${e.id}` })),
+            steps: batch.steps.map((s) => ({ ...s, executionId: `busy-${s.executionId}` })),
+          }),
+        ),
+      );
     }
     querying = false;
     await queryLoop;
@@ -215,14 +224,71 @@ export async function benchIngestQueries(quick: boolean, progress: (line: string
     });
 
     return [
-      figure({ scenario: `ingest over HTTP (${scale.executions} runs x ${scale.stepsPerRun} steps, ~1000 records a request)`, metric: 'records per second', unit: '/s', value: httpRate, baselineName: 'raw inserts into a bare table', baseline: rawRate, target: '≥ 30% of raw', met: httpRate / rawRate >= 0.3 }),
+      figure({
+        scenario: `ingest over HTTP (${scale.executions} runs x ${scale.stepsPerRun} steps, ~1000 records a request)`,
+        metric: 'records per second',
+        unit: '/s',
+        value: httpRate,
+        baselineName: 'raw inserts into a bare table',
+        baseline: rawRate,
+        target: '≥ 30% of raw',
+        met: httpRate / rawRate >= 0.3,
+      }),
       ...queryFigures,
-      figure({ scenario: 'the same batches to a bare node:http server that only parses the JSON', metric: 'records per second', unit: '/s', value: parseOnlyRate, baselineName: 'raw inserts into a bare table', baseline: rawRate }),
-      figure({ scenario: 'dashboard p95 from rollups', metric: 'largest error vs exact', unit: '%', value: 100 * worstP95Error, baselineName: 'target', baseline: 1, target: '≤ 1%', met: worstP95Error <= 0.01 }),
-      figure({ scenario: 'disk', metric: 'bytes per run (10 steps, rollups, indexes)', unit: 'B', value: bytesPerRun, baselineName: 'target', baseline: 600, target: '≤ 600 B', met: bytesPerRun <= 600 }),
-      figure({ scenario: 'ingest while 30-day dashboards query', metric: 'request latency p99', unit: 'ms', value: percentile(busyLatencies, 0.99), baselineName: 'p99 with no queries', baseline: idleP99, target: '< 100 ms', met: percentile(busyLatencies, 0.99) < 100 }),
-      figure({ scenario: 'collector process', metric: 'peak resident memory', unit: 'MiB', value: peakCollectorRss, baselineName: 'after start-up', baseline: startRss }),
-      figure({ scenario: 'benchmark process (clients, raw baseline, panel engines)', metric: 'peak resident memory', unit: 'MiB', value: peakRss / 2 ** 20, baselineName: 'at start', baseline: process.memoryUsage().rss / 2 ** 20 }),
+      figure({
+        scenario: 'the same batches to a bare node:http server that only parses the JSON',
+        metric: 'records per second',
+        unit: '/s',
+        value: parseOnlyRate,
+        baselineName: 'raw inserts into a bare table',
+        baseline: rawRate,
+      }),
+      figure({
+        scenario: 'dashboard p95 from rollups',
+        metric: 'largest error vs exact',
+        unit: '%',
+        value: 100 * worstP95Error,
+        baselineName: 'target',
+        baseline: 1,
+        target: '≤ 1%',
+        met: worstP95Error <= 0.01,
+      }),
+      figure({
+        scenario: 'disk',
+        metric: 'bytes per run (10 steps, rollups, indexes)',
+        unit: 'B',
+        value: bytesPerRun,
+        baselineName: 'target',
+        baseline: 600,
+        target: '≤ 600 B',
+        met: bytesPerRun <= 600,
+      }),
+      figure({
+        scenario: 'ingest while 30-day dashboards query',
+        metric: 'request latency p99',
+        unit: 'ms',
+        value: percentile(busyLatencies, 0.99),
+        baselineName: 'p99 with no queries',
+        baseline: idleP99,
+        target: '< 100 ms',
+        met: percentile(busyLatencies, 0.99) < 100,
+      }),
+      figure({
+        scenario: 'collector process',
+        metric: 'peak resident memory',
+        unit: 'MiB',
+        value: peakCollectorRss,
+        baselineName: 'after start-up',
+        baseline: startRss,
+      }),
+      figure({
+        scenario: 'benchmark process (clients, raw baseline, panel engines)',
+        metric: 'peak resident memory',
+        unit: 'MiB',
+        value: peakRss / 2 ** 20,
+        baselineName: 'at start',
+        baseline: process.memoryUsage().rss / 2 ** 20,
+      }),
     ];
   } finally {
     clearInterval(rssTimer);

@@ -42,7 +42,9 @@ export async function benchPostgres(quick: boolean, progress: (line: string) => 
     progress('  PostgreSQL is not installed (apt-get install postgresql): skipped');
     return [];
   }
-  const scale: FleetScale = quick ? { executions: 10_000, days: 14, workflows: 20, hosts: 5, stepsPerRun: 10 } : { executions: 100_000, days: 30, workflows: 40, hosts: 10, stepsPerRun: 10 };
+  const scale: FleetScale = quick
+    ? { executions: 10_000, days: 14, workflows: 20, hosts: 5, stepsPerRun: 10 }
+    : { executions: 100_000, days: 30, workflows: 40, hosts: 10, stepsPerRun: 10 };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-bench-pg-'));
   const pg = await startPostgres();
   const children: Array<{ kill: (signal: NodeJS.Signals) => boolean }> = [];
@@ -64,9 +66,15 @@ export async function benchPostgres(quick: boolean, progress: (line: string) => 
     const sqliteDir = path.join(dir, 'sqlite');
     const sqlite = await sendAll(fleetBatches(scale, BATCH_RUNS, END), poster([await collector({ RPA_DATA_DIR: sqliteDir })]));
     progress('  ... into one collector on PostgreSQL ...');
-    const one = await sendAll(fleetBatches(scale, BATCH_RUNS, END), poster([await collector({ RPA_DATA_DIR: path.join(dir, 'one'), RPA_STORE: urlOf('one') })]));
+    const one = await sendAll(
+      fleetBatches(scale, BATCH_RUNS, END),
+      poster([await collector({ RPA_DATA_DIR: path.join(dir, 'one'), RPA_STORE: urlOf('one') })]),
+    );
     progress('  ... into two collectors sharing one PostgreSQL ...');
-    const pair = [await collector({ RPA_DATA_DIR: path.join(dir, 'two-a'), RPA_STORE: urlOf('two') }), await collector({ RPA_DATA_DIR: path.join(dir, 'two-b'), RPA_STORE: urlOf('two') })];
+    const pair = [
+      await collector({ RPA_DATA_DIR: path.join(dir, 'two-a'), RPA_STORE: urlOf('two') }),
+      await collector({ RPA_DATA_DIR: path.join(dir, 'two-b'), RPA_STORE: urlOf('two') }),
+    ];
     const two = await sendAll(fleetBatches(scale, BATCH_RUNS, END), poster(pair));
 
     progress('  dashboard panels from each store ...');
@@ -75,8 +83,22 @@ export async function benchPostgres(quick: boolean, progress: (line: string) => 
     stores.push(onSqlite, onPostgres);
     const engines = [onSqlite, onPostgres].map((store) => new QueryEngine(store, new PerformanceAnalyzer(store), true));
     const figures: Figure[] = [
-      figure({ scenario: `ingest over HTTP (${records}), one collector on PostgreSQL`, metric: 'records per second', unit: '/s', value: one.rate, baselineName: 'one collector on SQLite', baseline: sqlite.rate }),
-      figure({ scenario: `ingest over HTTP (${records}), two collectors sharing one PostgreSQL`, metric: 'records per second', unit: '/s', value: two.rate, baselineName: 'one collector on SQLite', baseline: sqlite.rate }),
+      figure({
+        scenario: `ingest over HTTP (${records}), one collector on PostgreSQL`,
+        metric: 'records per second',
+        unit: '/s',
+        value: one.rate,
+        baselineName: 'one collector on SQLite',
+        baseline: sqlite.rate,
+      }),
+      figure({
+        scenario: `ingest over HTTP (${records}), two collectors sharing one PostgreSQL`,
+        metric: 'records per second',
+        unit: '/s',
+        value: two.rate,
+        baselineName: 'one collector on SQLite',
+        baseline: sqlite.rate,
+      }),
     ];
     for (const days of [7, 14]) {
       for (const aggregation of ['avg', 'p95'] as const) {
@@ -95,7 +117,16 @@ export async function benchPostgres(quick: boolean, progress: (line: string) => 
           }
           return median(times);
         });
-        figures.push(figure({ scenario: `${days}-day panel, hourly, per workflow, ${aggregation}, on PostgreSQL`, metric: 'query time', unit: 'ms', value: postgres, baselineName: 'same panel on SQLite', baseline: lite }));
+        figures.push(
+          figure({
+            scenario: `${days}-day panel, hourly, per workflow, ${aggregation}, on PostgreSQL`,
+            metric: 'query time',
+            unit: 'ms',
+            value: postgres,
+            baselineName: 'same panel on SQLite',
+            baseline: lite,
+          }),
+        );
       }
     }
     return figures;

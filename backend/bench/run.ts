@@ -15,10 +15,13 @@ import { benchStartup } from './startup';
  * measured in the same run, printed as a table (and written as JSON when asked).
  */
 async function main(): Promise<void> {
-  const usage = 'npm run bench [-- --quick] [-- --json FILE] [-- --only NAME]\n\nRuns every benchmark scenario (or those whose name contains NAME) beside its baseline and prints one table.';
+  const usage =
+    'npm run bench [-- --quick] [-- --json FILE] [-- --only NAME]\n\nRuns every benchmark scenario (or those whose name contains NAME) beside its baseline and prints one table.';
   let values;
   try {
-    ({ values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' } } }));
+    ({ values } = parseArgs({
+      options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean' } },
+    }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
     process.exit(2);

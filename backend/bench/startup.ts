@@ -16,7 +16,11 @@ const MODES = {
 async function startOnce(mode: keyof typeof MODES): Promise<{ startMs: number; rssMb: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-bench-start-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [...MODES[mode]], { cwd: ROOT, env: { ...process.env, RPA_DATA_DIR: dir, RPA_PORT: '0', RPA_SAMPLER: 'off', RPA_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...MODES[mode]], {
+    cwd: ROOT,
+    env: { ...process.env, RPA_DATA_DIR: dir, RPA_PORT: '0', RPA_SAMPLER: 'off', RPA_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     const startMs = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -49,7 +53,21 @@ export async function benchStartup(quick: boolean): Promise<Figure[]> {
   }
   const of = (mode: keyof typeof results, key: 'startMs' | 'rssMb') => median(results[mode].map((r) => r[key]));
   return [
-    figure({ scenario: 'collector start-up (empty database)', metric: 'time to listening, median', unit: 'ms', value: of('compiled', 'startMs'), baselineName: 'sources through tsx', baseline: of('tsx', 'startMs') }),
-    figure({ scenario: 'collector start-up (empty database)', metric: 'resident memory 1 s after, median', unit: 'MB', value: of('compiled', 'rssMb'), baselineName: 'sources through tsx', baseline: of('tsx', 'rssMb') }),
+    figure({
+      scenario: 'collector start-up (empty database)',
+      metric: 'time to listening, median',
+      unit: 'ms',
+      value: of('compiled', 'startMs'),
+      baselineName: 'sources through tsx',
+      baseline: of('tsx', 'startMs'),
+    }),
+    figure({
+      scenario: 'collector start-up (empty database)',
+      metric: 'resident memory 1 s after, median',
+      unit: 'MB',
+      value: of('compiled', 'rssMb'),
+      baselineName: 'sources through tsx',
+      baseline: of('tsx', 'rssMb'),
+    }),
   ];
 }

@@ -2,14 +2,7 @@
  * The seed module's "Complete Usage Example", translated line by line to this package.
  * Run it with `npx tsx backend/examples/completeUsage.ts` (it writes data/analytics/).
  */
-import {
-  MetricsCollector,
-  ResourceCollector,
-  TimeSeriesStore,
-  PerformanceAnalyzer,
-  AnomalyDetector,
-  InsightGenerator,
-} from '../src';
+import { MetricsCollector, ResourceCollector, TimeSeriesStore, PerformanceAnalyzer, AnomalyDetector, InsightGenerator } from '../src';
 
 const DAY = 24 * 3600_000;
 const HOUR = 3600_000;

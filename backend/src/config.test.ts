@@ -11,7 +11,10 @@ describe('configuration from the environment', () => {
   it('when RPA_LOG_FORMAT is auto (the default), then logs are for people on a terminal and JSON elsewhere', () => {
     const tty = process.stdout.isTTY;
     try {
-      for (const [isTTY, format] of [[true, 'pretty'], [false, 'json']] as const) {
+      for (const [isTTY, format] of [
+        [true, 'pretty'],
+        [false, 'json'],
+      ] as const) {
         Object.defineProperty(process.stdout, 'isTTY', { value: isTTY, configurable: true });
         expect(loadConfig({}).logFormat).toBe(format);
         expect(loadConfig({ RPA_LOG_FORMAT: 'json' }).logFormat).toBe('json');
@@ -32,7 +35,9 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ RPA_STORE: 'postgres://rpa:secret@db.internal:5432/rpa' }).postgresUrl).toBe('postgres://rpa:secret@db.internal:5432/rpa');
     expect(loadConfig({ RPA_STORE: 'postgresql://db/rpa' }).postgresUrl).toBe('postgresql://db/rpa');
     expect(loadConfig({}).postgresUrl).toBeUndefined();
-    expect(() => loadConfig({ RPA_STORE: 'mysql://rpa:secret@db/rpa' })).toThrow('RPA_STORE: expected a PostgreSQL URL (postgres://user:password@host:5432/database)');
+    expect(() => loadConfig({ RPA_STORE: 'mysql://rpa:secret@db/rpa' })).toThrow(
+      'RPA_STORE: expected a PostgreSQL URL (postgres://user:password@host:5432/database)',
+    );
     expect(() => loadConfig({ RPA_STORE: 'mysql://rpa:secret@db/rpa' })).not.toThrow('secret');
   });
 

@@ -158,8 +158,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
     ...(e.RPA_REPORT_FONT ? { reportFont: path.resolve(e.RPA_REPORT_FONT) } : {}),
     // Beside the archive by default: what is kept of the fleet's past, in one place.
-    reports: Object.freeze({ schedule: e.RPA_REPORT_SCHEDULE, dir: path.resolve(e.RPA_REPORT_DIR ?? path.join(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive'), 'reports')), keepDays: e.RPA_REPORT_KEEP_DAYS }),
-    retention: Object.freeze({ rawDays: e.RPA_RAW_RETENTION_DAYS, rollupDays: e.RPA_ROLLUP_RETENTION_DAYS, archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')), changeFeedHours: e.RPA_CHANGE_FEED_HOURS }),
+    reports: Object.freeze({
+      schedule: e.RPA_REPORT_SCHEDULE,
+      dir: path.resolve(e.RPA_REPORT_DIR ?? path.join(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive'), 'reports')),
+      keepDays: e.RPA_REPORT_KEEP_DAYS,
+    }),
+    retention: Object.freeze({
+      rawDays: e.RPA_RAW_RETENTION_DAYS,
+      rollupDays: e.RPA_ROLLUP_RETENTION_DAYS,
+      archiveDir: path.resolve(e.RPA_ARCHIVE_DIR ?? path.join(e.RPA_DATA_DIR, 'archive')),
+      changeFeedHours: e.RPA_CHANGE_FEED_HOURS,
+    }),
     limits: Object.freeze({
       maxBodyBytes: e.RPA_MAX_BODY_BYTES,
       maxQueryBodyBytes: e.RPA_MAX_QUERY_BODY_BYTES,
@@ -181,7 +190,9 @@ function tokenList(value: string | undefined, scope: Scope, variable: string): A
     .filter(Boolean)
     .map((token) => {
       if (token.length < MIN_TOKEN_LENGTH) {
-        throw new ConfigError(`invalid configuration:\n  ${variable}: every token must have at least ${MIN_TOKEN_LENGTH} characters (got one of ${token.length})`);
+        throw new ConfigError(
+          `invalid configuration:\n  ${variable}: every token must have at least ${MIN_TOKEN_LENGTH} characters (got one of ${token.length})`,
+        );
       }
       return { token, scope };
     });

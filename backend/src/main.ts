@@ -36,7 +36,10 @@ async function serve(argv: string[]): Promise<void> {
     collector = new Collector({ config, log });
   } catch (error) {
     // PostgreSQL down, refusing the user, or no such database: said in a line, not a stack.
-    if (config.postgresUrl) throw new CommandError(`cannot open the database RPA_STORE=${database}: ${(error as Error).message}. Check that PostgreSQL runs there and the user, password and database name.`);
+    if (config.postgresUrl)
+      throw new CommandError(
+        `cannot open the database RPA_STORE=${database}: ${(error as Error).message}. Check that PostgreSQL runs there and the user, password and database name.`,
+      );
     throw error;
   }
   await collector.start();

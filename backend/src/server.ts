@@ -55,7 +55,11 @@ export interface CollectorServices {
   reports?: ReportScheduler;
 }
 
-export function createApp({ store, ingest, queries, engine, metrics, feed, sampler, reports }: CollectorServices, config: Readonly<Config>, log: Logger): express.Express {
+export function createApp(
+  { store, ingest, queries, engine, metrics, feed, sampler, reports }: CollectorServices,
+  config: Readonly<Config>,
+  log: Logger,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Paths match as written (case and trailing slash): each path is one route or none.
@@ -139,7 +143,10 @@ export class Collector {
     this.analysis = location ? new WorkerAnalysis(this.store, location, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
     let sampler: ResourceCollector | undefined;
     const samplerStatus = () => sampler?.status() ?? { enabled: false };
-    this.metrics = new CollectorMetrics({ store: this.store, analysis: this.analysis, sampler: samplerStatus }, { ...DEFAULT_SERIES_LIMITS, ...config.metrics });
+    this.metrics = new CollectorMetrics(
+      { store: this.store, analysis: this.analysis, sampler: samplerStatus },
+      { ...DEFAULT_SERIES_LIMITS, ...config.metrics },
+    );
     const cache = new QueryCache();
     const queries = new QueryService(new QueryEngine(this.store, this.analysis.performance), cache, { location, workers: config.queryWorkers });
     this.queries = queries;
@@ -166,8 +173,13 @@ export class Collector {
     }
     this.sampler = sampler;
     const { schedule, dir, keepDays } = config.reports;
-    if (schedule !== 'off') this.reports = new ReportScheduler({ schedule, dir, keepDays, build: (request) => queries.report(request), fonts: reportFonts(config.reportFont), log });
-    this.app = createApp({ store: this.store, ingest, queries, engine: this.analysis, metrics: this.metrics, feed: this.feed, sampler: samplerStatus, reports: this.reports }, config, log);
+    if (schedule !== 'off')
+      this.reports = new ReportScheduler({ schedule, dir, keepDays, build: (request) => queries.report(request), fonts: reportFonts(config.reportFont), log });
+    this.app = createApp(
+      { store: this.store, ingest, queries, engine: this.analysis, metrics: this.metrics, feed: this.feed, sampler: samplerStatus, reports: this.reports },
+      config,
+      log,
+    );
   }
 
   get url(): string {
@@ -226,7 +238,8 @@ export class Collector {
           failing = false;
         } catch (error) {
           this.queries.cache.clear();
-          if (!failing) this.options.log.warn({ reason: (error as Error).message }, 'could not read the shared change log: query cache cleared, trying every second');
+          if (!failing)
+            this.options.log.warn({ reason: (error as Error).message }, 'could not read the shared change log: query cache cleared, trying every second');
           failing = true;
         }
       }, 1000);
@@ -235,7 +248,10 @@ export class Collector {
     if (retention.rawDays > 0 || retention.rollupDays > 0) {
       const { log } = this.options;
       this.retention = new RetentionThread(this.store, locationOf(this.store), retention, (report) =>
-        log.info({ archivedRuns: report.archivedRuns, archivedSamples: report.archivedSamples, files: report.files.length }, `retention: ${report.archivedRuns} expired runs archived and deleted so far`),
+        log.info(
+          { archivedRuns: report.archivedRuns, archivedSamples: report.archivedSamples, files: report.files.length },
+          `retention: ${report.archivedRuns} expired runs archived and deleted so far`,
+        ),
       );
       const retentionThread = this.retention;
       let running = false;

@@ -46,7 +46,11 @@ const rangeTime = z
 export const queryRequestSchema = z
   .object({
     range: z.object({ from: rangeTime, to: rangeTime }),
-    intervalMs: z.number().positive().max(366 * 86_400_000).optional(),
+    intervalMs: z
+      .number()
+      .positive()
+      .max(366 * 86_400_000)
+      .optional(),
     maxDataPoints: z.number().int().positive().max(100_000).optional(),
     targets: z.array(queryTargetSchema).min(1, 'at least one query').max(50, 'at most 50 queries'),
   })
@@ -76,7 +80,12 @@ export interface Field {
 export interface Frame {
   name?: string;
   refId: string;
-  meta?: { preferredVisualisationType?: 'graph' | 'table' | 'logs'; type?: string; typeVersion?: [number, number]; notices?: Array<{ severity: 'info' | 'warning'; text: string }> };
+  meta?: {
+    preferredVisualisationType?: 'graph' | 'table' | 'logs';
+    type?: string;
+    typeVersion?: [number, number];
+    notices?: Array<{ severity: 'info' | 'warning'; text: string }>;
+  };
   fields: Field[];
 }
 

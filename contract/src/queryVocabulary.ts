@@ -4,7 +4,18 @@
  */
 
 export const QUERY_TYPES = [
-  'timeseries', 'stats', 'bottlenecks', 'degradation', 'comparison', 'trend', 'success', 'anomalies', 'incidents', 'insights', 'executions', 'resources',
+  'timeseries',
+  'stats',
+  'bottlenecks',
+  'degradation',
+  'comparison',
+  'trend',
+  'success',
+  'anomalies',
+  'incidents',
+  'insights',
+  'executions',
+  'resources',
 ] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
@@ -45,4 +56,3 @@ export type VariableKind = (typeof VARIABLE_KINDS)[number];
 
 export const ANNOTATION_TYPES = ['anomalies', 'incidents', 'versions', 'insights'] as const;
 export type AnnotationType = (typeof ANNOTATION_TYPES)[number];
-

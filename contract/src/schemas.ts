@@ -49,9 +49,7 @@ const bytes = z.number().min(0, 'must not be negative').max(1e15);
 const percent = z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
 const message = z.string().max(4096, 'must be at most 4096 characters');
 
-const tags = z
-  .record(z.string().min(1).max(64), z.string().max(256))
-  .refine((t) => Object.keys(t).length <= 32, 'at most 32 tags');
+const tags = z.record(z.string().min(1).max(64), z.string().max(256)).refine((t) => Object.keys(t).length <= 32, 'at most 32 tags');
 
 export const executionSchema = z
   .strictObject({
@@ -137,17 +135,26 @@ export const executionCompleteSchema = z.strictObject({
 export type ExecutionComplete = z.infer<typeof executionCompleteSchema>;
 
 /** A filter value from the query string: repeated (`?host=a&host=b`) or comma-separated. */
-const list = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
+const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
+  (Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 export const executionListQuerySchema = z.strictObject({
   workflow: list.optional(),
   status: list.pipe(z.array(z.enum(EXECUTION_STATUSES))).optional(),
   host: list.optional(),
   robot: list.optional(),
-  from: z.union([z.string().regex(/^\d+$/).transform(Number), z.string()]).pipe(timestamp).optional(),
-  to: z.union([z.string().regex(/^\d+$/).transform(Number), z.string()]).pipe(timestamp).optional(),
+  from: z
+    .union([z.string().regex(/^\d+$/).transform(Number), z.string()])
+    .pipe(timestamp)
+    .optional(),
+  to: z
+    .union([z.string().regex(/^\d+$/).transform(Number), z.string()])
+    .pipe(timestamp)
+    .optional(),
   limit: z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().min(1).max(1000)).default(100),
   cursor: z.string().max(200).optional(),
 });

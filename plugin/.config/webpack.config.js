@@ -66,8 +66,7 @@ module.exports = (env = {}) => ({
         {
           from: 'src/plugin.json',
           to: '.',
-          transform: (content) =>
-            content.toString().replace('%VERSION%', version).replace('%TODAY%', new Date().toISOString().slice(0, 10)),
+          transform: (content) => content.toString().replace('%VERSION%', version).replace('%TODAY%', new Date().toISOString().slice(0, 10)),
         },
         { from: 'src/img', to: 'img' },
         { from: 'README.md', to: '.' },

@@ -36,7 +36,10 @@ const HOST_MODULES = {
  */
 function requiredRange(imports) {
   const unknown = imports.filter((name) => !(name in HOST_MODULES));
-  if (unknown.length) throw new Error(`dist/module.js imports ${unknown.join(', ')} from Grafana, which does not provide ${unknown.length === 1 ? 'it' : 'them'} to plugins: bundle ${unknown.length === 1 ? 'it' : 'them'}`);
+  if (unknown.length)
+    throw new Error(
+      `dist/module.js imports ${unknown.join(', ')} from Grafana, which does not provide ${unknown.length === 1 ? 'it' : 'them'} to plugins: bundle ${unknown.length === 1 ? 'it' : 'them'}`,
+    );
   const narrower = [...new Set(imports.map((name) => HOST_MODULES[name]).filter((range) => range !== BASE_RANGE))];
   if (narrower.length > 1) throw new Error(`no one range provides ${imports.join(', ')}`);
   return narrower[0] ?? BASE_RANGE;
@@ -75,17 +78,29 @@ function checkPluginJson(json, built) {
     need(info.version === '%VERSION%', 'info.version must be the %VERSION% placeholder in src (the build fills it in)');
   }
   const range = json.dependencies?.grafanaDependency;
-  need(typeof range === 'string' && /^(>=|\^|~)?\d+\.\d+\.\d+/.test(range), `dependencies.grafanaDependency must be a semver range like ">=12.0.0", got ${JSON.stringify(range)}`);
+  need(
+    typeof range === 'string' && /^(>=|\^|~)?\d+\.\d+\.\d+/.test(range),
+    `dependencies.grafanaDependency must be a semver range like ">=12.0.0", got ${JSON.stringify(range)}`,
+  );
   if (typeof range === 'string' && range !== BASE_RANGE) {
-    need(range.split('||').every((clause) => /^\s*(>=|~)\d+\.\d+\.\d+\s*$/.test(clause)), `dependencies.grafanaDependency ${JSON.stringify(range)}: clauses must be >=x.y.z or ~x.y.z`);
+    need(
+      range.split('||').every((clause) => /^\s*(>=|~)\d+\.\d+\.\d+\s*$/.test(clause)),
+      `dependencies.grafanaDependency ${JSON.stringify(range)}: clauses must be >=x.y.z or ~x.y.z`,
+    );
   }
   const routes = json.routes ?? [];
   need(Array.isArray(routes) && routes.length === 1, `exactly one proxy route expected, got ${routes.length}`);
   const route = routes[0] ?? {};
   need(route.path === 'collector', `the route path must be "collector" (the DataSource calls <url>/collector), got ${JSON.stringify(route.path)}`);
-  need(/^\{\{ *\.JsonData\.collectorUrl *\}\}\/api\/v1$/.test(route.url ?? ''), `the route url must be "{{ .JsonData.collectorUrl }}/api/v1", got ${JSON.stringify(route.url)}`);
+  need(
+    /^\{\{ *\.JsonData\.collectorUrl *\}\}\/api\/v1$/.test(route.url ?? ''),
+    `the route url must be "{{ .JsonData.collectorUrl }}/api/v1", got ${JSON.stringify(route.url)}`,
+  );
   const auth = (route.headers ?? []).find((h) => h.name === 'Authorization');
-  need(auth && /^Bearer \{\{ *\.SecureJsonData\.apiToken *\}\}$/.test(auth.content), 'the route must add "Authorization: Bearer {{ .SecureJsonData.apiToken }}" (the token stays on the server)');
+  need(
+    auth && /^Bearer \{\{ *\.SecureJsonData\.apiToken *\}\}$/.test(auth.content),
+    'the route must add "Authorization: Bearer {{ .SecureJsonData.apiToken }}" (the token stays on the server)',
+  );
   need(!JSON.stringify(json).includes('.JsonData.apiToken'), 'the token must never come from jsonData (readable by viewers)');
   return problems;
 }
@@ -117,7 +132,10 @@ function checkDist(dist) {
       try {
         const required = requiredRange(externals);
         const declared = json.dependencies?.grafanaDependency;
-        need(declared === required, `dependencies.grafanaDependency must be "${required}" for what dist/module.js imports from Grafana (${externals.join(', ')}), got ${JSON.stringify(declared)}`);
+        need(
+          declared === required,
+          `dependencies.grafanaDependency must be "${required}" for what dist/module.js imports from Grafana (${externals.join(', ')}), got ${JSON.stringify(declared)}`,
+        );
       } catch (error) {
         problems.push(error.message);
       }

@@ -21,7 +21,15 @@ import { CollectorRequestError, isLive, LiveFeed, liveQuery } from './live';
 import { interpolateQuery, interpolateVariableQuery } from './interpolate';
 import { withRunLogLinks } from './runLinks';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
-import { DEFAULT_ANNOTATION_QUERY, DEFAULT_QUERY, DEFAULT_VARIABLE_QUERY, type RpaDataSourceOptions, type RpaQuery, type RpaVariableQuery, toVariableQuery } from './types';
+import {
+  DEFAULT_ANNOTATION_QUERY,
+  DEFAULT_QUERY,
+  DEFAULT_VARIABLE_QUERY,
+  type RpaDataSourceOptions,
+  type RpaQuery,
+  type RpaVariableQuery,
+  toVariableQuery,
+} from './types';
 
 /** The proxy route in plugin.json: Grafana adds the token and forwards to `<collectorUrl>/api/v1`. */
 export const ROUTE = 'collector';
@@ -42,7 +50,16 @@ class RpaVariableSupport extends CustomVariableSupport<DataSource, RpaVariableQu
   query(request: DataQueryRequest<RpaVariableQuery>): Observable<DataQueryResponse> {
     const [query] = request.targets;
     return from(this.datasource.metricFindQuery(query, { scopedVars: request.scopedVars, range: request.range })).pipe(
-      map((values) => ({ data: [toDataFrame({ fields: [{ name: 'text', type: FieldType.string, values: values.map((v) => v.text) }, { name: 'value', type: FieldType.string, values: values.map((v) => v.value) }] })] })),
+      map((values) => ({
+        data: [
+          toDataFrame({
+            fields: [
+              { name: 'text', type: FieldType.string, values: values.map((v) => v.text) },
+              { name: 'value', type: FieldType.string, values: values.map((v) => v.value) },
+            ],
+          }),
+        ],
+      })),
     );
   }
 }
@@ -101,11 +118,15 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
     const rest = targets.filter((t) => !isLive(t));
     const range = { from: request.range.from.valueOf(), to: request.range.to.valueOf(), followsNow: request.range.raw?.to === 'now' };
     // One change feed for every live query of this data source, whichever panel: one request held open, not one a panel.
-    this.liveFeed ??= new LiveFeed({ call: <T>(method: 'GET' | 'POST', path: string, data: unknown, signal: AbortSignal) => this.cancellableRequest<T>(method, path, data, signal) });
+    this.liveFeed ??= new LiveFeed({
+      call: <T>(method: 'GET' | 'POST', path: string, data: unknown, signal: AbortSignal) => this.cancellableRequest<T>(method, path, data, signal),
+    });
     const streams = live.map((t) =>
-      liveQuery(t, toWireTarget(t), this.liveFeed!, { range, intervalMs: request.intervalMs || undefined, maxDataPoints: request.maxDataPoints || undefined }).pipe(
-        map((response) => ({ ...response, data: response.data.map((frame: DataFrame) => withRunLogLinks(frame, this)) })),
-      ),
+      liveQuery(t, toWireTarget(t), this.liveFeed!, {
+        range,
+        intervalMs: request.intervalMs || undefined,
+        maxDataPoints: request.maxDataPoints || undefined,
+      }).pipe(map((response) => ({ ...response, data: response.data.map((frame: DataFrame) => withRunLogLinks(frame, this)) }))),
     );
     const once = rest.length ? [from(this.queryOnce(rest, request)).pipe(map((r) => ({ ...r, key: 'rpa-once' })))] : [];
     return merge(...once, ...streams);
@@ -219,7 +240,12 @@ export class DataSource extends DataSourceApi<RpaQuery, RpaDataSourceOptions> {
 /** The queries a 400 from the collector names (`targets[i]...` in its details); none for any other failure. */
 function rejectedTargets(error: unknown, sent: readonly RpaQuery[]): RpaQuery[] {
   if (!(error instanceof CollectorRequestError) || error.status !== 400) return [];
-  const indexes = new Set(error.fields.map((f) => /^targets(?:\[|\.)(\d+)/.exec(f)?.[1]).filter((i): i is string => i !== undefined).map(Number));
+  const indexes = new Set(
+    error.fields
+      .map((f) => /^targets(?:\[|\.)(\d+)/.exec(f)?.[1])
+      .filter((i): i is string => i !== undefined)
+      .map(Number),
+  );
   return sent.filter((_, i) => indexes.has(i));
 }
 
@@ -228,11 +254,11 @@ function toWireTarget(query: RpaQuery) {
   return target;
 }
 
-
 function freshness(health: HealthResponse): string {
   const last = health.database.lastExecutionAt;
   if (last === undefined) return 'No executions recorded yet.';
   const minutes = Math.max(0, Math.round((Date.now() - last) / 60_000));
-  const age = minutes < 60 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : minutes < 2880 ? `${Math.round(minutes / 60)} hours` : `${Math.round(minutes / 1440)} days`;
+  const age =
+    minutes < 60 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : minutes < 2880 ? `${Math.round(minutes / 60)} hours` : `${Math.round(minutes / 1440)} days`;
   return `${health.database.executions ?? 0} executions; the latest started ${age} ago.`;
 }

@@ -56,7 +56,10 @@ export class LiveTable {
     for (let i = 0; i < length; i++) {
       const id = String(frame.fields[key].values[i]);
       this.rows.delete(id);
-      this.rows.set(id, frame.fields.map((f) => f.values[i]));
+      this.rows.set(
+        id,
+        frame.fields.map((f) => f.values[i]),
+      );
     }
     const time = frame.fields.findIndex((f) => f.type === 'time');
     const ordered = [...this.rows.entries()].sort((a, b) => Number(b[1][time]) - Number(a[1][time]));
@@ -221,7 +224,8 @@ export function liveQuery(target: RpaQuery, wire: Record<string, unknown>, feed:
     let lastRefresh = 0;
     let refreshing = false;
     let refreshAgain = false;
-    const emit = (error?: string) => subscriber.next({ key, state: LoadingState.Streaming, data: frames, ...(error ? { errors: [{ message: error, refId: target.refId }] } : {}) });
+    const emit = (error?: string) =>
+      subscriber.next({ key, state: LoadingState.Streaming, data: frames, ...(error ? { errors: [{ message: error, refId: target.refId }] } : {}) });
     const paused = (error: unknown) => emit(`Live updates paused: ${(error as Error).message}. Retrying.`);
     const range = () => {
       const width = options.range.to - options.range.from;
@@ -234,7 +238,12 @@ export function liveQuery(target: RpaQuery, wire: Record<string, unknown>, feed:
       frames = frame ? [frame] : [];
     };
     const load = async () => {
-      const response = await transport.call<QueryResponse>('POST', '/query', { range: range(), intervalMs: options.intervalMs, maxDataPoints: options.maxDataPoints, targets: [wire] }, signal);
+      const response = await transport.call<QueryResponse>(
+        'POST',
+        '/query',
+        { range: range(), intervalMs: options.intervalMs, maxDataPoints: options.maxDataPoints, targets: [wire] },
+        signal,
+      );
       const answer = response.results[target.refId]?.frames ?? [];
       if (target.queryType === 'executions') {
         table = new LiveTable(table.limit);

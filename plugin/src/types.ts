@@ -1,12 +1,5 @@
 import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
-import type {
-  Aggregation,
-  AnnotationType,
-  GroupBy,
-  Metric,
-  QueryType,
-  VariableKind,
-} from '@rpa-analytics/contract/queryContract';
+import type { Aggregation, AnnotationType, GroupBy, Metric, QueryType, VariableKind } from '@rpa-analytics/contract/queryContract';
 
 import { aggregationsFor } from '@rpa-analytics/contract/queryVocabulary';
 
@@ -105,7 +98,8 @@ export function changeQueryType(query: RpaQuery, queryType: RpaQueryType): RpaQu
   }
   next.queryType = queryType;
   if ((queryType === 'timeseries' || queryType === 'resources') && !next.metric) next.metric = queryType === 'resources' ? 'host_cpu' : 'run_duration';
-  if (queryType === 'resources' && next.metric && !next.metric.startsWith('host_') && !['disk_read', 'disk_write', 'net_rx', 'net_tx'].includes(next.metric)) next.metric = 'host_cpu';
+  if (queryType === 'resources' && next.metric && !next.metric.startsWith('host_') && !['disk_read', 'disk_write', 'net_rx', 'net_tx'].includes(next.metric))
+    next.metric = 'host_cpu';
   if (queryType === 'annotations' && !next.annotationType) next.annotationType = 'anomalies';
   return next;
 }

@@ -19,7 +19,11 @@ describe('the plugin check (what Grafana validates, offline)', () => {
   it.each([
     ['a bad id', { id: 'RPA_Analytics' }, 'id "RPA_Analytics" must match'],
     ['no logs capability', { logs: false }, 'logs must be true'],
-    ['a token read from jsonData', { routes: [{ ...source.routes[0], headers: [{ name: 'Authorization', content: 'Bearer {{ .JsonData.apiToken }}' }] }] }, 'the token must never come from jsonData'],
+    [
+      'a token read from jsonData',
+      { routes: [{ ...source.routes[0], headers: [{ name: 'Authorization', content: 'Bearer {{ .JsonData.apiToken }}' }] }] },
+      'the token must never come from jsonData',
+    ],
     ['a route without the token', { routes: [{ path: 'collector', url: '{{ .JsonData.collectorUrl }}/api/v1' }] }, 'the route must add "Authorization: Bearer'],
     ['no Grafana dependency', { dependencies: {} }, 'dependencies.grafanaDependency must be a semver range'],
   ])('flags %s', (_what, change, message) => {
@@ -41,14 +45,15 @@ describe('the plugin check (what Grafana validates, offline)', () => {
     }
   });
 
-  it("derives the Grafana range from what the bundle imports from the host: react/jsx-runtime narrows it to the versions that provide it", () => {
+  it('derives the Grafana range from what the bundle imports from the host: react/jsx-runtime narrows it to the versions that provide it', () => {
     expect(requiredRange(['react', '@grafana/data', '@grafana/ui', '@grafana/runtime', 'rxjs'])).toBe('>=12.0.0');
     expect(requiredRange(['react', 'react/jsx-runtime', '@grafana/data'])).toBe('>=12.3.0 || ~12.2.5 || ~12.1.7 || ~12.0.10');
     expect(() => requiredRange(['react', 'moment'])).toThrow('dist/module.js imports moment from Grafana, which does not provide it to plugins: bundle it');
     // The versions that provide react/jsx-runtime, and those that do not.
     const jsx = requiredRange(['react/jsx-runtime']);
     for (const version of ['12.0.10', '12.1.7', '12.1.9', '12.2.5', '12.3.0', '13.1.0']) expect([version, satisfies(version, jsx)]).toEqual([version, true]);
-    for (const version of ['12.0.0', '12.0.9', '12.1.0', '12.1.6', '12.2.0', '12.2.4', '11.6.11']) expect([version, satisfies(version, jsx)]).toEqual([version, false]);
+    for (const version of ['12.0.0', '12.0.9', '12.1.0', '12.1.6', '12.2.0', '12.2.4', '11.6.11'])
+      expect([version, satisfies(version, jsx)]).toEqual([version, false]);
   });
 
   it('flags a dist whose declared Grafana range includes versions without a module the bundle imports from the host', () => {
@@ -58,7 +63,14 @@ describe('the plugin check (what Grafana validates, offline)', () => {
       fs.mkdirSync(path.join(dist, 'img'));
       for (const logo of new Set([source.info.logos.small, source.info.logos.large])) fs.writeFileSync(path.join(dist, logo), '<svg/>');
       const built = (grafanaDependency: string) =>
-        fs.writeFileSync(path.join(dist, 'plugin.json'), JSON.stringify({ ...source, info: { ...source.info, version: '0.1.0', updated: '2026-11-27' }, dependencies: { ...source.dependencies, grafanaDependency } }));
+        fs.writeFileSync(
+          path.join(dist, 'plugin.json'),
+          JSON.stringify({
+            ...source,
+            info: { ...source.info, version: '0.1.0', updated: '2026-11-27' },
+            dependencies: { ...source.dependencies, grafanaDependency },
+          }),
+        );
       fs.writeFileSync(path.join(dist, 'module.js'), 'define(["react","react/jsx-runtime","@grafana/data","@grafana/runtime","@grafana/ui"],function(){})');
       // What the plugin declared before: Grafana 12.0.0 to 12.2.4 would fail to load it.
       built('>=12.0.0');

@@ -66,8 +66,11 @@ export async function startSimulatedCollector(demoArgs: string[]): Promise<{ col
 /** Feeds a collector with the fleet simulator's command (`npm run demo`), as a user would. */
 export function runDemo(url: string, args: string[], token?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(TSX, [path.join(ROOT, 'backend/src/main.ts'), 'demo', '--url', url, ...args], { cwd: ROOT, env: { ...process.env, ...(token ? { RPA_INGEST_TOKEN: token } : {}) }, timeout: 120_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    execFile(
+      TSX,
+      [path.join(ROOT, 'backend/src/main.ts'), 'demo', '--url', url, ...args],
+      { cwd: ROOT, env: { ...process.env, ...(token ? { RPA_INGEST_TOKEN: token } : {}) }, timeout: 120_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
     );
   });
 }
@@ -81,20 +84,28 @@ export interface HttpAnswer {
 export function httpRequest(method: string, url: string, headers: Record<string, string>, body?: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = http.request(url, { method, signal, headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed });
-      });
-    });
+    const request = http.request(
+      url,
+      {
+        method,
+        signal,
+        headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
     request.on('error', reject);
     if (payload) request.write(payload);
     request.end();

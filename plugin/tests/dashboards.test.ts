@@ -11,15 +11,23 @@ import { asBackendSrv, ProxyBackendSrv, StandInTemplateSrv, firstAnswer, queryOn
 const ROOT = path.resolve(__dirname, '../..');
 const END = '2026-11-20T00:00:00Z';
 const DIR = path.join(ROOT, 'provisioning/dashboards/rpa');
-const dashboards = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')));
+const dashboards = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')));
 
 /** Whether a dashboard's workflow variable takes one workflow (the drill-down) or starts at All (the overview). */
-const singleWorkflow = (d: { templating: { list: Array<{ name: string; multi: boolean }> } }) => d.templating.list.some((v) => v.name === 'workflow' && !v.multi);
+const singleWorkflow = (d: { templating: { list: Array<{ name: string; multi: boolean }> } }) =>
+  d.templating.list.some((v) => v.name === 'workflow' && !v.multi);
 const panelQueries = dashboards.flatMap((d) =>
-  d.panels.flatMap((p: { title: string; targets: RpaQuery[] }) => p.targets.map((t) => [`${d.title} / ${p.title} / ${t.refId}`, t, singleWorkflow(d)] as const)),
+  d.panels.flatMap((p: { title: string; targets: RpaQuery[] }) =>
+    p.targets.map((t) => [`${d.title} / ${p.title} / ${t.refId}`, t, singleWorkflow(d)] as const),
+  ),
 );
 const annotationQueries = dashboards.flatMap((d) =>
-  d.annotations.list.filter((a: { builtIn?: number }) => !a.builtIn).map((a: { name: string; target: RpaQuery }) => [`${d.title} / ${a.name}`, a.target, singleWorkflow(d)] as const),
+  d.annotations.list
+    .filter((a: { builtIn?: number }) => !a.builtIn)
+    .map((a: { name: string; target: RpaQuery }) => [`${d.title} / ${a.name}`, a.target, singleWorkflow(d)] as const),
 );
 
 /**
@@ -43,14 +51,31 @@ describe('provisioned dashboards against a simulated fleet', () => {
    */
   const openAs = (single: boolean) => {
     const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
-    setTemplateSrv(new StandInTemplateSrv([{ name: 'workflow', value: single ? spike.workflow! : ['$__all'] }, { name: 'step', value: ['$__all'] }, { name: 'host', value: ['$__all'] }]) as unknown as TemplateSrv);
+    setTemplateSrv(
+      new StandInTemplateSrv([
+        { name: 'workflow', value: single ? spike.workflow! : ['$__all'] },
+        { name: 'step', value: ['$__all'] },
+        { name: 'host', value: ['$__all'] },
+      ]) as unknown as TemplateSrv,
+    );
   };
   afterAll(async () => collector?.stop());
 
   const request = (target: RpaQuery): DataQueryRequest<RpaQuery> => {
     const to = dateTime(Date.parse(END));
     const from = dateTime(Date.parse(END) - 7 * 86_400_000);
-    return { requestId: 'dash', interval: '1h', intervalMs: 3_600_000, maxDataPoints: 800, range: { from, to, raw: { from, to } }, scopedVars: {}, targets: [target], timezone: 'utc', app: 'dashboard', startTime: Date.now() } as DataQueryRequest<RpaQuery>;
+    return {
+      requestId: 'dash',
+      interval: '1h',
+      intervalMs: 3_600_000,
+      maxDataPoints: 800,
+      range: { from, to, raw: { from, to } },
+      scopedVars: {},
+      targets: [target],
+      timezone: 'utc',
+      app: 'dashboard',
+      startTime: Date.now(),
+    } as DataQueryRequest<RpaQuery>;
   };
 
   it('has queries to run', () => {

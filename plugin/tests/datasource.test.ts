@@ -14,8 +14,16 @@ function request(targets: RpaQuery[], days = 7): DataQueryRequest<RpaQuery> {
   const to = dateTime(Date.parse(END));
   const from = dateTime(Date.parse(END) - days * DAY);
   return {
-    requestId: 'test', interval: '1h', intervalMs: 3_600_000, maxDataPoints: 500, range: { from, to, raw: { from, to } }, scopedVars: {},
-    targets, timezone: 'utc', app: 'dashboard', startTime: Date.now(),
+    requestId: 'test',
+    interval: '1h',
+    intervalMs: 3_600_000,
+    maxDataPoints: 500,
+    range: { from, to, raw: { from, to } },
+    scopedVars: {},
+    targets,
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: Date.now(),
   } as DataQueryRequest<RpaQuery>;
 }
 
@@ -40,7 +48,10 @@ describe('the DataSource against a real collector filled by the simulator', () =
   beforeEach(() => templates.setVariables([]));
 
   it('gives time series as typed time and number fields with labels and units', async () => {
-    const { data } = await queryOnce(ds, request([{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' }]));
+    const { data } = await queryOnce(
+      ds,
+      request([{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' }]),
+    );
     expect(data).toHaveLength(truth.workflows.length);
     for (const frame of data as DataFrame[]) {
       expect(fieldTypes(frame)).toEqual([FieldType.time, FieldType.number]);
@@ -95,7 +106,14 @@ describe('the DataSource against a real collector filled by the simulator', () =
     const id = ids.values[0] as string;
     const scopedVars = { __value: { text: 'raw', value: { raw: id } } };
     const replaceVariables = (text: string, vars?: typeof scopedVars) => text.replace('${__value.raw}', String(vars?.__value.value.raw));
-    const model = mapInternalLinkToExplore({ link, internalLink: link.internal!, scopedVars, field: ids, replaceVariables: replaceVariables as never, range: request([]).range });
+    const model = mapInternalLinkToExplore({
+      link,
+      internalLink: link.internal!,
+      scopedVars,
+      field: ids,
+      replaceVariables: replaceVariables as never,
+      range: request([]).range,
+    });
     const explore = JSON.parse(new URL(model.href, 'http://grafana').searchParams.get('left')!) as { datasource: string; queries: RpaQuery[] };
     expect(explore.datasource).toBe(ds.uid);
     expect(explore.queries[0]).toMatchObject({ queryType: 'executions', format: 'logs', execution: [id] });
@@ -148,7 +166,10 @@ describe('the DataSource against a real collector filled by the simulator', () =
 
   it('shows the injected latency spike as a region annotation of high severity', async () => {
     const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
-    const { data } = await queryOnce(ds, request([{ refId: 'Anno', queryType: 'annotations', annotationType: 'anomalies', minSeverity: 0.7, workflow: [spike.workflow!] }]));
+    const { data } = await queryOnce(
+      ds,
+      request([{ refId: 'Anno', queryType: 'annotations', annotationType: 'anomalies', minSeverity: 0.7, workflow: [spike.workflow!] }]),
+    );
     const frame = data[0] as DataFrame;
     expect(frame.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['time:time', 'timeEnd:time', 'title:string', 'text:string', 'tags:other']);
     const times = frame.fields[0].values as number[];
@@ -204,7 +225,10 @@ describe('the DataSource against a real collector filled by the simulator', () =
     // One request, then one more without each query it rejected.
     expect(proxy.sent.length - requests).toBe(3);
     // A panel of one bad query: its error, no data.
-    expect(await queryOnce(ds, request([badGroup]))).toEqual({ data: [], errors: [{ refId: 'B', message: 'query B: groupBy step applies to step_duration only', status: 400 }] });
+    expect(await queryOnce(ds, request([badGroup]))).toEqual({
+      data: [],
+      errors: [{ refId: 'B', message: 'query B: groupBy step applies to step_duration only', status: 400 }],
+    });
   });
 
   it('when the collector is unreachable, then the test and queries say so', async () => {

@@ -57,11 +57,10 @@ export class ProxyBackendSrv {
         this.inFlight.set(path, (this.inFlight.get(path) ?? 0) + 1);
         this.mostInFlight.set(path, Math.max(this.mostInFlight.get(path) ?? 0, this.inFlight.get(path)!));
         this.events.push({ type: 'sent', path });
-        this.forward<T>(options, controller.signal)
-          .then(
-            (response) => (finish(), subscriber.next(response), subscriber.complete()),
-            (error) => (finish(), subscriber.error(error)),
-          );
+        this.forward<T>(options, controller.signal).then(
+          (response) => (finish(), subscriber.next(response), subscriber.complete()),
+          (error) => (finish(), subscriber.error(error)),
+        );
       };
       if (this.active < this.fetchQueue) run();
       else {
@@ -92,7 +91,17 @@ export class ProxyBackendSrv {
     } catch (error) {
       throw { status: 502, statusText: 'Bad Gateway', data: { message: `proxy error: ${(error as Error).message}` } };
     }
-    const response = { data: answer.body as T, status: answer.status, statusText: String(answer.status), ok: answer.status < 300, headers: new Headers(), redirected: false, type: 'basic', url, config: options } as FetchResponse<T>;
+    const response = {
+      data: answer.body as T,
+      status: answer.status,
+      statusText: String(answer.status),
+      ok: answer.status < 300,
+      headers: new Headers(),
+      redirected: false,
+      type: 'basic',
+      url,
+      config: options,
+    } as FetchResponse<T>;
     if (answer.status >= 300) throw { status: answer.status, statusText: String(answer.status), data: answer.body, config: options };
     return response;
   }
@@ -140,14 +149,20 @@ export class StandInTemplateSrv implements Partial<TemplateSrv> {
 }
 
 /** The answer of a query that is not live (the DataSource returns a promise for those). */
-export async function queryOnce<Q extends DataQuery>(ds: { query(request: DataQueryRequest<Q>): Promise<DataQueryResponse> | Observable<DataQueryResponse> }, request: DataQueryRequest<Q>): Promise<DataQueryResponse> {
+export async function queryOnce<Q extends DataQuery>(
+  ds: { query(request: DataQueryRequest<Q>): Promise<DataQueryResponse> | Observable<DataQueryResponse> },
+  request: DataQueryRequest<Q>,
+): Promise<DataQueryResponse> {
   const answer = ds.query(request);
   if (isObservable(answer)) throw new Error('expected a one-time answer, got a live stream');
   return answer;
 }
 
 /** A query's first answer: the one-time answer, or a live stream's first emission (its range's rows), the stream then closed. */
-export async function firstAnswer<Q extends DataQuery>(ds: { query(request: DataQueryRequest<Q>): Promise<DataQueryResponse> | Observable<DataQueryResponse> }, request: DataQueryRequest<Q>): Promise<DataQueryResponse> {
+export async function firstAnswer<Q extends DataQuery>(
+  ds: { query(request: DataQueryRequest<Q>): Promise<DataQueryResponse> | Observable<DataQueryResponse> },
+  request: DataQueryRequest<Q>,
+): Promise<DataQueryResponse> {
   const answer = ds.query(request);
   return isObservable(answer) ? firstValueFrom(answer) : answer;
 }
@@ -155,7 +170,14 @@ export async function firstAnswer<Q extends DataQuery>(ds: { query(request: Data
 /** The data source's settings as Grafana hands them to the plugin, provisioned like ours (uid rpa-analytics). */
 export function dataSourceSettings(collectorUrl: string): DataSourceInstanceSettings<RpaDataSourceOptions> {
   return {
-    id: 1, uid: 'rpa-analytics', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa-analytics',
-    access: 'proxy', readOnly: false, jsonData: { collectorUrl }, meta: { id: 'rpa-analytics-datasource' } as never,
+    id: 1,
+    uid: 'rpa-analytics',
+    name: 'RPA Analytics',
+    type: 'rpa-analytics-datasource',
+    url: '/api/datasources/proxy/uid/rpa-analytics',
+    access: 'proxy',
+    readOnly: false,
+    jsonData: { collectorUrl },
+    meta: { id: 'rpa-analytics-datasource' } as never,
   } as DataSourceInstanceSettings<RpaDataSourceOptions>;
 }

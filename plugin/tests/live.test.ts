@@ -14,8 +14,16 @@ function lastHours(targets: RpaQuery[], hours = 6): DataQueryRequest<RpaQuery> {
   const to = dateTime(Date.now());
   const from = dateTime(Date.now() - hours * HOUR);
   return {
-    requestId: 'live', interval: '1m', intervalMs: 60_000, maxDataPoints: 500, range: { from, to, raw: { from: `now-${hours}h`, to: 'now' } }, scopedVars: {},
-    targets, timezone: 'utc', app: 'dashboard', startTime: Date.now(),
+    requestId: 'live',
+    interval: '1m',
+    intervalMs: 60_000,
+    maxDataPoints: 500,
+    range: { from, to, raw: { from: `now-${hours}h`, to: 'now' } },
+    scopedVars: {},
+    targets,
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: Date.now(),
   } as DataQueryRequest<RpaQuery>;
 }
 
@@ -42,7 +50,10 @@ class Recorder {
     for (;;) {
       const found = this.emissions.find((e) => test(e.response));
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such emission within ${timeoutMs} ms; last: ${JSON.stringify(this.emissions.at(-1)?.response.errors ?? ids(this.emissions.at(-1)?.response))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no such emission within ${timeoutMs} ms; last: ${JSON.stringify(this.emissions.at(-1)?.response.errors ?? ids(this.emissions.at(-1)?.response))}`,
+        );
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 200);
@@ -142,7 +153,8 @@ describe('a live executions panel against a real collector (Grafana proxy stood 
     if (!isObservable(answer)) throw new Error('expected a live stream');
     const recorder = new Recorder();
     recorder.subscription = answer.subscribe(recorder.record);
-    const total = (r: DataQueryResponse) => (r.data as DataFrame[]).reduce((sum, f) => sum + (f.fields[1]?.values as number[]).reduce((a, b) => a + (b ?? 0), 0), 0);
+    const total = (r: DataQueryResponse) =>
+      (r.data as DataFrame[]).reduce((sum, f) => sum + (f.fields[1]?.values as number[]).reduce((a, b) => a + (b ?? 0), 0), 0);
     try {
       const first = await recorder.until(() => true);
       const before = total(first.response);
@@ -220,7 +232,10 @@ describe("live panels sharing a dashboard under Grafana's fetch queue (5 request
       const mark = proxy.events.length;
       const plain = ds.query(lastHours([{ refId: 'B', queryType: 'executions' }]));
       expect(ids(await (plain as Promise<DataQueryResponse>))).toContain('q-old');
-      expect(proxy.events.slice(mark)).toEqual([{ type: 'sent', path: '/query' }, { type: 'done', path: '/query' }]);
+      expect(proxy.events.slice(mark)).toEqual([
+        { type: 'sent', path: '/query' },
+        { type: 'done', path: '/query' },
+      ]);
 
       // A new run reaches every panel through the one poll.
       expect((await post({ executions: [execution('q-new', 0)] })).status).toBe(200);
@@ -254,8 +269,19 @@ describe('LiveTable', () => {
 
   it('keeps one row per execution, the latest version, newest first, at most its limit', () => {
     const table = new LiveTable(3);
-    table.merge(frame([[10, 'a', 'running'], [5, 'b', 'completed']]));
-    table.merge(frame([[10, 'a', 'failed'], [20, 'c', 'completed'], [30, 'd', 'completed']]));
+    table.merge(
+      frame([
+        [10, 'a', 'running'],
+        [5, 'b', 'completed'],
+      ]),
+    );
+    table.merge(
+      frame([
+        [10, 'a', 'failed'],
+        [20, 'c', 'completed'],
+        [30, 'd', 'completed'],
+      ]),
+    );
     const out = table.toDataFrame()!;
     expect(out.fields[1].values).toEqual(['d', 'c', 'a']);
     expect(out.fields[2].values).toEqual(['completed', 'completed', 'failed']);

@@ -29,16 +29,56 @@ interface PanelSpec {
  * they need, so names, titles and recommendations keep the rest and are not cut at 1600 px.
  */
 const COLUMN_WIDTHS: Record<string, number> = {
-  Time: 165, 'Time end': 165, 'First seen': 165, 'Last seen': 165, Severity: 80, Status: 95, Anomalies: 95, Id: 190, Priority: 75,
-  Category: 130, Execution: 150, Robot: 95, Host: 105, Hosts: 110, Version: 75, Duration: 95, 'Error type': 100,
-  Workflow: 200, Workflows: 210, Runs: 70, Step: 200, Incident: 180, Metric: 150, 'Change point': 200,
-  'Baseline median': 145, 'Current median': 140, 'Median change': 135, 'P95 change': 110, 'p-value': 85, 'Effect size': 100,
-  Degraded: 85, 'First degraded run': 160, 'Slope per day': 120, 'Slope per day (%)': 150, 'r²': 60, Significant: 100,
-  Failures: 80, 'Success rate': 105, Business: 85, Application: 95, System: 75, Timeout: 80, 'New error patterns': 160,
+  Time: 165,
+  'Time end': 165,
+  'First seen': 165,
+  'Last seen': 165,
+  Severity: 80,
+  Status: 95,
+  Anomalies: 95,
+  Id: 190,
+  Priority: 75,
+  Category: 130,
+  Execution: 150,
+  Robot: 95,
+  Host: 105,
+  Hosts: 110,
+  Version: 75,
+  Duration: 95,
+  'Error type': 100,
+  Workflow: 200,
+  Workflows: 210,
+  Runs: 70,
+  Step: 200,
+  Incident: 180,
+  Metric: 150,
+  'Change point': 200,
+  'Baseline median': 145,
+  'Current median': 140,
+  'Median change': 135,
+  'P95 change': 110,
+  'p-value': 85,
+  'Effect size': 100,
+  Degraded: 85,
+  'First degraded run': 160,
+  'Slope per day': 120,
+  'Slope per day (%)': 150,
+  'r²': 60,
+  Significant: 100,
+  Failures: 80,
+  'Success rate': 105,
+  Business: 85,
+  Application: 95,
+  System: 75,
+  Timeout: 80,
+  'New error patterns': 160,
 };
 
 /** A data link from a workflow's name to its drill-down, with the range the user is looking at. */
-const DRILL_DOWN_LINK = { title: 'Drill down into ${__value.raw}', url: '/d/rpa-workflow-drilldown/workflow-drill-down?var-workflow=${__value.raw:percentencode}&${__url_time_range}' };
+const DRILL_DOWN_LINK = {
+  title: 'Drill down into ${__value.raw}',
+  url: '/d/rpa-workflow-drilldown/workflow-drill-down?var-workflow=${__value.raw:percentencode}&${__url_time_range}',
+};
 
 /** Severity bands, one annotation query each, so each band keeps its colour (Grafana colours by query). */
 const ANOMALY_BANDS: Array<{ name: string; min: number; max?: number; color: string }> = [
@@ -64,11 +104,36 @@ function annotations(filters: Record<string, unknown> = {}) {
         datasource: RPA,
         enable: true,
         iconColor: band.color,
-        target: { refId: `anomalies${i}`, queryType: 'annotations', annotationType: 'anomalies', minSeverity: band.min, ...(band.max !== undefined ? { maxSeverity: band.max } : {}), ...filters },
+        target: {
+          refId: `anomalies${i}`,
+          queryType: 'annotations',
+          annotationType: 'anomalies',
+          minSeverity: band.min,
+          ...(band.max !== undefined ? { maxSeverity: band.max } : {}),
+          ...filters,
+        },
       })),
-      { name: 'Incidents', datasource: RPA, enable: true, iconColor: 'purple', target: { refId: 'incidents', queryType: 'annotations', annotationType: 'incidents', ...filters } },
-      { name: 'Version changes', datasource: RPA, enable: true, iconColor: 'blue', target: { refId: 'versions', queryType: 'annotations', annotationType: 'versions', ...filters } },
-      { name: 'Insights implemented', datasource: RPA, enable: true, iconColor: 'green', target: { refId: 'insights', queryType: 'annotations', annotationType: 'insights', ...filters } },
+      {
+        name: 'Incidents',
+        datasource: RPA,
+        enable: true,
+        iconColor: 'purple',
+        target: { refId: 'incidents', queryType: 'annotations', annotationType: 'incidents', ...filters },
+      },
+      {
+        name: 'Version changes',
+        datasource: RPA,
+        enable: true,
+        iconColor: 'blue',
+        target: { refId: 'versions', queryType: 'annotations', annotationType: 'versions', ...filters },
+      },
+      {
+        name: 'Insights implemented',
+        datasource: RPA,
+        enable: true,
+        iconColor: 'green',
+        target: { refId: 'insights', queryType: 'annotations', annotationType: 'insights', ...filters },
+      },
     ],
   };
 }
@@ -117,16 +182,36 @@ function layout(panels: PanelSpec[]) {
         defaults: { ...(p.unit ? { unit: p.unit } : {}) },
         overrides: [
           ...(p.drillDown ? [{ matcher: { id: 'byName', options: p.drillDown }, properties: [{ id: 'links', value: [DRILL_DOWN_LINK] }] }] : []),
-          ...(p.type === 'table' ? Object.entries(COLUMN_WIDTHS).map(([name, width]) => ({ matcher: { id: 'byName', options: name }, properties: [{ id: 'custom.width', value: width }] })) : []),
-          ...(p.hide ?? []).map((name) => ({ matcher: { id: 'byName', options: name }, properties: [{ id: 'custom.hideFrom', value: { viz: true, legend: false, tooltip: false } }] })),
+          ...(p.type === 'table'
+            ? Object.entries(COLUMN_WIDTHS).map(([name, width]) => ({
+                matcher: { id: 'byName', options: name },
+                properties: [{ id: 'custom.width', value: width }],
+              }))
+            : []),
+          ...(p.hide ?? []).map((name) => ({
+            matcher: { id: 'byName', options: name },
+            properties: [{ id: 'custom.hideFrom', value: { viz: true, legend: false, tooltip: false } }],
+          })),
         ],
       },
-      options: p.type === 'table' ? { showHeader: true, cellHeight: 'sm' } : p.type === 'stat' ? { reduceOptions: { calcs: [p.calc ?? 'sum'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' } : { legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'desc' } },
+      options:
+        p.type === 'table'
+          ? { showHeader: true, cellHeight: 'sm' }
+          : p.type === 'stat'
+            ? { reduceOptions: { calcs: [p.calc ?? 'sum'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' }
+            : { legend: { showLegend: true, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi', sort: 'desc' } },
     };
   });
 }
 
-function dashboard(uid: string, title: string, description: string, panels: PanelSpec[], templating: unknown[] = [], annotationFilters: Record<string, unknown> = {}) {
+function dashboard(
+  uid: string,
+  title: string,
+  description: string,
+  panels: PanelSpec[],
+  templating: unknown[] = [],
+  annotationFilters: Record<string, unknown> = {},
+) {
   return {
     uid,
     title,
@@ -161,9 +246,32 @@ export function dashboards() {
         { title: 'Runs', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs' })] },
         { title: 'Failures', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'failures' })] },
         // The hourly rates' mean: their sum (a count's calculation) read 32098% over a week.
-        { title: 'Success rate', type: 'stat', w: 6, h: 5, unit: 'percent', calc: 'mean', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', aggregation: 'avg' })], description: 'Mean of the hourly success rates in the range' },
-        { title: 'Timeouts', type: 'stat', w: 6, h: 5, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs', status: ['timeout'] })], description: 'Runs that hit their time limit in the range' },
-        { title: 'Incidents', type: 'table', w: 24, h: 7, targets: [{ refId: 'A', queryType: 'incidents', ...OVERVIEW_FILTERS, topN: 20 }], description: 'Problems by cause, newest first: what they hit and how severe' },
+        {
+          title: 'Success rate',
+          type: 'stat',
+          w: 6,
+          h: 5,
+          unit: 'percent',
+          calc: 'mean',
+          targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', aggregation: 'avg' })],
+          description: 'Mean of the hourly success rates in the range',
+        },
+        {
+          title: 'Timeouts',
+          type: 'stat',
+          w: 6,
+          h: 5,
+          targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs', status: ['timeout'] })],
+          description: 'Runs that hit their time limit in the range',
+        },
+        {
+          title: 'Incidents',
+          type: 'table',
+          w: 24,
+          h: 7,
+          targets: [{ refId: 'A', queryType: 'incidents', ...OVERVIEW_FILTERS, topN: 20 }],
+          description: 'Problems by cause, newest first: what they hit and how severe',
+        },
         {
           title: 'Runs as they happen',
           type: 'table',
@@ -173,11 +281,45 @@ export function dashboards() {
           description: 'Live: new and updated runs appear as the collector records them, one row a run in its latest state',
           drillDown: 'Workflow',
         },
-        { title: 'Runs per workflow', type: 'timeseries', w: 12, h: 8, targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Success rate per workflow', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Run time p95 per workflow', type: 'timeseries', w: 24, h: 8, unit: 'ms', targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Workflow statistics', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'stats', workflow: ['$workflow'] }], drillDown: 'Workflow' },
-        { title: 'Top insights', type: 'table', w: 24, h: 8, targets: [{ refId: 'A', queryType: 'insights', workflow: ['$workflow'], topN: 10 }], drillDown: 'Workflow' },
+        {
+          title: 'Runs per workflow',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'runs', groupBy: ['workflow'], alias: '{{workflow}}' })],
+        },
+        {
+          title: 'Success rate per workflow',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'percent',
+          targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'success_rate', groupBy: ['workflow'], alias: '{{workflow}}' })],
+        },
+        {
+          title: 'Run time p95 per workflow',
+          type: 'timeseries',
+          w: 24,
+          h: 8,
+          unit: 'ms',
+          targets: [series('A', { ...OVERVIEW_FILTERS, metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], alias: '{{workflow}}' })],
+        },
+        {
+          title: 'Workflow statistics',
+          type: 'table',
+          w: 24,
+          h: 9,
+          targets: [{ refId: 'A', queryType: 'stats', workflow: ['$workflow'] }],
+          drillDown: 'Workflow',
+        },
+        {
+          title: 'Top insights',
+          type: 'table',
+          w: 24,
+          h: 8,
+          targets: [{ refId: 'A', queryType: 'insights', workflow: ['$workflow'], topN: 10 }],
+          drillDown: 'Workflow',
+        },
       ],
       [variable('workflow', 'Workflow', 'workflows', { multi: true }), variable('host', 'Host', 'hosts', { multi: true })],
       // By workflow only: a host filter keeps only host anomalies (a workflow's have no host).
@@ -188,16 +330,76 @@ export function dashboards() {
       'Workflow Drill-down',
       'One workflow in depth: its run times, steps, bottlenecks, degradation, failures and runs.',
       [
-        { title: 'Run time ($workflow)', type: 'timeseries', w: 12, h: 8, unit: 'ms', targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'run_duration', aggregation: 'p50', alias: 'median' }), series('B', { workflow: ['$workflow'], host: ['$host'], metric: 'run_duration', aggregation: 'p95', alias: 'p95' })] },
-        { title: 'Step times', type: 'timeseries', w: 12, h: 8, unit: 'ms', targets: [series('A', { workflow: ['$workflow'], step: ['$step'], host: ['$host'], metric: 'step_duration', aggregation: 'avg', groupBy: ['step'], alias: '{{step}}' })] },
-        { title: 'Failures by error type', type: 'timeseries', w: 12, h: 8, targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'failures', groupBy: ['error_type'], alias: '{{error_type}}' })] },
-        { title: 'Runs by host', type: 'timeseries', w: 12, h: 8, targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
+        {
+          title: 'Run time ($workflow)',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'ms',
+          targets: [
+            series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'run_duration', aggregation: 'p50', alias: 'median' }),
+            series('B', { workflow: ['$workflow'], host: ['$host'], metric: 'run_duration', aggregation: 'p95', alias: 'p95' }),
+          ],
+        },
+        {
+          title: 'Step times',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'ms',
+          targets: [
+            series('A', {
+              workflow: ['$workflow'],
+              step: ['$step'],
+              host: ['$host'],
+              metric: 'step_duration',
+              aggregation: 'avg',
+              groupBy: ['step'],
+              alias: '{{step}}',
+            }),
+          ],
+        },
+        {
+          title: 'Failures by error type',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'failures', groupBy: ['error_type'], alias: '{{error_type}}' })],
+        },
+        {
+          title: 'Runs by host',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          targets: [series('A', { workflow: ['$workflow'], host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })],
+        },
         { title: 'Statistics', type: 'table', w: 24, h: 5, targets: [{ refId: 'A', queryType: 'stats', workflow: ['$workflow'] }] },
         // Full width, each: the degradation's eleven columns do not fit half a row at 1600 px.
-        { title: 'Bottleneck steps', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'bottlenecks', workflow: ['$workflow'], step: ['$step'] }] },
-        { title: 'Degradation and trend', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'degradation', workflow: ['$workflow'] }, { refId: 'B', queryType: 'trend', workflow: ['$workflow'] }] },
+        {
+          title: 'Bottleneck steps',
+          type: 'table',
+          w: 24,
+          h: 9,
+          targets: [{ refId: 'A', queryType: 'bottlenecks', workflow: ['$workflow'], step: ['$step'] }],
+        },
+        {
+          title: 'Degradation and trend',
+          type: 'table',
+          w: 24,
+          h: 9,
+          targets: [
+            { refId: 'A', queryType: 'degradation', workflow: ['$workflow'] },
+            { refId: 'B', queryType: 'trend', workflow: ['$workflow'] },
+          ],
+        },
         { title: 'Success and exceptions', type: 'table', w: 24, h: 5, targets: [{ refId: 'A', queryType: 'success', workflow: ['$workflow'] }] },
-        { title: 'Latest runs', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'executions', workflow: ['$workflow'], host: ['$host'], topN: 100 }] },
+        {
+          title: 'Latest runs',
+          type: 'table',
+          w: 24,
+          h: 10,
+          targets: [{ refId: 'A', queryType: 'executions', workflow: ['$workflow'], host: ['$host'], topN: 100 }],
+        },
       ],
       [
         variable('workflow', 'Workflow', 'workflows', { multi: false }),
@@ -211,13 +413,69 @@ export function dashboards() {
       'Hosts and Resources',
       'What the robot hosts were doing: CPU, memory, disk and network, and the runs they carried.',
       [
-        { title: 'CPU', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_cpu', aggregation: 'avg', alias: '{{host}}' }] },
-        { title: 'Memory in use', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_memory', aggregation: 'avg', alias: '{{host}}' }] },
-        { title: 'Disk space used', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_disk', aggregation: 'max', alias: '{{host}}' }], description: 'Space used on the volume robots work on, for hosts whose agent reports it: the analysis forecasts when it is full' },
-        { title: 'Disk I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'disk_read', alias: '{{host}} read' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'disk_write', alias: '{{host}} write' }] },
-        { title: 'Network I/O', type: 'timeseries', w: 12, h: 8, unit: 'Bps', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'net_rx', alias: '{{host}} in' }, { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'net_tx', alias: '{{host}} out' }] },
-        { title: 'GPU', type: 'timeseries', w: 12, h: 8, unit: 'percent', targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_gpu', aggregation: 'avg', alias: '{{host}}' }], description: 'Hosts whose agent reports a GPU' },
-        { title: 'Runs per host', type: 'timeseries', w: 24, h: 8, targets: [series('A', { host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })] },
+        {
+          title: 'CPU',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'percent',
+          targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_cpu', aggregation: 'avg', alias: '{{host}}' }],
+        },
+        {
+          title: 'Memory in use',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'percent',
+          targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_memory', aggregation: 'avg', alias: '{{host}}' }],
+        },
+        {
+          title: 'Disk space used',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'percent',
+          targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_disk', aggregation: 'max', alias: '{{host}}' }],
+          description: 'Space used on the volume robots work on, for hosts whose agent reports it: the analysis forecasts when it is full',
+        },
+        {
+          title: 'Disk I/O',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'Bps',
+          targets: [
+            { refId: 'A', queryType: 'resources', host: ['$host'], metric: 'disk_read', alias: '{{host}} read' },
+            { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'disk_write', alias: '{{host}} write' },
+          ],
+        },
+        {
+          title: 'Network I/O',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'Bps',
+          targets: [
+            { refId: 'A', queryType: 'resources', host: ['$host'], metric: 'net_rx', alias: '{{host}} in' },
+            { refId: 'B', queryType: 'resources', host: ['$host'], metric: 'net_tx', alias: '{{host}} out' },
+          ],
+        },
+        {
+          title: 'GPU',
+          type: 'timeseries',
+          w: 12,
+          h: 8,
+          unit: 'percent',
+          targets: [{ refId: 'A', queryType: 'resources', host: ['$host'], metric: 'host_gpu', aggregation: 'avg', alias: '{{host}}' }],
+          description: 'Hosts whose agent reports a GPU',
+        },
+        {
+          title: 'Runs per host',
+          type: 'timeseries',
+          w: 24,
+          h: 8,
+          targets: [series('A', { host: ['$host'], metric: 'runs', groupBy: ['host'], alias: '{{host}}' })],
+        },
       ],
       [variable('host', 'Host', 'hosts', { multi: true })],
       { host: ['$host'] },
@@ -227,10 +485,31 @@ export function dashboards() {
       'Anomalies and Insights',
       'What is abnormal now and what to do about it: anomalies with their recommended actions, and prioritised insights.',
       [
-        { title: 'Failures per workflow', type: 'timeseries', w: 24, h: 8, targets: [series('A', { metric: 'failures', groupBy: ['workflow'], alias: '{{workflow}}' })] },
-        { title: 'Incidents', type: 'table', w: 24, h: 8, targets: [{ refId: 'A', queryType: 'incidents', topN: 100 }], description: 'Anomalies grouped by cause, each titled by it' },
+        {
+          title: 'Failures per workflow',
+          type: 'timeseries',
+          w: 24,
+          h: 8,
+          targets: [series('A', { metric: 'failures', groupBy: ['workflow'], alias: '{{workflow}}' })],
+        },
+        {
+          title: 'Incidents',
+          type: 'table',
+          w: 24,
+          h: 8,
+          targets: [{ refId: 'A', queryType: 'incidents', topN: 100 }],
+          description: 'Anomalies grouped by cause, each titled by it',
+        },
         // Their end and incident are in the incidents table above: the description and action keep the room.
-        { title: 'Anomalies', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'anomalies', topN: 200 }], drillDown: 'Workflow', hide: ['Time end', 'Incident'] },
+        {
+          title: 'Anomalies',
+          type: 'table',
+          w: 24,
+          h: 10,
+          targets: [{ refId: 'A', queryType: 'anomalies', topN: 200 }],
+          drillDown: 'Workflow',
+          hide: ['Time end', 'Incident'],
+        },
         { title: 'Insights', type: 'table', w: 24, h: 10, targets: [{ refId: 'A', queryType: 'insights' }] },
         { title: 'Degradation', type: 'table', w: 24, h: 9, targets: [{ refId: 'A', queryType: 'degradation' }] },
         // Full width: eight counts and a workflow leave half a row's top error a few letters.

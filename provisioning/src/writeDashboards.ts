@@ -5,7 +5,9 @@ import { dashboards } from './dashboards';
 /** `npm run dashboards`: writes provisioning/dashboards/rpa/<name>.json from dashboards.ts. */
 if (process.argv.slice(2).length > 0) {
   const help = process.argv.includes('--help');
-  (help ? process.stdout : process.stderr).write('npm run dashboards\n\nWrites provisioning/dashboards/rpa/<name>.json from provisioning/src/dashboards.ts; takes no options.\n');
+  (help ? process.stdout : process.stderr).write(
+    'npm run dashboards\n\nWrites provisioning/dashboards/rpa/<name>.json from provisioning/src/dashboards.ts; takes no options.\n',
+  );
   process.exit(help ? 0 : 2);
 }
 const dir = path.resolve(__dirname, '../dashboards/rpa');

@@ -39,7 +39,9 @@ export async function assertCollectorAnswers(url: string): Promise<void> {
     status = (await fetch(new URL('/api/v1/health', url), { signal: AbortSignal.timeout(10_000) })).status;
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new CommandError(`no collector answers at ${url} (${cause?.code ?? cause?.message ?? (error as Error).message}): start one with npm start, or pass its --url`);
+    throw new CommandError(
+      `no collector answers at ${url} (${cause?.code ?? cause?.message ?? (error as Error).message}): start one with npm start, or pass its --url`,
+    );
   }
   if (status !== 200 && status !== 503) throw new CommandError(`${url} does not answer as a collector (GET /api/v1/health: ${status})`);
 }

@@ -57,7 +57,10 @@ export function parseNetDev(text: string): { rx: number; tx: number } {
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
     if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
-    const f = line.slice(colon + 1).trim().split(/\s+/);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     rx += Number(f[0]);
     tx += Number(f[8]);
   }

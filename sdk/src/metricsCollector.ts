@@ -56,10 +56,7 @@ export interface ExecutionCompleteOptions {
   endedAt?: number;
 }
 
-type QueuedRecord =
-  | { kind: 'execution'; record: Execution; taken: boolean }
-  | { kind: 'step'; record: Step }
-  | { kind: 'sample'; record: ResourceSample };
+type QueuedRecord = { kind: 'execution'; record: Execution; taken: boolean } | { kind: 'step'; record: Step } | { kind: 'sample'; record: ResourceSample };
 
 interface ActiveExecution {
   execution: Execution;

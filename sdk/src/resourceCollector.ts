@@ -112,7 +112,13 @@ export class ResourceCollector implements ExecutionContextSink {
       this.cost.maxBlockMs = Math.max(this.cost.maxBlockMs, performance.now() - started);
       const reading = await pending;
       if (!reading) return undefined;
-      const sample: ResourceSample = { host: this.host, time, ...reading, ...this.gpu?.reading, ...(this.diskPath === undefined ? {} : diskSpace(this.diskPath)) };
+      const sample: ResourceSample = {
+        host: this.host,
+        time,
+        ...reading,
+        ...this.gpu?.reading,
+        ...(this.diskPath === undefined ? {} : diskSpace(this.diskPath)),
+      };
       if (this.context) {
         sample.workflow = this.context.workflow;
         sample.executionId = this.context.executionId;

@@ -69,9 +69,7 @@ export class HttpTransport implements Transport {
       await response.body?.cancel();
       return;
     }
-    const body = (await response.json().catch(() => undefined)) as
-      | { error?: { message?: string; details?: ErrorDetail[] } }
-      | undefined;
+    const body = (await response.json().catch(() => undefined)) as { error?: { message?: string; details?: ErrorDetail[] } } | undefined;
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
     throw new TransportError(
       `collector answered ${response.status}: ${body?.error?.message ?? response.statusText}`,

@@ -51,8 +51,7 @@ export function detectDegradation(
   const testable = before.durations.length >= minRuns && after.durations.length >= minRuns;
   const mw = testable ? mannWhitneyU(before.durations, after.durations) : null;
   const welch = testable ? welchTTest(before.durations, after.durations) : null;
-  const medianChangePct =
-    before.summary.medianMs !== null && after.summary.medianMs !== null ? pct(after.summary.medianMs, before.summary.medianMs) : null;
+  const medianChangePct = before.summary.medianMs !== null && after.summary.medianMs !== null ? pct(after.summary.medianMs, before.summary.medianMs) : null;
   const p95ChangePct = before.summary.p95Ms !== null && after.summary.p95Ms !== null ? pct(after.summary.p95Ms, before.summary.p95Ms) : null;
   const inRange = runs.filter((r) => r.startedAt >= baseline.from && r.startedAt < current.to);
   const minChangePct = options.minChangePct ?? 10;

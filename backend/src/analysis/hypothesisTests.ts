@@ -41,7 +41,7 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   const pooled = [...a.map((v) => ({ v, first: true })), ...b.map((v) => ({ v, first: false }))].sort((x, y) => x.v - y.v);
   let rankSumA = 0;
   let tieTerm = 0;
-  for (let i = 0; i < pooled.length; ) {
+  for (let i = 0; i < pooled.length;) {
     let j = i;
     while (j + 1 < pooled.length && pooled[j + 1].v === pooled[i].v) j++;
     const rank = (i + j + 2) / 2;

@@ -27,12 +27,16 @@ export function insightId(key: string): string {
   return `ins-${createHash('sha1').update(key).digest('hex').slice(0, 16)}`;
 }
 
-function draft(
-  category: InsightCategory,
-  fields: Omit<InsightDraft, 'key' | 'category' | 'ease' | 'priorityScore'>,
-): InsightDraft {
+function draft(category: InsightCategory, fields: Omit<InsightDraft, 'key' | 'category' | 'ease' | 'priorityScore'>): InsightDraft {
   const impact = Math.min(1, Math.max(0, fields.impact));
-  return { ...fields, key: insightKey(category, fields.workflow, fields.subject), category, impact, ease: EASE[category], priorityScore: impact * EASE[category] };
+  return {
+    ...fields,
+    key: insightKey(category, fields.workflow, fields.subject),
+    category,
+    impact,
+    ease: EASE[category],
+    priorityScore: impact * EASE[category],
+  };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -104,7 +108,8 @@ export function workflowInsights(findings: WorkflowFindings, t: InsightThreshold
           workflow,
           title: `${workflow}: the slowest 1% of runs take ${ratio.toFixed(1)}x the median`,
           description: `p99 is ${seconds(p99)} against a median of ${seconds(med)}.`,
-          recommendation: 'Look at the slowest runs: timeouts and retries inside steps, waits on external systems, oversized inputs. Add timeouts with early failure where waiting cannot help.',
+          recommendation:
+            'Look at the slowest runs: timeouts and retries inside steps, waits on external systems, oversized inputs. Add timeouts with early failure where waiting cannot help.',
           expectedImpact: `Cutting the tail to 3x the median shortens p99 by ${percent((100 * (p99 - 3 * med)) / p99)}.`,
           expectedImprovementPct: (100 * (p99 - 3 * med)) / p99,
           impact: Math.min(1, 0.2 + (ratio - t.p99ToMedian) / 10),
@@ -263,7 +268,18 @@ export interface ImpactSide {
 
 const finished = (runs: readonly Execution[]) => runs.filter(FINISHED);
 
-function impact(metric: MeasuredImpact['metric'], quantity: string, before: number, after: number, runsBefore: number, runsAfter: number, pValue: number, test: string, measuredAt: number, format: (v: number) => string): MeasuredImpact {
+function impact(
+  metric: MeasuredImpact['metric'],
+  quantity: string,
+  before: number,
+  after: number,
+  runsBefore: number,
+  runsAfter: number,
+  pValue: number,
+  test: string,
+  measuredAt: number,
+  format: (v: number) => string,
+): MeasuredImpact {
   const significant = pValue < 0.05;
   const changePct = before > 0 ? (100 * (after - before)) / before : after > 0 ? 100 : 0;
   // Every quantity measured is one the insight wants lower.
@@ -308,12 +324,24 @@ export function measureImpact(
   };
   const rate = (metric: MeasuredImpact['metric'], quantity: string, b: readonly unknown[], hitsB: number, a: readonly unknown[], hitsA: number) => {
     if (b.length < minRuns || a.length < minRuns) return null;
-    return impact(metric, quantity, hitsB / b.length, hitsA / a.length, b.length, a.length, twoProportionZ(hitsB, b.length, hitsA, a.length).pValue, 'two-proportion z-test', measuredAt, asPercent);
+    return impact(
+      metric,
+      quantity,
+      hitsB / b.length,
+      hitsA / a.length,
+      b.length,
+      a.length,
+      twoProportionZ(hitsB, b.length, hitsA, a.length).pValue,
+      'two-proportion z-test',
+      measuredAt,
+      asPercent,
+    );
   };
   switch (insight.category) {
     case 'bottleneck': {
       const step = insight.subject;
-      const of = (side: ImpactSide) => (side.steps ?? []).filter((s) => s.name === step && s.status === 'completed' && s.durationMs !== undefined).map((s) => s.durationMs!);
+      const of = (side: ImpactSide) =>
+        (side.steps ?? []).filter((s) => s.name === step && s.status === 'completed' && s.durationMs !== undefined).map((s) => s.durationMs!);
       return durations('step_median_ms', `median duration of step '${step}'`, of(before), of(after));
     }
     case 'resource_saturation': {
@@ -325,7 +353,8 @@ export function measureImpact(
     case 'failure_pattern': {
       const b = finished(before.runs);
       const a = finished(after.runs);
-      const hits = (runs: readonly Execution[]) => runs.filter((r) => FAILED(r) && r.errorMessage !== undefined && fingerprint(r.errorMessage) === insight.subject).length;
+      const hits = (runs: readonly Execution[]) =>
+        runs.filter((r) => FAILED(r) && r.errorMessage !== undefined && fingerprint(r.errorMessage) === insight.subject).length;
       return rate('pattern_rate', `share of runs failing with '${insight.subject}'`, b, hits(b), a, hits(a));
     }
     case 'robot_outlier': {
@@ -336,6 +365,11 @@ export function measureImpact(
       return rate('failure_rate', `failure rate of ${dimension} ${name}`, b, b.filter(FAILED).length, a, a.filter(FAILED).length);
     }
     default:
-      return durations('median_duration_ms', 'median run duration', before.runs.filter(isTimedRun).map((r) => r.durationMs), after.runs.filter(isTimedRun).map((r) => r.durationMs));
+      return durations(
+        'median_duration_ms',
+        'median run duration',
+        before.runs.filter(isTimedRun).map((r) => r.durationMs),
+        after.runs.filter(isTimedRun).map((r) => r.durationMs),
+      );
   }
 }

@@ -7,7 +7,14 @@ const DAY = 24 * HOUR;
 /** Monday 2026-11-02 00:00 UTC. */
 const MONDAY = Date.UTC(2026, 10, 2);
 
-const run = (workflow: string, startedAt: number, i: number): Execution => ({ id: `${workflow}-${i}`, workflow, startedAt, endedAt: startedAt + 60_000, durationMs: 60_000, status: 'completed' });
+const run = (workflow: string, startedAt: number, i: number): Execution => ({
+  id: `${workflow}-${i}`,
+  workflow,
+  startedAt,
+  endedAt: startedAt + 60_000,
+  durationMs: 60_000,
+  status: 'completed',
+});
 
 describe('hourOfWeek', () => {
   it('counts from Monday 00:00 UTC', () => {
@@ -115,8 +122,18 @@ describe('runs overdue', () => {
     const store = new SqliteStore({ file: ':memory:' });
     const runs = [run('A', at(0, 9, 0), 1), run('A', at(0, 9, 20), 2), run('A', at(0, 8, 0), 3), run('B', at(0, 10, 5), 4)];
     store.ingest({ executions: runs, steps: [], samples: [] });
-    const came = runsCameSince(store, new Map([['A', at(0, 9, 21)], ['B', at(0, 10, 6)]]), at(0, 10, 30));
-    expect([...came.byWorkflow]).toEqual([['A', 2], ['B', 1]]);
+    const came = runsCameSince(
+      store,
+      new Map([
+        ['A', at(0, 9, 21)],
+        ['B', at(0, 10, 6)],
+      ]),
+      at(0, 10, 30),
+    );
+    expect([...came.byWorkflow]).toEqual([
+      ['A', 2],
+      ['B', 1],
+    ]);
     expect(came.fleet).toBe(1); // the fleet's last arrival was in the 10:00 hour
     store.close();
   });

@@ -22,7 +22,12 @@ export type Schedule = Float64Array;
  * what the schedule is asked about, not something it learns. Read from the hourly rollups, so it
  * costs the same whatever the fleet's size in runs.
  */
-export function workflowSchedules(store: Pick<Store, 'visitRunRollups'>, now: number, arrivals: ReadonlyMap<string, number> = new Map(), weeks = SCHEDULE_WEEKS): Map<string, Schedule> {
+export function workflowSchedules(
+  store: Pick<Store, 'visitRunRollups'>,
+  now: number,
+  arrivals: ReadonlyMap<string, number> = new Map(),
+  weeks = SCHEDULE_WEEKS,
+): Map<string, Schedule> {
   const to = Math.floor(now / HOUR) * HOUR;
   const from = to - weeks * HOURS_A_WEEK * HOUR;
   const endOf = (workflow: string) => Math.min(to, Math.floor((arrivals.get(workflow) ?? now) / HOUR) * HOUR);
@@ -38,7 +43,10 @@ export function workflowSchedules(store: Pick<Store, 'visitRunRollups'>, now: nu
   for (const [workflow, { runs, first, end }] of counts) {
     const observed = new Float64Array(HOURS_A_WEEK);
     for (let hour = first; hour < end; hour += HOUR) observed[hourOfWeek(hour)]++;
-    schedules.set(workflow, runs.map((n, h) => (observed[h] ? n / observed[h] : 0)));
+    schedules.set(
+      workflow,
+      runs.map((n, h) => (observed[h] ? n / observed[h] : 0)),
+    );
   }
   return schedules;
 }
@@ -73,7 +81,11 @@ export function runsOverdue(schedule: Schedule, lastArrival: number, now: number
  * the fleet's in the hour of its last: what `runsOverdue` takes away. Silences longer than two
  * days count none (what is due by then dwarfs one hour's runs).
  */
-export function runsCameSince(store: Pick<Store, 'visitRunRollups'>, arrivals: ReadonlyMap<string, number>, now: number): { byWorkflow: Map<string, number>; fleet: number } {
+export function runsCameSince(
+  store: Pick<Store, 'visitRunRollups'>,
+  arrivals: ReadonlyMap<string, number>,
+  now: number,
+): { byWorkflow: Map<string, number>; fleet: number } {
   const hourOf = (time: number) => Math.floor(time / HOUR) * HOUR;
   const latest = Math.max(...arrivals.values());
   const byWorkflow = new Map<string, number>();

@@ -88,7 +88,7 @@ describe('hypothesis tests', () => {
 
   it.each([
     ['Mann-Whitney with an empty sample', () => mannWhitneyU([], [1]), 'Mann-Whitney U needs two non-empty samples, got 0 and 1'],
-    ["Welch with one value", () => welchTTest([1], [1, 2]), "Welch's t-test needs at least 2 values per sample, got 1 and 2"],
+    ['Welch with one value', () => welchTTest([1], [1, 2]), "Welch's t-test needs at least 2 values per sample, got 1 and 2"],
     ['a trend of two points', () => linearTrend([1, 2], [1, 2]), 'linear trend needs at least 3 points, got 2'],
     ['a trend over one x', () => linearTrend([1, 1, 1], [1, 2, 3]), 'linear trend needs at least two distinct x values'],
   ])('%s throws a clear error', (_name, compute, message) => {
@@ -114,7 +114,7 @@ describe('binomial and inverse normal', () => {
 describe('median by selection', () => {
   it('equals the sorted-array median on 500 random lists', () => {
     let seed = 7;
-    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let trial = 0; trial < 500; trial++) {
       const values = Array.from({ length: 1 + Math.floor(next() * 60) }, () => Math.round(next() * 20) - 5);
       expect(median(values)).toBe(quantile(values, 0.5));

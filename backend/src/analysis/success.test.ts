@@ -29,8 +29,26 @@ describe('success and exceptions', () => {
       run(3, { status: 'failed', errorType: 'system', errorMessage: 'Citrix session disconnected (code 1030)' }),
     ];
     expect(errorPatterns(runs, T0 + 3 * 60_000)).toEqual([
-      { fingerprint: 'Vendor <n> is blocked', example: 'Vendor 1 is blocked', errorType: 'business', count: 2, firstSeen: T0, lastSeen: T0 + 60_000, workflows: ['Claims'], isNew: false },
-      { fingerprint: 'Citrix session disconnected (code <n>)', example: 'Citrix session disconnected (code 1030)', errorType: 'system', count: 1, firstSeen: T0 + 180_000, lastSeen: T0 + 180_000, workflows: ['Claims'], isNew: true },
+      {
+        fingerprint: 'Vendor <n> is blocked',
+        example: 'Vendor 1 is blocked',
+        errorType: 'business',
+        count: 2,
+        firstSeen: T0,
+        lastSeen: T0 + 60_000,
+        workflows: ['Claims'],
+        isNew: false,
+      },
+      {
+        fingerprint: 'Citrix session disconnected (code <n>)',
+        example: 'Citrix session disconnected (code 1030)',
+        errorType: 'system',
+        count: 1,
+        firstSeen: T0 + 180_000,
+        lastSeen: T0 + 180_000,
+        workflows: ['Claims'],
+        isNew: true,
+      },
     ]);
   });
 
@@ -54,12 +72,20 @@ describe('success and exceptions', () => {
     expect(worst.description).toBe('robot bot-c fails 3.0x as often as its peers on Claims (30 of 100 runs, 30.0%, against 20 of 200, 10.0%)');
     expect(peerComparison(runs, 'robot').filter((p) => p.outlier)).toHaveLength(1);
     // Its peers, each against the two others: less often, never "0.7x more often".
-    expect(peerComparison(runs, 'robot').find((p) => p.name === 'bot-a')?.description).toBe('robot bot-a fails less often than its peers on Claims (10 of 100 runs, 10.0%, against 40 of 200, 20.0%)');
+    expect(peerComparison(runs, 'robot').find((p) => p.name === 'bot-a')?.description).toBe(
+      'robot bot-a fails less often than its peers on Claims (10 of 100 runs, 10.0%, against 40 of 200, 20.0%)',
+    );
   });
 
   it.each([
-    [{ failures: 5, runs: 50, peerFailures: 10, peerRuns: 100 }, 'robot bot-x fails as often as its peers on Claims (5 of 50 runs, 10.0%, against 10 of 100, 10.0%)'],
-    [{ failures: 4, runs: 40, peerFailures: 0, peerRuns: 100 }, 'robot bot-x fails on Claims while its peers never do (4 of 40 runs, 10.0%, against 0 of 100, 0.0%)'],
+    [
+      { failures: 5, runs: 50, peerFailures: 10, peerRuns: 100 },
+      'robot bot-x fails as often as its peers on Claims (5 of 50 runs, 10.0%, against 10 of 100, 10.0%)',
+    ],
+    [
+      { failures: 4, runs: 40, peerFailures: 0, peerRuns: 100 },
+      'robot bot-x fails on Claims while its peers never do (4 of 40 runs, 10.0%, against 0 of 100, 0.0%)',
+    ],
     [{ failures: 0, runs: 40, peerFailures: 0, peerRuns: 100 }, 'robot bot-x and its peers on Claims never fail (0 of 40 runs, 0.0%, against 0 of 100, 0.0%)'],
   ])('words a peer comparison by its counts: %o', (counts, text) => {
     expect(peerWording({ dimension: 'robot', name: 'bot-x', workflow: 'Claims', ...counts })).toBe(text);
@@ -70,9 +96,20 @@ describe('performance edge cases', () => {
   it('with no runs, statistics are null (a defined result), not NaN', () => {
     expect(durationStats([])).toBeNull();
     expect(analyzeWorkflow('Claims', [], [], { from: T0, to: T0 + HOUR })).toEqual({
-      workflow: 'Claims', from: T0, to: T0 + HOUR, runs: 0, completed: 0, successRate: null,
-      avgDurationMs: null, medianDurationMs: null, p95DurationMs: null, p99DurationMs: null,
-      minDurationMs: null, maxDurationMs: null, stdDevDurationMs: null, slowestSteps: [],
+      workflow: 'Claims',
+      from: T0,
+      to: T0 + HOUR,
+      runs: 0,
+      completed: 0,
+      successRate: null,
+      avgDurationMs: null,
+      medianDurationMs: null,
+      p95DurationMs: null,
+      p99DurationMs: null,
+      minDurationMs: null,
+      maxDurationMs: null,
+      stdDevDurationMs: null,
+      slowestSteps: [],
     });
     expect(performanceTrend('Claims', [])).toBeNull();
   });
@@ -82,7 +119,17 @@ describe('performance edge cases', () => {
   });
 
   it('leaves running and failed runs out of the duration statistics but not out of the success rate', () => {
-    const stats = analyzeWorkflow('Claims', [run(0, { durationMs: 1000 }), run(1, { durationMs: 3000 }), run(2, { status: 'failed', durationMs: 10 }), run(3, { status: 'running', durationMs: undefined })], [], { from: T0, to: T0 + HOUR });
+    const stats = analyzeWorkflow(
+      'Claims',
+      [
+        run(0, { durationMs: 1000 }),
+        run(1, { durationMs: 3000 }),
+        run(2, { status: 'failed', durationMs: 10 }),
+        run(3, { status: 'running', durationMs: undefined }),
+      ],
+      [],
+      { from: T0, to: T0 + HOUR },
+    );
     expect(stats).toMatchObject({ runs: 4, completed: 2, successRate: 2 / 3, avgDurationMs: 2000, medianDurationMs: 2000 });
   });
 });

@@ -84,12 +84,23 @@ export function errorPatterns(runs: readonly Execution[], recentFrom: number): E
  * A robot's or host's failures against its peers' on one workflow, as ops read it: counts and
  * rates, and "as often as", "N x as often as" or "less often than", never "0.7x more often".
  */
-export function peerWording(p: { dimension: 'robot' | 'host'; name: string; workflow: string; runs: number; failures: number; peerRuns: number; peerFailures: number }): string {
+export function peerWording(p: {
+  dimension: 'robot' | 'host';
+  name: string;
+  workflow: string;
+  runs: number;
+  failures: number;
+  peerRuns: number;
+  peerFailures: number;
+}): string {
   const rate = p.failures / p.runs;
   const peerRate = p.peerFailures / p.peerRuns;
   const counts = `${p.failures} of ${p.runs} runs, ${(100 * rate).toFixed(1)}%, against ${p.peerFailures} of ${p.peerRuns}, ${(100 * peerRate).toFixed(1)}%`;
   const who = `${p.dimension} ${p.name}`;
-  if (p.peerFailures === 0) return p.failures === 0 ? `${who} and its peers on ${p.workflow} never fail (${counts})` : `${who} fails on ${p.workflow} while its peers never do (${counts})`;
+  if (p.peerFailures === 0)
+    return p.failures === 0
+      ? `${who} and its peers on ${p.workflow} never fail (${counts})`
+      : `${who} fails on ${p.workflow} while its peers never do (${counts})`;
   const ratio = rate / peerRate;
   const how = Math.abs(ratio - 1) < 0.05 ? 'as often as' : ratio > 1 ? `${ratio.toFixed(1)}x as often as` : 'less often than';
   return `${who} fails ${how} its peers on ${p.workflow} (${counts})`;

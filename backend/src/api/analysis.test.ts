@@ -9,17 +9,39 @@ const range = `from=${T0 - HOUR}&to=${T0 + 24 * HOUR}`;
 function fixture(): { executions: Execution[]; steps: Step[] } {
   const durations = [1000, 2000, 3000, 4000, 10000];
   const executions: Execution[] = durations.map((durationMs, i) => ({
-    id: `p-${i}`, workflow: 'Payroll', robot: 'bot-1', host: 'vm-1', startedAt: T0 + i * HOUR, endedAt: T0 + i * HOUR + durationMs, durationMs, status: 'completed',
+    id: `p-${i}`,
+    workflow: 'Payroll',
+    robot: 'bot-1',
+    host: 'vm-1',
+    startedAt: T0 + i * HOUR,
+    endedAt: T0 + i * HOUR + durationMs,
+    durationMs,
+    status: 'completed',
   }));
   executions.push({
-    id: 'p-fail', workflow: 'Payroll', robot: 'bot-2', startedAt: T0 + 5 * HOUR, endedAt: T0 + 5 * HOUR + 500, durationMs: 500,
-    status: 'failed', errorType: 'business', errorMessage: 'Employee 12345 not found',
+    id: 'p-fail',
+    workflow: 'Payroll',
+    robot: 'bot-2',
+    startedAt: T0 + 5 * HOUR,
+    endedAt: T0 + 5 * HOUR + 500,
+    durationMs: 500,
+    status: 'failed',
+    errorType: 'business',
+    errorMessage: 'Employee 12345 not found',
   });
   const steps: Step[] = durations.flatMap((d, i) => [
     { executionId: `p-${i}`, index: 0, name: 'Open SAP', startedAt: T0 + i * HOUR, durationMs: 0.2 * d, status: 'completed' as const },
     { executionId: `p-${i}`, index: 1, name: 'Post', startedAt: T0 + i * HOUR + 0.2 * d, durationMs: 0.8 * d, status: 'completed' as const },
   ]);
-  steps.push({ executionId: 'p-fail', index: 0, name: 'Open SAP', startedAt: T0 + 5 * HOUR, durationMs: 500, status: 'failed', error: 'Employee 12345 not found' });
+  steps.push({
+    executionId: 'p-fail',
+    index: 0,
+    name: 'Open SAP',
+    startedAt: T0 + 5 * HOUR,
+    durationMs: 500,
+    status: 'failed',
+    error: 'Employee 12345 not found',
+  });
   return { executions, steps };
 }
 
@@ -34,8 +56,15 @@ describe('analysis API on a small fixture with known answers', () => {
     const { status, body } = await getJson(`${ctx.base}/analysis/performance?workflow=Payroll&${range}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({
-      workflow: 'Payroll', runs: 6, completed: 5, avgDurationMs: 4000, medianDurationMs: 3000,
-      p95DurationMs: 8800, p99DurationMs: 9760, minDurationMs: 1000, maxDurationMs: 10000,
+      workflow: 'Payroll',
+      runs: 6,
+      completed: 5,
+      avgDurationMs: 4000,
+      medianDurationMs: 3000,
+      p95DurationMs: 8800,
+      p99DurationMs: 9760,
+      minDurationMs: 1000,
+      maxDurationMs: 10000,
     });
     expect(body.successRate).toBeCloseTo(5 / 6, 12);
     expect(body.stdDevDurationMs).toBeCloseTo(Math.sqrt(12.5e6), 6);
@@ -45,7 +74,10 @@ describe('analysis API on a small fixture with known answers', () => {
 
   it('ranks the bottleneck steps by their share of the time', async () => {
     const { body } = await getJson(`${ctx.base}/analysis/bottlenecks?workflow=Payroll&${range}`);
-    expect(body.map((b: { step: string; failures: number }) => [b.step, b.failures])).toEqual([['Post', 0], ['Open SAP', 1]]);
+    expect(body.map((b: { step: string; failures: number }) => [b.step, b.failures])).toEqual([
+      ['Post', 0],
+      ['Open SAP', 1],
+    ]);
   });
 
   it('fits the trend: 2 s more per hour is 48 s per day, r² 0.8', async () => {

@@ -58,7 +58,8 @@ export function analysisRouter(guards: RouteGuards, store: Store, engine: Analys
         { field: 'baselineFrom', message: 'the four period bounds go together' },
       ]);
     }
-    const periods = q.baselineFrom !== undefined ? { baseline: { from: q.baselineFrom, to: q.baselineTo! }, current: { from: q.currentFrom!, to: q.currentTo! } } : undefined;
+    const periods =
+      q.baselineFrom !== undefined ? { baseline: { from: q.baselineFrom, to: q.baselineTo! }, current: { from: q.currentFrom!, to: q.currentTo! } } : undefined;
     res.json(await queries.analysis('detectDegradation', q.workflow, r, periods));
   });
 
@@ -75,7 +76,18 @@ export function analysisRouter(guards: RouteGuards, store: Store, engine: Analys
   router.get('/anomalies', guards.read, (req, res) => {
     const q = parseOrThrow(anomaliesQuery, req.query, 'query');
     const r = req.query.from !== undefined || req.query.to !== undefined ? range(q) : {};
-    res.json(store.listAnomalies({ ...r, status: q.status, workflows: q.workflow, hosts: q.host, seriesKeys: q.robot?.map(robotSeriesKey), metrics: q.metric, minSeverity: q.minSeverity, limit: q.limit ?? 1000 }));
+    res.json(
+      store.listAnomalies({
+        ...r,
+        status: q.status,
+        workflows: q.workflow,
+        hosts: q.host,
+        seriesKeys: q.robot?.map(robotSeriesKey),
+        metrics: q.metric,
+        minSeverity: q.minSeverity,
+        limit: q.limit ?? 1000,
+      }),
+    );
   });
 
   router.get('/anomalies/:id', guards.read, (req, res) => {

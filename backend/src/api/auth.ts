@@ -23,7 +23,12 @@ export function authorizer(tokens: ReadonlyArray<{ token: string; scope: Scope }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="rpa-analytics"');
-      return next(new AppError('unauthorized', header ? 'the Authorization header must be "Bearer <token>"' : 'an API token is required: send "Authorization: Bearer <token>"'));
+      return next(
+        new AppError(
+          'unauthorized',
+          header ? 'the Authorization header must be "Bearer <token>"' : 'an API token is required: send "Authorization: Bearer <token>"',
+        ),
+      );
     }
     const presented = digest(match[1]);
     let granted: Scope[] = [];
@@ -36,7 +41,12 @@ export function authorizer(tokens: ReadonlyArray<{ token: string; scope: Scope }
       return next(new AppError('unauthorized', 'the API token is not valid'));
     }
     if (required !== 'any' && !granted.includes(required) && !granted.includes('admin')) {
-      return next(new AppError('forbidden', `this token has the ${granted.join(', ')} scope; ${req.method} ${req.baseUrl}${req.route?.path ?? req.path} needs ${required}`));
+      return next(
+        new AppError(
+          'forbidden',
+          `this token has the ${granted.join(', ')} scope; ${req.method} ${req.baseUrl}${req.route?.path ?? req.path} needs ${required}`,
+        ),
+      );
     }
     next();
   };

@@ -9,14 +9,23 @@ describe('backpressure on ingest', () => {
   // One batch at a time: the second of two concurrent batches finds the collector busy.
   const ctx = collectorForTests({ RPA_MAX_PENDING_INGEST: '1' });
   const batch = (prefix: string, runs: number) => ({
-    executions: Array.from({ length: runs }, (_, i) => ({ id: `${prefix}-${i}`, workflow: 'Load', startedAt: T0 + i, endedAt: T0 + i + 1000, status: 'completed' })),
+    executions: Array.from({ length: runs }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      workflow: 'Load',
+      startedAt: T0 + i,
+      endedAt: T0 + i + 1000,
+      status: 'completed',
+    })),
   });
 
   it('when a batch is in progress, then other batches get 503 with Retry-After and nothing of them is stored', async () => {
     const before = ctx.collector.store.stats().executions;
     // The first batch sends half its body and waits: it stays in progress until the rest is sent.
     const body = JSON.stringify(batch('first', 3000));
-    const first = http.request(`${ctx.base}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const first = http.request(`${ctx.base}/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
     const firstAnswer = new Promise<number>((resolve, reject) => {
       first.on('response', (res) => {
         res.resume();
@@ -41,7 +50,9 @@ describe('backpressure on ingest', () => {
     );
     expect(answers.map((a) => a.status)).toEqual([503, 503, 503, 503]);
     expect(answers[0].headers.get('retry-after')).toBe('1');
-    expect(((await answers[0].json()) as { error: { message: string } }).error.message).toMatch(/^the collector is busy writing \(1 batches in progress\): retry after 1 s$/);
+    expect(((await answers[0].json()) as { error: { message: string } }).error.message).toMatch(
+      /^the collector is busy writing \(1 batches in progress\): retry after 1 s$/,
+    );
     expect(ctx.collector.store.stats().executions).toBe(before);
 
     first.end(body.slice(body.length >> 1));
@@ -51,9 +62,12 @@ describe('backpressure on ingest', () => {
 
   it('when the SDK is told to wait, then it waits and delivers everything exactly once', async () => {
     const before = ctx.collector.store.stats().executions;
-    const clients = [0, 1, 2].map(() => new MetricsCollector({ transport: new HttpTransport({ url: ctx.collector.url }), bufferSize: 1_000_000, maxBatchRecords: 2000 }));
+    const clients = [0, 1, 2].map(
+      () => new MetricsCollector({ transport: new HttpTransport({ url: ctx.collector.url }), bufferSize: 1_000_000, maxBatchRecords: 2000 }),
+    );
     clients.forEach((sdk, c) => {
-      for (let i = 0; i < 4000; i++) sdk.recordExecution({ id: `sdk-${c}-${i}`, workflow: 'Load', startedAt: T0 + i, endedAt: T0 + i + 500, status: 'completed' });
+      for (let i = 0; i < 4000; i++)
+        sdk.recordExecution({ id: `sdk-${c}-${i}`, workflow: 'Load', startedAt: T0 + i, endedAt: T0 + i + 500, status: 'completed' });
     });
     await Promise.all(clients.map((sdk) => sdk.shutdown()));
     expect(clients.map((sdk) => sdk.pending)).toEqual([0, 0, 0]);
@@ -69,7 +83,10 @@ describe('a body that trickles in', () => {
   function trickle(): Promise<{ status: number; closed: boolean }> {
     const body = JSON.stringify({ executions: [{ id: 'slow', workflow: 'Load', startedAt: T0, status: 'running' }] });
     return new Promise((resolve, reject) => {
-      const request = http.request(`${ctx.base}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const request = http.request(`${ctx.base}/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
       let sent = 0;
       const timer = setInterval(() => (sent < body.length - 1 ? request.write(body[sent++]) : undefined), 300);
       request.on('response', (res) => {

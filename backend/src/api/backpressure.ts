@@ -38,7 +38,9 @@ export function bodyDeadline(timeoutMs: number): RequestHandler {
       if (req.readableEnded || res.headersSent) return;
       res.setHeader('Connection', 'close');
       res.once('finish', () => req.socket.destroy());
-      res.status(408).json({ error: { code: 'request_timeout', message: `the request body did not arrive within ${timeoutMs / 1000} s; nothing was written` } });
+      res
+        .status(408)
+        .json({ error: { code: 'request_timeout', message: `the request body did not arrive within ${timeoutMs / 1000} s; nothing was written` } });
     }, timeoutMs);
     const clear = () => clearTimeout(timer);
     req.once('end', clear);

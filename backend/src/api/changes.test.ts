@@ -18,7 +18,17 @@ function step(executionId: string, index: number, minute: number): Step {
 }
 
 function sample(host: string, minute: number, cpuPercent: number): ResourceSample {
-  return { host, time: T0 + minute * MIN, cpuPercent, memoryUsedBytes: 1e9, memoryTotalBytes: 8e9, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 };
+  return {
+    host,
+    time: T0 + minute * MIN,
+    cpuPercent,
+    memoryUsedBytes: 1e9,
+    memoryTotalBytes: 8e9,
+    diskReadBytesPerSec: 0,
+    diskWriteBytesPerSec: 0,
+    netRxBytesPerSec: 0,
+    netTxBytesPerSec: 0,
+  };
 }
 
 const batch = (part: Partial<IngestBatch>): IngestBatch => ({ executions: [], steps: [], samples: [], ...part });
@@ -30,7 +40,11 @@ describe('change feed over HTTP', () => {
 
   it('when a batch lands after a cursor, then reading from it gives its executions with steps and its samples, once', async () => {
     const cursor = await latest();
-    await ingest({ executions: [run('a-1', 'Claims', 0), run('a-2', 'Invoices', 1)], steps: [step('a-1', 0, 0), step('a-1', 1, 0)], samples: [sample('host-1', 0, 42)] });
+    await ingest({
+      executions: [run('a-1', 'Claims', 0), run('a-2', 'Invoices', 1)],
+      steps: [step('a-1', 0, 0), step('a-1', 1, 0)],
+      samples: [sample('host-1', 0, 42)],
+    });
     const { status, body } = await getJson(`${ctx.base}/changes?cursor=${cursor}`);
     expect(status).toBe(200);
     expect(body.cursor).toBeGreaterThan(cursor);
@@ -47,7 +61,14 @@ describe('change feed over HTTP', () => {
     await ingest(same);
     const cursor = await latest();
     await ingest(same);
-    expect((await getJson(`${ctx.base}/changes?cursor=${cursor}`)).body).toEqual({ cursor, more: false, executions: [], samples: [], anomalies: [], insights: [] });
+    expect((await getJson(`${ctx.base}/changes?cursor=${cursor}`)).body).toEqual({
+      cursor,
+      more: false,
+      executions: [],
+      samples: [],
+      anomalies: [],
+      insights: [],
+    });
     await ingest({ ...same, executions: [run('r-1', 'Claims', 5), run('r-2', 'Claims', 6, 'failed')] });
     const { body } = await getJson(`${ctx.base}/changes?cursor=${cursor}`);
     expect([body.executions.map((e: Execution) => [e.id, e.status]), body.samples]).toEqual([[['r-2', 'failed']], []]);
@@ -159,7 +180,10 @@ describe('change feed over HTTP', () => {
     expect(body.results.D.frames[0].fields.find((f: { name: string }) => f.name === 'id').values).toEqual(['f-1']);
     const log = body.results.F.frames[0];
     expect(log.name).toBe('Run log');
-    expect(log.fields.find((f: { name: string }) => f.name === 'body').values).toEqual([expect.stringMatching(/^Invoices started/), expect.stringMatching(/^Invoices failed in /)]);
+    expect(log.fields.find((f: { name: string }) => f.name === 'body').values).toEqual([
+      expect.stringMatching(/^Invoices started/),
+      expect.stringMatching(/^Invoices failed in /),
+    ]);
     expect(body.results.G).toEqual({ changed: false, frames: [] });
   });
 
@@ -209,11 +233,37 @@ describe('change feed in the store', () => {
   it('when analysis commits anomalies and saves insights, then the feed carries them', () => {
     const cursor = store.latestChange();
     const anomaly = {
-      id: 'an-1', seriesKey: 'run_duration|Claims', metric: 'run_duration', workflow: 'Claims', direction: 'high', status: 'open', startedAt: T0, lastSeenAt: T0,
-      severity: 0.8, firstSeverity: 0.8, peakScore: 7, points: 1, expected: 1000, observed: 5000, escalationLevel: 0, description: 'slow', recommendedAction: 'look',
+      id: 'an-1',
+      seriesKey: 'run_duration|Claims',
+      metric: 'run_duration',
+      workflow: 'Claims',
+      direction: 'high',
+      status: 'open',
+      startedAt: T0,
+      lastSeenAt: T0,
+      severity: 0.8,
+      firstSeverity: 0.8,
+      peakScore: 7,
+      points: 1,
+      expected: 1000,
+      observed: 5000,
+      escalationLevel: 0,
+      description: 'slow',
+      recommendedAction: 'look',
     } as Anomaly;
     store.commitAnalysis({ anomalies: [anomaly], incidents: [], detectorStates: new Map(), values: {} });
-    store.saveInsights([{ id: 'in-1', key: 'k', category: 'performance', workflow: 'Claims', status: 'open', priorityScore: 0.5, lastSeenAt: T0, title: 't' } as unknown as Insight]);
+    store.saveInsights([
+      {
+        id: 'in-1',
+        key: 'k',
+        category: 'performance',
+        workflow: 'Claims',
+        status: 'open',
+        priorityScore: 0.5,
+        lastSeenAt: T0,
+        title: 't',
+      } as unknown as Insight,
+    ]);
     const changes = store.changes(cursor, 10);
     expect(changes.anomalies.map((a) => a.id)).toEqual(['an-1']);
     expect(changes.insights.map((i) => i.id)).toEqual(['in-1']);

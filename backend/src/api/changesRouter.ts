@@ -8,8 +8,7 @@ import { HOST_METRICS, liveRequestSchema, type LiveResponse, type QueryTarget } 
 import { parseOrThrow } from './validate';
 
 const cursorParam = z.union([z.literal('latest'), z.string().regex(/^\d+$/, "expected a whole number or 'latest'").transform(Number)]);
-const wholeNumber = (min: number, max: number) =>
-  z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().min(min).max(max));
+const wholeNumber = (min: number, max: number) => z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().min(min).max(max));
 
 const changesQuery = z.strictObject({
   cursor: cursorParam.default(0),
@@ -110,7 +109,8 @@ export function liveResults(targets: readonly QueryTarget[], changes: ChangeSet)
     if (target.queryType === 'executions') {
       const newest = rows.sort((a, b) => b.startedAt - a.startedAt).slice(0, executionRowLimit(target));
       // Runs named by id, as logs: their own logs, steps and all, as the query once gives them.
-      const frame = () => (target.execution?.length && target.format === 'logs' ? runLogFrame(target, newest) : executionRowsFrame(target, newest.map(withoutDetail)));
+      const frame = () =>
+        target.execution?.length && target.format === 'logs' ? runLogFrame(target, newest) : executionRowsFrame(target, newest.map(withoutDetail));
       results[target.refId] = { changed: newest.length > 0, frames: newest.length > 0 ? [frame()] : [] };
     } else {
       results[target.refId] = { changed: rows.length > 0, frames: [] };

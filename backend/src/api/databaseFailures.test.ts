@@ -29,7 +29,16 @@ describe('database failures', () => {
       const db = (collector.store as unknown as { db: Database.Database }).db;
       const pages = db.pragma('page_count', { simple: true }) as number;
       db.pragma(`max_page_count = ${pages + 2}`);
-      const big = { executions: Array.from({ length: 2000 }, (_, i) => ({ id: `full-${i}`, workflow: 'Claims', startedAt: T0 + i, endedAt: T0 + i + 1000, status: 'completed', errorMessage: `message ${i} ${'x'.repeat(200)}` })) };
+      const big = {
+        executions: Array.from({ length: 2000 }, (_, i) => ({
+          id: `full-${i}`,
+          workflow: 'Claims',
+          startedAt: T0 + i,
+          endedAt: T0 + i + 1000,
+          status: 'completed',
+          errorMessage: `message ${i} ${'x'.repeat(200)}`,
+        })),
+      };
       const refused = await postJson(`${collector.url}/api/v1/ingest`, big);
       expect(refused.status).toBe(503);
       expect(refused.body.error.message).toBe('the disk is full; nothing was written: free space, then retry');
@@ -72,7 +81,10 @@ describe('database failures', () => {
       collector = await startCollector(tmp.dir);
       const health = async () => {
         const response = await fetch(`${collector!.url}/api/v1/health`);
-        return { status: response.status, body: (await response.json()) as { status: string; database: { ok: boolean; error?: string; diskFreeBytes?: number } } };
+        return {
+          status: response.status,
+          body: (await response.json()) as { status: string; database: { ok: boolean; error?: string; diskFreeBytes?: number } },
+        };
       };
       const roomy = await health();
       expect([roomy.status, roomy.body.database.ok]).toEqual([200, true]);

@@ -35,7 +35,11 @@ describe('error middleware logs', () => {
       const response = await fetch(app.url);
       expect(response.status).toBe(503);
       expect(app.lines).toHaveLength(1);
-      expect(app.lines[0]).toMatchObject({ level: 40, msg: 'request refused for now (503)', reason: 'the collector is busy writing (64 batches in progress): retry after 1 s' });
+      expect(app.lines[0]).toMatchObject({
+        level: 40,
+        msg: 'request refused for now (503)',
+        reason: 'the collector is busy writing (64 batches in progress): retry after 1 s',
+      });
       expect(JSON.stringify(app.lines[0])).not.toContain('stack');
     } finally {
       await app.close();

@@ -46,11 +46,13 @@ function fromDatabase(error: { code?: string; message: string }): AppError | und
  * deflate, brotli: body-parser marks what its decompressor threw as a 400 and keeps its code).
  */
 function fromMalformedRequest(error: { code?: string; name?: string; status?: number; message: string }): AppError | undefined {
-  if (error.name === 'URIError' || (error.status === 400 && /decode param/i.test(error.message))) return new AppError('bad_request', `request path is not valid: ${error.message}`);
+  if (error.name === 'URIError' || (error.status === 400 && /decode param/i.test(error.message)))
+    return new AppError('bad_request', `request path is not valid: ${error.message}`);
   if (typeof error.code === 'string' && (error.code.startsWith('Z_') || (error.status === 400 && error.code.startsWith('ERR_')))) {
     return new AppError('bad_request', `request body does not decompress as its Content-Encoding says (${error.code})`);
   }
-  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) return new AppError('bad_request', `request could not be read: ${error.message}`);
+  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500)
+    return new AppError('bad_request', `request could not be read: ${error.message}`);
   return undefined;
 }
 
@@ -64,7 +66,7 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
     // The request was already answered (a body cut off at its deadline): nothing more to say.
     if (res.headersSent) return;
     // body-parser wraps what its verify step throws; the AppError inside says what was wrong.
-    const cause = (error as { type?: string; cause?: unknown }).type === 'entity.verify.failed' ? (error as { cause?: unknown }).cause ?? error : error;
+    const cause = (error as { type?: string; cause?: unknown }).type === 'entity.verify.failed' ? ((error as { cause?: unknown }).cause ?? error) : error;
     const appError =
       cause instanceof AppError
         ? cause

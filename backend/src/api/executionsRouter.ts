@@ -11,9 +11,7 @@ export function executionsRouter(guards: RouteGuards, store: Store): Router {
   router.get('/executions', guards.read, (req, res) => {
     const q = parseOrThrow(executionListQuerySchema, req.query, 'query');
     if (q.from !== undefined && q.to !== undefined && q.to <= q.from) {
-      throw new AppError('validation_failed', 'invalid query: to must be after from', [
-        { field: 'to', message: 'must be after from' },
-      ]);
+      throw new AppError('validation_failed', 'invalid query: to must be after from', [{ field: 'to', message: 'must be after from' }]);
     }
     const page = store.listExecutions({
       workflows: q.workflow,

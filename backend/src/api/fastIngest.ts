@@ -11,9 +11,39 @@ import { MAX_DURATION_MS, MAX_TIME, MIN_TIME, UNSAFE_TEXT } from '@rpa-analytics
 
 type Json = Record<string, unknown>;
 
-const EXECUTION_KEYS = new Set(['id', 'workflow', 'robot', 'host', 'packageVersion', 'startedAt', 'endedAt', 'durationMs', 'status', 'errorType', 'errorMessage', 'stepsTotal', 'stepsCompleted']);
+const EXECUTION_KEYS = new Set([
+  'id',
+  'workflow',
+  'robot',
+  'host',
+  'packageVersion',
+  'startedAt',
+  'endedAt',
+  'durationMs',
+  'status',
+  'errorType',
+  'errorMessage',
+  'stepsTotal',
+  'stepsCompleted',
+]);
 const STEP_KEYS = new Set(['executionId', 'index', 'name', 'startedAt', 'durationMs', 'status', 'error']);
-const SAMPLE_KEYS = new Set(['host', 'time', 'cpuPercent', 'memoryUsedBytes', 'memoryTotalBytes', 'gpuPercent', 'gpuMemoryUsedBytes', 'diskUsedBytes', 'diskTotalBytes', 'diskReadBytesPerSec', 'diskWriteBytesPerSec', 'netRxBytesPerSec', 'netTxBytesPerSec', 'workflow', 'executionId']);
+const SAMPLE_KEYS = new Set([
+  'host',
+  'time',
+  'cpuPercent',
+  'memoryUsedBytes',
+  'memoryTotalBytes',
+  'gpuPercent',
+  'gpuMemoryUsedBytes',
+  'diskUsedBytes',
+  'diskTotalBytes',
+  'diskReadBytesPerSec',
+  'diskWriteBytesPerSec',
+  'netRxBytesPerSec',
+  'netTxBytesPerSec',
+  'workflow',
+  'executionId',
+]);
 const BATCH_KEYS = new Set(['executions', 'steps', 'samples']);
 const EXECUTION_STATUS = new Set<unknown>(EXECUTION_STATUSES);
 const STEP_STATUS = new Set<unknown>(STEP_STATUSES);

@@ -10,10 +10,7 @@ import { assertBodyDepth } from './jsonDepth';
 function countRecords(body: unknown): number {
   if (typeof body !== 'object' || body === null) return 0;
   const record = body as Record<string, unknown>;
-  return ['executions', 'steps', 'samples'].reduce(
-    (total, key) => total + (Array.isArray(record[key]) ? (record[key] as unknown[]).length : 0),
-    0,
-  );
+  return ['executions', 'steps', 'samples'].reduce((total, key) => total + (Array.isArray(record[key]) ? (record[key] as unknown[]).length : 0), 0);
 }
 
 export function ingestRouter(guards: RouteGuards, service: IngestService, maxBatchRecords: number): Router {
@@ -22,10 +19,7 @@ export function ingestRouter(guards: RouteGuards, service: IngestService, maxBat
   router.post('/ingest', guards.ingestBatch, (req, res) => {
     const records = countRecords(req.body);
     if (records > maxBatchRecords) {
-      throw new AppError(
-        'payload_too_large',
-        `batch has ${records} records; at most ${maxBatchRecords} are accepted per request, split it`,
-      );
+      throw new AppError('payload_too_large', `batch has ${records} records; at most ${maxBatchRecords} are accepted per request, split it`);
     }
     // The usual batch is checked by hand; anything else (and every error) is the schema's, once
     // its nesting is known not to be too deep for it.

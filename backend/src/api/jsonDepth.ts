@@ -15,7 +15,8 @@ export function assertJsonDepth(raw: Buffer, limit = MAX_JSON_DEPTH): void {
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }

@@ -13,8 +13,16 @@ const MIN = 60_000;
  */
 function fixture() {
   const run = (id: string, workflow: string, at: number, durationMs: number, extra: Partial<Execution> = {}): Execution => ({
-    id, workflow, robot: workflow === 'Claims' ? 'bot-1' : 'bot-2', host: 'vm-1', packageVersion: '1.0.0',
-    startedAt: at, endedAt: at + durationMs, durationMs, status: 'completed', ...extra,
+    id,
+    workflow,
+    robot: workflow === 'Claims' ? 'bot-1' : 'bot-2',
+    host: 'vm-1',
+    packageVersion: '1.0.0',
+    startedAt: at,
+    endedAt: at + durationMs,
+    durationMs,
+    status: 'completed',
+    ...extra,
   });
   const executions: Execution[] = [
     run('c1', 'Claims', T0 + 1 * MIN, 1000),
@@ -29,7 +37,15 @@ function fixture() {
     { executionId: e.id, index: 1, name: 'Work', startedAt: e.startedAt + 500, durationMs: e.durationMs! - 500, status: 'completed' as const },
   ]);
   const sample = (host: string, time: number, cpu: number): ResourceSample => ({
-    host, time, cpuPercent: cpu, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9, diskReadBytesPerSec: 100, diskWriteBytesPerSec: 200, netRxBytesPerSec: 300, netTxBytesPerSec: 400,
+    host,
+    time,
+    cpuPercent: cpu,
+    memoryUsedBytes: 4e9,
+    memoryTotalBytes: 16e9,
+    diskReadBytesPerSec: 100,
+    diskWriteBytesPerSec: 200,
+    netRxBytesPerSec: 300,
+    netTxBytesPerSec: 400,
   });
   const samples = [sample('vm-1', T0, 10), sample('vm-1', T0 + HOUR, 30), sample('vm-2', T0, 50)];
   return { executions, steps, samples };
@@ -45,7 +61,9 @@ describe('query API (what the Grafana plugin calls)', () => {
   });
 
   it('buckets run durations by the panel interval, one frame per group, typed fields with labels and units', async () => {
-    const { status, body } = await query([{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'avg', groupBy: ['workflow'], alias: '{{workflow}} avg' }]);
+    const { status, body } = await query([
+      { refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'avg', groupBy: ['workflow'], alias: '{{workflow}} avg' },
+    ]);
     expect(status).toBe(200);
     expect(body.results.A.frames).toEqual([
       {
@@ -53,7 +71,13 @@ describe('query API (what the Grafana plugin calls)', () => {
         name: 'Claims avg',
         fields: [
           { name: 'Time', type: 'time', values: [T0, T0 + HOUR] },
-          { name: 'run_duration avg', type: 'number', labels: { workflow: 'Claims' }, config: { unit: 'ms', displayNameFromDS: 'Claims avg' }, values: [2000, 4000] },
+          {
+            name: 'run_duration avg',
+            type: 'number',
+            labels: { workflow: 'Claims' },
+            config: { unit: 'ms', displayNameFromDS: 'Claims avg' },
+            values: [2000, 4000],
+          },
         ],
       },
       {
@@ -61,7 +85,13 @@ describe('query API (what the Grafana plugin calls)', () => {
         name: 'Payroll avg',
         fields: [
           { name: 'Time', type: 'time', values: [T0, T0 + HOUR] },
-          { name: 'run_duration avg', type: 'number', labels: { workflow: 'Payroll' }, config: { unit: 'ms', displayNameFromDS: 'Payroll avg' }, values: [5000, null] },
+          {
+            name: 'run_duration avg',
+            type: 'number',
+            labels: { workflow: 'Payroll' },
+            config: { unit: 'ms', displayNameFromDS: 'Payroll avg' },
+            values: [5000, null],
+          },
         ],
       },
     ]);
@@ -86,7 +116,12 @@ describe('query API (what the Grafana plugin calls)', () => {
 
   it.each([
     ['a count of run durations is a number of runs, not milliseconds', { metric: 'run_duration', aggregation: 'count', workflow: ['Claims'] }, 'short', [3, 1]],
-    ['a count of host samples is a number of samples, not percent', { queryType: 'resources', metric: 'host_cpu', aggregation: 'count', host: ['vm-1'] }, 'short', [1, 1]],
+    [
+      'a count of host samples is a number of samples, not percent',
+      { queryType: 'resources', metric: 'host_cpu', aggregation: 'count', host: ['vm-1'] },
+      'short',
+      [1, 1],
+    ],
     ['runs counted', { metric: 'runs', workflow: ['Claims'] }, 'short', [4, 1]],
     ['runs per minute', { metric: 'runs', aggregation: 'rate', workflow: ['Claims'] }, 'runs/min', [4 / 60, 1 / 60]],
     ['an average duration keeps its unit', { metric: 'run_duration', aggregation: 'avg', workflow: ['Claims'] }, 'ms', [2000, 4000]],
@@ -118,7 +153,9 @@ describe('query API (what the Grafana plugin calls)', () => {
   });
 
   it('groups step durations by step', async () => {
-    const { body } = await query([{ refId: 'S', queryType: 'timeseries', metric: 'step_duration', aggregation: 'sum', groupBy: ['step'], workflow: ['Payroll'] }]);
+    const { body } = await query([
+      { refId: 'S', queryType: 'timeseries', metric: 'step_duration', aggregation: 'sum', groupBy: ['step'], workflow: ['Payroll'] },
+    ]);
     expect(body.results.S.frames.map((f: { fields: Array<{ labels?: object; values: unknown[] }> }) => [f.fields[1].labels, f.fields[1].values])).toEqual([
       [{ step: 'Login' }, [500, null]],
       [{ step: 'Work' }, [4500, null]],
@@ -130,7 +167,13 @@ describe('query API (what the Grafana plugin calls)', () => {
       { refId: 'C', queryType: 'resources', metric: 'host_cpu' },
       { refId: 'N', queryType: 'resources', metric: 'net_rx', host: ['vm-2'] },
     ]);
-    expect(body.results.C.frames.map((f: { fields: Array<{ labels: object; config: object; values: unknown[] }> }) => [f.fields[1].labels, f.fields[1].config, f.fields[1].values])).toEqual([
+    expect(
+      body.results.C.frames.map((f: { fields: Array<{ labels: object; config: object; values: unknown[] }> }) => [
+        f.fields[1].labels,
+        f.fields[1].config,
+        f.fields[1].values,
+      ]),
+    ).toEqual([
       [{ host: 'vm-1' }, { unit: 'percent', displayNameFromDS: 'vm-1' }, [10, 30]],
       [{ host: 'vm-2' }, { unit: 'percent', displayNameFromDS: 'vm-2' }, [50, null]],
     ]);
@@ -141,7 +184,14 @@ describe('query API (what the Grafana plugin calls)', () => {
     const { status, body } = await query([{ refId: 'E', queryType: 'timeseries', metric: 'run_duration', workflow: ['Nobody'] }]);
     expect(status).toBe(200);
     expect(body.results.E.frames).toEqual([
-      { refId: 'E', name: 'run_duration avg', fields: [{ name: 'Time', type: 'time', values: [] }, { name: 'run_duration avg', type: 'number', config: { unit: 'ms' }, values: [] }] },
+      {
+        refId: 'E',
+        name: 'run_duration avg',
+        fields: [
+          { name: 'Time', type: 'time', values: [] },
+          { name: 'run_duration avg', type: 'number', config: { unit: 'ms' }, values: [] },
+        ],
+      },
     ]);
   });
 
@@ -166,14 +216,22 @@ describe('query API (what the Grafana plugin calls)', () => {
     const { body } = await query([{ refId: 'L', queryType: 'executions', format: 'logs', workflow: ['Claims'], topN: 2 }]);
     const frame = body.results.L.frames[0];
     expect(frame.meta).toMatchObject({ preferredVisualisationType: 'logs' });
-    expect(frame.fields.map((f: { name: string; type: string }) => `${f.name}:${f.type}`)).toEqual(['timestamp:time', 'body:string', 'severity:string', 'id:string', 'labels:other']);
+    expect(frame.fields.map((f: { name: string; type: string }) => `${f.name}:${f.type}`)).toEqual([
+      'timestamp:time',
+      'body:string',
+      'severity:string',
+      'id:string',
+      'labels:other',
+    ]);
     expect(frame.fields[1].values).toEqual(['Claims completed in 4.0 s (c5)', 'Claims failed in 10.0 s: Selector not found (c4)']);
     expect(frame.fields[2].values).toEqual(['info', 'error']);
     expect(frame.fields[4].values[1]).toEqual({ workflow: 'Claims', status: 'failed', robot: 'bot-1', host: 'vm-1', error_type: 'application' });
   });
 
   it("gives a run's own log by its id: its start, its steps and its end, whatever the range", async () => {
-    const { body } = await query([{ refId: 'R', queryType: 'executions', format: 'logs', execution: 'c4' }], { range: { from: T0 + 2 * HOUR, to: T0 + 3 * HOUR } });
+    const { body } = await query([{ refId: 'R', queryType: 'executions', format: 'logs', execution: 'c4' }], {
+      range: { from: T0 + 2 * HOUR, to: T0 + 3 * HOUR },
+    });
     const frame = body.results.R.frames[0];
     expect(frame.meta).toMatchObject({ preferredVisualisationType: 'logs' });
     expect(frame.fields.map((f: { name: string }) => f.name)).toEqual(['timestamp', 'body', 'severity', 'id', 'labels']);
@@ -192,8 +250,16 @@ describe('query API (what the Grafana plugin calls)', () => {
   });
 
   it.each([
-    [{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }, 'targets[0].groupBy', 'query A: groupBy step applies to step_duration only'],
-    [{ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'rate' }, 'targets[0].aggregation', 'query A: aggregation rate applies to runs, successes and failures'],
+    [
+      { refId: 'A', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] },
+      'targets[0].groupBy',
+      'query A: groupBy step applies to step_duration only',
+    ],
+    [
+      { refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'rate' },
+      'targets[0].aggregation',
+      'query A: aggregation rate applies to runs, successes and failures',
+    ],
     [{ refId: 'A', queryType: 'resources', metric: 'runs' }, 'targets[0].metric', 'query A: metric runs is not a host resource metric'],
     [{ refId: 'A', queryType: 'pie' }, 'targets[0].queryType', 'invalid query: targets[0].queryType'],
   ])('when a query cannot be answered as asked, then 400 with a message Grafana can show', async (target, field, message) => {
@@ -224,22 +290,62 @@ describe('query API (what the Grafana plugin calls)', () => {
 
   it('gives anomalies as regions per severity band, incidents as a table, and version changes as points', async () => {
     const anomaly = (id: string, severity: number, startedAt: number): Anomaly => ({
-      id, seriesKey: `run_duration|Claims||${id}`, metric: 'run_duration', workflow: 'Claims', direction: 'high', status: 'closed', startedAt,
-      lastSeenAt: startedAt + 10 * MIN, endedAt: startedAt + 20 * MIN, severity, firstSeverity: severity, peakScore: 9, points: 3,
-      expected: 2000, observed: 9000, escalationLevel: 1, description: `slow runs ${id}`, recommendedAction: 'look',
+      id,
+      seriesKey: `run_duration|Claims||${id}`,
+      metric: 'run_duration',
+      workflow: 'Claims',
+      direction: 'high',
+      status: 'closed',
+      startedAt,
+      lastSeenAt: startedAt + 10 * MIN,
+      endedAt: startedAt + 20 * MIN,
+      severity,
+      firstSeverity: severity,
+      peakScore: 9,
+      points: 3,
+      expected: 2000,
+      observed: 9000,
+      escalationLevel: 1,
+      description: `slow runs ${id}`,
+      recommendedAction: 'look',
     });
-    ctx.collector.store.commitAnalysis({ anomalies: [anomaly('low', 0.45, T0), anomaly('high', 0.9, T0 + HOUR)], incidents: [], detectorStates: new Map(), values: {} });
+    ctx.collector.store.commitAnalysis({
+      anomalies: [anomaly('low', 0.45, T0), anomaly('high', 0.9, T0 + HOUR)],
+      incidents: [],
+      detectorStates: new Map(),
+      values: {},
+    });
     const high = await getJson(`${ctx.base}/annotations?type=anomalies&from=${range.from}&to=${range.to}&minSeverity=0.7`);
     expect(high.body).toEqual([
-      { time: T0 + HOUR, timeEnd: T0 + HOUR + 20 * MIN, title: 'run duration anomaly, severity 0.90', text: 'slow runs high\nlook', tags: ['anomaly', 'run_duration', 'severity:high', 'Claims'] },
+      {
+        time: T0 + HOUR,
+        timeEnd: T0 + HOUR + 20 * MIN,
+        title: 'run duration anomaly, severity 0.90',
+        text: 'slow runs high\nlook',
+        tags: ['anomaly', 'run_duration', 'severity:high', 'Claims'],
+      },
     ]);
     const low = await getJson(`${ctx.base}/annotations?type=anomalies&from=${range.from}&to=${range.to}&minSeverity=0.4&maxSeverity=0.5`);
     expect(low.body.map((a: { title: string }) => a.title)).toEqual(['run duration anomaly, severity 0.45']);
     // And as a table of incidents, filtered by the workflows and hosts they hit.
     const incident = (id: string, workflows: string[], hosts: string[], severity: number, startedAt: number) => ({
-      id, status: 'closed' as const, startedAt, endedAt: startedAt + 20 * MIN, lastSeenAt: startedAt + 10 * MIN, severity, anomalyIds: [id], workflows, hosts, title: `${id} title`,
+      id,
+      status: 'closed' as const,
+      startedAt,
+      endedAt: startedAt + 20 * MIN,
+      lastSeenAt: startedAt + 10 * MIN,
+      severity,
+      anomalyIds: [id],
+      workflows,
+      hosts,
+      title: `${id} title`,
     });
-    ctx.collector.store.commitAnalysis({ anomalies: [], incidents: [incident('in-claims', ['Claims'], [], 0.9, T0 + HOUR), incident('in-vm2', ['Payroll'], ['vm-2'], 0.5, T0)], detectorStates: new Map(), values: {} });
+    ctx.collector.store.commitAnalysis({
+      anomalies: [],
+      incidents: [incident('in-claims', ['Claims'], [], 0.9, T0 + HOUR), incident('in-vm2', ['Payroll'], ['vm-2'], 0.5, T0)],
+      detectorStates: new Map(),
+      values: {},
+    });
     const tables = await query([
       { refId: 'all', queryType: 'incidents' },
       { refId: 'vm2', queryType: 'incidents', host: ['vm-2'] },

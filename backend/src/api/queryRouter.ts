@@ -12,7 +12,11 @@ import { parseOrThrow } from './validate';
 const variableParams = z.strictObject({ kind: z.enum(VARIABLE_KINDS) });
 const variableQuery = z.strictObject({ workflow: queryList.optional() });
 
-const severity = z.string().regex(/^\d+(\.\d+)?$/, 'expected a number from 0 to 1').transform(Number).pipe(z.number().min(0).max(1));
+const severity = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'expected a number from 0 to 1')
+  .transform(Number)
+  .pipe(z.number().min(0).max(1));
 const annotationQuery = z
   .strictObject({
     type: z.enum(ANNOTATION_TYPES).default('anomalies'),

@@ -25,7 +25,12 @@ const reportQuery = z.strictObject({
  * and the reports the schedule wrote: `GET /reports/scheduled` lists them, `GET
  * /reports/scheduled/:name` gives one.
  */
-export function reportsRouter(guards: RouteGuards, build: (request: ReportRequest) => Promise<Report>, fonts?: ReportFonts, scheduled?: ReportScheduler): Router {
+export function reportsRouter(
+  guards: RouteGuards,
+  build: (request: ReportRequest) => Promise<Report>,
+  fonts?: ReportFonts,
+  scheduled?: ReportScheduler,
+): Router {
   const router = strictRouter();
 
   router.get('/reports/schema', guards.read, (_req, res) => {

@@ -74,13 +74,21 @@ function variants(pattern: string): string[] {
   const segments = pattern.split('/');
   const fixed = segments.map((segment, i) => (segment && !segment.startsWith(':') ? i : -1)).reduce((a, b) => Math.max(a, b));
   const encoded = segments.map((segment, i) => (i === fixed ? `%${segment.charCodeAt(0).toString(16)}${segment.slice(1)}` : segment)).join('/');
-  const spellings = [`${pattern}/`, pattern.toUpperCase(), pattern.replace('/api/v1', '/API/v1'), pattern.replace(/\/([^/]+)$/, '//$1'), encoded, `${pattern}//`];
+  const spellings = [
+    `${pattern}/`,
+    pattern.toUpperCase(),
+    pattern.replace('/api/v1', '/API/v1'),
+    pattern.replace(/\/([^/]+)$/, '//$1'),
+    encoded,
+    `${pattern}//`,
+  ];
   return [...new Set(spellings.filter((p) => p !== pattern).map(concrete))];
 }
 
 function bodyFor(method: string, path: string, id: string): string | undefined {
   if (method !== 'POST') return undefined;
-  if (path.endsWith('/ingest')) return JSON.stringify({ executions: [{ id, workflow: 'Scope Probe', startedAt: T0, endedAt: T0 + 1000, status: 'completed' }] });
+  if (path.endsWith('/ingest'))
+    return JSON.stringify({ executions: [{ id, workflow: 'Scope Probe', startedAt: T0, endedAt: T0 + 1000, status: 'completed' }] });
   if (path.endsWith('/start')) return JSON.stringify({ workflow: 'Scope Probe', startedAt: T0 });
   return '{}';
 }

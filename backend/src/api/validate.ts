@@ -16,12 +16,17 @@ export function fieldPath(path: readonly PropertyKey[], root = ''): string {
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string, root = ''): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.slice(0, 100).flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ field: fieldPath([...issue.path, key], root), message: 'unknown field' }))
-      : [{ field: fieldPath(issue.path, root) || root || '(body)', message: issue.message }],
-  );
-  const named = details.slice(0, 5).map((d) => `${d.field}: ${d.message}`).join('; ');
+  const details = result.error.issues
+    .slice(0, 100)
+    .flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ field: fieldPath([...issue.path, key], root), message: 'unknown field' }))
+        : [{ field: fieldPath(issue.path, root) || root || '(body)', message: issue.message }],
+    );
+  const named = details
+    .slice(0, 5)
+    .map((d) => `${d.field}: ${d.message}`)
+    .join('; ');
   const more = details.length > 5 ? ` (and ${details.length - 5} more)` : '';
   throw new AppError('validation_failed', `invalid ${what}: ${named}${more}`, details);
 }

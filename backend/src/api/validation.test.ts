@@ -27,11 +27,7 @@ describe('ingest validation', () => {
 
   it('when a batch has bad fields, then 400 names each of them and nothing of the batch is stored', async () => {
     const response = await postJson(`${base}/ingest`, {
-      executions: [
-        good('new-1'),
-        { ...good('new-2'), workflow: '' },
-        { ...good('new-3'), status: 'exploded', startedAt: 1_700_000_000 },
-      ],
+      executions: [good('new-1'), { ...good('new-2'), workflow: '' }, { ...good('new-3'), status: 'exploded', startedAt: 1_700_000_000 }],
       steps: [{ executionId: 'new-1', index: -1, name: 'Open SAP', startedAt: T0, durationMs: 'slow' }],
       samples: [{ host: 'h', time: T0, cpuPercent: 130 }],
     });
@@ -90,12 +86,19 @@ describe('ingest validation', () => {
     const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
     // A run with tags nested too deep: not a usual batch, so its bytes are counted before the schema walks it.
     const batch = `{"executions": [{"id": "deep", "workflow": "Payroll", "startedAt": ${T0}, "status": "completed", "tags": {"a": ${nested(20_000)}}}]}`;
-    for (const [route, body] of [['ingest', batch], ['query', `{"targets": ${nested(20_000)}}`], ['executions/deep/start', `{"tags": ${nested(17)}}`]]) {
+    for (const [route, body] of [
+      ['ingest', batch],
+      ['query', `{"targets": ${nested(20_000)}}`],
+      ['executions/deep/start', `{"tags": ${nested(17)}}`],
+    ]) {
       const response = await postJson(`${base}/${route}`, body);
       expect([route, response.status, response.body.error.message]).toEqual([route, 400, 'request body is nested deeper than 16 levels']);
     }
     // Sixteen levels are accepted: refused for what they hold, not for their depth.
-    const deepest = await postJson(`${base}/ingest`, `{"executions": [{"id": "deep", "workflow": "Payroll", "startedAt": ${T0}, "status": "completed", "tags": {"a": ${nested(12)}}}]}`);
+    const deepest = await postJson(
+      `${base}/ingest`,
+      `{"executions": [{"id": "deep", "workflow": "Payroll", "startedAt": ${T0}, "status": "completed", "tags": {"a": ${nested(12)}}}]}`,
+    );
     expect(deepest.status).toBe(400);
     expect(deepest.body.error.code).toBe('validation_failed');
     await expectUnchanged();
@@ -133,8 +136,13 @@ describe('ingest validation', () => {
   ])('when a workflow name holds %s, then 400 names the field and nothing is stored', async (_what, workflow) => {
     const response = await postJson(`${base}/ingest`, { executions: [{ ...good('unsafe'), workflow }] });
     expect(response.status).toBe(400);
-    expect(response.body.error.details).toEqual([{ field: 'executions[0].workflow', message: 'must not contain control characters or bidirectional overrides' }]);
-    const step = await postJson(`${base}/ingest`, { executions: [good('unsafe-step')], steps: [{ executionId: 'unsafe-step', index: 0, name: workflow, startedAt: T0, durationMs: 5 }] });
+    expect(response.body.error.details).toEqual([
+      { field: 'executions[0].workflow', message: 'must not contain control characters or bidirectional overrides' },
+    ]);
+    const step = await postJson(`${base}/ingest`, {
+      executions: [good('unsafe-step')],
+      steps: [{ executionId: 'unsafe-step', index: 0, name: workflow, startedAt: T0, durationMs: 5 }],
+    });
     expect(step.body.error.details).toEqual([{ field: 'steps[0].name', message: 'must not contain control characters or bidirectional overrides' }]);
     await expectUnchanged();
   });
@@ -145,9 +153,15 @@ describe('ingest validation', () => {
     ['br', 'ingest'],
     ['br', 'query'],
   ])('when a %s body to /%s does not decompress, then 400 says so', async (encoding, route) => {
-    const response = await fetch(`${base}/${route}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: 'not compressed at all' });
+    const response = await fetch(`${base}/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      body: 'not compressed at all',
+    });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^request body does not decompress as its Content-Encoding says \((Z|ERR)_[A-Z0-9_]+\)$/);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /^request body does not decompress as its Content-Encoding says \((Z|ERR)_[A-Z0-9_]+\)$/,
+    );
     await expectUnchanged();
   });
 

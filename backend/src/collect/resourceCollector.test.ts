@@ -19,8 +19,7 @@ function writeProc(dir: string, cpu: number[], diskSectors: [number, number], ne
   );
   fs.writeFileSync(
     path.join(dir, 'net', 'dev'),
-    'Inter-|   Receive\n face |bytes packets\n    lo: 5000 1 0 0 0 0 0 0 5000 1 0 0 0 0 0 0\n' +
-      `  eth0: ${net[0]} 10 0 0 0 0 0 0 ${net[1]} 10 0 0 0 0 0 0\n`,
+    'Inter-|   Receive\n face |bytes packets\n    lo: 5000 1 0 0 0 0 0 0 5000 1 0 0 0 0 0 0\n' + `  eth0: ${net[0]} 10 0 0 0 0 0 0 ${net[1]} 10 0 0 0 0 0 0\n`,
   );
 }
 
@@ -104,7 +103,7 @@ describe('ResourceCollector', () => {
     expect(samples[0].gpuPercent).toBeUndefined();
   });
 
-  it("tells the space used on the volume it is given out of what robots can use there, as df counts them, and none when told not to or when the path is gone", async () => {
+  it('tells the space used on the volume it is given out of what robots can use there, as df counts them, and none when told not to or when the path is gone', async () => {
     const tmp = tempDir();
     try {
       const { blocks, bfree, bavail, bsize } = fs.statfsSync(tmp.dir);
@@ -119,7 +118,12 @@ describe('ResourceCollector', () => {
       expect(Math.abs((100 * sample!.diskUsedBytes!) / sample!.diskTotalBytes! - Number(df.replace('%', '')))).toBeLessThanOrEqual(1);
       const none = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: false }).sampleOnce();
       expect('diskUsedBytes' in none!).toBe(false);
-      const gone = await new ResourceCollector({ sink: () => undefined, source: new ScriptedSource(), gpu: false, diskPath: path.join(tmp.dir, 'gone') }).sampleOnce();
+      const gone = await new ResourceCollector({
+        sink: () => undefined,
+        source: new ScriptedSource(),
+        gpu: false,
+        diskPath: path.join(tmp.dir, 'gone'),
+      }).sampleOnce();
       expect(gone).toMatchObject({ cpuPercent: 10 });
       expect('diskTotalBytes' in gone!).toBe(false);
     } finally {
@@ -130,7 +134,12 @@ describe('ResourceCollector', () => {
   it('when the source fails, then the error is counted and sampling goes on', async () => {
     const samples: ResourceSample[] = [];
     let fail = true;
-    const source: ResourceSource = { read: async () => { if (fail) throw new Error('EACCES /proc/stat'); return new ScriptedSource().read(); } };
+    const source: ResourceSource = {
+      read: async () => {
+        if (fail) throw new Error('EACCES /proc/stat');
+        return new ScriptedSource().read();
+      },
+    };
     const sampler = new ResourceCollector({ sink: (s) => samples.push(s), source, gpu: false });
     await sampler.sampleOnce();
     fail = false;
@@ -145,7 +154,11 @@ describe('ResourceCollector', () => {
     try {
       // Polled, with a generous ceiling: on a loaded machine three samples at 100 ms take longer.
       let { body } = await getJson(`${collector.url}/api/v1/health`);
-      for (const started = Date.now(); body.sampler.samplesTaken < 3 && Date.now() - started < 10_000; ({ body } = await getJson(`${collector.url}/api/v1/health`))) {
+      for (
+        const started = Date.now();
+        body.sampler.samplesTaken < 3 && Date.now() - started < 10_000;
+        { body } = await getJson(`${collector.url}/api/v1/health`)
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(body.sampler).toMatchObject({ enabled: true, intervalMs: 100, errors: 0 });
@@ -163,11 +176,18 @@ describe('ResourceCollector', () => {
     }
   });
 
-  it("when samples carry only their host, then an execution on that host gets the usage of its time window", async () => {
+  it('when samples carry only their host, then an execution on that host gets the usage of its time window', async () => {
     await withCollector({}, async (collector) => {
       const sample = (offset: number, cpu: number) => ({
-        host: 'vm-2', time: T0 + offset, cpuPercent: cpu, memoryUsedBytes: 1000 + cpu, memoryTotalBytes: 4000,
-        diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0,
+        host: 'vm-2',
+        time: T0 + offset,
+        cpuPercent: cpu,
+        memoryUsedBytes: 1000 + cpu,
+        memoryTotalBytes: 4000,
+        diskReadBytesPerSec: 0,
+        diskWriteBytesPerSec: 0,
+        netRxBytesPerSec: 0,
+        netTxBytesPerSec: 0,
       });
       await postJson(`${collector.url}/api/v1/ingest`, {
         executions: [{ id: 'r', workflow: 'W', host: 'vm-2', startedAt: T0 + 1000, endedAt: T0 + 3000, status: 'completed' }],

@@ -10,7 +10,17 @@ import { AnalysisScheduler } from './analysisScheduler';
 import { storedHealth } from './healthRefresh';
 
 const END = Date.UTC(2026, 10, 20);
-const simulation: SimulationOptions = { seed: 4, days: 5, end: END, workflows: 8, hosts: 4, robots: 6, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000 };
+const simulation: SimulationOptions = {
+  seed: 4,
+  days: 5,
+  end: END,
+  workflows: 8,
+  hosts: 4,
+  robots: 6,
+  runsPerHour: 4,
+  incidents: INCIDENT_KINDS,
+  sampleIntervalMs: 300_000,
+};
 
 describe('analysis passes in a worker thread', () => {
   it('finds in its worker exactly what a pass in the main thread finds', async () => {
@@ -22,7 +32,9 @@ describe('analysis passes in a worker thread', () => {
       const { status, body: report } = await postJson(`${collector.url}/api/v1/analysis/run`, {});
       expect(status).toBe(200);
       expect(report.opened).toBeGreaterThan(0);
-      const fromWorker = collector.store.listAnomalies({}).map(({ id, seriesKey, startedAt, severity, status }) => ({ id, seriesKey, startedAt, severity, status }));
+      const fromWorker = collector.store
+        .listAnomalies({})
+        .map(({ id, seriesKey, startedAt, severity, status }) => ({ id, seriesKey, startedAt, severity, status }));
       // The worker's pass stored the workflows' health, where every collector's /metrics reads it.
       expect(storedHealth(collector.store).map((h) => h.workflow)).toEqual(collector.store.names('workflows'));
       expect(collector.store.names('workflows')).toHaveLength(8);

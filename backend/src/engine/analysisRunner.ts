@@ -94,22 +94,39 @@ export class WorkerAnalysis implements AnalysisRunner {
   /** Whether a pass has said yet who leads. */
   private asked = false;
 
-  constructor(store: Store, location: StoreLocation, options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger; logFormat?: LogFormat }) {
+  constructor(
+    store: Store,
+    location: StoreLocation,
+    options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger; logFormat?: LogFormat },
+  ) {
     this.leading = !('postgres' in location);
     this.performance = new PerformanceAnalyzer(store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
     this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
-      workerData: { location, sensitivity: options.sensitivity, intervalMs: options.intervalMs, latenessMs: options.latenessMs, historyDays: options.historyDays, logLevel: options.log?.level ?? 'silent', logFormat: options.logFormat ?? 'json' },
+      workerData: {
+        location,
+        sensitivity: options.sensitivity,
+        intervalMs: options.intervalMs,
+        latenessMs: options.latenessMs,
+        historyDays: options.historyDays,
+        logLevel: options.log?.level ?? 'silent',
+        logFormat: options.logFormat ?? 'json',
+      },
     });
     this.worker.unref();
     this.worker.on('message', (message: PassMessage) => {
       if (this.leading === Boolean(message.following) || (!this.asked && 'postgres' in location)) {
-        options.log?.info(message.following ? 'analysis: another collector on the database runs the passes now; this one follows' : 'analysis: this collector runs the passes now');
+        options.log?.info(
+          message.following
+            ? 'analysis: another collector on the database runs the passes now; this one follows'
+            : 'analysis: this collector runs the passes now',
+        );
       }
       this.asked = true;
       this.leading = !message.following;
       if (message.following) {
-        if (message.id !== undefined) this.waiting.get(message.id)?.reject(new AppError('conflict', 'another collector sharing the database runs the analysis passes'));
+        if (message.id !== undefined)
+          this.waiting.get(message.id)?.reject(new AppError('conflict', 'another collector sharing the database runs the analysis passes'));
         this.waiting.delete(message.id!);
         return;
       }

@@ -107,12 +107,27 @@ describe('analysis on a simulated fleet with injected incidents', () => {
   });
 
   it.each([
-    ['robot_licence', (i: { robot?: string }) => new RegExp(`^robot ${i.robot}: failing while its peers run fine, on .*system error 'Licence expired: this robot has no valid unattended licence'$`)],
-    ['step_timeout', (i: { workflow?: string; step?: string }) => new RegExp(`^${i.workflow}: \\d+ of \\d+ runs failed on a system error, usually .*timeout error 'Step '${i.step}' timed out after … s waiting for the application'$`)],
+    [
+      'robot_licence',
+      (i: { robot?: string }) =>
+        new RegExp(`^robot ${i.robot}: failing while its peers run fine, on .*system error 'Licence expired: this robot has no valid unattended licence'$`),
+    ],
+    [
+      'step_timeout',
+      (i: { workflow?: string; step?: string }) =>
+        new RegExp(
+          `^${i.workflow}: \\d+ of \\d+ runs failed on a system error, usually .*timeout error 'Step '${i.step}' timed out after … s waiting for the application'$`,
+        ),
+    ],
   ])('when %s is injected, then one incident holds what it caused, titled by its cause', (kind, title) => {
     const injected = incident(kind);
     const window = (a: Anomaly) => a.startedAt >= injected.start && a.startedAt < injected.end! + 6 * HOUR;
-    const found = anomalies.filter((a) => window(a) && a.metric === 'failure_rate' && (a.workflow === injected.workflow || injected.workflows?.includes(a.workflow!) || (a.robot !== undefined && a.robot === injected.robot)));
+    const found = anomalies.filter(
+      (a) =>
+        window(a) &&
+        a.metric === 'failure_rate' &&
+        (a.workflow === injected.workflow || injected.workflows?.includes(a.workflow!) || (a.robot !== undefined && a.robot === injected.robot)),
+    );
     expect(found.length).toBeGreaterThan(0);
     const ids = new Set(found.map((a) => a.incidentId));
     expect(ids.size).toBe(1);
@@ -148,7 +163,12 @@ describe('analysis on a simulated fleet with injected incidents', () => {
   it('when a version slowed a workflow, then an insight names the version and the first slow run', () => {
     const shift = incident('level_shift');
     const insights = store.listInsights({}).filter((i) => i.category === 'degradation' && i.workflow === shift.workflow);
-    expect(insights).toEqual([expect.objectContaining({ subject: '2.0.0', title: expect.stringMatching(new RegExp(`^${shift.workflow} got \\d+% slower since version 2\\.0\\.0: step '${shift.step}' 2\\.\\dx slower$`)) })]);
+    expect(insights).toEqual([
+      expect.objectContaining({
+        subject: '2.0.0',
+        title: expect.stringMatching(new RegExp(`^${shift.workflow} got \\d+% slower since version 2\\.0\\.0: step '${shift.step}' 2\\.\\dx slower$`)),
+      }),
+    ]);
     expect(insights[0].description).toContain(`starting with run ${shift.firstAffectedExecution} on `);
   });
 
@@ -172,8 +192,15 @@ describe('analysis state across a restart', () => {
   const HOST = 'rpa-vm-77';
   const T0 = Date.UTC(2026, 10, 2);
   const sample = (time: number, cpu: number): ResourceSample => ({
-    host: HOST, time, cpuPercent: cpu, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9,
-    diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0,
+    host: HOST,
+    time,
+    cpuPercent: cpu,
+    memoryUsedBytes: 4e9,
+    memoryTotalBytes: 16e9,
+    diskReadBytesPerSec: 0,
+    diskWriteBytesPerSec: 0,
+    netRxBytesPerSec: 0,
+    netTxBytesPerSec: 0,
   });
   const minutes = (from: number, count: number, cpu: (i: number) => number) => Array.from({ length: count }, (_, i) => sample(from + i * MINUTE, cpu(i)));
 
@@ -235,13 +262,23 @@ describe('progress of a long pass', () => {
     const log = createLogger('debug', { write: (line: string) => lines.push(JSON.parse(line)) });
     const store = new SqliteStore({ file: ':memory:' });
     const T0 = Date.UTC(2026, 10, 2);
-    const executions = Array.from({ length: 3 * 24 }, (_, i) => ({ id: `h-${i}`, workflow: 'Invoices', startedAt: T0 + i * HOUR, endedAt: T0 + i * HOUR + 60_000, durationMs: 60_000, status: 'completed' as const }));
+    const executions = Array.from({ length: 3 * 24 }, (_, i) => ({
+      id: `h-${i}`,
+      workflow: 'Invoices',
+      startedAt: T0 + i * HOUR,
+      endedAt: T0 + i * HOUR + 60_000,
+      durationMs: 60_000,
+      status: 'completed' as const,
+    }));
     store.ingest({ executions, steps: [], samples: [] });
     let now = T0 + 3 * DAY + 2 * MINUTE;
     const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 5, log });
     scheduler.runPass();
     const info = lines.filter((l) => l.level === 30);
-    expect(info.map((l) => l.msg)).toEqual(['analysis: catching up on 5 days of stored runs in one pass (ingest and panels go on)', expect.stringMatching(/^analysis: caught up in \d+\.\d s: 72 runs judged as they came, \d+ points$/)]);
+    expect(info.map((l) => l.msg)).toEqual([
+      'analysis: catching up on 5 days of stored runs in one pass (ingest and panels go on)',
+      expect.stringMatching(/^analysis: caught up in \d+\.\d s: 72 runs judged as they came, \d+ points$/),
+    ]);
     expect(info[1].report).toMatchObject({ runs: 72 });
 
     lines.length = 0;
@@ -256,7 +293,14 @@ describe('progress of a long pass', () => {
     const log = createLogger('debug', { write: (line: string) => lines.push(JSON.parse(line)) });
     const store = new SqliteStore({ file: ':memory:' });
     const T0 = Date.UTC(2026, 10, 2);
-    const run = (i: number) => ({ id: `h-${i}`, workflow: 'Invoices', startedAt: T0 + i * HOUR, endedAt: T0 + i * HOUR + 60_000, durationMs: 60_000, status: 'completed' as const });
+    const run = (i: number) => ({
+      id: `h-${i}`,
+      workflow: 'Invoices',
+      startedAt: T0 + i * HOUR,
+      endedAt: T0 + i * HOUR + 60_000,
+      durationMs: 60_000,
+      status: 'completed' as const,
+    });
     const now = T0 + 6 * DAY;
     const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: 10, log });
     scheduler.runPass();
@@ -268,14 +312,18 @@ describe('progress of a long pass', () => {
     scheduler.runPass();
     expect(info()).toEqual([
       'analysis: data arrived for 1 workflow from before what was judged (from 2026-11-02T00:00:00.000Z): judging them again from a warm-up before it',
-      expect.stringMatching(/^analysis: caught up in \d+\.\d s: 0 runs judged as they came; 1 workflow judged again \(120 runs from their warm-ups\), \d+ points$/),
+      expect.stringMatching(
+        /^analysis: caught up in \d+\.\d s: 0 runs judged as they came; 1 workflow judged again \(120 runs from their warm-ups\), \d+ points$/,
+      ),
     ]);
 
     store.ingest({ executions: [{ ...run(30), durationMs: 120_000, endedAt: T0 + 30 * HOUR + 120_000 }], steps: [], samples: [] });
     lines.length = 0;
     expect(scheduler.runPass().late.families).toBe(1);
     expect(info()).toEqual([]);
-    expect(lines.map((l) => l.msg)).toContain('analysis: data arrived for 1 workflow from before what was judged (from 2026-11-03T06:00:00.000Z): judging them again from a warm-up before it');
+    expect(lines.map((l) => l.msg)).toContain(
+      'analysis: data arrived for 1 workflow from before what was judged (from 2026-11-03T06:00:00.000Z): judging them again from a warm-up before it',
+    );
     store.close();
   });
 });
@@ -291,8 +339,14 @@ describe("a robot's failures against its peers'", () => {
     const robot = robots[i % 3];
     const failed = robot === 'bot-1' && startedAt >= lapse;
     return {
-      id: `r-${i}`, workflow: i % 2 ? 'Claims' : 'Billing', robot, startedAt, endedAt: startedAt + MINUTE, durationMs: MINUTE,
-      status: failed ? 'failed' : 'completed', ...(failed ? { errorType: 'system' as const, errorMessage: 'Licence expired' } : {}),
+      id: `r-${i}`,
+      workflow: i % 2 ? 'Claims' : 'Billing',
+      robot,
+      startedAt,
+      endedAt: startedAt + MINUTE,
+      durationMs: MINUTE,
+      status: failed ? 'failed' : 'completed',
+      ...(failed ? { errorType: 'system' as const, errorMessage: 'Licence expired' } : {}),
     };
   });
   const robotAnomalies = (store: SqliteStore) => store.listAnomalies({}).filter((a) => a.robot !== undefined);
@@ -309,7 +363,7 @@ describe("a robot's failures against its peers'", () => {
     const scheduler = new AnalysisScheduler({ store: live, now: () => clock, historyDays: 10 });
     live.ingest({ executions: runs.filter((r) => r.endedAt! <= clock), steps: [], samples: [] });
     scheduler.runPass();
-    for (; clock < T0 + 7 * DAY + HOUR; ) {
+    for (; clock < T0 + 7 * DAY + HOUR;) {
       const sent = clock;
       clock += 10 * MINUTE;
       live.ingest({ executions: runs.filter((r) => r.endedAt! > sent && r.endedAt! <= clock), steps: [], samples: [] });
@@ -317,7 +371,14 @@ describe("a robot's failures against its peers'", () => {
     }
     const found = robotAnomalies(live);
     expect(found.map(({ id, startedAt, observed, trials, points, expected: usual }) => ({ id, startedAt, observed, trials, points, usual }))).toEqual([
-      { id: expected.id, startedAt: expected.startedAt, observed: expected.observed, trials: expected.trials, points: expected.points, usual: expected.expected },
+      {
+        id: expected.id,
+        startedAt: expected.startedAt,
+        observed: expected.observed,
+        trials: expected.trials,
+        points: expected.points,
+        usual: expected.expected,
+      },
     ]);
     once.close();
     live.close();
@@ -325,7 +386,14 @@ describe("a robot's failures against its peers'", () => {
 
   it("when only a robot is judged again, then the runs of the workflows it ran are read, without their steps, and no other workflow's", () => {
     const store = new SqliteStore({ file: ':memory:' });
-    store.ingest({ executions: [...runs, { id: 'other', workflow: 'Payroll', robot: 'bot-9', startedAt: lapse, endedAt: lapse + MINUTE, durationMs: MINUTE, status: 'completed' }], steps: [], samples: [] });
+    store.ingest({
+      executions: [
+        ...runs,
+        { id: 'other', workflow: 'Payroll', robot: 'bot-9', startedAt: lapse, endedAt: lapse + MINUTE, durationMs: MINUTE, status: 'completed' },
+      ],
+      steps: [],
+      samples: [],
+    });
     const outlines = jest.spyOn(store, 'runOutlines');
     const reads = jest.spyOn(store, 'runs');
     const { series } = readLateSeries(store, new Map([['robot:bot-1', lapse]]), { runs: T0 + 7 * DAY, hours: T0 + 7 * DAY, hosts: T0 + 7 * DAY }, T0);
@@ -354,7 +422,9 @@ describe("a robot's failures against its peers'", () => {
     // Listed by its robot (`GET /anomalies?robot=bot-1`), and not by another's.
     expect(store.listAnomalies({ seriesKeys: [robotSeriesKey('bot-1')] })).toEqual([own]);
     expect(store.listAnomalies({ seriesKeys: [robotSeriesKey('bot-2')] })).toEqual([]);
-    expect(store.listIncidents({}).find((i) => i.anomalyIds.includes(own.id))!.title).toMatch(/^robot bot-1: failing while its peers run fine, on (Billing, Claims|Claims, Billing); all \d+ failures in its hours: system error 'Licence expired'$/);
+    expect(store.listIncidents({}).find((i) => i.anomalyIds.includes(own.id))!.title).toMatch(
+      /^robot bot-1: failing while its peers run fine, on (Billing, Claims|Claims, Billing); all \d+ failures in its hours: system error 'Licence expired'$/,
+    );
     store.close();
   });
 });
@@ -368,9 +438,22 @@ describe("a host's disk space heading for full", () => {
     const samples: ResourceSample[] = [];
     for (let t = T0; t < end; t += MINUTE) {
       const share = 55 + 0.4 * Math.sin(t / (7 * MINUTE)) + (t >= climb ? (8 * (t - climb)) / HOUR : 0);
-      samples.push({ host: 'vm-3', time: t, cpuPercent: 10, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9, diskUsedBytes: share * 1e9, diskTotalBytes: 100e9, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+      samples.push({
+        host: 'vm-3',
+        time: t,
+        cpuPercent: 10,
+        memoryUsedBytes: 4e9,
+        memoryTotalBytes: 16e9,
+        diskUsedBytes: share * 1e9,
+        diskTotalBytes: 100e9,
+        diskReadBytesPerSec: 0,
+        diskWriteBytesPerSec: 0,
+        netRxBytesPerSec: 0,
+        netTxBytesPerSec: 0,
+      });
     }
-    const diskAnomalies = (store: SqliteStore) => store.listAnomalies({ metrics: ['host_disk'] }).map(({ id, startedAt, observed, points, forecast }) => ({ id, startedAt, observed, points, forecast }));
+    const diskAnomalies = (store: SqliteStore) =>
+      store.listAnomalies({ metrics: ['host_disk'] }).map(({ id, startedAt, observed, points, forecast }) => ({ id, startedAt, observed, points, forecast }));
     const once = new SqliteStore({ file: ':memory:' });
     once.ingest({ executions: [], steps: [], samples });
     new AnalysisScheduler({ store: once, now: () => end + 10 * MINUTE, historyDays: 10 }).runPass();
@@ -401,34 +484,44 @@ describe("a host's disk space heading for full", () => {
 
 describe('workflow health', () => {
   // A first pass over 12 days has the runs in hand; one over a day reads them.
-  it.each([1, 12])('equals, for busy, sparse and stopped workflows, the latest 20 runs of each against the 7 days before them (a first pass over %i days)', (historyDays) => {
-    const store = new SqliteStore({ file: ':memory:' });
-    const T0 = Date.UTC(2026, 10, 2);
-    const now = T0 + 10 * DAY;
-    const random = new Random(5);
-    const executions: Execution[] = [];
-    const run = (workflow: string, startedAt: number, durationMs: number) =>
-      executions.push({ id: `${workflow}-${executions.length}`, workflow, startedAt, endedAt: startedAt + durationMs, durationMs, status: random.chance(0.1) ? 'failed' : 'completed' });
-    // Three runs end together every half hour: the latest 20 split a trio, so the baseline must
-    // leave out the one of it that is not among them, and take the trio ending 7 days before.
-    for (let t = T0; t < now - MINUTE; t += 30 * MINUTE) for (let i = 0; i < 3; i++) run('Busy', t, 2000);
-    // A second busy workflow ten minutes behind: the week read for both spans both weeks.
-    for (let t = T0 + 10 * MINUTE; t < now - MINUTE; t += 30 * MINUTE) for (let i = 0; i < 3; i++) run('Also busy', t, 2000);
-    for (let t = T0; t < now; t += 6 * HOUR) run('Sparse', t, Math.round(random.uniform(1000, 5000)));
-    for (let t = T0; t < now - 3 * DAY; t += HOUR) run('Stopped', t, 60_000);
-    store.ingest({ executions, steps: [], samples: [] });
+  it.each([1, 12])(
+    'equals, for busy, sparse and stopped workflows, the latest 20 runs of each against the 7 days before them (a first pass over %i days)',
+    (historyDays) => {
+      const store = new SqliteStore({ file: ':memory:' });
+      const T0 = Date.UTC(2026, 10, 2);
+      const now = T0 + 10 * DAY;
+      const random = new Random(5);
+      const executions: Execution[] = [];
+      const run = (workflow: string, startedAt: number, durationMs: number) =>
+        executions.push({
+          id: `${workflow}-${executions.length}`,
+          workflow,
+          startedAt,
+          endedAt: startedAt + durationMs,
+          durationMs,
+          status: random.chance(0.1) ? 'failed' : 'completed',
+        });
+      // Three runs end together every half hour: the latest 20 split a trio, so the baseline must
+      // leave out the one of it that is not among them, and take the trio ending 7 days before.
+      for (let t = T0; t < now - MINUTE; t += 30 * MINUTE) for (let i = 0; i < 3; i++) run('Busy', t, 2000);
+      // A second busy workflow ten minutes behind: the week read for both spans both weeks.
+      for (let t = T0 + 10 * MINUTE; t < now - MINUTE; t += 30 * MINUTE) for (let i = 0; i < 3; i++) run('Also busy', t, 2000);
+      for (let t = T0; t < now; t += 6 * HOUR) run('Sparse', t, Math.round(random.uniform(1000, 5000)));
+      for (let t = T0; t < now - 3 * DAY; t += HOUR) run('Stopped', t, 60_000);
+      store.ingest({ executions, steps: [], samples: [] });
 
-    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays });
-    scheduler.runPass();
-    const expected = ['Also busy', 'Busy', 'Sparse', 'Stopped'].map((workflow) => {
-      const recent = store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
-      const from = recent[0].endedAt! - 7 * DAY;
-      return workflowHealth(workflow, recent, store.runs({ workflows: [workflow], by: 'end', from, to: recent[0].endedAt! }));
-    });
-    expect(scheduler.health).toEqual(expected);
-    expect(scheduler.health.map((h) => h.recentRuns)).toEqual([20, 20, 20, 20]);
-    store.close();
-  });
+      const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays });
+      scheduler.runPass();
+      const expected = ['Also busy', 'Busy', 'Sparse', 'Stopped'].map((workflow) => {
+        const recent = store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
+        const from = recent[0].endedAt! - 7 * DAY;
+        return workflowHealth(workflow, recent, store.runs({ workflows: [workflow], by: 'end', from, to: recent[0].endedAt! }));
+      });
+      expect(scheduler.health).toEqual(expected);
+      expect(scheduler.health.map((h) => h.recentRuns)).toEqual([20, 20, 20, 20]);
+      store.close();
+    },
+  );
 
   it('when a routine pass brings runs of one workflow, then only its health is read again, and every one within the hour', () => {
     const store = new SqliteStore({ file: ':memory:' });
@@ -475,7 +568,18 @@ describe("a helper thread judging the runs' series", () => {
 
   const fleet = async (name: string) => {
     const store = new SqliteStore({ file: path.join(tmp.dir, `${name}.db`) });
-    await runSimulation({ seed: 3, days: 4, end: END, workflows: 5, hosts: 3, robots: 4, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 5 * MINUTE, transport: new StoreTransport(store) });
+    await runSimulation({
+      seed: 3,
+      days: 4,
+      end: END,
+      workflows: 5,
+      hosts: 3,
+      robots: 4,
+      runsPerHour: 4,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 5 * MINUTE,
+      transport: new StoreTransport(store),
+    });
     return store;
   };
   const findings = (store: SqliteStore) => ({
@@ -499,7 +603,8 @@ describe("a helper thread judging the runs' series", () => {
       expect(findings(alone).anomalies.length).toBeGreaterThan(3);
       // Each series' detector here resumes with the baseline the helper's had fitted, not one fitted again to its window.
       const keys = [...alone.loadDetectorStates().keys()];
-      const baselines = (scheduler: AnalysisScheduler) => keys.map((key) => (scheduler as unknown as { detector(id: SeriesId): SeriesDetector }).detector(parseSeriesKey(key)).fittedBaseline);
+      const baselines = (scheduler: AnalysisScheduler) =>
+        keys.map((key) => (scheduler as unknown as { detector(id: SeriesId): SeriesDetector }).detector(parseSeriesKey(key)).fittedBaseline);
       expect(baselines(withHelper)).toEqual(baselines(withoutHelper));
 
       // The last day, in the scheduler's thread: its detectors resume from the states the helper handed back.

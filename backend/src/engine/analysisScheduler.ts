@@ -198,7 +198,8 @@ export class AnalysisScheduler {
     for (const anomaly of this.store.listAnomalies({ status: 'open' })) this.openAnomalies.set(anomaly.seriesKey, anomaly);
     // A workflow's slowdown that closed lately may open again (`SLOWDOWN_REJOIN_MS`), the latest of each.
     const recent = this.store.listAnomalies({ status: 'closed', from: this.now() - SLOWDOWN_REJOIN_MS }).filter((a) => a.parts !== undefined);
-    for (const anomaly of recent.sort((a, b) => a.endedAt! - b.endedAt!)) if (this.openAnomalies.get(anomaly.seriesKey)?.status !== 'open') this.openAnomalies.set(anomaly.seriesKey, anomaly);
+    for (const anomaly of recent.sort((a, b) => a.endedAt! - b.endedAt!))
+      if (this.openAnomalies.get(anomaly.seriesKey)?.status !== 'open') this.openAnomalies.set(anomaly.seriesKey, anomaly);
     this.torn = this.store.analysisValue(TORN) === '1';
   }
 
@@ -281,7 +282,10 @@ export class AnalysisScheduler {
       this.lastError = undefined;
       if (catchUp || online.catchingUp) {
         const again = late.size ? `; ${familyCount(late.keys())} judged again (${rejudged.runs.length} runs from their warm-ups)` : '';
-        this.log?.info({ report }, `analysis: caught up in ${(report.durationMs / 1000).toFixed(1)} s: ${report.runs} runs judged as they came${again}, ${report.points} points`);
+        this.log?.info(
+          { report },
+          `analysis: caught up in ${(report.durationMs / 1000).toFixed(1)} s: ${report.runs} runs judged as they came${again}, ${report.points} points`,
+        );
       } else this.log?.debug({ report }, 'analysis pass done');
       return report;
     } finally {
@@ -365,7 +369,7 @@ export class AnalysisScheduler {
     // A backfill, a restore, a lost log: a catch-up, said in the log; a late run or two is routine.
     let catchUp = true;
     if (this.torn) {
-      this.log?.warn('analysis: the last pass stopped while writing the detectors\' states; judging every series again from where the pass before it ended');
+      this.log?.warn("analysis: the last pass stopped while writing the detectors' states; judging every series again from where the pass before it ended");
       late = everything(Math.min(through.runs, through.hours, through.hosts));
     } else
       try {
@@ -401,7 +405,10 @@ export class AnalysisScheduler {
     const catchingUp = runs.to - runs.from > DAY && allWorkflows.length > 0;
     if (catchingUp) {
       const days = Math.round((runs.to - runs.from) / DAY);
-      this.log?.info({ from: new Date(runs.from).toISOString(), to: new Date(runs.to).toISOString() }, `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`);
+      this.log?.info(
+        { from: new Date(runs.from).toISOString(), to: new Date(runs.to).toISOString() },
+        `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`,
+      );
     }
     const isLate = (id: SeriesId) => late.has(familyOf(id));
     const workflows = allWorkflows.filter((w) => !late.has(familyOf({ workflow: w })));
@@ -442,7 +449,10 @@ export class AnalysisScheduler {
     const series: SeriesPoints[] = [...durations, ...failures, ...volumes, ...hosts];
 
     const judged: Judged = new Map();
-    this.judgeHere(series.filter((s) => !helper?.keys.has(s.id.key)), judged);
+    this.judgeHere(
+      series.filter((s) => !helper?.keys.has(s.id.key)),
+      judged,
+    );
 
     const result = {
       catchingUp,
@@ -478,7 +488,9 @@ export class AnalysisScheduler {
     const failures = [...earlier, ...ended].filter((r) => r.robot !== undefined && robots.has(r.robot) && failedOnRobot(r));
     // The earliest failure by a loop: a first pass over months holds too many to spread into Math.min.
     const earliest = failures.reduce((min, r) => Math.min(min, r.endedAt!), Infinity);
-    const peers = failures.length ? this.store.runs({ workflows: [...new Set(failures.map((r) => r.workflow))], by: 'end', from: earliest - HOUR, to: from }) : [];
+    const peers = failures.length
+      ? this.store.runs({ workflows: [...new Set(failures.map((r) => r.workflow))], by: 'end', from: earliest - HOUR, to: from })
+      : [];
     const read = new Map<string, Execution>([...peers, ...earlier].map((r) => [r.id, r]));
     return robotFailureSeries([...read.values(), ...ended], (robot) => (robots.has(robot) ? from : undefined));
   }
@@ -502,7 +514,10 @@ export class AnalysisScheduler {
     // Half each: this thread has nothing else to do meanwhile.
     helper?.share(read.series, [], undefined, 0.5);
     const judged: Judged = new Map();
-    this.judgeHere(read.series.filter((s) => !helper?.keys.has(s.id.key)), judged);
+    this.judgeHere(
+      read.series.filter((s) => !helper?.keys.has(s.id.key)),
+      judged,
+    );
     const helperPoints = helper ? this.collect(helper, judged) : 0;
     for (const { id } of read.series) {
       const { events, state } = judged.get(id.key)!;
@@ -567,7 +582,13 @@ export class AnalysisScheduler {
       ...booked.removedAnomalies.filter((id) => !supersededIds.has(id)).flatMap((id) => this.store.getAnomaly(id) ?? []),
     ];
     const regrouped = regroupIncidents({
-      anomalies, removed: removedStored, incidents, from: booked.regroupFrom, contextOf: this.contextOf(), stored: (id) => this.store.getAnomaly(id), changed: new Set(changed.keys()),
+      anomalies,
+      removed: removedStored,
+      incidents,
+      from: booked.regroupFrom,
+      contextOf: this.contextOf(),
+      stored: (id) => this.store.getAnomaly(id),
+      changed: new Set(changed.keys()),
     });
     for (const moved of regrouped.moved) {
       changed.set(moved.id, moved);
@@ -598,7 +619,11 @@ export class AnalysisScheduler {
         const window = contextWindow(anomaly);
         const runs = this.store.runs({ workflows: [anomaly.workflow!], from: anomaly.startedAt - CONTEXT_BASELINE_MS, to: window.to });
         const before = runs.filter((r) => r.startedAt < anomaly.startedAt - CONTEXT_MARGIN_MS);
-        context = workflowContext(anomaly, before, runs.filter((r) => r.startedAt >= window.from));
+        context = workflowContext(
+          anomaly,
+          before,
+          runs.filter((r) => r.startedAt >= window.from),
+        );
         known.set(anomaly.id, context);
       }
       return context;

@@ -5,7 +5,15 @@ import { PgStore } from '../store/postgres/pgStore';
 import { AnalysisScheduler } from './analysisScheduler';
 
 /** The analysis scheduler in its own thread, with its own read-write connection. */
-const settings = workerData as { location: StoreLocation; sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; logLevel: string; logFormat: LogFormat };
+const settings = workerData as {
+  location: StoreLocation;
+  sensitivity: number;
+  intervalMs: number;
+  latenessMs?: number;
+  historyDays: number;
+  logLevel: string;
+  logFormat: LogFormat;
+};
 const store = openStore(settings.location);
 // Errors go to the collector's thread with each pass's answer; this log says how a long pass goes.
 const log = createLogger(settings.logLevel, undefined, settings.logFormat);

@@ -36,7 +36,13 @@ export class DetectionHelper {
    * A helper when the pass is large (`points` at least `threshold`) and a second core can take a
    * share; undefined when the pass's thread judges all (said in the log when starting one failed).
    */
-  static start(options: { points: number; threshold: number; sensitivity: number; resumeFrom: DetectionHelper['resumeFrom']; log?: Logger }): DetectionHelper | undefined {
+  static start(options: {
+    points: number;
+    threshold: number;
+    sensitivity: number;
+    resumeFrom: DetectionHelper['resumeFrom'];
+    log?: Logger;
+  }): DetectionHelper | undefined {
     if (options.points < options.threshold || os.availableParallelism() < 2) return undefined;
     try {
       const bridge = new SyncBridge(path.join(__dirname, `detectionHandler${path.extname(__filename)}`), {}, 60_000, 'detection');
@@ -52,7 +58,13 @@ export class DetectionHelper {
   hand(series: readonly SeriesPoints[], skip: (key: string) => boolean = () => false): void {
     const handed = series.filter((s) => !skip(s.id.key));
     const packed = packSeries(handed, this.resumeFrom);
-    this.calls.push(this.bridge.begin('judge', [packed, this.sensitivity], packed.map((p) => p.points.buffer as ArrayBuffer)));
+    this.calls.push(
+      this.bridge.begin(
+        'judge',
+        [packed, this.sensitivity],
+        packed.map((p) => p.points.buffer as ArrayBuffer),
+      ),
+    );
     for (const s of handed) {
       this.series.push(s);
       this.keys.add(s.id.key);

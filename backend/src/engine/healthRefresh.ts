@@ -51,7 +51,12 @@ export class HealthRefresh {
       if (runs.length >= HEALTH_RECENT_RUNS) {
         const recent = runs.slice(-HEALTH_RECENT_RUNS);
         const since = recent[0].endedAt!;
-        if (since - 7 * DAY >= read.from) return workflowHealth(workflow, recent, runs.filter((r) => r.endedAt! >= since - 7 * DAY && r.endedAt! < since));
+        if (since - 7 * DAY >= read.from)
+          return workflowHealth(
+            workflow,
+            recent,
+            runs.filter((r) => r.endedAt! >= since - 7 * DAY && r.endedAt! < since),
+          );
       }
       const recent = this.store.runs({ workflows: [workflow], by: 'end', last: HEALTH_RECENT_RUNS });
       const since = recent[0]?.endedAt;

@@ -57,7 +57,18 @@ describe('InsightGenerator', () => {
   it("when the fleet's insights are generated, then they equal those from reading each workflow on its own", async () => {
     // A simulated week of six workflows on three hosts, with slowdowns, failures and a saturated CPU.
     const end = T0 + 7 * DAY;
-    await runSimulation({ seed: 4, days: 7, end, workflows: 6, hosts: 3, robots: 4, runsPerHour: 2, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: new StoreTransport(store) });
+    await runSimulation({
+      seed: 4,
+      days: 7,
+      end,
+      workflows: 6,
+      hosts: 3,
+      robots: 4,
+      runsPerHour: 2,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 300_000,
+      transport: new StoreTransport(store),
+    });
     // And a workflow three times slower on its host when that host's CPU is saturated (a third of its runs).
     const executions: Execution[] = [];
     const samples: ResourceSample[] = [];
@@ -66,8 +77,19 @@ describe('InsightGenerator', () => {
       const saturated = i % 3 === 0;
       const durationMs = (saturated ? 30_000 : 10_000) + 100 * i;
       executions.push({ id: `scan-${i}`, workflow: 'Scans', host: 'scan-host', startedAt, endedAt: startedAt + durationMs, durationMs, status: 'completed' });
-      const sample = { host: 'scan-host', memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 };
-      samples.push({ ...sample, time: startedAt + 1000, cpuPercent: saturated ? 97 : 20 }, { ...sample, time: startedAt + 5000, cpuPercent: saturated ? 95 : 30 });
+      const sample = {
+        host: 'scan-host',
+        memoryUsedBytes: 1,
+        memoryTotalBytes: 2,
+        diskReadBytesPerSec: 0,
+        diskWriteBytesPerSec: 0,
+        netRxBytesPerSec: 0,
+        netTxBytesPerSec: 0,
+      };
+      samples.push(
+        { ...sample, time: startedAt + 1000, cpuPercent: saturated ? 97 : 20 },
+        { ...sample, time: startedAt + 5000, cpuPercent: saturated ? 95 : 30 },
+      );
     }
     store.ingest({ executions, steps: [], samples });
     const atOnce = generator.generateFleetInsights({ now: end });
@@ -95,10 +117,18 @@ describe('InsightGenerator', () => {
     const [measured] = generator.measureImplemented(implementedAt + 30 * HOUR);
     expect(measured).toMatchObject({ id: bottleneck.id, status: 'implemented', implementedAt, implementationNote: 'event-based wait' });
     // Measured on the step the insight is about: from about 8 s to about 4 s (the runs, 10 s to 6 s).
-    expect(measured.measuredImpact).toMatchObject({ metric: 'step_median_ms', quantity: "median duration of step 'Wait for mainframe'", runsAfter: 30, significant: true, direction: 'better' });
+    expect(measured.measuredImpact).toMatchObject({
+      metric: 'step_median_ms',
+      quantity: "median duration of step 'Wait for mainframe'",
+      runsAfter: 30,
+      significant: true,
+      direction: 'better',
+    });
     expect(measured.measuredImpact!.changePct).toBeGreaterThan(-55);
     expect(measured.measuredImpact!.changePct).toBeLessThan(-45);
-    expect(measured.measuredImpact!.summary).toMatch(/^median duration of step 'Wait for mainframe': 8\.\d s before, [34]\.\d s after \(-\d\d%, Mann-Whitney p = .+\): better$/);
+    expect(measured.measuredImpact!.summary).toMatch(
+      /^median duration of step 'Wait for mainframe': 8\.\d s before, [34]\.\d s after \(-\d\d%, Mann-Whitney p = .+\): better$/,
+    );
     expect(measured.expectedImprovementPct).toBeCloseTo(40, 0);
     expect(store.getInsight(bottleneck.id)!.measuredImpact).toEqual(measured.measuredImpact);
   });
@@ -119,7 +149,14 @@ describe('AnomalyDetector (the seed API)', () => {
     const now = T0 + 100 * HOUR;
     const detector = new AnomalyDetector(store, { sensitivity: 4, now: () => now });
     expect(detector.updateBaseline('Claims', { stablePeriodDays: 7 })).toMatchObject({ kind: 'robust', transform: 'log', points: 100 });
-    const slow: Execution[] = [0, 1, 2].map((i) => ({ id: `s${i}`, workflow: 'Claims', startedAt: now + i * HOUR, durationMs: 30_000, endedAt: now + i * HOUR + 30_000, status: 'completed' }));
+    const slow: Execution[] = [0, 1, 2].map((i) => ({
+      id: `s${i}`,
+      workflow: 'Claims',
+      startedAt: now + i * HOUR,
+      durationMs: 30_000,
+      endedAt: now + i * HOUR + 30_000,
+      status: 'completed',
+    }));
     const anomalies = detector.detectAnomalies('Claims', slow, { metricName: 'durationMs' });
     expect(anomalies).toHaveLength(1);
     expect(anomalies[0]).toMatchObject({ metric: 'run_duration', workflow: 'Claims', status: 'open', points: 3, severity: 1 });
@@ -135,7 +172,21 @@ describe('PerformanceAnalyzer.overview', () => {
       // A week of runs that slow down in its last two days, with a few failures.
       runs(store, T0, 5 * 24, 3000, 1);
       runs(store, T0 + 5 * DAY, 2 * 24, 9000, 2);
-      store.ingest({ executions: [{ id: 'f-1', workflow: 'Claims', startedAt: T0 + 6 * DAY, endedAt: T0 + 6 * DAY + 500, status: 'failed', errorType: 'application', errorMessage: 'Selector not found' }], steps: [], samples: [] });
+      store.ingest({
+        executions: [
+          {
+            id: 'f-1',
+            workflow: 'Claims',
+            startedAt: T0 + 6 * DAY,
+            endedAt: T0 + 6 * DAY + 500,
+            status: 'failed',
+            errorType: 'application',
+            errorMessage: 'Selector not found',
+          },
+        ],
+        steps: [],
+        samples: [],
+      });
       const performance = new PerformanceAnalyzer(store);
       const range = { from: T0, to: T0 + 7 * DAY };
       const overview = performance.overview('Claims', range);

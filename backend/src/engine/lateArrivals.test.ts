@@ -29,8 +29,15 @@ function samples(from: number, to: number, cpu: (time: number) => number | undef
   const out: ResourceSample[] = [];
   for (let t = from; t < to; t += MINUTE) {
     out.push({
-      host: HOST, time: t, cpuPercent: cpu(t) ?? 15 + ((t / MINUTE) % 21), memoryUsedBytes: 4e9, memoryTotalBytes: 16e9,
-      diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0,
+      host: HOST,
+      time: t,
+      cpuPercent: cpu(t) ?? 15 + ((t / MINUTE) % 21),
+      memoryUsedBytes: 4e9,
+      memoryTotalBytes: 16e9,
+      diskReadBytesPerSec: 0,
+      diskWriteBytesPerSec: 0,
+      netRxBytesPerSec: 0,
+      netTxBytesPerSec: 0,
     });
   }
   return out;
@@ -63,7 +70,10 @@ describe('analysis of data that arrives after the pass that would have judged it
     store.ingest(history);
     scheduler().runPass();
     const preloaded = summary(store.listAnomalies({}));
-    expect(preloaded).toEqual([`host_cpu|||${HOST}@${new Date(T0 + 9 * DAY).toISOString()}`, `run_duration|${WORKFLOW}||@${new Date(T0 + 5 * DAY).toISOString()}`]);
+    expect(preloaded).toEqual([
+      `host_cpu|||${HOST}@${new Date(T0 + 9 * DAY).toISOString()}`,
+      `run_duration|${WORKFLOW}||@${new Date(T0 + 5 * DAY).toISOString()}`,
+    ]);
     store.close();
 
     // The last day arrives first and is judged; the two weeks before it arrive after that pass.
@@ -105,11 +115,21 @@ describe('analysis of data that arrives after the pass that would have judged it
     expect(store.listAnomalies({}).map((a) => [a.metric, a.direction])).toEqual([['volume', 'low']]);
 
     const started = now - 3 * HOUR;
-    const long: Execution = { id: 'long-one', workflow: WORKFLOW, host: HOST, startedAt: started, endedAt: started + 3 * HOUR, durationMs: 3 * HOUR, status: 'completed' };
+    const long: Execution = {
+      id: 'long-one',
+      workflow: WORKFLOW,
+      host: HOST,
+      startedAt: started,
+      endedAt: started + 3 * HOUR,
+      durationMs: 3 * HOUR,
+      status: 'completed',
+    };
     store.ingest(batch({ executions: [long, ...runs(started + 10 * MINUTE, now)] }));
     clock = now + MINUTE;
     analysis.runPass();
-    expect(store.listAnomalies({ metrics: ['run_duration'] })).toEqual([expect.objectContaining({ workflow: WORKFLOW, startedAt: started, observed: 3 * HOUR })]);
+    expect(store.listAnomalies({ metrics: ['run_duration'] })).toEqual([
+      expect.objectContaining({ workflow: WORKFLOW, startedAt: started, observed: 3 * HOUR }),
+    ]);
     // The hours are judged again with their runs: no longer low.
     expect(store.listAnomalies({ metrics: ['volume'] })).toEqual([]);
     // Its hour's volume as judged: the long run and the five after it (without it, 5).
@@ -207,7 +227,9 @@ describe('analysis of data that arrives after the pass that would have judged it
     store.ingest(batch({ executions: all.filter((r) => !sentFirst(r)) }));
     clock += MINUTE;
     expect(analysis.runPass().late).toMatchObject({ families: 2, from: stop.to + 5 * HOUR });
-    expect(store.listAnomalies({ metrics: ['volume'] })).toEqual([expect.objectContaining({ id: first.id, startedAt: stop.from, status: 'closed', direction: 'low' })]);
+    expect(store.listAnomalies({ metrics: ['volume'] })).toEqual([
+      expect.objectContaining({ id: first.id, startedAt: stop.from, status: 'closed', direction: 'low' }),
+    ]);
     expect(store.listAnomalies({ metrics: ['volume'] })[0].endedAt).toBeLessThanOrEqual(stop.to + 2 * HOUR);
     expect(store.listIncidents({}).map((i) => i.title)).toEqual([`${WORKFLOW}: no runs for 4 hours (usually 6.0 an hour)`]);
   });
@@ -296,7 +318,11 @@ describe('a pass that stops while it writes', () => {
       if (failOnCommit !== undefined) expect(() => new AnalysisScheduler({ store: failing, ...later }).runPass()).toThrow('the collector stopped');
       expect(store.analysisValue('states.torn')).toBe(failOnCommit === undefined ? '0' : '1');
       const report = new AnalysisScheduler({ store, ...later }).runPass();
-      const result = { anomalies: summary(store.listAnomalies({})), windows: Object.fromEntries([...store.loadDetectorStates()].map(([key, s]) => [key, (s as DetectorState).window])), torn: store.analysisValue('states.torn') };
+      const result = {
+        anomalies: summary(store.listAnomalies({})),
+        windows: Object.fromEntries([...store.loadDetectorStates()].map(([key, s]) => [key, (s as DetectorState).window])),
+        torn: store.analysisValue('states.torn'),
+      };
       store.close();
       return { report, ...result };
     };

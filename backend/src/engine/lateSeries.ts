@@ -1,5 +1,16 @@
 import { type Family, familySubject } from '../analysis/anomaly/latePlan';
-import { durationSeries, FAILURE_WINDOW_RUNS, failureSeries, floorTo, HOST_BUCKET_MS, hostSeries, hourlySeries, robotFailureSeries, type RobotRun, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import {
+  durationSeries,
+  FAILURE_WINDOW_RUNS,
+  failureSeries,
+  floorTo,
+  HOST_BUCKET_MS,
+  hostSeries,
+  hourlySeries,
+  robotFailureSeries,
+  type RobotRun,
+  type SeriesPoints,
+} from '../analysis/anomaly/seriesCatalog';
 import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline, Store } from '../store/store';
 
@@ -28,7 +39,9 @@ export interface LateSeries {
  * at its first point reaches back over them.
  */
 export function runsBeforeWindow(store: Store, starts: ReadonlyMap<string, number>): Map<string, Execution[]> {
-  return new Map([...starts].map(([workflow, before]) => [workflow, store.runs({ workflows: [workflow], by: 'end', to: before, last: FAILURE_WINDOW_RUNS - 1 })]));
+  return new Map(
+    [...starts].map(([workflow, before]) => [workflow, store.runs({ workflows: [workflow], by: 'end', to: before, last: FAILURE_WINDOW_RUNS - 1 })]),
+  );
 }
 
 /**
@@ -36,7 +49,12 @@ export function runsBeforeWindow(store: Store, starts: ReadonlyMap<string, numbe
  * before their first late point up to where online judging stands (`to`), never from before
  * `historyFrom` (where a first pass starts).
  */
-export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, to: { runs: number; hours: number; hosts: number }, historyFrom: number): LateSeries {
+export function readLateSeries(
+  store: Store,
+  late: ReadonlyMap<Family, number>,
+  to: { runs: number; hours: number; hosts: number },
+  historyFrom: number,
+): LateSeries {
   const workflowStarts = new Map<string, number>();
   const robotStarts = new Map<string, number>();
   const hostStarts = new Map<string, number>();
@@ -57,7 +75,8 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
   // workflows' in one read: a backfill, which re-judges every workflow and robot, reads runs once.
   const robotsFrom = robotStarts.size > 0 ? Math.min(...robotStarts.values()) - DAY : Infinity;
   const robotWorkflows = new Set<string>();
-  for (const robot of robotStarts.keys()) for (const run of store.runs({ robots: [robot], by: 'end', from: robotsFrom, to: Math.max(robotsFrom, to.runs) })) robotWorkflows.add(run.workflow);
+  for (const robot of robotStarts.keys())
+    for (const run of store.runs({ robots: [robot], by: 'end', from: robotsFrom, to: Math.max(robotsFrom, to.runs) })) robotWorkflows.add(run.workflow);
   const peersOnly = [...robotWorkflows].filter((w) => !workflowStarts.has(w));
   let read: RunOutline[] = [];
   if (workflowStarts.size > 0) {
@@ -76,7 +95,11 @@ export function readLateSeries(store: Store, late: ReadonlyMap<Family, number>, 
   if (robotStarts.size > 0) {
     // Without late workflows, the runs of the robots' workflows alone (their steps are not needed).
     const robotRuns: RobotRun[] =
-      workflowStarts.size > 0 ? read.filter((r) => r.endedAt! >= robotsFrom && robotWorkflows.has(r.workflow)) : peersOnly.length ? store.runs({ workflows: peersOnly, by: 'end', from: robotsFrom, to: Math.max(robotsFrom, to.runs) }) : [];
+      workflowStarts.size > 0
+        ? read.filter((r) => r.endedAt! >= robotsFrom && robotWorkflows.has(r.workflow))
+        : peersOnly.length
+          ? store.runs({ workflows: peersOnly, by: 'end', from: robotsFrom, to: Math.max(robotsFrom, to.runs) })
+          : [];
     series.push(...robotFailureSeries(robotRuns, (robot) => robotStarts.get(robot)));
   }
   if (hostStarts.size > 0) {

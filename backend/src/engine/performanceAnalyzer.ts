@@ -58,7 +58,10 @@ export class PerformanceAnalyzer {
   overview(
     workflow: string,
     range: TimeRange,
-    read: { runs: Execution[]; steps: Step[] } = { runs: this.store.runs({ workflows: [workflow], ...range }), steps: this.store.stepsOfRuns({ workflows: [workflow], ...range }) },
+    read: { runs: Execution[]; steps: Step[] } = {
+      runs: this.store.runs({ workflows: [workflow], ...range }),
+      steps: this.store.stepsOfRuns({ workflows: [workflow], ...range }),
+    },
   ): { performance: PerformanceStats; degradation: Degradation; success: SuccessAnalysis } {
     const { runs, steps } = read;
     const { baseline, current } = splitForDegradation(range);

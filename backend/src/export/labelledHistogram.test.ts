@@ -8,7 +8,13 @@ describe('LabelledHistogram', () => {
     const ours = new Registry();
     const theirs = new Registry();
     const fast = new LabelledHistogram('rpa_step_duration_seconds', 'Duration of the steps of finished executions.', DURATION_BUCKETS, [ours]);
-    const reference = new Histogram({ name: 'rpa_step_duration_seconds', help: 'Duration of the steps of finished executions.', labelNames: ['workflow', 'step'], buckets: DURATION_BUCKETS, registers: [theirs] });
+    const reference = new Histogram({
+      name: 'rpa_step_duration_seconds',
+      help: 'Duration of the steps of finished executions.',
+      labelNames: ['workflow', 'step'],
+      buckets: DURATION_BUCKETS,
+      registers: [theirs],
+    });
     const random = new Random(3);
     const workflows = ['Invoices', 'Claims "EU"', 'Payroll\\Nightly'];
     const steps = ['Login', 'Read mail', 'Submit\nform'];

@@ -25,7 +25,19 @@ describe('GET /metrics', () => {
     ],
     steps: [{ executionId: 'secret-exec-id-1', index: 0, name: 'Login', startedAt: T0, durationMs: 4000 }],
     // A current sample: the host gauges show hosts with a recent one.
-    samples: [{ host: 'vm-1', time: Date.now() - 1000, cpuPercent: 42, memoryUsedBytes: 4e9, memoryTotalBytes: 16e9, diskReadBytesPerSec: 1, diskWriteBytesPerSec: 2, netRxBytesPerSec: 3, netTxBytesPerSec: 4 }],
+    samples: [
+      {
+        host: 'vm-1',
+        time: Date.now() - 1000,
+        cpuPercent: 42,
+        memoryUsedBytes: 4e9,
+        memoryTotalBytes: 16e9,
+        diskReadBytesPerSec: 1,
+        diskWriteBytesPerSec: 2,
+        netRxBytesPerSec: 3,
+        netTxBytesPerSec: 4,
+      },
+    ],
   };
 
   beforeAll(async () => {
@@ -99,13 +111,25 @@ describe('series budgets of /metrics', () => {
 
   it('when more workflows and steps arrive than the budgets allow, then the rest are counted as "other" and the folds counted', async () => {
     // Ten workflows of two runs each, every run with three steps of names of its own.
-    const executions = Array.from({ length: 20 }, (_, i) => ({ id: `b${i}`, workflow: `W${i % 10}`, startedAt: T0 + i * 1000, endedAt: T0 + i * 1000 + 2000, status: 'completed' }));
-    const steps = executions.flatMap((e, i) => [0, 1, 2].map((index) => ({ executionId: e.id, index, name: `S${i}-${index}`, startedAt: e.startedAt, durationMs: 500 })));
+    const executions = Array.from({ length: 20 }, (_, i) => ({
+      id: `b${i}`,
+      workflow: `W${i % 10}`,
+      startedAt: T0 + i * 1000,
+      endedAt: T0 + i * 1000 + 2000,
+      status: 'completed',
+    }));
+    const steps = executions.flatMap((e, i) =>
+      [0, 1, 2].map((index) => ({ executionId: e.id, index, name: `S${i}-${index}`, startedAt: e.startedAt, durationMs: 500 })),
+    );
     expect((await postJson(`${collector.url}/api/v1/ingest`, { executions, steps, samples: [] })).status).toBe(200);
     const m = samples(await (await fetch(`${collector.url}/metrics`)).text());
     const series = (name: string) => [...m.keys()].filter((k) => k.startsWith(`${name}{`));
     // W0, W1 and W2 keep their names (runs are written in time order: W0 first); seven workflows share "other".
-    expect(series('rpa_executions_total').map((k) => /workflow="([^"]+)"/.exec(k)![1]).sort()).toEqual(['W0', 'W1', 'W2', 'other']);
+    expect(
+      series('rpa_executions_total')
+        .map((k) => /workflow="([^"]+)"/.exec(k)![1])
+        .sort(),
+    ).toEqual(['W0', 'W1', 'W2', 'other']);
     expect(m.get('rpa_executions_total{workflow="other",status="completed",error_type=""}')).toBe(14);
     expect(m.get('rpa_run_duration_seconds_count{workflow="other"}')).toBe(14);
     expect(m.get('rpa_metrics_folded_total{label="workflow"}')).toBe(14);
@@ -126,13 +150,33 @@ describe('series budgets of /metrics', () => {
   });
 
   it('when samples of days ago arrive (a backfill, a restore), then their hosts stay out of the host gauges', async () => {
-    const old = { host: 'restored-host', time: Date.now() - 2 * 86_400_000, cpuPercent: 10, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 };
+    const old = {
+      host: 'restored-host',
+      time: Date.now() - 2 * 86_400_000,
+      cpuPercent: 10,
+      memoryUsedBytes: 1,
+      memoryTotalBytes: 2,
+      diskReadBytesPerSec: 0,
+      diskWriteBytesPerSec: 0,
+      netRxBytesPerSec: 0,
+      netTxBytesPerSec: 0,
+    };
     expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [], steps: [], samples: [old] })).status).toBe(200);
     expect(samples(await (await fetch(`${collector.url}/metrics`)).text()).has('rpa_host_cpu_percent{host="restored-host"}')).toBe(false);
   });
 
   it('when a host stops sending samples, then it leaves the host gauges', async () => {
-    const sample = (host: string) => ({ host, time: Date.now(), cpuPercent: 10, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+    const sample = (host: string) => ({
+      host,
+      time: Date.now(),
+      cpuPercent: 10,
+      memoryUsedBytes: 1,
+      memoryTotalBytes: 2,
+      diskReadBytesPerSec: 0,
+      diskWriteBytesPerSec: 0,
+      netRxBytesPerSec: 0,
+      netTxBytesPerSec: 0,
+    });
     const realNow = Date.now;
     expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: [], steps: [], samples: [sample('gone-host')] })).status).toBe(200);
     expect(samples(await (await fetch(`${collector.url}/metrics`)).text()).get('rpa_host_cpu_percent{host="gone-host"}')).toBe(10);

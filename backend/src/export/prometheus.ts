@@ -88,7 +88,12 @@ export class CollectorMetrics {
     private readonly limits: SeriesLimits = DEFAULT_SERIES_LIMITS,
   ) {
     const registers = [this.registry];
-    const folded = new Counter({ name: 'rpa_metrics_folded_total', help: 'Records counted under the label "other": their workflow or step was past the series budget.', labelNames: ['label'], registers });
+    const folded = new Counter({
+      name: 'rpa_metrics_folded_total',
+      help: 'Records counted under the label "other": their workflow or step was past the series budget.',
+      labelNames: ['label'],
+      registers,
+    });
     const workflowsFolded = folded.labels({ label: 'workflow' });
     const stepsFolded = folded.labels({ label: 'step' });
     this.workflowLabels = new LabelBudget(limits.maxWorkflows, () => workflowsFolded.inc());
@@ -99,8 +104,18 @@ export class CollectorMetrics {
     this.executions = new LabelledCounter('rpa_executions_total', 'Finished workflow executions by workflow, final status and error type.', registers);
     this.runDuration = new LabelledHistogram('rpa_run_duration_seconds', 'Duration of finished workflow executions.', DURATION_BUCKETS, registers);
     this.stepDuration = new LabelledHistogram('rpa_step_duration_seconds', 'Duration of the steps of finished executions.', DURATION_BUCKETS, registers);
-    this.records = new Counter({ name: 'rpa_ingested_records_total', help: 'Records written by ingest batches, by kind (retries included).', labelNames: ['kind'], registers });
-    this.batchLatency = new Histogram({ name: 'rpa_ingest_batch_duration_seconds', help: 'Time to write one ingest batch to the store.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
+    this.records = new Counter({
+      name: 'rpa_ingested_records_total',
+      help: 'Records written by ingest batches, by kind (retries included).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.batchLatency = new Histogram({
+      name: 'rpa_ingest_batch_duration_seconds',
+      help: 'Time to write one ingest batch to the store.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
     this.gauges(registers);
   }
 
@@ -120,11 +135,14 @@ export class CollectorMetrics {
       let counted = this.executionChildren.get(key);
       if (!counted) {
         const workflow = this.workflowLabels.label(execution.workflow);
-        counted = kept(this.executionChildren, workflow === OTHER_LABEL ? `${OTHER_LABEL}\u0001${status}\u0000${errorType}` : key, () => this.executions.child({ workflow, status, error_type: errorType }));
+        counted = kept(this.executionChildren, workflow === OTHER_LABEL ? `${OTHER_LABEL}\u0001${status}\u0000${errorType}` : key, () =>
+          this.executions.child({ workflow, status, error_type: errorType }),
+        );
       }
       counted.inc();
       const workflow = this.workflowLabels.has(execution.workflow) ? execution.workflow : OTHER_LABEL;
-      if (execution.durationMs !== undefined) kept(this.runDurationChildren, workflow, () => this.runDuration.child({ workflow })).observe(execution.durationMs / 1000);
+      if (execution.durationMs !== undefined)
+        kept(this.runDurationChildren, workflow, () => this.runDuration.child({ workflow })).observe(execution.durationMs / 1000);
       const stepChildren = kept(this.stepChildren, workflow, () => new Map<string, Observer>());
       for (const { name, durationMs } of steps) {
         let observer = stepChildren.get(name);
@@ -183,7 +201,14 @@ export class CollectorMetrics {
       const schedule = schedules.byWorkflow.get(workflow);
       if (schedule) overdue.set(workflow, runsOverdue(schedule, arrivedAt, now, came.byWorkflow.get(workflow) ?? 0));
     }
-    this.fresh = { now, arrivals, latest, overdue, fleetOverdue: latest > 0 ? runsOverdue(schedules.fleet, latest, now, came.fleet) : 0, health: storedHealth(store) };
+    this.fresh = {
+      now,
+      arrivals,
+      latest,
+      overdue,
+      fleetOverdue: latest > 0 ? runsOverdue(schedules.fleet, latest, now, came.fleet) : 0,
+      health: storedHealth(store),
+    };
     return this.fresh;
   }
 
@@ -257,14 +282,23 @@ export class CollectorMetrics {
     health('rpa_workflow_run_duration_p95_baseline_seconds', 'p95 run duration in the 7 days before those runs.', 'baselineP95Seconds');
 
     gauge('rpa_database_size_bytes', 'Size of the database files.', [], (g) => g.set(store.stats().sizeBytes));
-    gauge('rpa_last_ingest_timestamp_seconds', 'When the collector last accepted a batch (Unix time); 0 before the first.', [], (g) => g.set((this.lastIngestAt ?? 0) / 1000));
+    gauge('rpa_last_ingest_timestamp_seconds', 'When the collector last accepted a batch (Unix time); 0 before the first.', [], (g) =>
+      g.set((this.lastIngestAt ?? 0) / 1000),
+    );
     // Freshness from the database, so every collector on it says the same, a restart forgets
     // nothing, and a backfill of last month counts as arriving now; what is overdue by each
     // workflow's own schedule, so a quiet night or weekend is not a silence.
-    gauge('rpa_last_run_ingest_timestamp_seconds', 'When a run last arrived, at any collector on the database (Unix time); 0 before the first.', [], (g) => g.set(this.freshness().latest / 1000));
-    gauge('rpa_workflow_last_run_arrival_timestamp_seconds', 'When a run of each workflow last arrived, at any collector on the database (Unix time).', ['workflow'], (g) => {
-      for (const [workflow, arrivedAt] of this.freshness().arrivals) if (this.workflowLabels.admit(workflow)) g.set({ workflow }, arrivedAt / 1000);
-    });
+    gauge('rpa_last_run_ingest_timestamp_seconds', 'When a run last arrived, at any collector on the database (Unix time); 0 before the first.', [], (g) =>
+      g.set(this.freshness().latest / 1000),
+    );
+    gauge(
+      'rpa_workflow_last_run_arrival_timestamp_seconds',
+      'When a run of each workflow last arrived, at any collector on the database (Unix time).',
+      ['workflow'],
+      (g) => {
+        for (const [workflow, arrivedAt] of this.freshness().arrivals) if (this.workflowLabels.admit(workflow)) g.set({ workflow }, arrivedAt / 1000);
+      },
+    );
     gauge(
       'rpa_workflow_runs_overdue',
       "Runs each workflow's own schedule (its runs at each hour of the week over the last 4 weeks) expected since the hour its last run arrived in, less those that came.",
@@ -273,7 +307,12 @@ export class CollectorMetrics {
         for (const [workflow, overdue] of this.freshness().overdue) if (this.workflowLabels.admit(workflow)) g.set({ workflow }, overdue);
       },
     );
-    gauge('rpa_runs_overdue', "As rpa_workflow_runs_overdue for the whole fleet (every workflow's schedule added), since any run last arrived; 0 before the first.", [], (g) => g.set(this.freshness().fleetOverdue));
+    gauge(
+      'rpa_runs_overdue',
+      "As rpa_workflow_runs_overdue for the whole fleet (every workflow's schedule added), since any run last arrived; 0 before the first.",
+      [],
+      (g) => g.set(this.freshness().fleetOverdue),
+    );
     gauge('rpa_sampler_lag_seconds', "Time since the collector's own host sampler took a sample (absent when it is off).", [], (g) => {
       const status = sampler();
       if (status.enabled && status.lastSampleAt !== undefined) g.set((Date.now() - status.lastSampleAt) / 1000);

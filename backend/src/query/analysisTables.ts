@@ -56,7 +56,11 @@ export function analysisTable(target: QueryTarget, range: TimeRange, store: Stor
       ]);
     }
     case 'degradation': {
-      const rows = top(workflowsOf(target, store).map((w) => performance.detectDegradation(w, range)).filter((d) => d.baseline.runs + d.current.runs > 0));
+      const rows = top(
+        workflowsOf(target, store)
+          .map((w) => performance.detectDegradation(w, range))
+          .filter((d) => d.baseline.runs + d.current.runs > 0),
+      );
       return table(refId, 'Degradation', [
         column('Workflow', 'string', rows, (r) => r.workflow),
         column('Baseline median', 'number', rows, (r) => r.baseline.medianMs, ms),
@@ -176,7 +180,10 @@ function executionsFrame(target: QueryTarget, range: TimeRange, store: Store): F
     ...range,
     limit: executionRowLimit(target),
   });
-  return executionRowsFrame(target, page.items.filter((r) => !target.errorType || (r.errorType !== undefined && target.errorType.includes(r.errorType))));
+  return executionRowsFrame(
+    target,
+    page.items.filter((r) => !target.errorType || (r.errorType !== undefined && target.errorType.includes(r.errorType))),
+  );
 }
 
 const STEP_SEVERITY: Record<Step['status'], string> = { completed: 'info', failed: 'error', skipped: 'debug' };
@@ -191,7 +198,13 @@ export function runLogFrame(target: QueryTarget, runs: readonly ExecutionDetail[
   for (const run of runs) {
     const where = { workflow: run.workflow, ...(run.robot ? { robot: run.robot } : {}), ...(run.host ? { host: run.host } : {}) };
     const id = run.id;
-    lines.push({ time: run.startedAt, body: `${run.workflow} started${run.robot ? ` on ${run.robot}` : ''}${run.host ? ` (${run.host})` : ''}${run.packageVersion ? `, version ${run.packageVersion}` : ''} (${id})`, severity: 'info', id, labels: where });
+    lines.push({
+      time: run.startedAt,
+      body: `${run.workflow} started${run.robot ? ` on ${run.robot}` : ''}${run.host ? ` (${run.host})` : ''}${run.packageVersion ? `, version ${run.packageVersion}` : ''} (${id})`,
+      severity: 'info',
+      id,
+      labels: where,
+    });
     for (const step of [...run.steps].sort((a, b) => a.startedAt - b.startedAt || a.index - b.index)) {
       lines.push({
         time: step.startedAt,
@@ -203,8 +216,15 @@ export function runLogFrame(target: QueryTarget, runs: readonly ExecutionDetail[
     }
     if (run.status !== 'running') {
       const end = run.endedAt ?? (run.durationMs !== undefined ? run.startedAt + run.durationMs : run.startedAt);
-      const error = run.errorType || run.errorMessage ? `: ${run.errorType ? `${run.errorType} error` : 'error'}${run.errorMessage ? ` '${run.errorMessage}'` : ''}` : '';
-      lines.push({ time: end, body: `${run.workflow} ${run.status}${run.durationMs !== undefined ? ` in ${seconds(run.durationMs)}` : ''}${error} (${id})`, severity: SEVERITY[run.status], id: `${id}#end`, labels: { ...where, status: run.status } });
+      const error =
+        run.errorType || run.errorMessage ? `: ${run.errorType ? `${run.errorType} error` : 'error'}${run.errorMessage ? ` '${run.errorMessage}'` : ''}` : '';
+      lines.push({
+        time: end,
+        body: `${run.workflow} ${run.status}${run.durationMs !== undefined ? ` in ${seconds(run.durationMs)}` : ''}${error} (${id})`,
+        severity: SEVERITY[run.status],
+        id: `${id}#end`,
+        labels: { ...where, status: run.status },
+      });
     }
   }
   lines.sort((a, b) => a.time - b.time);
@@ -268,7 +288,13 @@ export function executionRowsFrame(target: QueryTarget, rows: readonly Execution
         body: `${r.workflow} ${r.status}${r.durationMs !== undefined ? ` in ${seconds(r.durationMs)}` : ''}${r.errorMessage ? `: ${r.errorMessage}` : ''} (${r.id})`,
         severity: SEVERITY[r.status],
         id: r.id,
-        labels: { workflow: r.workflow, status: r.status, ...(r.robot ? { robot: r.robot } : {}), ...(r.host ? { host: r.host } : {}), ...(r.errorType ? { error_type: r.errorType } : {}) },
+        labels: {
+          workflow: r.workflow,
+          status: r.status,
+          ...(r.robot ? { robot: r.robot } : {}),
+          ...(r.host ? { host: r.host } : {}),
+          ...(r.errorType ? { error_type: r.errorType } : {}),
+        },
       })),
     );
   }

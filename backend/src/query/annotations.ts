@@ -18,7 +18,10 @@ export interface AnnotationFilter {
  * The incidents of a range that hit any of `workflows` and any of `hosts` (no filter: all), for
  * the annotations and the incidents table. Few a day: filtered in memory.
  */
-export function incidentsHitting(store: Store, filter: { from: number; to: number; minSeverity?: number; limit?: number; workflows?: readonly string[]; hosts?: readonly string[] }): Incident[] {
+export function incidentsHitting(
+  store: Store,
+  filter: { from: number; to: number; minSeverity?: number; limit?: number; workflows?: readonly string[]; hosts?: readonly string[] },
+): Incident[] {
   const hits = (names: readonly string[], wanted: readonly string[] | undefined) => !wanted?.length || names.some((n) => wanted.includes(n));
   return store
     .listIncidents({ from: filter.from, to: filter.to, minSeverity: filter.minSeverity, limit: filter.limit })
@@ -56,7 +59,12 @@ export function annotationEvents(store: Store, f: AnnotationFilter): AnnotationE
       return store
         .versionChanges({ workflows: f.workflows, from: f.from, to: f.to })
         .slice(0, f.limit)
-        .map((v) => ({ time: v.at, title: `${v.workflow} ${v.version}`, text: `First run of ${v.workflow} version ${v.version}`, tags: ['version', v.workflow, v.version] }));
+        .map((v) => ({
+          time: v.at,
+          title: `${v.workflow} ${v.version}`,
+          text: `First run of ${v.workflow} version ${v.version}`,
+          tags: ['version', v.workflow, v.version],
+        }));
     case 'insights':
       return store
         .listInsights({ status: 'implemented', workflows: f.workflows })

@@ -4,7 +4,23 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** Bucket sizes a dashboard reads easily; a computed interval is rounded up to one of them. */
-const NICE = [SECOND, 5 * SECOND, 10 * SECOND, 30 * SECOND, MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY];
+const NICE = [
+  SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  7 * DAY,
+];
 
 /**
  * The bucket for a panel: at least Grafana's `intervalMs`, few enough buckets for

@@ -139,7 +139,8 @@ const SAMPLE_VALUE: Record<SampleMeasure, (s: ResourceSample) => number | undefi
   cpuPercent: (s) => s.cpuPercent,
   memoryPercent: (s) => (s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : undefined),
   gpuPercent: (s) => s.gpuPercent,
-  diskUsedPercent: (s) => (s.diskTotalBytes !== undefined && s.diskTotalBytes > 0 && s.diskUsedBytes !== undefined ? (100 * s.diskUsedBytes) / s.diskTotalBytes : undefined),
+  diskUsedPercent: (s) =>
+    s.diskTotalBytes !== undefined && s.diskTotalBytes > 0 && s.diskUsedBytes !== undefined ? (100 * s.diskUsedBytes) / s.diskTotalBytes : undefined,
   diskReadBytesPerSec: (s) => s.diskReadBytesPerSec,
   diskWriteBytesPerSec: (s) => s.diskWriteBytesPerSec,
   netRxBytesPerSec: (s) => s.netRxBytesPerSec,

@@ -39,7 +39,9 @@ describe('query cache', () => {
     const cache = collector.queries.cache;
     const ask = (refId: string) =>
       postJson(`${collector.url}/api/v1/query`, {
-        range: { from: T0, to: T0 + 7 * DAY }, intervalMs: DAY, maxDataPoints: 100,
+        range: { from: T0, to: T0 + 7 * DAY },
+        intervalMs: DAY,
+        maxDataPoints: 100,
         targets: [{ refId, queryType: 'timeseries', metric: 'runs', groupBy: ['workflow'] }],
       });
     const first = await ask('A');
@@ -67,7 +69,9 @@ describe('query cache', () => {
   it('when a step is added to a cached range, then step queries see it', async () => {
     const steps = async () => {
       const { body } = await postJson(`${collector.url}/api/v1/query`, {
-        range: { from: T0, to: T0 + 7 * DAY }, intervalMs: DAY, maxDataPoints: 100,
+        range: { from: T0, to: T0 + 7 * DAY },
+        intervalMs: DAY,
+        maxDataPoints: 100,
         targets: [{ refId: 'S', queryType: 'timeseries', metric: 'step_duration', aggregation: 'sum' }],
       });
       return (body.results.S.frames[0].fields[1].values as Array<number | null>).reduce<number>((a, b) => a + (b ?? 0), 0);

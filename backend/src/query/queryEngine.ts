@@ -1,4 +1,13 @@
-import { aggregatedUnit, COUNTED_METRICS, HOST_METRICS, type Frame, type Metric, type QueryRequest, type QueryResponse, type QueryTarget } from '@rpa-analytics/contract';
+import {
+  aggregatedUnit,
+  COUNTED_METRICS,
+  HOST_METRICS,
+  type Frame,
+  type Metric,
+  type QueryRequest,
+  type QueryResponse,
+  type QueryTarget,
+} from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
 import type { RollupFilter, RunFilter, Store } from '../store/store';
@@ -68,7 +77,8 @@ export class QueryEngine {
     // Each counted run is a 1: counting them is summing them.
     const aggregation = counted && (target.aggregation ?? 'count') === 'count' ? 'sum' : (target.aggregation ?? 'avg');
     if (aggregation === 'rate' && !counted) throw invalid('aggregation', 'rate applies to runs, successes and failures');
-    if (counted && aggregation !== 'sum' && aggregation !== 'rate') throw invalid('aggregation', `${aggregation} does not apply to ${metric}: use count or rate`);
+    if (counted && aggregation !== 'sum' && aggregation !== 'rate')
+      throw invalid('aggregation', `${aggregation} does not apply to ${metric}: use count or rate`);
     const groupBy = target.groupBy ?? (isHost ? ['host' as const] : []);
     for (const dim of groupBy) {
       if (dim === 'step' && metric !== 'step_duration') throw invalid('groupBy', 'step applies to step_duration only');
@@ -90,14 +100,20 @@ export class QueryEngine {
       // Quantiles need every value; anything else is summed per bucket by the store, so a panel
       // over weeks of samples a second does not read them one by one.
       const measure = SAMPLE_MEASURES[metric];
-      if (measure && this.useRollups && !isQuantile(aggregation)) addSampleBuckets(builder, this.store.sampleBuckets({ hosts: target.host, ...range }, measure, bucketMs));
+      if (measure && this.useRollups && !isQuantile(aggregation))
+        addSampleBuckets(builder, this.store.sampleBuckets({ hosts: target.host, ...range }, measure, bucketMs));
       else addSamples(builder, metric, this.store.listSamples({ hosts: target.host, ...range }));
       return builder.frames();
     }
     const resolution = this.useRollups ? rollupResolution(metric, target, groupBy, bucketMs, range) : undefined;
     // Whole rollup buckets come from rollups, the range's ragged edges from raw rows.
     const inner = resolution ? { from: Math.ceil(range.from / resolution) * resolution, to: Math.floor(range.to / resolution) * resolution } : undefined;
-    const rawRanges = inner ? [{ from: range.from, to: inner.from }, { from: inner.to, to: range.to }].filter((r) => r.to > r.from) : [range];
+    const rawRanges = inner
+      ? [
+          { from: range.from, to: inner.from },
+          { from: inner.to, to: range.to },
+        ].filter((r) => r.to > r.from)
+      : [range];
     for (const raw of rawRanges) {
       const filter: RunFilter = { workflows: target.workflow, hosts: target.host, robots: target.robot, statuses: target.status, ...raw };
       const runs = this.store.runs(filter);

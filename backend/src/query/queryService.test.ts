@@ -21,7 +21,18 @@ describe('queries in worker threads', () => {
 
   beforeAll(async () => {
     store = new SqliteStore({ file: path.join(tmp.dir, 'fleet.db') });
-    await runSimulation({ seed: 2, days: 7, end: END, workflows: 8, hosts: 4, robots: 6, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: new StoreTransport(store) });
+    await runSimulation({
+      seed: 2,
+      days: 7,
+      end: END,
+      workflows: 8,
+      hosts: 4,
+      robots: 6,
+      runsPerHour: 4,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 300_000,
+      transport: new StoreTransport(store),
+    });
     engine = new QueryEngine(store, new PerformanceAnalyzer(store));
     service = new QueryService(engine, new QueryCache(0), { location: { file: store.file }, workers: 2 });
   }, 60_000);
@@ -55,7 +66,7 @@ describe('queries in worker threads', () => {
     expect(Object.keys(main.results)).toHaveLength(7);
   });
 
-  it('builds reports in a worker, equal to the main thread\'s, and carries an unknown workflow back as 404', async () => {
+  it("builds reports in a worker, equal to the main thread's, and carries an unknown workflow back as 404", async () => {
     const range = { from: END - 7 * DAY, to: END };
     const workflow = store.names('workflows')[0];
     const [fleet, one] = await Promise.all([service.report(range), service.report({ ...range, workflow })]);
@@ -66,11 +77,13 @@ describe('queries in worker threads', () => {
     await expect(service.report({ ...range, workflow: 'Nobody' })).rejects.toMatchObject({ name: 'AppError', code: 'not_found' });
   });
 
-  it('runs the on-demand analyses in a worker, each equal to the main thread\'s (null included)', async () => {
+  it("runs the on-demand analyses in a worker, each equal to the main thread's (null included)", async () => {
     const range = { from: END - 7 * DAY, to: END };
     const workflow = store.names('workflows')[0];
     const performance = new PerformanceAnalyzer(store);
-    expect(await service.analysis('analyzeWorkflow', workflow, range.from, range.to, 3)).toEqual(performance.analyzeWorkflow(workflow, range.from, range.to, 3));
+    expect(await service.analysis('analyzeWorkflow', workflow, range.from, range.to, 3)).toEqual(
+      performance.analyzeWorkflow(workflow, range.from, range.to, 3),
+    );
     expect(await service.analysis('bottlenecks', workflow, range)).toEqual(performance.bottlenecks(workflow, range));
     expect(await service.analysis('compareWorkflows', undefined, range)).toEqual(performance.compareWorkflows(undefined, range));
     expect(await service.analysis('trend', workflow, range)).toEqual(performance.trend(workflow, range));
@@ -81,7 +94,9 @@ describe('queries in worker threads', () => {
   });
 
   it('carries a bad query back as the same 400 error', async () => {
-    await expect(service.run({ ...request, targets: [{ refId: 'X', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }] })).rejects.toMatchObject({
+    await expect(
+      service.run({ ...request, targets: [{ refId: 'X', queryType: 'timeseries', metric: 'run_duration', groupBy: ['step'] }] }),
+    ).rejects.toMatchObject({
       name: 'AppError',
       code: 'validation_failed',
       message: 'query X: groupBy step applies to step_duration only',

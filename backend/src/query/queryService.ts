@@ -46,15 +46,18 @@ export class QueryService {
   private spawn(location: StoreLocation): Worker {
     const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { location } });
     const mine = new Set<number>();
-    worker.on('message', (message: { id: number; response?: { value: unknown }; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      this.pending.delete(message.id);
-      mine.delete(message.id);
-      if (message.response) return pending.resolve(message.response.value as never);
-      const e = message.error!;
-      pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
-    });
+    worker.on(
+      'message',
+      (message: { id: number; response?: { value: unknown }; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        mine.delete(message.id);
+        if (message.response) return pending.resolve(message.response.value as never);
+        const e = message.error!;
+        pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
+      },
+    );
     // A thread that fails takes only its own requests with it.
     const failAll = (error: Error) => {
       for (const id of mine) {

@@ -55,7 +55,12 @@ describe('rollups answer like raw rows', () => {
   });
   afterAll(() => store.close());
 
-  const request = (target: QueryTarget, from: number, to: number, intervalMs: number): QueryRequest => ({ range: { from, to }, intervalMs, maxDataPoints: 10_000, targets: [target] });
+  const request = (target: QueryTarget, from: number, to: number, intervalMs: number): QueryRequest => ({
+    range: { from, to },
+    intervalMs,
+    maxDataPoints: 10_000,
+    targets: [target],
+  });
 
   const cases: Array<[string, Partial<QueryTarget>]> = [
     ['runs by workflow', { metric: 'runs', groupBy: ['workflow'] }],
@@ -83,7 +88,9 @@ describe('rollups answer like raw rows', () => {
 
   it('really reads rollups for these panels', () => {
     for (const [, from, to, interval] of ranges) {
-      expect(rollupResolution('run_duration', { refId: 'A', queryType: 'timeseries' }, ['workflow'], interval, { from, to })).toBe(interval % HOUR === 0 ? HOUR : 60_000);
+      expect(rollupResolution('run_duration', { refId: 'A', queryType: 'timeseries' }, ['workflow'], interval, { from, to })).toBe(
+        interval % HOUR === 0 ? HOUR : 60_000,
+      );
     }
   });
 

@@ -16,8 +16,15 @@ function randomSamples(seed: number): ResourceSample[] {
   for (let t = T0; t < T0 + 48 * HOUR; t += 10_000) {
     for (const host of ['vm-1', 'vm-2', 'vm-3']) {
       const sample: ResourceSample = {
-        host, time: t + random.int(0, 9_999), cpuPercent: random.uniform(0, 100), memoryUsedBytes: Math.round(random.uniform(1e9, 8e9)), memoryTotalBytes: random.chance(0.02) ? 0 : 8e9,
-        diskReadBytesPerSec: random.logNormal(1e6, 1), diskWriteBytesPerSec: random.logNormal(2e5, 1), netRxBytesPerSec: random.logNormal(5e5, 1), netTxBytesPerSec: random.logNormal(1e5, 1),
+        host,
+        time: t + random.int(0, 9_999),
+        cpuPercent: random.uniform(0, 100),
+        memoryUsedBytes: Math.round(random.uniform(1e9, 8e9)),
+        memoryTotalBytes: random.chance(0.02) ? 0 : 8e9,
+        diskReadBytesPerSec: random.logNormal(1e6, 1),
+        diskWriteBytesPerSec: random.logNormal(2e5, 1),
+        netRxBytesPerSec: random.logNormal(5e5, 1),
+        netTxBytesPerSec: random.logNormal(1e5, 1),
       };
       if (host === 'vm-2') sample.gpuPercent = random.uniform(0, 100);
       if (random.chance(0.3)) sample.workflow = random.pick(['Claims', 'Invoices']);

@@ -6,14 +6,23 @@ import { type SeriesSpec, SeriesBuilder } from './timeseries';
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
 
-const spec = (aggregation: SeriesSpec['aggregation']): SeriesSpec => ({ refId: 'A', valueName: 'x', unit: 'ms', aggregation, groupBy: ['workflow'], emptyValue: null });
+const spec = (aggregation: SeriesSpec['aggregation']): SeriesSpec => ({
+  refId: 'A',
+  valueName: 'x',
+  unit: 'ms',
+  aggregation,
+  groupBy: ['workflow'],
+  emptyValue: null,
+});
 
 describe('SeriesBuilder', () => {
   it('when values arrive interleaved across many buckets, as values and as summaries, then each bucket has the exact quantiles, extremes and mean of its values', () => {
     const random = new Random(3);
     const buckets = 300;
     const expected = new Map<string, number[][]>();
-    const builders = (['p50', 'p95', 'min', 'max', 'avg', 'count'] as const).map((a) => new SeriesBuilder({ from: T0, to: T0 + buckets * HOUR }, HOUR, spec(a)));
+    const builders = (['p50', 'p95', 'min', 'max', 'avg', 'count'] as const).map(
+      (a) => new SeriesBuilder({ from: T0, to: T0 + buckets * HOUR }, HOUR, spec(a)),
+    );
     const scratch = new Float64Array(64);
     // Many small additions in random order: buckets grow past their first room (and past the
     // insertion-sort size) while others are filled in between, and the pool grows too.
@@ -65,7 +74,11 @@ describe('SeriesBuilder', () => {
     for (let d = 0; d < 3; d++) {
       const values = Array.from({ length: 200 }, () => Math.round(random.logNormal(8000, 0.5)));
       all.push(...values);
-      builder.addSummary(T0, { workflow: 'w' }, { count: 200, sum: values.reduce((x, y) => x + y), min: Math.min(...values), max: Math.max(...values), digest: QuantileDigest.of([...values]) });
+      builder.addSummary(
+        T0,
+        { workflow: 'w' },
+        { count: 200, sum: values.reduce((x, y) => x + y), min: Math.min(...values), max: Math.max(...values), digest: QuantileDigest.of([...values]) },
+      );
     }
     for (let k = 0; k < 10; k++) {
       const v = Math.round(random.logNormal(8000, 0.5));

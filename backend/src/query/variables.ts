@@ -9,9 +9,7 @@ export function variableOptions(store: Store, kind: VariableKind, workflows?: st
       case 'statuses':
         return [...EXECUTION_STATUSES];
       case 'versions':
-        return workflows?.length
-          ? [...new Set(store.versionChanges({ workflows }).map((v) => v.version))].sort()
-          : store.names('versions');
+        return workflows?.length ? [...new Set(store.versionChanges({ workflows }).map((v) => v.version))].sort() : store.names('versions');
       default:
         return store.names(kind, workflows?.length ? workflows : undefined);
     }

@@ -6,7 +6,11 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** `rpa-report-fleet-2026-11-20.pdf`, `rpa-report-invoice-processing-2026-11-20.csv`. */
 export function reportFileName(report: Report, format: ReportFormat): string {
-  const subject = (report.scope.workflow ?? 'fleet').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'workflow';
+  const subject =
+    (report.scope.workflow ?? 'fleet')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'workflow';
   return `rpa-report-${subject}-${report.scope.to.slice(0, 10)}.${format}`;
 }
 

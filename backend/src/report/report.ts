@@ -52,15 +52,26 @@ export const reportSchema = z
     }),
     incidents: z.array(
       z.object({
-        id: z.string(), title: z.string(), status: z.enum(['open', 'closed']), severity: z.number(), severityLabel: z.enum(SEVERITY_LABELS),
-        startedAt: iso, lastSeenAt: iso, endedAt: iso.nullable(), workflows: z.array(z.string()), hosts: z.array(z.string()), anomalies: count,
+        id: z.string(),
+        title: z.string(),
+        status: z.enum(['open', 'closed']),
+        severity: z.number(),
+        severityLabel: z.enum(SEVERITY_LABELS),
+        startedAt: iso,
+        lastSeenAt: iso,
+        endedAt: iso.nullable(),
+        workflows: z.array(z.string()),
+        hosts: z.array(z.string()),
+        anomalies: count,
         recommendation: z.string().nullable(),
       }),
     ),
     performance: z.object({
       bucketMs: count,
       /** Durations in ms; `medianRelative` and `p95Relative` of each run's duration over its workflow's median in the period (1 = usual). */
-      buckets: z.array(z.object({ time: iso, runs: count, failures: count, successRate: rate, medianDurationMs: ms, p95DurationMs: ms, medianRelative: ms, p95Relative: ms })),
+      buckets: z.array(
+        z.object({ time: iso, runs: count, failures: count, successRate: rate, medianDurationMs: ms, p95DurationMs: ms, medianRelative: ms, p95Relative: ms }),
+      ),
     }),
     daily: z.array(z.object({ day: z.iso.date(), runs: count, failures: count, successRate: rate })),
     statistics: z.array(
@@ -80,26 +91,62 @@ export const reportSchema = z
       }),
     ),
     bottlenecks: z.array(
-      z.object({ workflow: z.string(), step: z.string(), share: z.number(), runs: count, meanMs: z.number(), p95Ms: z.number(), totalMs: z.number(), failures: count }),
+      z.object({
+        workflow: z.string(),
+        step: z.string(),
+        share: z.number(),
+        runs: count,
+        meanMs: z.number(),
+        p95Ms: z.number(),
+        totalMs: z.number(),
+        failures: count,
+      }),
     ),
     failures: z.object({
       byErrorType: z.array(z.object({ errorType: z.string(), count })),
-      patterns: z.array(z.object({ pattern: z.string(), example: z.string(), errorType: z.string().nullable(), count, workflows: z.array(z.string()), isNew: z.boolean() })),
+      patterns: z.array(
+        z.object({ pattern: z.string(), example: z.string(), errorType: z.string().nullable(), count, workflows: z.array(z.string()), isNew: z.boolean() }),
+      ),
     }),
     anomalies: z.array(
       z.object({
-        id: z.string(), metric: z.string(), workflow: z.string().nullable(), host: z.string().nullable(), robot: z.string().nullable(), status: z.enum(['open', 'closed']),
-        severity: z.number(), startedAt: iso, lastSeenAt: iso, expected: z.number(), observed: z.number(), description: z.string(),
+        id: z.string(),
+        metric: z.string(),
+        workflow: z.string().nullable(),
+        host: z.string().nullable(),
+        robot: z.string().nullable(),
+        status: z.enum(['open', 'closed']),
+        severity: z.number(),
+        startedAt: iso,
+        lastSeenAt: iso,
+        expected: z.number(),
+        observed: z.number(),
+        description: z.string(),
       }),
     ),
     insights: z.array(
       z.object({
-        id: z.string(), category: z.string(), workflow: z.string().nullable(), title: z.string(), recommendation: z.string(), status: z.enum(['open', 'implemented']),
-        priority: z.number(), expectedImpact: z.string(), expectedImprovementPct: z.number(), implementedAt: iso.nullable(),
+        id: z.string(),
+        category: z.string(),
+        workflow: z.string().nullable(),
+        title: z.string(),
+        recommendation: z.string(),
+        status: z.enum(['open', 'implemented']),
+        priority: z.number(),
+        expectedImpact: z.string(),
+        expectedImprovementPct: z.number(),
+        implementedAt: iso.nullable(),
         measured: z
           .object({
-            quantity: z.string(), before: z.number(), after: z.number(), changePct: z.number(), pValue: z.number(), significant: z.boolean(),
-            direction: z.enum(['better', 'worse', 'unchanged']), runsBefore: count, runsAfter: count,
+            quantity: z.string(),
+            before: z.number(),
+            after: z.number(),
+            changePct: z.number(),
+            pValue: z.number(),
+            significant: z.boolean(),
+            direction: z.enum(['better', 'worse', 'unchanged']),
+            runsBefore: count,
+            runsAfter: count,
           })
           .nullable(),
       }),
@@ -144,7 +191,15 @@ const failed = (runs: readonly Execution[]) => runs.filter(FAILED).length;
 
 function periodFigures(runs: readonly Execution[], range: { from: number; to: number }) {
   const stats = analyzeWorkflow('', runs, [], range, 0);
-  return { from: isoOf(range.from), to: isoOf(range.to), runs: runs.length, failures: failed(runs), successRate: stats.successRate, medianDurationMs: stats.medianDurationMs, p95DurationMs: stats.p95DurationMs };
+  return {
+    from: isoOf(range.from),
+    to: isoOf(range.to),
+    runs: runs.length,
+    failures: failed(runs),
+    successRate: stats.successRate,
+    medianDurationMs: stats.medianDurationMs,
+    p95DurationMs: stats.p95DurationMs,
+  };
 }
 
 /**
@@ -157,7 +212,8 @@ function periodFigures(runs: readonly Execution[], range: { from: number; to: nu
  */
 export function buildReport(store: Store, performance: PerformanceAnalyzer, request: ReportRequest, now = Date.now()): Report {
   const known = store.names('workflows');
-  if (request.workflow !== undefined && !known.includes(request.workflow)) throw new AppError('not_found', `no workflow '${request.workflow}' has been recorded`);
+  if (request.workflow !== undefined && !known.includes(request.workflow))
+    throw new AppError('not_found', `no workflow '${request.workflow}' has been recorded`);
   const workflows = request.workflow !== undefined ? [request.workflow] : known;
   const only = request.workflow !== undefined ? { workflows: [request.workflow] } : {};
   const range = { from: request.from, to: request.to };
@@ -166,7 +222,10 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
   const previousRuns = store.runs({ ...only, ...previousRange });
   const previousByWorkflow = groupBy(previousRuns, (r) => r.workflow);
   // Every workflow that ran in the period or the one before: one that stopped shows 0 runs against its previous count.
-  const stats = performance.compareWorkflows(workflows, range).filter((s) => s.runs > 0 || previousByWorkflow.has(s.workflow)).sort((a, b) => a.workflow.localeCompare(b.workflow));
+  const stats = performance
+    .compareWorkflows(workflows, range)
+    .filter((s) => s.runs > 0 || previousByWorkflow.has(s.workflow))
+    .sort((a, b) => a.workflow.localeCompare(b.workflow));
   const success = performance.analyzeSuccess(request.workflow, range, DAY);
   const current = periodFigures(runs, range);
   const completed = stats.reduce((n, s) => n + s.completed, 0);
@@ -185,14 +244,22 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
     const s = analyzeWorkflow('', inBucket, [], { from: time, to: time + bucketMs }, 0);
     const relative = inBucket.filter((r) => isTimedRun(r) && usual.has(r.workflow)).map((r) => r.durationMs! / usual.get(r.workflow)!);
     buckets.push({
-      time: isoOf(time), runs: inBucket.length, failures: failed(inBucket), successRate: s.successRate, medianDurationMs: s.medianDurationMs, p95DurationMs: s.p95DurationMs,
-      medianRelative: relative.length ? quantile(relative, 0.5) : null, p95Relative: relative.length ? quantile(relative, 0.95) : null,
+      time: isoOf(time),
+      runs: inBucket.length,
+      failures: failed(inBucket),
+      successRate: s.successRate,
+      medianDurationMs: s.medianDurationMs,
+      p95DurationMs: s.p95DurationMs,
+      medianRelative: relative.length ? quantile(relative, 0.5) : null,
+      p95Relative: relative.length ? quantile(relative, 0.95) : null,
     });
   }
 
   const allAnomalies = store.listAnomalies({ ...range, limit: 10_000 });
   const anomalyById = new Map(allAnomalies.map((a) => [a.id, a]));
-  const anomalies = allAnomalies.filter((a) => request.workflow === undefined || a.workflow === request.workflow).sort((a, b) => b.severity - a.severity || a.startedAt - b.startedAt);
+  const anomalies = allAnomalies
+    .filter((a) => request.workflow === undefined || a.workflow === request.workflow)
+    .sort((a, b) => b.severity - a.severity || a.startedAt - b.startedAt);
   const incidents = store
     .listIncidents({ ...range, limit: 10_000 })
     .filter((i) => request.workflow === undefined || i.workflows.includes(request.workflow))
@@ -201,7 +268,10 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
   // those implemented before its end, with what they achieved.
   const insights = store
     .listInsights({ ...only, limit: 10_000 })
-    .filter((i) => (i.firstSeenAt < range.to && i.lastSeenAt >= range.from) || (i.status === 'implemented' && i.implementedAt !== undefined && i.implementedAt < range.to))
+    .filter(
+      (i) =>
+        (i.firstSeenAt < range.to && i.lastSeenAt >= range.from) || (i.status === 'implemented' && i.implementedAt !== undefined && i.implementedAt < range.to),
+    )
     .sort((a, b) => b.priorityScore - a.priorityScore)
     .slice(0, BOUND.insights);
   return {
@@ -223,10 +293,23 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
       previous: periodFigures(previousRuns, previousRange),
     },
     incidents: incidents.slice(0, BOUND.incidents).map((i) => {
-      const worst = i.anomalyIds.map((id) => anomalyById.get(id)).filter((a) => a !== undefined).sort((a, b) => b.severity - a.severity)[0];
+      const worst = i.anomalyIds
+        .map((id) => anomalyById.get(id))
+        .filter((a) => a !== undefined)
+        .sort((a, b) => b.severity - a.severity)[0];
       return {
-        id: i.id, title: i.title, status: i.status, severity: i.severity, severityLabel: severityLabel(i.severity), startedAt: isoOf(i.startedAt), lastSeenAt: isoOf(i.lastSeenAt),
-        endedAt: i.endedAt !== undefined ? isoOf(i.endedAt) : null, workflows: i.workflows, hosts: i.hosts, anomalies: i.anomalyIds.length, recommendation: worst?.recommendedAction ?? null,
+        id: i.id,
+        title: i.title,
+        status: i.status,
+        severity: i.severity,
+        severityLabel: severityLabel(i.severity),
+        startedAt: isoOf(i.startedAt),
+        lastSeenAt: isoOf(i.lastSeenAt),
+        endedAt: i.endedAt !== undefined ? isoOf(i.endedAt) : null,
+        workflows: i.workflows,
+        hosts: i.hosts,
+        anomalies: i.anomalyIds.length,
+        recommendation: worst?.recommendedAction ?? null,
       };
     }),
     performance: { bucketMs, buckets },
@@ -234,31 +317,74 @@ export function buildReport(store: Store, performance: PerformanceAnalyzer, requ
     statistics: stats.map((s) => {
       const before = analyzeWorkflow(s.workflow, previousByWorkflow.get(s.workflow) ?? [], [], previousRange, 0);
       return {
-        workflow: s.workflow, runs: s.runs, completed: s.completed, successRate: s.successRate, avgDurationMs: s.avgDurationMs, medianDurationMs: s.medianDurationMs,
-        p95DurationMs: s.p95DurationMs, p99DurationMs: s.p99DurationMs, minDurationMs: s.minDurationMs, maxDurationMs: s.maxDurationMs, stdDevDurationMs: s.stdDevDurationMs,
+        workflow: s.workflow,
+        runs: s.runs,
+        completed: s.completed,
+        successRate: s.successRate,
+        avgDurationMs: s.avgDurationMs,
+        medianDurationMs: s.medianDurationMs,
+        p95DurationMs: s.p95DurationMs,
+        p99DurationMs: s.p99DurationMs,
+        minDurationMs: s.minDurationMs,
+        maxDurationMs: s.maxDurationMs,
+        stdDevDurationMs: s.stdDevDurationMs,
         previous: { runs: before.runs, successRate: before.successRate, p95DurationMs: before.p95DurationMs },
       };
     }),
-    bottlenecks: bottlenecks.map((b) => ({ workflow: b.workflow, step: b.step, share: b.share, runs: b.count, meanMs: b.meanMs, p95Ms: b.p95Ms, totalMs: b.totalMs, failures: b.failures })),
+    bottlenecks: bottlenecks.map((b) => ({
+      workflow: b.workflow,
+      step: b.step,
+      share: b.share,
+      runs: b.count,
+      meanMs: b.meanMs,
+      p95Ms: b.p95Ms,
+      totalMs: b.totalMs,
+      failures: b.failures,
+    })),
     failures: {
       byErrorType: Object.entries(success.byErrorType)
         .map(([errorType, count]) => ({ errorType, count }))
         .sort((a, b) => b.count - a.count || a.errorType.localeCompare(b.errorType)),
-      patterns: success.patterns.slice(0, BOUND.patterns).map((p) => ({ pattern: p.fingerprint, example: p.example, errorType: p.errorType, count: p.count, workflows: p.workflows, isNew: p.isNew })),
+      patterns: success.patterns
+        .slice(0, BOUND.patterns)
+        .map((p) => ({ pattern: p.fingerprint, example: p.example, errorType: p.errorType, count: p.count, workflows: p.workflows, isNew: p.isNew })),
     },
     anomalies: anomalies.slice(0, BOUND.anomalies).map((a) => ({
-      id: a.id, metric: a.metric, workflow: a.workflow ?? null, host: a.host ?? null, robot: a.robot ?? null, status: a.status, severity: a.severity,
-      startedAt: isoOf(a.startedAt), lastSeenAt: isoOf(a.lastSeenAt), expected: a.expected, observed: a.observed, description: a.description,
+      id: a.id,
+      metric: a.metric,
+      workflow: a.workflow ?? null,
+      host: a.host ?? null,
+      robot: a.robot ?? null,
+      status: a.status,
+      severity: a.severity,
+      startedAt: isoOf(a.startedAt),
+      lastSeenAt: isoOf(a.lastSeenAt),
+      expected: a.expected,
+      observed: a.observed,
+      description: a.description,
     })),
     insights: insights.map((i) => ({
-      id: i.id, category: i.category, workflow: i.workflow ?? null, title: i.title, recommendation: i.recommendation, status: i.status,
-      priority: i.priorityScore, expectedImpact: i.expectedImpact, expectedImprovementPct: i.expectedImprovementPct,
+      id: i.id,
+      category: i.category,
+      workflow: i.workflow ?? null,
+      title: i.title,
+      recommendation: i.recommendation,
+      status: i.status,
+      priority: i.priorityScore,
+      expectedImpact: i.expectedImpact,
+      expectedImprovementPct: i.expectedImprovementPct,
       implementedAt: i.implementedAt !== undefined ? isoOf(i.implementedAt) : null,
       measured: i.measuredImpact
         ? {
-            quantity: i.measuredImpact.quantity ?? QUANTITY[i.measuredImpact.metric], before: i.measuredImpact.before, after: i.measuredImpact.after, changePct: i.measuredImpact.changePct,
-            pValue: i.measuredImpact.pValue, significant: i.measuredImpact.significant, direction: i.measuredImpact.direction ?? impactDirection(i.measuredImpact),
-            runsBefore: i.measuredImpact.runsBefore, runsAfter: i.measuredImpact.runsAfter,
+            quantity: i.measuredImpact.quantity ?? QUANTITY[i.measuredImpact.metric],
+            before: i.measuredImpact.before,
+            after: i.measuredImpact.after,
+            changePct: i.measuredImpact.changePct,
+            pValue: i.measuredImpact.pValue,
+            significant: i.measuredImpact.significant,
+            direction: i.measuredImpact.direction ?? impactDirection(i.measuredImpact),
+            runsBefore: i.measuredImpact.runsBefore,
+            runsAfter: i.measuredImpact.runsAfter,
           }
         : null,
     })),
@@ -291,7 +417,15 @@ export function reportCsv(report: Report): string {
   add('previous_period', report.scope.workflow, null, previous);
   for (const i of report.incidents) {
     add('incident', i.workflows.join(';'), i.id, {
-      title: i.title, status: i.status, severity: i.severity, severity_label: i.severityLabel, started_at: i.startedAt, ended_at: i.endedAt, hosts: i.hosts.join(';'), anomalies: i.anomalies, recommendation: i.recommendation,
+      title: i.title,
+      status: i.status,
+      severity: i.severity,
+      severity_label: i.severityLabel,
+      started_at: i.startedAt,
+      ended_at: i.endedAt,
+      hosts: i.hosts.join(';'),
+      anomalies: i.anomalies,
+      recommendation: i.recommendation,
     });
   }
   for (const { time, ...b } of report.performance.buckets) add('performance', report.scope.workflow, time, b);
@@ -302,13 +436,36 @@ export function reportCsv(report: Report): string {
   }
   for (const { workflow, step, ...b } of report.bottlenecks) add('bottleneck', workflow, step, b);
   for (const { errorType, count } of report.failures.byErrorType) add('error_type', report.scope.workflow, errorType, { count });
-  for (const p of report.failures.patterns) add('error_pattern', p.workflows.join(';'), p.pattern, { count: p.count, error_type: p.errorType, new: p.isNew, example: p.example });
-  for (const a of report.anomalies) add('anomaly', a.workflow, a.id, { metric: a.metric, host: a.host, robot: a.robot, status: a.status, severity: a.severity, started_at: a.startedAt, expected: a.expected, observed: a.observed, description: a.description });
+  for (const p of report.failures.patterns)
+    add('error_pattern', p.workflows.join(';'), p.pattern, { count: p.count, error_type: p.errorType, new: p.isNew, example: p.example });
+  for (const a of report.anomalies)
+    add('anomaly', a.workflow, a.id, {
+      metric: a.metric,
+      host: a.host,
+      robot: a.robot,
+      status: a.status,
+      severity: a.severity,
+      started_at: a.startedAt,
+      expected: a.expected,
+      observed: a.observed,
+      description: a.description,
+    });
   for (const i of report.insights) {
     add('insight', i.workflow, i.id, {
-      category: i.category, title: i.title, status: i.status, priority: i.priority, expected_impact: i.expectedImpact, expected_improvement_pct: i.expectedImprovementPct,
-      implemented_at: i.implementedAt, measured_quantity: i.measured?.quantity ?? null, measured_before: i.measured?.before ?? null, measured_after: i.measured?.after ?? null,
-      measured_change_pct: i.measured?.changePct ?? null, measured_p_value: i.measured?.pValue ?? null, measured_direction: i.measured?.direction ?? null, recommendation: i.recommendation,
+      category: i.category,
+      title: i.title,
+      status: i.status,
+      priority: i.priority,
+      expected_impact: i.expectedImpact,
+      expected_improvement_pct: i.expectedImprovementPct,
+      implemented_at: i.implementedAt,
+      measured_quantity: i.measured?.quantity ?? null,
+      measured_before: i.measured?.before ?? null,
+      measured_after: i.measured?.after ?? null,
+      measured_change_pct: i.measured?.changePct ?? null,
+      measured_p_value: i.measured?.pValue ?? null,
+      measured_direction: i.measured?.direction ?? null,
+      recommendation: i.recommendation,
     });
   }
   const cell = (value: string | number | boolean | null) => {

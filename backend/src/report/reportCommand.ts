@@ -22,7 +22,17 @@ measured impact; the PDF has charts with the incidents shaded.
 export async function runReport(argv: string[]): Promise<void> {
   const o = parseOptions(
     argv,
-    { url: { type: 'string' }, 'data-dir': { type: 'string' }, token: { type: 'string' }, workflow: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'json' }, out: { type: 'string' }, font: { type: 'string' } },
+    {
+      url: { type: 'string' },
+      'data-dir': { type: 'string' },
+      token: { type: 'string' },
+      workflow: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string', default: 'json' },
+      out: { type: 'string' },
+      font: { type: 'string' },
+    },
     USAGE,
   );
   if (o.help) return void process.stdout.write(`${USAGE}\n`);
@@ -41,7 +51,10 @@ export async function runReport(argv: string[]): Promise<void> {
   // A collector that is not there is said in one line, before anything is asked of it.
   if (o.url) await assertCollectorAnswers(o.url as string);
   const report = o.url
-    ? await fetchReport(o.url as string, (o.token as string | undefined) ?? process.env.RPA_READ_TOKEN?.split(',')[0], { workflow: o.workflow as string | undefined, ...range.data })
+    ? await fetchReport(o.url as string, (o.token as string | undefined) ?? process.env.RPA_READ_TOKEN?.split(',')[0], {
+        workflow: o.workflow as string | undefined,
+        ...range.data,
+      })
     : localReport(o['data-dir'] as string, { workflow: o.workflow as string | undefined, ...range.data });
   const { body } = await renderReport(report, format, fonts);
   const out = (o.out as string | undefined) ?? reportFileName(report, format);

@@ -68,7 +68,11 @@ type Cell = string;
  * of its first content.
  */
 export function reportPdf(report: Report, fonts: ReportFonts | undefined = reportFonts()): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: report.title, Author: 'RPA Analytics', Subject: `${report.scope.from} to ${report.scope.to}` } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: MARGIN,
+    info: { Title: report.title, Author: 'RPA Analytics', Subject: `${report.scope.from} to ${report.scope.to}` },
+  });
   let regular = 'Helvetica';
   let boldFont = 'Helvetica-Bold';
   if (fonts) {
@@ -114,13 +118,22 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
     const draw = (cells: Cell[], bold: boolean) => {
       const y = doc.y;
       let x = MARGIN;
-      doc.font(bold ? boldFont : regular).fontSize(SIZE.table).fillColor(INK);
+      doc
+        .font(bold ? boldFont : regular)
+        .fontSize(SIZE.table)
+        .fillColor(INK);
       cells.forEach((cell, i) => {
         doc.text(cell, x, y, { width: widths[i] - 6 });
         x += widths[i];
       });
       doc.y = y + rowHeight(cells, widths, bold);
-      if (bold) doc.moveTo(MARGIN, doc.y - 2).lineTo(MARGIN + width, doc.y - 2).strokeColor(GRID).lineWidth(0.5).stroke();
+      if (bold)
+        doc
+          .moveTo(MARGIN, doc.y - 2)
+          .lineTo(MARGIN + width, doc.y - 2)
+          .strokeColor(GRID)
+          .lineWidth(0.5)
+          .stroke();
     };
     const headerHeight = rowHeight(header, widths, true);
     draw(header, true);
@@ -143,7 +156,8 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
     return rowHeight(header, widths, true) + (first ? rowHeight(first, widths, false) : 0);
   };
   const more = (shown: number, total: number, what: string, whats = `${what}s`) => {
-    if (total > shown) paragraph(`... and ${plural(total - shown, `more ${what}`, `more ${whats}`)}; the CSV and JSON reports list all ${total}.`, MUTED, SIZE.table);
+    if (total > shown)
+      paragraph(`... and ${plural(total - shown, `more ${what}`, `more ${whats}`)}; the CSV and JSON reports list all ${total}.`, MUTED, SIZE.table);
   };
   const s = report.summary;
   const p = s.previous;
@@ -160,9 +174,7 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
     p.runs > 0
       ? `The previous ${span}: ${plural(p.runs, 'run')}${change(s.runs, p.runs, p.runs)}, ${percent(p.successRate)} succeeded, median ${seconds(p.medianDurationMs)}, p95 ${seconds(p.p95DurationMs)}${change(s.p95DurationMs, p.p95DurationMs, p.runs)}.`
       : `No runs in the previous ${span} to compare with.`,
-    s.incidents === 0
-      ? 'No incidents.'
-      : `${plural(s.incidents, 'incident')} (${incidentCounts(report)}); the most severe: ${report.incidents[0].title}.`,
+    s.incidents === 0 ? 'No incidents.' : `${plural(s.incidents, 'incident')} (${incidentCounts(report)}); the most severe: ${report.incidents[0].title}.`,
   ];
   heading(PDF_SECTIONS[0], textHeight(headline[0], SIZE.body));
   for (const text of headline) paragraph(text);
@@ -170,12 +182,14 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   // What happened: incidents by cause, the most severe first.
   const incidentShares = [14, 11, 41, 34];
   const incidentHeader = ['When (UTC)', 'Severity', 'Incident, and what it hit', 'What to do'];
-  const incidentRows = report.incidents.slice(0, PDF_TOP.incidents).map((i) => [
-    `${when(i.startedAt)}\n${i.status === 'open' ? 'open' : `for ${hours(i.startedAt, i.endedAt ?? i.lastSeenAt)}`}`,
-    `${i.severityLabel}\n${i.severity.toFixed(2)}`,
-    `${i.title}\nHit: ${few([...i.workflows, ...i.hosts], 4) || '-'}; ${plural(i.anomalies, 'anomaly', 'anomalies')}`,
-    i.recommendation ?? '-',
-  ]);
+  const incidentRows = report.incidents
+    .slice(0, PDF_TOP.incidents)
+    .map((i) => [
+      `${when(i.startedAt)}\n${i.status === 'open' ? 'open' : `for ${hours(i.startedAt, i.endedAt ?? i.lastSeenAt)}`}`,
+      `${i.severityLabel}\n${i.severity.toFixed(2)}`,
+      `${i.title}\nHit: ${few([...i.workflows, ...i.hosts], 4) || '-'}; ${plural(i.anomalies, 'anomaly', 'anomalies')}`,
+      i.recommendation ?? '-',
+    ]);
   if (incidentRows.length === 0) {
     heading(PDF_SECTIONS[1], textHeight('No', SIZE.body));
     paragraph(`No incidents on ${subject} in this period.`, MUTED);
@@ -187,8 +201,13 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   if (report.anomalies.length > 0) {
     const byMetric = new Map<string, number>();
     for (const a of report.anomalies) byMetric.set(a.metric, (byMetric.get(a.metric) ?? 0) + 1);
-    const counts = [...byMetric].sort((a, b) => b[1] - a[1]).map(([metric, n]) => `${metric.replace(/_/g, ' ')} ${n}`).join(', ');
-    const top = report.anomalies.slice(0, PDF_TOP.anomalies).map((a) => `${when(a.startedAt)}  ${a.workflow ?? a.host ?? (a.robot ? `robot ${a.robot}` : 'the fleet')}: ${a.description}`);
+    const counts = [...byMetric]
+      .sort((a, b) => b[1] - a[1])
+      .map(([metric, n]) => `${metric.replace(/_/g, ' ')} ${n}`)
+      .join(', ');
+    const top = report.anomalies
+      .slice(0, PDF_TOP.anomalies)
+      .map((a) => `${when(a.startedAt)}  ${a.workflow ?? a.host ?? (a.robot ? `robot ${a.robot}` : 'the fleet')}: ${a.description}`);
     heading(`The most severe anomalies (${s.anomalies}: ${counts})`, textHeight(top[0], SIZE.table), SIZE.subheading);
     for (const line of top) paragraph(line, INK, SIZE.table);
     more(top.length, s.anomalies, 'anomaly', 'anomalies');
@@ -203,14 +222,21 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
     return { ...b, middle: (Math.max(start, range.from) + Math.min(start + report.performance.bucketMs, range.to)) / 2 };
   });
   const chartHeight = 150;
-  const per = `per ${report.performance.bucketMs >= 86_400_000 ? plural(report.performance.bucketMs / 86_400_000, 'day') : plural(report.performance.bucketMs / 3_600_000, 'hour')}`.replace(/^per 1 (\w+)$/, 'per $1');
+  const per =
+    `per ${report.performance.bucketMs >= 86_400_000 ? plural(report.performance.bucketMs / 86_400_000, 'day') : plural(report.performance.bucketMs / 3_600_000, 'hour')}`.replace(
+      /^per 1 (\w+)$/,
+      'per $1',
+    );
   // A fleet's runs mix workflows of every length: each run is measured against its workflow's median.
   const fleet = report.scope.workflow === null;
   const durationHeading = fleet ? `Run duration against each workflow's median (1x = usual), ${per}` : `Run duration: median and p95, ${per}`;
   heading(PDF_SECTIONS[2], headingHeight(durationHeading, SIZE.subheading) + chartHeight);
   heading(durationHeading, chartHeight, SIZE.subheading);
   timeChart(doc, {
-    range, bands, height: chartHeight, width,
+    range,
+    bands,
+    height: chartHeight,
+    width,
     series: [
       { label: 'p95', color: P95, values: buckets.map((b) => ({ time: b.middle, value: fleet ? b.p95Relative : b.p95DurationMs })) },
       { label: 'median', color: BAR, values: buckets.map((b) => ({ time: b.middle, value: fleet ? b.medianRelative : b.medianDurationMs })) },
@@ -220,20 +246,32 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   heading('Success rate', chartHeight, SIZE.subheading);
   const lowest = Math.min(...buckets.map((b) => b.successRate ?? 1));
   timeChart(doc, {
-    range, bands, height: chartHeight, width, min: Math.min(0.5, Math.floor(lowest * 10) / 10), max: 1,
+    range,
+    bands,
+    height: chartHeight,
+    width,
+    min: Math.min(0.5, Math.floor(lowest * 10) / 10),
+    max: 1,
     series: [{ label: 'success rate', color: BAR, values: buckets.map((b) => ({ time: b.middle, value: b.successRate })) }],
     format: (v) => `${Math.round(100 * v)}%`,
   });
   const partial = range.from % 86_400_000 !== 0 || range.to % 86_400_000 !== 0;
   heading(`Runs per day (red: failed)${partial ? '; the first and last days are partial' : ''}`, 130, SIZE.subheading);
-  barChart(doc, report.daily.map((d) => ({ label: d.day.slice(5), value: d.runs, part: d.failures })), width);
+  barChart(
+    doc,
+    report.daily.map((d) => ({ label: d.day.slice(5), value: d.runs, part: d.failures })),
+    width,
+  );
   const statsShares = [30, 16, 18, 12, 24];
   const statsHeader = ['Workflow', 'Runs (previous)', 'Success (previous)', 'Median', 'P95 (previous)'];
   const statsRows = [...report.statistics]
     .sort((a, b) => b.runs - a.runs)
     .slice(0, PDF_TOP.statistics)
     .map((r) => [
-      r.workflow, `${r.runs} (${r.previous.runs})`, `${percent(r.successRate)} (${percent(r.previous.successRate)})`, seconds(r.medianDurationMs),
+      r.workflow,
+      `${r.runs} (${r.previous.runs})`,
+      `${percent(r.successRate)} (${percent(r.previous.successRate)})`,
+      seconds(r.medianDurationMs),
       `${seconds(r.p95DurationMs)} (${seconds(r.previous.p95DurationMs)})${change(r.p95DurationMs, r.previous.p95DurationMs, r.previous.runs)}`,
     ]);
   if (statsRows.length > 0) {
@@ -245,7 +283,16 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
   // Where time goes.
   const stepShares = [22, 22, 11, 10, 9, 9, 9, 8];
   const stepHeader = ['Workflow', 'Step', 'Total time', 'Share of run', 'Runs', 'Mean', 'P95', 'Failures'];
-  const stepRows = report.bottlenecks.map((b) => [b.workflow, b.step, total(b.totalMs), percent(b.share), String(b.runs), seconds(b.meanMs), seconds(b.p95Ms), String(b.failures)]);
+  const stepRows = report.bottlenecks.map((b) => [
+    b.workflow,
+    b.step,
+    total(b.totalMs),
+    percent(b.share),
+    String(b.runs),
+    seconds(b.meanMs),
+    seconds(b.p95Ms),
+    String(b.failures),
+  ]);
   heading(PDF_SECTIONS[3], stepRows.length ? tableStart(stepHeader, stepRows[0], stepShares) : textHeight('No', SIZE.body));
   if (stepRows.length === 0) paragraph('No step data in this period.', MUTED);
   else table(stepHeader, stepRows, stepShares);
@@ -286,9 +333,13 @@ export function reportPdf(report: Report, fonts: ReportFonts | undefined = repor
             : 'Not measured yet: it needs runs after the change.'),
       );
     }
-    return { title: `${i.priority.toFixed(2)}  ${i.title}${i.workflow && !i.title.includes(i.workflow) ? ` (${i.workflow})` : ''}${i.status === 'implemented' ? ' - implemented' : ''}`, lines };
+    return {
+      title: `${i.priority.toFixed(2)}  ${i.title}${i.workflow && !i.title.includes(i.workflow) ? ` (${i.workflow})` : ''}${i.status === 'implemented' ? ' - implemented' : ''}`,
+      lines,
+    };
   });
-  const insightHeight = (x: { title: string; lines: string[] }) => textHeight(x.title, SIZE.body, width, boldFont) + x.lines.reduce((h, l) => h + textHeight(l, SIZE.table) + 2, 0) + 6;
+  const insightHeight = (x: { title: string; lines: string[] }) =>
+    textHeight(x.title, SIZE.body, width, boldFont) + x.lines.reduce((h, l) => h + textHeight(l, SIZE.table) + 2, 0) + 6;
   heading(PDF_SECTIONS[5], insights.length ? insightHeight(insightLines[0]) : textHeight('No', SIZE.body));
   if (insights.length === 0) paragraph('No insights yet.', MUTED);
   for (const x of insightLines) {
@@ -320,7 +371,10 @@ function periodName(ms: number): string {
 function incidentCounts(report: Report): string {
   const counts = new Map<string, number>();
   for (const i of report.incidents) counts.set(i.severityLabel, (counts.get(i.severityLabel) ?? 0) + 1);
-  return ['critical', 'high', 'medium', 'low'].filter((l) => counts.has(l)).map((l) => `${counts.get(l)} ${l}`).join(', ');
+  return ['critical', 'high', 'medium', 'low']
+    .filter((l) => counts.has(l))
+    .map((l) => `${counts.get(l)} ${l}`)
+    .join(', ');
 }
 
 function formatMeasure(quantity: string, value: number): string {
@@ -365,7 +419,12 @@ function timeChart(doc: PDFKit.PDFDocument, chart: TimeChart): void {
   for (let i = 0; i <= 3; i++) {
     const value = lo + ((hi - lo) * i) / 3;
     const y = yOf(value);
-    doc.moveTo(plot.x, y).lineTo(plot.x + plot.w, y).strokeColor(GRID).lineWidth(0.4).stroke();
+    doc
+      .moveTo(plot.x, y)
+      .lineTo(plot.x + plot.w, y)
+      .strokeColor(GRID)
+      .lineWidth(0.4)
+      .stroke();
     doc.fillColor(MUTED).text(chart.format(value), MARGIN, y - 3.5, { width: axis - 4, align: 'right', lineBreak: false });
   }
   const days = (chart.range.to - chart.range.from) / 86_400_000;
@@ -400,7 +459,13 @@ function timeChart(doc: PDFKit.PDFDocument, chart: TimeChart): void {
     x += 20 + doc.widthOfString(s.label);
   }
   if (chart.bands.length > 0) {
-    doc.save().fillColor(BAND).fillOpacity(0.15).rect(x, legend - 1, 10, 8).fill().restore();
+    doc
+      .save()
+      .fillColor(BAND)
+      .fillOpacity(0.15)
+      .rect(x, legend - 1, 10, 8)
+      .fill()
+      .restore();
     doc.fillColor(INK).text('incident', x + 13, legend, { lineBreak: false });
   }
   doc.x = MARGIN;
@@ -417,10 +482,18 @@ function barChart(doc: PDFKit.PDFDocument, bars: Array<{ label: string; value: n
   const max = Math.max(...bars.map((b) => b.value), 1);
   const height = 130;
   const top = doc.y;
-  doc.fontSize(SIZE.small).fillColor(MUTED).text(`max ${max.toFixed(0)} runs`, MARGIN, top);
+  doc
+    .fontSize(SIZE.small)
+    .fillColor(MUTED)
+    .text(`max ${max.toFixed(0)} runs`, MARGIN, top);
   const plot = { x: MARGIN, y: top + 14, w: width, h: height - 34 };
   const step = plot.w / bars.length;
-  doc.moveTo(plot.x, plot.y + plot.h).lineTo(plot.x + plot.w, plot.y + plot.h).strokeColor(MUTED).lineWidth(0.5).stroke();
+  doc
+    .moveTo(plot.x, plot.y + plot.h)
+    .lineTo(plot.x + plot.w, plot.y + plot.h)
+    .strokeColor(MUTED)
+    .lineWidth(0.5)
+    .stroke();
   const every = Math.ceil(bars.length / 16);
   bars.forEach((b, i) => {
     const h = (plot.h * b.value) / max;

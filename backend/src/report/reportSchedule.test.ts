@@ -15,7 +15,10 @@ describe('the period a scheduled report covers', () => {
     expect(lastPeriod('daily', sunday)).toEqual({ from: Date.parse('2026-12-05T00:00:00Z'), to: Date.parse('2026-12-06T00:00:00Z') });
     expect(lastPeriod('weekly', sunday)).toEqual({ from: Date.parse('2026-11-23T00:00:00Z'), to: Date.parse('2026-11-30T00:00:00Z') });
     // On Monday at midnight the week just ended is the last whole one.
-    expect(lastPeriod('weekly', Date.parse('2026-11-30T00:00:00Z'))).toEqual({ from: Date.parse('2026-11-23T00:00:00Z'), to: Date.parse('2026-11-30T00:00:00Z') });
+    expect(lastPeriod('weekly', Date.parse('2026-11-30T00:00:00Z'))).toEqual({
+      from: Date.parse('2026-11-23T00:00:00Z'),
+      to: Date.parse('2026-11-30T00:00:00Z'),
+    });
   });
 });
 
@@ -27,8 +30,12 @@ describe('scheduled reports (RPA_REPORT_SCHEDULE)', () => {
   const yesterday = Math.floor(Date.now() / DAY) * DAY - DAY;
   const day = new Date(yesterday).toISOString().slice(0, 10);
   const executions = Array.from({ length: 6 }, (_, i) => ({
-    id: `payroll-${i}`, workflow: 'Payroll', startedAt: yesterday + (9 + i) * 3_600_000, endedAt: yesterday + (9 + i) * 3_600_000 + 60_000,
-    status: i % 3 === 0 ? 'failed' : 'completed', ...(i % 3 === 0 ? { errorType: 'system', errorMessage: 'Licence expired' } : {}),
+    id: `payroll-${i}`,
+    workflow: 'Payroll',
+    startedAt: yesterday + (9 + i) * 3_600_000,
+    endedAt: yesterday + (9 + i) * 3_600_000 + 60_000,
+    status: i % 3 === 0 ? 'failed' : 'completed',
+    ...(i % 3 === 0 ? { errorType: 'system', errorMessage: 'Licence expired' } : {}),
   }));
 
   beforeAll(async () => {
@@ -80,18 +87,37 @@ describe('ReportScheduler', () => {
     const dir = path.join(tmp.dir, 'weekly');
     fs.mkdirSync(dir, { recursive: true });
     // Last week's report is there already; two of earlier weeks, and a file that is not a report.
-    const files = ['fleet-weekly-2026-11-23.pdf', 'fleet-weekly-2026-11-23.json', 'fleet-weekly-2026-11-23.csv', 'fleet-weekly-2026-11-16.json', 'fleet-weekly-2026-10-05.pdf', 'notes.txt'];
+    const files = [
+      'fleet-weekly-2026-11-23.pdf',
+      'fleet-weekly-2026-11-23.json',
+      'fleet-weekly-2026-11-23.csv',
+      'fleet-weekly-2026-11-16.json',
+      'fleet-weekly-2026-10-05.pdf',
+      'notes.txt',
+    ];
     for (const name of files) fs.writeFileSync(path.join(dir, name), 'x');
     let built = 0;
     const build = async (): Promise<Report> => {
       built++;
       throw new Error('nothing should be built');
     };
-    const scheduler = new ReportScheduler({ schedule: 'weekly', dir, keepDays: 30, build, log: createLogger('silent'), now: () => Date.parse('2026-12-06T08:00:00Z') });
+    const scheduler = new ReportScheduler({
+      schedule: 'weekly',
+      dir,
+      keepDays: 30,
+      build,
+      log: createLogger('silent'),
+      now: () => Date.parse('2026-12-06T08:00:00Z'),
+    });
     expect(await scheduler.runOnce()).toEqual([]);
     expect(built).toBe(0);
     // The week of 5 October ended more than 30 days ago: deleted; 16 November's is kept.
     expect(fs.readdirSync(dir).sort()).toEqual(files.filter((f) => f !== 'fleet-weekly-2026-10-05.pdf').sort());
-    expect(scheduler.list().map((r) => r.name)).toEqual(['fleet-weekly-2026-11-23.csv', 'fleet-weekly-2026-11-23.json', 'fleet-weekly-2026-11-23.pdf', 'fleet-weekly-2026-11-16.json']);
+    expect(scheduler.list().map((r) => r.name)).toEqual([
+      'fleet-weekly-2026-11-23.csv',
+      'fleet-weekly-2026-11-23.json',
+      'fleet-weekly-2026-11-23.pdf',
+      'fleet-weekly-2026-11-16.json',
+    ]);
   });
 });

@@ -62,7 +62,8 @@ export class ReportScheduler {
   }
 
   start(): void {
-    const check = () => void this.runOnce().catch((error: unknown) => this.options.log.error({ err: error }, 'scheduled report not written; trying again in ten minutes'));
+    const check = () =>
+      void this.runOnce().catch((error: unknown) => this.options.log.error({ err: error }, 'scheduled report not written; trying again in ten minutes'));
     check();
     this.timer = setInterval(check, REPORT_CHECK_MS);
     this.timer.unref();
@@ -89,7 +90,15 @@ export class ReportScheduler {
       const schedule = match[1] as ReportSchedule;
       const from = Date.parse(`${match[2]}T00:00:00Z`);
       const stat = fs.statSync(path.join(this.options.dir, name));
-      out.push({ name, schedule, format: match[3] as ReportFormat, from, to: from + (schedule === 'daily' ? 1 : 7) * DAY, bytes: stat.size, writtenAt: stat.mtimeMs });
+      out.push({
+        name,
+        schedule,
+        format: match[3] as ReportFormat,
+        from,
+        to: from + (schedule === 'daily' ? 1 : 7) * DAY,
+        bytes: stat.size,
+        writtenAt: stat.mtimeMs,
+      });
     }
     return out.sort((a, b) => b.from - a.from || a.name.localeCompare(b.name));
   }
@@ -116,7 +125,10 @@ export class ReportScheduler {
         fs.renameSync(path.join(dir, `${name}.tmp`), path.join(dir, name));
         written.push(name);
       }
-      log.info({ files: written, from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString() }, `wrote the ${schedule} fleet report to ${dir}`);
+      log.info(
+        { files: written, from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString() },
+        `wrote the ${schedule} fleet report to ${dir}`,
+      );
     }
     if (keepDays > 0) {
       for (const report of this.list()) {

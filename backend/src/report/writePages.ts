@@ -34,7 +34,10 @@ function linkPages(out: string, say: (line: string) => void): void {
   if (!markers.test(text)) return say('README.md has no report-pages markers: its links are left as they are');
   const dir = path.relative(ROOT, out).split(path.sep).join('/');
   const pages = (name: string) =>
-    fs.readdirSync(out).filter((f) => new RegExp(`^${name}-\\d+\\.png$`).test(f)).sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
+    fs
+      .readdirSync(out)
+      .filter((f) => new RegExp(`^${name}-\\d+\\.png$`).test(f))
+      .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
   const links = (name: string, title: string) => {
     const [first, ...rest] = pages(name);
     return `[${title}](${dir}/${first})${rest.length ? ` (${rest.map((f) => `[${/\d+/.exec(f)![0]}](${dir}/${f})`).join(', ')})` : ''}`;
@@ -44,7 +47,10 @@ function linkPages(out: string, say: (line: string) => void): void {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values: o } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'docs/report' }, seed: { type: 'string', default: '1' }, keep: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values: o } = parseArgs({
+    args: argv,
+    options: { out: { type: 'string', default: 'docs/report' }, seed: { type: 'string', default: '1' }, keep: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
   if (o.help) return void process.stdout.write(`${USAGE}\n`);
   try {
     execFileSync('pdftoppm', ['-v'], { stdio: 'ignore' });
@@ -63,7 +69,18 @@ async function main(argv: string[]): Promise<void> {
     const end = Math.floor(Date.now() / HOUR) * HOUR;
     const from = end - 14 * DAY;
     say(`collector at ${collector.url}; sending the simulator's 14 days to ${new Date(end).toISOString()} ...`);
-    const truth = await runSimulation({ url: collector.url, seed: Number(o.seed), days: 14, end, workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 60_000 });
+    const truth = await runSimulation({
+      url: collector.url,
+      seed: Number(o.seed),
+      days: 14,
+      end,
+      workflows: 12,
+      hosts: 6,
+      robots: 10,
+      runsPerHour: 4,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 60_000,
+    });
     say(`sent ${truth.totals.executions} runs; analysis pass ...`);
     await call(`${api}/analysis/run`, { method: 'POST' });
     const spiked = truth.incidents.find((i) => i.kind === 'latency_spike')!.workflow!;
@@ -73,12 +90,24 @@ async function main(argv: string[]): Promise<void> {
     const chosen = insights.find((i) => i.workflow === spiked && i.category === 'bottleneck') ?? insights.find((i) => i.workflow === spiked);
     if (!chosen) throw new Error(`no insight on ${spiked} to mark implemented`);
     say(`marking '${chosen.id}' implemented four days before the end; analysis pass ...`);
-    await call(`${api}/insights/${encodeURIComponent(chosen.id)}/implemented`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: end - 4 * DAY, note: 'report page images' }) });
+    await call(`${api}/insights/${encodeURIComponent(chosen.id)}/implemented`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ at: end - 4 * DAY, note: 'report page images' }),
+    });
     await call(`${api}/analysis/run`, { method: 'POST' });
     fs.mkdirSync(out, { recursive: true });
     for (const file of fs.readdirSync(out)) if (/^(fleet|workflow)-\d+\.png$/.test(file)) fs.rmSync(path.join(out, file));
-    for (const [name, workflow] of [['fleet', undefined], ['workflow', spiked]] as const) {
-      const query = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(end).toISOString(), format: 'pdf', ...(workflow ? { workflow } : {}) });
+    for (const [name, workflow] of [
+      ['fleet', undefined],
+      ['workflow', spiked],
+    ] as const) {
+      const query = new URLSearchParams({
+        from: new Date(from).toISOString(),
+        to: new Date(end).toISOString(),
+        format: 'pdf',
+        ...(workflow ? { workflow } : {}),
+      });
       const pdf = path.join(out, `${name}.pdf`);
       fs.writeFileSync(pdf, Buffer.from(await (await call(`${api}/reports?${query}`)).arrayBuffer()));
       execFileSync('pdftoppm', ['-png', '-r', '70', pdf, path.join(out, name)]);

@@ -11,9 +11,26 @@ const NOW = Date.UTC(2026, 10, 27);
 const ROOT = path.resolve(__dirname, '../../..');
 
 function fill(store: SqliteStore): void {
-  const executions = Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, workflow: 'Claims', host: 'vm-1', startedAt: NOW - (i + 0.5) * DAY, endedAt: NOW - (i + 0.5) * DAY + 60_000, status: 'completed' as const }));
+  const executions = Array.from({ length: 40 }, (_, i) => ({
+    id: `r${i}`,
+    workflow: 'Claims',
+    host: 'vm-1',
+    startedAt: NOW - (i + 0.5) * DAY,
+    endedAt: NOW - (i + 0.5) * DAY + 60_000,
+    status: 'completed' as const,
+  }));
   const steps = executions.map((e) => ({ executionId: e.id, index: 0, name: 'Login', startedAt: e.startedAt, durationMs: 900, status: 'completed' as const }));
-  const samples = Array.from({ length: 40 }, (_, i) => ({ host: 'vm-1', time: NOW - i * DAY, cpuPercent: i, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 }));
+  const samples = Array.from({ length: 40 }, (_, i) => ({
+    host: 'vm-1',
+    time: NOW - i * DAY,
+    cpuPercent: i,
+    memoryUsedBytes: 1,
+    memoryTotalBytes: 2,
+    diskReadBytesPerSec: 0,
+    diskWriteBytesPerSec: 0,
+    netRxBytesPerSec: 0,
+    netTxBytesPerSec: 0,
+  }));
   store.ingest({ executions, steps, samples });
 }
 
@@ -36,8 +53,11 @@ describe('retention and archive', () => {
       // Restore into a collector over HTTP, with the command a user runs.
       const target = await startCollector(path.join(tmp.dir, 'restored'));
       await new Promise<void>((resolve, reject) =>
-        execFile(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'backend/src/main.ts'), 'restore', '--url', target.url, ...report.files], { cwd: ROOT }, (error, stdout, stderr) =>
-          error ? reject(new Error(stderr)) : (expect(stdout).toContain('restored 10 runs from 3 archive file(s)'), resolve()),
+        execFile(
+          path.join(ROOT, 'node_modules/.bin/tsx'),
+          [path.join(ROOT, 'backend/src/main.ts'), 'restore', '--url', target.url, ...report.files],
+          { cwd: ROOT },
+          (error, stdout, stderr) => (error ? reject(new Error(stderr)) : (expect(stdout).toContain('restored 10 runs from 3 archive file(s)'), resolve())),
         ),
       );
       for (const id of ['r30', 'r39']) {
@@ -61,7 +81,12 @@ describe('retention and archive', () => {
         const range = { resolution: 3_600_000, from: 0, to: NOW };
         const runs = rollups.runRollups(range);
         const steps = rollups.stepRollups(range);
-        return { runs: runs.reduce((n, r) => n + r.runs, 0), runMs: runs.reduce((n, r) => n + r.sumMs, 0), steps: steps.reduce((n, r) => n + r.steps, 0), stepMs: steps.reduce((n, r) => n + r.sumMs, 0) };
+        return {
+          runs: runs.reduce((n, r) => n + r.runs, 0),
+          runMs: runs.reduce((n, r) => n + r.sumMs, 0),
+          steps: steps.reduce((n, r) => n + r.steps, 0),
+          stepMs: steps.reduce((n, r) => n + r.sumMs, 0),
+        };
       };
       const before = totals(store);
       expect(before).toEqual({ runs: 40, runMs: 40 * 60_000, steps: 40, stepMs: 40 * 900 });
@@ -75,7 +100,8 @@ describe('retention and archive', () => {
         const lines: string[] = [];
         // A buffer of 20 records holds one file, not both (29); requests of 4 records send runs
         // ahead of their steps, which come back in later requests.
-        const restore = () => runRestore(['--url', collector.url, ...report.files], { maxBufferedRecords: 20, maxBatchRecords: 4, out: (line) => lines.push(line) });
+        const restore = () =>
+          runRestore(['--url', collector.url, ...report.files], { maxBufferedRecords: 20, maxBatchRecords: 4, out: (line) => lines.push(line) });
         await restore();
         expect(lines.at(-1)).toBe('restored 10 runs from 2 archive file(s)');
         await restore();
@@ -92,8 +118,11 @@ describe('retention and archive', () => {
   /** The restore command as a user runs it; its exit code and what it said on stderr. */
   const restoreCli = (args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) =>
-      execFile(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'backend/src/main.ts'), 'restore', ...args], { cwd: ROOT }, (error, _stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
+      execFile(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        [path.join(ROOT, 'backend/src/main.ts'), 'restore', ...args],
+        { cwd: ROOT },
+        (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
       ),
     );
 
@@ -104,7 +133,8 @@ describe('retention and archive', () => {
       const outcome = await restoreCli(['--url', collector.url, '--token', 'ingest-token-0123456789', '/nonexistent/rpa-archive.jsonl.gz']);
       expect(outcome).toEqual({
         code: 1,
-        stderr: "restore stopped: cannot read /nonexistent/rpa-archive.jsonl.gz as an archive (ENOENT: no such file or directory, open '/nonexistent/rpa-archive.jsonl.gz'); 0 runs from 0 earlier file(s) restored\n",
+        stderr:
+          "restore stopped: cannot read /nonexistent/rpa-archive.jsonl.gz as an archive (ENOENT: no such file or directory, open '/nonexistent/rpa-archive.jsonl.gz'); 0 runs from 0 earlier file(s) restored\n",
       });
     } finally {
       await collector.stop();
@@ -172,7 +202,9 @@ describe('retention and archive', () => {
         return realWrite(fd, buffer, offset, Math.floor(length / 2));
       }) as typeof fs.writeSync);
       const archiver = new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir });
-      expect(() => archiver.runOnce(NOW)).toThrow(/^archive .*rpa-archive-.*\.jsonl\.gz not written \(ENOSPC: no space left on device, write\); nothing was deleted$/);
+      expect(() => archiver.runOnce(NOW)).toThrow(
+        /^archive .*rpa-archive-.*\.jsonl\.gz not written \(ENOSPC: no space left on device, write\); nothing was deleted$/,
+      );
       spy.mockRestore();
       expect(store.stats()).toMatchObject({ executions: 40, steps: 40, samples: 40 });
       expect(fs.readdirSync(archiveDir)).toEqual([]);
@@ -212,9 +244,18 @@ describe('retention and archive', () => {
     try {
       // Rows that compress badly: random error messages, about 3 MB of archive.
       const noise = () => Array.from({ length: 2000 }, () => Math.random().toString(36).slice(2, 3)).join('');
-      const executions = Array.from({ length: 1500 }, (_, i) => ({ id: `big${i}`, workflow: 'Claims', startedAt: NOW - 40 * DAY + i, endedAt: NOW - 40 * DAY + i + 1000, status: 'failed' as const, errorMessage: noise() }));
+      const executions = Array.from({ length: 1500 }, (_, i) => ({
+        id: `big${i}`,
+        workflow: 'Claims',
+        startedAt: NOW - 40 * DAY + i,
+        endedAt: NOW - 40 * DAY + i + 1000,
+        status: 'failed' as const,
+        errorMessage: noise(),
+      }));
       store.ingest({ executions, steps: [], samples: [] });
-      expect(() => new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir, chunk: 1500 }).runOnce(NOW)).toThrow(/not written \(.*\); nothing was deleted$/);
+      expect(() => new Archiver(store, { rawDays: 30, rollupDays: 0, archiveDir, chunk: 1500 }).runOnce(NOW)).toThrow(
+        /not written \(.*\); nothing was deleted$/,
+      );
       expect(store.stats().executions).toBe(1500);
       expect(fs.readdirSync(archiveDir)).toEqual([]);
     } finally {

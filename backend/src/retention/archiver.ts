@@ -99,7 +99,7 @@ function removePartials(dir: string): void {
 
 /** Writes all of `body`: a write may take fewer bytes than asked (a full disk), and the rest is written again or fails. */
 function writeWhole(fd: number, body: Uint8Array): void {
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const written = fs.writeSync(fd, body, at, body.length - at);
     if (written <= 0) throw new Error(`wrote ${at} of ${body.length} bytes`);
     at += written;
@@ -120,7 +120,11 @@ function* pieces(batch: IngestBatch): Generator<IngestBatch> {
   const samplesEach = DELETE_CHUNK * 10;
   const count = Math.max(Math.ceil(batch.executions.length / DELETE_CHUNK), Math.ceil(batch.samples.length / samplesEach));
   for (let i = 0; i < count; i++) {
-    yield { executions: batch.executions.slice(i * DELETE_CHUNK, (i + 1) * DELETE_CHUNK), steps: [], samples: batch.samples.slice(i * samplesEach, (i + 1) * samplesEach) };
+    yield {
+      executions: batch.executions.slice(i * DELETE_CHUNK, (i + 1) * DELETE_CHUNK),
+      steps: [],
+      samples: batch.samples.slice(i * samplesEach, (i + 1) * samplesEach),
+    };
   }
 }
 

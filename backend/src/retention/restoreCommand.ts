@@ -21,7 +21,12 @@ export interface RestoreOptions {
 export async function runRestore(argv: string[], options: RestoreOptions = {}): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
   }
@@ -35,14 +40,22 @@ export async function runRestore(argv: string[], options: RestoreOptions = {}): 
   // One file at a time, each sent whole before the next is read: any number of files fits in memory.
   for (const [n, file] of files.entries()) {
     const failures: string[] = [];
-    const sdk = new MetricsCollector({ transport, bufferSize: 5000, maxBufferedRecords: options.maxBufferedRecords, maxBatchRecords: options.maxBatchRecords, onError: (error) => failures.push(error.message) });
+    const sdk = new MetricsCollector({
+      transport,
+      bufferSize: 5000,
+      maxBufferedRecords: options.maxBufferedRecords,
+      maxBatchRecords: options.maxBatchRecords,
+      onError: (error) => failures.push(error.message),
+    });
     let fileRuns = 0;
     let batches;
     try {
       batches = readArchive(file);
     } catch (error) {
       await sdk.shutdown();
-      throw new CommandError(`restore stopped: cannot read ${file} as an archive (${(error as Error).message}); ${runs} runs from ${n} earlier file(s) restored`);
+      throw new CommandError(
+        `restore stopped: cannot read ${file} as an archive (${(error as Error).message}); ${runs} runs from ${n} earlier file(s) restored`,
+      );
     }
     for (const batch of batches) {
       for (const e of batch.executions) sdk.recordExecution(e);

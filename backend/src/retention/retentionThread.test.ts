@@ -12,8 +12,19 @@ describe('retention in a thread of its own', () => {
     // 40 days of runs, 39 of them expired with one day's retention: eight archive files of up to 5,000 runs.
     const store = new SqliteStore({ file: path.join(tmp.dir, 'rpa-analytics.db') });
     for (let day = 1; day <= 40; day++) {
-      const executions = Array.from({ length: 1000 }, (_, i) => ({ id: `d${day}-${i}`, workflow: `W${i % 20}`, host: `h${i % 5}`, startedAt: now - day * DAY + 3_600_000 + i * 60, endedAt: now - day * DAY + 3_600_000 + i * 60 + 5000, status: 'completed' as const }));
-      store.ingest({ executions, steps: executions.map((e) => ({ executionId: e.id, index: 0, name: 'Open', startedAt: e.startedAt, durationMs: 900, status: 'completed' as const })), samples: [] });
+      const executions = Array.from({ length: 1000 }, (_, i) => ({
+        id: `d${day}-${i}`,
+        workflow: `W${i % 20}`,
+        host: `h${i % 5}`,
+        startedAt: now - day * DAY + 3_600_000 + i * 60,
+        endedAt: now - day * DAY + 3_600_000 + i * 60 + 5000,
+        status: 'completed' as const,
+      }));
+      store.ingest({
+        executions,
+        steps: executions.map((e) => ({ executionId: e.id, index: 0, name: 'Open', startedAt: e.startedAt, durationMs: 900, status: 'completed' as const })),
+        samples: [],
+      });
     }
     store.close();
     const reader = new SqliteStore({ file: path.join(tmp.dir, 'rpa-analytics.db'), readonly: true });

@@ -31,16 +31,39 @@ export interface Fleet {
 }
 
 const WORKFLOW_NAMES = [
-  'Invoice Processing', 'Purchase Order Matching', 'Employee Onboarding', 'Payroll Reconciliation',
-  'Customer Address Update', 'Bank Statement Import', 'Claims Intake', 'Credit Check', 'Vendor Master Sync',
-  'Report Distribution', 'Order to Cash', 'Ticket Triage', 'Expense Approval', 'Inventory Sync',
-  'KYC Verification', 'Price List Update',
+  'Invoice Processing',
+  'Purchase Order Matching',
+  'Employee Onboarding',
+  'Payroll Reconciliation',
+  'Customer Address Update',
+  'Bank Statement Import',
+  'Claims Intake',
+  'Credit Check',
+  'Vendor Master Sync',
+  'Report Distribution',
+  'Order to Cash',
+  'Ticket Triage',
+  'Expense Approval',
+  'Inventory Sync',
+  'KYC Verification',
+  'Price List Update',
 ];
 
 const MIDDLE_STEPS = [
-  'Open work queue', 'Read input file', 'Extract data (OCR)', 'Validate fields', 'Lookup in ERP',
-  'Enter data in form', 'Submit transaction', 'Download report', 'Reconcile totals', 'Update tracker',
-  'Send notification email', 'Archive documents', 'Check duplicates', 'Approve in portal',
+  'Open work queue',
+  'Read input file',
+  'Extract data (OCR)',
+  'Validate fields',
+  'Lookup in ERP',
+  'Enter data in form',
+  'Submit transaction',
+  'Download report',
+  'Reconcile totals',
+  'Update tracker',
+  'Send notification email',
+  'Archive documents',
+  'Check duplicates',
+  'Approve in portal',
 ];
 
 export const SLOW_STEP_NAME = 'Wait for SAP response';

@@ -209,7 +209,12 @@ export class FleetGenerator {
     const timeout = active.find((i) => i.kind === 'step_timeout');
     const step = steps.findIndex((s) => s.name === timeout?.step);
     if (timeout && r.chance(timeout.magnitude) && step >= 0) {
-      return { step, durationMs: STEP_TIMEOUT_MS, type: 'timeout' as ErrorType, message: `Step '${timeout.step}' timed out after ${STEP_TIMEOUT_MS / 1000} s waiting for the application` };
+      return {
+        step,
+        durationMs: STEP_TIMEOUT_MS,
+        type: 'timeout' as ErrorType,
+        message: `Step '${timeout.step}' timed out after ${STEP_TIMEOUT_MS / 1000} s waiting for the application`,
+      };
     }
     return undefined;
   }
@@ -231,7 +236,12 @@ export class FleetGenerator {
           host,
           time,
           cpuPercent: Math.round(cpu * 10) / 10,
-          memoryUsedBytes: Math.round(Math.min(16, 5 + 2.5 * now.length + 0.3 * r.normal() + (leak && isActive(leak, time) ? (16 * leak.magnitude * (time - leak.start)) / HOUR / 100 : 0)) * GIB),
+          memoryUsedBytes: Math.round(
+            Math.min(
+              16,
+              5 + 2.5 * now.length + 0.3 * r.normal() + (leak && isActive(leak, time) ? (16 * leak.magnitude * (time - leak.start)) / HOUR / 100 : 0),
+            ) * GIB,
+          ),
           memoryTotalBytes: 16 * GIB,
           // Drawn from no random number (the rest of the traffic stays as it was without it).
           diskUsedBytes: Math.round(diskShare(index, time) * DISK_BYTES),

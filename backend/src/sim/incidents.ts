@@ -1,7 +1,15 @@
 import type { Fleet } from './fleet';
 
 export const INCIDENT_KINDS = [
-  'latency_spike', 'level_shift', 'failure_burst', 'slow_drift', 'cpu_saturation', 'memory_leak', 'workflow_stop', 'robot_licence', 'step_timeout',
+  'latency_spike',
+  'level_shift',
+  'failure_burst',
+  'slow_drift',
+  'cpu_saturation',
+  'memory_leak',
+  'workflow_stop',
+  'robot_licence',
+  'step_timeout',
 ] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
@@ -76,26 +84,58 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
     switch (kind) {
       case 'latency_spike': {
         const start = at(0.72, 2 * HOUR, kind);
-        incidents.push({ id: 'latency-spike', kind, start, end: start + 2 * HOUR, workflow: workflow(1).name, magnitude: 3,
-          description: `${workflow(1).name} runs 3x slower for 2 hours`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'latency-spike',
+          kind,
+          start,
+          end: start + 2 * HOUR,
+          workflow: workflow(1).name,
+          magnitude: 3,
+          description: `${workflow(1).name} runs 3x slower for 2 hours`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'level_shift': {
         const w = workflow(2);
         const step = w.steps[2].name;
-        incidents.push({ id: 'level-shift', kind, start: at(0.45, 0, kind), workflow: w.name, step, version: '2.0.0', magnitude: 2.5,
-          description: `${w.name} 2.0.0 makes step '${step}' 2.5x slower from its release on`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'level-shift',
+          kind,
+          start: at(0.45, 0, kind),
+          workflow: w.name,
+          step,
+          version: '2.0.0',
+          magnitude: 2.5,
+          description: `${w.name} 2.0.0 makes step '${step}' 2.5x slower from its release on`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'failure_burst': {
         const start = at(0.86, 4 * HOUR, kind);
-        incidents.push({ id: 'failure-burst', kind, start, end: start + 4 * HOUR, workflow: workflow(3).name, magnitude: 0.7,
-          description: `${workflow(3).name} fails 70% of runs for 4 hours (Citrix session drops)`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'failure-burst',
+          kind,
+          start,
+          end: start + 4 * HOUR,
+          workflow: workflow(3).name,
+          magnitude: 0.7,
+          description: `${workflow(3).name} fails 70% of runs for 4 hours (Citrix session drops)`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'slow_drift': {
-        incidents.push({ id: 'slow-drift', kind, start: startOf.get(kind) ?? from + Math.round(0.4 * span), workflow: workflow(4).name, magnitude: 0.08,
-          description: `${workflow(4).name} gets 8% slower every day`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'slow-drift',
+          kind,
+          start: startOf.get(kind) ?? from + Math.round(0.4 * span),
+          workflow: workflow(4).name,
+          magnitude: 0.08,
+          description: `${workflow(4).name} gets 8% slower every day`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'workflow_stop': {
@@ -103,16 +143,32 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
         // night, when the fleet's other workflows are quiet anyway.
         const w = workflow(11);
         const start = at(0.55, 4 * HOUR, kind) - 7 * HOUR;
-        incidents.push({ id: 'workflow-stop', kind, start, end: start + 4 * HOUR, workflow: w.name, magnitude: 2 * w.peakRunsPerHour,
-          description: `${w.name} runs around the clock, about ${(2 * w.peakRunsPerHour).toFixed(0)} runs an hour, and stops for 4 hours at night`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'workflow-stop',
+          kind,
+          start,
+          end: start + 4 * HOUR,
+          workflow: w.name,
+          magnitude: 2 * w.peakRunsPerHour,
+          description: `${w.name} runs around the clock, about ${(2 * w.peakRunsPerHour).toFixed(0)} runs an hour, and stops for 4 hours at night`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'memory_leak': {
         // A robot process leaks until the host is restarted, 7 hours on: memory climbs about 9% an hour.
         const start = at(0.3, 7 * HOUR, kind);
         const host = fleet.hosts[Math.min(2, fleet.hosts.length - 1)];
-        incidents.push({ id: 'memory-leak', kind, start, end: start + 7 * HOUR, host, magnitude: 9,
-          description: `${host} leaks memory, about 9% of it an hour, until it is restarted 7 hours later`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'memory-leak',
+          kind,
+          start,
+          end: start + 7 * HOUR,
+          host,
+          magnitude: 9,
+          description: `${host} leaks memory, about 9% of it an hour, until it is restarted 7 hours later`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'robot_licence': {
@@ -121,9 +177,20 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
         // serves the fewest workflows: the rest of the fleet keeps its controls.
         const start = at(0.65, 5 * HOUR, kind);
         const served = (robot: string) => fleet.workflows.filter((w) => w.robots.includes(robot)).length;
-        const robot = fleet.robots.map((r) => r.name).filter((r) => served(r) > 0).sort((a, b) => served(a) - served(b))[0];
-        incidents.push({ id: 'robot-licence', kind, start, end: start + 5 * HOUR, robot, magnitude: 0.8,
-          description: `${robot}'s licence expires: 80% of its runs fail at launch for 5 hours, on every workflow it serves`, affectedExecutions: 0 });
+        const robot = fleet.robots
+          .map((r) => r.name)
+          .filter((r) => served(r) > 0)
+          .sort((a, b) => served(a) - served(b))[0];
+        incidents.push({
+          id: 'robot-licence',
+          kind,
+          start,
+          end: start + 5 * HOUR,
+          robot,
+          magnitude: 0.8,
+          description: `${robot}'s licence expires: 80% of its runs fail at launch for 5 hours, on every workflow it serves`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'step_timeout': {
@@ -132,15 +199,32 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
         const w = workflow(11);
         const step = w.steps[2].name;
         const start = at(0.79, 7 * HOUR, kind) + 5 * HOUR;
-        incidents.push({ id: 'step-timeout', kind, start, end: start + 2 * HOUR, workflow: w.name, step, magnitude: 0.5,
-          description: `${w.name}: step '${step}' times out (${STEP_TIMEOUT_MS / 1000} s) in half the runs for 2 hours`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'step-timeout',
+          kind,
+          start,
+          end: start + 2 * HOUR,
+          workflow: w.name,
+          step,
+          magnitude: 0.5,
+          description: `${w.name}: step '${step}' times out (${STEP_TIMEOUT_MS / 1000} s) in half the runs for 2 hours`,
+          affectedExecutions: 0,
+        });
         break;
       }
       case 'cpu_saturation': {
         const start = at(0.58, 3 * HOUR, kind);
         const host = fleet.robots.find((r) => fleet.workflows[5 % fleet.workflows.length].robots.includes(r.name))?.host ?? fleet.hosts[0];
-        incidents.push({ id: 'cpu-saturation', kind, start, end: start + 3 * HOUR, host, magnitude: 92,
-          description: `${host} CPU saturated (above 92%) for 3 hours; runs on it 1.6x slower`, affectedExecutions: 0 });
+        incidents.push({
+          id: 'cpu-saturation',
+          kind,
+          start,
+          end: start + 3 * HOUR,
+          host,
+          magnitude: 92,
+          description: `${host} CPU saturated (above 92%) for 3 hours; runs on it 1.6x slower`,
+          affectedExecutions: 0,
+        });
         break;
       }
     }

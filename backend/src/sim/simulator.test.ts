@@ -80,7 +80,9 @@ describe('fleet simulator', () => {
       const spikeRuns = runsOf(spike.workflow!);
       const during = spikeRuns.filter((r) => inside(spike, r.startedAt));
       expect(during).toHaveLength(spike.affectedExecutions);
-      expect(median(during.map((r) => r.durationMs!)) / median(spikeRuns.filter((r) => !inside(spike, r.startedAt)).map((r) => r.durationMs!))).toBeGreaterThan(2.5);
+      expect(median(during.map((r) => r.durationMs!)) / median(spikeRuns.filter((r) => !inside(spike, r.startedAt)).map((r) => r.durationMs!))).toBeGreaterThan(
+        2.5,
+      );
 
       const burst = incident('failure_burst');
       const burstRuns = runsOf(burst.workflow!).filter((r) => inside(burst, r.startedAt));
@@ -94,7 +96,7 @@ describe('fleet simulator', () => {
 
       const saturation = incident('cpu_saturation');
       const samples = collector.store.listSamples({ hosts: [saturation.host!], from: saturation.start, to: saturation.end });
-      expect(samples.length).toBe(3 * HOUR / options.sampleIntervalMs);
+      expect(samples.length).toBe((3 * HOUR) / options.sampleIntervalMs);
       expect(Math.min(...samples.map((s) => s.cpuPercent))).toBeGreaterThanOrEqual(92);
 
       // The stop: a workflow that runs every hour of the day, nights too, has no run for those 4 hours.
@@ -104,7 +106,8 @@ describe('fleet simulator', () => {
       const hoursWithRuns = new Set(stopRuns.map((r) => new Date(r.startedAt).getUTCHours()));
       expect(hoursWithRuns.size).toBe(24);
       // At its rate right before and after the stop, at night: a third of it or more in each hour.
-      for (const hour of [stop.start - HOUR, stop.end!]) expect(stopRuns.filter((r) => r.startedAt >= hour && r.startedAt < hour + HOUR).length).toBeGreaterThanOrEqual(stop.magnitude / 3);
+      for (const hour of [stop.start - HOUR, stop.end!])
+        expect(stopRuns.filter((r) => r.startedAt >= hour && r.startedAt < hour + HOUR).length).toBeGreaterThanOrEqual(stop.magnitude / 3);
 
       // The leak: memory climbs about 9% of the host's an hour, and drops when it is restarted.
       const leak = incident('memory_leak');
@@ -120,7 +123,9 @@ describe('fleet simulator', () => {
       // The licence: the robot's runs fail at launch, about 80% of them, on every workflow it
       // served meanwhile; its peers on those workflows run as usual.
       const licence = incident('robot_licence');
-      const window = truth.workflows.filter((w) => licence.workflows!.includes(w.name)).flatMap((w) => runsOf(w.name).filter((r) => inside(licence, r.startedAt)));
+      const window = truth.workflows
+        .filter((w) => licence.workflows!.includes(w.name))
+        .flatMap((w) => runsOf(w.name).filter((r) => inside(licence, r.startedAt)));
       const robotRuns = window.filter((r) => r.robot === licence.robot);
       expect(robotRuns).toHaveLength(licence.affectedExecutions);
       expect(new Set(robotRuns.map((r) => r.workflow))).toEqual(new Set(licence.workflows));
@@ -140,7 +145,12 @@ describe('fleet simulator', () => {
       expect(timedOut.length / timeoutRuns.length).toBeLessThan(0.7);
       for (const run of timedOut.slice(0, 5)) {
         const steps = collector.store.getExecution(run.id)!.steps;
-        expect(steps.at(-1)).toMatchObject({ name: timeout.step, status: 'failed', durationMs: 120_000, error: `Step '${timeout.step}' timed out after 120 s waiting for the application` });
+        expect(steps.at(-1)).toMatchObject({
+          name: timeout.step,
+          status: 'failed',
+          durationMs: 120_000,
+          error: `Step '${timeout.step}' timed out after 120 s waiting for the application`,
+        });
       }
       expect(runsOf(timeout.workflow!).filter((r) => r.status === 'timeout' && !inside(timeout, r.startedAt)).length).toBeLessThan(5);
     });
@@ -202,7 +212,10 @@ describe('fleet simulator, live', () => {
 
 describe('incident placement', () => {
   it('places an incident at the time given as kind@ISO', () => {
-    expect(parseIncidents('failure_burst@2026-11-19T09:00:00Z,latency_spike')).toEqual([{ kind: 'failure_burst', start: Date.UTC(2026, 10, 19, 9) }, 'latency_spike']);
+    expect(parseIncidents('failure_burst@2026-11-19T09:00:00Z,latency_spike')).toEqual([
+      { kind: 'failure_burst', start: Date.UTC(2026, 10, 19, 9) },
+      'latency_spike',
+    ]);
     expect(() => parseIncidents('meteor_strike')).toThrow("--incidents: unknown kind 'meteor_strike'");
     expect(() => parseIncidents('failure_burst@yesterday')).toThrow("'yesterday' (after failure_burst@) is not an ISO date-time");
     const generator = new FleetGenerator({ ...options, from: END - 3 * 24 * HOUR, to: END, incidents: [{ kind: 'failure_burst', start: END - 4 * HOUR }] });
@@ -215,7 +228,15 @@ describe('incident placement over a period that ends on a Monday', () => {
     const monday = Date.UTC(2026, 10, 30);
     const generator = new FleetGenerator({ ...options, from: monday - 14 * 24 * HOUR, to: monday });
     const timed = generator.incidents.filter((i) => i.end !== undefined);
-    expect(timed.map((i) => i.kind).sort()).toEqual(['cpu_saturation', 'failure_burst', 'latency_spike', 'memory_leak', 'robot_licence', 'step_timeout', 'workflow_stop']);
+    expect(timed.map((i) => i.kind).sort()).toEqual([
+      'cpu_saturation',
+      'failure_burst',
+      'latency_spike',
+      'memory_leak',
+      'robot_licence',
+      'step_timeout',
+      'workflow_stop',
+    ]);
     for (const incident of timed) {
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 0]);
       expect([incident.kind, new Date(incident.start).getUTCDay()]).not.toEqual([incident.kind, 6]);

@@ -8,7 +8,12 @@ export interface ChangeRow {
 }
 
 /** What log rows name, each once: execution ids, sample keys (host, time), anomaly and insight ids. */
-export function changedKeys(rows: ReadonlyArray<Omit<ChangeRow, 'seq'>>): { executions: string[]; samples: Array<[string, number]>; anomalies: string[]; insights: string[] } {
+export function changedKeys(rows: ReadonlyArray<Omit<ChangeRow, 'seq'>>): {
+  executions: string[];
+  samples: Array<[string, number]>;
+  anomalies: string[];
+  insights: string[];
+} {
   const executions = new Set<string>();
   const samples = new Map<string, [string, number]>();
   const anomalies = new Set<string>();

@@ -26,9 +26,19 @@ export function executionChanged(differs: Differs): string {
 /** The condition under which an upsert of a resource sample changes it (as `executionChanged`). */
 export function sampleChanged(differs: Differs): string {
   return [
-    ...['cpu_percent', 'memory_used', 'memory_total', 'gpu_percent', 'gpu_memory_used', 'disk_used', 'disk_total', 'disk_read', 'disk_write', 'net_rx', 'net_tx'].map(
-      (column) => `resource_samples.${column} ${differs} excluded.${column}`,
-    ),
+    ...[
+      'cpu_percent',
+      'memory_used',
+      'memory_total',
+      'gpu_percent',
+      'gpu_memory_used',
+      'disk_used',
+      'disk_total',
+      'disk_read',
+      'disk_write',
+      'net_rx',
+      'net_tx',
+    ].map((column) => `resource_samples.${column} ${differs} excluded.${column}`),
     ...['workflow_id', 'execution_ext_id'].map((column) => `(excluded.${column} IS NOT NULL AND resource_samples.${column} ${differs} excluded.${column})`),
   ].join(' OR ');
 }

@@ -79,9 +79,17 @@ describe('packed rollup entries', () => {
     };
     for (let trial = 0; trial < 500; trial++) {
       const storedKeys = [...new Set(Array.from({ length: r.int(1, 12) }, () => r.int(1, 40)))];
-      const stored = encodeEntries(storedKeys.map((key) => { const d = durations(); return entryOf(key, d.length + r.int(0, 3), d); }));
+      const stored = encodeEntries(
+        storedKeys.map((key) => {
+          const d = durations();
+          return entryOf(key, d.length + r.int(0, 3), d);
+        }),
+      );
       const partKeys = [...new Set(Array.from({ length: r.int(1, 8) }, () => (r.chance(0.6) ? r.pick(storedKeys) : r.int(1, 40))))];
-      const spec = partKeys.map((key) => { const d = durations(); return { key, count: d.length + r.int(0, 2), d }; });
+      const spec = partKeys.map((key) => {
+        const d = durations();
+        return { key, count: d.length + r.int(0, 2), d };
+      });
       const part = () => new Map(spec.map(({ key, count, d }) => [key, entryOf(key, count, d)]));
       // The reference: every stored entry decoded, the part merged in, all packed again.
       const merged = new Map(part());

@@ -50,7 +50,8 @@ export function encodeEntries(entries: readonly RollupEntry[]): Buffer {
     size += varintSize(entry.key) + varintSize(entry.count) + varintSize(entry.timed);
     if (entry.timed === 0) continue;
     const values = entry.digest?.exactValues();
-    if (!entry.digest || (values && values.length !== entry.timed)) throw new Error(`rollup entry ${entry.key}: ${entry.timed} timed records but a digest of ${entry.digest?.count ?? 0}`);
+    if (!entry.digest || (values && values.length !== entry.timed))
+      throw new Error(`rollup entry ${entry.key}: ${entry.timed} timed records but a digest of ${entry.digest?.count ?? 0}`);
     if (values) size += 1 + (values.every(isU32) ? values.reduce((n, v) => n + varintSize(v), 0) : 8 * values.length);
     else {
       const bytes = entry.digest.sketchBytes();
@@ -247,7 +248,11 @@ function mergeOne(bytes: Uint8Array, stored: { count: number; timed: number; for
   const timed = stored.timed + part.timed;
   if ((stored.timed === 0 || stored.form === EXACT_WHOLE) && partValues && partValues.every(isU32) && timed <= EXACT_LIMIT) {
     const count = stored.count + part.count;
-    const size = varintSize(part.key) + varintSize(count) + varintSize(timed) + (timed > 0 ? 1 + stored.values.length + partValues.reduce((n, v) => n + varintSize(v), 0) : 0);
+    const size =
+      varintSize(part.key) +
+      varintSize(count) +
+      varintSize(timed) +
+      (timed > 0 ? 1 + stored.values.length + partValues.reduce((n, v) => n + varintSize(v), 0) : 0);
     const buffer = Buffer.allocUnsafe(size);
     let at = writeVarint(buffer, part.key, 0);
     at = writeVarint(buffer, count, at);

@@ -36,7 +36,12 @@ const emptyEntry = (key: number): RollupEntry => ({ key, count: 0, timed: 0, sum
  * The rollup rows a batch's newly finished runs touch, each with the batch's part of its entries
  * (any store: ids come from `workflowId` and `stepId`).
  */
-export function rollupParts(finished: readonly FinishedRun[], workflowId: (name: string) => number, stepId: (name: string) => number, options: { runs?: boolean } = {}): RowPart[] {
+export function rollupParts(
+  finished: readonly FinishedRun[],
+  workflowId: (name: string) => number,
+  stepId: (name: string) => number,
+  options: { runs?: boolean } = {},
+): RowPart[] {
   const withRuns = options.runs !== false;
   const rows: RowPart[] = [];
   // Rows by kind and resolution, group, then bucket: numbers all the way, as every step of every
@@ -88,7 +93,11 @@ export function mergeStored(part: Map<number, RollupEntry>, stored: Uint8Array |
 export function rollupCorrection(before: FinishedRun, after: FinishedRun): { out: FinishedRun[]; in: FinishedRun[]; runs: boolean } {
   const x = before.execution;
   const y = after.execution;
-  const sameRun = x.workflow === y.workflow && x.status === y.status && x.durationMs === y.durationMs && Math.floor(x.startedAt / ROLLUP_RESOLUTIONS[0]) === Math.floor(y.startedAt / ROLLUP_RESOLUTIONS[0]);
+  const sameRun =
+    x.workflow === y.workflow &&
+    x.status === y.status &&
+    x.durationMs === y.durationMs &&
+    Math.floor(x.startedAt / ROLLUP_RESOLUTIONS[0]) === Math.floor(y.startedAt / ROLLUP_RESOLUTIONS[0]);
   if (!sameRun) return { out: [before], in: [after], runs: true };
   // Steps as a multiset of name and duration: those only before come out, those only after go in.
   const key = (step: FinishedRun['steps'][number]) => `${step.name}\u0000${step.durationMs}`;
@@ -122,7 +131,13 @@ export interface NameDictionary {
 /** Where packed rollup rows come from: a store's table and its dictionaries. */
 export interface RollupSource {
   /** Rows of one kind and resolution with a bucket in [from, to) and a group among `groups` (all workflows when 'workflows'). */
-  rows(kind: number, resolution: number, groups: readonly number[] | 'workflows', from: number, to: number): Array<[group: number, bucket: number, entries: Uint8Array]>;
+  rows(
+    kind: number,
+    resolution: number,
+    groups: readonly number[] | 'workflows',
+    from: number,
+    to: number,
+  ): Array<[group: number, bucket: number, entries: Uint8Array]>;
   workflows: NameDictionary;
   stepNames: NameDictionary;
 }
@@ -142,7 +157,18 @@ export class RollupReader {
     const rows = this.source.rows(ROLLUP_KIND.runs, filter.resolution, statuses, filter.from, filter.to);
     const workflows = this.source.workflows;
     const options = { digests: filter.digests !== false, keys: workflowIds };
-    const view: RunRollupView = { bucket: 0, workflow: '', status: 'completed', runs: 0, timed: 0, sumMs: 0, minMs: null, maxMs: null, values: null, sketch: null };
+    const view: RunRollupView = {
+      bucket: 0,
+      workflow: '',
+      status: 'completed',
+      runs: 0,
+      timed: 0,
+      sumMs: 0,
+      minMs: null,
+      maxMs: null,
+      values: null,
+      sketch: null,
+    };
     for (const [statusCode, bucket, blob] of rows) {
       view.bucket = bucket;
       view.status = executionStatusCodec.decode(statusCode);

@@ -34,7 +34,8 @@ export interface SampleFilter {
 }
 
 /** A value of a resource sample that host panels chart: a field of it, or memory use in % of the total. */
-export type SampleMeasure = 'cpuPercent' | 'memoryPercent' | 'gpuPercent' | 'diskUsedPercent' | 'diskReadBytesPerSec' | 'diskWriteBytesPerSec' | 'netRxBytesPerSec' | 'netTxBytesPerSec';
+export type SampleMeasure =
+  'cpuPercent' | 'memoryPercent' | 'gpuPercent' | 'diskUsedPercent' | 'diskReadBytesPerSec' | 'diskWriteBytesPerSec' | 'netRxBytesPerSec' | 'netTxBytesPerSec';
 
 /** One host's (and workflow's) samples in one bucket of time: how many have the value, its sum, min and max. */
 export interface SampleBucket {

@@ -13,7 +13,6 @@ export function postgresBinaries(): string | undefined {
   return versions.length ? path.join(root, versions[0], 'bin') : undefined;
 }
 
-
 export interface PostgresCluster {
   /** `postgres://rpa@127.0.0.1:<port>/postgres`: trust authentication, loopback only. */
   url: string;
@@ -36,7 +35,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-pg-'));
   const asRoot = process.getuid?.() === 0;
   const run = (command: string, args: string[]) => {
-    const result = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { encoding: 'utf8' }) : spawnSync(path.join(bin, command), args, { encoding: 'utf8' });
+    const result = asRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { encoding: 'utf8' })
+      : spawnSync(path.join(bin, command), args, { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`${command} failed (${result.status}): ${result.stderr || result.stdout}`);
   };
   if (asRoot) {

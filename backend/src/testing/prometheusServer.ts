@@ -12,7 +12,6 @@ import { freePort } from './ports';
 const ROOT = path.resolve(__dirname, '../../..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 /** Polls `probe` until it returns something, every half second up to `timeoutMs`. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -43,7 +42,8 @@ export function provisionedRules(): AlertRule[] {
 }
 
 /** Whether a rule's threshold holds for `value`: what Grafana fires on. */
-export const breaches = (rule: AlertRule, value: number) => (rule.evaluator.type === 'gt' ? value > rule.evaluator.params[0] : value < rule.evaluator.params[0]);
+export const breaches = (rule: AlertRule, value: number) =>
+  rule.evaluator.type === 'gt' ? value > rule.evaluator.params[0] : value < rule.evaluator.params[0];
 
 export interface PrometheusServer {
   url: string;
@@ -66,7 +66,11 @@ export async function startPrometheus(options: { dir: string; targets: string[];
   fs.writeFileSync(configFile, YAML.stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('prometheus', [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(options.dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(options.dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: 'ignore' },
+  );
   const api = async <T>(pathAndQuery: string): Promise<T> => {
     const body = (await (await fetch(`${url}${pathAndQuery}`)).json()) as { status: string; data: T; error?: string };
     if (body.status !== 'success') throw new Error(`${pathAndQuery}: ${body.error}`);

@@ -4,7 +4,13 @@ import fs from 'node:fs';
 import { getDocument, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 async function read(file) {
-  const pdf = await getDocument({ data: new Uint8Array(fs.readFileSync(file)), disableFontFace: true, useSystemFonts: false, isEvalSupported: false, verbosity: 0 }).promise;
+  const pdf = await getDocument({
+    data: new Uint8Array(fs.readFileSync(file)),
+    disableFontFace: true,
+    useSystemFonts: false,
+    isEvalSupported: false,
+    verbosity: 0,
+  }).promise;
   const pages = [];
   for (let n = 1; n <= pdf.numPages; n++) {
     const page = await pdf.getPage(n);
@@ -26,7 +32,17 @@ async function read(file) {
     const count = (op) => ops.fnArray.filter((f) => f === op).length;
     pages.push({
       height,
-      lines: [...lines.values()].sort((a, b) => a.y - b.y).map((l) => ({ y: l.y, x: Math.round(l.x), size: l.size, text: l.text.sort((a, b) => a.x - b.x).map((t) => t.str).join(' ') })),
+      lines: [...lines.values()]
+        .sort((a, b) => a.y - b.y)
+        .map((l) => ({
+          y: l.y,
+          x: Math.round(l.x),
+          size: l.size,
+          text: l.text
+            .sort((a, b) => a.x - b.x)
+            .map((t) => t.str)
+            .join(' '),
+        })),
       paths: count(OPS.constructPath),
       strokes: count(OPS.stroke),
       fills: count(OPS.fill) + count(OPS.eoFill),

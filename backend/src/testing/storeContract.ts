@@ -9,7 +9,18 @@ export const CONTRACT_T0 = Date.UTC(2026, 10, 2, 8);
 const T0 = CONTRACT_T0;
 
 export function contractRun(id: string, startedAt: number, durationMs: number, extra: Partial<Execution> = {}): Execution {
-  return { id, workflow: 'Claims', robot: 'bot-1', host: 'vm-1', packageVersion: '1.2.0', startedAt, endedAt: startedAt + durationMs, durationMs, status: 'completed', ...extra };
+  return {
+    id,
+    workflow: 'Claims',
+    robot: 'bot-1',
+    host: 'vm-1',
+    packageVersion: '1.2.0',
+    startedAt,
+    endedAt: startedAt + durationMs,
+    durationMs,
+    status: 'completed',
+    ...extra,
+  };
 }
 
 export function contractSteps(run: Execution, durations: number[]): Step[] {
@@ -64,7 +75,12 @@ export function storeContract(open: () => ContractStore): void {
     corrected.ingest({ executions: [a, b, c, d], steps: [...contractSteps(a, [400]), ...contractSteps(d, [900, 100])], samples: [] });
     // Sent again: a unchanged (a retry), b under another workflow, c as completed after all and
     // longer, d with its second step corrected and a third added in a later batch of steps.
-    const final = [a, { ...b, workflow: 'Invoices' }, { ...c, status: 'completed' as const, errorType: undefined, durationMs: 3500, endedAt: c.startedAt + 3500 }, d];
+    const final = [
+      a,
+      { ...b, workflow: 'Invoices' },
+      { ...c, status: 'completed' as const, errorType: undefined, durationMs: 3500, endedAt: c.startedAt + 3500 },
+      d,
+    ];
     corrected.ingest({ executions: final.slice(0, 3), steps: contractSteps(a, [400]), samples: [] });
     const dSteps = contractSteps(d, [900, 300, 50]);
     corrected.ingest({ executions: [], steps: dSteps.slice(1), samples: [] });
@@ -84,8 +100,18 @@ export function storeContract(open: () => ContractStore): void {
 
   it('when a batch is written, then its runs and steps read back as posted', () => {
     const store = fresh();
-    const failed = contractRun('r-2', T0 + 60_000, 4000, { status: 'failed', errorType: 'application', errorMessage: 'Selector not found', stepsTotal: 3, stepsCompleted: 1, tags: { team: 'finance' } });
-    const steps = [...contractSteps(failed, [1500.5, 2499.5]), { executionId: 'r-2', index: 2, name: 'Submit', startedAt: T0 + 64_000, durationMs: 0, status: 'failed' as const, error: 'timeout' }];
+    const failed = contractRun('r-2', T0 + 60_000, 4000, {
+      status: 'failed',
+      errorType: 'application',
+      errorMessage: 'Selector not found',
+      stepsTotal: 3,
+      stepsCompleted: 1,
+      tags: { team: 'finance' },
+    });
+    const steps = [
+      ...contractSteps(failed, [1500.5, 2499.5]),
+      { executionId: 'r-2', index: 2, name: 'Submit', startedAt: T0 + 64_000, durationMs: 0, status: 'failed' as const, error: 'timeout' },
+    ];
     store.ingest({ executions: [contractRun('r-1', T0, 1000), failed], steps, samples: [] });
     expect(store.getExecution('r-2')).toEqual({ ...failed, steps });
     expect(store.getExecution('r-1')).toEqual({ ...contractRun('r-1', T0, 1000), steps: [] });
@@ -99,7 +125,10 @@ export function storeContract(open: () => ContractStore): void {
     const a = contractRun('a', T0, 5000, { status: 'failed', errorType: 'application', errorMessage: 'Selector not found' });
     const b = contractRun('b', T0 + 1000, 9000);
     const c = contractRun('c', T0 + 2000, 1000);
-    const aSteps = [...contractSteps(a, [2000]), { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' }];
+    const aSteps = [
+      ...contractSteps(a, [2000]),
+      { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' },
+    ];
     store.ingest({ executions: [c, a, b], steps: [...contractSteps(c, [400, 600]), ...contractSteps(b, [9000]), ...aSteps], samples: [] });
     const range = { from: T0, to: T0 + HOUR };
     expect(store.runs(range).map((r) => r.id)).toEqual(['a', 'b', 'c']);
@@ -117,11 +146,29 @@ export function storeContract(open: () => ContractStore): void {
     const c = contractRun('c', T0 + 2000, 1000);
     const d: Execution = { id: 'd', workflow: 'Invoices', startedAt: T0 + 3000, status: 'running' };
     const e = contractRun('e', T0 + HOUR + 10, 1000, { workflow: 'Invoices', host: 'vm-2' });
-    const aSteps = [...contractSteps(a, [2000]), { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' }];
-    const sample = (host: string, time: number, cpuPercent: number) => ({ host, time, cpuPercent, memoryUsedBytes: 2e9, memoryTotalBytes: 8e9, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+    const aSteps = [
+      ...contractSteps(a, [2000]),
+      { executionId: 'a', index: 1, name: 'Submit', startedAt: T0 + 2000, durationMs: 3000, status: 'failed' as const, error: 'timeout' },
+    ];
+    const sample = (host: string, time: number, cpuPercent: number) => ({
+      host,
+      time,
+      cpuPercent,
+      memoryUsedBytes: 2e9,
+      memoryTotalBytes: 8e9,
+      diskReadBytesPerSec: 0,
+      diskWriteBytesPerSec: 0,
+      netRxBytesPerSec: 0,
+      netTxBytesPerSec: 0,
+    });
     // vm-1's agent tells its disk space (30% then 40% of the volume used); vm-2's does not.
     const disk = (used: number) => ({ diskUsedBytes: used * 1e9, diskTotalBytes: 100e9 });
-    const samples = [sample('vm-2', T0 + 60_000, 10), { ...sample('vm-1', T0 + 60_000, 20), ...disk(40) }, { ...sample('vm-1', T0, 30), ...disk(30) }, { ...sample('vm-2', T0 + 2 * HOUR, 40), workflow: 'Claims' }];
+    const samples = [
+      sample('vm-2', T0 + 60_000, 10),
+      { ...sample('vm-1', T0 + 60_000, 20), ...disk(40) },
+      { ...sample('vm-1', T0, 30), ...disk(30) },
+      { ...sample('vm-2', T0 + 2 * HOUR, 40), workflow: 'Claims' },
+    ];
     store.ingest({ executions: [c, a, b, d, e], steps: [...contractSteps(c, [400, 600.5]), ...aSteps, ...contractSteps(d, [100])], samples });
     const range = { from: T0, to: T0 + 2 * HOUR };
     const outline = (run: Execution, steps: Step[]) => ({
@@ -131,10 +178,22 @@ export function storeContract(open: () => ContractStore): void {
         times: steps.filter((step) => step.status === 'completed').flatMap((step) => [step.startedAt, step.durationMs]),
       },
     });
-    expect(store.runOutlines({ ...range, by: 'end' })).toEqual([outline(c, contractSteps(c, [400, 600.5])), outline(a, aSteps), outline(b, []), outline(e, [])]);
-    expect(store.runOutlines(range)).toEqual([outline(a, aSteps), outline(b, []), outline(c, contractSteps(c, [400, 600.5])), outline(d, contractSteps(d, [100])), outline(e, [])]);
+    expect(store.runOutlines({ ...range, by: 'end' })).toEqual([
+      outline(c, contractSteps(c, [400, 600.5])),
+      outline(a, aSteps),
+      outline(b, []),
+      outline(e, []),
+    ]);
+    expect(store.runOutlines(range)).toEqual([
+      outline(a, aSteps),
+      outline(b, []),
+      outline(c, contractSteps(c, [400, 600.5])),
+      outline(d, contractSteps(d, [100])),
+      outline(e, []),
+    ]);
     expect(store.runOutlines({ ...range, workflows: ['Claims'], by: 'end', last: 2 })).toEqual([outline(a, aSteps), outline(b, [])]);
-    const byKey = (rows: Array<{ workflow: string; hour: number; runs: number }>) => [...rows].sort((x, y) => x.workflow.localeCompare(y.workflow) || x.hour - y.hour);
+    const byKey = (rows: Array<{ workflow: string; hour: number; runs: number }>) =>
+      [...rows].sort((x, y) => x.workflow.localeCompare(y.workflow) || x.hour - y.hour);
     expect(byKey(store.hourlyStarts(T0, T0 + 2 * HOUR))).toEqual([
       { workflow: 'Claims', hour: T0, runs: 3 },
       { workflow: 'Invoices', hour: T0, runs: 1 },
@@ -153,7 +212,15 @@ export function storeContract(open: () => ContractStore): void {
     ]);
     expect(store.hostBuckets(T0 + 1, T0 + 2 * HOUR + 1, 60_000)).toEqual([
       { host: 'vm-1', times: [T0 + 60_000], samples: [1], cpuPercent: [20], memoryPercent: [25], diskSamples: [1], diskPercent: [40] },
-      { host: 'vm-2', times: [T0 + 60_000, T0 + 2 * HOUR], samples: [1, 1], cpuPercent: [10, 40], memoryPercent: [25, 25], diskSamples: [0, 0], diskPercent: [0, 0] },
+      {
+        host: 'vm-2',
+        times: [T0 + 60_000, T0 + 2 * HOUR],
+        samples: [1, 1],
+        cpuPercent: [10, 40],
+        memoryPercent: [25, 25],
+        diskSamples: [0, 0],
+        diskPercent: [0, 0],
+      },
     ]);
     expect(store.hostBuckets(T0 + 3 * HOUR, T0 + 4 * HOUR, 60_000)).toEqual([]);
     // What host panels read: per host, workflow and bucket, in no order.
@@ -196,7 +263,17 @@ export function storeContract(open: () => ContractStore): void {
 
   it('when writes arrive, then arrivals name what each changed, and a re-send that changed nothing names nothing', () => {
     const store = fresh();
-    const sample = (host: string, time: number, cpuPercent: number) => ({ host, time, cpuPercent, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 });
+    const sample = (host: string, time: number, cpuPercent: number) => ({
+      host,
+      time,
+      cpuPercent,
+      memoryUsedBytes: 1,
+      memoryTotalBytes: 2,
+      diskReadBytesPerSec: 0,
+      diskWriteBytesPerSec: 0,
+      netRxBytesPerSec: 0,
+      netTxBytesPerSec: 0,
+    });
     const start = store.latestChange();
     const done = contractRun('done', T0, 1000);
     const batch: IngestBatch = {
@@ -254,7 +331,11 @@ export function storeContract(open: () => ContractStore): void {
   it('when a run is reported running and finishes in a later batch, then it is rolled up once, with its stored steps', () => {
     const store = fresh();
     const run = contractRun('late', T0 + 5, 2500);
-    store.ingest({ executions: [{ id: 'late', workflow: 'Claims', robot: 'bot-1', startedAt: run.startedAt, status: 'running' }], steps: contractSteps(run, [700]), samples: [] });
+    store.ingest({
+      executions: [{ id: 'late', workflow: 'Claims', robot: 'bot-1', startedAt: run.startedAt, status: 'running' }],
+      steps: contractSteps(run, [700]),
+      samples: [],
+    });
     expect(hourRuns(store)).toEqual([]);
     store.ingest({ executions: [run], steps: [], samples: [] });
     store.ingest({ executions: [{ id: 'late', workflow: 'Claims', startedAt: run.startedAt, status: 'running' }], steps: [], samples: [] });
@@ -268,7 +349,11 @@ export function storeContract(open: () => ContractStore): void {
     const run = contractRun('ok', T0, 1000);
     let refused: unknown;
     try {
-      store.ingest({ executions: [run], steps: [{ executionId: 'ghost', index: 0, name: 'x', startedAt: T0, durationMs: 5, status: 'completed' }], samples: [] });
+      store.ingest({
+        executions: [run],
+        steps: [{ executionId: 'ghost', index: 0, name: 'x', startedAt: T0, durationMs: 5, status: 'completed' }],
+        samples: [],
+      });
     } catch (error) {
       refused = error;
     }

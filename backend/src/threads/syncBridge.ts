@@ -69,7 +69,6 @@ export class SyncBridge {
     });
   }
 
-
   /**
    * @throws AppError as the handler threw it (its code and details kept), Error otherwise;
    * Error when the worker does not answer within the timeout or the bridge is closed.

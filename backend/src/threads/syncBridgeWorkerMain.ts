@@ -1,7 +1,13 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HandlerFactory } from './syncBridge';
 
-const { handlerModule, options, port, flag, name } = workerData as { handlerModule: string; options: unknown; port: MessagePort; flag: Int32Array; name: string };
+const { handlerModule, options, port, flag, name } = workerData as {
+  handlerModule: string;
+  options: unknown;
+  port: MessagePort;
+  flag: Int32Array;
+  name: string;
+};
 
 type Handler = Awaited<ReturnType<HandlerFactory>>;
 
@@ -47,6 +53,10 @@ port.on('message', async ({ id, method, args }: { id: number; method: string; ar
     answer({ id, value, ...notices(handler) });
   } catch (error) {
     const e = error as { name?: string; code?: string; message?: string; details?: unknown };
-    answer({ id, error: { name: e.name, code: e.code, message: e.message ?? String(error), details: e.details }, ...notices(await ready.catch(() => undefined)) });
+    answer({
+      id,
+      error: { name: e.name, code: e.code, message: e.message ?? String(error), details: e.details },
+      ...notices(await ready.catch(() => undefined)),
+    });
   }
 });

@@ -99,7 +99,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineField>
         {uses.has('annotationType') && (
           <InlineField label="Show" labelWidth={8}>
-            <Select inputId="rpa-query-annotation-type" aria-label="Annotation type" width={28} options={ANNOTATION_TYPE_OPTIONS} value={q.annotationType ?? 'anomalies'} onChange={(v) => set('annotationType', v.value)} />
+            <Select
+              inputId="rpa-query-annotation-type"
+              aria-label="Annotation type"
+              width={28}
+              options={ANNOTATION_TYPE_OPTIONS}
+              value={q.annotationType ?? 'anomalies'}
+              onChange={(v) => set('annotationType', v.value)}
+            />
           </InlineField>
         )}
         {uses.has('metric') && (
@@ -136,24 +143,60 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       <InlineFieldRow>
         {uses.has('status') && (
           <InlineField label="Status" labelWidth={12}>
-            <MultiSelect inputId="rpa-query-status" aria-label="Status" width={30} placeholder="any" options={STATUS_OPTIONS} value={q.status ?? []} onChange={(s) => set('status', values(s))} />
+            <MultiSelect
+              inputId="rpa-query-status"
+              aria-label="Status"
+              width={30}
+              placeholder="any"
+              options={STATUS_OPTIONS}
+              value={q.status ?? []}
+              onChange={(s) => set('status', values(s))}
+            />
           </InlineField>
         )}
         {uses.has('errorType') && (
           <InlineField label="Error type" labelWidth={12}>
-            <MultiSelect inputId="rpa-query-error-type" aria-label="Error type" width={30} placeholder="any" options={ERROR_TYPE_OPTIONS} value={q.errorType ?? []} onChange={(s) => set('errorType', values(s))} />
+            <MultiSelect
+              inputId="rpa-query-error-type"
+              aria-label="Error type"
+              width={30}
+              placeholder="any"
+              options={ERROR_TYPE_OPTIONS}
+              value={q.errorType ?? []}
+              onChange={(s) => set('errorType', values(s))}
+            />
           </InlineField>
         )}
         {uses.has('groupBy') && (
           <InlineField label="Group by" labelWidth={12}>
-            <MultiSelect inputId="rpa-query-group-by" aria-label="Group by" width={30} placeholder="none" options={GROUP_BY_OPTIONS} value={q.groupBy ?? []} onChange={(s) => set('groupBy', values(s) as RpaQuery['groupBy'])} />
+            <MultiSelect
+              inputId="rpa-query-group-by"
+              aria-label="Group by"
+              width={30}
+              placeholder="none"
+              options={GROUP_BY_OPTIONS}
+              value={q.groupBy ?? []}
+              onChange={(s) => set('groupBy', values(s) as RpaQuery['groupBy'])}
+            />
           </InlineField>
         )}
       </InlineFieldRow>
       <InlineFieldRow>
         {uses.has('alias') && (
-          <InlineField label="Alias" labelWidth={12} tooltip="Series name; {{workflow}}, {{host}}, {{step}}, {{robot}}, {{status}}, {{error_type}} and {{metric}} are replaced">
-            <Input id="rpa-query-alias" aria-label="Alias" width={36} placeholder="{{workflow}}" value={q.alias ?? ''} onChange={(e) => update({ ...q, alias: e.currentTarget.value || undefined }, false)} onBlur={onRunQuery} />
+          <InlineField
+            label="Alias"
+            labelWidth={12}
+            tooltip="Series name; {{workflow}}, {{host}}, {{step}}, {{robot}}, {{status}}, {{error_type}} and {{metric}} are replaced"
+          >
+            <Input
+              id="rpa-query-alias"
+              aria-label="Alias"
+              width={36}
+              placeholder="{{workflow}}"
+              value={q.alias ?? ''}
+              onChange={(e) => update({ ...q, alias: e.currentTarget.value || undefined }, false)}
+              onBlur={onRunQuery}
+            />
           </InlineField>
         )}
         {uses.has('topN') && (
@@ -188,11 +231,26 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         )}
         {uses.has('maxSeverity') && (
           <InlineField label="Below severity" labelWidth={20} tooltip="Upper bound (exclusive), for one annotation query per severity band">
-            <Input id="rpa-query-max-severity" aria-label="Maximum severity" type="number" min={0} max={1} step={0.1} width={10} value={q.maxSeverity ?? ''} onChange={(e) => update({ ...q, maxSeverity: severity(e.currentTarget.value) }, false)} onBlur={onRunQuery} />
+            <Input
+              id="rpa-query-max-severity"
+              aria-label="Maximum severity"
+              type="number"
+              min={0}
+              max={1}
+              step={0.1}
+              width={10}
+              value={q.maxSeverity ?? ''}
+              onChange={(e) => update({ ...q, maxSeverity: severity(e.currentTarget.value) }, false)}
+              onBlur={onRunQuery}
+            />
           </InlineField>
         )}
         {uses.has('execution') && (
-          <InlineField label="Runs" labelWidth={8} tooltip="Run ids, comma-separated: those runs whatever the filters and range; as log lines, each run's log (its start, steps and end)">
+          <InlineField
+            label="Runs"
+            labelWidth={8}
+            tooltip="Run ids, comma-separated: those runs whatever the filters and range; as log lines, each run's log (its start, steps and end)"
+          >
             <Input
               id="rpa-query-execution"
               aria-label="Run ids"
@@ -202,7 +260,10 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               key={(q.execution ?? []).join(',')}
               defaultValue={(q.execution ?? []).join(', ')}
               onBlur={(e) => {
-                const ids = e.currentTarget.value.split(',').map((id) => id.trim()).filter((id) => id !== '');
+                const ids = e.currentTarget.value
+                  .split(',')
+                  .map((id) => id.trim())
+                  .filter((id) => id !== '');
                 update({ ...q, execution: ids.length ? ids : undefined });
               }}
             />
@@ -210,12 +271,26 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         )}
         {uses.has('format') && (
           <InlineField label="As log lines" labelWidth={14}>
-            <InlineSwitch id="rpa-query-logs" aria-label="As log lines" value={q.format === 'logs'} onChange={(e) => set('format', e.currentTarget.checked ? 'logs' : undefined)} />
+            <InlineSwitch
+              id="rpa-query-logs"
+              aria-label="As log lines"
+              value={q.format === 'logs'}
+              onChange={(e) => set('format', e.currentTarget.checked ? 'logs' : undefined)}
+            />
           </InlineField>
         )}
         {uses.has('live') && (
-          <InlineField label="Live" labelWidth={8} tooltip="Keep the panel updating as the collector records runs and samples (executions are added as rows; charts follow the time range's end)">
-            <InlineSwitch id="rpa-query-live" aria-label="Live" value={q.live === true} onChange={(e) => set('live', e.currentTarget.checked ? true : undefined)} />
+          <InlineField
+            label="Live"
+            labelWidth={8}
+            tooltip="Keep the panel updating as the collector records runs and samples (executions are added as rows; charts follow the time range's end)"
+          >
+            <InlineSwitch
+              id="rpa-query-live"
+              aria-label="Live"
+              value={q.live === true}
+              onChange={(e) => set('live', e.currentTarget.checked ? true : undefined)}
+            />
           </InlineField>
         )}
       </InlineFieldRow>

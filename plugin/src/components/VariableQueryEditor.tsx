@@ -26,8 +26,7 @@ export function VariableQueryEditor({ query: stored, onChange, datasource }: Pro
   const variables = getTemplateSrv()
     .getVariables()
     .map((v) => ({ label: `$${v.name}`, value: `$${v.name}` }));
-  const emit = (next: RpaVariableQuery) =>
-    onChange(next, `${next.kind}${next.workflow?.length ? ` of ${next.workflow.join(', ')}` : ''}`);
+  const emit = (next: RpaVariableQuery) => onChange(next, `${next.kind}${next.workflow?.length ? ` of ${next.workflow.join(', ')}` : ''}`);
   // A new variable is saved with the kind the editor shows, not with none.
   const missingKind = typeof stored !== 'object' || stored === null || !stored.kind;
   useEffect(() => {

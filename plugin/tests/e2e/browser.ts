@@ -20,7 +20,10 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Bundles a test page from plugin/tests/e2e into test-artifacts/e2e-pages. */
 export function bundlePage(entry: string): void {
-  execFileSync(path.join(ROOT, 'node_modules/.bin/webpack'), ['-c', 'tests/e2e/webpack.pages.js', '--env', `entry=${entry}`], { cwd: path.join(ROOT, 'plugin'), stdio: 'pipe' });
+  execFileSync(path.join(ROOT, 'node_modules/.bin/webpack'), ['-c', 'tests/e2e/webpack.pages.js', '--env', `entry=${entry}`], {
+    cwd: path.join(ROOT, 'plugin'),
+    stdio: 'pipe',
+  });
 }
 
 /**

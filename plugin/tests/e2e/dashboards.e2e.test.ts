@@ -57,14 +57,25 @@ describe('the provisioned dashboards, drawn at 1600 px', () => {
         () => {
           const panels = [...document.querySelectorAll('[data-viz-panel-key]')];
           const contents = [...document.querySelectorAll('[data-testid="panel-content"]')];
-          return panels.length > 0 && contents.length === panels.length && contents.every((c) => ['Done', 'Streaming', 'Error'].includes(c.getAttribute('data-state') ?? ''));
+          return (
+            panels.length > 0 &&
+            contents.length === panels.length &&
+            contents.every((c) => ['Done', 'Streaming', 'Error'].includes(c.getAttribute('data-state') ?? ''))
+          );
         },
         undefined,
         { timeout: 60_000 },
       )
       .catch(async (error: Error) => {
         // Which panels never answered, and what the page said.
-        const states = await page.locator('[data-viz-panel-key]').evaluateAll((all) => all.map((p) => `${p.querySelector('h2')?.textContent}: ${p.querySelector('[data-testid="panel-content"]')?.getAttribute('data-state') ?? p.textContent?.slice(0, 200)}`));
+        const states = await page
+          .locator('[data-viz-panel-key]')
+          .evaluateAll((all) =>
+            all.map(
+              (p) =>
+                `${p.querySelector('h2')?.textContent}: ${p.querySelector('[data-testid="panel-content"]')?.getAttribute('data-state') ?? p.textContent?.slice(0, 200)}`,
+            ),
+          );
         throw new Error(`${error.message}\n${states.join('\n')}\n${errors.join('\n')}`);
       });
     // Let charts and tables lay out at their final size.
@@ -97,7 +108,12 @@ describe('the provisioned dashboards, drawn at 1600 px', () => {
             const s = getComputedStyle(a);
             if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
             const r = a.getBoundingClientRect();
-            clip = { left: Math.max(clip.left, r.left), top: Math.max(clip.top, r.top), right: Math.min(clip.right, r.right), bottom: Math.min(clip.bottom, r.bottom) };
+            clip = {
+              left: Math.max(clip.left, r.left),
+              top: Math.max(clip.top, r.top),
+              right: Math.min(clip.right, r.right),
+              bottom: Math.min(clip.bottom, r.bottom),
+            };
           }
           if (clip.right - clip.left < 1 || clip.bottom - clip.top < 1) continue;
           box = new DOMRect(clip.left, clip.top, clip.right - clip.left, clip.bottom - clip.top);
@@ -127,19 +143,34 @@ describe('the provisioned dashboards, drawn at 1600 px', () => {
       const panels = await page.locator('[data-viz-panel-key]').evaluateAll((all) =>
         all.map((p) => {
           const content = p.querySelector('[data-testid="panel-content"]')!;
-          return { panel: p.querySelector('h2')?.textContent ?? '', state: content.getAttribute('data-state'), errors: content.getAttribute('data-errors'), shown: Number(content.getAttribute('data-shown')) };
+          return {
+            panel: p.querySelector('h2')?.textContent ?? '',
+            state: content.getAttribute('data-state'),
+            errors: content.getAttribute('data-errors'),
+            shown: Number(content.getAttribute('data-shown')),
+          };
         }),
       );
-      const stats = await page.locator('[data-viz-panel-key]:has([data-testid="panel-content"] [data-testid="stat"])').evaluateAll((all) => all.map((p) => p.querySelector('h2')?.textContent ?? ''));
+      const stats = await page
+        .locator('[data-viz-panel-key]:has([data-testid="panel-content"] [data-testid="stat"])')
+        .evaluateAll((all) => all.map((p) => p.querySelector('h2')?.textContent ?? ''));
       // Every panel shows values (the GPU panel none: the simulated hosts have no GPU, as it says).
-      for (const p of panels) expect({ ...p, shown: p.shown > 0 }).toEqual({ panel: p.panel, state: p.state === 'Streaming' ? 'Streaming' : 'Done', errors: '', shown: p.panel !== 'GPU' });
+      for (const p of panels)
+        expect({ ...p, shown: p.shown > 0 }).toEqual({
+          panel: p.panel,
+          state: p.state === 'Streaming' ? 'Streaming' : 'Done',
+          errors: '',
+          shown: p.panel !== 'GPU',
+        });
 
       const boxes = await textBoxes(page);
       // A stat in percent is a share (the sum of a week's hourly rates read 32098%).
       const statPercents = boxes.filter((b) => stats.includes(b.panel) && /^[\d.]+$/.test(b.text) && boxes.some((u) => u.panel === b.panel && u.text === '%'));
       for (const b of statPercents) expect({ panel: b.panel, within: Number(b.text) >= 0 && Number(b.text) <= 100 }).toEqual({ panel: b.panel, within: true });
       expect(boxes.length).toBeGreaterThan(panels.length);
-      const outside = boxes.filter((b) => b.left < b.panelBox.left - 1 || b.right > b.panelBox.right + 1 || b.top < b.panelBox.top - 1 || b.bottom > b.panelBox.bottom + 1);
+      const outside = boxes.filter(
+        (b) => b.left < b.panelBox.left - 1 || b.right > b.panelBox.right + 1 || b.top < b.panelBox.top - 1 || b.bottom > b.panelBox.bottom + 1,
+      );
       expect(outside.map((b) => `${b.panel}: ${b.text}`)).toEqual([]);
       const small = boxes.filter((b) => b.fontSize < 11);
       expect(small.map((b) => `${b.panel}: ${b.text} (${b.fontSize}px)`)).toEqual([]);
@@ -159,48 +190,60 @@ describe('the provisioned dashboards, drawn at 1600 px', () => {
         all.map((c) => {
           const r = c.getBoundingClientRect();
           const p = c.closest('[data-viz-panel-key]')!.getBoundingClientRect();
-          return { panel: c.closest('[data-viz-panel-key]')!.querySelector('h2')?.textContent ?? '', left: r.left, right: r.right, top: r.top + window.scrollY, bottom: r.bottom + window.scrollY, inside: r.left >= p.left - 1 && r.right <= p.right + 1 && r.top >= p.top - 1 && r.bottom <= p.bottom + 1 };
+          return {
+            panel: c.closest('[data-viz-panel-key]')!.querySelector('h2')?.textContent ?? '',
+            left: r.left,
+            right: r.right,
+            top: r.top + window.scrollY,
+            bottom: r.bottom + window.scrollY,
+            inside: r.left >= p.left - 1 && r.right <= p.right + 1 && r.top >= p.top - 1 && r.bottom <= p.bottom + 1,
+          };
         }),
       );
       expect(charts.filter((c) => !c.inside).map((c) => c.panel)).toEqual([]);
-      const overCharts = boxes.filter((b) => charts.some((c) => Math.min(b.right, c.right) - Math.max(b.left, c.left) > 2 && Math.min(b.bottom, c.bottom) - Math.max(b.top, c.top) > 2));
+      const overCharts = boxes.filter((b) =>
+        charts.some((c) => Math.min(b.right, c.right) - Math.max(b.left, c.left) > 2 && Math.min(b.bottom, c.bottom) - Math.max(b.top, c.top) > 2),
+      );
       expect(overCharts.map((b) => `${b.panel}: '${b.text}'`)).toEqual([]);
       // Tables: headers whole; short values (times, names, counts, ids) whole; long texts
       // (titles, recommendations, errors) cut only after 200 px, with the whole text a hover away.
-      const cut = await page.evaluate((long) => {
-        const out: string[] = [];
-        // Cut when a text of it runs past the room inside its padding (an ellipsis paints over the
-        // rest), or its own element is narrower than the text; within half a pixel.
-        const truncated = (e: Element) => {
-          const box = e.getBoundingClientRect();
-          const right = box.right - parseFloat(getComputedStyle(e).paddingRight) + 0.5;
-          const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
-          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            const range = document.createRange();
-            range.selectNodeContents(node);
-            const parent = node.parentElement!;
-            if (range.getBoundingClientRect().right > right || parent.scrollWidth > parent.clientWidth) return true;
+      const cut = await page.evaluate(
+        (long) => {
+          const out: string[] = [];
+          // Cut when a text of it runs past the room inside its padding (an ellipsis paints over the
+          // rest), or its own element is narrower than the text; within half a pixel.
+          const truncated = (e: Element) => {
+            const box = e.getBoundingClientRect();
+            const right = box.right - parseFloat(getComputedStyle(e).paddingRight) + 0.5;
+            const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const range = document.createRange();
+              range.selectNodeContents(node);
+              const parent = node.parentElement!;
+              if (range.getBoundingClientRect().right > right || parent.scrollWidth > parent.clientWidth) return true;
+            }
+            return false;
+          };
+          for (const t of document.querySelectorAll('[role="table"]')) {
+            const panel = t.closest('[data-viz-panel-key]')?.querySelector('h2')?.textContent;
+            const heads = [...t.querySelectorAll('[role="columnheader"]')];
+            // Every column in view: none pushed past the panel's right edge (a sideways scroll).
+            const right = t.closest('[data-viz-panel-key]')!.getBoundingClientRect().right;
+            for (const h of heads) if (h.getBoundingClientRect().right > right + 1) out.push(`${panel}: column ${h.textContent} out of view`);
+            for (const h of heads) if (truncated(h)) out.push(`${panel}: header ${h.textContent}`);
+            const names = heads.map((h) => h.textContent ?? '');
+            for (const row of [...t.querySelectorAll('[role="row"]')].slice(1)) {
+              [...row.querySelectorAll('[role="cell"]')].forEach((cell, i) => {
+                if (long.includes(names[i])) {
+                  if ((cell as HTMLElement).clientWidth < 200) out.push(`${panel}: ${names[i]} ${(cell as HTMLElement).clientWidth} px wide`);
+                } else if (truncated(cell)) out.push(`${panel}: ${names[i]} '${cell.textContent}'`);
+              });
+            }
           }
-          return false;
-        };
-        for (const t of document.querySelectorAll('[role="table"]')) {
-          const panel = t.closest('[data-viz-panel-key]')?.querySelector('h2')?.textContent;
-          const heads = [...t.querySelectorAll('[role="columnheader"]')];
-          // Every column in view: none pushed past the panel's right edge (a sideways scroll).
-          const right = t.closest('[data-viz-panel-key]')!.getBoundingClientRect().right;
-          for (const h of heads) if (h.getBoundingClientRect().right > right + 1) out.push(`${panel}: column ${h.textContent} out of view`);
-          for (const h of heads) if (truncated(h)) out.push(`${panel}: header ${h.textContent}`);
-          const names = heads.map((h) => h.textContent ?? '');
-          for (const row of [...t.querySelectorAll('[role="row"]')].slice(1)) {
-            [...row.querySelectorAll('[role="cell"]')].forEach((cell, i) => {
-              if (long.includes(names[i])) {
-                if ((cell as HTMLElement).clientWidth < 200) out.push(`${panel}: ${names[i]} ${(cell as HTMLElement).clientWidth} px wide`);
-              } else if (truncated(cell)) out.push(`${panel}: ${names[i]} '${cell.textContent}'`);
-            });
-          }
-        }
-        return [...new Set(out)];
-      }, ['Title', 'Recommendation', 'Recommended action', 'Error', 'Top error', 'Expected impact', 'Description', 'Workflows']);
+          return [...new Set(out)];
+        },
+        ['Title', 'Recommendation', 'Recommended action', 'Error', 'Top error', 'Expected impact', 'Description', 'Workflows'],
+      );
       expect(cut).toEqual([]);
     } finally {
       await page.close();

@@ -28,21 +28,51 @@ const theme = createTheme({ colors: { mode: 'dark' } });
 
 interface DashboardJson {
   title: string;
-  templating?: { list: Array<{ name: string; label?: string; type: string; query: unknown; multi?: boolean; includeAll?: boolean; datasource: { uid: string; type: string } }> };
-  panels: Array<{ id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; targets: unknown[]; options?: Record<string, unknown>; fieldConfig?: { defaults: Record<string, unknown>; overrides: unknown[] } }>;
+  templating?: {
+    list: Array<{
+      name: string;
+      label?: string;
+      type: string;
+      query: unknown;
+      multi?: boolean;
+      includeAll?: boolean;
+      datasource: { uid: string; type: string };
+    }>;
+  };
+  panels: Array<{
+    id: number;
+    type: string;
+    title: string;
+    gridPos: { x: number; y: number; w: number; h: number };
+    targets: unknown[];
+    options?: Record<string, unknown>;
+    fieldConfig?: { defaults: Record<string, unknown>; overrides: unknown[] };
+  }>;
 }
 
 /** What each stand-in panel reports for the test: its state and how much it shows. */
 function Reported({ data, shown, children }: { data: PanelProps['data']; shown: number; children: React.ReactNode }) {
   return (
-    <div data-testid="panel-content" data-state={data.state} data-shown={shown} data-errors={(data.errors ?? []).map((e) => e.message).join('; ')} style={{ width: '100%', height: '100%' }}>
+    <div
+      data-testid="panel-content"
+      data-state={data.state}
+      data-shown={shown}
+      data-errors={(data.errors ?? []).map((e) => e.message).join('; ')}
+      style={{ width: '100%', height: '100%' }}
+    >
       {children}
     </div>
   );
 }
 
 /** Values a frame's number fields hold (not null): what a panel has to show. */
-const valuesIn = (frames: PanelProps['data']['series']) => frames.reduce((n, f) => n + f.fields.filter((field) => field.type === FieldType.number).reduce((m, field) => m + field.values.filter((v) => v !== null && v !== undefined).length, 0), 0);
+const valuesIn = (frames: PanelProps['data']['series']) =>
+  frames.reduce(
+    (n, f) =>
+      n +
+      f.fields.filter((field) => field.type === FieldType.number).reduce((m, field) => m + field.values.filter((v) => v !== null && v !== undefined).length, 0),
+    0,
+  );
 
 function TimeSeriesPanel({ data, width, height, timeRange, timeZone, options }: PanelProps<{ legend?: object }>) {
   // Grafana gives each series its place in the panel, which picks its colour from the palette.
@@ -53,14 +83,25 @@ function TimeSeriesPanel({ data, width, height, timeRange, timeZone, options }: 
       ...f,
       fields: f.fields.map((field) => {
         if (field.type !== FieldType.number) return field;
-        const colored = { ...field, config: { ...field.config, color: field.config.color ?? { mode: FieldColorModeId.PaletteClassic } }, state: { ...field.state, seriesIndex: seriesIndex++ } };
+        const colored = {
+          ...field,
+          config: { ...field.config, color: field.config.color ?? { mode: FieldColorModeId.PaletteClassic } },
+          state: { ...field.state, seriesIndex: seriesIndex++ },
+        };
         return { ...colored, display: getDisplayProcessor({ field: colored, theme }) };
       }),
     }));
   return (
     <Reported data={data} shown={valuesIn(frames)}>
       {frames.length > 0 && (
-        <TimeSeries frames={frames} width={width} height={height} timeRange={timeRange} timeZone={timeZone} legend={{ showLegend: true, displayMode: 'list', placement: 'bottom', calcs: [], ...(options.legend ?? {}) } as never}>
+        <TimeSeries
+          frames={frames}
+          width={width}
+          height={height}
+          timeRange={timeRange}
+          timeZone={timeZone}
+          legend={{ showLegend: true, displayMode: 'list', placement: 'bottom', calcs: [], ...(options.legend ?? {}) } as never}
+        >
           {() => null}
         </TimeSeries>
       )}
@@ -88,7 +129,14 @@ function StatPanel({ data, width, height, options }: PanelProps<{ reduceOptions?
     <Reported data={data} shown={display ? 1 : 0}>
       {display && (
         <div data-testid="stat" style={{ width: '100%', height: '100%' }}>
-          <BigValue theme={theme} value={{ ...display, title: fieldReducers.get(calc).name }} width={width} height={height} colorMode={BigValueColorMode.Value} graphMode={BigValueGraphMode.None} />
+          <BigValue
+            theme={theme}
+            value={{ ...display, title: fieldReducers.get(calc).name }}
+            width={width}
+            height={height}
+            colorMode={BigValueColorMode.Value}
+            graphMode={BigValueGraphMode.None}
+          />
         </div>
       )}
     </Reported>
@@ -101,7 +149,8 @@ registerPanels({
   // them; overrides of properties a panel does not declare are dropped).
   table: new PanelPlugin(TablePanel).useFieldConfig({
     useCustomConfig: (builder) => {
-      for (const path of ['width', 'hideFrom']) builder.addCustomEditor({ id: path, path, name: path, editor: () => null, override: () => null, process: (v: unknown) => v, shouldApply: () => true });
+      for (const path of ['width', 'hideFrom'])
+        builder.addCustomEditor({ id: path, path, name: path, editor: () => null, override: () => null, process: (v: unknown) => v, shouldApply: () => true });
     },
   }),
   stat: new PanelPlugin(StatPanel),
@@ -138,8 +187,16 @@ const panels = dashboard.panels.map(
         pluginId: p.type,
         options: p.options ?? {},
         // Grafana's time series panel colours series from the classic palette by default.
-        fieldConfig: { overrides: [], ...p.fieldConfig, defaults: { ...(p.type === 'timeseries' ? { color: { mode: 'palette-classic' } } : {}), ...p.fieldConfig?.defaults } } as never,
-        $data: new SceneQueryRunner({ datasource: { uid: 'rpa-analytics', type: 'rpa-analytics-datasource' }, queries: p.targets as never, maxDataPoints: 500 }),
+        fieldConfig: {
+          overrides: [],
+          ...p.fieldConfig,
+          defaults: { ...(p.type === 'timeseries' ? { color: { mode: 'palette-classic' } } : {}), ...p.fieldConfig?.defaults },
+        } as never,
+        $data: new SceneQueryRunner({
+          datasource: { uid: 'rpa-analytics', type: 'rpa-analytics-datasource' },
+          queries: p.targets as never,
+          maxDataPoints: 500,
+        }),
       }),
     }),
 );

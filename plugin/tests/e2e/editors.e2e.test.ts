@@ -65,7 +65,14 @@ describe('plugin editors in Chromium', () => {
     await page.screenshot({ path: screenshotPath('query-editor-workflow-picker'), fullPage: true });
     await page.keyboard.press('Escape');
     await pick('rpa-query-workflow', 'Claims Intake');
-    expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], workflow: ['Claims Intake'] });
+    expect(await lastQuery()).toEqual({
+      refId: 'A',
+      queryType: 'timeseries',
+      metric: 'run_duration',
+      aggregation: 'p95',
+      groupBy: ['workflow'],
+      workflow: ['Claims Intake'],
+    });
   });
 
   it('offers only the aggregations the collector takes for the metric, and a count or a rate of runs', async () => {
@@ -82,7 +89,14 @@ describe('plugin editors in Chromium', () => {
     expect(await offered()).toEqual(['Count', 'Rate (per minute)']);
     await pick('rpa-query-metric', 'Run duration');
     await pick('rpa-query-aggregation', 'p95');
-    expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'], workflow: ['Claims Intake'] });
+    expect(await lastQuery()).toEqual({
+      refId: 'A',
+      queryType: 'timeseries',
+      metric: 'run_duration',
+      aggregation: 'p95',
+      groupBy: ['workflow'],
+      workflow: ['Claims Intake'],
+    });
   });
 
   it('when the query type changes, then what still applies is kept and the rest dropped', async () => {
@@ -108,27 +122,30 @@ describe('plugin editors in Chromium', () => {
     expect(await lastQuery()).toEqual({ refId: 'A', queryType: 'executions', workflow: ['Claims Intake'] });
   });
 
-  it.each(['Time series', 'Host resources', 'Statistics', 'Bottlenecks', 'Anomalies', 'Incidents', 'Executions', 'Annotations'])('keeps every label of the %s editor on one line', async (type) => {
-    await pick('rpa-query-type', type);
-    if (type === 'Annotations') await page.waitForSelector('#rpa-query-max-severity');
-    // Each InlineField label of the query editor: the lines its text is laid out on, as the browser
-    // drew them (the label box keeps its height, so a wrapped text spills over it).
-    const labels = await page.evaluate(() =>
-      [...document.querySelectorAll('#query-editor label')].map((label) => {
-        const tops = new Set<number>();
-        const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const range = document.createRange();
-          range.selectNodeContents(node);
-          for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
-        }
-        return { text: (label.textContent ?? '').trim(), lines: tops.size };
-      }),
-    );
-    if (type === 'Annotations') expect(labels.map((l) => l.text)).toEqual(expect.arrayContaining(['Min severity', 'Below severity']));
-    expect(labels.filter((l) => l.text && l.lines !== 1)).toEqual([]);
-    if (type === 'Annotations') await page.screenshot({ path: screenshotPath('query-editor-annotations'), fullPage: true });
-  });
+  it.each(['Time series', 'Host resources', 'Statistics', 'Bottlenecks', 'Anomalies', 'Incidents', 'Executions', 'Annotations'])(
+    'keeps every label of the %s editor on one line',
+    async (type) => {
+      await pick('rpa-query-type', type);
+      if (type === 'Annotations') await page.waitForSelector('#rpa-query-max-severity');
+      // Each InlineField label of the query editor: the lines its text is laid out on, as the browser
+      // drew them (the label box keeps its height, so a wrapped text spills over it).
+      const labels = await page.evaluate(() =>
+        [...document.querySelectorAll('#query-editor label')].map((label) => {
+          const tops = new Set<number>();
+          const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
+          }
+          return { text: (label.textContent ?? '').trim(), lines: tops.size };
+        }),
+      );
+      if (type === 'Annotations') expect(labels.map((l) => l.text)).toEqual(expect.arrayContaining(['Min severity', 'Below severity']));
+      expect(labels.filter((l) => l.text && l.lines !== 1)).toEqual([]);
+      if (type === 'Annotations') await page.screenshot({ path: screenshotPath('query-editor-annotations'), fullPage: true });
+    },
+  );
 
   it('takes the collector URL and keeps the token in secureJsonData', async () => {
     await page.fill('#rpa-config-collector-url', 'http://collector:5001/');

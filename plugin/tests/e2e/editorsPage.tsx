@@ -21,18 +21,42 @@ declare global {
 window.rpaEditors = { query: [], config: [], variable: [] };
 
 setBackendSrv(new FetchBackendSrv() as unknown as BackendSrv);
-setTemplateSrv(new PageTemplateSrv([{ name: 'workflow', value: ['$__all'] }, { name: 'host', value: 'rpa-vm-01' }]) as unknown as TemplateSrv);
+setTemplateSrv(
+  new PageTemplateSrv([
+    { name: 'workflow', value: ['$__all'] },
+    { name: 'host', value: 'rpa-vm-01' },
+  ]) as unknown as TemplateSrv,
+);
 
 const settings = {
-  id: 1, uid: 'rpa', name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa', access: 'proxy',
-  jsonData: { collectorUrl: 'http://collector:5001' }, meta: { id: 'rpa-analytics-datasource' }, readOnly: false,
+  id: 1,
+  uid: 'rpa',
+  name: 'RPA Analytics',
+  type: 'rpa-analytics-datasource',
+  url: '/api/datasources/proxy/uid/rpa',
+  access: 'proxy',
+  jsonData: { collectorUrl: 'http://collector:5001' },
+  meta: { id: 'rpa-analytics-datasource' },
+  readOnly: false,
 } as unknown as DataSourceInstanceSettings<RpaDataSourceOptions>;
 // The built plugin, loaded as Grafana loads it: its data source class and editors.
 const plugin = await loadPlugin();
 const datasource = new (plugin.DataSourceClass as unknown as new (s: DataSourceInstanceSettings<RpaDataSourceOptions>) => DataSource)(settings);
-const ConfigEditor = plugin.components.ConfigEditor as unknown as React.ComponentType<{ options: DataSourceSettings<RpaDataSourceOptions>; onOptionsChange: (next: DataSourceSettings<RpaDataSourceOptions>) => void }>;
-const QueryEditor = plugin.components.QueryEditor as unknown as React.ComponentType<{ datasource: DataSource; query: RpaQuery; onRunQuery: () => void; onChange: (next: RpaQuery) => void }>;
-const VariableQueryEditor = (datasource.variables as unknown as { editor: unknown }).editor as React.ComponentType<{ datasource: DataSource; query: RpaVariableQuery; onChange: (next: RpaVariableQuery) => void }>;
+const ConfigEditor = plugin.components.ConfigEditor as unknown as React.ComponentType<{
+  options: DataSourceSettings<RpaDataSourceOptions>;
+  onOptionsChange: (next: DataSourceSettings<RpaDataSourceOptions>) => void;
+}>;
+const QueryEditor = plugin.components.QueryEditor as unknown as React.ComponentType<{
+  datasource: DataSource;
+  query: RpaQuery;
+  onRunQuery: () => void;
+  onChange: (next: RpaQuery) => void;
+}>;
+const VariableQueryEditor = (datasource.variables as unknown as { editor: unknown }).editor as React.ComponentType<{
+  datasource: DataSource;
+  query: RpaVariableQuery;
+  onChange: (next: RpaVariableQuery) => void;
+}>;
 
 function Editors() {
   const [query, setQuery] = useState<RpaQuery>({ refId: 'A', queryType: 'timeseries', metric: 'run_duration', aggregation: 'p95', groupBy: ['workflow'] });
@@ -48,15 +72,36 @@ function Editors() {
     <div style={{ padding: 16, display: 'flex', flexDirection: 'column', gap: 24 }}>
       <section id="config-editor">
         <h3>Config editor</h3>
-        <ConfigEditor options={config} onOptionsChange={(next) => { window.rpaEditors.config.push(next); setConfig(next); }} />
+        <ConfigEditor
+          options={config}
+          onOptionsChange={(next) => {
+            window.rpaEditors.config.push(next);
+            setConfig(next);
+          }}
+        />
       </section>
       <section id="query-editor">
         <h3>Query editor</h3>
-        <QueryEditor datasource={datasource} query={query} onRunQuery={() => undefined} onChange={(next) => { window.rpaEditors.query.push(next); setQuery(next); }} />
+        <QueryEditor
+          datasource={datasource}
+          query={query}
+          onRunQuery={() => undefined}
+          onChange={(next) => {
+            window.rpaEditors.query.push(next);
+            setQuery(next);
+          }}
+        />
       </section>
       <section id="variable-editor">
         <h3>Variable editor</h3>
-        <VariableQueryEditor datasource={datasource} query={variable} onChange={(next) => { window.rpaEditors.variable.push(next); setVariable(next); }} />
+        <VariableQueryEditor
+          datasource={datasource}
+          query={variable}
+          onChange={(next) => {
+            window.rpaEditors.variable.push(next);
+            setVariable(next);
+          }}
+        />
       </section>
     </div>
   );

@@ -12,7 +12,13 @@ const DIST = path.join(ROOT, 'plugin/dist');
 const DASHBOARDS = path.join(ROOT, 'provisioning/dashboards/rpa');
 const PROXY_PREFIX = '/api/datasources/proxy/uid/rpa/collector/';
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.svg': 'image/svg+xml', '.html': 'text/html', '.css': 'text/css', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.svg': 'image/svg+xml',
+  '.html': 'text/html',
+  '.css': 'text/css',
+  '.json': 'application/json',
+};
 
 export interface PageServer {
   url: string;
@@ -33,10 +39,20 @@ export async function startPageServer(page: string, collectorUrl: string, token?
     const url = new URL(req.url ?? '/', 'http://page');
     if (url.pathname.startsWith(PROXY_PREFIX)) {
       const target = new URL(`/api/v1/${url.pathname.slice(PROXY_PREFIX.length)}${url.search}`, collectorUrl);
-      const upstream = http.request(target, { method: req.method, headers: { ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
-        answer.pipe(res);
-      });
+      const upstream = http.request(
+        target,
+        {
+          method: req.method,
+          headers: {
+            ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
+          answer.pipe(res);
+        },
+      );
       upstream.on('error', () => {
         res.writeHead(502);
         res.end();
@@ -44,18 +60,21 @@ export async function startPageServer(page: string, collectorUrl: string, token?
       req.pipe(upstream);
       return;
     }
-    const file = url.pathname === '/'
-      ? null
-      : url.pathname.includes('/img/icons/')
-        ? path.join(ICONS, url.pathname.slice(url.pathname.indexOf('/img/icons/') + '/img/icons/'.length))
-        : url.pathname.startsWith('/plugin/')
-          ? path.join(DIST, path.basename(url.pathname))
-          : url.pathname.startsWith('/dashboards/')
-            ? path.join(DASHBOARDS, path.basename(url.pathname))
-            : path.join(PAGES, path.basename(url.pathname));
+    const file =
+      url.pathname === '/'
+        ? null
+        : url.pathname.includes('/img/icons/')
+          ? path.join(ICONS, url.pathname.slice(url.pathname.indexOf('/img/icons/') + '/img/icons/'.length))
+          : url.pathname.startsWith('/plugin/')
+            ? path.join(DIST, path.basename(url.pathname))
+            : url.pathname.startsWith('/dashboards/')
+              ? path.join(DASHBOARDS, path.basename(url.pathname))
+              : path.join(PAGES, path.basename(url.pathname));
     if (file === null) {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${page}</title><script>window.__grafana_public_path__ = '/public/';</script></head><body><div id="root"></div><script src="/pages/${page}.js"></script></body></html>`);
+      res.end(
+        `<!doctype html><html><head><meta charset="utf-8"><title>${page}</title><script>window.__grafana_public_path__ = '/public/';</script></head><body><div id="root"></div><script src="/pages/${page}.js"></script></body></html>`,
+      );
       return;
     }
     served.push(url.pathname);

@@ -17,7 +17,17 @@ export class FetchBackendSrv {
         const text = await response.text();
         const data = text ? JSON.parse(text) : undefined;
         if (!response.ok) throw { status: response.status, statusText: response.statusText, data };
-        return { data, status: response.status, statusText: response.statusText, ok: true, headers: response.headers, redirected: false, type: 'basic', url: options.url, config: options } as FetchResponse<T>;
+        return {
+          data,
+          status: response.status,
+          statusText: response.statusText,
+          ok: true,
+          headers: response.headers,
+          redirected: false,
+          type: 'basic',
+          url: options.url,
+          config: options,
+        } as FetchResponse<T>;
       })(),
     );
   }

@@ -57,14 +57,18 @@ describe('the plugin inside a @grafana/scenes dashboard', () => {
   it('when two workflows are selected, then the panel narrows to them', async () => {
     const chosen = truth.workflows.slice(0, 2).map((w) => w.name);
     await page.evaluate((values) => window.rpaScene.variable.changeValueTo(values), chosen);
-    await page.waitForFunction((n) => document.querySelector('[data-testid="runs-panel"]')?.getAttribute('data-series') === String(n), chosen.length, { timeout: 30_000 });
+    await page.waitForFunction((n) => document.querySelector('[data-testid="runs-panel"]')?.getAttribute('data-series') === String(n), chosen.length, {
+      timeout: 30_000,
+    });
     expect(await seriesNames()).toEqual([...chosen].sort());
     await page.screenshot({ path: screenshotPath('scenes-dashboard-two-workflows'), fullPage: true });
   });
 
   it('when the variable goes back to All, then the panel asks with no workflow filter and shows every workflow', async () => {
     const seriesCount = (n: number) =>
-      page.waitForFunction((count) => document.querySelector('[data-testid="runs-panel"]')?.getAttribute('data-series') === String(count), n, { timeout: 30_000 });
+      page.waitForFunction((count) => document.querySelector('[data-testid="runs-panel"]')?.getAttribute('data-series') === String(count), n, {
+        timeout: 30_000,
+      });
     // From one workflow...
     await page.evaluate((name) => window.rpaScene.variable.changeValueTo([name]), truth.workflows[0].name);
     await seriesCount(1);
@@ -88,9 +92,11 @@ describe('the plugin inside a @grafana/scenes dashboard', () => {
   it('shows the injected latency spike as an annotation region from the annotations data layer', async () => {
     const spike = truth.incidents.find((i) => i.kind === 'latency_spike')!;
     await page.waitForSelector('[data-testid="annotation-regions"] li', { timeout: 30_000 });
-    const regions = await page.locator('[data-testid="annotation-regions"] li').evaluateAll((items) =>
-      items.map((li) => ({ time: Number(li.getAttribute('data-time')), timeEnd: Number(li.getAttribute('data-time-end')), text: li.textContent ?? '' })),
-    );
+    const regions = await page
+      .locator('[data-testid="annotation-regions"] li')
+      .evaluateAll((items) =>
+        items.map((li) => ({ time: Number(li.getAttribute('data-time')), timeEnd: Number(li.getAttribute('data-time-end')), text: li.textContent ?? '' })),
+      );
     const overSpike = regions.filter((r) => r.time < spike.end! && r.timeEnd >= spike.start && r.timeEnd > r.time);
     expect(overSpike.length).toBeGreaterThan(0);
     expect(overSpike[0].text).toMatch(/anomaly, severity (0\.[7-9]\d|1\.00)/);

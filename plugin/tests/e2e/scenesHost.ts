@@ -69,8 +69,15 @@ export function registerPanels(panels: Record<string, PanelPlugin>): void {
 /** The built plugin's DataSource, registered under `uid` as Grafana's loader would; its ref for queries. */
 export async function registerDataSource(uid: string): Promise<{ uid: string; type: string }> {
   const settings = {
-    id: 1, uid, name: 'RPA Analytics', type: 'rpa-analytics-datasource', url: '/api/datasources/proxy/uid/rpa', access: 'proxy',
-    jsonData: { collectorUrl: 'http://collector:5001' }, meta: { id: 'rpa-analytics-datasource', info: { logos: {} } }, readOnly: false,
+    id: 1,
+    uid,
+    name: 'RPA Analytics',
+    type: 'rpa-analytics-datasource',
+    url: '/api/datasources/proxy/uid/rpa',
+    access: 'proxy',
+    jsonData: { collectorUrl: 'http://collector:5001' },
+    meta: { id: 'rpa-analytics-datasource', info: { logos: {} } },
+    readOnly: false,
   } as unknown as DataSourceInstanceSettings<RpaDataSourceOptions>;
   const plugin = await loadPlugin();
   const datasource = new (plugin.DataSourceClass as unknown as new (s: DataSourceInstanceSettings<RpaDataSourceOptions>) => DataSource)(settings);

@@ -47,7 +47,14 @@ function RunsPanel({ data, width, height, timeRange, timeZone }: PanelProps) {
     <div data-testid="runs-panel" data-series={data.series.length} data-state={data.state}>
       <div data-testid="series-names">{data.series.map((s) => s.fields[1]?.labels?.workflow).join('|')}</div>
       {data.series.length > 0 && (
-        <TimeSeries frames={data.series} width={width} height={Math.max(120, height - 120)} timeRange={timeRange} timeZone={timeZone} legend={{ showLegend: true, displayMode: 'list', placement: 'bottom', calcs: [] } as never}>
+        <TimeSeries
+          frames={data.series}
+          width={width}
+          height={Math.max(120, height - 120)}
+          timeRange={timeRange}
+          timeZone={timeZone}
+          legend={{ showLegend: true, displayMode: 'list', placement: 'bottom', calcs: [] } as never}
+        >
           {() => null}
         </TimeSeries>
       )}
@@ -105,7 +112,10 @@ const scene = new EmbeddedScene({
   }),
 });
 
-useScenesTemplateSrv(() => runner, () => [{ name: 'workflow', value: variable.state.value }]);
+useScenesTemplateSrv(
+  () => runner,
+  () => [{ name: 'workflow', value: variable.state.value }],
+);
 
 window.rpaScene = { scene, variable, runner };
 

@@ -17,7 +17,10 @@ module.exports = (env = {}) => ({
       {
         test: /\.[tj]sx?$/,
         exclude: /node_modules/,
-        use: { loader: 'swc-loader', options: { jsc: { target: 'es2020', parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } } } } },
+        use: {
+          loader: 'swc-loader',
+          options: { jsc: { target: 'es2020', parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } } } },
+        },
       },
       { test: /\.m?js$/, resolve: { fullySpecified: false } },
       // @grafana/plugin-compat (pulled in by scenes) re-exports names that differ between Grafana versions.

@@ -1,7 +1,11 @@
 import type { AnomalyMetric } from '@rpa-analytics/contract';
 
 /** What an ops team should do first about an anomaly of this metric and direction. */
-export function recommendedAction(metric: AnomalyMetric, direction: 'high' | 'low', subject: { workflow?: string; step?: string; host?: string; robot?: string }): string {
+export function recommendedAction(
+  metric: AnomalyMetric,
+  direction: 'high' | 'low',
+  subject: { workflow?: string; step?: string; host?: string; robot?: string },
+): string {
   if (metric === 'failure_rate' && subject.robot !== undefined) {
     return `Robot ${subject.robot} fails where the other robots on the same workflows do not: check its licence in the orchestrator, its Windows session (logged on, unlocked, right resolution), its credentials and its machine; take it out of rotation until it runs clean.`;
   }

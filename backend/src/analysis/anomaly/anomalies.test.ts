@@ -19,15 +19,30 @@ const episode = (over: Partial<Episode>): Episode => ({
 
 describe('what an anomaly says', () => {
   it.each([
-    ['a failure rate by its count of failed runs against the usual rate', 'failure_rate|Payroll||', { observed: 6, observedTrials: 10, expected: 0.055 }, 'failure rate of Payroll is unusually high: 6 of the last 10 runs failed, usually 5.5% fail (5.1 robust SDs, 5 points)'],
+    [
+      'a failure rate by its count of failed runs against the usual rate',
+      'failure_rate|Payroll||',
+      { observed: 6, observedTrials: 10, expected: 0.055 },
+      'failure rate of Payroll is unusually high: 6 of the last 10 runs failed, usually 5.5% fail (5.1 robust SDs, 5 points)',
+    ],
     [
       'a failure rate on system errors by their count against their usual rate',
       'failure_rate|Payroll||',
       { observed: 3, observedTrials: 4, expected: 0.012, observedSystem: true },
       'failure rate of Payroll is unusually high: 3 of the last 4 runs failed on a system error, usually 1.2% do (5.1 robust SDs, 5 points)',
     ],
-    ['a sub-second step in milliseconds', 'step_duration|Claims|Login|', { observed: 12.4, expected: 3.2 }, "step duration of step 'Login' of Claims is unusually high: 12 ms vs expected 3 ms (5.1 robust SDs, 5 points)"],
-    ['a long run in minutes', 'run_duration|Claims||', { observed: 125_000, expected: 61_000 }, 'run duration of Claims is unusually high: 2.1 min vs expected 1.0 min (5.1 robust SDs, 5 points)'],
+    [
+      'a sub-second step in milliseconds',
+      'step_duration|Claims|Login|',
+      { observed: 12.4, expected: 3.2 },
+      "step duration of step 'Login' of Claims is unusually high: 12 ms vs expected 3 ms (5.1 robust SDs, 5 points)",
+    ],
+    [
+      'a long run in minutes',
+      'run_duration|Claims||',
+      { observed: 125_000, expected: 61_000 },
+      'run duration of Claims is unusually high: 2.1 min vs expected 1.0 min (5.1 robust SDs, 5 points)',
+    ],
     [
       'a drift by where recent points sit, whatever the latest',
       'run_duration|Claims||',
@@ -46,13 +61,21 @@ describe('what an anomaly says', () => {
       { observed: 3, observedTrials: 4, expected: 0.005 },
       "failure rate of robot robot-07 is unusually high: 3 of its last 4 runs failed on a system error while the other robots' runs of the same workflows did not, usually 0.5% of its runs do (5.1 robust SDs, 5 points)",
     ],
-    ['a quiet hour as low', 'volume|Claims||', { observed: 0, expected: 4, direction: 'low' as const }, 'runs per hour of Claims is unusually low: 0.0 vs expected 4.0 (5.1 robust SDs, 5 points)'],
+    [
+      'a quiet hour as low',
+      'volume|Claims||',
+      { observed: 0, expected: 4, direction: 'low' as const },
+      'runs per hour of Claims is unusually low: 0.0 vs expected 4.0 (5.1 robust SDs, 5 points)',
+    ],
   ])('%s', (_, key, over, expected) => {
     expect(describeEpisode(parseSeriesKey(key), episode(over))).toBe(expected);
   });
 
   it("puts a robot's series on its robot, with what to check on a robot", () => {
-    const record = applyEvent(parseSeriesKey('failure_rate||||robot-07'), { type: 'opened', episode: episode({ observed: 3, observedTrials: 4, expected: 0.005 }) });
+    const record = applyEvent(parseSeriesKey('failure_rate||||robot-07'), {
+      type: 'opened',
+      episode: episode({ observed: 3, observedTrials: 4, expected: 0.005 }),
+    });
     expect(record).toMatchObject({ metric: 'failure_rate', robot: 'robot-07', trials: 4 });
     expect(record.workflow).toBeUndefined();
     expect(record.recommendedAction).toMatch(/^Robot robot-07 fails where the other robots on the same workflows do not: check its licence/);
@@ -67,7 +90,9 @@ describe('what an anomaly says', () => {
     );
     const accepted = applyEvent(series, { type: 'closed', episode: episode({ startedAt: start }), endedAt: start + 86_400_000, acceptedAsNormal: true });
     expect(accepted.description).toMatch(/\(5\.1 robust SDs, 5 points\); taken as the new normal after a day: the baseline now starts from it$/);
-    expect(applyEvent(series, { type: 'opened', episode: episode({ startedAt: start, spells: 2 }) }).id).toBe(applyEvent(series, { type: 'opened', episode: episode({ startedAt: start }) }).id);
+    expect(applyEvent(series, { type: 'opened', episode: episode({ startedAt: start, spells: 2 }) }).id).toBe(
+      applyEvent(series, { type: 'opened', episode: episode({ startedAt: start }) }).id,
+    );
   });
 
   it.each([
@@ -102,6 +127,8 @@ describe('the direction an anomaly opens in', () => {
     for (let i = 0; i < 60; i++) events.push(...detector.observe({ time: i * 60_000, value: i % 20 === 0 ? 1 : 0, trials: 10 }).events);
     for (let i = 60; i < 70 && events.length === 0; i++) events.push(...detector.observe({ time: i * 60_000, value: 7, trials: 10 }).events);
     expect(events[0]).toMatchObject({ type: 'opened', episode: { direction: 'high', observed: 7, observedTrials: 10 } });
-    expect(describeEpisode(parseSeriesKey('failure_rate|Payroll||'), events[0].episode)).toMatch(/^failure rate of Payroll is unusually high: 7 of the last 10 runs failed, usually \d+\.\d% fail/);
+    expect(describeEpisode(parseSeriesKey('failure_rate|Payroll||'), events[0].episode)).toMatch(
+      /^failure rate of Payroll is unusually high: 7 of the last 10 runs failed, usually \d+\.\d% fail/,
+    );
   });
 });

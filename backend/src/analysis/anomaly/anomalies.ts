@@ -43,12 +43,18 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
   const high = episode.direction === 'high';
   const strength = `(${episode.peakScore.toFixed(1)} robust SDs, ${episode.points} point${episode.points === 1 ? '' : 's'})`;
   if (series.metric === 'failure_rate' && series.robot !== undefined) {
-    const count = episode.observedTrials !== undefined ? `${Math.round(episode.observed)} of its last ${episode.observedTrials} runs` : `${Math.round(episode.observed)} of its recent runs`;
+    const count =
+      episode.observedTrials !== undefined
+        ? `${Math.round(episode.observed)} of its last ${episode.observedTrials} runs`
+        : `${Math.round(episode.observed)} of its recent runs`;
     return `failure rate of robot ${series.robot} is unusually high: ${count} failed on a system error while the other robots' runs of the same workflows did not, usually ${label.unit(episode.expected)} of its runs do ${strength}`;
   }
   if (series.metric === 'failure_rate') {
     const on = episode.observedSystem ? ' on a system error' : '';
-    const window = episode.observedTrials !== undefined ? `${Math.round(episode.observed)} of the last ${episode.observedTrials} runs failed${on}` : `${Math.round(episode.observed)} recent runs failed${on}`;
+    const window =
+      episode.observedTrials !== undefined
+        ? `${Math.round(episode.observed)} of the last ${episode.observedTrials} runs failed${on}`
+        : `${Math.round(episode.observed)} recent runs failed${on}`;
     return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}`;
   }
   if (episode.evidence === 'shift') {
@@ -69,7 +75,8 @@ const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', 
 function course(event: DetectorEvent): string {
   const { episode } = event;
   const parts: string[] = [];
-  if ((episode.spells ?? 1) > 1) parts.push(`came back ${episode.spells! - 1} time${episode.spells === 2 ? '' : 's'} since ${DATE.format(episode.startedAt)} UTC`);
+  if ((episode.spells ?? 1) > 1)
+    parts.push(`came back ${episode.spells! - 1} time${episode.spells === 2 ? '' : 's'} since ${DATE.format(episode.startedAt)} UTC`);
   if (event.type === 'closed' && event.acceptedAsNormal) parts.push('taken as the new normal after a day: the baseline now starts from it');
   else if (episode.acceptedAt !== undefined) parts.push(`taken as the new normal on ${DATE.format(episode.acceptedAt)} UTC, and still moving`);
   return parts.length ? `; ${parts.join('; ')}` : '';
@@ -114,7 +121,8 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
 export const slowdownRatio = (anomaly: Pick<Anomaly, 'observed' | 'expected'>): number => (anomaly.expected > 0 ? anomaly.observed / anomaly.expected : 1);
 
 /** Names as people list them: the first `shown`, then how many more. */
-export const listNames = (names: readonly string[], shown = 4): string => (names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`);
+export const listNames = (names: readonly string[], shown = 4): string =>
+  names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 
 /**
  * A workflow's slowdown from the judgements of its run and step durations since it began (`parts`,

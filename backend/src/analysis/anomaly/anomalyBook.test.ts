@@ -22,13 +22,24 @@ const episode = (startedAt: number, lastSeenAt: number, points = 3): Episode => 
   normalRun: 0,
 });
 const opened = (start: number, last = start): DetectorEvent => ({ type: 'opened', episode: episode(start, last) });
-const closed = (start: number, last: number, endedAt: number): DetectorEvent => ({ type: 'closed', episode: episode(start, last), endedAt, acceptedAsNormal: false });
+const closed = (start: number, last: number, endedAt: number): DetectorEvent => ({
+  type: 'closed',
+  episode: episode(start, last),
+  endedAt,
+  acceptedAsNormal: false,
+});
 
 const input = (over: Partial<BookInput>): BookInput => ({ online: [], rejudged: [], open: new Map(), superseded: [], ...over });
 
 describe('keptEvents', () => {
   it('keeps every event of each episode still open or closed from `from` on', () => {
-    const events = [opened(T), closed(T, T + HOUR, T + 2 * HOUR), opened(T + 9 * HOUR), closed(T + 9 * HOUR, T + 10 * HOUR, T + 11 * HOUR), opened(T + 20 * HOUR)];
+    const events = [
+      opened(T),
+      closed(T, T + HOUR, T + 2 * HOUR),
+      opened(T + 9 * HOUR),
+      closed(T + 9 * HOUR, T + 10 * HOUR, T + 11 * HOUR),
+      opened(T + 20 * HOUR),
+    ];
     expect(keptEvents({ series: claims, from: T + 10 * HOUR, events })).toEqual(events.slice(2));
   });
 });
@@ -36,7 +47,15 @@ describe('keptEvents', () => {
 describe('bookAnomalies', () => {
   it('when online events open and close anomalies, then the open ones are kept by series and new ones ask for regrouping from their start', () => {
     const open = new Map<string, Anomaly>();
-    const book = bookAnomalies(input({ open, online: [{ series: claims, event: opened(T + HOUR) }, { series: billing, event: opened(T + 10 * 60_000) }] }));
+    const book = bookAnomalies(
+      input({
+        open,
+        online: [
+          { series: claims, event: opened(T + HOUR) },
+          { series: billing, event: opened(T + 10 * 60_000) },
+        ],
+      }),
+    );
     expect(book).toMatchObject({ opened: 2, closed: 0, removedAnomalies: [], regroupFrom: T + 10 * 60_000 });
     expect([...open.keys()].sort()).toEqual([billing.key, claims.key]);
 
@@ -55,10 +74,21 @@ describe('bookAnomalies', () => {
     const open = new Map([[claims.key, stored[1]]]);
     // Late runs: the episode at +5 h is found again (longer), the one at +20 h is gone, one at +30 h is new.
     const book = bookAnomalies(
-      input({ open, superseded: stored, rejudged: [{ series: claims, from: T + 4 * HOUR, events: [opened(T + 5 * HOUR), closed(T + 5 * HOUR, T + 8 * HOUR, T + 9 * HOUR), opened(T + 30 * HOUR)] }] }),
+      input({
+        open,
+        superseded: stored,
+        rejudged: [
+          { series: claims, from: T + 4 * HOUR, events: [opened(T + 5 * HOUR), closed(T + 5 * HOUR, T + 8 * HOUR, T + 9 * HOUR), opened(T + 30 * HOUR)] },
+        ],
+      }),
     );
     expect(book.removedAnomalies).toEqual([stored[1].id]);
-    expect(book.anomalies.find((a) => a.startedAt === T + 5 * HOUR)).toMatchObject({ id: stored[0].id, incidentId: 'in-a', lastSeenAt: T + 8 * HOUR, status: 'closed' });
+    expect(book.anomalies.find((a) => a.startedAt === T + 5 * HOUR)).toMatchObject({
+      id: stored[0].id,
+      incidentId: 'in-a',
+      lastSeenAt: T + 8 * HOUR,
+      status: 'closed',
+    });
     expect(book.anomalies.find((a) => a.startedAt === T + 30 * HOUR)?.incidentId).toBeUndefined();
     expect(book).toMatchObject({ opened: 1, regroupFrom: T + 20 * HOUR });
     expect(open.get(claims.key)?.startedAt).toBe(T + 30 * HOUR);
@@ -70,7 +100,13 @@ describe('bookAnomalies', () => {
     // closes at +7 h, before the late data's `from` (+12 h).
     const stored = bookAnomalies(input({ online: [{ series: claims, event: opened(T + 2 * HOUR, T + 20 * HOUR) }] })).anomalies[0];
     const open = new Map([[claims.key, stored]]);
-    const book = bookAnomalies(input({ open, superseded: [stored], rejudged: [{ series: claims, from: T + 12 * HOUR, events: [opened(T + 2 * HOUR), closed(T + 2 * HOUR, T + 6 * HOUR, T + 7 * HOUR)] }] }));
+    const book = bookAnomalies(
+      input({
+        open,
+        superseded: [stored],
+        rejudged: [{ series: claims, from: T + 12 * HOUR, events: [opened(T + 2 * HOUR), closed(T + 2 * HOUR, T + 6 * HOUR, T + 7 * HOUR)] }],
+      }),
+    );
     expect(book.removedAnomalies).toEqual([]);
     expect(book.anomalies).toEqual([expect.objectContaining({ id: stored.id, status: 'closed', endedAt: T + 7 * HOUR, lastSeenAt: T + 6 * HOUR })]);
     expect(open.has(claims.key)).toBe(false);
@@ -90,31 +126,83 @@ describe('regroupIncidents', () => {
     const a = anomaly(claims, T + 10 * HOUR, 'in-a');
     const b = anomaly(billing, T + 10 * HOUR + 20 * 60_000);
     const lone = anomaly(billing, T + 20 * HOUR);
-    const regrouped = regroupIncidents({ removed: [], anomalies: [early, a, b, lone], incidents: [{ id: 'in-a', status: 'closed', startedAt: a.startedAt, lastSeenAt: a.lastSeenAt, severity: 0.6, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' }], from: b.startedAt, contextOf, stored: () => undefined });
+    const regrouped = regroupIncidents({
+      removed: [],
+      anomalies: [early, a, b, lone],
+      incidents: [
+        {
+          id: 'in-a',
+          status: 'closed',
+          startedAt: a.startedAt,
+          lastSeenAt: a.lastSeenAt,
+          severity: 0.6,
+          anomalyIds: [a.id],
+          workflows: ['Claims'],
+          hosts: [],
+          title: '',
+        },
+      ],
+      from: b.startedAt,
+      contextOf,
+      stored: () => undefined,
+    });
     expect(regrouped.incidents.map((i) => [...i.anomalyIds].sort())).toEqual([[a.id, b.id].sort(), [lone.id]]);
     // The early one stands apart (a gap of hours): untouched.
     expect(regrouped.moved.map((m) => m.id).sort()).toEqual([a.id, b.id, lone.id].sort());
     expect(regrouped.removedIncidents).toEqual(['in-a']);
     // Judged at once, the same history groups the same: the early one alone, then the same two incidents, same ids.
-    const atOnce = regroupIncidents({ removed: [], anomalies: [early, a, b, lone].map((x) => ({ ...x, incidentId: undefined })), incidents: [], from: T, contextOf, stored: () => undefined });
+    const atOnce = regroupIncidents({
+      removed: [],
+      anomalies: [early, a, b, lone].map((x) => ({ ...x, incidentId: undefined })),
+      incidents: [],
+      from: T,
+      contextOf,
+      stored: () => undefined,
+    });
     const groups = (incidents: Array<{ anomalyIds: string[] }>) => incidents.map((i) => [...i.anomalyIds].sort().join(',')).sort();
     expect(groups(atOnce.incidents)).toEqual(groups([...regrouped.incidents, { anomalyIds: [early.id] }]));
-    for (const incident of regrouped.incidents) expect(atOnce.incidents.find((i) => i.id === incident.id)?.anomalyIds.sort()).toEqual([...incident.anomalyIds].sort());
+    for (const incident of regrouped.incidents)
+      expect(atOnce.incidents.find((i) => i.id === incident.id)?.anomalyIds.sort()).toEqual([...incident.anomalyIds].sort());
   });
 
   it('links anomalies two hours apart only when they share a host', () => {
     const cpu = { ...anomaly(parseSeriesKey('host_cpu|||vm-1'), T) };
     const slow = anomaly(claims, T + 90 * 60_000);
-    const apart = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, contextOf: (x) => ({ hosts: x.host ? [x.host] : ['vm-2'] }), stored: () => undefined });
+    const apart = regroupIncidents({
+      removed: [],
+      anomalies: [cpu, slow],
+      incidents: [],
+      from: T,
+      contextOf: (x) => ({ hosts: x.host ? [x.host] : ['vm-2'] }),
+      stored: () => undefined,
+    });
     expect(apart.incidents).toHaveLength(2);
-    const shared = regroupIncidents({ removed: [], anomalies: [cpu, slow], incidents: [], from: T, contextOf: (x) => ({ hosts: x.host ? [x.host] : ['vm-1'] }), stored: () => undefined });
+    const shared = regroupIncidents({
+      removed: [],
+      anomalies: [cpu, slow],
+      incidents: [],
+      from: T,
+      contextOf: (x) => ({ hosts: x.host ? [x.host] : ['vm-1'] }),
+      stored: () => undefined,
+    });
     expect(shared.incidents).toHaveLength(1);
     expect(shared.incidents[0]).toMatchObject({ hosts: ['vm-1'], workflows: ['Claims'], status: 'closed', startedAt: T });
   });
 
   it('when no anomaly was added or removed, then the incidents of those that moved on are refreshed', () => {
     const a = { ...anomaly(claims, T, 'in-a'), status: 'open' as const, endedAt: undefined };
-    const incident = { id: 'in-a', status: 'closed' as const, startedAt: T, endedAt: T, lastSeenAt: T, severity: 0.1, anomalyIds: [a.id], workflows: ['Claims'], hosts: [], title: '' };
+    const incident = {
+      id: 'in-a',
+      status: 'closed' as const,
+      startedAt: T,
+      endedAt: T,
+      lastSeenAt: T,
+      severity: 0.1,
+      anomalyIds: [a.id],
+      workflows: ['Claims'],
+      hosts: [],
+      title: '',
+    };
     const regrouped = regroupIncidents({ removed: [], anomalies: [a], incidents: [incident], contextOf: () => ({ hosts: [] }), stored: () => undefined });
     expect(regrouped.incidents).toEqual([expect.objectContaining({ id: 'in-a', status: 'open', lastSeenAt: a.lastSeenAt })]);
     expect(regrouped.moved).toEqual([]);
@@ -123,9 +211,26 @@ describe('regroupIncidents', () => {
   it('when an anomaly added regroups from its start, then the incident of one that changed long before is refreshed too', () => {
     // A stop stored as going on for a day, closed by late data after 5 hours; a new anomaly two days on.
     const stop = { ...anomaly(claims, T, 'in-stop'), lastSeenAt: T + 4 * HOUR, endedAt: T + 5 * HOUR };
-    const incident = { id: 'in-stop', status: 'open' as const, startedAt: T, lastSeenAt: T + 28 * HOUR, severity: 1, anomalyIds: [stop.id], workflows: ['Claims'], hosts: [], title: 'stale' };
+    const incident = {
+      id: 'in-stop',
+      status: 'open' as const,
+      startedAt: T,
+      lastSeenAt: T + 28 * HOUR,
+      severity: 1,
+      anomalyIds: [stop.id],
+      workflows: ['Claims'],
+      hosts: [],
+      title: 'stale',
+    };
     const later = anomaly(billing, T + 48 * HOUR);
-    const input = { removed: [], anomalies: [stop, later], incidents: [incident], from: later.startedAt, contextOf: () => ({ hosts: [] }), stored: () => undefined };
+    const input = {
+      removed: [],
+      anomalies: [stop, later],
+      incidents: [incident],
+      from: later.startedAt,
+      contextOf: () => ({ hosts: [] }),
+      stored: () => undefined,
+    };
     const regrouped = regroupIncidents({ ...input, changed: new Set([stop.id, later.id]) });
     expect(regrouped.incidents.find((i) => i.id === 'in-stop')).toMatchObject({ status: 'closed', lastSeenAt: T + 4 * HOUR, endedAt: T + 5 * HOUR });
     expect(regrouped.incidents.find((i) => i.id === 'in-stop')!.title).not.toBe('stale');
@@ -148,7 +253,10 @@ describe("a workflow's slowdown", () => {
         open,
         online: [
           // Out of order across series, as a pass reads them: booked by time.
-          on(run, { type: 'opened', episode: { ...episode(T + 20 * 60_000, T + 30 * 60_000), expected: 33_000, observed: 39_800, detectedAt: T + 31 * 60_000 } }),
+          on(run, {
+            type: 'opened',
+            episode: { ...episode(T + 20 * 60_000, T + 30 * 60_000), expected: 33_000, observed: 39_800, detectedAt: T + 31 * 60_000 },
+          }),
           on(read, { type: 'opened', episode: { ...slowStep(T, T + 10 * 60_000, 2.6), detectedAt: T + 40 * 60_000 } }),
         ],
       }),
@@ -157,9 +265,21 @@ describe("a workflow's slowdown", () => {
     expect(first.anomalies).toHaveLength(1);
     const slowdown = first.anomalies[0];
     // Detected with the first of its parts to be detected (the run), though the step leads and began first.
-    expect(slowdown).toMatchObject({ id: anomalyId(run.key, T), seriesKey: run.key, workflow: 'Onboarding', status: 'open', startedAt: T, detectedAt: T + 31 * 60_000, metric: 'step_duration', step: 'Read input file', steps: ['Read input file'] });
+    expect(slowdown).toMatchObject({
+      id: anomalyId(run.key, T),
+      seriesKey: run.key,
+      workflow: 'Onboarding',
+      status: 'open',
+      startedAt: T,
+      detectedAt: T + 31 * 60_000,
+      metric: 'step_duration',
+      step: 'Read input file',
+      steps: ['Read input file'],
+    });
     // The step is 2.6x slower, the run 1.2x: the step leads, the run is named.
-    expect(slowdown.description).toMatch(/^step duration of step 'Read input file' of Onboarding is unusually high: 7\.8 s vs expected 3\.0 s .*; the run slower too$/);
+    expect(slowdown.description).toMatch(
+      /^step duration of step 'Read input file' of Onboarding is unusually high: 7\.8 s vs expected 3\.0 s .*; the run slower too$/,
+    );
     expect([...open.keys()]).toEqual([run.key]);
 
     const second = bookAnomalies(
@@ -168,7 +288,12 @@ describe("a workflow's slowdown", () => {
         online: [
           on(archive, { type: 'opened', episode: slowStep(T + HOUR, T + HOUR, 1.5) }),
           on(read, { type: 'closed', episode: slowStep(T, T + 2 * HOUR, 2.6), endedAt: T + 3 * HOUR, acceptedAsNormal: false }),
-          on(run, { type: 'closed', episode: { ...episode(T + 20 * 60_000, T + 2 * HOUR), expected: 33_000, observed: 39_800 }, endedAt: T + 3 * HOUR, acceptedAsNormal: false }),
+          on(run, {
+            type: 'closed',
+            episode: { ...episode(T + 20 * 60_000, T + 2 * HOUR), expected: 33_000, observed: 39_800 },
+            endedAt: T + 3 * HOUR,
+            acceptedAsNormal: false,
+          }),
         ],
       }),
     );
@@ -204,20 +329,38 @@ describe("a workflow's slowdown", () => {
     // As a collector of the version before stored them: the run's and a step's, each on its own.
     const legacyRun = { ...applyEvent(run, opened(T)), incidentId: 'in-old' };
     const legacyStep = { ...applyEvent(read, opened(T + 10 * 60_000)), incidentId: 'in-old' };
-    const open = new Map<string, Anomaly>([[run.key, legacyRun], [read.key, legacyStep]]);
+    const open = new Map<string, Anomaly>([
+      [run.key, legacyRun],
+      [read.key, legacyStep],
+    ]);
     const book = bookAnomalies(input({ open, online: [on(archive, opened(T + HOUR))] }));
     expect([...open.keys()]).toEqual([run.key]);
     expect(book.removedAnomalies).toEqual([legacyStep.id]);
-    expect(book.anomalies).toEqual([expect.objectContaining({ id: legacyRun.id, status: 'open', incidentId: 'in-old', steps: ['Read input file', 'Archive documents'] })]);
+    expect(book.anomalies).toEqual([
+      expect.objectContaining({ id: legacyRun.id, status: 'open', incidentId: 'in-old', steps: ['Read input file', 'Archive documents'] }),
+    ]);
     expect(book.anomalies[0].parts!.map((p) => p.seriesKey)).toEqual([run.key, read.key, archive.key]);
   });
 
   it('when its workflow is judged again, then the slowdown is booked afresh from the events and keeps its id and incident', () => {
-    const events = { run: [opened(T + 30 * 60_000), closed(T + 30 * 60_000, T + HOUR, T + 2 * HOUR)], read: [opened(T), closed(T, T + 3 * HOUR, T + 4 * HOUR)] };
-    const online = bookAnomalies(input({ online: [on(run, events.run[0]), on(read, events.read[0]), on(run, events.run[1]), on(read, events.read[1])] })).anomalies[0];
+    const events = {
+      run: [opened(T + 30 * 60_000), closed(T + 30 * 60_000, T + HOUR, T + 2 * HOUR)],
+      read: [opened(T), closed(T, T + 3 * HOUR, T + 4 * HOUR)],
+    };
+    const online = bookAnomalies(input({ online: [on(run, events.run[0]), on(read, events.read[0]), on(run, events.run[1]), on(read, events.read[1])] }))
+      .anomalies[0];
     const stored = { ...online, incidentId: 'in-x' };
     const open = new Map<string, Anomaly>();
-    const rejudged = bookAnomalies(input({ open, superseded: [stored], rejudged: [{ series: run, from: T, events: events.run }, { series: read, from: T, events: events.read }] }));
+    const rejudged = bookAnomalies(
+      input({
+        open,
+        superseded: [stored],
+        rejudged: [
+          { series: run, from: T, events: events.run },
+          { series: read, from: T, events: events.read },
+        ],
+      }),
+    );
     expect(rejudged.removedAnomalies).toEqual([]);
     expect(rejudged.anomalies).toEqual([{ ...online, incidentId: 'in-x' }]);
     expect(rejudged.regroupFrom).toBeUndefined();
@@ -226,7 +369,9 @@ describe("a workflow's slowdown", () => {
   it('when a slowdown stored open is found again closed before `from`, then it stays, closed', () => {
     const stored = bookAnomalies(input({ online: [on(read, opened(T, T + 20 * HOUR))] })).anomalies[0];
     const open = new Map([[run.key, stored]]);
-    const book = bookAnomalies(input({ open, superseded: [stored], rejudged: [{ series: read, from: T + 12 * HOUR, events: [opened(T), closed(T, T + 3 * HOUR, T + 4 * HOUR)] }] }));
+    const book = bookAnomalies(
+      input({ open, superseded: [stored], rejudged: [{ series: read, from: T + 12 * HOUR, events: [opened(T), closed(T, T + 3 * HOUR, T + 4 * HOUR)] }] }),
+    );
     expect(book.removedAnomalies).toEqual([]);
     expect(book.anomalies).toEqual([expect.objectContaining({ id: stored.id, status: 'closed', endedAt: T + 4 * HOUR })]);
   });

@@ -125,7 +125,12 @@ class Ledger {
     const fresh = previous === undefined || expired;
     if (fresh) this.parts.clear();
     const before = this.parts.get(series.key);
-    const { incidentId: _incident, steps: _steps, parts: _parts, ...part } = applyEvent(series, event, before?.startedAt === event.episode.startedAt ? (before as Anomaly) : undefined);
+    const {
+      incidentId: _incident,
+      steps: _steps,
+      parts: _parts,
+      ...part
+    } = applyEvent(series, event, before?.startedAt === event.episode.startedAt ? (before as Anomaly) : undefined);
     this.parts.set(series.key, part);
     const anomaly = composeSlowdown(this.key, fresh ? part.startedAt : previous.startedAt, [...this.parts.values()], fresh ? undefined : previous);
     this.current = anomaly;
@@ -306,7 +311,12 @@ export function regroupIncidents(input: RegroupInput, options = DEFAULT_CORRELAT
   const changedBefore = input.anomalies.filter((a) => a.startedAt < start && input.changed?.has(a.id));
   for (const id of new Set([...regrouped, ...input.removed, ...changedBefore].map((a) => a.incidentId).filter((i): i is string => !!i && !newIds.has(i)))) {
     const before = stored.get(id);
-    const rest = before ? refreshed(before, before.anomalyIds.filter((a) => !regroupedIds.has(a))) : undefined;
+    const rest = before
+      ? refreshed(
+          before,
+          before.anomalyIds.filter((a) => !regroupedIds.has(a)),
+        )
+      : undefined;
     if (rest) incidents.push(rest);
     else removedIncidents.push(id);
   }

@@ -43,9 +43,22 @@ describe('median distance from bucket centers', () => {
   });
 
   it('when more than half the values sit on their centers, then the median distance is 0 from a guess of 0', () => {
-    const lists = [[5, 5, 5, 9], [2, 2, 7]];
+    const lists = [
+      [5, 5, 5, 9],
+      [2, 2, 7],
+    ];
     expect(medianDistanceNear(bucketsOf(lists), Float64Array.of(5, 2), 7, 0)).toBe(0);
     // Half or fewer on their centers: 0 is no place to start from.
-    expect(medianDistanceNear(bucketsOf([[5, 6], [2, 3]]), Float64Array.of(5, 2), 4, 0)).toBeUndefined();
+    expect(
+      medianDistanceNear(
+        bucketsOf([
+          [5, 6],
+          [2, 3],
+        ]),
+        Float64Array.of(5, 2),
+        4,
+        0,
+      ),
+    ).toBeUndefined();
   });
 });

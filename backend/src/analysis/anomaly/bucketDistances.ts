@@ -92,8 +92,10 @@ export function medianDistanceNear(sorted: SortedBuckets, centers: Float64Array,
     const split = splits[b];
     const center = centers[b];
     const count = sorted.countIn(b);
-    for (let j = firstWithinBelow(values, split, center, high), end = firstWithinBelow(values, split, center, low); j < end; j++) near[taken++] = center - values[j];
-    for (let j = firstBeyondAbove(values, split, count, center, low), end = firstBeyondAbove(values, split, count, center, high); j < end; j++) near[taken++] = values[j] - center;
+    for (let j = firstWithinBelow(values, split, center, high), end = firstWithinBelow(values, split, center, low); j < end; j++)
+      near[taken++] = center - values[j];
+    for (let j = firstBeyondAbove(values, split, count, center, low), end = firstBeyondAbove(values, split, count, center, high); j < end; j++)
+      near[taken++] = values[j] - center;
   }
   const upper = kthSmallestInPlace(near, k - atLow, 0, between);
   if (total % 2 === 1) return upper;

@@ -12,7 +12,12 @@ function byHand(window: readonly Point[], n: number, transform: (v: number) => n
   const median = medianInPlace(Float64Array.from(values));
   const counts = new Map<number, number>();
   for (const p of window.slice(0, n)) counts.set(hourOfDay(p.time), (counts.get(hourOfDay(p.time)) ?? 0) + 1);
-  return { median, distance: medianInPlace(Float64Array.from(values.map((v) => Math.abs(v - median)))), anyBucketFull: [...counts.values()].some((c) => c >= 10), values };
+  return {
+    median,
+    distance: medianInPlace(Float64Array.from(values.map((v) => Math.abs(v - median)))),
+    anyBucketFull: [...counts.values()].some((c) => c >= 10),
+    values,
+  };
 }
 
 describe('FittedValues', () => {
@@ -41,7 +46,13 @@ describe('FittedValues', () => {
       const expected = byHand(window, n, Math.log);
       const values = new Float64Array(n);
       fitted.copyValues(values);
-      expect({ size: fitted.size, median: fitted.median(), distance: fitted.medianDistance(expected.median), anyBucketFull: fitted.anyBucketFull, values: Array.from(values) }).toEqual({
+      expect({
+        size: fitted.size,
+        median: fitted.median(),
+        distance: fitted.medianDistance(expected.median),
+        anyBucketFull: fitted.anyBucketFull,
+        values: Array.from(values),
+      }).toEqual({
         size: n,
         median: expected.median,
         distance: expected.distance,
@@ -61,7 +72,8 @@ describe('FittedValues', () => {
     let inOrder = 0;
     for (let fit = 0; fit < 160; fit++) {
       // Five-minute points: a week's window grows to 2,000, then slides a hundred at a time.
-      for (let i = 0; i < 40 + random.int(0, 80); i++) window.push({ time: (time += HOUR / 12), value: random.chance(0.2) ? random.int(1, 5) : 50 + 10 * random.normal() });
+      for (let i = 0; i < 40 + random.int(0, 80); i++)
+        window.push({ time: (time += HOUR / 12), value: random.chance(0.2) ? random.int(1, 5) : 50 + 10 * random.normal() });
       if (window.length > 2000) window.splice(0, window.length - 2000);
       if (fit === 120) window = window.slice(-300).map((p) => ({ ...p }));
       const n = window.length - random.int(0, 20);
@@ -74,7 +86,11 @@ describe('FittedValues', () => {
       if (!fitted.bucketsInOrder) continue;
       inOrder++;
       for (let hour = 0; hour < 24; hour++) {
-        const byHand = window.slice(0, n).filter((p) => hourOfDay(p.time) === hour).map((p) => p.value).sort((a, b) => a - b);
+        const byHand = window
+          .slice(0, n)
+          .filter((p) => hourOfDay(p.time) === hour)
+          .map((p) => p.value)
+          .sort((a, b) => a - b);
         expect(Array.from(fitted.ascendingIn(hour).subarray(0, fitted.countIn(hour)))).toEqual(byHand);
       }
     }

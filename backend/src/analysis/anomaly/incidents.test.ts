@@ -61,11 +61,17 @@ describe('incidents: one per cause', () => {
     ]);
     // Once the run's anomaly is over, a step that slows hours later is another incident.
     const closedRun = { ...run, status: 'closed' as const, endedAt: T + HOUR };
-    expect(titles([closedRun, step, later]).map(([count]) => count).sort()).toEqual([1, 2]);
+    expect(
+      titles([closedRun, step, later])
+        .map(([count]) => count)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 
   it('when the whole fleet stops, then runs per hour down on every workflow is one incident; one workflow failing on a host stays apart', () => {
-    const quiet = ['Claims', 'Billing', 'Payroll'].map((workflow, i) => anomaly('volume', T + i * 10 * MINUTE, { workflow, direction: 'low', observed: 0, expected: 4 }));
+    const quiet = ['Claims', 'Billing', 'Payroll'].map((workflow, i) =>
+      anomaly('volume', T + i * 10 * MINUTE, { workflow, direction: 'low', observed: 0, expected: 4 }),
+    );
     const onHost = anomaly('failure_rate', T + 5 * MINUTE, { workflow: 'Ledger', observed: 6, trials: 10, expected: 0.05 });
     expect(titles([...quiet, onHost], { [onHost.id]: { hosts: ['vm-2'], hostOnly: true } })).toEqual([
       [1, 'Ledger: 6 of 10 runs failed, usually 5.0%, on vm-2 only'],
@@ -123,15 +129,27 @@ describe('where a workflow anomaly is', () => {
 
   it('when failures concentrate on one host, then the failure rate is on it; and a version new since last week is named', () => {
     const failed = (host: string, at: number) => run(host, at, 10_000, { status: 'failed', packageVersion: '2.0.0' });
-    const during = [failed('vm-6', T), failed('vm-6', T + 5 * MINUTE), failed('vm-6', T + 9 * MINUTE), run('vm-1', T + 2 * MINUTE, 45_000, { packageVersion: '2.0.0' })];
+    const during = [
+      failed('vm-6', T),
+      failed('vm-6', T + 5 * MINUTE),
+      failed('vm-6', T + 9 * MINUTE),
+      run('vm-1', T + 2 * MINUTE, 45_000, { packageVersion: '2.0.0' }),
+    ];
     expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, version: '2.0.0' });
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(3))).toEqual({ hosts: [], version: '2.0.0' });
   });
 
   it("when one robot's runs fail on two workflows while its peers' do not, then that is one incident, named by the robot", () => {
-    const licence = (workflow: string, at: number) => run('vm-2', at, 5000, { workflow, robot: 'robot-07', status: 'failed', errorType: 'system', errorMessage: `Robot licence expired (robot-07, ${at})` });
+    const licence = (workflow: string, at: number) =>
+      run('vm-2', at, 5000, { workflow, robot: 'robot-07', status: 'failed', errorType: 'system', errorMessage: `Robot licence expired (robot-07, ${at})` });
     const fine = (workflow: string, at: number) => run('vm-1', at, 45_000, { workflow, robot: 'robot-01' });
-    const during = (workflow: string) => [licence(workflow, T), fine(workflow, T + MINUTE), licence(workflow, T + 5 * MINUTE), fine(workflow, T + 6 * MINUTE), licence(workflow, T + 9 * MINUTE)];
+    const during = (workflow: string) => [
+      licence(workflow, T),
+      fine(workflow, T + MINUTE),
+      licence(workflow, T + 5 * MINUTE),
+      fine(workflow, T + 6 * MINUTE),
+      licence(workflow, T + 9 * MINUTE),
+    ];
     const context = workflowContext({ metric: 'failure_rate' }, before, during('Bank Import'));
     expect(context).toMatchObject({ robot: 'robot-07', hosts: ['vm-2'], hostOnly: true, error: { count: 3, failed: 3 } });
     const failing = (workflow: string, at: number): Anomaly => ({ ...anomaly('failure_rate', at, { workflow, observed: 3, trials: 5, expected: 0.04 }) });
@@ -139,7 +157,10 @@ describe('where a workflow anomaly is', () => {
     const onTickets = failing('Ticket Triage', T + 40 * MINUTE);
     const contexts = { [onBank.id]: context, [onTickets.id]: workflowContext({ metric: 'failure_rate' }, before, during('Ticket Triage')) };
     expect(titles([onBank, onTickets], contexts)).toEqual([
-      [2, "robot robot-07: failing while its peers run fine, on Bank Import, Ticket Triage; all 3 failures in its hours: system error 'Robot licence expired (robot-…, …)'"],
+      [
+        2,
+        "robot robot-07: failing while its peers run fine, on Bank Import, Ticket Triage; all 3 failures in its hours: system error 'Robot licence expired (robot-…, …)'",
+      ],
     ]);
   });
 
@@ -148,55 +169,129 @@ describe('where a workflow anomaly is', () => {
     const on = (robot: string, host: string, i: number, failed = false) =>
       run(host, at(i), 45_000, { robot, ...(failed ? { status: 'failed' as const, errorType: 'system' as const, errorMessage: 'Licence expired' } : {}) });
     const during = [
-      on('robot-07', 'vm-2', 0, true), on('robot-07', 'vm-2', 3, true), on('robot-07', 'vm-2', 6, true), on('robot-07', 'vm-2', 9),
+      on('robot-07', 'vm-2', 0, true),
+      on('robot-07', 'vm-2', 3, true),
+      on('robot-07', 'vm-2', 6, true),
+      on('robot-07', 'vm-2', 9),
       // One business error in four runs of one peer (25%), none in the other's four: 1 in 8 together.
       run('vm-1', at(1), 45_000, { robot: 'robot-01', status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' }),
-      on('robot-01', 'vm-1', 4), on('robot-01', 'vm-1', 7), on('robot-01', 'vm-1', 10),
-      on('robot-02', 'vm-1', 2), on('robot-02', 'vm-1', 5), on('robot-02', 'vm-1', 8), on('robot-02', 'vm-1', 11),
+      on('robot-01', 'vm-1', 4),
+      on('robot-01', 'vm-1', 7),
+      on('robot-01', 'vm-1', 10),
+      on('robot-02', 'vm-1', 2),
+      on('robot-02', 'vm-1', 5),
+      on('robot-02', 'vm-1', 8),
+      on('robot-02', 'vm-1', 11),
     ];
     expect(workflowContext({ metric: 'failure_rate' }, before, during)).toMatchObject({ robot: 'robot-07', hosts: ['vm-2'], hostOnly: true });
     // Peers failing one run in four together on system errors: not the robot's alone.
-    const peersFailing = during.map((r) => (r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'system' as const } : r));
+    const peersFailing = during.map((r) =>
+      r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'system' as const } : r,
+    );
     expect(workflowContext({ metric: 'failure_rate' }, before, peersFailing).robot).toBeUndefined();
     // Its licence renewed within the window, the robot's later runs succeed: 3 of its 7 runs failed, still its own.
     const renewed = [...during, on('robot-07', 'vm-2', 12), on('robot-07', 'vm-2', 13), on('robot-07', 'vm-2', 14)];
     expect(workflowContext({ metric: 'failure_rate' }, before, renewed)).toMatchObject({ robot: 'robot-07' });
     // ...unless their failures are business exceptions: the data they were given, not where they ran.
-    const peersWithBadData = during.map((r) => (r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'business' as const } : r));
+    const peersWithBadData = during.map((r) =>
+      r.robot === 'robot-02' && (r.startedAt === at(5) || r.startedAt === at(8)) ? { ...r, status: 'failed' as const, errorType: 'business' as const } : r,
+    );
     expect(workflowContext({ metric: 'failure_rate' }, before, peersWithBadData)).toMatchObject({ robot: 'robot-07' });
   });
 
   it("when a robot's own series opens, then its incident names the robot, the workflows it failed on and the error, and takes in the workflow's failures it caused", () => {
-    const licence = (workflow: string, at: number) => run('vm-2', at, 900, { workflow, robot: 'robot-07', status: 'failed', errorType: 'system', errorMessage: 'Licence expired: this robot has no valid unattended licence' });
-    const during = [licence('Bank Import', T), run('vm-2', T + MINUTE, 45_000, { robot: 'robot-07' }), licence('Ticket Triage', T + 5 * MINUTE), licence('Bank Import', T + 9 * MINUTE)];
+    const licence = (workflow: string, at: number) =>
+      run('vm-2', at, 900, {
+        workflow,
+        robot: 'robot-07',
+        status: 'failed',
+        errorType: 'system',
+        errorMessage: 'Licence expired: this robot has no valid unattended licence',
+      });
+    const during = [
+      licence('Bank Import', T),
+      run('vm-2', T + MINUTE, 45_000, { robot: 'robot-07' }),
+      licence('Ticket Triage', T + 5 * MINUTE),
+      licence('Bank Import', T + 9 * MINUTE),
+    ];
     const own = anomaly('failure_rate', T + 9 * MINUTE, { seriesKey: 'failure_rate||||robot-07', robot: 'robot-07', observed: 3, trials: 4, expected: 0.005 });
     const context = robotContext(own, during);
-    expect(context).toEqual({ hosts: [], robot: 'robot-07', workflows: ['Bank Import', 'Ticket Triage'], error: { pattern: 'Licence expired: this robot has no valid unattended licence', type: 'system', count: 3, failed: 3 } });
-    expect(titles([own], { [own.id]: context })).toEqual([[1, "robot robot-07: failing while its peers run fine, on Bank Import, Ticket Triage; all 3 failures in its hours: system error 'Licence expired: this robot has no valid unattended licence'"]]);
+    expect(context).toEqual({
+      hosts: [],
+      robot: 'robot-07',
+      workflows: ['Bank Import', 'Ticket Triage'],
+      error: { pattern: 'Licence expired: this robot has no valid unattended licence', type: 'system', count: 3, failed: 3 },
+    });
+    expect(titles([own], { [own.id]: context })).toEqual([
+      [
+        1,
+        "robot robot-07: failing while its peers run fine, on Bank Import, Ticket Triage; all 3 failures in its hours: system error 'Licence expired: this robot has no valid unattended licence'",
+      ],
+    ]);
     // The workflow's failure rate, found on the same robot's failures an hour on: the same incident.
     const onBank = anomaly('failure_rate', T + 70 * MINUTE, { workflow: 'Bank Import', observed: 4, trials: 10, expected: 0.02 });
     const incidents = groupIncidents([own, onBank], (a) => (a.id === own.id ? context : { hosts: [], robot: 'robot-07' }));
-    expect(incidents.map((i) => [i.anomalyIds, i.workflows])).toEqual([[[own.id, onBank.id], ['Bank Import', 'Ticket Triage']]]);
+    expect(incidents.map((i) => [i.anomalyIds, i.workflows])).toEqual([
+      [
+        [own.id, onBank.id],
+        ['Bank Import', 'Ticket Triage'],
+      ],
+    ]);
     // Found three hours on, while the robot's own anomaly is still open: the same incident too.
     const ongoing = { ...own, status: 'open' as const, endedAt: undefined, lastSeenAt: T + 4 * HOUR };
     const onTickets = anomaly('failure_rate', T + 3 * HOUR, { workflow: 'Ticket Triage', observed: 5, trials: 10, expected: 0.03 });
     expect(groupIncidents([ongoing, onTickets], (a) => (a.id === own.id ? context : { hosts: [], robot: 'robot-07' }))).toHaveLength(1);
     expect(groupIncidents([own, onTickets], (a) => (a.id === own.id ? context : { hosts: [], robot: 'robot-07' }))).toHaveLength(2);
     // Another robot failing in the same hour is another incident.
-    const other = anomaly('failure_rate', T + 20 * MINUTE, { seriesKey: 'failure_rate||||robot-02', robot: 'robot-02', observed: 3, trials: 5, expected: 0.005 });
+    const other = anomaly('failure_rate', T + 20 * MINUTE, {
+      seriesKey: 'failure_rate||||robot-02',
+      robot: 'robot-02',
+      observed: 3,
+      trials: 5,
+      expected: 0.005,
+    });
     expect(groupIncidents([own, other], (a) => ({ hosts: [], robot: a.robot! }))).toHaveLength(2);
   });
 
   it('when most failures share an error, then the failure rate carries it, and its incident says it', () => {
-    const citrix = (host: string, at: number, code: number) => run(host, at, 10_000, { status: 'failed', errorType: 'system', errorMessage: `Citrix session disconnected (code ${code})` });
-    const during = [citrix('vm-1', T, 1041), citrix('vm-6', T + 5 * MINUTE, 1007), citrix('vm-1', T + 9 * MINUTE, 1090), run('vm-6', T + 12 * MINUTE, 10_000, { status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' })];
+    const citrix = (host: string, at: number, code: number) =>
+      run(host, at, 10_000, { status: 'failed', errorType: 'system', errorMessage: `Citrix session disconnected (code ${code})` });
+    const during = [
+      citrix('vm-1', T, 1041),
+      citrix('vm-6', T + 5 * MINUTE, 1007),
+      citrix('vm-1', T + 9 * MINUTE, 1090),
+      run('vm-6', T + 12 * MINUTE, 10_000, { status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' }),
+    ];
     const context = workflowContext({ metric: 'failure_rate' }, before, during);
     expect(context).toEqual({ hosts: [], error: { pattern: 'Citrix session disconnected (code <n>)', type: 'system', count: 3, failed: 4 } });
-    const failing: Anomaly = { id: 'f1', seriesKey: 'failure_rate|Payroll||', metric: 'failure_rate' as const, workflow: 'Payroll', direction: 'high' as const, status: 'open' as const, startedAt: T, lastSeenAt: T, severity: 0.6, firstSeverity: 0.6, peakScore: 5, points: 2, expected: 0.034, observed: 5, trials: 10, escalationLevel: 1, description: '', recommendedAction: '' };
-    expect(groupIncidents([failing], () => context)[0].title).toBe("Payroll: 5 of 10 runs failed, usually 3.4%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'");
+    const failing: Anomaly = {
+      id: 'f1',
+      seriesKey: 'failure_rate|Payroll||',
+      metric: 'failure_rate' as const,
+      workflow: 'Payroll',
+      direction: 'high' as const,
+      status: 'open' as const,
+      startedAt: T,
+      lastSeenAt: T,
+      severity: 0.6,
+      firstSeverity: 0.6,
+      peakScore: 5,
+      points: 2,
+      expected: 0.034,
+      observed: 5,
+      trials: 10,
+      escalationLevel: 1,
+      description: '',
+      recommendedAction: '',
+    };
+    expect(groupIncidents([failing], () => context)[0].title).toBe(
+      "Payroll: 5 of 10 runs failed, usually 3.4%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'",
+    );
     // Found by its failures on system errors alone: their count and their own usual rate.
     const onSystem: Anomaly = { ...failing, observed: 3, trials: 4, expected: 0.01, systemErrors: true };
-    expect(groupIncidents([onSystem], () => context)[0].title).toBe("Payroll: 3 of 4 runs failed on a system error, usually 1.0%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'");
+    expect(groupIncidents([onSystem], () => context)[0].title).toBe(
+      "Payroll: 3 of 4 runs failed on a system error, usually 1.0%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'",
+    );
     // Failures with nothing in common: no error named.
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(2)).error).toBeUndefined();
   });

@@ -123,7 +123,11 @@ export function groupIncidents(anomalies: readonly Anomaly[], contextOf: Context
       hosts: [...new Set(group.flatMap((n) => n.context.hosts))].sort(),
       title: '',
     };
-    return refresh(incident, group.map((n) => n.anomaly), contextOf);
+    return refresh(
+      incident,
+      group.map((n) => n.anomaly),
+      contextOf,
+    );
   });
 }
 
@@ -163,7 +167,6 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
 const list = (names: readonly string[]) => listNames(names, 3);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-
 /** How much slower an anomaly's latest point is than expected, as people say it. */
 function slower(anomaly: Anomaly): string {
   const ratio = slowdownRatio(anomaly);
@@ -193,14 +196,21 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
   const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => slowdownRatio(b) - slowdownRatio(a));
   const names = [...new Set(steps.map((a) => `'${a.step}'`))];
   const stepWord = (n: number) => (n === 1 ? 'step' : 'steps');
-  if (run && (steps.length === 0 || slowdownRatio(run) >= 0.8 * slowdownRatio(steps[0]))) parts.push(`runs ${slower(run)}${names.length ? `, ${stepWord(names.length)} ${list(names)}` : ''}`);
+  if (run && (steps.length === 0 || slowdownRatio(run) >= 0.8 * slowdownRatio(steps[0])))
+    parts.push(`runs ${slower(run)}${names.length ? `, ${stepWord(names.length)} ${list(names)}` : ''}`);
   else if (steps.length) {
     const also = names.slice(1);
-    parts.push(`step ${names[0]} ${slower(steps[0])}${also.length ? `, also ${stepWord(also.length)} ${list(also)}` : ''}${run ? `; runs ${slower(run)}` : ''}`);
+    parts.push(
+      `step ${names[0]} ${slower(steps[0])}${also.length ? `, also ${stepWord(also.length)} ${list(also)}` : ''}${run ? `; runs ${slower(run)}` : ''}`,
+    );
   }
   const volume = strongest('volume');
-  if (volume && volume.direction === 'low' && volume.observed === 0) parts.push(`no runs for ${plural(volume.points, 'hour')} (usually ${volume.expected.toFixed(1)} an hour)`);
-  else if (volume) parts.push(`runs per hour ${volume.direction === 'low' ? 'far below' : 'far above'} usual (${volume.observed.toFixed(1)} vs ${volume.expected.toFixed(1)})`);
+  if (volume && volume.direction === 'low' && volume.observed === 0)
+    parts.push(`no runs for ${plural(volume.points, 'hour')} (usually ${volume.expected.toFixed(1)} an hour)`);
+  else if (volume)
+    parts.push(
+      `runs per hour ${volume.direction === 'low' ? 'far below' : 'far above'} usual (${volume.observed.toFixed(1)} vs ${volume.expected.toFixed(1)})`,
+    );
   return parts.join('; ');
 }
 
@@ -211,7 +221,13 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
 export function incidentTitle(
   members: readonly Anomaly[],
   hosts: readonly string[],
-  { version, error, robot, workflows: failedOn = [], hostOnly = false }: { version?: string; error?: AnomalyContext['error']; robot?: string; workflows?: readonly string[]; hostOnly?: boolean } = {},
+  {
+    version,
+    error,
+    robot,
+    workflows: failedOn = [],
+    hostOnly = false,
+  }: { version?: string; error?: AnomalyContext['error']; robot?: string; workflows?: readonly string[]; hostOnly?: boolean } = {},
 ): string {
   const workflows = [...new Set([...members.map((a) => a.workflow).filter((w): w is string => w !== undefined), ...failedOn])];
   const onHost = members.filter((a) => HOST_METRICS.includes(a.metric));
@@ -240,7 +256,8 @@ export function incidentTitle(
     return `${host}: ${[...resources, effect].filter(Boolean).join(', ')}`;
   }
   const metrics = [...new Set(members.map((a) => a.metric))];
-  if (metrics.length === 1 && metrics[0] === 'volume') return `runs per hour ${members[0].direction === 'low' ? 'down' : 'up'} on ${plural(workflows.length, 'workflow')} at once: ${list(workflows)}`;
+  if (metrics.length === 1 && metrics[0] === 'volume')
+    return `runs per hour ${members[0].direction === 'low' ? 'down' : 'up'} on ${plural(workflows.length, 'workflow')} at once: ${list(workflows)}`;
   if (metrics.length === 1 && metrics[0] === 'failure_rate') return `failures up on ${plural(workflows.length, 'workflow')} at once: ${list(workflows)}`;
   return `${members.length} anomal${members.length === 1 ? 'y' : 'ies'} on ${list(workflows) || 'the fleet'}`;
 }

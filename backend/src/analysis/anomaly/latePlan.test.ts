@@ -15,7 +15,14 @@ const run = (workflow: string, startedAt: number, extra: Partial<ArrivedRun> = {
 
 describe('lateFamilies', () => {
   it('when everything that arrived is ahead of what was judged, then nothing is late', () => {
-    const late = lateFamilies({ runs: [run('Claims', T + 10 * 60_000), run('Billing', T - HOUR + 1, { endedAt: T + 1, placed: true })], hosts: [{ host: 'vm-1', earliest: T }], vacated: [] }, through);
+    const late = lateFamilies(
+      {
+        runs: [run('Claims', T + 10 * 60_000), run('Billing', T - HOUR + 1, { endedAt: T + 1, placed: true })],
+        hosts: [{ host: 'vm-1', earliest: T }],
+        vacated: [],
+      },
+      through,
+    );
     expect(late).toEqual(new Map());
   });
 
@@ -54,7 +61,9 @@ describe('lateFamilies', () => {
 
   it('when a run is moved to another workflow, then the workflow it left is late from the hour it was in', () => {
     const moved = run('Billing', T + 10 * 60_000, { placed: true });
-    expect(lateFamilies({ runs: [moved], hosts: [], vacated: [{ workflow: 'Claims', startedAt: T - 5 * HOUR + 7 }] }, through)).toEqual(new Map([['workflow:Claims', T - 5 * HOUR]]));
+    expect(lateFamilies({ runs: [moved], hosts: [], vacated: [{ workflow: 'Claims', startedAt: T - 5 * HOUR + 7 }] }, through)).toEqual(
+      new Map([['workflow:Claims', T - 5 * HOUR]]),
+    );
   });
 
   it('names a family by its workflow, else its robot, else its host, and reads its subject back', () => {

@@ -41,7 +41,12 @@ describe('Rarity', () => {
       const window = seen.slice(-capacity);
       const atOrAbove = window.filter((v) => v >= value).length;
       const max = Math.max(...window);
-      const expected = window.length === 0 ? 0 : atOrAbove > 0 ? 1 - (atOrAbove + 1) / (window.length + 1) : 1 - Math.exp(-(value / Math.max(max, 1e-9) - 1)) / (window.length + 1);
+      const expected =
+        window.length === 0
+          ? 0
+          : atOrAbove > 0
+            ? 1 - (atOrAbove + 1) / (window.length + 1)
+            : 1 - Math.exp(-(value / Math.max(max, 1e-9) - 1)) / (window.length + 1);
       expect(rarity.observe(value)).toBeCloseTo(expected, 12);
       seen.push(value);
     }
@@ -54,7 +59,12 @@ describe('SeriesDetector rarity', () => {
     const random = new Random(seed);
     return Array.from({ length: count }, (_, i) => ({ time: i * 60_000, value: 100 + 5 * random.normal() }));
   };
-  const detector = () => new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'none', minSigma: 1e-9 }), { direction: 'both', minConsecutive: 1, shiftWindow: 0 });
+  const detector = () =>
+    new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'none', minSigma: 1e-9 }), {
+      direction: 'both',
+      minConsecutive: 1,
+      shiftWindow: 0,
+    });
 
   it('puts a spike above every ordinary point of a noisy series', () => {
     const d = detector();
@@ -69,7 +79,10 @@ describe('SeriesDetector rarity', () => {
     const random = new Random(9);
     const d = detector();
     // Mostly flat with frequent large excursions: the robust z of an excursion is huge, yet common.
-    const rarity = Array.from({ length: 1500 }, (_, i) => d.observe({ time: i * 60_000, value: i % 20 === 0 ? 100 + random.uniform(40, 60) : 100 + 0.5 * random.normal() }).judgement);
+    const rarity = Array.from(
+      { length: 1500 },
+      (_, i) => d.observe({ time: i * 60_000, value: i % 20 === 0 ? 100 + random.uniform(40, 60) : 100 + 0.5 * random.normal() }).judgement,
+    );
     const excursions = rarity.filter((_, i) => i > 1100 && i % 20 === 0);
     expect(Math.min(...excursions.map((j) => j.z))).toBeGreaterThan(20);
     expect(Math.max(...excursions.map((j) => j.rarity))).toBeLessThan(0.999);

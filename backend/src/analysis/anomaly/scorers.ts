@@ -218,7 +218,12 @@ export class RobustScorer implements Scorer {
   }
 
   load(saved: unknown): void {
-    const { overallMedian, sigma, bucketMedians, seasonalBuckets } = saved as { overallMedian: number; sigma: number; bucketMedians: Float64Array; seasonalBuckets: number };
+    const { overallMedian, sigma, bucketMedians, seasonalBuckets } = saved as {
+      overallMedian: number;
+      sigma: number;
+      bucketMedians: Float64Array;
+      seasonalBuckets: number;
+    };
     this.overallMedian = overallMedian;
     this.sigma = sigma;
     this.bucketMedians.set(bucketMedians);

@@ -1,25 +1,66 @@
 import type { HostBuckets } from '../../store/store';
 import type { RunOutline } from '../../store/store';
-import { createDetector, failedOnRobot, failureSeries, HOST_BUCKET_MS, hostSeries, hourlySeries, observeAll, parseSeriesKey, robotFailureSeries, type RobotRun, seriesKey } from './seriesCatalog';
+import {
+  createDetector,
+  failedOnRobot,
+  failureSeries,
+  HOST_BUCKET_MS,
+  hostSeries,
+  hourlySeries,
+  observeAll,
+  parseSeriesKey,
+  robotFailureSeries,
+  type RobotRun,
+  seriesKey,
+} from './seriesCatalog';
 
 const T0 = Date.UTC(2026, 10, 2);
 const HOUR = 3_600_000;
 
 describe('hostSeries', () => {
-  const plain = (series: ReturnType<typeof hostSeries>) => series.map(({ id, points }) => [id.key, Array.from({ length: points.length }, (_, i) => points.at(i))]);
+  const plain = (series: ReturnType<typeof hostSeries>) =>
+    series.map(({ id, points }) => [id.key, Array.from({ length: points.length }, (_, i) => points.at(i))]);
 
   it("gives each host its buckets' mean CPU and memory, and disk space where its agent tells it, the hosts whose buckets start first first", () => {
     // As the store gives them: hosts by name, sums and counts per bucket.
     const hosts: HostBuckets[] = [
       { host: 'vm-a', times: [T0 + HOST_BUCKET_MS], samples: [1], cpuPercent: [50], memoryPercent: [100], diskSamples: [0], diskPercent: [0] },
       // vm-b's agent tells its disk space in two of its buckets, in 1 of 2 samples and all 4.
-      { host: 'vm-b', times: [T0, T0 + HOST_BUCKET_MS, T0 + 2 * HOST_BUCKET_MS], samples: [2, 1, 4], cpuPercent: [40, 70, 90], memoryPercent: [75, 0, 10], diskSamples: [1, 0, 4], diskPercent: [61, 0, 250] },
+      {
+        host: 'vm-b',
+        times: [T0, T0 + HOST_BUCKET_MS, T0 + 2 * HOST_BUCKET_MS],
+        samples: [2, 1, 4],
+        cpuPercent: [40, 70, 90],
+        memoryPercent: [75, 0, 10],
+        diskSamples: [1, 0, 4],
+        diskPercent: [61, 0, 250],
+      },
       { host: 'vm-c', times: [T0 + HOST_BUCKET_MS], samples: [3], cpuPercent: [30], memoryPercent: [60], diskSamples: [0], diskPercent: [0] },
     ];
     expect(plain(hostSeries(hosts))).toEqual([
-      ['host_cpu|||vm-b', [{ time: T0, value: 20 }, { time: T0 + HOST_BUCKET_MS, value: 70 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 22.5 }]],
-      ['host_memory|||vm-b', [{ time: T0, value: 37.5 }, { time: T0 + HOST_BUCKET_MS, value: 0 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 2.5 }]],
-      ['host_disk|||vm-b', [{ time: T0, value: 61 }, { time: T0 + 2 * HOST_BUCKET_MS, value: 62.5 }]],
+      [
+        'host_cpu|||vm-b',
+        [
+          { time: T0, value: 20 },
+          { time: T0 + HOST_BUCKET_MS, value: 70 },
+          { time: T0 + 2 * HOST_BUCKET_MS, value: 22.5 },
+        ],
+      ],
+      [
+        'host_memory|||vm-b',
+        [
+          { time: T0, value: 37.5 },
+          { time: T0 + HOST_BUCKET_MS, value: 0 },
+          { time: T0 + 2 * HOST_BUCKET_MS, value: 2.5 },
+        ],
+      ],
+      [
+        'host_disk|||vm-b',
+        [
+          { time: T0, value: 61 },
+          { time: T0 + 2 * HOST_BUCKET_MS, value: 62.5 },
+        ],
+      ],
       ['host_cpu|||vm-a', [{ time: T0 + HOST_BUCKET_MS, value: 50 }]],
       ['host_memory|||vm-a', [{ time: T0 + HOST_BUCKET_MS, value: 100 }]],
       ['host_cpu|||vm-c', [{ time: T0 + HOST_BUCKET_MS, value: 10 }]],
@@ -44,9 +85,30 @@ describe('hourlySeries', () => {
     const series = hourlySeries(starts, ['Claims', 'Idle', 'Invoices'], T0 + 60_000, T0 + 4.5 * HOUR);
     const plain = series.map(({ id, points }) => [id.key, Array.from({ length: points.length }, (_, i) => [points.at(i).time - T0, points.at(i).value])]);
     expect(plain).toEqual([
-      ['volume|Claims||', [[HOUR, 3], [2 * HOUR, 0], [3 * HOUR, 4]]],
-      ['volume|Idle||', [[HOUR, 0], [2 * HOUR, 0], [3 * HOUR, 0]]],
-      ['volume|Invoices||', [[HOUR, 0], [2 * HOUR, 5], [3 * HOUR, 0]]],
+      [
+        'volume|Claims||',
+        [
+          [HOUR, 3],
+          [2 * HOUR, 0],
+          [3 * HOUR, 4],
+        ],
+      ],
+      [
+        'volume|Idle||',
+        [
+          [HOUR, 0],
+          [2 * HOUR, 0],
+          [3 * HOUR, 0],
+        ],
+      ],
+      [
+        'volume|Invoices||',
+        [
+          [HOUR, 0],
+          [2 * HOUR, 5],
+          [3 * HOUR, 0],
+        ],
+      ],
     ]);
     expect(hourlySeries(starts, ['Claims'], T0 + HOUR, T0 + HOUR + 60_000)).toEqual([]);
   });
@@ -64,7 +126,14 @@ describe('failureSeries', () => {
     });
     const before = new Map([['Claims', [{ status: 'failed' as const, errorType: 'business' as const }, { status: 'completed' as const }]]]);
     // A business exception, a system error, a timeout (a system error too), one failure not told why, a run still going.
-    const runs = [run(1, 'failed', 'business'), run(2, 'failed', 'system'), run(3, 'completed'), run(4, 'timeout', 'timeout'), run(5, 'failed'), run(6, 'running')];
+    const runs = [
+      run(1, 'failed', 'business'),
+      run(2, 'failed', 'system'),
+      run(3, 'completed'),
+      run(4, 'timeout', 'timeout'),
+      run(5, 'failed'),
+      run(6, 'running'),
+    ];
     const [series] = failureSeries(runs, before);
     expect(series.id.key).toBe('failure_rate|Claims||');
     const points = Array.from({ length: series.points.length }, (_, i) => series.points.at(i));
@@ -94,7 +163,7 @@ describe('robotFailureSeries', () => {
     return Array.from({ length: found.points.length }, (_, i) => found.points.at(i));
   };
 
-  it('counts a robot\'s system failures while its peers on the same workflow ran fine, and only those', () => {
+  it("counts a robot's system failures while its peers on the same workflow ran fine, and only those", () => {
     const runs = [
       // Peers on Claims run fine; bot-1 fails on a system error there, then on an error of no stated type.
       run(0, 'Claims', 'bot-2'),
@@ -141,31 +210,55 @@ describe('robotFailureSeries', () => {
   it('counts as a robot failure a failed run on a system error or of no stated type, not a cancelled run or a timeout', () => {
     const outcome = (status: RobotRun['status'], errorType?: RobotRun['errorType']) => failedOnRobot({ status, ...(errorType ? { errorType } : {}) });
     expect([outcome('failed', 'system'), outcome('failed')]).toEqual([true, true]);
-    expect([outcome('failed', 'business'), outcome('failed', 'application'), outcome('timeout'), outcome('timeout', 'timeout'), outcome('cancelled'), outcome('completed')]).toEqual([false, false, false, false, false, false]);
+    expect([
+      outcome('failed', 'business'),
+      outcome('failed', 'application'),
+      outcome('timeout'),
+      outcome('timeout', 'timeout'),
+      outcome('cancelled'),
+      outcome('completed'),
+    ]).toEqual([false, false, false, false, false, false]);
   });
 
   it("when a burst begins on one robot's runs and its peers' runs fail after, then its failures stop counting against it; with no peer run near a failure, it does not count", () => {
     // Claims runs every 10 minutes, bot-1 and bot-2 in turn; from minute 60 every run fails on a
     // system error (a session broker down for everyone).
-    const runs = Array.from({ length: 12 }, (_, i) => run(10 * i, 'Claims', i % 2 ? 'bot-2' : 'bot-1', i >= 6 ? 'failed' : 'completed', i >= 6 ? 'system' : undefined));
+    const runs = Array.from({ length: 12 }, (_, i) =>
+      run(10 * i, 'Claims', i % 2 ? 'bot-2' : 'bot-1', i >= 6 ? 'failed' : 'completed', i >= 6 ? 'system' : undefined),
+    );
     // bot-1's runs at minutes 0, 20, ..., 100. Its failure at minute 60
     // counts while under a third of bot-2's runs within the hour failed (minutes 10 to 70: one of
     // four), and no longer once they did (minute 90 failed too: two of five); its failure at
     // minute 80 never counts (minutes 30 to 70: one of three).
-    expect(pointsOf(robotFailureSeries(runs, () => T0), 'bot-1').map((p) => p.value)).toEqual([0, 0, 0, 1, 1, 0]);
+    expect(
+      pointsOf(
+        robotFailureSeries(runs, () => T0),
+        'bot-1',
+      ).map((p) => p.value),
+    ).toEqual([0, 0, 0, 1, 1, 0]);
     // A failure whose workflow no peer ran within an hour of it is not told apart.
     const alone = [run(0, 'Claims', 'bot-2'), run(10, 'Claims', 'bot-2'), run(150, 'Claims', 'bot-1', 'failed', 'system')];
-    expect(pointsOf(robotFailureSeries(alone, () => T0), 'bot-1').map((p) => [p.value, p.trials])).toEqual([[0, 1]]);
+    expect(
+      pointsOf(
+        robotFailureSeries(alone, () => T0),
+        'bot-1',
+      ).map((p) => [p.value, p.trials]),
+    ).toEqual([[0, 1]]);
   });
 
   it('fills the windows with the runs before a robot is judged from, and makes no series for robots not judged', () => {
-    const runs = [run(0, 'Claims', 'bot-2'), run(1, 'Claims', 'bot-1', 'failed', 'system'), run(2, 'Claims', 'bot-2'), run(3, 'Claims', 'bot-1', 'failed', 'system')];
+    const runs = [
+      run(0, 'Claims', 'bot-2'),
+      run(1, 'Claims', 'bot-1', 'failed', 'system'),
+      run(2, 'Claims', 'bot-2'),
+      run(3, 'Claims', 'bot-1', 'failed', 'system'),
+    ];
     const series = robotFailureSeries(runs, (robot) => (robot === 'bot-1' ? T0 + 2 * MINUTE : undefined));
     expect(series.map((s) => s.id.key)).toEqual(['failure_rate||||bot-1']);
     expect(pointsOf(series, 'bot-1').map((p) => [p.time, p.value, p.trials])).toEqual([[T0 + 3 * MINUTE + 1000, 2, 2]]);
   });
 
-  it('finds a robot that fails 80% of its runs within a few of them, while its peers\' ordinary failures raise nothing', () => {
+  it("finds a robot that fails 80% of its runs within a few of them, while its peers' ordinary failures raise nothing", () => {
     // Three robots share two workflows for three weeks, a run every 10 minutes, 2% of them failing
     // on a system error anywhere; then bot-1 loses its licence: 4 of its runs in 5 fail at launch.
     const runs: RobotRun[] = [];
@@ -180,7 +273,8 @@ describe('robotFailureSeries', () => {
       runs.push(run(10 * i, i % 2 ? 'Claims' : 'Billing', robot, fails ? 'failed' : 'completed', fails ? 'system' : undefined));
     }
     const series = robotFailureSeries(runs, () => T0);
-    const opened = (robot: string) => observeAll(createDetector('failure_rate', 4), series.find((s) => s.id.robot === robot)!.points).filter((e) => e.type === 'opened');
+    const opened = (robot: string) =>
+      observeAll(createDetector('failure_rate', 4), series.find((s) => s.id.robot === robot)!.points).filter((e) => e.type === 'opened');
     for (const peer of ['bot-2', 'bot-3']) expect(opened(peer)).toEqual([]);
     const [first, ...rest] = opened('bot-1');
     expect(rest).toEqual([]);
@@ -188,7 +282,7 @@ describe('robotFailureSeries', () => {
     expect(first.episode.startedAt).toBe(runs[lost! + 6].endedAt);
   });
 
-  it('keys a robot\'s series after the others, so the keys stored before robots had series stay as they were', () => {
+  it("keys a robot's series after the others, so the keys stored before robots had series stay as they were", () => {
     expect(seriesKey({ metric: 'failure_rate', workflow: 'Claims' })).toBe('failure_rate|Claims||');
     expect(seriesKey({ metric: 'failure_rate', robot: 'bot-1' })).toBe('failure_rate||||bot-1');
     expect(parseSeriesKey('failure_rate||||bot-1')).toEqual({ key: 'failure_rate||||bot-1', metric: 'failure_rate', robot: 'bot-1' });

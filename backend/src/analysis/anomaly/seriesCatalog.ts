@@ -182,14 +182,23 @@ function windowFailures(size: number, failed: (index: number) => boolean): { fai
  * the workflow is), and which of them failed, on any error and on a system error (any but a
  * business exception). `before` holds each workflow's runs that ended before these, oldest first.
  */
-export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status' | 'errorType'>>>): SeriesPoints[] {
+export function failureSeries(
+  runs: readonly RunOutline[],
+  before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status' | 'errorType'>>>,
+): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const series = new Map<string, PointList>();
   /** Each workflow's recent outcomes: 0 completed, 1 failed on a business exception, 2 on a system error. */
   const recent = new Map<string, number[]>();
   const outcome = (run: Pick<Execution, 'status' | 'errorType'>) => (run.status === 'completed' ? 0 : run.errorType === 'business' ? 1 : 2);
   for (const [workflow, earlier] of before) {
-    recent.set(workflow, earlier.filter((r) => r.status !== 'running').slice(-(FAILURE_WINDOW_RUNS - 1)).map(outcome));
+    recent.set(
+      workflow,
+      earlier
+        .filter((r) => r.status !== 'running')
+        .slice(-(FAILURE_WINDOW_RUNS - 1))
+        .map(outcome),
+    );
   }
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   for (const run of finished) {
@@ -199,7 +208,13 @@ export function failureSeries(runs: readonly RunOutline[], before: ReadonlyMap<s
     recent.set(run.workflow, outcomes);
     const { failures, mask } = windowFailures(outcomes.length, (i) => outcomes[i] > 0);
     const systemMask = windowFailures(outcomes.length, (i) => outcomes[i] === 2).mask;
-    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(run.endedAt!, failures, outcomes.length, mask, systemMask);
+    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(
+      run.endedAt!,
+      failures,
+      outcomes.length,
+      mask,
+      systemMask,
+    );
   }
   return [...out.values()];
 }
@@ -213,7 +228,8 @@ export type RobotRun = Pick<RunOutline, 'workflow' | 'robot' | 'status' | 'error
  * exception is about the data the run was given; an application error or a timeout about the
  * application a workflow drives; a cancelled run about whoever cancelled it.
  */
-export const failedOnRobot = (run: Pick<RunOutline, 'status' | 'errorType'>): boolean => run.status === 'failed' && (run.errorType === undefined || run.errorType === 'system');
+export const failedOnRobot = (run: Pick<RunOutline, 'status' | 'errorType'>): boolean =>
+  run.status === 'failed' && (run.errorType === undefined || run.errorType === 'system');
 
 /** Peers failing on system errors this often (a third of their recent runs) share the problem: the workflow's, not the robot's. */
 const PEERS_FAILING_SHARE = 1 / 3;
@@ -257,7 +273,10 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
       if (!starts.has(robot)) starts.set(robot, judgeFrom(robot));
       const from = starts.get(robot);
       if (from !== undefined && entry.endedAt >= from) {
-        const { failures, mask } = windowFailures(outcomes.length, (i) => outcomes[i].failed && peersFine(peers.get(outcomes[i].workflow)!, outcomes[i], robot));
+        const { failures, mask } = windowFailures(
+          outcomes.length,
+          (i) => outcomes[i].failed && peersFine(peers.get(outcomes[i].workflow)!, outcomes[i], robot),
+        );
         pointsOf(out, series, robot, () => ({ metric: 'failure_rate', robot })).push(entry.endedAt, failures, outcomes.length, mask);
       }
     }
@@ -308,7 +327,13 @@ export function wholeHours(from: number, to: number): number {
  * is `fresh` (judged from nothing) starts at its first run: the hours before it existed are no
  * baseline.
  */
-export function hourlySeries(starts: readonly HourlyStarts[], workflows: readonly string[], from: number, to: number, fresh: (workflow: string) => boolean = () => false): SeriesPoints[] {
+export function hourlySeries(
+  starts: readonly HourlyStarts[],
+  workflows: readonly string[],
+  from: number,
+  to: number,
+  fresh: (workflow: string) => boolean = () => false,
+): SeriesPoints[] {
   const first = Math.ceil(from / HOUR) * HOUR;
   const hourCount = wholeHours(from, to);
   // Each workflow's counts by hour from `first`: months of hours are thousands of slots, not map entries.
@@ -353,7 +378,11 @@ export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
       // A pass reads whole buckets: a point each, whichever pass reads it.
       if (diskSamples[i] > 0) disk.push(times[i], diskPercent[i] / diskSamples[i]);
     }
-    for (const [metric, points] of [['host_cpu', cpu], ['host_memory', memory], ['host_disk', disk]] as const) {
+    for (const [metric, points] of [
+      ['host_cpu', cpu],
+      ['host_memory', memory],
+      ['host_disk', disk],
+    ] as const) {
       if (points.length === 0) continue;
       const id = { metric, host };
       out.push({ id: { key: seriesKey(id), ...id }, points });

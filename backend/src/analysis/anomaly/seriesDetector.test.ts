@@ -80,12 +80,20 @@ describe('SeriesDetector', () => {
   });
 
   it('resumes from a snapshot exactly where it left off (restart)', () => {
-    const points = [...normalRuns(60), ...normalRuns(10, 9, T0 + 60 * MINUTE).map((p) => ({ ...p, value: p.value * 2 })), ...normalRuns(10, 4, T0 + 70 * MINUTE)];
+    const points = [
+      ...normalRuns(60),
+      ...normalRuns(10, 9, T0 + 60 * MINUTE).map((p) => ({ ...p, value: p.value * 2 })),
+      ...normalRuns(10, 4, T0 + 70 * MINUTE),
+    ];
     const straight = detector();
     const straightEvents = points.map((p) => straight.observe(p).events);
     const before = detector();
     const beforeEvents = points.slice(0, 65).map((p) => before.observe(p).events);
-    const resumed = new SeriesDetector(new RobustScorer({ transform: 'log', seasonality: 'none', minSigma: 0.01 }), { minHistory: 30 }, JSON.parse(JSON.stringify(before.snapshot())));
+    const resumed = new SeriesDetector(
+      new RobustScorer({ transform: 'log', seasonality: 'none', minSigma: 0.01 }),
+      { minHistory: 30 },
+      JSON.parse(JSON.stringify(before.snapshot())),
+    );
     const afterEvents = points.slice(65).map((p) => resumed.observe(p).events);
     expect([...beforeEvents, ...afterEvents]).toEqual(straightEvents);
   });
@@ -119,9 +127,13 @@ describe('SeriesDetector', () => {
   });
 
   it('when a sustained episode comes back within rejoinMs, then it continues; after it, in the other direction, or after a short spike, it is a new one', () => {
-    const shiftBy = (factor: number, count: number, seed: number, start: number) => normalRuns(count, seed, start).map((p) => ({ ...p, value: p.value * factor }));
+    const shiftBy = (factor: number, count: number, seed: number, start: number) =>
+      normalRuns(count, seed, start).map((p) => ({ ...p, value: p.value * factor }));
     const opensAt = (d: SeriesDetector, points: Array<{ time: number; value: number }>) =>
-      points.flatMap((p) => d.observe(p).events).filter((e) => e.type === 'opened').map((e) => e.episode.startedAt);
+      points
+        .flatMap((p) => d.observe(p).events)
+        .filter((e) => e.type === 'opened')
+        .map((e) => e.episode.startedAt);
     const fresh = () => {
       const d = detector({ shiftWindow: 0, direction: 'both', rejoinMs: 30 * MINUTE, acceptAfterMs: 10 * 24 * 60 * MINUTE });
       normalRuns(100).forEach((p) => d.observe(p));
@@ -183,7 +195,9 @@ describe('SeriesDetector', () => {
     expect(opened!.forecast!.reachesAt - opened!.lastSeenAt).toBeLessThanOrEqual(6 * 3_600_000);
     // The same host busy at 65% for hours, not climbing: nothing.
     const busy = memory();
-    const events = [...flat, ...Array.from({ length: 96 }, (_, i) => ({ time: T0 + (288 + i) * FIVE, value: 65 + 3 * random.normal() }))].flatMap((p) => busy.observe(p).events);
+    const events = [...flat, ...Array.from({ length: 96 }, (_, i) => ({ time: T0 + (288 + i) * FIVE, value: 65 + 3 * random.normal() }))].flatMap(
+      (p) => busy.observe(p).events,
+    );
     expect(events).toEqual([]);
   });
 
@@ -201,12 +215,16 @@ describe('SeriesDetector', () => {
     expect(opened!.forecast!.perHour).toBeLessThan(9);
     const anomaly = applyEvent(parseSeriesKey('host_disk|||vm-3'), { type: 'opened', episode: opened! });
     expect(anomaly).toMatchObject({ metric: 'host_disk', host: 'vm-3', forecast: opened!.forecast });
-    expect(anomaly.description).toMatch(/^disk space used of vm-3 is unusually high: 6\d% vs expected 55% \(.*\); rising [78]% an hour, 100% in about [3-5]\.\d h$/);
+    expect(anomaly.description).toMatch(
+      /^disk space used of vm-3 is unusually high: 6\d% vs expected 55% \(.*\); rising [78]% an hour, 100% in about [3-5]\.\d h$/,
+    );
     expect(anomaly.recommendedAction).toMatch(/^Host vm-3 is running out of disk space/);
     expect(groupIncidents([anomaly], (a) => ({ hosts: [a.host!] }))[0].title).toMatch(/^vm-3: disk 6\d% and rising [78]% an hour$/);
     // A disk that has sat at 88% for days, not climbing: nothing.
     const full = createDetector('host_disk', 4);
-    const events = Array.from({ length: 576 + 72 }, (_, i) => ({ time: T0 + i * FIVE, value: 88 + 0.5 * random.normal() })).flatMap((p) => full.observe(p).events);
+    const events = Array.from({ length: 576 + 72 }, (_, i) => ({ time: T0 + i * FIVE, value: 88 + 0.5 * random.normal() })).flatMap(
+      (p) => full.observe(p).events,
+    );
     expect(events).toEqual([]);
   });
 
@@ -216,8 +234,7 @@ describe('SeriesDetector', () => {
     const values = Array.from({ length: 400 }, (_, i) => 10_000 * Math.exp(0.05 * random.normal()) * (i < 200 ? 1 : 1 + (0.02 * (i - 200)) / 10));
     const withShift = detector();
     const withoutShift = detector({ shiftWindow: 0 });
-    const opened = (d: SeriesDetector) =>
-      values.findIndex((value, i) => d.observe({ time: T0 + i * MINUTE, value }).events.some((e) => e.type === 'opened'));
+    const opened = (d: SeriesDetector) => values.findIndex((value, i) => d.observe({ time: T0 + i * MINUTE, value }).events.some((e) => e.type === 'opened'));
     const found = opened(withShift);
     expect(found).toBeGreaterThan(200);
     // Found before the runs are 15% slower (75 runs into the drift), and before a point-by-point check would.
@@ -312,7 +329,8 @@ describe('BinomialScorer on system errors', () => {
   it('opens on the third system failure in four runs, and says what failed against what usually does', () => {
     const detector = createDetector('failure_rate', 4);
     for (const point of history) detector.observe(point);
-    const observe = (mask: number, i: number) => detector.observe({ time: 100 + i, value: bitsOf(mask), trials: 10, outcomes: mask, systemOutcomes: mask }).events;
+    const observe = (mask: number, i: number) =>
+      detector.observe({ time: 100 + i, value: bitsOf(mask), trials: 10, outcomes: mask, systemOutcomes: mask }).events;
     expect([0b1, 0b10, 0b101].flatMap(observe)).toEqual([]);
     const [opened] = observe(0b1011, 3);
     expect(opened).toMatchObject({ type: 'opened', episode: { observed: 3, observedTrials: 4, observedSystem: true, expected: 0.01 } });
@@ -323,7 +341,10 @@ describe('BinomialScorer on system errors', () => {
 });
 
 function bitsOf(mask: number): number {
-  return mask.toString(2).split('').filter((b) => b === '1').length;
+  return mask
+    .toString(2)
+    .split('')
+    .filter((b) => b === '1').length;
 }
 
 describe('fourSignificant', () => {
@@ -368,7 +389,10 @@ describe('RobustScorer', () => {
       for (let trial = 0; trial < 40; trial++) {
         const length = 1 + Math.floor(random.next() * 3000);
         let time = T0;
-        const window = Array.from({ length }, () => ({ time: (time += Math.floor(random.next() * 2 * 3600_000)), value: Math.round(random.logNormal(5000, 0.5)) }));
+        const window = Array.from({ length }, () => ({
+          time: (time += Math.floor(random.next() * 2 * 3600_000)),
+          value: Math.round(random.logNormal(5000, 0.5)),
+        }));
         const count = 1 + Math.floor(random.next() * length);
         const scorer = new RobustScorer({ transform: c.transform, seasonality: c.seasonality, minBucketPoints: c.minBucketPoints, minSigma: 1e-9 });
         scorer.fit(window, count);

@@ -338,7 +338,10 @@ export class SeriesDetector {
     const events: DetectorEvent[] = [];
     this.judge(point, events);
     const last = this.last;
-    return { judgement: { ready: last.ready, z: last.z, exceeds: last.exceeds, severity: last.severity, expected: last.expected, rarity: last.rarity }, events };
+    return {
+      judgement: { ready: last.ready, z: last.z, exceeds: last.exceeds, severity: last.severity, expected: last.expected, rarity: last.rarity },
+      events,
+    };
   }
 
   /**
@@ -474,7 +477,9 @@ export class SeriesDetector {
       // The latest heading it had: a point that dips does not undo the climb.
       if (this.heading) episode.forecast = this.heading;
       this.keepEpisodePoint(point);
-      events.push(point.time - (episode.spellStartedAt ?? episode.startedAt) >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } });
+      events.push(
+        point.time - (episode.spellStartedAt ?? episode.startedAt) >= s.acceptAfterMs ? this.accept(point) : { type: 'updated', episode: { ...episode } },
+      );
       return;
     }
     state.pending.push({ point, z: score, expected, byShift });
@@ -486,7 +491,8 @@ export class SeriesDetector {
     const direction = s.direction === 'both' ? (z >= 0 ? 'high' : 'low') : s.direction;
     const severity = this.severityOf(peakScore, seen, expected);
     const previous = state.previous;
-    const rejoins = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs && sustained(previous);
+    const rejoins =
+      previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs && sustained(previous);
     state.previous = undefined;
     state.episode = {
       startedAt: rejoins ? previous.startedAt : first.point.time,
@@ -504,7 +510,13 @@ export class SeriesDetector {
       ...(system ? { observedSystem: true } : {}),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
-      ...(rejoins ? { spells: (previous.spells ?? 1) + 1, spellStartedAt: first.point.time, ...(previous.acceptedAt === undefined ? {} : { acceptedAt: previous.acceptedAt }) } : {}),
+      ...(rejoins
+        ? {
+            spells: (previous.spells ?? 1) + 1,
+            spellStartedAt: first.point.time,
+            ...(previous.acceptedAt === undefined ? {} : { acceptedAt: previous.acceptedAt }),
+          }
+        : {}),
     };
     state.episodePoints = state.pending.map((p) => p.point);
     state.pending = [];

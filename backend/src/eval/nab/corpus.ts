@@ -17,7 +17,10 @@ export function readSeries(dataDir: string): Series[] {
   for (const category of fs.readdirSync(dataDir).sort()) {
     const dir = path.join(dataDir, category);
     if (!fs.statSync(dir).isDirectory()) continue;
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+    for (const file of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.csv'))
+      .sort()) {
       const lines = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').slice(1);
       const timestamps: string[] = [];
       const values: number[] = [];

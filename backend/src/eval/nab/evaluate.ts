@@ -25,8 +25,15 @@ async function main(argv: string[]): Promise<void> {
   const o = parseOptions(
     argv,
     {
-      data: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, results: { type: 'string' }, detector: { type: 'string' },
-      sensitivity: { type: 'string', default: '4' }, 'leave-one-category-out': { type: 'boolean' }, 'min-held-out': { type: 'string' }, 'min-all-in': { type: 'string' },
+      data: { type: 'string' },
+      labels: { type: 'string' },
+      out: { type: 'string' },
+      results: { type: 'string' },
+      detector: { type: 'string' },
+      sensitivity: { type: 'string', default: '4' },
+      'leave-one-category-out': { type: 'boolean' },
+      'min-held-out': { type: 'string' },
+      'min-all-in': { type: 'string' },
     },
     USAGE,
   );
@@ -38,14 +45,18 @@ async function main(argv: string[]): Promise<void> {
     const scored = o.results
       ? // A published detector: its one set of scores, its threshold still tuned on the other categories.
         [series.map((s) => toScoredFile(s, readPublishedScores(o.results as string, publishedDetector(o.detector), s), labels))]
-      : scoreCandidates(series, labels, NAB_CANDIDATES, (done, total) => process.stderr.write(`scored ${done} of ${total} candidate settings over ${series.length} series\n`));
+      : scoreCandidates(series, labels, NAB_CANDIDATES, (done, total) =>
+          process.stderr.write(`scored ${done} of ${total} candidate settings over ${series.length} series\n`),
+        );
     const categoryOf = new Map(series.map((s) => [s.key, s.category]));
     const result = leaveOneCategoryOut(scored, (file) => categoryOf.get(file)!);
     process.stdout.write(locoTable(result, o.results ? publishedDetector(o.detector) : undefined));
     process.stdout.write(`${JSON.stringify({ meanHeldOut: result.meanHeldOut, allIn: result.allIn })}\n`);
     const failures: string[] = [];
-    if (o['min-held-out'] !== undefined && result.meanHeldOut.standard < numberOption(o['min-held-out'], 'min-held-out', 0, 100)) failures.push(`mean held-out standard score ${result.meanHeldOut.standard} below ${o['min-held-out']}`);
-    if (o['min-all-in'] !== undefined && result.allIn.standard < numberOption(o['min-all-in'], 'min-all-in', 0, 100)) failures.push(`all-in standard score ${result.allIn.standard} below ${o['min-all-in']}`);
+    if (o['min-held-out'] !== undefined && result.meanHeldOut.standard < numberOption(o['min-held-out'], 'min-held-out', 0, 100))
+      failures.push(`mean held-out standard score ${result.meanHeldOut.standard} below ${o['min-held-out']}`);
+    if (o['min-all-in'] !== undefined && result.allIn.standard < numberOption(o['min-all-in'], 'min-all-in', 0, 100))
+      failures.push(`all-in standard score ${result.allIn.standard} below ${o['min-all-in']}`);
     for (const failure of failures) process.stderr.write(`eval:nab: ${failure}\n`);
     if (failures.length) process.exitCode = 1;
     return;
@@ -80,11 +91,14 @@ function publishedDetector(name: unknown): string {
 function locoTable({ scores, meanHeldOut, allIn }: LeaveOneCategoryOut, published?: string): string {
   const categories = [...new Set(scores.map((s) => s.category))];
   const cell = (category: string, profile: string) => scores.find((s) => s.category === category && s.profile === profile)!;
-  const settings = (i: number) => (published ? `${published}'s published scores` : `refractory ${NAB_CANDIDATES[i].refractoryPoints}, mean of ${NAB_CANDIDATES[i].rarityMeanPoints}`);
+  const settings = (i: number) =>
+    published ? `${published}'s published scores` : `refractory ${NAB_CANDIDATES[i].refractoryPoints}, mean of ${NAB_CANDIDATES[i].rarityMeanPoints}`;
   const lines = [
     `| held-out category | ${PROFILES.map((p) => `${p.name} held out | all in`).join(' | ')} | chosen on the others (standard) |`,
     `|---|${PROFILES.map(() => '---|---').join('|')}|---|`,
-    ...categories.map((c) => `| ${c} | ${PROFILES.map((p) => `${cell(c, p.name).heldOut} | ${cell(c, p.name).allIn}`).join(' | ')} | ${settings(cell(c, 'standard').chosen)} |`),
+    ...categories.map(
+      (c) => `| ${c} | ${PROFILES.map((p) => `${cell(c, p.name).heldOut} | ${cell(c, p.name).allIn}`).join(' | ')} | ${settings(cell(c, 'standard').chosen)} |`,
+    ),
     `| mean held out / whole corpus | ${PROFILES.map((p) => `${meanHeldOut[p.name]} | ${allIn[p.name]}`).join(' | ')} | |`,
   ];
   return `${lines.join('\n')}\n`;

@@ -14,7 +14,7 @@ describe('leave one category out', () => {
   // quiet category (no window) with a false positive at 0.7.
   const candidate0 = [file('alpha/a1', { 50: 0.9, 30: 0.5 }), file('beta/b1', { 50: 0.6 }), file('quiet/q1', { 30: 0.7 }, [])];
 
-  it("scores each category with windows at the threshold tuned on the others, beside the all-in scores", () => {
+  it('scores each category with windows at the threshold tuned on the others, beside the all-in scores', () => {
     const result = leaveOneCategoryOut([candidate0], categoryOf);
     const standard = (category: string) => result.scores.find((s) => s.category === category && s.profile === 'standard');
     // Tuned on beta and quiet: 0.6 catches beta (0.7 would only add quiet's false positive), and

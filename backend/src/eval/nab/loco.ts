@@ -60,7 +60,10 @@ export function leaveOneCategoryOut(scored: readonly ScoredFile[][], categoryOf:
       const inside = (f: ScoredFile) => categoryOf(f.name) === category;
       let best = { chosen: 0, score: -Infinity, threshold: Infinity };
       scored.forEach((files, c) => {
-        const tuned = scoreCorpus(files.filter((f) => !inside(f)), profile);
+        const tuned = scoreCorpus(
+          files.filter((f) => !inside(f)),
+          profile,
+        );
         if (tuned.normalised > best.score) best = { chosen: c, score: tuned.normalised, threshold: tuned.threshold };
       });
       scores.push({

@@ -56,7 +56,7 @@ describe('NAB scoring rules', () => {
     expect(scoreAtThreshold(files, standard, 0.9)).toEqual({ threshold: 0.9, raw: 1, normalised: 100 });
     // Down to 0.5 the false positive counts too: 1 - 0.11 of a possible 1 (from -1).
     expect(scoreAtThreshold(files, standard, 0.5).raw).toBeCloseTo(1 - 0.11, 12);
-    expect(scoreAtThreshold(files, standard, 0.5).normalised).toBeCloseTo(100 * (2 - 0.11) / 2, 12);
+    expect(scoreAtThreshold(files, standard, 0.5).normalised).toBeCloseTo((100 * (2 - 0.11)) / 2, 12);
     // Above every score: nothing detected, the null score.
     expect(scoreAtThreshold(files, standard, 0.95)).toEqual({ threshold: 0.95, raw: -1, normalised: 0 });
   });

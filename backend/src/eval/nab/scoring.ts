@@ -108,7 +108,7 @@ function sweep(files: readonly ScoredFile[], profile: Profile): { steps: Array<{
   const best = new Array<number | undefined>(windows).fill(undefined);
   let total = nullScore; // nothing detected: every window missed
   const steps: Array<{ threshold: number; raw: number }> = [];
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     const threshold = all[i].score;
     for (; i < all.length && all[i].score === threshold; i++) {
       const row = all[i];

@@ -38,7 +38,9 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 function table(score: SimScore): string {
-  const rows = score.incidents.map((i) => `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.detectedMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`);
+  const rows = score.incidents.map(
+    (i) => `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.detectedMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`,
+  );
   return [
     '| injected incident | found | starts after (minutes) | detected after (minutes) | anomalies on it | pure incidents of it |',
     '|---|---|---|---|---|---|',
@@ -53,7 +55,11 @@ function table(score: SimScore): string {
 type Mode = 'live' | 'preloaded';
 
 /** Starts a collector, sends the fleet, has it judged, and scores what it reports. */
-async function evaluate(mode: Mode, options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string }, say: (line: string) => void): Promise<SimScore> {
+async function evaluate(
+  mode: Mode,
+  options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string },
+  say: (line: string) => void,
+): Promise<SimScore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
   let collector: { child: ChildProcess; url: string } | undefined;
   try {
@@ -65,7 +71,18 @@ async function evaluate(mode: Mode, options: { days: number; seed: number; inter
     // data stays within the collector's default history.
     const end = options.end ?? latestMonday(Date.now());
     say(`collector at ${collector.url} (${mode}); sending ${options.days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${options.seed} ...`);
-    const truth = await runSimulation({ url: collector.url, seed: options.seed, days: options.days, end, workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 60_000 });
+    const truth = await runSimulation({
+      url: collector.url,
+      seed: options.seed,
+      days: options.days,
+      end,
+      workflows: 12,
+      hosts: 6,
+      robots: 10,
+      runsPerHour: 4,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 60_000,
+    });
     say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
     if (mode === 'preloaded') {
       await stopCollector(collector.child);
@@ -121,7 +138,8 @@ async function main(argv: string[]): Promise<number> {
   // As the demo takes it: the current hour for "now", else an ISO date-time.
   const end = o.end === undefined ? undefined : o.end === 'now' ? Math.floor(Date.now() / HOUR) * HOUR : Date.parse(o.end);
   if (end !== undefined && Number.isNaN(end)) throw new Error(`--end: '${o.end}' is not an ISO date-time or 'now'\n\n${USAGE}`);
-  if (!(days > 0 && days <= 90) || !Number.isInteger(seed) || !['live', 'preloaded', 'both'].includes(o.mode!) || !(intervalMs >= 1000)) throw new Error(`bad arguments\n\n${USAGE}`);
+  if (!(days > 0 && days <= 90) || !Number.isInteger(seed) || !['live', 'preloaded', 'both'].includes(o.mode!) || !(intervalMs >= 1000))
+    throw new Error(`bad arguments\n\n${USAGE}`);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const modes: Mode[] = o.mode === 'both' ? ['live', 'preloaded'] : [o.mode as Mode];
   const failures: string[] = [];
@@ -132,16 +150,21 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, ...score })}\n${table(score)}\n`);
     if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
     const maxUnexplained = o['max-unexplained-per-day'];
-    if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained)) failures.push(`${mode}: ${score.unexplainedPerDay!.toFixed(2)} unexplained anomalies a day, above ${maxUnexplained}`);
+    if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained))
+      failures.push(`${mode}: ${score.unexplainedPerDay!.toFixed(2)} unexplained anomalies a day, above ${maxUnexplained}`);
     const maxControl = o['max-control-anomalies'];
-    if (maxControl !== undefined && score.controlAnomalies > Number(maxControl)) failures.push(`${mode}: ${score.controlAnomalies} anomalies on control workflows, above ${maxControl}`);
+    if (maxControl !== undefined && score.controlAnomalies > Number(maxControl))
+      failures.push(`${mode}: ${score.controlAnomalies} anomalies on control workflows, above ${maxControl}`);
     const maxRatio = o['max-incidents-per-injected'];
-    if (maxRatio !== undefined && score.reportedIncidents > Number(maxRatio) * score.injected) failures.push(`${mode}: ${score.reportedIncidents} incidents reported for ${score.injected} injected, above ${maxRatio}x`);
+    if (maxRatio !== undefined && score.reportedIncidents > Number(maxRatio) * score.injected)
+      failures.push(`${mode}: ${score.reportedIncidents} incidents reported for ${score.injected} injected, above ${maxRatio}x`);
     if (o['max-mixed'] !== undefined && score.mixed > Number(o['max-mixed'])) failures.push(`${mode}: ${score.mixed} mixed incidents, above ${o['max-mixed']}`);
     const maxDelay = o['max-median-detection-minutes'];
-    if (maxDelay !== undefined && !((score.medianDetectedMinutes ?? 0) <= Number(maxDelay))) failures.push(`${mode}: median detection delay ${score.medianDetectedMinutes} minutes, above ${maxDelay}`);
+    if (maxDelay !== undefined && !((score.medianDetectedMinutes ?? 0) <= Number(maxDelay)))
+      failures.push(`${mode}: median detection delay ${score.medianDetectedMinutes} minutes, above ${maxDelay}`);
     const notOne = score.incidents.filter((i) => i.pureIncidents !== 1);
-    if (o['one-incident-each'] && notOne.length) failures.push(`${mode}: not one pure incident each: ${notOne.map((i) => `${i.id} has ${i.pureIncidents}`).join(', ')}`);
+    if (o['one-incident-each'] && notOne.length)
+      failures.push(`${mode}: not one pure incident each: ${notOne.map((i) => `${i.id} has ${i.pureIncidents}`).join(', ')}`);
   }
   if (scores.size === 2) {
     const differ = disagreement(scores.get('live')!, scores.get('preloaded')!);

@@ -8,14 +8,59 @@ const FROM = Date.UTC(2026, 10, 1);
 const TO = FROM + 14 * DAY;
 
 const injected: InjectedIncident[] = [
-  { id: 'latency-spike', kind: 'latency_spike', description: '', start: FROM + 10 * DAY, end: FROM + 10 * DAY + 2 * HOUR, workflow: 'Claims', magnitude: 3, affectedExecutions: 0 },
-  { id: 'failure-burst', kind: 'failure_burst', description: '', start: FROM + 11 * DAY, end: FROM + 11 * DAY + 4 * HOUR, workflow: 'Payroll', magnitude: 0.7, affectedExecutions: 0 },
-  { id: 'cpu-saturation', kind: 'cpu_saturation', description: '', start: FROM + 12 * DAY, end: FROM + 12 * DAY + 3 * HOUR, host: 'vm-3', magnitude: 92, affectedExecutions: 0 },
+  {
+    id: 'latency-spike',
+    kind: 'latency_spike',
+    description: '',
+    start: FROM + 10 * DAY,
+    end: FROM + 10 * DAY + 2 * HOUR,
+    workflow: 'Claims',
+    magnitude: 3,
+    affectedExecutions: 0,
+  },
+  {
+    id: 'failure-burst',
+    kind: 'failure_burst',
+    description: '',
+    start: FROM + 11 * DAY,
+    end: FROM + 11 * DAY + 4 * HOUR,
+    workflow: 'Payroll',
+    magnitude: 0.7,
+    affectedExecutions: 0,
+  },
+  {
+    id: 'cpu-saturation',
+    kind: 'cpu_saturation',
+    description: '',
+    start: FROM + 12 * DAY,
+    end: FROM + 12 * DAY + 3 * HOUR,
+    host: 'vm-3',
+    magnitude: 92,
+    affectedExecutions: 0,
+  },
 ];
 
 let next = 0;
 function anomaly(metric: Anomaly['metric'], startedAt: number, subject: Partial<Pick<Anomaly, 'workflow' | 'host' | 'step'>>): Anomaly {
-  return { id: `a${++next}`, seriesKey: metric, metric, ...subject, direction: 'high', status: 'closed', startedAt, lastSeenAt: startedAt, severity: 0.5, firstSeverity: 0.5, peakScore: 5, points: 3, expected: 1, observed: 2, escalationLevel: 0, description: '', recommendedAction: '' };
+  return {
+    id: `a${++next}`,
+    seriesKey: metric,
+    metric,
+    ...subject,
+    direction: 'high',
+    status: 'closed',
+    startedAt,
+    lastSeenAt: startedAt,
+    severity: 0.5,
+    firstSeverity: 0.5,
+    peakScore: 5,
+    points: 3,
+    expected: 1,
+    observed: 2,
+    escalationLevel: 0,
+    description: '',
+    recommendedAction: '',
+  };
 }
 
 function incident(id: string, anomalies: Anomaly[]): ReportedIncident {
@@ -31,12 +76,11 @@ describe('scoring a simulated fleet against its ground truth', () => {
     const wrongMeasure = anomaly('run_duration', FROM + 11 * DAY + HOUR, { workflow: 'Payroll' });
     const wrongSubject = anomaly('failure_rate', FROM + 11 * DAY + HOUR, { workflow: 'Claims' });
     // After the settling week, explained by nothing: two in the 7 settled days.
-    const score = scoreSimulation({ from: FROM, to: TO, incidents: injected }, [spike, cpu, wrongMeasure, wrongSubject], [
-      incident('i1', [spike]),
-      incident('i2', [spike, cpu]),
-      incident('i3', [wrongMeasure, wrongSubject]),
-      incident('i4', [cpu, wrongSubject]),
-    ]);
+    const score = scoreSimulation(
+      { from: FROM, to: TO, incidents: injected },
+      [spike, cpu, wrongMeasure, wrongSubject],
+      [incident('i1', [spike]), incident('i2', [spike, cpu]), incident('i3', [wrongMeasure, wrongSubject]), incident('i4', [cpu, wrongSubject])],
+    );
     expect(score.incidents).toEqual([
       { id: 'latency-spike', kind: 'latency_spike', found: true, delayMinutes: 20, detectedMinutes: 24, anomalies: 1, pureIncidents: 1 },
       { id: 'failure-burst', kind: 'failure_burst', found: false, delayMinutes: null, detectedMinutes: null, anomalies: 0, pureIncidents: 0 },
@@ -54,21 +98,54 @@ describe('scoring a simulated fleet against its ground truth', () => {
     const saturation = { ...injected[2], workflows: ['Ledger'] };
     const onHost = anomaly('step_duration', FROM + 12 * DAY + HOUR, { workflow: 'Ledger', step: 'Login' });
     const elsewhere = anomaly('run_duration', FROM + 12 * DAY + HOUR, { workflow: 'Claims' });
-    const score = scoreSimulation({ from: FROM, to: TO, incidents: [saturation] }, [onHost, elsewhere], [incident('i1', [onHost]), incident('i2', [onHost, elsewhere])]);
+    const score = scoreSimulation(
+      { from: FROM, to: TO, incidents: [saturation] },
+      [onHost, elsewhere],
+      [incident('i1', [onHost]), incident('i2', [onHost, elsewhere])],
+    );
     expect(score).toMatchObject({ found: 1, unexplained: 1, pure: 1, mixed: 1 });
-    expect(score.incidents[0]).toEqual({ id: 'cpu-saturation', kind: 'cpu_saturation', found: true, anomalies: 1, delayMinutes: 60, detectedMinutes: 60, pureIncidents: 1 });
+    expect(score.incidents[0]).toEqual({
+      id: 'cpu-saturation',
+      kind: 'cpu_saturation',
+      found: true,
+      anomalies: 1,
+      delayMinutes: 60,
+      detectedMinutes: 60,
+      pureIncidents: 1,
+    });
     expect(score.medianDetectedMinutes).toBeNull();
   });
 
   it("counts a host's memory anomaly for its leak, and a workflow's runs per hour for its stop, nothing else of theirs", () => {
-    const leak: InjectedIncident = { id: 'memory-leak', kind: 'memory_leak', description: '', start: FROM + 9 * DAY, end: FROM + 9 * DAY + 7 * HOUR, host: 'vm-2', magnitude: 9, affectedExecutions: 0 };
-    const stop: InjectedIncident = { id: 'workflow-stop', kind: 'workflow_stop', description: '', start: FROM + 9 * DAY, end: FROM + 9 * DAY + 4 * HOUR, workflow: 'Queue', magnitude: 8, affectedExecutions: 0 };
+    const leak: InjectedIncident = {
+      id: 'memory-leak',
+      kind: 'memory_leak',
+      description: '',
+      start: FROM + 9 * DAY,
+      end: FROM + 9 * DAY + 7 * HOUR,
+      host: 'vm-2',
+      magnitude: 9,
+      affectedExecutions: 0,
+    };
+    const stop: InjectedIncident = {
+      id: 'workflow-stop',
+      kind: 'workflow_stop',
+      description: '',
+      start: FROM + 9 * DAY,
+      end: FROM + 9 * DAY + 4 * HOUR,
+      workflow: 'Queue',
+      magnitude: 8,
+      affectedExecutions: 0,
+    };
     const memory = anomaly('host_memory', FROM + 9 * DAY + 2 * HOUR, { host: 'vm-2' });
     const cpu = anomaly('host_cpu', FROM + 9 * DAY + 2 * HOUR, { host: 'vm-2' });
     const quiet = anomaly('volume', FROM + 9 * DAY, { workflow: 'Queue' });
     const slow = anomaly('run_duration', FROM + 9 * DAY, { workflow: 'Queue' });
     const score = scoreSimulation({ from: FROM, to: TO, incidents: [leak, stop] }, [memory, cpu, quiet, slow], []);
-    expect(score.incidents.map((i) => [i.id, i.found, i.anomalies, i.delayMinutes])).toEqual([['memory-leak', true, 1, 120], ['workflow-stop', true, 1, 0]]);
+    expect(score.incidents.map((i) => [i.id, i.found, i.anomalies, i.delayMinutes])).toEqual([
+      ['memory-leak', true, 1, 120],
+      ['workflow-stop', true, 1, 0],
+    ]);
     expect(score.unexplained).toBe(2);
   });
 
@@ -76,7 +153,15 @@ describe('scoring a simulated fleet against its ground truth', () => {
     const at = (minutes: number) => FROM + 10 * DAY + minutes * 60_000;
     const spike = injected[0];
     const burst = { ...injected[1], start: at(0) };
-    const drift: InjectedIncident = { id: 'slow-drift', kind: 'slow_drift', description: '', start: at(0), workflow: 'Ledger', magnitude: 0.08, affectedExecutions: 0 };
+    const drift: InjectedIncident = {
+      id: 'slow-drift',
+      kind: 'slow_drift',
+      description: '',
+      start: at(0),
+      workflow: 'Ledger',
+      magnitude: 0.08,
+      affectedExecutions: 0,
+    };
     const found = [
       { ...anomaly('run_duration', at(5), { workflow: 'Claims' }), detectedAt: at(12) },
       { ...anomaly('failure_rate', at(10), { workflow: 'Payroll' }), detectedAt: at(30) },
@@ -101,7 +186,11 @@ describe('scoring a simulated fleet against its ground truth', () => {
     const stopped = anomaly('volume', TO + HOUR, { workflow: 'Claims' });
     const inside = anomaly('volume', TO - HOUR, { workflow: 'Claims' });
     const afterIncident = { ...incident('late', [stopped]), startedAt: TO + HOUR };
-    const score = scoreSimulation({ from: FROM, to: TO, incidents: [] }, [stopped, inside], [afterIncident, { ...incident('in', [inside]), startedAt: TO - HOUR }]);
+    const score = scoreSimulation(
+      { from: FROM, to: TO, incidents: [] },
+      [stopped, inside],
+      [afterIncident, { ...incident('in', [inside]), startedAt: TO - HOUR }],
+    );
     expect(score).toMatchObject({ anomalies: 1, afterPeriod: 1, unexplained: 1, reportedIncidents: 1, noise: 1 });
   });
 
@@ -125,13 +214,26 @@ describe('comparing a live and a preloaded score', () => {
   const score = (found: string[], anomalies: number) => ({
     ...scoreSimulation({ from: FROM, to: TO, incidents: injected }, [], []),
     anomalies,
-    incidents: injected.map((i) => ({ id: i.id, kind: i.kind, found: found.includes(i.id), delayMinutes: null, detectedMinutes: null, anomalies: 0, pureIncidents: 0 })),
+    incidents: injected.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      found: found.includes(i.id),
+      delayMinutes: null,
+      detectedMinutes: null,
+      anomalies: 0,
+      pureIncidents: 0,
+    })),
   });
 
   it.each([
     ['the same incidents found and anomaly counts 10% apart agree', score(['latency-spike'], 110), score(['latency-spike'], 100), undefined],
     ['two anomalies apart on a small count agree', score([], 7), score([], 5), undefined],
-    ['another incident found disagrees', score(['latency-spike', 'cpu-saturation'], 100), score(['latency-spike'], 100), 'live found [latency-spike, cpu-saturation], preloaded [latency-spike]'],
+    [
+      'another incident found disagrees',
+      score(['latency-spike', 'cpu-saturation'], 100),
+      score(['latency-spike'], 100),
+      'live found [latency-spike, cpu-saturation], preloaded [latency-spike]',
+    ],
     ['anomaly counts more than 10% apart disagree', score([], 112), score([], 100), 'live reports 112 anomalies, preloaded 100'],
   ])('%s', (_, live, preloaded, expected) => {
     expect(disagreement(live, preloaded)).toBe(expected);

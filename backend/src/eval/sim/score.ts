@@ -103,7 +103,12 @@ export function onSubject(anomaly: Pick<Anomaly, 'metric' | 'workflow' | 'step' 
  * anomalies explained by no incident per day after the settling period, and how pure the reported
  * incidents are.
  */
-export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[], allReported: readonly ReportedIncident[], options: ScoreOptions = {}): SimScore {
+export function scoreSimulation(
+  truth: SimTruth,
+  allAnomalies: readonly Anomaly[],
+  allReported: readonly ReportedIncident[],
+  options: ScoreOptions = {},
+): SimScore {
   // The simulated fleet stops at the end of its period; what a collector says of the hours after
   // (no runs: "runs per hour unusually low") is about the simulation stopping, not about the fleet.
   const anomalies = allAnomalies.filter((a) => a.startedAt < truth.to);
@@ -167,8 +172,13 @@ export function scoreSimulation(truth: SimTruth, allAnomalies: readonly Anomaly[
 
 /** Why two modes' scores disagree, if they do: the incidents found, and anomaly counts beyond 10% (and 2) apart. */
 export function disagreement(live: SimScore, preloaded: SimScore): string | undefined {
-  const found = (score: SimScore) => score.incidents.filter((i) => i.found).map((i) => i.id).join(', ');
+  const found = (score: SimScore) =>
+    score.incidents
+      .filter((i) => i.found)
+      .map((i) => i.id)
+      .join(', ');
   if (found(live) !== found(preloaded)) return `live found [${found(live)}], preloaded [${found(preloaded)}]`;
-  if (Math.abs(live.anomalies - preloaded.anomalies) > Math.max(2, 0.1 * preloaded.anomalies)) return `live reports ${live.anomalies} anomalies, preloaded ${preloaded.anomalies}`;
+  if (Math.abs(live.anomalies - preloaded.anomalies) > Math.max(2, 0.1 * preloaded.anomalies))
+    return `live reports ${live.anomalies} anomalies, preloaded ${preloaded.anomalies}`;
   return undefined;
 }

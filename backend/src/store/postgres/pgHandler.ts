@@ -7,7 +7,9 @@ import { migratePostgres } from './schema';
 
 const INT8 = 20;
 /** Epoch milliseconds and ids are `bigint` columns, well inside a double's exact range: read them as numbers. */
-const numbersForInt8 = { getTypeParser: ((oid: number, format?: string) => (oid === INT8 ? Number : types.getTypeParser(oid, format as 'text'))) as typeof types.getTypeParser };
+const numbersForInt8 = {
+  getTypeParser: ((oid: number, format?: string) => (oid === INT8 ? Number : types.getTypeParser(oid, format as 'text'))) as typeof types.getTypeParser,
+};
 
 const DICTIONARIES = new Set(['workflows', 'robots', 'hosts', 'versions', 'step_names', 'error_messages']);
 
@@ -25,7 +27,12 @@ const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECO
 export function isConnectionLoss(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (code.startsWith('08') || CONNECTION_LOST.has(code))) return true;
-  return typeof message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|timeout expired/i.test(message);
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection is closed|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|timeout expired/i.test(
+      message,
+    )
+  );
 }
 
 /**
@@ -125,22 +132,38 @@ export async function createHandler(options: { url: string }) {
     /** What happened to the connection since the last answer, for the caller's log (the bridge asks after each call). */
     takeNotices: (): string[] => notices.splice(0),
     ingest: onSession(ingestBatch),
-    stats: (): Promise<StoreStats> => withClient(async (client) => {
-      const { rows } = await client.query<{ executions: number; steps: number; samples: number; last_execution: number | null; last_sample: number | null; size: number }>(
-        `SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM steps) AS steps, (SELECT count(*) FROM resource_samples) AS samples,
+    stats: (): Promise<StoreStats> =>
+      withClient(async (client) => {
+        const { rows } = await client.query<{
+          executions: number;
+          steps: number;
+          samples: number;
+          last_execution: number | null;
+          last_sample: number | null;
+          size: number;
+        }>(
+          `SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM steps) AS steps, (SELECT count(*) FROM resource_samples) AS samples,
            (SELECT max(started_at) FROM executions) AS last_execution, (SELECT max(ts) FROM resource_samples) AS last_sample, pg_database_size(current_database()) AS size`,
-      );
-      const r = rows[0];
-      return { executions: r.executions, steps: r.steps, samples: r.samples, lastExecutionAt: r.last_execution ?? undefined, lastSampleAt: r.last_sample ?? undefined, sizeBytes: r.size };
-    }),
+        );
+        const r = rows[0];
+        return {
+          executions: r.executions,
+          steps: r.steps,
+          samples: r.samples,
+          lastExecutionAt: r.last_execution ?? undefined,
+          lastSampleAt: r.last_sample ?? undefined,
+          sizeBytes: r.size,
+        };
+      }),
     /** Packed rollup rows, as `RollupSource.rows` asks for them. */
-    rollupRows: (kind: number, resolution: number, groups: number[] | 'workflows', from: number, to: number): Promise<Array<[number, number, Uint8Array]>> => withClient(async (client) => {
-      const { rows } = await client.query<{ grp: number; bucket: number; entries: Buffer }>(
-        `SELECT grp, bucket, entries FROM rollups WHERE kind = $1 AND resolution = $2 AND grp = ANY(${groups === 'workflows' ? 'ARRAY(SELECT id FROM workflows)' : '$5::int[]'}) AND bucket >= $3 AND bucket < $4`,
-        groups === 'workflows' ? [kind, resolution, from, to] : [kind, resolution, from, to, groups],
-      );
-      return rows.map((r): [number, number, Uint8Array] => [r.grp, r.bucket, r.entries]);
-    }),
+    rollupRows: (kind: number, resolution: number, groups: number[] | 'workflows', from: number, to: number): Promise<Array<[number, number, Uint8Array]>> =>
+      withClient(async (client) => {
+        const { rows } = await client.query<{ grp: number; bucket: number; entries: Buffer }>(
+          `SELECT grp, bucket, entries FROM rollups WHERE kind = $1 AND resolution = $2 AND grp = ANY(${groups === 'workflows' ? 'ARRAY(SELECT id FROM workflows)' : '$5::int[]'}) AND bucket >= $3 AND bucket < $4`,
+          groups === 'workflows' ? [kind, resolution, from, to] : [kind, resolution, from, to, groups],
+        );
+        return rows.map((r): [number, number, Uint8Array] => [r.grp, r.bucket, r.entries]);
+      }),
     /** A dictionary's id of a name, or its name of an id (undefined when there is none). */
     dictionary: (table: string, by: 'id' | 'name', value: string | number): Promise<string | number | undefined> => {
       if (!DICTIONARIES.has(table)) return Promise.reject(new Error(`not a dictionary: ${table}`));

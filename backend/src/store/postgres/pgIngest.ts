@@ -11,7 +11,8 @@ const RUNNING = executionStatusCodec.encode('running');
 /** Serializes ingest across every collector on the database ('rpa-ing'). */
 export const INGEST_LOCK = 0x7270612d696e67n;
 
-const byTime = <T>(rows: readonly T[], time: (row: T) => number) => rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
+const byTime = <T>(rows: readonly T[], time: (row: T) => number) =>
+  rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
 
 /**
  * Rows split into rounds with each key at most once per round: one multi-row upsert may not touch
@@ -64,10 +65,22 @@ export async function ingestBatch(client: ClientBase, batch: IngestBatch, now = 
 async function write(client: ClientBase, batch: IngestBatch, now: number): Promise<IngestResult> {
   const runs = byTime(batch.executions, (e) => e.startedAt).map(({ row }) => row);
   const workflows = await intern(client, 'workflows', [...runs.map((r) => r.workflow), ...batch.samples.map((s) => s.workflow)]);
-  const robots = await intern(client, 'robots', runs.map((r) => r.robot));
+  const robots = await intern(
+    client,
+    'robots',
+    runs.map((r) => r.robot),
+  );
   const hosts = await intern(client, 'hosts', [...runs.map((r) => r.host), ...batch.samples.map((s) => s.host)]);
-  const versions = await intern(client, 'versions', runs.map((r) => r.packageVersion));
-  const stepNames = await intern(client, 'step_names', batch.steps.map((s) => s.name));
+  const versions = await intern(
+    client,
+    'versions',
+    runs.map((r) => r.packageVersion),
+  );
+  const stepNames = await intern(
+    client,
+    'step_names',
+    batch.steps.map((s) => s.name),
+  );
   const errors = await intern(client, 'error_messages', [...runs.map((r) => r.errorMessage), ...batch.steps.map((s) => s.error)]);
   const id = (map: Map<string, number>, name: string | undefined) => (name === undefined ? null : map.get(name)!);
 
@@ -197,7 +210,10 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
 
   const hostNames = new Map([...hosts].map(([name, hostId]) => [hostId, name]));
   const changedSamples: Array<[string, number]> = [];
-  for (const round of rounds(byTime(batch.samples, (s) => s.time).map(({ row }) => row), (s) => `${s.host}\u0000${s.time}`)) {
+  for (const round of rounds(
+    byTime(batch.samples, (s) => s.time).map(({ row }) => row),
+    (s) => `${s.host}\u0000${s.time}`,
+  )) {
     const { rows: samplesChanged } = await client.query<{ host_id: number; ts: string }>(
       `INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, gpu_percent, gpu_memory_used, disk_used, disk_total, disk_read, disk_write, net_rx, net_tx, workflow_id, execution_ext_id)
        SELECT * FROM unnest($1::int[], $2::bigint[], $3::float8[], $4::bigint[], $5::bigint[], $6::float8[], $7::bigint[], $8::bigint[], $9::bigint[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::int[], $15::text[])
@@ -259,7 +275,10 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
   const freshFinished = [...finishing.keys()].filter((ext) => fresh.has(ext));
   let counted: FinishedRun[] = finished;
   if (freshFinished.length > 0) {
-    const { rows } = await client.query<{ ext_id: string }>('UPDATE archived_runs SET restored = true WHERE ext_id = ANY($1::text[]) AND NOT restored RETURNING ext_id', [freshFinished]);
+    const { rows } = await client.query<{ ext_id: string }>(
+      'UPDATE archived_runs SET restored = true WHERE ext_id = ANY($1::text[]) AND NOT restored RETURNING ext_id',
+      [freshFinished],
+    );
     const restored = new Set(rows.map((r) => r.ext_id));
     if (restored.size > 0) counted = finished.filter(({ execution }) => !restored.has(execution.id));
   }
@@ -277,9 +296,23 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
     }
   }
   const everything = [...counted, ...runsOut, ...stepsOut, ...stepsIn];
-  const allWorkflows = await intern(client, 'workflows', everything.map((f) => f.execution.workflow));
-  const allStepNames = await intern(client, 'step_names', everything.flatMap((f) => f.steps.map((s) => s.name)));
-  const partsOf = (runs: FinishedRun[], options?: { runs: boolean }) => rollupParts(runs, (name) => allWorkflows.get(name)!, (name) => allStepNames.get(name)!, options);
+  const allWorkflows = await intern(
+    client,
+    'workflows',
+    everything.map((f) => f.execution.workflow),
+  );
+  const allStepNames = await intern(
+    client,
+    'step_names',
+    everything.flatMap((f) => f.steps.map((s) => s.name)),
+  );
+  const partsOf = (runs: FinishedRun[], options?: { runs: boolean }) =>
+    rollupParts(
+      runs,
+      (name) => allWorkflows.get(name)!,
+      (name) => allStepNames.get(name)!,
+      options,
+    );
   const retracted = [...partsOf(runsOut), ...partsOf(stepsOut, { runs: false })];
   const added = [...partsOf(counted), ...partsOf(stepsIn, { runs: false })];
   if (retracted.length + added.length > 0) {
@@ -316,10 +349,18 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
 
   const json = (list: readonly unknown[]) => (list.length ? JSON.stringify(list) : null);
   if (changed.size || changedSamples.length) {
-    await client.query('INSERT INTO changes (at, executions, samples, started) VALUES ($1, $2, $3, $4)', [now, json([...changed]), json(changedSamples), json([...placed.values()])]);
+    await client.query('INSERT INTO changes (at, executions, samples, started) VALUES ($1, $2, $3, $4)', [
+      now,
+      json([...changed]),
+      json(changedSamples),
+      json([...placed.values()]),
+    ]);
   }
   if (changed.size) {
-    await client.query('UPDATE workflows w SET arrived_at = $1 FROM executions e WHERE e.ext_id = ANY($2::text[]) AND e.workflow_id = w.id', [now, [...changed]]);
+    await client.query('UPDATE workflows w SET arrived_at = $1 FROM executions e WHERE e.ext_id = ANY($2::text[]) AND e.workflow_id = w.id', [
+      now,
+      [...changed],
+    ]);
   }
   return { executions: batch.executions.length, steps: batch.steps.length, samples: batch.samples.length, finished };
 }
@@ -334,7 +375,13 @@ async function countedRuns(client: ClientBase, where: string, values: unknown[])
   );
   if (rows.length === 0) return runs;
   for (const r of rows) {
-    const execution = { id: r.ext_id, workflow: r.workflow, status: executionStatusCodec.decode(r.status), startedAt: r.started_at, ...(r.duration_ms === null ? {} : { durationMs: r.duration_ms }) } as Execution;
+    const execution = {
+      id: r.ext_id,
+      workflow: r.workflow,
+      status: executionStatusCodec.decode(r.status),
+      startedAt: r.started_at,
+      ...(r.duration_ms === null ? {} : { durationMs: r.duration_ms }),
+    } as Execution;
     runs.set(r.id, { execution, steps: [] });
   }
   const steps = await client.query<{ execution_id: number; name: string; started_at: number; duration_ms: number }>(

@@ -2,7 +2,26 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import { AppError } from '../../domain/errors';
 import { ERROR_TYPES, type Execution, type ExecutionDetail, type IngestBatch, type ResourceSample, type Step } from '@rpa-analytics/contract';
-import type { AnalysisCommit, Arrivals, AnomalyFilter, ChangeSet, ExecutionFilter, ExecutionPage, ExecutionPageRequest, IncidentFilter, InsightFilter, NameKind, RunFilter, SampleFilter, HostBuckets, HourlyStarts, SampleBucket, SampleMeasure, RunOutline, RunWithHostCpu } from '../store';
+import type {
+  AnalysisCommit,
+  Arrivals,
+  AnomalyFilter,
+  ChangeSet,
+  ExecutionFilter,
+  ExecutionPage,
+  ExecutionPageRequest,
+  IncidentFilter,
+  InsightFilter,
+  NameKind,
+  RunFilter,
+  SampleFilter,
+  HostBuckets,
+  HourlyStarts,
+  SampleBucket,
+  SampleMeasure,
+  RunOutline,
+  RunWithHostCpu,
+} from '../store';
 import { stateJson } from '../store';
 import { ANALYSIS_MEMORY_SQL, SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
@@ -48,7 +67,11 @@ function runConditions(filter: ExecutionFilter & Pick<RunFilter, 'by'>): Sql {
   if (filter.workflows) sql.add('e.workflow_id IN (SELECT id FROM workflows WHERE name = ANY(?))', filter.workflows);
   if (filter.hosts) sql.add('e.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))', filter.hosts);
   if (filter.robots) sql.add('e.robot_id IN (SELECT id FROM robots WHERE name = ANY(?))', filter.robots);
-  if (filter.statuses) sql.add('e.status = ANY(?::int2[])', filter.statuses.map((s) => executionStatusCodec.encode(s)));
+  if (filter.statuses)
+    sql.add(
+      'e.status = ANY(?::int2[])',
+      filter.statuses.map((s) => executionStatusCodec.encode(s)),
+    );
   const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
   if (filter.by === 'end') sql.add('e.ended_at IS NOT NULL');
   if (filter.from !== undefined) sql.add(`${column} >= ?`, filter.from);
@@ -64,7 +87,10 @@ export async function listExecutions(client: ClientBase, request: ExecutionPageR
     const { startedAt, id } = decodeCursor(request.cursor);
     sql.add('(e.started_at < ? OR (e.started_at = ? AND e.id < ?))', startedAt, startedAt, id);
   }
-  const rows = await all<ExecutionRow>(client, `SELECT ${EXECUTION_SELECT} ${sql.clause()} ORDER BY e.started_at DESC, e.id DESC LIMIT ?`, [...sql.params, request.limit + 1]);
+  const rows = await all<ExecutionRow>(client, `SELECT ${EXECUTION_SELECT} ${sql.clause()} ORDER BY e.started_at DESC, e.id DESC LIMIT ?`, [
+    ...sql.params,
+    request.limit + 1,
+  ]);
   const page = rows.slice(0, request.limit);
   return { items: page.map(toExecution), nextCursor: rows.length > request.limit ? encodeCursor(page[page.length - 1]) : undefined };
 }
@@ -96,7 +122,14 @@ export async function getExecution(client: ClientBase, id: string): Promise<Exec
        FROM resource_samples WHERE host_id = ? AND ts >= ? AND ts <= ?`,
       [row.host_id, row.started_at, end],
     );
-    if (usage.samples) detail.resources = { samples: usage.samples, cpuPercentAvg: usage.cpu_avg, cpuPercentMax: usage.cpu_max, memoryUsedBytesAvg: usage.mem_avg, memoryUsedBytesMax: usage.mem_max };
+    if (usage.samples)
+      detail.resources = {
+        samples: usage.samples,
+        cpuPercentAvg: usage.cpu_avg,
+        cpuPercentMax: usage.cpu_max,
+        memoryUsedBytesAvg: usage.mem_avg,
+        memoryUsedBytesMax: usage.mem_max,
+      };
   }
   return detail;
 }
@@ -121,7 +154,12 @@ export function listSamples(client: ClientBase, filter: SampleFilter): Promise<R
   return sampleRows(client, sql, filter.limit);
 }
 
-export async function sampleBuckets(client: ClientBase, filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): Promise<SampleBucket[]> {
+export async function sampleBuckets(
+  client: ClientBase,
+  filter: Omit<SampleFilter, 'limit'>,
+  measure: SampleMeasure,
+  bucketMs: number,
+): Promise<SampleBucket[]> {
   const sql = new Sql();
   if (filter.hosts) sql.add('s.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))', filter.hosts);
   if (filter.from !== undefined) sql.add('s.ts >= ?', filter.from);
@@ -135,7 +173,15 @@ export async function sampleBuckets(client: ClientBase, filter: Omit<SampleFilte
      ) g JOIN hosts h ON h.id = g.host_id LEFT JOIN workflows w ON w.id = g.workflow_id`,
     [bucketMs, ...sql.params],
   );
-  return rows.map(({ host, workflow, b, n, total, low, high }) => ({ host, ...(workflow === null ? {} : { workflow }), time: b, count: n, sum: total, min: low, max: high }));
+  return rows.map(({ host, workflow, b, n, total, low, high }) => ({
+    host,
+    ...(workflow === null ? {} : { workflow }),
+    time: b,
+    count: n,
+    sum: total,
+    min: low,
+    max: high,
+  }));
 }
 
 async function sample(client: ClientBase, host: string, time: number): Promise<ResourceSample | undefined> {
@@ -146,7 +192,10 @@ export async function runs(client: ClientBase, filter: RunFilter): Promise<Execu
   const sql = runConditions(filter);
   const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
   if (filter.last !== undefined) {
-    const rows = await all<ExecutionRow>(client, `SELECT ${EXECUTION_SELECT} ${sql.clause()} ORDER BY ${column} DESC, e.id DESC LIMIT ?`, [...sql.params, filter.last]);
+    const rows = await all<ExecutionRow>(client, `SELECT ${EXECUTION_SELECT} ${sql.clause()} ORDER BY ${column} DESC, e.id DESC LIMIT ?`, [
+      ...sql.params,
+      filter.last,
+    ]);
     return rows.reverse().map(toExecution);
   }
   return (await all<ExecutionRow>(client, `SELECT ${EXECUTION_SELECT} ${sql.clause()} ORDER BY ${column}, e.id`, sql.params)).map(toExecution);
@@ -164,7 +213,19 @@ export async function stepsOfRuns(client: ClientBase, filter: RunFilter): Promis
   return rows.map((r) => toStep(r.ext_id, r));
 }
 
-type OutlineRow = { workflow: string; host: string | null; robot: string | null; started_at: number; ended_at: number | null; duration_ms: number | null; status: number; error_type: number | null; names: string[] | null; starts: number[] | null; durations: number[] | null };
+type OutlineRow = {
+  workflow: string;
+  host: string | null;
+  robot: string | null;
+  started_at: number;
+  ended_at: number | null;
+  duration_ms: number | null;
+  status: number;
+  error_type: number | null;
+  names: string[] | null;
+  starts: number[] | null;
+  durations: number[] | null;
+};
 
 /** Runs in outline, each with its completed steps' names, starts and durations as arrays: one row a run, not whole runs and a row a step. */
 export async function runOutlines(client: ClientBase, filter: RunFilter): Promise<RunOutline[]> {
@@ -216,7 +277,8 @@ export async function hostBuckets(client: ClientBase, from: number, to: number, 
   const hosts: HostBuckets[] = [];
   for (const row of rows) {
     let last = hosts[hosts.length - 1];
-    if (last?.host !== row.host) hosts.push((last = { host: row.host, times: [], samples: [], cpuPercent: [], memoryPercent: [], diskSamples: [], diskPercent: [] }));
+    if (last?.host !== row.host)
+      hosts.push((last = { host: row.host, times: [], samples: [], cpuPercent: [], memoryPercent: [], diskSamples: [], diskPercent: [] }));
     last.times.push(row.bucket);
     last.samples.push(row.samples);
     last.cpuPercent.push(row.cpu);
@@ -250,7 +312,10 @@ export function robotBusyTime(client: ClientBase, from: number, to: number): Pro
   );
 }
 
-export async function versionChanges(client: ClientBase, filter: { workflows?: string[]; from?: number; to?: number }): Promise<Array<{ workflow: string; version: string; at: number }>> {
+export async function versionChanges(
+  client: ClientBase,
+  filter: { workflows?: string[]; from?: number; to?: number },
+): Promise<Array<{ workflow: string; version: string; at: number }>> {
   const sql = runConditions({ workflows: filter.workflows });
   const rows = await all<{ workflow: string; version: string; at: number }>(
     client,
@@ -294,7 +359,10 @@ function activeBetween(filter: IncidentFilter): Sql {
 }
 
 async function bodies<T>(client: ClientBase, table: string, sql: Sql, order: string, limit?: number): Promise<T[]> {
-  const rows = await all<{ body: string }>(client, `SELECT body FROM ${table} ${sql.clause()} ORDER BY ${order}${limit ? ' LIMIT ?' : ''}`, [...sql.params, ...(limit ? [limit] : [])]);
+  const rows = await all<{ body: string }>(client, `SELECT body FROM ${table} ${sql.clause()} ORDER BY ${order}${limit ? ' LIMIT ?' : ''}`, [
+    ...sql.params,
+    ...(limit ? [limit] : []),
+  ]);
   return rows.map((r) => JSON.parse(r.body) as T);
 }
 
@@ -353,7 +421,11 @@ export function saveInsights(client: ClientBase, insights: readonly Insight[]): 
         [i.id, i.key, i.category, i.workflow ?? null, i.status, i.priorityScore, i.lastSeenAt, JSON.stringify(i)],
       );
     }
-    await appendChange(client, 'insights', insights.map((i) => i.id));
+    await appendChange(
+      client,
+      'insights',
+      insights.map((i) => i.id),
+    );
   });
 }
 
@@ -365,7 +437,19 @@ export function commitAnalysis(client: ClientBase, commit: AnalysisCommit): Prom
       await client.query(
         `INSERT INTO anomalies (id, series_key, metric, workflow, host, status, started_at, last_seen_at, severity, incident_id, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, last_seen_at = excluded.last_seen_at, severity = excluded.severity, incident_id = excluded.incident_id, body = excluded.body`,
-        [a.id, a.seriesKey, a.metric, a.workflow ?? null, a.host ?? null, a.status, a.startedAt, a.lastSeenAt, a.severity, a.incidentId ?? null, JSON.stringify(a)],
+        [
+          a.id,
+          a.seriesKey,
+          a.metric,
+          a.workflow ?? null,
+          a.host ?? null,
+          a.status,
+          a.startedAt,
+          a.lastSeenAt,
+          a.severity,
+          a.incidentId ?? null,
+          JSON.stringify(a),
+        ],
       );
     }
     for (const i of commit.incidents) {
@@ -385,7 +469,11 @@ export function commitAnalysis(client: ClientBase, commit: AnalysisCommit): Prom
     for (const [name, value] of Object.entries(commit.values)) {
       await client.query('INSERT INTO analysis_values (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, value]);
     }
-    await appendChange(client, 'anomalies', commit.anomalies.map((a) => a.id));
+    await appendChange(
+      client,
+      'anomalies',
+      commit.anomalies.map((a) => a.id),
+    );
   });
 }
 
@@ -395,7 +483,10 @@ export async function loadDetectorStates(client: ClientBase): Promise<Array<[str
 }
 
 export async function workflowArrivals(client: ClientBase): Promise<Array<{ workflow: string; arrivedAt: number }>> {
-  const rows = await all<{ workflow: string; arrived_at: string }>(client, 'SELECT name AS workflow, arrived_at FROM workflows WHERE arrived_at IS NOT NULL ORDER BY name COLLATE "C"');
+  const rows = await all<{ workflow: string; arrived_at: string }>(
+    client,
+    'SELECT name AS workflow, arrived_at FROM workflows WHERE arrived_at IS NOT NULL ORDER BY name COLLATE "C"',
+  );
   return rows.map((r) => ({ workflow: r.workflow, arrivedAt: Number(r.arrived_at) }));
 }
 
@@ -421,7 +512,8 @@ export async function latestChange(client: ClientBase): Promise<number> {
 /** @throws AppError `gone` when the log no longer holds what followed `cursor`, or never did. */
 async function checkCursor(client: ClientBase, cursor: number): Promise<number> {
   const latest = await latestChange(client);
-  if (cursor > latest) throw new AppError('gone', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest}); start again from the latest cursor`);
+  if (cursor > latest)
+    throw new AppError('gone', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest}); start again from the latest cursor`);
   const [{ oldest }] = await all<{ oldest: number | null }>(client, 'SELECT min(seq) AS oldest FROM changes');
   if (cursor > 0 && cursor < (oldest ?? latest + 1) - 1) {
     throw new AppError('gone', `cursor ${cursor} is older than the change feed keeps (oldest ${oldest ?? latest + 1}); start again from the latest cursor`);
@@ -463,7 +555,6 @@ export async function pruneChanges(client: ClientBase, before: number): Promise<
   return (await client.query('DELETE FROM changes WHERE at < $1', [before])).rowCount ?? 0;
 }
 
-
 /**
  * What changed after `cursor` (as SQLite's change log reads it).
  * @throws AppError `gone` when the cursor is ahead of the feed or older than the log keeps.
@@ -492,7 +583,10 @@ export async function changes(client: ClientBase, cursor: number, limit: number)
 export async function expiredRaw(client: ClientBase, cutoff: number, limit: number): Promise<IngestBatch> {
   const executions: Execution[] = [];
   const steps: Step[] = [];
-  for (const { ext_id } of await all<{ ext_id: string }>(client, 'SELECT ext_id FROM executions WHERE started_at < ? ORDER BY started_at, id LIMIT ?', [cutoff, limit])) {
+  for (const { ext_id } of await all<{ ext_id: string }>(client, 'SELECT ext_id FROM executions WHERE started_at < ? ORDER BY started_at, id LIMIT ?', [
+    cutoff,
+    limit,
+  ])) {
     const { steps: runSteps, resources: _resources, ...execution } = (await getExecution(client, ext_id))!;
     executions.push(execution);
     steps.push(...runSteps);
@@ -512,7 +606,8 @@ export async function deleteRaw(client: ClientBase, batch: IngestBatch): Promise
       'INSERT INTO archived_runs (ext_id, started_at) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (ext_id) DO UPDATE SET started_at = excluded.started_at, restored = false',
       [finished.map((e) => e.id), finished.map((e) => e.startedAt)],
     );
-    for (const s of batch.samples) await client.query('DELETE FROM resource_samples WHERE host_id = (SELECT id FROM hosts WHERE name = $1) AND ts = $2', [s.host, s.time]);
+    for (const s of batch.samples)
+      await client.query('DELETE FROM resource_samples WHERE host_id = (SELECT id FROM hosts WHERE name = $1) AND ts = $2', [s.host, s.time]);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

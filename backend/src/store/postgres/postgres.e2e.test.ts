@@ -42,7 +42,9 @@ describe('PostgreSQL groundwork', () => {
     const { rows } = await starting[0].query('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual(ALL_VERSIONS);
     expect(await migratePostgres(starting[0])).toEqual([]);
-    const tables = await starting[0].query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('executions', 'steps', 'rollups', 'changes')");
+    const tables = await starting[0].query(
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('executions', 'steps', 'rollups', 'changes')",
+    );
     expect(tables.rows[0].n).toBe(4);
   });
 
@@ -50,7 +52,9 @@ describe('PostgreSQL groundwork', () => {
     const client = await connect();
     await client.query("INSERT INTO schema_migrations (version, description) VALUES (999, 'from the future')");
     try {
-      await expect(migratePostgres(client)).rejects.toThrow(`database schema version 999 is newer than this collector supports (${PG_SCHEMA_VERSION}); upgrade the collector`);
+      await expect(migratePostgres(client)).rejects.toThrow(
+        `database schema version 999 is newer than this collector supports (${PG_SCHEMA_VERSION}); upgrade the collector`,
+      );
     } finally {
       await client.query('DELETE FROM schema_migrations WHERE version = 999');
     }
@@ -62,7 +66,9 @@ describe('PostgreSQL groundwork', () => {
       expect(bridge.call('migrate')).toEqual([]);
       bridge.call('query', 'INSERT INTO workflows (name) VALUES ($1)', ['Invoice Processing']);
       expect(bridge.call('query', 'SELECT name FROM workflows')).toEqual([{ name: 'Invoice Processing' }]);
-      expect(() => bridge.call('query', 'INSERT INTO workflows (name) VALUES ($1)', ['Invoice Processing'])).toThrow(expect.objectContaining({ code: '23505' }));
+      expect(() => bridge.call('query', 'INSERT INTO workflows (name) VALUES ($1)', ['Invoice Processing'])).toThrow(
+        expect.objectContaining({ code: '23505' }),
+      );
     } finally {
       await bridge.close();
     }
@@ -72,7 +78,10 @@ describe('PostgreSQL groundwork', () => {
     // The leader: another process holding the lead through its own session, as a collector would.
     const leader = spawn(
       process.execPath,
-      ['-e', `const { Client } = require('pg'); (async () => { const c = new Client({ connectionString: ${JSON.stringify(pg.url)} }); await c.connect(); const r = await c.query('SELECT pg_try_advisory_lock($1) AS held', ['${ANALYSIS_LEADER_LOCK}']); console.log(r.rows[0].held ? 'leading' : 'not leading'); setInterval(() => {}, 1000); })();`],
+      [
+        '-e',
+        `const { Client } = require('pg'); (async () => { const c = new Client({ connectionString: ${JSON.stringify(pg.url)} }); await c.connect(); const r = await c.query('SELECT pg_try_advisory_lock($1) AS held', ['${ANALYSIS_LEADER_LOCK}']); console.log(r.rows[0].held ? 'leading' : 'not leading'); setInterval(() => {}, 1000); })();`,
+      ],
       { cwd: path.join(__dirname, '../../../..'), stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const said = await new Promise<string>((resolve) => leader.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
@@ -124,7 +133,12 @@ describe('the store contract on PostgreSQL', () => {
     expect([first.migrated, second.migrated]).toEqual([ALL_VERSIONS, []]);
     const reference = new SqliteStore({ file: ':memory:' });
     try {
-      const runs = Array.from({ length: 200 }, (_, i) => contractRun(`x-${i}`, Date.UTC(2026, 10, 2, 8) + i * 15_000, 1000 + (i % 17) * 100, { workflow: `W${i % 4}`, status: i % 9 === 0 ? 'failed' : 'completed' }));
+      const runs = Array.from({ length: 200 }, (_, i) =>
+        contractRun(`x-${i}`, Date.UTC(2026, 10, 2, 8) + i * 15_000, 1000 + (i % 17) * 100, {
+          workflow: `W${i % 4}`,
+          status: i % 9 === 0 ? 'failed' : 'completed',
+        }),
+      );
       const batches = Array.from({ length: 20 }, (_, b) => {
         const chunk = runs.slice(b * 10, b * 10 + 10);
         return { executions: chunk, steps: chunk.flatMap((r) => contractSteps(r, [100 + (r.durationMs! % 7), 200])), samples: [] };
@@ -162,7 +176,18 @@ describe('PostgreSQL answers as SQLite does', () => {
     postgres = new PgStore(pg.url);
     // The same simulated fleet into both, batch by batch (incidents included, so analysis finds some).
     const both = { send: async (batch: IngestBatch) => [sqlite, postgres].forEach((s) => s.ingest(batch)) };
-    await runSimulation({ seed: 4, days: 3, end: END, workflows: 5, hosts: 3, robots: 6, runsPerHour: 3, incidents: INCIDENT_KINDS, sampleIntervalMs: 300_000, transport: both });
+    await runSimulation({
+      seed: 4,
+      days: 3,
+      end: END,
+      workflows: 5,
+      hosts: 3,
+      robots: 6,
+      runsPerHour: 3,
+      incidents: INCIDENT_KINDS,
+      sampleIntervalMs: 300_000,
+      transport: both,
+    });
   }, 300_000);
   afterAll(() => {
     sqlite?.close();
@@ -191,7 +216,10 @@ describe('PostgreSQL answers as SQLite does', () => {
       };
       same(pages);
     }
-    const ids = sqlite.listExecutions({ limit: 500 }).items.filter((_, i) => i % 37 === 0).map((e) => e.id);
+    const ids = sqlite
+      .listExecutions({ limit: 500 })
+      .items.filter((_, i) => i % 37 === 0)
+      .map((e) => e.id);
     expect(ids.map((id) => sqlite.getExecution(id)).some((d) => d?.resources && d.steps.length > 0)).toBe(true);
     same((s) => ids.map((id) => s.getExecution(id)));
     same((s) => s.listSamples({ ...range, limit: 300 }));
@@ -234,7 +262,12 @@ describe('PostgreSQL answers as SQLite does', () => {
   it('when the change feed is read from the start, then it names the same runs, samples and anomalies', () => {
     const content = (s: Store) => {
       const set = s.changes(0, 100_000);
-      return { more: set.more, executions: set.executions.map((e) => e.id).sort(), samples: set.samples.length, anomalies: set.anomalies.map((a) => a.id).sort() };
+      return {
+        more: set.more,
+        executions: set.executions.map((e) => e.id).sort(),
+        samples: set.samples.length,
+        anomalies: set.anomalies.map((a) => a.id).sort(),
+      };
     };
     expect(content(sqlite)).toMatchObject({ more: false, samples: expect.any(Number) });
     expect(content(sqlite).samples).toBeGreaterThan(100);

@@ -17,7 +17,23 @@ const LEAN_RUN_COLUMNS = `e.id, e.ext_id, e.workflow_id, e.robot_id, e.host_id, 
   e.error_type, e.error_id, e.steps_total, e.steps_completed, e.tags`;
 
 /** A row of `LEAN_RUN_COLUMNS`. */
-type LeanRun = [number, string, number, number | null, number | null, number | null, number, number | null, number | null, number, number | null, number | null, number | null, number | null, string | null];
+type LeanRun = [
+  number,
+  string,
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number,
+  number | null,
+  number | null,
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  string | null,
+];
 
 /** Names in SQLite's BINARY order (bytes of UTF-8), as `ORDER BY name` sorts them. */
 const byName = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -58,7 +74,8 @@ export class AnalysisReader {
       return rows.reverse().map((row) => this.toRun(row));
     }
     const runs: Execution[] = [];
-    for (const row of this.rawStatement(`${select} ORDER BY ${column}, e.id`).iterate(...conditions.params) as IterableIterator<LeanRun>) runs.push(this.toRun(row));
+    for (const row of this.rawStatement(`${select} ORDER BY ${column}, e.id`).iterate(...conditions.params) as IterableIterator<LeanRun>)
+      runs.push(this.toRun(row));
     return runs;
   }
 
@@ -67,9 +84,9 @@ export class AnalysisReader {
     const conditions = runConditions(this.dictionaries, filter);
     if (!conditions) return [];
     const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
-    const rows = this.rawStatement(`SELECT e.ext_id, s.steps FROM executions e JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column}, e.id`).iterate(
-      ...conditions.params,
-    ) as IterableIterator<[string, Buffer]>;
+    const rows = this.rawStatement(
+      `SELECT e.ext_id, s.steps FROM executions e JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column}, e.id`,
+    ).iterate(...conditions.params) as IterableIterator<[string, Buffer]>;
     const steps: Step[] = [];
     for (const [executionId, blob] of rows) stepsOfRun(blob, executionId, this.dictionaries, steps);
     return steps;
@@ -104,7 +121,23 @@ export class AnalysisReader {
   }
 
   /** A lean row as `toExecution` takes it, its names from the dictionaries' caches. */
-  private toRun([id, extId, workflowId, robotId, hostId, versionId, startedAt, endedAt, durationMs, status, errorType, errorId, stepsTotal, stepsCompleted, tags]: LeanRun): Execution {
+  private toRun([
+    id,
+    extId,
+    workflowId,
+    robotId,
+    hostId,
+    versionId,
+    startedAt,
+    endedAt,
+    durationMs,
+    status,
+    errorType,
+    errorId,
+    stepsTotal,
+    stepsCompleted,
+    tags,
+  ]: LeanRun): Execution {
     const d = this.dictionaries;
     return toExecution({
       id,
@@ -173,7 +206,9 @@ export class AnalysisReader {
       if (!conditions) return [];
       // Step names by the workflows that ran them: a recent sample of each workflow's runs suffices.
       const blobs = this.db
-        .prepare(`SELECT steps FROM run_steps WHERE execution_id IN (SELECT e.id FROM executions e ${whereClause(conditions)} ORDER BY e.started_at DESC LIMIT 500)`)
+        .prepare(
+          `SELECT steps FROM run_steps WHERE execution_id IN (SELECT e.id FROM executions e ${whereClause(conditions)} ORDER BY e.started_at DESC LIMIT 500)`,
+        )
         .pluck()
         .all(...conditions.params) as Buffer[];
       const nameIds = new Set<number>();
@@ -181,6 +216,9 @@ export class AnalysisReader {
       return [...nameIds].map((id) => this.dictionaries.stepNames.nameOf(id)).sort(byName);
     }
     const table = { workflows: 'workflows', steps: 'step_names', hosts: 'hosts', robots: 'robots', versions: 'versions' }[kind];
-    return this.db.prepare<[], { name: string }>(`SELECT name FROM ${table} ORDER BY name`).all().map((r) => r.name);
+    return this.db
+      .prepare<[], { name: string }>(`SELECT name FROM ${table} ORDER BY name`)
+      .all()
+      .map((r) => r.name);
   }
 }

@@ -35,8 +35,7 @@ const EXECUTION_COLUMNS =
 const EXECUTION_WIDTH = 14;
 const RUN_STEPS_WIDTH = 3;
 
-const placeholders = (rows: number, width: number) =>
-  Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
+const placeholders = (rows: number, width: number) => Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ');
 
 /** One statement per chunk size, built by `sql(rows)`. */
 function prepareChunks(db: Database.Database, sql: (rows: number) => string): Map<number, Database.Statement> {
@@ -44,7 +43,12 @@ function prepareChunks(db: Database.Database, sql: (rows: number) => string): Ma
 }
 
 /** Calls `write` with each chunk's statement and values, in order, until `values` (`width` per row) are all written. */
-function inChunks(values: unknown[], width: number, statements: Map<number, Database.Statement>, write: (statement: Database.Statement, chunk: unknown[]) => void): void {
+function inChunks(
+  values: unknown[],
+  width: number,
+  statements: Map<number, Database.Statement>,
+  write: (statement: Database.Statement, chunk: unknown[]) => void,
+): void {
   let offset = 0;
   for (const rows of CHUNKS) {
     const length = rows * width;
@@ -105,7 +109,9 @@ export class BatchWriter {
         tags = coalesce(excluded.tags, tags)
       WHERE ${executionChanged('IS NOT')}
       RETURNING id`);
-    this.markArrived = db.prepare('UPDATE workflows SET arrived_at = ? WHERE id IN (SELECT e.workflow_id FROM json_each(?) j JOIN executions e ON e.ext_id = j.value)');
+    this.markArrived = db.prepare(
+      'UPDATE workflows SET arrived_at = ? WHERE id IN (SELECT e.workflow_id FROM json_each(?) j JOIN executions e ON e.ext_id = j.value)',
+    );
     // Runs new to the store, each once in its batch: inserted without the upsert's conflict handling.
     this.insertExecutions = prepareChunks(db, (rows) => `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ${placeholders(rows, EXECUTION_WIDTH)}`);
     // Stored runs of a JSON list of ids, by position in the list: text read back is not always the
@@ -120,7 +126,10 @@ export class BatchWriter {
     this.anyArchived = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs WHERE restored = 0)').pluck() as Database.Statement<[], number>;
     this.archivedAmong = db.prepare('SELECT j.key AS at FROM json_each(?) j JOIN archived_runs a ON a.ext_id = j.value AND a.restored = 0');
     this.markRestored = db.prepare('UPDATE archived_runs SET restored = 1 WHERE ext_id IN (SELECT value FROM json_each(?))');
-    this.wasRestored = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs WHERE ext_id = ? AND restored = 1)').pluck() as Database.Statement<[string], number>;
+    this.wasRestored = db.prepare('SELECT EXISTS (SELECT 1 FROM archived_runs WHERE ext_id = ? AND restored = 1)').pluck() as Database.Statement<
+      [string],
+      number
+    >;
     this.rollups = new RollupWriter(db, dictionaries);
     this.sampleRollups = new SampleRollupWriter(db);
     this.storedSteps = db.prepare('SELECT steps FROM run_steps WHERE execution_id = ?').pluck() as Database.Statement<[number], Buffer>;
@@ -197,16 +206,21 @@ export class BatchWriter {
       if (fresh.length === 0) return;
       // The rows of one INSERT take the ids after the largest, in order (`id` is the rowid).
       let next = 0;
-      inChunks(fresh.flatMap((row) => this.executionValues(row)), EXECUTION_WIDTH, this.insertExecutions, (statement, chunk) => {
-        const rows = chunk.length / EXECUTION_WIDTH;
-        const first = Number(statement.run(chunk).lastInsertRowid) - rows + 1;
-        for (let i = 0; i < rows; i++) {
-          written(fresh[next + i], first + i, undefined);
-          changed.add(fresh[next + i].id);
-          placed.set(fresh[next + i].id, fresh[next + i].id);
-        }
-        next += rows;
-      });
+      inChunks(
+        fresh.flatMap((row) => this.executionValues(row)),
+        EXECUTION_WIDTH,
+        this.insertExecutions,
+        (statement, chunk) => {
+          const rows = chunk.length / EXECUTION_WIDTH;
+          const first = Number(statement.run(chunk).lastInsertRowid) - rows + 1;
+          for (let i = 0; i < rows; i++) {
+            written(fresh[next + i], first + i, undefined);
+            changed.add(fresh[next + i].id);
+            placed.set(fresh[next + i].id, fresh[next + i].id);
+          }
+          next += rows;
+        },
+      );
       fresh = [];
     };
     for (const { row } of byTime(batch.executions, (e) => e.startedAt)) {
@@ -361,8 +375,7 @@ export class BatchWriter {
   /** The values of an executions row, in EXECUTION_COLUMNS order. */
   private executionValues(execution: Execution): unknown[] {
     const d = this.dictionaries;
-    const durationMs =
-      execution.durationMs ?? (execution.endedAt !== undefined ? execution.endedAt - execution.startedAt : null);
+    const durationMs = execution.durationMs ?? (execution.endedAt !== undefined ? execution.endedAt - execution.startedAt : null);
     return [
       execution.id,
       d.workflows.intern(execution.workflow),
@@ -392,7 +405,10 @@ export class BatchWriter {
     for (const [executionId, steps] of stepsByRun) {
       const packed = new Map<number, PackedStep>();
       const stored = newRuns.has(executionId) ? undefined : this.storedSteps.get(executionId);
-      if (stored) decodeSteps(stored, (index, nameId, startedAt, durationMs, status, errorId) => packed.set(index, { index, nameId, startedAt, durationMs, status, errorId }));
+      if (stored)
+        decodeSteps(stored, (index, nameId, startedAt, durationMs, status, errorId) =>
+          packed.set(index, { index, nameId, startedAt, durationMs, status, errorId }),
+        );
       for (const step of steps.values()) {
         packed.set(step.index, {
           index: step.index,

@@ -36,7 +36,10 @@ export class ChangeLog {
   private readonly oldestSeq: Database.Statement<[], { seq: number | null }>;
   private readonly prune: Database.Statement<[number]>;
   private readonly arrivedRows: Database.Statement<[number, number], Pick<ChangeRow, 'executions' | 'samples'> & { started: string | null }>;
-  private readonly arrivedRuns: Database.Statement<[string], { id: string; workflow: string; robot: string | null; startedAt: number; endedAt: number | null; status: number }>;
+  private readonly arrivedRuns: Database.Statement<
+    [string],
+    { id: string; workflow: string; robot: string | null; startedAt: number; endedAt: number | null; status: number }
+  >;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO changes (at, executions, samples, anomalies, insights, started) VALUES (?, ?, ?, ?, ?, ?)');
@@ -90,7 +93,8 @@ export class ChangeLog {
   private checkCursor(cursor: number): number {
     const latest = this.latest();
     // A cursor from another feed (the database was replaced or restored): start again, as when gone.
-    if (cursor > latest) throw new AppError('gone', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest}); start again from the latest cursor`);
+    if (cursor > latest)
+      throw new AppError('gone', `cursor ${cursor} is ahead of this collector's change feed (latest ${latest}); start again from the latest cursor`);
     const oldest = this.oldestSeq.get()?.seq ?? latest + 1;
     if (cursor > 0 && cursor < oldest - 1) {
       throw new AppError('gone', `cursor ${cursor} is older than the change feed keeps (oldest ${oldest}); start again from the latest cursor`);

@@ -26,7 +26,13 @@ describe('Checkpointer', () => {
     const file = path.join(tmp.dir, 'collector.db');
     const store = new SqliteStore({ file });
     store.deferCheckpoints(10_000);
-    const runs = Array.from({ length: 500 }, (_, i) => ({ id: `r-${i}`, workflow: 'Claims', startedAt: T0 + i, endedAt: T0 + i + 1000, status: 'completed' as const }));
+    const runs = Array.from({ length: 500 }, (_, i) => ({
+      id: `r-${i}`,
+      workflow: 'Claims',
+      startedAt: T0 + i,
+      endedAt: T0 + i + 1000,
+      status: 'completed' as const,
+    }));
     store.ingest({ executions: runs, steps: [], samples: [] });
     // Without a checkpoint the file alone has none of them: they are in the log.
     expect(runsInFileAlone(file, tmp.dir)).toBe(0);

@@ -14,7 +14,9 @@ export class Checkpointer {
   constructor(file: string, options: { intervalMs?: number; log?: Logger } = {}) {
     this.worker = new Worker(path.join(__dirname, 'checkpointWorker.js'), { workerData: { file: path.resolve(file), intervalMs: options.intervalMs ?? 250 } });
     this.worker.unref();
-    this.worker.on('message', (message: { error: string }) => options.log?.warn({ error: message.error }, 'background checkpoint failed; the writer checkpoints by itself past its limit'));
+    this.worker.on('message', (message: { error: string }) =>
+      options.log?.warn({ error: message.error }, 'background checkpoint failed; the writer checkpoints by itself past its limit'),
+    );
     this.worker.on('error', (error) => options.log?.warn({ err: error }, 'checkpoint thread stopped; the writer checkpoints by itself past its limit'));
   }
 

@@ -23,7 +23,23 @@ export function stepsOfRun(blob: Uint8Array, executionId: string, dictionaries: 
 
 /** Reads executions, steps and samples back; every value reaches SQL as a bound parameter. */
 /** A sample row as `sampleRows` selects it. */
-type SampleRow = [string, number, number, number, number, number, number, number, number, number | null, number | null, number | null, number | null, number | null, string | null];
+type SampleRow = [
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  string | null,
+];
 
 export class ExecutionReader {
   private readonly byExtId: Database.Statement<[string], ExecutionRow>;
@@ -92,11 +108,17 @@ export class ExecutionReader {
     const { from, to } = filter;
     const { hour, minute } = SAMPLE_ROLLUP_RESOLUTIONS;
     const resolution = bucketMs % hour === 0 ? hour : bucketMs % minute === 0 ? minute : undefined;
-    const inner = resolution && from !== undefined && to !== undefined ? { from: Math.ceil(from / resolution) * resolution, to: Math.floor(to / resolution) * resolution } : undefined;
+    const inner =
+      resolution && from !== undefined && to !== undefined
+        ? { from: Math.ceil(from / resolution) * resolution, to: Math.floor(to / resolution) * resolution }
+        : undefined;
     if (!resolution || !inner || inner.to <= inner.from) return this.summedSamples(filter, measure, bucketMs);
     const hostIds = filter.hosts ? this.idsOf(this.dictionaries.hosts, filter.hosts) : undefined;
     if (hostIds?.length === 0) return [];
-    const edges = [{ from, to: inner.from }, { from: inner.to, to }].filter((edge) => edge.to! > edge.from!);
+    const edges = [
+      { from, to: inner.from },
+      { from: inner.to, to },
+    ].filter((edge) => edge.to! > edge.from!);
     return [
       ...readSampleRollups(this.db, this.dictionaries, { hostIds, ...inner, resolution, measure }),
       ...edges.flatMap((edge) => this.summedSamples({ ...filter, ...edge }, measure, bucketMs)),
@@ -152,11 +174,41 @@ export class ExecutionReader {
       .raw()
       .all(...params, ...(limit ? [limit] : [])) as SampleRow[];
     // Rows as arrays, workflow names from the dictionary's cache: the analysis reads months of samples.
-    return rows.map(([host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, disk_used, disk_total, workflowId, execution_ext_id]) =>
-      toSample({
-        host, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, gpu_percent, gpu_memory_used, disk_used, disk_total, execution_ext_id,
-        workflow: workflowId === null ? null : this.dictionaries.workflows.nameOf(workflowId),
-      }),
+    return rows.map(
+      ([
+        host,
+        ts,
+        cpu_percent,
+        memory_used,
+        memory_total,
+        disk_read,
+        disk_write,
+        net_rx,
+        net_tx,
+        gpu_percent,
+        gpu_memory_used,
+        disk_used,
+        disk_total,
+        workflowId,
+        execution_ext_id,
+      ]) =>
+        toSample({
+          host,
+          ts,
+          cpu_percent,
+          memory_used,
+          memory_total,
+          disk_read,
+          disk_write,
+          net_rx,
+          net_tx,
+          gpu_percent,
+          gpu_memory_used,
+          disk_used,
+          disk_total,
+          execution_ext_id,
+          workflow: workflowId === null ? null : this.dictionaries.workflows.nameOf(workflowId),
+        }),
     );
   }
 

@@ -15,8 +15,15 @@ describe('HostBucketReader', () => {
     const store = new SqliteStore({ file: path.join(tmp.dir, 'hosts.db') });
     const random = new Random(11);
     const sample = (host: string, time: number) => ({
-      host, time, cpuPercent: random.uniform(0, 100), memoryUsedBytes: Math.round(random.uniform(0, 16e9)), memoryTotalBytes: random.chance(0.05) ? 0 : 16e9,
-      diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0,
+      host,
+      time,
+      cpuPercent: random.uniform(0, 100),
+      memoryUsedBytes: Math.round(random.uniform(0, 16e9)),
+      memoryTotalBytes: random.chance(0.05) ? 0 : 16e9,
+      diskReadBytesPerSec: 0,
+      diskWriteBytesPerSec: 0,
+      netRxBytesPerSec: 0,
+      netTxBytesPerSec: 0,
     });
     // A sampler at 1 s on one host (300 a bucket), one every 5 minutes on another, and a third
     // with gaps: buckets without samples are left out.
@@ -50,11 +57,20 @@ describe('HostBucketReader', () => {
     // Known answers: the first bucket of each host, added up here from the samples themselves.
     const memory = (s: ReturnType<typeof sample>) => (s.memoryTotalBytes > 0 ? (100 * s.memoryUsedBytes) / s.memoryTotalBytes : 0);
     const first = samples.filter((s) => s.host === 'gaps' && s.time < T0 + BUCKET);
-    expect(gaps.cpuPercent[0]).toBeCloseTo(first.reduce((sum, s) => sum + s.cpuPercent, 0), 9);
-    expect(gaps.memoryPercent[0]).toBeCloseTo(first.reduce((sum, s) => sum + memory(s), 0), 9);
+    expect(gaps.cpuPercent[0]).toBeCloseTo(
+      first.reduce((sum, s) => sum + s.cpuPercent, 0),
+      9,
+    );
+    expect(gaps.memoryPercent[0]).toBeCloseTo(
+      first.reduce((sum, s) => sum + memory(s), 0),
+      9,
+    );
     expect(sparse.cpuPercent[3]).toBe(samples.filter((s) => s.host === 'sparse')[3].cpuPercent);
     const firstDense = samples.filter((s) => s.host === 'dense' && s.time < T0 + BUCKET);
-    expect(dense.cpuPercent[0]).toBeCloseTo(firstDense.reduce((sum, s) => sum + s.cpuPercent, 0), 6);
+    expect(dense.cpuPercent[0]).toBeCloseTo(
+      firstDense.reduce((sum, s) => sum + s.cpuPercent, 0),
+      6,
+    );
     store.close();
   });
 });

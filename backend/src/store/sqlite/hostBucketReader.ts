@@ -20,7 +20,9 @@ export class HostBucketReader {
   constructor(db: Database.Database) {
     // Samples with no memory total have no memory sum: they count as using none, as below.
     this.minutes = db
-      .prepare(`SELECT group_concat(${packedRow(['bucket', 'cpu_n', 'cpu_sum', 'memory_sum', 'disk_used_n', 'disk_used_sum'])}, ',') FROM sample_rollups WHERE resolution = ${MINUTE} AND host_id = ? AND bucket >= ? AND bucket < ?`)
+      .prepare(
+        `SELECT group_concat(${packedRow(['bucket', 'cpu_n', 'cpu_sum', 'memory_sum', 'disk_used_n', 'disk_used_sum'])}, ',') FROM sample_rollups WHERE resolution = ${MINUTE} AND host_id = ? AND bucket >= ? AND bucket < ?`,
+      )
       .pluck() as Database.Statement<[number, number, number], string | null>;
     this.grouped = db
       .prepare(
@@ -37,7 +39,9 @@ export class HostBucketReader {
     const inMinutes = bucketMs % MINUTE === 0 && from % MINUTE === 0 && to % MINUTE === 0;
     const out: HostBuckets[] = [];
     for (const [id, host] of hosts) {
-      const buckets = (inMinutes ? this.summed(host, this.minutes.get(id, from, to)!, bucketMs) : undefined) ?? this.fromGroups(host, this.grouped.get(bucketMs, id, from, to)!);
+      const buckets =
+        (inMinutes ? this.summed(host, this.minutes.get(id, from, to)!, bucketMs) : undefined) ??
+        this.fromGroups(host, this.grouped.get(bucketMs, id, from, to)!);
       if (buckets.times.length > 0) out.push(buckets);
     }
     return out;

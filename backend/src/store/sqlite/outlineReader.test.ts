@@ -63,7 +63,14 @@ describe('run outlines in chunks', () => {
         ...(running ? {} : { endedAt: startedAt + Math.ceil(durationMs), durationMs }),
       });
       for (let index = 0; index < random.int(0, 5); index++) {
-        steps.push({ executionId: `run-${i}`, index, name: `step ${random.int(1, 4)}`, startedAt: startedAt + index * 1000, durationMs: random.int(1, 900) + 0.5, status: random.chance(0.8) ? 'completed' : 'failed' });
+        steps.push({
+          executionId: `run-${i}`,
+          index,
+          name: `step ${random.int(1, 4)}`,
+          startedAt: startedAt + index * 1000,
+          durationMs: random.int(1, 900) + 0.5,
+          status: random.chance(0.8) ? 'completed' : 'failed',
+        });
       }
     }
     store.ingest({ executions, steps, samples: [] });
@@ -71,7 +78,13 @@ describe('run outlines in chunks', () => {
     try {
       const dictionaries = openDictionaries(db);
       const statement = (sql: string) => db.prepare(sql).raw();
-      const filters: RunFilter[] = [{ by: 'end', from: T0 + 5 * MINUTE, to: T0 + 25 * MINUTE }, { from: T0 + 3 * MINUTE }, { by: 'end' }, {}, { workflows: ['Claims'], by: 'end', to: T0 + 20 * MINUTE }];
+      const filters: RunFilter[] = [
+        { by: 'end', from: T0 + 5 * MINUTE, to: T0 + 25 * MINUTE },
+        { from: T0 + 3 * MINUTE },
+        { by: 'end' },
+        {},
+        { workflows: ['Claims'], by: 'end', to: T0 + 20 * MINUTE },
+      ];
       for (const filter of filters) {
         const expected = outlineRuns(store.runs(filter), store.stepsOfRuns(filter));
         expect(expected.length).toBeGreaterThan(5);

@@ -16,7 +16,18 @@ const COMPLETED = stepStatusCodec.encode('completed');
  * What a chunk packs of each run: its id, the outline (whose start or end is the key runs are read
  * in order by), then its blob's size.
  */
-const OUTLINE_COLUMNS = ['e.id', 'e.workflow_id', 'e.host_id', 'e.robot_id', 'e.started_at', 'e.ended_at', 'e.duration_ms', 'e.status', 'e.error_type', 'length(s.steps)'];
+const OUTLINE_COLUMNS = [
+  'e.id',
+  'e.workflow_id',
+  'e.host_id',
+  'e.robot_id',
+  'e.started_at',
+  'e.ended_at',
+  'e.duration_ms',
+  'e.status',
+  'e.error_type',
+  'length(s.steps)',
+];
 
 /**
  * The completed steps of the run being read, gathered by `gatherCompleted` (module state rather
@@ -70,7 +81,12 @@ function outline(
     decodeSteps(blob, gatherCompleted, start, end);
   }
   const completed = { names: completedNames(namesOf, workflowId), times: gathered.times.slice(0, 2 * gathered.count) };
-  const run: RunOutline = { workflow: dictionaries.workflows.nameOf(workflowId), startedAt, status: executionStatusCodec.decode(status), completedSteps: completed };
+  const run: RunOutline = {
+    workflow: dictionaries.workflows.nameOf(workflowId),
+    startedAt,
+    status: executionStatusCodec.decode(status),
+    completedSteps: completed,
+  };
   if (hostId !== null) run.host = dictionaries.hosts.nameOf(hostId);
   if (robotId !== null) run.robot = dictionaries.robots.nameOf(robotId);
   if (endedAt !== null) run.endedAt = endedAt;
@@ -113,7 +129,11 @@ export function unpackOutlines(text: string | null, blobs: Uint8Array | null, di
     const key = by === 'end' ? endedAt! : startedAt;
     const previous = runs[runs.length - 1];
     if (previous && (key < previous.key || (key === previous.key && id < previous.id))) inOrder = false;
-    runs.push({ key, id, run: outline(dictionaries, namesOf, workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blobs, offset, offset + size) });
+    runs.push({
+      key,
+      id,
+      run: outline(dictionaries, namesOf, workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blobs, offset, offset + size),
+    });
     offset += size;
   }
   return inOrder ? runs : runs.sort((a, b) => a.key - b.key || a.id - b.id);
@@ -126,7 +146,12 @@ export function unpackOutlines(text: string | null, blobs: Uint8Array | null, di
  * @param statement prepares (or reuses) a statement returning rows as arrays
  * @param chunkRuns runs a chunk reads at most
  */
-export function readRunOutlines(statement: (sql: string) => Database.Statement, dictionaries: Dictionaries, filter: RunFilter, chunkRuns = OUTLINE_CHUNK_RUNS): RunOutline[] {
+export function readRunOutlines(
+  statement: (sql: string) => Database.Statement,
+  dictionaries: Dictionaries,
+  filter: RunFilter,
+  chunkRuns = OUTLINE_CHUNK_RUNS,
+): RunOutline[] {
   const conditions = runConditions(dictionaries, filter);
   if (!conditions) return [];
   const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
@@ -135,11 +160,15 @@ export function readRunOutlines(statement: (sql: string) => Database.Statement, 
     const rows = statement(
       `SELECT e.workflow_id, e.host_id, e.robot_id, e.started_at, e.ended_at, e.duration_ms, e.status, e.error_type, s.steps
        FROM executions e LEFT JOIN run_steps s ON s.execution_id = e.id ${whereClause(conditions)} ORDER BY ${column} DESC, e.id DESC LIMIT ?`,
-    ).all(...conditions.params, filter.last) as Array<[number, number | null, number | null, number, number | null, number | null, number, number | null, Buffer | null]>;
+    ).all(...conditions.params, filter.last) as Array<
+      [number, number | null, number | null, number, number | null, number | null, number, number | null, Buffer | null]
+    >;
     const namesOf = new Map<number, readonly string[]>();
     return rows
       .reverse()
-      .map(([workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blob]) => outline(dictionaries, namesOf, workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blob, 0, blob?.length ?? 0));
+      .map(([workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blob]) =>
+        outline(dictionaries, namesOf, workflowId, hostId, robotId, startedAt, endedAt, durationMs, status, errorType, blob, 0, blob?.length ?? 0),
+      );
   }
   // Each chunk starts after the last run of the one before, by (column, id): the order of the index.
   const chunk = (after: boolean) =>
@@ -155,7 +184,10 @@ export function readRunOutlines(statement: (sql: string) => Database.Statement, 
   const runs: RunOutline[] = [];
   let last: KeyedOutline | undefined;
   for (;;) {
-    const [text, blobs] = (last ? next.get(...conditions.params, last.key, last.key, last.id) : first.get(...conditions.params)) as [string | null, Buffer | null];
+    const [text, blobs] = (last ? next.get(...conditions.params, last.key, last.key, last.id) : first.get(...conditions.params)) as [
+      string | null,
+      Buffer | null,
+    ];
     const read = unpackOutlines(text, blobs, dictionaries, filter.by);
     for (const keyed of read) runs.push(keyed.run);
     if (read.length < chunkRuns) return runs;

@@ -63,7 +63,9 @@ export class ResultsRepository {
       VALUES (@id, @key, @category, @workflow, @status, @priorityScore, @lastSeenAt, @body)
       ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
         last_seen_at = excluded.last_seen_at, body = excluded.body`);
-    this.upsertState = db.prepare('INSERT INTO detector_states (series_key, state) VALUES (?, ?) ON CONFLICT (series_key) DO UPDATE SET state = excluded.state');
+    this.upsertState = db.prepare(
+      'INSERT INTO detector_states (series_key, state) VALUES (?, ?) ON CONFLICT (series_key) DO UPDATE SET state = excluded.state',
+    );
     this.upsertValue = db.prepare('INSERT INTO analysis_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
     const deleteAnomaly = db.prepare('DELETE FROM anomalies WHERE id = ?');
     const deleteIncident = db.prepare('DELETE FROM incidents WHERE id = ?');
@@ -134,10 +136,12 @@ export class ResultsRepository {
   }
 
   saveInsights(insights: readonly Insight[]): void {
-    this.db.transaction(() => {
-      for (const insight of insights) this.upsertInsight.run({ ...insight, workflow: insight.workflow ?? null, body: JSON.stringify(insight) });
-      this.changes.append({ insights: insights.map((i) => i.id) });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const insight of insights) this.upsertInsight.run({ ...insight, workflow: insight.workflow ?? null, body: JSON.stringify(insight) });
+        this.changes.append({ insights: insights.map((i) => i.id) });
+      })
+      .immediate();
   }
 
   loadDetectorStates(): Map<string, unknown> {

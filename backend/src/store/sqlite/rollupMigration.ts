@@ -17,7 +17,13 @@ export function packRollups(db: Database.Database): void {
     const entriesOf = db.prepare(rowSql).raw();
     for (const [resolution, group, bucket] of db.prepare(keysSql).raw().all() as Array<[number, number, number]>) {
       const entries = (entriesOf.all(resolution, group, bucket) as OldRow[]).map(([key, count, timed, sum, min, max, digest]) => ({
-        key, count, timed, sum, min, max, digest: digest && timed > 0 ? QuantileDigest.decode(digest) : undefined,
+        key,
+        count,
+        timed,
+        sum,
+        min,
+        max,
+        digest: digest && timed > 0 ? QuantileDigest.decode(digest) : undefined,
       }));
       insert.run(kind, resolution, group, bucket, encodeEntries(entries));
     }

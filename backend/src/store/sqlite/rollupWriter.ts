@@ -26,7 +26,12 @@ export class RollupWriter {
 
   /** Takes runs counted before back out (they were corrected since; their new state is added). */
   retract(counted: readonly FinishedRun[], options: { runs?: boolean } = {}): void {
-    const rows = rollupParts(counted, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name), options);
+    const rows = rollupParts(
+      counted,
+      (name) => this.dictionaries.workflows.intern(name),
+      (name) => this.dictionaries.stepNames.intern(name),
+      options,
+    );
     for (const { key, entries } of rows) {
       const stored = this.select.get(...key) as Buffer | undefined;
       if (stored) this.upsert.run(...key, retractEncoded(entries, stored));
@@ -34,7 +39,12 @@ export class RollupWriter {
   }
 
   add(finished: readonly FinishedRun[], options: { runs?: boolean } = {}): void {
-    const rows = rollupParts(finished, (name) => this.dictionaries.workflows.intern(name), (name) => this.dictionaries.stepNames.intern(name), options);
+    const rows = rollupParts(
+      finished,
+      (name) => this.dictionaries.workflows.intern(name),
+      (name) => this.dictionaries.stepNames.intern(name),
+      options,
+    );
     for (const { key, entries } of rows) {
       const stored = this.select.get(...key) as Buffer | undefined;
       this.upsert.run(...key, mergeStored(entries, stored));

@@ -37,7 +37,19 @@ describe('schema migrations', () => {
       store.ingest({
         executions: [],
         steps: [],
-        samples: [{ host: 'vm-1', time: T0, cpuPercent: 12, memoryUsedBytes: 1, memoryTotalBytes: 2, diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, netRxBytesPerSec: 0, netTxBytesPerSec: 0 }],
+        samples: [
+          {
+            host: 'vm-1',
+            time: T0,
+            cpuPercent: 12,
+            memoryUsedBytes: 1,
+            memoryTotalBytes: 2,
+            diskReadBytesPerSec: 0,
+            diskWriteBytesPerSec: 0,
+            netRxBytesPerSec: 0,
+            netTxBytesPerSec: 0,
+          },
+        ],
       });
       expect(store.stats().samples).toBe(1);
     } finally {
@@ -59,7 +71,18 @@ describe('schema migrations', () => {
     const digest = (values: number[]) => QuantileDigest.of([...values]).encode();
     const insertRun = old.prepare('INSERT INTO run_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     insertRun.run(HOUR, 1, T0, 1, 2, 2, 3000, 1000, 2000, digest([1000, 2000]));
-    insertRun.run(HOUR, 2, T0, 1, 100, 100, many.reduce((a, b) => a + b), 1000, many[99], digest(many));
+    insertRun.run(
+      HOUR,
+      2,
+      T0,
+      1,
+      100,
+      100,
+      many.reduce((a, b) => a + b),
+      1000,
+      many[99],
+      digest(many),
+    );
     insertRun.run(HOUR, 1, T0, 2, 3, 0, 0, null, null, null);
     insertRun.run(60_000, 1, T0 + 60_000, 1, 1, 1, 1500, 1500, 1500, digest([1500]));
     old.prepare('INSERT INTO step_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(HOUR, 1, T0 + HOUR, 2, 2, 700, 300, 400, digest([300, 400]));
@@ -74,7 +97,17 @@ describe('schema migrations', () => {
       expect(plain).toEqual(
         expect.arrayContaining([
           { bucket: T0, workflow: 'Payroll', status: 'completed', runs: 2, timed: 2, sumMs: 3000, minMs: 1000, maxMs: 2000, p50: 1500 },
-          { bucket: T0, workflow: 'Invoices', status: 'completed', runs: 100, timed: 100, sumMs: many.reduce((a, b) => a + b), minMs: 1000, maxMs: many[99], p50: expect.closeTo(QuantileDigest.of([...many]).quantile(0.5), 6) },
+          {
+            bucket: T0,
+            workflow: 'Invoices',
+            status: 'completed',
+            runs: 100,
+            timed: 100,
+            sumMs: many.reduce((a, b) => a + b),
+            minMs: 1000,
+            maxMs: many[99],
+            p50: expect.closeTo(QuantileDigest.of([...many]).quantile(0.5), 6),
+          },
           { bucket: T0, workflow: 'Payroll', status: 'failed', runs: 3, timed: 0, sumMs: 0, minMs: null, maxMs: null, p50: null },
         ]),
       );
@@ -88,7 +121,9 @@ describe('schema migrations', () => {
       store.close();
     }
     const reopened = new Database(file);
-    expect(reopened.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('run_rollups', 'step_rollups', 'rollups_by_bucket')").get()).toEqual({ n: 0 });
+    expect(reopened.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('run_rollups', 'step_rollups', 'rollups_by_bucket')").get()).toEqual({
+      n: 0,
+    });
     expect(reopened.prepare("SELECT name FROM pragma_index_info('rollups')").pluck().all()).toEqual(['kind', 'resolution', 'bucket', 'grp']);
     reopened.close();
   });
@@ -97,20 +132,28 @@ describe('schema migrations', () => {
     const v7 = (name: string) => {
       const db = new Database(path.join(tmp.dir, name));
       migrate(db, 7);
-      db.exec("INSERT INTO workflows(id, name) VALUES (1, 'Payroll'); INSERT INTO step_names(id, name) VALUES (1, 'Login'), (2, 'Export'); INSERT INTO error_messages(id, name) VALUES (1, 'timeout')");
+      db.exec(
+        "INSERT INTO workflows(id, name) VALUES (1, 'Payroll'); INSERT INTO step_names(id, name) VALUES (1, 'Login'), (2, 'Export'); INSERT INTO error_messages(id, name) VALUES (1, 'timeout')",
+      );
       const run = db.prepare('INSERT INTO executions(id, ext_id, workflow_id, started_at, status) VALUES (?, ?, 1, ?, 1)');
       const step = db.prepare('INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?)');
       // Runs with 0, 1, 4 and 7 steps; a duration with a fraction, an error, a failed step.
       [0, 1, 4, 7].forEach((count, r) => {
         run.run(r + 1, `run-${r}`, T0 + r * 60_000);
-        for (let i = 0; i < count; i++) step.run(r + 1, i, 1 + (i % 2), T0 + r * 60_000 + i * 1000, i === 2 ? 812.5 : 900 + i, i === 3 ? 1 : 0, i === 3 ? 1 : null);
+        for (let i = 0; i < count; i++)
+          step.run(r + 1, i, 1 + (i % 2), T0 + r * 60_000 + i * 1000, i === 2 ? 812.5 : 900 + i, i === 3 ? 1 : 0, i === 3 ? 1 : null);
       });
       return db;
     };
     const expected = (r: number, count: number) =>
       Array.from({ length: count }, (_, i) => ({
-        executionId: `run-${r}`, index: i, name: i % 2 ? 'Export' : 'Login', startedAt: T0 + r * 60_000 + i * 1000, durationMs: i === 2 ? 812.5 : 900 + i,
-        status: i === 3 ? 'failed' : 'completed', ...(i === 3 ? { error: 'timeout' } : {}),
+        executionId: `run-${r}`,
+        index: i,
+        name: i % 2 ? 'Export' : 'Login',
+        startedAt: T0 + r * 60_000 + i * 1000,
+        durationMs: i === 2 ? 812.5 : 900 + i,
+        status: i === 3 ? 'failed' : 'completed',
+        ...(i === 3 ? { error: 'timeout' } : {}),
       }));
     v7('v7.db').close();
     const store = new SqliteStore({ file: path.join(tmp.dir, 'v7.db') });
@@ -138,7 +181,9 @@ describe('schema migrations', () => {
     const v8 = new Database(file);
     migrate(v8, 8);
     v8.exec("INSERT INTO hosts(id, name) VALUES (1, 'vm-1'), (2, 'vm-2'); INSERT INTO workflows(id, name) VALUES (1, 'Payroll')");
-    const sample = v8.prepare('INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, workflow_id) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?)');
+    const sample = v8.prepare(
+      'INSERT INTO resource_samples (host_id, ts, cpu_percent, memory_used, memory_total, disk_read, disk_write, net_rx, net_tx, workflow_id) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?)',
+    );
     // Two hours of a sample every 30 s on vm-1 (the second hour for Payroll), one sample on vm-2 with no memory total.
     for (let t = 0; t < 2 * 3_600_000; t += 30_000) sample.run(1, T0 + t, (t / 30_000) % 100, 4e9, 8e9, t >= 3_600_000 ? 1 : null);
     sample.run(2, T0 + 90_000, 50, 0, 0, null);
@@ -154,7 +199,9 @@ describe('schema migrations', () => {
         { host: 'vm-2', time: T0, count: 1, sum: 50, min: 50, max: 50 },
       ]);
       // vm-2's sample has no memory share: left out.
-      expect(byKey(store.sampleBuckets({ from: T0, to: T0 + 3_600_000 }, 'memoryPercent', 3_600_000))).toEqual([{ host: 'vm-1', time: T0, count: 120, sum: 6000, min: 50, max: 50 }]);
+      expect(byKey(store.sampleBuckets({ from: T0, to: T0 + 3_600_000 }, 'memoryPercent', 3_600_000))).toEqual([
+        { host: 'vm-1', time: T0, count: 120, sum: 6000, min: 50, max: 50 },
+      ]);
     } finally {
       store.close();
     }
@@ -177,10 +224,22 @@ describe('schema migrations', () => {
       expect(indexes).toEqual(['executions_by_end', 'executions_by_hour_workflow', 'executions_by_time']);
       expect(db.prepare("SELECT name FROM pragma_index_info('executions_by_time')").pluck().all()).toEqual(['started_at', 'host_id']);
       const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(T0, T0 + 1) as Array<{ detail: string }>).map((p) => p.detail).join();
-      expect(plan('SELECT id FROM executions e WHERE e.host_id IN (2) AND e.started_at >= ? AND e.started_at < ?')).toContain('executions_by_time (started_at>? AND started_at<?)');
-      expect(store.listExecutions({ hosts: ['vm-2'], from: T0 + 40 * 60_000, to: T0 + 180 * 60_000, limit: 10 }).items.map((e) => e.id)).toEqual(['run-7', 'run-5', 'run-3']);
+      expect(plan('SELECT id FROM executions e WHERE e.host_id IN (2) AND e.started_at >= ? AND e.started_at < ?')).toContain(
+        'executions_by_time (started_at>? AND started_at<?)',
+      );
+      expect(store.listExecutions({ hosts: ['vm-2'], from: T0 + 40 * 60_000, to: T0 + 180 * 60_000, limit: 10 }).items.map((e) => e.id)).toEqual([
+        'run-7',
+        'run-5',
+        'run-3',
+      ]);
       // A workflow's runs over hours, with ranges starting and ending inside them.
-      expect(store.listExecutions({ workflows: ['Payroll'], from: T0 + 20 * 60_000, to: T0 + 160 * 60_000, limit: 10 }).items.map((e) => e.id)).toEqual(['run-7', 'run-5', 'run-4', 'run-2', 'run-1']);
+      expect(store.listExecutions({ workflows: ['Payroll'], from: T0 + 20 * 60_000, to: T0 + 160 * 60_000, limit: 10 }).items.map((e) => e.id)).toEqual([
+        'run-7',
+        'run-5',
+        'run-4',
+        'run-2',
+        'run-1',
+      ]);
       expect(store.listExecutions({ workflows: ['Claims'], limit: 10 }).items.map((e) => e.id)).toEqual(['run-9', 'run-6', 'run-3', 'run-0']);
       expect(store.runs({ workflows: ['Claims'], by: 'end', last: 2 })).toEqual([]);
       expect(store.runs({ workflows: ['Claims'], last: 2 }).map((e) => e.id)).toEqual(['run-6', 'run-9']);
@@ -196,8 +255,12 @@ describe('schema migrations', () => {
       ]);
       // Hour by hour: a seek each in the index by hour and workflow (Claims' id found as 2).
       const conditions = runConditions({ workflows: { find: () => 2 } } as unknown as Dictionaries, { workflows: ['Claims'], from: T0, to: T0 + 3_600_000 })!;
-      const ofWorkflow = db.prepare(`EXPLAIN QUERY PLAN SELECT e.id FROM executions e ${whereClause(conditions)}`).all(...conditions.params) as Array<{ detail: string }>;
-      expect(ofWorkflow[0].detail).toBe('SEARCH e USING COVERING INDEX executions_by_hour_workflow (<expr>=? AND workflow_id=? AND started_at>? AND started_at<?)');
+      const ofWorkflow = db.prepare(`EXPLAIN QUERY PLAN SELECT e.id FROM executions e ${whereClause(conditions)}`).all(...conditions.params) as Array<{
+        detail: string;
+      }>;
+      expect(ofWorkflow[0].detail).toBe(
+        'SEARCH e USING COVERING INDEX executions_by_hour_workflow (<expr>=? AND workflow_id=? AND started_at>? AND started_at<?)',
+      );
     } finally {
       db.close();
       store.close();
@@ -239,7 +302,11 @@ describe('schema migrations', () => {
     const store = new SqliteStore({ file: ':memory:' });
     const run = { id: 'a', workflow: 'Brand new workflow', startedAt: T0, status: 'running' as const };
     expect(() =>
-      store.ingest({ executions: [run], steps: [{ executionId: 'ghost', index: 0, name: 'x', startedAt: T0, durationMs: 1, status: 'completed' }], samples: [] }),
+      store.ingest({
+        executions: [run],
+        steps: [{ executionId: 'ghost', index: 0, name: 'x', startedAt: T0, durationMs: 1, status: 'completed' }],
+        samples: [],
+      }),
     ).toThrow('steps refer to executions that were never reported');
     store.ingest({ executions: [run], steps: [], samples: [] });
     expect(store.getExecution('a')?.workflow).toBe('Brand new workflow');

@@ -246,7 +246,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 10,
-    description: "runs indexed by hour before workflow or host: a batch wrote a page of each index for every workflow and host it ran on",
+    description: 'runs indexed by hour before workflow or host: a batch wrote a page of each index for every workflow and host it ran on',
     sql: `
       -- A batch's runs are close in time but spread over the fleet's workflows and hosts: indexes
       -- by workflow (or host), then time, had each batch rewrite the latest page of every workflow's
@@ -319,10 +319,7 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 export function migrate(db: Database.Database, target: number = SCHEMA_VERSION, onMigration?: (migration: Migration) => void): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new AppError(
-      'internal',
-      `database schema version ${current} is newer than this collector supports (${SCHEMA_VERSION}); upgrade the collector`,
-    );
+    throw new AppError('internal', `database schema version ${current} is newer than this collector supports (${SCHEMA_VERSION}); upgrade the collector`);
   }
   for (const migration of MIGRATIONS) {
     if (migration.version <= current || migration.version > target) continue;

@@ -227,7 +227,11 @@ export class SqliteStore implements Store {
   }
 
   workflowArrivals(): Array<{ workflow: string; arrivedAt: number }> {
-    return this.db.prepare<[], { workflow: string; arrivedAt: number }>('SELECT name AS workflow, arrived_at AS arrivedAt FROM workflows WHERE arrived_at IS NOT NULL ORDER BY name').all();
+    return this.db
+      .prepare<[], { workflow: string; arrivedAt: number }>(
+        'SELECT name AS workflow, arrived_at AS arrivedAt FROM workflows WHERE arrived_at IS NOT NULL ORDER BY name',
+      )
+      .all();
   }
 
   analysisValue(name: string): string | undefined {
@@ -324,7 +328,6 @@ export class SqliteStore implements Store {
     }, 0);
   }
 }
-
 
 /**
  * The seed's name for the store: a SQLite time-series store in a directory.

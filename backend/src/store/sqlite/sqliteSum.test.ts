@@ -13,7 +13,9 @@ describe('SqliteSum', () => {
       const values: number[] = [];
       for (let i = random.int(1, 40); i > 0; i--) {
         // Percentages, wide magnitudes that cancel, tiny fractions, whole numbers.
-        const value = [random.uniform(0, 100), random.uniform(-1e16, 1e16), 1e-3 * random.next(), Math.round(random.uniform(0, 100)), i % 2 ? 1e20 : -1e20][random.int(0, 4)];
+        const value = [random.uniform(0, 100), random.uniform(-1e16, 1e16), 1e-3 * random.next(), Math.round(random.uniform(0, 100)), i % 2 ? 1e20 : -1e20][
+          random.int(0, 4)
+        ];
         values.push(value);
         insert.run(g, value);
       }

@@ -28,7 +28,14 @@ describe('step blob', () => {
   });
 
   it('when ten whole-millisecond steps are packed, then they take a few bytes each', () => {
-    const steps = Array.from({ length: 10 }, (_, i) => ({ index: i, nameId: i + 1, startedAt: 1_790_000_000_000 + i * 2500, durationMs: 2400, status: 0, errorId: null }));
+    const steps = Array.from({ length: 10 }, (_, i) => ({
+      index: i,
+      nameId: i + 1,
+      startedAt: 1_790_000_000_000 + i * 2500,
+      durationMs: 2400,
+      status: 0,
+      errorId: null,
+    }));
     expect(encodeSteps(steps).length).toBeLessThanOrEqual(80);
   });
 });

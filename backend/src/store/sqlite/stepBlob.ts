@@ -102,7 +102,7 @@ export function decodeSteps(
 ): void {
   if (blob[start] !== VERSION) throw new Error(`unknown step blob version ${blob[start]}`);
   let startedAt = 0;
-  for (let next = start + 1; next < end; ) {
+  for (let next = start + 1; next < end;) {
     source = blob;
     at = next;
     const index = varint();

@@ -11,8 +11,14 @@ type StepRow = [executionId: number, index: number, nameId: number, startedAt: n
  * every field, page by page in key order (a run's steps are never split across pages).
  */
 export function packSteps(db: Database.Database, pageSize = PAGE): void {
-  const page = db.prepare('SELECT execution_id, idx, name_id, started_at, duration_ms, status, error_id FROM steps WHERE execution_id > ? ORDER BY execution_id, idx LIMIT ?').raw();
-  const rest = db.prepare('SELECT execution_id, idx, name_id, started_at, duration_ms, status, error_id FROM steps WHERE execution_id = ? AND idx > ? ORDER BY idx').raw();
+  const page = db
+    .prepare(
+      'SELECT execution_id, idx, name_id, started_at, duration_ms, status, error_id FROM steps WHERE execution_id > ? ORDER BY execution_id, idx LIMIT ?',
+    )
+    .raw();
+  const rest = db
+    .prepare('SELECT execution_id, idx, name_id, started_at, duration_ms, status, error_id FROM steps WHERE execution_id = ? AND idx > ? ORDER BY idx')
+    .raw();
   const insert = db.prepare('INSERT INTO run_steps (execution_id, count, steps) VALUES (?, ?, ?)');
   let after = 0;
   for (;;) {
