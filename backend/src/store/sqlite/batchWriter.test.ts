@@ -69,18 +69,16 @@ describe('batch writer', () => {
     const runs = Array.from({ length: 150 }, (_, i) => ({ ...done(`r${i}`, T0 + i * 1000, i % 9 === 0 ? 'failed' : 'completed'), robot: `bot-${i % 4}` }));
     // A lone surrogate is stored as its bytes, and read back otherwise: runs are still found by id.
     runs.push({ ...runs[40], durationMs: 1234 }, { ...done('lone \ud800', T0 + 5), robot: 'bot-9' });
-    const steps = runs
-      .slice(0, 150)
-      .flatMap((run, i) =>
-        Array.from({ length: 8 }, (_, k) => ({
-          executionId: run.id,
-          index: k,
-          name: `step ${k}`,
-          startedAt: run.startedAt + k,
-          durationMs: 10 * k + i,
-          status: 'completed' as const,
-        })),
-      );
+    const steps = runs.slice(0, 150).flatMap((run, i) =>
+      Array.from({ length: 8 }, (_, k) => ({
+        executionId: run.id,
+        index: k,
+        name: `step ${k}`,
+        startedAt: run.startedAt + k,
+        durationMs: 10 * k + i,
+        status: 'completed' as const,
+      })),
+    );
     steps.push({ ...steps[3], startedAt: steps[103].startedAt, durationMs: 5, error: 'again' } as (typeof steps)[number]);
     // A step sent again later in the batch but with an earlier start: the one that started later stays.
     steps.push({ ...steps[10], startedAt: steps[10].startedAt - 1, durationMs: 7, error: 'stale' } as (typeof steps)[number]);
