@@ -6,6 +6,7 @@
 export * from './types';
 export * from './analysis';
 export * from './schemas';
+export * from './fastIngest';
 export * from './analysisSchemas';
 export * from './queryVocabulary';
 export * from './queryContract';

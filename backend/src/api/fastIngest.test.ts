@@ -1,6 +1,5 @@
 import { Random } from '../sim/random';
-import { parseUsualBatch } from './fastIngest';
-import { ingestBatchSchema } from '@rpa-analytics/contract';
+import { ingestBatchSchema, parseUsualBatch } from '@rpa-analytics/contract';
 
 const T0 = Date.UTC(2026, 10, 2, 8);
 

@@ -2,9 +2,8 @@ import type { Router } from 'express';
 import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
 import type { IngestService } from '../ingest/ingestService';
-import { executionCompleteSchema, executionId, executionStartSchema, ingestBatchSchema, stepReportSchema } from '@rpa-analytics/contract';
+import { executionCompleteSchema, executionId, executionStartSchema, ingestBatchSchema, parseUsualBatch, stepReportSchema } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
-import { parseUsualBatch } from './fastIngest';
 import { assertBodyDepth } from './jsonDepth';
 
 function countRecords(body: unknown): number {

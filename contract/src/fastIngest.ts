@@ -1,5 +1,5 @@
-import { ERROR_TYPES, EXECUTION_STATUSES, type IngestBatch, STEP_STATUSES } from '@rpa-analytics/contract';
-import { MAX_DURATION_MS, MAX_TIME, MIN_TIME, UNSAFE_TEXT } from '@rpa-analytics/contract';
+import { MAX_DURATION_MS, MAX_TIME, MIN_TIME, UNSAFE_TEXT } from './schemas';
+import { ERROR_TYPES, EXECUTION_STATUSES, type IngestBatch, STEP_STATUSES } from './types';
 
 /*
  * The usual shape of an ingest batch, checked by hand: what the SDK and agents send (epoch
