@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../domain/errors';
+import { fromWire, type WireError, WorkerCalls } from '../threads/workerCalls';
 import type { LogFormat, Logger } from '../log';
 import type { StoreLocation } from '../store/location';
 import type { Store } from '../store/store';
@@ -62,14 +63,8 @@ export class InThreadAnalysis implements AnalysisRunner {
   }
 }
 
-interface PassMessage {
-  id?: number;
-  /** Another collector on the same database holds the analysis lead: no pass here. */
-  following?: boolean;
-  report?: PassReport;
-  lastPassAt?: number;
-  error?: string;
-}
+/** What a pass in the worker says: another collector leads (no pass here), or its report. */
+export type PassOutcome = { following: true } | { following: false; report: PassReport; lastPassAt?: number };
 
 /**
  * Passes in a worker thread with its own connection to the database, so a long pass never holds
@@ -82,9 +77,8 @@ export class WorkerAnalysis implements AnalysisRunner {
   lastReport?: PassReport;
   lastPassAt?: number;
   lastError?: string;
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (r: PassReport) => void; reject: (e: Error) => void }>();
-  private nextId = 1;
+  private readonly calls: WorkerCalls<{ refreshInsights: boolean }, PassOutcome>;
+  private readonly log?: Logger;
 
   /**
    * False while another collector on the same database holds the analysis lead, and on a shared
@@ -93,6 +87,8 @@ export class WorkerAnalysis implements AnalysisRunner {
   leading: boolean;
   /** Whether a pass has said yet who leads. */
   private asked = false;
+  /** On a shared (PostgreSQL) database, which collector leads is said from the first pass on. */
+  private readonly shared: boolean;
 
   constructor(
     store: Store,
@@ -102,7 +98,7 @@ export class WorkerAnalysis implements AnalysisRunner {
     this.leading = !('postgres' in location);
     this.performance = new PerformanceAnalyzer(store);
     this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
-    this.worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
+    const worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
       workerData: {
         location,
         sensitivity: options.sensitivity,
@@ -113,57 +109,59 @@ export class WorkerAnalysis implements AnalysisRunner {
         logFormat: options.logFormat ?? 'json',
       },
     });
-    this.worker.unref();
-    this.worker.on('message', (message: PassMessage) => {
-      if (this.leading === Boolean(message.following) || (!this.asked && 'postgres' in location)) {
-        options.log?.info(
-          message.following
-            ? 'analysis: another collector on the database runs the passes now; this one follows'
-            : 'analysis: this collector runs the passes now',
-        );
-      }
-      this.asked = true;
-      this.leading = !message.following;
-      if (message.following) {
-        if (message.id !== undefined)
-          this.waiting.get(message.id)?.reject(new AppError('conflict', 'another collector sharing the database runs the analysis passes'));
-        this.waiting.delete(message.id!);
-        return;
-      }
-      if (message.error) {
-        this.lastError = message.error;
-        options.log?.error({ error: message.error }, 'analysis pass failed');
-      } else {
-        this.lastReport = message.report;
-        this.lastPassAt = message.lastPassAt;
-        this.lastError = undefined;
-      }
-      if (message.id === undefined) return;
-      const waiting = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      if (message.error) waiting?.reject(new Error(message.error));
-      else waiting?.resolve(message.report!);
+    worker.unref();
+    this.log = options.log;
+    this.shared = 'postgres' in location;
+    // The passes the worker's own timer runs: their outcome, or their error.
+    this.calls = new WorkerCalls(worker, 'analysis worker', (message) => {
+      const told = message as { value?: PassOutcome; error?: WireError };
+      if (told.error) this.failed(fromWire(told.error));
+      else if (told.value) this.observe(told.value);
     });
-    this.worker.on('error', (error) => {
-      this.lastError = error.message;
-      for (const w of this.waiting.values()) w.reject(error);
-      this.waiting.clear();
-    });
+    worker.on('error', (error) => (this.lastError = error.message));
   }
 
-  runPass(options: { refreshInsights?: boolean } = {}): Promise<PassReport> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'pass', id, refreshInsights: options.refreshInsights === true });
-    });
+  /** A pass now, in the worker. @throws AppError `conflict` when another collector on the database leads. */
+  async runPass(options: { refreshInsights?: boolean } = {}): Promise<PassReport> {
+    let outcome: PassOutcome;
+    try {
+      outcome = await this.calls.call({ refreshInsights: options.refreshInsights === true });
+    } catch (error) {
+      this.failed(error as Error);
+      throw error;
+    }
+    this.observe(outcome);
+    if (outcome.following) throw new AppError('conflict', 'another collector sharing the database runs the analysis passes');
+    return outcome.report;
+  }
+
+  /** Whether this collector leads, said once when it changes; the last report kept. */
+  private observe(outcome: PassOutcome): void {
+    if (this.leading === outcome.following || (!this.asked && this.shared)) {
+      this.log?.info(
+        outcome.following
+          ? 'analysis: another collector on the database runs the passes now; this one follows'
+          : 'analysis: this collector runs the passes now',
+      );
+    }
+    this.asked = true;
+    this.leading = !outcome.following;
+    if (outcome.following) return;
+    this.lastReport = outcome.report;
+    this.lastPassAt = outcome.lastPassAt;
+    this.lastError = undefined;
+  }
+
+  private failed(error: Error): void {
+    this.lastError = error.message;
+    this.log?.error({ error: error.message }, 'analysis pass failed');
   }
 
   start(): void {
-    this.worker.postMessage({ type: 'start' });
+    this.calls.worker.postMessage({ type: 'start' });
   }
 
   async stop(): Promise<void> {
-    await this.worker.terminate();
+    await this.calls.close();
   }
 }

@@ -1,7 +1,9 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { createLogger, type LogFormat } from '../log';
 import { type StoreLocation, openStore } from '../store/location';
 import { PgStore } from '../store/postgres/pgStore';
+import { answerCalls, tell } from '../threads/workerCalls';
+import type { PassOutcome } from './analysisRunner';
 import { AnalysisScheduler } from './analysisScheduler';
 
 /** The analysis scheduler in its own thread, with its own read-write connection. */
@@ -30,29 +32,35 @@ let led = true;
 /** The database session the lead was held in: a lost connection lost the lead, which another collector may have taken meanwhile. */
 let leadSession = store instanceof PgStore ? store.session() : 0;
 
-function pass(id?: number, refreshInsights = false): void {
+function pass(refreshInsights = false): PassOutcome {
+  if (!leading()) {
+    led = false;
+    return { following: true };
+  }
+  // Taking the lead over (again, in a new session): another collector's passes may have moved the detectors on meanwhile.
+  const session = store instanceof PgStore ? store.session() : 0;
+  if (!led || session !== leadSession) scheduler.reload();
+  led = true;
+  leadSession = session;
+  const report = scheduler.runPass({ refreshInsights });
+  return { following: false, report, lastPassAt: scheduler.lastPassAt };
+}
+
+/** A pass its own timer ran: told to the collector's thread, which keeps the last report. */
+function timedPass(): void {
   try {
-    if (!leading()) {
-      led = false;
-      parentPort!.postMessage({ id, following: true });
-      return;
-    }
-    // Taking the lead over (again, in a new session): another collector's passes may have moved the detectors on meanwhile.
-    const session = store instanceof PgStore ? store.session() : 0;
-    if (!led || session !== leadSession) scheduler.reload();
-    led = true;
-    leadSession = session;
-    const report = scheduler.runPass({ refreshInsights });
-    parentPort!.postMessage({ id, report, lastPassAt: scheduler.lastPassAt });
+    tell({ value: pass() });
   } catch (error) {
-    parentPort!.postMessage({ id, error: (error as Error).message });
+    tell({ error });
   }
 }
 
-parentPort!.on('message', (message: { type: 'pass' | 'start'; id?: number; refreshInsights?: boolean }) => {
-  if (message.type === 'pass') pass(message.id, message.refreshInsights);
-  if (message.type === 'start' && !timer) {
-    setImmediate(() => pass());
-    timer = setInterval(() => pass(), settings.intervalMs);
-  }
-});
+answerCalls<{ refreshInsights: boolean }, PassOutcome>(
+  (request) => pass(request.refreshInsights),
+  (message) => {
+    if ((message as { type?: string }).type === 'start' && !timer) {
+      setImmediate(timedPass);
+      timer = setInterval(timedPass, settings.intervalMs);
+    }
+  },
+);

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { QueryRequest, QueryResponse, QueryTarget } from '@rpa-analytics/contract';
-import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
+import { AppError } from '../domain/errors';
+import { WorkerCalls } from '../threads/workerCalls';
 import type { QueryCache } from './queryCache';
 import type { StoreLocation } from '../store/location';
 import type { AnalysisMethod, QueryEngine } from './queryEngine';
@@ -11,10 +12,8 @@ import type { Report, ReportRequest } from '../report/report';
 /** Reports built at once (one) and waiting (one) before a further one is refused. */
 const MAX_REPORTS_IN_PROGRESS = 2;
 
-interface Pending {
-  resolve: (response: never) => void;
-  reject: (error: Error) => void;
-}
+/** What the query workers are asked: a panel query, a report, or one of the `/analysis/*` reads. */
+export type QueryCall = { request: QueryRequest } | { report: ReportRequest } | { analysis: { method: AnalysisMethod; args: unknown[] } };
 
 /**
  * Runs panel queries and reports off the main thread, so ingest keeps its latency while dashboards load:
@@ -23,13 +22,9 @@ interface Pending {
  * in this thread.
  */
 export class QueryService {
-  private readonly workers: Worker[] = [];
+  private readonly workers: Array<WorkerCalls<QueryCall, unknown>> = [];
   /** Reports have a thread of their own: a year's report must not hold up the panels behind it. */
-  private readonly reportWorkers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
-  /** The requests each thread has been sent and not yet answered. */
-  private readonly sent = new WeakMap<Worker, Set<number>>();
-  private nextId = 1;
+  private readonly reportWorkers: Array<WorkerCalls<QueryCall, unknown>> = [];
   private nextWorker = 0;
   private reportsInProgress = 0;
 
@@ -43,34 +38,11 @@ export class QueryService {
     if (options.workers > 0) this.reportWorkers.push(this.spawn(options.location));
   }
 
-  private spawn(location: StoreLocation): Worker {
+  /** A thread that fails takes only its own calls with it. */
+  private spawn(location: StoreLocation): WorkerCalls<QueryCall, unknown> {
     const worker = new Worker(path.join(__dirname, 'queryWorker.js'), { workerData: { location } });
-    const mine = new Set<number>();
-    worker.on(
-      'message',
-      (message: { id: number; response?: { value: unknown }; error?: { name?: string; code?: ErrorCode; message: string; details?: ErrorDetail[] } }) => {
-        const pending = this.pending.get(message.id);
-        if (!pending) return;
-        this.pending.delete(message.id);
-        mine.delete(message.id);
-        if (message.response) return pending.resolve(message.response.value as never);
-        const e = message.error!;
-        pending.reject(e.name === 'AppError' && e.code ? new AppError(e.code, e.message, e.details) : new Error(e.message));
-      },
-    );
-    // A thread that fails takes only its own requests with it.
-    const failAll = (error: Error) => {
-      for (const id of mine) {
-        this.pending.get(id)?.reject(error);
-        this.pending.delete(id);
-      }
-      mine.clear();
-    };
-    worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new Error(`query worker stopped (exit code ${code})`)));
     worker.unref();
-    this.sent.set(worker, mine);
-    return worker;
+    return new WorkerCalls<QueryCall, unknown>(worker, 'query worker');
   }
 
   get threads(): number {
@@ -110,7 +82,7 @@ export class QueryService {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workers, ...this.reportWorkers].map((w) => w.terminate()));
+    await Promise.all([...this.workers, ...this.reportWorkers].map((w) => w.close()));
     this.workers.length = 0;
     this.reportWorkers.length = 0;
   }
@@ -145,16 +117,8 @@ export class QueryService {
     return this.post<Record<string, string>>({ request });
   }
 
-  private post<T>(
-    message: { request: QueryRequest } | { report: ReportRequest } | { analysis: { method: AnalysisMethod; args: unknown[] } },
-    worker = this.workers[this.nextWorker++ % this.workers.length],
-  ): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (response: never) => void, reject });
-      this.sent.get(worker)?.add(id);
-      worker.postMessage({ id, ...message });
-    });
+  private post<T>(call: QueryCall, worker = this.workers[this.nextWorker++ % this.workers.length]): Promise<T> {
+    return worker.call(call) as Promise<T>;
   }
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type TransferListItem, Worker } from 'node:worker_threads';
-import { AppError, type ErrorCode, type ErrorDetail } from '../domain/errors';
+import { AppError } from '../domain/errors';
+import { fromWire, type WireError } from './workerCalls';
 
 /** What a worker-side handler module exports: a factory of an object of async methods. */
 export type HandlerFactory = (options: unknown) => Promise<Record<string, (...args: never[]) => Promise<unknown>>>;
@@ -8,7 +9,7 @@ export type HandlerFactory = (options: unknown) => Promise<Record<string, (...ar
 interface Reply {
   id: number;
   value?: unknown;
-  error?: { name?: string; code?: string; message: string; details?: ErrorDetail[] };
+  error?: WireError;
   /** What the handler had to tell since its last answer (`takeNotices`): a connection lost, or made again. */
   notices?: string[];
 }
@@ -120,11 +121,7 @@ export class SyncBridge {
     this.pending.delete(id);
     if (reply.notices) for (const notice of reply.notices) this.onNotice?.(notice);
     if (!reply.error) return reply.value as T;
-    const e = reply.error;
-    if (e.name === 'AppError' && e.code) throw new AppError(e.code as ErrorCode, e.message, e.details);
-    const error = new Error(e.message);
-    if (e.code) Object.assign(error, { code: e.code });
-    throw error;
+    throw fromWire(reply.error);
   }
 
   /** Ends the worker at once, whatever it is doing (a handler holding nothing to close, or one not answering). */

@@ -1,5 +1,6 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HandlerFactory } from './syncBridge';
+import { toWire } from './workerCalls';
 
 const { handlerModule, options, port, flag, name } = workerData as {
   handlerModule: string;
@@ -52,11 +53,6 @@ port.on('message', async ({ id, method, args }: { id: number; method: string; ar
     const value = await (fn as (...a: unknown[]) => Promise<unknown>).apply(handler, args);
     answer({ id, value, ...notices(handler) });
   } catch (error) {
-    const e = error as { name?: string; code?: string; message?: string; details?: unknown };
-    answer({
-      id,
-      error: { name: e.name, code: e.code, message: e.message ?? String(error), details: e.details },
-      ...notices(await ready.catch(() => undefined)),
-    });
+    answer({ id, error: toWire(error), ...notices(await ready.catch(() => undefined)) });
   }
 });
