@@ -18,6 +18,7 @@ module.exports = {
       moduleNameMapper: workspaces,
       testMatch: [
         '<rootDir>/contract/src/**/*.test.ts',
+        '<rootDir>/sdk/src/**/*.test.ts',
         '<rootDir>/backend/src/**/*.test.ts',
         '<rootDir>/backend/examples/**/*.test.ts',
         '<rootDir>/test/**/*.test.ts',

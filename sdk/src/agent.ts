@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { assertCollectorAnswers, numberOption, parseOptions, UsageError } from './cli';
+import { assertCollectorAnswers, commandToken, numberOption, parseOptions, UsageError } from './cli';
 import { MetricsCollector } from './metricsCollector';
 import { ResourceCollector } from './resourceCollector';
 import { defaultDiskPath, diskSpace } from './resourceSource';
@@ -42,7 +42,7 @@ export async function runAgent(argv: string[]): Promise<void> {
   await assertCollectorAnswers(o.url as string);
   let lastError = '';
   const sdk = new MetricsCollector({
-    transport: new HttpTransport({ url: o.url as string, token: (o.token as string | undefined) ?? process.env.RPA_INGEST_TOKEN?.split(',')[0] }),
+    transport: new HttpTransport({ url: o.url as string, token: commandToken(o.token, 'ingest') }),
     flushIntervalMs: numberOption(o['flush-ms'], 'flush-ms', 100, 3_600_000),
     // A day of 1 s samples: an outage that long loses nothing.
     maxBufferedRecords: 86_400,

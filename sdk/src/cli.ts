@@ -45,3 +45,16 @@ export async function assertCollectorAnswers(url: string): Promise<void> {
   }
   if (status !== 200 && status !== 503) throw new CommandError(`${url} does not answer as a collector (GET /api/v1/health: ${status})`);
 }
+
+/**
+ * The token a command sends: its `--token`, else the first of the collector's own setting for the
+ * scope (`RPA_INGEST_TOKEN` or `RPA_READ_TOKEN`, a comma-separated list), trimmed as the collector
+ * reads it. The one place the commands read a token from the environment.
+ */
+export function commandToken(option: string | boolean | undefined, scope: 'ingest' | 'read', env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (typeof option === 'string' && option !== '') return option;
+  return env[scope === 'ingest' ? 'RPA_INGEST_TOKEN' : 'RPA_READ_TOKEN']
+    ?.split(',')
+    .map((token) => token.trim())
+    .find(Boolean);
+}

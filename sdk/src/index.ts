@@ -24,4 +24,4 @@ export { HttpTransport, TransportError, type Transport } from './transport';
 export { ResourceCollector, type ResourceCollectorOptions } from './resourceCollector';
 export { defaultResourceSource, LinuxResourceSource, SystemInformationSource, type ResourceSource, type HostReading } from './resourceSource';
 export { runAgent } from './agent';
-export { assertCollectorAnswers, CommandError, numberOption, parseOptions, UsageError } from './cli';
+export { assertCollectorAnswers, CommandError, commandToken, numberOption, parseOptions, UsageError } from './cli';

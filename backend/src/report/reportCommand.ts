@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertCollectorAnswers, CommandError, parseOptions, UsageError } from '@rpa-analytics/sdk';
+import { assertCollectorAnswers, CommandError, commandToken, parseOptions, UsageError } from '@rpa-analytics/sdk';
 import { rangeQuery } from '@rpa-analytics/contract';
 import { REPORT_FORMATS, renderReport, reportFileName, type ReportFormat } from './render';
 import { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
@@ -51,7 +51,7 @@ export async function runReport(argv: string[]): Promise<void> {
   // A collector that is not there is said in one line, before anything is asked of it.
   if (o.url) await assertCollectorAnswers(o.url as string);
   const report = o.url
-    ? await fetchReport(o.url as string, (o.token as string | undefined) ?? process.env.RPA_READ_TOKEN?.split(',')[0], {
+    ? await fetchReport(o.url as string, commandToken(o.token, 'read'), {
         workflow: o.workflow as string | undefined,
         ...range.data,
       })

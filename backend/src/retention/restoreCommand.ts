@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-import { assertCollectorAnswers, CommandError, UsageError } from '@rpa-analytics/sdk';
-import { MetricsCollector } from '@rpa-analytics/sdk';
-import { HttpTransport } from '@rpa-analytics/sdk';
+import { assertCollectorAnswers, CommandError, commandToken, HttpTransport, MetricsCollector, UsageError } from '@rpa-analytics/sdk';
 import { readArchive } from './archiver';
 
 const USAGE = `npm run restore -- --url URL [--token TOKEN] FILE...
@@ -35,7 +33,7 @@ export async function runRestore(argv: string[], options: RestoreOptions = {}): 
   if (o.help) return out(USAGE);
   if (!o.url || files.length === 0) throw new UsageError(`--url and at least one archive file are required\n\n${USAGE}`);
   await assertCollectorAnswers(o.url);
-  const transport = new HttpTransport({ url: o.url, token: o.token ?? process.env.RPA_INGEST_TOKEN?.split(',')[0] });
+  const transport = new HttpTransport({ url: o.url, token: commandToken(o.token, 'ingest') });
   let runs = 0;
   // One file at a time, each sent whole before the next is read: any number of files fits in memory.
   for (const [n, file] of files.entries()) {

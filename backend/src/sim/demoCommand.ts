@@ -1,4 +1,4 @@
-import { assertCollectorAnswers, CommandError, numberOption, parseOptions, UsageError } from '@rpa-analytics/sdk';
+import { assertCollectorAnswers, CommandError, commandToken, numberOption, parseOptions, UsageError } from '@rpa-analytics/sdk';
 import { INCIDENT_KINDS, type IncidentKind, type IncidentRequest } from './incidents';
 import { runSimulation } from './simulator';
 
@@ -70,7 +70,7 @@ export async function runDemo(argv: string[]): Promise<void> {
   const started = Date.now();
   const simulation = runSimulation({
     url: o.url as string,
-    token: (o.token as string | undefined) ?? process.env.RPA_INGEST_TOKEN?.split(',')[0],
+    token: commandToken(o.token, 'ingest'),
     seed: numberOption(o.seed, 'seed', 0, 2 ** 32 - 1),
     days: numberOption(o.days, 'days', 0.01, 3650),
     end,
