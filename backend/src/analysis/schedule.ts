@@ -1,4 +1,4 @@
-import type { Store } from '../store/store';
+import type { RunReader } from '../store/store';
 
 const HOUR = 3_600_000;
 const HOURS_A_WEEK = 168;
@@ -23,7 +23,7 @@ export type Schedule = Float64Array;
  * costs the same whatever the fleet's size in runs.
  */
 export function workflowSchedules(
-  store: Pick<Store, 'visitRunRollups'>,
+  store: Pick<RunReader, 'visitRunRollups'>,
   now: number,
   arrivals: ReadonlyMap<string, number> = new Map(),
   weeks = SCHEDULE_WEEKS,
@@ -82,7 +82,7 @@ export function runsOverdue(schedule: Schedule, lastArrival: number, now: number
  * days count none (what is due by then dwarfs one hour's runs).
  */
 export function runsCameSince(
-  store: Pick<Store, 'visitRunRollups'>,
+  store: Pick<RunReader, 'visitRunRollups'>,
   arrivals: ReadonlyMap<string, number>,
   now: number,
 ): { byWorkflow: Map<string, number>; fleet: number } {

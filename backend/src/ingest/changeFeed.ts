@@ -1,4 +1,4 @@
-import type { Store } from '../store/store';
+import type { ChangeLog } from '../store/store';
 
 /**
  * Wakes readers of the change feed when something is written after their cursor. Batches this
@@ -13,7 +13,7 @@ export class ChangeFeed {
   private closed = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<ChangeLog, 'latestChange'>,
     private readonly pollMs = 500,
   ) {}
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { IngestBatch } from '@rpa-analytics/contract';
-import type { Store } from '../store/store';
+import type { RetentionStore } from '../store/store';
 
 const DAY = 86_400_000;
 
@@ -42,7 +42,7 @@ export class ArchiveError extends Error {
  */
 export class Archiver {
   constructor(
-    private readonly store: Store,
+    private readonly store: RetentionStore,
     private readonly settings: RetentionSettings,
   ) {}
 

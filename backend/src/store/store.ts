@@ -260,13 +260,16 @@ export interface StoreStats {
   sizeBytes: number;
 }
 
-/**
- * The storage seam: everything above it (API, SDK in-process mode, analysis scheduler) talks to
- * a Store, never to SQL. SQLite is the embedded default; another engine implements the same.
- */
-export interface Store {
+/** The store's roles: each part of the collector asks for the ones it uses (a `Store` has them all). */
+
+/** Writing what runners send. */
+export interface IngestWriter {
   /** Writes a batch atomically: all of it or, on any error, none of it. Idempotent on ids. */
   ingest(batch: IngestBatch): IngestResult;
+}
+
+/** What the API's reads and panels show: runs page by page, samples, names, counts. */
+export interface ExecutionReader {
   listExecutions(request: ExecutionPageRequest): ExecutionPage;
   getExecution(id: string): ExecutionDetail | undefined;
   listSamples(filter: SampleFilter): ResourceSample[];
@@ -277,7 +280,12 @@ export interface Store {
    */
   sampleBuckets(filter: Omit<SampleFilter, 'limit'>, measure: SampleMeasure, bucketMs: number): SampleBucket[];
   stats(): StoreStats;
+  /** Distinct names of a kind, sorted; steps can be narrowed to workflows. */
+  names(kind: NameKind, workflows?: string[]): string[];
+}
 
+/** What the analysis reads: whole ranges of runs and steps, hourly starts, host buckets, rollups. */
+export interface RunReader {
   /** Runs matching the filter, oldest first, without pagination (analysis reads whole ranges). */
   runs(filter: RunFilter): Execution[];
   /** The steps of the runs `runs(filter)` returns, in the order it returns the runs, each run's steps by index. */
@@ -306,9 +314,10 @@ export interface Store {
    * collector on the database took it; workflows without a run since that was kept are left out.
    */
   workflowArrivals(): Array<{ workflow: string; arrivedAt: number }>;
-  /** Distinct names of a kind, sorted; steps can be narrowed to workflows. */
-  names(kind: NameKind, workflows?: string[]): string[];
+}
 
+/** What the analysis finds and keeps: anomalies, incidents, insights, detector states. */
+export interface AnalysisResults {
   listAnomalies(filter: AnomalyFilter): Anomaly[];
   getAnomaly(id: string): Anomaly | undefined;
   listIncidents(filter: IncidentFilter): Incident[];
@@ -318,7 +327,10 @@ export interface Store {
   loadDetectorStates(): Map<string, unknown>;
   analysisValue(name: string): string | undefined;
   commitAnalysis(commit: AnalysisCommit): void;
+}
 
+/** The log of writes: the change feed, and what arrived since an analysis pass. */
+export interface ChangeLog {
   /**
    * The change feed: what was written after `cursor` (0: from the oldest kept), from at most
    * `limit` writes. @throws AppError `gone` when the feed no longer holds what followed the cursor.
@@ -338,9 +350,10 @@ export interface Store {
   arrivals(after: number, through: number): Arrivals;
   /** Forgets changes logged before `before` (epoch ms); returns how many writes were forgotten. */
   pruneChanges(before: number): number;
+}
 
-  /** Runs a trivial query; throws when the database cannot be read. */
-  ping(): void;
+/** Retention: expired raw rows archived then deleted, expired rollups deleted. */
+export interface RetentionStore {
   /** The oldest raw rows that started before `cutoff`: up to `limit` runs with their steps, and samples. */
   expiredRaw(cutoff: number, limit: number): IngestBatch;
   /** Deletes exactly these rows (runs with their steps, samples), in one transaction. */
@@ -350,5 +363,14 @@ export interface Store {
    * keeps them) of samples; returns how many of runs and steps, which every store keeps alike.
    */
   deleteRollupsBefore(cutoff: number): number;
+}
+
+/**
+ * The storage seam: everything above it (API, SDK in-process mode, analysis scheduler) talks to
+ * a Store, never to SQL. SQLite is the embedded default; PostgreSQL implements the same.
+ */
+export interface Store extends IngestWriter, ExecutionReader, RunReader, AnalysisResults, ChangeLog, RetentionStore {
+  /** Runs a trivial query; throws when the database cannot be read. */
+  ping(): void;
   close(): void;
 }
