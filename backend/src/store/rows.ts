@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors';
-import type { Execution, ResourceSample } from '@rpa-analytics/contract';
+import type { ErrorDetail, Execution, ResourceSample, Step } from '@rpa-analytics/contract';
 import { errorTypeCodec, executionStatusCodec } from './codes';
 
 /*
@@ -88,4 +88,23 @@ export function decodeCursor(cursor: string): { startedAt: number; id: number } 
   const match = /^(-?\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw new AppError('bad_request', `cursor '${cursor}' is not one this collector returned`);
   return { startedAt: Number(match[1]), id: Number(match[2]) };
+}
+
+/** Sorts by time, keeping each row's position in the request so errors can name it. */
+export function byTime<T>(rows: readonly T[], time: (row: T) => number): Array<{ row: T; position: number }> {
+  return rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
+}
+
+/**
+ * The rule both stores apply to a step whose run neither the batch nor the store has: the batch is
+ * refused, naming each such step (in time order) and its run.
+ * @throws AppError `validation_failed` when `unknown` (positions in `steps`) is not empty.
+ */
+export function refuseUnknownExecutions(steps: readonly Step[], unknown: readonly number[]): void {
+  if (unknown.length === 0) return;
+  const details: ErrorDetail[] = byTime(unknown, (position) => steps[position].startedAt).map(({ row: position }) => ({
+    field: `steps[${position}].executionId`,
+    message: `unknown execution '${steps[position].executionId}'`,
+  }));
+  throw new AppError('validation_failed', 'steps refer to executions that were never reported', details);
 }

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { AppError, type ErrorDetail } from '../../domain/errors';
+import { byTime, refuseUnknownExecutions } from '../rows';
 import type { Execution, IngestBatch, IngestResult, Step } from '@rpa-analytics/contract';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type FinishedRun, mergeStored, rollupCorrection, rollupParts, type RowPart } from '../rollups';
@@ -10,9 +10,6 @@ import { executionChanged, sampleChanged } from '../changedRows';
 const RUNNING = executionStatusCodec.encode('running');
 /** Serializes ingest across every collector on the database ('rpa-ing'). */
 export const INGEST_LOCK = 0x7270612d696e67n;
-
-const byTime = <T>(rows: readonly T[], time: (row: T) => number) =>
-  rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
 
 /**
  * Rows split into rounds with each key at most once per round: one multi-row upsert may not touch
@@ -177,10 +174,10 @@ async function write(client: ClientBase, batch: IngestBatch, now: number): Promi
     const { rows } = await client.query<{ ext_id: string; id: number }>('SELECT ext_id, id FROM executions WHERE ext_id = ANY($1::text[])', [missing]);
     for (const r of rows) executionIds.set(r.ext_id, r.id);
   }
-  const unknown: ErrorDetail[] = steps
-    .filter(({ row }) => !executionIds.has(row.executionId))
-    .map(({ row, position }) => ({ field: `steps[${position}].executionId`, message: `unknown execution '${row.executionId}'` }));
-  if (unknown.length > 0) throw new AppError('validation_failed', 'steps refer to executions that were never reported', unknown);
+  refuseUnknownExecutions(
+    batch.steps,
+    steps.filter(({ row }) => !executionIds.has(row.executionId)).map(({ position }) => position),
+  );
   // The same step twice: the later one is the one stored.
   const latestSteps = new Map<string, Step>();
   for (const { row } of steps) latestSteps.set(`${row.executionId}\u0000${row.index}`, row);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AppError, type ErrorDetail } from '../../domain/errors';
+import { byTime, refuseUnknownExecutions } from '../rows';
 import type { Execution, IngestBatch, IngestResult, ResourceSample, Step } from '@rpa-analytics/contract';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type Dictionaries, resetDictionaries } from './dictionaries';
@@ -55,11 +55,6 @@ function inChunks(
     const statement = statements.get(rows)!;
     for (; values.length - offset >= length; offset += length) write(statement, values.slice(offset, offset + length));
   }
-}
-
-/** Sorts by time, keeping each row's position in the request so errors can name it. */
-function byTime<T>(rows: readonly T[], time: (row: T) => number): Array<{ row: T; position: number }> {
-  return rows.map((row, position) => ({ row, position })).sort((a, b) => time(a.row) - time(b.row) || a.position - b.position);
 }
 
 /**
@@ -272,13 +267,7 @@ export class BatchWriter {
       const earlier = steps.get(row.index);
       if (!earlier || row.startedAt >= earlier.startedAt) steps.set(row.index, row);
     }
-    if (unknown.length > 0) {
-      const details: ErrorDetail[] = byTime(unknown, (position) => batch.steps[position].startedAt).map(({ row: position }) => ({
-        field: `steps[${position}].executionId`,
-        message: `unknown execution '${batch.steps[position].executionId}'`,
-      }));
-      throw new AppError('validation_failed', 'steps refer to executions that were never reported', details);
-    }
+    refuseUnknownExecutions(batch.steps, unknown);
     const runSteps = this.writeSteps(stepsByRun, newRuns);
     const changedSamples: Array<readonly [string, number]> = [];
     if (batch.samples.length > 0) {
