@@ -3,7 +3,7 @@ import { groupBy } from '../domain/collections';
 import { AppError } from '../domain/errors';
 import { analyzeWorkflow, isTimedRun } from '../analysis/performance';
 import { quantile } from '../analysis/stats';
-import { FAILED } from '../analysis/success';
+import { analyzeSuccess, FAILED } from '../analysis/success';
 import type { MeasuredImpact } from '@rpa-analytics/contract';
 import type { Execution } from '@rpa-analytics/contract';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
@@ -231,7 +231,8 @@ export function buildReport(
     .compareWorkflows(workflows, range)
     .filter((s) => s.runs > 0 || previousByWorkflow.has(s.workflow))
     .sort((a, b) => a.workflow.localeCompare(b.workflow));
-  const success = performance.analyzeSuccess(request.workflow, range, DAY);
+  // From the runs read above (as PerformanceAnalyzer.analyzeSuccess would read them again): patterns first seen in the last quarter are new.
+  const success = analyzeSuccess(request.workflow ?? null, runs, range, DAY, range.to - (range.to - range.from) / 4);
   const current = periodFigures(runs, range);
   const completed = stats.reduce((n, s) => n + s.completed, 0);
   const timed = stats.filter((s) => s.avgDurationMs !== null);
