@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { INCIDENT_KINDS } from '../sim/incidents';
-import { runSimulation } from '../sim/simulator';
+import { DEMO_FLEET, runSimulation } from '../sim/simulator';
 import { spawnCollector, stopCollector } from '../testing/collectorProcess';
 
 const USAGE = `npm run report:pages [-- --out DIR] [--seed N] [--keep]
@@ -74,12 +73,7 @@ async function main(argv: string[]): Promise<void> {
       seed: Number(o.seed),
       days: 14,
       end,
-      workflows: 12,
-      hosts: 6,
-      robots: 10,
-      runsPerHour: 4,
-      incidents: INCIDENT_KINDS,
-      sampleIntervalMs: 60_000,
+      ...DEMO_FLEET,
     });
     say(`sent ${truth.totals.executions} runs; analysis pass ...`);
     await call(`${api}/analysis/run`, { method: 'POST' });

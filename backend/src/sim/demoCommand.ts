@@ -1,6 +1,6 @@
 import { assertCollectorAnswers, CommandError, commandToken, numberOption, parseOptions, UsageError } from '@rpa-analytics/sdk';
 import { INCIDENT_KINDS, type IncidentKind, type IncidentRequest } from './incidents';
-import { runSimulation } from './simulator';
+import { DEMO_FLEET, runSimulation } from './simulator';
 
 const USAGE = `npm run demo -- --url URL [options]
 
@@ -45,12 +45,12 @@ export async function runDemo(argv: string[]): Promise<void> {
       seed: { type: 'string', default: '1' },
       days: { type: 'string', default: '7' },
       end: { type: 'string' },
-      workflows: { type: 'string', default: '12' },
-      hosts: { type: 'string', default: '6' },
-      robots: { type: 'string', default: '10' },
-      'runs-per-hour': { type: 'string', default: '4' },
+      workflows: { type: 'string', default: String(DEMO_FLEET.workflows) },
+      hosts: { type: 'string', default: String(DEMO_FLEET.hosts) },
+      robots: { type: 'string', default: String(DEMO_FLEET.robots) },
+      'runs-per-hour': { type: 'string', default: String(DEMO_FLEET.runsPerHour) },
       incidents: { type: 'string', default: 'all' },
-      'sample-interval-ms': { type: 'string', default: '60000' },
+      'sample-interval-ms': { type: 'string', default: String(DEMO_FLEET.sampleIntervalMs) },
       truth: { type: 'string', default: 'data/demo-ground-truth.json' },
       live: { type: 'boolean', default: false },
     },

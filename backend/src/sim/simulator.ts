@@ -4,7 +4,7 @@ import { MetricsCollector } from '@rpa-analytics/sdk';
 import { HttpTransport, type Transport } from '@rpa-analytics/sdk';
 import type { Execution } from '@rpa-analytics/contract';
 import { FleetGenerator, type SimulatedRun, type VersionChange } from './generator';
-import type { Incident, IncidentRequest } from './incidents';
+import { type Incident, INCIDENT_KINDS, type IncidentRequest } from './incidents';
 import { streamLive } from './live';
 
 const HOUR = 3600_000;
@@ -72,6 +72,9 @@ export function latestMonday(time: number): number {
   const midnight = Math.floor(time / day) * day;
   return midnight - ((new Date(midnight).getUTCDay() + 6) % 7) * day;
 }
+
+/** The demo's fleet as `npm run demo` sends it by default: what the evaluation and the report pages judge. */
+export const DEMO_FLEET = { workflows: 12, hosts: 6, robots: 10, runsPerHour: 4, incidents: INCIDENT_KINDS, sampleIntervalMs: 60_000 } as const;
 
 export async function runSimulation(options: SimulationOptions): Promise<GroundTruth> {
   const to = options.end ?? Math.floor(Date.now() / HOUR) * HOUR;

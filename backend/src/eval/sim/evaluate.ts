@@ -4,8 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import type { Anomaly, Incident } from '@rpa-analytics/contract';
-import { INCIDENT_KINDS } from '../../sim/incidents';
-import { latestMonday, runSimulation } from '../../sim/simulator';
+import { DEMO_FLEET, latestMonday, runSimulation } from '../../sim/simulator';
 import { spawnCollector, stopCollector } from '../../testing/collectorProcess';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
@@ -76,12 +75,7 @@ async function evaluate(
       seed: options.seed,
       days: options.days,
       end,
-      workflows: 12,
-      hosts: 6,
-      robots: 10,
-      runsPerHour: 4,
-      incidents: INCIDENT_KINDS,
-      sampleIntervalMs: 60_000,
+      ...DEMO_FLEET,
     });
     say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
     if (mode === 'preloaded') {
