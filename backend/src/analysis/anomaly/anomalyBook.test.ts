@@ -312,12 +312,18 @@ describe("a workflow's slowdown", () => {
     ['a short one, and its part back (continuing its episode) 20 hours after: the same', 1, 20, true, true],
     ['a sustained one (3 hours), and a new part 10 hours after: the same', 3, 10, false, true],
     ['a sustained one, and a new part 25 hours after: another', 3, 25, false, false],
+    ['a sustained one, and a part its detector keeps apart (back to its level between, or twice as far) 10 hours after: another', 3, 10, 'distinct', false],
   ])('when a slowdown closed, then the next opening: %s', (_, lasted, gap, cameBack, same) => {
     const open = new Map<string, Anomaly>();
     const end = T + lasted * HOUR;
     bookAnomalies(input({ open, online: [on(read, opened(T)), on(read, closed(T, end - 10 * 60_000, end))] }));
     const at = end + gap * HOUR;
-    const episodeBack = cameBack ? { ...episode(T, at), spells: 2, spellStartedAt: at } : episode(at, at);
+    const episodeBack =
+      cameBack === true
+        ? { ...episode(T, at), spells: 2, spellStartedAt: at }
+        : cameBack === 'distinct'
+          ? { ...episode(at, at), distinct: true }
+          : episode(at, at);
     const next = bookAnomalies(input({ open, online: [on(cameBack ? read : archive, { type: 'opened', episode: episodeBack })] }));
     expect(next.anomalies).toHaveLength(1);
     expect(next.anomalies[0].id === anomalyId(run.key, T)).toBe(same);

@@ -78,7 +78,8 @@ const eventTime = (event: DetectorEvent) => (event.type === 'closed' ? event.end
  * A workflow's slowdown whose parts all closed opens again, the same anomaly, when one of them
  * opens within this long of its end and the slowdown was sustained (two hours or more) or the
  * part continues its own sustained episode: a drift quiet overnight is one anomaly, not one a
- * day; a spike the next morning after a short one is another.
+ * day; a spike the next morning after a short one is another, and so is one after a sustained
+ * slowdown whose series went back to their level in between (`Episode.distinct`).
  */
 export const SLOWDOWN_REJOIN_MS = 86_400_000;
 /** ...and, sustained or not, when one opens within this long of its end (a slowdown flapping about its threshold). */
@@ -86,6 +87,8 @@ export const SLOWDOWN_FLAP_MS = 7_200_000;
 
 function rejoins(slowdown: Anomaly, gap: number, opening: Episode): boolean {
   if (gap <= SLOWDOWN_FLAP_MS) return true;
+  // The part's own series went back to its level since, or jumped twice as far: a new problem.
+  if (opening.distinct) return false;
   const sustained = (slowdown.endedAt ?? slowdown.lastSeenAt) - slowdown.startedAt >= 7_200_000 || (opening.spells ?? 1) > 1;
   return sustained && gap <= SLOWDOWN_REJOIN_MS;
 }

@@ -162,6 +162,32 @@ describe('SeriesDetector', () => {
     expect(opensAt(spiky, spikes)).toEqual([T0 + 100 * MINUTE, T0 + 128 * MINUTE]);
   });
 
+  it('when a sustained episode comes back within rejoinMs after its series went back to its level, or twice as far out, then it is a new one, marked distinct', () => {
+    const scaled = (points: Array<{ time: number; value: number }>, factor: number) => points.map((p) => ({ ...p, value: p.value * factor }));
+    const openings = (d: SeriesDetector, points: Array<{ time: number; value: number }>) =>
+      points.flatMap((p) => d.observe(p).events).filter((e) => e.type === 'opened');
+    // A host's slow morning: 1.5x for 130 minutes, closed at minute 233; rejoinMs a day, as the analysis has it.
+    const afterSlowMorning = () => {
+      const d = detector({ shiftWindow: 0, rejoinMs: 24 * 60 * MINUTE, acceptAfterMs: 10 * 24 * 60 * MINUTE, maxWindowPoints: 5000 });
+      normalRuns(100).forEach((p) => d.observe(p));
+      expect(openings(d, [...scaled(normalRuns(130, 2, T0 + 100 * MINUTE), 1.5), ...normalRuns(3, 3, T0 + 230 * MINUTE)])).toHaveLength(1);
+      return d;
+    };
+    const back = T0 + 233 * MINUTE + 180 * MINUTE;
+    // Three hours at its usual level, then 1.5x again: a new problem on the same series.
+    const returned = openings(afterSlowMorning(), [...normalRuns(180, 4, T0 + 233 * MINUTE), ...scaled(normalRuns(3, 5, back), 1.5)]);
+    expect(returned.map((e) => [e.episode.startedAt, e.episode.spells, e.episode.distinct])).toEqual([[back, undefined, true]]);
+    // Three hours still 7% above it (no point beyond the threshold), then 1.5x: the same episode going on.
+    const held = openings(afterSlowMorning(), [...scaled(normalRuns(180, 4, T0 + 233 * MINUTE), 1.07), ...scaled(normalRuns(3, 5, back), 1.5)]);
+    expect(held.map((e) => [e.episode.startedAt, e.episode.spells, e.episode.distinct])).toEqual([[T0 + 100 * MINUTE, 2, undefined]]);
+    // Twenty minutes at its level (a flap), then 1.5x: the same episode.
+    const flap = openings(afterSlowMorning(), [...normalRuns(20, 4, T0 + 233 * MINUTE), ...scaled(normalRuns(3, 5, T0 + 253 * MINUTE), 1.5)]);
+    expect(flap.map((e) => e.episode.startedAt)).toEqual([T0 + 100 * MINUTE]);
+    // Twenty minutes after it, 4x: twice as far out, a new problem.
+    const spike = openings(afterSlowMorning(), [...normalRuns(20, 4, T0 + 233 * MINUTE), ...scaled(normalRuns(3, 5, T0 + 253 * MINUTE), 4)]);
+    expect(spike.map((e) => [e.episode.startedAt, e.episode.distinct])).toEqual([[T0 + 253 * MINUTE, true]]);
+  });
+
   /**
    * Feeds `detector` the means of `flat` (evenly spaced), then a climb from `from` by `perHour`
    * (with normal noise) until it opens or `hours` pass: the episode it opened, and the value it

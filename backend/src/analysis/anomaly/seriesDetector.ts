@@ -120,6 +120,12 @@ export interface Episode {
   spells?: number;
   /** Where the current spell began, when it is not the first (`acceptAfterMs` counts from here). */
   spellStartedAt?: number;
+  /**
+   * Opened as a new episode although the last one in its direction ended within `rejoinMs`: that
+   * one was short, the series went back to its level between them (`wentBack`), or this one is
+   * twice as far out. What books it (a workflow's slowdown) keeps it apart too.
+   */
+  distinct?: boolean;
   /** When it was last accepted as the new normal (the baseline restarted from its points). */
   acceptedAt?: number;
   /** Where the series is heading, while it climbs toward its `forecast` limit: its pace an hour and when it gets there. */
@@ -151,8 +157,12 @@ export interface DetectorState {
   window: Point[];
   pending: Array<{ point: Point; z: number; expected: number; byShift?: boolean }>;
   episode?: Episode;
-  /** The last episode, closed at `endedAt`: a new one soon after in its direction continues it. */
-  previous?: Episode & { endedAt: number };
+  /**
+   * The last episode, closed at `endedAt`: a new one soon after in its direction continues it,
+   * unless the points between them (`between`: how many, and how many of them beyond the expected
+   * value in its direction) say the series went back to its level.
+   */
+  previous?: Episode & { endedAt: number; between?: { points: number; beyond: number } };
   /** Every point since the episode began: the new baseline if the episode is accepted. */
   episodePoints?: Point[];
   recentZ?: number[];
@@ -264,6 +274,20 @@ export function escalationLevel(episode: Episode): number {
 export function sustained(episode: Episode): boolean {
   return episode.evidence === 'shift' || episode.acceptedAt !== undefined || episode.lastSeenAt - (episode.spellStartedAt ?? episode.startedAt) >= 7_200_000;
 }
+
+/**
+ * Whether the points between two episodes say the series went back to its level: two hours or
+ * more of them, as many on either side of the expected value as a stable series gives (a sign
+ * test: at most 65% beyond it in the episode's direction, over 10 points or more). A drift that the threshold lets go of
+ * overnight keeps its points on its side; a host's slow morning followed by a normal afternoon
+ * does not, and a spike the next day is a new anomaly.
+ */
+export function wentBack(between: { points: number; beyond: number } | undefined, gapMs: number): boolean {
+  return gapMs >= WENT_BACK_MS && between !== undefined && between.points >= 10 && between.beyond <= 0.65 * between.points;
+}
+
+/** A gap shorter than this is a flap, whatever its points: the episode goes on. */
+const WENT_BACK_MS = 7_200_000;
 
 export function currentSeverity(episode: Episode): number {
   return Math.min(1, episode.peakSeverity + 0.1 * (escalationLevel(episode) - 1));
@@ -377,6 +401,12 @@ export class SeriesDetector {
     const score = Math.max(directional, shift);
     const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor && this.heading === undefined;
     const exceeds = score >= s.sensitivity && !belowFloor;
+    const previous = state.previous;
+    if (previous && !state.episode && !exceeds) {
+      const between = (previous.between ??= { points: 0, beyond: 0 });
+      between.points++;
+      if (previous.direction === 'high' ? z > 0 : z < 0) between.beyond++;
+    }
     last.ready = true;
     last.z = score;
     last.exceeds = exceeds;
@@ -491,8 +521,14 @@ export class SeriesDetector {
     const direction = s.direction === 'both' ? (z >= 0 ? 'high' : 'low') : s.direction;
     const severity = this.severityOf(peakScore, seen, expected);
     const previous = state.previous;
+    const recent = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs;
     const rejoins =
-      previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs && sustained(previous);
+      recent &&
+      sustained(previous) &&
+      // A problem twice as far out as the last one is a new one (a spike on a morning after a slow one).
+      peakScore <= 2 * previous.peakScore &&
+      // Once taken as the new normal, the points after it are judged against its level.
+      (previous.acceptedAt !== undefined || !wentBack(previous.between, first.point.time - previous.endedAt));
     state.previous = undefined;
     state.episode = {
       startedAt: rejoins ? previous.startedAt : first.point.time,
@@ -510,6 +546,7 @@ export class SeriesDetector {
       ...(system ? { observedSystem: true } : {}),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
+      ...(recent && !rejoins ? { distinct: true } : {}),
       ...(rejoins
         ? {
             spells: (previous.spells ?? 1) + 1,
