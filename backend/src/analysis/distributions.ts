@@ -102,6 +102,24 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
   return Math.min(1, total);
 }
 
+/**
+ * P(X >= k) for X ~ BetaBinomial(n, a, b): `k` or more of `n` when the rate itself is only known as
+ * Beta(a, b), from the runs it was estimated on. Fatter than the binomial at the estimate while
+ * those runs are few, the same once they are many.
+ */
+export function betaBinomialUpperTail(k: number, n: number, a: number, b: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  const logBetaAB = logBeta(a, b);
+  let total = 0;
+  for (let i = k; i <= n; i++) total += Math.exp(logChoose(n, i) + logBeta(i + a, n - i + b) - logBetaAB);
+  return Math.min(1, total);
+}
+
+function logBeta(a: number, b: number): number {
+  return logGamma(a) + logGamma(b) - logGamma(a + b);
+}
+
 function logChoose(n: number, k: number): number {
   return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
 }

@@ -1,4 +1,4 @@
-import { binomialUpperTail, incompleteBeta, normalCdf, normalQuantile, studentTTwoSided } from './distributions';
+import { betaBinomialUpperTail, binomialUpperTail, incompleteBeta, normalCdf, normalQuantile, studentTTwoSided } from './distributions';
 import { linearTrend, mannWhitneyU, welchTTest } from './hypothesisTests';
 
 /**
@@ -56,6 +56,17 @@ describe('distributions against SciPy 1.17.1', () => {
     [0, 5, 0.3, 1],
   ])('binomialUpperTail(%i, %i, %f) = scipy.stats.binom.sf(k - 1, n, p) = %f', (k, n, p, expected) =>
     expect(Math.abs(binomialUpperTail(k, n, p) - expected)).toBeLessThan(1e-12),
+  );
+
+  it.each([
+    [3, 10, 1.7, 99.3, 0.0015193841098588567],
+    [4, 10, 15.5, 485.5, 0.00022623147989031533],
+    [3, 3, 0.5, 60.5, 7.869356097756075e-6],
+    [1, 10, 2.5, 20.5, 0.6189436043159398],
+    [10, 10, 3, 2, 0.06593406593406592],
+    [5, 20, 50.5, 1450.5, 0.0005065229789364967],
+  ])('betaBinomialUpperTail(%i, %i, %f, %f) = scipy.stats.betabinom.sf(k - 1, n, a, b) = %f', (k, n, a, b, expected) =>
+    expect(Math.abs(betaBinomialUpperTail(k, n, a, b) / expected - 1)).toBeLessThan(1e-8),
   );
 });
 

@@ -255,8 +255,9 @@ describe('analysis of data that arrives after the pass that would have judged it
   });
 
   it('when runs retention archived are restored, then they are judged again and the anomalies are those found the first time, once', () => {
-    const now = T0 + 3 * DAY;
-    const spike = (t: number) => (t >= T0 + DAY && t < T0 + DAY + HOUR ? 4 * MINUTE : undefined);
+    // The spike on the third day: durations are judged from two days of history on.
+    const now = T0 + 4 * DAY;
+    const spike = (t: number) => (t >= T0 + 2 * DAY + 2 * HOUR && t < T0 + 2 * DAY + 3 * HOUR ? 4 * MINUTE : undefined);
     store.ingest(batch({ executions: runs(T0, now, spike) }));
     clock = now;
     const analysis = scheduler();
@@ -264,11 +265,11 @@ describe('analysis of data that arrives after the pass that would have judged it
     const found = store.listAnomalies({});
     const incidents = store.listIncidents({});
     const states = store.loadDetectorStates();
-    expect(summary(found)).toEqual([`run_duration|${WORKFLOW}||@${new Date(T0 + DAY).toISOString()}`]);
+    expect(summary(found)).toEqual([`run_duration|${WORKFLOW}||@${new Date(T0 + 2 * DAY + 2 * HOUR).toISOString()}`]);
 
-    // Retention takes the first two days away (the archive holds them), then a restore sends them back.
-    const archived = store.expiredRaw(T0 + 2 * DAY, 1000);
-    expect(archived.executions).toHaveLength(2 * 24 * 6);
+    // Retention takes the first three days away (the archive holds them), then a restore sends them back.
+    const archived = store.expiredRaw(T0 + 3 * DAY, 1000);
+    expect(archived.executions).toHaveLength(3 * 24 * 6);
     store.deleteRaw(archived);
     clock += MINUTE;
     expect(analysis.runPass().late.families).toBe(0);

@@ -50,6 +50,18 @@ describe('incidents: one per cause', () => {
     ]);
   });
 
+  it("when a robot fails on a workflow that drifts slower in the same hour, then they are two incidents: the robot's, and the workflow's slowdown", () => {
+    const robot = anomaly('failure_rate', T, { robot: 'robot-08', observed: 4, trials: 10, expected: 0.005 });
+    const onWorkflow = anomaly('failure_rate', T + 10 * MINUTE, { workflow: 'Onboarding', observed: 4, trials: 10, expected: 0.011 });
+    const drift = anomaly('run_duration', T + 30 * MINUTE, { workflow: 'Onboarding', observed: 38_500, expected: 32_700 });
+    const robotContext = { hosts: [], robot: 'robot-08', workflows: ['Onboarding'] };
+    const groups = groupIncidents([robot, onWorkflow, drift], (a) => (a === drift ? { hosts: [] } : robotContext)).map((i) => i.anomalyIds.sort());
+    expect(groups.sort()).toEqual([[drift.id], [robot.id, onWorkflow.id].sort()].sort());
+    // The same failures spread over the workflow's robots: one workflow, one incident with its slowdown.
+    const spread = groupIncidents([onWorkflow, drift], () => ({ hosts: [] }));
+    expect(spread.map((i) => i.anomalyIds.length)).toEqual([2]);
+  });
+
   it("when a workflow's run and steps slow down together, then it is one incident naming the slowest step and the version", () => {
     const run = anomaly('run_duration', T, { workflow: 'Onboarding', observed: 39_800, expected: 33_000, status: 'open', endedAt: undefined });
     const step = anomaly('step_duration', T - 90 * MINUTE, { workflow: 'Onboarding', step: 'Read input file', observed: 8100, expected: 3100 });

@@ -57,7 +57,7 @@ export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.stat
 /**
  * Whether two anomalies share a cause (`a` started first): the same workflow within
  * `sameSubjectMs` (or its durations, while the earlier one lasts: its run and steps slowed by one
- * cause); the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); the same
+ * cause), but not a robot's failures on it and its slowdown; the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); the same
  * robot within `sameSubjectMs` or while the earlier lasts (its own failures and the workflows'
  * they caused); runs per hour or
  * failures moving the same way on workflows with no host of their own within `fleetWideMs` (the
@@ -68,7 +68,11 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   const apart = b.anomaly.startedAt - a.anomaly.startedAt;
   const x = a.anomaly;
   const y = b.anomaly;
-  if (x.workflow !== undefined && x.workflow === y.workflow) {
+  // Failures one robot made while its peers ran fine are the robot's; a slowdown of the same
+  // workflow meanwhile has its own cause (a drift, a new version).
+  const byRobot = (n: Node) => n.anomaly.metric === 'failure_rate' && n.context.robot !== undefined;
+  const robotAndSlowdown = (byRobot(a) && DURATIONS.includes(y.metric)) || (byRobot(b) && DURATIONS.includes(x.metric));
+  if (x.workflow !== undefined && x.workflow === y.workflow && !robotAndSlowdown) {
     if (apart <= options.sameSubjectMs) return true;
     return DURATIONS.includes(x.metric) && DURATIONS.includes(y.metric) && goingAt(x, y.startedAt);
   }

@@ -108,7 +108,8 @@ describe('SeriesDetector rarity', () => {
     const kept = JSON.parse(JSON.stringify(a.snapshot()));
     expect(kept.rarity.z.length).toBeGreaterThan(0);
     const collectors = createDetector('run_duration', 4, kept);
-    const judged = collectors.observe({ time: 600 * 60_000, value: 160 });
+    // Judged (a duration from two days of history on): the kept history began at the first point.
+    const judged = collectors.observe({ time: 2 * 86_400_000, value: 160 });
     expect(judged.judgement).toMatchObject({ ready: true, rarity: 0 });
     expect(JSON.parse(JSON.stringify(collectors.currentState)).rarity).toBeUndefined();
     const fresh = createDetector('step_duration', 4);

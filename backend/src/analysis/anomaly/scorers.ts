@@ -1,4 +1,4 @@
-import { binomialUpperTail, normalQuantile } from '../distributions';
+import { betaBinomialUpperTail, binomialUpperTail, normalQuantile } from '../distributions';
 import { MAD_TO_SIGMA, medianInPlace, medianOfSorted } from '../stats';
 import { medianDistanceNear } from './bucketDistances';
 import { FittedValues } from './fittedValues';
@@ -265,6 +265,8 @@ export class BinomialScorer implements Scorer {
   private rate = 0;
   /** The rate of failures on system errors, where the window's points tell them apart. */
   private systemRate?: number;
+  /** The runs the rates were estimated on (one a point): how well they are known. */
+  private runs = 0;
 
   constructor(private readonly minRate = 0.005) {}
 
@@ -282,6 +284,7 @@ export class BinomialScorer implements Scorer {
       systemTrials += window[i].trials ?? 0;
     }
     this.rate = trials > 0 ? failures / trials : 0;
+    this.runs = count;
     // Judged apart only on a baseline of points that tell them apart, most of the window's.
     this.systemRate = systemTrials > 0 && systemTrials >= 0.5 * trials ? systemFailures / systemTrials : undefined;
   }
@@ -297,7 +300,7 @@ export class BinomialScorer implements Scorer {
     const n = point.trials ?? 0;
     const p = this.bounded(this.rate);
     if (n === 0) return { z: 0, expected: p };
-    let best = { tail: point.value > n * p ? binomialUpperTail(point.value, n, p) : 1, expected: p, window: undefined as Score['window'] };
+    let best = { tail: point.value > n * p ? this.tail(point.value, n, p) : 1, expected: p, window: undefined as Score['window'] };
     if (point.outcomes !== undefined && n > MIN_SCAN_RUNS) {
       const system = point.systemOutcomes !== undefined && this.systemRate !== undefined;
       const scans = system ? 2 : 1;
@@ -306,6 +309,15 @@ export class BinomialScorer implements Scorer {
     }
     if (best.tail >= 0.5) return { z: 0, expected: p };
     return { z: Math.min(40, -normalQuantile(best.tail)), expected: best.expected, ...(best.window ? { window: best.window } : {}) };
+  }
+
+  /**
+   * P(`failures` or more of `trials`) at the baseline rate `p` as known from `runs` runs: the
+   * beta-binomial with Jeffreys' prior, so that a rate estimated on a first day's few runs
+   * (1.2% of 80: one failure) does not make three failures of ten a 1-in-5,000 event.
+   */
+  private tail(failures: number, trials: number, p: number): number {
+    return this.runs > 0 ? betaBinomialUpperTail(failures, trials, p * this.runs + 0.5, (1 - p) * this.runs + 0.5) : binomialUpperTail(failures, trials, p);
   }
 
   private bounded(rate: number): number {
@@ -319,20 +331,22 @@ export class BinomialScorer implements Scorer {
     for (let k = 1; k <= n; k++) {
       if (Math.floor(mask / 2 ** (k - 1)) % 2 === 1) failures++;
       if (k < MIN_SCAN_RUNS || failures <= k * p) continue;
-      const corrected = Math.min(1, windows * binomialUpperTail(failures, k, p));
+      const corrected = Math.min(1, windows * this.tail(failures, k, p));
       if (corrected < best.tail) best = { tail: corrected, expected: p, window: { failures, trials: k, ...(system ? { system } : {}) } };
     }
     return best;
   }
 
   save(): unknown {
-    return { rate: this.rate, ...(this.systemRate === undefined ? {} : { systemRate: this.systemRate }) };
+    return { rate: this.rate, runs: this.runs, ...(this.systemRate === undefined ? {} : { systemRate: this.systemRate }) };
   }
 
   load(saved: unknown): void {
-    const { rate, systemRate } = saved as { rate: number; systemRate?: number };
+    const { rate, systemRate, runs } = saved as { rate: number; systemRate?: number; runs?: number };
     this.rate = rate;
     this.systemRate = systemRate;
+    // A baseline saved before the runs were kept: taken as well known, as it was judged then.
+    this.runs = runs ?? 0;
   }
 
   describe(): Record<string, unknown> {

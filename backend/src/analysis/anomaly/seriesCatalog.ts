@@ -18,6 +18,7 @@ export interface SeriesId {
 }
 
 const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 /** Host resources are judged on 5-minute means: a second-long peak is not saturation. */
 export const HOST_BUCKET_MS = 5 * 60_000;
 
@@ -53,7 +54,9 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       return {
         scorer: () => new RobustScorer({ transform: 'log', seasonality: 'hourOfDay', minSigma: 0.03 }),
         // A duration is timed from the start of its run or step, and known when it ends.
-        settings: { direction: 'high', evidenceEnd: (point) => point.time + point.value },
+        // Judged from two days of history on: a first day's baseline takes the next morning's
+        // load, or a weekend's the Monday's, for a slowdown.
+        settings: { direction: 'high', minHistoryMs: 2 * DAY, evidenceEnd: (point) => point.time + point.value },
       };
     case 'failure_rate':
       // A point's window already holds the runs before it: one point beyond the threshold opens.
@@ -70,6 +73,10 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
           minHistory: 30,
           minConsecutive: 1,
           closeAfterNormal: FAILURE_WINDOW_RUNS,
+          // Failures do not drift overnight: a burst a day after an expired licence on the same
+          // workflow is another problem (it was booked as the licence come back). Within two hours,
+          // failures that flap about the threshold are one.
+          rejoinMs: 2 * HOUR,
           shiftWindow: 0,
           severitySpan: 3,
           effectSeverity: (seen, expected) => (seen.trials ? seen.value / seen.trials - expected : 0),

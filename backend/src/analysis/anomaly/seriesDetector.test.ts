@@ -162,6 +162,28 @@ describe('SeriesDetector', () => {
     expect(opensAt(spiky, spikes)).toEqual([T0 + 100 * MINUTE, T0 + 128 * MINUTE]);
   });
 
+  it("when a duration series is younger than two days, then it is not judged: a first day's slow runs open nothing, the third day's do", () => {
+    const d = createDetector('run_duration', 4);
+    const random = new Random(3);
+    const run = (time: number, factor = 1) => d.observe({ time, value: random.logNormal(30_000, 0.05) * factor });
+    const TEN_MINUTES = 10 * MINUTE;
+    // A day of runs every ten minutes (144: history enough by count), then two runs 3x slower.
+    for (let i = 0; i < 144; i++) run(T0 + i * TEN_MINUTES);
+    const firstDay = [run(T0 + 144 * TEN_MINUTES, 3), run(T0 + 145 * TEN_MINUTES, 3)];
+    expect(firstDay.map((r) => [r.judgement.ready, r.events.length])).toEqual([
+      [false, 0],
+      [false, 0],
+    ]);
+    for (let i = 146; i < 2 * 144 + 10; i++) run(T0 + i * TEN_MINUTES);
+    const thirdDay = [run(T0 + 298 * TEN_MINUTES, 3), run(T0 + 299 * TEN_MINUTES, 3)];
+    expect(thirdDay.map((r) => r.judgement.ready)).toEqual([true, true]);
+    // 3x is far enough out to open on one run.
+    expect(thirdDay.flatMap((r) => r.events.map((e) => [e.type, e.episode.startedAt]))).toEqual([
+      ['opened', T0 + 298 * TEN_MINUTES],
+      ['updated', T0 + 298 * TEN_MINUTES],
+    ]);
+  });
+
   it('when a sustained episode comes back within rejoinMs after its series went back to its level, or twice as far out, then it is a new one, marked distinct', () => {
     const scaled = (points: Array<{ time: number; value: number }>, factor: number) => points.map((p) => ({ ...p, value: p.value * factor }));
     const openings = (d: SeriesDetector, points: Array<{ time: number; value: number }>) =>
@@ -286,63 +308,91 @@ describe('BinomialScorer', () => {
     expect(pointSeverity(7, 4, 3)).toBe(1);
     // Ten failures in a row at a 5% rate is as severe as it gets; the same z of a duration would not be.
     const detector = createDetector('failure_rate', 4);
-    for (let i = 0; i < 40; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
-    const events = Array.from({ length: 10 }, (_, i) => detector.observe({ time: 40 + i, value: i + 1, trials: 10, outcomes: 2 ** (i + 1) - 1 }).events).flat();
+    for (let i = 0; i < 1000; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
+    const events = Array.from(
+      { length: 10 },
+      (_, i) => detector.observe({ time: 1000 + i, value: i + 1, trials: 10, outcomes: 2 ** (i + 1) - 1 }).events,
+    ).flat();
     expect(events.at(-1)!.episode.peakSeverity).toBe(1);
     expect(pointSeverity(events.at(-1)!.episode.peakScore, 4)).toBeLessThan(1);
   });
 
-  it('scores failures by their exact binomial tail against the pooled rate', () => {
+  // The rates below are known from 1000 runs (one a point): the tails are beta-binomial, Beta(rate x
+  // 1000 + 0.5, (1 - rate) x 1000 + 0.5), close to the binomial at the rate; the z's are SciPy's
+  // (scipy.stats.betabinom.sf, then norm.isf of the tail times the windows tried).
+  it('scores failures by their exact tail against the pooled rate', () => {
     const scorer = new BinomialScorer();
-    scorer.fit(Array.from({ length: 50 }, (_, i) => ({ time: i, value: i % 5 === 0 ? 1 : 0, trials: 10 })));
-    // pooled rate 10 / 500 = 2%; 6 of 10 failing has a tail of about 1.2e-8: far out.
-    expect(scorer.score({ time: 0, value: 6, trials: 10 }).z).toBeGreaterThan(5.5);
+    scorer.fit(Array.from({ length: 1000 }, (_, i) => ({ time: i, value: i % 5 === 0 ? 1 : 0, trials: 10 })));
+    // pooled rate 200 / 10,000 = 2%; 6 of 10 failing has a tail of about 2.7e-8: far out.
+    expect(scorer.score({ time: 0, value: 6, trials: 10 }).z).toBeCloseTo(5.435, 2);
     // One failure out of one run is a 2% event, not a burst.
-    expect(scorer.score({ time: 0, value: 1, trials: 1 }).z).toBeCloseTo(2.054, 2);
+    expect(scorer.score({ time: 0, value: 1, trials: 1 }).z).toBeCloseTo(2.044, 2);
     expect(scorer.score({ time: 0, value: 0, trials: 10 }).z).toBe(0);
     expect(scorer.score({ time: 0, value: 0, trials: 0 })).toEqual({ z: 0, expected: 0.02 });
   });
 
   it('when the latest runs failed in a row, then the window of them scores, corrected for the windows tried', () => {
     const scorer = new BinomialScorer();
-    scorer.fit(Array.from({ length: 50 }, (_, i) => ({ time: i, value: i % 2 === 0 ? 1 : 0, trials: 10 })));
-    // Pooled rate 25 / 500 = 5%. Four failures among ten: P = 1.0e-3, z about 3.1 by count alone.
-    expect(scorer.score({ time: 0, value: 4, trials: 10 }).z).toBeCloseTo(3.08, 1);
-    // The same four are the last four runs: P(4 of 4) = 6.25e-6, times 8 windows = 5.0e-5: z about 3.9.
+    scorer.fit(Array.from({ length: 1000 }, (_, i) => ({ time: i, value: i % 2 === 0 ? 1 : 0, trials: 10 })));
+    // Pooled rate 500 / 10,000 = 5%. Four failures among ten: P = 1.2e-3, z about 3.04 by count alone.
+    expect(scorer.score({ time: 0, value: 4, trials: 10 }).z).toBeCloseTo(3.044, 2);
+    // The same four are the last four runs: P(4 of 4) = 7.2e-6, times 8 windows = 5.8e-5: z about 3.86.
     const inARow = scorer.score({ time: 0, value: 4, trials: 10, outcomes: 0b1111 });
     expect(inARow.window).toEqual({ failures: 4, trials: 4 });
-    expect(inARow.z).toBeCloseTo(3.89, 1);
+    expect(inARow.z).toBeCloseTo(3.855, 2);
     // Spread over the ten, they are no more than their count.
-    expect(scorer.score({ time: 0, value: 4, trials: 10, outcomes: 0b1001001001 })).toEqual({ z: expect.closeTo(3.08, 1), expected: 0.05 });
-    // At a sensitivity of 4, failures open at 3.5 (their tail is exact): four in a row (z about 3.9)
+    expect(scorer.score({ time: 0, value: 4, trials: 10, outcomes: 0b1001001001 })).toEqual({ z: expect.closeTo(3.044, 2), expected: 0.05 });
+    // At a sensitivity of 4, failures open at 3.5 (their tail is exact): four in a row (z about 3.86)
     // open the anomaly on that run alone (the window holds the runs before it), which tells those
-    // four; three in a row (1.25e-4 times 8 windows: z about 3.1) do not.
+    // four; three in a row (z about 3.07) do not.
     const detector = createDetector('failure_rate', 4);
     // 5% fail: one failure among every ten runs, the latest's outcomes shifting through.
-    for (let i = 0; i < 40; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
-    const observe = (mask: number, i: number) => detector.observe({ time: 40 + i, value: i + 1, trials: 10, outcomes: mask }).events;
+    for (let i = 0; i < 1000; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
+    const observe = (mask: number, i: number) => detector.observe({ time: 1000 + i, value: i + 1, trials: 10, outcomes: mask }).events;
     expect([0b1, 0b11, 0b111].flatMap(observe)).toEqual([]);
     expect(observe(0b1111, 3)).toEqual([expect.objectContaining({ type: 'opened', episode: expect.objectContaining({ observed: 4, observedTrials: 4 }) })]);
+  });
+});
+
+describe('BinomialScorer on a rate known from few runs', () => {
+  // A first day: 80 runs, one failed (1.25%). Three failures among the last ten: z 3.52 at the rate
+  // itself (over the 3.5 that opens), 2.85 as the beta-binomial of a rate known from 80 runs, 3.47
+  // from 2000 runs at the same rate. Three in a row (8 windows tried): z 4.16 at the rate, 3.55 as known.
+  const baseline = (runs: number) => Array.from({ length: runs }, (_, i) => ({ time: i, value: i % 80 < 10 ? 1 : 0, trials: 10 }));
+
+  it('when the rate is known from few runs, then its tail is fatter: three failures of ten score less than at the rate itself', () => {
+    const thin = new BinomialScorer();
+    thin.fit(baseline(80));
+    expect(thin.describe()).toEqual({ kind: 'binomial', rate: 0.0125 });
+    expect(thin.score({ time: 0, value: 3, trials: 10, outcomes: 0b1010000100 }).z).toBeCloseTo(2.853, 2);
+    expect(thin.score({ time: 0, value: 3, trials: 10, outcomes: 0b111 }).z).toBeCloseTo(3.553, 2);
+    const thick = new BinomialScorer();
+    thick.fit(baseline(2000));
+    expect(thick.score({ time: 0, value: 3, trials: 10, outcomes: 0b1010000100 }).z).toBeCloseTo(3.472, 2);
+    // A baseline saved before the runs were kept is taken as well known: the binomial at its rate.
+    const saved = new BinomialScorer();
+    saved.load({ rate: 0.0125 });
+    expect(saved.score({ time: 0, value: 3, trials: 10, outcomes: 0b111 }).z).toBeCloseTo(4.164, 2);
   });
 });
 
 describe('BinomialScorer on system errors', () => {
   // 5% of runs fail: 4% on business exceptions (the data), 1% on system errors. Each point is a
   // window of 10 runs, whose failures are counted in the baseline; a tenth of the points hold a system error, the others' failures are business.
-  const history = Array.from({ length: 100 }, (_, i) => ({ time: i, value: i % 2, trials: 10, outcomes: i % 2, systemOutcomes: i % 10 === 1 ? 1 : 0 }));
+  const history = Array.from({ length: 1000 }, (_, i) => ({ time: i, value: i % 2, trials: 10, outcomes: i % 2, systemOutcomes: i % 10 === 1 ? 1 : 0 }));
 
   it('when three of the last four runs fail on system errors, then they score against their own rate, corrected for both scans', () => {
     const scorer = new BinomialScorer();
     scorer.fit(history);
     expect(scorer.describe()).toEqual({ kind: 'binomial', rate: 0.05, systemRate: 0.01 });
-    // P(3 of 4 at 1%) = 3.97e-6, times 2 scans of 8 windows = 6.4e-5: z about 3.83.
+    // P(3 of 4 at 1%) = 6.0e-6, times 2 scans of 8 windows = 9.5e-5: z about 3.73.
     const system = scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101, systemOutcomes: 0b1101 });
-    expect(system).toEqual({ z: expect.closeTo(3.83, 2), expected: 0.01, window: { failures: 3, trials: 4, system: true } });
-    // The same three as business exceptions: P(3 of 4 at 5%) = 4.8e-4, times 16 = 7.7e-3: z about 2.4.
+    expect(system).toEqual({ z: expect.closeTo(3.732, 2), expected: 0.01, window: { failures: 3, trials: 4, system: true } });
+    // The same three as business exceptions: P(3 of 4 at 5%) = 5.2e-4, times 16 = 8.3e-3: z about 2.39.
     const business = scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101, systemOutcomes: 0 });
-    expect(business).toEqual({ z: expect.closeTo(2.42, 2), expected: 0.05, window: { failures: 3, trials: 4 } });
-    // A point that does not tell them apart (kept before they were told): one scan, 4.8e-4 times 8: z about 2.66.
-    expect(scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101 }).z).toBeCloseTo(2.66, 2);
+    expect(business).toEqual({ z: expect.closeTo(2.394, 2), expected: 0.05, window: { failures: 3, trials: 4 } });
+    // A point that does not tell them apart (kept before they were told): one scan, times 8: z about 2.64.
+    expect(scorer.score({ time: 0, value: 3, trials: 10, outcomes: 0b1101 }).z).toBeCloseTo(2.638, 2);
   });
 
   it('when its window does not tell system errors apart, then it judges all failures alone', () => {
@@ -356,13 +406,13 @@ describe('BinomialScorer on system errors', () => {
     const detector = createDetector('failure_rate', 4);
     for (const point of history) detector.observe(point);
     const observe = (mask: number, i: number) =>
-      detector.observe({ time: 100 + i, value: bitsOf(mask), trials: 10, outcomes: mask, systemOutcomes: mask }).events;
+      detector.observe({ time: 1000 + i, value: bitsOf(mask), trials: 10, outcomes: mask, systemOutcomes: mask }).events;
     expect([0b1, 0b10, 0b101].flatMap(observe)).toEqual([]);
     const [opened] = observe(0b1011, 3);
-    expect(opened).toMatchObject({ type: 'opened', episode: { observed: 3, observedTrials: 4, observedSystem: true, expected: 0.01 } });
-    // Severe by its third failure: 3 of 4 runs failing where 1% usually do is 0.74 (by its tail, z 3.83, 0.47).
-    expect(opened.episode.firstSeverity).toBeCloseTo(0.74, 10);
-    expect(pointSeverity(opened.episode.peakScore, 3.5, 3)).toBeCloseTo(0.47, 1);
+    expect(opened).toMatchObject({ type: 'opened', episode: { observed: 3, observedTrials: 4, observedSystem: true, expected: expect.closeTo(0.01, 4) } });
+    // Severe by its third failure: 3 of 4 runs failing where 1% usually do is 0.74 (by its tail, z 3.73, 0.45).
+    expect(opened.episode.firstSeverity).toBeCloseTo(0.74, 4);
+    expect(pointSeverity(opened.episode.peakScore, 3.5, 3)).toBeCloseTo(0.45, 1);
   });
 });
 

@@ -11,6 +11,11 @@ export interface DetectorSettings {
   direction: Direction;
   /** Points of history before anything is judged (default 30). */
   minHistory: number;
+  /**
+   * ...and at least this long since its first point (default 0): a duration's baseline learned
+   * over a quiet weekend or a first morning judges the first busy weekday as a slowdown.
+   */
+  minHistoryMs: number;
   /** The rolling stable window the baseline is fitted to (default 7 days). */
   windowMs: number;
   maxWindowPoints: number;
@@ -78,6 +83,7 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   sensitivity: 4,
   direction: 'high',
   minHistory: 30,
+  minHistoryMs: 0,
   windowMs: 7 * 86_400_000,
   maxWindowPoints: 2000,
   refitEvery: 10,
@@ -173,6 +179,8 @@ export interface DetectorState {
   lastTime?: number;
   /** The last `forecast.points` points' times and values, for the forecast. */
   recentValues?: Array<[number, number]>;
+  /** The time of the first point the series had (`minHistoryMs` counts from it). */
+  since?: number;
 }
 
 /**
@@ -384,7 +392,9 @@ export class SeriesDetector {
     state.lastTime = point.time;
     this.prune(point.time);
     this.heading = s.forecast ? this.forecast(point, s.forecast) : undefined;
-    if (!state.fitted) {
+    // A state kept before `since` was: its history goes back at least to its window's start.
+    state.since ??= state.window[0]?.time ?? point.time;
+    if (!state.fitted || point.time - state.since < s.minHistoryMs) {
       this.admit(point);
       last.ready = false;
       last.z = 0;

@@ -6,11 +6,14 @@ import type { ChildProcess } from 'node:child_process';
 import type { Anomaly, Incident } from '@rpa-analytics/contract';
 import { DEMO_FLEET, latestMonday, runSimulation } from '../../sim/simulator';
 import { spawnCollector, stopCollector } from '../../testing/collectorProcess';
+import { median } from '../../analysis/stats';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
 const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N]
   [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C] [--max-incidents-per-injected R]
   [--max-mixed M] [--one-incident-each] [--max-median-detection-minutes D] [--dump DIR]
+npm run eval:sim -- --sweep N [--seeds 1,2,3] [--days N] [--min-recall R] [--max-mixed M]
+  [--max-control-anomalies C] [--max-noise-per-run X] [--dump DIR]
 
 Scores the analysis against the simulator's ground truth, the way the README runs it: a collector
 of its own (a temporary data folder, loopback, a free port) is started first, with its analysis on,
@@ -26,7 +29,12 @@ thresholds: --max-incidents-per-injected bounds the incidents reported against t
 --one-incident-each asks that every injected incident be exactly one pure incident, and
 --max-median-detection-minutes bounds the median time, in the data, from the start of a workflow's
 injected incident to the end of the run or hour that had it reported. --dump writes the ground
-truth, anomalies and incidents of each mode to DIR.`;
+truth, anomalies and incidents of each mode to DIR.
+
+--sweep N scores the README's demo as it meets users whenever they run it: live, for each seed of
+--seeds, over N periods ending at hours 31 hours apart back from the latest Monday (every hour of
+the day and day of the week comes round), and gates the sums: recall over all of them, mixed
+incidents, anomalies on control workflows, and noise incidents (of no injected incident) a run.`;
 
 const HOUR = 3_600_000;
 
@@ -90,7 +98,8 @@ async function evaluate(
     const incidents = await getJson<Incident[]>(`${collector.url}/api/v1/incidents?limit=10000`);
     if (options.dump) {
       fs.mkdirSync(options.dump, { recursive: true });
-      const file = path.join(options.dump, `sim-seed${options.seed}-${mode}.json`);
+      const ending = options.end === undefined ? '' : `-${new Date(end).toISOString().slice(0, 13)}`;
+      const file = path.join(options.dump, `sim-seed${options.seed}${ending}-${mode}.json`);
       fs.writeFileSync(file, JSON.stringify({ truth, anomalies, incidents }, null, 1));
       say(`wrote ${file}`);
     }
@@ -99,6 +108,73 @@ async function evaluate(
     if (collector) await stopCollector(collector.child);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The ends of a sweep's periods: `count` hours 31 hours apart back from the latest Monday, so each comes round at another hour and weekday. */
+export function sweepEnds(count: number, now: number): number[] {
+  const monday = latestMonday(now);
+  return Array.from({ length: count }, (_, i) => monday - i * 31 * HOUR);
+}
+
+interface SweepGates {
+  minRecall: number;
+  maxMixed?: number;
+  maxControl?: number;
+  maxNoisePerRun?: number;
+}
+
+/** `--sweep`: the README's demo over many periods and seeds, scored together. */
+async function sweep(
+  ends: number[],
+  seeds: number[],
+  days: number,
+  gates: SweepGates,
+  dump: string | undefined,
+  say: (line: string) => void,
+): Promise<string[]> {
+  const scores: Array<{ seed: number; end: number; score: SimScore }> = [];
+  for (const end of ends) {
+    for (const seed of seeds) {
+      const score = await evaluate('live', { days, seed, intervalMs: 60_000, end, ...(dump ? { dump } : {}) }, () => {});
+      scores.push({ seed, end, score });
+      const missed = score.incidents.filter((i) => !i.found).map((i) => i.id);
+      say(
+        `${new Date(end).toISOString().slice(0, 13)}h seed ${seed}: ${score.found}/${score.injected} found${missed.length ? ` (missed ${missed.join(', ')})` : ''}; ` +
+          `${score.reportedIncidents} incidents: ${score.pure} pure, ${score.mixed} mixed, ${score.noise} noise; ${score.controlAnomalies} on controls`,
+      );
+      process.stdout.write(`${JSON.stringify({ mode: 'live', days, seed, end: new Date(end).toISOString(), ...score })}\n`);
+    }
+  }
+  const sum = (of: (s: SimScore) => number) => scores.reduce((total, { score }) => total + of(score), 0);
+  const runs = scores.length;
+  const found = sum((s) => s.found);
+  const injected = sum((s) => s.injected);
+  const [mixed, noise, control, reported] = [sum((s) => s.mixed), sum((s) => s.noise), sum((s) => s.controlAnomalies), sum((s) => s.reportedIncidents)];
+  const kinds = [...new Set(scores.flatMap(({ score }) => score.incidents.map((i) => i.id)))];
+  const delays = kinds.map((id) => {
+    const found = scores.flatMap(({ score }) => score.incidents.filter((i) => i.id === id && i.found).map((i) => i.detectedMinutes!));
+    return `| ${id} | ${found.length} / ${runs} | ${found.length ? median(found) : ''} | ${found.length ? Math.max(...found) : ''} |`;
+  });
+  process.stdout.write(
+    [
+      `${runs} runs of ${days} days (seeds ${seeds.join(', ')}; ${ends.length} periods ending ${new Date(ends[ends.length - 1]).toISOString().slice(0, 13)}h to ${new Date(ends[0]).toISOString().slice(0, 13)}h)`,
+      '',
+      '| injected incident | found | median detected after (minutes) | longest |',
+      '|---|---|---|---|',
+      ...delays,
+      '',
+      `recall ${found}/${injected}; ${reported} incidents reported for ${injected} injected: ${noise} noise (${(noise / runs).toFixed(2)} a run), ${mixed} mixed; ${control} anomalies on control workflows`,
+      '',
+    ].join('\n'),
+  );
+  const failures: string[] = [];
+  if (found / injected < gates.minRecall) failures.push(`sweep: recall ${found}/${injected} below ${gates.minRecall}`);
+  if (gates.maxMixed !== undefined && mixed > gates.maxMixed) failures.push(`sweep: ${mixed} mixed incidents, above ${gates.maxMixed}`);
+  if (gates.maxControl !== undefined && control > gates.maxControl)
+    failures.push(`sweep: ${control} anomalies on control workflows, above ${gates.maxControl}`);
+  if (gates.maxNoisePerRun !== undefined && noise / runs > gates.maxNoisePerRun)
+    failures.push(`sweep: ${(noise / runs).toFixed(2)} noise incidents a run, above ${gates.maxNoisePerRun}`);
+  return failures;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -118,6 +194,9 @@ async function main(argv: string[]): Promise<number> {
       'one-incident-each': { type: 'boolean' },
       'max-median-detection-minutes': { type: 'string' },
       dump: { type: 'string' },
+      sweep: { type: 'string' },
+      seeds: { type: 'string', default: '1,2,3' },
+      'max-noise-per-run': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -135,6 +214,20 @@ async function main(argv: string[]): Promise<number> {
   if (!(days > 0 && days <= 90) || !Number.isInteger(seed) || !['live', 'preloaded', 'both'].includes(o.mode!) || !(intervalMs >= 1000))
     throw new Error(`bad arguments\n\n${USAGE}`);
   const say = (line: string) => process.stderr.write(`${line}\n`);
+  if (o.sweep !== undefined) {
+    const count = Number(o.sweep);
+    const seeds = o.seeds!.split(',').map(Number);
+    if (!(Number.isInteger(count) && count >= 1 && count <= 100) || !seeds.every(Number.isInteger)) throw new Error(`bad arguments\n\n${USAGE}`);
+    const optional = (name: string) => (o[name as keyof typeof o] === undefined ? undefined : Number(o[name as keyof typeof o]));
+    const gates: SweepGates = { minRecall: Number(o['min-recall']) };
+    const [maxMixed, maxControl, maxNoisePerRun] = [optional('max-mixed'), optional('max-control-anomalies'), optional('max-noise-per-run')];
+    if (maxMixed !== undefined) gates.maxMixed = maxMixed;
+    if (maxControl !== undefined) gates.maxControl = maxControl;
+    if (maxNoisePerRun !== undefined) gates.maxNoisePerRun = maxNoisePerRun;
+    const failures = await sweep(sweepEnds(count, Date.now()), seeds, days, gates, o.dump, say);
+    for (const failure of failures) process.stderr.write(`eval:sim: ${failure}\n`);
+    return failures.length ? 1 : 0;
+  }
   const modes: Mode[] = o.mode === 'both' ? ['live', 'preloaded'] : [o.mode as Mode];
   const failures: string[] = [];
   const scores = new Map<Mode, SimScore>();
