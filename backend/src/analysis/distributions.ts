@@ -103,20 +103,24 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
 }
 
 /**
- * P(X >= k) for X ~ BetaBinomial(n, a, b): `k` or more of `n` when the rate itself is only known as
+ * P(X >= k) for X ~ BetaBinomial(n, a, b) (`logBetaAB`, log B(a, b), when the caller has it): `k` or more of `n` when the rate itself is only known as
  * Beta(a, b), from the runs it was estimated on. Fatter than the binomial at the estimate while
  * those runs are few, the same once they are many.
  */
-export function betaBinomialUpperTail(k: number, n: number, a: number, b: number): number {
+export function betaBinomialUpperTail(k: number, n: number, a: number, b: number, logBetaAB = logBeta(a, b)): number {
   if (k <= 0) return 1;
   if (k > n) return 0;
-  const logBetaAB = logBeta(a, b);
+  // The first term whole, the rest by the ratio of successive terms: (n - i) / (i + 1) x (i + a) / (n - i - 1 + b).
+  let term = Math.exp(logChoose(n, k) + logBeta(k + a, n - k + b) - logBetaAB);
   let total = 0;
-  for (let i = k; i <= n; i++) total += Math.exp(logChoose(n, i) + logBeta(i + a, n - i + b) - logBetaAB);
+  for (let i = k; i <= n; i++) {
+    total += term;
+    term *= ((n - i) / (i + 1)) * ((i + a) / (n - i - 1 + b));
+  }
   return Math.min(1, total);
 }
 
-function logBeta(a: number, b: number): number {
+export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }
 

@@ -1,4 +1,4 @@
-import { betaBinomialUpperTail, binomialUpperTail, normalQuantile } from '../distributions';
+import { betaBinomialUpperTail, binomialUpperTail, logBeta, normalQuantile } from '../distributions';
 import { MAD_TO_SIGMA, medianInPlace, medianOfSorted } from '../stats';
 import { medianDistanceNear } from './bucketDistances';
 import { FittedValues } from './fittedValues';
@@ -267,6 +267,7 @@ export class BinomialScorer implements Scorer {
   private systemRate?: number;
   /** The runs the rates were estimated on (one a point): how well they are known. */
   private runs = 0;
+  private readonly priors: Array<{ a: number; b: number; logBeta: number }> = [];
 
   constructor(private readonly minRate = 0.005) {}
 
@@ -317,7 +318,17 @@ export class BinomialScorer implements Scorer {
    * (1.2% of 80: one failure) does not make three failures of ten a 1-in-5,000 event.
    */
   private tail(failures: number, trials: number, p: number): number {
-    return this.runs > 0 ? betaBinomialUpperTail(failures, trials, p * this.runs + 0.5, (1 - p) * this.runs + 0.5) : binomialUpperTail(failures, trials, p);
+    if (this.runs <= 0) return binomialUpperTail(failures, trials, p);
+    const a = p * this.runs + 0.5;
+    const b = (1 - p) * this.runs + 0.5;
+    // Two rates a fit (all failures, system errors): log B(a, b) of each is kept.
+    let prior = this.priors.find((c) => c.a === a && c.b === b);
+    if (!prior) {
+      prior = { a, b, logBeta: logBeta(a, b) };
+      this.priors.unshift(prior);
+      this.priors.length = Math.min(this.priors.length, 2);
+    }
+    return betaBinomialUpperTail(failures, trials, a, b, prior.logBeta);
   }
 
   private bounded(rate: number): number {
