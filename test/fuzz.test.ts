@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Random } from '../backend/src/sim/random';
@@ -123,6 +124,87 @@ describe('hostile input', () => {
     const db = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect((db.prepare("SELECT count(*) AS n FROM executions WHERE ext_id LIKE 'keep-%'").get() as { n: number }).n).toBe(2);
+    db.close();
+    tmp.cleanup();
+  }, 120_000);
+});
+
+/** A UiPath job event (the fields `POST /api/v1/integrations/uipath` reads), then one of its parts made hostile. */
+function hostileJobEvent(random: Random): string {
+  const job: Record<string, unknown> = {
+    Key: `k-${random.int(0, 1e9)}`,
+    State: 'Faulted',
+    StartTime: '2026-11-02T09:00:00Z',
+    EndTime: '2026-11-02T09:01:00Z',
+    Info: 'Selector not found',
+    Release: { Name: 'Invoice Intake', ProcessVersion: '1.0.0' },
+    Robot: { Name: 'unattended-01', MachineName: 'VM-01' },
+  };
+  const event: Record<string, unknown> = { Type: 'job.faulted', EventId: 'e', Timestamp: '2026-11-02T09:01:01Z', Jobs: [job] };
+  switch (random.int(0, 6)) {
+    case 0:
+      job[random.pick(Object.keys(job))] = random.pick(NASTY);
+      break;
+    case 1:
+      (job.Release as Record<string, unknown>).Name = random.pick(NASTY);
+      break;
+    case 2:
+      event[random.pick(['Type', 'Timestamp', 'Jobs', 'Job'])] = random.pick(NASTY);
+      break;
+    case 3:
+      event.Jobs = Array.from({ length: random.int(2, 5) }, () => ({ ...job, Key: random.pick(NASTY) }));
+      break;
+    case 4:
+      return random.pick(['{', '[]', 'null', '"job.completed"', '\u0000', '{"Type": "job.started", "Jobs": [{}]}']);
+    case 5:
+      return `${'['.repeat(random.int(20, 5000))}${']'.repeat(10)}`;
+    default:
+      job.Info = 'x'.repeat(random.int(1, 200_000));
+  }
+  return JSON.stringify(event);
+}
+
+describe('hostile input to the UiPath webhook', () => {
+  it('when signed malformed events and unsigned ones arrive, then each gets a 4xx (or is acknowledged), nothing of them is stored, and the collector lives', async () => {
+    const tmp = tempDir();
+    const secret = 'orchestrator-webhook-secret-42';
+    const collector = await startCollector(tmp.dir, { RPA_UIPATH_WEBHOOK_SECRET: secret, RPA_MAX_BODY_BYTES: '100000' });
+    try {
+      const random = new Random(7);
+      const statuses = new Map<number, number>();
+      const failures: string[] = [];
+      for (let i = 0; i < 600; i++) {
+        const body = hostileJobEvent(random);
+        const signed = random.chance(0.85);
+        const signature = createHmac('sha256', signed ? secret : 'not-the-secret-000000')
+          .update(body)
+          .digest('base64');
+        const before = collector.store.stats().executions;
+        const response = await fetch(`${collector.url}/api/v1/integrations/uipath`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-uipath-signature': signature },
+          body,
+        });
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        const text = await response.text();
+        const stored = collector.store.stats().executions - before;
+        if (response.status >= 500) failures.push(`${response.status} ${body.slice(0, 200)} -> ${text.slice(0, 200)}`);
+        // Unsigned: refused (or, past the size limit, refused before it is read whole).
+        if (!signed) expect([[401, 413].includes(response.status), stored]).toEqual([true, 0]);
+        if (response.status >= 400) {
+          expect(stored).toBe(0);
+          expect(JSON.parse(text).error.message.length).toBeGreaterThan(5);
+        }
+      }
+      expect(failures).toEqual([]);
+      expect([...statuses.keys()].every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
+      expect(statuses.get(400) ?? 0).toBeGreaterThan(200);
+      expect((await fetch(`${collector.url}/api/v1/health`)).status).toBe(200);
+    } finally {
+      await collector.stop();
+    }
+    const db = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
     tmp.cleanup();
   }, 120_000);

@@ -41,6 +41,13 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ RPA_STORE: 'mysql://rpa:secret@db/rpa' })).not.toThrow('secret');
   });
 
+  it('when RPA_UIPATH_WEBHOOK_SECRET is set, then the UiPath route takes events signed with it; a short one is refused without repeating it', () => {
+    expect(loadConfig({ RPA_UIPATH_WEBHOOK_SECRET: 'orchestrator-webhook-secret-42' }).uipathWebhookSecret).toBe('orchestrator-webhook-secret-42');
+    expect(loadConfig({}).uipathWebhookSecret).toBeUndefined();
+    expect(() => loadConfig({ RPA_UIPATH_WEBHOOK_SECRET: 'short-secret' })).toThrow('RPA_UIPATH_WEBHOOK_SECRET: must be at least 16 characters');
+    expect(() => loadConfig({ RPA_UIPATH_WEBHOOK_SECRET: 'short-secret' })).not.toThrow('short-secret');
+  });
+
   it.each([
     ['RPA_PORT', 'abc', 'RPA_PORT: expected an integer from 0 to 65535'],
     ['RPA_PORT', '70000', 'RPA_PORT: expected an integer from 0 to 65535'],

@@ -40,6 +40,8 @@ export interface Config {
   metrics: { maxWorkflows: number; maxSteps: number };
   /** A TrueType font for report PDFs (for workflow names beyond Latin, Greek and Cyrillic). */
   reportFont?: string;
+  /** The secret of the UiPath Orchestrator webhook that sends to `/api/v1/integrations/uipath` (unset: that route is off). */
+  uipathWebhookSecret?: string;
   /** Fleet reports written once each day or week is over, to `dir`; kept `keepDays` (0: for ever). */
   reports: { schedule: 'off' | 'daily' | 'weekly'; dir: string; keepDays: number };
 }
@@ -101,6 +103,7 @@ const ENV = z.object({
     .min(1)
     .refine((file) => fs.existsSync(file) && fs.statSync(file).isFile(), 'no such font file')
     .optional(),
+  RPA_UIPATH_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').max(1024).optional(),
   RPA_MAX_BODY_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   RPA_METRICS_MAX_WORKFLOWS: integer(1, 100_000).default(500),
   RPA_METRICS_MAX_STEPS: integer(1, 1_000_000).default(2000),
@@ -120,7 +123,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       // A database URL may carry a password: not repeated in an error that ends up in logs.
-      return name === 'RPA_STORE' ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got '${present[name]}')`;
+      // Values that hold a credential are not repeated.
+      return SECRET_VARIABLES.has(name) ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got '${present[name]}')`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
@@ -157,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metrics: Object.freeze({ maxWorkflows: e.RPA_METRICS_MAX_WORKFLOWS, maxSteps: e.RPA_METRICS_MAX_STEPS }),
     busyTimeoutMs: e.RPA_DB_BUSY_TIMEOUT_MS,
     ...(e.RPA_REPORT_FONT ? { reportFont: path.resolve(e.RPA_REPORT_FONT) } : {}),
+    ...(e.RPA_UIPATH_WEBHOOK_SECRET ? { uipathWebhookSecret: e.RPA_UIPATH_WEBHOOK_SECRET } : {}),
     // Beside the archive by default: what is kept of the fleet's past, in one place.
     reports: Object.freeze({
       schedule: e.RPA_REPORT_SCHEDULE,
@@ -181,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 const MIN_TOKEN_LENGTH = 16;
+const SECRET_VARIABLES = new Set(['RPA_STORE', 'RPA_UIPATH_WEBHOOK_SECRET']);
 
 function tokenList(value: string | undefined, scope: Scope, variable: string): Array<{ token: string; scope: Scope }> {
   if (!value) return [];

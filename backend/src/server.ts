@@ -16,6 +16,7 @@ import { reportsRouter } from './api/reportsRouter';
 import { reportFonts } from './report/reportPdf';
 import { ReportScheduler } from './report/reportSchedule';
 import { ingestRouter } from './api/ingestRouter';
+import { integrationsRouter } from './api/integrationsRouter';
 import { executionsRouter } from './api/executionsRouter';
 import { healthRouter } from './api/healthRouter';
 import { analysisRouter } from './api/analysisRouter';
@@ -73,6 +74,7 @@ export function createApp(
   const api = strictRouter();
   api.use(healthRouter(guards, store, sampler, Date.now(), engine));
   api.use(ingestRouter(guards, ingest, config.limits.maxBatchRecords));
+  api.use(integrationsRouter(guards, ingest, { ...(config.uipathWebhookSecret ? { uipathSecret: config.uipathWebhookSecret } : {}) }));
   api.use(executionsRouter(guards, store));
   api.use(analysisRouter(guards, store, engine, queries));
   api.use(queryRouter(guards, store, queries));

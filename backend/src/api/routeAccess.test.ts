@@ -6,7 +6,8 @@ const READ = 'read-token-0123456789ab';
 const ADMIN = 'admin-token-0123456789a';
 const T0 = Date.UTC(2026, 10, 2);
 
-type Access = 'open' | 'ingest' | 'read' | 'admin';
+/** `signed`: a platform's webhook, whose body's signature is its credential; no token is one. */
+type Access = 'open' | 'ingest' | 'read' | 'admin' | 'signed';
 
 /** Every route the collector serves and who may call it, written here independently of the code. */
 const EXPECTED: Record<string, Access> = {
@@ -15,6 +16,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/v1/executions/:id/start': 'ingest',
   'POST /api/v1/executions/:id/steps': 'ingest',
   'POST /api/v1/executions/:id/complete': 'ingest',
+  'POST /api/v1/integrations/uipath': 'signed',
   'GET /api/v1/executions': 'read',
   'GET /api/v1/executions/:id': 'read',
   'GET /api/v1/analysis/performance': 'read',
@@ -94,7 +96,12 @@ function bodyFor(method: string, path: string, id: string): string | undefined {
 }
 
 describe('every route, however spelled, with every token', () => {
-  const ctx = collectorForTests({ RPA_INGEST_TOKEN: INGEST, RPA_READ_TOKEN: READ, RPA_ADMIN_TOKEN: ADMIN });
+  const ctx = collectorForTests({
+    RPA_INGEST_TOKEN: INGEST,
+    RPA_READ_TOKEN: READ,
+    RPA_ADMIN_TOKEN: ADMIN,
+    RPA_UIPATH_WEBHOOK_SECRET: 'webhook-secret-0123456789',
+  });
   const origin = () => ctx.collector.url;
   const tokens: Array<[string, string | undefined]> = [
     ['none', undefined],
@@ -123,7 +130,9 @@ describe('every route, however spelled, with every token', () => {
     for (const [name, token] of tokens) {
       const status = await send(method, concrete(pattern), token, bodyFor(method, pattern, `exact-${name}`));
       const allowed = access === 'open' || name === 'admin' || name === access;
-      if (token === undefined && access !== 'open') expect([route, name, status]).toEqual([route, name, 401]);
+      // Unsigned, whatever the token: refused before its body is read.
+      if (access === 'signed') expect([route, name, status]).toEqual([route, name, 401]);
+      else if (token === undefined && access !== 'open') expect([route, name, status]).toEqual([route, name, 401]);
       else if (!allowed) expect([route, name, status]).toEqual([route, name, 403]);
       // The route ran: what it answered depends on its parameters, but never a refusal of the token.
       else expect([route, name, [401, 403, 404].includes(status) && !(status === 404 && pattern.includes(':'))]).toEqual([route, name, false]);

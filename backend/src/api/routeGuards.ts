@@ -30,6 +30,11 @@ export interface RouteGuards {
   ingestBatch: Guard;
   /** Ingest scope, for one run's events: the same bound and deadline, small bodies. */
   ingest: Guard;
+  /**
+   * No token (a platform's webhook cannot send one): the route checks its raw body's signature
+   * itself, before anything else. Ingest's bound and deadline; the body kept as bytes (`req.body`).
+   */
+  signedIngest: Guard;
   /** Behind every router: a path no route matches needs a valid token before it is told so. */
   unmatched: RequestHandler;
 }
@@ -46,6 +51,7 @@ export function routeGuards(config: Pick<Config, 'tokens' | 'limits'>): RouteGua
     admin: inOrder(authorize('admin'), smallBody),
     ingestBatch: inOrder(authorize('ingest'), backpressure, deadline, express.json({ limit: limits.maxBodyBytes, strict: true, verify: keepBody })),
     ingest: inOrder(authorize('ingest'), backpressure, deadline, smallBody),
+    signedIngest: inOrder(backpressure, deadline, express.raw({ type: () => true, limit: limits.maxBodyBytes })),
     unmatched: authorize('any'),
   };
 }

@@ -1,0 +1,89 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Execution, ExecutionStatus } from '@rpa-analytics/contract';
+
+/**
+ * UiPath Orchestrator's webhooks, as its "About webhooks" and "Types of events" pages describe
+ * them: each request's body is one event (`Type`, `EventId`, `Timestamp`, and for job events its
+ * jobs, under `Jobs` as a list, or as one object in older versions, or `Job`), signed with the
+ * webhook's secret in `X-UiPath-Signature`: the base64 HMAC-SHA256 of the raw body.
+ */
+export const UIPATH_SIGNATURE_HEADER = 'x-uipath-signature';
+
+/** The job events a run is made of; every other event is acknowledged and left alone. */
+export const UIPATH_JOB_EVENTS = ['job.started', 'job.completed', 'job.faulted', 'job.stopped'] as const;
+
+/** Whether `signature` is the base64 HMAC-SHA256 of `body` with `secret`, compared in constant time. */
+export function validUipathSignature(secret: string, body: Buffer, signature: string | undefined): boolean {
+  if (!signature) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(signature.trim(), 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+const text = z.string().trim().min(1).max(200);
+const time = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a date-time');
+
+const jobSchema = z.object({
+  Key: z.string().trim().min(1).max(100),
+  State: z.string().max(40),
+  StartTime: time.nullish(),
+  EndTime: time.nullish(),
+  Info: z.string().max(10_000).nullish(),
+  ReleaseName: text.nullish(),
+  Release: z.object({ Name: text.nullish(), ProcessKey: text.nullish(), ProcessVersion: z.string().max(100).nullish() }).nullish(),
+  Robot: z.object({ Name: text.nullish(), MachineName: text.nullish() }).nullish(),
+  HostMachineName: text.nullish(),
+});
+
+const eventSchema = z.object({
+  Type: z.string().min(1).max(100),
+  EventId: z.union([z.string(), z.number()]).nullish(),
+  Timestamp: time,
+  Job: jobSchema.nullish(),
+  Jobs: z.union([z.array(jobSchema).max(1000), jobSchema]).nullish(),
+});
+
+export type UipathJob = z.infer<typeof jobSchema>;
+
+/** A job's state in Orchestrator as a run's status here; an unknown state is a run still going. */
+const STATUS: Record<string, ExecutionStatus> = { Successful: 'completed', Faulted: 'failed', Stopped: 'cancelled' };
+
+/**
+ * The runs an event reports: one per job, keyed by the job's key (`uipath-<Key>`), so a repeated
+ * event changes nothing and a late `job.started` does not take back what `job.completed` said
+ * (the store keeps a finished run's status). Undefined for events that are not about jobs
+ * finishing or starting.
+ *
+ * @throws z.ZodError when a job event lacks what a run needs
+ */
+export function uipathRuns(event: unknown): Execution[] | undefined {
+  const parsed = eventSchema.parse(event);
+  if (!(UIPATH_JOB_EVENTS as readonly string[]).includes(parsed.Type.toLowerCase())) return undefined;
+  const jobs = [parsed.Job ?? [], parsed.Jobs ?? []].flat();
+  if (jobs.length === 0) throw new z.ZodError([{ code: 'custom', path: ['Jobs'], message: `a ${parsed.Type} event names its job`, input: event }]);
+  return jobs.map((job) => run(job, parsed.Type.toLowerCase(), Date.parse(parsed.Timestamp)));
+}
+
+function run(job: UipathJob, type: string, at: number): Execution {
+  const workflow = job.Release?.Name ?? job.ReleaseName ?? job.Release?.ProcessKey;
+  if (!workflow) throw new z.ZodError([{ code: 'custom', path: ['Jobs', 'Release', 'Name'], message: 'a job names its process', input: job }]);
+  const status =
+    type === 'job.started' ? 'running' : (STATUS[job.State] ?? (type === 'job.faulted' ? 'failed' : type === 'job.stopped' ? 'cancelled' : 'completed'));
+  const startedAt = job.StartTime ? Date.parse(job.StartTime) : at;
+  const endedAt = status === 'running' ? undefined : Math.max(startedAt, job.EndTime ? Date.parse(job.EndTime) : at);
+  const robot = job.Robot?.Name ?? undefined;
+  const host = job.HostMachineName ?? job.Robot?.MachineName ?? undefined;
+  const version = job.Release?.ProcessVersion?.trim();
+  return {
+    id: `uipath-${job.Key}`,
+    workflow,
+    ...(robot ? { robot } : {}),
+    ...(host ? { host } : {}),
+    ...(version ? { packageVersion: version } : {}),
+    startedAt,
+    ...(endedAt === undefined ? {} : { endedAt, durationMs: endedAt - startedAt }),
+    status,
+    ...(status === 'failed' && job.Info ? { errorMessage: job.Info.slice(0, 2000) } : {}),
+  };
+}
