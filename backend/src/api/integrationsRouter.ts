@@ -1,9 +1,9 @@
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ingestBatchSchema } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { IngestService } from '../ingest/ingestService';
-import { UIPATH_SIGNATURE_HEADER, uipathRuns, validUipathSignature } from '../integrations/uipath';
+import { plausibleSignature, UIPATH_SIGNATURE_HEADER, uipathRuns, validUipathSignature } from '../integrations/uipath';
 import { assertJsonDepth } from './jsonDepth';
 import { type RouteGuards, strictRouter } from './routeGuards';
 import { parseOrThrow } from './validate';
@@ -15,14 +15,19 @@ import { parseOrThrow } from './validate';
 export function integrationsRouter(guards: RouteGuards, service: IngestService, options: { uipathSecret?: string }): Router {
   const router = strictRouter();
 
-  router.post('/integrations/uipath', guards.signedIngest, (req, res) => {
-    const secret = options.uipathSecret;
-    if (!secret) throw new AppError('not_found', 'the UiPath integration is off: set RPA_UIPATH_WEBHOOK_SECRET to the secret of the Orchestrator webhook');
+  const unsigned = () =>
+    new AppError('unauthorized', `missing or wrong ${UIPATH_SIGNATURE_HEADER} header: the base64 HMAC-SHA256 of the body with the webhook's secret`);
+  // Before the body is read: the route is on, and the request carries a signature of the right shape.
+  const signedRequest: RequestHandler = (req, _res, next) => {
+    if (!options.uipathSecret)
+      return next(new AppError('not_found', 'the UiPath integration is off: set RPA_UIPATH_WEBHOOK_SECRET to the secret of the Orchestrator webhook'));
+    return next(plausibleSignature(req.get(UIPATH_SIGNATURE_HEADER)) ? undefined : unsigned());
+  };
+
+  router.post('/integrations/uipath', signedRequest, guards.signedIngest, (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    // The signature first: an unsigned or forged request is not read any further.
-    if (!validUipathSignature(secret, body, req.get(UIPATH_SIGNATURE_HEADER))) {
-      throw new AppError('unauthorized', `missing or wrong ${UIPATH_SIGNATURE_HEADER} header: the base64 HMAC-SHA256 of the body with the webhook's secret`);
-    }
+    // The signature first: a forged request is not parsed.
+    if (!validUipathSignature(options.uipathSecret!, body, req.get(UIPATH_SIGNATURE_HEADER))) throw unsigned();
     assertJsonDepth(body);
     let event: unknown;
     try {

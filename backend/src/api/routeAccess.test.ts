@@ -130,7 +130,7 @@ describe('every route, however spelled, with every token', () => {
     for (const [name, token] of tokens) {
       const status = await send(method, concrete(pattern), token, bodyFor(method, pattern, `exact-${name}`));
       const allowed = access === 'open' || name === 'admin' || name === access;
-      // Unsigned, whatever the token: refused before its body is read.
+      // Unsigned, whatever the token: refused (before its body is read).
       if (access === 'signed') expect([route, name, status]).toEqual([route, name, 401]);
       else if (token === undefined && access !== 'open') expect([route, name, status]).toEqual([route, name, 401]);
       else if (!allowed) expect([route, name, status]).toEqual([route, name, 403]);

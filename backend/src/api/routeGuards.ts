@@ -31,8 +31,9 @@ export interface RouteGuards {
   /** Ingest scope, for one run's events: the same bound and deadline, small bodies. */
   ingest: Guard;
   /**
-   * No token (a platform's webhook cannot send one): the route checks its raw body's signature
-   * itself, before anything else. Ingest's bound and deadline; the body kept as bytes (`req.body`).
+   * No token (a platform's webhook cannot send one): the route checks its signature header before
+   * this, and the signature of the raw body (`req.body`, bytes as sent: not inflated) after. A
+   * pool of its own (8 at a time) and small bodies: unsigned callers cannot take ingest's slots.
    */
   signedIngest: Guard;
   /** Behind every router: a path no route matches needs a valid token before it is told so. */
@@ -51,7 +52,11 @@ export function routeGuards(config: Pick<Config, 'tokens' | 'limits'>): RouteGua
     admin: inOrder(authorize('admin'), smallBody),
     ingestBatch: inOrder(authorize('ingest'), backpressure, deadline, express.json({ limit: limits.maxBodyBytes, strict: true, verify: keepBody })),
     ingest: inOrder(authorize('ingest'), backpressure, deadline, smallBody),
-    signedIngest: inOrder(backpressure, deadline, express.raw({ type: () => true, limit: limits.maxBodyBytes })),
+    signedIngest: inOrder(
+      ingestBackpressure(Math.min(8, limits.maxPendingIngest)),
+      deadline,
+      express.raw({ type: () => true, limit: limits.maxQueryBodyBytes, inflate: false }),
+    ),
     unmatched: authorize('any'),
   };
 }

@@ -60,7 +60,9 @@ export class AnomalyDetector {
     if ((options.metricName ?? 'durationMs') !== 'durationMs') throw new RangeError(`unsupported metric '${options.metricName}'`);
     const state = this.baselines.get(workflow);
     if (!state) throw new Error(`no baseline for '${workflow}': call updateBaseline('${workflow}') first`);
-    const detector: SeriesDetector = createDetector('run_duration', this.sensitivity, structuredClone(state));
+    // A baseline fitted on purpose judges from its first run on, however short its history.
+    const { since: _since, ...fitted } = structuredClone(state);
+    const detector: SeriesDetector = createDetector('run_duration', this.sensitivity, fitted);
     const series = { key: seriesKey({ metric: 'run_duration', workflow }), metric: 'run_duration' as const, workflow };
     const found = new Map<number, Anomaly>();
     const ordered = runs.filter(isTimedRun).sort((a, b) => a.startedAt - b.startedAt);

@@ -31,5 +31,9 @@ describe("UiPath Orchestrator's events as runs", () => {
       { id: 'uipath-k2', workflow: 'Claims', startedAt: Date.parse(at), endedAt: Date.parse(at), durationMs: 0, status: 'cancelled' },
     ]);
     expect(uipathRuns({ Type: 'robot.updated', Timestamp: at })).toBeUndefined();
+    // A time without its offset would be read in this server's zone: refused.
+    expect(() => uipathRuns({ Type: 'job.completed', Timestamp: at, Jobs: [{ ...job, StartTime: '2026-11-02T09:00:00' }] })).toThrow(
+      'not a date-time with an offset',
+    );
   });
 });

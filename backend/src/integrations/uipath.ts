@@ -13,6 +13,11 @@ export const UIPATH_SIGNATURE_HEADER = 'x-uipath-signature';
 /** The job events a run is made of; every other event is acknowledged and left alone. */
 export const UIPATH_JOB_EVENTS = ['job.started', 'job.completed', 'job.faulted', 'job.stopped'] as const;
 
+/** Whether `signature` could be an HMAC-SHA256 in base64 (32 bytes), before the body is read to check it. */
+export function plausibleSignature(signature: string | undefined): boolean {
+  return signature !== undefined && /^[A-Za-z0-9+/]{43}=?$/.test(signature.trim());
+}
+
 /** Whether `signature` is the base64 HMAC-SHA256 of `body` with `secret`, compared in constant time. */
 export function validUipathSignature(secret: string, body: Buffer, signature: string | undefined): boolean {
   if (!signature) return false;
@@ -22,7 +27,8 @@ export function validUipathSignature(secret: string, body: Buffer, signature: st
 }
 
 const text = z.string().trim().min(1).max(200);
-const time = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a date-time');
+// With its offset (Orchestrator's are UTC, "...Z"): a time without one would be read in this server's zone.
+const time = z.string().refine((value) => /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) && !Number.isNaN(Date.parse(value)), 'not a date-time with an offset');
 
 const jobSchema = z.object({
   Key: z.string().trim().min(1).max(100),
@@ -46,7 +52,7 @@ const eventSchema = z.object({
 
 export type UipathJob = z.infer<typeof jobSchema>;
 
-/** A job's state in Orchestrator as a run's status here; an unknown state is a run still going. */
+/** A job's final state in Orchestrator as a run's status here; any other takes its status from the event's type. */
 const STATUS: Record<string, ExecutionStatus> = { Successful: 'completed', Faulted: 'failed', Stopped: 'cancelled' };
 
 /**

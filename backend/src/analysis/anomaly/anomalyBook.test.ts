@@ -313,6 +313,7 @@ describe("a workflow's slowdown", () => {
     ['a sustained one (3 hours), and a new part 10 hours after: the same', 3, 10, false, true],
     ['a sustained one, and a new part 25 hours after: another', 3, 25, false, false],
     ['a sustained one, and a part its detector keeps apart (back to its level between, or twice as far) 10 hours after: another', 3, 10, 'distinct', false],
+    ['a sustained one, and a part its detector keeps apart 1 hour after (within a flap): another', 3, 1, 'distinct', false],
   ])('when a slowdown closed, then the next opening: %s', (_, lasted, gap, cameBack, same) => {
     const open = new Map<string, Anomaly>();
     const end = T + lasted * HOUR;

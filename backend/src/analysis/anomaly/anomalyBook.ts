@@ -86,9 +86,9 @@ export const SLOWDOWN_REJOIN_MS = 86_400_000;
 export const SLOWDOWN_FLAP_MS = 7_200_000;
 
 function rejoins(slowdown: Anomaly, gap: number, opening: Episode): boolean {
-  if (gap <= SLOWDOWN_FLAP_MS) return true;
   // The part's own series went back to its level since, or jumped twice as far: a new problem.
   if (opening.distinct) return false;
+  if (gap <= SLOWDOWN_FLAP_MS) return true;
   const sustained = (slowdown.endedAt ?? slowdown.lastSeenAt) - slowdown.startedAt >= 7_200_000 || (opening.spells ?? 1) > 1;
   return sustained && gap <= SLOWDOWN_REJOIN_MS;
 }

@@ -127,9 +127,9 @@ export interface Episode {
   /** Where the current spell began, when it is not the first (`acceptAfterMs` counts from here). */
   spellStartedAt?: number;
   /**
-   * Opened as a new episode although the last one in its direction ended within `rejoinMs`: that
-   * one was short, the series went back to its level between them (`wentBack`), or this one is
-   * twice as far out. What books it (a workflow's slowdown) keeps it apart too.
+   * Opened as a new episode, within `rejoinMs` of the last one in its direction, for what it is:
+   * twice as far out, or after a sustained one whose series went back to its level between them
+   * (`wentBack`). What books it (a workflow's slowdown) keeps it apart too, even within a flap.
    */
   distinct?: boolean;
   /** When it was last accepted as the new normal (the baseline restarted from its points). */
@@ -392,8 +392,9 @@ export class SeriesDetector {
     state.lastTime = point.time;
     this.prune(point.time);
     this.heading = s.forecast ? this.forecast(point, s.forecast) : undefined;
-    // A state kept before `since` was: its history goes back at least to its window's start.
-    state.since ??= state.window[0]?.time ?? point.time;
+    // A state kept before `since` was, already judging, goes on judging (its window's start may
+    // be recent: a baseline accepted anew, a busy series' points capped); 0 is JSON-safe.
+    state.since ??= state.fitted ? 0 : point.time;
     if (!state.fitted || point.time - state.since < s.minHistoryMs) {
       this.admit(point);
       last.ready = false;
@@ -532,13 +533,14 @@ export class SeriesDetector {
     const severity = this.severityOf(peakScore, seen, expected);
     const previous = state.previous;
     const recent = previous !== undefined && previous.direction === direction && s.rejoinMs > 0 && first.point.time - previous.endedAt <= s.rejoinMs;
-    const rejoins =
-      recent &&
-      sustained(previous) &&
-      // A problem twice as far out as the last one is a new one (a spike on a morning after a slow one).
-      peakScore <= 2 * previous.peakScore &&
-      // Once taken as the new normal, the points after it are judged against its level.
-      (previous.acceptedAt !== undefined || !wentBack(previous.between, first.point.time - previous.endedAt));
+    // A problem twice as far out as the last one is a new one (a spike on a morning after a slow one);
+    // so is one after the series went back to its level (once taken as the new normal, the points
+    // after it are judged against its level: they say nothing of the old one).
+    const tooFar = recent && peakScore > 2 * previous.peakScore;
+    const returned = recent && previous.acceptedAt === undefined && wentBack(previous.between, first.point.time - previous.endedAt);
+    const rejoins = recent && sustained(previous) && !tooFar && !returned;
+    // Kept apart for what it is, not merely because the last one was short: what books it may join them still.
+    const distinct = tooFar || (recent && sustained(previous) && returned);
     state.previous = undefined;
     state.episode = {
       startedAt: rejoins ? previous.startedAt : first.point.time,
@@ -556,7 +558,7 @@ export class SeriesDetector {
       ...(system ? { observedSystem: true } : {}),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
-      ...(recent && !rejoins ? { distinct: true } : {}),
+      ...(distinct ? { distinct: true } : {}),
       ...(rejoins
         ? {
             spells: (previous.spells ?? 1) + 1,

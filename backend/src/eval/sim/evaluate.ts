@@ -12,7 +12,7 @@ import { disagreement, scoreSimulation, type SimScore } from './score';
 const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N]
   [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C] [--max-incidents-per-injected R]
   [--max-mixed M] [--one-incident-each] [--max-median-detection-minutes D] [--dump DIR]
-npm run eval:sim -- --sweep N [--seeds 1,2,3] [--days N] [--min-recall R] [--max-mixed M]
+npm run eval:sim -- --sweep N [--seeds 1,2,3] [--days N] [--end ISO] [--min-recall R] [--max-mixed M]
   [--max-control-anomalies C] [--max-noise-per-run X] [--dump DIR]
 
 Scores the analysis against the simulator's ground truth, the way the README runs it: a collector
@@ -31,10 +31,11 @@ thresholds: --max-incidents-per-injected bounds the incidents reported against t
 injected incident to the end of the run or hour that had it reported. --dump writes the ground
 truth, anomalies and incidents of each mode to DIR.
 
---sweep N scores the README's demo as it meets users whenever they run it: live, for each seed of
---seeds, over N periods ending at hours 31 hours apart back from the latest Monday (every hour of
-the day and day of the week comes round), and gates the sums: recall over all of them, mixed
-incidents, anomalies on control workflows, and noise incidents (of no injected incident) a run.`;
+--sweep N scores the README's demo as it meets users whenever they run it: live (a pass a minute),
+for each seed of --seeds, over N periods of --days (the README's is 7) ending 31 hours apart back
+from the latest Monday or from --end (12 end at 12 hours of the day, on every day of the week),
+and gates the sums: recall over all of them, mixed incidents, anomalies on control workflows, and
+noise incidents (of no injected incident) a run. --mode and --interval-ms do not apply to it.`;
 
 const HOUR = 3_600_000;
 
@@ -110,10 +111,9 @@ async function evaluate(
   }
 }
 
-/** The ends of a sweep's periods: `count` hours 31 hours apart back from the latest Monday, so each comes round at another hour and weekday. */
-export function sweepEnds(count: number, now: number): number[] {
-  const monday = latestMonday(now);
-  return Array.from({ length: count }, (_, i) => monday - i * 31 * HOUR);
+/** The ends of a sweep's periods: `count` of them 31 hours apart back from `last`, each at another hour and weekday. */
+export function sweepEnds(count: number, last: number): number[] {
+  return Array.from({ length: count }, (_, i) => last - i * 31 * HOUR);
 }
 
 interface SweepGates {
@@ -224,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
     if (maxMixed !== undefined) gates.maxMixed = maxMixed;
     if (maxControl !== undefined) gates.maxControl = maxControl;
     if (maxNoisePerRun !== undefined) gates.maxNoisePerRun = maxNoisePerRun;
-    const failures = await sweep(sweepEnds(count, Date.now()), seeds, days, gates, o.dump, say);
+    const failures = await sweep(sweepEnds(count, end ?? latestMonday(Date.now())), seeds, days, gates, o.dump, say);
     for (const failure of failures) process.stderr.write(`eval:sim: ${failure}\n`);
     return failures.length ? 1 : 0;
   }
