@@ -74,7 +74,7 @@ export function createApp(
   const api = strictRouter();
   api.use(healthRouter(guards, store, sampler, Date.now(), engine));
   api.use(ingestRouter(guards, ingest, config.limits.maxBatchRecords));
-  api.use(integrationsRouter(guards, ingest, { ...(config.uipathWebhookSecret ? { uipathSecret: config.uipathWebhookSecret } : {}) }));
+  api.use(integrationsRouter(guards, ingest, store, { ...(config.uipathWebhookSecret ? { uipathSecret: config.uipathWebhookSecret } : {}) }));
   api.use(executionsRouter(guards, store));
   api.use(analysisRouter(guards, store, engine, queries));
   api.use(queryRouter(guards, store, queries));

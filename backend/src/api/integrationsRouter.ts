@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ingestBatchSchema } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { IngestService } from '../ingest/ingestService';
+import type { ExecutionReader } from '../store/store';
 import { plausibleSignature, UIPATH_SIGNATURE_HEADER, uipathRuns, validUipathSignature } from '../integrations/uipath';
 import { assertJsonDepth } from './jsonDepth';
 import { type RouteGuards, strictRouter } from './routeGuards';
@@ -12,7 +13,12 @@ import { parseOrThrow } from './validate';
  * Where RPA platforms report runs in their own formats. `POST /integrations/uipath` takes
  * Orchestrator's webhook events, signed with the secret `RPA_UIPATH_WEBHOOK_SECRET` holds.
  */
-export function integrationsRouter(guards: RouteGuards, service: IngestService, options: { uipathSecret?: string }): Router {
+export function integrationsRouter(
+  guards: RouteGuards,
+  service: IngestService,
+  runs: Pick<ExecutionReader, 'getExecution'>,
+  options: { uipathSecret?: string },
+): Router {
   const router = strictRouter();
 
   const unsigned = () =>
@@ -35,9 +41,9 @@ export function integrationsRouter(guards: RouteGuards, service: IngestService, 
     } catch {
       throw new AppError('bad_request', 'the body is not JSON');
     }
-    let executions;
+    let reported;
     try {
-      executions = uipathRuns(event);
+      reported = uipathRuns(event);
     } catch (error) {
       if (error instanceof z.ZodError) {
         const issue = error.issues[0];
@@ -47,15 +53,17 @@ export function integrationsRouter(guards: RouteGuards, service: IngestService, 
     }
     // Events about anything but a job starting or ending are acknowledged: a failed delivery
     // would have Orchestrator turn the webhook off for an hour.
-    if (executions === undefined) {
+    if (reported === undefined) {
       res
         .status(200)
         .json({ accepted: { executions: 0, steps: 0, samples: 0 }, ignored: `event type ${(event as { Type: string }).Type} is not a job's start or end` });
       return;
     }
+    // A start that arrives after its job's end says nothing new (its start time may be the event's).
+    const executions = reported.runs.filter((run) => run.status !== 'running' || (runs.getExecution(run.id)?.status ?? 'running') === 'running');
     const batch = parseOrThrow(ingestBatchSchema, { executions }, 'batch');
     const { finished: _finished, ...accepted } = service.ingestBatch(batch);
-    res.status(200).json({ accepted });
+    res.status(200).json({ accepted, ...(reported.skipped.length ? { skipped: reported.skipped } : {}) });
   });
 
   return router;

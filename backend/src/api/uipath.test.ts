@@ -31,6 +31,10 @@ function jobEvent(type: string, job: Record<string, unknown>, timestamp: string)
   };
 }
 
+/** A job that ran from `start` to `end` and succeeded, reported a second after its end. */
+const completedJob = (key: string, start: string, end: string) =>
+  jobEvent('job.completed', { Key: key, State: 'Successful', StartTime: start, EndTime: end }, new Date(Date.parse(end) + 1000).toISOString());
+
 const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('base64');
 
 describe('UiPath Orchestrator webhooks over a real socket and a real SQLite file', () => {
@@ -101,11 +105,7 @@ describe('UiPath Orchestrator webhooks over a real socket and a real SQLite file
 
   it('when events arrive twice and out of order, then the final state wins and the run is stored once', async () => {
     const key = 'o-1';
-    const completed = jobEvent(
-      'job.completed',
-      { Key: key, State: 'Successful', StartTime: '2026-11-02T11:00:00Z', EndTime: '2026-11-02T11:01:00Z' },
-      '2026-11-02T11:01:01Z',
-    );
+    const completed = completedJob(key, '2026-11-02T11:00:00Z', '2026-11-02T11:01:00Z');
     const started = jobEvent('job.started', { Key: key, State: 'Running', StartTime: '2026-11-02T11:00:00Z' }, '2026-11-02T11:00:01Z');
     const before = ctx.collector.store.stats().executions;
     for (const event of [completed, started, completed, started]) expect((await deliver(event)).status).toBe(200);
@@ -113,6 +113,29 @@ describe('UiPath Orchestrator webhooks over a real socket and a real SQLite file
     expect(ctx.collector.store.stats().executions).toBe(before + 1);
     const listed = await fetch(`${ctx.base}/executions?workflow=Invoice%20Intake&limit=100`, { headers: read });
     expect(((await listed.json()) as { items: Execution[] }).items.filter((e) => e.id === `uipath-${key}`)).toHaveLength(1);
+  });
+
+  it("when a job's start arrives after its end with another start time, then the run keeps what its end said", async () => {
+    const key = 'late-start-1';
+    const completed = completedJob(key, '2026-11-02T11:10:00Z', '2026-11-02T11:12:00Z');
+    // No StartTime: the event's own time stands in for it.
+    const started = jobEvent('job.started', { Key: key, State: 'Running', StartTime: null }, '2026-11-02T11:10:04Z');
+    for (const event of [completed, started]) expect((await deliver(event)).status).toBe(200);
+    expect(await run(key)).toMatchObject({ status: 'completed', startedAt: Date.parse('2026-11-02T11:10:00Z'), durationMs: 120_000 });
+  });
+
+  it("when one of an event's jobs cannot be a run, then the others are taken and the answer names the one skipped", async () => {
+    const event = jobEvent(
+      'job.completed',
+      { Key: 'two-1', State: 'Successful', StartTime: '2026-11-02T11:20:00Z', EndTime: '2026-11-02T11:21:00Z' },
+      '2026-11-02T11:21:01Z',
+    );
+    const withBroken = { ...event, Jobs: [{ Key: 'two-0', State: 'Successful' }, ...event.Jobs] };
+    expect(await deliver(withBroken)).toEqual({
+      status: 200,
+      body: { accepted: expect.objectContaining({ executions: 1 }), skipped: [{ job: 0, error: 'Release.Name: a job names its process' }] },
+    });
+    expect([await run('two-0'), (await run('two-1')) as Execution]).toEqual([404, expect.objectContaining({ status: 'completed' })]);
   });
 
   it('when the signature is missing, forged or made with another secret, then it is 401 and nothing is stored', async () => {

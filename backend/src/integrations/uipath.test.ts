@@ -25,11 +25,17 @@ describe("UiPath Orchestrator's events as runs", () => {
         errorMessage: 'Boom',
       },
     ];
-    for (const jobs of [{ Jobs: [job] }, { Jobs: job }, { Job: job }]) expect(uipathRuns({ Type: 'job.faulted', Timestamp: at, ...jobs })).toEqual(expected);
+    for (const jobs of [{ Jobs: [job] }, { Jobs: job }, { Job: job }])
+      expect(uipathRuns({ Type: 'job.faulted', Timestamp: at, ...jobs })).toEqual({ runs: expected, skipped: [] });
     // Without times, the event's: a job that ends at once.
-    expect(uipathRuns({ Type: 'Job.Stopped', Timestamp: at, Jobs: [{ Key: 'k2', State: 'Stopped', ReleaseName: 'Claims' }] })).toEqual([
-      { id: 'uipath-k2', workflow: 'Claims', startedAt: Date.parse(at), endedAt: Date.parse(at), durationMs: 0, status: 'cancelled' },
-    ]);
+    expect(uipathRuns({ Type: 'Job.Stopped', Timestamp: at, Jobs: [{ Key: 'k2', State: 'Stopped', ReleaseName: 'Claims' }] })).toEqual({
+      runs: [{ id: 'uipath-k2', workflow: 'Claims', startedAt: Date.parse(at), endedAt: Date.parse(at), durationMs: 0, status: 'cancelled' }],
+      skipped: [],
+    });
+    // A job that cannot be a run is skipped and said; the others are runs. None that can: refused.
+    const two = uipathRuns({ Type: 'job.faulted', Timestamp: at, Jobs: [{ Key: 'k3', State: 'Faulted' }, job] });
+    expect(two).toEqual({ runs: expected, skipped: [{ job: 0, error: 'Release.Name: a job names its process' }] });
+    expect(() => uipathRuns({ Type: 'job.faulted', Timestamp: at, Jobs: [{ Key: 'k3', State: 'Faulted' }] })).toThrow('a job names its process');
     expect(uipathRuns({ Type: 'robot.updated', Timestamp: at })).toBeUndefined();
     // A time without its offset would be read in this server's zone: refused.
     expect(() => uipathRuns({ Type: 'job.completed', Timestamp: at, Jobs: [{ ...job, StartTime: '2026-11-02T09:00:00' }] })).toThrow(

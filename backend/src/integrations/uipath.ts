@@ -42,12 +42,13 @@ const jobSchema = z.object({
   HostMachineName: text.nullish(),
 });
 
+// The jobs are checked one by one: a job that lacks what a run needs does not cost the others.
 const eventSchema = z.object({
   Type: z.string().min(1).max(100),
   EventId: z.union([z.string(), z.number()]).nullish(),
   Timestamp: time,
-  Job: jobSchema.nullish(),
-  Jobs: z.union([z.array(jobSchema).max(1000), jobSchema]).nullish(),
+  Job: z.record(z.string(), z.unknown()).nullish(),
+  Jobs: z.union([z.array(z.record(z.string(), z.unknown())).max(1000), z.record(z.string(), z.unknown())]).nullish(),
 });
 
 export type UipathJob = z.infer<typeof jobSchema>;
@@ -55,25 +56,46 @@ export type UipathJob = z.infer<typeof jobSchema>;
 /** A job's final state in Orchestrator as a run's status here; any other takes its status from the event's type. */
 const STATUS: Record<string, ExecutionStatus> = { Successful: 'completed', Faulted: 'failed', Stopped: 'cancelled' };
 
+/** An event's runs, and the jobs of it that could not be runs (their index among its jobs, and why). */
+export interface UipathRuns {
+  runs: Execution[];
+  skipped: Array<{ job: number; error: string }>;
+}
+
 /**
  * The runs an event reports: one per job, keyed by the job's key (`uipath-<Key>`), so a repeated
- * event changes nothing and a late `job.started` does not take back what `job.completed` said
- * (the store keeps a finished run's status). Undefined for events that are not about jobs
- * finishing or starting.
+ * event changes nothing (the store keeps a finished run's status; a late `job.started` is the
+ * caller's to drop). A job that lacks what a run needs is skipped and said. Undefined for events
+ * that are not about jobs starting or ending.
  *
- * @throws z.ZodError when a job event lacks what a run needs
+ * @throws z.ZodError when the event is not one, or none of its jobs can be a run
  */
-export function uipathRuns(event: unknown): Execution[] | undefined {
+export function uipathRuns(event: unknown): UipathRuns | undefined {
   const parsed = eventSchema.parse(event);
-  if (!(UIPATH_JOB_EVENTS as readonly string[]).includes(parsed.Type.toLowerCase())) return undefined;
+  const type = parsed.Type.toLowerCase();
+  if (!(UIPATH_JOB_EVENTS as readonly string[]).includes(type)) return undefined;
   const jobs = [parsed.Job ?? [], parsed.Jobs ?? []].flat();
+  const at = Date.parse(parsed.Timestamp);
+  const result: UipathRuns = { runs: [], skipped: [] };
+  let firstError: z.ZodError | undefined;
+  jobs.forEach((job, index) => {
+    try {
+      result.runs.push(run(jobSchema.parse(job), type, at));
+    } catch (error) {
+      if (!(error instanceof z.ZodError)) throw error;
+      firstError ??= new z.ZodError(error.issues.map((issue) => ({ ...issue, path: ['Jobs', index, ...issue.path] })));
+      const issue = error.issues[0];
+      result.skipped.push({ job: index, error: `${issue.path.join('.') || 'job'}: ${issue.message}` });
+    }
+  });
   if (jobs.length === 0) throw new z.ZodError([{ code: 'custom', path: ['Jobs'], message: `a ${parsed.Type} event names its job`, input: event }]);
-  return jobs.map((job) => run(job, parsed.Type.toLowerCase(), Date.parse(parsed.Timestamp)));
+  if (result.runs.length === 0) throw firstError!;
+  return result;
 }
 
 function run(job: UipathJob, type: string, at: number): Execution {
   const workflow = job.Release?.Name ?? job.ReleaseName ?? job.Release?.ProcessKey;
-  if (!workflow) throw new z.ZodError([{ code: 'custom', path: ['Jobs', 'Release', 'Name'], message: 'a job names its process', input: job }]);
+  if (!workflow) throw new z.ZodError([{ code: 'custom', path: ['Release', 'Name'], message: 'a job names its process', input: job }]);
   const status =
     type === 'job.started' ? 'running' : (STATUS[job.State] ?? (type === 'job.faulted' ? 'failed' : type === 'job.stopped' ? 'cancelled' : 'completed'));
   const startedAt = job.StartTime ? Date.parse(job.StartTime) : at;
