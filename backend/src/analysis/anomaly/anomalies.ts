@@ -153,7 +153,9 @@ export function composeSlowdown(key: string, startedAt: number, parts: readonly 
     description: others.length ? `${lead.description}; ${listNames(others)} slower too` : lead.description,
     parts: [...parts],
   };
-  const detected = parts.flatMap((p) => p.detectedAt ?? []);
+  // Reported when the first of its parts was, or when it was before (a part's series that opened
+  // again as a new episode replaces that part, not when the slowdown was first reported).
+  const detected = [...parts.flatMap((p) => p.detectedAt ?? []), ...(previous?.detectedAt === undefined ? [] : [previous.detectedAt])];
   if (detected.length) anomaly.detectedAt = Math.min(...detected);
   else delete anomaly.detectedAt;
   if (steps.length) anomaly.steps = steps.map((p) => p.step!);

@@ -332,6 +332,22 @@ describe("a workflow's slowdown", () => {
     if (same) expect(next.anomalies[0].endedAt).toBeUndefined();
   });
 
+  it('when a part of a sustained slowdown opens again as a new episode of its series, then the slowdown goes on, reported when it first was', () => {
+    const open = new Map<string, Anomaly>();
+    const first = { ...episode(T, T + 3 * HOUR), detectedAt: T + 5 * 60_000 };
+    bookAnomalies(
+      input({
+        open,
+        online: [on(read, { type: 'opened', episode: first }), on(read, { type: 'closed', episode: first, endedAt: T + 3 * HOUR, acceptedAsNormal: false })],
+      }),
+    );
+    // The same step's series, 10 hours on, a new episode of its own (not a spell of the first).
+    const again = { ...episode(T + 13 * HOUR, T + 13 * HOUR), detectedAt: T + 13 * HOUR + 60_000 };
+    const next = bookAnomalies(input({ open, online: [on(read, { type: 'opened', episode: again })] }));
+    expect(next.anomalies[0]).toMatchObject({ id: anomalyId(run.key, T), startedAt: T, detectedAt: T + 5 * 60_000 });
+    expect(next.anomalies[0].parts!.map((p) => p.startedAt)).toEqual([T + 13 * HOUR]);
+  });
+
   it("when a step's anomaly is open from before slowdowns were one anomaly, then it goes into its workflow's slowdown", () => {
     // As a collector of the version before stored them: the run's and a step's, each on its own.
     const legacyRun = { ...applyEvent(run, opened(T)), incidentId: 'in-old' };
