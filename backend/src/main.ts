@@ -5,6 +5,7 @@ import { runAgent } from '@rpa-analytics/sdk';
 import { runDemo } from './sim/demoCommand';
 import { runRestore } from './retention/restoreCommand';
 import { runReport } from './report/reportCommand';
+import { runImport } from './integrations/importCommand';
 import { VERSION } from './version';
 import { CommandError, parseOptions, UsageError } from '@rpa-analytics/sdk';
 
@@ -16,9 +17,10 @@ Usage:
   npm run agent -- --url URL [--token T] [--interval-ms N]  sample this host and send to a collector
 
   npm run restore -- --url URL FILE...                    send archived runs back to a collector
+  npm run import -- robot --url URL FILE... | --watch DIR  send Robot Framework output.xml runs
   npm run report -- --url URL [--workflow W] [--format pdf]   write a fleet or workflow report
 
-Commands: serve | demo | agent | restore | report. Run a command with --help for its options.`;
+Commands: serve | demo | agent | restore | import | report. Run a command with --help for its options.`;
 
 const SERVE_USAGE = `npm start [-- --help]
 
@@ -95,6 +97,8 @@ async function main(argv: string[]): Promise<void> {
       return runAgent(rest);
     case 'restore':
       return runRestore(rest);
+    case 'import':
+      return runImport(rest);
     case 'report':
       return runReport(rest);
     case '--help':

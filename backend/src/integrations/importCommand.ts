@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { assertCollectorAnswers, CommandError, commandToken, HttpTransport, MetricsCollector, numberOption, UsageError } from '@rpa-analytics/sdk';
+import { type RobotOutput, RobotOutputError, RobotOutputReader, type RobotReadOptions } from './robotFramework';
+
+const USAGE = `npm run import -- robot FILE... --url URL [--token TOKEN] [--robot NAME] [--host NAME] [--utc-offset +HH:MM]
+npm run import -- robot --watch DIR --url URL [...] [--interval-ms N]
+
+Sends the runs in Robot Framework output.xml files (Robot Framework 6 and 7) to a collector
+through its ingest API (ingest token: --token or $RPA_INGEST_TOKEN). Each test or task that ran
+is a run of the workflow named by its full name ("Suite.Sub Suite.Task"); the keywords and
+control structures in its body, setup and teardown included, are its steps.
+
+  --robot NAME, --host NAME  the robot and machine that ran them (output.xml does not say)
+  --utc-offset +HH:MM        the offset of the clock that wrote the files (default: this machine's
+                             time zone; output.xml's times carry none)
+  --watch DIR                import every output*.xml in DIR and below, then each new or
+                             rewritten one once it is whole, until stopped (Ctrl-C)
+  --interval-ms N            how often --watch looks (default 5000)
+
+Importing a file again changes nothing: a run's id comes from its test, start time, robot and host.`;
+
+export interface ImportOptions {
+  out?: (line: string) => void;
+  /** Stops `--watch` (tests); Ctrl-C otherwise. */
+  signal?: AbortSignal;
+}
+
+export async function runImport(argv: string[], options: ImportOptions = {}): Promise<void> {
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        robot: { type: 'string' },
+        host: { type: 'string' },
+        'utc-offset': { type: 'string' },
+        watch: { type: 'string' },
+        'interval-ms': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help) return out(USAGE);
+  const [format, ...files] = positionals;
+  if (format !== 'robot') throw new UsageError(`${format ? `unknown format '${format}'` : 'which format?'}: the formats are robot\n\n${USAGE}`);
+  if (!o.url) throw new UsageError(`--url is required: the collector to send the runs to\n\n${USAGE}`);
+  if (files.length === 0 && !o.watch) throw new UsageError(`name at least one output.xml, or --watch DIR\n\n${USAGE}`);
+  const read: RobotReadOptions = {
+    ...(o.robot ? { robot: o.robot } : {}),
+    ...(o.host ? { host: o.host } : {}),
+    ...(o['utc-offset'] === undefined ? {} : { utcOffsetMinutes: utcOffset(o['utc-offset']) }),
+  };
+  const intervalMs = o['interval-ms'] === undefined ? 5000 : numberOption(o['interval-ms'], 'interval-ms', 100, 3_600_000);
+  if (o.watch && !fs.statSync(o.watch, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--watch ${o.watch}: no such folder`);
+  await assertCollectorAnswers(o.url);
+  const transport = new HttpTransport({ url: o.url, token: commandToken(o.token, 'ingest') });
+
+  let runs = 0;
+  for (const file of files) runs += await importFile(transport, file, read, out);
+  if (files.length) out(`imported ${runs} runs from ${files.length} file(s)`);
+  if (o.watch) await watch(o.watch, intervalMs, (file) => importFile(transport, file, read, out), out, options.signal);
+}
+
+/** Sends one output.xml's runs; the count sent. */
+async function importFile(transport: HttpTransport, file: string, read: RobotReadOptions, out: (line: string) => void): Promise<number> {
+  let output: RobotOutput;
+  try {
+    output = await readFile(file, read);
+  } catch (error) {
+    if (error instanceof RobotOutputError || (error as NodeJS.ErrnoException).code) throw new CommandError(`${file}: ${(error as Error).message}`);
+    throw error;
+  }
+  const failures: string[] = [];
+  const sdk = new MetricsCollector({ transport, bufferSize: 5000, onError: (error) => failures.push(error.message) });
+  for (const { execution, steps } of output.runs) {
+    sdk.recordExecution(execution);
+    for (const step of steps) sdk.recordStep(step.executionId, step.name, step.durationMs, step);
+  }
+  await sdk.shutdown();
+  if (failures.length) throw new CommandError(`${file}: the collector did not take its runs: ${failures[0]}`);
+  const notRun = output.notRun ? `, ${output.notRun} not run` : '';
+  out(`${file}: ${output.runs.length} runs${notRun} (${output.generator || 'Robot Framework'}, schema ${output.schemaVersion ?? '?'})`);
+  return output.runs.length;
+}
+
+async function readFile(file: string, read: RobotReadOptions): Promise<RobotOutput> {
+  const reader = new RobotOutputReader(read);
+  for await (const chunk of fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) reader.write(chunk as string);
+  return reader.end();
+}
+
+/**
+ * Imports each output*.xml under `dir` once it is whole: seen with the same size and time twice
+ * in a row, and read to its end (Robot Framework 7 writes output.xml while its tests run). A file
+ * rewritten later (the next run into the same folder) is imported again; a failed import is tried
+ * again when the file changes.
+ */
+async function watch(
+  dir: string,
+  intervalMs: number,
+  importOne: (file: string) => Promise<number>,
+  out: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const seen = new Map<string, string>();
+  const done = new Map<string, string>();
+  out(`watching ${dir} for output*.xml every ${intervalMs} ms (Ctrl-C stops)`);
+  const stop = signal ?? abortOnInterrupt();
+  while (!stop.aborted) {
+    for (const file of outputFiles(dir)) {
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      if (!stat) continue;
+      const version = `${stat.size}:${stat.mtimeMs}`;
+      const before = seen.get(file);
+      seen.set(file, version);
+      if (done.get(file) === version || before !== version) continue;
+      done.set(file, version);
+      try {
+        await importOne(file);
+      } catch (error) {
+        // An unfinished file is tried again once it changes; the collector being away, at the next look.
+        out(`${(error as Error).message}`);
+        if (!(error instanceof CommandError && /not a whole|not well-formed/.test(error.message))) done.delete(file);
+      }
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, intervalMs);
+      stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+}
+
+function outputFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && /^output.*\.xml$/i.test(entry.name)) files.push(path.join(entry.parentPath ?? dir, entry.name));
+  }
+  return files.sort();
+}
+
+function abortOnInterrupt(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  return controller.signal;
+}
+
+/** "+02:00", "-0530", "Z" or "0" as minutes east of UTC. */
+export function utcOffset(value: string): number {
+  if (/^(Z|[+-]?0+)$/i.test(value.trim())) return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(value.trim());
+  if (!m || Number(m[2]) > 14 || Number(m[3]) > 59) throw new UsageError(`--utc-offset must look like +02:00 or -05:30, got '${value}'`);
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readRobotOutput, RobotOutputError, RobotOutputReader } from './robotFramework';
+
+// The fixtures are written here to Robot Framework's output.xml schemas (version 4, Robot Framework 6;
+// version 5, Robot Framework 7): nested suites, a suite setup and teardown, a test's setup and
+// teardown, a FOR loop, an IF, a VAR, a keyword inside a keyword, a failed test whose last keyword
+// did not run, a skipped test, a test that never ran and, in 7, one stopped by its timeout.
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
+const at = (iso: string) => Date.parse(iso);
+// The files' clocks were at +01:00: 09:15 there is 08:15 UTC.
+const options = { robot: 'unattended-07', host: 'RPA-VM-07', utcOffsetMinutes: 60 };
+
+describe.each([
+  ['Robot Framework 6', 'robot6-output.xml', 4],
+  ['Robot Framework 7', 'robot7-output.xml', 5],
+])('%s output.xml', (_, file, schemaVersion) => {
+  const output = readRobotOutput(fixture(file), options);
+  const run = (name: string) => output.runs.find((r) => r.execution.workflow === `Finance.${name}`)!;
+
+  it('when it is read, then each test that ran is a run named by its suites and its own name', () => {
+    expect(output.schemaVersion).toBe(schemaVersion);
+    expect(output.generator).toMatch(new RegExp(`^Robot ${schemaVersion === 4 ? 6 : 7}\\.`));
+    expect(output.runs.map((r) => [r.execution.workflow, r.execution.status])).toEqual([
+      ['Finance.Invoices.Process Invoice Batch', 'completed'],
+      ['Finance.Invoices.Reconcile Totals', 'failed'],
+      ...(schemaVersion === 5 ? [['Finance.Invoices.Export Ledger', 'timeout']] : []),
+      ['Finance.Payments.Send Payment Run', 'cancelled'],
+    ]);
+    expect(output.notRun).toBe(schemaVersion === 4 ? 1 : 0);
+  });
+
+  it('when a test passed, then its times are the test status times at the given offset, and its body items are its steps in order', () => {
+    const { execution, steps } = run('Invoices.Process Invoice Batch');
+    expect(execution).toMatchObject({
+      robot: 'unattended-07',
+      host: 'RPA-VM-07',
+      startedAt: at('2024-03-01T08:15:02.050Z'),
+      endedAt: at('2024-03-01T08:15:10.000Z'),
+      durationMs: 7950,
+      tags: { source: 'robotframework', suite: 'Finance.Invoices' },
+    });
+    // The suite's setup and teardown belong to no test; the keyword inside "Read Invoices" is part of it.
+    const expected =
+      schemaVersion === 4
+        ? [
+            ['[Setup] ERP.Log In', 1250],
+            ['Invoices.Read Invoices', 640],
+            ['FOR IN', 5490],
+            ['[Teardown] ERP.Log Out', 300],
+          ]
+        : [
+            ['[Setup] ERP.Log In', 1250],
+            ['VAR ${batch}', 4],
+            ['Invoices.Read Invoices', 640],
+            ['IF', 5490],
+            ['[Teardown] ERP.Log Out', 300],
+          ];
+    expect(steps.map((s) => [s.name, s.durationMs])).toEqual(expected);
+    expect(steps.map((s) => s.index)).toEqual(expected.map((_, i) => i));
+    expect(steps[0]).toMatchObject({ executionId: execution.id, startedAt: at('2024-03-01T08:15:02.100Z'), status: 'completed' });
+    expect(execution).toMatchObject({ stepsTotal: expected.length, stepsCompleted: expected.length });
+  });
+
+  it('when a test failed, then the run and its failing step carry the message, and a keyword that did not run is no step', () => {
+    const { execution, steps } = run('Invoices.Reconcile Totals');
+    expect(execution).toMatchObject({ status: 'failed', errorType: 'application', errorMessage: '1200.5 != 1250.0', stepsTotal: 3, stepsCompleted: 1 });
+    expect(steps.map((s) => [s.name, s.status, s.error])).toEqual([
+      ['Excel.Sum Column', 'completed', undefined],
+      ['BuiltIn.Should Be Equal As Numbers', 'failed', '1200.5 != 1250.0'],
+    ]);
+  });
+
+  it('when a test was skipped, then it is a cancelled run whose step is skipped', () => {
+    const { execution, steps } = run('Payments.Send Payment Run');
+    expect(execution).toMatchObject({ status: 'cancelled', durationMs: 30 });
+    expect(execution.errorType).toBeUndefined();
+    expect(steps.map((s) => [s.name, s.status])).toEqual([['BuiltIn.Skip If', 'skipped']]);
+  });
+
+  it('when it is read in chunks that split tags and text, then the runs are the same', () => {
+    const reader = new RobotOutputReader(options);
+    const xml = fixture(file);
+    for (let i = 0; i < xml.length; i += 97) reader.write(xml.slice(i, i + 97));
+    expect(reader.end()).toEqual(output);
+  });
+});
+
+describe('Robot Framework output.xml, read on', () => {
+  it('when a test ends by its timeout, then the run is a timeout', () => {
+    const run = readRobotOutput(fixture('robot7-output.xml'), options).runs.find((r) => r.execution.workflow.endsWith('Export Ledger'))!;
+    expect(run.execution).toMatchObject({ status: 'timeout', errorType: 'timeout', errorMessage: 'Test timeout 1 minute exceeded.', durationMs: 60_010 });
+  });
+
+  it('when the same file is read twice, or by another name, then the ids are the same; another robot gives other ids', () => {
+    const ids = (o: typeof options) => readRobotOutput(fixture('robot6-output.xml'), o).runs.map((r) => r.execution.id);
+    expect(ids(options)).toEqual(ids({ ...options }));
+    expect(new Set(ids(options)).size).toBe(3);
+    expect(ids({ ...options, robot: 'unattended-08' })).not.toEqual(ids(options));
+  });
+
+  it('when no offset is given, then the times are read in this machine time zone', () => {
+    const run = readRobotOutput(fixture('robot7-output.xml')).runs[0];
+    expect(run.execution.startedAt).toBe(new Date(2024, 2, 1, 9, 15, 2, 50).getTime());
+  });
+
+  it.each([
+    ['text that is not XML', 'robot ran fine', /not well-formed XML|not a whole XML document/],
+    ['another XML document', '<?xml version="1.0"?><testsuites><testsuite name="x"/></testsuites>', /root element is <testsuites>/],
+    ['a file cut off while Robot Framework 7 was still writing it', fixture('robot7-output.xml').slice(0, 2000), /not a whole XML document/],
+    [
+      'entities declared to expand a billion times',
+      '<?xml version="1.0"?><!DOCTYPE robot [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><robot><suite name="&b;"/></robot>',
+      /no DOCTYPE/,
+    ],
+  ])('when given %s, then it is refused with a reason', (_, xml, reason) => {
+    expect(() => readRobotOutput(xml)).toThrow(RobotOutputError);
+    expect(() => readRobotOutput(xml)).toThrow(reason);
+  });
+});
