@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { SaxesParser } from 'saxes';
 import { readRobotOutput, RobotOutputError, RobotOutputReader } from './robotFramework';
 
 // The fixtures are written here to Robot Framework's output.xml schemas (version 4, Robot Framework 6;
@@ -116,5 +117,93 @@ describe('Robot Framework output.xml, read on', () => {
   ])('when given %s, then it is refused with a reason', (_, xml, reason) => {
     expect(() => readRobotOutput(xml)).toThrow(RobotOutputError);
     expect(() => readRobotOutput(xml)).toThrow(reason);
+  });
+});
+
+/**
+ * The fixtures against the element and attribute declarations of Robot Framework's schemas:
+ * `robot.xsd` version 4 (Robot Framework 6) and `result.xsd` version 5 (Robot Framework 7), in
+ * the robotframework repository's doc/schema. Which children each element may have and which
+ * attributes it may carry, as declared there (the values' types are not checked).
+ */
+describe('the fixtures, against the output.xml schemas', () => {
+  const body = ['kw', 'for', 'if', 'try', 'while', 'error', 'msg', 'status'];
+  const common: Record<string, string[]> = {
+    robot: ['suite', 'statistics', 'errors'],
+    suite: ['kw', 'suite', 'test', 'doc', 'meta', 'status'],
+    test: [...body, 'doc', 'tag', 'timeout'],
+    kw: [...body, 'return', 'var', 'arg', 'doc', 'tag', 'timeout'],
+    for: ['var', 'value', 'iter', 'kw', 'msg', 'status'],
+    iter: ['var', 'kw', 'for', 'if', 'try', 'while', 'return', 'break', 'continue', 'error', 'msg', 'status'],
+    if: ['branch', 'msg', 'status'],
+    branch: ['kw', 'for', 'if', 'try', 'while', 'return', 'break', 'continue', 'error', 'msg', 'status', 'pattern'],
+    statistics: ['total', 'tag', 'suite'],
+    // Within <statistics>, <total>, <tag> and <suite> hold <stat>s.
+    'statistics/total': ['stat'],
+    'statistics/tag': ['stat'],
+    'statistics/suite': ['stat'],
+    errors: ['msg'],
+  };
+  const children: Record<number, Record<string, string[]>> = {
+    4: { ...common, for: [...common.for, 'doc'], iter: [...common.iter, 'doc'], if: [...common.if, 'doc'], branch: [...common.branch, 'doc'] },
+    5: {
+      ...common,
+      test: [...common.test, 'group', 'variable', 'meta'],
+      kw: [...common.kw, 'group', 'variable'],
+      iter: [...common.iter, 'group', 'variable'],
+      branch: [...common.branch, 'group', 'variable'],
+      variable: ['var', 'kw', 'msg', 'status'],
+    },
+  };
+  const attributes: Record<number, Record<string, string[]>> = {
+    4: {
+      robot: ['generator', 'generated', 'rpa', 'schemaversion'],
+      suite: ['name', 'source', 'id'],
+      test: ['name', 'id', 'line'],
+      kw: ['name', 'library', 'sourcename', 'type'],
+      for: ['flavor', 'start', 'mode', 'fill'],
+      branch: ['type', 'condition'],
+      status: ['status', 'starttime', 'endtime'],
+      msg: ['timestamp', 'level', 'html'],
+      var: ['name'],
+      stat: ['pass', 'fail', 'skip', 'id', 'name', 'doc', 'links', 'info', 'combined'],
+      timeout: ['value'],
+    },
+    5: {
+      robot: ['generator', 'generated', 'rpa', 'schemaversion'],
+      suite: ['name', 'source', 'id'],
+      test: ['name', 'id', 'line'],
+      kw: ['name', 'owner', 'source_name', 'type'],
+      for: ['flavor', 'start', 'mode', 'fill'],
+      branch: ['type', 'condition', 'pattern_type', 'assign'],
+      variable: ['name', 'scope', 'separator'],
+      status: ['status', 'start', 'elapsed'],
+      msg: ['time', 'level', 'html'],
+      var: ['name'],
+      stat: ['pass', 'fail', 'skip', 'id', 'name', 'doc', 'links', 'info', 'combined'],
+      timeout: ['value'],
+    },
+  };
+
+  it.each([
+    ['robot6-output.xml', 4],
+    ['robot7-output.xml', 5],
+  ])('when %s is walked, then every element sits where its schema allows it, with attributes it declares', (file, version) => {
+    const problems: string[] = [];
+    const stack: string[] = [];
+    const parser = new SaxesParser();
+    parser.on('opentag', (tag) => {
+      const parent = stack.at(-2) === 'statistics' ? `statistics/${stack.at(-1)}` : stack.at(-1);
+      if (parent === undefined && tag.name !== 'robot') problems.push(`root <${tag.name}>`);
+      if (parent !== undefined && !(children[version][parent] ?? []).includes(tag.name)) problems.push(`<${tag.name}> in <${parent}>`);
+      for (const name of Object.keys(tag.attributes)) {
+        if (!(attributes[version][tag.name] ?? []).includes(name)) problems.push(`${name}= on <${tag.name}>`);
+      }
+      if (tag.name === 'robot') expect(tag.attributes.schemaversion).toBe(String(version));
+      stack.push(tag.name);
+    });
+    parser.on('closetag', () => stack.pop());
+    parser.write(fixture(file)).close();
+    expect(problems).toEqual([]);
   });
 });
