@@ -211,3 +211,108 @@ describe('hostile input to the UiPath webhook', () => {
     tmp.cleanup();
   }, 120_000);
 });
+
+/** OpenTelemetry's generated code for opentelemetry-proto, as the collector resolves it (another version sits at the root). */
+const otlpRoot = (): unknown =>
+  require(require.resolve('@opentelemetry/otlp-transformer/build/src/generated/root', { paths: [path.join(__dirname, '../backend')] }));
+
+/** An OTLP trace export (one run span and a step), then one of its parts made hostile: as JSON, or as protobuf. */
+function hostileTraces(random: Random): { type: string; body: Buffer } {
+  const nanos = (iso: string) => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+  const traceId = random.int(0, 1e9).toString(16).padStart(32, '0');
+  const run: Record<string, unknown> = {
+    traceId,
+    spanId: 'eee19b7ec3c1b174',
+    name: 'Invoice Intake',
+    startTimeUnixNano: nanos('2026-11-02T09:00:00Z'),
+    endTimeUnixNano: nanos('2026-11-02T09:01:00Z'),
+    attributes: [{ key: 'rpa.workflow', value: { stringValue: 'Invoice Intake' } }],
+    status: { code: 2, message: 'Selector not found' },
+  };
+  const step: Record<string, unknown> = { ...run, spanId: '1000000000000001', parentSpanId: 'eee19b7ec3c1b174', name: 'Log in', attributes: [] };
+  const request: Record<string, unknown> = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [run, step] }] }] };
+  switch (random.int(0, 6)) {
+    case 0:
+      run[random.pick(Object.keys(run))] = random.pick(NASTY);
+      break;
+    case 1:
+      step[random.pick(Object.keys(step))] = random.pick(NASTY);
+      break;
+    case 2:
+      request.resourceSpans = random.pick(NASTY);
+      break;
+    case 3:
+      run.attributes = [{ key: 'rpa.workflow', value: { stringValue: random.pick(NASTY) } }];
+      break;
+    case 4:
+      return { type: 'application/json', body: Buffer.from(random.pick(['{', '[]', 'null', '\u0000', `${'['.repeat(random.int(20, 5000))}`])) };
+    case 5: {
+      // The protobuf of a valid export, bytes flipped or cut.
+      const v1 = (otlpRoot() as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, any> } } } } }).opentelemetry.proto.collector.trace.v1;
+      const hexToBytes = (value: unknown) => (typeof value === 'string' ? Buffer.from(value, 'hex') : value);
+      const message = v1.ExportTraceServiceRequest.fromObject({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [run, step].map((s) => ({
+                  ...s,
+                  traceId: hexToBytes(s.traceId),
+                  spanId: hexToBytes(s.spanId),
+                  parentSpanId: hexToBytes(s.parentSpanId),
+                })),
+              },
+            ],
+          },
+        ],
+      });
+      const bytes = Buffer.from(v1.ExportTraceServiceRequest.encode(message).finish());
+      for (let i = random.int(1, 8); i > 0; i--) bytes[random.int(0, bytes.length - 1)] = random.int(0, 255);
+      return { type: 'application/x-protobuf', body: random.chance(0.3) ? bytes.subarray(0, random.int(0, bytes.length)) : bytes };
+    }
+    default:
+      return { type: 'application/x-protobuf', body: Buffer.from(Array.from({ length: random.int(0, 400) }, () => random.int(0, 255))) };
+  }
+  return { type: 'application/json', body: Buffer.from(JSON.stringify(request)) };
+}
+
+describe('hostile input to the OTLP endpoint', () => {
+  it('when malformed trace exports arrive as JSON and protobuf, then each gets a 4xx or is taken, a refused one keeps nothing, and the collector lives', async () => {
+    const tmp = tempDir();
+    const collector = await startCollector(tmp.dir, { RPA_MAX_BODY_BYTES: '100000' });
+    const db = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
+    const kept = () => (db.prepare('SELECT count(*) AS n FROM otlp_spans').get() as { n: number }).n;
+    try {
+      const random = new Random(11);
+      const statuses = new Map<number, number>();
+      const failures: string[] = [];
+      for (let i = 0; i < 500; i++) {
+        const { type, body } = hostileTraces(random);
+        const before = [collector.store.stats().executions, kept()];
+        const response = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body });
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        const text = await response.text();
+        if (response.status >= 500) failures.push(`${response.status} ${type} ${body.subarray(0, 100).toString('hex')} -> ${text.slice(0, 200)}`);
+        const after = [collector.store.stats().executions, kept()];
+        // Taken: its two spans as runs at most (a step whose parent was made empty is a run); refused: nothing.
+        if (response.status === 200) expect(after[0] - before[0]).toBeLessThanOrEqual(2);
+        if (response.status >= 400) {
+          expect(after).toEqual(before);
+          expect(JSON.parse(text).error.message.length).toBeGreaterThan(5);
+        }
+      }
+      expect(failures).toEqual([]);
+      expect([...statuses.keys()].every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
+      expect(statuses.get(400) ?? 0).toBeGreaterThan(150);
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(20);
+      expect((await fetch(`${collector.url}/api/v1/health`)).status).toBe(200);
+    } finally {
+      db.close();
+      await collector.stop();
+    }
+    const check = new Database(path.join(tmp.dir, 'rpa-analytics.db'), { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    check.close();
+    tmp.cleanup();
+  }, 120_000);
+});

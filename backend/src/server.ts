@@ -25,6 +25,7 @@ import { QueryEngine } from './query/queryEngine';
 import { QueryCache } from './query/queryCache';
 import { QueryService } from './query/queryService';
 import { CollectorMetrics, DEFAULT_SERIES_LIMITS } from './export/prometheus';
+import { otlpRouter } from './api/otlpRouter';
 import { metricsRouter } from './api/metricsRouter';
 import { RetentionThread } from './retention/retentionThread';
 import { type AnalysisRunner, InThreadAnalysis, WorkerAnalysis } from './engine/analysisRunner';
@@ -85,6 +86,8 @@ export function createApp(
   // Prometheus scrapes /metrics at the root, as is customary; it needs a read token too.
   const root = strictRouter();
   root.use(metricsRouter(guards, metrics));
+  // OpenTelemetry exporters append /v1/traces to the address they are given.
+  root.use(otlpRouter(guards, ingest, store, { maxSpans: config.limits.maxBatchRecords }));
   root.use(guards.unmatched);
   app.use(root);
   app.use(notFound);

@@ -17,6 +17,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/v1/executions/:id/steps': 'ingest',
   'POST /api/v1/executions/:id/complete': 'ingest',
   'POST /api/v1/integrations/uipath': 'signed',
+  'POST /v1/traces': 'ingest',
   'GET /api/v1/executions': 'read',
   'GET /api/v1/executions/:id': 'read',
   'GET /api/v1/analysis/performance': 'read',

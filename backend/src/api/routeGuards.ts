@@ -36,6 +36,11 @@ export interface RouteGuards {
    * pool of its own (8 at a time) and small bodies: unsigned callers cannot take ingest's slots.
    */
   signedIngest: Guard;
+  /**
+   * Ingest scope, for OpenTelemetry exporters: the same bound and deadline as batches, their body
+   * as bytes (protobuf or JSON, gzip inflated, at most `RPA_MAX_BODY_BYTES` once inflated).
+   */
+  otlp: Guard;
   /** Behind every router: a path no route matches needs a valid token before it is told so. */
   unmatched: RequestHandler;
 }
@@ -57,6 +62,7 @@ export function routeGuards(config: Pick<Config, 'tokens' | 'limits'>): RouteGua
       deadline,
       express.raw({ type: () => true, limit: limits.maxQueryBodyBytes, inflate: false }),
     ),
+    otlp: inOrder(authorize('ingest'), backpressure, deadline, express.raw({ type: () => true, limit: limits.maxBodyBytes })),
     unmatched: authorize('any'),
   };
 }

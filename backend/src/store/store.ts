@@ -365,11 +365,30 @@ export interface RetentionStore {
   deleteRollupsBefore(cutoff: number): number;
 }
 
+/** A span received over OTLP, as kept: its trace, its id and what the run's builder needs of it (JSON). */
+export interface KeptSpan {
+  traceId: string;
+  spanId: string;
+  body: string;
+}
+
+/**
+ * OTLP spans kept until their run can be built: a runner's tracer sends a run's steps before the
+ * run's own span (each span leaves when it ends), in requests of their own.
+ */
+export interface SpanKeeper {
+  /**
+   * Keeps `spans` (one kept already stays as it was), forgets those received before
+   * `expireBefore`, and returns every kept span of the traces of `spans`, all in one transaction.
+   */
+  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): KeptSpan[];
+}
+
 /**
  * The storage seam: everything above it (API, SDK in-process mode, analysis scheduler) talks to
  * a Store, never to SQL. SQLite is the embedded default; PostgreSQL implements the same.
  */
-export interface Store extends IngestWriter, ExecutionReader, RunReader, AnalysisResults, ChangeLog, RetentionStore {
+export interface Store extends IngestWriter, ExecutionReader, RunReader, AnalysisResults, ChangeLog, RetentionStore, SpanKeeper {
   /** Runs a trivial query; throws when the database cannot be read. */
   ping(): void;
   close(): void;

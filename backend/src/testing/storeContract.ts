@@ -375,4 +375,17 @@ export function storeContract(open: () => ContractStore): void {
     });
     expect(hourRuns(store)).toEqual(expected);
   });
+
+  it('when OTLP spans are kept, then a span kept twice stays as first kept, a trace reads back whole, and expired spans are forgotten', () => {
+    const store = fresh();
+    const span = (traceId: string, spanId: string, body = `{"span":"${spanId}"}`) => ({ traceId, spanId, body });
+    const byId = (spans: Array<{ spanId: string }>) => [...spans].sort((a, b) => a.spanId.localeCompare(b.spanId));
+    expect(store.keepSpans([span('t1', 'a'), span('t2', 'x')], T0, 0)).toEqual(byId([span('t1', 'a'), span('t2', 'x')]));
+    // The trace's kept span comes back with the new one; the one sent again keeps its first body.
+    expect(byId(store.keepSpans([span('t1', 'b'), span('t1', 'a', '{"changed":true}')], T0 + 60_000, 0))).toEqual([span('t1', 'a'), span('t1', 'b')]);
+    // Spans received before the cutoff are forgotten: t1's first, and t2's.
+    expect(store.keepSpans([span('t1', 'c')], T0 + 120_000, T0 + 30_000)).toEqual(byId([span('t1', 'b'), span('t1', 'c')]));
+    expect(store.keepSpans([span('t2', 'y')], T0 + 120_000, T0 + 30_000)).toEqual([span('t2', 'y')]);
+    expect(store.keepSpans([], T0 + 120_000, 0)).toEqual([]);
+  });
 }

@@ -193,6 +193,7 @@ export async function createHandler(options: { url: string }) {
     saveInsights: onSession(reads.saveInsights),
     loadDetectorStates: onSession(reads.loadDetectorStates),
     analysisValue: onSession(reads.analysisValue),
+    keepSpans: onSession(reads.keepSpans),
     workflowArrivals: onSession(reads.workflowArrivals),
     commitAnalysis: onSession(reads.commitAnalysis),
     changes: onSession(reads.changes),

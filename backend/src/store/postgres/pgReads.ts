@@ -17,6 +17,7 @@ import type {
   SampleFilter,
   HostBuckets,
   HourlyStarts,
+  KeptSpan,
   SampleBucket,
   SampleMeasure,
   RunOutline,
@@ -492,6 +493,30 @@ export async function workflowArrivals(client: ClientBase): Promise<Array<{ work
 
 export async function analysisValue(client: ClientBase, name: string): Promise<string | undefined> {
   return (await all<{ value: string }>(client, 'SELECT value FROM analysis_values WHERE name = ?', [name]))[0]?.value;
+}
+
+export async function keepSpans(client: ClientBase, spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): Promise<KeptSpan[]> {
+  await client.query('BEGIN');
+  try {
+    await client.query('DELETE FROM otlp_spans WHERE received_at < $1', [expireBefore]);
+    if (spans.length) {
+      await client.query(
+        `INSERT INTO otlp_spans (trace_id, span_id, received_at, body)
+         SELECT t, s, $3, b FROM unnest($1::text[], $2::text[], $4::text[]) AS x(t, s, b) ON CONFLICT DO NOTHING`,
+        [spans.map((s) => s.traceId), spans.map((s) => s.spanId), receivedAt, spans.map((s) => s.body)],
+      );
+    }
+    const traces = [...new Set(spans.map((s) => s.traceId))];
+    const { rows } = await client.query<KeptSpan>(
+      'SELECT trace_id AS "traceId", span_id AS "spanId", body FROM otlp_spans WHERE trace_id = ANY($1::text[]) ORDER BY trace_id, span_id',
+      [traces],
+    );
+    await client.query('COMMIT');
+    return rows;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function latestChange(client: ClientBase): Promise<number> {

@@ -22,6 +22,7 @@ import type {
   SampleBucket,
   SampleMeasure,
   HourlyStarts,
+  KeptSpan,
   RunOutline,
   RunWithHostCpu,
 } from '../store';
@@ -192,6 +193,10 @@ export class PgStore implements Store {
 
   analysisValue(name: string): string | undefined {
     return this.bridge.call('analysisValue', name);
+  }
+
+  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): KeptSpan[] {
+    return this.bridge.call('keepSpans', spans, receivedAt, expireBefore);
   }
 
   commitAnalysis(commit: AnalysisCommit): void {

@@ -182,6 +182,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         WHERE latest.workflow_id = w.id;
     `,
   },
+  {
+    version: 6,
+    description: 'OTLP spans kept until the span of their run arrives (a tracer sends the steps first)',
+    sql: `
+      CREATE TABLE otlp_spans (
+        trace_id text NOT NULL,
+        span_id text NOT NULL,
+        received_at bigint NOT NULL,
+        body text NOT NULL,
+        PRIMARY KEY (trace_id, span_id)
+      );
+      CREATE INDEX otlp_spans_by_arrival ON otlp_spans(received_at);
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -91,7 +91,7 @@ describe('schema migrations', () => {
     const told: number[] = [];
     const store = new SqliteStore({ file, onMigration: (m) => told.push(m.version) });
     try {
-      expect(told).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14]);
+      expect(told).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
       const hours = store.runRollups({ resolution: HOUR, from: T0, to: T0 + HOUR });
       const plain = hours.map(({ digest: d, ...rest }) => ({ ...rest, p50: d?.quantile(0.5) ?? null }));
       expect(plain).toEqual(

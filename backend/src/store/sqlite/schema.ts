@@ -308,6 +308,20 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE latest.workflow_id = workflows.id;
     `,
   },
+  {
+    version: 15,
+    description: 'OTLP spans kept until the span of their run arrives (a tracer sends the steps first)',
+    sql: `
+      CREATE TABLE otlp_spans (
+        trace_id TEXT NOT NULL,
+        span_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (trace_id, span_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX otlp_spans_by_arrival ON otlp_spans(received_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -27,6 +27,7 @@ import type {
   SampleBucket,
   SampleMeasure,
   HourlyStarts,
+  KeptSpan,
   RunOutline,
   RunWithHostCpu,
 } from '../store';
@@ -236,6 +237,16 @@ export class SqliteStore implements Store {
 
   analysisValue(name: string): string | undefined {
     return this.results.value(name);
+  }
+
+  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): KeptSpan[] {
+    const keep = this.db.prepare('INSERT INTO otlp_spans (trace_id, span_id, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    const ofTrace = this.db.prepare<[string], KeptSpan>('SELECT trace_id AS traceId, span_id AS spanId, body FROM otlp_spans WHERE trace_id = ?');
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM otlp_spans WHERE received_at < ?').run(expireBefore);
+      for (const span of spans) keep.run(span.traceId, span.spanId, receivedAt, span.body);
+      return [...new Set(spans.map((s) => s.traceId))].flatMap((trace) => ofTrace.all(trace));
+    })();
   }
 
   commitAnalysis(commit: AnalysisCommit): void {

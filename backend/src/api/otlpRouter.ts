@@ -1,0 +1,50 @@
+import type { Router } from 'express';
+import { ingestBatchSchema } from '@rpa-analytics/contract';
+import { AppError } from '../domain/errors';
+import type { IngestService } from '../ingest/ingestService';
+import { otlpSuccess, OtlpError, type OtlpSpan, readOtlpTraces, runsOfSpans } from '../integrations/otlp';
+import type { SpanKeeper } from '../store/store';
+import { type RouteGuards, strictRouter } from './routeGuards';
+import { parseOrThrow } from './validate';
+
+/** How long spans wait for their run's span: a run longer than this loses the steps it sent first. */
+export const OTLP_SPAN_HOLD_MS = 48 * 3600_000;
+
+/**
+ * `POST /v1/traces`: OTLP over HTTP, where OpenTelemetry exporters send traces (their
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is the collector's address). Spans are kept until their run's span
+ * arrives; each request that brings a run's span, or a span of a run already there, (re)writes the
+ * run and its steps through the ingest path.
+ */
+export function otlpRouter(guards: RouteGuards, service: IngestService, spans: SpanKeeper, options: { maxSpans: number; now?: () => number }): Router {
+  const router = strictRouter();
+  const now = options.now ?? Date.now;
+  router.post('/v1/traces', guards.otlp, (req, res) => {
+    const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const encoding = type === 'application/x-protobuf' ? 'protobuf' : type === 'application/json' ? 'json' : undefined;
+    if (!encoding) throw new AppError('unsupported_media_type', `send OTLP as application/x-protobuf or application/json, not '${type || 'no Content-Type'}'`);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let received: OtlpSpan[];
+    try {
+      received = readOtlpTraces(body, encoding, options.maxSpans);
+    } catch (error) {
+      if (error instanceof OtlpError) throw new AppError('bad_request', `OTLP traces: ${error.message}`);
+      throw error;
+    }
+    if (received.length) {
+      const at = now();
+      const kept = spans.keepSpans(
+        received.map((span) => ({ traceId: span.traceId, spanId: span.spanId, body: JSON.stringify(span) })),
+        at,
+        at - OTLP_SPAN_HOLD_MS,
+      );
+      const runs = runsOfSpans(kept.map((k) => JSON.parse(k.body) as OtlpSpan));
+      if (runs.executions.length) service.ingestBatch(parseOrThrow(ingestBatchSchema, runs, 'batch'));
+    }
+    res
+      .status(200)
+      .type(encoding === 'json' ? 'application/json' : 'application/x-protobuf')
+      .send(otlpSuccess(encoding));
+  });
+  return router;
+}

@@ -1,0 +1,267 @@
+import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root';
+import { z } from 'zod';
+import { type Execution, MAX_DURATION_MS, MAX_TIME, MIN_TIME, type Step, UNSAFE_TEXT } from '@rpa-analytics/contract';
+
+/**
+ * OpenTelemetry traces (OTLP over HTTP, `ExportTraceServiceRequest` as protobuf or JSON) as runs:
+ * a run is a span without a parent, or one that names its workflow (`rpa.workflow`: a run whose
+ * tracer was handed a caller's context); its children are its steps. Deeper spans belong to their
+ * step. The protobuf is read with OpenTelemetry's own generated code for opentelemetry-proto.
+ */
+
+/** The attributes read, on the span or else on its resource (span first), as the README lists them. */
+export const OTLP_ATTRIBUTES = {
+  workflow: 'rpa.workflow',
+  robot: 'rpa.robot',
+  host: 'host.name',
+  service: 'service.name',
+  version: 'service.version',
+} as const;
+
+/** What a run or a step needs of a span; kept as JSON until its run can be built. */
+export interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  /** '' for a span without a parent. */
+  parentSpanId: string;
+  name: string;
+  /** Epoch ms. */
+  start: number;
+  end: number;
+  failed: boolean;
+  message?: string;
+  /** The span's own attributes name its workflow. */
+  marked?: true;
+  workflow?: string;
+  robot?: string;
+  host?: string;
+  service?: string;
+  version?: string;
+}
+
+/** Thrown for a body that is no OTLP trace export; the route answers 400 and keeps nothing. */
+export class OtlpError extends Error {}
+
+interface ProtoType {
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: unknown, options: Record<string, unknown>): unknown;
+  encode(message: unknown): { finish(): Uint8Array };
+  create(properties?: Record<string, unknown>): unknown;
+}
+const traceService = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, ProtoType> } } } } }).opentelemetry.proto
+  .collector.trace.v1;
+
+const MAX_NAME = 256;
+const MAX_MESSAGE = 4096;
+/** A run's most steps, as the contract counts them. */
+const MAX_STEPS = 100_000;
+const nanos = z.union([z.string().regex(/^\d{1,20}$/, 'expected nanoseconds since the epoch'), z.number().int().nonnegative()]);
+const keyValues = z
+  .array(z.object({ key: z.string().max(1024), value: z.record(z.string(), z.unknown()).nullish() }))
+  .max(1000)
+  .nullish();
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `expected ${bytes} bytes in hex`);
+
+/** `ExportTraceServiceRequest` in OTLP/JSON's field names (the protobuf's, read, in the same shape). */
+const requestSchema = z.object({
+  resourceSpans: z
+    .array(
+      z.object({
+        resource: z.object({ attributes: keyValues }).nullish(),
+        scopeSpans: z
+          .array(
+            z.object({
+              spans: z
+                .array(
+                  z.object({
+                    traceId: hex(16),
+                    spanId: hex(8),
+                    parentSpanId: z.union([hex(8), z.literal('')]).nullish(),
+                    name: z.string().max(10_000).nullish(),
+                    startTimeUnixNano: nanos,
+                    endTimeUnixNano: nanos,
+                    attributes: keyValues,
+                    events: z
+                      .array(z.object({ name: z.string().max(1024).nullish(), attributes: keyValues }))
+                      .max(1000)
+                      .nullish(),
+                    status: z.object({ code: z.union([z.number(), z.string()]).nullish(), message: z.string().max(100_000).nullish() }).nullish(),
+                  }),
+                )
+                .nullish(),
+            }),
+          )
+          .nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+/**
+ * The spans of an OTLP trace export, `json` (OTLP/JSON: ids in hex, enums as numbers) or
+ * `protobuf` (the binary encoding).
+ * @throws OtlpError when the body is neither, or a span lacks what it needs (ids, times in order)
+ */
+export function readOtlpTraces(body: Buffer, encoding: 'json' | 'protobuf', maxSpans: number): OtlpSpan[] {
+  let request: unknown;
+  if (encoding === 'json') {
+    try {
+      request = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new OtlpError('the body is not JSON');
+    }
+  } else {
+    try {
+      request = bytesToHex(
+        traceService.ExportTraceServiceRequest.toObject(traceService.ExportTraceServiceRequest.decode(body), { longs: String, enums: Number, bytes: Array }),
+      );
+    } catch (error) {
+      throw new OtlpError(`the body is not an ExportTraceServiceRequest in protobuf: ${(error as Error).message}`);
+    }
+  }
+  const parsed = requestSchema.safeParse(request);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new OtlpError(`${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  const spans: OtlpSpan[] = [];
+  for (const resourceSpans of parsed.data.resourceSpans ?? []) {
+    const resource = attributeMap(resourceSpans.resource?.attributes);
+    for (const scope of resourceSpans.scopeSpans ?? []) {
+      for (const [index, span] of (scope.spans ?? []).entries()) {
+        if (spans.length >= maxSpans) throw new OtlpError(`more than ${maxSpans} spans in one request`);
+        const own = attributeMap(span.attributes);
+        const read = (key: string) => clip(own.get(key) ?? resource.get(key), MAX_NAME);
+        const start = toMs(span.startTimeUnixNano);
+        const end = toMs(span.endTimeUnixNano);
+        // What a run or step must be, checked here: a span the ingest path would refuse is not kept.
+        if (!(start >= MIN_TIME && start <= MAX_TIME) || !(end >= start && end - start <= MAX_DURATION_MS)) {
+          throw new OtlpError(`span ${index} (${span.spanId}): its start and end must be in order, at most 31 days apart, between 2000 and 2100`);
+        }
+        const failed = span.status?.code === 2 || span.status?.code === 'STATUS_CODE_ERROR';
+        const exception = span.events?.find((e) => e.name === 'exception');
+        const message = span.status?.message || (exception ? attributeMap(exception.attributes).get('exception.message') : undefined);
+        spans.push(
+          dropUndefined({
+            traceId: span.traceId.toLowerCase(),
+            spanId: span.spanId.toLowerCase(),
+            parentSpanId: (span.parentSpanId ?? '').toLowerCase(),
+            name: clip(span.name ?? '', MAX_NAME) || 'span',
+            start,
+            end,
+            failed,
+            message: failed && message ? message.slice(0, MAX_MESSAGE) : undefined,
+            marked: own.has(OTLP_ATTRIBUTES.workflow) ? true : undefined,
+            workflow: read(OTLP_ATTRIBUTES.workflow),
+            robot: read(OTLP_ATTRIBUTES.robot),
+            host: read(OTLP_ATTRIBUTES.host),
+            service: read(OTLP_ATTRIBUTES.service),
+            version: read(OTLP_ATTRIBUTES.version),
+          }),
+        );
+      }
+    }
+  }
+  return spans;
+}
+
+/** The answer to an export that was taken whole: an empty `ExportTraceServiceResponse`. */
+export function otlpSuccess(encoding: 'json' | 'protobuf'): Buffer {
+  if (encoding === 'json') return Buffer.from('{}');
+  const response = traceService.ExportTraceServiceResponse;
+  return Buffer.from(response.encode(response.create({})).finish());
+}
+
+/**
+ * The runs among `spans` (of one or more traces: all their kept spans) with their steps: each run
+ * span's children, by start. A run's id is `otel-<trace id>-<span id>`, so the same spans give the
+ * same run. Spans whose run span has not arrived give nothing yet.
+ */
+export function runsOfSpans(spans: readonly OtlpSpan[]): { executions: Execution[]; steps: Step[] } {
+  const executions: Execution[] = [];
+  const steps: Step[] = [];
+  // A span naming its workflow itself is a run with a parent too: a caller's context was handed on,
+  // or a workflow started another (a run of its own, not a step).
+  const isRun = (s: OtlpSpan) => s.parentSpanId === '' || s.marked === true;
+  const children = new Map<string, OtlpSpan[]>();
+  for (const span of spans) {
+    if (isRun(span)) continue;
+    const key = `${span.traceId}/${span.parentSpanId}`;
+    const list = children.get(key) ?? [];
+    list.push(span);
+    children.set(key, list);
+  }
+  for (const run of spans.filter(isRun).sort((a, b) => a.start - b.start || a.spanId.localeCompare(b.spanId))) {
+    const id = `otel-${run.traceId}-${run.spanId}`;
+    const own = (children.get(`${run.traceId}/${run.spanId}`) ?? []).sort((a, b) => a.start - b.start || a.spanId.localeCompare(b.spanId)).slice(0, MAX_STEPS);
+    executions.push(
+      dropUndefined({
+        id,
+        workflow: run.workflow ?? run.service ?? run.name,
+        robot: run.robot,
+        host: run.host,
+        packageVersion: run.version,
+        startedAt: run.start,
+        endedAt: run.end,
+        durationMs: run.end - run.start,
+        status: run.failed ? 'failed' : 'completed',
+        errorMessage: run.message,
+        stepsTotal: own.length,
+        stepsCompleted: own.filter((s) => !s.failed).length,
+        tags: { source: 'opentelemetry' },
+      }) as Execution,
+    );
+    own.forEach((span, index) =>
+      steps.push(
+        dropUndefined({
+          executionId: id,
+          index,
+          name: span.name,
+          startedAt: span.start,
+          durationMs: span.end - span.start,
+          status: span.failed ? 'failed' : 'completed',
+          error: span.message,
+        }) as Step,
+      ),
+    );
+  }
+  return { executions, steps };
+}
+
+function attributeMap(attributes: ReadonlyArray<{ key: string; value?: Record<string, unknown> | null }> | null | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const { key, value } of attributes ?? []) {
+    const v = value?.stringValue ?? value?.intValue ?? value?.doubleValue ?? value?.boolValue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') map.set(key, String(v));
+  }
+  return map;
+}
+
+function toMs(value: string | number): number {
+  return typeof value === 'number' ? Math.round(value / 1e6) : Number(BigInt(value) / 1_000_000n);
+}
+
+/** The protobuf's ids (bytes, read as arrays) in hex, as OTLP/JSON writes them. */
+function bytesToHex(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(bytesToHex);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        /^(traceId|spanId|parentSpanId)$/.test(k) && Array.isArray(v) ? Buffer.from(v as number[]).toString('hex') : bytesToHex(v),
+      ]),
+    );
+  }
+  return value;
+}
+
+function clip(text: string | undefined, max: number): string | undefined {
+  if (text === undefined) return undefined;
+  const clean = text.replace(new RegExp(UNSAFE_TEXT.source, 'g'), ' ').trim();
+  if (!clean) return undefined;
+  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
