@@ -1,6 +1,6 @@
 import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root';
 import { z } from 'zod';
-import { type Execution, MAX_DURATION_MS, MAX_TIME, MIN_TIME, type Step, UNSAFE_TEXT } from '@rpa-analytics/contract';
+import { ERROR_TYPES, type ErrorType, type Execution, MAX_DURATION_MS, MAX_TIME, MIN_TIME, type Step, UNSAFE_TEXT } from '@rpa-analytics/contract';
 
 /**
  * OpenTelemetry traces (OTLP over HTTP, `ExportTraceServiceRequest` as protobuf or JSON) as runs:
@@ -16,6 +16,8 @@ export const OTLP_ATTRIBUTES = {
   host: 'host.name',
   service: 'service.name',
   version: 'service.version',
+  /** OpenTelemetry's `error.type`: a failed run's kind when it is one of ours (business, application, system, timeout). */
+  errorType: 'error.type',
 } as const;
 
 /** What a run or a step needs of a span; kept as JSON until its run can be built. */
@@ -30,6 +32,7 @@ export interface OtlpSpan {
   end: number;
   failed: boolean;
   message?: string;
+  errorType?: ErrorType;
   /** The span's own attributes name its workflow. */
   marked?: true;
   workflow?: string;
@@ -152,6 +155,7 @@ export function readOtlpTraces(body: Buffer, encoding: 'json' | 'protobuf', maxS
             failed,
             message: failed && message ? message.slice(0, MAX_MESSAGE) : undefined,
             marked: own.has(OTLP_ATTRIBUTES.workflow) ? true : undefined,
+            errorType: failed ? errorTypeOf(own.get(OTLP_ATTRIBUTES.errorType)) : undefined,
             workflow: read(OTLP_ATTRIBUTES.workflow),
             robot: read(OTLP_ATTRIBUTES.robot),
             host: read(OTLP_ATTRIBUTES.host),
@@ -204,7 +208,8 @@ export function runsOfSpans(spans: readonly OtlpSpan[]): { executions: Execution
         startedAt: run.start,
         endedAt: run.end,
         durationMs: run.end - run.start,
-        status: run.failed ? 'failed' : 'completed',
+        status: run.failed ? (run.errorType === 'timeout' ? 'timeout' : 'failed') : 'completed',
+        errorType: run.errorType,
         errorMessage: run.message,
         stepsTotal: own.length,
         stepsCompleted: own.filter((s) => !s.failed).length,
@@ -235,6 +240,10 @@ function attributeMap(attributes: ReadonlyArray<{ key: string; value?: Record<st
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') map.set(key, String(v));
   }
   return map;
+}
+
+function errorTypeOf(value: string | undefined): ErrorType | undefined {
+  return (ERROR_TYPES as readonly string[]).includes(value ?? '') ? (value as ErrorType) : undefined;
 }
 
 function toMs(value: string | number): number {

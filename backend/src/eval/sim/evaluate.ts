@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import type { Anomaly, Incident } from '@rpa-analytics/contract';
 import { DEMO_FLEET, latestMonday, runSimulation } from '../../sim/simulator';
+import { OtlpTransport } from '../../sim/otlpTransport';
 import { spawnCollector, stopCollector } from '../../testing/collectorProcess';
 import { median } from '../../analysis/stats';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
-const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N]
+const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N] [--via ingest|otlp]
   [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C] [--max-incidents-per-injected R]
   [--max-mixed M] [--one-incident-each] [--max-median-detection-minutes D] [--dump DIR]
 npm run eval:sim -- --sweep N [--seeds 1,2,3] [--days N] [--end ISO] [--min-recall R] [--max-mixed M]
@@ -29,7 +30,9 @@ thresholds: --max-incidents-per-injected bounds the incidents reported against t
 --one-incident-each asks that every injected incident be exactly one pure incident, and
 --max-median-detection-minutes bounds the median time, in the data, from the start of a workflow's
 injected incident to the end of the run or hour that had it reported. --dump writes the ground
-truth, anomalies and incidents of each mode to DIR.
+truth, anomalies and incidents of each mode to DIR. --via otlp sends the runs as a runner
+instrumented with OpenTelemetry would, OTLP protobuf to POST /v1/traces (steps before their runs),
+instead of the ingest API (host samples still go there).
 
 --sweep N scores the README's demo as it meets users whenever they run it: live (a pass a minute),
 for each seed of --seeds, over N periods of --days (the README's is 7) ending 31 hours apart back
@@ -65,7 +68,7 @@ type Mode = 'live' | 'preloaded';
 /** Starts a collector, sends the fleet, has it judged, and scores what it reports. */
 async function evaluate(
   mode: Mode,
-  options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string },
+  options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string; via?: 'ingest' | 'otlp' },
   say: (line: string) => void,
 ): Promise<SimScore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
@@ -78,9 +81,13 @@ async function evaluate(
     // falls on the same days every run, so a seed scores alike whatever day it runs on, and the
     // data stays within the collector's default history.
     const end = options.end ?? latestMonday(Date.now());
-    say(`collector at ${collector.url} (${mode}); sending ${options.days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${options.seed} ...`);
+    const via = options.via ?? 'ingest';
+    say(
+      `collector at ${collector.url} (${mode}); sending ${options.days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${options.seed}${via === 'otlp' ? ', runs over OTLP' : ''} ...`,
+    );
     const truth = await runSimulation({
       url: collector.url,
+      ...(via === 'otlp' ? { transport: new OtlpTransport({ url: collector.url }) } : {}),
       seed: options.seed,
       days: options.days,
       end,
@@ -197,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
       sweep: { type: 'string' },
       seeds: { type: 'string', default: '1,2,3' },
       'max-noise-per-run': { type: 'string' },
+      via: { type: 'string', default: 'ingest' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -211,7 +219,13 @@ async function main(argv: string[]): Promise<number> {
   // As the demo takes it: the current hour for "now", else an ISO date-time.
   const end = o.end === undefined ? undefined : o.end === 'now' ? Math.floor(Date.now() / HOUR) * HOUR : Date.parse(o.end);
   if (end !== undefined && Number.isNaN(end)) throw new Error(`--end: '${o.end}' is not an ISO date-time or 'now'\n\n${USAGE}`);
-  if (!(days > 0 && days <= 90) || !Number.isInteger(seed) || !['live', 'preloaded', 'both'].includes(o.mode!) || !(intervalMs >= 1000))
+  if (
+    !(days > 0 && days <= 90) ||
+    !Number.isInteger(seed) ||
+    !['live', 'preloaded', 'both'].includes(o.mode!) ||
+    !(intervalMs >= 1000) ||
+    !['ingest', 'otlp'].includes(o.via!)
+  )
     throw new Error(`bad arguments\n\n${USAGE}`);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (o.sweep !== undefined) {
@@ -232,9 +246,10 @@ async function main(argv: string[]): Promise<number> {
   const failures: string[] = [];
   const scores = new Map<Mode, SimScore>();
   for (const mode of modes) {
-    const score = await evaluate(mode, { days, seed, intervalMs, ...(end === undefined ? {} : { end }), ...(o.dump ? { dump: o.dump } : {}) }, say);
+    const via = o.via as 'ingest' | 'otlp';
+    const score = await evaluate(mode, { days, seed, intervalMs, via, ...(end === undefined ? {} : { end }), ...(o.dump ? { dump: o.dump } : {}) }, say);
     scores.set(mode, score);
-    process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, ...score })}\n${table(score)}\n`);
+    process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, via, ...score })}\n${table(score)}\n`);
     if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
     const maxUnexplained = o['max-unexplained-per-day'];
     if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained))
