@@ -33,22 +33,32 @@ describe('npm run import -- robot, against a real collector over its HTTP API an
   });
 
   it('when the output.xml of Robot Framework 6 and 7 are imported, then their runs and steps read back through /executions', async () => {
-    await runImport(['robot', path.join(FIXTURES, 'robot6-output.xml'), path.join(FIXTURES, 'robot7-output.xml'), ...common('unattended-07')], { out });
-    expect(lines.at(-1)).toBe('imported 7 runs from 2 file(s)');
-    expect(lines[0]).toMatch(/robot6-output\.xml: 3 runs, 1 not run \(Robot 6\.1\.1 .*schema 4\)$/);
-    const runs = await executions('unattended-07');
-    // The two files ran their first tests at the same times: one run each. In the Robot Framework 7
-    // file a timeout test took a minute, so its payment run started a minute later: another run.
-    expect(runs.map((r) => `${r.workflow}: ${r.status}`).sort()).toEqual([
+    // Two robots ran the same suites at the same times: each file as its robot's.
+    await runImport(['robot', path.join(FIXTURES, 'robot6-output.xml'), ...common('rf6-robot')], { out });
+    expect(lines).toEqual([expect.stringMatching(/robot6-output\.xml: 3 runs, 1 not run \(Robot 6\.1\.1 .*schema 4\)$/), 'imported 3 runs from 1 file(s)']);
+    // The token from the environment, as the collector's own setting names it.
+    process.env.RPA_INGEST_TOKEN = INGEST;
+    try {
+      await runImport(['robot', path.join(FIXTURES, 'robot7-output.xml'), ...common('rf7-robot').filter((a) => a !== '--token' && a !== INGEST)], { out });
+    } finally {
+      delete process.env.RPA_INGEST_TOKEN;
+    }
+    expect(lines.at(-1)).toBe('imported 4 runs from 1 file(s)');
+    const status = (runs: Execution[]) => runs.map((r) => `${r.workflow}: ${r.status}`).sort();
+    expect(status(await executions('rf6-robot'))).toEqual([
+      'Finance.Invoices.Process Invoice Batch: completed',
+      'Finance.Invoices.Reconcile Totals: failed',
+      'Finance.Payments.Send Payment Run: cancelled',
+    ]);
+    const runs = await executions('rf7-robot');
+    expect(status(runs)).toEqual([
       'Finance.Invoices.Export Ledger: timeout',
       'Finance.Invoices.Process Invoice Batch: completed',
       'Finance.Invoices.Reconcile Totals: failed',
       'Finance.Payments.Send Payment Run: cancelled',
-      'Finance.Payments.Send Payment Run: cancelled',
     ]);
     const batch = runs.find((r) => r.workflow === 'Finance.Invoices.Process Invoice Batch')!;
-    expect(batch).toMatchObject({ robot: 'unattended-07', host: 'RPA-VM-07', startedAt: Date.parse('2024-03-01T08:15:02.050Z'), durationMs: 7950 });
-    // The later file's steps are the ones kept: Robot Framework 7 names the VAR and the IF.
+    expect(batch).toMatchObject({ robot: 'rf7-robot', host: 'RPA-VM-07', startedAt: Date.parse('2024-03-01T08:15:02.050Z'), durationMs: 7950 });
     expect((await detail(batch.id)).steps.map((s) => s.name)).toEqual([
       '[Setup] ERP.Log In',
       'VAR ${batch}',
@@ -89,7 +99,7 @@ describe('npm run import -- robot, against a real collector over its HTTP API an
     }
   });
 
-  it('when --watch is given, then each output.xml is imported once it is whole, and again when it is rewritten', async () => {
+  it('when --watch is given, then each output.xml is imported once it is whole, again when it is rewritten, and a bad one is said once', async () => {
     const tmp = tempDir();
     const stop = new AbortController();
     try {
@@ -109,9 +119,22 @@ describe('npm run import -- robot, against a real collector over its HTTP API an
       fs.mkdirSync(run2);
       fs.writeFileSync(path.join(run2, 'output-20240302.xml'), fs.readFileSync(path.join(FIXTURES, 'robot6-output.xml')));
       await until(() => lines.some((l) => /run-2\/output-20240302\.xml: 3 runs/.test(l)));
+      // A JUnit file among them is said to be none, once; the first file rewritten by a later run is imported again.
+      fs.writeFileSync(path.join(run2, 'output-xunit.xml'), '<?xml version="1.0"?><testsuite name="x"/>');
+      await until(() => lines.some((l) => l.includes('output-xunit.xml: not a Robot Framework output.xml')));
+      fs.writeFileSync(path.join(run1, 'output.xml'), fs.readFileSync(path.join(FIXTURES, 'robot6-output.xml')));
+      await until(() => lines.some((l) => /run-1\/output\.xml: 3 runs/.test(l)));
+      // Some more looks: nothing is imported or said again.
+      const said = lines.length;
+      await new Promise((resolve) => setTimeout(resolve, 600));
       stop.abort();
       await watching;
+      expect(lines.slice(said)).toEqual([]);
       expect(lines.filter((l) => /run-1\/output\.xml: 4 runs/.test(l))).toHaveLength(1);
+      expect(lines.filter((l) => l.includes('output-xunit.xml'))).toHaveLength(1);
+      // Robot Framework 7's four runs, and of the Robot Framework 6 file's three (imported twice) the
+      // payment run that started a minute earlier: the other two are the same runs as 7's.
+      expect(await executions('watcher')).toHaveLength(5);
     } finally {
       stop.abort();
       tmp.cleanup();

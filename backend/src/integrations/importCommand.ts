@@ -71,25 +71,51 @@ export async function runImport(argv: string[], options: ImportOptions = {}): Pr
   if (o.watch) await watch(o.watch, intervalMs, (file) => importFile(transport, file, read, out), out, options.signal);
 }
 
+/** A file that could not be imported; `retry` when the collector was away (worth another look as it is). */
+class ImportError extends CommandError {
+  constructor(
+    message: string,
+    readonly retry = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Records sent before the next are queued: a file of any size goes through a bounded buffer. */
+const RECORDS_PER_FLUSH = 20_000;
+
 /** Sends one output.xml's runs; the count sent. */
 async function importFile(transport: HttpTransport, file: string, read: RobotReadOptions, out: (line: string) => void): Promise<number> {
   let output: RobotOutput;
   try {
     output = await readFile(file, read);
   } catch (error) {
-    if (error instanceof RobotOutputError || (error as NodeJS.ErrnoException).code) throw new CommandError(`${file}: ${(error as Error).message}`);
+    if (error instanceof RobotOutputError || (error as NodeJS.ErrnoException).code) throw new ImportError(`${file}: ${(error as Error).message}`);
     throw error;
   }
-  const failures: string[] = [];
-  const sdk = new MetricsCollector({ transport, bufferSize: 5000, onError: (error) => failures.push(error.message) });
+  const failures: Array<{ message: string; retryable: boolean }> = [];
+  const sdk = new MetricsCollector({
+    transport,
+    bufferSize: 5000,
+    // Records the collector refused come with the error; without them, it was away.
+    onError: (error, rejected) => failures.push({ message: error.message, retryable: rejected === undefined }),
+  });
+  let queued = 0;
   for (const { execution, steps } of output.runs) {
     sdk.recordExecution(execution);
     for (const step of steps) sdk.recordStep(step.executionId, step.name, step.durationMs, step);
+    queued += 1 + steps.length;
+    if (queued >= RECORDS_PER_FLUSH) {
+      await sdk.flush();
+      queued = 0;
+      if (failures.length) break;
+    }
   }
   await sdk.shutdown();
-  if (failures.length) throw new CommandError(`${file}: the collector did not take its runs: ${failures[0]}`);
+  if (failures.length) throw new ImportError(`${file}: the collector did not take its runs: ${failures[0].message}`, failures[0].retryable);
   const notRun = output.notRun ? `, ${output.notRun} not run` : '';
-  out(`${file}: ${output.runs.length} runs${notRun} (${output.generator || 'Robot Framework'}, schema ${output.schemaVersion ?? '?'})`);
+  const untimed = output.untimed ? `, ${output.untimed} without a start time left out` : '';
+  out(`${file}: ${output.runs.length} runs${notRun}${untimed} (${output.generator || 'Robot Framework'}, schema ${output.schemaVersion ?? '?'})`);
   return output.runs.length;
 }
 
@@ -128,14 +154,23 @@ async function watch(
       try {
         await importOne(file);
       } catch (error) {
-        // An unfinished file is tried again once it changes; the collector being away, at the next look.
+        // A file that cannot be imported as it is (unfinished, not an output.xml, refused) is
+        // tried again once it changes; one the collector was away for, at the next look.
         out(`${(error as Error).message}`);
-        if (!(error instanceof CommandError && /not a whole|not well-formed/.test(error.message))) done.delete(file);
+        if (!(error instanceof ImportError)) throw error;
+        if (error.retry) done.delete(file);
       }
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      stop.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        stop.removeEventListener('abort', wake);
+        resolve();
+      }, intervalMs);
+      stop.addEventListener('abort', wake, { once: true });
     });
   }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SaxesParser } from 'saxes';
@@ -93,7 +94,7 @@ describe('Robot Framework output.xml, read on', () => {
     expect(run.execution).toMatchObject({ status: 'timeout', errorType: 'timeout', errorMessage: 'Test timeout 1 minute exceeded.', durationMs: 60_010 });
   });
 
-  it('when the same file is read twice, or by another name, then the ids are the same; another robot gives other ids', () => {
+  it('when the same file is read twice, then the ids are the same; another robot gives other ids', () => {
     const ids = (o: typeof options) => readRobotOutput(fixture('robot6-output.xml'), o).runs.map((r) => r.execution.id);
     expect(ids(options)).toEqual(ids({ ...options }));
     expect(new Set(ids(options)).size).toBe(3);
@@ -101,8 +102,35 @@ describe('Robot Framework output.xml, read on', () => {
   });
 
   it('when no offset is given, then the times are read in this machine time zone', () => {
-    const run = readRobotOutput(fixture('robot7-output.xml')).runs[0];
-    expect(run.execution.startedAt).toBe(new Date(2024, 2, 1, 9, 15, 2, 50).getTime());
+    // In a process of its own in a zone other than UTC (a zone is fixed when a process starts), so
+    // that reading the times as UTC would fail: 09:15 in New York in March is 14:15 UTC.
+    const script = `const { readRobotOutput } = require('./robotFramework'); const fs = require('node:fs');
+      process.stdout.write(String(readRobotOutput(fs.readFileSync('fixtures/robot7-output.xml', 'utf8')).runs[0].execution.startedAt));`;
+    const tsx = path.resolve(__dirname, '../../../node_modules/.bin/tsx');
+    const out = execFileSync(tsx, ['-e', script], { cwd: __dirname, env: { ...process.env, TZ: 'America/New_York' }, encoding: 'utf8' });
+    expect(Number(out)).toBe(Date.parse('2024-03-01T14:15:02.050Z'));
+  }, 30_000);
+
+  it('when tests did not run (stopped by --exitonfailure, a dry run) or have no start time, then they are no runs and are counted', () => {
+    const status = (s: string, start = '2024-03-01T09:00:00.000000', elapsed = '1.0', text = '') =>
+      `<status status="${s}" start="${start}" elapsed="${elapsed}">${text}</status>`;
+    const test = (name: string, body: string) => `<test id="s1-t${name.length}" name="${name}">${body}</test>`;
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<robot generator="Robot 7.1 (Python 3.12.2 on linux)" generated="2024-03-01T09:00:00.000000" rpa="true" schemaversion="5">
+<suite id="s1" name="Ops">
+${test('Stopped', `<tag>robot:exit</tag>${status('FAIL', undefined, '0.0', 'Failure occurred and exit-on-failure mode is in use.')}`)}
+${test('Dry', `<kw name="Log In" owner="ERP">${status('NOT RUN', undefined, '0.0')}</kw>${status('PASS')}`)}
+${test('Hand edited', `<kw name="Log In" owner="ERP">${status('PASS')}</kw><status status="PASS"/>`)}
+${test('Browser wait', `<kw name="Click" owner="Browser">${status('FAIL', undefined, '10.0', 'TimeoutError: Timeout 10000ms exceeded.')}</kw><kw name="&#x202E; ">${status('PASS')}</kw>${status('FAIL', undefined, '10.5', 'TimeoutError: Timeout 10000ms exceeded.')}`)}
+<status status="FAIL" start="2024-03-01T09:00:00.000000" elapsed="12.0"/>
+</suite>
+</robot>`;
+    const output = readRobotOutput(xml, options);
+    expect([output.notRun, output.untimed]).toEqual([2, 1]);
+    // A library's timeout fails the run; only the test's own timeout makes it a timeout. A keyword named by nothing readable is still a step.
+    expect(output.runs.map((r) => [r.execution.workflow, r.execution.status, r.execution.errorType, r.steps.map((s) => s.name)])).toEqual([
+      ['Ops.Browser wait', 'failed', 'application', ['Browser.Click', 'Keyword']],
+    ]);
   });
 
   it.each([

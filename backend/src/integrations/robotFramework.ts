@@ -32,8 +32,13 @@ export interface RobotOutput {
   /** The file's `generator` attribute ("Robot 7.0.1 (Python 3.12.1 on linux)"). */
   generator: string;
   schemaVersion: number | undefined;
-  /** Tests marked NOT RUN (a dry run, or a run stopped with --exitonfailure): no run of them happened. */
+  /**
+   * Tests that did not run: marked NOT RUN, stopped before they began by --exitonfailure (FAIL,
+   * tagged `robot:exit`), or a dry run's (PASS with every keyword NOT RUN).
+   */
   notRun: number;
+  /** Tests without a start time (hand-edited or truncated files): nothing to place them in time. */
+  untimed: number;
 }
 
 /** The body items of a test that become its steps: a keyword or a control structure. */
@@ -73,7 +78,7 @@ export class RobotOutputError extends Error {}
  */
 export class RobotOutputReader {
   private readonly parser = new SaxesParser({ position: true });
-  private readonly result: RobotOutput = { runs: [], generator: '', schemaVersion: undefined, notRun: 0 };
+  private readonly result: RobotOutput = { runs: [], generator: '', schemaVersion: undefined, notRun: 0, untimed: 0 };
   private readonly stack: string[] = [];
   private readonly suites: string[] = [];
   private test: OpenTest | undefined;
@@ -82,6 +87,8 @@ export class RobotOutputReader {
   private stepDepth = -1;
   /** The status element being read: whose it is, and its text so far. */
   private status: { owner: 'test' | 'step'; timing: Timing } | undefined;
+  /** A test's own tag being read, and its text so far. */
+  private tag: string | undefined;
   private sawRobot = false;
   private closing = false;
   private failure: Error | undefined;
@@ -91,6 +98,7 @@ export class RobotOutputReader {
     this.parser.on('closetag', (tag) => this.close(tag.name));
     this.parser.on('text', (text) => {
       if (this.status && this.status.timing.message.length < MAX_MESSAGE) this.status.timing.message += text;
+      if (this.tag !== undefined && this.tag.length < MAX_NAME) this.tag += text;
     });
     this.parser.on('error', (error) => {
       this.failure ??= new RobotOutputError(`${this.closing ? 'not a whole XML document' : 'not well-formed XML'}: ${error.message}`);
@@ -150,13 +158,19 @@ export class RobotOutputReader {
       this.stepDepth = depth;
       return;
     }
-    if (name === 'status' && depth === this.testDepth + 1) this.status = { owner: 'test', timing: this.timing(tag) };
+    if (name === 'tag' && depth === this.testDepth + 1) this.tag = '';
+    else if (name === 'status' && depth === this.testDepth + 1) this.status = { owner: 'test', timing: this.timing(tag) };
     else if (name === 'status' && this.stepDepth >= 0 && depth === this.stepDepth + 1) this.status = { owner: 'step', timing: this.timing(tag) };
   }
 
   private close(name: string): void {
     const depth = this.stack.length - 1;
     this.stack.pop();
+    if (name === 'tag' && this.tag !== undefined) {
+      this.test?.tags.push(this.tag.trim());
+      this.tag = undefined;
+      return;
+    }
     if (name === 'status' && this.status) {
       const { owner, timing } = this.status;
       timing.message = timing.message.trim();
@@ -207,17 +221,25 @@ export class RobotOutputReader {
   private finishTest(test: OpenTest): void {
     const timing = test.timing;
     const status = timing ? RUN_STATUS[timing.status] : undefined;
-    if (!timing || !status || timing.start === undefined) {
-      if (timing?.status === 'NOT RUN') this.result.notRun++;
+    const stoppedBeforeStart = timing?.status === 'FAIL' && test.tags.includes('robot:exit');
+    const dryRun = status === 'completed' && test.steps.length > 0 && test.steps.every((s) => s.timing?.status === 'NOT RUN');
+    if (timing?.status === 'NOT RUN' || stoppedBeforeStart || dryRun) {
+      this.result.notRun++;
       return;
     }
-    const workflow = clip([...test.suites, test.name].join('.'), MAX_NAME);
+    if (!timing || !status) return;
+    if (timing.start === undefined) {
+      this.result.untimed++;
+      return;
+    }
+    const workflow = clip([...test.suites, test.name].join('.'), MAX_NAME) || 'Robot Framework test';
     // The same test started at the same moment by the same robot is the same run, from whichever copy of the file.
     const identity = [workflow, test.id, timing.start, this.options.robot ?? '', this.options.host ?? ''].join('\n');
     const id = `rf-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
     const startedAt = timing.start;
     const endedAt = Math.max(startedAt, timing.end ?? startedAt);
-    const timedOut = status === 'failed' && /\btimeout\b.*\bexceeded\b/i.test(timing.message);
+    // The test's own timeout ("Test timeout 1 minute exceeded.", "Task timeout ..."), not a keyword's or a library's.
+    const timedOut = status === 'failed' && /^(Test|Task) timeout .+ exceeded\.?$/.test(timing.message);
     const ran = test.steps.filter((s) => s.timing && STEP_STATUS[s.timing.status] && s.timing.start !== undefined);
     const steps: Step[] = ran.map((s, index) => {
       const t = s.timing!;
@@ -225,7 +247,7 @@ export class RobotOutputReader {
       return {
         executionId: id,
         index,
-        name: clip(s.name, MAX_NAME),
+        name: clip(s.name, MAX_NAME) || 'Keyword',
         startedAt: t.start!,
         durationMs: Math.max(0, (t.end ?? t.start!) - t.start!),
         status: stepStatus,
