@@ -141,6 +141,43 @@ describe('npm run import -- robot, against a real collector over its HTTP API an
     }
   }, 60_000);
 
+  it('when Power Automate flowsession exports are imported, JSON and CSV, then their runs read back, and a later export finishes a running one', async () => {
+    const json = path.join(FIXTURES, 'flowsessions.json');
+    await runImport(['powerautomate', json, path.join(FIXTURES, 'flowsessions.csv'), '--url', ctx.collector.url, '--token', INGEST], { out });
+    expect(lines).toEqual([
+      `${json}: 4 runs, 1 record left out (record 5: session bf7d9e62-5081-4c23-9e4f-6a7b8c9daebf: skipped, no run)`,
+      expect.stringMatching(/flowsessions\.csv: 3 runs, 1 record left out \(record 4: .*not an ISO 8601 date-time\)$/),
+      'imported 7 runs from 2 file(s)',
+    ]);
+    const page = (await (await fetch(`${ctx.base}/executions?limit=100&host=PAD-VM-01&host=PAD-VM-02&host=PAD-VM-03`, { headers: READ })).json()) as {
+      items: Execution[];
+    };
+    expect(page.items.map((r) => `${r.workflow} on ${r.host}: ${r.status}`).sort()).toEqual([
+      'Claims Intake, EU on PAD-VM-03: failed',
+      'Invoice Intake on PAD-VM-01: cancelled',
+      'Invoice Intake on PAD-VM-01: completed',
+      'Invoice Intake on PAD-VM-01: completed',
+      'Invoice Intake on PAD-VM-01: failed',
+      'Vendor Master Sync on PAD-VM-02: running',
+      'Vendor Master Sync on PAD-VM-02: timeout',
+    ]);
+    // The next export has the running session finished.
+    const tmp = tempDir();
+    try {
+      const later = JSON.parse(fs.readFileSync(json, 'utf8')) as { value: Array<Record<string, unknown>> };
+      Object.assign(later.value[3], {
+        statuscode: 4,
+        'statuscode@OData.Community.Display.V1.FormattedValue': 'Succeeded',
+        completedon: '2024-03-01T12:20:00Z',
+      });
+      fs.writeFileSync(path.join(tmp.dir, 'later.json'), JSON.stringify(later));
+      await runImport(['powerautomate', path.join(tmp.dir, 'later.json'), '--url', ctx.collector.url, '--token', INGEST], { out });
+      expect(await detail('pad-ae6c8d51-4f70-4b12-8d3e-5f6a7b8c9dae')).toMatchObject({ status: 'completed', durationMs: 15 * 60_000 });
+    } finally {
+      tmp.cleanup();
+    }
+  }, 30_000);
+
   it('when the command line is wrong, then it says how to run it, with exit code 2', async () => {
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) =>

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertCollectorAnswers, CommandError, commandToken, HttpTransport, MetricsCollector, numberOption, UsageError } from '@rpa-analytics/sdk';
+import type { Execution, Step } from '@rpa-analytics/contract';
+import { FlowSessionError, readFlowSessions } from './powerAutomate';
 import { type RobotOutput, RobotOutputError, RobotOutputReader, type RobotReadOptions } from './robotFramework';
 
 const USAGE = `npm run import -- robot FILE... --url URL [--token TOKEN] [--robot NAME] [--host NAME] [--utc-offset +HH:MM]
 npm run import -- robot --watch DIR --url URL [...] [--interval-ms N]
+npm run import -- powerautomate FILE... --url URL [--token TOKEN] [--utc-offset +HH:MM]
 
 Sends the runs in Robot Framework output.xml files (Robot Framework 6 and 7) to a collector
 through its ingest API (ingest token: --token or $RPA_INGEST_TOKEN). Each test or task that ran
@@ -19,7 +22,13 @@ control structures in its body, setup and teardown included, are its steps.
                              rewritten one once it is whole, until stopped (Ctrl-C)
   --interval-ms N            how often --watch looks (default 5000)
 
-Importing a file again changes nothing: a run's id comes from its test, start time, robot and host.`;
+Importing a file again changes nothing: a run's id comes from its test, start time, robot and host.
+
+powerautomate: Power Automate desktop flow runs, Dataverse flowsession records exported as the Web
+API's JSON or as CSV (the README says how to export them). Each session is a run of its flow on
+its machine, run by its session's user; its status reason is the run's status, its error code
+and message the run's error. Sessions skipped or deleted are no runs; --robot and --host name the
+robot and machine where a record has none.`;
 
 export interface ImportOptions {
   out?: (line: string) => void;
@@ -52,9 +61,12 @@ export async function runImport(argv: string[], options: ImportOptions = {}): Pr
   const { values: o, positionals } = parsed;
   if (o.help) return out(USAGE);
   const [format, ...files] = positionals;
-  if (format !== 'robot') throw new UsageError(`${format ? `unknown format '${format}'` : 'which format?'}: the formats are robot\n\n${USAGE}`);
+  if (format !== 'robot' && format !== 'powerautomate')
+    throw new UsageError(`${format ? `unknown format '${format}'` : 'which format?'}: the formats are robot and powerautomate\n\n${USAGE}`);
   if (!o.url) throw new UsageError(`--url is required: the collector to send the runs to\n\n${USAGE}`);
-  if (files.length === 0 && !o.watch) throw new UsageError(`name at least one output.xml, or --watch DIR\n\n${USAGE}`);
+  if (format === 'powerautomate' && o.watch) throw new UsageError(`--watch is for Robot Framework's output.xml; name the exported files\n\n${USAGE}`);
+  if (files.length === 0 && !o.watch)
+    throw new UsageError(`name at least one ${format === 'robot' ? 'output.xml, or --watch DIR' : 'exported file'}\n\n${USAGE}`);
   const read: RobotReadOptions = {
     ...(o.robot ? { robot: o.robot } : {}),
     ...(o.host ? { host: o.host } : {}),
@@ -65,10 +77,11 @@ export async function runImport(argv: string[], options: ImportOptions = {}): Pr
   await assertCollectorAnswers(o.url);
   const transport = new HttpTransport({ url: o.url, token: commandToken(o.token, 'ingest') });
 
+  const importOne = (file: string) => (format === 'robot' ? importRobot(transport, file, read, out) : importFlowSessions(transport, file, read, out));
   let runs = 0;
-  for (const file of files) runs += await importFile(transport, file, read, out);
+  for (const file of files) runs += await importOne(file);
   if (files.length) out(`imported ${runs} runs from ${files.length} file(s)`);
-  if (o.watch) await watch(o.watch, intervalMs, (file) => importFile(transport, file, read, out), out, options.signal);
+  if (o.watch) await watch(o.watch, intervalMs, importOne, out, options.signal);
 }
 
 /** A file that could not be imported; `retry` when the collector was away (worth another look as it is). */
@@ -85,14 +98,47 @@ class ImportError extends CommandError {
 const RECORDS_PER_FLUSH = 20_000;
 
 /** Sends one output.xml's runs; the count sent. */
-async function importFile(transport: HttpTransport, file: string, read: RobotReadOptions, out: (line: string) => void): Promise<number> {
-  let output: RobotOutput;
+async function importRobot(transport: HttpTransport, file: string, read: RobotReadOptions, out: (line: string) => void): Promise<number> {
+  let output;
   try {
     output = await readFile(file, read);
   } catch (error) {
     if (error instanceof RobotOutputError || (error as NodeJS.ErrnoException).code) throw new ImportError(`${file}: ${(error as Error).message}`);
     throw error;
   }
+  await send(transport, file, output.runs);
+  const notRun = output.notRun ? `, ${output.notRun} not run` : '';
+  const untimed = output.untimed ? `, ${output.untimed} without a start time left out` : '';
+  out(`${file}: ${output.runs.length} runs${notRun}${untimed} (${output.generator || 'Robot Framework'}, schema ${output.schemaVersion ?? '?'})`);
+  return output.runs.length;
+}
+
+/** Sends one flowsession export's runs; the count sent. Records that are no run are said, the first few by why. */
+async function importFlowSessions(transport: HttpTransport, file: string, read: RobotReadOptions, out: (line: string) => void): Promise<number> {
+  let sessions;
+  try {
+    sessions = readFlowSessions(fs.readFileSync(file, 'utf8'), read);
+  } catch (error) {
+    if (error instanceof FlowSessionError || (error as NodeJS.ErrnoException).code) throw new ImportError(`${file}: ${(error as Error).message}`);
+    throw error;
+  }
+  const runs = sessions.runs.map((execution) => ({
+    execution: { ...execution, ...(execution.robot || !read.robot ? {} : { robot: read.robot }), ...(execution.host || !read.host ? {} : { host: read.host }) },
+    steps: [] as Step[],
+  }));
+  await send(transport, file, runs);
+  const skipped = sessions.skipped.length
+    ? `, ${sessions.skipped.length} record${sessions.skipped.length === 1 ? '' : 's'} left out (${sessions.skipped
+        .slice(0, 3)
+        .map((s) => `record ${s.record + 1}: ${s.reason}`)
+        .join('; ')}${sessions.skipped.length > 3 ? '; ...' : ''})`
+    : '';
+  out(`${file}: ${runs.length} runs${skipped}`);
+  return runs.length;
+}
+
+/** Sends runs with their steps through the SDK, in bounded rounds. */
+async function send(transport: HttpTransport, file: string, runs: ReadonlyArray<{ execution: Execution; steps: readonly Step[] }>): Promise<void> {
   const failures: Array<{ message: string; retryable: boolean }> = [];
   const sdk = new MetricsCollector({
     transport,
@@ -101,7 +147,7 @@ async function importFile(transport: HttpTransport, file: string, read: RobotRea
     onError: (error, rejected) => failures.push({ message: error.message, retryable: rejected === undefined }),
   });
   let queued = 0;
-  for (const { execution, steps } of output.runs) {
+  for (const { execution, steps } of runs) {
     sdk.recordExecution(execution);
     for (const step of steps) sdk.recordStep(step.executionId, step.name, step.durationMs, step);
     queued += 1 + steps.length;
@@ -113,10 +159,6 @@ async function importFile(transport: HttpTransport, file: string, read: RobotRea
   }
   await sdk.shutdown();
   if (failures.length) throw new ImportError(`${file}: the collector did not take its runs: ${failures[0].message}`, failures[0].retryable);
-  const notRun = output.notRun ? `, ${output.notRun} not run` : '';
-  const untimed = output.untimed ? `, ${output.untimed} without a start time left out` : '';
-  out(`${file}: ${output.runs.length} runs${notRun}${untimed} (${output.generator || 'Robot Framework'}, schema ${output.schemaVersion ?? '?'})`);
-  return output.runs.length;
 }
 
 async function readFile(file: string, read: RobotReadOptions): Promise<RobotOutput> {

@@ -1,0 +1,201 @@
+import { parse } from 'csv-parse/sync';
+import type { Execution, ExecutionStatus } from '@rpa-analytics/contract';
+import { UNSAFE_TEXT } from '@rpa-analytics/contract';
+
+/**
+ * Power Automate desktop flow runs as Dataverse keeps them, one `flowsession` record a run:
+ * exported as the Web API's JSON (`{"value": [...]}`, with the formatted values Dataverse adds
+ * when asked: the flow's and the machine's names) or as CSV (columns by logical name, or by the
+ * display names the maker portal's export writes). The flow is the workflow, the machine the host,
+ * the session's user the robot, the session id the run id.
+ */
+
+/** A status reason (`statuscode`) of a flow session, by its label and its value. */
+const STATUS_LABELS: Record<string, ExecutionStatus | 'skip'> = {
+  succeeded: 'completed',
+  failed: 'failed',
+  faulted: 'failed',
+  'timed out': 'timeout',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+  aborted: 'cancelled',
+  terminated: 'cancelled',
+  running: 'running',
+  waiting: 'running',
+  paused: 'running',
+  suspended: 'running',
+  'not specified': 'running',
+  skipped: 'skip',
+  ignored: 'skip',
+  deleted: 'skip',
+};
+const STATUS_VALUES = [
+  'not specified',
+  'paused',
+  'running',
+  'waiting',
+  'succeeded',
+  'skipped',
+  'suspended',
+  'cancelled',
+  'failed',
+  'faulted',
+  'timed out',
+  'aborted',
+  'ignored',
+  'deleted',
+  'terminated',
+];
+
+const FORMATTED = '@OData.Community.Display.V1.FormattedValue';
+
+/**
+ * The columns read, by logical name (as the Web API and a CSV of logical names write them), and
+ * the display names a CSV from the maker portal has for them instead.
+ */
+const COLUMNS = {
+  id: ['flowsessionid', 'flow session'],
+  flow: ['_regardingobjectid_value', 'regardingobjectid', 'regarding', 'desktop flow', 'flow name'],
+  machine: ['_machineid_value', 'machineid', 'machine'],
+  user: ['sessionusername', 'session user name', 'run as'],
+  version: ['processversion', 'process version'],
+  status: ['statuscode', 'status reason'],
+  started: ['startedon', 'started on'],
+  completed: ['completedon', 'completed on'],
+  errorCode: ['errorcode', 'error code'],
+  errorMessage: ['errormessage', 'error message'],
+} as const;
+type Column = keyof typeof COLUMNS;
+
+export interface FlowSessions {
+  runs: Execution[];
+  /** Records that are no run (skipped or deleted sessions), and records that cannot be one, each with why. */
+  skipped: Array<{ record: number; reason: string }>;
+}
+
+/** Thrown when the file is neither a flowsession export in JSON nor one in CSV. */
+export class FlowSessionError extends Error {}
+
+/**
+ * The runs in a flowsession export. `utcOffsetMinutes` places times written without an offset
+ * (an export edited in a spreadsheet); the Web API writes UTC with `Z`.
+ */
+export function readFlowSessions(text: string, options: { utcOffsetMinutes?: number } = {}): FlowSessions {
+  const records = text.trimStart().startsWith('{') || text.trimStart().startsWith('[') ? jsonRecords(text) : csvRecords(text);
+  const result: FlowSessions = { runs: [], skipped: [] };
+  records.forEach((record, index) => {
+    const read = (column: Column) => value(record, column);
+    try {
+      const run = session(read, options.utcOffsetMinutes);
+      if (typeof run === 'string') result.skipped.push({ record: index, reason: run });
+      else result.runs.push(run);
+    } catch (error) {
+      result.skipped.push({ record: index, reason: (error as Error).message });
+    }
+  });
+  return result;
+}
+
+function jsonRecords(text: string): Array<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new FlowSessionError(`not JSON: ${(error as Error).message}`);
+  }
+  const rows = Array.isArray(body) ? body : (body as { value?: unknown })?.value;
+  if (!Array.isArray(rows)) throw new FlowSessionError('not a Dataverse export: expected {"value": [flowsession records]} or a list of them');
+  return rows.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r));
+}
+
+function csvRecords(text: string): Array<Record<string, unknown>> {
+  let rows: Array<Record<string, string>>;
+  try {
+    rows = parse(text.replace(/^\uFEFF/, ''), {
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      relax_column_count: true,
+    });
+  } catch (error) {
+    throw new FlowSessionError(`not CSV: ${(error as Error).message}`);
+  }
+  const header = rows.length ? Object.keys(rows[0]) : [];
+  if (rows.length && !COLUMNS.id.some((c) => header.includes(c))) {
+    throw new FlowSessionError(
+      `not a flowsession export: no column ${COLUMNS.id.map((c) => `'${c}'`).join(' or ')} (columns: ${header.slice(0, 12).join(', ')})`,
+    );
+  }
+  return rows;
+}
+
+/** Columns whose formatted value is the one wanted: a lookup's name, a choice's label (a date's is in the exporter's locale). */
+const NAMED: ReadonlySet<Column> = new Set(['flow', 'machine', 'status']);
+
+/** A column's value; for lookups and choices the formatted one where Dataverse gave it. */
+function value(record: Record<string, unknown>, column: Column): string | undefined {
+  for (const name of COLUMNS[column]) {
+    for (const key of NAMED.has(column) ? [`${name}${FORMATTED}`, name] : [name]) {
+      const found = Object.keys(record).find((k) => k.toLowerCase() === key.toLowerCase());
+      const v = found === undefined ? undefined : record[found];
+      if (v !== undefined && v !== null && String(v).trim() !== '') return String(v).trim();
+    }
+  }
+  return undefined;
+}
+
+function session(read: (column: Column) => string | undefined, offset: number | undefined): Execution | string {
+  const id = read('id');
+  if (!id) throw new Error('no flowsessionid');
+  const statusText = read('status');
+  if (!statusText) throw new Error(`session ${id}: no statuscode`);
+  const label = /^\d+$/.test(statusText) ? STATUS_VALUES[Number(statusText)] : statusText.toLowerCase();
+  const status = label === undefined ? undefined : STATUS_LABELS[label];
+  if (!status) throw new Error(`session ${id}: unknown status '${statusText}'`);
+  if (status === 'skip') return `session ${id}: ${label}, no run`;
+  const flow = clip(read('flow'));
+  if (!flow) throw new Error(`session ${id}: no flow name (export _regardingobjectid_value with its formatted value)`);
+  const started = time(read('started'), offset, id, 'startedon');
+  if (started === undefined) return `session ${id}: not started, no run`;
+  const completed = status === 'running' ? undefined : time(read('completed'), offset, id, 'completedon');
+  const endedAt = completed === undefined ? undefined : Math.max(started, completed);
+  const code = read('errorCode');
+  const message = read('errorMessage');
+  const failed = status === 'failed' || status === 'timeout';
+  const machine = clip(read('machine'));
+  const user = clip(read('user'));
+  const version = clip(read('version'));
+  return {
+    id: `pad-${id.toLowerCase()}`,
+    workflow: flow,
+    ...(user ? { robot: user } : {}),
+    ...(machine ? { host: machine } : {}),
+    ...(version ? { packageVersion: version } : {}),
+    startedAt: started,
+    ...(endedAt === undefined ? {} : { endedAt, durationMs: endedAt - started }),
+    status,
+    ...(failed && (code || message) ? { errorMessage: [code, message].filter(Boolean).join(': ').slice(0, 4096) } : {}),
+    ...(status === 'timeout' ? { errorType: 'timeout' as const } : {}),
+    tags: { source: 'powerautomate', ...(code && failed ? { errorCode: clip(code)! } : {}) },
+  };
+}
+
+function time(text: string | undefined, offset: number | undefined, id: string, column: string): number | undefined {
+  if (!text) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
+  if (!m) throw new Error(`session ${id}: ${column} '${text}' is not an ISO 8601 date-time`);
+  if (m[8]) return Date.parse(text.replace(' ', 'T'));
+  const [year, month, day, hour, minute] = m.slice(1, 6).map(Number);
+  const second = Number(m[6] ?? 0);
+  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  // Without an offset: the --utc-offset given, else this machine's zone.
+  return offset === undefined
+    ? new Date(year, month - 1, day, hour, minute, second, ms).getTime()
+    : Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
+}
+
+function clip(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const clean = text.replace(new RegExp(UNSAFE_TEXT.source, 'g'), ' ').trim();
+  if (!clean) return undefined;
+  return clean.length <= 256 ? clean : `${clean.slice(0, 255)}…`;
+}
