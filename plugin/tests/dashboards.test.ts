@@ -35,13 +35,16 @@ const annotationQueries = dashboards.flatMap((d) =>
  * collector the simulator filled (one week, all incidents). Variables take what a user opening
  * the dashboard would have: the first workflow, every step and host.
  */
-describe('provisioned dashboards against a simulated fleet', () => {
+describe.each([
+  ['through the ingest API', 'ingest'],
+  ['as OpenTelemetry traces (OTLP, the runs of an instrumented runner)', 'otlp'],
+])('provisioned dashboards against a simulated fleet sent %s', (_, via) => {
   let collector: CollectorProcess;
   let truth: GroundTruth;
   let ds: DataSource;
 
   beforeAll(async () => {
-    ({ collector, truth } = await startSimulatedCollector(['--seed', '1', '--days', '7', '--end', END, '--sample-interval-ms', '300000']));
+    ({ collector, truth } = await startSimulatedCollector(['--seed', '1', '--days', '7', '--end', END, '--sample-interval-ms', '300000', '--via', via]));
     setBackendSrv(asBackendSrv(new ProxyBackendSrv('/api/datasources/proxy/uid/rpa-analytics', { collectorUrl: collector.url }, {})));
     ds = new DataSource(dataSourceSettings(collector.url));
   }, 120_000);

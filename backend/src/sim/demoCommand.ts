@@ -1,5 +1,6 @@
 import { assertCollectorAnswers, CommandError, commandToken, numberOption, parseOptions, UsageError } from '@rpa-analytics/sdk';
 import { INCIDENT_KINDS, type IncidentKind, type IncidentRequest } from './incidents';
+import { OtlpTransport } from './otlpTransport';
 import { DEMO_FLEET, runSimulation } from './simulator';
 
 const USAGE = `npm run demo -- --url URL [options]
@@ -18,7 +19,9 @@ writes the ground truth (injected incidents, totals) to --truth, then with --liv
                             each optionally kind@ISO-time to set when it starts (default all)
   --sample-interval-ms N    host sample spacing (default 60000)
   --truth FILE              ground-truth file (default data/demo-ground-truth.json)
-  --live                    after the backfill, keep streaming in real time until Ctrl-C`;
+  --live                    after the backfill, keep streaming in real time until Ctrl-C
+  --via ingest|otlp         send runs through the ingest API (default), or as OpenTelemetry traces
+                            to POST /v1/traces, as an instrumented runner would (samples: ingest)`;
 
 /** `all`, `none`, or a list of kinds, each optionally `@<ISO time>` for when it starts. */
 export function parseIncidents(value: string): IncidentRequest[] {
@@ -53,6 +56,7 @@ export async function runDemo(argv: string[]): Promise<void> {
       'sample-interval-ms': { type: 'string', default: String(DEMO_FLEET.sampleIntervalMs) },
       truth: { type: 'string', default: 'data/demo-ground-truth.json' },
       live: { type: 'boolean', default: false },
+      via: { type: 'string', default: 'ingest' },
     },
     USAGE,
   );
@@ -61,6 +65,7 @@ export async function runDemo(argv: string[]): Promise<void> {
     return;
   }
   if (!o.url) throw new UsageError(`--url is required\n\n${USAGE}`);
+  if (o.via !== 'ingest' && o.via !== 'otlp') throw new UsageError(`--via must be ingest or otlp, got '${o.via}'`);
   const end = o.end === undefined ? undefined : Date.parse(o.end as string);
   if (end !== undefined && Number.isNaN(end)) throw new UsageError(`--end must be an ISO date-time, got '${o.end}'`);
   const controller = new AbortController();
@@ -68,9 +73,11 @@ export async function runDemo(argv: string[]): Promise<void> {
   process.once('SIGTERM', () => controller.abort());
   await assertCollectorAnswers(o.url as string);
   const started = Date.now();
+  const token = commandToken(o.token, 'ingest');
   const simulation = runSimulation({
     url: o.url as string,
-    token: commandToken(o.token, 'ingest'),
+    token,
+    ...(o.via === 'otlp' ? { transport: new OtlpTransport({ url: o.url as string, ...(token ? { token } : {}) }) } : {}),
     seed: numberOption(o.seed, 'seed', 0, 2 ** 32 - 1),
     days: numberOption(o.days, 'days', 0.01, 3650),
     end,
