@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Anomaly, Incident } from '@rpa-analytics/contract';
@@ -213,11 +214,88 @@ describe('the README commands', () => {
       child.once('close', (code) => resolve({ code, stdout, stderr }));
     });
 
+  it("when the README's integrations are used against `npm start`, then each one's runs read back through /executions", async () => {
+    const tmp = tempDir();
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const secret = /RPA_UIPATH_WEBHOOK_SECRET='([^']+)' npm start/.exec(readme)![1];
+    const collector = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: { ...process.env, RPA_PORT: '0', RPA_DATA_DIR: tmp.dir, RPA_SAMPLER: 'off', RPA_ANALYSIS: 'off', RPA_UIPATH_WEBHOOK_SECRET: secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    try {
+      const line = await waitForLine(collector, /listening on http:\/\/127\.0\.0\.1:\d+/, 30_000);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1];
+      const fixtures = path.join(ROOT, 'backend/src/integrations/fixtures');
+      // The README's import command lines, on the fixtures and this collector's address.
+      const shown = (pattern: RegExp) => {
+        const command = readme.split('\n').find((l) => pattern.test(l));
+        expect(command).toBeDefined();
+        return command!.trim().replace('npm run import -- ', '').replaceAll('http://127.0.0.1:5001', url).split(/\s+/);
+      };
+      const robot = shown(/^ {4}npm run import -- robot results\/output\.xml /).map((a) =>
+        a === 'results/output.xml' ? path.join(fixtures, 'robot7-output.xml') : a,
+      );
+      const flows = shown(/^ {4}npm run import -- powerautomate /).map((a) => (a === 'flowsessions.json' ? path.join(fixtures, 'flowsessions.json') : a));
+      for (const args of [robot, flows]) expect(await npmRun(['import', '--', ...args])).toMatchObject({ code: 0, stderr: '' });
+      // Orchestrator's delivery to the URL the README gives, signed with the secret.
+      const event = JSON.stringify({
+        Type: 'job.completed',
+        EventId: 'e-1',
+        Timestamp: '2026-11-02T09:05:01Z',
+        Jobs: [
+          { Key: 'readme-job', State: 'Successful', StartTime: '2026-11-02T09:00:00Z', EndTime: '2026-11-02T09:05:00Z', Release: { Name: 'Invoice Intake' } },
+        ],
+      });
+      const path_ = /`https:\/\/<collector>(\/api\/v1\/integrations\/uipath)`/.exec(readme)![1];
+      const signature = createHmac('sha256', secret).update(event).digest('base64');
+      const delivered = await fetch(`${url}${path_}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-uipath-signature': signature },
+        body: event,
+      });
+      expect(delivered.status).toBe(200);
+      // An OTLP exporter pointed where the README says.
+      const endpoint = /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=(\S+)/.exec(readme)![1].replace('http://127.0.0.1:5001', url);
+      const nanos = (iso: string) => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+      const traces = {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'invoice-robot' } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: '0af7651916cd43dd8448eb211c80319c',
+                    spanId: 'b7ad6b7169203331',
+                    name: 'run',
+                    startTimeUnixNano: nanos('2026-11-02T10:00:00Z'),
+                    endTimeUnixNano: nanos('2026-11-02T10:01:00Z'),
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      expect((await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(traces) })).status).toBe(200);
+      const runs = (await (await fetch(`${url}/api/v1/executions?limit=100`)).json()) as { items: Array<{ id: string; workflow: string }> };
+      const sources = runs.items.map((r) => r.id.split('-')[0]);
+      expect([...new Set(sources)].sort()).toEqual(['otel', 'pad', 'rf', 'uipath']);
+      expect(runs.items.map((r) => r.workflow)).toEqual(expect.arrayContaining(['Finance.Invoices.Process Invoice Batch', 'Invoice Intake', 'invoice-robot']));
+    } finally {
+      if (collector.exitCode === null && collector.signalCode === null) process.kill(-collector.pid!, 'SIGKILL');
+      tmp.cleanup();
+    }
+  }, 120_000);
+
   it.each([
     ['start', 'npm start'],
     ['demo', 'npm run demo'],
     ['agent', 'npm run agent'],
     ['restore', 'npm run restore'],
+    ['import', 'npm run import'],
     ['report', 'npm run report'],
     ['bench', 'npm run bench'],
     ['dashboards', 'npm run dashboards'],
