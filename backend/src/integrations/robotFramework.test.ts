@@ -213,10 +213,43 @@ describe('the fixtures, against the output.xml schemas', () => {
     },
   };
 
+  // The attributes each schema requires, and the values it allows (its enumerations, and the
+  // formats of its xs:dateTime, xs:float, xs:integer and xs:boolean attributes).
+  const required: Record<number, Record<string, string[]>> = {
+    4: { status: ['status'], msg: ['timestamp', 'level'], branch: ['type'], timeout: ['value'], meta: ['name'] },
+    5: { status: ['status'], msg: ['time', 'level'], branch: ['type'], timeout: ['value'], meta: ['name'] },
+  };
+  const dateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/;
+  const allowed: Record<number, Record<string, RegExp>> = {
+    4: {
+      'status@status': /^(PASS|FAIL|SKIP|NOT RUN)$/,
+      'kw@type': /^(SETUP|TEARDOWN)$/,
+      'msg@level': /^(TRACE|DEBUG|INFO|WARN|ERROR|FAIL|SKIP)$/,
+      'for@flavor': /^(IN|IN RANGE|IN ENUMERATE|IN ZIP)$/,
+      'robot@rpa': /^(true|false|1|0)$/,
+      'robot@schemaversion': /^4$/,
+      'test@line': /^\d+$/,
+    },
+    5: {
+      'status@status': /^(PASS|FAIL|SKIP|NOT RUN)$/,
+      'status@start': dateTime,
+      'status@elapsed': /^\d+(\.\d+)?$/,
+      'msg@time': dateTime,
+      'robot@generated': dateTime,
+      'kw@type': /^(KEYWORD|SETUP|TEARDOWN)$/,
+      'msg@level': /^(TRACE|DEBUG|INFO|WARN|ERROR|FAIL|SKIP)$/,
+      'for@flavor': /^(IN|IN RANGE|IN ENUMERATE|IN ZIP)$/,
+      'robot@rpa': /^(true|false|1|0)$/,
+      'robot@schemaversion': /^5$/,
+      'test@line': /^\d+$/,
+    },
+  };
+  const branchTypes = /^(IF|ELSE IF|ELSE|TRY|EXCEPT|FINALLY)$/;
+
   it.each([
     ['robot6-output.xml', 4],
     ['robot7-output.xml', 5],
-  ])('when %s is walked, then every element sits where its schema allows it, with attributes it declares', (file, version) => {
+  ])('when %s is walked, then every element sits where its schema allows it, with the attributes and values it declares', (file, version) => {
     const problems: string[] = [];
     const stack: string[] = [];
     const parser = new SaxesParser();
@@ -224,14 +257,28 @@ describe('the fixtures, against the output.xml schemas', () => {
       const parent = stack.at(-2) === 'statistics' ? `statistics/${stack.at(-1)}` : stack.at(-1);
       if (parent === undefined && tag.name !== 'robot') problems.push(`root <${tag.name}>`);
       if (parent !== undefined && !(children[version][parent] ?? []).includes(tag.name)) problems.push(`<${tag.name}> in <${parent}>`);
-      for (const name of Object.keys(tag.attributes)) {
+      for (const [name, value] of Object.entries(tag.attributes)) {
         if (!(attributes[version][tag.name] ?? []).includes(name)) problems.push(`${name}= on <${tag.name}>`);
+        const pattern = allowed[version][`${tag.name}@${name}`] ?? (tag.name === 'branch' && name === 'type' ? branchTypes : undefined);
+        if (pattern && !pattern.test(value)) problems.push(`${tag.name}@${name}="${value}"`);
       }
-      if (tag.name === 'robot') expect(tag.attributes.schemaversion).toBe(String(version));
+      for (const name of required[version][tag.name] ?? []) if (!(name in tag.attributes)) problems.push(`<${tag.name}> without ${name}=`);
       stack.push(tag.name);
     });
     parser.on('closetag', () => stack.pop());
     parser.write(fixture(file)).close();
     expect(problems).toEqual([]);
+  });
+
+  it('when the Robot Framework 7 file is walked with the version 4 declarations, then it does not pass: the check tells the versions apart', () => {
+    const stack: string[] = [];
+    const problems: string[] = [];
+    const parser = new SaxesParser();
+    parser.on('opentag', (tag) => {
+      for (const name of Object.keys(tag.attributes)) if (!(attributes[4][tag.name] ?? []).includes(name)) problems.push(`${name}= on <${tag.name}>`);
+      stack.push(tag.name);
+    });
+    parser.write(fixture('robot7-output.xml')).close();
+    expect(new Set(problems)).toEqual(new Set(['owner= on <kw>', 'start= on <status>', 'elapsed= on <status>', 'time= on <msg>', 'name= on <variable>']));
   });
 });
