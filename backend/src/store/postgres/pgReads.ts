@@ -496,8 +496,16 @@ export async function analysisValue(client: ClientBase, name: string): Promise<s
 }
 
 export async function keepSpans(client: ClientBase, spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): Promise<KeptSpan[]> {
+  const traces = [...new Set(spans.map((s) => s.traceId))].sort();
   await client.query('BEGIN');
   try {
+    // Collectors sharing the database take each trace in turn (in one order: no deadlock), so the
+    // second of two requests of one trace sees the first's spans, whichever is the run's.
+    if (traces.length) {
+      await client.query('SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended(t, 7) AS k FROM unnest($1::text[]) AS t ORDER BY 1) AS locks', [
+        traces,
+      ]);
+    }
     await client.query('DELETE FROM otlp_spans WHERE received_at < $1', [expireBefore]);
     if (spans.length) {
       await client.query(
@@ -506,7 +514,6 @@ export async function keepSpans(client: ClientBase, spans: readonly KeptSpan[], 
         [spans.map((s) => s.traceId), spans.map((s) => s.spanId), receivedAt, spans.map((s) => s.body)],
       );
     }
-    const traces = [...new Set(spans.map((s) => s.traceId))];
     const { rows } = await client.query<KeptSpan>(
       'SELECT trace_id AS "traceId", span_id AS "spanId", body FROM otlp_spans WHERE trace_id = ANY($1::text[]) ORDER BY trace_id, span_id',
       [traces],
