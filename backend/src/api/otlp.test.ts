@@ -148,6 +148,78 @@ describe('POST /v1/traces: OTLP over HTTP, from the OpenTelemetry SDK and its ex
     ]);
   }, 30_000);
 
+  it('when a span names its workflow under another run, fails with an exception or a timeout, or comes with numbers for times, then each reads as the README says', async () => {
+    const trace = 'c0ffee00000000000000000000000001';
+    const at = (iso: string) => Number(BigInt(Date.parse(iso)) * 1_000_000n);
+    const mine = (spanId: string, parentSpanId: string, name: string, extra: object = {}) => ({
+      traceId: trace,
+      spanId,
+      parentSpanId,
+      name,
+      // Numbers, not strings: beyond 2^53, as OTLP/JSON receivers must take them.
+      startTimeUnixNano: at('2026-11-30T11:00:00Z'),
+      endTimeUnixNano: at('2026-11-30T11:00:30Z'),
+      ...extra,
+    });
+    const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const body = otlpJson(
+      [
+        mine('2000000000000001', '', 'dispatch', { attributes: [attr('rpa.workflow', 'Dispatcher')] }),
+        // A workflow started by another: a run of its own, not a step of the dispatcher.
+        mine('2000000000000002', '2000000000000001', 'performer', {
+          attributes: [attr('rpa.workflow', 'Performer'), attr('error.type', 'timeout')],
+          status: { code: 2 },
+          events: [{ name: 'exception', attributes: [attr('exception.message', 'Queue item took longer than 30 s')] }],
+        }),
+        mine('2000000000000003', '2000000000000002', 'Get queue item'),
+      ],
+      { 'service.name': 'unknown_service:node' },
+    );
+    expect((await post(body)).status).toBe(200);
+    const dispatcher = (await runsOf('Dispatcher'))[0];
+    expect(dispatcher).toMatchObject({ status: 'completed', stepsTotal: 0 });
+    const performer = (await runsOf('Performer'))[0];
+    expect(performer).toMatchObject({ status: 'timeout', errorType: 'timeout', errorMessage: 'Queue item took longer than 30 s', durationMs: 30_000 });
+    expect((await detail(performer.id)).steps.map((s) => s.name)).toEqual(['Get queue item']);
+    // The SDKs' "unknown_service" names no workflow: a run span without one is named by itself.
+    const unnamed = { ...root, traceId: 'c0ffee00000000000000000000000002', attributes: [] };
+    expect((await post(otlpJson([unnamed], { 'service.name': 'unknown_service:java' }))).status).toBe(200);
+    expect(await runsOf('Ticket Triage')).toEqual([expect.objectContaining({ id: `otel-c0ffee00000000000000000000000002-${root.spanId}` })]);
+  });
+
+  it('when a span ends after 2100, then the request is refused and nothing kept, and the trace is taken whole afterwards', async () => {
+    const trace = 'c0ffee00000000000000000000000003';
+    const run = { ...root, traceId: trace, attributes: [{ key: 'rpa.workflow', value: { stringValue: 'Late Checker' } }] };
+    const bad = {
+      ...child('3000000000000001', 'Check', '2026-11-30T10:00:01Z', '2026-11-30T10:00:05Z'),
+      traceId: trace,
+      endTimeUnixNano: '4102444800000000001',
+    };
+    const response = await post(otlpJson([run, bad]));
+    expect([response.status, ((await response.json()) as { error: { message: string } }).error.message]).toEqual([
+      400,
+      expect.stringMatching(/between 2000 and 2100/),
+    ]);
+    expect(await runsOf('Late Checker')).toEqual([]);
+    const good = { ...bad, endTimeUnixNano: ms('2026-11-30T10:00:05Z') };
+    expect((await post(otlpJson([run, good]))).status).toBe(200);
+    expect((await detail((await runsOf('Late Checker'))[0].id)).steps.map((s) => s.name)).toEqual(['Check']);
+  });
+
+  it('when a trace would hold more spans than a run has steps, then the request is a 413 and nothing of it is kept', async () => {
+    const trace = 'c0ffee00000000000000000000000004';
+    const many = Array.from({ length: 10_001 }, (_, i) => ({
+      ...child((0x4000000000000000n + BigInt(i)).toString(16), 'Step', '2026-11-30T10:00:01Z', '2026-11-30T10:00:02Z'),
+      traceId: trace,
+    }));
+    const response = await post(otlpJson([{ ...root, traceId: trace, attributes: [{ key: 'rpa.workflow', value: { stringValue: 'Too Many' } }] }, ...many]));
+    expect([response.status, ((await response.json()) as { error: { message: string } }).error.message]).toEqual([
+      413,
+      expect.stringContaining('more than 10000 spans'),
+    ]);
+    expect(await runsOf('Too Many')).toEqual([]);
+  }, 30_000);
+
   it.each([
     ['a body that is not protobuf', 'application/x-protobuf', Buffer.from('definitely not protobuf \u0000\u0001'), 400, /not an ExportTraceServiceRequest/],
     ['a body that is not JSON', 'application/json', '{"resourceSpans": [', 400, /not JSON/],
@@ -172,6 +244,7 @@ describe('POST /v1/traces: OTLP over HTTP, from the OpenTelemetry SDK and its ex
       400,
       /between 2000 and 2100/,
     ],
+    ['a trace id of all zeros', 'application/json', JSON.stringify(otlpJson([{ ...root, traceId: '0'.repeat(32) }])), 400, /all zeros/],
     ['another content type', 'text/plain', 'hello', 415, /application\/x-protobuf or application\/json/],
   ])('when given %s, then it is refused with a reason and nothing is kept', async (_, type, body, status, reason) => {
     const before = ctx.collector.store.stats();

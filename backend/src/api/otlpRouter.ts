@@ -2,10 +2,9 @@ import type { Router } from 'express';
 import { ingestBatchSchema } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { IngestService } from '../ingest/ingestService';
-import { otlpSuccess, OtlpError, type OtlpSpan, readOtlpTraces, runsOfSpans } from '../integrations/otlp';
+import { isRunSpan, MAX_SPANS_PER_TRACE, otlpSuccess, OtlpError, type OtlpSpan, readOtlpTraces, runsOfSpans } from '../integrations/otlp';
 import type { SpanKeeper } from '../store/store';
 import { type RouteGuards, strictRouter } from './routeGuards';
-import { parseOrThrow } from './validate';
 
 /** How long spans wait for their run's span: a run longer than this loses the steps it sent first. */
 export const OTLP_SPAN_HOLD_MS = 48 * 3600_000;
@@ -28,23 +27,39 @@ export function otlpRouter(guards: RouteGuards, service: IngestService, spans: S
     try {
       received = readOtlpTraces(body, encoding, options.maxSpans);
     } catch (error) {
-      if (error instanceof OtlpError) throw new AppError('bad_request', `OTLP traces: ${error.message}`);
+      if (error instanceof OtlpError) throw new AppError(error.tooLarge ? 'payload_too_large' : 'bad_request', `OTLP traces: ${error.message}`);
       throw error;
     }
+    let rejected: { spans: number; error: string } | undefined;
     if (received.length) {
       const at = now();
       const kept = spans.keepSpans(
-        received.map((span) => ({ traceId: span.traceId, spanId: span.spanId, body: JSON.stringify(span) })),
+        received.map((span) => ({ traceId: span.traceId, spanId: span.spanId, run: isRunSpan(span), body: JSON.stringify(span) })),
         at,
         at - OTLP_SPAN_HOLD_MS,
+        MAX_SPANS_PER_TRACE,
       );
+      // Each run on its own: one the ingest path refuses costs only itself (its spans, counted as
+      // rejected in OTLP's partial success), not the request's other runs.
       const runs = runsOfSpans(kept.map((k) => JSON.parse(k.body) as OtlpSpan));
-      if (runs.executions.length) service.ingestBatch(parseOrThrow(ingestBatchSchema, runs, 'batch'));
+      const batches = runs.executions.map((execution) => ({ executions: [execution], steps: runs.steps.filter((s) => s.executionId === execution.id) }));
+      for (const batch of batches) {
+        const parsed = ingestBatchSchema.safeParse(batch);
+        if (parsed.success) {
+          service.ingestBatch(parsed.data);
+          continue;
+        }
+        const issue = parsed.error.issues[0];
+        rejected = {
+          spans: (rejected?.spans ?? 0) + 1 + batch.steps.length,
+          error: rejected?.error ?? `run ${batch.executions[0].id}: ${issue.path.join('.')}: ${issue.message}`,
+        };
+      }
     }
     res
       .status(200)
       .type(encoding === 'json' ? 'application/json' : 'application/x-protobuf')
-      .send(otlpSuccess(encoding));
+      .send(otlpSuccess(encoding, rejected));
   });
   return router;
 }

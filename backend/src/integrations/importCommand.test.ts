@@ -171,8 +171,22 @@ describe('npm run import -- robot, against a real collector over its HTTP API an
         completedon: '2024-03-01T12:20:00Z',
       });
       fs.writeFileSync(path.join(tmp.dir, 'later.json'), JSON.stringify(later));
-      await runImport(['powerautomate', path.join(tmp.dir, 'later.json'), '--url', ctx.collector.url, '--token', INGEST], { out });
-      expect(await detail('pad-ae6c8d51-4f70-4b12-8d3e-5f6a7b8c9dae')).toMatchObject({ status: 'completed', durationMs: 15 * 60_000 });
+      // Imported again, with a robot and a host for the records that name none: nothing doubles.
+      const before = ctx.collector.store.stats().executions;
+      await runImport(
+        ['powerautomate', path.join(tmp.dir, 'later.json'), '--url', ctx.collector.url, '--token', INGEST, '--robot', 'pad-runner', '--host', 'PAD-VM-09'],
+        {
+          out,
+        },
+      );
+      expect(ctx.collector.store.stats().executions).toBe(before);
+      expect(await detail('pad-ae6c8d51-4f70-4b12-8d3e-5f6a7b8c9dae')).toMatchObject({
+        status: 'completed',
+        durationMs: 15 * 60_000,
+        robot: 'pad-runner',
+        host: 'PAD-VM-02',
+      });
+      expect(await detail('pad-7b3f5a2e-1c4d-4e8f-9a0b-2c3d4e5f6a7b')).toMatchObject({ robot: 'CONTOSO\\svc-rpa-01', host: 'PAD-VM-01' });
     } finally {
       tmp.cleanup();
     }

@@ -103,6 +103,7 @@ async function importRobot(transport: HttpTransport, file: string, read: RobotRe
   try {
     output = await readFile(file, read);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ImportError(`${file}: no such file`);
     if (error instanceof RobotOutputError || (error as NodeJS.ErrnoException).code) throw new ImportError(`${file}: ${(error as Error).message}`);
     throw error;
   }
@@ -119,6 +120,7 @@ async function importFlowSessions(transport: HttpTransport, file: string, read: 
   try {
     sessions = readFlowSessions(fs.readFileSync(file, 'utf8'), read);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ImportError(`${file}: no such file`);
     if (error instanceof FlowSessionError || (error as NodeJS.ErrnoException).code) throw new ImportError(`${file}: ${(error as Error).message}`);
     throw error;
   }

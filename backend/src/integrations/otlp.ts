@@ -42,14 +42,24 @@ export interface OtlpSpan {
   version?: string;
 }
 
-/** Thrown for a body that is no OTLP trace export; the route answers 400 and keeps nothing. */
-export class OtlpError extends Error {}
+/** Thrown for a body that is no OTLP trace export; the route answers 400 (413: `tooLarge`) and keeps nothing. */
+export class OtlpError extends Error {
+  constructor(
+    message: string,
+    readonly tooLarge = false,
+  ) {
+    super(message);
+  }
+}
+
+/** The most spans kept of one trace: a run's steps and the spans under them, for a run of an RPA robot plenty. */
+export const MAX_SPANS_PER_TRACE = 10_000;
 
 interface ProtoType {
   decode(bytes: Uint8Array): unknown;
   toObject(message: unknown, options: Record<string, unknown>): unknown;
   encode(message: unknown): { finish(): Uint8Array };
-  create(properties?: Record<string, unknown>): unknown;
+  fromObject(object: Record<string, unknown>): unknown;
 }
 const traceService = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, ProtoType> } } } } }).opentelemetry.proto
   .collector.trace.v1;
@@ -58,12 +68,21 @@ const MAX_NAME = 256;
 const MAX_MESSAGE = 4096;
 /** A run's most steps, as the contract counts them. */
 const MAX_STEPS = 100_000;
-const nanos = z.union([z.string().regex(/^\d{1,20}$/, 'expected nanoseconds since the epoch'), z.number().int().nonnegative()]);
+// OTLP/JSON writes 64-bit integers as strings, and receivers take numbers too: beyond 2^53 they are
+// not exact (nor whole, to zod), and a millisecond is all that is kept of them.
+const nanos = z.union([
+  z.string().regex(/^\d{1,20}$/, 'expected nanoseconds since the epoch'),
+  z.number().nonnegative().refine(Number.isFinite, 'expected nanoseconds since the epoch'),
+]);
 const keyValues = z
   .array(z.object({ key: z.string().max(1024), value: z.record(z.string(), z.unknown()).nullish() }))
   .max(1000)
   .nullish();
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `expected ${bytes} bytes in hex`);
+const hex = (bytes: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `expected ${bytes} bytes in hex`)
+    .refine((id) => !/^0+$/.test(id), 'an id of all zeros is no id (OTLP calls it invalid)');
 
 /** `ExportTraceServiceRequest` in OTLP/JSON's field names (the protobuf's, read, in the same shape). */
 const requestSchema = z.object({
@@ -132,13 +151,13 @@ export function readOtlpTraces(body: Buffer, encoding: 'json' | 'protobuf', maxS
     const resource = attributeMap(resourceSpans.resource?.attributes);
     for (const scope of resourceSpans.scopeSpans ?? []) {
       for (const [index, span] of (scope.spans ?? []).entries()) {
-        if (spans.length >= maxSpans) throw new OtlpError(`more than ${maxSpans} spans in one request`);
+        if (spans.length >= maxSpans) throw new OtlpError(`more than ${maxSpans} spans in one request (RPA_MAX_BATCH_RECORDS)`, true);
         const own = attributeMap(span.attributes);
         const read = (key: string) => clip(own.get(key) ?? resource.get(key), MAX_NAME);
         const start = toMs(span.startTimeUnixNano);
         const end = toMs(span.endTimeUnixNano);
         // What a run or step must be, checked here: a span the ingest path would refuse is not kept.
-        if (!(start >= MIN_TIME && start <= MAX_TIME) || !(end >= start && end - start <= MAX_DURATION_MS)) {
+        if (!(start >= MIN_TIME && end <= MAX_TIME && end >= start && end - start <= MAX_DURATION_MS)) {
           throw new OtlpError(`span ${index} (${span.spanId}): its start and end must be in order, at most 31 days apart, between 2000 and 2100`);
         }
         const failed = span.status?.code === 2 || span.status?.code === 'STATUS_CODE_ERROR';
@@ -159,7 +178,8 @@ export function readOtlpTraces(body: Buffer, encoding: 'json' | 'protobuf', maxS
             workflow: read(OTLP_ATTRIBUTES.workflow),
             robot: read(OTLP_ATTRIBUTES.robot),
             host: read(OTLP_ATTRIBUTES.host),
-            service: read(OTLP_ATTRIBUTES.service),
+            // The SDKs' default when no service is named says nothing of the workflow.
+            service: unnamedService(read(OTLP_ATTRIBUTES.service)),
             version: read(OTLP_ATTRIBUTES.version),
           }),
         );
@@ -169,11 +189,23 @@ export function readOtlpTraces(body: Buffer, encoding: 'json' | 'protobuf', maxS
   return spans;
 }
 
-/** The answer to an export that was taken whole: an empty `ExportTraceServiceResponse`. */
-export function otlpSuccess(encoding: 'json' | 'protobuf'): Buffer {
-  if (encoding === 'json') return Buffer.from('{}');
+/**
+ * The answer to an export: an `ExportTraceServiceResponse`, empty when it was taken whole, else
+ * with its partial success (the spans of runs refused, and why the first was).
+ */
+export function otlpSuccess(encoding: 'json' | 'protobuf', rejected?: { spans: number; error: string }): Buffer {
+  const partial = rejected ? { partialSuccess: { rejectedSpans: String(rejected.spans), errorMessage: rejected.error } } : {};
+  if (encoding === 'json') return Buffer.from(JSON.stringify(partial));
   const response = traceService.ExportTraceServiceResponse;
-  return Buffer.from(response.encode(response.create({})).finish());
+  return Buffer.from(response.encode(response.fromObject(partial)).finish());
+}
+
+/**
+ * Whether a span is a run's: it has no parent, or it names its workflow itself (a caller's context
+ * was handed on, or a workflow started another: a run of its own, not a step).
+ */
+export function isRunSpan(span: OtlpSpan): boolean {
+  return span.parentSpanId === '' || span.marked === true;
 }
 
 /**
@@ -184,9 +216,7 @@ export function otlpSuccess(encoding: 'json' | 'protobuf'): Buffer {
 export function runsOfSpans(spans: readonly OtlpSpan[]): { executions: Execution[]; steps: Step[] } {
   const executions: Execution[] = [];
   const steps: Step[] = [];
-  // A span naming its workflow itself is a run with a parent too: a caller's context was handed on,
-  // or a workflow started another (a run of its own, not a step).
-  const isRun = (s: OtlpSpan) => s.parentSpanId === '' || s.marked === true;
+  const isRun = isRunSpan;
   const children = new Map<string, OtlpSpan[]>();
   for (const span of spans) {
     if (isRun(span)) continue;
@@ -240,6 +270,10 @@ function attributeMap(attributes: ReadonlyArray<{ key: string; value?: Record<st
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') map.set(key, String(v));
   }
   return map;
+}
+
+function unnamedService(name: string | undefined): string | undefined {
+  return name === undefined || /^unknown_service(:|$)/.test(name) ? undefined : name;
 }
 
 function errorTypeOf(value: string | undefined): ErrorType | undefined {

@@ -59,10 +59,51 @@ describe('Power Automate desktop flow runs (Dataverse flowsession records)', () 
     expect(skipped).toEqual([{ record: 2, reason: 'session abe: deleted, no run' }]);
   });
 
+  it('when an organisation writes its labels in another language, then the status reason is read by its value', () => {
+    const record = (id: string, code: number, label: string) => ({
+      flowsessionid: id,
+      statuscode: code,
+      'statuscode@OData.Community.Display.V1.FormattedValue': label,
+      startedon: '2024-03-01T09:00:00Z',
+      completedon: '2024-03-01T09:01:00Z',
+      '_regardingobjectid_value@OData.Community.Display.V1.FormattedValue': 'Rechnungseingang',
+    });
+    const { runs } = readFlowSessions(
+      JSON.stringify({ value: [record('a1', 4, 'Erfolgreich'), record('a2', 8, 'Fehlgeschlagen'), record('a3', 10, 'Zeitüberschreitung')] }),
+    );
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'failed', 'timeout']);
+    // Labels without spaces, as some exports write them, read too.
+    expect(
+      readFlowSessions('flowsessionid,regarding,statuscode,startedon,completedon\nb1,Payroll,TimedOut,2024-03-01T09:00:00Z,2024-03-01T10:00:00Z\n').runs[0]
+        .status,
+    ).toBe('timeout');
+  });
+
+  it('when a record has no start, a date that does not exist, one before 2000 or a run longer than 31 days, then it is left out with why, and the others are runs', () => {
+    const csv = [
+      'flowsessionid;regarding;statuscode;startedon;completedon',
+      'c1;Payroll;Succeeded;;',
+      'c2;Payroll;Succeeded;2024-02-30T09:00:00Z;2024-02-30T09:01:00Z',
+      'c3;Payroll;Succeeded;1999-12-31T09:00:00Z;1999-12-31T09:01:00Z',
+      'c4;Payroll;Succeeded;2024-01-01T09:00:00Z;2024-03-01T09:00:00Z',
+      'c5;Payroll;Succeeded;2024-03-01T09:00:00Z;2024-03-01T09:00:45Z',
+    ].join('\n');
+    // Semicolons between the fields, as spreadsheets write them where the decimal mark is a comma.
+    const { runs, skipped } = readFlowSessions(csv);
+    expect(runs.map((r) => [r.id, r.durationMs])).toEqual([['pad-c5', 45_000]]);
+    expect(skipped).toEqual([
+      { record: 0, reason: 'session c1: not started, no run' },
+      { record: 1, reason: "session c2: startedon '2024-02-30T09:00:00Z' is not an ISO 8601 date-time" },
+      { record: 2, reason: 'session c3: startedAt expected a time after 2000-01-01 (epoch milliseconds, not seconds)' },
+      { record: 3, reason: 'session c4: durationMs must be at most 31 days' },
+    ]);
+  });
+
   it.each([
     ['JSON that is no export', '{"flows": []}', /expected \{"value": \[flowsession records\]\}/],
     ['a CSV of something else', 'name,owner\nInvoice Intake,ops\n', /no column 'flowsessionid' or 'flow session'/],
     ['broken JSON', '{"value": [', /not JSON/],
+    ['the records of another table', '{"value": [{"accountid": "a-1", "name": "Contoso"}]}', /no record has a flowsessionid \(the first has accountid, name\)/],
   ])('when given %s, then it is refused with a reason', (_, text, reason) => {
     expect(() => readFlowSessions(text)).toThrow(FlowSessionError);
     expect(() => readFlowSessions(text)).toThrow(reason);

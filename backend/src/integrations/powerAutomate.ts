@@ -1,6 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { Execution, ExecutionStatus } from '@rpa-analytics/contract';
-import { UNSAFE_TEXT } from '@rpa-analytics/contract';
+import { type Execution, executionSchema, type ExecutionStatus, UNSAFE_TEXT } from '@rpa-analytics/contract';
 
 /**
  * Power Automate desktop flow runs as Dataverse keeps them, one `flowsession` record a run:
@@ -10,12 +9,16 @@ import { UNSAFE_TEXT } from '@rpa-analytics/contract';
  * the session's user the robot, the session id the run id.
  */
 
-/** A status reason (`statuscode`) of a flow session, by its label and its value. */
+/**
+ * A status reason (`statuscode`) of a flow session, by its English label (spaces and case aside:
+ * "Timed out", "TimedOut"), and by its value, read first: an organisation in another language has
+ * other labels, the values are the same.
+ */
 const STATUS_LABELS: Record<string, ExecutionStatus | 'skip'> = {
   succeeded: 'completed',
   failed: 'failed',
   faulted: 'failed',
-  'timed out': 'timeout',
+  timedout: 'timeout',
   cancelled: 'cancelled',
   canceled: 'cancelled',
   aborted: 'cancelled',
@@ -24,13 +27,13 @@ const STATUS_LABELS: Record<string, ExecutionStatus | 'skip'> = {
   waiting: 'running',
   paused: 'running',
   suspended: 'running',
-  'not specified': 'running',
+  notspecified: 'running',
   skipped: 'skip',
   ignored: 'skip',
   deleted: 'skip',
 };
 const STATUS_VALUES = [
-  'not specified',
+  'notspecified',
   'paused',
   'running',
   'waiting',
@@ -40,7 +43,7 @@ const STATUS_VALUES = [
   'cancelled',
   'failed',
   'faulted',
-  'timed out',
+  'timedout',
   'aborted',
   'ignored',
   'deleted',
@@ -87,8 +90,12 @@ export function readFlowSessions(text: string, options: { utcOffsetMinutes?: num
     const read = (column: Column) => value(record, column);
     try {
       const run = session(read, options.utcOffsetMinutes);
-      if (typeof run === 'string') result.skipped.push({ record: index, reason: run });
-      else result.runs.push(run);
+      if (typeof run === 'string') return void result.skipped.push({ record: index, reason: run });
+      // What the collector would refuse is said here, by record, and the file's other runs sent.
+      const checked = executionSchema.safeParse(run);
+      if (checked.success) return void result.runs.push(run);
+      const issue = checked.error.issues[0];
+      result.skipped.push({ record: index, reason: `session ${run.id.slice(4)}: ${issue.path.join('.') || 'run'} ${issue.message}` });
     } catch (error) {
       result.skipped.push({ record: index, reason: (error as Error).message });
     }
@@ -105,14 +112,23 @@ function jsonRecords(text: string): Array<Record<string, unknown>> {
   }
   const rows = Array.isArray(body) ? body : (body as { value?: unknown })?.value;
   if (!Array.isArray(rows)) throw new FlowSessionError('not a Dataverse export: expected {"value": [flowsession records]} or a list of them');
-  return rows.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r));
+  const records = rows.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r));
+  if (records.length && !records.some((r) => value(r, 'id') !== undefined)) {
+    throw new FlowSessionError(`not a flowsession export: no record has a flowsessionid (the first has ${Object.keys(records[0]).slice(0, 8).join(', ')})`);
+  }
+  return records;
 }
 
 function csvRecords(text: string): Array<Record<string, unknown>> {
   let rows: Array<Record<string, string>>;
   try {
-    rows = parse(text.replace(/^\uFEFF/, ''), {
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+    const body = text.replace(/^\uFEFF/, '');
+    // Spreadsheets in locales whose decimal mark is a comma write semicolons between fields.
+    const first = body.split('\n', 1)[0];
+    const delimiter = (first.match(/;/g)?.length ?? 0) > (first.match(/,/g)?.length ?? 0) ? ';' : ',';
+    rows = parse(body, {
+      delimiter,
+      columns: (names: string[]) => names.map((h) => h.trim().toLowerCase()),
       skip_empty_lines: true,
       relax_column_count: true,
     });
@@ -128,8 +144,8 @@ function csvRecords(text: string): Array<Record<string, unknown>> {
   return rows;
 }
 
-/** Columns whose formatted value is the one wanted: a lookup's name, a choice's label (a date's is in the exporter's locale). */
-const NAMED: ReadonlySet<Column> = new Set(['flow', 'machine', 'status']);
+/** Columns whose formatted value is the one wanted: a lookup's name (a date's and a choice's are in the exporter's language). */
+const NAMED: ReadonlySet<Column> = new Set(['flow', 'machine']);
 
 /** A column's value; for lookups and choices the formatted one where Dataverse gave it. */
 function value(record: Record<string, unknown>, column: Column): string | undefined {
@@ -148,7 +164,7 @@ function session(read: (column: Column) => string | undefined, offset: number | 
   if (!id) throw new Error('no flowsessionid');
   const statusText = read('status');
   if (!statusText) throw new Error(`session ${id}: no statuscode`);
-  const label = /^\d+$/.test(statusText) ? STATUS_VALUES[Number(statusText)] : statusText.toLowerCase();
+  const label = /^\d+$/.test(statusText) ? STATUS_VALUES[Number(statusText)] : statusText.toLowerCase().replace(/[\s_-]+/g, '');
   const status = label === undefined ? undefined : STATUS_LABELS[label];
   if (!status) throw new Error(`session ${id}: unknown status '${statusText}'`);
   if (status === 'skip') return `session ${id}: ${label}, no run`;
@@ -182,15 +198,18 @@ function session(read: (column: Column) => string | undefined, offset: number | 
 function time(text: string | undefined, offset: number | undefined, id: string, column: string): number | undefined {
   if (!text) return undefined;
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
-  if (!m) throw new Error(`session ${id}: ${column} '${text}' is not an ISO 8601 date-time`);
-  if (m[8]) return Date.parse(text.replace(' ', 'T'));
+  const notIso = new Error(`session ${id}: ${column} '${text}' is not an ISO 8601 date-time`);
+  if (!m) throw notIso;
   const [year, month, day, hour, minute] = m.slice(1, 6).map(Number);
   const second = Number(m[6] ?? 0);
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  // A date that does not exist (30 February, hour 25) is refused, not rolled over into another.
+  const asUtc = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  if (asUtc.getUTCMonth() !== month - 1 || asUtc.getUTCDate() !== day || asUtc.getUTCHours() !== hour || asUtc.getUTCMinutes() !== minute || second > 59)
+    throw notIso;
+  if (m[8]) return Date.parse(`${m.slice(1, 4).join('-')}T${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] ? `.${m[7]}` : ''}${m[8]}`);
   // Without an offset: the --utc-offset given, else this machine's zone.
-  return offset === undefined
-    ? new Date(year, month - 1, day, hour, minute, second, ms).getTime()
-    : Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
+  return offset === undefined ? new Date(year, month - 1, day, hour, minute, second, ms).getTime() : asUtc.getTime() - offset * 60_000;
 }
 
 function clip(text: string | undefined): string | undefined {

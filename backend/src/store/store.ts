@@ -365,10 +365,11 @@ export interface RetentionStore {
   deleteRollupsBefore(cutoff: number): number;
 }
 
-/** A span received over OTLP, as kept: its trace, its id and what the run's builder needs of it (JSON). */
+/** A span received over OTLP, as kept: its trace, its id, whether it is a run's, and what the run's builder needs of it (JSON). */
 export interface KeptSpan {
   traceId: string;
   spanId: string;
+  run: boolean;
   body: string;
 }
 
@@ -378,10 +379,12 @@ export interface KeptSpan {
  */
 export interface SpanKeeper {
   /**
-   * Keeps `spans` (one kept already stays as it was), forgets those received before
-   * `expireBefore`, and returns every kept span of the traces of `spans`, all in one transaction.
+   * Keeps `spans` (one kept already stays as it was) and forgets those received before
+   * `expireBefore`; returns every kept span of those of their traces that hold a run's span, to
+   * build the runs from. All in one transaction.
+   * @throws AppError `payload_too_large`, keeping nothing, when a trace would hold more than `maxPerTrace` spans
    */
-  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): KeptSpan[];
+  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number, maxPerTrace: number): KeptSpan[];
 }
 
 /**

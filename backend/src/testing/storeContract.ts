@@ -376,16 +376,29 @@ export function storeContract(open: () => ContractStore): void {
     expect(hourRuns(store)).toEqual(expected);
   });
 
-  it('when OTLP spans are kept, then a span kept twice stays as first kept, a trace reads back whole, and expired spans are forgotten', () => {
+  it('when OTLP spans are kept, then a span kept twice stays as first kept, a trace with its run span reads back whole, expired spans are forgotten, and a trace is bounded', () => {
     const store = fresh();
-    const span = (traceId: string, spanId: string, body = `{"span":"${spanId}"}`) => ({ traceId, spanId, body });
+    const span = (traceId: string, spanId: string, run = false, body = `{"span":"${spanId}"}`) => ({ traceId, spanId, run, body });
     const byId = (spans: Array<{ spanId: string }>) => [...spans].sort((a, b) => a.spanId.localeCompare(b.spanId));
-    expect(store.keepSpans([span('t1', 'a'), span('t2', 'x')], T0, 0)).toEqual(byId([span('t1', 'a'), span('t2', 'x')]));
-    // The trace's kept span comes back with the new one; the one sent again keeps its first body.
-    expect(byId(store.keepSpans([span('t1', 'b'), span('t1', 'a', '{"changed":true}')], T0 + 60_000, 0))).toEqual([span('t1', 'a'), span('t1', 'b')]);
-    // Spans received before the cutoff are forgotten: t1's first, and t2's.
-    expect(store.keepSpans([span('t1', 'c')], T0 + 120_000, T0 + 30_000)).toEqual(byId([span('t1', 'b'), span('t1', 'c')]));
-    expect(store.keepSpans([span('t2', 'y')], T0 + 120_000, T0 + 30_000)).toEqual([span('t2', 'y')]);
-    expect(store.keepSpans([], T0 + 120_000, 0)).toEqual([]);
+    // Steps before their run: kept, nothing to build yet.
+    expect(store.keepSpans([span('t1', 'a'), span('t2', 'x')], T0, 0, 10)).toEqual([]);
+    // The run's span: the trace comes back whole; the one sent again keeps its first body.
+    expect(byId(store.keepSpans([span('t1', 'r', true), span('t1', 'a', false, '{"changed":true}')], T0 + 60_000, 0, 10))).toEqual([
+      span('t1', 'a'),
+      span('t1', 'r', true),
+    ]);
+    // Spans received before the cutoff are forgotten: t1's first step, and t2's.
+    expect(byId(store.keepSpans([span('t1', 'c')], T0 + 120_000, T0 + 30_000, 10))).toEqual([span('t1', 'c'), span('t1', 'r', true)]);
+    expect(store.keepSpans([span('t2', 'y', true)], T0 + 120_000, T0 + 30_000, 10)).toEqual([span('t2', 'y', true)]);
+    // A trace past its bound is refused, and nothing of the request kept.
+    let refused: unknown;
+    try {
+      store.keepSpans([span('t3', 'ok', true), ...Array.from({ length: 4 }, (_, i) => span('t2', `z${i}`))], T0 + 120_000, 0, 4);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({ code: 'payload_too_large' });
+    expect(store.keepSpans([span('t3', 'late')], T0 + 120_000, 0, 10)).toEqual([]);
+    expect(store.keepSpans([], T0 + 120_000, 0, 10)).toEqual([]);
   });
 }

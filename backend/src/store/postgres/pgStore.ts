@@ -195,8 +195,8 @@ export class PgStore implements Store {
     return this.bridge.call('analysisValue', name);
   }
 
-  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): KeptSpan[] {
-    return this.bridge.call('keepSpans', spans, receivedAt, expireBefore);
+  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number, maxPerTrace: number): KeptSpan[] {
+    return this.bridge.call('keepSpans', spans, receivedAt, expireBefore, maxPerTrace);
   }
 
   commitAnalysis(commit: AnalysisCommit): void {

@@ -189,6 +189,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE TABLE otlp_spans (
         trace_id text NOT NULL,
         span_id text NOT NULL,
+        run boolean NOT NULL,
         received_at bigint NOT NULL,
         body text NOT NULL,
         PRIMARY KEY (trace_id, span_id)

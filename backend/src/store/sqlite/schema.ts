@@ -315,6 +315,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE otlp_spans (
         trace_id TEXT NOT NULL,
         span_id TEXT NOT NULL,
+        run INTEGER NOT NULL,
         received_at INTEGER NOT NULL,
         body TEXT NOT NULL,
         PRIMARY KEY (trace_id, span_id)

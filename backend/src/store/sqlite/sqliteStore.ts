@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { AppError } from '../../domain/errors';
 
 import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '@rpa-analytics/contract';
@@ -239,13 +240,21 @@ export class SqliteStore implements Store {
     return this.results.value(name);
   }
 
-  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number): KeptSpan[] {
-    const keep = this.db.prepare('INSERT INTO otlp_spans (trace_id, span_id, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
-    const ofTrace = this.db.prepare<[string], KeptSpan>('SELECT trace_id AS traceId, span_id AS spanId, body FROM otlp_spans WHERE trace_id = ?');
+  keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number, maxPerTrace: number): KeptSpan[] {
+    const keep = this.db.prepare('INSERT INTO otlp_spans (trace_id, span_id, run, received_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    const count = this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM otlp_spans WHERE trace_id = ?');
+    const hasRun = this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM otlp_spans WHERE trace_id = ? AND run = 1 LIMIT 1');
+    const ofTrace = this.db.prepare<[string], { traceId: string; spanId: string; run: number; body: string }>(
+      'SELECT trace_id AS traceId, span_id AS spanId, run, body FROM otlp_spans WHERE trace_id = ?',
+    );
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM otlp_spans WHERE received_at < ?').run(expireBefore);
-      for (const span of spans) keep.run(span.traceId, span.spanId, receivedAt, span.body);
-      return [...new Set(spans.map((s) => s.traceId))].flatMap((trace) => ofTrace.all(trace));
+      for (const span of spans) keep.run(span.traceId, span.spanId, span.run ? 1 : 0, receivedAt, span.body);
+      const traces = [...new Set(spans.map((s) => s.traceId))];
+      const full = traces.find((trace) => count.get(trace)!.n > maxPerTrace);
+      // Thrown inside the transaction: nothing of the request is kept.
+      if (full) throw new AppError('payload_too_large', `trace ${full} would hold more than ${maxPerTrace} spans`);
+      return traces.filter((trace) => hasRun.get(trace)).flatMap((trace) => ofTrace.all(trace).map((row) => ({ ...row, run: row.run === 1 })));
     })();
   }
 
