@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Anomaly, Incident } from '@rpa-analytics/contract';
+import type { Anomaly, Execution, ExecutionDetail, Incident } from '@rpa-analytics/contract';
 import { scoreSimulation, type SimTruth } from '../backend/src/eval/sim/score';
 import { INCIDENT_KINDS } from '../backend/src/sim/incidents';
 import { closedPort, tempDir, withCollector } from '../backend/src/testing/harness';
@@ -256,34 +256,41 @@ describe('the README commands', () => {
         body: event,
       });
       expect(delivered.status).toBe(200);
-      // An OTLP exporter pointed where the README says.
-      const endpoint = /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=(\S+)/.exec(readme)![1].replace('http://127.0.0.1:5001', url);
-      const nanos = (iso: string) => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
-      const traces = {
-        resourceSpans: [
-          {
-            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'invoice-robot' } }] },
-            scopeSpans: [
-              {
-                spans: [
-                  {
-                    traceId: '0af7651916cd43dd8448eb211c80319c',
-                    spanId: 'b7ad6b7169203331',
-                    name: 'run',
-                    startTimeUnixNano: nanos('2026-11-02T10:00:00Z'),
-                    endTimeUnixNano: nanos('2026-11-02T10:01:00Z'),
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      };
-      expect((await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(traces) })).status).toBe(200);
-      const runs = (await (await fetch(`${url}/api/v1/executions?limit=100`)).json()) as { items: Array<{ id: string; workflow: string }> };
+      // A runner instrumented with OpenTelemetry, configured only by the README's OTEL_* lines (run
+      // through bash, as a user pastes them), its exporter and resource reading the environment.
+      const exports = readme
+        .split('\n')
+        .filter((l) => /^ {4}export OTEL_/.test(l))
+        .map((l) => l.trim().replace('http://127.0.0.1:5001', url));
+      expect(exports).toHaveLength(5);
+      const runner = `
+        const { ROOT_CONTEXT, trace } = require('@opentelemetry/api');
+        const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+        const { detectResourcesSync, envDetectorSync } = require('@opentelemetry/resources');
+        const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+        const provider = new BasicTracerProvider({ resource: detectResourcesSync({ detectors: [envDetectorSync] }), spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter())] });
+        const tracer = provider.getTracer('runner');
+        const run = tracer.startSpan('run', { startTime: Date.parse('2026-11-02T10:00:00Z') });
+        tracer.startSpan('Open ERP', { startTime: Date.parse('2026-11-02T10:00:01Z') }, trace.setSpan(ROOT_CONTEXT, run)).end(Date.parse('2026-11-02T10:00:09Z'));
+        run.end(Date.parse('2026-11-02T10:01:00Z'));
+        provider.shutdown().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
+      const script = path.join(tmp.dir, 'runner.js');
+      fs.writeFileSync(script, runner);
+      const sent = await npmRun([], `${exports.join('\n')}\nexport NODE_PATH=${path.join(ROOT, 'node_modules')}\nnode ${script}`);
+      expect(sent).toMatchObject({ code: 0, stderr: '' });
+      const runs = (await (await fetch(`${url}/api/v1/executions?limit=100`)).json()) as { items: Execution[] };
       const sources = runs.items.map((r) => r.id.split('-')[0]);
       expect([...new Set(sources)].sort()).toEqual(['otel', 'pad', 'rf', 'uipath']);
       expect(runs.items.map((r) => r.workflow)).toEqual(expect.arrayContaining(['Finance.Invoices.Process Invoice Batch', 'Invoice Intake', 'invoice-robot']));
+      const otel = runs.items.find((r) => r.workflow === 'invoice-robot')!;
+      const detail = (await (await fetch(`${url}/api/v1/executions/${otel.id}`)).json()) as ExecutionDetail;
+      expect(detail).toMatchObject({
+        robot: 'unattended-03',
+        host: 'RPA-VM-03',
+        packageVersion: '4.2.0',
+        durationMs: 60_000,
+        steps: [expect.objectContaining({ name: 'Open ERP', durationMs: 8000 })],
+      });
     } finally {
       if (collector.exitCode === null && collector.signalCode === null) process.kill(-collector.pid!, 'SIGKILL');
       tmp.cleanup();
