@@ -1,7 +1,12 @@
 import { Client, types } from 'pg';
 import { AppError } from '../../domain/errors';
 import type { StoreStats } from '../store';
-import * as reads from './pgReads';
+import * as analysisReader from './analysisReader';
+import * as changeLog from './changeLog';
+import * as executionReader from './executionReader';
+import * as resultsRepository from './resultsRepository';
+import * as retention from './retention';
+import * as spanKeeper from './spanKeeper';
 import { ingestBatch } from './pgIngest';
 import { migratePostgres } from './schema';
 
@@ -108,7 +113,7 @@ export async function createHandler(options: { url: string }) {
       throw unavailable(error);
     }
   };
-  /** A function of the client (a read of `pgReads`, an ingest) run on the session: its arguments after the client's. */
+  /** A function of the client (a read of `executionReader`, `analysisReader`, ..., an ingest) run on the session: its arguments after the client's. */
   const onSession =
     <A extends unknown[], R>(fn: (client: Client, ...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
@@ -172,37 +177,37 @@ export async function createHandler(options: { url: string }) {
         return rows.length ? (by === 'id' ? rows[0].name : rows[0].id) : undefined;
       });
     },
-    getExecution: onSession(reads.getExecution),
-    listExecutions: onSession(reads.listExecutions),
-    listSamples: onSession(reads.listSamples),
-    sampleBuckets: onSession(reads.sampleBuckets),
-    runs: onSession(reads.runs),
-    stepsOfRuns: onSession(reads.stepsOfRuns),
-    runOutlines: onSession(reads.runOutlines),
-    hourlyStarts: onSession(reads.hourlyStarts),
-    hostBuckets: onSession(reads.hostBuckets),
-    runsWithHostCpu: onSession(reads.runsWithHostCpu),
-    robotBusyTime: onSession(reads.robotBusyTime),
-    versionChanges: onSession(reads.versionChanges),
-    names: onSession(reads.names),
-    listAnomalies: onSession(reads.listAnomalies),
-    getAnomaly: onSession(reads.getAnomaly),
-    listIncidents: onSession(reads.listIncidents),
-    listInsights: onSession(reads.listInsights),
-    getInsight: onSession(reads.getInsight),
-    saveInsights: onSession(reads.saveInsights),
-    loadDetectorStates: onSession(reads.loadDetectorStates),
-    analysisValue: onSession(reads.analysisValue),
-    keepSpans: onSession(reads.keepSpans),
-    workflowArrivals: onSession(reads.workflowArrivals),
-    commitAnalysis: onSession(reads.commitAnalysis),
-    changes: onSession(reads.changes),
-    latestChange: onSession(reads.latestChange),
-    arrivals: onSession(reads.arrivals),
-    pruneChanges: onSession(reads.pruneChanges),
-    expiredRaw: onSession(reads.expiredRaw),
-    deleteRaw: onSession(reads.deleteRaw),
-    deleteRollupsBefore: onSession(reads.deleteRollupsBefore),
+    getExecution: onSession(executionReader.getExecution),
+    listExecutions: onSession(executionReader.listExecutions),
+    listSamples: onSession(executionReader.listSamples),
+    sampleBuckets: onSession(executionReader.sampleBuckets),
+    runs: onSession(analysisReader.runs),
+    stepsOfRuns: onSession(analysisReader.stepsOfRuns),
+    runOutlines: onSession(analysisReader.runOutlines),
+    hourlyStarts: onSession(analysisReader.hourlyStarts),
+    hostBuckets: onSession(analysisReader.hostBuckets),
+    runsWithHostCpu: onSession(analysisReader.runsWithHostCpu),
+    robotBusyTime: onSession(analysisReader.robotBusyTime),
+    versionChanges: onSession(analysisReader.versionChanges),
+    names: onSession(analysisReader.names),
+    listAnomalies: onSession(resultsRepository.listAnomalies),
+    getAnomaly: onSession(resultsRepository.getAnomaly),
+    listIncidents: onSession(resultsRepository.listIncidents),
+    listInsights: onSession(resultsRepository.listInsights),
+    getInsight: onSession(resultsRepository.getInsight),
+    saveInsights: onSession(resultsRepository.saveInsights),
+    loadDetectorStates: onSession(resultsRepository.loadDetectorStates),
+    analysisValue: onSession(resultsRepository.analysisValue),
+    keepSpans: onSession(spanKeeper.keepSpans),
+    workflowArrivals: onSession(resultsRepository.workflowArrivals),
+    commitAnalysis: onSession(resultsRepository.commitAnalysis),
+    changes: onSession(changeLog.changes),
+    latestChange: onSession(changeLog.latestChange),
+    arrivals: onSession(changeLog.arrivals),
+    pruneChanges: onSession(changeLog.pruneChanges),
+    expiredRaw: onSession(retention.expiredRaw),
+    deleteRaw: onSession(retention.deleteRaw),
+    deleteRollupsBefore: onSession(retention.deleteRollupsBefore),
     ping: (): Promise<void> => withClient(async (client) => void (await client.query('SELECT 1'))),
     async close(): Promise<void> {
       await current?.end();

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AppError } from '../../domain/errors';
 
 import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import type { Execution, ExecutionDetail, IngestBatch, IngestResult, ResourceSample, Step } from '@rpa-analytics/contract';
@@ -38,6 +37,7 @@ import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
 import { AnalysisReader } from './analysisReader';
 import { ResultsRepository } from './resultsRepository';
+import { keepSpans } from './spanKeeper';
 import { RollupReader } from '../rollups';
 import { sqliteRollupSource } from './rollupSource';
 import { RetentionRepository } from './retention';
@@ -241,21 +241,7 @@ export class SqliteStore implements Store {
   }
 
   keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number, maxPerTrace: number): KeptSpan[] {
-    const keep = this.db.prepare('INSERT INTO otlp_spans (trace_id, span_id, run, received_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
-    const count = this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM otlp_spans WHERE trace_id = ?');
-    const hasRun = this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM otlp_spans WHERE trace_id = ? AND run = 1 LIMIT 1');
-    const ofTrace = this.db.prepare<[string], { traceId: string; spanId: string; run: number; body: string }>(
-      'SELECT trace_id AS traceId, span_id AS spanId, run, body FROM otlp_spans WHERE trace_id = ?',
-    );
-    return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM otlp_spans WHERE received_at < ?').run(expireBefore);
-      for (const span of spans) keep.run(span.traceId, span.spanId, span.run ? 1 : 0, receivedAt, span.body);
-      const traces = [...new Set(spans.map((s) => s.traceId))];
-      const full = traces.find((trace) => count.get(trace)!.n > maxPerTrace);
-      // Thrown inside the transaction: nothing of the request is kept.
-      if (full) throw new AppError('payload_too_large', `trace ${full} would hold more than ${maxPerTrace} spans`);
-      return traces.filter((trace) => hasRun.get(trace)).flatMap((trace) => ofTrace.all(trace).map((row) => ({ ...row, run: row.run === 1 })));
-    })();
+    return keepSpans(this.db, spans, receivedAt, expireBefore, maxPerTrace);
   }
 
   commitAnalysis(commit: AnalysisCommit): void {
