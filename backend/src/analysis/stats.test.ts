@@ -1,8 +1,12 @@
 import { binomialUpperTail, normalCdf, normalQuantile, studentTTwoSided } from './distributions';
 import { linearTrend, mannWhitneyU, welchTTest } from './hypothesisTests';
-import { max, mean, median, medianAbsoluteDeviation, min, quantile, robustSigma, standardDeviation } from './stats';
+import { max, mean, median, medianAbsoluteDeviation, min, quantile, robustSigma, standardDeviation, sum } from './stats';
 
 describe('descriptive statistics', () => {
+  it('sums with compensation, as simple-statistics does: tenths add up exactly where a plain loop gives 0.6000000000000001', () => {
+    expect([sum([0.1, 0.2, 0.3]), mean([0.1, 0.2, 0.3]), sum([])]).toEqual([0.6, 0.6 / 3, 0]);
+  });
+
   it.each([
     ['mean', () => mean([1, 2, 6]), 3],
     ['median of an odd count', () => median([5, 1, 3]), 3],
