@@ -1,23 +1,19 @@
-// Runs by workflow, host, robot, status and time, as SQL: the PostgreSQL side of `sqlite/runConditions.ts`.
+// Runs by workflow, host, robot, status and time, as SQL: `store/runConditions.ts` in PostgreSQL's words.
 import type { ExecutionFilter, RunFilter } from '../store';
-import { executionStatusCodec } from '../codes';
+import { type ConditionDialect, runConditions as sharedConditions } from '../runConditions';
 import { Sql } from './query';
 
+/** Names matched through the dictionary tables in the query (any number, none known: no row); statuses as a smallint array. */
+const POSTGRES: ConditionDialect = {
+  named: (kind, column, names) => ({ where: [`${column} IN (SELECT id FROM ${kind} WHERE name = ANY(?))`], params: [names] }),
+  statuses: (codes) => ({ where: ['e.status = ANY(?::int2[])'], params: [codes] }),
+};
+
 export function runConditions(filter: ExecutionFilter & Pick<RunFilter, 'by'>): Sql {
+  // Never null here: unknown names are left to the query, which then matches no row.
+  const conditions = sharedConditions(POSTGRES, filter)!;
   const sql = new Sql();
-  if (filter.workflows) sql.add('e.workflow_id IN (SELECT id FROM workflows WHERE name = ANY(?))', filter.workflows);
-  if (filter.hosts) sql.add('e.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))', filter.hosts);
-  if (filter.robots) sql.add('e.robot_id IN (SELECT id FROM robots WHERE name = ANY(?))', filter.robots);
-  if (filter.statuses)
-    sql.add(
-      'e.status = ANY(?::int2[])',
-      filter.statuses.map((s) => executionStatusCodec.encode(s)),
-    );
-  const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
-  if (filter.by === 'end') sql.add('e.ended_at IS NOT NULL');
-  if (filter.from !== undefined) sql.add(`${column} >= ?`, filter.from);
-  if (filter.to !== undefined) sql.add(`${column} < ?`, filter.to);
-  // A run ends after it starts: said outright, the index by start narrows runs that ended before a time.
-  if (filter.to !== undefined && filter.by === 'end') sql.add('e.started_at < ?', filter.to);
+  sql.where.push(...conditions.where);
+  sql.params.push(...conditions.params);
   return sql;
 }

@@ -1,12 +1,9 @@
 import type { ExecutionFilter, RunFilter } from '../store';
-import { executionStatusCodec } from '../codes';
+import { type ConditionDialect, runConditions as sharedConditions, type SqlConditions } from '../runConditions';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 
-export interface SqlConditions {
-  where: string[];
-  params: Array<number | string | null>;
-}
+export { type SqlConditions, whereClause } from '../runConditions';
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
@@ -34,53 +31,35 @@ const IN_HOURS = `e.${HOUR_OF_START} IN (
   SELECT h FROM hours)`;
 
 /**
- * WHERE conditions on `executions e` for a filter; every value is a bound parameter.
+ * The SQLite store's words for a run filter: names looked up in the dictionaries (an id list; no
+ * known name, nothing matches), and a workflow's runs read hour by hour from its index.
+ */
+export function sqliteConditions(dictionaries: Dictionaries): ConditionDialect {
+  const dictionary: Record<'workflows' | 'hosts' | 'robots', Dictionary> = {
+    workflows: dictionaries.workflows,
+    hosts: dictionaries.hosts,
+    robots: dictionaries.robots,
+  };
+  return {
+    named(kind, column, names) {
+      const ids = names.map((n) => dictionary[kind].find(n)).filter((id): id is number => id !== undefined);
+      return ids.length ? { where: [`${column} IN (${placeholders(ids)})`], params: ids } : null;
+    },
+    statuses: (codes) => ({ where: [`e.status IN (${placeholders(codes)})`], params: [...codes] }),
+    workflowRange: (filter) => ({
+      where: [IN_HOURS],
+      params: [
+        filter.by !== 'end' && filter.from !== undefined ? firstHourFrom(filter.from) : null,
+        filter.to !== undefined ? lastHourBefore(filter.to) : null,
+      ],
+    }),
+  };
+}
+
+/**
+ * WHERE conditions on `executions e` for a filter (`store/runConditions.ts`, in SQLite's words).
  * @returns null when a list names only unknown values: nothing can match.
  */
 export function runConditions(dictionaries: Dictionaries, filter: ExecutionFilter & Pick<RunFilter, 'by'>): SqlConditions | null {
-  const where: string[] = [];
-  const params: Array<number | string | null> = [];
-  const lists: Array<[string, Dictionary, string[] | undefined]> = [
-    ['e.workflow_id', dictionaries.workflows, filter.workflows],
-    ['e.host_id', dictionaries.hosts, filter.hosts],
-    ['e.robot_id', dictionaries.robots, filter.robots],
-  ];
-  for (const [column, dictionary, names] of lists) {
-    if (!names) continue;
-    const ids = names.map((n) => dictionary.find(n)).filter((id): id is number => id !== undefined);
-    if (ids.length === 0) return null;
-    where.push(`${column} IN (${placeholders(ids)})`);
-    params.push(...ids);
-  }
-  if (filter.workflows) {
-    const first = filter.by !== 'end' && filter.from !== undefined ? firstHourFrom(filter.from) : null;
-    const last = filter.to !== undefined ? lastHourBefore(filter.to) : null;
-    where.push(IN_HOURS);
-    params.push(first, last);
-  }
-  if (filter.statuses) {
-    where.push(`e.status IN (${placeholders(filter.statuses)})`);
-    params.push(...filter.statuses.map((s) => executionStatusCodec.encode(s)));
-  }
-  const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
-  if (filter.by === 'end') where.push('e.ended_at IS NOT NULL');
-  if (filter.from !== undefined) {
-    where.push(`${column} >= ?`);
-    params.push(filter.from);
-  }
-  if (filter.to !== undefined) {
-    where.push(`${column} < ?`);
-    params.push(filter.to);
-    // A run ends after it starts: said outright, a workflow's runs that ended before a time are a
-    // range of its index by start, not all of its runs.
-    if (filter.by === 'end') {
-      where.push('e.started_at < ?');
-      params.push(filter.to);
-    }
-  }
-  return { where, params };
-}
-
-export function whereClause(conditions: SqlConditions): string {
-  return conditions.where.length ? `WHERE ${conditions.where.join(' AND ')}` : '';
+  return sharedConditions(sqliteConditions(dictionaries), filter);
 }

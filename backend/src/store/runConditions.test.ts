@@ -1,0 +1,53 @@
+import { runConditions as postgresConditions } from './postgres/runConditions';
+import { runConditions } from './runConditions';
+import { sqliteConditions } from './sqlite/runConditions';
+import type { Dictionaries } from './sqlite/dictionaries';
+
+// A dictionary that knows two workflows and one host, as the SQLite store's would.
+const ids: Record<string, Record<string, number>> = { workflows: { Claims: 2, Payroll: 5 }, hosts: { 'vm-1': 7 }, robots: {} };
+const dictionaries = Object.fromEntries(Object.entries(ids).map(([kind, known]) => [kind, { find: (name: string) => known[name] }])) as unknown as Dictionaries;
+
+describe('one run filter, two dialects', () => {
+  const filter = {
+    workflows: ['Claims', 'Unknown'],
+    hosts: ['vm-1'],
+    statuses: ['failed' as const, 'timeout' as const],
+    from: 1000,
+    to: 7_200_000,
+    by: 'end' as const,
+  };
+
+  it('when a filter is written for both stores, then they differ only where their words do: names and statuses, and SQLite’s hours', () => {
+    const sqlite = runConditions(sqliteConditions(dictionaries), filter)!;
+    const postgres = postgresConditions(filter);
+    expect(sqlite.where).toEqual([
+      'e.workflow_id IN (?)',
+      'e.host_id IN (?)',
+      expect.stringContaining('e.started_at / 3600000 IN ('),
+      'e.status IN (?,?)',
+      'e.ended_at IS NOT NULL',
+      'e.ended_at >= ?',
+      'e.ended_at < ?',
+      'e.started_at < ?',
+    ]);
+    // Status codes as stored: failed 2, timeout 4; the hours: none first (by end), the last hour 1.
+    expect(sqlite.params).toEqual([2, 7, null, 1, 2, 4, 1000, 7_200_000, 7_200_000]);
+    expect(postgres.where).toEqual([
+      'e.workflow_id IN (SELECT id FROM workflows WHERE name = ANY(?))',
+      'e.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))',
+      'e.status = ANY(?::int2[])',
+      'e.ended_at IS NOT NULL',
+      'e.ended_at >= ?',
+      'e.ended_at < ?',
+      'e.started_at < ?',
+    ]);
+    expect(postgres.params).toEqual([['Claims', 'Unknown'], ['vm-1'], [2, 4], 1000, 7_200_000, 7_200_000]);
+    // The time range is the same words and values on both.
+    expect(sqlite.where.slice(-4)).toEqual(postgres.where.slice(-4));
+    expect(sqlite.params.slice(-3)).toEqual(postgres.params.slice(-3));
+  });
+
+  it('when a list names nothing SQLite knows, then nothing can match and it says so', () => {
+    expect(runConditions(sqliteConditions(dictionaries), { robots: ['robot-99'] })).toBeNull();
+  });
+});

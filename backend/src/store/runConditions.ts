@@ -1,0 +1,61 @@
+import { executionStatusCodec } from './codes';
+import type { ExecutionFilter, RunFilter } from './store';
+
+/** WHERE conditions on `executions e` and their values, in order: every value a bound parameter. */
+export interface SqlConditions {
+  where: string[];
+  params: unknown[];
+}
+
+/** What the two stores write differently when they filter runs; the rest is `runConditions`'. */
+export interface ConditionDialect {
+  /**
+   * `column IN (...)` for runs of the named workflows, hosts or robots (`column` is `e.workflow_id`,
+   * `e.host_id` or `e.robot_id`); null when none of the names is known: nothing can match.
+   */
+  named(kind: 'workflows' | 'hosts' | 'robots', column: string, names: readonly string[]): SqlConditions | null;
+  /** `e.status` among these codes. */
+  statuses(codes: readonly number[]): SqlConditions;
+  /** Conditions a workflow filter adds for the store's index (SQLite: the hours of the range); none by default. */
+  workflowRange?(filter: ExecutionFilter & Pick<RunFilter, 'by'>): SqlConditions;
+}
+
+/**
+ * The conditions of a run filter, the same on both stores: names, statuses, and the time range
+ * by start or (`by: 'end'`) by end, in the dialect's words where the stores differ.
+ * @returns null when a list names only unknown values: nothing can match.
+ */
+export function runConditions(dialect: ConditionDialect, filter: ExecutionFilter & Pick<RunFilter, 'by'>): SqlConditions | null {
+  const out: SqlConditions = { where: [], params: [] };
+  const add = (more: SqlConditions) => {
+    out.where.push(...more.where);
+    out.params.push(...more.params);
+  };
+  const lists = [
+    ['workflows', 'e.workflow_id', filter.workflows],
+    ['hosts', 'e.host_id', filter.hosts],
+    ['robots', 'e.robot_id', filter.robots],
+  ] as const;
+  for (const [kind, column, names] of lists) {
+    if (!names) continue;
+    const named = dialect.named(kind, column, names);
+    if (!named) return null;
+    add(named);
+  }
+  if (filter.workflows && dialect.workflowRange) add(dialect.workflowRange(filter));
+  if (filter.statuses) add(dialect.statuses(filter.statuses.map((s) => executionStatusCodec.encode(s))));
+  const column = filter.by === 'end' ? 'e.ended_at' : 'e.started_at';
+  if (filter.by === 'end') add({ where: ['e.ended_at IS NOT NULL'], params: [] });
+  if (filter.from !== undefined) add({ where: [`${column} >= ?`], params: [filter.from] });
+  if (filter.to !== undefined) {
+    add({ where: [`${column} < ?`], params: [filter.to] });
+    // A run ends after it starts: said outright, a workflow's runs that ended before a time are a
+    // range of its index by start, not all of its runs.
+    if (filter.by === 'end') add({ where: ['e.started_at < ?'], params: [filter.to] });
+  }
+  return out;
+}
+
+export function whereClause(conditions: SqlConditions): string {
+  return conditions.where.length ? `WHERE ${conditions.where.join(' AND ')}` : '';
+}
