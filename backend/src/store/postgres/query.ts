@@ -1,5 +1,6 @@
 import { INGEST_LOCK } from './pgIngest';
 import type { ClientBase } from 'pg';
+import type { SqlConditions } from '../conditions';
 
 /**
  * A query's conditions and their values, in order. The PostgreSQL store's reads are the SQLite
@@ -9,6 +10,14 @@ import type { ClientBase } from 'pg';
 export class Sql {
   readonly where: string[] = [];
   readonly params: unknown[] = [];
+
+  /** Conditions built for both stores (`store/conditions.ts`), to add to. */
+  static from(conditions: SqlConditions): Sql {
+    const sql = new Sql();
+    sql.where.push(...conditions.where);
+    sql.params.push(...conditions.params);
+    return sql;
+  }
 
   add(condition: string, ...values: unknown[]): this {
     this.where.push(condition);

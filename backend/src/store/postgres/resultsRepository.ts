@@ -3,17 +3,10 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } from '../store';
 import { stateJson } from '../store';
+import { activeBetween as sharedActiveBetween } from '../conditions';
 import { Sql, all, writing } from './query';
 
-/** Anomalies and incidents active at some time in [from, to), by status and severity. */
-function activeBetween(filter: IncidentFilter): Sql {
-  const sql = new Sql();
-  if (filter.status) sql.add('status = ?', filter.status);
-  if (filter.to !== undefined) sql.add('started_at < ?', filter.to);
-  if (filter.from !== undefined) sql.add("(status = 'open' OR last_seen_at >= ?)", filter.from);
-  if (filter.minSeverity !== undefined) sql.add('severity >= ?', filter.minSeverity);
-  return sql;
-}
+const activeBetween = (filter: IncidentFilter): Sql => Sql.from(sharedActiveBetween(filter));
 
 async function bodies<T>(client: ClientBase, table: string, sql: Sql, order: string, limit?: number): Promise<T[]> {
   const rows = await all<{ body: string }>(client, `SELECT body FROM ${table} ${sql.clause()} ORDER BY ${order}${limit ? ' LIMIT ?' : ''}`, [

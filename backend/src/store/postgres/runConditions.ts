@@ -1,6 +1,6 @@
 // Runs by workflow, host, robot, status and time, as SQL: `store/runConditions.ts` in PostgreSQL's words.
 import type { ExecutionFilter, RunFilter } from '../store';
-import { type ConditionDialect, runConditions as sharedConditions } from '../runConditions';
+import { type ConditionDialect, runConditions as sharedConditions } from '../conditions';
 import { Sql } from './query';
 
 /** Names matched through the dictionary tables in the query (any number, none known: no row); statuses as a smallint array. */
@@ -11,9 +11,5 @@ const POSTGRES: ConditionDialect = {
 
 export function runConditions(filter: ExecutionFilter & Pick<RunFilter, 'by'>): Sql {
   // Never null here: unknown names are left to the query, which then matches no row.
-  const conditions = sharedConditions(POSTGRES, filter)!;
-  const sql = new Sql();
-  sql.where.push(...conditions.where);
-  sql.params.push(...conditions.params);
-  return sql;
+  return Sql.from(sharedConditions(POSTGRES, filter)!);
 }

@@ -2,35 +2,10 @@ import type Database from 'better-sqlite3';
 import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } from '../store';
 import { stateJson } from '../store';
+import { activeBetween } from '../conditions';
 import type { ChangeLog } from './changeLog';
 
 const list = (values: readonly unknown[]) => values.map(() => '?').join(',');
-
-/**
- * Conditions shared by anomalies and incidents: status, minimum severity, and active at some
- * time in [from, to): started before `to`, and still open or last seen at or after `from`.
- */
-function activeBetween(filter: IncidentFilter): { where: string[]; params: Array<string | number> } {
-  const where: string[] = [];
-  const params: Array<string | number> = [];
-  if (filter.status) {
-    where.push('status = ?');
-    params.push(filter.status);
-  }
-  if (filter.to !== undefined) {
-    where.push('started_at < ?');
-    params.push(filter.to);
-  }
-  if (filter.from !== undefined) {
-    where.push("(status = 'open' OR last_seen_at >= ?)");
-    params.push(filter.from);
-  }
-  if (filter.minSeverity !== undefined) {
-    where.push('severity >= ?');
-    params.push(filter.minSeverity);
-  }
-  return { where, params };
-}
 
 /**
  * Analysis results. Each is stored whole as JSON beside the columns that filters use: the
@@ -169,7 +144,7 @@ export class ResultsRepository {
     });
   }
 
-  private bodies<T>(table: string, where: string[], params: Array<string | number>, order: string, limit?: number): T[] {
+  private bodies<T>(table: string, where: string[], params: unknown[], order: string, limit?: number): T[] {
     const sql = `SELECT body FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}${limit ? ' LIMIT ?' : ''}`;
     return this.db
       .prepare<unknown[], { body: string }>(sql)

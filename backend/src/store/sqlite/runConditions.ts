@@ -1,9 +1,9 @@
 import type { ExecutionFilter, RunFilter } from '../store';
-import { type ConditionDialect, runConditions as sharedConditions, type SqlConditions } from '../runConditions';
+import { type ConditionDialect, runConditions as sharedConditions, type SqlConditions } from '../conditions';
 import type { Dictionaries } from './dictionaries';
 import type { Dictionary } from './dictionary';
 
-export { type SqlConditions, whereClause } from '../runConditions';
+export { type SqlConditions, whereClause } from '../conditions';
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 

@@ -1,5 +1,5 @@
 import { executionStatusCodec } from './codes';
-import type { ExecutionFilter, RunFilter } from './store';
+import type { ExecutionFilter, IncidentFilter, RunFilter } from './store';
 
 /** WHERE conditions on `executions e` and their values, in order: every value a bound parameter. */
 export interface SqlConditions {
@@ -58,4 +58,22 @@ export function runConditions(dialect: ConditionDialect, filter: ExecutionFilter
 
 export function whereClause(conditions: SqlConditions): string {
   return conditions.where.length ? `WHERE ${conditions.where.join(' AND ')}` : '';
+}
+
+/**
+ * Conditions on anomalies or incidents active at some time in [from, to): started before `to`,
+ * and still open or last seen at or after `from`; by status and least severity. The same words
+ * on both stores.
+ */
+export function activeBetween(filter: IncidentFilter): SqlConditions {
+  const out: SqlConditions = { where: [], params: [] };
+  const add = (condition: string, value: unknown) => {
+    out.where.push(condition);
+    out.params.push(value);
+  };
+  if (filter.status) add('status = ?', filter.status);
+  if (filter.to !== undefined) add('started_at < ?', filter.to);
+  if (filter.from !== undefined) add("(status = 'open' OR last_seen_at >= ?)", filter.from);
+  if (filter.minSeverity !== undefined) add('severity >= ?', filter.minSeverity);
+  return out;
 }

@@ -1,5 +1,5 @@
 import { runConditions as postgresConditions } from './postgres/runConditions';
-import { runConditions } from './runConditions';
+import { activeBetween, runConditions } from './conditions';
 import { sqliteConditions } from './sqlite/runConditions';
 import type { Dictionaries } from './sqlite/dictionaries';
 
@@ -49,5 +49,15 @@ describe('one run filter, two dialects', () => {
 
   it('when a list names nothing SQLite knows, then nothing can match and it says so', () => {
     expect(runConditions(sqliteConditions(dictionaries), { robots: ['robot-99'] })).toBeNull();
+  });
+});
+
+describe('anomalies and incidents active in a range', () => {
+  it('when a range, a status and a least severity are asked, then one set of conditions says it for both stores', () => {
+    expect(activeBetween({ status: 'closed', from: 1000, to: 5000, minSeverity: 0.5 })).toEqual({
+      where: ['status = ?', 'started_at < ?', "(status = 'open' OR last_seen_at >= ?)", 'severity >= ?'],
+      params: ['closed', 5000, 1000, 0.5],
+    });
+    expect(activeBetween({})).toEqual({ where: [], params: [] });
   });
 });
