@@ -108,6 +108,17 @@ export const ingestBatchSchema = z.strictObject({
 });
 export type IngestBatchInput = z.input<typeof ingestBatchSchema>;
 
+/**
+ * The records a batch body holds (its runs, steps and samples), counted before it is parsed: a
+ * collector takes at most `RPA_MAX_BATCH_RECORDS` in one request. Anything that is not a list
+ * counts nothing (the schema says what is wrong with it).
+ */
+export function batchRecordCount(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 0;
+  const record = body as Record<string, unknown>;
+  return ['executions', 'steps', 'samples'].reduce((total, key) => total + (Array.isArray(record[key]) ? (record[key] as unknown[]).length : 0), 0);
+}
+
 /** `POST /executions/:id/start`: what a runner knows when a run begins. */
 export const executionStartSchema = z.strictObject({
   workflow: name,

@@ -2,21 +2,23 @@ import type { Router } from 'express';
 import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
 import type { IngestService } from '../ingest/ingestService';
-import { executionCompleteSchema, executionId, executionStartSchema, ingestBatchSchema, parseUsualBatch, stepReportSchema } from '@rpa-analytics/contract';
+import {
+  batchRecordCount,
+  executionCompleteSchema,
+  executionId,
+  executionStartSchema,
+  ingestBatchSchema,
+  parseUsualBatch,
+  stepReportSchema,
+} from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 import { assertBodyDepth } from './jsonDepth';
-
-function countRecords(body: unknown): number {
-  if (typeof body !== 'object' || body === null) return 0;
-  const record = body as Record<string, unknown>;
-  return ['executions', 'steps', 'samples'].reduce((total, key) => total + (Array.isArray(record[key]) ? (record[key] as unknown[]).length : 0), 0);
-}
 
 export function ingestRouter(guards: RouteGuards, service: IngestService, maxBatchRecords: number): Router {
   const router = strictRouter();
 
   router.post('/ingest', guards.ingestBatch, (req, res) => {
-    const records = countRecords(req.body);
+    const records = batchRecordCount(req.body);
     if (records > maxBatchRecords) {
       throw new AppError('payload_too_large', `batch has ${records} records; at most ${maxBatchRecords} are accepted per request, split it`);
     }

@@ -1,3 +1,4 @@
+import { batchRecordCount } from '@rpa-analytics/contract';
 import type { Collector } from '../server';
 import { getJson, postJson, startCollector, tempDir } from '../testing/harness';
 
@@ -177,6 +178,11 @@ describe('ingest validation', () => {
     expect(response.status).toBe(413);
     expect(response.body.error.message).toMatch(/501 records; at most 500/);
     await expectUnchanged();
+  });
+
+  it('when a batch is counted, then its runs, steps and samples count, and what is no list counts nothing (the schema says why)', () => {
+    expect(batchRecordCount({ executions: [1, 2], steps: [3], samples: [4, 5, 6] })).toBe(6);
+    expect([batchRecordCount({ executions: 'many', steps: { length: 9 } }), batchRecordCount(null), batchRecordCount([1, 2, 3])]).toEqual([0, 0, 0]);
   });
 
   it('when a list query has a bad status, then 400 names the parameter', async () => {
