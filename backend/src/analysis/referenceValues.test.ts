@@ -1,5 +1,6 @@
 import { betaBinomialUpperTail, binomialUpperTail, incompleteBeta, normalCdf, normalQuantile, studentTTwoSided } from './distributions';
 import { linearTrend, mannWhitneyU, welchTTest } from './hypothesisTests';
+import { median, medianAbsoluteDeviation, quantile } from './stats';
 
 /**
  * The hand-written distributions and tests against values computed by SciPy 1.17.1 (scipy.stats,
@@ -101,4 +102,20 @@ describe('tests against SciPy 1.17.1', () => {
     expect(trend.r2).toBeCloseTo(r2, 12);
     expect(Math.abs(trend.pValue - p) / p).toBeLessThan(1e-6);
   });
+});
+
+/** Quantiles, medians and the median absolute deviation against NumPy 2.4.6 and SciPy 1.17.1, whose calls each case names. */
+describe('descriptive statistics against NumPy 2.4.6 and SciPy 1.17.1', () => {
+  const y = [2.5, 1.0, 7.25, 3.0, 11.0, 4.5, 6.0];
+  it.each([
+    ['numpy.percentile([10, 7, 4, 3, 2, 1], 50)', () => quantile([10, 7, 4, 3, 2, 1], 0.5), 3.5],
+    ['numpy.quantile([10, 7, 4, 3, 2, 1], 0.95)', () => quantile([10, 7, 4, 3, 2, 1], 0.95), 9.25],
+    ['numpy.quantile(y, 0.95)', () => quantile(y, 0.95), 9.874999999999996],
+    ['numpy.quantile(y, 0.99)', () => quantile(y, 0.99), 10.774999999999999],
+    ['numpy.quantile(y, 0.1)', () => quantile(y, 0.1), 1.9000000000000001],
+    ['numpy.median(y)', () => median(y), 4.5],
+    ['numpy.median([5, 1, 9, 3])', () => median([5, 1, 9, 3]), 4],
+    ['scipy.stats.median_abs_deviation([1, 1, 2, 2, 4, 6, 9])', () => medianAbsoluteDeviation([1, 1, 2, 2, 4, 6, 9]), 1],
+    ['scipy.stats.median_abs_deviation(y)', () => medianAbsoluteDeviation(y), 2],
+  ])('%s', (_, compute, expected) => expect(Math.abs(compute() - expected)).toBeLessThan(1e-12));
 });

@@ -4,8 +4,8 @@ import * as ss from 'simple-statistics';
  * Descriptive statistics over `readonly number[]`. Every function throws a RangeError on input it
  * cannot describe (empty, or too short for the statistic) instead of returning NaN.
  *
- * Sums, means, extremes and sample variances are simple-statistics' (its sum compensates rounding,
- * Kahan's way). Quantiles and medians are ours: the quantile is Hyndman and Fan's type 7, as
+ * Sums, means, extremes, sample variances and the median absolute deviation are simple-statistics'
+ * (its sum compensates rounding, Kahan's way). Quantiles and medians are ours: the quantile is Hyndman and Fan's type 7, as
  * numpy's and the seed module's percentiles, which simple-statistics' `quantile` is not; the
  * median is found in linear time and in place, for baselines that take it of thousands of points
  * every pass (simple-statistics sorts a copy).
@@ -51,12 +51,21 @@ export function sortedCopy(values: readonly number[]): number[] {
  * @example quantileSorted([1, 2, 3, 4], 0.5) === 2.5
  */
 export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) throw new RangeError('quantile needs at least 1 value, got 0');
+  return quantileOfSortedRange(sorted, 0, sorted.length, p);
+}
+
+/**
+ * `quantileSorted` of `sorted[start, start + n)`, already in order: the one place the type-7
+ * interpolation is written (panels take it of ranges of a pool, without a view each).
+ * @throws RangeError on an empty range or p outside [0, 1].
+ */
+export function quantileOfSortedRange(sorted: ArrayLike<number>, start: number, n: number, p: number): number {
+  if (n <= 0) throw new RangeError('quantile needs at least 1 value, got 0');
   if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile p must be in [0, 1], got ${p}`);
-  const position = (sorted.length - 1) * p;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
+  const position = (n - 1) * p;
+  const lower = start + Math.floor(position);
+  const upper = start + Math.ceil(position);
+  return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Math.floor(position));
 }
 
 /** @throws RangeError on an empty list. @example quantile([10, 20, 30, 40, 50], 0.95) === 48 */
@@ -134,13 +143,12 @@ export function standardDeviation(values: readonly number[]): number {
   return ss.sampleStandardDeviation(values as number[]);
 }
 
-/** Median absolute deviation from the median. @throws RangeError on an empty list. @example medianAbsoluteDeviation([1, 1, 2, 2, 4, 6, 9]) === 1 */
+/** Median absolute deviation from the median (simple-statistics'). @throws RangeError on an empty list. @example medianAbsoluteDeviation([1, 1, 2, 2, 4, 6, 9]) === 1 */
 export function medianAbsoluteDeviation(values: readonly number[]): number {
-  const m = median(values);
-  return median(values.map((v) => Math.abs(v - m)));
+  requireValues(values, 'median');
+  return ss.medianAbsoluteDeviation(values as number[]);
 }
 
-/** 1.4826 × MAD: the standard deviation a normal distribution with this MAD would have. */
 export const MAD_TO_SIGMA = 1.4826;
 
 /** @throws RangeError on an empty list. */

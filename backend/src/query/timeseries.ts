@@ -1,6 +1,6 @@
 import type { Aggregation, Field, Frame, GroupBy } from '@rpa-analytics/contract';
 import { QuantileDigest } from '../analysis/quantileDigest';
-import { quantileSorted } from '../analysis/stats';
+import { quantileOfSortedRange, quantileSorted } from '../analysis/stats';
 import { bucketStarts } from './buckets';
 
 export type Dims = Partial<Record<GroupBy, string>>;
@@ -36,10 +36,7 @@ function quantileOfFew(data: Float64Array, start: number, n: number, p: number):
     for (; j >= start && data[j] > v; j--) data[j + 1] = data[j];
     data[j + 1] = v;
   }
-  const position = (n - 1) * p;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  return data[start + lower] + (data[start + upper] - data[start + lower]) * (position - lower);
+  return quantileOfSortedRange(data, start, n, p);
 }
 
 /** Values of many cells in one growing array; a cell owns a range of it. */

@@ -1,4 +1,4 @@
-// Runs by workflow, host, robot, status and time, as SQL: `store/runConditions.ts` in PostgreSQL's words.
+// Runs by workflow, host, robot, status and time, as SQL: `store/conditions.ts` in PostgreSQL's words.
 import type { ExecutionFilter, RunFilter } from '../store';
 import { type ConditionDialect, runConditions as sharedConditions } from '../conditions';
 import { Sql } from './query';

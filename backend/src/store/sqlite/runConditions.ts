@@ -57,7 +57,7 @@ export function sqliteConditions(dictionaries: Dictionaries): ConditionDialect {
 }
 
 /**
- * WHERE conditions on `executions e` for a filter (`store/runConditions.ts`, in SQLite's words).
+ * WHERE conditions on `executions e` for a filter (`store/conditions.ts`, in SQLite's words).
  * @returns null when a list names only unknown values: nothing can match.
  */
 export function runConditions(dictionaries: Dictionaries, filter: ExecutionFilter & Pick<RunFilter, 'by'>): SqlConditions | null {
