@@ -1,5 +1,4 @@
 import { normalCdf, studentTTwoSided } from './distributions';
-import * as ss from 'simple-statistics';
 import { mean, variance } from './stats';
 
 export interface MannWhitneyResult {
@@ -97,27 +96,29 @@ export interface LinearTrend {
 }
 
 /**
- * Least-squares line through (x, y).
+ * Least-squares line through (x, y), from sums about the means: simple-statistics'
+ * `linearRegression` sums raw products, which loses the slope's digits when x is epoch
+ * milliseconds (48 s a day read as 47999.06 ms), so the line is ours.
  * @throws RangeError with fewer than 3 points or when all x are equal.
  */
 export function linearTrend(x: readonly number[], y: readonly number[]): LinearTrend {
   if (x.length !== y.length) throw new RangeError(`linear trend needs as many x as y, got ${x.length} and ${y.length}`);
   if (x.length < 3) throw new RangeError(`linear trend needs at least 3 points, got ${x.length}`);
-  if (x.every((v) => v === x[0])) throw new RangeError('linear trend needs at least two distinct x values');
-  // The line and its r² are simple-statistics'; the slope's significance (Student t on its standard error) is ours.
-  const points = x.map((v, i) => [v, y[i]]);
-  const { m: slope, b: intercept } = ss.linearRegression(points);
-  const my = mean(y);
-  let syy = 0;
-  let residual = 0;
-  for (let i = 0; i < x.length; i++) {
-    syy += (y[i] - my) ** 2;
-    residual += (y[i] - (intercept + slope * x[i])) ** 2;
-  }
-  const r2 = syy === 0 ? 1 : ss.rSquared(points, ss.linearRegressionLine({ m: slope, b: intercept }));
   const mx = mean(x);
+  const my = mean(y);
   let sxx = 0;
-  for (const v of x) sxx += (v - mx) ** 2;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxx += (x[i] - mx) ** 2;
+    sxy += (x[i] - mx) * (y[i] - my);
+    syy += (y[i] - my) ** 2;
+  }
+  if (sxx === 0) throw new RangeError('linear trend needs at least two distinct x values');
+  const slope = sxy / sxx;
+  const intercept = my - slope * mx;
+  const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
+  const residual = Math.max(0, syy - slope * sxy);
   const df = x.length - 2;
   const se = Math.sqrt(residual / df / sxx);
   const t = se === 0 ? (slope === 0 ? 0 : Infinity) : slope / se;

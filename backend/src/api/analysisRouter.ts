@@ -3,7 +3,7 @@ import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
 import type { AnalysisRunner } from '../engine/analysisRunner';
 import type { QueryService } from '../query/queryService';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 import { robotSeriesKey } from '../analysis/anomaly/seriesCatalog';
 import {
   anomaliesQuery,
@@ -23,7 +23,7 @@ import { parseOrThrow } from './validate';
  * on-demand analyses read whole ranges of runs, so they run in the query workers, off the thread
  * that ingests.
  */
-export function analysisRouter(guards: RouteGuards, store: Store, engine: AnalysisRunner, queries: QueryService): Router {
+export function analysisRouter(guards: RouteGuards, store: StoreReader, engine: AnalysisRunner, queries: QueryService): Router {
   const router = strictRouter();
   const range = (query: { from?: string; to?: string }) => parseOrThrow(rangeQuery, { from: query.from, to: query.to }, 'time range');
 

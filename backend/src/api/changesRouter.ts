@@ -3,7 +3,7 @@ import { type RouteGuards, strictRouter } from './routeGuards';
 import { z } from 'zod';
 import type { ChangeFeed } from '../ingest/changeFeed';
 import { executionMatches, executionRowLimit, executionRowsFrame, runLogFrame } from '../query/analysisTables';
-import type { ChangeSet, Store } from '../store/store';
+import type { ChangeLog, ChangeSet } from '../store/store';
 import { HOST_METRICS, liveRequestSchema, type LiveResponse, type QueryTarget } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 
@@ -25,7 +25,7 @@ const HEARTBEAT_MS = 15_000;
  * (server-sent events, resumable with Last-Event-ID) and `POST /query/changes` (what changed
  * for some panel queries: the Grafana plugin's live mode).
  */
-export function changesRouter(guards: RouteGuards, store: Store, feed: ChangeFeed): Router {
+export function changesRouter(guards: RouteGuards, store: ChangeLog, feed: ChangeFeed): Router {
   const router = strictRouter();
   const resolve = (cursor: number | 'latest') => (cursor === 'latest' ? store.latestChange() : cursor);
 

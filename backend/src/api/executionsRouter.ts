@@ -1,11 +1,11 @@
 import type { Router } from 'express';
 import { type RouteGuards, strictRouter } from './routeGuards';
 import { AppError } from '../domain/errors';
-import type { Store } from '../store/store';
+import type { ExecutionReader } from '../store/store';
 import { executionListQuerySchema } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
 
-export function executionsRouter(guards: RouteGuards, store: Store): Router {
+export function executionsRouter(guards: RouteGuards, store: ExecutionReader): Router {
   const router = strictRouter();
 
   router.get('/executions', guards.read, (req, res) => {

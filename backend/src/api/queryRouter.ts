@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { QueryService } from '../query/queryService';
 import { annotationEvents } from '../query/annotations';
 import { variableOptions } from '../query/variables';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 import { queryList, queryTime } from '@rpa-analytics/contract';
 import { ANNOTATION_TYPES, queryRequestSchema, VARIABLE_KINDS } from '@rpa-analytics/contract';
 import { parseOrThrow } from './validate';
@@ -31,7 +31,7 @@ const annotationQuery = z
   .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] });
 
 /** The Grafana plugin's endpoints: panel queries, template variables, annotations. */
-export function queryRouter(guards: RouteGuards, store: Store, queries: QueryService): Router {
+export function queryRouter(guards: RouteGuards, store: StoreReader, queries: QueryService): Router {
   const router = strictRouter();
 
   router.post('/query', guards.read, async (req, res) => {

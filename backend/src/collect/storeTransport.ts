@@ -1,10 +1,10 @@
 import type { ErrorDetail, IngestBatch } from '@rpa-analytics/contract';
 import { type Transport, TransportError } from '@rpa-analytics/sdk';
-import type { Store } from '../store/store';
+import type { IngestWriter } from '../store/store';
 
 /** In-process mode: batches go straight into a store, with the same atomicity as over HTTP. */
 export class StoreTransport implements Transport {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: IngestWriter) {}
 
   async send(batch: IngestBatch): Promise<void> {
     try {

@@ -4,7 +4,7 @@ import { AppError } from '../domain/errors';
 import { fromWire, type WireError, WorkerCalls } from '../threads/workerCalls';
 import type { LogFormat, Logger } from '../log';
 import type { StoreLocation } from '../store/location';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 import { AnalysisScheduler, type PassReport, type SchedulerOptions } from './analysisScheduler';
 import { AnomalyDetector } from './anomalyDetector';
 import { InsightGenerator } from './insightGenerator';
@@ -91,7 +91,7 @@ export class WorkerAnalysis implements AnalysisRunner {
   private readonly shared: boolean;
 
   constructor(
-    store: Store,
+    store: StoreReader,
     location: StoreLocation,
     options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger; logFormat?: LogFormat },
   ) {

@@ -2,7 +2,10 @@ import { type Anomaly, DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
 import type { Execution } from '@rpa-analytics/contract';
-import type { AnalysisCommit, RunOutline, Store } from '../store/store';
+import type { AnalysisCommit, ChangeLog, RunOutline, StoreReader } from '../store/store';
+
+/** The store's roles a pass uses: runs to judge, results to keep, the change log to resume from. */
+type SchedulerStore = StoreReader & Pick<ChangeLog, 'arrivals' | 'latestChange'>;
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent, SLOWDOWN_REJOIN_MS } from '../analysis/anomaly/anomalyBook';
 import { CONTEXT_BASELINE_MS, CONTEXT_MARGIN_MS, contextWindow, robotContext, workflowContext } from '../analysis/anomaly/incidentContext';
 import type { AnomalyContext, ContextOf } from '../analysis/anomaly/incidents';
@@ -41,7 +44,7 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 export interface SchedulerOptions {
-  store: Store;
+  store: SchedulerStore;
   /** Threshold in robust standard deviations (default 4). */
   sensitivity?: number;
   /** Time between passes (default 60 s). */
@@ -135,7 +138,7 @@ interface PassWindow {
 export class AnalysisScheduler {
   readonly performance: PerformanceAnalyzer;
   readonly insights: InsightGenerator;
-  private readonly store: Store;
+  private readonly store: SchedulerStore;
   private readonly sensitivity: number;
   private readonly intervalMs: number;
   private readonly latenessMs: number;

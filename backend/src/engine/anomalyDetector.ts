@@ -1,6 +1,6 @@
 import type { Anomaly } from '@rpa-analytics/contract';
 import type { Execution } from '@rpa-analytics/contract';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 import { applyEvent } from '../analysis/anomaly/anomalies';
 import { createDetector, seriesKey } from '../analysis/anomaly/seriesCatalog';
 import type { DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
@@ -24,7 +24,7 @@ export class AnomalyDetector {
   private readonly baselines = new Map<string, DetectorState>();
 
   constructor(
-    readonly store: Store,
+    readonly store: StoreReader,
     options: AnomalyDetectorOptions = {},
   ) {
     this.sensitivity = options.sensitivity ?? 4;

@@ -1,6 +1,6 @@
 import { type WorkflowHealth, workflowHealth } from '../analysis/health';
 import { groupBy } from '../domain/collections';
-import type { RunOutline, Store } from '../store/store';
+import type { RunOutline, StoreReader } from '../store/store';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -16,7 +16,7 @@ export const HEALTH_REFRESH_MS = HOUR;
 export const HEALTH_VALUE = 'health';
 
 /** The workflows' health as the latest pass stored it, whichever collector ran it; none before the first pass. */
-export function storedHealth(store: Pick<Store, 'analysisValue'>): WorkflowHealth[] {
+export function storedHealth(store: Pick<StoreReader, 'analysisValue'>): WorkflowHealth[] {
   const stored = store.analysisValue(HEALTH_VALUE);
   return stored === undefined ? [] : (JSON.parse(stored) as WorkflowHealth[]);
 }
@@ -29,7 +29,7 @@ export class HealthRefresh {
   health: WorkflowHealth[] = [];
   private refreshedAt = -Infinity;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: StoreReader) {}
 
   /**
    * @param read the runs a pass read that ended in [from, to): where they reach back far enough

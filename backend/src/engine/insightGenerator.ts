@@ -2,7 +2,7 @@ import type { Insight } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import { idleCapacityInsight, type ImpactSide, type InsightDraft, insightId, measureImpact, prioritize, workflowInsights } from '../analysis/insights';
 import type { Execution, Step } from '@rpa-analytics/contract';
-import type { RunWithHostCpu, Store } from '../store/store';
+import type { RunWithHostCpu, StoreReader } from '../store/store';
 import type { AnomalyDetector } from './anomalyDetector';
 import type { PerformanceAnalyzer } from './performanceAnalyzer';
 import { lastDays, type TimeRange } from './timeRange';
@@ -30,7 +30,7 @@ export interface InsightOptions {
  * sighting and its implementation record.
  */
 export class InsightGenerator {
-  private readonly store: Store;
+  private readonly store: StoreReader;
 
   constructor(
     private readonly performance: PerformanceAnalyzer,

@@ -12,7 +12,7 @@ import {
   type SeriesPoints,
 } from '../analysis/anomaly/seriesCatalog';
 import type { Execution } from '@rpa-analytics/contract';
-import type { HostBuckets, HourlyStarts, RunOutline, Store } from '../store/store';
+import type { HostBuckets, HourlyStarts, RunOutline, StoreReader } from '../store/store';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -38,7 +38,7 @@ export interface LateSeries {
  * For each workflow, the runs that ended just before `starts` gives for it: the failure window
  * at its first point reaches back over them.
  */
-export function runsBeforeWindow(store: Store, starts: ReadonlyMap<string, number>): Map<string, Execution[]> {
+export function runsBeforeWindow(store: StoreReader, starts: ReadonlyMap<string, number>): Map<string, Execution[]> {
   return new Map(
     [...starts].map(([workflow, before]) => [workflow, store.runs({ workflows: [workflow], by: 'end', to: before, last: FAILURE_WINDOW_RUNS - 1 })]),
   );
@@ -50,7 +50,7 @@ export function runsBeforeWindow(store: Store, starts: ReadonlyMap<string, numbe
  * `historyFrom` (where a first pass starts).
  */
 export function readLateSeries(
-  store: Store,
+  store: StoreReader,
   late: ReadonlyMap<Family, number>,
   to: { runs: number; hours: number; hosts: number },
   historyFrom: number,

@@ -1,6 +1,6 @@
 import type { BottleneckStep, Degradation, PerformanceStats, PerformanceTrend, SuccessAnalysis } from '@rpa-analytics/contract';
 import type { Execution, Step } from '@rpa-analytics/contract';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 import { analyzeWorkflow, bottlenecks, compareWorkflows, performanceTrend } from '../analysis/performance';
 import { detectDegradation, type DegradationOptions } from '../analysis/degradation';
 import { analyzeSuccess } from '../analysis/success';
@@ -14,7 +14,7 @@ const defaultRecentFrom = (range: TimeRange) => range.to - (range.to - range.fro
  * analysis functions.
  */
 export class PerformanceAnalyzer {
-  constructor(readonly store: Store) {}
+  constructor(readonly store: StoreReader) {}
 
   /** @example perfAnalyzer.analyzeWorkflow('Invoice Processing', startTime, endTime).p95DurationMs */
   analyzeWorkflow(workflow: string, startTime: number | Date, endTime: number | Date, topSteps = 5): PerformanceStats {

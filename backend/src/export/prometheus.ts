@@ -4,7 +4,7 @@ import { LabelledHistogram, type Observer } from './labelledHistogram';
 import { LabelBudget, OTHER_LABEL } from './labelBudget';
 import type { IngestBatch, IngestResult, ResourceSample, SamplerStatus } from '@rpa-analytics/contract';
 import type { AnalysisRunner } from '../engine/analysisRunner';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 import { storedHealth } from '../engine/healthRefresh';
 import type { WorkflowHealth } from '../analysis/health';
 import { combined, runsCameSince, runsOverdue, type Schedule, workflowSchedules } from '../analysis/schedule';
@@ -13,7 +13,7 @@ import { combined, runsCameSince, runsOverdue, type Schedule, workflowSchedules 
 export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 
 export interface MetricsSources {
-  store: Store;
+  store: StoreReader;
   analysis: AnalysisRunner;
   sampler: () => SamplerStatus;
   /** The wall clock (a test sets its own). */

@@ -1,6 +1,6 @@
 import { AppError } from '../domain/errors';
 import type { Execution, IngestBatch, IngestResult, Step } from '@rpa-analytics/contract';
-import type { Store } from '../store/store';
+import type { ExecutionReader, IngestWriter } from '../store/store';
 import type { ExecutionComplete, ExecutionStart, StepReport } from '@rpa-analytics/contract';
 
 /** Told about every batch written: what it wrote, and how long the write took. */
@@ -9,7 +9,7 @@ export type IngestObserver = (result: IngestResult, batch: IngestBatch, duration
 /** Batch and one-event-at-a-time ingest; every path ends in one atomic `Store.ingest`. */
 export class IngestService {
   constructor(
-    private readonly store: Store,
+    private readonly store: IngestWriter & Pick<ExecutionReader, 'getExecution'>,
     private readonly observer: IngestObserver = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}

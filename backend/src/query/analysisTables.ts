@@ -1,7 +1,7 @@
 import type { Frame, QueryTarget } from '@rpa-analytics/contract';
 import type { Execution, ExecutionDetail, Step } from '@rpa-analytics/contract';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 import { incidentsHitting } from './annotations';
 import { column, table } from './tables';
 
@@ -10,12 +10,12 @@ type TimeRange = { from: number; to: number };
 const ms = 'ms';
 
 /** The workflows a target is about: its filter, or every workflow. */
-function workflowsOf(target: QueryTarget, store: Store): string[] {
+function workflowsOf(target: QueryTarget, store: StoreReader): string[] {
   return target.workflow?.length ? target.workflow : store.names('workflows');
 }
 
 /** The table of one analysis query type (everything but time series). */
-export function analysisTable(target: QueryTarget, range: TimeRange, store: Store, performance: PerformanceAnalyzer): Frame {
+export function analysisTable(target: QueryTarget, range: TimeRange, store: StoreReader, performance: PerformanceAnalyzer): Frame {
   const { refId } = target;
   const top = <T>(rows: T[]) => (target.topN ? rows.slice(0, target.topN) : rows);
   switch (target.queryType) {
@@ -166,7 +166,7 @@ export function analysisTable(target: QueryTarget, range: TimeRange, store: Stor
 const SEVERITY: Record<Execution['status'], string> = { completed: 'info', running: 'debug', cancelled: 'warning', timeout: 'error', failed: 'error' };
 
 /** Executions, newest first: a table, or log lines for Explore (time, body, severity, labels). */
-function executionsFrame(target: QueryTarget, range: TimeRange, store: Store): Frame {
+function executionsFrame(target: QueryTarget, range: TimeRange, store: StoreReader): Frame {
   // Runs named by id (a data link from a run's row): whatever the range, and as logs their own.
   if (target.execution?.length) {
     const runs = target.execution.map((id) => store.getExecution(id)).filter((r) => r !== undefined);

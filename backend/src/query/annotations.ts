@@ -1,6 +1,6 @@
 import type { AnnotationEvent, AnnotationType } from '@rpa-analytics/contract';
 import type { Incident } from '@rpa-analytics/contract';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 
 export interface AnnotationFilter {
   type: AnnotationType;
@@ -19,7 +19,7 @@ export interface AnnotationFilter {
  * the annotations and the incidents table. Few a day: filtered in memory.
  */
 export function incidentsHitting(
-  store: Store,
+  store: StoreReader,
   filter: { from: number; to: number; minSeverity?: number; limit?: number; workflows?: readonly string[]; hosts?: readonly string[] },
 ): Incident[] {
   const hits = (names: readonly string[], wanted: readonly string[] | undefined) => !wanted?.length || names.some((n) => wanted.includes(n));
@@ -31,7 +31,7 @@ export function incidentsHitting(
 const band = (severity: number) => (severity >= 0.7 ? 'high' : severity >= 0.5 ? 'medium' : 'low');
 
 /** Events for Grafana's annotations: anomalies and incidents as regions, versions and fixes as points. */
-export function annotationEvents(store: Store, f: AnnotationFilter): AnnotationEvent[] {
+export function annotationEvents(store: StoreReader, f: AnnotationFilter): AnnotationEvent[] {
   const inBand = (severity: number) => (f.minSeverity === undefined || severity >= f.minSeverity) && (f.maxSeverity === undefined || severity < f.maxSeverity);
   switch (f.type) {
     case 'anomalies':

@@ -10,7 +10,7 @@ import {
 } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
-import type { RollupFilter, RunFilter, Store } from '../store/store';
+import type { RollupFilter, RunFilter, StoreReader } from '../store/store';
 import { buildReport, type Report, type ReportRequest } from '../report/report';
 import { bucketSize } from './buckets';
 import { addRuns, addSampleBuckets, addSamples, METRIC_UNITS, runRollupFeeder, SAMPLE_MEASURES, stepRollupFeeder } from './observations';
@@ -30,7 +30,7 @@ type TimeRange = { from: number; to: number };
  */
 export class QueryEngine {
   constructor(
-    private readonly store: Store,
+    private readonly store: StoreReader,
     private readonly performance: PerformanceAnalyzer,
     /** Off only to compare against raw rows (tests, benchmarks). */
     private readonly useRollups = true,

@@ -1,9 +1,9 @@
 import type { VariableKind, VariableOption } from '@rpa-analytics/contract';
 import { EXECUTION_STATUSES } from '@rpa-analytics/contract';
-import type { Store } from '../store/store';
+import type { StoreReader } from '../store/store';
 
 /** Options of a template variable; steps and versions can be narrowed to workflows. */
-export function variableOptions(store: Store, kind: VariableKind, workflows?: string[]): VariableOption[] {
+export function variableOptions(store: StoreReader, kind: VariableKind, workflows?: string[]): VariableOption[] {
   const names = (() => {
     switch (kind) {
       case 'statuses':

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { StoreLocation } from '../store/location';
-import type { Store } from '../store/store';
+import type { RetentionStore } from '../store/store';
 import { WorkerCalls } from '../threads/workerCalls';
 import { Archiver, type RetentionReport, type RetentionSettings } from './archiver';
 
@@ -15,7 +15,7 @@ export class RetentionThread {
   private readonly archiver?: Archiver;
 
   constructor(
-    store: Store,
+    store: RetentionStore,
     location: StoreLocation | undefined,
     settings: RetentionSettings,
     private readonly onProgress: (report: RetentionReport) => void = () => undefined,

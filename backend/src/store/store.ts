@@ -387,6 +387,9 @@ export interface SpanKeeper {
   keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number, maxPerTrace: number): KeptSpan[];
 }
 
+/** What the analysis, panels and reports read: runs, samples and names, whole ranges, results. */
+export type StoreReader = ExecutionReader & RunReader & AnalysisResults;
+
 /**
  * The storage seam: everything above it (API, SDK in-process mode, analysis scheduler) talks to
  * a Store, never to SQL. SQLite is the embedded default; PostgreSQL implements the same.

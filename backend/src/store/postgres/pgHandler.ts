@@ -7,7 +7,7 @@ import * as executionReader from './executionReader';
 import * as resultsRepository from './resultsRepository';
 import * as retention from './retention';
 import * as spanKeeper from './spanKeeper';
-import { ingestBatch } from './pgIngest';
+import { ingestBatch } from './batchWriter';
 import { migratePostgres } from './schema';
 
 const INT8 = 20;

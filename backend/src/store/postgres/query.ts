@@ -1,4 +1,4 @@
-import { INGEST_LOCK } from './pgIngest';
+import { INGEST_LOCK } from './batchWriter';
 import type { ClientBase } from 'pg';
 import type { SqlConditions } from '../conditions';
 
