@@ -1,6 +1,6 @@
-import { runConditions as postgresConditions } from './postgres/runConditions';
-import { activeBetween, runConditions } from './conditions';
-import { sqliteConditions } from './sqlite/runConditions';
+import { POSTGRES, runConditions as postgresConditions } from './postgres/runConditions';
+import { activeBetween, anomalyConditions, insightConditions, runConditions, sampleConditions } from './conditions';
+import { SQLITE_LISTS, sqliteConditions } from './sqlite/runConditions';
 import type { Dictionaries } from './sqlite/dictionaries';
 
 // A dictionary that knows two workflows and one host, as the SQLite store's would.
@@ -59,5 +59,37 @@ describe('anomalies and incidents active in a range', () => {
       params: ['closed', 5000, 1000, 0.5],
     });
     expect(activeBetween({})).toEqual({ where: [], params: [] });
+  });
+});
+
+describe('anomaly, insight and sample filters, one builder', () => {
+  it('when an anomaly filter names lists, then SQLite writes placeholders and PostgreSQL arrays, in the same order', () => {
+    const filter = { status: 'open' as const, workflows: ['Claims', 'Payroll'], metrics: ['run_duration' as const], seriesKeys: ['k1'] };
+    expect(anomalyConditions(SQLITE_LISTS, filter)).toEqual({
+      where: ['status = ?', 'workflow IN (?,?)', 'metric IN (?)', 'series_key IN (?)'],
+      params: ['open', 'Claims', 'Payroll', 'run_duration', 'k1'],
+    });
+    expect(anomalyConditions(POSTGRES, filter)).toEqual({
+      where: ['status = ?', 'workflow = ANY(?)', 'metric = ANY(?)', 'series_key = ANY(?)'],
+      params: ['open', ['Claims', 'Payroll'], ['run_duration'], ['k1']],
+    });
+  });
+
+  it('when an insight filter names a status and categories, then both stores say it alike', () => {
+    const filter = { status: 'open' as const, categories: ['performance' as const] };
+    expect(insightConditions(SQLITE_LISTS, filter)).toEqual({ where: ['status = ?', 'category IN (?)'], params: ['open', 'performance'] });
+    expect(insightConditions(POSTGRES, filter)).toEqual({ where: ['status = ?', 'category = ANY(?)'], params: ['open', ['performance']] });
+  });
+
+  it('when samples are asked of hosts and a range, then SQLite names the hosts by id and knows when none exists', () => {
+    expect(sampleConditions(sqliteConditions(dictionaries), { hosts: ['vm-1'], from: 10, to: 20 })).toEqual({
+      where: ['s.host_id IN (?)', 's.ts >= ?', 's.ts < ?'],
+      params: [7, 10, 20],
+    });
+    expect(sampleConditions(sqliteConditions(dictionaries), { hosts: ['vm-404'] })).toBeNull();
+    expect(sampleConditions(POSTGRES, { hosts: ['vm-404'], to: 20 })).toEqual({
+      where: ['s.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))', 's.ts < ?'],
+      params: [['vm-404'], 20],
+    });
   });
 });

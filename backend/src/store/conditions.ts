@@ -1,5 +1,5 @@
 import { executionStatusCodec } from './codes';
-import type { ExecutionFilter, IncidentFilter, RunFilter } from './store';
+import type { AnomalyFilter, ExecutionFilter, IncidentFilter, InsightFilter, RunFilter, SampleFilter } from './store';
 
 /** WHERE conditions on `executions e` and their values, in order: every value a bound parameter. */
 export interface SqlConditions {
@@ -16,6 +16,8 @@ export interface ConditionDialect {
   named(kind: 'workflows' | 'hosts' | 'robots', column: string, names: readonly string[]): SqlConditions | null;
   /** `e.status` among these codes. */
   statuses(codes: readonly number[]): SqlConditions;
+  /** `column` among these values (a column that holds them as they are, no dictionary). */
+  inList(column: string, values: readonly unknown[]): SqlConditions;
   /** Conditions a workflow filter adds for the store's index (SQLite: the hours of the range); none by default. */
   workflowRange?(filter: ExecutionFilter & Pick<RunFilter, 'by'>): SqlConditions;
 }
@@ -58,6 +60,54 @@ export function runConditions(dialect: ConditionDialect, filter: ExecutionFilter
 
 export function whereClause(conditions: SqlConditions): string {
   return conditions.where.length ? `WHERE ${conditions.where.join(' AND ')}` : '';
+}
+
+/** Conditions joined, in order. */
+function all(...parts: SqlConditions[]): SqlConditions {
+  return { where: parts.flatMap((p) => p.where), params: parts.flatMap((p) => p.params) };
+}
+
+/** The lists of a filter, each as the dialect writes it, in the order given. */
+function lists(dialect: Pick<ConditionDialect, 'inList'>, columns: ReadonlyArray<readonly [string, readonly unknown[] | undefined]>): SqlConditions {
+  return all(...columns.filter(([, values]) => values !== undefined).map(([column, values]) => dialect.inList(column, values!)));
+}
+
+/** Anomalies active in the filter's range, on its workflows, hosts, metrics and series. */
+export function anomalyConditions(dialect: Pick<ConditionDialect, 'inList'>, filter: AnomalyFilter): SqlConditions {
+  return all(
+    activeBetween(filter),
+    lists(dialect, [
+      ['workflow', filter.workflows],
+      ['host', filter.hosts],
+      ['metric', filter.metrics],
+      ['series_key', filter.seriesKeys],
+    ]),
+  );
+}
+
+/** Insights by status, workflow and category. */
+export function insightConditions(dialect: Pick<ConditionDialect, 'inList'>, filter: InsightFilter): SqlConditions {
+  return all(
+    filter.status ? { where: ['status = ?'], params: [filter.status] } : { where: [], params: [] },
+    lists(dialect, [
+      ['workflow', filter.workflows],
+      ['category', filter.categories],
+    ]),
+  );
+}
+
+/**
+ * Conditions on `resource_samples s`: its hosts (as the dialect names them), the range of times.
+ * @returns null when no host it names is known: nothing can match.
+ */
+export function sampleConditions(dialect: Pick<ConditionDialect, 'named'>, filter: Omit<SampleFilter, 'limit'>): SqlConditions | null {
+  const hosts = filter.hosts ? dialect.named('hosts', 's.host_id', filter.hosts) : { where: [], params: [] };
+  if (!hosts) return null;
+  return all(
+    hosts,
+    filter.from !== undefined ? { where: ['s.ts >= ?'], params: [filter.from] } : { where: [], params: [] },
+    filter.to !== undefined ? { where: ['s.ts < ?'], params: [filter.to] } : { where: [], params: [] },
+  );
 }
 
 /**

@@ -6,7 +6,8 @@ import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import { Sql, all } from './query';
-import { runConditions } from './runConditions';
+import { sampleConditions } from '../conditions';
+import { POSTGRES, runConditions } from './runConditions';
 
 /** SQLite's execution columns and joins; tags are jsonb here, read as their text as SQLite stores them. */
 export const EXECUTION_SELECT = EXECUTION_COLUMNS.replace('e.tags\n', 'e.tags::text AS tags\n');
@@ -78,11 +79,7 @@ async function sampleRows(client: ClientBase, sql: Sql, limit?: number): Promise
 }
 
 export function listSamples(client: ClientBase, filter: SampleFilter): Promise<ResourceSample[]> {
-  const sql = new Sql();
-  if (filter.hosts) sql.add('s.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))', filter.hosts);
-  if (filter.from !== undefined) sql.add('s.ts >= ?', filter.from);
-  if (filter.to !== undefined) sql.add('s.ts < ?', filter.to);
-  return sampleRows(client, sql, filter.limit);
+  return sampleRows(client, Sql.from(sampleConditions(POSTGRES, filter)!), filter.limit);
 }
 
 export async function sampleBuckets(
@@ -91,10 +88,8 @@ export async function sampleBuckets(
   measure: SampleMeasure,
   bucketMs: number,
 ): Promise<SampleBucket[]> {
-  const sql = new Sql();
-  if (filter.hosts) sql.add('s.host_id IN (SELECT id FROM hosts WHERE name = ANY(?))', filter.hosts);
-  if (filter.from !== undefined) sql.add('s.ts >= ?', filter.from);
-  if (filter.to !== undefined) sql.add('s.ts < ?', filter.to);
+  // Never null here: unknown hosts are left to the query, which then matches no row.
+  const sql = Sql.from(sampleConditions(POSTGRES, filter)!);
   const rows = await all<{ host: string; workflow: string | null; b: number; n: number; total: number; low: number; high: number }>(
     client,
     `SELECT h.name AS host, w.name AS workflow, g.* FROM (

@@ -3,7 +3,8 @@ import type { ClientBase } from 'pg';
 import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } from '../store';
 import { stateJson } from '../store';
-import { activeBetween as sharedActiveBetween } from '../conditions';
+import { activeBetween as sharedActiveBetween, anomalyConditions, insightConditions } from '../conditions';
+import { POSTGRES } from './runConditions';
 import { Sql, all, writing } from './query';
 
 const activeBetween = (filter: IncidentFilter): Sql => Sql.from(sharedActiveBetween(filter));
@@ -17,12 +18,7 @@ async function bodies<T>(client: ClientBase, table: string, sql: Sql, order: str
 }
 
 export function listAnomalies(client: ClientBase, filter: AnomalyFilter): Promise<Anomaly[]> {
-  const sql = activeBetween(filter);
-  if (filter.workflows) sql.add('workflow = ANY(?)', filter.workflows);
-  if (filter.hosts) sql.add('host = ANY(?)', filter.hosts);
-  if (filter.seriesKeys) sql.add('series_key = ANY(?)', filter.seriesKeys);
-  if (filter.metrics) sql.add('metric = ANY(?)', filter.metrics);
-  return bodies<Anomaly>(client, 'anomalies', sql, 'started_at DESC', filter.limit);
+  return bodies<Anomaly>(client, 'anomalies', Sql.from(anomalyConditions(POSTGRES, filter)), 'started_at DESC', filter.limit);
 }
 
 export async function getAnomaly(client: ClientBase, id: string): Promise<Anomaly | undefined> {
@@ -34,11 +30,7 @@ export function listIncidents(client: ClientBase, filter: IncidentFilter): Promi
 }
 
 export function listInsights(client: ClientBase, filter: InsightFilter): Promise<Insight[]> {
-  const sql = new Sql();
-  if (filter.status) sql.add('status = ?', filter.status);
-  if (filter.workflows) sql.add('workflow = ANY(?)', filter.workflows);
-  if (filter.categories) sql.add('category = ANY(?)', filter.categories);
-  return bodies<Insight>(client, 'insights', sql, 'priority DESC, id COLLATE "C"', filter.limit);
+  return bodies<Insight>(client, 'insights', Sql.from(insightConditions(POSTGRES, filter)), 'priority DESC, id COLLATE "C"', filter.limit);
 }
 
 export async function getInsight(client: ClientBase, id: string): Promise<Insight | undefined> {

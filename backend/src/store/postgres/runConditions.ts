@@ -4,9 +4,10 @@ import { type ConditionDialect, runConditions as sharedConditions } from '../con
 import { Sql } from './query';
 
 /** Names matched through the dictionary tables in the query (any number, none known: no row); statuses as a smallint array. */
-const POSTGRES: ConditionDialect = {
+export const POSTGRES: ConditionDialect = {
   named: (kind, column, names) => ({ where: [`${column} IN (SELECT id FROM ${kind} WHERE name = ANY(?))`], params: [names] }),
   statuses: (codes) => ({ where: ['e.status = ANY(?::int2[])'], params: [codes] }),
+  inList: (column, values) => ({ where: [`${column} = ANY(?)`], params: [values] }),
 };
 
 export function runConditions(filter: ExecutionFilter & Pick<RunFilter, 'by'>): Sql {

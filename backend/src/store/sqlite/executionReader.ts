@@ -3,7 +3,8 @@ import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } fr
 import type { ExecutionPage, ExecutionPageRequest, SampleBucket, SampleFilter, SampleMeasure } from '../store';
 import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { readSampleRollups, SAMPLE_ROLLUP_RESOLUTIONS, type SampleBucketRow, sampleBucketsOf } from './sampleRollups';
-import { runConditions } from './runConditions';
+import { sampleConditions, type SqlConditions } from '../conditions';
+import { runConditions, sqliteConditions } from './runConditions';
 import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import type { Dictionaries } from './dictionaries';
@@ -143,27 +144,11 @@ export class ExecutionReader {
   }
 
   /** The filter as conditions on `resource_samples s`; undefined when no host it names exists. */
-  private sampleConditions(filter: Omit<SampleFilter, 'limit'>): { where: string[]; params: number[] } | undefined {
-    const where: string[] = [];
-    const params: number[] = [];
-    if (filter.hosts) {
-      const ids = this.idsOf(this.dictionaries.hosts, filter.hosts);
-      if (ids.length === 0) return undefined;
-      where.push(`s.host_id IN (${ids.map(() => '?').join(',')})`);
-      params.push(...ids);
-    }
-    if (filter.from !== undefined) {
-      where.push('s.ts >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('s.ts < ?');
-      params.push(filter.to);
-    }
-    return { where, params };
+  private sampleConditions(filter: Omit<SampleFilter, 'limit'>): SqlConditions | undefined {
+    return sampleConditions(sqliteConditions(this.dictionaries), filter) ?? undefined;
   }
 
-  private sampleRows(where: string[], params: Array<number | string>, limit?: number): ResourceSample[] {
+  private sampleRows(where: string[], params: unknown[], limit?: number): ResourceSample[] {
     const rows = this.db
       .prepare(
         `SELECT h.name, s.ts, s.cpu_percent, s.memory_used, s.memory_total, s.disk_read, s.disk_write, s.net_rx, s.net_tx,

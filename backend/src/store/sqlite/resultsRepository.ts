@@ -2,10 +2,9 @@ import type Database from 'better-sqlite3';
 import type { Anomaly, Incident, Insight } from '@rpa-analytics/contract';
 import type { AnalysisCommit, AnomalyFilter, IncidentFilter, InsightFilter } from '../store';
 import { stateJson } from '../store';
-import { activeBetween } from '../conditions';
+import { activeBetween, anomalyConditions, insightConditions } from '../conditions';
+import { SQLITE_LISTS } from './runConditions';
 import type { ChangeLog } from './changeLog';
-
-const list = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
 /**
  * Analysis results. Each is stored whole as JSON beside the columns that filters use: the
@@ -62,20 +61,7 @@ export class ResultsRepository {
   }
 
   listAnomalies(filter: AnomalyFilter): Anomaly[] {
-    const { where, params } = activeBetween(filter);
-    for (const [column, values] of [
-      ['workflow', filter.workflows],
-      ['host', filter.hosts],
-      ['metric', filter.metrics],
-    ] as const) {
-      if (!values) continue;
-      where.push(`${column} IN (${list(values)})`);
-      params.push(...values);
-    }
-    if (filter.seriesKeys) {
-      where.push(`series_key IN (${list(filter.seriesKeys)})`);
-      params.push(...filter.seriesKeys);
-    }
+    const { where, params } = anomalyConditions(SQLITE_LISTS, filter);
     return this.bodies<Anomaly>('anomalies', where, params, 'started_at DESC', filter.limit);
   }
 
@@ -89,20 +75,7 @@ export class ResultsRepository {
   }
 
   listInsights(filter: InsightFilter): Insight[] {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (filter.status) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    for (const [column, values] of [
-      ['workflow', filter.workflows],
-      ['category', filter.categories],
-    ] as const) {
-      if (!values) continue;
-      where.push(`${column} IN (${list(values)})`);
-      params.push(...values);
-    }
+    const { where, params } = insightConditions(SQLITE_LISTS, filter);
     return this.bodies<Insight>('insights', where, params, 'priority DESC, id', filter.limit);
   }
 

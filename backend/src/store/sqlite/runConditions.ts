@@ -7,6 +7,11 @@ export { type SqlConditions, whereClause } from '../conditions';
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
+/** SQLite's words for lists of plain values (`column IN (?, ...)`), for filters with no dictionary. */
+export const SQLITE_LISTS: Pick<ConditionDialect, 'inList'> = {
+  inList: (column, values) => ({ where: [`${column} IN (${placeholders(values)})`], params: [...values] }),
+};
+
 const HOUR = 3_600_000;
 
 /**
@@ -46,6 +51,7 @@ export function sqliteConditions(dictionaries: Dictionaries): ConditionDialect {
       return ids.length ? { where: [`${column} IN (${placeholders(ids)})`], params: ids } : null;
     },
     statuses: (codes) => ({ where: [`e.status IN (${placeholders(codes)})`], params: [...codes] }),
+    ...SQLITE_LISTS,
     workflowRange: (filter) => ({
       where: [IN_HOURS],
       params: [
