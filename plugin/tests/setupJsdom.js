@@ -1,7 +1,7 @@
 // What @grafana/data and @grafana/ui expect of a browser that jsdom does not provide.
-const { TextEncoder, TextDecoder } = require('node:util');
-if (!global.TextEncoder) global.TextEncoder = TextEncoder;
-if (!global.TextDecoder) global.TextDecoder = TextDecoder;
+const util = require('node:util');
+if (!global.TextEncoder) global.TextEncoder = util.TextEncoder;
+if (!global.TextDecoder) global.TextDecoder = util.TextDecoder;
 if (!window.matchMedia) {
   window.matchMedia = (query) => ({
     matches: false,
