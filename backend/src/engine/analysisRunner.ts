@@ -158,7 +158,7 @@ export class WorkerAnalysis implements AnalysisRunner {
   }
 
   start(): void {
-    this.calls.worker.postMessage({ type: 'start' });
+    this.calls.notify({ type: 'start' });
   }
 
   async stop(): Promise<void> {

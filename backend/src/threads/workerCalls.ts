@@ -98,6 +98,11 @@ export class WorkerCalls<Req, Res, Progress = never> {
     });
   }
 
+  /** Sends a message that is no call (`{ type: 'start' }`): the worker's `onOther` has it, nothing answers. */
+  notify(message: Record<string, unknown>): void {
+    this.worker.postMessage(message);
+  }
+
   /** Stops the thread; the calls still waiting are rejected. */
   async close(): Promise<void> {
     await this.worker.terminate();
