@@ -149,6 +149,7 @@ export function medianAbsoluteDeviation(values: readonly number[]): number {
   return ss.medianAbsoluteDeviation(values as number[]);
 }
 
+/** 1.4826 × MAD: the standard deviation a normal distribution with this MAD would have. */
 export const MAD_TO_SIGMA = 1.4826;
 
 /** @throws RangeError on an empty list. */

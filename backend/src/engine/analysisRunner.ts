@@ -4,7 +4,7 @@ import { AppError } from '../domain/errors';
 import { fromWire, type WireError, WorkerCalls } from '../threads/workerCalls';
 import type { LogFormat, Logger } from '../log';
 import type { StoreLocation } from '../store/location';
-import type { StoreReader } from '../store/store';
+import type { AnalysisResults, StoreReader } from '../store/store';
 import { AnalysisScheduler, type PassReport, type SchedulerOptions } from './analysisScheduler';
 import { AnomalyDetector } from './anomalyDetector';
 import { InsightGenerator } from './insightGenerator';
@@ -91,13 +91,15 @@ export class WorkerAnalysis implements AnalysisRunner {
   private readonly shared: boolean;
 
   constructor(
-    store: StoreReader,
+    /** The collector's own store: what the per-request analyses read, and where an insight marked implemented is kept. */
+    store: StoreReader & Pick<AnalysisResults, 'saveInsights'>,
     location: StoreLocation,
     options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger; logFormat?: LogFormat },
   ) {
     this.leading = !('postgres' in location);
-    this.performance = new PerformanceAnalyzer(store);
-    this.insights = new InsightGenerator(this.performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
+    const performance = new PerformanceAnalyzer(store);
+    this.performance = performance;
+    this.insights = new InsightGenerator(performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
     const worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
       workerData: {
         location,

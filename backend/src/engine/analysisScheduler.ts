@@ -2,10 +2,10 @@ import { type Anomaly, DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
 import type { Execution } from '@rpa-analytics/contract';
-import type { AnalysisCommit, ChangeLog, RunOutline, StoreReader } from '../store/store';
+import type { AnalysisCommit, AnalysisResults, ChangeLog, RunOutline, StoreReader } from '../store/store';
 
 /** The store's roles a pass uses: runs to judge, results to keep, the change log to resume from. */
-type SchedulerStore = StoreReader & Pick<ChangeLog, 'arrivals' | 'latestChange'>;
+type SchedulerStore = StoreReader & Pick<AnalysisResults, 'commitAnalysis' | 'saveInsights'> & Pick<ChangeLog, 'arrivals' | 'latestChange'>;
 import { bookAnomalies, regroupIncidents, type Rejudged, type SeriesEvent, SLOWDOWN_REJOIN_MS } from '../analysis/anomaly/anomalyBook';
 import { CONTEXT_BASELINE_MS, CONTEXT_MARGIN_MS, contextWindow, robotContext, workflowContext } from '../analysis/anomaly/incidentContext';
 import type { AnomalyContext, ContextOf } from '../analysis/anomaly/incidents';
@@ -136,7 +136,7 @@ interface PassWindow {
  *    ended.
  */
 export class AnalysisScheduler {
-  readonly performance: PerformanceAnalyzer;
+  readonly performance: PerformanceAnalyzer<SchedulerStore>;
   readonly insights: InsightGenerator;
   private readonly store: SchedulerStore;
   private readonly sensitivity: number;

@@ -2,7 +2,10 @@ import type { Insight } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import { idleCapacityInsight, type ImpactSide, type InsightDraft, insightId, measureImpact, prioritize, workflowInsights } from '../analysis/insights';
 import type { Execution, Step } from '@rpa-analytics/contract';
-import type { RunWithHostCpu, StoreReader } from '../store/store';
+import type { AnalysisResults, RunWithHostCpu, StoreReader } from '../store/store';
+
+/** What the generator reads, and where it keeps the insights it finds. */
+type InsightStore = StoreReader & Pick<AnalysisResults, 'saveInsights'>;
 import type { AnomalyDetector } from './anomalyDetector';
 import type { PerformanceAnalyzer } from './performanceAnalyzer';
 import { lastDays, type TimeRange } from './timeRange';
@@ -30,10 +33,10 @@ export interface InsightOptions {
  * sighting and its implementation record.
  */
 export class InsightGenerator {
-  private readonly store: StoreReader;
+  private readonly store: InsightStore;
 
   constructor(
-    private readonly performance: PerformanceAnalyzer,
+    private readonly performance: PerformanceAnalyzer<InsightStore>,
     readonly anomalies?: AnomalyDetector,
   ) {
     this.store = performance.store;

@@ -13,8 +13,9 @@ const defaultRecentFrom = (range: TimeRange) => range.to - (range.to - range.fro
  * The seed's PerformanceAnalyzer: reads runs and steps from the store and hands them to the pure
  * analysis functions.
  */
-export class PerformanceAnalyzer {
-  constructor(readonly store: StoreReader) {}
+export class PerformanceAnalyzer<S extends StoreReader = StoreReader> {
+  /** @param store what it reads; typed as given, so that the insight generator on it can also write insights there */
+  constructor(readonly store: S) {}
 
   /** @example perfAnalyzer.analyzeWorkflow('Invoice Processing', startTime, endTime).p95DurationMs */
   analyzeWorkflow(workflow: string, startTime: number | Date, endTime: number | Date, topSteps = 5): PerformanceStats {

@@ -7,7 +7,7 @@ import { analyzeSuccess, FAILED } from '../analysis/success';
 import type { MeasuredImpact } from '@rpa-analytics/contract';
 import type { Execution } from '@rpa-analytics/contract';
 import type { PerformanceAnalyzer } from '../engine/performanceAnalyzer';
-import type { AnalysisResults, ExecutionReader, RunReader } from '../store/store';
+import type { StoreReader } from '../store/store';
 
 const DAY = 86_400_000;
 const ms = z.number().nullable();
@@ -210,12 +210,7 @@ function periodFigures(runs: readonly Execution[], range: { from: number; to: nu
  * only the incidents that hit it and its own anomalies.
  * @throws AppError `not_found` when the workflow was never recorded.
  */
-export function buildReport(
-  store: ExecutionReader & RunReader & AnalysisResults,
-  performance: PerformanceAnalyzer,
-  request: ReportRequest,
-  now = Date.now(),
-): Report {
+export function buildReport(store: StoreReader, performance: PerformanceAnalyzer, request: ReportRequest, now = Date.now()): Report {
   const known = store.names('workflows');
   if (request.workflow !== undefined && !known.includes(request.workflow))
     throw new AppError('not_found', `no workflow '${request.workflow}' has been recorded`);

@@ -62,6 +62,14 @@ export function whereClause(conditions: SqlConditions): string {
   return conditions.where.length ? `WHERE ${conditions.where.join(' AND ')}` : '';
 }
 
+/**
+ * Runs after a page's last one, newest first: started earlier, or at the same time with a lower
+ * id (the cursor carries both).
+ */
+export function afterCursor(cursor: { startedAt: number; id: number }): SqlConditions {
+  return { where: ['(e.started_at < ? OR (e.started_at = ? AND e.id < ?))'], params: [cursor.startedAt, cursor.startedAt, cursor.id] };
+}
+
 /** Conditions joined, in order. */
 function all(...parts: SqlConditions[]): SqlConditions {
   return { where: parts.flatMap((p) => p.where), params: parts.flatMap((p) => p.params) };

@@ -387,8 +387,14 @@ export interface SpanKeeper {
   keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number, maxPerTrace: number): KeptSpan[];
 }
 
-/** What the analysis, panels and reports read: runs, samples and names, whole ranges, results. */
-export type StoreReader = ExecutionReader & RunReader & AnalysisResults;
+/** The analysis results as read (the analysis writes them; readers do not). */
+export type ResultsReader = Pick<
+  AnalysisResults,
+  'listAnomalies' | 'getAnomaly' | 'listIncidents' | 'listInsights' | 'getInsight' | 'loadDetectorStates' | 'analysisValue'
+>;
+
+/** What the analysis, panels and reports read: runs, samples and names, whole ranges, results. Nothing it writes. */
+export type StoreReader = ExecutionReader & RunReader & ResultsReader;
 
 /**
  * The storage seam: everything above it (API, SDK in-process mode, analysis scheduler) talks to

@@ -65,11 +65,13 @@ describe('the request/response protocol between the collector and its worker thr
     const slow = calls.call({ slowMs: 10_000, echo: 'never' });
     const queued = calls.call({ echo: 'behind it' });
     const outcomes = Promise.allSettled([slow, queued]);
-    calls.worker.postMessage({ exitCode: 3 });
+    calls.notify({ exitCode: 3 });
     expect((await outcomes).map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status))).toEqual([
       'test worker stopped (exit code 3)',
       'test worker stopped (exit code 3)',
     ]);
     expect(calls.inFlight).toBe(0);
+    // A call after the thread ended fails with why at once, not after its timeout (a minute here).
+    await expect(calls.call({ echo: 'too late' }, { timeoutMs: 60_000 })).rejects.toThrow('test worker stopped (exit code 3)');
   });
 });

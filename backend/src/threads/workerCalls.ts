@@ -55,6 +55,8 @@ type Answer<Res, Progress> = { id: number; value: Res } | { id: number; error: W
 export class WorkerCalls<Req, Res, Progress = never> {
   private readonly calls = new Map<number, Call<Res, Progress>>();
   private nextId = 1;
+  /** Why the thread ended, once it has: later calls fail at once with it. */
+  private ended?: Error;
 
   /**
    * @param what the worker, in errors: "query worker stopped (exit code 1)"
@@ -74,8 +76,8 @@ export class WorkerCalls<Req, Res, Progress = never> {
       if ('error' in message) call.reject(fromWire(message.error));
       else call.resolve((message as { value: Res }).value);
     });
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', (code) => this.failAll(new Error(`${what} stopped (exit code ${code})`)));
+    worker.on('error', (error) => this.failAll((this.ended ??= error)));
+    worker.on('exit', (code) => this.failAll((this.ended ??= new Error(`${what} stopped (exit code ${code})`))));
   }
 
   /** Calls sent and not answered yet. */
@@ -84,6 +86,7 @@ export class WorkerCalls<Req, Res, Progress = never> {
   }
 
   call(request: Req, options: { timeoutMs?: number; onProgress?: (progress: Progress) => void } = {}): Promise<Res> {
+    if (this.ended) return Promise.reject(this.ended);
     const id = this.nextId++;
     return new Promise<Res>((resolve, reject) => {
       const call: Call<Res, Progress> = { resolve, reject, onProgress: options.onProgress };

@@ -155,13 +155,14 @@ export async function names(client: ClientBase, kind: NameKind, workflows?: stri
   }
   if (kind === 'steps' && workflows) {
     // Step names by the workflows that ran them: a recent sample of each workflow's runs suffices.
+    const sql = runConditions({ workflows });
     const rows = await all<{ name: string }>(
       client,
       `SELECT DISTINCT n.name COLLATE "C" AS name FROM step_names n WHERE n.id IN (
          SELECT s.name_id FROM steps s WHERE s.execution_id IN (
-           SELECT id FROM executions WHERE workflow_id IN (SELECT id FROM workflows WHERE name = ANY(?)) ORDER BY started_at DESC LIMIT 500))
+           SELECT e.id FROM executions e ${sql.clause()} ORDER BY e.started_at DESC LIMIT 500))
        ORDER BY 1`,
-      [workflows],
+      sql.params,
     );
     return rows.map((r) => r.name);
   }

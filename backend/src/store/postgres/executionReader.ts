@@ -6,7 +6,7 @@ import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
 import { Sql, all } from './query';
-import { sampleConditions } from '../conditions';
+import { afterCursor, sampleConditions } from '../conditions';
 import { POSTGRES, runConditions } from './runConditions';
 
 /** SQLite's execution columns and joins; tags are jsonb here, read as their text as SQLite stores them. */
@@ -16,8 +16,8 @@ if (EXECUTION_SELECT === EXECUTION_COLUMNS) throw new Error('execution columns c
 export async function listExecutions(client: ClientBase, request: ExecutionPageRequest): Promise<ExecutionPage> {
   const sql = runConditions(request);
   if (request.cursor !== undefined) {
-    const { startedAt, id } = decodeCursor(request.cursor);
-    sql.add('(e.started_at < ? OR (e.started_at = ? AND e.id < ?))', startedAt, startedAt, id);
+    const after = afterCursor(decodeCursor(request.cursor));
+    sql.add(after.where[0], ...after.params);
   }
   const rows = await all<ExecutionRow>(client, `SELECT ${EXECUTION_SELECT} ${sql.clause()} ORDER BY e.started_at DESC, e.id DESC LIMIT ?`, [
     ...sql.params,

@@ -61,4 +61,23 @@ describe('Checkpointer', () => {
       store.close();
     }
   });
+
+  it('when it is stopped, then it answers the stop and copies nothing more, and stopping it again is harmless', async () => {
+    const file = path.join(tmp.dir, 'stopped.db');
+    const store = new SqliteStore({ file });
+    store.deferCheckpoints(10_000);
+    const checkpointer = new Checkpointer(file, { intervalMs: 20 });
+    try {
+      await checkpointer.stop();
+      const run = (id: string) => ({ id, workflow: 'Claims', startedAt: T0, endedAt: T0 + 1000, status: 'completed' as const });
+      store.ingest({ executions: Array.from({ length: 50 }, (_, i) => run(`s-${i}`)), steps: [], samples: [] });
+      // Fifteen of its intervals: a thread still running would have copied the runs into the file.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(runsInFileAlone(file, tmp.dir)).toBe(0);
+      await checkpointer.stop();
+    } finally {
+      await checkpointer.stop();
+      store.close();
+    }
+  });
 });

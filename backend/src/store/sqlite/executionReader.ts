@@ -3,7 +3,7 @@ import type { ExecutionDetail, ExecutionResourceUsage, ResourceSample, Step } fr
 import type { ExecutionPage, ExecutionPageRequest, SampleBucket, SampleFilter, SampleMeasure } from '../store';
 import { SAMPLE_BUCKETS_SELECT, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { readSampleRollups, SAMPLE_ROLLUP_RESOLUTIONS, type SampleBucketRow, sampleBucketsOf } from './sampleRollups';
-import { sampleConditions, type SqlConditions } from '../conditions';
+import { afterCursor, sampleConditions, type SqlConditions } from '../conditions';
 import { runConditions, sqliteConditions } from './runConditions';
 import { stepStatusCodec } from '../codes';
 import { decodeCursor, encodeCursor, EXECUTION_COLUMNS, type ExecutionRow, toExecution, toSample } from '../rows';
@@ -64,9 +64,9 @@ export class ExecutionReader {
     if (!conditions) return { items: [] };
     const { where, params } = conditions;
     if (request.cursor !== undefined) {
-      const { startedAt, id } = decodeCursor(request.cursor);
-      where.push('(e.started_at < ? OR (e.started_at = ? AND e.id < ?))');
-      params.push(startedAt, startedAt, id);
+      const after = afterCursor(decodeCursor(request.cursor));
+      where.push(...after.where);
+      params.push(...after.params);
     }
     const sql = `SELECT ${EXECUTION_COLUMNS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY e.started_at DESC, e.id DESC LIMIT ?`;
