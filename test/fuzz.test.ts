@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Random } from '../backend/src/sim/random';
+import { traceService } from '../backend/src/integrations/otlp';
 import { startCollector, tempDir } from '../backend/src/testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2);
@@ -212,10 +213,6 @@ describe('hostile input to the UiPath webhook', () => {
   }, 120_000);
 });
 
-/** OpenTelemetry's generated code for opentelemetry-proto, as the collector resolves it (another version sits at the root). */
-const otlpRoot = (): unknown =>
-  require(require.resolve('@opentelemetry/otlp-transformer/build/src/generated/root', { paths: [path.join(__dirname, '../backend')] }));
-
 const TRACE_POOL = ['5b8efff798038103d269b633813fc60c', '0af7651916cd43dd8448eb211c80319c', '4bf92f3577b34da6a3ce929d0e0e4736'];
 
 /** An OTLP trace export (one run span and a step), then one of its parts made hostile: as JSON, or as protobuf. */
@@ -251,7 +248,7 @@ function hostileTraces(random: Random): { type: string; body: Buffer } {
       return { type: 'application/json', body: Buffer.from(random.pick(['{', '[]', 'null', '\u0000', `${'['.repeat(random.int(20, 5000))}`])) };
     case 5: {
       // The protobuf of a valid export, bytes flipped or cut.
-      const v1 = (otlpRoot() as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, any> } } } } }).opentelemetry.proto.collector.trace.v1;
+      const v1 = traceService;
       const hexToBytes = (value: unknown) => (typeof value === 'string' ? Buffer.from(value, 'hex') : value);
       const message = v1.ExportTraceServiceRequest.fromObject({
         resourceSpans: [

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { ingestBatchSchema } from '@rpa-analytics/contract';
+import { type Execution, ingestBatchSchema, parseUsualBatch, type Step } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { IngestService } from '../ingest/ingestService';
 import { isRunSpan, MAX_SPANS_PER_TRACE, otlpSuccess, OtlpError, type OtlpSpan, readOtlpTraces, runsOfSpans } from '../integrations/otlp';
@@ -39,22 +39,25 @@ export function otlpRouter(guards: RouteGuards, service: IngestService, spans: S
         at - OTLP_SPAN_HOLD_MS,
         MAX_SPANS_PER_TRACE,
       );
-      // Each run on its own: one the ingest path refuses costs only itself (its spans, counted as
-      // rejected in OTLP's partial success), not the request's other runs.
       const runs = runsOfSpans(kept.map((k) => JSON.parse(k.body) as OtlpSpan));
-      const batches = runs.executions.map((execution) => ({ executions: [execution], steps: runs.steps.filter((s) => s.executionId === execution.id) }));
-      for (const batch of batches) {
-        const parsed = ingestBatchSchema.safeParse(batch);
+      // All at once, as a batch to /ingest is, when they pass the usual check; else each run on its
+      // own, so that one the ingest path refuses costs only its spans (OTLP's partial success).
+      const whole = parseUsualBatch({ executions: runs.map((r) => r.execution), steps: runs.flatMap((r) => r.steps), samples: [] });
+      const batch = whole ?? { executions: [] as Execution[], steps: [] as Step[], samples: [] };
+      for (const run of whole ? [] : runs) {
+        const parsed = ingestBatchSchema.safeParse({ executions: [run.execution], steps: run.steps });
         if (parsed.success) {
-          service.ingestBatch(parsed.data);
+          batch.executions.push(...parsed.data.executions);
+          batch.steps.push(...parsed.data.steps);
           continue;
         }
         const issue = parsed.error.issues[0];
         rejected = {
-          spans: (rejected?.spans ?? 0) + 1 + batch.steps.length,
-          error: rejected?.error ?? `run ${batch.executions[0].id}: ${issue.path.join('.')}: ${issue.message}`,
+          spans: (rejected?.spans ?? 0) + 1 + run.steps.length,
+          error: rejected?.error ?? `run ${run.execution.id}: ${issue.path.join('.')}: ${issue.message}`,
         };
       }
+      if (batch.executions.length) service.ingestBatch(batch);
     }
     res
       .status(200)

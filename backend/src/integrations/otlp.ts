@@ -1,6 +1,7 @@
 import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root';
 import { z } from 'zod';
-import { ERROR_TYPES, type ErrorType, type Execution, MAX_DURATION_MS, MAX_TIME, MIN_TIME, type Step, UNSAFE_TEXT } from '@rpa-analytics/contract';
+import { ERROR_TYPES, type ErrorType, type Execution, MAX_DURATION_MS, MAX_TIME, MIN_TIME, type Step } from '@rpa-analytics/contract';
+import { asName } from './fields';
 
 /**
  * OpenTelemetry traces (OTLP over HTTP, `ExportTraceServiceRequest` as protobuf or JSON) as runs:
@@ -55,16 +56,18 @@ export class OtlpError extends Error {
 /** The most spans kept of one trace: a run's steps and the spans under them, for a run of an RPA robot plenty. */
 export const MAX_SPANS_PER_TRACE = 10_000;
 
-interface ProtoType {
+/** A message type of OpenTelemetry's generated code (protobufjs static module). */
+export interface ProtoType {
   decode(bytes: Uint8Array): unknown;
   toObject(message: unknown, options: Record<string, unknown>): unknown;
   encode(message: unknown): { finish(): Uint8Array };
   fromObject(object: Record<string, unknown>): unknown;
 }
-const traceService = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, ProtoType> } } } } }).opentelemetry.proto
-  .collector.trace.v1;
 
-const MAX_NAME = 256;
+/** opentelemetry.proto.collector.trace.v1, as OpenTelemetry generated it: the request and response types. */
+export const traceService = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, ProtoType> } } } } }).opentelemetry
+  .proto.collector.trace.v1;
+
 const MAX_MESSAGE = 4096;
 /** A run's most steps, as the contract counts them. */
 const MAX_STEPS = 100_000;
@@ -153,7 +156,7 @@ export function readOtlpTraces(body: Buffer, encoding: 'json' | 'protobuf', maxS
       for (const [index, span] of (scope.spans ?? []).entries()) {
         if (spans.length >= maxSpans) throw new OtlpError(`more than ${maxSpans} spans in one request (RPA_MAX_BATCH_RECORDS)`, true);
         const own = attributeMap(span.attributes);
-        const read = (key: string) => clip(own.get(key) ?? resource.get(key), MAX_NAME);
+        const read = (key: string) => asName(own.get(key) ?? resource.get(key));
         const start = toMs(span.startTimeUnixNano);
         const end = toMs(span.endTimeUnixNano);
         // What a run or step must be, checked here: a span the ingest path would refuse is not kept.
@@ -168,7 +171,7 @@ export function readOtlpTraces(body: Buffer, encoding: 'json' | 'protobuf', maxS
             traceId: span.traceId.toLowerCase(),
             spanId: span.spanId.toLowerCase(),
             parentSpanId: (span.parentSpanId ?? '').toLowerCase(),
-            name: clip(span.name ?? '', MAX_NAME) || 'span',
+            name: asName(span.name ?? '') ?? 'span',
             start,
             end,
             failed,
@@ -213,41 +216,37 @@ export function isRunSpan(span: OtlpSpan): boolean {
  * span's children, by start. A run's id is `otel-<trace id>-<span id>`, so the same spans give the
  * same run. Spans whose run span has not arrived give nothing yet.
  */
-export function runsOfSpans(spans: readonly OtlpSpan[]): { executions: Execution[]; steps: Step[] } {
-  const executions: Execution[] = [];
-  const steps: Step[] = [];
-  const isRun = isRunSpan;
+export function runsOfSpans(spans: readonly OtlpSpan[]): Array<{ execution: Execution; steps: Step[] }> {
+  const runs: Array<{ execution: Execution; steps: Step[] }> = [];
   const children = new Map<string, OtlpSpan[]>();
   for (const span of spans) {
-    if (isRun(span)) continue;
+    if (isRunSpan(span)) continue;
     const key = `${span.traceId}/${span.parentSpanId}`;
     const list = children.get(key) ?? [];
     list.push(span);
     children.set(key, list);
   }
-  for (const run of spans.filter(isRun).sort((a, b) => a.start - b.start || a.spanId.localeCompare(b.spanId))) {
+  for (const run of spans.filter(isRunSpan).sort((a, b) => a.start - b.start || a.spanId.localeCompare(b.spanId))) {
     const id = `otel-${run.traceId}-${run.spanId}`;
     const own = (children.get(`${run.traceId}/${run.spanId}`) ?? []).sort((a, b) => a.start - b.start || a.spanId.localeCompare(b.spanId)).slice(0, MAX_STEPS);
-    executions.push(
-      dropUndefined({
-        id,
-        workflow: run.workflow ?? run.service ?? run.name,
-        robot: run.robot,
-        host: run.host,
-        packageVersion: run.version,
-        startedAt: run.start,
-        endedAt: run.end,
-        durationMs: run.end - run.start,
-        status: run.failed ? (run.errorType === 'timeout' ? 'timeout' : 'failed') : 'completed',
-        errorType: run.errorType,
-        errorMessage: run.message,
-        stepsTotal: own.length,
-        stepsCompleted: own.filter((s) => !s.failed).length,
-        tags: { source: 'opentelemetry' },
-      }) as Execution,
-    );
-    own.forEach((span, index) =>
-      steps.push(
+    const execution = dropUndefined({
+      id,
+      workflow: run.workflow ?? run.service ?? run.name,
+      robot: run.robot,
+      host: run.host,
+      packageVersion: run.version,
+      startedAt: run.start,
+      endedAt: run.end,
+      durationMs: run.end - run.start,
+      status: run.failed ? (run.errorType === 'timeout' ? 'timeout' : 'failed') : 'completed',
+      errorType: run.errorType,
+      errorMessage: run.message,
+      stepsTotal: own.length,
+      stepsCompleted: own.filter((s) => !s.failed).length,
+      tags: { source: 'opentelemetry' },
+    }) as Execution;
+    const steps = own.map(
+      (span, index) =>
         dropUndefined({
           executionId: id,
           index,
@@ -257,10 +256,10 @@ export function runsOfSpans(spans: readonly OtlpSpan[]): { executions: Execution
           status: span.failed ? 'failed' : 'completed',
           error: span.message,
         }) as Step,
-      ),
     );
+    runs.push({ execution, steps });
   }
-  return { executions, steps };
+  return runs;
 }
 
 function attributeMap(attributes: ReadonlyArray<{ key: string; value?: Record<string, unknown> | null }> | null | undefined): Map<string, string> {
@@ -296,13 +295,6 @@ function bytesToHex(value: unknown): unknown {
     );
   }
   return value;
-}
-
-function clip(text: string | undefined, max: number): string | undefined {
-  if (text === undefined) return undefined;
-  const clean = text.replace(new RegExp(UNSAFE_TEXT.source, 'g'), ' ').trim();
-  if (!clean) return undefined;
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
 
 function dropUndefined<T extends object>(value: T): T {

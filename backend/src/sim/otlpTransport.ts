@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
-import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root';
 import type { Execution, IngestBatch, Step } from '@rpa-analytics/contract';
 import { HttpTransport, type Transport, TransportError } from '@rpa-analytics/sdk';
-import { OTLP_ATTRIBUTES } from '../integrations/otlp';
+import { OTLP_ATTRIBUTES, traceService } from '../integrations/otlp';
 
-interface ProtoType {
-  fromObject(object: Record<string, unknown>): unknown;
-  encode(message: unknown): { finish(): Uint8Array };
-}
-const { ExportTraceServiceRequest } = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { trace: { v1: Record<string, ProtoType> } } } } })
-  .opentelemetry.proto.collector.trace.v1;
+const { ExportTraceServiceRequest } = traceService;
 
 /**
  * Sends the simulated fleet as a runner instrumented with OpenTelemetry would: each run is a trace
