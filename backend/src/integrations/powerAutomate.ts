@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { type Execution, executionSchema, type ExecutionStatus, UNSAFE_TEXT } from '@rpa-analytics/contract';
+import { type Execution, executionSchema, type ExecutionStatus } from '@rpa-analytics/contract';
+import { asName, fractionMs, wallClockTime } from './fields';
 
 /**
  * Power Automate desktop flow runs as Dataverse keeps them, one `flowsession` record a run:
@@ -168,7 +169,7 @@ function session(read: (column: Column) => string | undefined, offset: number | 
   const status = label === undefined ? undefined : STATUS_LABELS[label];
   if (!status) throw new Error(`session ${id}: unknown status '${statusText}'`);
   if (status === 'skip') return `session ${id}: ${label}, no run`;
-  const flow = clip(read('flow'));
+  const flow = asName(read('flow'));
   if (!flow) throw new Error(`session ${id}: no flow name (export _regardingobjectid_value with its formatted value)`);
   const started = time(read('started'), offset, id, 'startedon');
   if (started === undefined) return `session ${id}: not started, no run`;
@@ -177,9 +178,9 @@ function session(read: (column: Column) => string | undefined, offset: number | 
   const code = read('errorCode');
   const message = read('errorMessage');
   const failed = status === 'failed' || status === 'timeout';
-  const machine = clip(read('machine'));
-  const user = clip(read('user'));
-  const version = clip(read('version'));
+  const machine = asName(read('machine'));
+  const user = asName(read('user'));
+  const version = asName(read('version'));
   return {
     id: `pad-${id.toLowerCase()}`,
     workflow: flow,
@@ -191,8 +192,13 @@ function session(read: (column: Column) => string | undefined, offset: number | 
     status,
     ...(failed && (code || message) ? { errorMessage: [code, message].filter(Boolean).join(': ').slice(0, 4096) } : {}),
     ...(status === 'timeout' ? { errorType: 'timeout' as const } : {}),
-    tags: { source: 'powerautomate', ...(code && failed ? { errorCode: clip(code)! } : {}) },
+    tags: { source: 'powerautomate', ...(code && failed ? { errorCode: asName(code)! } : {}) },
   };
+}
+
+function clockParts(m: RegExpExecArray) {
+  const [year, month, day, hour, minute] = m.slice(1, 6).map(Number);
+  return { year, month, day, hour, minute, second: Number(m[6] ?? 0), ms: fractionMs(m[7]) };
 }
 
 function time(text: string | undefined, offset: number | undefined, id: string, column: string): number | undefined {
@@ -200,21 +206,9 @@ function time(text: string | undefined, offset: number | undefined, id: string, 
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
   const notIso = new Error(`session ${id}: ${column} '${text}' is not an ISO 8601 date-time`);
   if (!m) throw notIso;
-  const [year, month, day, hour, minute] = m.slice(1, 6).map(Number);
-  const second = Number(m[6] ?? 0);
-  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  // A date that does not exist (30 February, hour 25) is refused, not rolled over into another.
-  const asUtc = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
-  if (asUtc.getUTCMonth() !== month - 1 || asUtc.getUTCDate() !== day || asUtc.getUTCHours() !== hour || asUtc.getUTCMinutes() !== minute || second > 59)
-    throw notIso;
-  if (m[8]) return Date.parse(`${m.slice(1, 4).join('-')}T${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] ? `.${m[7]}` : ''}${m[8]}`);
-  // Without an offset: the --utc-offset given, else this machine's zone.
-  return offset === undefined ? new Date(year, month - 1, day, hour, minute, second, ms).getTime() : asUtc.getTime() - offset * 60_000;
-}
-
-function clip(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const clean = text.replace(new RegExp(UNSAFE_TEXT.source, 'g'), ' ').trim();
-  if (!clean) return undefined;
-  return clean.length <= 256 ? clean : `${clean.slice(0, 255)}…`;
+  // Its own offset when it has one; else the --utc-offset given, else this machine's zone.
+  const own = m[8] === undefined ? undefined : /^z$/i.test(m[8]) ? 0 : (m[8][0] === '-' ? -1 : 1) * (Number(m[8].slice(1, 3)) * 60 + Number(m[8].slice(-2)));
+  const time = wallClockTime(clockParts(m), own ?? offset);
+  if (time === undefined) throw notIso;
+  return time;
 }

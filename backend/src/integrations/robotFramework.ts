@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { Execution, ExecutionStatus, Step, StepStatus } from '@rpa-analytics/contract';
+import { asName, fractionMs, MAX_NAME, wallClockTime } from './fields';
 
 /**
  * Robot Framework's output.xml as runs: each test (a task, with `--rpa`) that ran is a run of the
@@ -45,7 +46,6 @@ export interface RobotOutput {
 const BODY = new Set(['kw', 'for', 'if', 'try', 'while', 'group', 'variable', 'return', 'error']);
 const RUN_STATUS: Record<string, ExecutionStatus> = { PASS: 'completed', FAIL: 'failed', SKIP: 'cancelled' };
 const STEP_STATUS: Record<string, StepStatus> = { PASS: 'completed', FAIL: 'failed', SKIP: 'skipped' };
-const MAX_NAME = 256;
 const MAX_MESSAGE = 4096;
 
 interface Timing {
@@ -209,13 +209,7 @@ export class RobotOutputReader {
     const m = /^(\d{4})-?(\d{2})-?(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(value.trim());
     if (!m) return undefined;
     const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-    const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-    const offset = this.options.utcOffsetMinutes;
-    const time =
-      offset === undefined
-        ? new Date(year, month - 1, day, hour, minute, second, ms).getTime()
-        : Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
-    return Number.isFinite(time) ? time : undefined;
+    return wallClockTime({ year, month, day, hour, minute, second, ms: fractionMs(m[7]) }, this.options.utcOffsetMinutes);
   }
 
   private finishTest(test: OpenTest): void {
@@ -232,7 +226,7 @@ export class RobotOutputReader {
       this.result.untimed++;
       return;
     }
-    const workflow = clip([...test.suites, test.name].join('.'), MAX_NAME) || 'Robot Framework test';
+    const workflow = asName([...test.suites, test.name].join('.')) ?? 'Robot Framework test';
     // The same test started at the same moment by the same robot is the same run, from whichever copy of the file.
     const identity = [workflow, test.id, timing.start, this.options.robot ?? '', this.options.host ?? ''].join('\n');
     const id = `rf-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
@@ -247,7 +241,7 @@ export class RobotOutputReader {
       return {
         executionId: id,
         index,
-        name: clip(s.name, MAX_NAME) || 'Keyword',
+        name: asName(s.name) ?? 'Keyword',
         startedAt: t.start!,
         durationMs: Math.max(0, (t.end ?? t.start!) - t.start!),
         status: stepStatus,
@@ -268,7 +262,7 @@ export class RobotOutputReader {
         : {}),
       stepsTotal: test.steps.length,
       stepsCompleted: steps.filter((s) => s.status === 'completed').length,
-      tags: { source: 'robotframework', ...(test.suites.length ? { suite: clip(test.suites.join('.'), MAX_NAME) } : {}) },
+      tags: { source: 'robotframework', ...(test.suites.length ? { suite: asName(test.suites.join('.')) ?? 'Suite' } : {}) },
     };
     this.result.runs.push({ execution, steps });
   }
@@ -304,10 +298,4 @@ function stepName(element: string, attributes: Record<string, string>): string {
     default:
       return element.toUpperCase();
   }
-}
-
-function clip(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- names reach CSV, PDF and Prometheus labels
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
