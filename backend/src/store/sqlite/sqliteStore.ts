@@ -37,7 +37,7 @@ import { BatchWriter } from './batchWriter';
 import { ExecutionReader } from './executionReader';
 import { AnalysisReader } from './analysisReader';
 import { ResultsRepository } from './resultsRepository';
-import { keepSpans } from './spanKeeper';
+import { SpanKeeperTable } from './spanKeeper';
 import { RollupReader } from '../rollups';
 import { sqliteRollupSource } from './rollupSource';
 import { RetentionRepository } from './retention';
@@ -65,6 +65,7 @@ export class SqliteStore implements Store {
   private readonly reader: ExecutionReader;
   private readonly analysis: AnalysisReader;
   private readonly results: ResultsRepository;
+  private readonly spans: SpanKeeperTable;
   private readonly rollups: RollupReader;
   private readonly retention: RetentionRepository;
   private readonly changeLog: ChangeLog;
@@ -93,6 +94,7 @@ export class SqliteStore implements Store {
     this.reader = new ExecutionReader(this.db, this.dictionaries);
     this.analysis = new AnalysisReader(this.db, this.dictionaries);
     this.results = new ResultsRepository(this.db, this.changeLog);
+    this.spans = new SpanKeeperTable(this.db);
     this.rollups = new RollupReader(sqliteRollupSource(this.db, this.dictionaries));
     this.retention = new RetentionRepository(this.db, this.reader);
   }
@@ -241,7 +243,7 @@ export class SqliteStore implements Store {
   }
 
   keepSpans(spans: readonly KeptSpan[], receivedAt: number, expireBefore: number, maxPerTrace: number): KeptSpan[] {
-    return keepSpans(this.db, spans, receivedAt, expireBefore, maxPerTrace);
+    return this.spans.keepSpans(spans, receivedAt, expireBefore, maxPerTrace);
   }
 
   commitAnalysis(commit: AnalysisCommit): void {
