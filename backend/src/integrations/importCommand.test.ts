@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Execution, ExecutionDetail } from '@rpa-analytics/contract';
-import { collectorForTests, tempDir } from '../testing/harness';
+import { closedPort, collectorForTests, tempDir } from '../testing/harness';
 import { runImport, utcOffset } from './importCommand';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -209,6 +209,11 @@ describe('npm run import -- robot, against a real collector over its HTTP API an
     });
     expect(await cli(['robot', 'output.xml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--url is required') });
   }, 60_000);
+
+  it('when no collector answers at --url, then the command says so in one line before it reads anything', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    await expect(runImport(['robot', path.join(FIXTURES, 'robot7-output.xml'), '--url', url], { out })).rejects.toThrow(`no collector answers at ${url}`);
+  });
 
   it('when an offset is given, then it reads as minutes east of UTC', () => {
     expect([utcOffset('+01:00'), utcOffset('-0530'), utcOffset('Z'), utcOffset('+14:00')]).toEqual([60, -330, 0, 840]);
