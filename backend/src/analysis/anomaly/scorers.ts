@@ -18,6 +18,7 @@ export type Seasonality = 'none' | 'hourOfDay' | 'hourOfWeek';
 
 /** How far a point is from normal, in robust standard deviations, and what normal was. */
 export interface Score {
+  /** NaN when the scorer has no baseline for this point (`SameTimeScorer` without its earlier days): it is not judged. */
   z: number;
   expected: number;
   /**
@@ -240,6 +241,102 @@ export class RobustScorer implements Scorer {
       sigma: this.sigma,
       seasonalBuckets: this.seasonalBuckets,
     };
+  }
+}
+
+const DAY = 24 * HOUR;
+
+export interface SameTimeScorerOptions {
+  /** Earlier days a point is compared with (the same time of day on each). */
+  days: number;
+  /** Of which at least this many must be in the window. */
+  minDays: number;
+  /** Residuals the spread needs before any point is judged. */
+  minResiduals: number;
+  /** Smallest spread assumed: no series is judged as if noise-free. */
+  minSigma: number;
+}
+
+/**
+ * A regularly sampled series against itself on the days before: a point's expected value is the
+ * median of the window's values at the same time of day on the `days` days before it (at least
+ * `minDays` of them), and the spread is the robust spread of the window's own residuals from
+ * theirs. A daily pattern sharper than an hour (a 5-minute series that steps up at 08:10 every
+ * day) is a wide spread to a baseline per hour of the day, and what departs from it hides in that
+ * spread; here the pattern is its own baseline. A point without its earlier days (the first days,
+ * a gap, an irregular clock), or before the window holds `minResiduals` residuals to tell the
+ * spread, has none: its z is NaN, and it is not judged.
+ */
+export class SameTimeScorer implements Scorer {
+  /** The fitted window's values by time. */
+  private values = new Map<number, number>();
+  /** The median residual, and the robust spread of the residuals about it. */
+  private center = 0;
+  private sigma = 0;
+  private residualCount = 0;
+
+  constructor(private readonly options: SameTimeScorerOptions) {}
+
+  fit(window: readonly Point[], count = window.length): void {
+    this.values = new Map();
+    for (let i = 0; i < count; i++) this.values.set(window[i].time, window[i].value);
+    reserve(count);
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const expected = this.expectedAt(window[i].time);
+      if (expected !== undefined) values[n++] = window[i].value - expected;
+    }
+    this.residualCount = n;
+    if (n === 0) {
+      this.center = 0;
+      this.sigma = 0;
+      return;
+    }
+    work.set(values.subarray(0, n));
+    this.center = medianInPlace(work, 0, n);
+    for (let i = 0; i < n; i++) work[i] = Math.abs(values[i] - this.center);
+    this.sigma = MAD_TO_SIGMA * medianInPlace(work, 0, n);
+  }
+
+  score(point: Point): Score {
+    const expected = this.residualCount < this.options.minResiduals ? undefined : this.expectedAt(point.time);
+    if (expected === undefined) return { z: Number.NaN, expected: point.value, settled: false };
+    return { z: (point.value - expected - this.center) / Math.max(this.sigma, this.options.minSigma), expected: expected + this.center };
+  }
+
+  /** The median of the values at this time of day on the days before, undefined with fewer than `minDays` of them. */
+  private expectedAt(time: number): number | undefined {
+    const earlier: number[] = [];
+    for (let day = 1; day <= this.options.days; day++) {
+      const value = this.values.get(time - day * DAY);
+      if (value !== undefined) earlier.push(value);
+    }
+    if (earlier.length < this.options.minDays) return undefined;
+    earlier.sort((a, b) => a - b);
+    const middle = earlier.length >> 1;
+    return earlier.length % 2 ? earlier[middle] : (earlier[middle - 1] + earlier[middle]) / 2;
+  }
+
+  save(): unknown {
+    return { times: [...this.values.keys()], values: [...this.values.values()], center: this.center, sigma: this.sigma, residualCount: this.residualCount };
+  }
+
+  load(saved: unknown): void {
+    const {
+      times,
+      values: kept,
+      center,
+      sigma,
+      residualCount,
+    } = saved as { times: number[]; values: number[]; center: number; sigma: number; residualCount: number };
+    this.values = new Map(times.map((time, i) => [time, kept[i]]));
+    this.center = center;
+    this.sigma = sigma;
+    this.residualCount = residualCount;
+  }
+
+  describe(): Record<string, unknown> {
+    return { kind: 'sameTime', days: this.options.days, center: this.center, sigma: this.sigma, residuals: this.residualCount };
   }
 }
 

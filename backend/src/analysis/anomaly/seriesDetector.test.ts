@@ -1,6 +1,6 @@
 import { Random } from '../../sim/random';
 import { median } from '../stats';
-import { BinomialScorer, type Point, RobustScorer, type Seasonality } from './scorers';
+import { BinomialScorer, type Point, RobustScorer, SameTimeScorer, type Seasonality } from './scorers';
 import { applyEvent } from './anomalies';
 import { groupIncidents } from './incidents';
 import { createDetector, parseSeriesKey } from './seriesCatalog';
@@ -525,5 +525,71 @@ describe('RobustScorer', () => {
         expect(scorer.score(point).z).toBe((to(point.value) - center) / Math.max(plain.sigma, 1e-9));
       }
     }
+  });
+});
+
+describe('SameTimeScorer', () => {
+  const DAY = 86_400_000;
+  const FIVE_MINUTES = 300_000;
+  /** A 5-minute series that steps from 20 to 80 at 08:10 and back at 17:50, and `noise` on day `d`, slot `i`. */
+  const daily = (days: number, noise: (d: number, i: number) => number) =>
+    Array.from({ length: days * 288 }, (_, k) => {
+      const d = Math.floor(k / 288);
+      const i = k % 288;
+      return { time: T0 + k * FIVE_MINUTES, value: (i >= 98 && i < 214 ? 80 : 20) + noise(d, i) };
+    });
+
+  it('expects the median of the same time of day on the earlier days, and scales by the spread of the residuals from theirs', () => {
+    // Three days: the second 1 above the first, the third 2 above it, at every time of day.
+    const window = daily(3, (d) => d);
+    const scorer = new SameTimeScorer({ days: 7, minDays: 2, minResiduals: 30, minSigma: 1e-9 });
+    scorer.fit(window);
+    // Only the third day has two earlier days: its residuals from their median (20.5 at night) are all 1.5.
+    expect(scorer.describe()).toEqual({ kind: 'sameTime', days: 7, center: 1.5, sigma: 0, residuals: 288 });
+    // 08:10 on the fourth day: the earlier three are 80, 81 and 82; median 81, plus the usual residual 1.5.
+    const at0810 = T0 + 3 * DAY + 98 * FIVE_MINUTES;
+    expect(scorer.score({ time: at0810, value: 82.5 })).toEqual({ z: 0, expected: 82.5 });
+    expect(scorer.score({ time: at0810, value: 82.5 + 1e-6 }).z).toBeCloseTo(1000, 3);
+    // 08:05 the same day is night on every earlier day: 20, 21 and 22.
+    expect(scorer.score({ time: at0810 - FIVE_MINUTES, value: 22.5 }).z).toBe(0);
+  });
+
+  it('has a spread from noisy residuals: MAD of value minus the median of the earlier days, times 1.4826', () => {
+    const random = new Random(5);
+    const window = daily(4, () => random.normal());
+    const scorer = new SameTimeScorer({ days: 7, minDays: 2, minResiduals: 30, minSigma: 1e-9 });
+    scorer.fit(window);
+    const at = new Map(window.map((p) => [p.time, p.value]));
+    const residuals = window
+      .map((p) => ({ p, earlier: [1, 2, 3].map((d) => at.get(p.time - d * DAY)).filter((v): v is number => v !== undefined) }))
+      .filter(({ earlier }) => earlier.length >= 2)
+      .map(({ p, earlier }) => p.value - median(earlier));
+    const center = median(residuals);
+    expect(scorer.describe()).toMatchObject({ center, sigma: 1.4826 * median(residuals.map((r) => Math.abs(r - center))), residuals: 2 * 288 });
+  });
+
+  it('has no baseline for a point without its earlier days: z NaN, and the detector takes it as history, unjudged', () => {
+    const scorer = new SameTimeScorer({ days: 7, minDays: 2, minResiduals: 30, minSigma: 1e-9 });
+    scorer.fit(daily(1, () => 0));
+    expect(scorer.score({ time: T0 + DAY, value: 20 }).z).toBeNaN();
+    // Off the series' clock (a minute late): no earlier values at that time either.
+    scorer.fit(daily(3, () => 0));
+    expect(scorer.score({ time: T0 + 3 * DAY + MINUTE, value: 20 }).z).toBeNaN();
+
+    const d = new SeriesDetector(new SameTimeScorer({ days: 7, minDays: 2, minResiduals: 30, minSigma: 0.5 }), {
+      minHistory: 30,
+      minConsecutive: 1,
+      direction: 'both',
+    });
+    const points = daily(3, () => 0);
+    const judged = points.map((p) => d.observe(p).judgement.ready);
+    // The first two days have no two earlier days: unjudged, yet kept (the third day is judged
+    // against them, from its first fit with 30 residuals: 30 to 60 points in, refitted every 28).
+    const first = judged.indexOf(true);
+    expect(first).toBeGreaterThanOrEqual(2 * 288 + 30);
+    expect(first).toBeLessThan(2 * 288 + 60);
+    expect(judged.slice(first).every(Boolean)).toBe(true);
+    const { judgement } = d.observe({ time: T0 + 3 * DAY + 98 * FIVE_MINUTES, value: 20 });
+    expect(judgement).toMatchObject({ ready: true, exceeds: true, expected: 80, z: 120 });
   });
 });

@@ -395,7 +395,9 @@ export class SeriesDetector {
     // A state kept before `since` was, already judging, goes on judging (its window's start may
     // be recent: a baseline accepted anew, a busy series' points capped); 0 is JSON-safe.
     state.since ??= state.fitted ? 0 : point.time;
-    if (!state.fitted || point.time - state.since < s.minHistoryMs) {
+    // A point the baseline cannot judge yet (a `SameTimeScorer`'s without its earlier days) is history only.
+    const scored = state.fitted && point.time - state.since >= s.minHistoryMs ? this.scorer.score(point) : undefined;
+    if (!scored || Number.isNaN(scored.z)) {
       this.admit(point);
       last.ready = false;
       last.z = 0;
@@ -405,7 +407,7 @@ export class SeriesDetector {
       last.rarity = 0;
       return;
     }
-    const { z, expected, settled, window } = this.scorer.score(point);
+    const { z, expected, settled, window } = scored;
     const directional = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
     const rarity = this.rarity(directional);
     const shift = settled === false ? 0 : this.shiftScore(directional);

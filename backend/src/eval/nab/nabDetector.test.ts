@@ -36,4 +36,21 @@ describe('the NAB harness of the detector', () => {
     expect(scores[1500 + REFRACTORY_POINTS / 2]).toBe(0);
     expect(scores[1500 + REFRACTORY_POINTS + 100]).toBeGreaterThan(0.999);
   });
+
+  it('finds a daily pattern gone flat that a baseline per hour of the day blurs: through the same time on the days before', () => {
+    // Ten days of 5-minute points, 20 at night and 80 from 08:10 to 17:50, with noise; on day 8
+    // the pattern flattens to 50 from 06:00 on. Per hour of the day, 08:00-08:59 and 17:00-17:59
+    // mix both levels: their points are 60 robust SDs out every day, and the flat day is half as far.
+    const random = new Random(4);
+    const values = Array.from({ length: 10 * 288 }, (_, k) => {
+      const i = k % 288;
+      const flat = k >= 8 * 288 + 72 && k < 9 * 288;
+      return (flat ? 50 : i >= 98 && i < 214 ? 80 : 20) + random.normal();
+    });
+    const scores = scoreSeries(values, times(values.length)).slice(3 * 288);
+    const best = 3 * 288 + scores.indexOf(Math.max(...scores));
+    // Its first point is the series' rarest since the third day: farther out than any before it.
+    expect(best).toBe(8 * 288 + 72);
+    expect(scores[best - 3 * 288]).toBeGreaterThan(0.9999);
+  });
 });

@@ -1,4 +1,4 @@
-import { RobustScorer } from '../../analysis/anomaly/scorers';
+import { RobustScorer, SameTimeScorer, type Scorer } from '../../analysis/anomaly/scorers';
 import { SeriesDetector } from '../../analysis/anomaly/seriesDetector';
 
 /** The free parameters of the detector on a bare series. */
@@ -31,29 +31,36 @@ export const NAB_CANDIDATES: readonly NabSettings[] = [
 
 /**
  * The collector's detector on a bare series, judged online, with the collector's defaults (robust
- * baseline of a rolling 7-day stable window, per hour of the day as for run and step durations,
- * rarity among the last 1000 points) except where a bare series differs from a run metric: values
- * as they are (no transform), both
- * directions, one point beyond the threshold enough, no sustained-shift check (the rarity of the
- * mean of the last points covers shifts here). Each point's anomaly score is its rarity: how much
- * farther out it is than the series' recent points, so that one threshold fits every series.
- * NAB counts every flagged point outside a window as a false positive, so a point scores only if
- * it is rarer than each of the `refractoryPoints` before it.
+ * baseline of a rolling 7-day stable window, rarity among the last 1000 points) except where a
+ * bare series differs from a run metric: values as they are (no transform), both directions, one
+ * point beyond the threshold enough, no sustained-shift check (the rarity of the mean of the last
+ * points covers shifts here). Two baselines judge each point, each by a detector of its own:
+ * - per hour of the day, as for run and step durations;
+ * - the same time of day on the 7 days before (`SameTimeScorer`): a regular series' daily
+ *   pattern at its own resolution, which an hour's bucket blurs.
+ * Each point's anomaly score is the larger of its two rarities: how much farther out it is than
+ * the series' recent points under that baseline, so that one threshold fits every series and
+ * both baselines. NAB counts every flagged point outside a window as a false positive, so a
+ * point scores only if it is rarer than each of the `refractoryPoints` before it.
  */
 export function scoreSeries(values: readonly number[], times: readonly number[], settings: Partial<NabSettings> = {}): number[] {
   const { sensitivity, refractoryPoints, rarityPoints, rarityMeanPoints } = { ...DEFAULT_NAB_SETTINGS, ...settings };
-  const detector = new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 1e-9 }), {
-    sensitivity,
-    direction: 'both',
-    minConsecutive: 1,
-    shiftWindow: 0,
-    rarityPoints,
-    rarityMeanPoints,
-  });
+  const detector = (scorer: Scorer, threshold: number) =>
+    new SeriesDetector(scorer, { sensitivity: threshold, direction: 'both', minConsecutive: 1, shiftWindow: 0, rarityPoints, rarityMeanPoints });
+  const detectors = [
+    detector(new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 1e-9 }), sensitivity),
+    // Every point joins this one's window: a point kept out would leave its time of day without its
+    // value on the days after, and a shift accepted as normal would restart the window without
+    // the earlier days it needs. Its medians and spread are robust to the anomalies in it.
+    detector(new SameTimeScorer({ days: 7, minDays: 2, minResiduals: 30, minSigma: 1e-9 }), Infinity),
+  ];
   const rarities: number[] = [];
   return values.map((value, i) => {
-    const { judgement } = detector.observe({ time: times[i] ?? i, value });
-    const rarity = judgement.ready ? judgement.rarity : 0;
+    let rarity = 0;
+    for (const d of detectors) {
+      const { judgement } = d.observe({ time: times[i] ?? i, value });
+      if (judgement.ready) rarity = Math.max(rarity, judgement.rarity);
+    }
     const before = rarities.slice(-refractoryPoints);
     rarities.push(rarity);
     if (rarities.length > refractoryPoints) rarities.shift();
