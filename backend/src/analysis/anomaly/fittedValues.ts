@@ -38,7 +38,7 @@ export class FittedValues {
   constructor(
     buckets: number,
     private readonly bucketOf: (time: number) => number,
-    private readonly minBucketPoints: number,
+    readonly minBucketPoints: number,
   ) {
     this.perBucket = new Int32Array(buckets);
   }

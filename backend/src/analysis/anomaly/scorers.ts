@@ -14,7 +14,13 @@ export interface Point {
   systemOutcomes?: number;
 }
 
-export type Seasonality = 'none' | 'hourOfDay' | 'hourOfWeek';
+/**
+ * How a baseline follows the clock (UTC): not at all, per hour of the day, per hour of the day on
+ * weekdays and at weekends apart (`hourOfDayByWeekpart`: a fleet under weekday load runs slower
+ * than at weekends, and a weekend must not teach Monday's hours the faster runs), or per hour of
+ * the week.
+ */
+export type Seasonality = 'none' | 'hourOfDay' | 'hourOfDayByWeekpart' | 'hourOfWeek';
 
 /** How far a point is from normal, in robust standard deviations, and what normal was. */
 export interface Score {
@@ -45,8 +51,12 @@ export interface Scorer {
   describe(): Record<string, unknown>;
   /** The fitted baseline exactly, for another thread's scorer to `load` (structured-cloneable). */
   save(): unknown;
-  /** Takes a baseline `save` gave, as if fitted to the window it was fitted to. */
-  load(saved: unknown): void;
+  /**
+   * Takes a baseline `save` gave, as if fitted to the window it was fitted to; false when it
+   * cannot (saved by a scorer of another shape: a seasonality since changed), and the detector
+   * fits its window again.
+   */
+  load(saved: unknown): boolean;
 }
 
 const HOUR = 3600_000;
@@ -54,7 +64,11 @@ const HOUR = 3600_000;
 function seasonBucket(time: number, seasonality: Seasonality): number {
   if (seasonality === 'none') return 0;
   const hour = Math.floor(time / HOUR);
-  return seasonality === 'hourOfDay' ? hour % 24 : hour % (24 * 7);
+  if (seasonality === 'hourOfDay') return hour % 24;
+  if (seasonality === 'hourOfWeek') return hour % (24 * 7);
+  // Day 0 of the epoch was a Thursday: days 2 and 3 of each 7 are Saturday and Sunday.
+  const weekday = Math.floor(hour / 24) % 7;
+  return (hour % 24) + (weekday === 2 || weekday === 3 ? 24 : 0);
 }
 
 export type Transform = 'identity' | 'log' | 'sqrt';
@@ -77,7 +91,7 @@ export interface RobustScorerOptions {
 }
 
 /** Buckets of each seasonality: one per hour of the day or of the week. */
-const SEASON_BUCKETS: Record<Seasonality, number> = { none: 1, hourOfDay: 24, hourOfWeek: 24 * 7 };
+const SEASON_BUCKETS: Record<Seasonality, number> = { none: 1, hourOfDay: 24, hourOfDayByWeekpart: 48, hourOfWeek: 24 * 7 };
 
 /**
  * Scratch space for fits, grown as needed: a baseline is refitted every few points of every
@@ -86,6 +100,8 @@ const SEASON_BUCKETS: Record<Seasonality, number> = { none: 1, hourOfDay: 24, ho
 let values = new Float64Array(1024);
 let work = new Float64Array(1024);
 let buckets = new Int32Array(1024);
+/** An hour's weekday and weekend values together (`hourOfDayByWeekpart`). */
+let pair = new Float64Array(1024);
 /** Where each seasonal bucket starts in the sorted scratch, and its next free slot. */
 const starts = new Int32Array(SEASON_BUCKETS.hourOfWeek + 1);
 const next = new Int32Array(SEASON_BUCKETS.hourOfWeek);
@@ -98,6 +114,13 @@ function reserve(n: number): void {
   values = new Float64Array(size);
   work = new Float64Array(size);
   buckets = new Int32Array(size);
+  pair = new Float64Array(size);
+}
+
+/** Whether an hour of the day holds a full bucket's points, weekdays and weekends together. */
+function anyHourFull(fitted: FittedValues): boolean {
+  for (let hour = 0; hour < 24; hour++) if (fitted.countIn(hour) + fitted.countIn(hour + 24) >= Math.max(1, fitted.minBucketPoints)) return true;
+  return false;
 }
 
 /**
@@ -128,7 +151,7 @@ export class RobustScorer implements Scorer {
     const fitted = this.fitted;
     // In order unless a value is not a finite number: then selection makes of them what it always has.
     const ordered = n > 0 && fitted.update(window, n, TRANSFORMS[this.options.transform].to);
-    const seasonal = n > 0 && seasonality !== 'none' && fitted.anyBucketFull;
+    const seasonal = n > 0 && seasonality !== 'none' && (fitted.anyBucketFull || (seasonality === 'hourOfDayByWeekpart' && anyHourFull(fitted)));
     if (!ordered) fitted.copyValues(values);
     if (ordered) this.overallMedian = fitted.median();
     else {
@@ -166,6 +189,7 @@ export class RobustScorer implements Scorer {
         medians[key] = medianOfSorted(fitted.ascendingIn(key), points);
         this.seasonalBuckets++;
       }
+      if (seasonality === 'hourOfDayByWeekpart') this.weekendFallback(minPoints, (key) => fitted.ascendingIn(key).subarray(0, fitted.countIn(key)));
       // And the spread is found near the last fit's, from those orders, rather than over every value.
       for (let key = 0; key < size; key++) centers[key] = Number.isNaN(medians[key]) ? this.overallMedian : medians[key];
       const distance = medianDistanceNear(fitted, centers, n, this.lastDistance);
@@ -195,6 +219,7 @@ export class RobustScorer implements Scorer {
         medians[key] = points === 1 ? work[first] : points === 2 ? (work[first] + work[first + 1]) / 2 : medianInPlace(work, first, starts[key + 1]);
         this.seasonalBuckets++;
       }
+      if (seasonality === 'hourOfDayByWeekpart') this.weekendFallback(minPoints, (key) => work.subarray(starts[key], starts[key + 1]));
     }
     for (let i = 0; i < n; i++) {
       const bucket = medians[buckets[i]];
@@ -202,6 +227,28 @@ export class RobustScorer implements Scorer {
     }
     this.lastDistance = medianInPlace(work, 0, n);
     this.sigma = MAD_TO_SIGMA * this.lastDistance;
+  }
+
+  /**
+   * An hour of weekends without enough points of its own takes the median of that hour on every
+   * day, where those are enough: a week of a fleet has few weekend runs, and they are judged as an
+   * hour of the day's would have been. An hour of weekdays never takes the weekend's values: with
+   * too few of its own (a baseline younger than a few weekdays) it falls back to the overall
+   * median and is not settled, so a weekend cannot teach Monday's hours its faster runs.
+   */
+  private weekendFallback(minPoints: number, valuesIn: (bucket: number) => Float64Array): void {
+    const medians = this.bucketMedians;
+    for (let hour = 0; hour < 24; hour++) {
+      if (!Number.isNaN(medians[hour + 24])) continue;
+      const weekday = valuesIn(hour);
+      const weekend = valuesIn(hour + 24);
+      const count = weekday.length + weekend.length;
+      if (count === 0 || count < minPoints) continue;
+      pair.set(weekday, 0);
+      pair.set(weekend, weekday.length);
+      medians[hour + 24] = medianInPlace(pair, 0, count);
+      this.seasonalBuckets++;
+    }
   }
 
   score(point: Point): Score {
@@ -218,18 +265,20 @@ export class RobustScorer implements Scorer {
     return { overallMedian: this.overallMedian, sigma: this.sigma, bucketMedians: this.bucketMedians.slice(), seasonalBuckets: this.seasonalBuckets };
   }
 
-  load(saved: unknown): void {
+  load(saved: unknown): boolean {
     const { overallMedian, sigma, bucketMedians, seasonalBuckets } = saved as {
       overallMedian: number;
       sigma: number;
       bucketMedians: Float64Array;
       seasonalBuckets: number;
     };
+    if (bucketMedians.length !== this.bucketMedians.length) return false;
     this.overallMedian = overallMedian;
     this.sigma = sigma;
     this.bucketMedians.set(bucketMedians);
     this.seasonalBuckets = seasonalBuckets;
     this.lastDistance = sigma / MAD_TO_SIGMA;
+    return true;
   }
 
   describe(): Record<string, unknown> {
@@ -321,7 +370,7 @@ export class SameTimeScorer implements Scorer {
     return { times: [...this.values.keys()], values: [...this.values.values()], center: this.center, sigma: this.sigma, residualCount: this.residualCount };
   }
 
-  load(saved: unknown): void {
+  load(saved: unknown): boolean {
     const {
       times,
       values: kept,
@@ -333,6 +382,7 @@ export class SameTimeScorer implements Scorer {
     this.center = center;
     this.sigma = sigma;
     this.residualCount = residualCount;
+    return true;
   }
 
   describe(): Record<string, unknown> {
@@ -449,12 +499,13 @@ export class BinomialScorer implements Scorer {
     return { rate: this.rate, runs: this.runs, ...(this.systemRate === undefined ? {} : { systemRate: this.systemRate }) };
   }
 
-  load(saved: unknown): void {
+  load(saved: unknown): boolean {
     const { rate, systemRate, runs } = saved as { rate: number; systemRate?: number; runs?: number };
     this.rate = rate;
     this.systemRate = systemRate;
     // A baseline saved before the runs were kept: taken as well known, as it was judged then.
     this.runs = runs ?? 0;
+    return true;
   }
 
   describe(): Record<string, unknown> {

@@ -52,7 +52,9 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
     case 'run_duration':
     case 'step_duration':
       return {
-        scorer: () => new RobustScorer({ transform: 'log', seasonality: 'hourOfDay', minSigma: 0.03 }),
+        scorer: () => new RobustScorer({ transform: 'log', seasonality: 'hourOfDayByWeekpart', minSigma: 0.03 }),
+        // Per hour of the day, on weekdays and at weekends apart: a fleet runs faster at weekends,
+        // and a weekend's hours must not teach Monday's that it is slow.
         // A duration is timed from the start of its run or step, and known when it ends.
         // Judged from two days of history on: a first day's baseline takes the next morning's
         // load, or a weekend's the Monday's, for a slowdown.

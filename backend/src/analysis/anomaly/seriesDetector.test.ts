@@ -7,6 +7,8 @@ import { createDetector, parseSeriesKey } from './seriesCatalog';
 import { type Episode, fourSignificant, pointSeverity, SeriesDetector } from './seriesDetector';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 10, 2);
 
 /** Durations around 10 s with 5% log-normal noise, one per minute. */
@@ -182,6 +184,40 @@ describe('SeriesDetector', () => {
       ['opened', T0 + 298 * TEN_MINUTES],
       ['updated', T0 + 298 * TEN_MINUTES],
     ]);
+  });
+
+  it("when runs are slower under weekday load than at weekends, then Monday's runs are judged against weekdays only, not a weekend's faster hours", () => {
+    // Runs every 15 minutes from a Friday: 15% slower than their base on weekdays, 4.5% at weekends
+    // (the simulator's load). Per hour of the day, Friday's 4 runs an hour and the weekend's 8 put
+    // each hour's median at the weekend's level, and Monday morning "shifted up" 10%.
+    const d = createDetector('run_duration', 4);
+    const random = new Random(6);
+    const friday = T0 + 4 * DAY;
+    const events: Array<[string, number]> = [];
+    for (let time = friday; time < friday + 4 * DAY + 12 * HOUR; time += 15 * MINUTE) {
+      const weekend = [0, 6].includes(new Date(time).getUTCDay());
+      const { events: seen } = d.observe({ time, value: random.logNormal(30_000, 0.02) * (weekend ? 1.045 : 1.15) });
+      events.push(...seen.map((e): [string, number] => [e.type, e.episode.startedAt]));
+    }
+    expect(events).toEqual([]);
+    // Yet a slowdown on Monday is found: against Friday's runs, once its hours have 10 weekday runs.
+    const slow = d.observe({ time: friday + 4 * DAY + 12 * HOUR, value: 30_000 * 1.15 * 2 });
+    expect(slow.events.map((e) => e.type)).toEqual(['opened']);
+  });
+
+  it('when a detector resumes with a baseline saved per hour of the day, then it fits its window again per hour of the day on weekdays and at weekends', () => {
+    const random = new Random(7);
+    const points = Array.from({ length: 1500 }, (_, i) => ({ time: T0 + i * 10 * MINUTE, value: random.logNormal(30_000, 0.05) * (i % 144 < 72 ? 1 : 1.3) }));
+    const before = new SeriesDetector(new RobustScorer({ transform: 'log', seasonality: 'hourOfDay', minSigma: 0.03 }), { direction: 'high', rarityPoints: 0 });
+    for (const p of points) before.observe(p);
+    const saved = before.fittedBaseline;
+    expect((saved as { bucketMedians: Float64Array }).bucketMedians).toHaveLength(24);
+    const resumed = createDetector('run_duration', 4, before.snapshot(), saved);
+    const refitted = createDetector('run_duration', 4, before.snapshot());
+    expect(resumed.baseline()).toEqual(refitted.baseline());
+    expect(resumed.baseline()).toMatchObject({ seasonality: 'hourOfDayByWeekpart' });
+    const next = { time: T0 + 1500 * 10 * MINUTE, value: 45_000 };
+    expect(resumed.observe(next).judgement).toEqual(refitted.observe(next).judgement);
   });
 
   it('when a state kept before the two-day rule (no `since`) resumes, then it goes on judging, whatever its window holds', () => {
@@ -455,12 +491,24 @@ describe('fourSignificant', () => {
 
 /** The baseline as `RobustScorer` defines it, computed plainly: the reference its fit must equal. */
 function plainBaseline(points: readonly Point[], transform: (v: number) => number, seasonality: Seasonality, minBucketPoints: number) {
-  const bucketOf = (time: number) => (seasonality === 'none' ? 0 : Math.floor(time / 3600_000) % (seasonality === 'hourOfDay' ? 24 : 168));
+  const hourOf = (time: number) => Math.floor(time / 3600_000);
+  const isWeekend = (time: number) => [0, 6].includes(new Date(time).getUTCDay());
+  const bucketOf = (time: number) =>
+    seasonality === 'none'
+      ? 0
+      : seasonality === 'hourOfDayByWeekpart'
+        ? (hourOf(time) % 24) + (isWeekend(time) ? 24 : 0)
+        : hourOf(time) % (seasonality === 'hourOfDay' ? 24 : 168);
   const values = points.map((p) => transform(p.value));
   const overall = median(values);
   const groups = new Map<number, number[]>();
   points.forEach((p, i) => groups.set(bucketOf(p.time), [...(groups.get(bucketOf(p.time)) ?? []), values[i]]));
   const medians = new Map([...groups].filter(([, list]) => seasonality !== 'none' && list.length >= minBucketPoints).map(([key, list]) => [key, median(list)]));
+  // Weekend hours short of points take the hour's median on every day; weekday hours never do.
+  for (let hour = 0; seasonality === 'hourOfDayByWeekpart' && hour < 24; hour++) {
+    const all = [...(groups.get(hour) ?? []), ...(groups.get(hour + 24) ?? [])];
+    if (!medians.has(hour + 24) && all.length > 0 && all.length >= minBucketPoints) medians.set(hour + 24, median(all));
+  }
   const sigma = 1.4826 * median(points.map((p, i) => Math.abs(values[i] - (medians.get(bucketOf(p.time)) ?? overall))));
   return { overall, sigma, medians, bucketOf };
 }
@@ -472,6 +520,7 @@ describe('RobustScorer', () => {
       { transform: 'log', seasonality: 'hourOfDay', minBucketPoints: 10, to: (v) => Math.log(Math.max(v, 1e-9)) },
       { transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, to: (v) => Math.sqrt(Math.max(v, 0)) },
       { transform: 'identity', seasonality: 'none', minBucketPoints: 10, to: (v) => v },
+      { transform: 'log', seasonality: 'hourOfDayByWeekpart', minBucketPoints: 10, to: (v) => Math.log(Math.max(v, 1e-9)) },
     ];
     for (const c of cases) {
       for (let trial = 0; trial < 40; trial++) {
@@ -501,6 +550,15 @@ describe('RobustScorer', () => {
     ['hourly run counts, by hour of the week', 'sqrt', 'hourOfWeek', 1, 3600_000, 2000],
     // A detector's week of hourly counts: each hour of the week holds one value, its own median.
     ['a week of hourly run counts, by hour of the week', 'sqrt', 'hourOfWeek', 1, 3600_000, 168],
+    ['runs every ten minutes, by hour of the day on weekdays and at weekends', 'identity', 'hourOfDayByWeekpart', 10, 600_000, 2000],
+    [
+      'runs every hour from the first, by hour of the day on weekdays and at weekends (weekend hours short of points at first)',
+      'identity',
+      'hourOfDayByWeekpart',
+      10,
+      3600_000,
+      2000,
+    ],
   ] as const)('fits the plain baseline fit after fit as its window slides: %s', (_name, transform, seasonality, minBucketPoints, every, maxPoints) => {
     const random = new Random(12);
     const to = transform === 'identity' ? (v: number) => v : (v: number) => Math.sqrt(Math.max(v, 0));

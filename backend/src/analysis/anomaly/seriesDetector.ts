@@ -334,8 +334,8 @@ export class SeriesDetector {
     this.state = state ?? { window: [], pending: [], sinceFit: 0, fitted: false };
     // A state kept before rarity was turned off carries its history: it would never change again.
     if (this.settings.rarityPoints <= 0 && this.state.rarity) this.state.rarity = undefined;
-    if (this.state.fitted && baseline !== undefined) this.scorer.load(baseline);
-    else if (this.state.fitted && this.state.window.length > 0) this.fit();
+    const loaded = this.state.fitted && baseline !== undefined && this.scorer.load(baseline);
+    if (!loaded && this.state.fitted && this.state.window.length > 0) this.fit();
   }
 
   get episode(): Episode | undefined {
