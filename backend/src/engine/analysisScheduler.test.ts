@@ -254,6 +254,34 @@ describe('volume', () => {
     expect(volume[0].recommendedAction).toMatch(/trigger or schedule/);
     store.close();
   });
+
+  it('when a workflow that runs about 10 times an hour at random stops, then two silent hours open the anomaly; two weeks of its everyday hours open none', () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    const T0 = Date.UTC(2026, 10, 2);
+    const stopAt = T0 + 15 * DAY + 2 * HOUR;
+    // Starts drawn at random (a queue's items arrive when they do), 10 an hour around the clock, for
+    // two weeks: about 3,400 hours of which none may be an anomaly.
+    const random = new Random(8);
+    const executions = [];
+    for (let t = T0; t < stopAt; t += -6 * MINUTE * Math.log(1 - random.next())) {
+      executions.push({
+        id: `q-${t}`,
+        workflow: 'Queue Worker',
+        startedAt: Math.round(t),
+        endedAt: Math.round(t) + 60_000,
+        durationMs: 60_000,
+        status: 'completed' as const,
+      });
+    }
+    store.ingest({ executions, steps: [], samples: [] });
+    new AnalysisScheduler({ store, now: () => stopAt + 3 * HOUR, latenessMs: 0, historyDays: 20 }).runPass();
+    const volume = store.listAnomalies({ metrics: ['volume'] });
+    // One silent hour where 10 runs are usual is 1 in 22,000 by chance, and where 8 are (the
+    // simulator's queue worker) 1 in 3,000: across a fleet's busy workflows, too common to page
+    // anyone for. Two are 1 in 10^8.
+    expect(volume.map((a) => [a.startedAt, a.detectedAt, a.observed])).toEqual([[stopAt, stopAt + 2 * HOUR, 0]]);
+    store.close();
+  });
 });
 
 describe('progress of a long pass', () => {
