@@ -260,7 +260,7 @@ describe('volume', () => {
     const T0 = Date.UTC(2026, 10, 2);
     const stopAt = T0 + 15 * DAY + 2 * HOUR;
     // Starts drawn at random (a queue's items arrive when they do), 10 an hour around the clock, for
-    // two weeks: about 3,400 hours of which none may be an anomaly.
+    // 15 days: 362 hours (about 3,600 runs) of which none may be an anomaly.
     const random = new Random(8);
     const executions = [];
     for (let t = T0; t < stopAt; t += -6 * MINUTE * Math.log(1 - random.next())) {

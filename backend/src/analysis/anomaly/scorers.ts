@@ -172,7 +172,7 @@ export class RobustScorer implements Scorer {
     }
     const size = medians.length;
     const minPoints = this.options.minBucketPoints ?? 10;
-    if (ordered && minPoints <= 1 && fitted.oneValueEach) {
+    if (ordered && minPoints <= 1 && fitted.oneValueEach && seasonality !== 'hourOfDayByWeekpart') {
       // A bucket's one value is its median (a week of hours of the week): every value is its own
       // bucket's median, none is any distance from it.
       fitted.valuesByBucket(medians);
@@ -272,7 +272,7 @@ export class RobustScorer implements Scorer {
       bucketMedians: Float64Array;
       seasonalBuckets: number;
     };
-    if (bucketMedians.length !== this.bucketMedians.length) return false;
+    if (!bucketMedians || bucketMedians.length !== this.bucketMedians.length) return false;
     this.overallMedian = overallMedian;
     this.sigma = sigma;
     this.bucketMedians.set(bucketMedians);
@@ -378,6 +378,7 @@ export class SameTimeScorer implements Scorer {
       sigma,
       residualCount,
     } = saved as { times: number[]; values: number[]; center: number; sigma: number; residualCount: number };
+    if (!Array.isArray(times) || !Array.isArray(kept)) return false;
     this.values = new Map(times.map((time, i) => [time, kept[i]]));
     this.center = center;
     this.sigma = sigma;

@@ -186,10 +186,33 @@ describe('SeriesDetector', () => {
     ]);
   });
 
-  it("when runs are slower under weekday load than at weekends, then Monday's runs are judged against weekdays only, not a weekend's faster hours", () => {
-    // Runs every 15 minutes from a Friday: 15% slower than their base on weekdays, 4.5% at weekends
-    // (the simulator's load). Per hour of the day, Friday's 4 runs an hour and the weekend's 8 put
-    // each hour's median at the weekend's level, and Monday morning "shifted up" 10%.
+  it("when runs are slower under weekday load than at weekends, then Monday's runs are judged against Friday's hours, not the weekend's faster ones", () => {
+    // Runs every 5 minutes from a Friday: 15% slower than their base on weekdays, 4.5% at weekends
+    // (the simulator's load). Per hour of the day, Friday's 12 runs an hour and the weekend's 24
+    // put each hour's median at the weekend's level, and Monday's runs "shifted up" 10%. Per hour of
+    // weekdays, Friday's 12 are enough: Monday is expected at Friday's level.
+    const d = createDetector('run_duration', 4);
+    const random = new Random(6);
+    const friday = T0 + 4 * DAY;
+    const monday = friday + 3 * DAY;
+    const events: Array<[string, number]> = [];
+    let mondayMorning: { expected: number; ready: boolean } | undefined;
+    for (let time = friday; time < monday + DAY; time += 5 * MINUTE) {
+      const weekend = [0, 6].includes(new Date(time).getUTCDay());
+      const { events: seen, judgement } = d.observe({ time, value: random.logNormal(30_000, 0.02) * (weekend ? 1.045 : 1.15) });
+      events.push(...seen.map((e): [string, number] => [e.type, e.episode.startedAt]));
+      if (time === monday + 10 * HOUR) mondayMorning = judgement;
+    }
+    expect(events).toEqual([]);
+    expect(mondayMorning!.ready).toBe(true);
+    expect(Math.abs(mondayMorning!.expected / (30_000 * 1.15) - 1)).toBeLessThan(0.02);
+    // A slowdown on Monday still opens.
+    const slow = d.observe({ time: monday + DAY, value: 30_000 * 1.15 * 2 });
+    expect(slow.events.map((e) => e.type)).toEqual(['opened']);
+  });
+
+  it("when a weekday hour has too few runs of its own, then it is judged against the overall median, unsettled: a young baseline's weekend opens no slowdown on Monday", () => {
+    // Every 15 minutes from a Friday: by Tuesday noon an hour holds 8 weekday runs, short of 10.
     const d = createDetector('run_duration', 4);
     const random = new Random(6);
     const friday = T0 + 4 * DAY;
@@ -200,7 +223,7 @@ describe('SeriesDetector', () => {
       events.push(...seen.map((e): [string, number] => [e.type, e.episode.startedAt]));
     }
     expect(events).toEqual([]);
-    // Yet a slowdown on Monday is found: against Friday's runs, once its hours have 10 weekday runs.
+    // A slowdown still opens, on one point far above that median.
     const slow = d.observe({ time: friday + 4 * DAY + 12 * HOUR, value: 30_000 * 1.15 * 2 });
     expect(slow.events.map((e) => e.type)).toEqual(['opened']);
   });
@@ -586,6 +609,31 @@ describe('RobustScorer', () => {
   });
 });
 
+describe('RobustScorer by hour of the day on weekdays and at weekends', () => {
+  it("when no bucket of its own is full but an hour is, weekdays and weekends together, then the weekend hour takes that hour's median and the weekday hour the overall one", () => {
+    // 09:00 on 6 weekdays (10 s) and 5 weekend days (8 s): 11 together, neither apart 10. 15:00 on 4
+    // weekdays at 20 s. A weekday 09:00 is short and takes the overall median of all 15 values (10 s).
+    const saturday = T0 + 5 * DAY;
+    const window: Point[] = [
+      ...[0, 1, 2, 3, 4, 7].map((d) => ({ time: T0 + d * DAY + 9 * HOUR, value: 10 })),
+      ...[0, 1, 7, 8, 14].map((d) => ({ time: saturday + d * DAY + 9 * HOUR, value: 8 })),
+      ...[0, 1, 2, 3].map((d) => ({ time: T0 + d * DAY + 15 * HOUR, value: 20 })),
+    ].sort((a, b) => a.time - b.time);
+    const scorer = new RobustScorer({ transform: 'identity', seasonality: 'hourOfDayByWeekpart', minSigma: 0.5 });
+    scorer.fit(window);
+    // The hour's 11 values: five 8s and six 10s, median 10; the weekend's own 8 would be its median.
+    const weekendNine = scorer.score({ time: saturday + 21 * DAY + 9 * HOUR, value: 10 });
+    expect([weekendNine.expected, weekendNine.settled]).toEqual([10, true]);
+    const weekdayNine = scorer.score({ time: T0 + 21 * DAY + 9 * HOUR, value: 10 });
+    expect([weekdayNine.expected, weekdayNine.settled]).toEqual([10, false]);
+    expect(scorer.describe().seasonalBuckets).toBe(1);
+    // With more weekend runs at 8 s than weekday ones, the weekend hour's fallback median is 8.
+    const more = [...window, ...[21, 22, 28].map((d) => ({ time: saturday + d * DAY + 9 * HOUR, value: 8 }))].sort((a, b) => a.time - b.time);
+    scorer.fit(more);
+    expect(scorer.score({ time: saturday + 35 * DAY + 9 * HOUR, value: 8 }).z).toBe(0);
+  });
+});
+
 describe('SameTimeScorer', () => {
   const DAY = 86_400_000;
   const FIVE_MINUTES = 300_000;
@@ -624,6 +672,23 @@ describe('SameTimeScorer', () => {
       .map(({ p, earlier }) => p.value - median(earlier));
     const center = median(residuals);
     expect(scorer.describe()).toMatchObject({ center, sigma: 1.4826 * median(residuals.map((r) => Math.abs(r - center))), residuals: 2 * 288 });
+  });
+
+  it("compares a point with its last `days` days only, and a scorer loaded from another's save judges as it does", () => {
+    // Four days at 20, 21, 30 and 31 at night: with days 2, the fifth day is compared with 30 and 31.
+    const window = daily(4, (d) => [0, 1, 10, 11][d]);
+    const scorer = new SameTimeScorer({ days: 2, minDays: 2, minResiduals: 30, minSigma: 1e-9 });
+    scorer.fit(window);
+    const night = T0 + 4 * DAY + 10 * FIVE_MINUTES;
+    // Residuals: day 2 against days 0-1 (30 - 20.5 = 9.5), day 3 against days 1-2 (31 - 25.5 = 5.5): median 7.5.
+    expect(scorer.describe()).toMatchObject({ center: 7.5, residuals: 2 * 288 });
+    expect(scorer.score({ time: night, value: 38 }).expected).toBe(30.5 + 7.5);
+    const loaded = new SameTimeScorer({ days: 2, minDays: 2, minResiduals: 30, minSigma: 1e-9 });
+    expect(loaded.load(JSON.parse(JSON.stringify(scorer.save())))).toBe(true);
+    for (const value of [20, 38, 50]) expect(loaded.score({ time: night, value })).toEqual(scorer.score({ time: night, value }));
+    // Not from another kind of scorer's save: the detector fits its window again.
+    expect(loaded.load(new RobustScorer({ transform: 'log', seasonality: 'none', minSigma: 0.01 }).save())).toBe(false);
+    expect(new RobustScorer({ transform: 'log', seasonality: 'none', minSigma: 0.01 }).load(scorer.save())).toBe(false);
   });
 
   it('has no baseline for a point without its earlier days: z NaN, and the detector takes it as history, unjudged', () => {

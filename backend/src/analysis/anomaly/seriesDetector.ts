@@ -395,9 +395,10 @@ export class SeriesDetector {
     // A state kept before `since` was, already judging, goes on judging (its window's start may
     // be recent: a baseline accepted anew, a busy series' points capped); 0 is JSON-safe.
     state.since ??= state.fitted ? 0 : point.time;
-    // A point the baseline cannot judge yet (a `SameTimeScorer`'s without its earlier days) is history only.
+    // A point the baseline cannot judge yet (a `SameTimeScorer`'s without its earlier days) is
+    // history only, while nothing is pending or open (then it is judged as before: not beyond).
     const scored = state.fitted && point.time - state.since >= s.minHistoryMs ? this.scorer.score(point) : undefined;
-    if (!scored || Number.isNaN(scored.z)) {
+    if (!scored || (Number.isNaN(scored.z) && !state.episode && state.pending.length === 0)) {
       this.admit(point);
       last.ready = false;
       last.z = 0;

@@ -35,9 +35,10 @@ export const NAB_CANDIDATES: readonly NabSettings[] = [
  * bare series differs from a run metric: values as they are (no transform), both directions, one
  * point beyond the threshold enough, no sustained-shift check (the rarity of the mean of the last
  * points covers shifts here). Two baselines judge each point, each by a detector of its own:
- * - per hour of the day, as for run and step durations;
- * - the same time of day on the 7 days before (`SameTimeScorer`): a regular series' daily
- *   pattern at its own resolution, which an hour's bucket blurs.
+ * - per hour of the day, as the collector's host series (its durations split weekdays from
+ *   weekends too, which a NAB file's two weeks barely fill);
+ * - the same time of day on the 7 days before, within the window (`SameTimeScorer`): a regular
+ *   series' daily pattern at its own resolution, which an hour's bucket blurs.
  * Each point's anomaly score is the larger of its two rarities: how much farther out it is than
  * the series' recent points under that baseline, so that one threshold fits every series and
  * both baselines. NAB counts every flagged point outside a window as a false positive, so a
