@@ -140,17 +140,25 @@ describe('the provisioned dashboards, drawn at 1600 px', () => {
       expect(errors).toEqual([]);
       expect(pageBundlesNoPluginSource('dashboardsPage')).toBe(true);
       expect(server.served).toContain('/plugin/module.js');
-      const panels = await page.locator('[data-viz-panel-key]').evaluateAll((all) =>
-        all.map((p) => {
-          const content = p.querySelector('[data-testid="panel-content"]')!;
-          return {
-            panel: p.querySelector('h2')?.textContent ?? '',
-            state: content.getAttribute('data-state'),
-            errors: content.getAttribute('data-errors'),
-            shown: Number(content.getAttribute('data-shown')),
-          };
-        }),
+      // Read in one go once every panel has answered: a live panel that queries again shows
+      // Loading for a moment, so its state is polled for, not read once after the page settled.
+      const snapshot = await page.waitForFunction(
+        () => {
+          const all = [...document.querySelectorAll('[data-viz-panel-key]')].map((p) => {
+            const content = p.querySelector('[data-testid="panel-content"]')!;
+            return {
+              panel: p.querySelector('h2')?.textContent ?? '',
+              state: content.getAttribute('data-state'),
+              errors: content.getAttribute('data-errors'),
+              shown: Number(content.getAttribute('data-shown')),
+            };
+          });
+          return all.every((p) => ['Done', 'Streaming', 'Error'].includes(p.state ?? '')) && all;
+        },
+        undefined,
+        { timeout: 60_000 },
       );
+      const panels = (await snapshot.jsonValue()) as Array<{ panel: string; state: string | null; errors: string | null; shown: number }>;
       const stats = await page
         .locator('[data-viz-panel-key]:has([data-testid="panel-content"] [data-testid="stat"])')
         .evaluateAll((all) => all.map((p) => p.querySelector('h2')?.textContent ?? ''));
