@@ -1,5 +1,5 @@
 import { betaBinomialUpperTail, binomialUpperTail, logBeta, normalQuantile } from '../distributions';
-import { MAD_TO_SIGMA, medianInPlace, medianOfSorted } from '../stats';
+import { MAD_TO_SIGMA, median, medianInPlace, medianOfSorted } from '../stats';
 import { medianDistanceNear } from './bucketDistances';
 import { FittedValues } from './fittedValues';
 
@@ -360,10 +360,7 @@ export class SameTimeScorer implements Scorer {
       const value = this.values.get(time - day * DAY);
       if (value !== undefined) earlier.push(value);
     }
-    if (earlier.length < this.options.minDays) return undefined;
-    earlier.sort((a, b) => a - b);
-    const middle = earlier.length >> 1;
-    return earlier.length % 2 ? earlier[middle] : (earlier[middle - 1] + earlier[middle]) / 2;
+    return earlier.length === 0 || earlier.length < this.options.minDays ? undefined : median(earlier);
   }
 
   save(): unknown {
