@@ -26,6 +26,11 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ RPA_LOG_FORMAT: 'xml' })).toThrow('RPA_LOG_FORMAT');
   });
 
+  it("when RPA_TIME_ZONE names a zone, then the analysis keeps that zone's hours and weekends; by default UTC's", () => {
+    expect(loadConfig({ RPA_TIME_ZONE: 'America/Los_Angeles' }).analysis.timeZone).toBe('America/Los_Angeles');
+    expect(loadConfig({}).analysis.timeZone).toBe('UTC');
+  });
+
   it('when RPA_REPORT_FONT names a file, then reports use it', () => {
     expect(loadConfig({ RPA_REPORT_FONT: __filename }).reportFont).toBe(path.resolve(__filename));
     expect(loadConfig({}).reportFont).toBeUndefined();
@@ -55,6 +60,7 @@ describe('configuration from the environment', () => {
     ['RPA_SAMPLE_INTERVAL_MS', '5', 'RPA_SAMPLE_INTERVAL_MS: expected an integer from 100 to 3600000'],
     ['RPA_LOG_LEVEL', 'loud', 'RPA_LOG_LEVEL'],
     ['RPA_REPORT_FONT', '/nonexistent/font.ttf', 'RPA_REPORT_FONT: no such font file'],
+    ['RPA_TIME_ZONE', 'CEST', 'RPA_TIME_ZONE: expected an IANA time zone such as Europe/Berlin or America/New_York, or UTC'],
   ])('when %s is %s, then start-up fails naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

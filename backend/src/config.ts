@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
+import { isTimeZone } from './analysis/localClock';
 
 /** The collector's settings, read once from the environment. */
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
@@ -19,7 +20,15 @@ export interface Config {
   /** JSON lines, or lines for people (`RPA_LOG_FORMAT`; by default pretty when standard output is a terminal). */
   logFormat: 'json' | 'pretty';
   sampler: { enabled: boolean; intervalMs: number };
-  analysis: { enabled: boolean; intervalMs: number; latenessMs: number; sensitivity: number; historyDays: number };
+  analysis: {
+    enabled: boolean;
+    intervalMs: number;
+    latenessMs: number;
+    sensitivity: number;
+    historyDays: number;
+    /** The fleet's time zone (`RPA_TIME_ZONE`): the hours of the day and the weekends baselines keep apart. */
+    timeZone: string;
+  };
   limits: {
     /** Largest ingest body. */
     maxBodyBytes: number;
@@ -84,6 +93,7 @@ const ENV = z.object({
     .pipe(z.number().min(1, 'expected a number from 1 to 20').max(20, 'expected a number from 1 to 20'))
     .default(4),
   RPA_ANALYSIS_HISTORY_DAYS: integer(1, 3650).default(DEFAULT_HISTORY_DAYS),
+  RPA_TIME_ZONE: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or America/New_York, or UTC').default('UTC'),
   RPA_INGEST_TOKEN: z.string().optional(),
   RPA_READ_TOKEN: z.string().optional(),
   RPA_ADMIN_TOKEN: z.string().optional(),
@@ -156,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       latenessMs: e.RPA_ANALYSIS_LATENESS_MS,
       sensitivity: e.RPA_SENSITIVITY,
       historyDays: e.RPA_ANALYSIS_HISTORY_DAYS,
+      timeZone: e.RPA_TIME_ZONE,
     }),
     queryWorkers: e.RPA_QUERY_WORKERS,
     metrics: Object.freeze({ maxWorkflows: e.RPA_METRICS_MAX_WORKFLOWS, maxSteps: e.RPA_METRICS_MAX_STEPS }),

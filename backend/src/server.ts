@@ -142,8 +142,8 @@ export class Collector {
       this.checkpointer = new Checkpointer(location.file, { log });
       this.store.deferCheckpoints(CHECKPOINT_BACKSTOP_PAGES);
     }
-    const { sensitivity, intervalMs, latenessMs, historyDays } = config.analysis;
-    const analysisSettings = { sensitivity, intervalMs, latenessMs, historyDays, log, logFormat: config.logFormat };
+    const { sensitivity, intervalMs, latenessMs, historyDays, timeZone } = config.analysis;
+    const analysisSettings = { sensitivity, intervalMs, latenessMs, historyDays, timeZone, log, logFormat: config.logFormat };
     // Passes run in a worker thread with their own connection, unless the store cannot be shared.
     this.analysis = location ? new WorkerAnalysis(this.store, location, analysisSettings) : new InThreadAnalysis({ store: this.store, ...analysisSettings });
     let sampler: ResourceCollector | undefined;

@@ -94,12 +94,12 @@ export class WorkerAnalysis implements AnalysisRunner {
     /** The collector's own store: what the per-request analyses read, and where an insight marked implemented is kept. */
     store: StoreReader & Pick<AnalysisResults, 'saveInsights'>,
     location: StoreLocation,
-    options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; log?: Logger; logFormat?: LogFormat },
+    options: { sensitivity: number; intervalMs: number; latenessMs?: number; historyDays: number; timeZone?: string; log?: Logger; logFormat?: LogFormat },
   ) {
     this.leading = !('postgres' in location);
     const performance = new PerformanceAnalyzer(store);
     this.performance = performance;
-    this.insights = new InsightGenerator(performance, new AnomalyDetector(store, { sensitivity: options.sensitivity }));
+    this.insights = new InsightGenerator(performance, new AnomalyDetector(store, { sensitivity: options.sensitivity, timeZone: options.timeZone }));
     const worker = new Worker(path.join(__dirname, 'analysisWorker.js'), {
       workerData: {
         location,
@@ -107,6 +107,7 @@ export class WorkerAnalysis implements AnalysisRunner {
         intervalMs: options.intervalMs,
         latenessMs: options.latenessMs,
         historyDays: options.historyDays,
+        timeZone: options.timeZone,
         logLevel: options.log?.level ?? 'silent',
         logFormat: options.logFormat ?? 'json',
       },

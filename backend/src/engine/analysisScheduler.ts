@@ -47,6 +47,8 @@ export interface SchedulerOptions {
   store: SchedulerStore;
   /** Threshold in robust standard deviations (default 4). */
   sensitivity?: number;
+  /** The fleet's time zone, whose hours and weekends seasonal baselines keep (default UTC). */
+  timeZone?: string;
   /** Time between passes (default 60 s). */
   intervalMs?: number;
   /**
@@ -140,6 +142,7 @@ export class AnalysisScheduler {
   readonly insights: InsightGenerator;
   private readonly store: SchedulerStore;
   private readonly sensitivity: number;
+  private readonly timeZone: string;
   private readonly intervalMs: number;
   private readonly latenessMs: number;
   private readonly historyDays: number;
@@ -169,6 +172,7 @@ export class AnalysisScheduler {
   constructor(options: SchedulerOptions) {
     this.store = options.store;
     this.sensitivity = options.sensitivity ?? 4;
+    this.timeZone = options.timeZone ?? 'UTC';
     this.intervalMs = options.intervalMs ?? 60_000;
     this.latenessMs = options.latenessMs ?? 60_000;
     this.historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
@@ -179,7 +183,7 @@ export class AnalysisScheduler {
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.performance = new PerformanceAnalyzer(this.store);
-    this.insights = new InsightGenerator(this.performance, new AnomalyDetector(this.store, { sensitivity: this.sensitivity }));
+    this.insights = new InsightGenerator(this.performance, new AnomalyDetector(this.store, { sensitivity: this.sensitivity, timeZone: this.timeZone }));
     this.healthRefresh = new HealthRefresh(this.store);
     this.reload();
   }
@@ -422,6 +426,7 @@ export class AnalysisScheduler {
         points,
         threshold: this.helperPoints,
         sensitivity: this.sensitivity,
+        timeZone: this.timeZone,
         resumeFrom: (key) => ({ state: this.storedStates.get(key), baseline: this.storedBaselines.get(key) }),
         log: this.log,
       });
@@ -509,11 +514,18 @@ export class AnalysisScheduler {
       const id = parseSeriesKey(key);
       if (!late.has(familyOf(id))) continue;
       this.forget(key);
-      states.set(key, createDetector(id.metric, this.sensitivity).currentState);
+      states.set(key, createDetector(id.metric, this.sensitivity, undefined, undefined, this.timeZone).currentState);
     }
     // A backfill is a catch-up like a first pass: a helper thread takes a share when it is large.
     const points = read.series.reduce((sum, s) => sum + s.points.length, 0);
-    const helper = DetectionHelper.start({ points, threshold: this.helperPoints, sensitivity: this.sensitivity, resumeFrom: () => ({}), log: this.log });
+    const helper = DetectionHelper.start({
+      points,
+      threshold: this.helperPoints,
+      sensitivity: this.sensitivity,
+      timeZone: this.timeZone,
+      resumeFrom: () => ({}),
+      log: this.log,
+    });
     // Half each: this thread has nothing else to do meanwhile.
     helper?.share(read.series, [], undefined, 0.5);
     const judged: Judged = new Map();
@@ -636,7 +648,7 @@ export class AnalysisScheduler {
   private detector(id: SeriesId): SeriesDetector {
     let detector = this.detectors.get(id.key);
     if (!detector) {
-      detector = createDetector(id.metric, this.sensitivity, detectorState(this.storedStates.get(id.key)), this.storedBaselines.get(id.key));
+      detector = createDetector(id.metric, this.sensitivity, detectorState(this.storedStates.get(id.key)), this.storedBaselines.get(id.key), this.timeZone);
       this.storedStates.delete(id.key);
       this.storedBaselines.delete(id.key);
       this.detectors.set(id.key, detector);

@@ -13,6 +13,7 @@ const settings = workerData as {
   intervalMs: number;
   latenessMs?: number;
   historyDays: number;
+  timeZone?: string;
   logLevel: string;
   logFormat: LogFormat;
 };
@@ -20,7 +21,14 @@ const store = openStore(settings.location);
 // Errors go to the collector's thread with each pass's answer; this log says how a long pass goes.
 const log = createLogger(settings.logLevel, undefined, settings.logFormat);
 if (store instanceof PgStore) store.onNotice = (notice) => log.info(`analysis: ${notice}`);
-const scheduler = new AnalysisScheduler({ store, sensitivity: settings.sensitivity, latenessMs: settings.latenessMs, historyDays: settings.historyDays, log });
+const scheduler = new AnalysisScheduler({
+  store,
+  sensitivity: settings.sensitivity,
+  latenessMs: settings.latenessMs,
+  historyDays: settings.historyDays,
+  timeZone: settings.timeZone,
+  log,
+});
 let timer: NodeJS.Timeout | undefined;
 
 /**

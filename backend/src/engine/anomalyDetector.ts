@@ -10,6 +10,8 @@ import { lastDays } from './timeRange';
 export interface AnomalyDetectorOptions {
   /** Threshold in robust standard deviations (default 4); the seed's `sensitivity`. */
   sensitivity?: number;
+  /** The fleet's time zone, whose hours and weekends the baselines keep (default UTC). */
+  timeZone?: string;
   now?: () => number;
 }
 
@@ -20,6 +22,7 @@ export interface AnomalyDetectorOptions {
  */
 export class AnomalyDetector {
   readonly sensitivity: number;
+  private readonly timeZone: string;
   private readonly now: () => number;
   private readonly baselines = new Map<string, DetectorState>();
 
@@ -28,6 +31,7 @@ export class AnomalyDetector {
     options: AnomalyDetectorOptions = {},
   ) {
     this.sensitivity = options.sensitivity ?? 4;
+    this.timeZone = options.timeZone ?? 'UTC';
     if (!(this.sensitivity > 0)) throw new RangeError(`sensitivity must be positive, got ${options.sensitivity}`);
     this.now = options.now ?? Date.now;
   }
@@ -39,7 +43,7 @@ export class AnomalyDetector {
    */
   updateBaseline(workflow: string, options: { stablePeriodDays?: number } = {}): Record<string, unknown> | undefined {
     const range = lastDays(options.stablePeriodDays ?? 7, this.now());
-    const detector = createDetector('run_duration', this.sensitivity);
+    const detector = createDetector('run_duration', this.sensitivity, undefined, undefined, this.timeZone);
     for (const run of this.store.runs({ workflows: [workflow], ...range }).filter(isTimedRun)) {
       detector.observe({ time: run.startedAt, value: run.durationMs });
     }
@@ -62,7 +66,7 @@ export class AnomalyDetector {
     if (!state) throw new Error(`no baseline for '${workflow}': call updateBaseline('${workflow}') first`);
     // A baseline fitted on purpose judges from its first run on, however short its history.
     const { since: _since, ...fitted } = structuredClone(state);
-    const detector: SeriesDetector = createDetector('run_duration', this.sensitivity, fitted);
+    const detector: SeriesDetector = createDetector('run_duration', this.sensitivity, fitted, undefined, this.timeZone);
     const series = { key: seriesKey({ metric: 'run_duration', workflow }), metric: 'run_duration' as const, workflow };
     const found = new Map<number, Anomaly>();
     const ordered = runs.filter(isTimedRun).sort((a, b) => a.startedAt - b.startedAt);

@@ -36,9 +36,9 @@ export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: st
 }
 
 /** Judges packed series with the collector's detectors, as the scheduler's own thread would. */
-export function judgePacked(series: readonly PackedSeries[], sensitivity: number): JudgedSeries[] {
+export function judgePacked(series: readonly PackedSeries[], sensitivity: number, timeZone = 'UTC'): JudgedSeries[] {
   return series.map(({ id, points, state, baseline }) => {
-    const detector = createDetector(id.metric, sensitivity, detectorState(state), baseline);
+    const detector = createDetector(id.metric, sensitivity, detectorState(state), baseline, timeZone);
     const events = observeAll(detector, new PointList(points));
     return { key: id.key, events, state: JSON.stringify(detector.currentState), baseline: detector.fittedBaseline };
   });
@@ -47,8 +47,8 @@ export function judgePacked(series: readonly PackedSeries[], sensitivity: number
 /** The helper thread's side (see `SyncBridge`): judges what a pass hands it. */
 export async function createHandler() {
   return {
-    async judge(series: PackedSeries[], sensitivity: number): Promise<JudgedSeries[]> {
-      return judgePacked(series, sensitivity);
+    async judge(series: PackedSeries[], sensitivity: number, timeZone?: string): Promise<JudgedSeries[]> {
+      return judgePacked(series, sensitivity, timeZone);
     },
   };
 }

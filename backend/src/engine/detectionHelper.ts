@@ -29,6 +29,7 @@ export class DetectionHelper {
   private constructor(
     private readonly bridge: SyncBridge,
     private readonly sensitivity: number,
+    private readonly timeZone: string,
     private readonly resumeFrom: (key: string) => { state?: StoredState; baseline?: unknown },
   ) {}
 
@@ -40,6 +41,7 @@ export class DetectionHelper {
     points: number;
     threshold: number;
     sensitivity: number;
+    timeZone?: string;
     resumeFrom: DetectionHelper['resumeFrom'];
     log?: Logger;
   }): DetectionHelper | undefined {
@@ -47,7 +49,7 @@ export class DetectionHelper {
     try {
       const bridge = new SyncBridge(path.join(__dirname, `detectionHandler${path.extname(__filename)}`), {}, 60_000, 'detection');
       options.log?.debug({ points: options.points }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
-      return new DetectionHelper(bridge, options.sensitivity, options.resumeFrom);
+      return new DetectionHelper(bridge, options.sensitivity, options.timeZone ?? 'UTC', options.resumeFrom);
     } catch (error) {
       options.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');
       return undefined;
@@ -61,7 +63,7 @@ export class DetectionHelper {
     this.calls.push(
       this.bridge.begin(
         'judge',
-        [packed, this.sensitivity],
+        [packed, this.sensitivity, this.timeZone],
         packed.map((p) => p.points.buffer as ArrayBuffer),
       ),
     );

@@ -1,5 +1,6 @@
 import { betaBinomialUpperTail, binomialUpperTail, logBeta, normalQuantile } from '../distributions';
 import { MAD_TO_SIGMA, median, medianInPlace, medianOfSorted } from '../stats';
+import { isWeekendDay, localClock, type LocalClock } from '../localClock';
 import { medianDistanceNear } from './bucketDistances';
 import { FittedValues } from './fittedValues';
 
@@ -15,7 +16,7 @@ export interface Point {
 }
 
 /**
- * How a baseline follows the clock (UTC): not at all, per hour of the day, per hour of the day on
+ * How a baseline follows the fleet's clock (`RPA_TIME_ZONE`, UTC by default): not at all, per hour of the day, per hour of the day on
  * weekdays and at weekends apart (`hourOfDayByWeekpart`: a fleet under weekday load runs slower
  * than at weekends, and a weekend must not teach Monday's hours the faster runs), or per hour of
  * the week.
@@ -61,14 +62,12 @@ export interface Scorer {
 
 const HOUR = 3600_000;
 
-function seasonBucket(time: number, seasonality: Seasonality): number {
+function seasonBucket(time: number, seasonality: Seasonality, clock: LocalClock): number {
   if (seasonality === 'none') return 0;
-  const hour = Math.floor(time / HOUR);
+  const hour = clock.hour(time);
   if (seasonality === 'hourOfDay') return hour % 24;
   if (seasonality === 'hourOfWeek') return hour % (24 * 7);
-  // Day 0 of the epoch was a Thursday: days 2 and 3 of each 7 are Saturday and Sunday.
-  const weekday = Math.floor(hour / 24) % 7;
-  return (hour % 24) + (weekday === 2 || weekday === 3 ? 24 : 0);
+  return (hour % 24) + (isWeekendDay(Math.floor(hour / 24)) ? 24 : 0);
 }
 
 export type Transform = 'identity' | 'log' | 'sqrt';
@@ -88,6 +87,8 @@ export interface RobustScorerOptions {
   minBucketPoints?: number;
   /** Smallest spread assumed, in transformed units: no series is judged as if noise-free. */
   minSigma: number;
+  /** The fleet's wall clock, whose hours and weekends the seasonal buckets are (default UTC's). */
+  clock?: LocalClock;
 }
 
 /** Buckets of each seasonality: one per hour of the day or of the week. */
@@ -139,9 +140,16 @@ export class RobustScorer implements Scorer {
   /** The last seasonal fit's median distance from the bucket medians: where the next one starts looking. */
   private lastDistance = Number.NaN;
 
+  private readonly clock: LocalClock;
+
   constructor(private readonly options: RobustScorerOptions) {
+    this.clock = options.clock ?? localClock();
     this.bucketMedians = new Float64Array(SEASON_BUCKETS[options.seasonality]).fill(Number.NaN);
-    this.fitted = new FittedValues(SEASON_BUCKETS[options.seasonality], (time) => seasonBucket(time, options.seasonality), options.minBucketPoints ?? 10);
+    this.fitted = new FittedValues(
+      SEASON_BUCKETS[options.seasonality],
+      (time) => seasonBucket(time, options.seasonality, this.clock),
+      options.minBucketPoints ?? 10,
+    );
   }
 
   fit(window: readonly Point[], count = window.length): void {
@@ -254,7 +262,7 @@ export class RobustScorer implements Scorer {
   score(point: Point): Score {
     const { to, from } = TRANSFORMS[this.options.transform];
     const seasonal = this.options.seasonality !== 'none';
-    const bucket = seasonal ? this.bucketMedians[seasonBucket(point.time, this.options.seasonality)] : Number.NaN;
+    const bucket = seasonal ? this.bucketMedians[seasonBucket(point.time, this.options.seasonality, this.clock)] : Number.NaN;
     const settled = !seasonal || !Number.isNaN(bucket);
     const center = Number.isNaN(bucket) ? this.overallMedian : bucket;
     const z = (to(point.value) - center) / Math.max(this.sigma, this.options.minSigma);
@@ -262,17 +270,21 @@ export class RobustScorer implements Scorer {
   }
 
   save(): unknown {
-    return { overallMedian: this.overallMedian, sigma: this.sigma, bucketMedians: this.bucketMedians.slice(), seasonalBuckets: this.seasonalBuckets };
+    const zone = this.clock.timeZone === 'UTC' ? {} : { timeZone: this.clock.timeZone };
+    return { overallMedian: this.overallMedian, sigma: this.sigma, bucketMedians: this.bucketMedians.slice(), seasonalBuckets: this.seasonalBuckets, ...zone };
   }
 
   load(saved: unknown): boolean {
-    const { overallMedian, sigma, bucketMedians, seasonalBuckets } = saved as {
+    const { overallMedian, sigma, bucketMedians, seasonalBuckets, timeZone } = saved as {
       overallMedian: number;
       sigma: number;
       bucketMedians: Float64Array;
       seasonalBuckets: number;
+      timeZone?: string;
     };
     if (!bucketMedians || bucketMedians.length !== this.bucketMedians.length) return false;
+    // Buckets of another zone's hours are other hours.
+    if (this.options.seasonality !== 'none' && (timeZone ?? 'UTC') !== this.clock.timeZone) return false;
     this.overallMedian = overallMedian;
     this.sigma = sigma;
     this.bucketMedians.set(bucketMedians);

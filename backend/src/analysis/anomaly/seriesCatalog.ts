@@ -2,6 +2,7 @@ import type { AnomalyMetric } from '@rpa-analytics/contract';
 import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline } from '../../store/store';
 import { isTimedRun } from '../performance';
+import { localClock, type LocalClock } from '../localClock';
 import { PointList } from './pointList';
 import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
 import { type DetectorEvent, type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
@@ -47,12 +48,12 @@ export function parseSeriesKey(key: string): SeriesId {
  * How each metric is judged: its scorer, the detector settings that differ from the defaults, and
  * its threshold against the configured sensitivity.
  */
-function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partial<DetectorSettings>; thresholdFactor?: number } {
+function design(metric: AnomalyMetric, clock: LocalClock): { scorer: () => Scorer; settings: Partial<DetectorSettings>; thresholdFactor?: number } {
   switch (metric) {
     case 'run_duration':
     case 'step_duration':
       return {
-        scorer: () => new RobustScorer({ transform: 'log', seasonality: 'hourOfDayByWeekpart', minSigma: 0.03 }),
+        scorer: () => new RobustScorer({ transform: 'log', seasonality: 'hourOfDayByWeekpart', minSigma: 0.03, clock }),
         // Per hour of the day, on weekdays and at weekends apart: a fleet runs faster at weekends,
         // and a weekend's hours must not teach Monday's that it is slow.
         // A duration is timed from the start of its run or step, and known when it ends.
@@ -86,7 +87,7 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       };
     case 'volume':
       return {
-        scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 }),
+        scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5, clock }),
         settings: { direction: 'low', minHistory: 48, closeAfterNormal: 2, evidenceEnd: (point) => point.time + HOUR },
       };
     case 'host_cpu':
@@ -96,7 +97,7 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
       // disk space climbing steadily toward it (a leak, logs or screenshots piling up): full within
       // 6 hours at its pace of the last 2 hours.
       return {
-        scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3 }),
+        scorer: () => new RobustScorer({ transform: 'identity', seasonality: 'hourOfDay', minSigma: 3, clock }),
         settings: {
           direction: 'high',
           minConsecutive: 3,
@@ -115,10 +116,11 @@ function design(metric: AnomalyMetric): { scorer: () => Scorer; settings: Partia
 /**
  * The collector's detector of a metric. It acts on the episodes it opens and closes; how rare
  * each point is (`Judgement.rarity`, a per-point score for scoring benchmarks) is not judged:
- * it was a fifth of a pass's time and most of each detector's stored state.
+ * it was a fifth of a pass's time and most of each detector's stored state. Its seasonal
+ * baselines keep the hours and weekends of `timeZone` (`RPA_TIME_ZONE`).
  */
-export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState, baseline?: unknown): SeriesDetector {
-  const { scorer, settings, thresholdFactor } = design(metric);
+export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState, baseline?: unknown, timeZone = 'UTC'): SeriesDetector {
+  const { scorer, settings, thresholdFactor } = design(metric, localClock(timeZone));
   return new SeriesDetector(scorer(), { rarityPoints: 0, ...settings, sensitivity: sensitivity * (thresholdFactor ?? 1) }, state, baseline);
 }
 
