@@ -1,4 +1,5 @@
 import { assertCollectorAnswers, CommandError, commandToken, numberOption, parseOptions, UsageError } from '@rpa-analytics/sdk';
+import { isTimeZone } from '../analysis/localClock';
 import { INCIDENT_KINDS, type IncidentKind, type IncidentRequest } from './incidents';
 import { OtlpTransport } from './otlpTransport';
 import { DEMO_FLEET, runSimulation } from './simulator';
@@ -15,6 +16,8 @@ writes the ground truth (injected incidents, totals) to --truth, then with --liv
   --end ISO                 end of the history (default: now, floored to the hour)
   --workflows N             workflows (default 12), --hosts N (default 6), --robots N (default 10)
   --runs-per-hour N         peak runs per workflow and hour (default 4)
+  --time-zone ZONE          the fleet's business hours and weekends are ZONE's, an IANA name such as
+                            Europe/Berlin (default UTC); start the collector with RPA_TIME_ZONE=ZONE
   --incidents LIST          all | none | comma list of ${INCIDENT_KINDS.join(', ')},
                             each optionally kind@ISO-time to set when it starts (default all)
   --sample-interval-ms N    host sample spacing (default 60000)
@@ -57,6 +60,7 @@ export async function runDemo(argv: string[]): Promise<void> {
       truth: { type: 'string', default: 'data/demo-ground-truth.json' },
       live: { type: 'boolean', default: false },
       via: { type: 'string', default: 'ingest' },
+      'time-zone': { type: 'string', default: 'UTC' },
     },
     USAGE,
   );
@@ -68,6 +72,8 @@ export async function runDemo(argv: string[]): Promise<void> {
   if (o.via !== 'ingest' && o.via !== 'otlp') throw new UsageError(`--via must be ingest or otlp, got '${o.via}'`);
   const end = o.end === undefined ? undefined : Date.parse(o.end as string);
   if (end !== undefined && Number.isNaN(end)) throw new UsageError(`--end must be an ISO date-time, got '${o.end}'`);
+  const timeZone = o['time-zone'] as string;
+  if (!isTimeZone(timeZone)) throw new UsageError(`--time-zone must be an IANA time zone such as Europe/Berlin, got '${timeZone}'`);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());
@@ -85,6 +91,7 @@ export async function runDemo(argv: string[]): Promise<void> {
     hosts: numberOption(o.hosts, 'hosts', 1, 10_000),
     robots: numberOption(o.robots, 'robots', 1, 100_000),
     runsPerHour: numberOption(o['runs-per-hour'], 'runs-per-hour', 0, 100_000),
+    timeZone,
     incidents: parseIncidents(o.incidents as string),
     sampleIntervalMs: numberOption(o['sample-interval-ms'], 'sample-interval-ms', 1000, 3_600_000),
     truthFile: o.truth as string,

@@ -1,3 +1,4 @@
+import { isWeekendDay, localClock, type LocalClock } from '../analysis/localClock';
 import { Random } from './random';
 
 export interface SimStep {
@@ -73,6 +74,8 @@ export interface FleetOptions {
   hosts: number;
   robots: number;
   runsPerHour: number;
+  /** The time zone of the fleet's business hours and weekends (default UTC). */
+  timeZone?: string;
 }
 
 /** Builds the fleet: workflows with named steps, robots on hosts. Deterministic for `seed`. */
@@ -107,11 +110,11 @@ export function buildFleet(seed: number, options: FleetOptions): Fleet {
   return { workflows, robots, hosts, slowStep: { workflow: workflows[0].name, step: SLOW_STEP_NAME } };
 }
 
-/** Traffic shape: busy on weekday business hours (UTC), quiet at night, light at weekends. */
-export function loadFactor(time: number): number {
-  const date = new Date(time);
-  const hour = date.getUTCHours();
-  const weekend = date.getUTCDay() === 0 || date.getUTCDay() === 6;
+/** Traffic shape: busy on weekday business hours (of `clock`'s zone), quiet at night, light at weekends. */
+export function loadFactor(time: number, clock: LocalClock = localClock()): number {
+  const hours = clock.hour(time);
+  const hour = hours % 24;
+  const weekend = isWeekendDay(Math.floor(hours / 24));
   const hourFactor = hour >= 8 && hour < 18 ? 1 : hour >= 6 && hour < 22 ? 0.5 : 0.2;
   return hourFactor * (weekend ? 0.3 : 1);
 }

@@ -2,6 +2,7 @@ import type { ErrorType, Execution, ResourceSample, Step } from '@rpa-analytics/
 import { buildFleet, type Fleet, type FleetOptions, loadFactor, type SimWorkflow } from './fleet';
 import { type Incident, type IncidentRequest, isActive, planIncidents, STEP_TIMEOUT_MS } from './incidents';
 import { Random } from './random';
+import { localClock, type LocalClock } from '../analysis/localClock';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -43,6 +44,8 @@ export class FleetGenerator {
   readonly incidents: Incident[];
   readonly versionChanges: VersionChange[];
   private readonly random: Random;
+  /** The fleet's wall clock: its business hours and weekends. */
+  private readonly clock: LocalClock;
   /** The draws of a workflow that runs around the clock: the rest of the fleet's traffic stays as it is without it. */
   private readonly aroundTheClock: Random;
   /** The draws of a robot's or a step's incident: the rest of the fleet's traffic stays as it is without them. */
@@ -55,7 +58,8 @@ export class FleetGenerator {
 
   constructor(private readonly options: GeneratorOptions) {
     this.fleet = buildFleet(options.seed, options);
-    this.incidents = planIncidents(this.fleet, options.from, options.to, options.incidents);
+    this.clock = localClock(options.timeZone);
+    this.incidents = planIncidents(this.fleet, options.from, options.to, options.incidents, this.clock);
     this.random = new Random(options.seed).fork('traffic');
     this.aroundTheClock = new Random(options.seed).fork('around the clock');
     this.incidentDraws = new Random(options.seed).fork('incident draws');
@@ -76,7 +80,7 @@ export class FleetGenerator {
     this.fleet.workflows.forEach((workflow, w) => {
       // A workflow that stops at some point runs around the clock, at its incident's rate.
       const draw = (r: Random, mean: number) => Array.from({ length: r.poisson(mean) }, () => hourStart + Math.floor(r.next() * HOUR)).sort((a, b) => a - b);
-      const starts = draw(this.random, workflow.peakRunsPerHour * loadFactor(hourStart));
+      const starts = draw(this.random, workflow.peakRunsPerHour * loadFactor(hourStart, this.clock));
       const stop = this.incidents.find((i) => i.kind === 'workflow_stop' && i.workflow === workflow.name);
       if (stop) {
         // Around the clock, from draws of its own: the rest of the fleet is drawn as it would be
@@ -125,7 +129,7 @@ export class FleetGenerator {
     const active = this.incidents.filter(
       (i) => i.kind !== 'workflow_stop' && isActive(i, startedAt) && (i.workflow === workflow.name || i.host === host || i.robot === robot),
     );
-    let slowdown = 1 + 0.15 * loadFactor(startedAt);
+    let slowdown = 1 + 0.15 * loadFactor(startedAt, this.clock);
     let failure: { type: ErrorType; message: string } | undefined;
     let shiftedStep: string | undefined;
     for (const incident of active) {

@@ -1,3 +1,4 @@
+import { isWeekendDay, localClock, type LocalClock } from '../analysis/localClock';
 import type { Fleet } from './fleet';
 
 export const INCIDENT_KINDS = [
@@ -44,31 +45,36 @@ export interface Incident {
 export type IncidentRequest = IncidentKind | { kind: IncidentKind; start: number };
 
 const HOUR = 3600_000;
-const DAY = 24 * HOUR;
 /** How long a step waits before it times out, in a `step_timeout` incident. */
 export const STEP_TIMEOUT_MS = 120_000;
 
-const isWeekend = (day: number) => [0, 6].includes(new Date(day).getUTCDay());
+/** The first UTC time at local hour `hour` (`LocalClock.hour`'s count) of `clock`. */
+function utcOf(hour: number, clock: LocalClock): number {
+  let time = hour * HOUR;
+  for (let i = 0; i < 2; i++) time -= (clock.hour(time) - hour) * HOUR;
+  return time;
+}
 
 /**
- * 09:00 UTC on the first weekday at or after `time` whose incident of `length` still ends inside
- * the period, or else on the last weekday before it: an incident placed on a weekend morning
- * would hit the fleet's quietest hours (a period ending on a Monday put the failure burst on a
- * Sunday, on no run at all).
+ * 09:00 of the fleet's clock on the first weekday at or after `time` whose incident of `length`
+ * still ends inside the period, or else on the last weekday before it: an incident placed on a
+ * weekend morning would hit the fleet's quietest hours (a period ending on a Monday put the
+ * failure burst on a Sunday, on no run at all).
  */
-function businessMorning(time: number, periodEnd: number, length: number): number {
-  const first = Math.floor(time / DAY) * DAY;
-  for (let day = first; day + 9 * HOUR + length < periodEnd; day += DAY) if (!isWeekend(day)) return day + 9 * HOUR;
-  let day = first - DAY;
-  while (isWeekend(day)) day -= DAY;
-  return day + 9 * HOUR;
+function businessMorning(time: number, periodEnd: number, length: number, clock: LocalClock): number {
+  const first = Math.floor(clock.hour(time) / 24);
+  const morning = (day: number) => utcOf(day * 24 + 9, clock);
+  for (let day = first; morning(day) + length < periodEnd; day++) if (!isWeekendDay(day)) return morning(day);
+  let day = first - 1;
+  while (isWeekendDay(day)) day--;
+  return morning(day);
 }
 
 /**
  * Places the incidents over the period, each on its own workflow (workflows 1 to 4; workflow 0
  * carries the chronically slow step) or host, late enough that baselines have history before it.
  */
-export function planIncidents(fleet: Fleet, from: number, to: number, requests: readonly IncidentRequest[]): Incident[] {
+export function planIncidents(fleet: Fleet, from: number, to: number, requests: readonly IncidentRequest[], clock: LocalClock = localClock()): Incident[] {
   const span = to - from;
   const startOf = new Map<IncidentKind, number>();
   const kinds = requests.map((r) => {
@@ -77,7 +83,7 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
     return r.kind;
   });
   const at = (fraction: number, length: number, kind: IncidentKind) =>
-    startOf.get(kind) ?? Math.min(businessMorning(from + fraction * span, to, length), to - length - HOUR);
+    startOf.get(kind) ?? Math.min(businessMorning(from + fraction * span, to, length, clock), to - length - HOUR);
   const workflow = (i: number) => fleet.workflows[Math.min(i, fleet.workflows.length - 1)];
   const incidents: Incident[] = [];
   for (const kind of kinds) {

@@ -250,3 +250,36 @@ describe('incident placement over a period that ends on a Monday', () => {
     expect(burst.affectedExecutions).toBeGreaterThanOrEqual(8);
   });
 });
+
+describe('a fleet in another time zone', () => {
+  it("when the fleet is in Tokyo, then its business hours, weekends and incident mornings are Tokyo's", () => {
+    const monday = Date.UTC(2026, 10, 30);
+    const generator = new FleetGenerator({ ...options, timeZone: 'Asia/Tokyo', from: monday - 14 * 24 * HOUR, to: monday });
+    // Runs started per hour of the day in Tokyo (UTC+9, no daylight-saving time), weekdays and weekends apart.
+    const weekday = new Array<number>(24).fill(0);
+    const weekend = new Array<number>(24).fill(0);
+    for (let hour = monday - 14 * 24 * HOUR; hour < monday; hour += HOUR) {
+      const tokyo = new Date(hour + 9 * HOUR);
+      const runs = generator.hour(hour).runs.length;
+      ([0, 6].includes(tokyo.getUTCDay()) ? weekend : weekday)[tokyo.getUTCHours()] += runs;
+    }
+    const busiest = weekday
+      .map((runs, hour) => ({ runs, hour }))
+      .sort((a, b) => b.runs - a.runs)
+      .slice(0, 10)
+      .map((h) => h.hour)
+      .sort((a, b) => a - b);
+    expect(busiest).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    // Weekends are light (0.3 of a weekday's traffic over 2 days of 7).
+    expect(weekend.reduce((a, b) => a + b) / weekday.reduce((a, b) => a + b)).toBeLessThan(0.25);
+    // 09:00 on a weekday in Tokyo is 00:00 UTC; the stop at 02:00 there is 17:00 UTC the day before.
+    for (const incident of generator.incidents.filter((i) => i.end !== undefined)) {
+      const tokyo = new Date(incident.start + 9 * HOUR);
+      expect([incident.kind, [0, 6].includes(tokyo.getUTCDay())]).toEqual([incident.kind, false]);
+      expect([incident.kind, tokyo.getUTCHours()]).toEqual([
+        incident.kind,
+        ({ workflow_stop: 2, step_timeout: 14 } as Record<string, number>)[incident.kind] ?? 9,
+      ]);
+    }
+  });
+});

@@ -19,6 +19,8 @@ export interface SimulationOptions {
   hosts: number;
   robots: number;
   runsPerHour: number;
+  /** The time zone of the fleet's business hours and weekends (default UTC). */
+  timeZone?: string;
   incidents: readonly IncidentRequest[];
   sampleIntervalMs: number;
   /** Where to send: a collector URL (with an ingest token) or any transport. */

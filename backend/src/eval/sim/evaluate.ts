@@ -8,13 +8,15 @@ import { DEMO_FLEET, latestMonday, runSimulation } from '../../sim/simulator';
 import { OtlpTransport } from '../../sim/otlpTransport';
 import { spawnCollector, stopCollector } from '../../testing/collectorProcess';
 import { median } from '../../analysis/stats';
+import { isTimeZone } from '../../analysis/localClock';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
 const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N] [--via ingest|otlp]
   [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C] [--max-incidents-per-injected R]
   [--max-mixed M] [--one-incident-each] [--max-median-detection-minutes D] [--dump DIR]
+  [--time-zone ZONE [--collector-time-zone ZONE]]
 npm run eval:sim -- --sweep N [--seeds 1,2,3] [--days N] [--end ISO] [--min-recall R] [--max-mixed M]
-  [--max-control-anomalies C] [--max-noise-per-run X] [--dump DIR]
+  [--max-control-anomalies C] [--max-noise-per-run X] [--dump DIR] [--time-zone ZONE [--collector-time-zone ZONE]]
 
 Scores the analysis against the simulator's ground truth, the way the README runs it: a collector
 of its own (a temporary data folder, loopback, a free port) is started first, with its analysis on,
@@ -32,7 +34,9 @@ thresholds: --max-incidents-per-injected bounds the incidents reported against t
 injected incident to the end of the run or hour that had it reported. --dump writes the ground
 truth, anomalies and incidents of each mode to DIR. --via otlp sends the runs as a runner
 instrumented with OpenTelemetry would, OTLP protobuf to POST /v1/traces (steps before their runs),
-instead of the ingest API (host samples still go there).
+instead of the ingest API (host samples still go there). --time-zone puts the fleet's business hours
+and weekends in ZONE (an IANA name; default UTC) and starts the collector with RPA_TIME_ZONE set to
+it, or to --collector-time-zone (a collector told the wrong zone, e.g. left on UTC).
 
 --sweep N scores the README's demo as it meets users whenever they run it: live (a pass a minute),
 for each seed of --seeds, over N periods of --days (the README's is 7) ending 31 hours apart back
@@ -68,13 +72,13 @@ type Mode = 'live' | 'preloaded';
 /** Starts a collector, sends the fleet, has it judged, and scores what it reports. */
 async function evaluate(
   mode: Mode,
-  options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string; via?: 'ingest' | 'otlp' },
+  options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string; via?: 'ingest' | 'otlp'; zones?: Zones },
   say: (line: string) => void,
 ): Promise<SimScore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
   let collector: { child: ChildProcess; url: string } | undefined;
   try {
-    const analysis = { RPA_ANALYSIS_INTERVAL_MS: String(options.intervalMs) };
+    const analysis = { RPA_ANALYSIS_INTERVAL_MS: String(options.intervalMs), ...(options.zones ? { RPA_TIME_ZONE: options.zones.collector } : {}) };
     // As the README: the collector first (analysis on, or off while the data arrives when preloaded).
     collector = await spawnCollector({ RPA_DATA_DIR: dataDir, ...analysis, ...(mode === 'preloaded' ? { RPA_ANALYSIS: 'off' } : {}) });
     // The period ends at the latest Monday 00:00 UTC: the fleet's week (business hours, weekends)
@@ -83,7 +87,7 @@ async function evaluate(
     const end = options.end ?? latestMonday(Date.now());
     const via = options.via ?? 'ingest';
     say(
-      `collector at ${collector.url} (${mode}); sending ${options.days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${options.seed}${via === 'otlp' ? ', runs over OTLP' : ''} ...`,
+      `collector at ${collector.url} (${mode}); sending ${options.days} days of the demo fleet to ${new Date(end).toISOString()}, seed ${options.seed}${via === 'otlp' ? ', runs over OTLP' : ''}${options.zones ? `, its hours ${options.zones.fleet}'s, the collector's ${options.zones.collector}'s` : ''} ...`,
     );
     const truth = await runSimulation({
       url: collector.url,
@@ -92,6 +96,7 @@ async function evaluate(
       days: options.days,
       end,
       ...DEMO_FLEET,
+      ...(options.zones ? { timeZone: options.zones.fleet } : {}),
     });
     say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
     if (mode === 'preloaded') {
@@ -123,6 +128,12 @@ export function sweepEnds(count: number, last: number): number[] {
   return Array.from({ length: count }, (_, i) => last - i * 31 * HOUR);
 }
 
+/** The time zone of the simulated fleet's hours, and the one its collector is told. */
+interface Zones {
+  fleet: string;
+  collector: string;
+}
+
 interface SweepGates {
   minRecall: number;
   maxMixed?: number;
@@ -137,12 +148,13 @@ async function sweep(
   days: number,
   gates: SweepGates,
   dump: string | undefined,
+  zones: Zones | undefined,
   say: (line: string) => void,
 ): Promise<string[]> {
   const scores: Array<{ seed: number; end: number; score: SimScore }> = [];
   for (const end of ends) {
     for (const seed of seeds) {
-      const score = await evaluate('live', { days, seed, intervalMs: 60_000, end, ...(dump ? { dump } : {}) }, () => {});
+      const score = await evaluate('live', { days, seed, intervalMs: 60_000, end, ...(dump ? { dump } : {}), ...(zones ? { zones } : {}) }, () => {});
       scores.push({ seed, end, score });
       const missed = score.incidents.filter((i) => !i.found).map((i) => i.id);
       say(
@@ -205,6 +217,8 @@ async function main(argv: string[]): Promise<number> {
       seeds: { type: 'string', default: '1,2,3' },
       'max-noise-per-run': { type: 'string' },
       via: { type: 'string', default: 'ingest' },
+      'time-zone': { type: 'string' },
+      'collector-time-zone': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -227,6 +241,12 @@ async function main(argv: string[]): Promise<number> {
     !['ingest', 'otlp'].includes(o.via!)
   )
     throw new Error(`bad arguments\n\n${USAGE}`);
+  const fleetZone = o['time-zone'];
+  const collectorZone = o['collector-time-zone'] ?? fleetZone;
+  for (const zone of [fleetZone, collectorZone])
+    if (zone !== undefined && !isTimeZone(zone)) throw new Error(`'${zone}' is not an IANA time zone such as Europe/Berlin\n\n${USAGE}`);
+  if (o['collector-time-zone'] !== undefined && fleetZone === undefined) throw new Error(`--collector-time-zone needs --time-zone\n\n${USAGE}`);
+  const zones = fleetZone === undefined ? undefined : { fleet: fleetZone, collector: collectorZone! };
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (o.sweep !== undefined) {
     const count = Number(o.sweep);
@@ -238,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
     if (maxMixed !== undefined) gates.maxMixed = maxMixed;
     if (maxControl !== undefined) gates.maxControl = maxControl;
     if (maxNoisePerRun !== undefined) gates.maxNoisePerRun = maxNoisePerRun;
-    const failures = await sweep(sweepEnds(count, end ?? latestMonday(Date.now())), seeds, days, gates, o.dump, say);
+    const failures = await sweep(sweepEnds(count, end ?? latestMonday(Date.now())), seeds, days, gates, o.dump, zones, say);
     for (const failure of failures) process.stderr.write(`eval:sim: ${failure}\n`);
     return failures.length ? 1 : 0;
   }
@@ -247,7 +267,11 @@ async function main(argv: string[]): Promise<number> {
   const scores = new Map<Mode, SimScore>();
   for (const mode of modes) {
     const via = o.via as 'ingest' | 'otlp';
-    const score = await evaluate(mode, { days, seed, intervalMs, via, ...(end === undefined ? {} : { end }), ...(o.dump ? { dump: o.dump } : {}) }, say);
+    const score = await evaluate(
+      mode,
+      { days, seed, intervalMs, via, ...(end === undefined ? {} : { end }), ...(o.dump ? { dump: o.dump } : {}), ...(zones ? { zones } : {}) },
+      say,
+    );
     scores.set(mode, score);
     process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, via, ...score })}\n${table(score)}\n`);
     if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
