@@ -149,7 +149,7 @@ export class Collector {
     let sampler: ResourceCollector | undefined;
     const samplerStatus = () => sampler?.status() ?? { enabled: false };
     this.metrics = new CollectorMetrics(
-      { store: this.store, analysis: this.analysis, sampler: samplerStatus },
+      { store: this.store, analysis: this.analysis, sampler: samplerStatus, timeZone },
       { ...DEFAULT_SERIES_LIMITS, ...config.metrics },
     );
     const cache = new QueryCache();

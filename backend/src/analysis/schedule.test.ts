@@ -1,5 +1,6 @@
 import type { Execution } from '@rpa-analytics/contract';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
+import { isWeekendDay, localClock, type LocalClock } from './localClock';
 import { combined, hourOfWeek, runsCameSince, runsDue, runsOverdue, workflowSchedules, type Schedule } from './schedule';
 
 const HOUR = 3_600_000;
@@ -136,5 +137,35 @@ describe('runs overdue', () => {
     ]);
     expect(came.fleet).toBe(1); // the fleet's last arrival was in the 10:00 hour
     store.close();
+  });
+});
+
+describe("a schedule on the fleet's clock", () => {
+  // An office in Berlin: 4 runs an hour from 09:00 to 17:00 there on weekdays, for the four weeks
+  // of March 2026 before daylight-saving time starts (Sunday 29 March), then on Monday 30 March,
+  // when 09:00 to 17:00 there is 07:00 to 15:00 UTC, not 08:00 to 16:00.
+  const berlin = localClock('Europe/Berlin');
+  const store = new SqliteStore({ file: ':memory:' });
+  const executions: Execution[] = [];
+  for (let start = Date.UTC(2026, 2, 2); start < Date.UTC(2026, 2, 31); start += 15 * 60_000) {
+    const hours = berlin.hour(start);
+    if (!isWeekendDay(Math.floor(hours / 24)) && hours % 24 >= 9 && hours % 24 < 17) executions.push(run('Invoices', start, executions.length));
+  }
+  store.ingest({ executions, steps: [], samples: [] });
+  afterAll(() => store.close());
+
+  it("when daylight-saving time moves the office's hours in UTC, then its schedule moves with them: the evening after is not overdue", () => {
+    const lastRun = executions[executions.length - 1].startedAt;
+    expect(new Date(lastRun).toISOString()).toBe('2026-03-30T14:45:00.000Z'); // 16:45 in Berlin
+    const now = Date.parse('2026-03-30T15:45:00Z');
+    const arrivals = new Map([['Invoices', lastRun + 60_000]]);
+    const came = runsCameSince(store, arrivals, now).byWorkflow.get('Invoices')!;
+    const overdue = (clock: LocalClock) => {
+      const schedule = workflowSchedules(store, now, arrivals, { clock }).get('Invoices')!;
+      return runsOverdue(schedule, lastRun + 60_000, now, came, clock);
+    };
+    expect(overdue(berlin)).toBe(0);
+    // Learnt in UTC, the 15:00 hour still expects its 4 runs: 3 overdue by 15:45.
+    expect(overdue(localClock())).toBeCloseTo(3, 9);
   });
 });

@@ -1,4 +1,6 @@
 import type { Collector } from '../server';
+import path from 'node:path';
+import { isWeekendDay, localClock } from '../analysis/localClock';
 import { postJson, startCollector, tempDir } from '../testing/harness';
 
 const T0 = Date.UTC(2026, 10, 2, 8);
@@ -264,5 +266,32 @@ describe('freshness, schedule and health of /metrics: read from the database', (
     } finally {
       await restarted.stop();
     }
+  });
+  it("when RPA_TIME_ZONE is the fleet's, then its schedule keeps the fleet's hours through a daylight-saving change", async () => {
+    // An office in Berlin: 4 runs an hour from 09:00 to 17:00 there on weekdays, for March 2026,
+    // daylight-saving time starting on Sunday the 29th; all of it sent at 14:46 UTC on Monday the
+    // 30th, when 09:00 to 17:00 there is 07:00 to 15:00 UTC (08:00 to 16:00 before).
+    const berlin = localClock('Europe/Berlin');
+    const office: typeof executions = [];
+    for (let startedAt = Date.UTC(2026, 2, 2); startedAt < Date.UTC(2026, 2, 31); startedAt += 15 * 60_000) {
+      const hours = berlin.hour(startedAt);
+      if (isWeekendDay(Math.floor(hours / 24)) || hours % 24 < 9 || hours % 24 >= 17) continue;
+      office.push({ id: `o-${office.length}`, workflow: 'Invoices', startedAt, endedAt: startedAt + 60_000, status: 'completed' });
+    }
+    const sent = Date.parse('2026-03-30T14:46:00Z');
+    const overdueAt1545 = async (timeZone: string) => {
+      const dir = path.join(tmp.dir, timeZone.replace('/', '-'));
+      const collector = await startCollector(dir, { RPA_TIME_ZONE: timeZone, RPA_ANALYSIS: 'off' });
+      try {
+        expect((await at(sent, () => postJson(`${collector.url}/api/v1/ingest`, { executions: office, steps: [], samples: [] }))).status).toBe(200);
+        return (await at(Date.parse('2026-03-30T15:45:00Z'), () => scrape(collector))).get('rpa_workflow_runs_overdue{workflow="Invoices"}');
+      } finally {
+        await collector.stop();
+      }
+    };
+    // 17:45 in Berlin: the office's day is over.
+    expect(await overdueAt1545('Europe/Berlin')).toBe(0);
+    // Learnt in UTC, the 15:00 hour still expects its 4 runs: 3 overdue by 15:45.
+    expect(await overdueAt1545('UTC')).toBeCloseTo(3, 9);
   });
 });

@@ -8,6 +8,7 @@ import type { StoreReader } from '../store/store';
 import { storedHealth } from '../engine/healthRefresh';
 import type { WorkflowHealth } from '../analysis/health';
 import { combined, runsCameSince, runsOverdue, type Schedule, workflowSchedules } from '../analysis/schedule';
+import { localClock, type LocalClock } from '../analysis/localClock';
 
 /** RPA runs last seconds to hours: buckets from 1 s to 4 h. */
 export const DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
@@ -16,6 +17,8 @@ export interface MetricsSources {
   store: StoreReader;
   analysis: AnalysisRunner;
   sampler: () => SamplerStatus;
+  /** The fleet's time zone (`RPA_TIME_ZONE`): the hours of the week its schedules are learnt in (default UTC). */
+  timeZone?: string;
   /** The wall clock (a test sets its own). */
   now?: () => number;
 }
@@ -82,11 +85,13 @@ export class CollectorMetrics {
   private readonly stepChildren = new Map<string, Map<string, Observer>>();
   private readonly records: Counter<'kind'>;
   private readonly batchLatency: Histogram;
+  private readonly clock: LocalClock;
 
   constructor(
     private readonly sources: MetricsSources,
     private readonly limits: SeriesLimits = DEFAULT_SERIES_LIMITS,
   ) {
+    this.clock = localClock(sources.timeZone);
     const registers = [this.registry];
     const folded = new Counter({
       name: 'rpa_metrics_folded_total',
@@ -181,7 +186,7 @@ export class CollectorMetrics {
   private currentSchedules(now: number, arrivals: ReadonlyMap<string, number>): NonNullable<CollectorMetrics['schedules']> {
     const unseen = [...arrivals.keys()].some((w) => !this.schedules?.seen.has(w));
     if (!this.schedules || unseen || Math.abs(now - this.schedules.at) >= SCHEDULE_TTL_MS) {
-      const byWorkflow = workflowSchedules(this.sources.store, now, arrivals);
+      const byWorkflow = workflowSchedules(this.sources.store, now, arrivals, { clock: this.clock });
       this.schedules = { at: now, seen: new Set(arrivals.keys()), byWorkflow, fleet: combined(byWorkflow.values()) };
     }
     return this.schedules;
@@ -199,14 +204,14 @@ export class CollectorMetrics {
     const overdue = new Map<string, number>();
     for (const [workflow, arrivedAt] of arrivals) {
       const schedule = schedules.byWorkflow.get(workflow);
-      if (schedule) overdue.set(workflow, runsOverdue(schedule, arrivedAt, now, came.byWorkflow.get(workflow) ?? 0));
+      if (schedule) overdue.set(workflow, runsOverdue(schedule, arrivedAt, now, came.byWorkflow.get(workflow) ?? 0, this.clock));
     }
     this.fresh = {
       now,
       arrivals,
       latest,
       overdue,
-      fleetOverdue: latest > 0 ? runsOverdue(schedules.fleet, latest, now, came.fleet) : 0,
+      fleetOverdue: latest > 0 ? runsOverdue(schedules.fleet, latest, now, came.fleet, this.clock) : 0,
       health: storedHealth(store),
     };
     return this.fresh;
