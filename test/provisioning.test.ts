@@ -237,7 +237,12 @@ describe('docker-compose.yml', () => {
     expect(services.collector.build).toEqual({ context: '.', dockerfile: 'backend/Dockerfile' });
     const dockerfile = read('backend/Dockerfile');
     expect(dockerfile.match(/^FROM node:20-[a-z]+-slim/gm)).toHaveLength(2);
-    expect(services.collector.environment).toMatchObject({ RPA_HOST: '0.0.0.0', RPA_PORT: '5001', RPA_DATA_DIR: '/data' });
+    expect(services.collector.environment).toMatchObject({
+      RPA_HOST: '0.0.0.0',
+      RPA_PORT: '5001',
+      RPA_DATA_DIR: '/data',
+      RPA_TIME_ZONE: '${RPA_TIME_ZONE:-UTC}',
+    });
     expect(services.collector.volumes).toEqual(['collector-data:/data']);
     expect(Object.keys(compose.volumes)).toContain('collector-data');
     expect(services.collector.environment.RPA_READ_TOKEN).toMatch(/^\$\{RPA_READ_TOKEN:\?/);
