@@ -36,6 +36,13 @@ describe('the README commands', () => {
     expect(head).toContain('npm test');
   });
 
+  it('lists every variable the configuration reads in its configuration table', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const read = [...fs.readFileSync(path.join(ROOT, 'backend/src/config.ts'), 'utf8').matchAll(/^ {2}(RPA_[A-Z_]+):/gm)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(30);
+    expect(read.filter((name) => !readme.includes(`| \`${name}\``) && !readme.includes(`, \`${name}\``))).toEqual([]);
+  });
+
   it('every file and image the README links to is in the repository, and every report page image is linked', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const links = [...readme.matchAll(/\]\(((?:docs|provisioning|backend|plugin|test)\/[^)#\s]+)\)/g)].map((m) => m[1]);
