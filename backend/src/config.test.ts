@@ -28,6 +28,7 @@ describe('configuration from the environment', () => {
 
   it("when RPA_TIME_ZONE names a zone, then the analysis keeps that zone's hours and weekends; by default UTC's", () => {
     expect(loadConfig({ RPA_TIME_ZONE: 'America/Los_Angeles' }).analysis.timeZone).toBe('America/Los_Angeles');
+    expect(loadConfig({ RPA_TIME_ZONE: 'america/los_angeles' }).analysis.timeZone).toBe('America/Los_Angeles');
     expect(loadConfig({}).analysis.timeZone).toBe('UTC');
   });
 

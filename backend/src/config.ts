@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
-import { isTimeZone } from './analysis/localClock';
+import { canonicalTimeZone, isTimeZone } from './analysis/localClock';
 
 /** The collector's settings, read once from the environment. */
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
@@ -93,7 +93,11 @@ const ENV = z.object({
     .pipe(z.number().min(1, 'expected a number from 1 to 20').max(20, 'expected a number from 1 to 20'))
     .default(4),
   RPA_ANALYSIS_HISTORY_DAYS: integer(1, 3650).default(DEFAULT_HISTORY_DAYS),
-  RPA_TIME_ZONE: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or America/New_York, or UTC').default('UTC'),
+  RPA_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or America/New_York, or UTC')
+    .transform(canonicalTimeZone)
+    .default('UTC'),
   RPA_INGEST_TOKEN: z.string().optional(),
   RPA_READ_TOKEN: z.string().optional(),
   RPA_ADMIN_TOKEN: z.string().optional(),

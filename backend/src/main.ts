@@ -46,10 +46,10 @@ async function serve(argv: string[]): Promise<void> {
   }
   await collector.start();
   log.info(
-    { url: collector.url, database, sampler: config.sampler.enabled, tokens: config.tokens.length },
+    { url: collector.url, database, sampler: config.sampler.enabled, tokens: config.tokens.length, timeZone: config.analysis.timeZone },
     config.postgresUrl
-      ? `RPA Analytics collector ${VERSION} listening on ${collector.url} (database ${database}; archive in ${config.dataDir})`
-      : `RPA Analytics collector ${VERSION} listening on ${collector.url} (data in ${config.dataDir})`,
+      ? `RPA Analytics collector ${VERSION} listening on ${collector.url} (database ${database}; archive in ${config.dataDir}; the fleet's hours in ${config.analysis.timeZone})`
+      : `RPA Analytics collector ${VERSION} listening on ${collector.url} (data in ${config.dataDir}; the fleet's hours in ${config.analysis.timeZone})`,
   );
   if (config.tokens.length === 0) {
     log.warn('no API tokens configured: every request is accepted, so the collector listens on loopback only (set RPA_*_TOKEN to open it to the network)');

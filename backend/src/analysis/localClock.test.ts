@@ -13,7 +13,7 @@ describe('LocalClock', () => {
     ['UTC is the epoch hour itself', 'UTC', '2026-11-28T01:30:00Z', { hour: 1, weekend: true }],
     ['a Saturday 01:30 in UTC is Friday 17:30 in Los Angeles (PST)', 'America/Los_Angeles', '2026-11-28T01:30:00Z', { hour: 17, weekend: false }],
     ['a Sunday 23:30 in UTC is Monday 08:30 in Tokyo', 'Asia/Tokyo', '2026-11-29T23:30:00Z', { hour: 8, weekend: false }],
-    ['a Monday 03:00 in UTC is 08:30 in Kolkata (UTC+05:30)', 'Asia/Kolkata', '2026-01-05T03:00:00Z', { hour: 8, weekend: false }],
+    ['a Monday 03:45 in UTC is 09:15 in Kolkata (UTC+05:30)', 'Asia/Kolkata', '2026-01-05T03:45:00Z', { hour: 9, weekend: false }],
     ['09:00 in Berlin is 08:00 UTC in winter', 'Europe/Berlin', '2026-01-05T08:00:00Z', { hour: 9, weekend: false }],
     ['and 07:00 UTC in summer', 'Europe/Berlin', '2026-07-06T07:00:00Z', { hour: 9, weekend: false }],
   ])('%s', (_name, zone, iso, expected) => {
@@ -26,6 +26,27 @@ describe('LocalClock', () => {
     // 29 March: 02:00 local does not exist; 25 October: 02:00 local comes twice.
     expect(hours('2026-03-29T00:30:00Z')).toEqual([1, 3, 4]);
     expect(hours('2026-10-25T00:30:00Z')).toEqual([2, 2, 3]);
+  });
+
+  it("follows a change of daylight-saving time at half past a UTC hour to the minute (St. John's, 8 March 2026, 02:00 there)", () => {
+    const stJohns = new LocalClock('America/St_Johns');
+    // 05:15 UTC is 01:45 NST (UTC-03:30); 05:45 UTC is 03:15 NDT (UTC-02:30): 02:00 never comes.
+    expect(['05:15', '05:45'].map((hhmm) => stJohns.hour(Date.parse(`2026-03-08T${hhmm}:00Z`)) % 24)).toEqual([1, 3]);
+    expect(stJohns.offsetMs(Date.parse('2026-03-08T05:45:00Z'))).toBe(-2.5 * HOUR);
+  });
+
+  it('says when a local hour starts in UTC: 09:00 in Kolkata, and in Berlin either side of a change', () => {
+    const at = (zone: string, iso: string) => {
+      const clock = new LocalClock(zone);
+      return new Date(clock.startOf(clock.hour(Date.parse(iso)))).toISOString();
+    };
+    expect(at('Asia/Kolkata', '2026-01-05T03:45:00Z')).toBe('2026-01-05T03:30:00.000Z');
+    expect(at('Europe/Berlin', '2026-03-27T08:20:00Z')).toBe('2026-03-27T08:00:00.000Z');
+    expect(at('Europe/Berlin', '2026-03-30T07:20:00Z')).toBe('2026-03-30T07:00:00.000Z');
+  });
+
+  it('knows a zone by any spelling the runtime takes: baselines saved under one are the same zone under another', () => {
+    expect(['utc', 'Etc/UTC', 'america/los_angeles'].map((zone) => new LocalClock(zone).timeZone)).toEqual(['UTC', 'UTC', 'America/Los_Angeles']);
   });
 
   it('counts whole local hours since the local epoch: a Thursday, as in UTC', () => {

@@ -1,3 +1,4 @@
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
 /**
@@ -6,15 +7,18 @@ const HOUR = 3_600_000;
  * 09:00 moves an hour in UTC twice a year; its hours of the day and its weekends are its own.
  */
 export class LocalClock {
-  /** The offset from UTC of each UTC hour asked about: a series' points share a few thousand hours. */
+  /** The offset from UTC at the start of each UTC hour asked about: a series' points share a few thousand hours. */
   private readonly offsets = new Map<number, number>();
   private readonly format: Intl.DateTimeFormat | undefined;
+  /** The zone's canonical name (`utc` is `UTC`). */
+  readonly timeZone: string;
 
   /** @throws RangeError for a name that is not an IANA time zone. */
-  constructor(readonly timeZone: string) {
-    if (timeZone === 'UTC') return;
+  constructor(timeZone: string) {
+    this.timeZone = canonicalTimeZone(timeZone);
+    if (this.timeZone === 'UTC') return;
     this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
+      timeZone: this.timeZone,
       hourCycle: 'h23',
       year: 'numeric',
       month: 'numeric',
@@ -30,19 +34,40 @@ export class LocalClock {
    * daylight-saving time repeats is the same hour twice; one it skips never comes.
    */
   hour(time: number): number {
-    const utcHour = Math.floor(time / HOUR);
-    return this.format ? Math.floor((time + this.offsetAt(utcHour)) / HOUR) : utcHour;
+    return this.format ? Math.floor((time + this.offsetMs(time)) / HOUR) : Math.floor(time / HOUR);
   }
 
-  private offsetAt(utcHour: number): number {
+  /** How far the local wall clock is ahead of UTC at `time`, in milliseconds (negative west of Greenwich). */
+  offsetMs(time: number): number {
+    if (!this.format) return 0;
+    const utcHour = Math.floor(time / HOUR);
+    const offset = this.cachedOffset(utcHour);
+    // A zone whose clocks change within a UTC hour (Adelaide, St. John's: at half past): to the minute there.
+    return offset === this.cachedOffset(utcHour + 1) ? offset : this.offsetAtMinute(Math.floor(time / MINUTE));
+  }
+
+  /**
+   * The UTC time at which local hour `localHour` (as `hour` counts) starts: its first start, for
+   * an hour a daylight-saving change repeats; within an hour of where it would be, for one it skips.
+   */
+  startOf(localHour: number): number {
+    const wall = localHour * HOUR;
+    return wall - this.offsetMs(wall - this.offsetMs(wall));
+  }
+
+  private cachedOffset(utcHour: number): number {
     let offset = this.offsets.get(utcHour);
     if (offset === undefined) {
-      const parts: Record<string, number> = {};
-      for (const { type, value } of this.format!.formatToParts(utcHour * HOUR)) parts[type] = Number(value);
-      offset = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - utcHour * HOUR;
+      offset = this.offsetAtMinute(utcHour * 60);
       this.offsets.set(utcHour, offset);
     }
     return offset;
+  }
+
+  private offsetAtMinute(minute: number): number {
+    const parts: Record<string, number> = {};
+    for (const { type, value } of this.format!.formatToParts(minute * MINUTE)) parts[type] = Number(value);
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - minute * MINUTE;
   }
 }
 
@@ -61,10 +86,19 @@ export function localClock(timeZone = 'UTC'): LocalClock {
   return clock;
 }
 
+/**
+ * The name the runtime knows `timeZone` by (`utc` is `UTC`, `america/new_york` is
+ * `America/New_York`): baselines saved under one spelling are the same zone's under another.
+ * @throws RangeError for a name that is not an IANA time zone.
+ */
+export function canonicalTimeZone(timeZone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+}
+
 /** Whether `timeZone` names a zone this runtime knows (an IANA name such as Europe/Berlin, or UTC). */
 export function isTimeZone(timeZone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
+    canonicalTimeZone(timeZone);
     return true;
   } catch {
     return false;

@@ -48,13 +48,6 @@ const HOUR = 3600_000;
 /** How long a step waits before it times out, in a `step_timeout` incident. */
 export const STEP_TIMEOUT_MS = 120_000;
 
-/** The first UTC time at local hour `hour` (`LocalClock.hour`'s count) of `clock`. */
-function utcOf(hour: number, clock: LocalClock): number {
-  let time = hour * HOUR;
-  for (let i = 0; i < 2; i++) time -= (clock.hour(time) - hour) * HOUR;
-  return time;
-}
-
 /**
  * 09:00 of the fleet's clock on the first weekday at or after `time` whose incident of `length`
  * still ends inside the period, or else on the last weekday before it: an incident placed on a
@@ -63,7 +56,7 @@ function utcOf(hour: number, clock: LocalClock): number {
  */
 function businessMorning(time: number, periodEnd: number, length: number, clock: LocalClock): number {
   const first = Math.floor(clock.hour(time) / 24);
-  const morning = (day: number) => utcOf(day * 24 + 9, clock);
+  const morning = (day: number) => clock.startOf(day * 24 + 9);
   for (let day = first; morning(day) + length < periodEnd; day++) if (!isWeekendDay(day)) return morning(day);
   let day = first - 1;
   while (isWeekendDay(day)) day--;
