@@ -5,6 +5,7 @@ import { runSimulation, type SimulationOptions } from '../sim/simulator';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { getJson, postJson, startCollector, tempDir, withCollector } from '../testing/harness';
 import { until } from '../testing/prometheusServer';
+import { fridayEveningInLosAngeles, weekdayLoadFleet } from '../testing/zonedFleet';
 import { WorkerAnalysis } from './analysisRunner';
 import { AnalysisScheduler } from './analysisScheduler';
 import { storedHealth } from './healthRefresh';
@@ -49,6 +50,30 @@ describe('analysis passes in a worker thread', () => {
     } finally {
       tmp.cleanup();
     }
+  }, 60_000);
+
+  it("when RPA_TIME_ZONE is the fleet's, then the worker's pass keeps its weekdays and weekends: Friday evening there opens nothing", async () => {
+    // Three weeks of a Los Angeles fleet, slower under weekday load; told UTC, its Friday evenings
+    // look slow. All three weeks are read: 30 days back from today they may start on a weekend.
+    const opened = async (timeZone: string) => {
+      const tmp = tempDir();
+      const collector = await startCollector(tmp.dir, { RPA_TIME_ZONE: timeZone, RPA_ANALYSIS_HISTORY_DAYS: '3650' });
+      try {
+        expect(collector.analysis).toBeInstanceOf(WorkerAnalysis);
+        expect((await postJson(`${collector.url}/api/v1/ingest`, { executions: weekdayLoadFleet('America/Los_Angeles'), steps: [], samples: [] })).status).toBe(
+          200,
+        );
+        expect((await postJson(`${collector.url}/api/v1/analysis/run`, {})).status).toBe(200);
+        return collector.store.listAnomalies({ metrics: ['run_duration'] }).map((a) => new Date(a.startedAt).toISOString());
+      } finally {
+        await collector.stop();
+        tmp.cleanup();
+      }
+    };
+    expect(await opened('America/Los_Angeles')).toEqual([]);
+    const utc = await opened('UTC');
+    expect(utc.length).toBeGreaterThan(0);
+    expect(utc.filter((iso) => !fridayEveningInLosAngeles(iso))).toEqual([]);
   }, 60_000);
 
   it('when runs are backfilled after the collector started, then a requested pass has insights on them', async () => {
