@@ -1,5 +1,5 @@
 import { Random } from '../../sim/random';
-import { DEFAULT_NAB_SETTINGS, scoreSeries } from './nabDetector';
+import { DEFAULT_NAB_SETTINGS, RARITY_WARM_UP_POINTS, scoreSeries } from './nabDetector';
 
 const REFRACTORY_POINTS = DEFAULT_NAB_SETTINGS.refractoryPoints;
 
@@ -17,6 +17,18 @@ describe('the NAB harness of the detector', () => {
     expect(scores.every((s) => s >= 0 && s < 1)).toBe(true);
     expect(scores.indexOf(Math.max(...scores))).toBe(1500);
     expect(scores[1500]).toBeGreaterThan(0.999);
+  });
+
+  it('scores nothing until a baseline has judged its warm-up: a spike among its first points is no calibrated record', () => {
+    // The hour-of-day baseline judges from its 30th point; its 200th judged point is inside the
+    // warm-up, its 700th past it. The first spike is judged (it joins the history) but not scored:
+    // the second scores as a record twice as far out.
+    const values = noisy(1500);
+    values[230] = 80;
+    values[730] = 110;
+    const scores = scoreSeries(values, times(values.length));
+    expect(scores.slice(0, 30 + RARITY_WARM_UP_POINTS)).toEqual(new Array(30 + RARITY_WARM_UP_POINTS).fill(0));
+    expect(scores[730]).toBeGreaterThan(0.999);
   });
 
   it('judges online: a later point never changes an earlier score', () => {

@@ -13,6 +13,13 @@ export interface NabSettings {
   rarityMeanPoints: number;
 }
 
+/**
+ * Points a detector has judged before its rarity counts: a "record" among a few dozen values is
+ * no calibrated 1 in 1000. As HTM's anomaly likelihood in NAB waits its learning period and
+ * estimation samples (288 + 100 points) before it scores; a fixed warm-up, not a candidate.
+ */
+export const RARITY_WARM_UP_POINTS = 400;
+
 /** The settings `npm run eval:nab` scores with, and the collector's where they share one. */
 export const DEFAULT_NAB_SETTINGS: NabSettings = { sensitivity: 4, refractoryPoints: 300, rarityPoints: 1000, rarityMeanPoints: 5 };
 
@@ -41,7 +48,7 @@ export const NAB_CANDIDATES: readonly NabSettings[] = [
  *   series' daily pattern at its own resolution, which an hour's bucket blurs.
  * Each point's anomaly score is the larger of its two rarities: how much farther out it is than
  * the series' recent points under that baseline, so that one threshold fits every series and
- * both baselines. NAB counts every flagged point outside a window as a false positive, so a
+ * both baselines; a detector's counts once it has judged `RARITY_WARM_UP_POINTS` points. NAB counts every flagged point outside a window as a false positive, so a
  * point scores only if it is rarer than each of the `refractoryPoints` before it.
  */
 export function scoreSeries(values: readonly number[], times: readonly number[], settings: Partial<NabSettings> = {}): number[] {
@@ -55,13 +62,14 @@ export function scoreSeries(values: readonly number[], times: readonly number[],
     // the earlier days it needs. Its medians and spread are robust to the anomalies in it.
     detector(new SameTimeScorer({ days: 7, minDays: 2, minResiduals: 30, minSigma: 1e-9 }), Infinity),
   ];
+  const judged = detectors.map(() => 0);
   const rarities: number[] = [];
   return values.map((value, i) => {
     let rarity = 0;
-    for (const d of detectors) {
+    detectors.forEach((d, k) => {
       const { judgement } = d.observe({ time: times[i] ?? i, value });
-      if (judgement.ready) rarity = Math.max(rarity, judgement.rarity);
-    }
+      if (judgement.ready && ++judged[k] > RARITY_WARM_UP_POINTS) rarity = Math.max(rarity, judgement.rarity);
+    });
     const before = rarities.slice(-refractoryPoints);
     rarities.push(rarity);
     if (rarities.length > refractoryPoints) rarities.shift();
