@@ -71,7 +71,7 @@ describe('two collectors through a PostgreSQL outage', () => {
   const health = async (url: string) => (await (await fetch(`${url}/api/v1/health`)).json()) as { analysis: { leading: boolean; lastPassAt: number | null } };
 
   it('says at start-up which database it uses and where its archive is, and then whether it runs the passes', async () => {
-    collectors.forEach((c, i) => expect(c.said).toContain(`(database ${pg.url}; archive in ${tmp.dir}/${['a', 'b'][i]})`));
+    collectors.forEach((c, i) => expect(c.said).toContain(`(database ${pg.url}; archive in ${tmp.dir}/${['a', 'b'][i]}; the fleet's hours in UTC)`));
     const role = (c: (typeof collectors)[number]) =>
       /analysis: (this collector runs the passes now|another collector on the database runs the passes now)/.exec(c.said + c.output())?.[1];
     for (let i = 0; i < 100 && collectors.some((c) => role(c) === undefined); i++) await new Promise((r) => setTimeout(r, 200));
