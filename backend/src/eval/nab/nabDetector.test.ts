@@ -49,6 +49,21 @@ describe('the NAB harness of the detector', () => {
     expect(scores[1500 + REFRACTORY_POINTS + 100]).toBeGreaterThan(0.999);
   });
 
+  it('within the reach of the mean z after a scored point, a burst that goes on scores no more; a point twice as rare does', () => {
+    // Six points 5 SDs out: the first scores; as the burst goes on, the mean of the last 5 points'
+    // z climbs, and the third was rarer than the first (0.99936 against 0.99928).
+    const values = noisy(2000);
+    for (let k = 0; k < 6; k++) values[1500 + k] = 60;
+    // Past the refractory points, the same burst begins, and its second point is far beyond it.
+    values[1900] = 61;
+    values[1901] = 250;
+    const scores = scoreSeries(values, times(values.length));
+    expect(scores[1500]).toBeGreaterThan(0.999);
+    expect(scores.slice(1501, 1506)).toEqual([0, 0, 0, 0, 0]);
+    expect(scores[1900]).toBeGreaterThan(0.999);
+    expect(1 - scores[1901]).toBeLessThan((1 - scores[1900]) / 2);
+  });
+
   it('finds a daily pattern gone flat that a baseline per hour of the day blurs: through the same time on the days before', () => {
     // Ten days of 5-minute points, 20 at night and 80 from 08:10 to 17:50, with noise; on day 8
     // the pattern flattens to 50 from 06:00 on. Per hour of the day, 08:00-08:59 and 17:00-17:59

@@ -48,8 +48,10 @@ export const NAB_CANDIDATES: readonly NabSettings[] = [
  *   series' daily pattern at its own resolution, which an hour's bucket blurs.
  * Each point's anomaly score is the larger of its two rarities: how much farther out it is than
  * the series' recent points under that baseline, so that one threshold fits every series and
- * both baselines; a detector's counts once it has judged `RARITY_WARM_UP_POINTS` points. NAB counts every flagged point outside a window as a false positive, so a
- * point scores only if it is rarer than each of the `refractoryPoints` before it.
+ * both baselines; a detector's counts once it has judged `RARITY_WARM_UP_POINTS` points. NAB
+ * counts every flagged point outside a window as a false positive, so a point scores only if it
+ * is rarer than each of the `refractoryPoints` before it, and, within `rarityMeanPoints` of the
+ * last that scored (whose z their mean holds), twice as rare as it.
  */
 export function scoreSeries(values: readonly number[], times: readonly number[], settings: Partial<NabSettings> = {}): number[] {
   const { sensitivity, refractoryPoints, rarityPoints, rarityMeanPoints } = { ...DEFAULT_NAB_SETTINGS, ...settings };
@@ -64,6 +66,7 @@ export function scoreSeries(values: readonly number[], times: readonly number[],
   ];
   const judged = detectors.map(() => 0);
   const rarities: number[] = [];
+  let lastScored = { at: -Infinity, rarity: 0 };
   return values.map((value, i) => {
     let rarity = 0;
     detectors.forEach((d, k) => {
@@ -73,6 +76,11 @@ export function scoreSeries(values: readonly number[], times: readonly number[],
     const before = rarities.slice(-refractoryPoints);
     rarities.push(rarity);
     if (rarities.length > refractoryPoints) rarities.shift();
-    return before.every((r) => rarity > r) ? rarity : 0;
+    if (!before.every((r) => rarity > r)) return 0;
+    // The next points' mean z holds a scored point's own: within its reach they are news only
+    // when twice as rare (half the tail, 1 - rarity), not when a burst merely goes on climbing.
+    if (i - lastScored.at < rarityMeanPoints && 1 - rarity > (1 - lastScored.rarity) / 2) return 0;
+    lastScored = { at: i, rarity };
+    return rarity;
   });
 }
