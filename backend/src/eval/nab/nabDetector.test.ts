@@ -64,6 +64,20 @@ describe('the NAB harness of the detector', () => {
     expect(1 - scores[1901]).toBeLessThan((1 - scores[1900]) / 2);
   });
 
+  it.each([
+    [4, 'scores nothing (within the reach of its mean z)', false],
+    [5, 'scores (past it)', true],
+  ])('a point %i after a scored one, rarer than it but not twice as rare, %s', (after, _what, scores_) => {
+    const values = noisy(2000);
+    values[1500] = 60;
+    values[1500 + after] = 65;
+    const scores = scoreSeries(values, times(values.length));
+    expect(scores[1500]).toBeGreaterThan(0.999);
+    const tail = (i: number) => 1 - scores[i];
+    if (scores_) expect([tail(1500 + after) < tail(1500), tail(1500 + after) > tail(1500) / 2]).toEqual([true, true]);
+    else expect(scores[1500 + after]).toBe(0);
+  });
+
   it('finds a daily pattern gone flat that a baseline per hour of the day blurs: through the same time on the days before', () => {
     // Ten days of 5-minute points, 20 at night and 80 from 08:10 to 17:50, with noise; on day 8
     // the pattern flattens to 50 from 06:00 on. Per hour of the day, 08:00-08:59 and 17:00-17:59
