@@ -27,6 +27,7 @@ import {
   wholeHours,
   type SeriesId,
   type SeriesPoints,
+  type Judging,
 } from '../analysis/anomaly/seriesCatalog';
 import type { DetectorEvent, DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import type { WorkflowHealth } from '../analysis/health';
@@ -141,8 +142,7 @@ export class AnalysisScheduler {
   readonly performance: PerformanceAnalyzer<SchedulerStore>;
   readonly insights: InsightGenerator;
   private readonly store: SchedulerStore;
-  private readonly sensitivity: number;
-  private readonly timeZone: string;
+  private readonly judging: Judging;
   private readonly intervalMs: number;
   private readonly latenessMs: number;
   private readonly historyDays: number;
@@ -171,8 +171,7 @@ export class AnalysisScheduler {
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
-    this.sensitivity = options.sensitivity ?? 4;
-    this.timeZone = options.timeZone ?? 'UTC';
+    this.judging = { sensitivity: options.sensitivity ?? 4, timeZone: options.timeZone ?? 'UTC' };
     this.intervalMs = options.intervalMs ?? 60_000;
     this.latenessMs = options.latenessMs ?? 60_000;
     this.historyDays = options.historyDays ?? DEFAULT_HISTORY_DAYS;
@@ -183,7 +182,7 @@ export class AnalysisScheduler {
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.performance = new PerformanceAnalyzer(this.store);
-    this.insights = new InsightGenerator(this.performance, new AnomalyDetector(this.store, { sensitivity: this.sensitivity, timeZone: this.timeZone }));
+    this.insights = new InsightGenerator(this.performance, new AnomalyDetector(this.store, this.judging));
     this.healthRefresh = new HealthRefresh(this.store);
     this.reload();
   }
@@ -425,8 +424,7 @@ export class AnalysisScheduler {
       DetectionHelper.start({
         points,
         threshold: this.helperPoints,
-        sensitivity: this.sensitivity,
-        timeZone: this.timeZone,
+        judging: this.judging,
         resumeFrom: (key) => ({ state: this.storedStates.get(key), baseline: this.storedBaselines.get(key) }),
         log: this.log,
       });
@@ -514,15 +512,14 @@ export class AnalysisScheduler {
       const id = parseSeriesKey(key);
       if (!late.has(familyOf(id))) continue;
       this.forget(key);
-      states.set(key, createDetector(id.metric, this.sensitivity, undefined, undefined, this.timeZone).currentState);
+      states.set(key, createDetector(id.metric, this.judging).currentState);
     }
     // A backfill is a catch-up like a first pass: a helper thread takes a share when it is large.
     const points = read.series.reduce((sum, s) => sum + s.points.length, 0);
     const helper = DetectionHelper.start({
       points,
       threshold: this.helperPoints,
-      sensitivity: this.sensitivity,
-      timeZone: this.timeZone,
+      judging: this.judging,
       resumeFrom: () => ({}),
       log: this.log,
     });
@@ -648,7 +645,7 @@ export class AnalysisScheduler {
   private detector(id: SeriesId): SeriesDetector {
     let detector = this.detectors.get(id.key);
     if (!detector) {
-      detector = createDetector(id.metric, this.sensitivity, detectorState(this.storedStates.get(id.key)), this.storedBaselines.get(id.key), this.timeZone);
+      detector = createDetector(id.metric, this.judging, detectorState(this.storedStates.get(id.key)), this.storedBaselines.get(id.key));
       this.storedStates.delete(id.key);
       this.storedBaselines.delete(id.key);
       this.detectors.set(id.key, detector);

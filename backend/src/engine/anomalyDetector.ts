@@ -2,7 +2,7 @@ import type { Anomaly } from '@rpa-analytics/contract';
 import type { Execution } from '@rpa-analytics/contract';
 import type { StoreReader } from '../store/store';
 import { applyEvent } from '../analysis/anomaly/anomalies';
-import { createDetector, seriesKey } from '../analysis/anomaly/seriesCatalog';
+import { createDetector, type Judging, seriesKey } from '../analysis/anomaly/seriesCatalog';
 import type { DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import { isTimedRun } from '../analysis/performance';
 import { lastDays } from './timeRange';
@@ -22,7 +22,7 @@ export interface AnomalyDetectorOptions {
  */
 export class AnomalyDetector {
   readonly sensitivity: number;
-  private readonly timeZone: string;
+  private readonly judging: Judging;
   private readonly now: () => number;
   private readonly baselines = new Map<string, DetectorState>();
 
@@ -31,7 +31,7 @@ export class AnomalyDetector {
     options: AnomalyDetectorOptions = {},
   ) {
     this.sensitivity = options.sensitivity ?? 4;
-    this.timeZone = options.timeZone ?? 'UTC';
+    this.judging = { sensitivity: this.sensitivity, timeZone: options.timeZone ?? 'UTC' };
     if (!(this.sensitivity > 0)) throw new RangeError(`sensitivity must be positive, got ${options.sensitivity}`);
     this.now = options.now ?? Date.now;
   }
@@ -43,7 +43,7 @@ export class AnomalyDetector {
    */
   updateBaseline(workflow: string, options: { stablePeriodDays?: number } = {}): Record<string, unknown> | undefined {
     const range = lastDays(options.stablePeriodDays ?? 7, this.now());
-    const detector = createDetector('run_duration', this.sensitivity, undefined, undefined, this.timeZone);
+    const detector = createDetector('run_duration', this.judging);
     for (const run of this.store.runs({ workflows: [workflow], ...range }).filter(isTimedRun)) {
       detector.observe({ time: run.startedAt, value: run.durationMs });
     }
@@ -66,7 +66,7 @@ export class AnomalyDetector {
     if (!state) throw new Error(`no baseline for '${workflow}': call updateBaseline('${workflow}') first`);
     // A baseline fitted on purpose judges from its first run on, however short its history.
     const { since: _since, ...fitted } = structuredClone(state);
-    const detector: SeriesDetector = createDetector('run_duration', this.sensitivity, fitted, undefined, this.timeZone);
+    const detector: SeriesDetector = createDetector('run_duration', this.judging, fitted);
     const series = { key: seriesKey({ metric: 'run_duration', workflow }), metric: 'run_duration' as const, workflow };
     const found = new Map<number, Anomaly>();
     const ordered = runs.filter(isTimedRun).sort((a, b) => a.startedAt - b.startedAt);

@@ -1,4 +1,4 @@
-import { createDetector, observeAll, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import { createDetector, type Judging, observeAll, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import { PointList } from '../analysis/anomaly/pointList';
 import type { DetectorEvent, DetectorState } from '../analysis/anomaly/seriesDetector';
 
@@ -36,9 +36,9 @@ export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: st
 }
 
 /** Judges packed series with the collector's detectors, as the scheduler's own thread would. */
-export function judgePacked(series: readonly PackedSeries[], sensitivity: number, timeZone = 'UTC'): JudgedSeries[] {
+export function judgePacked(series: readonly PackedSeries[], judging: Judging): JudgedSeries[] {
   return series.map(({ id, points, state, baseline }) => {
-    const detector = createDetector(id.metric, sensitivity, detectorState(state), baseline, timeZone);
+    const detector = createDetector(id.metric, judging, detectorState(state), baseline);
     const events = observeAll(detector, new PointList(points));
     return { key: id.key, events, state: JSON.stringify(detector.currentState), baseline: detector.fittedBaseline };
   });
@@ -47,8 +47,8 @@ export function judgePacked(series: readonly PackedSeries[], sensitivity: number
 /** The helper thread's side (see `SyncBridge`): judges what a pass hands it. */
 export async function createHandler() {
   return {
-    async judge(series: PackedSeries[], sensitivity: number, timeZone?: string): Promise<JudgedSeries[]> {
-      return judgePacked(series, sensitivity, timeZone);
+    async judge(series: PackedSeries[], judging: Judging): Promise<JudgedSeries[]> {
+      return judgePacked(series, judging);
     },
   };
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import type { Judging, SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import type { Logger } from '../log';
 import { SyncBridge } from '../threads/syncBridge';
 import { type JudgedSeries, packSeries, type StoredState } from './detectionHandler';
@@ -28,8 +28,7 @@ export class DetectionHelper {
 
   private constructor(
     private readonly bridge: SyncBridge,
-    private readonly sensitivity: number,
-    private readonly timeZone: string,
+    private readonly judging: Judging,
     private readonly resumeFrom: (key: string) => { state?: StoredState; baseline?: unknown },
   ) {}
 
@@ -40,8 +39,7 @@ export class DetectionHelper {
   static start(options: {
     points: number;
     threshold: number;
-    sensitivity: number;
-    timeZone?: string;
+    judging: Judging;
     resumeFrom: DetectionHelper['resumeFrom'];
     log?: Logger;
   }): DetectionHelper | undefined {
@@ -49,7 +47,7 @@ export class DetectionHelper {
     try {
       const bridge = new SyncBridge(path.join(__dirname, `detectionHandler${path.extname(__filename)}`), {}, 60_000, 'detection');
       options.log?.debug({ points: options.points }, 'analysis: a helper thread judges volumes and hosts, then a share of the runs');
-      return new DetectionHelper(bridge, options.sensitivity, options.timeZone ?? 'UTC', options.resumeFrom);
+      return new DetectionHelper(bridge, options.judging, options.resumeFrom);
     } catch (error) {
       options.log?.warn({ err: error }, 'analysis: no helper thread, this one judges every series');
       return undefined;
@@ -63,7 +61,7 @@ export class DetectionHelper {
     this.calls.push(
       this.bridge.begin(
         'judge',
-        [packed, this.sensitivity, this.timeZone],
+        [packed, this.judging],
         packed.map((p) => p.points.buffer as ArrayBuffer),
       ),
     );

@@ -122,7 +122,7 @@ describe('the direction an anomaly opens in', () => {
   });
 
   it('when failures burst, then the failure-rate anomaly keeps the window it counted them in', () => {
-    const detector = createDetector('failure_rate', 4);
+    const detector = createDetector('failure_rate', { sensitivity: 4 });
     const events = [];
     for (let i = 0; i < 60; i++) events.push(...detector.observe({ time: i * 60_000, value: i % 20 === 0 ? 1 : 0, trials: 10 }).events);
     for (let i = 60; i < 70 && events.length === 0; i++) events.push(...detector.observe({ time: i * 60_000, value: 7, trials: 10 }).events);

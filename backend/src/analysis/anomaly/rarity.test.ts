@@ -107,12 +107,12 @@ describe('SeriesDetector rarity', () => {
     for (const p of series(5, 600)) a.observe(p);
     const kept = JSON.parse(JSON.stringify(a.snapshot()));
     expect(kept.rarity.z.length).toBeGreaterThan(0);
-    const collectors = createDetector('run_duration', 4, kept);
+    const collectors = createDetector('run_duration', { sensitivity: 4 }, kept);
     // Judged (a duration from two days of history on): the kept history began at the first point.
     const judged = collectors.observe({ time: 2 * 86_400_000, value: 160 });
     expect(judged.judgement).toMatchObject({ ready: true, rarity: 0 });
     expect(JSON.parse(JSON.stringify(collectors.currentState)).rarity).toBeUndefined();
-    const fresh = createDetector('step_duration', 4);
+    const fresh = createDetector('step_duration', { sensitivity: 4 });
     for (const p of series(6, 100)) fresh.observe(p);
     expect(fresh.currentState.rarity).toBeUndefined();
   });

@@ -274,7 +274,7 @@ describe('robotFailureSeries', () => {
     }
     const series = robotFailureSeries(runs, () => T0);
     const opened = (robot: string) =>
-      observeAll(createDetector('failure_rate', 4), series.find((s) => s.id.robot === robot)!.points).filter((e) => e.type === 'opened');
+      observeAll(createDetector('failure_rate', { sensitivity: 4 }), series.find((s) => s.id.robot === robot)!.points).filter((e) => e.type === 'opened');
     for (const peer of ['bot-2', 'bot-3']) expect(opened(peer)).toEqual([]);
     const [first, ...rest] = opened('bot-1');
     expect(rest).toEqual([]);

@@ -113,13 +113,20 @@ function design(metric: AnomalyMetric, clock: LocalClock): { scorer: () => Score
   }
 }
 
+/** How the collector judges every series: its threshold and the fleet's clock. */
+export interface Judging {
+  /** The threshold in robust standard deviations (`RPA_SENSITIVITY`). */
+  sensitivity: number;
+  /** The fleet's time zone, whose hours and weekends seasonal baselines keep (`RPA_TIME_ZONE`; default UTC). */
+  timeZone?: string;
+}
+
 /**
  * The collector's detector of a metric. It acts on the episodes it opens and closes; how rare
  * each point is (`Judgement.rarity`, a per-point score for scoring benchmarks) is not judged:
- * it was a fifth of a pass's time and most of each detector's stored state. Its seasonal
- * baselines keep the hours and weekends of `timeZone` (`RPA_TIME_ZONE`).
+ * it was a fifth of a pass's time and most of each detector's stored state.
  */
-export function createDetector(metric: AnomalyMetric, sensitivity: number, state?: DetectorState, baseline?: unknown, timeZone = 'UTC'): SeriesDetector {
+export function createDetector(metric: AnomalyMetric, { sensitivity, timeZone }: Judging, state?: DetectorState, baseline?: unknown): SeriesDetector {
   const { scorer, settings, thresholdFactor } = design(metric, localClock(timeZone));
   return new SeriesDetector(scorer(), { rarityPoints: 0, ...settings, sensitivity: sensitivity * (thresholdFactor ?? 1) }, state, baseline);
 }

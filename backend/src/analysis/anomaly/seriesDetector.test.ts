@@ -166,7 +166,7 @@ describe('SeriesDetector', () => {
   });
 
   it("when a duration series is younger than two days, then it is not judged: a first day's slow runs open nothing, the third day's do", () => {
-    const d = createDetector('run_duration', 4);
+    const d = createDetector('run_duration', { sensitivity: 4 });
     const random = new Random(3);
     const run = (time: number, factor = 1) => d.observe({ time, value: random.logNormal(30_000, 0.05) * factor });
     const TEN_MINUTES = 10 * MINUTE;
@@ -192,7 +192,7 @@ describe('SeriesDetector', () => {
     // (the simulator's load). Per hour of the day, Friday's 12 runs an hour and the weekend's 24
     // put each hour's median at the weekend's level, and Monday's runs "shifted up" 10%. Per hour of
     // weekdays, Friday's 12 are enough: Monday is expected at Friday's level.
-    const d = createDetector('run_duration', 4);
+    const d = createDetector('run_duration', { sensitivity: 4 });
     const random = new Random(6);
     const friday = T0 + 4 * DAY;
     const monday = friday + 3 * DAY;
@@ -218,7 +218,7 @@ describe('SeriesDetector', () => {
     // hours with Saturday evening's faster runs, and looks slow.
     const runs = weekdayLoadFleet('America/Los_Angeles').filter((run) => run.workflow === 'Invoice Matching');
     const opened = (timeZone: string) => {
-      const d = createDetector('run_duration', 4, undefined, undefined, timeZone);
+      const d = createDetector('run_duration', { sensitivity: 4, timeZone });
       const starts: string[] = [];
       for (const run of runs)
         for (const e of d.observe({ time: run.startedAt, value: run.durationMs! }).events)
@@ -234,7 +234,7 @@ describe('SeriesDetector', () => {
 
   it("when a weekday hour has too few runs of its own, then it is judged against the overall median, unsettled: a young baseline's weekend opens no slowdown on Monday", () => {
     // Every 15 minutes from a Friday: by Tuesday noon an hour holds 8 weekday runs, short of 10.
-    const d = createDetector('run_duration', 4);
+    const d = createDetector('run_duration', { sensitivity: 4 });
     const random = new Random(6);
     const friday = T0 + 4 * DAY;
     const events: Array<[string, number]> = [];
@@ -256,8 +256,8 @@ describe('SeriesDetector', () => {
     for (const p of points) before.observe(p);
     const saved = before.fittedBaseline;
     expect((saved as { bucketMedians: Float64Array }).bucketMedians).toHaveLength(24);
-    const resumed = createDetector('run_duration', 4, before.snapshot(), saved);
-    const refitted = createDetector('run_duration', 4, before.snapshot());
+    const resumed = createDetector('run_duration', { sensitivity: 4 }, before.snapshot(), saved);
+    const refitted = createDetector('run_duration', { sensitivity: 4 }, before.snapshot());
     expect(resumed.baseline()).toEqual(refitted.baseline());
     expect(resumed.baseline()).toMatchObject({ seasonality: 'hourOfDayByWeekpart' });
     const next = { time: T0 + 1500 * 10 * MINUTE, value: 45_000 };
@@ -265,13 +265,13 @@ describe('SeriesDetector', () => {
   });
 
   it('when a state kept before the two-day rule (no `since`) resumes, then it goes on judging, whatever its window holds', () => {
-    const fresh = createDetector('run_duration', 4);
+    const fresh = createDetector('run_duration', { sensitivity: 4 });
     const random = new Random(4);
     for (let i = 0; i < 200; i++) fresh.observe({ time: T0 + i * 10 * MINUTE, value: random.logNormal(30_000, 0.05) });
     // As stored by the version before: fitted, no `since`, its window's first point a day ago at most.
     const { since: _since, ...legacy } = structuredClone(fresh.currentState);
     legacy.window = legacy.window.slice(-100);
-    const resumed = createDetector('run_duration', 4, legacy);
+    const resumed = createDetector('run_duration', { sensitivity: 4 }, legacy);
     const slow = resumed.observe({ time: T0 + 200 * 10 * MINUTE, value: 90_000 });
     expect([slow.judgement.ready, slow.events.map((e) => e.type)]).toEqual([true, ['opened']]);
   });
@@ -322,7 +322,7 @@ describe('SeriesDetector', () => {
 
   it('when memory climbs steadily toward full, then it opens below the floor, with its pace and when it is full; a busy but flat host does not', () => {
     const FIVE = 5 * MINUTE;
-    const memory = () => createDetector('host_memory', 4);
+    const memory = () => createDetector('host_memory', { sensitivity: 4 });
     const random = new Random(5);
     // A day at about 35% (5-minute means), then 9% more every hour.
     const flat = Array.from({ length: 288 }, (_, i) => ({ time: T0 + i * FIVE, value: 35 + 3 * random.normal() }));
@@ -347,7 +347,7 @@ describe('SeriesDetector', () => {
     // Two days at about 55% of the volume (5-minute means), then 8% more every hour: a clean-up
     // job stopped and screenshots pile up.
     const flat = Array.from({ length: 576 }, (_, i) => ({ time: T0 + i * FIVE, value: 55 + 0.5 * random.normal() }));
-    const { opened, at } = climbUntilOpened(createDetector('host_disk', 4), flat, { from: 55, perHour: 8, noise: 0.5, hours: 6 }, random);
+    const { opened, at } = climbUntilOpened(createDetector('host_disk', { sensitivity: 4 }), flat, { from: 55, perHour: 8, noise: 0.5, hours: 6 }, random);
     expect(opened).toBeDefined();
     // Full within 6 hours at its pace: well below the 80% floor.
     expect(at).toBeLessThan(70);
@@ -361,7 +361,7 @@ describe('SeriesDetector', () => {
     expect(anomaly.recommendedAction).toMatch(/^Host vm-3 is running out of disk space/);
     expect(groupIncidents([anomaly], (a) => ({ hosts: [a.host!] }))[0].title).toMatch(/^vm-3: disk 6\d% and rising [78]% an hour$/);
     // A disk that has sat at 88% for days, not climbing: nothing.
-    const full = createDetector('host_disk', 4);
+    const full = createDetector('host_disk', { sensitivity: 4 });
     const events = Array.from({ length: 576 + 72 }, (_, i) => ({ time: T0 + i * FIVE, value: 88 + 0.5 * random.normal() })).flatMap(
       (p) => full.observe(p).events,
     );
@@ -399,7 +399,7 @@ describe('BinomialScorer', () => {
     expect(pointSeverity(5.5, 4, 3)).toBeCloseTo(0.7, 10);
     expect(pointSeverity(7, 4, 3)).toBe(1);
     // Ten failures in a row at a 5% rate is as severe as it gets; the same z of a duration would not be.
-    const detector = createDetector('failure_rate', 4);
+    const detector = createDetector('failure_rate', { sensitivity: 4 });
     for (let i = 0; i < 1000; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
     const events = Array.from(
       { length: 10 },
@@ -437,7 +437,7 @@ describe('BinomialScorer', () => {
     // At a sensitivity of 4, failures open at 3.5 (their tail is exact): four in a row (z about 3.86)
     // open the anomaly on that run alone (the window holds the runs before it), which tells those
     // four; three in a row (z about 3.07) do not.
-    const detector = createDetector('failure_rate', 4);
+    const detector = createDetector('failure_rate', { sensitivity: 4 });
     // 5% fail: one failure among every ten runs, the latest's outcomes shifting through.
     for (let i = 0; i < 1000; i++) detector.observe({ time: i, value: i % 2, trials: 10, outcomes: i % 2 });
     const observe = (mask: number, i: number) => detector.observe({ time: 1000 + i, value: i + 1, trials: 10, outcomes: mask }).events;
@@ -495,7 +495,7 @@ describe('BinomialScorer on system errors', () => {
   });
 
   it('opens on the third system failure in four runs, and says what failed against what usually does', () => {
-    const detector = createDetector('failure_rate', 4);
+    const detector = createDetector('failure_rate', { sensitivity: 4 });
     for (const point of history) detector.observe(point);
     const observe = (mask: number, i: number) =>
       detector.observe({ time: 1000 + i, value: bitsOf(mask), trials: 10, outcomes: mask, systemOutcomes: mask }).events;
