@@ -91,6 +91,18 @@ describe('incidents: one per cause', () => {
     ]);
   });
 
+  it("when workflows fall silent one after another while the first's silence lasts, then they are one incident; a silence after it ended is another", () => {
+    // The fleet stopped at 09:00: each workflow's silence is found when its runs were due, hours apart.
+    const silence = (workflow: string, startedAt: number, over: Partial<Anomaly> = {}) =>
+      anomaly('volume', startedAt, { workflow, direction: 'low', observed: 0, expected: 4, ...over });
+    const going = { status: 'open' as const, endedAt: undefined };
+    expect(titles(['Claims', 'Billing', 'Payroll'].map((workflow, i) => silence(workflow, T + i * 3 * HOUR, going)))).toEqual([
+      [3, 'runs per hour down on 3 workflows at once: Claims, Billing, Payroll'],
+    ]);
+    // The first silence over in 40 minutes: one three hours on has another cause.
+    expect(titles([silence('Claims', T), silence('Billing', T + 3 * HOUR)]).map(([count]) => count)).toEqual([1, 1]);
+  });
+
   it('when a slowdown is back to usual at its latest point, then its title does not call that point slower', () => {
     const back = anomaly('run_duration', T, { workflow: 'Claims', observed: 21_100, expected: 21_600 });
     expect(titles([back])).toEqual([[1, 'Claims: runs slower, back to usual at the latest (21.1 s vs 21.6 s)']]);

@@ -60,8 +60,9 @@ export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.stat
  * cause), but not a robot's failures on it and its slowdown; the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); the same
  * robot within `sameSubjectMs` or while the earlier lasts (its own failures and the workflows'
  * they caused); runs per hour or
- * failures moving the same way on workflows with no host of their own within `fleetWideMs` (the
- * whole fleet stopped; a robot's own failures are its own). Time alone links nothing: two
+ * failures moving the same way on workflows with no host of their own within `fleetWideMs`, or
+ * runs per hour down while the earlier silence lasts (the whole fleet stopped; a robot's own
+ * failures are its own). Time alone links nothing: two
  * problems in the same hour stay two incidents.
  */
 function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
@@ -79,8 +80,11 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   if (apart <= options.sameSubjectMs && a.context.hosts.some((h) => b.context.hosts.includes(h))) return true;
   // A robot's failures, while its own series is still open: its workflows' failure rates found later.
   if (a.context.robot !== undefined && a.context.robot === b.context.robot && (apart <= options.sameSubjectMs || goingAt(x, y.startedAt))) return true;
+  // A workflow whose runs stop coming while another's silence lasts is part of it: the fleet, or
+  // what reports its runs, stopped. Each silence is found at the hour its runs were due, hours apart.
+  const silent = (n: Anomaly) => n.metric === 'volume' && n.direction === 'low';
   return (
-    apart <= options.fleetWideMs &&
+    (apart <= options.fleetWideMs || (silent(x) && silent(y) && goingAt(x, y.startedAt))) &&
     x.metric === y.metric &&
     x.direction === y.direction &&
     FLEET_WIDE.includes(x.metric) &&
