@@ -111,6 +111,22 @@ export function betaBinomialUpperTail(k: number, n: number, a: number, b: number
   return Math.min(1, total);
 }
 
+/**
+ * P(X >= k) for X ~ Hypergeometric: `k` or more of the `draws` drawn from `population` items,
+ * `marked` of them marked. One-sided Fisher's exact test: that a robot's `draws` runs held `k`
+ * or more of its workflow's `marked` failures among `population` runs, were failures spread by
+ * chance.
+ */
+export function hypergeometricUpperTail(k: number, draws: number, marked: number, population: number): number {
+  const top = Math.min(draws, marked);
+  const low = Math.max(k, draws - (population - marked), 0);
+  if (low > top) return 0;
+  const total = logChoose(population, draws);
+  let sum = 0;
+  for (let x = low; x <= top; x++) sum += Math.exp(logChoose(marked, x) + logChoose(population - marked, draws - x) - total);
+  return Math.min(1, sum);
+}
+
 export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }

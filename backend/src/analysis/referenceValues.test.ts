@@ -1,4 +1,12 @@
-import { betaBinomialUpperTail, binomialUpperTail, incompleteBeta, normalCdf, normalQuantile, studentTTwoSided } from './distributions';
+import {
+  betaBinomialUpperTail,
+  binomialUpperTail,
+  hypergeometricUpperTail,
+  incompleteBeta,
+  normalCdf,
+  normalQuantile,
+  studentTTwoSided,
+} from './distributions';
 import { linearTrend, mannWhitneyU, welchTTest } from './hypothesisTests';
 import { median, medianAbsoluteDeviation, quantile } from './stats';
 
@@ -57,6 +65,17 @@ describe('distributions against SciPy 1.17.1', () => {
     [0, 5, 0.3, 1],
   ])('binomialUpperTail(%i, %i, %f) = scipy.stats.binom.sf(k - 1, n, p) = %f', (k, n, p, expected) =>
     expect(Math.abs(binomialUpperTail(k, n, p) - expected)).toBeLessThan(1e-12),
+  );
+
+  it.each([
+    [3, 6, 3, 9, 0.23809523809523808],
+    [3, 4, 3, 12, 0.01818181818181818],
+    [8, 10, 8, 30, 7.688463460577404e-6],
+    [2, 5, 4, 20, 0.24871001031991744],
+    [0, 5, 4, 20, 1],
+    [5, 5, 4, 20, 0],
+  ])('hypergeometricUpperTail(%i, %i, %i, %i) = sum of C(K, x) C(N - K, n - x) / C(N, n) for x >= k = %f', (k, draws, marked, population, expected) =>
+    expect(Math.abs(hypergeometricUpperTail(k, draws, marked, population) - expected)).toBeLessThan(1e-12),
   );
 
   it.each([

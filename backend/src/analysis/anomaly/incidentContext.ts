@@ -1,5 +1,6 @@
 import type { Anomaly } from '@rpa-analytics/contract';
 import type { Execution } from '@rpa-analytics/contract';
+import { hypergeometricUpperTail } from '../distributions';
 import { median } from '../stats';
 import { errorPatterns, FAILED } from '../success';
 import type { AnomalyContext } from './incidents';
@@ -89,17 +90,29 @@ export function robotContext(anomaly: Pick<Anomaly, 'robot'>, during: readonly E
 const FAILED_ON_SYSTEM = (run: Execution) => FAILED(run) && run.errorType !== 'business';
 
 /**
+ * At most this chance that a workflow's failures fell as unevenly on one host or robot by luck
+ * (one-sided Fisher's exact test): a robot that had 3 of its 6 runs time out while its peer ran 3
+ * fine (a 1-in-4 chance) is not named as the cause of its workflow's failures.
+ */
+export const UNEVEN_BY_CHANCE = 0.1;
+
+/**
  * The one host or robot (by name in `runs`) whose runs failed on system errors, two or more and a
  * third or more of them, while the others together failed so under 20% (each alone has too few
- * runs to tell: one error in four runs is not a failing robot); `alone` when others ran meanwhile.
- * A third: the window reaches past the problem's end, where the robot's runs succeed again.
+ * runs to tell: one error in four runs is not a failing robot), and more unevenly than chance
+ * would spread the failures (`UNEVEN_BY_CHANCE`); `alone` when others ran meanwhile. A third: the
+ * window reaches past the problem's end, where the robot's runs succeed again.
  */
 function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean } | undefined {
-  const rate = (list: readonly Execution[]) => list.filter(FAILED_ON_SYSTEM).length / list.length;
-  const failing = [...runs].filter(([, list]) => list.filter(FAILED_ON_SYSTEM).length >= 2 && rate(list) >= 1 / 3);
+  const failed = (list: readonly Execution[]) => list.filter(FAILED_ON_SYSTEM).length;
+  const failing = [...runs].filter(([, list]) => failed(list) >= 2 && failed(list) / list.length >= 1 / 3);
   const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name)).flatMap(([, list]) => list);
-  if (failing.length !== 1 || (others.length > 0 && rate(others) >= 0.2)) return undefined;
-  return { name: failing[0][0], alone: others.length > 0 };
+  if (failing.length !== 1 || (others.length > 0 && failed(others) / others.length >= 0.2)) return undefined;
+  const [name, own] = failing[0];
+  const chance = hypergeometricUpperTail(failed(own), own.length, failed(own) + failed(others), own.length + others.length);
+  // A hair's margin: 1 in 10 exactly (3 failed runs of 3, 2 of a peer's fine) is within it.
+  if (others.length > 0 && chance > UNEVEN_BY_CHANCE * (1 + 1e-9)) return undefined;
+  return { name, alone: others.length > 0 };
 }
 
 /** The error pattern (`errorPatterns`) at least half of `failures` (two or more) share, if one does. */

@@ -158,9 +158,36 @@ describe('where a workflow anomaly is', () => {
       failed('vm-6', T + 5 * MINUTE),
       failed('vm-6', T + 9 * MINUTE),
       run('vm-1', T + 2 * MINUTE, 45_000, { packageVersion: '2.0.0' }),
+      run('vm-1', T + 7 * MINUTE, 45_000, { packageVersion: '2.0.0' }),
+      run('vm-1', T + 12 * MINUTE, 45_000, { packageVersion: '2.0.0' }),
     ];
+    // 3 failed of 3 on vm-6, 3 fine on vm-1: a 1-in-20 chance of falling so unevenly.
     expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, version: '2.0.0' });
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(3))).toEqual({ hosts: [], version: '2.0.0' });
+    // With one fine run on vm-1, a 1-in-4 chance: not a host's failures.
+    expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(0, 4))).toEqual({ hosts: [], version: '2.0.0' });
+  });
+
+  it("when half a workflow's runs time out and 3 of a robot's 6 runs failed while its peer's 3 ran fine, then the failures are not the robot's: chance spreads them so unevenly 1 time in 4", () => {
+    const at = (i: number) => T + i * 10 * MINUTE;
+    const timedOut = (robot: string, i: number) =>
+      run('vm-5', at(i), 120_000, { robot, status: 'timeout', errorType: 'timeout', errorMessage: "Step 'Extract data (OCR)' timed out after 120 s" });
+    const fine = (robot: string, host: string, i: number) => run(host, at(i), 45_000, { robot });
+    const during = [
+      fine('robot-05', 'vm-5', 0),
+      run('vm-5', at(1), 30_000, { robot: 'robot-05', status: 'failed', errorType: 'application', errorMessage: "Element 'Save' not clickable" }),
+      fine('robot-04', 'vm-4', 2),
+      fine('robot-04', 'vm-4', 3),
+      fine('robot-05', 'vm-5', 4),
+      timedOut('robot-05', 5),
+      fine('robot-04', 'vm-4', 6),
+      timedOut('robot-05', 7),
+      fine('robot-05', 'vm-5', 8),
+    ];
+    expect(workflowContext({ metric: 'failure_rate' }, before, during).robot).toBeUndefined();
+    // The peer's next three runs fine too: 3 of 6 failed against 0 of 6, 1 in 11: the robot's.
+    const told = [...during, fine('robot-04', 'vm-4', 9), fine('robot-04', 'vm-4', 10), fine('robot-04', 'vm-4', 11)];
+    expect(workflowContext({ metric: 'failure_rate' }, before, told)).toMatchObject({ robot: 'robot-05', hosts: ['vm-5'], hostOnly: true });
   });
 
   it("when one robot's runs fail on two workflows while its peers' do not, then that is one incident, named by the robot", () => {
