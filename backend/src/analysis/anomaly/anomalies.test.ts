@@ -1,3 +1,4 @@
+import type { Anomaly } from '@rpa-analytics/contract';
 import { applyEvent, describe as describeEpisode, formatDuration } from './anomalies';
 import { RobustScorer } from './scorers';
 import { createDetector, parseSeriesKey } from './seriesCatalog';
@@ -48,6 +49,12 @@ describe('what an anomaly says', () => {
       'run_duration|Claims||',
       { observed: 17_000, expected: 18_800, evidence: 'shift' as const },
       'run duration of Claims has shifted up: recent points sit above the expected 18.8 s (latest 17.0 s) (5.1 robust SDs, 5 points)',
+    ],
+    [
+      'a spike the drift check holds open, by its latest point and its worst',
+      'run_duration|Claims||',
+      { observed: 41_600, expected: 41_000, evidence: 'shift' as const, worst: { z: 30, observed: 125_000, expected: 41_000 } },
+      'run duration of Claims has shifted up: recent points sit above the expected 41.0 s (latest 41.6 s, 2.1 min at worst) (5.1 robust SDs, 5 points)',
     ],
     [
       'memory climbing toward full by its pace and when it is full',
@@ -119,6 +126,32 @@ describe('the direction an anomaly opens in', () => {
       if (event) opened = { index: i, episode: event.episode };
     }
     expect(opened).toMatchObject({ index: 113, episode: { direction: 'high', evidence: 'shift', observed: 97, expected: 100 } });
+  });
+
+  it('when runs are 3x slower for a while and then back to normal, then the anomaly keeps its worst run beside its latest', () => {
+    const series = parseSeriesKey('run_duration|Claims||');
+    const MINUTE = 60_000;
+    // A week of runs every 20 minutes about 40 s (the hours' baselines settled); then 12 runs 3x
+    // slower, the slowest 126 s; then 40 s again.
+    const usual = (i: number) => 40_000 * (1 + 0.02 * (((i * 7) % 5) - 2));
+    const value = (i: number) => (i >= 504 && i < 516 ? (i === 507 ? 126_000 : 3 * usual(i)) : usual(i));
+    const judge = (points: number) => {
+      const detector = createDetector('run_duration', { sensitivity: 4 });
+      let latest: Anomaly | undefined;
+      for (let i = 0; i < points; i++) {
+        for (const event of detector.observe({ time: i * 20 * MINUTE, value: value(i) }).events) latest = applyEvent(series, event, latest);
+      }
+      return latest!;
+    };
+    // Four runs back to normal: the drift check (the median of the last 20 points) holds it open.
+    const held = judge(520);
+    expect(held).toMatchObject({ status: 'open', observed: usual(519), worst: { observed: 126_000 } });
+    expect(held.worst!.expected).toBeCloseTo(40_000, -3);
+    expect(held.description).toMatch(/^run duration of Claims has shifted up: .*\(latest 40\.8 s, 2\.1 min at worst\)/);
+    // Within the spike, at its worst point: nothing beside it.
+    const atWorst = judge(508);
+    expect(atWorst).toMatchObject({ observed: 126_000 });
+    expect(atWorst.worst).toBeUndefined();
   });
 
   it('when failures burst, then the failure-rate anomaly keeps the window it counted them in', () => {

@@ -58,7 +58,9 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
     return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}`;
   }
   if (episode.evidence === 'shift') {
-    return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}) ${strength}`;
+    const worst = episode.worst;
+    const beyond = worst && (high ? worst.observed > episode.observed : worst.observed < episode.observed) ? `, ${label.unit(worst.observed)} at worst` : '';
+    return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}${beyond}) ${strength}`;
   }
   const forecast = episode.forecast;
   const heading = !forecast
@@ -106,6 +108,9 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   if (episode.observedTrials !== undefined) anomaly.trials = episode.observedTrials;
   if (episode.observedSystem) anomaly.systemErrors = true;
   if (episode.forecast) anomaly.forecast = episode.forecast;
+  const worst = episode.worst;
+  if (worst && (worst.observed !== episode.observed || worst.expected !== episode.expected))
+    anomaly.worst = { observed: worst.observed, expected: worst.expected };
   const detectedAt = episode.detectedAt ?? existing?.detectedAt;
   if (detectedAt !== undefined) anomaly.detectedAt = detectedAt;
   if (series.workflow) anomaly.workflow = series.workflow;

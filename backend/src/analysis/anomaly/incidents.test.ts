@@ -110,6 +110,29 @@ describe('incidents: one per cause', () => {
     expect(titles([little])).toEqual([[1, 'Claims: runs 10% slower (latest 23.8 s vs 21.6 s)']]);
   });
 
+  it("when a spike's runs are back near normal at its latest point, then its title says how slow they were at worst", () => {
+    const spike = anomaly('run_duration', T, { workflow: 'Claims', observed: 41_600, expected: 41_000, worst: { observed: 126_000, expected: 41_000 } });
+    expect(titles([spike])).toEqual([[1, 'Claims: runs 3.1x slower at worst (2.1 min vs 41.0 s; 41.6 s at the latest)']]);
+    // Its steps, at their worst 3.7x and 3.2x but no slower than the run for its size: the run leads.
+    const step = (name: string, worst: number) =>
+      anomaly('step_duration', T + MINUTE, { workflow: 'Claims', step: name, observed: 3_900, expected: 3_800, worst: { observed: worst, expected: 3_800 } });
+    expect(titles([spike, step('Download report', 14_000), step('Login', 12_200)])).toEqual([
+      [3, "Claims: runs 3.1x slower at worst (2.1 min vs 41.0 s; 41.6 s at the latest), steps 'Download report', 'Login'"],
+    ]);
+    // A level shift told by its latest point, not by its one slowest run: 3.0x, not 4.1x.
+    const shift = anomaly('step_duration', T, {
+      workflow: 'Onboarding',
+      step: 'Submit',
+      observed: 5_900,
+      expected: 2_000,
+      worst: { observed: 6_800, expected: 1_650 },
+    });
+    expect(titles([shift])).toEqual([[1, "Onboarding: step 'Submit' 3.0x slower (5.9 s vs 2.0 s)"]]);
+    // A drift at its worst now: as before.
+    const drift = anomaly('run_duration', T, { workflow: 'Claims', observed: 25_600, expected: 22_400, worst: { observed: 24_000, expected: 22_400 } });
+    expect(titles([drift])).toEqual([[1, 'Claims: runs 14% slower (latest 25.6 s vs 22.4 s)']]);
+  });
+
   it('when a workflow that runs around the clock stops, then its incident says for how long, and how often it usually runs', () => {
     const stopped = anomaly('volume', T, { workflow: 'Queue Worker', direction: 'low', observed: 0, expected: 12, points: 4 });
     expect(titles([stopped])).toEqual([[1, 'Queue Worker: no runs for 4 hours (usually 12.0 an hour)']]);

@@ -175,10 +175,25 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
 const list = (names: readonly string[]) => listNames(names, 3);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** How much slower an anomaly's latest point is than expected, as people say it. */
+/**
+ * The point a slowdown is told by: its latest, unless that is back near usual (under 1.2x) or
+ * half as slow as its `worst` was; then its worst (a spike held open by the drift check after
+ * its runs came back).
+ */
+function toldBy(anomaly: Anomaly): { ratio: number; atWorst: boolean } {
+  const latest = slowdownRatio(anomaly);
+  const worst = anomaly.worst ? slowdownRatio(anomaly.worst) : 0;
+  return worst >= 1.2 && (latest < 1.2 || worst >= 2 * latest) ? { ratio: worst, atWorst: true } : { ratio: latest, atWorst: false };
+}
+
+/** How much slower an anomaly is than expected, as people say it (`toldBy`). */
 function slower(anomaly: Anomaly): string {
-  const ratio = slowdownRatio(anomaly);
+  const { ratio, atWorst } = toldBy(anomaly);
   const values = `${formatDuration(anomaly.observed)} vs ${formatDuration(anomaly.expected)}`;
+  if (atWorst) {
+    const worst = anomaly.worst!;
+    return `${ratio.toFixed(1)}x slower at worst (${formatDuration(worst.observed)} vs ${formatDuration(worst.expected)}; ${formatDuration(anomaly.observed)} at the latest)`;
+  }
   if (ratio >= 1.2) return `${ratio.toFixed(1)}x slower (${values})`;
   // A drift, or one back near normal at its latest point: by how much, as of that point.
   return ratio > 1 ? `${Math.round(100 * (ratio - 1))}% slower (latest ${values})` : `slower, back to usual at the latest (${values})`;
@@ -201,10 +216,10 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
     parts.push(`${count}, usually ${(100 * failures.expected).toFixed(1)}%`);
   }
   const run = strongest('run_duration');
-  const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => slowdownRatio(b) - slowdownRatio(a));
+  const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => toldBy(b).ratio - toldBy(a).ratio);
   const names = [...new Set(steps.map((a) => `'${a.step}'`))];
   const stepWord = (n: number) => (n === 1 ? 'step' : 'steps');
-  if (run && (steps.length === 0 || slowdownRatio(run) >= 0.8 * slowdownRatio(steps[0])))
+  if (run && (steps.length === 0 || toldBy(run).ratio >= 0.8 * toldBy(steps[0]).ratio))
     parts.push(`runs ${slower(run)}${names.length ? `, ${stepWord(names.length)} ${list(names)}` : ''}`);
   else if (steps.length) {
     const also = names.slice(1);

@@ -136,6 +136,11 @@ export interface Episode {
   acceptedAt?: number;
   /** Where the series is heading, while it climbs toward its `forecast` limit: its pace an hour and when it gets there. */
   forecast?: { perHour: number; reachesAt: number; limit: number };
+  /**
+   * Its point farthest out, by the point's own score in its direction: a spike's slowest run,
+   * where `observed` may by now be a point back near normal that the drift check still holds.
+   */
+  worst?: { z: number; observed: number; expected: number };
 }
 
 export type DetectorEvent =
@@ -512,6 +517,8 @@ export class SeriesDetector {
       episode.peakSeverity = Math.max(episode.peakSeverity, this.severityOf(score, seen, expected));
       episode.peakScore = Math.max(episode.peakScore, score);
       episode.observed = seen.value;
+      const directional = episode.direction === 'high' ? z : -z;
+      if (!(directional <= (episode.worst?.z ?? -Infinity))) episode.worst = { z: directional, observed: seen.value, expected };
       if (seen.trials !== undefined) episode.observedTrials = seen.trials;
       if (system) episode.observedSystem = true;
       else delete episode.observedSystem;
@@ -545,6 +552,8 @@ export class SeriesDetector {
     // Kept apart for what it is, not merely because the last one was short: what books it may join them still.
     const distinct = tooFar || (recent && sustained(previous) && returned);
     state.previous = undefined;
+    const top = state.pending.reduce((a, b) => (b.z > a.z ? b : a));
+    const worst = rejoins && previous.worst && previous.worst.z >= top.z ? previous.worst : { z: top.z, observed: top.point.value, expected: top.expected };
     state.episode = {
       startedAt: rejoins ? previous.startedAt : first.point.time,
       lastSeenAt: point.time,
@@ -562,6 +571,7 @@ export class SeriesDetector {
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
       ...(distinct ? { distinct: true } : {}),
+      worst,
       ...(rejoins
         ? {
             spells: (previous.spells ?? 1) + 1,
