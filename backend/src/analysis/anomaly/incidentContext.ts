@@ -37,7 +37,9 @@ const medianOr0 = (values: readonly number[]) => (values.length ? median(values)
  * its runs took up as it began. `before` are the workflow's runs in the week before the anomaly
  * started (`CONTEXT_BASELINE_MS`, ending `CONTEXT_MARGIN_MS` before it), `during` those in its
  * `contextWindow`. A workflow-wide problem has no host; one on the only host that ran has it, but
- * not `hostOnly`.
+ * not `hostOnly`. Failures that chance could have spread so (`hostByChance`, `robotByChance`)
+ * still link the anomaly to others on that host or robot, but its incident's title does not
+ * blame them.
  */
 export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readonly Execution[], during: readonly Execution[]): AnomalyContext {
   const byHost = new Map<string, Execution[]>();
@@ -45,16 +47,22 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   let hosts: string[] = [];
   let hostOnly = false;
   let robot: string | undefined;
+  let hostByChance = false;
+  let robotByChance = false;
   if (anomaly.metric === 'failure_rate') {
     const host = failingAlone(byHost);
     if (host) {
       hosts = [host.name];
       hostOnly = host.alone;
+      hostByChance = host.byChance;
     }
     const byRobot = new Map<string, Execution[]>();
     for (const run of during) if (run.robot) byRobot.set(run.robot, [...(byRobot.get(run.robot) ?? []), run]);
     const failingRobot = failingAlone(byRobot);
-    if (failingRobot?.alone) robot = failingRobot.name;
+    if (failingRobot?.alone) {
+      robot = failingRobot.name;
+      robotByChance = failingRobot.byChance;
+    }
   } else if (anomaly.metric === 'run_duration' || anomaly.metric === 'step_duration') {
     const usual = medianOr0(before.map(durationOf).filter((d): d is number => d !== undefined));
     if (usual > 0) {
@@ -71,7 +79,15 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   const error = anomaly.metric === 'failure_rate' ? commonError(during.filter(FAILED)) : undefined;
   const known = new Set(before.map((r) => r.packageVersion));
   const fresh = during.map((r) => r.packageVersion).filter((v): v is string => v !== undefined && !known.has(v));
-  return { hosts, ...(hostOnly ? { hostOnly } : {}), ...(robot ? { robot } : {}), ...(fresh.length ? { version: fresh[0] } : {}), ...(error ? { error } : {}) };
+  return {
+    hosts,
+    ...(hostOnly ? { hostOnly } : {}),
+    ...(hostByChance ? { hostByChance } : {}),
+    ...(robot ? { robot } : {}),
+    ...(robotByChance ? { robotByChance } : {}),
+    ...(fresh.length ? { version: fresh[0] } : {}),
+    ...(error ? { error } : {}),
+  };
 }
 
 /**
@@ -90,20 +106,21 @@ export function robotContext(anomaly: Pick<Anomaly, 'robot'>, during: readonly E
 const FAILED_ON_SYSTEM = (run: Execution) => FAILED(run) && run.errorType !== 'business';
 
 /**
- * At most this chance that a workflow's failures fell as unevenly on one host or robot by luck
- * (one-sided Fisher's exact test): a robot that had 3 of its 6 runs time out while its peer ran 3
- * fine (a 1-in-4 chance) is not named as the cause of its workflow's failures.
+ * Above this chance that a workflow's failures fell as unevenly on one host or robot by luck
+ * (one-sided Fisher's exact test), the host or robot is not blamed in an incident's title: a
+ * robot that had 3 of its 6 runs time out while its peer ran 3 fine is a 1-in-4 chance.
  */
 export const UNEVEN_BY_CHANCE = 0.1;
 
 /**
  * The one host or robot (by name in `runs`) whose runs failed on system errors, two or more and a
  * third or more of them, while the others together failed so under 20% (each alone has too few
- * runs to tell: one error in four runs is not a failing robot), and more unevenly than chance
- * would spread the failures (`UNEVEN_BY_CHANCE`); `alone` when others ran meanwhile. A third: the
- * window reaches past the problem's end, where the robot's runs succeed again.
+ * runs to tell: one error in four runs is not a failing robot); `alone` when others ran
+ * meanwhile; `byChance` when chance spreads failures so unevenly more often than
+ * `UNEVEN_BY_CHANCE`. A third: the window reaches past the problem's end, where the robot's runs
+ * succeed again.
  */
-function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean } | undefined {
+function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: string; alone: boolean; byChance: boolean } | undefined {
   const failed = (list: readonly Execution[]) => list.filter(FAILED_ON_SYSTEM).length;
   const failing = [...runs].filter(([, list]) => failed(list) >= 2 && failed(list) / list.length >= 1 / 3);
   const others = [...runs].filter(([name]) => !failing.some(([f]) => f === name)).flatMap(([, list]) => list);
@@ -111,8 +128,7 @@ function failingAlone(runs: ReadonlyMap<string, readonly Execution[]>): { name: 
   const [name, own] = failing[0];
   const chance = hypergeometricUpperTail(failed(own), own.length, failed(own) + failed(others), own.length + others.length);
   // A hair's margin: 1 in 10 exactly (3 failed runs of 3, 2 of a peer's fine) is within it.
-  if (others.length > 0 && chance > UNEVEN_BY_CHANCE * (1 + 1e-9)) return undefined;
-  return { name, alone: others.length > 0 };
+  return { name, alone: others.length > 0, byChance: others.length > 0 && chance > UNEVEN_BY_CHANCE * (1 + 1e-9) };
 }
 
 /** The error pattern (`errorPatterns`) at least half of `failures` (two or more) share, if one does. */

@@ -119,6 +119,12 @@ describe('incidents: one per cause', () => {
     expect(titles([spike, step('Download report', 14_000), step('Login', 12_200)])).toEqual([
       [3, "Claims: runs 3.1x slower at worst (2.1 min vs 41.0 s; 41.6 s at the latest), steps 'Download report', 'Login'"],
     ]);
+    // A drift of the whole workflow: with three steps slower, the run leads, however slow one step's latest run was.
+    const drifting = anomaly('run_duration', T, { workflow: 'Claims', observed: 25_600, expected: 22_400 });
+    const onStep = (name: string, observed: number) => anomaly('step_duration', T + MINUTE, { workflow: 'Claims', step: name, observed, expected: 1_200 });
+    expect(titles([drifting, onStep('Launch application', 2_300), onStep('Login', 1_400), onStep('Archive', 1_350)])).toEqual([
+      [4, "Claims: runs 14% slower (latest 25.6 s vs 22.4 s), steps 'Launch application', 'Login', 'Archive'"],
+    ]);
     // A level shift told by its latest point, not by its one slowest run: 3.0x, not 4.1x.
     const shift = anomaly('step_duration', T, {
       workflow: 'Onboarding',
@@ -187,11 +193,18 @@ describe('where a workflow anomaly is', () => {
     // 3 failed of 3 on vm-6, 3 fine on vm-1: a 1-in-20 chance of falling so unevenly.
     expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, version: '2.0.0' });
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(3))).toEqual({ hosts: [], version: '2.0.0' });
-    // With one fine run on vm-1, a 1-in-4 chance: not a host's failures.
-    expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(0, 4))).toEqual({ hosts: [], version: '2.0.0' });
+    // With one fine run on vm-1, a 1-in-4 chance: on vm-6 still, but that could be chance.
+    const byChance = workflowContext({ metric: 'failure_rate' }, before, during.slice(0, 4));
+    expect(byChance).toEqual({ hosts: ['vm-6'], hostOnly: true, hostByChance: true, version: '2.0.0' });
+    // Its incident's title says where only when that is more than chance.
+    const failing = anomaly('failure_rate', T + 20 * MINUTE, { workflow: 'Payroll', observed: 3, trials: 4, expected: 0.02 });
+    expect(titles([failing], { [failing.id]: workflowContext({ metric: 'failure_rate' }, before, during) })[0][1]).toBe(
+      'Payroll 2.0.0: 3 of 4 runs failed, usually 2.0%, on vm-6 only',
+    );
+    expect(titles([failing], { [failing.id]: byChance })[0][1]).toBe('Payroll 2.0.0: 3 of 4 runs failed, usually 2.0%');
   });
 
-  it("when half a workflow's runs time out and 3 of a robot's 6 runs failed while its peer's 3 ran fine, then the failures are not the robot's: chance spreads them so unevenly 1 time in 4", () => {
+  it("when half a workflow's runs time out and 3 of a robot's 6 runs failed while its peer's 3 ran fine, then the title does not blame the robot: chance spreads them so unevenly 1 time in 4", () => {
     const at = (i: number) => T + i * 10 * MINUTE;
     const timedOut = (robot: string, i: number) =>
       run('vm-5', at(i), 120_000, { robot, status: 'timeout', errorType: 'timeout', errorMessage: "Step 'Extract data (OCR)' timed out after 120 s" });
@@ -207,10 +220,22 @@ describe('where a workflow anomaly is', () => {
       timedOut('robot-05', 7),
       fine('robot-05', 'vm-5', 8),
     ];
-    expect(workflowContext({ metric: 'failure_rate' }, before, during).robot).toBeUndefined();
+    const untold = workflowContext({ metric: 'failure_rate' }, before, during);
+    expect(untold).toMatchObject({ robot: 'robot-05', robotByChance: true, hosts: ['vm-5'], hostByChance: true });
+    const failing = anomaly('failure_rate', T + 80 * MINUTE, { workflow: 'Ticket Triage', observed: 4, trials: 10, expected: 0.009, systemErrors: true });
+    expect(titles([failing], { [failing.id]: untold })).toEqual([
+      [
+        1,
+        "Ticket Triage: 4 of 10 runs failed on a system error, usually 0.9%; 2 of 3 failures in its hours: timeout error 'Step 'Extract data (OCR)' timed out after … s'",
+      ],
+    ]);
     // The peer's next three runs fine too: 3 of 6 failed against 0 of 6, 1 in 11: the robot's.
     const told = [...during, fine('robot-04', 'vm-4', 9), fine('robot-04', 'vm-4', 10), fine('robot-04', 'vm-4', 11)];
-    expect(workflowContext({ metric: 'failure_rate' }, before, told)).toMatchObject({ robot: 'robot-05', hosts: ['vm-5'], hostOnly: true });
+    const context = workflowContext({ metric: 'failure_rate' }, before, told);
+    expect(context).toEqual({ ...untold, robotByChance: undefined, hostByChance: undefined });
+    expect(titles([failing], { [failing.id]: context })[0][1]).toMatch(
+      /^robot robot-05: failing while its peers run fine, on Ticket Triage \(4 of 10 runs failed/,
+    );
   });
 
   it("when one robot's runs fail on two workflows while its peers' do not, then that is one incident, named by the robot", () => {

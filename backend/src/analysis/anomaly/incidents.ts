@@ -25,6 +25,12 @@ export interface AnomalyContext {
   hostOnly?: boolean;
   /** For failures: the robot they concentrated on while the workflow's other robots ran fine (its licence, its session). */
   robot?: string;
+  /**
+   * For failures: chance spreads them as unevenly on the host or on the robot more than 1 time
+   * in 10 (`UNEVEN_BY_CHANCE`): they still link the anomaly to others there, but no title blames it.
+   */
+  hostByChance?: boolean;
+  robotByChance?: boolean;
   /** For a robot's own failures: the workflows it failed on. */
   workflows?: readonly string[];
   /** A package version its workflow's runs took up as it began (not run in the week before). */
@@ -159,10 +165,12 @@ export function refresh(incident: Incident, anomalies: readonly Anomaly[], conte
   const contexts = contextOf ? members.map(contextOf) : [];
   const version = contexts.map((c) => c.version).find((v) => v !== undefined);
   const error = contexts.map((c) => c.error).find((e) => e !== undefined);
-  const robots = [...new Set(contexts.map((c) => c.robot).filter((r): r is string => r !== undefined))];
-  const hostOnly = contexts.some((c) => c.hostOnly);
+  const robots = [...new Set(contexts.filter((c) => !c.robotByChance).map((c) => c.robot))].filter((r): r is string => r !== undefined);
+  const hostOnly = contexts.some((c) => c.hostOnly && !c.hostByChance);
   const failedOn = contexts.flatMap((c) => c.workflows ?? []);
-  updated.title = incidentTitle(members, updated.hosts, {
+  // The hosts a title may name: those of anomalies on them for more than chance.
+  const told = contextOf ? updated.hosts.filter((h) => contexts.some((c) => c.hosts.includes(h) && !c.hostByChance)) : updated.hosts;
+  updated.title = incidentTitle(members, told, {
     ...(version ? { version } : {}),
     ...(error ? { error } : {}),
     ...(robots.length === 1 ? { robot: robots[0] } : {}),
@@ -176,14 +184,13 @@ const list = (names: readonly string[]) => listNames(names, 3);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * The point a slowdown is told by: its latest, unless that is back near usual (under 1.2x) or
- * half as slow as its `worst` was; then its worst (a spike held open by the drift check after
- * its runs came back).
+ * The point a slowdown is told by: its latest, unless its `worst` was 1.2x or more and half as
+ * slow again as its latest point (a spike held open by the drift check after its runs came back).
  */
 function toldBy(anomaly: Anomaly): { ratio: number; atWorst: boolean } {
-  const latest = slowdownRatio(anomaly);
-  const worst = anomaly.worst ? slowdownRatio(anomaly.worst) : 0;
-  return worst >= 1.2 && (latest < 1.2 || worst >= 2 * latest) ? { ratio: worst, atWorst: true } : { ratio: latest, atWorst: false };
+  const worst = anomaly.worst;
+  if (worst && slowdownRatio(worst) >= 1.2 && worst.observed >= 1.5 * anomaly.observed) return { ratio: slowdownRatio(worst), atWorst: true };
+  return { ratio: slowdownRatio(anomaly), atWorst: false };
 }
 
 /** How much slower an anomaly is than expected, as people say it (`toldBy`). */
@@ -200,9 +207,9 @@ function slower(anomaly: Anomaly): string {
 }
 
 /**
- * What one workflow's anomalies say, most telling first: failures; then the slowest of its run
- * and steps (a step 2.5x slower says more than its run 1.2x slower), with the others named; then
- * its volume.
+ * What one workflow's anomalies say, most telling first: failures; then its run and steps,
+ * led by the run unless one or two steps are markedly slower (a step 2.5x slower says more than
+ * its run 1.2x slower), with the others named; then its volume.
  */
 function workflowEffect(anomalies: readonly Anomaly[]): string {
   // A slowdown is told by its parts: its run and each step.
@@ -219,7 +226,9 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
   const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => toldBy(b).ratio - toldBy(a).ratio);
   const names = [...new Set(steps.map((a) => `'${a.step}'`))];
   const stepWord = (n: number) => (n === 1 ? 'step' : 'steps');
-  if (run && (steps.length === 0 || toldBy(run).ratio >= 0.8 * toldBy(steps[0]).ratio))
+  // The run leads unless one or two of its steps are markedly slower for their size (a step 2.5x
+  // slower says more than its run 1.2x slower); with three or more steps slower, the run is the story.
+  if (run && (names.length === 0 || names.length >= 3 || toldBy(run).ratio >= 0.8 * toldBy(steps[0]).ratio))
     parts.push(`runs ${slower(run)}${names.length ? `, ${stepWord(names.length)} ${list(names)}` : ''}`);
   else if (steps.length) {
     const also = names.slice(1);
