@@ -132,11 +132,14 @@ export class FleetGenerator {
     let slowdown = 1 + 0.15 * loadFactor(startedAt, this.clock);
     let failure: { type: ErrorType; message: string } | undefined;
     let shiftedStep: string | undefined;
+    /** The active incidents that change this run: every one that slows it, and the one that fails it. */
+    const changing = new Set<Incident>();
     for (const incident of active) {
       if (!dry) {
         incident.affectedExecutions++;
         incident.firstAffectedExecution ??= id;
       }
+      if (incident.kind === 'latency_spike' || incident.kind === 'slow_drift' || incident.kind === 'level_shift') changing.add(incident);
       if (incident.kind === 'latency_spike') slowdown *= incident.magnitude;
       if (incident.kind === 'cpu_saturation' || incident.kind === 'robot_licence') {
         if (incident.kind === 'cpu_saturation') slowdown *= 1.6;
@@ -146,6 +149,7 @@ export class FleetGenerator {
       if (incident.kind === 'level_shift') shiftedStep = incident.step;
       if (incident.kind === 'failure_burst' && r.chance(incident.magnitude)) {
         failure = { type: 'system', message: `Citrix session disconnected (code ${r.int(1000, 1099)})` };
+        changing.add(incident);
       }
     }
     const roll = r.next();
@@ -196,6 +200,8 @@ export class FleetGenerator {
       execution.errorType = failure.type;
       execution.errorMessage = failure.message;
     }
+    if (hit) changing.add(hit.incident);
+    if (!dry) for (const incident of changing) incident.firstEvidenceAt = Math.min(incident.firstEvidenceAt ?? Infinity, t);
     return { execution, steps };
   }
 
@@ -208,12 +214,19 @@ export class FleetGenerator {
     const r = this.incidentDraws;
     const licence = active.find((i) => i.kind === 'robot_licence');
     if (licence && r.chance(licence.magnitude)) {
-      return { step: 0, durationMs: 800 + r.int(0, 400), type: 'system' as ErrorType, message: 'Licence expired: this robot has no valid unattended licence' };
+      return {
+        incident: licence,
+        step: 0,
+        durationMs: 800 + r.int(0, 400),
+        type: 'system' as ErrorType,
+        message: 'Licence expired: this robot has no valid unattended licence',
+      };
     }
     const timeout = active.find((i) => i.kind === 'step_timeout');
     const step = steps.findIndex((s) => s.name === timeout?.step);
     if (timeout && r.chance(timeout.magnitude) && step >= 0) {
       return {
+        incident: timeout,
         step,
         durationMs: STEP_TIMEOUT_MS,
         type: 'timeout' as ErrorType,

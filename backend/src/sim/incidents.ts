@@ -37,6 +37,12 @@ export interface Incident {
   magnitude: number;
   affectedExecutions: number;
   firstAffectedExecution?: string;
+  /**
+   * When the first run it changed ended: the first it slowed, or the first failure it caused
+   * (a stop, or a saturated host's samples: its start; a leak changes no run). No detector can
+   * see it sooner.
+   */
+  firstEvidenceAt?: number;
   /** For a host's or a robot's incident: the workflows whose runs it hit (those that ran on the host or the robot meanwhile). */
   workflows?: string[];
 }
@@ -151,6 +157,8 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
           magnitude: 2 * w.peakRunsPerHour,
           description: `${w.name} runs around the clock, about ${(2 * w.peakRunsPerHour).toFixed(0)} runs an hour, and stops for 4 hours at night`,
           affectedExecutions: 0,
+          // Its first missing run is due at once.
+          firstEvidenceAt: start,
         });
         break;
       }
@@ -221,6 +229,8 @@ export function planIncidents(fleet: Fleet, from: number, to: number, requests: 
           end: start + 3 * HOUR,
           host,
           magnitude: 92,
+          // Its host's samples show it at once.
+          firstEvidenceAt: start,
           description: `${host} CPU saturated (above 92%) for 3 hours; runs on it 1.6x slower`,
           affectedExecutions: 0,
         });

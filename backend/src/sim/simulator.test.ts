@@ -155,6 +155,32 @@ describe('fleet simulator', () => {
       expect(runsOf(timeout.workflow!).filter((r) => r.status === 'timeout' && !inside(timeout, r.startedAt)).length).toBeLessThan(5);
     });
 
+    it('when the truth says when each incident first showed, then that is when the first run it changed ended', () => {
+      const incident = (kind: string) => truth.incidents.find((i) => i.kind === kind)!;
+      const runsOf = (workflow: string) => collector.store.listExecutions({ workflows: [workflow], limit: 100_000 }).items;
+      const inside = (i: { start: number; end?: number }, t: number) => t >= i.start && (i.end === undefined || t < i.end);
+      const firstEnd = (runs: ReadonlyArray<{ endedAt?: number }>) => Math.min(...runs.map((r) => r.endedAt!));
+      // Every run of a spike is slower: the first to end.
+      const spike = incident('latency_spike');
+      expect(spike.firstEvidenceAt).toBe(firstEnd(runsOf(spike.workflow!).filter((r) => inside(spike, r.startedAt))));
+      // A burst's or a timeout's: the first run it failed, not the first it let through.
+      const burst = incident('failure_burst');
+      const citrix = runsOf(burst.workflow!).filter((r) => inside(burst, r.startedAt) && r.errorMessage?.startsWith('Citrix'));
+      expect(burst.firstEvidenceAt).toBe(firstEnd(citrix));
+      expect(firstEnd(runsOf(burst.workflow!).filter((r) => inside(burst, r.startedAt)))).toBeLessThanOrEqual(burst.firstEvidenceAt!);
+      const timeout = incident('step_timeout');
+      expect(timeout.firstEvidenceAt).toBe(firstEnd(runsOf(timeout.workflow!).filter((r) => inside(timeout, r.startedAt) && r.status === 'timeout')));
+      const licence = incident('robot_licence');
+      const unlicensed = licence
+        .workflows!.flatMap((w) => runsOf(w))
+        .filter((r) => inside(licence, r.startedAt) && r.errorMessage?.startsWith('Licence expired'));
+      expect(licence.firstEvidenceAt).toBe(firstEnd(unlicensed));
+      // A stop, and a saturated host's samples, show at once; a leak changes no run.
+      expect(incident('workflow_stop').firstEvidenceAt).toBe(incident('workflow_stop').start);
+      expect(incident('cpu_saturation').firstEvidenceAt).toBe(incident('cpu_saturation').start);
+      expect(incident('memory_leak').firstEvidenceAt).toBeUndefined();
+    });
+
     it('when the slow step is named in the truth, then it takes the largest share of its workflow time', () => {
       const runs = collector.store.listExecutions({ workflows: [truth.slowStep.workflow], limit: 50 }).items;
       for (const run of runs.filter((r) => r.status === 'completed')) {
@@ -178,7 +204,7 @@ describe('fleet simulator', () => {
     expect(generator.hour(END).runs).toHaveLength(0);
     generator.continueUntil(END + HOUR);
     expect(generator.hour(END + 0).runs.length).toBeGreaterThan(0);
-    const planned = (i: object) => ({ ...i, affectedExecutions: 0, firstAffectedExecution: undefined, workflows: undefined });
+    const planned = (i: object) => ({ ...i, affectedExecutions: 0, firstAffectedExecution: undefined, firstEvidenceAt: undefined, workflows: undefined });
     expect(JSON.stringify(generator.incidents.map(planned))).toBe(JSON.stringify(JSON.parse(plan).map(planned)));
   });
 });

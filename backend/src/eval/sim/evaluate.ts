@@ -54,14 +54,15 @@ async function getJson<T>(url: string): Promise<T> {
 
 function table(score: SimScore): string {
   const rows = score.incidents.map(
-    (i) => `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.detectedMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`,
+    (i) =>
+      `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.detectedMinutes ?? ''} | ${i.afterEvidenceMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`,
   );
   return [
-    '| injected incident | found | starts after (minutes) | detected after (minutes) | anomalies on it | pure incidents of it |',
-    '|---|---|---|---|---|---|',
+    '| injected incident | found | starts after (minutes) | detected after (minutes) | after its first changed run ended | anomalies on it | pure incidents of it |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `median detection delay of the workflows' incidents: ${score.medianDetectedMinutes ?? 'none'} minutes`,
+    `median detection delay of the workflows' incidents: ${score.medianDetectedMinutes ?? 'none'} minutes; ${score.medianAfterEvidenceMinutes ?? 'none'} after their first changed run ended`,
     `recall ${score.found}/${score.injected}; ${score.anomalies} anomalies (${score.afterPeriod} after the period left out; ${score.controlAnomalies} on control workflows), ${score.unexplained} unexplained after the first week (${score.unexplainedPerDay === null ? 'no settled days' : `${score.unexplainedPerDay.toFixed(2)} a day`}); ` +
       `${score.reportedIncidents} incidents reported: ${score.pure} pure, ${score.mixed} mixed, ${score.noise} noise`,
   ].join('\n');

@@ -17,6 +17,8 @@ const injected: InjectedIncident[] = [
     workflow: 'Claims',
     magnitude: 3,
     affectedExecutions: 0,
+    // Its first slow run ended 18 minutes in.
+    firstEvidenceAt: FROM + 10 * DAY + 18 * 60_000,
   },
   {
     id: 'failure-burst',
@@ -82,13 +84,48 @@ describe('scoring a simulated fleet against its ground truth', () => {
       [incident('i1', [spike]), incident('i2', [spike, cpu]), incident('i3', [wrongMeasure, wrongSubject]), incident('i4', [cpu, wrongSubject])],
     );
     expect(score.incidents).toEqual([
-      { id: 'latency-spike', kind: 'latency_spike', found: true, delayMinutes: 20, detectedMinutes: 24, anomalies: 1, pureIncidents: 1 },
-      { id: 'failure-burst', kind: 'failure_burst', found: false, delayMinutes: null, detectedMinutes: null, anomalies: 0, pureIncidents: 0 },
+      {
+        id: 'latency-spike',
+        kind: 'latency_spike',
+        found: true,
+        delayMinutes: 20,
+        detectedMinutes: 24,
+        afterEvidenceMinutes: 6,
+        anomalies: 1,
+        pureIncidents: 1,
+      },
+      {
+        id: 'failure-burst',
+        kind: 'failure_burst',
+        found: false,
+        delayMinutes: null,
+        detectedMinutes: null,
+        afterEvidenceMinutes: null,
+        anomalies: 0,
+        pureIncidents: 0,
+      },
       // Without a detection time, its start stands for it.
-      { id: 'cpu-saturation', kind: 'cpu_saturation', found: true, delayMinutes: 5, detectedMinutes: 5, anomalies: 1, pureIncidents: 0 },
+      {
+        id: 'cpu-saturation',
+        kind: 'cpu_saturation',
+        found: true,
+        delayMinutes: 5,
+        detectedMinutes: 5,
+        afterEvidenceMinutes: null,
+        anomalies: 1,
+        pureIncidents: 0,
+      },
     ]);
-    // The median over the two incidents of one workflow (the host's left out), a miss as never.
+    // The median over the two incidents of one workflow (the host's left out), a miss as never;
+    // from their first evidence, over those a run showed: the burst failed no run.
     expect(score.medianDetectedMinutes).toBe(Infinity);
+    expect(score.medianAfterEvidenceMinutes).toBe(6);
+    // Had a run shown the burst, its miss counts as never there too.
+    const shown = [injected[0], { ...injected[1], firstEvidenceAt: FROM + 11 * DAY + 15 * 60_000 }, injected[2]];
+    expect(scoreSimulation({ from: FROM, to: TO, incidents: shown }, [spike, cpu], []).medianAfterEvidenceMinutes).toBe(Infinity);
+    // Told by a step before its run ended (at 24 minutes, the run at 26): 0, not -2.
+    const byStep = [{ ...injected[0], firstEvidenceAt: FROM + 10 * DAY + 26 * 60_000 }];
+    expect(scoreSimulation({ from: FROM, to: TO, incidents: byStep }, [spike], []).incidents[0].afterEvidenceMinutes).toBe(0);
     expect(score).toMatchObject({ injected: 3, found: 2, anomalies: 4, unexplained: 2, reportedIncidents: 4, pure: 1, mixed: 2, noise: 1 });
     expect(score.recall).toBeCloseTo(2 / 3, 10);
     expect(score.unexplainedPerDay).toBeCloseTo(2 / 7, 10);
@@ -111,6 +148,7 @@ describe('scoring a simulated fleet against its ground truth', () => {
       anomalies: 1,
       delayMinutes: 60,
       detectedMinutes: 60,
+      afterEvidenceMinutes: null,
       pureIncidents: 1,
     });
     expect(score.medianDetectedMinutes).toBeNull();
@@ -220,6 +258,7 @@ describe('comparing a live and a preloaded score', () => {
       found: found.includes(i.id),
       delayMinutes: null,
       detectedMinutes: null,
+      afterEvidenceMinutes: null,
       anomalies: 0,
       pureIncidents: 0,
     })),

@@ -35,6 +35,12 @@ export interface IncidentScore {
    * minutes: how long the problem went unreported, in the data's time.
    */
   detectedMinutes: number | null;
+  /**
+   * The same, from the end of the first run it changed (`firstEvidenceAt`) instead of its start:
+   * the detector's share of the delay, the fleet's traffic left out (0 when a step of that run
+   * tipped it over before the run ended). Null when missed or when nothing showed it.
+   */
+  afterEvidenceMinutes: number | null;
   anomalies: number;
   /** Reported incidents made of its anomalies alone: one is what people should see. */
   pureIncidents: number;
@@ -68,6 +74,8 @@ export interface SimScore {
    * the simulator's workflows run several times an hour. Null when there are none.
    */
   medianDetectedMinutes: number | null;
+  /** The median `afterEvidenceMinutes` of the same incidents, of those a run showed (a miss counts as never). */
+  medianAfterEvidenceMinutes: number | null;
 }
 
 const DURATIONS: readonly AnomalyMetric[] = ['run_duration', 'step_duration'];
@@ -142,6 +150,9 @@ export function scoreSimulation(
       found: matching.length > 0,
       delayMinutes: matching.length ? Math.round((first - incident.start) / 60_000) : null,
       detectedMinutes: matching.length ? Math.round((detected - incident.start) / 60_000) : null,
+      // A step of that run may tip it over before the run ends (steps reported as they end): 0.
+      afterEvidenceMinutes:
+        matching.length && incident.firstEvidenceAt !== undefined ? Math.max(0, Math.round((detected - incident.firstEvidenceAt) / 60_000)) : null,
       anomalies: matching.length,
       pureIncidents: pureOf.get(incident.id) ?? 0,
     };
@@ -152,6 +163,9 @@ export function scoreSimulation(
   const settledDays = (truth.to - settledFrom) / DAY;
   const found = incidents.filter((i) => i.found).length;
   const ofWorkflows = incidents.filter((_, i) => truth.incidents[i].workflow !== undefined).map((i) => i.detectedMinutes ?? Infinity);
+  const shown = incidents
+    .filter((_, i) => truth.incidents[i].workflow !== undefined && truth.incidents[i].firstEvidenceAt !== undefined)
+    .map((i) => i.afterEvidenceMinutes ?? Infinity);
   return {
     injected: truth.incidents.length,
     found,
@@ -167,6 +181,7 @@ export function scoreSimulation(
     mixed,
     noise,
     medianDetectedMinutes: ofWorkflows.length ? median(ofWorkflows) : null,
+    medianAfterEvidenceMinutes: shown.length ? median(shown) : null,
   };
 }
 
