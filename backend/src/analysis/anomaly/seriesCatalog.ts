@@ -59,10 +59,7 @@ function design(metric: AnomalyMetric, clock: LocalClock): { scorer: () => Score
         // A duration is timed from the start of its run or step, and known when it ends.
         // Judged from two days of history on: a first day's baseline takes the next morning's
         // load, or a weekend's the Monday's, for a slowdown.
-        // An hour of weekdays with no weekday of its own yet (a baseline that began on a Friday
-        // night, judged on Monday morning) is judged against the weekend's runs: only a point
-        // twice the threshold out counts there (a 3x spike does, Monday's load does not).
-        settings: { direction: 'high', minHistoryMs: 2 * DAY, unsettledFactor: 2, evidenceEnd: (point) => point.time + point.value },
+        settings: { direction: 'high', minHistoryMs: 2 * DAY, evidenceEnd: (point) => point.time + point.value },
       };
     case 'failure_rate':
       // A point's window already holds the runs before it: one point beyond the threshold opens.

@@ -25,12 +25,6 @@ export interface DetectorSettings {
   minConsecutive: number;
   /** ...unless one point is this many thresholds out (default 2). */
   extremeFactor: number;
-  /**
-   * A point whose seasonal baseline had to fall back to the overall median (`Score.settled`
-   * false: a weekday hour before any weekday was seen) counts only this many thresholds out
-   * (default 1): Monday morning's load judged against a weekend's runs is not a slowdown.
-   */
-  unsettledFactor?: number;
   /** Consecutive normal points that close an anomaly (default 3). */
   closeAfterNormal: number;
   /** An anomaly lasting this long is the new normal: the baseline restarts from its points (default 1 day). */
@@ -425,7 +419,7 @@ export class SeriesDetector {
     const shift = settled === false ? 0 : this.shiftScore(directional);
     const score = Math.max(directional, shift);
     const belowFloor = s.floor !== undefined && s.direction === 'high' && point.value < s.floor && this.heading === undefined;
-    const exceeds = score >= s.sensitivity * (settled === false ? (s.unsettledFactor ?? 1) : 1) && !belowFloor;
+    const exceeds = score >= s.sensitivity && !belowFloor;
     const previous = state.previous;
     if (previous && !state.episode && !exceeds) {
       const between = (previous.between ??= { points: 0, beyond: 0 });
