@@ -164,8 +164,9 @@ export interface Anomaly {
   /** For host memory climbing toward full: its pace an hour and when, at that pace, it is full. */
   forecast?: { perHour: number; reachesAt: number; limit: number };
   /**
-   * Its point farthest out, where that is not its latest (`observed`): a 3x slower run of a spike
-   * whose anomaly stays open on the drift check after the runs are back near normal.
+   * For a run or step duration: its point farthest out, where that is not its latest
+   * (`observed`): a 3x slower run of a spike whose anomaly stays open on the drift check after
+   * the runs are back near normal.
    */
   worst?: { observed: number; expected: number };
   escalationLevel: number;

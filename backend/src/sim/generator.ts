@@ -200,7 +200,11 @@ export class FleetGenerator {
       execution.errorType = failure.type;
       execution.errorMessage = failure.message;
     }
-    if (hit) changing.add(hit.incident);
+    if (hit) {
+      // The failure is the licence's or the timeout's: a burst's draw it overrode changed nothing.
+      for (const incident of changing) if (incident.kind === 'failure_burst') changing.delete(incident);
+      changing.add(hit.incident);
+    }
     if (!dry) for (const incident of changing) incident.firstEvidenceAt = Math.min(incident.firstEvidenceAt ?? Infinity, t);
     return { execution, steps };
   }

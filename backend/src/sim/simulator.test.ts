@@ -163,6 +163,11 @@ describe('fleet simulator', () => {
       // Every run of a spike is slower: the first to end.
       const spike = incident('latency_spike');
       expect(spike.firstEvidenceAt).toBe(firstEnd(runsOf(spike.workflow!).filter((r) => inside(spike, r.startedAt))));
+      // A new version's: its first run's end; a drift's: its first run's (slower by next to nothing yet).
+      const shift = incident('level_shift');
+      expect(shift.firstEvidenceAt).toBe(collector.store.getExecution(shift.firstAffectedExecution!)!.endedAt);
+      const drift = incident('slow_drift');
+      expect(drift.firstEvidenceAt).toBe(firstEnd(runsOf(drift.workflow!).filter((r) => r.startedAt >= drift.start)));
       // A burst's or a timeout's: the first run it failed, not the first it let through.
       const burst = incident('failure_burst');
       const citrix = runsOf(burst.workflow!).filter((r) => inside(burst, r.startedAt) && r.errorMessage?.startsWith('Citrix'));

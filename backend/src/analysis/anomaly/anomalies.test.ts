@@ -154,6 +154,28 @@ describe('the direction an anomaly opens in', () => {
     expect(atWorst.worst).toBeUndefined();
   });
 
+  it("when the drift check opens on a point near normal, then a slower point after it is the anomaly's worst", () => {
+    const detector = new SeriesDetector(new RobustScorer({ transform: 'identity', seasonality: 'none', minSigma: 0.5 }), { direction: 'high' });
+    const series = parseSeriesKey('run_duration|Claims||');
+    // 100 points about 100, then about 103: the drift check opens on a point of 97 (as above), then one of 108 comes.
+    let latest: Anomaly | undefined;
+    for (let i = 0; i < 115; i++) {
+      const value = i < 100 ? 100 + (((i * 7) % 5) - 2) : i === 113 ? 97 : i === 114 ? 108 : 103 + (((i * 7) % 5) - 2) * 0.5;
+      for (const event of detector.observe({ time: i * 60_000, value }).events) latest = applyEvent(series, event, latest);
+    }
+    expect(latest).toMatchObject({ observed: 108 });
+    expect(latest!.worst).toBeUndefined();
+    // A point back near normal after it: the 108 stays its worst.
+    for (const event of detector.observe({ time: 115 * 60_000, value: 101 }).events) latest = applyEvent(series, event, latest);
+    expect(latest).toMatchObject({ observed: 101, worst: { observed: 108 } });
+    // A failure rate keeps none: its worst is told by its window.
+    const failures = applyEvent(parseSeriesKey('failure_rate|Payroll||'), {
+      type: 'updated',
+      episode: episode({ observed: 3, observedTrials: 10, expected: 0.02, worst: { z: 9, observed: 6, expected: 0.02 } }),
+    });
+    expect(failures.worst).toBeUndefined();
+  });
+
   it('when failures burst, then the failure-rate anomaly keeps the window it counted them in', () => {
     const detector = createDetector('failure_rate', { sensitivity: 4 });
     const events = [];

@@ -59,7 +59,9 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
   }
   if (episode.evidence === 'shift') {
     const worst = episode.worst;
-    const beyond = worst && (high ? worst.observed > episode.observed : worst.observed < episode.observed) ? `, ${label.unit(worst.observed)} at worst` : '';
+    const duration = series.metric === 'run_duration' || series.metric === 'step_duration';
+    const beyond =
+      duration && worst && (high ? worst.observed > episode.observed : worst.observed < episode.observed) ? `, ${label.unit(worst.observed)} at worst` : '';
     return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}${beyond}) ${strength}`;
   }
   const forecast = episode.forecast;
@@ -108,8 +110,10 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   if (episode.observedTrials !== undefined) anomaly.trials = episode.observedTrials;
   if (episode.observedSystem) anomaly.systemErrors = true;
   if (episode.forecast) anomaly.forecast = episode.forecast;
+  // A slowdown's worst run or step, where that is not its latest (what a title tells a spike by).
   const worst = episode.worst;
-  if (worst && (worst.observed !== episode.observed || worst.expected !== episode.expected))
+  const duration = series.metric === 'run_duration' || series.metric === 'step_duration';
+  if (duration && worst && (worst.observed !== episode.observed || worst.expected !== episode.expected))
     anomaly.worst = { observed: worst.observed, expected: worst.expected };
   const detectedAt = episode.detectedAt ?? existing?.detectedAt;
   if (detectedAt !== undefined) anomaly.detectedAt = detectedAt;

@@ -112,12 +112,12 @@ describe('incidents: one per cause', () => {
 
   it("when a spike's runs are back near normal at its latest point, then its title says how slow they were at worst", () => {
     const spike = anomaly('run_duration', T, { workflow: 'Claims', observed: 41_600, expected: 41_000, worst: { observed: 126_000, expected: 41_000 } });
-    expect(titles([spike])).toEqual([[1, 'Claims: runs 3.1x slower at worst (2.1 min vs 41.0 s; 41.6 s at the latest)']]);
+    expect(titles([spike])).toEqual([[1, 'Claims: runs 3.1x slower at worst (2.1 min vs 41.0 s; latest 41.6 s)']]);
     // Its steps, at their worst 3.7x and 3.2x but no slower than the run for its size: the run leads.
     const step = (name: string, worst: number) =>
       anomaly('step_duration', T + MINUTE, { workflow: 'Claims', step: name, observed: 3_900, expected: 3_800, worst: { observed: worst, expected: 3_800 } });
     expect(titles([spike, step('Download report', 14_000), step('Login', 12_200)])).toEqual([
-      [3, "Claims: runs 3.1x slower at worst (2.1 min vs 41.0 s; 41.6 s at the latest), steps 'Download report', 'Login'"],
+      [3, "Claims: runs 3.1x slower at worst (2.1 min vs 41.0 s; latest 41.6 s), steps 'Download report', 'Login'"],
     ]);
     // A drift of the whole workflow: with three steps slower, the run leads, however slow one step's latest run was.
     const drifting = anomaly('run_duration', T, { workflow: 'Claims', observed: 25_600, expected: 22_400 });
@@ -125,6 +125,14 @@ describe('incidents: one per cause', () => {
     expect(titles([drifting, onStep('Launch application', 2_300), onStep('Login', 1_400), onStep('Archive', 1_350)])).toEqual([
       [4, "Claims: runs 14% slower (latest 25.6 s vs 22.4 s), steps 'Launch application', 'Login', 'Archive'"],
     ]);
+    // ...unless a step is over twice as much slower as the run: a step 10x slower leads.
+    const hung = [drifting, onStep('Launch application', 12_000), onStep('Login', 1_400), onStep('Archive', 1_350)];
+    expect(titles(hung)[0][1]).toMatch(
+      /^Claims: step 'Launch application' 10\.0x slower \(12\.0 s vs 1\.2 s\), also steps 'Login', 'Archive'; runs 14% slower/,
+    );
+    // A worst point under 1.2x is no spike to tell.
+    const mild = anomaly('run_duration', T, { workflow: 'Claims', observed: 15_000, expected: 21_600, worst: { observed: 24_800, expected: 21_600 } });
+    expect(titles([mild])).toEqual([[1, 'Claims: runs slower, back to usual at the latest (15.0 s vs 21.6 s)']]);
     // A level shift told by its latest point, not by its one slowest run: 3.0x, not 4.1x.
     const shift = anomaly('step_duration', T, {
       workflow: 'Onboarding',
@@ -229,6 +237,8 @@ describe('where a workflow anomaly is', () => {
         "Ticket Triage: 4 of 10 runs failed on a system error, usually 0.9%; 2 of 3 failures in its hours: timeout error 'Step 'Extract data (OCR)' timed out after … s'",
       ],
     ]);
+    // One more fine run of the peer: 3 of 6 failed against 0 of 4, 1 in 6: still chance.
+    expect(workflowContext({ metric: 'failure_rate' }, before, [...during, fine('robot-04', 'vm-4', 9)])).toMatchObject({ robotByChance: true });
     // The peer's next three runs fine too: 3 of 6 failed against 0 of 6, 1 in 11: the robot's.
     const told = [...during, fine('robot-04', 'vm-4', 9), fine('robot-04', 'vm-4', 10), fine('robot-04', 'vm-4', 11)];
     const context = workflowContext({ metric: 'failure_rate' }, before, told);

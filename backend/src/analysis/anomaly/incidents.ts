@@ -199,7 +199,7 @@ function slower(anomaly: Anomaly): string {
   const values = `${formatDuration(anomaly.observed)} vs ${formatDuration(anomaly.expected)}`;
   if (atWorst) {
     const worst = anomaly.worst!;
-    return `${ratio.toFixed(1)}x slower at worst (${formatDuration(worst.observed)} vs ${formatDuration(worst.expected)}; ${formatDuration(anomaly.observed)} at the latest)`;
+    return `${ratio.toFixed(1)}x slower at worst (${formatDuration(worst.observed)} vs ${formatDuration(worst.expected)}; latest ${formatDuration(anomaly.observed)})`;
   }
   if (ratio >= 1.2) return `${ratio.toFixed(1)}x slower (${values})`;
   // A drift, or one back near normal at its latest point: by how much, as of that point.
@@ -208,7 +208,7 @@ function slower(anomaly: Anomaly): string {
 
 /**
  * What one workflow's anomalies say, most telling first: failures; then its run and steps,
- * led by the run unless one or two steps are markedly slower (a step 2.5x slower says more than
+ * led by the run unless a step is markedly slower for its size (a step 2.5x slower says more than
  * its run 1.2x slower), with the others named; then its volume.
  */
 function workflowEffect(anomalies: readonly Anomaly[]): string {
@@ -226,9 +226,11 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
   const steps = members.filter((a) => a.metric === 'step_duration').sort((a, b) => toldBy(b).ratio - toldBy(a).ratio);
   const names = [...new Set(steps.map((a) => `'${a.step}'`))];
   const stepWord = (n: number) => (n === 1 ? 'step' : 'steps');
-  // The run leads unless one or two of its steps are markedly slower for their size (a step 2.5x
-  // slower says more than its run 1.2x slower); with three or more steps slower, the run is the story.
-  if (run && (names.length === 0 || names.length >= 3 || toldBy(run).ratio >= 0.8 * toldBy(steps[0]).ratio))
+  // The run leads unless a step is markedly slower for its size (a step 2.5x slower says more than
+  // its run 1.2x slower); with three or more steps slower, the run is the story unless one of them
+  // is over twice as much slower as the run.
+  const lead = names.length >= 3 ? 0.5 : 0.8;
+  if (run && (names.length === 0 || toldBy(run).ratio >= lead * toldBy(steps[0]).ratio))
     parts.push(`runs ${slower(run)}${names.length ? `, ${stepWord(names.length)} ${list(names)}` : ''}`);
   else if (steps.length) {
     const also = names.slice(1);

@@ -166,7 +166,8 @@ export interface Judgement {
 
 export interface DetectorState {
   window: Point[];
-  pending: Array<{ point: Point; z: number; expected: number; byShift?: boolean }>;
+  /** Points beyond the threshold not yet an episode: `z` the score they exceeded by, `own` the point's own z in the series' direction (absent in states kept before it). */
+  pending: Array<{ point: Point; z: number; expected: number; byShift?: boolean; own?: number }>;
   episode?: Episode;
   /**
    * The last episode, closed at `endedAt`: a new one soon after in its direction continues it,
@@ -510,6 +511,8 @@ export class SeriesDetector {
     const s = this.settings;
     const state = this.state;
     const episode = state.episode;
+    // The point's own distance in the series' direction (not the drift check's): what `worst` is kept by.
+    const own = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
     if (episode) {
       episode.points++;
       episode.lastSeenAt = point.time;
@@ -517,8 +520,7 @@ export class SeriesDetector {
       episode.peakSeverity = Math.max(episode.peakSeverity, this.severityOf(score, seen, expected));
       episode.peakScore = Math.max(episode.peakScore, score);
       episode.observed = seen.value;
-      const directional = episode.direction === 'high' ? z : -z;
-      if (!(directional <= (episode.worst?.z ?? -Infinity))) episode.worst = { z: directional, observed: seen.value, expected };
+      if (!(own <= (episode.worst?.z ?? -Infinity))) episode.worst = { z: own, observed: seen.value, expected };
       if (seen.trials !== undefined) episode.observedTrials = seen.trials;
       if (system) episode.observedSystem = true;
       else delete episode.observedSystem;
@@ -533,7 +535,7 @@ export class SeriesDetector {
       );
       return;
     }
-    state.pending.push({ point, z: score, expected, byShift });
+    state.pending.push({ point, z: score, expected, byShift, own });
     if (state.pending.length < s.minConsecutive && score < s.extremeFactor * s.sensitivity) return;
     const first = state.pending[0];
     const peakScore = Math.max(...state.pending.map((p) => p.z));
@@ -552,8 +554,9 @@ export class SeriesDetector {
     // Kept apart for what it is, not merely because the last one was short: what books it may join them still.
     const distinct = tooFar || (recent && sustained(previous) && returned);
     state.previous = undefined;
-    const top = state.pending.reduce((a, b) => (b.z > a.z ? b : a));
-    const worst = rejoins && previous.worst && previous.worst.z >= top.z ? previous.worst : { z: top.z, observed: top.point.value, expected: top.expected };
+    const top = state.pending.reduce((a, b) => ((b.own ?? b.z) > (a.own ?? a.z) ? b : a));
+    const topZ = top.own ?? top.z;
+    const worst = rejoins && previous.worst && previous.worst.z >= topZ ? previous.worst : { z: topZ, observed: top.point.value, expected: top.expected };
     state.episode = {
       startedAt: rejoins ? previous.startedAt : first.point.time,
       lastSeenAt: point.time,

@@ -58,7 +58,7 @@ function table(score: SimScore): string {
       `| ${i.id} | ${i.found ? 'found' : 'missed'} | ${i.delayMinutes ?? ''} | ${i.detectedMinutes ?? ''} | ${i.afterEvidenceMinutes ?? ''} | ${i.anomalies} | ${i.pureIncidents} |`,
   );
   return [
-    '| injected incident | found | starts after (minutes) | detected after (minutes) | after its first changed run ended | anomalies on it | pure incidents of it |',
+    '| injected incident | found | starts after (minutes) | detected after (minutes) | after its first changed run ended (minutes) | anomalies on it | pure incidents of it |',
     '|---|---|---|---|---|---|---|',
     ...rows,
     '',

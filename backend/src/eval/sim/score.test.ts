@@ -121,8 +121,10 @@ describe('scoring a simulated fleet against its ground truth', () => {
     expect(score.medianDetectedMinutes).toBe(Infinity);
     expect(score.medianAfterEvidenceMinutes).toBe(6);
     // Had a run shown the burst, its miss counts as never there too.
-    const shown = [injected[0], { ...injected[1], firstEvidenceAt: FROM + 11 * DAY + 15 * 60_000 }, injected[2]];
+    const shown = [injected[0], { ...injected[1], firstEvidenceAt: FROM + 11 * DAY + 15 * 60_000 }, { ...injected[2], firstEvidenceAt: injected[2].start }];
     expect(scoreSimulation({ from: FROM, to: TO, incidents: shown }, [spike, cpu], []).medianAfterEvidenceMinutes).toBe(Infinity);
+    // A host's incident, shown at once and found 5 minutes in, stays out of that median: the spike's 6 alone.
+    expect(scoreSimulation({ from: FROM, to: TO, incidents: [injected[0], shown[2]] }, [spike, cpu], []).medianAfterEvidenceMinutes).toBe(6);
     // Told by a step before its run ended (at 24 minutes, the run at 26): 0, not -2.
     const byStep = [{ ...injected[0], firstEvidenceAt: FROM + 10 * DAY + 26 * 60_000 }];
     expect(scoreSimulation({ from: FROM, to: TO, incidents: byStep }, [spike], []).incidents[0].afterEvidenceMinutes).toBe(0);
