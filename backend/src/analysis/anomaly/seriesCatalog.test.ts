@@ -226,16 +226,42 @@ describe('robotFailureSeries', () => {
     const runs = Array.from({ length: 12 }, (_, i) =>
       run(10 * i, 'Claims', i % 2 ? 'bot-2' : 'bot-1', i >= 6 ? 'failed' : 'completed', i >= 6 ? 'system' : undefined),
     );
-    // bot-1's runs at minutes 0, 20, ..., 100. Its failure at minute 60
-    // counts while under a third of bot-2's runs within the hour failed (minutes 10 to 70: one of
-    // four), and no longer once they did (minute 90 failed too: two of five); its failure at
-    // minute 80 never counts (minutes 30 to 70: one of three).
+    // bot-1's runs at minutes 0, 20, ..., 100. Its failure at minute 60 counts while bot-2's runs
+    // of the hour before it ran fine and none after it had ended (minutes 10 to 50), and no longer
+    // once one did and failed (minute 70: one of one in the hour after it); its failure at minute
+    // 80 never counts (minutes 30 to 70: one of three failed in the hour before it).
     expect(
       pointsOf(
         robotFailureSeries(runs, () => T0),
         'bot-1',
       ).map((p) => p.value),
-    ).toEqual([0, 0, 0, 1, 1, 0]);
+    ).toEqual([0, 0, 0, 1, 0, 0]);
+    // A burst about to end: bot-1's failures at minutes 40 and 50, just after bot-2's at 30, while
+    // bot-2's three runs after them ran fine (one of four within the hour): not bot-1's.
+    const ending = [
+      run(0, 'Claims', 'bot-2'),
+      run(30, 'Claims', 'bot-2', 'failed', 'system'),
+      run(40, 'Claims', 'bot-1', 'failed', 'system'),
+      run(50, 'Claims', 'bot-1', 'failed', 'system'),
+      run(60, 'Claims', 'bot-2'),
+      run(70, 'Claims', 'bot-2'),
+      run(80, 'Claims', 'bot-2'),
+      run(90, 'Claims', 'bot-1'),
+    ];
+    expect(
+      pointsOf(
+        robotFailureSeries(ending, () => T0),
+        'bot-1',
+      ).map((p) => p.value),
+    ).toEqual([0, 0, 0]);
+    // The same failures with bot-2's run at 30 fine: its peers ran fine on both sides, they are bot-1's.
+    const own = ending.map((r) => (r.robot === 'bot-2' ? { ...r, status: 'completed' as const, errorType: undefined } : r));
+    expect(
+      pointsOf(
+        robotFailureSeries(own, () => T0),
+        'bot-1',
+      ).map((p) => p.value),
+    ).toEqual([1, 2, 2]);
     // A failure whose workflow no peer ran within an hour of it is not told apart.
     const alone = [run(0, 'Claims', 'bot-2'), run(10, 'Claims', 'bot-2'), run(150, 'Claims', 'bot-1', 'failed', 'system')];
     expect(

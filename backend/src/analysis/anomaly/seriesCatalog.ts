@@ -318,20 +318,23 @@ const PEER_MEMORY_RUNS = 3 * FAILURE_WINDOW_RUNS;
 
 /**
  * Whether the other robots of `run`'s workflow ran fine around it, as far as is known now (every
- * run in `latest` ended by now): `MIN_PEER_RUNS` or more of their runs within an hour of it, under
- * a third of them failing on a system error. Asked again at each point of its robot's window, so
- * a failure the peers' next runs share (a burst that had just begun) stops counting against the
- * robot.
+ * run in `latest` ended by now): `MIN_PEER_RUNS` or more of their runs within an hour of it, and
+ * under a third of them failing on a system error in the hour before it and in the hour after,
+ * each that has runs. Asked again at each point of its robot's window, so a failure the peers'
+ * next runs share (a burst that had just begun) stops counting against the robot; and one the
+ * peers' runs before it shared (a burst about to end) never counts, however fine their runs after.
  */
 function peersFine(latest: readonly PeerRun[], run: PeerRun, robot: string): boolean {
-  let around = 0;
-  let failing = 0;
+  const before = { runs: 0, failing: 0 };
+  const after = { runs: 0, failing: 0 };
   for (const peer of latest) {
     if (peer.robot === robot || Math.abs(peer.endedAt - run.endedAt) > PEER_HORIZON_MS) continue;
-    around++;
-    if (peer.failed) failing++;
+    const side = peer.endedAt <= run.endedAt ? before : after;
+    side.runs++;
+    if (peer.failed) side.failing++;
   }
-  return around >= MIN_PEER_RUNS && failing < PEERS_FAILING_SHARE * around;
+  const fine = (side: { runs: number; failing: number }) => side.failing < PEERS_FAILING_SHARE * side.runs || side.runs === 0;
+  return before.runs + after.runs >= MIN_PEER_RUNS && fine(before) && fine(after);
 }
 
 /** The whole hours in [from, to): the points of each workflow's `hourlySeries`. */
