@@ -283,6 +283,55 @@ describe('volume', () => {
     expect(volume.map((a) => [a.startedAt, a.detectedAt, a.observed])).toEqual([[stopAt, stopAt + 2 * HOUR, 0]]);
     store.close();
   });
+
+  // Thursday 02:00 has no hour of the week before it: it is judged against 02:00 on the weekdays
+  // before. Tuesday 02:00 after a start on Saturday has Monday's 02:00, but among the newest 20
+  // hours, which the baseline leaves out: it is judged against the weekend's.
+  it.each([
+    ['from a Monday, on its fourth night', 0, 3],
+    ['from a Saturday, on its first weekday night but one', -2, 1],
+  ])(
+    "when a busy workflow's first week has quiet nights and a weekend, then none of its hours is an anomaly; a queue worker that stops %s is found",
+    (_name, startDay, stopDay) => {
+      const store = new SqliteStore({ file: ':memory:' });
+      const MONDAY = Date.UTC(2026, 10, 2);
+      const start = MONDAY + startDay * DAY;
+      const end = start + 7 * DAY;
+      const stopAt = MONDAY + stopDay * DAY + 2 * HOUR;
+      // Claims Intake: 12 runs an hour in business hours, 6 around them, 2.4 at night, 0.3 of that at
+      // the weekend, at random. Judged against the week's overall median (6 an hour), its nights and
+      // Saturday were "unusually low": hours of the week it had not seen yet.
+      const random = new Random(21);
+      const executions = [];
+      for (let hour = start; hour < end; hour += HOUR) {
+        const clock = ((hour - MONDAY + 7 * DAY) % DAY) / HOUR;
+        const weekend = (hour - MONDAY + 7 * DAY) % (7 * DAY) >= 5 * DAY;
+        const rate = (clock >= 8 && clock < 18 ? 12 : clock >= 6 && clock < 22 ? 6 : 2.4) * (weekend ? 0.3 : 1);
+        const runs = [
+          ...Array.from({ length: random.poisson(rate) }, () => 'Claims Intake'),
+          ...(hour >= stopAt && hour < stopAt + 4 * HOUR ? [] : Array.from({ length: random.poisson(10) }, () => 'Queue Worker')),
+        ];
+        for (const workflow of runs) {
+          const startedAt = hour + Math.floor(random.next() * (HOUR - MINUTE));
+          executions.push({
+            id: `${workflow}-${executions.length}`,
+            workflow,
+            startedAt,
+            endedAt: startedAt + 30_000,
+            durationMs: 30_000,
+            status: 'completed' as const,
+          });
+        }
+      }
+      store.ingest({ executions, steps: [], samples: [] });
+      new AnalysisScheduler({ store, now: () => end + HOUR, latenessMs: 0, historyDays: 10 }).runPass();
+      const volume = store.listAnomalies({ metrics: ['volume'] });
+      expect(volume.map((a) => [a.workflow, a.startedAt, a.detectedAt, a.observed])).toEqual([['Queue Worker', stopAt, stopAt + 2 * HOUR, 0]]);
+      expect(volume[0].expected).toBeGreaterThan(6);
+      expect(volume[0].expected).toBeLessThan(14);
+      store.close();
+    },
+  );
 });
 
 describe("the fleet's time zone", () => {

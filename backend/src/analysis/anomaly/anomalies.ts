@@ -4,6 +4,11 @@ import { recommendedAction } from './actions';
 import type { SeriesId } from './seriesCatalog';
 import { currentSeverity, type DetectorEvent, type Episode, escalationLevel } from './seriesDetector';
 
+/** Whether a metric is a run's or a step's duration: what a slowdown is made of. */
+export function isDuration(metric: AnomalyMetric): boolean {
+  return metric === 'run_duration' || metric === 'step_duration';
+}
+
 /** Same series, same start: same id, so a re-run of the analysis updates instead of duplicating. */
 export function anomalyId(seriesKey: string, startedAt: number): string {
   return `an-${createHash('sha1').update(`${seriesKey}@${startedAt}`).digest('hex').slice(0, 16)}`;
@@ -59,7 +64,7 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
   }
   if (episode.evidence === 'shift') {
     const worst = episode.worst;
-    const duration = series.metric === 'run_duration' || series.metric === 'step_duration';
+    const duration = isDuration(series.metric);
     const beyond =
       duration && worst && (high ? worst.observed > episode.observed : worst.observed < episode.observed) ? `, ${label.unit(worst.observed)} at worst` : '';
     return `${label.name} of ${subject(series)} has shifted ${high ? 'up' : 'down'}: recent points sit ${high ? 'above' : 'below'} the expected ${label.unit(episode.expected)} (latest ${label.unit(episode.observed)}${beyond}) ${strength}`;
@@ -112,7 +117,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   if (episode.forecast) anomaly.forecast = episode.forecast;
   // A slowdown's worst run or step, where that is not its latest (what a title tells a spike by).
   const worst = episode.worst;
-  const duration = series.metric === 'run_duration' || series.metric === 'step_duration';
+  const duration = isDuration(series.metric);
   if (duration && worst && (worst.observed !== episode.observed || worst.expected !== episode.expected))
     anomaly.worst = { observed: worst.observed, expected: worst.expected };
   const detectedAt = episode.detectedAt ?? existing?.detectedAt;

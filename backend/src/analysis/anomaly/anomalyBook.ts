@@ -1,5 +1,5 @@
 import type { Anomaly, AnomalyPart, Incident } from '@rpa-analytics/contract';
-import { anomalyId, applyEvent, composeSlowdown } from './anomalies';
+import { anomalyId, applyEvent, composeSlowdown, isDuration } from './anomalies';
 import { type ContextOf, correlationReach, DEFAULT_CORRELATION, goingAt, groupIncidents, refresh } from './incidents';
 import { parseSeriesKey, type SeriesId, seriesKey } from './seriesCatalog';
 import type { DetectorEvent, Episode } from './seriesDetector';
@@ -54,14 +54,14 @@ export function keptEvents({ series, from, events }: Rejudged, superseded: Reado
   return events.filter((event) => kept.has(event.episode.startedAt));
 }
 
-const isDuration = (series: Pick<SeriesId, 'metric'>) => series.metric === 'run_duration' || series.metric === 'step_duration';
-
 /**
  * The anomaly record a series' events go to, by key: a workflow's run and step durations all go
  * to its slowdown (keyed by the run series), every other series to its own.
  */
 export function bookingKey(series: SeriesId): string {
-  return isDuration(series) ? seriesKey({ metric: 'run_duration', ...(series.workflow === undefined ? {} : { workflow: series.workflow }) }) : series.key;
+  return isDuration(series.metric)
+    ? seriesKey({ metric: 'run_duration', ...(series.workflow === undefined ? {} : { workflow: series.workflow }) })
+    : series.key;
 }
 
 /** A slowdown's parts; a run's anomaly from before slowdowns had parts is its own. */
@@ -150,7 +150,7 @@ function byBookingKey(entries: readonly SeriesEvent[]): Map<string, SeriesEvent[
     if (list) list.push(entry);
     else out.set(key, [entry]);
   }
-  for (const list of out.values()) if (list.some((e) => isDuration(e.series))) list.sort((a, b) => eventTime(a.event) - eventTime(b.event));
+  for (const list of out.values()) if (list.some((e) => isDuration(e.series.metric))) list.sort((a, b) => eventTime(a.event) - eventTime(b.event));
   return out;
 }
 
@@ -181,7 +181,7 @@ export function bookAnomalies(input: BookInput): BookedAnomalies {
   for (const judged of input.rejudged) {
     const key = bookingKey(judged.series);
     input.open.delete(key);
-    const events = isDuration(judged.series) ? judged.events : keptEvents(judged, new Set(supersededById.keys()));
+    const events = isDuration(judged.series.metric) ? judged.events : keptEvents(judged, new Set(supersededById.keys()));
     const known = rejudged.get(key);
     const entries = events.map((event) => ({ series: judged.series, event }));
     if (known) known.entries.push(...entries);
@@ -202,7 +202,7 @@ export function bookAnomalies(input: BookInput): BookedAnomalies {
     regroupFrom = Math.min(regroupFrom, slowdown.startedAt);
   }
   for (const [key, entries] of byBookingKey(input.online)) {
-    const ledger = new Ledger(key, isDuration(entries[0].series), input.open.get(key));
+    const ledger = new Ledger(key, isDuration(entries[0].series.metric), input.open.get(key));
     for (const { series, event } of entries) {
       const { anomaly, opened: isNew } = ledger.apply(series, event);
       note(anomaly, isNew);
@@ -215,7 +215,7 @@ export function bookAnomalies(input: BookInput): BookedAnomalies {
     const entries = byBookingKey(judged.entries).get(key);
     if (!entries) continue;
     const from = judged.from;
-    const ledger = new Ledger(key, isDuration(entries[0].series));
+    const ledger = new Ledger(key, isDuration(entries[0].series.metric));
     // Booked from the warm-up on; what ended before `from` stands as stored, unless stored as active at `from`.
     const booked = new Map<string, { anomaly: Anomaly; isNew: boolean }>();
     for (const { series, event } of entries) {

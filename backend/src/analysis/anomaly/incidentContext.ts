@@ -3,6 +3,7 @@ import type { Execution } from '@rpa-analytics/contract';
 import { hypergeometricUpperTail } from '../distributions';
 import { median } from '../stats';
 import { errorPatterns, FAILED } from '../success';
+import { isDuration } from './anomalies';
 import type { AnomalyContext } from './incidents';
 import { failedOnRobot } from './seriesCatalog';
 
@@ -63,7 +64,7 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
       robot = failingRobot.name;
       robotByChance = failingRobot.byChance;
     }
-  } else if (anomaly.metric === 'run_duration' || anomaly.metric === 'step_duration') {
+  } else if (isDuration(anomaly.metric)) {
     const usual = medianOr0(before.map(durationOf).filter((d): d is number => d !== undefined));
     if (usual > 0) {
       const ratios = [...byHost].map(([host, runs]) => [host, medianOr0(runs.map(durationOf).filter((d): d is number => d !== undefined)) / usual] as const);

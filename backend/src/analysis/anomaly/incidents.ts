@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Anomaly, AnomalyMetric, Incident } from '@rpa-analytics/contract';
-import { formatDuration, listNames, slowdownRatio } from './anomalies';
+import { formatDuration, isDuration, listNames, slowdownRatio } from './anomalies';
 
 export interface CorrelationOptions {
   /** Anomalies of one workflow, or on one host, that start this close share a cause (default 2 hours). */
@@ -41,7 +41,6 @@ export interface AnomalyContext {
 
 export type ContextOf = (anomaly: Anomaly) => AnomalyContext;
 
-const DURATIONS: readonly AnomalyMetric[] = ['run_duration', 'step_duration'];
 const HOST_METRICS: readonly AnomalyMetric[] = ['host_cpu', 'host_memory', 'host_disk'];
 const FLEET_WIDE: readonly AnomalyMetric[] = ['volume', 'failure_rate'];
 const RESOURCE_NAME: Partial<Record<AnomalyMetric, string>> = { host_cpu: 'CPU', host_memory: 'memory', host_disk: 'disk' };
@@ -78,10 +77,10 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   // Failures one robot made while its peers ran fine are the robot's; a slowdown of the same
   // workflow meanwhile has its own cause (a drift, a new version).
   const byRobot = (n: Node) => n.anomaly.metric === 'failure_rate' && n.context.robot !== undefined;
-  const robotAndSlowdown = (byRobot(a) && DURATIONS.includes(y.metric)) || (byRobot(b) && DURATIONS.includes(x.metric));
+  const robotAndSlowdown = (byRobot(a) && isDuration(y.metric)) || (byRobot(b) && isDuration(x.metric));
   if (x.workflow !== undefined && x.workflow === y.workflow && !robotAndSlowdown) {
     if (apart <= options.sameSubjectMs) return true;
-    return DURATIONS.includes(x.metric) && DURATIONS.includes(y.metric) && goingAt(x, y.startedAt);
+    return isDuration(x.metric) && isDuration(y.metric) && goingAt(x, y.startedAt);
   }
   if (apart <= options.sameSubjectMs && a.context.hosts.some((h) => b.context.hosts.includes(h))) return true;
   // A robot's failures, while its own series is still open: its workflows' failure rates found later.

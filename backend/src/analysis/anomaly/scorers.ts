@@ -87,6 +87,14 @@ export interface RobustScorerOptions {
   minBucketPoints?: number;
   /** Smallest spread assumed, in transformed units: no series is judged as if noise-free. */
   minSigma: number;
+  /**
+   * With `hourOfWeek`: an hour of the week without a value of its own takes the median of that
+   * hour on the other days of its week part where that is below the overall median (default
+   * false: the overall median). For counts judged low, the lower of two guesses. A weekday hour
+   * that no weekday has yet takes that hour at the weekend (as busy or quieter); a weekend hour
+   * that no weekend has yet is not judged, nor is an hour no day has.
+   */
+  sameHourFallback?: boolean;
   /** The fleet's wall clock, whose hours and weekends the seasonal buckets are (default UTC's). */
   clock?: LocalClock;
 }
@@ -134,6 +142,8 @@ export class RobustScorer implements Scorer {
   private sigma = 0;
   /** Each seasonal bucket's median, NaN where the bucket has too few points. */
   private readonly bucketMedians: Float64Array;
+  /** With `sameHourFallback`: each hour of the day's median on weekdays, at weekends and on every day (`fitSameHours`), NaN where none. */
+  private readonly sameHourMedians?: Float64Array;
   private seasonalBuckets = 0;
   /** The last fit's points and values, kept to the next. */
   private readonly fitted: FittedValues;
@@ -150,9 +160,40 @@ export class RobustScorer implements Scorer {
       (time) => seasonBucket(time, options.seasonality, this.clock),
       options.minBucketPoints ?? 10,
     );
+    if (options.sameHourFallback && options.seasonality === 'hourOfWeek') this.sameHourMedians = new Float64Array(72).fill(Number.NaN);
   }
 
   fit(window: readonly Point[], count = window.length): void {
+    this.fitBuckets(window, count);
+    this.fitSameHours();
+  }
+
+  /**
+   * The median of each hour of the day's bucket medians on weekdays (0 to 23), at weekends (24 to
+   * 47) and on every day (48 to 71): what an hour of the week without history of its own is
+   * judged against (`sameHourFallback`).
+   */
+  private fitSameHours(): void {
+    const same = this.sameHourMedians;
+    if (!same) return;
+    const days: number[] = [];
+    for (let hour = 0; hour < 24; hour++) {
+      for (const [offset, takes] of [
+        [0, (day: number) => !isWeekendDay(day)],
+        [24, (day: number) => isWeekendDay(day)],
+        [48, () => true],
+      ] as const) {
+        days.length = 0;
+        for (let day = 0; day < 7; day++) {
+          const value = this.bucketMedians[day * 24 + hour];
+          if (takes(day) && !Number.isNaN(value)) days.push(value);
+        }
+        same[hour + offset] = days.length ? median(days) : Number.NaN;
+      }
+    }
+  }
+
+  private fitBuckets(window: readonly Point[], count: number): void {
     const { seasonality } = this.options;
     const n = count;
     reserve(n);
@@ -262,9 +303,17 @@ export class RobustScorer implements Scorer {
   score(point: Point): Score {
     const { to, from } = TRANSFORMS[this.options.transform];
     const seasonal = this.options.seasonality !== 'none';
-    const bucket = seasonal ? this.bucketMedians[seasonBucket(point.time, this.options.seasonality, this.clock)] : Number.NaN;
+    const key = seasonal ? seasonBucket(point.time, this.options.seasonality, this.clock) : 0;
+    const bucket = seasonal ? this.bucketMedians[key] : Number.NaN;
     const settled = !seasonal || !Number.isNaN(bucket);
-    const center = Number.isNaN(bucket) ? this.overallMedian : bucket;
+    let center = Number.isNaN(bucket) ? this.overallMedian : bucket;
+    if (!settled && this.sameHourMedians) {
+      const weekend = isWeekendDay(Math.floor(key / 24));
+      const ofPart = this.sameHourMedians[(key % 24) + (weekend ? 24 : 0)];
+      const sameHour = Number.isNaN(ofPart) && !weekend ? this.sameHourMedians[(key % 24) + 48] : ofPart;
+      if (Number.isNaN(sameHour)) return { z: Number.NaN, expected: point.value, settled: false };
+      center = Math.min(sameHour, this.overallMedian);
+    }
     const z = (to(point.value) - center) / Math.max(this.sigma, this.options.minSigma);
     return { z, expected: from(center), settled };
   }
@@ -290,6 +339,7 @@ export class RobustScorer implements Scorer {
     this.bucketMedians.set(bucketMedians);
     this.seasonalBuckets = seasonalBuckets;
     this.lastDistance = sigma / MAD_TO_SIGMA;
+    this.fitSameHours();
     return true;
   }
 

@@ -87,7 +87,7 @@ function design(metric: AnomalyMetric, clock: LocalClock): { scorer: () => Score
       };
     case 'volume':
       return {
-        scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5, clock }),
+        scorer: () => new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5, sameHourFallback: true, clock }),
         settings: { direction: 'low', minHistory: 48, closeAfterNormal: 2, evidenceEnd: (point) => point.time + HOUR },
       };
     case 'host_cpu':

@@ -558,6 +558,35 @@ function plainBaseline(points: readonly Point[], transform: (v: number) => numbe
 }
 
 describe('RobustScorer', () => {
+  it('with sameHourFallback, an hour of the week not seen yet is judged against the lower of that hour on the days before and the overall median; an hour never seen is not judged', () => {
+    // Monday to Wednesday (T0 is a Monday), hourly run counts: 25 at 02:00, 16 to 16:00, none in
+    // the evening and at night, and nothing known of 23:00.
+    const window = Array.from({ length: 72 }, (_, i) => ({ time: T0 + i * HOUR, value: i % 24 === 2 ? 25 : i % 24 < 16 ? 16 : 0 })).filter(
+      (_, i) => i % 24 !== 23,
+    );
+    const scorer = new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5, sameHourFallback: true });
+    scorer.fit(window);
+    const thursday = T0 + 3 * DAY;
+    // Evenings on the weekdays before had none: a quiet evening is no anomaly (the overall median, 16, called it 8 SDs low).
+    expect(scorer.score({ time: thursday + 20 * HOUR, value: 0 })).toEqual({ z: 0, expected: 0, settled: false });
+    // 02:00 on the weekdays before had 25, the overall median is 16: the lower.
+    expect(scorer.score({ time: thursday + 2 * HOUR, value: 4 })).toEqual({ z: -4, expected: 16, settled: false });
+    // No weekend yet, and a weekday is no guide to it (a fleet's Saturday is quieter); nor is an hour no day has.
+    expect(scorer.score({ time: T0 + 5 * DAY + 10 * HOUR, value: 0 })).toEqual({ z: NaN, expected: 0, settled: false });
+    expect(scorer.score({ time: thursday + 23 * HOUR, value: 0 })).toEqual({ z: NaN, expected: 0, settled: false });
+    // A weekday without that hour on the weekdays before takes the weekend's (4 at 02:00; 16 overall).
+    const weekend = Array.from({ length: 48 }, (_, i) => ({ time: T0 - 2 * DAY + i * HOUR, value: i % 24 === 2 ? 4 : 16 }));
+    const fromWeekend = new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5, sameHourFallback: true });
+    fromWeekend.fit([...weekend, ...window.slice(0, 2)]);
+    expect(fromWeekend.score({ time: T0 + DAY + 2 * HOUR, value: 0 })).toEqual({ z: -4, expected: 4, settled: false });
+    // An hour of the week seen before is its own guide.
+    expect(scorer.score({ time: T0 + 7 * DAY + 2 * HOUR, value: 4 })).toEqual({ z: -6, expected: 25, settled: true });
+    // Without the option, the overall median.
+    const plain = new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 });
+    plain.fit(window);
+    expect(plain.score({ time: thursday + 20 * HOUR, value: 0 })).toEqual({ z: -8, expected: 16, settled: false });
+  });
+
   it('fits the same baseline as the plain median, seasonal medians and MAD, on any prefix of a window', () => {
     const random = new Random(11);
     const cases: Array<{ transform: 'log' | 'sqrt' | 'identity'; seasonality: Seasonality; minBucketPoints: number; to: (v: number) => number }> = [

@@ -435,7 +435,7 @@ export class SeriesDetector {
     last.severity = exceeds ? this.severityOf(score, seen, expected) : 0;
     last.expected = expected;
     last.rarity = rarity;
-    if (exceeds) this.onExceeding(point, seen, window?.system === true, z, score, expected, shift > directional, events);
+    if (exceeds) this.onExceeding(point, seen, window?.system === true, z, directional, score, expected, shift > directional, events);
     else this.onNormal(point, events);
   }
 
@@ -507,12 +507,21 @@ export class SeriesDetector {
   }
 
   /** @param system whether `seen` counts the failures on system errors alone */
-  private onExceeding(point: Point, seen: Point, system: boolean, z: number, score: number, expected: number, byShift: boolean, events: DetectorEvent[]): void {
+  /** `own` is the point's own distance in the series' direction (not the drift check's): what `worst` is kept by. */
+  private onExceeding(
+    point: Point,
+    seen: Point,
+    system: boolean,
+    z: number,
+    own: number,
+    score: number,
+    expected: number,
+    byShift: boolean,
+    events: DetectorEvent[],
+  ): void {
     const s = this.settings;
     const state = this.state;
     const episode = state.episode;
-    // The point's own distance in the series' direction (not the drift check's): what `worst` is kept by.
-    const own = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
     if (episode) {
       episode.points++;
       episode.lastSeenAt = point.time;

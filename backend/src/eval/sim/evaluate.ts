@@ -11,7 +11,7 @@ import { median } from '../../analysis/stats';
 import { isTimeZone } from '../../analysis/localClock';
 import { disagreement, scoreSimulation, type SimScore } from './score';
 
-const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N] [--via ingest|otlp]
+const USAGE = `npm run eval:sim -- [--days N] [--seed N] [--end ISO|now] [--mode live|preloaded|both] [--interval-ms N] [--via ingest|otlp] [--runs-per-hour R]
   [--min-recall R] [--max-unexplained-per-day U] [--max-control-anomalies C] [--max-incidents-per-injected R]
   [--max-mixed M] [--one-incident-each] [--max-median-detection-minutes D] [--dump DIR]
   [--time-zone ZONE [--collector-time-zone ZONE]]
@@ -36,7 +36,9 @@ truth, anomalies and incidents of each mode to DIR. --via otlp sends the runs as
 instrumented with OpenTelemetry would, OTLP protobuf to POST /v1/traces (steps before their runs),
 instead of the ingest API (host samples still go there). --time-zone puts the fleet's business hours
 and weekends in ZONE (an IANA name; default UTC) and starts the collector with RPA_TIME_ZONE set to
-it, or to --collector-time-zone (a collector told the wrong zone, e.g. left on UTC).
+it, or to --collector-time-zone (a collector told the wrong zone, e.g. left on UTC). --runs-per-hour
+makes the fleet busier or quieter: about R runs of each workflow an hour in business hours (default
+${DEMO_FLEET.runsPerHour}, the demo's; the queue worker that runs around the clock twice that).
 
 --sweep N scores the README's demo as it meets users whenever they run it: live (a pass a minute),
 for each seed of --seeds, over N periods of --days (the README's is 7) ending 31 hours apart back
@@ -73,7 +75,7 @@ type Mode = 'live' | 'preloaded';
 /** Starts a collector, sends the fleet, has it judged, and scores what it reports. */
 async function evaluate(
   mode: Mode,
-  options: { days: number; seed: number; intervalMs: number; end?: number; dump?: string; via?: 'ingest' | 'otlp'; zones?: Zones },
+  options: { days: number; seed: number; intervalMs: number; runsPerHour?: number; end?: number; dump?: string; via?: 'ingest' | 'otlp'; zones?: Zones },
   say: (line: string) => void,
 ): Promise<SimScore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-eval-sim-'));
@@ -97,6 +99,7 @@ async function evaluate(
       days: options.days,
       end,
       ...DEMO_FLEET,
+      ...(options.runsPerHour === undefined ? {} : { runsPerHour: options.runsPerHour }),
       ...(options.zones ? { timeZone: options.zones.fleet } : {}),
     });
     say(`sent ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples`);
@@ -220,6 +223,7 @@ async function main(argv: string[]): Promise<number> {
       via: { type: 'string', default: 'ingest' },
       'time-zone': { type: 'string' },
       'collector-time-zone': { type: 'string' },
+      'runs-per-hour': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -239,7 +243,8 @@ async function main(argv: string[]): Promise<number> {
     !Number.isInteger(seed) ||
     !['live', 'preloaded', 'both'].includes(o.mode!) ||
     !(intervalMs >= 1000) ||
-    !['ingest', 'otlp'].includes(o.via!)
+    !['ingest', 'otlp'].includes(o.via!) ||
+    (o['runs-per-hour'] !== undefined && !(Number(o['runs-per-hour']) > 0 && Number(o['runs-per-hour']) <= 1000))
   )
     throw new Error(`bad arguments\n\n${USAGE}`);
   const fleetZone = o['time-zone'];
@@ -270,7 +275,16 @@ async function main(argv: string[]): Promise<number> {
     const via = o.via as 'ingest' | 'otlp';
     const score = await evaluate(
       mode,
-      { days, seed, intervalMs, via, ...(end === undefined ? {} : { end }), ...(o.dump ? { dump: o.dump } : {}), ...(zones ? { zones } : {}) },
+      {
+        days,
+        seed,
+        intervalMs,
+        via,
+        ...(o['runs-per-hour'] === undefined ? {} : { runsPerHour: Number(o['runs-per-hour']) }),
+        ...(end === undefined ? {} : { end }),
+        ...(o.dump ? { dump: o.dump } : {}),
+        ...(zones ? { zones } : {}),
+      },
       say,
     );
     scores.set(mode, score);
