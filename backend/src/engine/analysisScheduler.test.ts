@@ -285,8 +285,9 @@ describe('volume', () => {
   });
 
   // Thursday 02:00 has no hour of the week before it: it is judged against 02:00 on the weekdays
-  // before. Tuesday 02:00 after a start on Saturday has Monday's 02:00, but among the newest 20
-  // hours, which the baseline leaves out: it is judged against the weekend's.
+  // before. Tuesday 02:00 after a start on Saturday 00:00 has Monday's 02:00, but not yet in the
+  // baseline (the newest 20 hours stay out of it, and it is fitted again every 10): it is judged
+  // against the weekend's.
   it.each([
     ['from a Monday, on its fourth night', 0, 3],
     ['from a Saturday, on its first weekday night but one', -2, 1],

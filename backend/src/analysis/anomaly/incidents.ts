@@ -62,7 +62,8 @@ export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.stat
 /**
  * Whether two anomalies share a cause (`a` started first): the same workflow within
  * `sameSubjectMs` (or its durations, while the earlier one lasts: its run and steps slowed by one
- * cause), but not a robot's failures on it and its slowdown; the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); the same
+ * cause), but not a robot's failures on it and its slowdown, nor its failures and a slowdown that
+ * came with a version the failed runs did not run; the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); the same
  * robot within `sameSubjectMs` or while the earlier lasts (its own failures and the workflows'
  * they caused); runs per hour or
  * failures moving the same way on workflows with no host of their own within `fleetWideMs`, or
@@ -78,7 +79,10 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   // workflow meanwhile has its own cause (a drift, a new version).
   const byRobot = (n: Node) => n.anomaly.metric === 'failure_rate' && n.context.robot !== undefined;
   const robotAndSlowdown = (byRobot(a) && isDuration(y.metric)) || (byRobot(b) && isDuration(x.metric));
-  if (x.workflow !== undefined && x.workflow === y.workflow && !robotAndSlowdown) {
+  // Failures and a slowdown of one workflow are one new version's only where the failed runs ran it too.
+  const failuresAndSlowdown = (x.metric === 'failure_rate' && isDuration(y.metric)) || (isDuration(x.metric) && y.metric === 'failure_rate');
+  const versionApart = failuresAndSlowdown && a.context.version !== b.context.version;
+  if (x.workflow !== undefined && x.workflow === y.workflow && !robotAndSlowdown && !versionApart) {
     if (apart <= options.sameSubjectMs) return true;
     return isDuration(x.metric) && isDuration(y.metric) && goingAt(x, y.startedAt);
   }

@@ -90,7 +90,8 @@ export interface RobustScorerOptions {
   /**
    * With `hourOfWeek`: an hour of the week without a value of its own takes the median of that
    * hour on the other days of its week part where that is below the overall median (default
-   * false: the overall median). For counts judged low, the lower of two guesses. A weekday hour
+   * false: the overall median). For counts judged low, the lower of two guesses (for a series
+   * watched for high values it would be the wrong one). A weekday hour
    * that no weekday has yet takes that hour at the weekend (as busy or quieter); a weekend hour
    * that no weekend has yet is not judged, nor is an hour no day has.
    */

@@ -557,6 +557,22 @@ function plainBaseline(points: readonly Point[], transform: (v: number) => numbe
   return { overall, sigma, medians, bucketOf };
 }
 
+describe('runs per hour into a first weekend', () => {
+  it('when a stop runs from Friday night into a first Saturday, whose hours cannot be judged yet, then its anomaly stays open through them', () => {
+    // A queue worker, 10 runs an hour from a Monday (T0); it stops Friday 22:00 to Saturday 04:00.
+    const detector = createDetector('volume', { sensitivity: 4 });
+    const stopFrom = T0 + 4 * DAY + 22 * HOUR;
+    const events: Array<[string, number]> = [];
+    for (let time = T0; time < T0 + 5 * DAY + 12 * HOUR; time += HOUR) {
+      const judged = detector.observe({ time, value: time >= stopFrom && time < stopFrom + 6 * HOUR ? 0 : 10 });
+      for (const event of judged.events) events.push([event.type, time]);
+    }
+    // Opened on its second silent hour, Friday 23:00; Saturday's hours, silent or not, neither go on with it nor end it.
+    expect(events).toEqual([['opened', stopFrom + HOUR]]);
+    expect(detector.episode).toMatchObject({ startedAt: stopFrom, lastSeenAt: stopFrom + HOUR });
+  });
+});
+
 describe('RobustScorer', () => {
   it('with sameHourFallback, an hour of the week not seen yet is judged against the lower of that hour on the days before and the overall median; an hour never seen is not judged', () => {
     // Monday to Wednesday (T0 is a Monday), hourly run counts: 25 at 02:00, 16 to 16:00, none in
@@ -581,6 +597,11 @@ describe('RobustScorer', () => {
     expect(fromWeekend.score({ time: T0 + DAY + 2 * HOUR, value: 0 })).toEqual({ z: -4, expected: 4, settled: false });
     // An hour of the week seen before is its own guide.
     expect(scorer.score({ time: T0 + 7 * DAY + 2 * HOUR, value: 4 })).toEqual({ z: -6, expected: 25, settled: true });
+    // A baseline saved and loaded (another thread's, the next pass's) judges alike.
+    const loaded = new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5, sameHourFallback: true });
+    expect(loaded.load(structuredClone(scorer.save()))).toBe(true);
+    expect(loaded.score({ time: thursday + 20 * HOUR, value: 0 })).toEqual({ z: 0, expected: 0, settled: false });
+    expect(loaded.score({ time: thursday + 2 * HOUR, value: 4 })).toEqual({ z: -4, expected: 16, settled: false });
     // Without the option, the overall median.
     const plain = new RobustScorer({ transform: 'sqrt', seasonality: 'hourOfWeek', minBucketPoints: 1, minSigma: 0.5 });
     plain.fit(window);

@@ -401,11 +401,13 @@ export class SeriesDetector {
     // A state kept before `since` was, already judging, goes on judging (its window's start may
     // be recent: a baseline accepted anew, a busy series' points capped); 0 is JSON-safe.
     state.since ??= state.fitted ? 0 : point.time;
-    // A point the baseline cannot judge yet (a `SameTimeScorer`'s without its earlier days) is
-    // history only, while nothing is pending or open (then it is judged as before: not beyond).
+    // A point the baseline cannot judge yet (a `SameTimeScorer`'s without its earlier days, an
+    // hour of a first weekend's runs per hour) is history only while nothing is pending or open;
+    // it does not confirm a pending point (judged as before: not beyond), and an open episode
+    // neither goes on nor ends on it (a stop into a first Saturday was closed while still stopped).
     const scored = state.fitted && point.time - state.since >= s.minHistoryMs ? this.scorer.score(point) : undefined;
-    if (!scored || (Number.isNaN(scored.z) && !state.episode && state.pending.length === 0)) {
-      this.admit(point);
+    if (!scored || (Number.isNaN(scored.z) && (state.episode || state.pending.length === 0))) {
+      if (!state.episode) this.admit(point);
       last.ready = false;
       last.z = 0;
       last.exceeds = false;
@@ -506,8 +508,10 @@ export class SeriesDetector {
     return center >= this.settings.shiftMinEffect ? (center * Math.sqrt(n)) / 1.2533 : 0;
   }
 
-  /** @param system whether `seen` counts the failures on system errors alone */
-  /** `own` is the point's own distance in the series' direction (not the drift check's): what `worst` is kept by. */
+  /**
+   * @param system whether `seen` counts the failures on system errors alone
+   * @param own the point's own distance in the series' direction (not the drift check's): what `worst` is kept by
+   */
   private onExceeding(
     point: Point,
     seen: Point,

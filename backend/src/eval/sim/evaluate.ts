@@ -37,14 +37,14 @@ instrumented with OpenTelemetry would, OTLP protobuf to POST /v1/traces (steps b
 instead of the ingest API (host samples still go there). --time-zone puts the fleet's business hours
 and weekends in ZONE (an IANA name; default UTC) and starts the collector with RPA_TIME_ZONE set to
 it, or to --collector-time-zone (a collector told the wrong zone, e.g. left on UTC). --runs-per-hour
-makes the fleet busier or quieter: about R runs of each workflow an hour in business hours (default
-${DEMO_FLEET.runsPerHour}, the demo's; the queue worker that runs around the clock twice that).
+makes the fleet busier or quieter: about R runs of each workflow an hour in business hours (above 0,
+at most 1000; default ${DEMO_FLEET.runsPerHour}, the demo's; the queue worker that runs around the clock twice that).
 
 --sweep N scores the README's demo as it meets users whenever they run it: live (a pass a minute),
 for each seed of --seeds, over N periods of --days (the README's is 7) ending 31 hours apart back
 from the latest Monday or from --end (12 end at 12 hours of the day, on every day of the week),
 and gates the sums: recall over all of them, mixed incidents, anomalies on control workflows, and
-noise incidents (of no injected incident) a run. --mode and --interval-ms do not apply to it.`;
+noise incidents (of no injected incident) a run. --mode, --interval-ms and --runs-per-hour do not apply to it.`;
 
 const HOUR = 3_600_000;
 
@@ -243,10 +243,13 @@ async function main(argv: string[]): Promise<number> {
     !Number.isInteger(seed) ||
     !['live', 'preloaded', 'both'].includes(o.mode!) ||
     !(intervalMs >= 1000) ||
-    !['ingest', 'otlp'].includes(o.via!) ||
-    (o['runs-per-hour'] !== undefined && !(Number(o['runs-per-hour']) > 0 && Number(o['runs-per-hour']) <= 1000))
+    !['ingest', 'otlp'].includes(o.via!)
   )
     throw new Error(`bad arguments\n\n${USAGE}`);
+  const runsPerHour = o['runs-per-hour'] === undefined ? undefined : Number(o['runs-per-hour']);
+  if (runsPerHour !== undefined && !(runsPerHour > 0 && runsPerHour <= 1000))
+    throw new Error(`--runs-per-hour: '${o['runs-per-hour']}' is not a number above 0 and at most 1000\n\n${USAGE}`);
+  if (runsPerHour !== undefined && o.sweep !== undefined) throw new Error(`--runs-per-hour does not apply to --sweep (the README's demo fleet)\n\n${USAGE}`);
   const fleetZone = o['time-zone'];
   const collectorZone = o['collector-time-zone'] ?? fleetZone;
   for (const zone of [fleetZone, collectorZone])
@@ -280,7 +283,7 @@ async function main(argv: string[]): Promise<number> {
         seed,
         intervalMs,
         via,
-        ...(o['runs-per-hour'] === undefined ? {} : { runsPerHour: Number(o['runs-per-hour']) }),
+        ...(runsPerHour === undefined ? {} : { runsPerHour }),
         ...(end === undefined ? {} : { end }),
         ...(o.dump ? { dump: o.dump } : {}),
         ...(zones ? { zones } : {}),
@@ -288,7 +291,9 @@ async function main(argv: string[]): Promise<number> {
       say,
     );
     scores.set(mode, score);
-    process.stdout.write(`${JSON.stringify({ mode, days, seed, intervalMs, via, ...score })}\n${table(score)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ mode, days, seed, intervalMs, via, ...(runsPerHour === undefined ? {} : { runsPerHour }), ...score })}\n${table(score)}\n`,
+    );
     if (score.recall < Number(o['min-recall'])) failures.push(`${mode}: recall ${score.recall.toFixed(2)} below ${o['min-recall']}`);
     const maxUnexplained = o['max-unexplained-per-day'];
     if (maxUnexplained !== undefined && (score.unexplainedPerDay ?? 0) > Number(maxUnexplained))
