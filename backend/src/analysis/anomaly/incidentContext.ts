@@ -82,6 +82,7 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   const known = new Set(before.map((r) => r.packageVersion));
   // A failure rate's version is one its failed runs ran: failures just before a release are not the release's.
   const fresh = (failures ?? during).map((r) => r.packageVersion).filter((v): v is string => v !== undefined && !known.has(v));
+  const ranVersions = failures ? [...new Set(failures.map((r) => r.packageVersion).filter((v): v is string => v !== undefined))] : [];
   return {
     hosts,
     ...(hostOnly ? { hostOnly } : {}),
@@ -89,6 +90,7 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
     ...(robot ? { robot } : {}),
     ...(robotByChance ? { robotByChance } : {}),
     ...(fresh.length ? { version: fresh[0] } : {}),
+    ...(ranVersions.length ? { ranVersions } : {}),
     ...(error ? { error } : {}),
   };
 }

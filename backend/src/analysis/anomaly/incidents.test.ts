@@ -62,17 +62,23 @@ describe('incidents: one per cause', () => {
     expect(spread.map((i) => i.anomalyIds.length)).toEqual([2]);
   });
 
-  it('when a workflow fails just before a new version slows a step, then they are two incidents; failures on the new version are its incident', () => {
+  it("when a workflow's runs fail on the old version just before a new version slows a step, then they are two incidents; failures on the new version are its incident", () => {
     const failing = anomaly('failure_rate', T, { workflow: 'Onboarding', observed: 4, trials: 4, expected: 0.057 });
     const slower = anomaly('step_duration', T + 10 * MINUTE, { workflow: 'Onboarding', step: 'Enter data in form', observed: 9500, expected: 3800 });
-    const version = { hosts: [], version: '2.0.0' };
-    expect(titles([failing, slower], { [slower.id]: version })).toEqual([
+    const slowerContext = { hosts: [], version: '2.0.0' };
+    expect(titles([failing, slower], { [failing.id]: { hosts: [], ranVersions: ['1.0.0'] }, [slower.id]: slowerContext })).toEqual([
       [1, "Onboarding 2.0.0: step 'Enter data in form' 2.5x slower (9.5 s vs 3.8 s)"],
       [1, 'Onboarding: 4 of 4 runs failed, usually 5.7%'],
     ]);
-    expect(titles([failing, slower], { [failing.id]: version, [slower.id]: version })).toEqual([
-      [2, "Onboarding 2.0.0: 4 of 4 runs failed, usually 5.7%; step 'Enter data in form' 2.5x slower (9.5 s vs 3.8 s)"],
-    ]);
+    const together = [[2, "Onboarding 2.0.0: 4 of 4 runs failed, usually 5.7%; step 'Enter data in form' 2.5x slower (9.5 s vs 3.8 s)"]];
+    // Failed runs on 2.0.0 (with 1.0.0's, as it rolled out), whether or not it was new to the failure's own week before.
+    expect(titles([failing, slower], { [failing.id]: { hosts: [], version: '2.0.0', ranVersions: ['1.0.0', '2.0.0'] }, [slower.id]: slowerContext })).toEqual(
+      together,
+    );
+    expect(titles([failing, slower], { [failing.id]: { hosts: [], ranVersions: ['2.0.0'] }, [slower.id]: slowerContext })[0][0]).toBe(2);
+    // Failed runs that say no version, or a slowdown that came with none: the workflow's one problem, as before.
+    expect(titles([failing, slower], { [failing.id]: { hosts: [] }, [slower.id]: slowerContext })[0][0]).toBe(2);
+    expect(titles([failing, slower], { [failing.id]: { hosts: [], ranVersions: ['1.0.0'] }, [slower.id]: { hosts: [] } })[0][0]).toBe(2);
   });
 
   it("when a workflow's run and steps slow down together, then it is one incident naming the slowest step and the version", () => {
@@ -212,11 +218,11 @@ describe('where a workflow anomaly is', () => {
       run('vm-1', T + 12 * MINUTE, 45_000, { packageVersion: '2.0.0' }),
     ];
     // 3 failed of 3 on vm-6, 3 fine on vm-1: a 1-in-20 chance of falling so unevenly.
-    expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, version: '2.0.0' });
+    expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, version: '2.0.0', ranVersions: ['2.0.0'] });
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(3))).toEqual({ hosts: [] });
     // With one fine run on vm-1, a 1-in-4 chance: on vm-6 still, but that could be chance.
     const byChance = workflowContext({ metric: 'failure_rate' }, before, during.slice(0, 4));
-    expect(byChance).toEqual({ hosts: ['vm-6'], hostOnly: true, hostByChance: true, version: '2.0.0' });
+    expect(byChance).toEqual({ hosts: ['vm-6'], hostOnly: true, hostByChance: true, version: '2.0.0', ranVersions: ['2.0.0'] });
     // Its incident's title says where only when that is more than chance.
     const failing = anomaly('failure_rate', T + 20 * MINUTE, { workflow: 'Payroll', observed: 3, trials: 4, expected: 0.02 });
     expect(titles([failing], { [failing.id]: workflowContext({ metric: 'failure_rate' }, before, during) })[0][1]).toBe(
@@ -226,11 +232,11 @@ describe('where a workflow anomaly is', () => {
   });
 
   it("when its runs failed just before a new version came out and ran fine on it, then the failure rate is not the version's; slow runs on it are", () => {
-    // Four failures in a row at 08:25 to 08:50 on 1.0.0 (chance, at 12 runs an hour), 2.0.0 from 09:00 running fine but slower.
+    // Four failures in a row, 8 minutes apart, on 1.0.0 (chance, at 12 runs an hour); 2.0.0 from 35 minutes on, running fine but slower.
     const failed = (i: number) => run(i % 2 ? 'vm-1' : 'vm-6', T + i * 8 * MINUTE, 10_000, { status: 'failed', errorType: 'business' });
     const released = (i: number) => run(i % 2 ? 'vm-1' : 'vm-6', T + 35 * MINUTE + i * 5 * MINUTE, 110_000, { packageVersion: '2.0.0' });
     const during = [failed(0), failed(1), failed(2), failed(3), released(0), released(1), released(2), released(3)];
-    expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: [] });
+    expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: [], ranVersions: ['1.0.0'] });
     expect(workflowContext({ metric: 'step_duration' }, before, during.slice(4))).toEqual({ hosts: [], version: '2.0.0' });
     // Failures on the new version are its.
     const failingOnIt = [...during.slice(4), run('vm-6', T + 60 * MINUTE, 10_000, { status: 'failed', packageVersion: '2.0.0' })];
@@ -397,7 +403,11 @@ describe('where a workflow anomaly is', () => {
       run('vm-6', T + 12 * MINUTE, 10_000, { status: 'failed', errorType: 'business', errorMessage: 'Vendor 4711 is blocked' }),
     ];
     const context = workflowContext({ metric: 'failure_rate' }, before, during);
-    expect(context).toEqual({ hosts: [], error: { pattern: 'Citrix session disconnected (code <n>)', type: 'system', count: 3, failed: 4 } });
+    expect(context).toEqual({
+      hosts: [],
+      ranVersions: ['1.0.0'],
+      error: { pattern: 'Citrix session disconnected (code <n>)', type: 'system', count: 3, failed: 4 },
+    });
     const failing: Anomaly = {
       id: 'f1',
       seriesKey: 'failure_rate|Payroll||',

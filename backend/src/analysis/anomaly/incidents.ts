@@ -35,6 +35,8 @@ export interface AnomalyContext {
   workflows?: readonly string[];
   /** A package version its workflow's runs took up as it began (not run in the week before). */
   version?: string;
+  /** For failures: the package versions its failed runs ran, where they say. */
+  ranVersions?: readonly string[];
   /** For failures: the error most of its failed runs share (`fingerprint`), how many share it, of how many failed. */
   error?: { pattern: string; type?: string; count: number; failed: number };
 }
@@ -79,9 +81,11 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   // workflow meanwhile has its own cause (a drift, a new version).
   const byRobot = (n: Node) => n.anomaly.metric === 'failure_rate' && n.context.robot !== undefined;
   const robotAndSlowdown = (byRobot(a) && isDuration(y.metric)) || (byRobot(b) && isDuration(x.metric));
-  // Failures and a slowdown of one workflow are one new version's only where the failed runs ran it too.
-  const failuresAndSlowdown = (x.metric === 'failure_rate' && isDuration(y.metric)) || (isDuration(x.metric) && y.metric === 'failure_rate');
-  const versionApart = failuresAndSlowdown && a.context.version !== b.context.version;
+  // Failures and a slowdown that came with a new version are one cause only where the failed runs ran it.
+  const [failing, slowing] = x.metric === 'failure_rate' && isDuration(y.metric) ? [a, b] : isDuration(x.metric) && y.metric === 'failure_rate' ? [b, a] : [];
+  const ran = failing?.context.ranVersions;
+  const version = slowing?.context.version;
+  const versionApart = version !== undefined && ran !== undefined && ran.length > 0 && !ran.includes(version);
   if (x.workflow !== undefined && x.workflow === y.workflow && !robotAndSlowdown && !versionApart) {
     if (apart <= options.sameSubjectMs) return true;
     return isDuration(x.metric) && isDuration(y.metric) && goingAt(x, y.startedAt);

@@ -34,6 +34,11 @@ export interface Score {
    */
   settled?: boolean;
   /**
+   * True when the baseline for this point is a weak guess (a first weekend's hour judged by that
+   * hour on weekdays): good enough to tell whether an open anomaly goes on or ends, not to start one.
+   */
+  provisional?: boolean;
+  /**
    * The failures, among this many recent runs, that the score is about, when not the point's own;
    * `system` when they are the failures on system errors alone (`expected` is then their rate).
    */
@@ -91,9 +96,10 @@ export interface RobustScorerOptions {
    * With `hourOfWeek`: an hour of the week without a value of its own takes the median of that
    * hour on the other days of its week part where that is below the overall median (default
    * false: the overall median). For counts judged low, the lower of two guesses (for a series
-   * watched for high values it would be the wrong one). A weekday hour
-   * that no weekday has yet takes that hour at the weekend (as busy or quieter); a weekend hour
-   * that no weekend has yet is not judged, nor is an hour no day has.
+   * watched for high values it would be the wrong one). A weekday hour that no weekday has yet
+   * takes that hour at the weekend (as busy or quieter); a weekend hour that no weekend has yet
+   * takes the weekdays', `provisional` (it may go on with or end an anomaly, not start one); an
+   * hour no day has is not judged.
    */
   sameHourFallback?: boolean;
   /** The fleet's wall clock, whose hours and weekends the seasonal buckets are (default UTC's). */
@@ -311,9 +317,12 @@ export class RobustScorer implements Scorer {
     if (!settled && this.sameHourMedians) {
       const weekend = isWeekendDay(Math.floor(key / 24));
       const ofPart = this.sameHourMedians[(key % 24) + (weekend ? 24 : 0)];
-      const sameHour = Number.isNaN(ofPart) && !weekend ? this.sameHourMedians[(key % 24) + 48] : ofPart;
+      const sameHour = Number.isNaN(ofPart) ? this.sameHourMedians[(key % 24) + 48] : ofPart;
       if (Number.isNaN(sameHour)) return { z: Number.NaN, expected: point.value, settled: false };
       center = Math.min(sameHour, this.overallMedian);
+      const z = (to(point.value) - center) / Math.max(this.sigma, this.options.minSigma);
+      // A weekend hour by the weekdays' (a fleet's Saturday is quieter than its Friday).
+      return { z, expected: from(center), settled: false, ...(weekend && Number.isNaN(ofPart) ? { provisional: true } : {}) };
     }
     const z = (to(point.value) - center) / Math.max(this.sigma, this.options.minSigma);
     return { z, expected: from(center), settled };

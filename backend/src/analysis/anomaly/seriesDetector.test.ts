@@ -558,18 +558,24 @@ function plainBaseline(points: readonly Point[], transform: (v: number) => numbe
 }
 
 describe('runs per hour into a first weekend', () => {
-  it('when a stop runs from Friday night into a first Saturday, whose hours cannot be judged yet, then its anomaly stays open through them', () => {
+  it("when a stop runs from Friday night into a first Saturday, then Saturday's hours, judged by the weekdays', go on with it and end it; the weekend after is its own", () => {
     // A queue worker, 10 runs an hour from a Monday (T0); it stops Friday 22:00 to Saturday 04:00.
     const detector = createDetector('volume', { sensitivity: 4 });
     const stopFrom = T0 + 4 * DAY + 22 * HOUR;
     const events: Array<[string, number]> = [];
-    for (let time = T0; time < T0 + 5 * DAY + 12 * HOUR; time += HOUR) {
+    const judgedOnSaturdays: boolean[] = [];
+    for (let time = T0; time < T0 + 14 * DAY; time += HOUR) {
       const judged = detector.observe({ time, value: time >= stopFrom && time < stopFrom + 6 * HOUR ? 0 : 10 });
       for (const event of judged.events) events.push([event.type, time]);
+      if (time === T0 + 5 * DAY + 10 * HOUR || time === T0 + 12 * DAY + 10 * HOUR) judgedOnSaturdays.push(judged.judgement.ready);
     }
-    // Opened on its second silent hour, Friday 23:00; Saturday's hours, silent or not, neither go on with it nor end it.
-    expect(events).toEqual([['opened', stopFrom + HOUR]]);
-    expect(detector.episode).toMatchObject({ startedAt: stopFrom, lastSeenAt: stopFrom + HOUR });
+    // Opened on its second silent hour, Friday 23:00; on while Saturday is silent, closed on its
+    // second hour of runs again (it closed at Saturday 01:00, still stopped, when those hours
+    // could not be judged). Nothing else opens in the two weeks.
+    const saturday = T0 + 5 * DAY;
+    expect(events).toEqual([['opened', stopFrom + HOUR], ...[0, 1, 2, 3].map((hour) => ['updated', saturday + hour * HOUR]), ['closed', saturday + 5 * HOUR]]);
+    // The first Saturday's quiet hours are history, not anomalies; the next Saturday is judged by them.
+    expect(judgedOnSaturdays).toEqual([false, true]);
   });
 });
 
@@ -587,8 +593,8 @@ describe('RobustScorer', () => {
     expect(scorer.score({ time: thursday + 20 * HOUR, value: 0 })).toEqual({ z: 0, expected: 0, settled: false });
     // 02:00 on the weekdays before had 25, the overall median is 16: the lower.
     expect(scorer.score({ time: thursday + 2 * HOUR, value: 4 })).toEqual({ z: -4, expected: 16, settled: false });
-    // No weekend yet, and a weekday is no guide to it (a fleet's Saturday is quieter); nor is an hour no day has.
-    expect(scorer.score({ time: T0 + 5 * DAY + 10 * HOUR, value: 0 })).toEqual({ z: NaN, expected: 0, settled: false });
+    // No weekend yet: the weekdays' hour, but only provisionally (a fleet's Saturday is quieter); an hour no day has is not judged.
+    expect(scorer.score({ time: T0 + 5 * DAY + 10 * HOUR, value: 0 })).toEqual({ z: -8, expected: 16, settled: false, provisional: true });
     expect(scorer.score({ time: thursday + 23 * HOUR, value: 0 })).toEqual({ z: NaN, expected: 0, settled: false });
     // A weekday without that hour on the weekdays before takes the weekend's (4 at 02:00; 16 overall).
     const weekend = Array.from({ length: 48 }, (_, i) => ({ time: T0 - 2 * DAY + i * HOUR, value: i % 24 === 2 ? 4 : 16 }));

@@ -401,13 +401,14 @@ export class SeriesDetector {
     // A state kept before `since` was, already judging, goes on judging (its window's start may
     // be recent: a baseline accepted anew, a busy series' points capped); 0 is JSON-safe.
     state.since ??= state.fitted ? 0 : point.time;
-    // A point the baseline cannot judge yet (a `SameTimeScorer`'s without its earlier days, an
-    // hour of a first weekend's runs per hour) is history only while nothing is pending or open;
-    // it does not confirm a pending point (judged as before: not beyond), and an open episode
-    // neither goes on nor ends on it (a stop into a first Saturday was closed while still stopped).
+    // A point the baseline cannot judge yet (a `SameTimeScorer`'s without its earlier days), or
+    // judges only `provisional`ly (a first weekend's hour of runs per hour by the weekdays'), is
+    // history only while nothing is pending or open; else it is judged (one that cannot be judged:
+    // as not beyond). A provisional judgement goes on with or ends an anomaly, or confirms a point
+    // already pending; it never starts one.
     const scored = state.fitted && point.time - state.since >= s.minHistoryMs ? this.scorer.score(point) : undefined;
-    if (!scored || (Number.isNaN(scored.z) && (state.episode || state.pending.length === 0))) {
-      if (!state.episode) this.admit(point);
+    if (!scored || ((Number.isNaN(scored.z) || scored.provisional) && !state.episode && state.pending.length === 0)) {
+      this.admit(point);
       last.ready = false;
       last.z = 0;
       last.exceeds = false;
