@@ -223,6 +223,11 @@ describe('robotFailureSeries', () => {
   it("when a burst begins on one robot's runs and its peers' runs fail after, then its failures stop counting against it; with no peer run near a failure, it does not count", () => {
     // Claims runs every 10 minutes, bot-1 and bot-2 in turn; from minute 60 every run fails on a
     // system error (a session broker down for everyone).
+    const bot1 = (runs: Parameters<typeof robotFailureSeries>[0]) =>
+      pointsOf(
+        robotFailureSeries(runs, () => T0),
+        'bot-1',
+      );
     const runs = Array.from({ length: 12 }, (_, i) =>
       run(10 * i, 'Claims', i % 2 ? 'bot-2' : 'bot-1', i >= 6 ? 'failed' : 'completed', i >= 6 ? 'system' : undefined),
     );
@@ -230,12 +235,7 @@ describe('robotFailureSeries', () => {
     // of the hour before it ran fine and none after it had ended (minutes 10 to 50), and no longer
     // once one did and failed (minute 70: one of one in the hour after it); its failure at minute
     // 80 never counts (minutes 30 to 70: one of three failed in the hour before it).
-    expect(
-      pointsOf(
-        robotFailureSeries(runs, () => T0),
-        'bot-1',
-      ).map((p) => p.value),
-    ).toEqual([0, 0, 0, 1, 0, 0]);
+    expect(bot1(runs).map((p) => p.value)).toEqual([0, 0, 0, 1, 0, 0]);
     // A burst about to end: bot-1's failures at minutes 40 and 50, just after bot-2's at 30, while
     // bot-2's three runs after them ran fine (one of four within the hour): not bot-1's.
     const ending = [
@@ -248,28 +248,13 @@ describe('robotFailureSeries', () => {
       run(80, 'Claims', 'bot-2'),
       run(90, 'Claims', 'bot-1'),
     ];
-    expect(
-      pointsOf(
-        robotFailureSeries(ending, () => T0),
-        'bot-1',
-      ).map((p) => p.value),
-    ).toEqual([0, 0, 0]);
+    expect(bot1(ending).map((p) => p.value)).toEqual([0, 0, 0]);
     // The same failures with bot-2's run at 30 fine: its peers ran fine on both sides, they are bot-1's.
     const own = ending.map((r) => (r.robot === 'bot-2' ? { ...r, status: 'completed' as const, errorType: undefined } : r));
-    expect(
-      pointsOf(
-        robotFailureSeries(own, () => T0),
-        'bot-1',
-      ).map((p) => p.value),
-    ).toEqual([1, 2, 2]);
+    expect(bot1(own).map((p) => p.value)).toEqual([1, 2, 2]);
     // A failure whose workflow no peer ran within an hour of it is not told apart.
     const alone = [run(0, 'Claims', 'bot-2'), run(10, 'Claims', 'bot-2'), run(150, 'Claims', 'bot-1', 'failed', 'system')];
-    expect(
-      pointsOf(
-        robotFailureSeries(alone, () => T0),
-        'bot-1',
-      ).map((p) => [p.value, p.trials]),
-    ).toEqual([[0, 1]]);
+    expect(bot1(alone).map((p) => [p.value, p.trials])).toEqual([[0, 1]]);
   });
 
   it('fills the windows with the runs before a robot is judged from, and makes no series for robots not judged', () => {
