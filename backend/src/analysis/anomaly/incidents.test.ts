@@ -152,18 +152,18 @@ describe('incidents: one per cause', () => {
     // A worst point under 1.2x is no spike to tell.
     const mild = anomaly('run_duration', T, { workflow: 'Claims', observed: 15_000, expected: 21_600, worst: { observed: 24_800, expected: 21_600 } });
     expect(titles([mild])).toEqual([[1, 'Claims: runs slower, back to usual at the latest (15.0 s vs 21.6 s)']]);
+    // A step's slowdown: its latest point, and its worst as [observed, expected].
+    const slowStep = (workflow: string, step: string, observed: number, expected: number, [worstObserved, worstExpected]: [number, number]) =>
+      anomaly('step_duration', T, { workflow, step, observed, expected, worst: { observed: worstObserved, expected: worstExpected } });
     // A level shift told by its latest point, not by its one slowest run: 3.0x, not 4.1x.
-    const shift = anomaly('step_duration', T, {
-      workflow: 'Onboarding',
-      step: 'Submit',
-      observed: 5_900,
-      expected: 2_000,
-      worst: { observed: 6_800, expected: 1_650 },
-    });
+    const shift = slowStep('Onboarding', 'Submit', 5_900, 2_000, [6_800, 1_650]);
     expect(titles([shift])).toEqual([[1, "Onboarding: step 'Submit' 3.0x slower (5.9 s vs 2.0 s)"]]);
     // A drift at its worst now: as before.
     const drift = anomaly('run_duration', T, { workflow: 'Claims', observed: 25_600, expected: 22_400, worst: { observed: 24_000, expected: 22_400 } });
     expect(titles([drift])).toEqual([[1, 'Claims: runs 14% slower (latest 25.6 s vs 22.4 s)']]);
+    // A drift the shift check holds while its latest run is as expected: told at its worst, not "0% slower".
+    const held = slowStep('Claims', 'Login', 2_325, 2_315, [3_142, 2_257]);
+    expect(titles([held])).toEqual([[1, "Claims: step 'Login' 1.4x slower at worst (3.1 s vs 2.3 s; latest 2.3 s)"]]);
   });
 
   it('when a workflow that runs around the clock stops, then its incident says for how long, and how often it usually runs', () => {

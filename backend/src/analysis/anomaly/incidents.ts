@@ -191,13 +191,16 @@ const list = (names: readonly string[]) => listNames(names, 3);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * The point a slowdown is told by: its latest, unless its `worst` was 1.2x or more and half as
- * slow again as its latest point (a spike held open by the drift check after its runs came back).
+ * The point a slowdown is told by: its latest, unless its `worst` was 1.2x or more and either half
+ * as slow again as its latest point (a spike held open by the drift check after its runs came
+ * back) or the latest is under 1.2x (a drift the shift check holds: its latest run may be no
+ * slower than expected, "0% slower").
  */
 function toldBy(anomaly: Anomaly): { ratio: number; atWorst: boolean } {
   const worst = anomaly.worst;
-  if (worst && slowdownRatio(worst) >= 1.2 && worst.observed >= 1.5 * anomaly.observed) return { ratio: slowdownRatio(worst), atWorst: true };
-  return { ratio: slowdownRatio(anomaly), atWorst: false };
+  const latest = slowdownRatio(anomaly);
+  if (worst && slowdownRatio(worst) >= 1.2 && (worst.observed >= 1.5 * anomaly.observed || latest < 1.2)) return { ratio: slowdownRatio(worst), atWorst: true };
+  return { ratio: latest, atWorst: false };
 }
 
 /** How much slower an anomaly is than expected, as people say it (`toldBy`). */
