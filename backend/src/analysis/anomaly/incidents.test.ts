@@ -164,6 +164,12 @@ describe('incidents: one per cause', () => {
     // A drift the shift check holds while its latest run is as expected: told at its worst, not "0% slower".
     const held = slowStep('Claims', 'Login', 2_325, 2_315, [3_142, 2_257]);
     expect(titles([held])).toEqual([[1, "Claims: step 'Login' 1.4x slower at worst (3.1 s vs 2.3 s; latest 2.3 s)"]]);
+    // A worst no slower than the latest (1.21x only by a lower expectation) adds nothing: the latest tells it.
+    const same = slowStep('Claims', 'Login', 26_400, 22_200, [26_400, 21_800]);
+    expect(titles([same])).toEqual([[1, "Claims: step 'Login' 19% slower (latest 26.4 s vs 22.2 s)"]]);
+    // Under half a percent slower at the latest, with no worst to tell: back to usual, not "0% slower".
+    const flat = slowStep('Claims', 'Login', 2_325, 2_315, [2_660, 2_315]);
+    expect(titles([flat])).toEqual([[1, "Claims: step 'Login' slower, back to usual at the latest (2.3 s vs 2.3 s)"]]);
   });
 
   it('when a workflow that runs around the clock stops, then its incident says for how long, and how often it usually runs', () => {

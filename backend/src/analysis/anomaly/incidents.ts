@@ -193,13 +193,14 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /**
  * The point a slowdown is told by: its latest, unless its `worst` was 1.2x or more and either half
  * as slow again as its latest point (a spike held open by the drift check after its runs came
- * back) or the latest is under 1.2x (a drift the shift check holds: its latest run may be no
- * slower than expected, "0% slower").
+ * back) or slower than its latest, which is under 1.2x (a drift the shift check holds: its latest
+ * run may be no slower than expected, "0% slower").
  */
 function toldBy(anomaly: Anomaly): { ratio: number; atWorst: boolean } {
   const worst = anomaly.worst;
   const latest = slowdownRatio(anomaly);
-  if (worst && slowdownRatio(worst) >= 1.2 && (worst.observed >= 1.5 * anomaly.observed || latest < 1.2)) return { ratio: slowdownRatio(worst), atWorst: true };
+  if (worst && slowdownRatio(worst) >= 1.2 && (worst.observed >= 1.5 * anomaly.observed || (latest < 1.2 && worst.observed > anomaly.observed)))
+    return { ratio: slowdownRatio(worst), atWorst: true };
   return { ratio: latest, atWorst: false };
 }
 
@@ -213,7 +214,8 @@ function slower(anomaly: Anomaly): string {
   }
   if (ratio >= 1.2) return `${ratio.toFixed(1)}x slower (${values})`;
   // A drift, or one back near normal at its latest point: by how much, as of that point.
-  return ratio > 1 ? `${Math.round(100 * (ratio - 1))}% slower (latest ${values})` : `slower, back to usual at the latest (${values})`;
+  // Under half a percent slower is as usual.
+  return ratio >= 1.005 ? `${Math.round(100 * (ratio - 1))}% slower (latest ${values})` : `slower, back to usual at the latest (${values})`;
 }
 
 /**
