@@ -213,9 +213,9 @@ function slower(anomaly: Anomaly): string {
     return `${ratio.toFixed(1)}x slower at worst (${formatDuration(worst.observed)} vs ${formatDuration(worst.expected)}; latest ${formatDuration(anomaly.observed)})`;
   }
   if (ratio >= 1.2) return `${ratio.toFixed(1)}x slower (${values})`;
-  // A drift, or one back near normal at its latest point: by how much, as of that point.
-  // Under half a percent slower is as usual.
-  return ratio >= 1.005 ? `${Math.round(100 * (ratio - 1))}% slower (latest ${values})` : `slower, back to usual at the latest (${values})`;
+  // A drift, or one back near normal at its latest point: by how much, as of that point (0% is as usual).
+  const percent = Math.round(100 * (ratio - 1));
+  return percent >= 1 ? `${percent}% slower (latest ${values})` : `slower, back to usual at the latest (${values})`;
 }
 
 /**
