@@ -169,6 +169,11 @@ export interface Anomaly {
    * the runs are back near normal.
    */
   worst?: { observed: number; expected: number };
+  /**
+   * For runs per hour told low within an hour, before the hour was judged whole: when the last run
+   * before the silence ended (`detectedAt` is when the silence had lasted long enough to tell).
+   */
+  silentSince?: number;
   escalationLevel: number;
   incidentId?: string;
   description: string;

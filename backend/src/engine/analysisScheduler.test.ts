@@ -284,6 +284,60 @@ describe('volume', () => {
     store.close();
   });
 
+  it('when a workflow that runs about 30 times an hour at random stops, then a pass tells it within the hour, after 12 of its usual intervals; judged later, the same anomaly', () => {
+    const T0 = Date.UTC(2026, 10, 2);
+    const stopAt = T0 + 15 * DAY + 2 * HOUR + 10 * MINUTE;
+    const random = new Random(12);
+    const executions: Execution[] = [];
+    for (let t = T0; t < stopAt; t += -2 * MINUTE * Math.log(1 - random.next())) {
+      const startedAt = Math.round(t);
+      executions.push({ id: `q-${startedAt}`, workflow: 'Queue Worker', startedAt, endedAt: startedAt + 60_000, durationMs: 60_000, status: 'completed' });
+    }
+    const lastEnd = executions[executions.length - 1].endedAt!;
+    const live = new SqliteStore({ file: ':memory:' });
+    live.ingest({ executions, steps: [], samples: [] });
+    // A collector that was running: a pass at the stop, then one every 5 minutes.
+    let now = stopAt;
+    const scheduler = new AnalysisScheduler({ store: live, now: () => now, latenessMs: 0, historyDays: 20 });
+    scheduler.runPass();
+    const seen: Array<[number, Anomaly[]]> = [];
+    for (; now <= stopAt + 2 * HOUR; now += 5 * MINUTE) {
+      scheduler.runPass();
+      seen.push([now, live.listAnomalies({ metrics: ['volume'] })]);
+    }
+    const [firstAt, [told]] = seen.find(([, found]) => found.length > 0)!;
+    // Told at 12 usual intervals after the last run ended, by the pass after that: 29 minutes at
+    // the 25 an hour its hour of the week had (two draws about 30), where the hourly points alone
+    // wait for the hour from 03:00 to end (110 minutes after the stop at 02:10).
+    expect(told.expected).toBeGreaterThan(20);
+    expect(told.detectedAt).toBe(lastEnd + Math.ceil((12 * HOUR) / told.expected));
+    expect(firstAt - told.detectedAt!).toBeLessThan(5 * MINUTE);
+    expect(firstAt - stopAt).toBeLessThan(40 * MINUTE);
+    expect(told).toMatchObject({
+      workflow: 'Queue Worker',
+      direction: 'low',
+      status: 'open',
+      startedAt: Math.floor(told.detectedAt! / HOUR) * HOUR,
+      points: 0,
+      silentSince: lastEnd,
+    });
+    expect(told.description).toMatch(/no run has ended for 2\d\.\d min/);
+    // The hour judged whole goes on with it: the same anomaly, told when it was.
+    const [, last] = seen[seen.length - 1];
+    expect(last.map((a) => [a.id, a.detectedAt, a.points > 0])).toEqual([[told.id, told.detectedAt, true]]);
+    // Judged later, the whole history in one pass: the same anomaly, told at the same time.
+    const later = new SqliteStore({ file: ':memory:' });
+    later.ingest({ executions, steps: [], samples: [] });
+    new AnalysisScheduler({ store: later, now: () => stopAt + 2 * HOUR, latenessMs: 0, historyDays: 20 }).runPass();
+    expect(later.listAnomalies({ metrics: ['volume'] }).map((a) => [a.id, a.startedAt, a.detectedAt, a.points])).toEqual(
+      last.map((a) => [a.id, a.startedAt, a.detectedAt, a.points]),
+    );
+    // Two weeks of its everyday hours told nothing.
+    expect(live.listAnomalies({}).map((a) => a.id)).toEqual([told.id]);
+    live.close();
+    later.close();
+  });
+
   // Thursday 02:00 has no hour of the week before it: it is judged against 02:00 on the weekdays
   // before. Tuesday 02:00 after a start on Saturday 00:00 has Monday's 02:00, but not yet in the
   // baseline (the newest 20 hours stay out of it, and it is fitted again every 10): it is judged

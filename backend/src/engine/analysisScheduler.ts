@@ -29,14 +29,14 @@ import {
   type SeriesPoints,
   type Judging,
 } from '../analysis/anomaly/seriesCatalog';
-import type { DetectorEvent, DetectorState, SeriesDetector } from '../analysis/anomaly/seriesDetector';
+import { type DetectorEvent, type DetectorState, MAX_SILENCE_WAIT_MS, type SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import type { WorkflowHealth } from '../analysis/health';
 import { AnomalyDetector } from './anomalyDetector';
 import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
 import { HEALTH_VALUE, HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
-import { readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
+import { readLateSeries, runsBeforeWindow, SILENCE_READ_MS, silencesOf, WARMUP_MS } from './lateSeries';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
 export { HEALTH_RECENT_RUNS, HEALTH_REFRESH_MS } from './healthRefresh';
@@ -159,6 +159,12 @@ export class AnalysisScheduler {
   /** Baselines of detectors a helper thread ran, as fitted there (a stored state alone is refitted). */
   private readonly storedBaselines = new Map<string, unknown>();
   private readonly openAnomalies = new Map<string, Anomaly>();
+  /**
+   * The ends of the runs judged lately, from `SILENCE_READ_MS` before the hours the next pass
+   * judges up to where the last one stopped (`to`): the silences a pass tells are found among
+   * them and its own runs, not read again each minute.
+   */
+  private recentEnds?: { to: number; runs: Array<Pick<RunOutline, 'workflow' | 'endedAt'>> };
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastInsightsAt = 0;
@@ -198,6 +204,7 @@ export class AnalysisScheduler {
    */
   reload(): void {
     this.detectors.clear();
+    this.recentEnds = undefined;
     this.storedBaselines.clear();
     this.storedStates = this.store.loadDetectorStates() as Map<string, DetectorState>;
     this.openAnomalies.clear();
@@ -437,14 +444,17 @@ export class AnalysisScheduler {
       const key = seriesKey({ metric: 'volume', workflow });
       return (this.detectors.get(key)?.lastTime ?? detectorState(this.storedStates.get(key))?.lastTime) === undefined;
     };
-    const volumes = hourlySeries(starts, workflows, hours.from, hours.to, fresh);
     if (!early) helper = startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
-    helper?.hand(volumes, stays);
     const hostBuckets = hostRange.to > hostRange.from ? this.store.hostBuckets(hostRange.from, hostRange.to, HOST_BUCKET_MS) : [];
     const hosts = hostSeries(hostBuckets).filter((s) => !isLate(s.id));
     helper?.hand(hosts, stays);
     const ended = this.store.runOutlines({ by: 'end', ...runs });
     const finished = ended.filter((r) => !late.has(familyOf(r)));
+    // Runs per hour go with their silences, from the runs that ended lately and in the window.
+    const lateWorkflows = [...late.keys()].flatMap((family) => familySubject(family).workflow ?? []);
+    const silences = silencesOf(this.endsSince(hours, runs, lateWorkflows, ended), hours.from - MAX_SILENCE_WAIT_MS);
+    const volumes = hourlySeries(starts, workflows, hours.from, hours.to, fresh, { silences, until: runs.to });
+    helper?.hand(volumes, stays);
     // The failure series first, quick to build: the helper judges them while this thread builds
     // the duration series, then takes its share of those.
     const before = runsBeforeWindow(this.store, new Map(ended.map((r) => [r.workflow, runs.from])));
@@ -478,6 +488,37 @@ export class AnalysisScheduler {
       },
     };
     return result;
+  }
+
+  /**
+   * The ends of the runs from `SILENCE_READ_MS` before this pass's hours to the end of its runs
+   * (`ended` ended in its window). Those before the window are kept from the last pass; they are
+   * read again for the workflows data arrived late for (a late run may fill a silence), and for
+   * all when none were kept or they do not reach where this pass starts. Those the next pass
+   * needs are kept for it.
+   */
+  private endsSince(
+    hours: PassWindow['hours'],
+    runs: PassWindow['runs'],
+    lateWorkflows: readonly string[],
+    ended: readonly RunOutline[],
+  ): Array<Pick<RunOutline, 'workflow' | 'endedAt'>> {
+    const from = hours.from - SILENCE_READ_MS;
+    const kept = this.recentEnds;
+    const read = (workflows?: readonly string[]) =>
+      this.store
+        .runs({ by: 'end', from, to: runs.from, ...(workflows ? { workflows: [...workflows] } : {}) })
+        .map(({ workflow, endedAt }) => ({ workflow, endedAt }));
+    let before: Array<Pick<RunOutline, 'workflow' | 'endedAt'>>;
+    if (kept && kept.to === runs.from) {
+      const late = new Set(lateWorkflows);
+      before = kept.runs.filter((r) => r.endedAt! >= from && !late.has(r.workflow));
+      if (late.size) before.push(...read(lateWorkflows));
+    } else before = read();
+    const all = [...before, ...ended];
+    const next = hours.to - SILENCE_READ_MS;
+    this.recentEnds = { to: runs.to, runs: all.filter((r) => r.endedAt! >= next).map(({ workflow, endedAt }) => ({ workflow, endedAt })) };
+    return all;
   }
 
   /**
@@ -541,10 +582,10 @@ export class AnalysisScheduler {
 
   /** Judges each series in this thread, from where its detector stands. */
   private judgeHere(list: readonly SeriesPoints[], judged: Judged): void {
-    for (const { id, points } of list) {
+    for (const { id, points, silences } of list) {
       const detector = this.detector(id);
       // Written out by the commit, before any detector sees another point.
-      judged.set(id.key, { events: observeAll(detector, points), state: detector.currentState });
+      judged.set(id.key, { events: observeAll(detector, points, silences), state: detector.currentState });
     }
   }
 

@@ -14,6 +14,7 @@ export function detectorState(stored: StoredState | undefined): DetectorState | 
 export interface PackedSeries {
   id: SeriesId;
   points: Float64Array;
+  silences?: SeriesPoints['silences'];
   state?: StoredState;
   baseline?: unknown;
 }
@@ -32,14 +33,14 @@ export interface JudgedSeries {
 
 /** Series to hand to a worker: their points go as arrays of numbers, not millions of objects. */
 export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: string) => { state?: StoredState; baseline?: unknown }): PackedSeries[] {
-  return series.map(({ id, points }) => ({ id, points: points.packed, ...resumeFrom(id.key) }));
+  return series.map(({ id, points, silences }) => ({ id, points: points.packed, ...(silences ? { silences } : {}), ...resumeFrom(id.key) }));
 }
 
 /** Judges packed series with the collector's detectors, as the scheduler's own thread would. */
 export function judgePacked(series: readonly PackedSeries[], judging: Judging): JudgedSeries[] {
-  return series.map(({ id, points, state, baseline }) => {
+  return series.map(({ id, points, silences, state, baseline }) => {
     const detector = createDetector(id.metric, judging, detectorState(state), baseline);
-    const events = observeAll(detector, new PointList(points));
+    const events = observeAll(detector, new PointList(points), silences);
     return { key: id.key, events, state: JSON.stringify(detector.currentState), baseline: detector.fittedBaseline };
   });
 }

@@ -10,7 +10,9 @@ import {
   robotFailureSeries,
   type RobotRun,
   type SeriesPoints,
+  workflowSilences,
 } from '../analysis/anomaly/seriesCatalog';
+import { MAX_SILENCE_WAIT_MS, type Silence } from '../analysis/anomaly/seriesDetector';
 import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline, StoreReader } from '../store/store';
 
@@ -26,6 +28,29 @@ const DAY = 24 * HOUR;
 export const WARMUP_MS = 30 * DAY;
 /** ...and at least this many runs before it: a workflow that runs a few times a day needs more than a week to fill a baseline. */
 export const WARMUP_RUNS = 60;
+
+/** Runs that ended this long before the hours a pass judges are read for the silences that may be told in them (and the hour before each). */
+export const SILENCE_READ_MS = MAX_SILENCE_WAIT_MS + HOUR;
+
+/** Each workflow's silences (`workflowSilences`) among the ends of `runs`, those from `from` on. */
+export function silencesOf(runs: ReadonlyArray<Pick<RunOutline, 'workflow' | 'endedAt'>>, from: number): Map<string, Silence[]> {
+  const ends = new Map<string, number[]>();
+  for (const { workflow, endedAt } of runs) {
+    if (endedAt === undefined) continue;
+    const list = ends.get(workflow);
+    if (list) list.push(endedAt);
+    else ends.set(workflow, [endedAt]);
+  }
+  return new Map(
+    [...ends].map(([workflow, list]) => [
+      workflow,
+      workflowSilences(
+        list.sort((a, b) => a - b),
+        from,
+      ),
+    ]),
+  );
+}
 
 export interface LateSeries {
   /** The families' series, each from its warm-up on. */
@@ -90,7 +115,9 @@ export function readLateSeries(
     const starts = new Map<string, HourlyStarts[]>(workflows.map((w) => [w, []]));
     if (to.hours > hoursFrom) for (const s of store.hourlyStarts(hoursFrom, to.hours)) starts.get(s.workflow)?.push(s);
     // Judged again from nothing: each starts at its first run.
-    for (const workflow of workflows) series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours, () => true));
+    const silences = { silences: silencesOf(read, -Infinity), until: to.runs };
+    for (const workflow of workflows)
+      series.push(...hourlySeries(starts.get(workflow)!, [workflow], workflowStarts.get(workflow)!, to.hours, () => true, silences));
   }
   if (robotStarts.size > 0) {
     // Without late workflows, the runs of the robots' workflows alone (their steps are not needed).

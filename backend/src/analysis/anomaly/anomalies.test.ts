@@ -74,6 +74,18 @@ describe('what an anomaly says', () => {
       { observed: 0, expected: 4, direction: 'low' as const },
       'runs per hour of Claims is unusually low: 0.0 vs expected 4.0 (5.1 robust SDs, 5 points)',
     ],
+    [
+      'a silence told within its first hour by how long it had lasted, an empty hour being that far out',
+      'volume|Queue Worker||',
+      { observed: 0, expected: 30, direction: 'low' as const, points: 0, peakScore: 11, silentSince: 0, detectedAt: 24 * 60_000 },
+      'runs per hour of Queue Worker is unusually low: no run has ended for 24.0 min, usually 30.0 an hour (11.0 robust SDs for an empty hour)',
+    ],
+    [
+      'the same silence once its hour was judged, by the hour',
+      'volume|Queue Worker||',
+      { observed: 0, expected: 30, direction: 'low' as const, points: 1, peakScore: 11, silentSince: 0, detectedAt: 24 * 60_000 },
+      'runs per hour of Queue Worker is unusually low: 0.0 vs expected 30.0 (11.0 robust SDs, 1 point)',
+    ],
   ])('%s', (_, key, over, expected) => {
     expect(describeEpisode(parseSeriesKey(key), episode(over))).toBe(expected);
   });

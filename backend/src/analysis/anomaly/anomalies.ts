@@ -62,6 +62,10 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
         : `${Math.round(episode.observed)} recent runs failed${on}`;
     return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}`;
   }
+  if (episode.silentSince !== undefined && episode.points === 0) {
+    const since = formatDuration(Math.max(0, (episode.detectedAt ?? episode.startedAt) - episode.silentSince));
+    return `runs per hour of ${subject(series)} is unusually low: no run has ended for ${since}, usually ${label.unit(episode.expected)} an hour (${episode.peakScore.toFixed(1)} robust SDs for an empty hour)`;
+  }
   if (episode.evidence === 'shift') {
     const worst = episode.worst;
     const duration = isDuration(series.metric);
@@ -120,6 +124,7 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   const duration = isDuration(series.metric);
   if (duration && worst && (worst.observed !== episode.observed || worst.expected !== episode.expected))
     anomaly.worst = { observed: worst.observed, expected: worst.expected };
+  if (episode.silentSince !== undefined) anomaly.silentSince = episode.silentSince;
   const detectedAt = episode.detectedAt ?? existing?.detectedAt;
   if (detectedAt !== undefined) anomaly.detectedAt = detectedAt;
   if (series.workflow) anomaly.workflow = series.workflow;

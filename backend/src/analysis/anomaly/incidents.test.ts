@@ -175,6 +175,17 @@ describe('incidents: one per cause', () => {
   it('when a workflow that runs around the clock stops, then its incident says for how long, and how often it usually runs', () => {
     const stopped = anomaly('volume', T, { workflow: 'Queue Worker', direction: 'low', observed: 0, expected: 12, points: 4 });
     expect(titles([stopped])).toEqual([[1, 'Queue Worker: no runs for 4 hours (usually 12.0 an hour)']]);
+    // Told within its first hour, before any hour was judged: for as long as it had lasted then.
+    const silent = anomaly('volume', T, {
+      workflow: 'Queue Worker',
+      direction: 'low',
+      observed: 0,
+      expected: 30,
+      points: 0,
+      silentSince: T - 5 * MINUTE,
+      detectedAt: T + 19 * MINUTE,
+    });
+    expect(titles([silent])).toEqual([[1, 'Queue Worker: no runs for 24.0 min (usually 30.0 an hour)']]);
   });
 
   it('groups the same however the anomalies are ordered, and names the incident after its earliest anomaly', () => {

@@ -251,7 +251,9 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
     );
   }
   const volume = strongest('volume');
-  if (volume && volume.direction === 'low' && volume.observed === 0)
+  if (volume && volume.direction === 'low' && volume.observed === 0 && volume.points === 0 && volume.silentSince !== undefined)
+    parts.push(`no runs for ${formatDuration((volume.detectedAt ?? volume.startedAt) - volume.silentSince)} (usually ${volume.expected.toFixed(1)} an hour)`);
+  else if (volume && volume.direction === 'low' && volume.observed === 0)
     parts.push(`no runs for ${plural(volume.points, 'hour')} (usually ${volume.expected.toFixed(1)} an hour)`);
   else if (volume)
     parts.push(

@@ -63,6 +63,11 @@ export interface Scorer {
    * fits its window again.
    */
   load(saved: unknown): boolean;
+  /**
+   * For an hour of the week: that hour of the day on the days of its week part (NaN where it has
+   * none), which many days tell where the hour of the week has a week or two's count.
+   */
+  sameHourOfDay?(time: number): number;
 }
 
 const HOUR = 3600_000;
@@ -326,6 +331,15 @@ export class RobustScorer implements Scorer {
     }
     const z = (to(point.value) - center) / Math.max(this.sigma, this.options.minSigma);
     return { z, expected: from(center), settled };
+  }
+
+  sameHourOfDay(time: number): number {
+    const same = this.sameHourMedians;
+    if (!same) return Number.NaN;
+    const key = seasonBucket(time, this.options.seasonality, this.clock);
+    const ofPart = same[(key % 24) + (isWeekendDay(Math.floor(key / 24)) ? 24 : 0)];
+    const value = Number.isNaN(ofPart) ? same[(key % 24) + 48] : ofPart;
+    return Number.isNaN(value) ? Number.NaN : TRANSFORMS[this.options.transform].from(value);
   }
 
   save(): unknown {

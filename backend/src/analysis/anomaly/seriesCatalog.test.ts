@@ -12,7 +12,9 @@ import {
   robotFailureSeries,
   type RobotRun,
   seriesKey,
+  workflowSilences,
 } from './seriesCatalog';
+import { PointList } from './pointList';
 
 const T0 = Date.UTC(2026, 10, 2);
 const HOUR = 3_600_000;
@@ -111,6 +113,78 @@ describe('hourlySeries', () => {
       ],
     ]);
     expect(hourlySeries(starts, ['Claims'], T0 + HOUR, T0 + HOUR + 60_000)).toEqual([]);
+  });
+});
+
+describe('workflowSilences', () => {
+  const MINUTE = 60_000;
+  it('gives each stretch of 10 minutes or more without a run ending, with the runs that ended in the hour before it; the last one open', () => {
+    const ends = [0, 5, 30, 31, 50, 130].map((m) => T0 + m * MINUTE);
+    expect(workflowSilences(ends)).toEqual([
+      { from: T0 + 5 * MINUTE, to: T0 + 30 * MINUTE, runsBefore: 2 },
+      { from: T0 + 31 * MINUTE, to: T0 + 50 * MINUTE, runsBefore: 4 },
+      { from: T0 + 50 * MINUTE, to: T0 + 130 * MINUTE, runsBefore: 5 },
+      // An hour before 130 reaches back to 70 (not included): none but itself.
+      { from: T0 + 130 * MINUTE, to: Infinity, runsBefore: 1 },
+    ]);
+    // Those that start before `from` are left out; a 9-minute gap never was a silence.
+    expect(workflowSilences(ends, T0 + 50 * MINUTE).map((s) => s.from)).toEqual([T0 + 50 * MINUTE, T0 + 130 * MINUTE]);
+    expect(workflowSilences([T0, T0 + 9 * MINUTE])).toEqual([{ from: T0 + 9 * MINUTE, to: Infinity, runsBefore: 2 }]);
+  });
+});
+
+describe('observeAll', () => {
+  const MINUTE = 60_000;
+  // Three days of 30 runs an hour, then Thursday 00:00 on: each test's hours.
+  const history = () => {
+    const detector = createDetector('volume', { sensitivity: 4 });
+    observeAll(detector, PointList.of(Array.from({ length: 72 }, (_, h) => ({ time: T0 + h * HOUR, value: 30 }))));
+    return detector;
+  };
+  const H = T0 + 72 * HOUR;
+
+  it('tells a silence within the hour it is due in, before that hour is judged, and the hour judged goes on with the same episode', () => {
+    // The last run ended at 23:55: 12 usual intervals of 2 minutes later is 00:19.
+    const silences = { list: [{ from: H - 5 * MINUTE, to: Infinity, runsBefore: 30 }], until: H + 30 * MINUTE };
+    const early = history();
+    const events = observeAll(early, new PointList(), silences);
+    expect(events.map((e) => [e.type, e.episode.startedAt, e.episode.detectedAt, e.episode.points, e.episode.silentSince])).toEqual([
+      ['opened', H, H + 19 * MINUTE, 0, H - 5 * MINUTE],
+    ]);
+    // Not before the data reach 00:19.
+    expect(observeAll(history(), new PointList(), { ...silences, until: H + 19 * MINUTE - 1 })).toEqual([]);
+    // The hour's point, judged when it is whole, goes on with it: same start, told when the silence was.
+    const later = observeAll(early, PointList.of([{ time: H, value: 0 }]), { ...silences, until: H + HOUR });
+    expect(later.map((e) => [e.type, e.episode.startedAt, e.episode.detectedAt, e.episode.points])).toEqual([['updated', H, H + 19 * MINUTE, 1]]);
+    // Judged later, the hour whole at once: the same episode, told at the same time.
+    const whole = observeAll(history(), PointList.of([{ time: H, value: 0 }]), { ...silences, until: H + HOUR });
+    expect(whole.map((e) => [e.type, e.episode.startedAt, e.episode.detectedAt, e.episode.points])).toEqual([
+      ['opened', H, H + 19 * MINUTE, 0],
+      ['updated', H, H + 19 * MINUTE, 1],
+    ]);
+  });
+
+  it('does not tell a silence that ended before it was due, one after a slow hour, or one where an empty hour would not open an anomaly alone', () => {
+    const until = H + 40 * MINUTE;
+    const told = (silence: { from: number; to: number; runsBefore: number }, detector = history()) =>
+      observeAll(detector, new PointList(), { list: [silence], until }).map((e) => e.episode.detectedAt);
+    // Ended at 00:18, a minute before it was due.
+    expect(told({ from: H - 5 * MINUTE, to: H + 18 * MINUTE, runsBefore: 30 })).toEqual([]);
+    // 20 runs in the hour before: the workflow may run at up to 24.5 an hour (20 and one of their
+    // standard deviations), so 12 intervals are 29.4 minutes.
+    expect(told({ from: H - 5 * MINUTE, to: Infinity, runsBefore: 20 })).toEqual([H - 5 * MINUTE + Math.ceil((12 * HOUR) / (20 + Math.sqrt(20)))]);
+    // 14 runs, under half the usual 30: left to the hourly points.
+    expect(told({ from: H - 5 * MINUTE, to: Infinity, runsBefore: 14 })).toEqual([]);
+    // 12 an hour: due at 00:30 after a silence from 23:30, but an empty hour is 6.9 robust SDs
+    // low, short of the 8 that open an anomaly alone.
+    const quiet = createDetector('volume', { sensitivity: 4 });
+    observeAll(quiet, PointList.of(Array.from({ length: 72 }, (_, h) => ({ time: T0 + h * HOUR, value: 12 }))));
+    expect(told({ from: H - 30 * MINUTE, to: Infinity, runsBefore: 12 }, quiet)).toEqual([]);
+    // At 16 an hour, an empty hour is 8 robust SDs low: the same silence is told, 12 intervals of
+    // 3.75 minutes after it began.
+    const busier = createDetector('volume', { sensitivity: 4 });
+    observeAll(busier, PointList.of(Array.from({ length: 72 }, (_, h) => ({ time: T0 + h * HOUR, value: 16 }))));
+    expect(told({ from: H - 30 * MINUTE, to: Infinity, runsBefore: 16 }, busier)).toEqual([H + 15 * MINUTE]);
   });
 });
 

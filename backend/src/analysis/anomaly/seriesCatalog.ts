@@ -5,7 +5,7 @@ import { isTimedRun } from '../performance';
 import { localClock, type LocalClock } from '../localClock';
 import { PointList } from './pointList';
 import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
-import { type DetectorEvent, type DetectorSettings, SeriesDetector, type DetectorState } from './seriesDetector';
+import { type DetectorEvent, type DetectorSettings, SeriesDetector, type DetectorState, type Silence } from './seriesDetector';
 
 /** One series the fleet is watched on, with its place in the fleet. */
 export interface SeriesId {
@@ -134,13 +134,61 @@ export function createDetector(metric: AnomalyMetric, { sensitivity, timeZone }:
 export interface SeriesPoints {
   id: SeriesId;
   points: PointList;
+  /**
+   * For runs per hour: the workflow's silences (`workflowSilences`) that may be told within an
+   * hour, and the time the data reaches (`until`: the hour after the last point, up to it, is
+   * watched for them too).
+   */
+  silences?: { list: Silence[]; until: number };
 }
 
-/** Has `detector` judge each of `points` in order: the events it reported, in order. */
-export function observeAll(detector: SeriesDetector, points: PointList): DetectorEvent[] {
+/**
+ * Has `detector` judge each of `points` in order: the events it reported, in order. Runs per hour
+ * are watched for `silences` within each hour before it is judged, and within the hour after the
+ * last one up to `silences.until`.
+ */
+export function observeAll(detector: SeriesDetector, points: PointList, silences?: SeriesPoints['silences']): DetectorEvent[] {
   const events: DetectorEvent[] = [];
-  for (let i = 0; i < points.length; i++) detector.observeInto(points.at(i), events);
+  let next = 0;
+  const watch = (hour: number) => {
+    if (!silences) return;
+    const { list, until } = silences;
+    // Those that ended before the hour are past; one that would be told is told once.
+    while (next < list.length && list[next].to < hour) next++;
+    for (let i = next; i < list.length && list[i].from < hour + HOUR; i++) {
+      const event = detector.silence(hour, list[i], until);
+      if (event) {
+        events.push(event);
+        return;
+      }
+    }
+  };
+  for (let i = 0; i < points.length; i++) {
+    const point = points.at(i);
+    watch(point.time);
+    detector.observeInto(point, events);
+  }
+  if (silences) watch(Math.floor(silences.until / HOUR) * HOUR);
   return events;
+}
+
+/** Silences shorter than this are not told, however busy the workflow: runs that queue behind a slow one. */
+export const MIN_SILENCE_MS = 10 * 60_000;
+
+/**
+ * A workflow's silences among the ends of its runs (`ends`, in order): each stretch of at least
+ * `MIN_SILENCE_MS` without a run ending, the last one open (`to` Infinity) when no run ended after
+ * it. Those starting before `from` are left out.
+ */
+export function workflowSilences(ends: readonly number[], from = -Infinity): Silence[] {
+  const out: Silence[] = [];
+  let hourBefore = 0;
+  for (let i = 0; i < ends.length; i++) {
+    while (ends[hourBefore] <= ends[i] - HOUR) hourBefore++;
+    const to = i + 1 < ends.length ? ends[i + 1] : Infinity;
+    if (ends[i] >= from && to - ends[i] >= MIN_SILENCE_MS) out.push({ from: ends[i], to, runsBefore: i + 1 - hourBefore });
+  }
+  return out;
 }
 
 /**
@@ -346,7 +394,7 @@ export function wholeHours(from: number, to: number): number {
  * Runs started per workflow and whole hour in [from, to). Hours without runs are points too
  * (volume 0): a workflow that stops running is what this series is for. A workflow whose series
  * is `fresh` (judged from nothing) starts at its first run: the hours before it existed are no
- * baseline.
+ * baseline. Each workflow's silences in `watch` go with its series, to be told within the hour.
  */
 export function hourlySeries(
   starts: readonly HourlyStarts[],
@@ -354,6 +402,7 @@ export function hourlySeries(
   from: number,
   to: number,
   fresh: (workflow: string) => boolean = () => false,
+  watch?: { silences: ReadonlyMap<string, Silence[]>; until: number },
 ): SeriesPoints[] {
   const first = Math.ceil(from / HOUR) * HOUR;
   const hourCount = wholeHours(from, to);
@@ -373,9 +422,10 @@ export function hourlySeries(
     let slot = 0;
     if (fresh(workflow)) while (slot < hourCount && !(hours && hours[slot] > 0)) slot++;
     for (; slot < hourCount; slot++) points.push(first + slot * HOUR, hours ? hours[slot] : 0);
-    if (points.length) {
+    const silences = watch?.silences.get(workflow);
+    if (points.length || silences?.length) {
       const id = { metric: 'volume' as const, workflow };
-      out.push({ id: { key: seriesKey(id), ...id }, points });
+      out.push({ id: { key: seriesKey(id), ...id }, points, ...(silences?.length ? { silences: { list: silences, until: watch!.until } } : {}) });
     }
   }
   return out;
