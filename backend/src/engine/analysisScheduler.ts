@@ -408,8 +408,9 @@ export class AnalysisScheduler {
   /**
    * Step 1: the series of families not judged again, from where their detectors stood, over what
    * ended or passed since the last pass. A pass catching up on months starts a helper thread: it
-   * judges volumes and hosts while this thread reads the runs, then a share of the runs' series
-   * while this one refreshes insights and health (`finishHelper` collects its results).
+   * judges hosts while this thread reads the runs, then volumes (their silences are found among
+   * the runs) and a share of the runs' series while this one refreshes insights and health
+   * (`finishHelper` collects its results).
    */
   private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
     const { runs, hours, hosts: hostRange } = window;
@@ -461,7 +462,7 @@ export class AnalysisScheduler {
     const failures = [...failureSeries(finished, before), ...this.robotSeries(ended, runs.from, late)];
     helper?.hand(failures, stays);
     const durations = durationSeries(finished);
-    helper?.share(durations, failures, stays);
+    helper?.share(durations, [...failures, ...volumes], stays);
     const series: SeriesPoints[] = [...durations, ...failures, ...volumes, ...hosts];
 
     const judged: Judged = new Map();
