@@ -4,6 +4,8 @@ import { RobustScorer } from './scorers';
 import { createDetector, parseSeriesKey } from './seriesCatalog';
 import { type Episode, SeriesDetector } from './seriesDetector';
 
+const SILENT_SINCE = Date.UTC(2026, 10, 17, 2, 10);
+
 const episode = (over: Partial<Episode>): Episode => ({
   startedAt: 0,
   lastSeenAt: 0,
@@ -77,17 +79,32 @@ describe('what an anomaly says', () => {
     [
       'a silence told within its first hour by how long it had lasted, an empty hour being that far out',
       'volume|Queue Worker||',
-      { observed: 0, expected: 30, direction: 'low' as const, points: 0, peakScore: 11, silentSince: 0, detectedAt: 24 * 60_000 },
-      'runs per hour of Queue Worker is unusually low: no run has ended for 24.0 min, usually 30.0 an hour (11.0 robust SDs for an empty hour)',
+      { observed: 0, expected: 30, direction: 'low' as const, points: 0, peakScore: 11, silentSince: SILENT_SINCE, detectedAt: SILENT_SINCE + 24 * 60_000 },
+      'runs per hour of Queue Worker is unusually low: no run has ended since 17 Nov, 02:10 UTC (24.0 min when told), usually 30.0 an hour (11.0 robust SDs for an empty hour)',
     ],
     [
       'the same silence once its hour was judged, by the hour',
       'volume|Queue Worker||',
-      { observed: 0, expected: 30, direction: 'low' as const, points: 1, peakScore: 11, silentSince: 0, detectedAt: 24 * 60_000 },
+      { observed: 0, expected: 30, direction: 'low' as const, points: 1, peakScore: 11, silentSince: SILENT_SINCE, detectedAt: SILENT_SINCE + 24 * 60_000 },
       'runs per hour of Queue Worker is unusually low: 0.0 vs expected 30.0 (11.0 robust SDs, 1 point)',
     ],
   ])('%s', (_, key, over, expected) => {
     expect(describeEpisode(parseSeriesKey(key), episode(over))).toBe(expected);
+  });
+
+  it('tells a silence whose hour did not bear it out, once closed, as one that ended', () => {
+    const silence = episode({
+      observed: 0,
+      expected: 30,
+      direction: 'low',
+      points: 0,
+      peakScore: 11,
+      silentSince: SILENT_SINCE,
+      detectedAt: SILENT_SINCE + 24 * 60_000,
+    });
+    expect(describeEpisode(parseSeriesKey('volume|Queue Worker||'), silence, true)).toBe(
+      'runs per hour of Queue Worker is unusually low: no run ended from 17 Nov, 02:10 UTC for 24.0 min or more, usually 30.0 an hour (11.0 robust SDs for an empty hour); runs came back within the hour',
+    );
   });
 
   it("puts a robot's series on its robot, with what to check on a robot", () => {

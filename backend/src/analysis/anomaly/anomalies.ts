@@ -32,6 +32,8 @@ const METRIC_LABEL: Record<AnomalyMetric, { name: string; unit: (v: number) => s
   host_disk: { name: 'disk space used', unit: (v) => `${v.toFixed(0)}%` },
 };
 
+const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+
 function subject(series: SeriesId): string {
   if (series.metric === 'step_duration') return `step '${series.step}' of ${series.workflow}`;
   if (series.robot !== undefined) return `robot ${series.robot}`;
@@ -63,8 +65,11 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
     return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}`;
   }
   if (episode.silentSince !== undefined && episode.points === 0) {
-    const since = formatDuration(Math.max(0, (episode.detectedAt ?? episode.startedAt) - episode.silentSince));
-    return `runs per hour of ${subject(series)} is unusually low: no run has ended for ${since}, usually ${label.unit(episode.expected)} an hour (${episode.peakScore.toFixed(1)} robust SDs for an empty hour)`;
+    const told = formatDuration(Math.max(0, (episode.detectedAt ?? episode.startedAt) - episode.silentSince));
+    const since = `${DATE.format(episode.silentSince)} UTC`;
+    const silence = closed ? `no run ended from ${since} for ${told} or more` : `no run has ended since ${since} (${told} when told)`;
+    const after = closed ? '; runs came back within the hour' : '';
+    return `runs per hour of ${subject(series)} is unusually low: ${silence}, usually ${label.unit(episode.expected)} an hour (${episode.peakScore.toFixed(1)} robust SDs for an empty hour)${after}`;
   }
   if (episode.evidence === 'shift') {
     const worst = episode.worst;
@@ -81,8 +86,6 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
       : `; rising ${label.unit(forecast.perHour)} an hour, ${label.unit(forecast.limit)} in about ${formatDuration(Math.max(0, forecast.reachesAt - episode.lastSeenAt))}`;
   return `${label.name} of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${label.unit(episode.observed)} vs expected ${label.unit(episode.expected)} ${strength}${heading}`;
 }
-
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
 
 /** How an episode went, when it did more than open and close: came back, taken as the new normal. */
 function course(event: DetectorEvent): string {

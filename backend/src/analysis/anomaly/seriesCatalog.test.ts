@@ -188,6 +188,62 @@ describe('observeAll', () => {
   });
 });
 
+describe('observeAll: what becomes of a silence', () => {
+  const MINUTE = 60_000;
+  const hourly = (hours: number, value: (h: number) => number) => {
+    const detector = createDetector('volume', { sensitivity: 4 });
+    observeAll(detector, PointList.of(Array.from({ length: hours }, (_, h) => ({ time: T0 + h * HOUR, value: value(h) }))));
+    return detector;
+  };
+  const H = T0 + 72 * HOUR;
+
+  it('tells none under 10 minutes, however busy the workflow: a pass that watches it and a history judged later agree', () => {
+    // 100 an hour: 12 intervals are 7.2 minutes, but a silence is told from 10 on.
+    const busy = () => hourly(72, () => 100);
+    const open = { from: H + MINUTE, to: Infinity, runsBefore: 100 };
+    expect(observeAll(busy(), new PointList(), { list: [open], until: H + 11 * MINUTE - 1 })).toEqual([]);
+    expect(observeAll(busy(), new PointList(), { list: [open], until: H + 11 * MINUTE }).map((e) => e.episode.detectedAt)).toEqual([H + 11 * MINUTE]);
+    // The same 9 minutes, over by the time the history is judged: nothing, as a pass watching it saw.
+    expect(observeAll(busy(), new PointList(), { list: [{ ...open, to: H + 10 * MINUTE }], until: H + HOUR })).toEqual([]);
+  });
+
+  it("ends a silence its hour does not bear out at the hour's end; an hour beyond the threshold goes on with it at its own strength", () => {
+    const silences = { list: [{ from: H - 5 * MINUTE, to: H + 40 * MINUTE, runsBefore: 30 }], until: H + HOUR };
+    // The runs came back at 00:40: 25 in the hour.
+    const back = observeAll(
+      hourly(72, () => 30),
+      PointList.of([{ time: H, value: 25 }]),
+      silences,
+    );
+    expect(back.map((e) => [e.type, e.episode.startedAt, e.type === 'closed' ? e.endedAt : undefined])).toEqual([
+      ['opened', H, undefined],
+      ['closed', H, H + HOUR],
+    ]);
+    // 10 in the hour: 4.6 robust SDs low, beyond the threshold; the empty hour's 11.0 no longer its strength.
+    const few = observeAll(
+      hourly(72, () => 30),
+      PointList.of([{ time: H, value: 10 }]),
+      silences,
+    );
+    expect(few.map((e) => [e.type, e.episode.points, e.episode.peakScore.toFixed(1), e.episode.firstSeverity])).toEqual([
+      ['opened', 0, '11.0', few[0].episode.firstSeverity],
+      ['updated', 1, '4.6', few[0].episode.firstSeverity],
+    ]);
+  });
+
+  it('takes the hour on the days of its week part where the hour of the week had more: a busy week is one count', () => {
+    // Ten days from a Monday at 30 an hour, but 48 on the first Thursday's 00:00: the next Thursday
+    // 00:00 expects 48, its 00:00 on weekdays 30. At 30, 12 intervals are 24 minutes (at 48, 15).
+    const detector = hourly(240, (h) => (h === 72 ? 48 : 30));
+    const thursday = T0 + 240 * HOUR;
+    const events = observeAll(detector, new PointList(), {
+      list: [{ from: thursday - 5 * MINUTE, to: Infinity, runsBefore: 48 }],
+      until: thursday + 30 * MINUTE,
+    });
+    expect(events.map((e) => [e.episode.detectedAt, e.episode.expected])).toEqual([[thursday + 19 * MINUTE, 30]]);
+  });
+});
+
 describe('failureSeries', () => {
   it('marks at each run which of its window failed, and which of those on a system error, the runs before included', () => {
     const run = (minute: number, status: RunOutline['status'], errorType?: RunOutline['errorType']): RunOutline => ({

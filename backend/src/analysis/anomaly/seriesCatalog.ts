@@ -5,7 +5,7 @@ import { isTimedRun } from '../performance';
 import { localClock, type LocalClock } from '../localClock';
 import { PointList } from './pointList';
 import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
-import { type DetectorEvent, type DetectorSettings, SeriesDetector, type DetectorState, type Silence } from './seriesDetector';
+import { type DetectorEvent, type DetectorSettings, SeriesDetector, type DetectorState, MIN_SILENCE_MS, type Silence } from './seriesDetector';
 
 /** One series the fleet is watched on, with its place in the fleet. */
 export interface SeriesId {
@@ -171,9 +171,6 @@ export function observeAll(detector: SeriesDetector, points: PointList, silences
   if (silences) watch(Math.floor(silences.until / HOUR) * HOUR);
   return events;
 }
-
-/** Silences shorter than this are not told, however busy the workflow: runs that queue behind a slow one. */
-export const MIN_SILENCE_MS = 10 * 60_000;
 
 /**
  * A workflow's silences among the ends of its runs (`ends`, in order): each stretch of at least

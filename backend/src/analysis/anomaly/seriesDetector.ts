@@ -167,6 +167,9 @@ export interface Silence {
  */
 export const SILENCE_INTERVALS = 12;
 
+/** Silences shorter than this are not told, however busy the workflow: runs that queue behind a slow one, an agent that sends in batches. */
+export const MIN_SILENCE_MS = 10 * 60_000;
+
 /** A silence not told within this long of its start is left to the hourly points (a workflow that runs a few times an hour). */
 export const MAX_SILENCE_WAIT_MS = 2 * 3_600_000;
 
@@ -403,17 +406,19 @@ export class SeriesDetector {
   /**
    * Whether `silence` is told within the hour starting at `hour`, before that hour is judged whole
    * (runs per hour, judged low). It is told once it has lasted `SILENCE_INTERVALS` usual intervals
-   * between runs, that moment falling within the hour, within the silence, within the data
-   * (`until`) and within `MAX_SILENCE_WAIT_MS` of its start. The usual rate is the lowest of:
+   * between runs (and `MIN_SILENCE_MS`), that moment falling within the hour, within the silence,
+   * within the data (`until`) and within `MAX_SILENCE_WAIT_MS` of its start. The usual rate is the
+   * lowest of:
    * - the hour's expected runs;
    * - that hour on the days of its week part (an hour of the week a week or two old is a count or two);
    * - the runs in the hour before the silence and one standard deviation of them (a slow day).
    *
    * Not told where an empty hour would not open an anomaly on its own (beyond the threshold by
    * `extremeFactor`: a workflow that runs a few times an hour), nor after an hour with under half
-   * the usual runs. The episode opens at `hour` with no point yet; the hour's point, judged
-   * whole, goes on with it or ends it. Returns the event, or undefined when it is not told (or an
-   * episode or pending points are there already).
+   * the usual runs. The episode opens at `hour` with no point yet. The hour's point, judged
+   * whole, goes on with it when beyond the threshold (its strength then the point's, not an
+   * empty hour's), or ends it at once, at the hour's end. Returns the event, or undefined when it
+   * is not told (or an episode or pending points are there already).
    */
   silence(hour: number, silence: Silence, until: number): DetectorEvent | undefined {
     const s = this.settings;
@@ -429,7 +434,7 @@ export class SeriesDetector {
     // A workflow already at half its usual pace or less is left to the hourly points.
     if (silence.runsBefore < usual / 2) return undefined;
     const rate = Math.min(usual, silence.runsBefore + Math.sqrt(silence.runsBefore));
-    const at = silence.from + Math.ceil((SILENCE_INTERVALS * HOUR_MS) / rate);
+    const at = silence.from + Math.max(MIN_SILENCE_MS, Math.ceil((SILENCE_INTERVALS * HOUR_MS) / rate));
     if (at < hour || at >= hour + HOUR_MS || at > silence.to || at > until || at - silence.from > MAX_SILENCE_WAIT_MS) return undefined;
     const score = -scored.z;
     const severity = this.severityOf(score, { time: hour, value: 0 }, usual);
@@ -611,6 +616,11 @@ export class SeriesDetector {
     const state = this.state;
     const episode = state.episode;
     if (episode) {
+      // A silence's episode took an empty hour's strength: its hour's own point replaces it.
+      if (episode.points === 0) {
+        episode.peakSeverity = 0;
+        episode.peakScore = 0;
+      }
       episode.points++;
       episode.lastSeenAt = point.time;
       episode.normalRun = 0;
@@ -702,11 +712,14 @@ export class SeriesDetector {
     if (episode) {
       episode.normalRun++;
       this.keepEpisodePoint(point);
-      if (episode.normalRun >= this.settings.closeAfterNormal) {
+      // A silence its hour did not bear out (the runs came back within it) ends with that hour.
+      const unconfirmed = episode.points === 0 && episode.silentSince !== undefined;
+      if (unconfirmed || episode.normalRun >= this.settings.closeAfterNormal) {
+        const endedAt = unconfirmed ? (this.settings.evidenceEnd?.(point) ?? point.time) : point.time;
         state.episode = undefined;
         state.episodePoints = undefined;
-        state.previous = { ...episode, endedAt: point.time };
-        events.push({ type: 'closed', episode: { ...episode }, endedAt: point.time, acceptedAsNormal: false });
+        state.previous = { ...episode, endedAt };
+        events.push({ type: 'closed', episode: { ...episode }, endedAt, acceptedAsNormal: false });
       }
     }
     this.admit(point);
