@@ -1,4 +1,5 @@
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Anomaly } from '@rpa-analytics/contract';
 import type { Execution, ResourceSample } from '@rpa-analytics/contract';
 import { workflowHealth } from '../analysis/health';
@@ -7,7 +8,7 @@ import { StoreTransport } from '../collect/storeTransport';
 import { runSimulation, type GroundTruth } from '../sim/simulator';
 import { INCIDENT_KINDS } from '../sim/incidents';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
-import { tempDir } from '../testing/harness';
+import { hostSample, tempDir } from '../testing/harness';
 import { createLogger } from '../log';
 import { parseSeriesKey, robotSeriesKey, type SeriesId } from '../analysis/anomaly/seriesCatalog';
 import type { SeriesDetector } from '../analysis/anomaly/seriesDetector';
@@ -20,6 +21,10 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const END = Date.UTC(2026, 10, 20);
+
+/** A host's samples a minute apart from `from`, at `cpu(i)` % CPU. */
+const cpuMinutes = (host: string, from: number, count: number, cpu: (i: number) => number): ResourceSample[] =>
+  Array.from({ length: count }, (_, i) => hostSample(host, from + i * MINUTE, cpu(i)));
 
 describe('analysis on a simulated fleet with injected incidents', () => {
   const tmp = tempDir();
@@ -192,18 +197,7 @@ describe('analysis on a simulated fleet with injected incidents', () => {
 describe('analysis state across a restart', () => {
   const HOST = 'rpa-vm-77';
   const T0 = Date.UTC(2026, 10, 2);
-  const sample = (time: number, cpu: number): ResourceSample => ({
-    host: HOST,
-    time,
-    cpuPercent: cpu,
-    memoryUsedBytes: 4e9,
-    memoryTotalBytes: 16e9,
-    diskReadBytesPerSec: 0,
-    diskWriteBytesPerSec: 0,
-    netRxBytesPerSec: 0,
-    netTxBytesPerSec: 0,
-  });
-  const minutes = (from: number, count: number, cpu: (i: number) => number) => Array.from({ length: count }, (_, i) => sample(from + i * MINUTE, cpu(i)));
+  const minutes = (from: number, count: number, cpu: (i: number) => number) => cpuMinutes(HOST, from, count, cpu);
 
   it('when the collector restarts during an anomaly, then it is still open and keeps escalating', () => {
     const tmp = tempDir();
@@ -231,6 +225,46 @@ describe('analysis state across a restart', () => {
       expect(after[0].severity).toBeCloseTo(Math.min(1, before[0].severity + 0.2), 10);
       store.close();
     } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('a pass that fails to commit', () => {
+  it('when the write lock is held through a pass, then it fails, and the next pass books what it found as the failed one would have', () => {
+    const tmp = tempDir();
+    const file = path.join(tmp.dir, 'locked.db');
+    const HOST = 'rpa-vm-78';
+    const T0 = Date.UTC(2026, 10, 2);
+    const saturatedFrom = T0 + 2 * DAY;
+    const minutes = (from: number, count: number, cpu: (i: number) => number) => cpuMinutes(HOST, from, count, cpu);
+    const store = new SqliteStore({ file, busyTimeoutMs: 50 });
+    const other = new Database(file);
+    try {
+      // Two days of a host at 15-35% CPU, judged; then 20 minutes at 85%.
+      store.ingest({ executions: [], steps: [], samples: minutes(T0, 2 * 24 * 60, (i) => 15 + (i % 21)) });
+      let now = saturatedFrom;
+      const scheduler = new AnalysisScheduler({ store, now: () => now, latenessMs: 0 });
+      scheduler.runPass();
+      store.ingest({ executions: [], steps: [], samples: minutes(saturatedFrom, 20, () => 85) });
+      now = saturatedFrom + 21 * MINUTE;
+      // Another process holds the write lock while the pass commits: SQLite's own "database is locked".
+      other.exec('BEGIN IMMEDIATE');
+      expect(() => scheduler.runPass()).toThrow(/locked/);
+      other.exec('ROLLBACK');
+      expect(store.listAnomalies({})).toEqual([]);
+
+      // The same pass again: the saturation opens, booked as opened by this pass.
+      const report = scheduler.runPass();
+      expect(report.opened).toBe(1);
+      const stored = store.listAnomalies({});
+      expect(stored).toHaveLength(1);
+      // 20 minutes in 5-minute buckets: 4 points from the first saturated one.
+      expect(stored[0]).toMatchObject({ metric: 'host_cpu', host: HOST, status: 'open', startedAt: saturatedFrom, points: 4 });
+      expect(store.listIncidents({}).map((i) => i.anomalyIds)).toEqual([[stored[0].id]]);
+    } finally {
+      other.close();
+      store.close();
       tmp.cleanup();
     }
   });

@@ -170,6 +170,11 @@ export class AnalysisScheduler {
   private lastInsightsAt = 0;
   /** The last pass stopped between writing detector states and its commit: the states are not to be trusted. */
   private torn = false;
+  /**
+   * The last pass failed before its commit was through: this thread's detectors and open anomalies
+   * are ahead of what is stored, and are taken from the store again before the next pass.
+   */
+  private failed = false;
   lastReport?: PassReport;
   lastError?: string;
   /** When the last pass finished (wall clock), for the collector's own health. */
@@ -247,6 +252,9 @@ export class AnalysisScheduler {
     this.running = true;
     const started = performance.now();
     try {
+      // Judged again from the stored states: what the failed pass found is found, and booked, again.
+      if (this.failed) this.reload();
+      this.failed = true;
       const window = this.passWindow();
       const { late, catchUp } = this.lateFamilies(window);
       const online = this.judgeOnline(window, late);
@@ -290,6 +298,7 @@ export class AnalysisScheduler {
         durationMs: performance.now() - started,
         commitMs,
       };
+      this.failed = false;
       this.lastReport = report;
       this.lastPassAt = Date.now();
       this.lastError = undefined;

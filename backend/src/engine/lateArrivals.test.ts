@@ -3,7 +3,7 @@ import type { Anomaly } from '@rpa-analytics/contract';
 import type { Execution, IngestBatch, ResourceSample } from '@rpa-analytics/contract';
 import type { DetectorState } from '../analysis/anomaly/seriesDetector';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
-import { tempDir } from '../testing/harness';
+import { hostSample, tempDir } from '../testing/harness';
 import { AnalysisScheduler } from './analysisScheduler';
 
 const MINUTE = 60_000;
@@ -28,17 +28,7 @@ function runs(from: number, to: number, duration: (startedAt: number) => number 
 function samples(from: number, to: number, cpu: (time: number) => number | undefined = () => undefined): ResourceSample[] {
   const out: ResourceSample[] = [];
   for (let t = from; t < to; t += MINUTE) {
-    out.push({
-      host: HOST,
-      time: t,
-      cpuPercent: cpu(t) ?? 15 + ((t / MINUTE) % 21),
-      memoryUsedBytes: 4e9,
-      memoryTotalBytes: 16e9,
-      diskReadBytesPerSec: 0,
-      diskWriteBytesPerSec: 0,
-      netRxBytesPerSec: 0,
-      netTxBytesPerSec: 0,
-    });
+    out.push(hostSample(HOST, t, cpu(t) ?? 15 + ((t / MINUTE) % 21)));
   }
   return out;
 }

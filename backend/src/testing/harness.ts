@@ -6,6 +6,7 @@ import { type Config, loadConfig } from '../config';
 import { createLogger } from '../log';
 import { Collector } from '../server';
 import type { ResourceSource } from '@rpa-analytics/sdk';
+import type { ResourceSample } from '@rpa-analytics/contract';
 
 /** A temporary directory removed by `cleanup()`. */
 export function tempDir(prefix = 'rpa-test-'): { dir: string; cleanup: () => void } {
@@ -79,3 +80,18 @@ export function collectorForTests(env: Record<string, string> = {}): { collector
 
 /** A port that was free a moment ago on 127.0.0.1: nothing listens there (for "no collector" cases). */
 export const closedPort = freePort;
+
+/** A host's sample at `time`: `cpuPercent` CPU, a quarter of its 16 GB of memory in use, no disk or network traffic. */
+export function hostSample(host: string, time: number, cpuPercent: number): ResourceSample {
+  return {
+    host,
+    time,
+    cpuPercent,
+    memoryUsedBytes: 4e9,
+    memoryTotalBytes: 16e9,
+    diskReadBytesPerSec: 0,
+    diskWriteBytesPerSec: 0,
+    netRxBytesPerSec: 0,
+    netTxBytesPerSec: 0,
+  };
+}
