@@ -1,4 +1,5 @@
 /** What the analysis finds: statistics, bottlenecks, degradations, anomalies, incidents, insights. */
+import type { ErrorType } from './types';
 
 export interface DurationStats {
   count: number;
@@ -174,6 +175,12 @@ export interface Anomaly {
    * before the silence ended (`detectedAt` is when the silence had lasted long enough to tell).
    */
   silentSince?: number;
+  /**
+   * For a failure rate opened by a run that failed on an error the fleet had not had for 7 days:
+   * the error's pattern and type, and the new errors the fleet met among its runs of the 7 days
+   * before (how rare a new one was).
+   */
+  newError?: { pattern: string; errorType?: ErrorType; newErrors: number; runs: number };
   escalationLevel: number;
   incidentId?: string;
   description: string;

@@ -15,7 +15,7 @@ import type { SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import { SyncBridge } from '../threads/syncBridge';
 import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
 import { fridayEveningInLosAngeles, weekdayLoadFleet, ZONED_FLEET } from '../testing/zonedFleet';
-import { readLateSeries } from './lateSeries';
+import { fleetRuns, readLateSeries } from './lateSeries';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -527,6 +527,159 @@ describe('progress of a long pass', () => {
   });
 });
 
+describe('a failure on an error new to the fleet', () => {
+  // Two workflows, a run every 2 minutes each, for 10 days: business exceptions and a SAP session
+  // that times out now and then from the first day on. On day 9 at 10:00 a run of Claims fails on
+  // a Citrix session that drops: an error the fleet never had.
+  const T0 = Date.UTC(2026, 10, 2);
+  const END = T0 + 10 * DAY;
+  const NEW_AT = T0 + 9 * DAY + 10 * HOUR;
+  const fleet = (change: (run: Execution) => void = () => undefined): Execution[] => {
+    const random = new Random(5);
+    const runs: Execution[] = [];
+    for (let t = T0; t < END; t += 2 * MINUTE) {
+      for (const workflow of ['Claims', 'Billing']) {
+        const roll = random.next();
+        const run: Execution = { id: `${workflow}-${t}`, workflow, startedAt: t, endedAt: t + MINUTE, durationMs: MINUTE, status: 'completed' };
+        if (roll < 0.02)
+          Object.assign(run, { status: 'failed', errorType: 'business', errorMessage: `Invoice ${random.int(1000, 9999)} has no purchase order` });
+        else if (roll < 0.03) Object.assign(run, { status: 'failed', errorType: 'application', errorMessage: `SAP session ${random.int(1, 99)} timed out` });
+        if (workflow === 'Claims' && t === NEW_AT)
+          Object.assign(run, { status: 'failed', errorType: 'system', errorMessage: 'Citrix session disconnected (code 1043)' });
+        change(run);
+        runs.push(run);
+      }
+    }
+    return runs;
+  };
+  const newErrorAnomalies = (store: SqliteStore) => store.listAnomalies({ metrics: ['failure_rate'] }).filter((a) => a.newError !== undefined);
+  const judgedAtOnce = (runs: Execution[], options: { helperPoints?: number; now?: number } = {}) => {
+    const store = new SqliteStore({ file: ':memory:' });
+    store.ingest({ executions: runs, steps: [], samples: [] });
+    const { now = END, ...rest } = options;
+    const report = new AnalysisScheduler({ store, now: () => now, latenessMs: 0, historyDays: 12, ...rest }).runPass();
+    return { store, report };
+  };
+
+  it('when the fleet met no new error for a week, then the failure opens its failure rate at once, and says which error', () => {
+    const { store } = judgedAtOnce(fleet());
+    const found = newErrorAnomalies(store);
+    expect(found).toHaveLength(1);
+    // A run ends a minute after it starts. 7 days of both workflows' runs before it: 2 x 5,040.
+    expect(found[0]).toMatchObject({
+      workflow: 'Claims',
+      startedAt: NEW_AT + MINUTE,
+      detectedAt: NEW_AT + MINUTE,
+      observed: 2,
+      trials: 10,
+      newError: { pattern: 'Citrix session disconnected (code <n>)', errorType: 'system', newErrors: 0, runs: 10_080 },
+    });
+    // A business exception 12 minutes before it is in its window too.
+    expect(found[0].description).toMatch(
+      /^failure rate of Claims is unusually high: 2 of the last 10 runs failed, usually \d\.\d% fail \(3\.\d robust SDs, 1 point\); opened by a run that failed on an error new to the fleet, system error 'Citrix session disconnected \(code …\)' \(its 10,080 runs of the 7 days before met 0 new errors\)$/,
+    );
+    const [incident] = store.listIncidents({}).filter((i) => i.anomalyIds.includes(found[0].id));
+    expect(incident.title).toMatch(/^Claims: 2 of 10 runs failed, usually \d\.\d%; a new error: system error 'Citrix session disconnected \(code …\)'$/);
+    store.close();
+  });
+
+  it('when its runs are judged as they end, a pass every 10 minutes, then the same anomaly; after a restart, and in a helper thread, too', () => {
+    const runs = fleet();
+    const until = NEW_AT + 2 * HOUR;
+    const reference = judgedAtOnce(runs, { now: until });
+    const expected = newErrorAnomalies(reference.store);
+    expect(expected).toHaveLength(1);
+    const passes = (restartAt?: number) => {
+      const store = new SqliteStore({ file: ':memory:' });
+      store.ingest({ executions: runs, steps: [], samples: [] });
+      let now = NEW_AT - HOUR;
+      let scheduler = new AnalysisScheduler({ store, now: () => now, latenessMs: 0, historyDays: 12 });
+      for (; now <= until; now += 10 * MINUTE) {
+        // A restart: the memory of errors is read from the store again.
+        if (now === restartAt) scheduler = new AnalysisScheduler({ store, now: () => now, latenessMs: 0, historyDays: 12 });
+        scheduler.runPass();
+      }
+      return store;
+    };
+    const live = passes();
+    expect(newErrorAnomalies(live)).toEqual(expected);
+    // A restarted collector fits its detectors' baselines again from their stored windows: the usual
+    // rate may move in its third digit, not what opened the anomaly, nor when.
+    const restarted = passes(NEW_AT - 20 * MINUTE);
+    const opening = (a: Anomaly) => ({
+      id: a.id,
+      startedAt: a.startedAt,
+      detectedAt: a.detectedAt,
+      observed: a.observed,
+      trials: a.trials,
+      newError: a.newError,
+    });
+    expect(newErrorAnomalies(restarted).map(opening)).toEqual(expected.map(opening));
+    const helped = judgedAtOnce(runs, { helperPoints: 1000, now: until });
+    expect(helped.report.helperPoints).toBeGreaterThan(10_000);
+    expect(newErrorAnomalies(helped.store)).toEqual(expected);
+    for (const store of [reference.store, live, restarted, helped.store]) store.close();
+  });
+
+  it('when the failing run arrives after the pass that judged its hour, then the workflow judged again opens on it as one pass does', () => {
+    const runs = fleet();
+    const reference = judgedAtOnce(runs);
+    const isLate = (r: Execution) => r.workflow === 'Claims' && r.startedAt >= NEW_AT - HOUR && r.startedAt < NEW_AT + HOUR;
+    const store = new SqliteStore({ file: ':memory:' });
+    store.ingest({ executions: runs.filter((r) => !isLate(r)), steps: [], samples: [] });
+    const scheduler = new AnalysisScheduler({ store, now: () => END, latenessMs: 0, historyDays: 12 });
+    scheduler.runPass();
+    expect(newErrorAnomalies(store)).toEqual([]);
+    store.ingest({ executions: runs.filter(isLate), steps: [], samples: [] });
+    expect(scheduler.runPass().late.families).toBeGreaterThan(0);
+    expect(newErrorAnomalies(store)).toEqual(newErrorAnomalies(reference.store));
+    for (const s of [reference.store, store]) s.close();
+  });
+
+  it("counts the fleet's runs by whole hours, each hour read from the store once however the spans asked move", () => {
+    const store = new SqliteStore({ file: ':memory:' });
+    store.ingest({ executions: fleet(), steps: [], samples: [] });
+    const reads = jest.spyOn(store, 'hourlyStarts');
+    const runsBetween = fleetRuns(store);
+    // Two workflows, 30 runs an hour each.
+    expect(runsBetween(T0 + DAY, T0 + 8 * DAY)).toBe(7 * 24 * 60);
+    expect(runsBetween(T0 + DAY + HOUR, T0 + 8 * DAY + HOUR)).toBe(7 * 24 * 60);
+    // After a gap; then within the gap, read with it; then before the fleet's first run.
+    expect(runsBetween(T0 + 9 * DAY, T0 + 9 * DAY + 2 * HOUR)).toBe(120);
+    expect(runsBetween(T0 + 8 * DAY + 5 * HOUR, T0 + 8 * DAY + 6 * HOUR)).toBe(60);
+    expect(runsBetween(T0 - DAY, T0 + HOUR)).toBe(60);
+    expect(reads.mock.calls.map(([from, to]) => [(from - T0) / HOUR, (to - T0) / HOUR])).toEqual([
+      [24, 192],
+      [192, 193],
+      [193, 218],
+      [-24, 24],
+    ]);
+    store.close();
+  });
+
+  it('when the fleet meets a new error every day, or the new one is a business exception, then the failure opens nothing', () => {
+    // Each day an add-in of Billing's fails to load, a new one each time: 7 new errors a week.
+    const addIns = ['Outlook', 'Teams', 'Acrobat', 'Zoom', 'Webex', 'Slack', 'Jira', 'Miro', 'Figma', 'Notion'];
+    const daily = (run: Execution) => {
+      const day = Math.floor((run.startedAt - T0) / DAY);
+      if (run.workflow === 'Billing' && run.startedAt === T0 + day * DAY + 12 * HOUR)
+        Object.assign(run, { status: 'failed', errorType: 'application', errorMessage: `Excel add-in for ${addIns[day]} failed to load` });
+    };
+    const often = judgedAtOnce(fleet(daily));
+    // 8 in 10,081 is 3.16 SDs: not beyond the failure rate's 3.5. Nor is the day's add-in's failure.
+    expect(newErrorAnomalies(often.store)).toEqual([]);
+    expect(often.store.listAnomalies({ metrics: ['failure_rate'] }).filter((a) => a.startedAt === NEW_AT + MINUTE)).toEqual([]);
+    const business = judgedAtOnce(
+      fleet((run) => {
+        if (run.workflow === 'Claims' && run.startedAt === NEW_AT)
+          Object.assign(run, { errorType: 'business', errorMessage: 'Customer 4411 is on a sanctions list' });
+      }),
+    );
+    expect(business.store.listAnomalies({ metrics: ['failure_rate'] }).filter((a) => a.startedAt === NEW_AT + MINUTE)).toEqual([]);
+    for (const s of [often.store, business.store]) s.close();
+  });
+});
+
 describe("a robot's failures against its peers'", () => {
   const T0 = Date.UTC(2026, 10, 2);
   // Three robots share two workflows, a run every 10 minutes, for a week; bot-1's licence
@@ -747,14 +900,19 @@ describe('workflow health', () => {
     now += 5 * MINUTE;
     const reads = jest.spyOn(store, 'runs');
     scheduler.runPass();
-    expect(new Set(reads.mock.calls.map(([filter]) => filter.workflows?.join()))).toEqual(new Set(['Payroll']));
+    // Besides the fleet's failed runs, read for new errors (`fleetFailures`: no workflow named).
+    const failureReads = () => reads.mock.calls.filter(([filter]) => filter.statuses !== undefined);
+    const healthReads = () => reads.mock.calls.filter(([filter]) => filter.statuses === undefined).map(([filter]) => filter.workflows?.join());
+    expect(failureReads().length).toBeGreaterThan(0);
+    expect(failureReads().every(([filter]) => filter.workflows === undefined && filter.statuses!.join() === 'failed,timeout')).toBe(true);
+    expect(new Set(healthReads())).toEqual(new Set(['Payroll']));
     expect(scheduler.health).toEqual(expected());
     expect(scheduler.health.find((h) => h.workflow === 'Payroll')!.successRatio).toBe(0.75);
     // An hour after the last full read, every workflow is read again.
     reads.mockClear();
     now += HOUR;
     scheduler.runPass();
-    expect(new Set(reads.mock.calls.map(([filter]) => filter.workflows?.join()))).toEqual(new Set(['Claims', 'Invoices', 'Payroll']));
+    expect(new Set(healthReads())).toEqual(new Set(['Claims', 'Invoices', 'Payroll']));
     expect(scheduler.health).toEqual(expected());
     reads.mockRestore();
     store.close();

@@ -36,7 +36,8 @@ import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
 import { HEALTH_VALUE, HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
-import { readLateSeries, runsBeforeWindow, SILENCE_READ_MS, silencesOf, WARMUP_MS } from './lateSeries';
+import { fleetFailures, fleetRuns, readLateSeries, runsBeforeWindow, SILENCE_READ_MS, silencesOf, WARMUP_MS } from './lateSeries';
+import { type ErrorMemory, type NewError, newErrorsBetween } from '../analysis/anomaly/newErrors';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
 export { HEALTH_RECENT_RUNS, HEALTH_REFRESH_MS } from './healthRefresh';
@@ -165,6 +166,8 @@ export class AnalysisScheduler {
    * them and its own runs, not read again each minute.
    */
   private recentEnds?: { to: number; runs: Array<Pick<RunOutline, 'workflow' | 'endedAt'>> };
+  /** The fleet's errors as of the end of the last pass's runs (`to`), to tell the next pass's new ones by. */
+  private errorMemory?: { to: number; memory: ErrorMemory };
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastInsightsAt = 0;
@@ -210,6 +213,7 @@ export class AnalysisScheduler {
   reload(): void {
     this.detectors.clear();
     this.recentEnds = undefined;
+    this.errorMemory = undefined;
     this.storedBaselines.clear();
     this.storedStates = this.store.loadDetectorStates() as Map<string, DetectorState>;
     this.openAnomalies.clear();
@@ -468,7 +472,7 @@ export class AnalysisScheduler {
     // The failure series first, quick to build: the helper judges them while this thread builds
     // the duration series, then takes its share of those.
     const before = runsBeforeWindow(this.store, new Map(ended.map((r) => [r.workflow, runs.from])));
-    const failures = [...failureSeries(finished, before), ...this.robotSeries(ended, runs.from, late)];
+    const failures = [...failureSeries(finished, before, this.newErrors(runs, late)), ...this.robotSeries(ended, runs.from, late)];
     helper?.hand(failures, stays);
     const durations = durationSeries(finished);
     helper?.share(durations, [...failures, ...volumes], stays);
@@ -532,6 +536,24 @@ export class AnalysisScheduler {
   }
 
   /**
+   * The failures on errors new to the fleet (`NewError`) among the runs that ended in the window.
+   * The fleet's memory of errors is kept from the last pass; it reads its two memories of failures
+   * again after a restart or a failed pass, when data arrived late, or when it does not reach where
+   * this pass starts.
+   */
+  private newErrors(runs: PassWindow['runs'], late: ReadonlyMap<Family, number>): Map<string, NewError> {
+    const failures = fleetFailures(this.store);
+    const kept = this.errorMemory;
+    if (kept && kept.to === runs.from && late.size === 0) {
+      kept.to = runs.to;
+      return kept.memory.see(failures(runs.from, runs.to), fleetRuns(this.store));
+    }
+    const { judged, memory } = newErrorsBetween(runs.from, runs.to, failures, fleetRuns(this.store));
+    this.errorMemory = { to: runs.to, memory };
+    return judged;
+  }
+
+  /**
    * Each robot's failures against its peers' over the runs that ended in the window, from where
    * its detector stood (robots whose family is re-judged aside). Its last runs before the window
    * fill the window its first points look back over, and the peers' runs within an hour of each
@@ -592,10 +614,10 @@ export class AnalysisScheduler {
 
   /** Judges each series in this thread, from where its detector stands. */
   private judgeHere(list: readonly SeriesPoints[], judged: Judged): void {
-    for (const { id, points, silences } of list) {
+    for (const { id, points, silences, newErrors } of list) {
       const detector = this.detector(id);
       // Written out by the commit, before any detector sees another point.
-      judged.set(id.key, { events: observeAll(detector, points, silences), state: detector.currentState });
+      judged.set(id.key, { events: observeAll(detector, points, silences, newErrors), state: detector.currentState });
     }
   }
 

@@ -15,6 +15,7 @@ export interface PackedSeries {
   id: SeriesId;
   points: Float64Array;
   silences?: SeriesPoints['silences'];
+  newErrors?: SeriesPoints['newErrors'];
   state?: StoredState;
   baseline?: unknown;
 }
@@ -33,14 +34,20 @@ export interface JudgedSeries {
 
 /** Series to hand to a worker: their points go as arrays of numbers, not millions of objects. */
 export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: string) => { state?: StoredState; baseline?: unknown }): PackedSeries[] {
-  return series.map(({ id, points, silences }) => ({ id, points: points.packed, ...(silences ? { silences } : {}), ...resumeFrom(id.key) }));
+  return series.map(({ id, points, silences, newErrors }) => ({
+    id,
+    points: points.packed,
+    ...(silences ? { silences } : {}),
+    ...(newErrors ? { newErrors } : {}),
+    ...resumeFrom(id.key),
+  }));
 }
 
 /** Judges packed series with the collector's detectors, as the scheduler's own thread would. */
 export function judgePacked(series: readonly PackedSeries[], judging: Judging): JudgedSeries[] {
-  return series.map(({ id, points, silences, state, baseline }) => {
+  return series.map(({ id, points, silences, newErrors, state, baseline }) => {
     const detector = createDetector(id.metric, judging, detectorState(state), baseline);
-    const events = observeAll(detector, new PointList(points), silences);
+    const events = observeAll(detector, new PointList(points), silences, newErrors);
     return { key: id.key, events, state: JSON.stringify(detector.currentState), baseline: detector.fittedBaseline };
   });
 }

@@ -12,6 +12,7 @@ import {
   type SeriesPoints,
   workflowSilences,
 } from '../analysis/anomaly/seriesCatalog';
+import { newErrorsBetween } from '../analysis/anomaly/newErrors';
 import { MAX_SILENCE_WAIT_MS, type Silence } from '../analysis/anomaly/seriesDetector';
 import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline, StoreReader } from '../store/store';
@@ -50,6 +51,38 @@ export function silencesOf(runs: ReadonlyArray<Pick<RunOutline, 'workflow' | 'en
       ),
     ]),
   );
+}
+
+/** The fleet's runs that failed or timed out and ended in [from, to), in the order they ended: what its memory of errors reads. */
+export const fleetFailures =
+  (store: StoreReader) =>
+  (from: number, to: number): Execution[] =>
+    store.runs({ statuses: ['failed', 'timeout'], by: 'end', from, to });
+
+/**
+ * The fleet's runs started in [from, to) (whole hours): how many runs the new errors it met were
+ * among. Each hour's count is read once, for the pass that asks: a first pass over months may ask
+ * for a week of hours at each of hundreds of new errors.
+ */
+export function fleetRuns(store: StoreReader): (from: number, to: number) => number {
+  const perHour = new Map<number, number>();
+  let read: { from: number; to: number } | undefined;
+  const load = (from: number, to: number) => {
+    if (to <= from) return;
+    for (const s of store.hourlyStarts(from, to)) perHour.set(s.hour, (perHour.get(s.hour) ?? 0) + s.runs);
+  };
+  return (from, to) => {
+    // What was read stays one span: a gap between it and what is asked is read too.
+    if (!read) load(from, to);
+    else {
+      load(from, read.from);
+      load(read.to, to);
+    }
+    read = read ? { from: Math.min(read.from, from), to: Math.max(read.to, to) } : { from, to };
+    let runs = 0;
+    for (let hour = from; hour < to; hour += HOUR) runs += perHour.get(hour) ?? 0;
+    return runs;
+  };
 }
 
 export interface LateSeries {
@@ -110,7 +143,9 @@ export function readLateSeries(
     const from = Math.min(earliest, robotsFrom);
     read = store.runOutlines({ by: 'end', from, to: Math.max(from, to.runs), workflows: [...workflows, ...peersOnly] });
     runs = read.filter((r) => r.endedAt! >= (workflowStarts.get(r.workflow) ?? Infinity));
-    series.push(...durationSeries(runs), ...failureSeries(runs, runsBeforeWindow(store, workflowStarts)));
+    // Their failures on errors new to the fleet, judged by a memory of the fleet's errors before them.
+    const { judged } = newErrorsBetween(earliest, Math.max(earliest, to.runs), fleetFailures(store), fleetRuns(store));
+    series.push(...durationSeries(runs), ...failureSeries(runs, runsBeforeWindow(store, workflowStarts), judged));
     const hoursFrom = floorTo(earliest, HOUR);
     const starts = new Map<string, HourlyStarts[]>(workflows.map((w) => [w, []]));
     if (to.hours > hoursFrom) for (const s of store.hourlyStarts(hoursFrom, to.hours)) starts.get(s.workflow)?.push(s);

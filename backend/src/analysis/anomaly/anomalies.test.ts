@@ -2,7 +2,7 @@ import type { Anomaly } from '@rpa-analytics/contract';
 import { applyEvent, describe as describeEpisode, formatDuration } from './anomalies';
 import { RobustScorer } from './scorers';
 import { createDetector, parseSeriesKey } from './seriesCatalog';
-import { type Episode, SeriesDetector } from './seriesDetector';
+import { type DetectorEvent, type Episode, SeriesDetector } from './seriesDetector';
 
 const SILENT_SINCE = Date.UTC(2026, 10, 17, 2, 10);
 
@@ -203,6 +203,35 @@ describe('the direction an anomaly opens in', () => {
       episode: episode({ observed: 3, observedTrials: 10, expected: 0.02, worst: { z: 9, observed: 6, expected: 0.02 } }),
     });
     expect(failures.worst).toBeUndefined();
+  });
+
+  it('when a failure on an error new to the fleet opens a failure rate, then it says which error, and how rare a new one was', () => {
+    // A point a minute, each of a window of 10 runs, one in 20 holding a failure: a rate of 0.5%.
+    const detector = createDetector('failure_rate', { sensitivity: 4 });
+    for (let i = 0; i < 300; i++) detector.observe({ time: i * 60_000, value: i % 20 === 0 ? 1 : 0, trials: 10 });
+    const failed = { time: 300 * 60_000, value: 1, trials: 10 };
+    const newError = { pattern: 'Citrix session disconnected (code <n>)', errorType: 'system' as const, newErrors: 0, runs: 12_000, chance: 1 / 12_001 };
+    // The same failure on a known error is one failure in ten runs at a 0.5% rate: nothing.
+    const twin = createDetector('failure_rate', { sensitivity: 4 });
+    for (let i = 0; i < 300; i++) twin.observe({ time: i * 60_000, value: i % 20 === 0 ? 1 : 0, trials: 10 });
+    expect(twin.observe(failed).events).toEqual([]);
+    const events: DetectorEvent[] = [];
+    detector.observeInto(failed, events, newError);
+    // 1 in 12,001 is 3.765 SDs (Python's NormalDist().inv_cdf): beyond the failure rate's 3.5.
+    expect(events).toMatchObject([{ type: 'opened', episode: { startedAt: failed.time, detectedAt: failed.time, points: 1, newError } }]);
+    expect(events[0].episode.peakScore).toBeCloseTo(3.7648, 3);
+    const record = applyEvent(parseSeriesKey('failure_rate|Payroll||'), events[0]);
+    expect(record.description).toBe(
+      'failure rate of Payroll is unusually high: 1 of the last 10 runs failed, usually 0.5% fail (3.8 robust SDs, 1 point); opened by a run that failed on an error new to the fleet, ' +
+        "system error 'Citrix session disconnected (code …)' (its 12,000 runs of the 7 days before met 0 new errors)",
+    );
+    expect(record.newError).toEqual({ pattern: 'Citrix session disconnected (code <n>)', errorType: 'system', newErrors: 0, runs: 12_000 });
+    // A fleet that met 4 new errors among as many runs: 5 in 12,001 is 3.34 SDs, not beyond.
+    const often = createDetector('failure_rate', { sensitivity: 4 });
+    for (let i = 0; i < 300; i++) often.observe({ time: i * 60_000, value: i % 20 === 0 ? 1 : 0, trials: 10 });
+    const none: DetectorEvent[] = [];
+    often.observeInto(failed, none, { ...newError, newErrors: 4, chance: 5 / 12_001 });
+    expect(none).toEqual([]);
   });
 
   it('when failures burst, then the failure-rate anomaly keeps the window it counted them in', () => {

@@ -62,7 +62,7 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
       episode.observedTrials !== undefined
         ? `${Math.round(episode.observed)} of the last ${episode.observedTrials} runs failed${on}`
         : `${Math.round(episode.observed)} recent runs failed${on}`;
-    return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}`;
+    return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}${openedBy(episode.newError)}`;
   }
   if (episode.silentSince !== undefined && episode.points === 0) {
     const told = formatDuration(Math.max(0, (episode.detectedAt ?? episode.startedAt) - episode.silentSince));
@@ -85,6 +85,17 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
       ? `; it was rising ${label.unit(forecast.perHour)} an hour`
       : `; rising ${label.unit(forecast.perHour)} an hour, ${label.unit(forecast.limit)} in about ${formatDuration(Math.max(0, forecast.reachesAt - episode.lastSeenAt))}`;
   return `${label.name} of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${label.unit(episode.observed)} vs expected ${label.unit(episode.expected)} ${strength}${heading}`;
+}
+
+/** An error as a title or description quotes it: its type, and its pattern with '…' for what varies. */
+export const quoteError = (pattern: string, errorType?: string): string => `${errorType ? `${errorType} error ` : ''}'${pattern.replace(/<\w+>/g, '…')}'`;
+
+/** What a failure rate opened by a failure on a new error says of it, and of how rare one was. */
+function openedBy(newError: Episode['newError']): string {
+  if (!newError) return '';
+  const { pattern, errorType, newErrors, runs } = newError;
+  const met = `its ${runs.toLocaleString('en-US')} runs of the 7 days before met ${newErrors} new error${newErrors === 1 ? '' : 's'}`;
+  return `; opened by a run that failed on an error new to the fleet, ${quoteError(pattern, errorType)} (${met})`;
 }
 
 /** How an episode went, when it did more than open and close: came back, taken as the new normal. */
@@ -128,6 +139,10 @@ export function applyEvent(series: SeriesId, event: DetectorEvent, existing?: An
   if (duration && worst && (worst.observed !== episode.observed || worst.expected !== episode.expected))
     anomaly.worst = { observed: worst.observed, expected: worst.expected };
   if (episode.silentSince !== undefined) anomaly.silentSince = episode.silentSince;
+  if (episode.newError) {
+    const { pattern, errorType, newErrors, runs } = episode.newError;
+    anomaly.newError = { pattern, ...(errorType ? { errorType } : {}), newErrors, runs };
+  }
   const detectedAt = episode.detectedAt ?? existing?.detectedAt;
   if (detectedAt !== undefined) anomaly.detectedAt = detectedAt;
   if (series.workflow) anomaly.workflow = series.workflow;

@@ -455,5 +455,21 @@ describe('where a workflow anomaly is', () => {
     );
     // Failures with nothing in common: no error named.
     expect(workflowContext({ metric: 'failure_rate' }, before, during.slice(2)).error).toBeUndefined();
+    // One failure, on an error new to the fleet, that opened it: too few to share an error, the new one named.
+    const one = workflowContext({ metric: 'failure_rate' }, before, during.slice(0, 1));
+    expect(one.error).toBeUndefined();
+    const opened: Anomaly = {
+      ...failing,
+      observed: 1,
+      expected: 0.005,
+      newError: { pattern: 'Citrix session disconnected (code <n>)', errorType: 'system', newErrors: 0, runs: 12_000 },
+    };
+    expect(groupIncidents([opened], () => one)[0].title).toBe(
+      "Payroll: 1 of 10 runs failed, usually 0.5%; a new error: system error 'Citrix session disconnected (code …)'",
+    );
+    // Once its hours have failures that share an error, they are told.
+    expect(groupIncidents([{ ...opened, observed: 5 }], () => context)[0].title).toBe(
+      "Payroll: 5 of 10 runs failed, usually 0.5%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'",
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Anomaly, AnomalyMetric, Incident } from '@rpa-analytics/contract';
-import { formatDuration, isDuration, listNames, slowdownRatio } from './anomalies';
+import { formatDuration, isDuration, listNames, quoteError, slowdownRatio } from './anomalies';
 
 export interface CorrelationOptions {
   /** Anomalies of one workflow, or on one host, that start this close share a cause (default 2 hours). */
@@ -279,11 +279,13 @@ export function incidentTitle(
 ): string {
   const workflows = [...new Set([...members.map((a) => a.workflow).filter((w): w is string => w !== undefined), ...failedOn])];
   const onHost = members.filter((a) => HOST_METRICS.includes(a.metric));
+  // A failure rate a new error opened, while its hours have too few failures to share one.
+  const newError = members.find((a) => a.newError !== undefined)?.newError;
   const cause = (error: AnomalyContext['error']) => {
-    if (!error) return '';
+    if (!error) return newError ? `; a new error: ${quoteError(newError.pattern, newError.errorType)}` : '';
     // The failures of its hours (the window's and the three before), told by their pattern with '…' for what varies.
     const share = error.count === error.failed ? `all ${error.failed} failures in its hours` : `${error.count} of ${error.failed} failures in its hours`;
-    return `; ${share}: ${error.type ? `${error.type} error ` : ''}'${error.pattern.replace(/<\w+>/g, '…')}'`;
+    return `; ${share}: ${quoteError(error.pattern, error.type)}`;
   };
   if (onHost.length === 0 && robot !== undefined) {
     // A robot failing while its peers on the same workflows do not: its licence, its session, its machine.

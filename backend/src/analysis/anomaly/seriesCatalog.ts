@@ -3,6 +3,7 @@ import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline } from '../../store/store';
 import { isTimedRun } from '../performance';
 import { localClock, type LocalClock } from '../localClock';
+import { failureKey, type NewError } from './newErrors';
 import { PointList } from './pointList';
 import { BinomialScorer, RobustScorer, type Scorer } from './scorers';
 import { type DetectorEvent, type DetectorSettings, SeriesDetector, type DetectorState, MIN_SILENCE_MS, type Silence } from './seriesDetector';
@@ -140,19 +141,29 @@ export interface SeriesPoints {
    * watched for them too).
    */
   silences?: { list: Silence[]; until: number };
+  /** For a workflow's failure rate: its failures on errors new to the fleet (`NewError`), by the index of their points. */
+  newErrors?: Map<number, NewError>;
 }
 
 /**
  * Has `detector` judge each of `points` in order: the events it reported, in order. Runs per hour
  * are watched for `silences` within each hour before it is judged, and within the hour after the
- * last one up to `silences.until`.
+ * last one up to `silences.until`; a failure on a new error (`newErrors`) goes with its point.
  */
-export function observeAll(detector: SeriesDetector, points: PointList, silences?: SeriesPoints['silences']): DetectorEvent[] {
+export function observeAll(
+  detector: SeriesDetector,
+  points: PointList,
+  silences?: SeriesPoints['silences'],
+  newErrors?: SeriesPoints['newErrors'],
+): DetectorEvent[] {
   const events: DetectorEvent[] = [];
+  if (!silences) {
+    for (let i = 0; i < points.length; i++) detector.observeInto(points.at(i), events, newErrors?.get(i));
+    return events;
+  }
   let next = 0;
+  const { list, until } = silences;
   const watch = (hour: number) => {
-    if (!silences) return;
-    const { list, until } = silences;
     // Those that ended before the hour are past; one that would be told is told once.
     while (next < list.length && list[next].to < hour) next++;
     for (let i = next; i < list.length && list[i].from < hour + HOUR; i++) {
@@ -168,7 +179,7 @@ export function observeAll(detector: SeriesDetector, points: PointList, silences
     watch(point.time);
     detector.observeInto(point, events);
   }
-  if (silences) watch(Math.floor(silences.until / HOUR) * HOUR);
+  watch(Math.floor(until / HOUR) * HOUR);
   return events;
 }
 
@@ -243,11 +254,13 @@ function windowFailures(size: number, failed: (index: number) => boolean): { fai
  * Failure rate per workflow: at each finished run, the failures among the last
  * `FAILURE_WINDOW_RUNS` finished runs (a burst shows within a few runs, however sparse or busy
  * the workflow is), and which of them failed, on any error and on a system error (any but a
- * business exception). `before` holds each workflow's runs that ended before these, oldest first.
+ * business exception). `before` holds each workflow's runs that ended before these, oldest first;
+ * `newErrors` the failures among `runs` on errors new to the fleet (`ErrorMemory`), by `failureKey`.
  */
 export function failureSeries(
   runs: readonly RunOutline[],
   before: ReadonlyMap<string, ReadonlyArray<Pick<Execution, 'status' | 'errorType'>>>,
+  newErrors?: ReadonlyMap<string, NewError>,
 ): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const series = new Map<string, PointList>();
@@ -271,13 +284,13 @@ export function failureSeries(
     recent.set(run.workflow, outcomes);
     const { failures, mask } = windowFailures(outcomes.length, (i) => outcomes[i] > 0);
     const systemMask = windowFailures(outcomes.length, (i) => outcomes[i] === 2).mask;
-    pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow })).push(
-      run.endedAt!,
-      failures,
-      outcomes.length,
-      mask,
-      systemMask,
-    );
+    const points = pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow }));
+    points.push(run.endedAt!, failures, outcomes.length, mask, systemMask);
+    const newError = run.status !== 'completed' && newErrors?.size ? newErrors.get(failureKey(run)) : undefined;
+    if (newError) {
+      const id = out.get(seriesKey({ metric: 'failure_rate', workflow: run.workflow }))!;
+      (id.newErrors ??= new Map()).set(points.length - 1, newError);
+    }
   }
   return [...out.values()];
 }

@@ -1,4 +1,6 @@
+import { normalQuantile } from '../distributions';
 import { medianInPlace } from '../stats';
+import type { NewError } from './newErrors';
 import { Rarity } from './rarity';
 import { SortedWindow } from './sortedWindow';
 import type { Point, Scorer } from './scorers';
@@ -146,6 +148,8 @@ export interface Episode {
    * last run before it ended. Kept once the hour's point goes on with it.
    */
   silentSince?: number;
+  /** For a failure rate opened by a failure on an error new to the fleet: that error, and how rare such a failure was. */
+  newError?: NewError;
 }
 
 /**
@@ -474,12 +478,16 @@ export class SeriesDetector {
    * `observe` for a series judged whole: what changed goes to `events`, and the point's judgement
    * is not made an object (millions of points a first pass).
    */
-  observeInto(point: Point, events: DetectorEvent[]): void {
-    this.judge(point, events);
+  observeInto(point: Point, events: DetectorEvent[], newError?: NewError): void {
+    this.judge(point, events, newError);
   }
 
-  /** Judges `point` into `this.last`, what changed into `events`. */
-  private judge(point: Point, events: DetectorEvent[]): void {
+  /**
+   * Judges `point` into `this.last`, what changed into `events`. A failure on an error new to the
+   * fleet (`newError`) is as far out as its chance says, where that is farther than its window's
+   * failures are.
+   */
+  private judge(point: Point, events: DetectorEvent[], newError?: NewError): void {
     const s = this.settings;
     const state = this.state;
     const last = this.last;
@@ -505,7 +513,8 @@ export class SeriesDetector {
       last.rarity = 0;
       return;
     }
-    const { z, expected, settled, window } = scored;
+    const novel = newError && Math.min(40, -normalQuantile(newError.chance)) > scored.z ? newError : undefined;
+    const { z, expected, settled, window } = novel ? { z: Math.min(40, -normalQuantile(novel.chance)), expected: scored.expected } : scored;
     const directional = s.direction === 'high' ? z : s.direction === 'low' ? -z : Math.abs(z);
     const rarity = this.rarity(directional);
     const shift = settled === false ? 0 : this.shiftScore(directional);
@@ -526,7 +535,7 @@ export class SeriesDetector {
     last.severity = exceeds ? this.severityOf(score, seen, expected) : 0;
     last.expected = expected;
     last.rarity = rarity;
-    if (exceeds) this.onExceeding(point, seen, window?.system === true, z, directional, score, expected, shift > directional, events);
+    if (exceeds) this.onExceeding(point, seen, window?.system === true, z, directional, score, expected, shift > directional, events, novel);
     else this.onNormal(point, events);
   }
 
@@ -611,6 +620,7 @@ export class SeriesDetector {
     expected: number,
     byShift: boolean,
     events: DetectorEvent[],
+    newError?: NewError,
   ): void {
     const s = this.settings;
     const state = this.state;
@@ -678,6 +688,7 @@ export class SeriesDetector {
       observed: seen.value,
       ...(seen.trials === undefined ? {} : { observedTrials: seen.trials }),
       ...(system ? { observedSystem: true } : {}),
+      ...(newError ? { newError } : {}),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
       ...(distinct ? { distinct: true } : {}),
