@@ -24,6 +24,7 @@ import {
   parseSeriesKey,
   robotFailureSeries,
   seriesKey,
+  silencesOf,
   wholeHours,
   type SeriesId,
   type SeriesPoints,
@@ -36,7 +37,7 @@ import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
 import { HEALTH_VALUE, HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
-import { fleetFailures, fleetRuns, readLateSeries, runsBeforeWindow, SILENCE_READ_MS, silencesOf, WARMUP_MS } from './lateSeries';
+import { fleetFailures, fleetRuns, readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
 import { type ErrorMemory, type NewError, newErrorsBetween } from '../analysis/anomaly/newErrors';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
@@ -106,6 +107,9 @@ function familyCount(families: Iterable<Family>): string {
   const parts = Object.entries(counts).flatMap(([noun, n]) => (n ? [`${n} ${noun}${n === 1 ? '' : 's'}`] : []));
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? '');
 }
+
+/** Runs that ended this long before the hours a pass judges are read for the silences that may be told in them (and the hour before each). */
+const SILENCE_READ_MS = MAX_SILENCE_WAIT_MS + HOUR;
 
 /** Incidents are grouped again from the last quiet gap before a change, looked for this far back. */
 const REGROUP_LOOKBACK_MS = 7 * DAY;

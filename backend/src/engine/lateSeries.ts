@@ -10,10 +10,9 @@ import {
   robotFailureSeries,
   type RobotRun,
   type SeriesPoints,
-  workflowSilences,
+  silencesOf,
 } from '../analysis/anomaly/seriesCatalog';
 import { newErrorsBetween } from '../analysis/anomaly/newErrors';
-import { MAX_SILENCE_WAIT_MS, type Silence } from '../analysis/anomaly/seriesDetector';
 import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline, StoreReader } from '../store/store';
 
@@ -29,29 +28,6 @@ const DAY = 24 * HOUR;
 export const WARMUP_MS = 30 * DAY;
 /** ...and at least this many runs before it: a workflow that runs a few times a day needs more than a week to fill a baseline. */
 export const WARMUP_RUNS = 60;
-
-/** Runs that ended this long before the hours a pass judges are read for the silences that may be told in them (and the hour before each). */
-export const SILENCE_READ_MS = MAX_SILENCE_WAIT_MS + HOUR;
-
-/** Each workflow's silences (`workflowSilences`) among the ends of `runs`, those from `from` on. */
-export function silencesOf(runs: ReadonlyArray<Pick<RunOutline, 'workflow' | 'endedAt'>>, from: number): Map<string, Silence[]> {
-  const ends = new Map<string, number[]>();
-  for (const { workflow, endedAt } of runs) {
-    if (endedAt === undefined) continue;
-    const list = ends.get(workflow);
-    if (list) list.push(endedAt);
-    else ends.set(workflow, [endedAt]);
-  }
-  return new Map(
-    [...ends].map(([workflow, list]) => [
-      workflow,
-      workflowSilences(
-        list.sort((a, b) => a - b),
-        from,
-      ),
-    ]),
-  );
-}
 
 /** The fleet's runs that failed or timed out and ended in [from, to), in the order they ended: what its memory of errors reads. */
 export const fleetFailures =

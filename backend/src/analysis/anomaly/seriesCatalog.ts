@@ -199,6 +199,26 @@ export function workflowSilences(ends: readonly number[], from = -Infinity): Sil
   return out;
 }
 
+/** Each workflow's silences (`workflowSilences`) among the ends of `runs`, those from `from` on. */
+export function silencesOf(runs: ReadonlyArray<Pick<RunOutline, 'workflow' | 'endedAt'>>, from: number): Map<string, Silence[]> {
+  const ends = new Map<string, number[]>();
+  for (const { workflow, endedAt } of runs) {
+    if (endedAt === undefined) continue;
+    const list = ends.get(workflow);
+    if (list) list.push(endedAt);
+    else ends.set(workflow, [endedAt]);
+  }
+  return new Map(
+    [...ends].map(([workflow, list]) => [
+      workflow,
+      workflowSilences(
+        list.sort((a, b) => a - b),
+        from,
+      ),
+    ]),
+  );
+}
+
 /**
  * The points of the series of `subject` (a workflow, a host, a workflow's step) in `bySubject`,
  * the series added to `out` the first time: its key is built once, not for each of its points.
