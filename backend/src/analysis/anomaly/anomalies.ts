@@ -40,6 +40,11 @@ function subject(series: SeriesId): string {
   return series.workflow ?? series.host ?? series.key;
 }
 
+/** How long a silence told within the hour had lasted when it was told; undefined for anything else. */
+export function silenceLength({ silentSince, detectedAt, startedAt }: Pick<Anomaly, 'silentSince' | 'detectedAt' | 'startedAt'>): number | undefined {
+  return silentSince === undefined ? undefined : Math.max(0, (detectedAt ?? startedAt) - silentSince);
+}
+
 /**
  * What an anomaly says, in the direction it was opened in: a failure rate by its count of
  * failed runs against the usual rate; a drift by where recent points sit (the latest may be back
@@ -65,7 +70,7 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
     return `failure rate of ${subject(series)} is unusually ${high ? 'high' : 'low'}: ${window}, usually ${label.unit(episode.expected)} ${on ? 'do' : 'fail'} ${strength}${openedBy(episode.newError)}`;
   }
   if (episode.silentSince !== undefined && episode.points === 0) {
-    const told = formatDuration(Math.max(0, (episode.detectedAt ?? episode.startedAt) - episode.silentSince));
+    const told = formatDuration(silenceLength(episode)!);
     const since = `${DATE.format(episode.silentSince)} UTC`;
     const silence = closed ? `no run ended from ${since} for ${told} or more` : `no run has ended since ${since} (${told} when told)`;
     const after = closed ? '; runs came back within the hour' : '';

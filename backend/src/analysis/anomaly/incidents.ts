@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Anomaly, AnomalyMetric, Incident } from '@rpa-analytics/contract';
-import { formatDuration, isDuration, listNames, quoteError, slowdownRatio } from './anomalies';
+import { formatDuration, isDuration, listNames, quoteError, silenceLength, slowdownRatio } from './anomalies';
 
 export interface CorrelationOptions {
   /** Anomalies of one workflow, or on one host, that start this close share a cause (default 2 hours). */
@@ -252,7 +252,7 @@ function workflowEffect(anomalies: readonly Anomaly[]): string {
   }
   const volume = strongest('volume');
   if (volume && volume.direction === 'low' && volume.observed === 0 && volume.points === 0 && volume.silentSince !== undefined)
-    parts.push(`no runs for ${formatDuration((volume.detectedAt ?? volume.startedAt) - volume.silentSince)} (usually ${volume.expected.toFixed(1)} an hour)`);
+    parts.push(`no runs for ${formatDuration(silenceLength(volume)!)} (usually ${volume.expected.toFixed(1)} an hour)`);
   else if (volume && volume.direction === 'low' && volume.observed === 0)
     parts.push(`no runs for ${plural(volume.points, 'hour')} (usually ${volume.expected.toFixed(1)} an hour)`);
   else if (volume)
