@@ -576,10 +576,10 @@ describe('a failure on an error new to the fleet', () => {
     });
     // A business exception 12 minutes before it is in its window too.
     expect(found[0].description).toMatch(
-      /^failure rate of Claims is unusually high: 2 of the last 10 runs failed, usually \d\.\d% fail \(3\.\d robust SDs, 1 point\); opened by a run that failed on an error new to the fleet, system error 'Citrix session disconnected \(code …\)' \(its 10,080 runs of the 7 days before met 0 new errors\)$/,
+      /^failure rate of Claims is unusually high: 2 of the last 10 runs failed, usually \d\.\d% fail \(3\.\d robust SDs, 1 point\); a run failed on an error the fleet had not had in 7 days, system error 'Citrix session disconnected \(code …\)' \(1 in 10,081: the fleet's 10,080 runs of the 7 days before had no other new error\)$/,
     );
     const [incident] = store.listIncidents({}).filter((i) => i.anomalyIds.includes(found[0].id));
-    expect(incident.title).toMatch(/^Claims: 2 of 10 runs failed, usually \d\.\d%; a new error: system error 'Citrix session disconnected \(code …\)'$/);
+    expect(incident.title).toMatch(/^Claims: 2 of 10 runs failed, usually \d\.\d%; new on the fleet: system error 'Citrix session disconnected \(code …\)'$/);
     store.close();
   });
 
@@ -633,6 +633,29 @@ describe('a failure on an error new to the fleet', () => {
     store.ingest({ executions: runs.filter(isLate), steps: [], samples: [] });
     expect(scheduler.runPass().late.families).toBeGreaterThan(0);
     expect(newErrorAnomalies(store)).toEqual(newErrorAnomalies(reference.store));
+    for (const s of [reference.store, store]) s.close();
+  });
+
+  it("when another workflow's run that failed on the same error 30 minutes before arrives late, then it is the new one, and the later failure is not", () => {
+    const billingFirst = (run: Execution) => {
+      if (run.workflow === 'Billing' && run.startedAt === NEW_AT - 30 * MINUTE)
+        Object.assign(run, { status: 'failed', errorType: 'system', errorMessage: 'Citrix session disconnected (code 1002)' });
+    };
+    const runs = fleet(billingFirst);
+    const reference = judgedAtOnce(runs);
+    expect(newErrorAnomalies(reference.store).map((a) => [a.workflow, a.startedAt])).toEqual([['Billing', NEW_AT - 29 * MINUTE]]);
+    const isLate = (r: Execution) => r.workflow === 'Billing' && r.startedAt === NEW_AT - 30 * MINUTE;
+    const store = new SqliteStore({ file: ':memory:' });
+    store.ingest({ executions: runs.filter((r) => !isLate(r)), steps: [], samples: [] });
+    const scheduler = new AnalysisScheduler({ store, now: () => END, latenessMs: 0, historyDays: 12 });
+    scheduler.runPass();
+    expect(newErrorAnomalies(store).map((a) => a.workflow)).toEqual(['Claims']);
+    store.ingest({ executions: runs.filter(isLate), steps: [], samples: [] });
+    scheduler.runPass();
+    expect(newErrorAnomalies(store)).toEqual(newErrorAnomalies(reference.store));
+    expect(store.listAnomalies({ metrics: ['failure_rate'], workflows: ['Claims'] }).filter((a) => a.startedAt === NEW_AT + MINUTE)).toEqual(
+      reference.store.listAnomalies({ metrics: ['failure_rate'], workflows: ['Claims'] }).filter((a) => a.startedAt === NEW_AT + MINUTE),
+    );
     for (const s of [reference.store, store]) s.close();
   });
 

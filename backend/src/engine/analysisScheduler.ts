@@ -37,7 +37,7 @@ import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
 import { HEALTH_VALUE, HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
-import { fleetFailures, fleetRuns, readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
+import { fleetFailedBefore, fleetFailures, fleetRuns, readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
 import { type ErrorMemory, type NewError, newErrorsBetween } from '../analysis/anomaly/newErrors';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
@@ -412,6 +412,7 @@ export class AnalysisScheduler {
         late = everything(window.historyFrom);
       }
     for (const [family, from] of late) late.set(family, Math.max(from, window.historyFrom));
+    this.withNewErrorsAfter(late);
     catchUp &&= late.size > 0;
     if (late.size > 0) {
       const from = new Date(Math.min(...late.values())).toISOString();
@@ -420,6 +421,23 @@ export class AnalysisScheduler {
       else this.log?.debug({ families: late.size, from }, message);
     }
     return { late, catchUp };
+  }
+
+  /**
+   * Adds to `late` the workflows whose failure rates a new error opened after a late workflow's
+   * first late point, from the anomaly's start: a late failure may make that error one the fleet
+   * had met, or count as a new error of its week. A late run that would make another workflow's
+   * failure count as new (by the runs it adds, or an earlier first failure) is not looked for.
+   */
+  private withNewErrorsAfter(late: Map<Family, number>): void {
+    const starts = [...late].flatMap(([family, from]) => (familySubject(family).workflow !== undefined ? [from] : []));
+    if (starts.length === 0) return;
+    const earliest = Math.min(...starts);
+    for (const anomaly of this.store.listAnomalies({ metrics: ['failure_rate'], from: earliest })) {
+      if (anomaly.newError === undefined || anomaly.workflow === undefined || anomaly.startedAt < earliest) continue;
+      const family = familyOf({ workflow: anomaly.workflow });
+      late.set(family, Math.min(late.get(family) ?? Infinity, anomaly.startedAt));
+    }
   }
 
   /**
@@ -552,7 +570,7 @@ export class AnalysisScheduler {
       kept.to = runs.to;
       return kept.memory.see(failures(runs.from, runs.to), fleetRuns(this.store));
     }
-    const { judged, memory } = newErrorsBetween(runs.from, runs.to, failures, fleetRuns(this.store));
+    const { judged, memory } = newErrorsBetween(runs.from, runs.to, failures, fleetRuns(this.store), fleetFailedBefore(this.store));
     this.errorMemory = { to: runs.to, memory };
     return judged;
   }

@@ -35,6 +35,12 @@ export const fleetFailures =
   (from: number, to: number): Execution[] =>
     store.runs({ statuses: ['failed', 'timeout'], by: 'end', from, to });
 
+/** The end of a failed or timed-out run of the fleet that ended before `time`, if one did: the fleet was watched since. */
+export const fleetFailedBefore =
+  (store: StoreReader) =>
+  (time: number): number | undefined =>
+    store.runs({ statuses: ['failed', 'timeout'], by: 'end', to: time, last: 1 })[0]?.endedAt;
+
 /**
  * The fleet's runs started in [from, to) (whole hours): how many runs the new errors it met were
  * among. Each hour's count is read once, for the pass that asks: a first pass over months may ask
@@ -120,7 +126,7 @@ export function readLateSeries(
     read = store.runOutlines({ by: 'end', from, to: Math.max(from, to.runs), workflows: [...workflows, ...peersOnly] });
     runs = read.filter((r) => r.endedAt! >= (workflowStarts.get(r.workflow) ?? Infinity));
     // Their failures on errors new to the fleet, judged by a memory of the fleet's errors before them.
-    const { judged } = newErrorsBetween(earliest, Math.max(earliest, to.runs), fleetFailures(store), fleetRuns(store));
+    const { judged } = newErrorsBetween(earliest, Math.max(earliest, to.runs), fleetFailures(store), fleetRuns(store), fleetFailedBefore(store));
     series.push(...durationSeries(runs), ...failureSeries(runs, runsBeforeWindow(store, workflowStarts), judged));
     const hoursFrom = floorTo(earliest, HOUR);
     const starts = new Map<string, HourlyStarts[]>(workflows.map((w) => [w, []]));

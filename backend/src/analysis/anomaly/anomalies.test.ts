@@ -222,8 +222,8 @@ describe('the direction an anomaly opens in', () => {
     expect(events[0].episode.peakScore).toBeCloseTo(3.7648, 3);
     const record = applyEvent(parseSeriesKey('failure_rate|Payroll||'), events[0]);
     expect(record.description).toBe(
-      'failure rate of Payroll is unusually high: 1 of the last 10 runs failed, usually 0.5% fail (3.8 robust SDs, 1 point); opened by a run that failed on an error new to the fleet, ' +
-        "system error 'Citrix session disconnected (code …)' (its 12,000 runs of the 7 days before met 0 new errors)",
+      'failure rate of Payroll is unusually high: 1 of the last 10 runs failed, usually 0.5% fail (3.8 robust SDs, 1 point); a run failed on an error the fleet had not had in 7 days, ' +
+        "system error 'Citrix session disconnected (code …)' (1 in 12,001: the fleet's 12,000 runs of the 7 days before had no other new error)",
     );
     expect(record.newError).toEqual({ pattern: 'Citrix session disconnected (code <n>)', errorType: 'system', newErrors: 0, runs: 12_000 });
     // A fleet that met 4 new errors among as many runs: 5 in 12,001 is 3.34 SDs, not beyond.
@@ -232,6 +232,30 @@ describe('the direction an anomaly opens in', () => {
     const none: DetectorEvent[] = [];
     often.observeInto(failed, none, { ...newError, newErrors: 4, chance: 5 / 12_001 });
     expect(none).toEqual([]);
+  });
+
+  it('when a failure rate comes back within two hours of a sustained episode, then it keeps the new error it came with, or takes the one that brought it back', () => {
+    const MIN = 60_000;
+    const newError = { pattern: 'Citrix session disconnected (code <n>)', errorType: 'system' as const, newErrors: 0, runs: 12_000, chance: 1 / 12_001 };
+    // A point a minute at a 0.5% rate, then an episode of 130 minutes of 3 failures in 10 runs, closed by 10 normal points.
+    const episodeThenBack = (first: { value: number; newError?: typeof newError }, back: { value: number; newError?: typeof newError }) => {
+      const detector = createDetector('failure_rate', { sensitivity: 4 });
+      for (let i = 0; i < 300; i++) detector.observe({ time: i * MIN, value: i % 20 === 0 ? 1 : 0, trials: 10 });
+      const events: DetectorEvent[] = [];
+      let t = 300;
+      detector.observeInto({ time: t++ * MIN, value: first.value, trials: 10 }, events, first.newError);
+      for (let i = 0; i < 130; i++) detector.observeInto({ time: t++ * MIN, value: 3, trials: 10 }, events);
+      for (let i = 0; i < 10; i++) detector.observeInto({ time: t++ * MIN, value: 0, trials: 10 }, events);
+      expect(events.map((e) => e.type)).toEqual(['opened', ...Array(130).fill('updated'), 'closed']);
+      const again: DetectorEvent[] = [];
+      detector.observeInto({ time: t * MIN, value: back.value, trials: 10 }, again, back.newError);
+      expect(again).toMatchObject([{ type: 'opened', episode: { startedAt: 300 * MIN, spells: 2 } }]);
+      return again[0].episode;
+    };
+    // Opened by a new error, brought back by a burst: it still names the error.
+    expect(episodeThenBack({ value: 1, newError }, { value: 5 }).newError).toEqual(newError);
+    // Opened by a burst, brought back by a new error: it names it.
+    expect(episodeThenBack({ value: 5 }, { value: 1, newError }).newError).toEqual(newError);
   });
 
   it('when failures burst, then the failure-rate anomaly keeps the window it counted them in', () => {

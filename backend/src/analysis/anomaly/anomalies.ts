@@ -95,12 +95,13 @@ export function describe(series: SeriesId, episode: Episode, closed = false): st
 /** An error as a title or description quotes it: its type, and its pattern with '…' for what varies. */
 export const quoteError = (pattern: string, errorType?: string): string => `${errorType ? `${errorType} error ` : ''}'${pattern.replace(/<\w+>/g, '…')}'`;
 
-/** What a failure rate opened by a failure on a new error says of it, and of how rare one was. */
+/** What a failure rate a failure on a new error held beyond the threshold says of it, and of how rare one was. */
 function openedBy(newError: Episode['newError']): string {
   if (!newError) return '';
   const { pattern, errorType, newErrors, runs } = newError;
-  const met = `its ${runs.toLocaleString('en-US')} runs of the 7 days before met ${newErrors} new error${newErrors === 1 ? '' : 's'}`;
-  return `; opened by a run that failed on an error new to the fleet, ${quoteError(pattern, errorType)} (${met})`;
+  const others = newErrors === 0 ? 'no other new error' : `${newErrors} other new error${newErrors === 1 ? '' : 's'}`;
+  const oneIn = Math.round((runs + 1) / (newErrors + 1)).toLocaleString('en-US');
+  return `; a run failed on an error the fleet had not had in 7 days, ${quoteError(pattern, errorType)} (1 in ${oneIn}: the fleet's ${runs.toLocaleString('en-US')} runs of the 7 days before had ${others})`;
 }
 
 /** How an episode went, when it did more than open and close: came back, taken as the new normal. */

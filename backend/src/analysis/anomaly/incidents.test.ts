@@ -465,10 +465,14 @@ describe('where a workflow anomaly is', () => {
       newError: { pattern: 'Citrix session disconnected (code <n>)', errorType: 'system', newErrors: 0, runs: 12_000 },
     };
     expect(groupIncidents([opened], () => one)[0].title).toBe(
-      "Payroll: 1 of 10 runs failed, usually 0.5%; a new error: system error 'Citrix session disconnected (code …)'",
+      "Payroll: 1 of 10 runs failed, usually 0.5%; new on the fleet: system error 'Citrix session disconnected (code …)'",
     );
-    // Once its hours have failures that share an error, they are told.
+    // Once its hours have failures that share an error, they are told, and whether that one was new.
     expect(groupIncidents([{ ...opened, observed: 5 }], () => context)[0].title).toBe(
+      "Payroll: 5 of 10 runs failed, usually 0.5%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)', new on the fleet",
+    );
+    const otherNew = { ...opened, observed: 5, newError: { ...opened.newError!, pattern: 'Licence expired' } };
+    expect(groupIncidents([otherNew], () => context)[0].title).toBe(
       "Payroll: 5 of 10 runs failed, usually 0.5%; 3 of 4 failures in its hours: system error 'Citrix session disconnected (code …)'",
     );
   });

@@ -282,10 +282,11 @@ export function incidentTitle(
   // A failure rate a new error opened, while its hours have too few failures to share one.
   const newError = members.find((a) => a.newError !== undefined)?.newError;
   const cause = (error: AnomalyContext['error']) => {
-    if (!error) return newError ? `; a new error: ${quoteError(newError.pattern, newError.errorType)}` : '';
+    if (!error) return newError ? `; new on the fleet: ${quoteError(newError.pattern, newError.errorType)}` : '';
     // The failures of its hours (the window's and the three before), told by their pattern with '…' for what varies.
     const share = error.count === error.failed ? `all ${error.failed} failures in its hours` : `${error.count} of ${error.failed} failures in its hours`;
-    return `; ${share}: ${quoteError(error.pattern, error.type)}`;
+    const isNew = newError?.pattern === error.pattern && (newError.errorType ?? '') === (error.type ?? '') ? ', new on the fleet' : '';
+    return `; ${share}: ${quoteError(error.pattern, error.type)}${isNew}`;
   };
   if (onHost.length === 0 && robot !== undefined) {
     // A robot failing while its peers on the same workflows do not: its licence, its session, its machine.

@@ -86,4 +86,20 @@ describe("the fleet's memory of errors", () => {
     expect(expected.size).toBe(2);
     expect(newErrorsBetween(from, to, between, everyTwoMinutes).judged).toEqual(expected);
   });
+
+  it('when the fleet failed rarely, then a memory filled from the store knows it was watched before what it reads', () => {
+    // One failure 20 days before, one 3 days before, then a new error: more than two memories apart.
+    const from = T0 + 20 * DAY;
+    const all = [failure(T0, 'SAP session 4 timed out'), failure(from - 3 * DAY, 'SAP session 9 timed out'), failure(from + HOUR, 'Licence expired')];
+    const between = (a: number, b: number) => all.filter((f) => f.endedAt! >= a && f.endedAt! < b);
+    const failedBefore = (time: number) => all.filter((f) => f.endedAt! < time).at(-1)?.endedAt;
+    const watching = new ErrorMemory();
+    watching.see(between(0, from));
+    const expected = watching.see(between(from, from + DAY), everyTwoMinutes);
+    // The SAP timeout, not met for 17 days, was new again 3 days before.
+    expect([...expected.values()]).toMatchObject([{ pattern: 'Licence expired', newErrors: 1 }]);
+    expect(newErrorsBetween(from, from + DAY, between, everyTwoMinutes, failedBefore).judged).toEqual(expected);
+    // Without knowing of the failure before its two memories, it would take the fleet for 3 days old.
+    expect(newErrorsBetween(from, from + DAY, between, everyTwoMinutes).judged).toEqual(new Map());
+  });
 });

@@ -40,7 +40,7 @@ export const countsAsError = (run: FleetFailure): boolean => run.endedAt !== und
 /**
  * The fleet's errors of the last `NEW_ERROR_MEMORY_MS`, read in the order the failures ended.
  * A failure on an error not among them is a new error; it is judged (`NewError`) once the memory
- * has watched the fleet that long since its first failure. Until then every error is new to it: a
+ * has watched the fleet that long since the first failed run it read (of any kind). Until then every error is new to it: a
  * first week's errors, and a memory filled afresh from the store, count as the new errors of that
  * week, and no failure is judged new while they do.
  */
@@ -49,7 +49,13 @@ export class ErrorMemory {
   private readonly lastMet = new Map<string, number>();
   /** The ends of failures on new errors, oldest first. */
   private readonly newAt: number[] = [];
+  /** The end of the first failed run it read (of any kind): it has watched the fleet since. */
   private firstFailure?: number;
+
+  /** It has watched the fleet since `time` at least: a failed run ended then, before those it reads. */
+  watchedSince(time: number): void {
+    this.firstFailure = Math.min(this.firstFailure ?? time, time);
+  }
 
   /**
    * Takes `failures` (ended after the ones before, in the order they ended; those that do not
@@ -60,16 +66,16 @@ export class ErrorMemory {
   see(failures: readonly FleetFailure[], runsBetween?: (from: number, to: number) => number): Map<string, NewError> {
     const judged = new Map<string, NewError>();
     for (const failure of failures) {
+      if (failure.endedAt !== undefined) this.firstFailure ??= failure.endedAt;
       if (!countsAsError(failure)) continue;
       const at = failure.endedAt!;
       const pattern = fingerprint(failure.errorMessage!);
       const key = `${failure.errorType ?? ''}|${pattern}`;
       const last = this.lastMet.get(key);
       this.lastMet.set(key, at);
-      this.firstFailure ??= at;
       if (last !== undefined && at - last <= NEW_ERROR_MEMORY_MS) continue;
       while (this.newAt.length > 0 && this.newAt[0] < at - NEW_ERROR_MEMORY_MS) this.newAt.shift();
-      if (runsBetween && at - this.firstFailure >= NEW_ERROR_MEMORY_MS) {
+      if (runsBetween && at - this.firstFailure! >= NEW_ERROR_MEMORY_MS) {
         const newErrors = this.newAt.length;
         const hour = Math.floor(at / HOUR) * HOUR;
         const runs = runsBetween(hour - NEW_ERROR_MEMORY_MS, hour);
@@ -96,15 +102,22 @@ export class ErrorMemory {
  * The failures on new errors among those that ended in [from, to): an `ErrorMemory` filled from
  * two memories before `from` (the first to know the errors, the second to count the new ones
  * before each failure), then judging. `failures(from, to)` reads the fleet's failed runs that
- * ended in [from, to), in the order they ended.
+ * ended in [from, to), in the order they ended; `failedBefore(time)` the end of one that ended
+ * before `time`, if any did.
  */
 export function newErrorsBetween(
   from: number,
   to: number,
   failures: (from: number, to: number) => readonly FleetFailure[],
   runsBetween: (from: number, to: number) => number,
+  failedBefore: (time: number) => number | undefined = () => undefined,
 ): { judged: Map<string, NewError>; memory: ErrorMemory } {
   const memory = new ErrorMemory();
-  memory.see(failures(from - 2 * NEW_ERROR_MEMORY_MS, from));
+  // A fleet whose runs failed before the memories read has been watched since: whether a failure
+  // is judged does not hang on where the reading starts.
+  const readFrom = from - 2 * NEW_ERROR_MEMORY_MS;
+  const earlier = failedBefore(readFrom);
+  if (earlier !== undefined) memory.watchedSince(earlier);
+  memory.see(failures(readFrom, from));
   return { judged: memory.see(failures(from, to), runsBetween), memory };
 }

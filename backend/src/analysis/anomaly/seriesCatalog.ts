@@ -177,7 +177,7 @@ export function observeAll(
   for (let i = 0; i < points.length; i++) {
     const point = points.at(i);
     watch(point.time);
-    detector.observeInto(point, events);
+    detector.observeInto(point, events, newErrors?.get(i));
   }
   watch(Math.floor(until / HOUR) * HOUR);
   return events;

@@ -148,7 +148,7 @@ export interface Episode {
    * last run before it ended. Kept once the hour's point goes on with it.
    */
   silentSince?: number;
-  /** For a failure rate opened by a failure on an error new to the fleet: that error, and how rare such a failure was. */
+  /** For a failure rate: the first failure on an error new to the fleet that held it beyond the threshold (opening it or bringing it back), and how rare one was. */
   newError?: NewError;
 }
 
@@ -688,7 +688,8 @@ export class SeriesDetector {
       observed: seen.value,
       ...(seen.trials === undefined ? {} : { observedTrials: seen.trials }),
       ...(system ? { observedSystem: true } : {}),
-      ...(newError ? { newError } : {}),
+      // A failure rate that comes back keeps the new error it came with; one that a new error brings back says so too.
+      ...((rejoins ? (previous.newError ?? newError) : newError) ? { newError: rejoins ? (previous.newError ?? newError) : newError } : {}),
       normalRun: 0,
       ...(this.heading ? { forecast: this.heading } : {}),
       ...(distinct ? { distinct: true } : {}),
