@@ -659,6 +659,32 @@ describe('a failure on an error new to the fleet', () => {
     for (const s of [reference.store, store]) s.close();
   });
 
+  it("when a late run brings an error, then the next pass's memory knows it: the same error on another workflow after it is not new", () => {
+    const licence = { status: 'failed' as const, errorType: 'system' as const, errorMessage: 'Licence expired' };
+    // Claims's run at NEW_AT completes: Claims has no new error to be judged again for.
+    const lateBilling = (run: Execution) => {
+      if (run.workflow === 'Billing' && run.startedAt === NEW_AT - 30 * MINUTE) Object.assign(run, licence);
+      if (run.workflow === 'Claims' && run.startedAt === NEW_AT) Object.assign(run, { status: 'completed', errorType: undefined, errorMessage: undefined });
+    };
+    const later: Execution = { id: 'Claims-later', workflow: 'Claims', startedAt: END + 4 * MINUTE, endedAt: END + 5 * MINUTE, durationMs: MINUTE, ...licence };
+    const runs = [...fleet(lateBilling), later];
+    const reference = judgedAtOnce(runs, { now: END + 10 * MINUTE });
+    // Billing's licence was new; Claims's, 14 hours later, was not.
+    expect(newErrorAnomalies(reference.store).map((a) => [a.workflow, a.startedAt])).toEqual([['Billing', NEW_AT - 29 * MINUTE]]);
+    const isLate = (r: Execution) => r.workflow === 'Billing' && r.startedAt === NEW_AT - 30 * MINUTE;
+    const store = new SqliteStore({ file: ':memory:' });
+    store.ingest({ executions: runs.filter((r) => !isLate(r) && r !== later), steps: [], samples: [] });
+    let now = END;
+    const scheduler = new AnalysisScheduler({ store, now: () => now, latenessMs: 0, historyDays: 12 });
+    scheduler.runPass();
+    // The late run, and the next window's failure on its error: the memory kept from the last pass did not know it.
+    store.ingest({ executions: runs.filter(isLate).concat(later), steps: [], samples: [] });
+    now = END + 10 * MINUTE;
+    scheduler.runPass();
+    expect(newErrorAnomalies(store)).toEqual(newErrorAnomalies(reference.store));
+    for (const s of [reference.store, store]) s.close();
+  });
+
   it("counts the fleet's runs by whole hours, each hour read from the store once however the spans asked move", () => {
     const store = new SqliteStore({ file: ':memory:' });
     store.ingest({ executions: fleet(), steps: [], samples: [] });
