@@ -14,6 +14,8 @@ export function detectorState(stored: StoredState | undefined): DetectorState | 
 export interface PackedSeries {
   id: SeriesId;
   points: Float64Array;
+  /** Whether the points are a rate's (`PointList` made for `rates`). */
+  rates: boolean;
   silences?: SeriesPoints['silences'];
   newErrors?: SeriesPoints['newErrors'];
   state?: StoredState;
@@ -37,6 +39,7 @@ export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: st
   return series.map(({ id, points, silences, newErrors }) => ({
     id,
     points: points.packed,
+    rates: points.rates,
     ...(silences ? { silences } : {}),
     ...(newErrors ? { newErrors } : {}),
     ...resumeFrom(id.key),
@@ -45,9 +48,9 @@ export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: st
 
 /** Judges packed series with the collector's detectors, as the scheduler's own thread would. */
 export function judgePacked(series: readonly PackedSeries[], judging: Judging): JudgedSeries[] {
-  return series.map(({ id, points, silences, newErrors, state, baseline }) => {
+  return series.map(({ id, points, rates, silences, newErrors, state, baseline }) => {
     const detector = createDetector(id.metric, judging, detectorState(state), baseline);
-    const events = observeAll(detector, new PointList(points), silences, newErrors);
+    const events = observeAll(detector, new PointList(points, { rates }), silences, newErrors);
     return { key: id.key, events, state: JSON.stringify(detector.currentState), baseline: detector.fittedBaseline };
   });
 }

@@ -18,7 +18,8 @@ const count = (list: readonly SeriesPoints[]) => list.reduce((sum, s) => sum + s
  * A second thread that judges a share of a large pass's series (a first pass, or a catch-up on a
  * backfill) while the pass's own thread judges the rest. Series are handed to it as they are
  * built; each goes with the state its detector resumes from. Should the helper fail, the pass's
- * thread judges the same points: copies of them go to the helper.
+ * thread judges the same points: copies of them go to the helper, or memory the two threads share
+ * and neither writes to.
  */
 export class DetectionHelper {
   readonly keys = new Set<string>();
@@ -62,7 +63,8 @@ export class DetectionHelper {
       this.bridge.begin(
         'judge',
         [packed, this.judging],
-        packed.map((p) => p.points.buffer as ArrayBuffer),
+        // Copies are moved; points in shared memory are shared.
+        packed.flatMap((p) => (p.points.buffer instanceof SharedArrayBuffer ? [] : [p.points.buffer])),
       ),
     );
     for (const s of handed) {

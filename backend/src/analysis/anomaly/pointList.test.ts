@@ -15,13 +15,49 @@ describe('PointList', () => {
     );
     const list = PointList.of(points);
     expect(list.length).toBe(100);
+    expect(list.rates).toBe(true);
     expect(Array.from({ length: 100 }, (_, i) => list.at(i))).toEqual(points);
     expect(JSON.stringify(list.at(1))).toBe(JSON.stringify(points[1]));
-    const copy = new PointList(list.packed);
+    const copy = new PointList(list.packed, { rates: true });
     expect(list.packed).toHaveLength(500);
     // A copy: what another thread does with it leaves the list as it was.
     list.packed.fill(0);
     expect(list.at(99)).toEqual(points[99]);
     expect(Array.from({ length: copy.length }, (_, i) => copy.at(i))).toEqual(points);
+  });
+
+  it('packs a series of values in two numbers a point, and refuses a rate’s fields there', () => {
+    const list = PointList.of([
+      { time: 1, value: 0.5 },
+      { time: 2, value: 7 },
+    ]);
+    expect(list.rates).toBe(false);
+    expect(Array.from(list.packed)).toEqual([1, 0.5, 2, 7]);
+    expect(new PointList(list.packed).at(1)).toEqual({ time: 2, value: 7 });
+    expect(() => list.push(3, 1, 10)).toThrow(/trials or outcomes in a list of values/);
+  });
+
+  it('hands a sized list, once full, as its own shared memory; a list not full, or pushed past its size, as a copy', () => {
+    const full = PointList.sized(3);
+    for (let i = 0; i < 3; i++) full.push(i, 10 * i);
+    expect(full.shared).toBe(true);
+    // The same memory: another thread reads it without a copy.
+    expect(full.packed.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(full.packed.buffer).toBe(full.packed.buffer);
+    expect(Array.from(full.packed)).toEqual([0, 0, 1, 10, 2, 20]);
+
+    const partial = PointList.sized(3, { rates: true });
+    partial.push(5, 1, 4, 0b1, 0b0);
+    expect(partial.packed.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(partial.packed)).toEqual([5, 1, 4, 1, 0]);
+
+    const over = PointList.sized(1);
+    over.push(1, 1);
+    over.push(2, 2);
+    expect(over.shared).toBe(false);
+    expect(Array.from({ length: over.length }, (_, i) => over.at(i))).toEqual([
+      { time: 1, value: 1 },
+      { time: 2, value: 2 },
+    ]);
   });
 });

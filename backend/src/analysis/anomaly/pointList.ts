@@ -1,38 +1,68 @@
 import type { Point } from './scorers';
 
-/** Numbers a point takes: time, value, trials, outcomes, system outcomes. */
-const FIELDS = 5;
+/** Numbers a point of a rate takes: time, value, trials, outcomes, system outcomes. */
+const RATE_FIELDS = 5;
+/** Numbers a point of any other series takes: time and value. */
+const VALUE_FIELDS = 2;
 
 /**
- * A series' points packed in one array (time, value, trials, outcomes and system outcomes of each,
- * NaN for none): a first pass builds millions of them, most only to be judged once, and a point becomes an object
- * only when a detector takes it. Packed, a series also goes to another thread without copying.
+ * A series' points packed in one array, NaN for none: time and value of each, and for a rate
+ * (`rates`) its trials, outcomes and system outcomes too. A first pass builds millions of them,
+ * most only to be judged once, and a point becomes an object only when a detector takes it. A
+ * list made for a known number of points (`sized`) holds them in memory shared between threads,
+ * allocated once: a first pass's series go to a helper thread without a copy, and growing arrays
+ * of millions of points were most of its garbage.
  */
 export class PointList {
   private data: Float64Array;
   length = 0;
+  /** Numbers a point takes. */
+  readonly width: number;
 
-  /** @param packed points as `packed` gives them, kept by reference */
-  constructor(packed?: Float64Array) {
-    this.data = packed ?? new Float64Array(16 * FIELDS);
-    if (packed) this.length = Math.floor(packed.length / FIELDS);
+  /**
+   * @param packed points as `packed` gives them, kept by reference
+   * @param options `rates` for points with trials and outcomes (`packed` then holds five numbers a
+   *   point, else two); `length`, how many of `packed`'s points are points yet (all by default)
+   */
+  constructor(packed?: Float64Array, options: { rates?: boolean; length?: number } = {}) {
+    this.width = options.rates ? RATE_FIELDS : VALUE_FIELDS;
+    this.data = packed ?? new Float64Array(16 * this.width);
+    if (packed) this.length = options.length ?? Math.floor(packed.length / this.width);
+  }
+
+  /**
+   * A list for `count` points, in a `SharedArrayBuffer`: once that many are pushed, `packed` is the
+   * list's own array (a list pushed past it grows into memory of its own, as any list).
+   */
+  static sized(count: number, options: { rates?: boolean } = {}): PointList {
+    const width = options.rates ? RATE_FIELDS : VALUE_FIELDS;
+    const shared = new SharedArrayBuffer(Math.max(1, count) * width * Float64Array.BYTES_PER_ELEMENT);
+    return new PointList(new Float64Array(shared), { ...options, length: 0 });
   }
 
   static of(points: readonly Point[]): PointList {
-    const list = new PointList();
+    const rates = points.some((p) => p.trials !== undefined || p.outcomes !== undefined || p.systemOutcomes !== undefined);
+    const list = new PointList(undefined, { rates });
     for (const p of points) list.push(p.time, p.value, p.trials, p.outcomes, p.systemOutcomes);
     return list;
   }
 
+  /** @throws Error for trials or outcomes on a list not made for `rates` */
   push(time: number, value: number, trials?: number, outcomes?: number, systemOutcomes?: number): void {
-    if (FIELDS * this.length === this.data.length) {
+    const width = this.width;
+    if (width * this.length === this.data.length) {
       const grown = new Float64Array(2 * this.data.length);
       grown.set(this.data);
       this.data = grown;
     }
-    const at = FIELDS * this.length++;
+    const at = width * this.length++;
     this.data[at] = time;
     this.data[at + 1] = value;
+    if (width === VALUE_FIELDS) {
+      if (trials !== undefined || outcomes !== undefined || systemOutcomes !== undefined)
+        throw new Error('a point with trials or outcomes in a list of values; make it for rates');
+      return;
+    }
     this.data[at + 2] = trials ?? Number.NaN;
     this.data[at + 3] = outcomes ?? Number.NaN;
     this.data[at + 4] = systemOutcomes ?? Number.NaN;
@@ -40,8 +70,9 @@ export class PointList {
 
   /** The `i`-th point, a new object each time. */
   at(i: number): Point {
-    const at = FIELDS * i;
+    const at = this.width * i;
     const point: Point = { time: this.data[at], value: this.data[at + 1] };
+    if (this.width === VALUE_FIELDS) return point;
     const trials = this.data[at + 2];
     if (!Number.isNaN(trials)) point.trials = trials;
     const outcomes = this.data[at + 3];
@@ -51,8 +82,23 @@ export class PointList {
     return point;
   }
 
-  /** A copy of the points' fields, as many as there are points (to hand to another thread, which may keep it). */
+  /**
+   * The points' fields, as many as there are points, to hand to another thread, which may keep
+   * it: the list's own shared array when it is full (`sized`; neither thread writes to it after),
+   * else a copy.
+   */
   get packed(): Float64Array {
-    return this.data.slice(0, FIELDS * this.length);
+    if (this.shared && this.data.length === this.width * this.length) return this.data;
+    return this.data.slice(0, this.width * this.length);
+  }
+
+  /** Whether the points are a rate's, with trials and outcomes. */
+  get rates(): boolean {
+    return this.width === RATE_FIELDS;
+  }
+
+  /** Whether the points are in memory shared between threads. */
+  get shared(): boolean {
+    return this.data.buffer instanceof SharedArrayBuffer;
   }
 }

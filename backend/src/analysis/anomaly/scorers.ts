@@ -128,6 +128,10 @@ const starts = new Int32Array(SEASON_BUCKETS.hourOfWeek + 1);
 const next = new Int32Array(SEASON_BUCKETS.hourOfWeek);
 /** Each seasonal bucket's center: its median, or the overall median where it has too few points. */
 const centers = new Float64Array(SEASON_BUCKETS.hourOfWeek);
+/** An hour of the day's bucket medians on the weekdays, at the weekend and on every day of a week (`fitSameHours`). */
+const weekdayHours = new Float64Array(7);
+const weekendHours = new Float64Array(7);
+const everyDayHours = new Float64Array(7);
 
 function reserve(n: number): void {
   if (values.length >= n) return;
@@ -188,20 +192,19 @@ export class RobustScorer implements Scorer {
   private fitSameHours(): void {
     const same = this.sameHourMedians;
     if (!same) return;
-    const days: number[] = [];
     for (let hour = 0; hour < 24; hour++) {
-      for (const [offset, takes] of [
-        [0, (day: number) => !isWeekendDay(day)],
-        [24, (day: number) => isWeekendDay(day)],
-        [48, () => true],
-      ] as const) {
-        days.length = 0;
-        for (let day = 0; day < 7; day++) {
-          const value = this.bucketMedians[day * 24 + hour];
-          if (takes(day) && !Number.isNaN(value)) days.push(value);
-        }
-        same[hour + offset] = days.length ? median(days) : Number.NaN;
+      let weekdays = 0;
+      let weekends = 0;
+      for (let day = 0; day < 7; day++) {
+        const value = this.bucketMedians[day * 24 + hour];
+        if (Number.isNaN(value)) continue;
+        if (isWeekendDay(day)) weekendHours[weekends++] = value;
+        else weekdayHours[weekdays++] = value;
+        everyDayHours[weekdays + weekends - 1] = value;
       }
+      same[hour] = weekdays ? medianInPlace(weekdayHours, 0, weekdays) : Number.NaN;
+      same[hour + 24] = weekends ? medianInPlace(weekendHours, 0, weekends) : Number.NaN;
+      same[hour + 48] = weekdays + weekends ? medianInPlace(everyDayHours, 0, weekdays + weekends) : Number.NaN;
     }
   }
 

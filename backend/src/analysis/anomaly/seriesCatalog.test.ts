@@ -2,6 +2,7 @@ import type { HostBuckets } from '../../store/store';
 import type { RunOutline } from '../../store/store';
 import {
   createDetector,
+  durationSeries,
   failedOnRobot,
   failureSeries,
   HOST_BUCKET_MS,
@@ -428,5 +429,75 @@ describe('robotFailureSeries', () => {
     expect(seriesKey({ metric: 'failure_rate', robot: 'bot-1' })).toBe('failure_rate||||bot-1');
     expect(parseSeriesKey('failure_rate||||bot-1')).toEqual({ key: 'failure_rate||||bot-1', metric: 'failure_rate', robot: 'bot-1' });
     expect(parseSeriesKey('host_cpu|||vm-1')).toEqual({ key: 'host_cpu|||vm-1', metric: 'host_cpu', host: 'vm-1' });
+  });
+});
+
+describe('series sized to their points', () => {
+  it('builds every series of a first pass in shared memory of its exact size: a helper thread reads it with no copy', () => {
+    const names = ['Open portal', 'Match PO lines', 'Post'];
+    // Runs of one workflow share their array of step names, as the store's reader gives them; one run completed fewer steps, one a step twice.
+    const run = (i: number, overrides: Partial<RunOutline> = {}): RunOutline => ({
+      workflow: i % 3 === 0 ? 'Payroll' : 'Claims',
+      startedAt: T0 + i * 10 * 60_000,
+      endedAt: T0 + i * 10 * 60_000 + 60_000,
+      durationMs: 60_000,
+      status: 'completed',
+      robot: `bot-${i % 4}`,
+      completedSteps: { names, times: names.flatMap((_, k) => [T0 + i * 10 * 60_000 + k, 1000 + k]) },
+      ...overrides,
+    });
+    const runs = [
+      ...Array.from({ length: 40 }, (_, i) => run(i)),
+      run(40, { completedSteps: { names: ['Open portal'], times: [T0 + 400 * 60_000, 900] } }),
+      run(41, { completedSteps: { names: ['Open portal', 'Open portal'], times: [T0 + 410 * 60_000, 900, T0 + 410 * 60_000 + 5, 950] } }),
+      run(42, { status: 'failed', errorType: 'system', durationMs: undefined }),
+      run(43, { status: 'running', endedAt: undefined, durationMs: undefined }),
+    ];
+    const hosts: HostBuckets[] = [
+      {
+        host: 'vm-a',
+        times: [T0, T0 + HOST_BUCKET_MS, T0 + 2 * HOST_BUCKET_MS],
+        samples: [1, 1, 1],
+        cpuPercent: [5, 6, 7],
+        memoryPercent: [50, 50, 50],
+        diskSamples: [1, 0, 1],
+        diskPercent: [40, 0, 41],
+      },
+    ];
+    const series = [
+      ...durationSeries(runs),
+      ...failureSeries(runs, new Map()),
+      // bot-1's runs are judged from the 20th run's end on: the ones before only fill its window.
+      ...robotFailureSeries(runs, (robot) => (robot === 'bot-1' ? T0 + 200 * 60_000 : T0)),
+      ...hourlySeries([{ workflow: 'Claims', hour: T0 + 2 * HOUR, runs: 6 }], ['Claims', 'Payroll'], T0, T0 + 8 * HOUR, (workflow) => workflow === 'Claims'),
+      ...hostSeries(hosts),
+    ];
+    expect(series.map((s) => [s.id.key, s.points.length])).toEqual([
+      ['run_duration|Payroll||', 14],
+      ['step_duration|Payroll|Open portal|', 14],
+      ['step_duration|Payroll|Match PO lines|', 14],
+      ['step_duration|Payroll|Post|', 14],
+      ['run_duration|Claims||', 28],
+      ['step_duration|Claims|Open portal|', 29],
+      ['step_duration|Claims|Match PO lines|', 26],
+      ['step_duration|Claims|Post|', 26],
+      ['failure_rate|Payroll||', 15],
+      ['failure_rate|Claims||', 28],
+      ['failure_rate||||bot-0', 11],
+      ['failure_rate||||bot-2', 11],
+      ['failure_rate||||bot-3', 10],
+      ['failure_rate||||bot-1', 6],
+      ['volume|Claims||', 6],
+      ['volume|Payroll||', 8],
+      ['host_cpu|||vm-a', 3],
+      ['host_memory|||vm-a', 3],
+      ['host_disk|||vm-a', 2],
+    ]);
+    for (const { id, points } of series) {
+      expect([id.key, points.shared, points.packed.buffer instanceof SharedArrayBuffer]).toEqual([id.key, true, true]);
+      expect([id.key, points.packed]).toEqual([id.key, expect.any(Float64Array)]);
+      expect(points.packed).toBe(points.packed);
+      expect(points.packed).toHaveLength(points.length * (points.rates ? 5 : 2));
+    }
   });
 });

@@ -223,12 +223,19 @@ export function silencesOf(runs: ReadonlyArray<Pick<RunOutline, 'workflow' | 'en
  * The points of the series of `subject` (a workflow, a host, a workflow's step) in `bySubject`,
  * the series added to `out` the first time: its key is built once, not for each of its points.
  */
-function pointsOf(out: Map<string, SeriesPoints>, bySubject: Map<string, PointList>, subject: string, id: () => Omit<SeriesId, 'key'>): PointList {
+function pointsOf(
+  out: Map<string, SeriesPoints>,
+  bySubject: Map<string, PointList>,
+  subject: string,
+  id: () => Omit<SeriesId, 'key'>,
+  count: () => number,
+  options: { rates?: boolean } = {},
+): PointList {
   let points = bySubject.get(subject);
   if (!points) {
     const series = id();
     const key = seriesKey(series);
-    out.set(key, { id: { key, ...series }, points: (points = new PointList()) });
+    out.set(key, { id: { key, ...series }, points: (points = PointList.sized(count(), options)) });
     bySubject.set(subject, points);
   }
   return points;
@@ -238,21 +245,62 @@ function pointsOf(out: Map<string, SeriesPoints>, bySubject: Map<string, PointLi
 export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const timed = runs.filter(isTimedRun).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
+  const counts = pointCounts(timed);
   // Each workflow's step series by step name: months of steps are millions of points.
   const stepSeries = new Map<string, Map<string, PointList>>();
   const runSeries = new Map<string, PointList>();
   for (const run of timed) {
-    pointsOf(out, runSeries, run.workflow, () => ({ metric: 'run_duration', workflow: run.workflow })).push(run.startedAt, run.durationMs);
-    let byName = stepSeries.get(run.workflow);
-    if (!byName) stepSeries.set(run.workflow, (byName = new Map()));
+    const { workflow } = run;
+    pointsOf(
+      out,
+      runSeries,
+      workflow,
+      () => ({ metric: 'run_duration', workflow }),
+      () => counts.get(workflow)!.runs,
+    ).push(run.startedAt, run.durationMs);
+    let byName = stepSeries.get(workflow);
+    if (!byName) stepSeries.set(workflow, (byName = new Map()));
     const { names, times } = run.completedSteps;
     for (let i = 0; i < names.length; i++) {
       // Looked up before `pointsOf`: a step's series is found millions of times, made a few thousand.
-      const points = byName.get(names[i]) ?? pointsOf(out, byName, names[i], () => ({ metric: 'step_duration', workflow: run.workflow, step: names[i] }));
+      const points =
+        byName.get(names[i]) ??
+        pointsOf(
+          out,
+          byName,
+          names[i],
+          () => ({ metric: 'step_duration', workflow, step: names[i] }),
+          () => counts.get(workflow)!.steps.get(names[i])!,
+        );
       points.push(times[2 * i], times[2 * i + 1]);
     }
   }
   return [...out.values()];
+}
+
+/**
+ * Each workflow's runs among `runs` and its completed steps' by name: the points of its duration
+ * series. Counted by the runs' arrays of step names, which the runs of a workflow that completed
+ * the same steps share (`RunOutline.completedSteps`): a lookup a run, not one a step.
+ */
+function pointCounts(runs: readonly RunOutline[]): Map<string, { runs: number; steps: Map<string, number> }> {
+  const byNames = new Map<string, Map<readonly string[], number>>();
+  for (const { workflow, completedSteps } of runs) {
+    let runsOf = byNames.get(workflow);
+    if (!runsOf) byNames.set(workflow, (runsOf = new Map()));
+    runsOf.set(completedSteps.names, (runsOf.get(completedSteps.names) ?? 0) + 1);
+  }
+  const counts = new Map<string, { runs: number; steps: Map<string, number> }>();
+  for (const [workflow, runsOf] of byNames) {
+    const steps = new Map<string, number>();
+    let total = 0;
+    for (const [names, count] of runsOf) {
+      total += count;
+      for (const name of names) steps.set(name, (steps.get(name) ?? 0) + count);
+    }
+    counts.set(workflow, { runs: total, steps });
+  }
+  return counts;
 }
 
 /** Runs in the sliding window each failure-rate point looks at. */
@@ -297,6 +345,8 @@ export function failureSeries(
     );
   }
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
+  const counts = new Map<string, number>();
+  for (const { workflow } of finished) counts.set(workflow, (counts.get(workflow) ?? 0) + 1);
   for (const run of finished) {
     const outcomes = recent.get(run.workflow) ?? [];
     outcomes.push(outcome(run));
@@ -304,7 +354,14 @@ export function failureSeries(
     recent.set(run.workflow, outcomes);
     const { failures, mask } = windowFailures(outcomes.length, (i) => outcomes[i] > 0);
     const systemMask = windowFailures(outcomes.length, (i) => outcomes[i] === 2).mask;
-    const points = pointsOf(out, series, run.workflow, () => ({ metric: 'failure_rate', workflow: run.workflow }));
+    const points = pointsOf(
+      out,
+      series,
+      run.workflow,
+      () => ({ metric: 'failure_rate', workflow: run.workflow }),
+      () => counts.get(run.workflow)!,
+      { rates: true },
+    );
     points.push(run.endedAt!, failures, outcomes.length, mask, systemMask);
     const newError = run.status !== 'completed' && newErrors?.size ? newErrors.get(failureKey(run)) : undefined;
     if (newError) {
@@ -356,6 +413,12 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
   const recent = new Map<string, PeerRun[]>();
   const starts = new Map<string, number | undefined>();
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
+  for (const { robot } of finished) if (robot !== undefined && !starts.has(robot)) starts.set(robot, judgeFrom(robot));
+  const counts = new Map<string, number>();
+  for (const { robot, endedAt } of finished) {
+    const from = robot === undefined ? undefined : starts.get(robot);
+    if (from !== undefined && endedAt! >= from) counts.set(robot!, (counts.get(robot!) ?? 0) + 1);
+  }
   for (const run of finished) {
     const entry: PeerRun = { workflow: run.workflow, robot: run.robot, endedAt: run.endedAt!, failed: failedOnRobot(run) };
     let latest = peers.get(run.workflow);
@@ -366,14 +429,20 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
       outcomes.push(entry);
       if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
       recent.set(robot, outcomes);
-      if (!starts.has(robot)) starts.set(robot, judgeFrom(robot));
       const from = starts.get(robot);
       if (from !== undefined && entry.endedAt >= from) {
         const { failures, mask } = windowFailures(
           outcomes.length,
           (i) => outcomes[i].failed && peersFine(peers.get(outcomes[i].workflow)!, outcomes[i], robot),
         );
-        pointsOf(out, series, robot, () => ({ metric: 'failure_rate', robot })).push(entry.endedAt, failures, outcomes.length, mask);
+        pointsOf(
+          out,
+          series,
+          robot,
+          () => ({ metric: 'failure_rate', robot }),
+          () => counts.get(robot)!,
+          { rates: true },
+        ).push(entry.endedAt, failures, outcomes.length, mask);
       }
     }
     latest.push(entry);
@@ -448,9 +517,9 @@ export function hourlySeries(
   const out: SeriesPoints[] = [];
   for (const workflow of workflows) {
     const hours = counts.get(workflow);
-    const points = new PointList();
     let slot = 0;
     if (fresh(workflow)) while (slot < hourCount && !(hours && hours[slot] > 0)) slot++;
+    const points = PointList.sized(hourCount - slot);
     for (; slot < hourCount; slot++) points.push(first + slot * HOUR, hours ? hours[slot] : 0);
     const silences = watch?.silences.get(workflow);
     if (points.length || silences?.length) {
@@ -470,9 +539,9 @@ export function hourlySeries(
 export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
   const out: SeriesPoints[] = [];
   for (const { host, times, samples, cpuPercent, memoryPercent, diskSamples, diskPercent } of [...hosts].sort((a, b) => a.times[0] - b.times[0])) {
-    const cpu = new PointList();
-    const memory = new PointList();
-    const disk = new PointList();
+    const cpu = PointList.sized(times.length);
+    const memory = PointList.sized(times.length);
+    const disk = PointList.sized(diskSamples.reduce((count, n) => count + (n > 0 ? 1 : 0), 0));
     for (let i = 0; i < times.length; i++) {
       cpu.push(times[i], cpuPercent[i] / samples[i]);
       memory.push(times[i], memoryPercent[i] / samples[i]);
