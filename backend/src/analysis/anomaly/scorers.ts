@@ -480,6 +480,18 @@ export class SameTimeScorer implements Scorer {
 /** The fewest recent runs a failure window is judged on. */
 const MIN_SCAN_RUNS = 3;
 
+/** Windows of up to this many runs have their tails kept (`BinomialScorer.scan`). */
+const KEPT_TAIL_RUNS = 64;
+/**
+ * Tails a failure scan computed, by rate (all failures, system errors), runs and failures, each
+ * valid for the fit whose number is in `keptTailFits`: from one point to the next a window's
+ * counts repeat, and a tail is six log-gammas. One table for all of a thread's scorers (a
+ * table each would be a hundred kilobytes a workflow); a scorer's fits are numbered anew.
+ */
+const keptTails = new Float64Array(2 * KEPT_TAIL_RUNS * KEPT_TAIL_RUNS);
+const keptTailFits = new Float64Array(2 * KEPT_TAIL_RUNS * KEPT_TAIL_RUNS);
+let lastFitNumber = 0;
+
 /** How many set bits `mask` has (masks of a failure window's runs: 10 bits or so). */
 function bitCount(mask: number): number {
   let count = 0;
@@ -502,6 +514,8 @@ export class BinomialScorer implements Scorer {
   /** The runs the rates were estimated on (one a point): how well they are known. */
   private runs = 0;
   private readonly priors: Array<{ a: number; b: number; logBeta: number }> = [];
+  /** This fit's number among the thread's, for its `keptTails`. */
+  private fitNumber = ++lastFitNumber;
 
   constructor(private readonly minRate = 0.005) {}
 
@@ -520,6 +534,7 @@ export class BinomialScorer implements Scorer {
     }
     this.rate = trials > 0 ? failures / trials : 0;
     this.runs = count;
+    this.fitNumber = ++lastFitNumber;
     // Judged apart only on a baseline of points that tell them apart, most of the window's.
     this.systemRate = systemTrials > 0 && systemTrials >= 0.5 * trials ? systemFailures / systemTrials : undefined;
   }
@@ -573,13 +588,32 @@ export class BinomialScorer implements Scorer {
   private scan(mask: number, n: number, p: number, scans: number, system: boolean, best: { tail: number; expected: number; window: Score['window'] }) {
     const windows = scans * (n - MIN_SCAN_RUNS + 1);
     let failures = 0;
+    let bestTail = best.tail;
+    let bestFailures = 0;
+    let bestRuns = 0;
     for (let k = 1; k <= n; k++) {
       if (Math.floor(mask / 2 ** (k - 1)) % 2 === 1) failures++;
       if (k < MIN_SCAN_RUNS || failures <= k * p) continue;
-      const corrected = Math.min(1, windows * this.tail(failures, k, p));
-      if (corrected < best.tail) best = { tail: corrected, expected: p, window: { failures, trials: k, ...(system ? { system } : {}) } };
+      const corrected = Math.min(1, windows * this.keptTail(failures, k, p, system));
+      if (corrected < bestTail) {
+        bestTail = corrected;
+        bestFailures = failures;
+        bestRuns = k;
+      }
     }
-    return best;
+    if (bestRuns === 0) return best;
+    return { tail: bestTail, expected: p, window: { failures: bestFailures, trials: bestRuns, ...(system ? { system } : {}) } };
+  }
+
+  /** `tail` for a window of the scan, from `keptTails` when this fit computed it before. */
+  private keptTail(failures: number, runs: number, p: number, system: boolean): number {
+    if (runs >= KEPT_TAIL_RUNS) return this.tail(failures, runs, p);
+    const slot = ((system ? KEPT_TAIL_RUNS : 0) + runs) * KEPT_TAIL_RUNS + failures;
+    if (keptTailFits[slot] === this.fitNumber) return keptTails[slot];
+    const tail = this.tail(failures, runs, p);
+    keptTails[slot] = tail;
+    keptTailFits[slot] = this.fitNumber;
+    return tail;
   }
 
   save(): unknown {
@@ -590,6 +624,7 @@ export class BinomialScorer implements Scorer {
     const { rate, systemRate, runs } = saved as { rate: number; systemRate?: number; runs?: number };
     this.rate = rate;
     this.systemRate = systemRate;
+    this.fitNumber = ++lastFitNumber;
     // A baseline saved before the runs were kept: taken as well known, as it was judged then.
     this.runs = runs ?? 0;
     return true;

@@ -508,6 +508,55 @@ describe('BinomialScorer on system errors', () => {
   });
 });
 
+describe('BinomialScorer: tails kept from point to point', () => {
+  // One run a point, every 1/rate-th failed: a baseline at that rate.
+  const windowsOf = (rate: number) =>
+    Array.from({ length: 200 }, (_, i) => {
+      const failed = i % Math.round(1 / rate) === 0 ? 1 : 0;
+      return { time: i, value: failed, trials: 1, outcomes: failed };
+    });
+  const probes = [0b1, 0b11, 0b111, 0b1101, 0b1011, 0b111, 0b11, 0b1101];
+  const scoresOf = (scorer: BinomialScorer) =>
+    probes.map((outcomes) => scorer.score({ time: 0, value: bitsOf(outcomes), trials: 10, outcomes, systemOutcomes: outcomes }));
+  const fresh = (window: Point[]) => {
+    const scorer = new BinomialScorer();
+    scorer.fit(window);
+    return scoresOf(scorer);
+  };
+
+  it("when scorers of other rates score between its points, or it is fitted again, then each point scores as a fresh scorer's would", () => {
+    const rare = windowsOf(0.01);
+    const common = windowsOf(0.2);
+    const a = new BinomialScorer();
+    const b = new BinomialScorer();
+    a.fit(rare);
+    b.fit(common);
+    // Interleaved: the same windows of runs, each at its own rate.
+    const interleaved = probes.map((outcomes, i) =>
+      [a, b].map((scorer) => scorer.score({ time: i, value: bitsOf(outcomes), trials: 10, outcomes, systemOutcomes: outcomes })),
+    );
+    expect(interleaved.map(([x]) => x)).toEqual(fresh(rare));
+    expect(interleaved.map(([, y]) => y)).toEqual(fresh(common));
+    // Known answers: three failures in a row at 1% open far out; at 20% they do not.
+    expect(interleaved[2][0].z).toBeGreaterThan(3.5);
+    expect(interleaved[2][1].z).toBeLessThan(2);
+    // Fitted again to the other rate, and loaded with a saved rate: the tails of before are not reused.
+    const expected = { rare: fresh(rare), common: fresh(common) };
+    a.fit(rare);
+    expect(scoresOf(a)).toEqual(expected.rare);
+    a.fit(common);
+    expect(scoresOf(a)).toEqual(expected.common);
+    a.fit(rare);
+    scoresOf(a);
+    a.load(b.save());
+    expect(scoresOf(a)).toEqual(expected.common);
+    a.load(new BinomialScorer().save());
+    const unfitted = new BinomialScorer();
+    unfitted.load(new BinomialScorer().save());
+    expect(scoresOf(a)).toEqual(scoresOf(unfitted));
+  });
+});
+
 function bitsOf(mask: number): number {
   return mask
     .toString(2)
