@@ -16,7 +16,6 @@ import { SyncBridge } from '../threads/syncBridge';
 import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
 import { fridayEveningInLosAngeles, weekdayLoadFleet, ZONED_FLEET } from '../testing/zonedFleet';
 import { fleetRuns, readLateSeries } from './lateSeries';
-import { readHostSeries } from './detectionHandler';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -1002,11 +1001,7 @@ describe("a helper thread judging the runs' series", () => {
       // A helper for the first pass (some 800 runs: 2,800 points by its estimate), not the next (260 runs); never, for the reference.
       const withHelper = new AnalysisScheduler({ store: helped, now: () => now, historyDays: 5, helperPoints: 2000 });
       const withoutHelper = new AnalysisScheduler({ store: alone, now: () => now, historyDays: 5, helperPoints: Infinity });
-      const hostReads = jest.spyOn(helped, 'hostBuckets');
       const [first, reference] = [withHelper.runPass(), withoutHelper.runPass()];
-      // The helper read the hosts' samples from its own connection to the file, while this thread read the runs.
-      expect(hostReads).not.toHaveBeenCalled();
-      expect([...helped.loadDetectorStates().keys()].filter((key) => key.startsWith('host_'))).toHaveLength(9);
       expect(first.helperPoints).toBeGreaterThan(5000);
       expect(reference.helperPoints).toBe(0);
       expect({ ...first, durationMs: 0, commitMs: 0, helperPoints: 0 }).toEqual({ ...reference, durationMs: 0, commitMs: 0 });
@@ -1021,7 +1016,6 @@ describe("a helper thread judging the runs' series", () => {
       // The last day, in the scheduler's thread: its detectors resume from the states the helper handed back.
       now = END + 2 * MINUTE;
       const [second, secondReference] = [withHelper.runPass(), withoutHelper.runPass()];
-      expect(hostReads).toHaveBeenCalledTimes(1);
       expect([second.points, second.helperPoints]).toEqual([secondReference.points, 0]);
       expect(second.points).toBeGreaterThan(4000);
       expect({ ...second, durationMs: 0, commitMs: 0 }).toEqual({ ...secondReference, durationMs: 0, commitMs: 0 });
@@ -1032,31 +1026,6 @@ describe("a helper thread judging the runs' series", () => {
     }
   }, 60_000);
 
-  it("reads the hosts' series the helper reads itself as this thread would, without the hosts judged again apart", () => {
-    const store = new SqliteStore({ file: path.join(tmp.dir, 'hosts.db') });
-    try {
-      store.ingest({
-        executions: [],
-        steps: [],
-        samples: [...cpuMinutes('vm-a', END, 30, () => 20), ...cpuMinutes('vm-b', END, 30, (i) => (i < 15 ? 40 : 60))],
-      });
-      const read = { from: END, to: END + 30 * MINUTE, skipHosts: ['vm-a'] };
-      const series = readHostSeries(store, read);
-      expect(series.map((s) => [s.id.key, Array.from({ length: s.points.length }, (_, i) => s.points.at(i).value)])).toEqual([
-        ['host_cpu|||vm-b', [40, 40, 40, 60, 60, 60]],
-        ['host_memory|||vm-b', [25, 25, 25, 25, 25, 25]],
-      ]);
-      expect(readHostSeries(store, { ...read, skipHosts: [] }).map((s) => s.id.key)).toEqual([
-        'host_cpu|||vm-a',
-        'host_memory|||vm-a',
-        'host_cpu|||vm-b',
-        'host_memory|||vm-b',
-      ]);
-    } finally {
-      store.close();
-    }
-  });
-
   it('when the helper does not answer, then this thread judges its series and finds the same, saying so', async () => {
     const [helped, alone] = await Promise.all([fleet('failing'), fleet('reference')]);
     // A helper that never answers, as one that died or hung would (the bridge's own timeout is a minute).
@@ -1064,15 +1033,12 @@ describe("a helper thread judging the runs' series", () => {
       throw new Error('detection worker did not answer judge within 60000 ms');
     });
     const lines: string[] = [];
-    const hostReads = jest.spyOn(helped, 'hostBuckets');
     try {
       const log = createLogger('warn', { write: (line: string) => lines.push(line) });
       const withHelper = new AnalysisScheduler({ store: helped, now: () => END - DAY, historyDays: 5, helperPoints: 2000, log });
       const withoutHelper = new AnalysisScheduler({ store: alone, now: () => END - DAY, historyDays: 5, helperPoints: Infinity });
       const [report, reference] = [withHelper.runPass(), withoutHelper.runPass()];
       expect(answers).toHaveBeenCalled();
-      // The hosts the helper was to read, read here.
-      expect(hostReads).toHaveBeenCalledTimes(1);
       expect(report.helperPoints).toBe(0);
       expect({ ...report, durationMs: 0, commitMs: 0 }).toEqual({ ...reference, durationMs: 0, commitMs: 0 });
       expect(findings(helped)).toEqual(findings(alone));

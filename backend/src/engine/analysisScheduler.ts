@@ -18,6 +18,7 @@ import {
   failureSeries,
   floorTo,
   HOST_BUCKET_MS,
+  hostSeries,
   hourlySeries,
   observeAll,
   parseSeriesKey,
@@ -33,13 +34,12 @@ import { type DetectorEvent, type DetectorState, MAX_SILENCE_WAIT_MS, type Serie
 import type { WorkflowHealth } from '../analysis/health';
 import { AnomalyDetector } from './anomalyDetector';
 import { DetectionHelper } from './detectionHelper';
-import { detectorState, type HostRead, readHostSeries, type StoredState } from './detectionHandler';
+import { detectorState, type StoredState } from './detectionHandler';
 import { HEALTH_VALUE, HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
 import { fleetFailedBefore, fleetFailures, fleetRuns, readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
 import { type ErrorMemory, type NewError, newErrorsBetween } from '../analysis/anomaly/newErrors';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
-import { locationOf } from '../store/location';
 
 export { HEALTH_RECENT_RUNS, HEALTH_REFRESH_MS } from './healthRefresh';
 
@@ -443,9 +443,9 @@ export class AnalysisScheduler {
   /**
    * Step 1: the series of families not judged again, from where their detectors stood, over what
    * ended or passed since the last pass. A pass catching up on months starts a helper thread: it
-   * reads the hosts' samples from its own connection and judges them while this thread reads the
-   * runs, then volumes (their silences are found among the runs) and a share of the runs' series
-   * while this one refreshes insights and health (`finishHelper` collects its results).
+   * judges hosts while this thread reads the runs, then volumes (their silences are found among
+   * the runs) and a share of the runs' series while this one refreshes insights and health
+   * (`finishHelper` collects its results).
    */
   private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
     const { runs, hours, hosts: hostRange } = window;
@@ -459,6 +459,7 @@ export class AnalysisScheduler {
         `analysis: catching up on ${days} days of stored runs in one pass (ingest and panels go on)`,
       );
     }
+    const isLate = (id: SeriesId) => late.has(familyOf(id));
     const workflows = allWorkflows.filter((w) => !late.has(familyOf({ workflow: w })));
     const volumePoints = workflows.length * wholeHours(hours.from, hours.to);
     const early = volumePoints >= this.helperPoints;
@@ -480,7 +481,9 @@ export class AnalysisScheduler {
       return (this.detectors.get(key)?.lastTime ?? detectorState(this.storedStates.get(key))?.lastTime) === undefined;
     };
     if (!early) helper = startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
-    const hosts = this.hostSeriesHere(hostRange, late, helper);
+    const hostBuckets = hostRange.to > hostRange.from ? this.store.hostBuckets(hostRange.from, hostRange.to, HOST_BUCKET_MS) : [];
+    const hosts = hostSeries(hostBuckets).filter((s) => !isLate(s.id));
+    helper?.hand(hosts, stays);
     const ended = this.store.runOutlines({ by: 'end', ...runs });
     const finished = ended.filter((r) => !late.has(familyOf(r)));
     // Runs per hour go with their silences, from the runs that ended lately and in the window.
@@ -512,17 +515,8 @@ export class AnalysisScheduler {
       states: new Map<string, unknown>(),
       /** Takes the helper's results (or judges its series here when it failed); then `events` and `states` are complete. */
       finishHelper: () => {
-        const ids = series.map((s) => s.id);
-        if (helper) {
-          const collected = this.collect(helper, judged);
-          result.helperPoints = collected.points;
-          // The hosts' series the helper read itself come last, as those read here would.
-          for (const host of collected.hosts) {
-            ids.push(host.id);
-            result.points += host.points;
-          }
-        }
-        for (const id of ids) {
+        if (helper) result.helperPoints = this.collect(helper, judged);
+        for (const { id } of series) {
           const { events, state } = judged.get(id.key)!;
           for (const event of events) result.events.push({ series: id, event });
           result.states.set(id.key, state);
@@ -530,29 +524,6 @@ export class AnalysisScheduler {
       },
     };
     return result;
-  }
-
-  /**
-   * The hosts' series this thread has: none when a helper thread reads and judges them from its
-   * own connection while this one reads the runs (a large pass, a store other threads can open, no
-   * host's detector living in this thread); else those read here, handed to the helper if any.
-   * Hosts that data arrived late for are judged again apart.
-   */
-  private hostSeriesHere(range: PassWindow['hosts'], late: ReadonlyMap<Family, number>, helper: DetectionHelper | undefined): SeriesPoints[] {
-    if (range.to <= range.from) return [];
-    const read = { ...range, skipHosts: [...late.keys()].flatMap((family) => familySubject(family).host ?? []) };
-    const isHost = (key: string) => parseSeriesKey(key).host !== undefined;
-    const location = locationOf(this.store);
-    if (helper && location && ![...this.detectors.keys()].some(isHost)) {
-      const resume = [...this.storedStates.keys()]
-        .filter(isHost)
-        .map((key): HostRead['resume'][number] => [key, { state: this.storedStates.get(key), baseline: this.storedBaselines.get(key) }]);
-      helper.judgeHosts({ location, ...read, resume });
-      return [];
-    }
-    const hosts = readHostSeries(this.store, read);
-    helper?.hand(hosts, (key) => this.detectors.has(key));
-    return hosts;
   }
 
   /**
@@ -654,7 +625,7 @@ export class AnalysisScheduler {
       read.series.filter((s) => !helper?.keys.has(s.id.key)),
       judged,
     );
-    const helperPoints = helper ? this.collect(helper, judged).points : 0;
+    const helperPoints = helper ? this.collect(helper, judged) : 0;
     for (const { id } of read.series) {
       const { events, state } = judged.get(id.key)!;
       series.push({ series: id, from: late.get(familyOf(id))!, events });
@@ -672,25 +643,20 @@ export class AnalysisScheduler {
     }
   }
 
-  /**
-   * The helper's judgements (its series judged here when it failed, the hosts' it was to read read
-   * here); returns the points it judged and the hosts' series it read, or this thread did.
-   */
-  private collect(helper: DetectionHelper, judged: Judged): { points: number; hosts: Array<{ id: SeriesId; points: number }> } {
+  /** The helper's judgements (its series judged here when it failed); returns the points it judged. */
+  private collect(helper: DetectionHelper, judged: Judged): number {
     const results = helper.finish(this.log);
     if (!results) {
       this.judgeHere(helper.series, judged);
-      const hosts = helper.hostRead ? readHostSeries(this.store, helper.hostRead.read) : [];
-      this.judgeHere(hosts, judged);
-      return { points: 0, hosts: hosts.map(({ id, points }) => ({ id, points: points.length })) };
+      return 0;
     }
-    for (const { key, events, state, baseline } of results.judged) {
+    for (const { key, events, state, baseline } of results) {
       judged.set(key, { events, state });
       // The next pass's detector of the series resumes where the helper's ended, baseline and all.
       this.storedStates.set(key, state);
       if (baseline !== undefined) this.storedBaselines.set(key, baseline);
     }
-    return { points: helper.points, hosts: results.hosts ?? [] };
+    return helper.points;
   }
 
   /** Step 3: anomaly records from what the detectors reported, and the incidents they make. */

@@ -1,8 +1,6 @@
-import { createDetector, HOST_BUCKET_MS, hostSeries, type Judging, observeAll, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
+import { createDetector, type Judging, observeAll, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import { PointList } from '../analysis/anomaly/pointList';
 import type { DetectorEvent, DetectorState } from '../analysis/anomaly/seriesDetector';
-import { openStore, type StoreLocation } from '../store/location';
-import type { RunReader } from '../store/store';
 
 /** A detector's state, or its JSON (a state a helper thread left, kept as it came). */
 export type StoredState = DetectorState | string;
@@ -57,54 +55,11 @@ export function judgePacked(series: readonly PackedSeries[], judging: Judging): 
   });
 }
 
-/**
- * The hosts' series a helper thread reads and judges itself, from its own connection to the
- * store, while the pass's thread reads the runs: the samples' buckets in [from, to).
- */
-export interface HostRead {
-  location: StoreLocation;
-  from: number;
-  to: number;
-  /** Hosts whose series this pass does not judge (data arrived late for them: judged again apart). */
-  skipHosts: string[];
-  /** Where each host series' detector resumes from, by key (none: from nothing). */
-  resume: Array<[key: string, from: { state?: StoredState; baseline?: unknown }]>;
-}
-
-/** What a helper thread judged of the hosts: each series it read, with its number of points, in `hostSeries` order, and its judgement. */
-export interface JudgedHosts {
-  series: Array<{ id: SeriesId; points: number }>;
-  judged: JudgedSeries[];
-}
-
-/** The host series of `read` from `store` (the helper's own, or the pass's when the helper failed). */
-export function readHostSeries(store: Pick<RunReader, 'hostBuckets'>, read: Omit<HostRead, 'location' | 'resume'>): SeriesPoints[] {
-  const skip = new Set(read.skipHosts);
-  return hostSeries(store.hostBuckets(read.from, read.to, HOST_BUCKET_MS)).filter((s) => !skip.has(s.id.host!));
-}
-
-/** The helper thread's side (see `SyncBridge`): judges what a pass hands it, and the hosts it reads itself. */
+/** The helper thread's side (see `SyncBridge`): judges what a pass hands it. */
 export async function createHandler() {
   return {
     async judge(series: PackedSeries[], judging: Judging): Promise<JudgedSeries[]> {
       return judgePacked(series, judging);
-    },
-
-    async judgeHosts(read: HostRead, judging: Judging): Promise<JudgedHosts> {
-      const store = openStore(read.location, { readonly: true });
-      try {
-        const series = readHostSeries(store, read);
-        const resume = new Map(read.resume);
-        return {
-          series: series.map(({ id, points }) => ({ id, points: points.length })),
-          judged: judgePacked(
-            packSeries(series, (key) => resume.get(key) ?? {}),
-            judging,
-          ),
-        };
-      } finally {
-        store.close();
-      }
     },
   };
 }

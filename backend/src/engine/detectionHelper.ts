@@ -3,15 +3,14 @@ import path from 'node:path';
 import type { Judging, SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import type { Logger } from '../log';
 import { SyncBridge } from '../threads/syncBridge';
-import { type HostRead, type JudgedHosts, type JudgedSeries, packSeries, type StoredState } from './detectionHandler';
+import { type JudgedSeries, packSeries, type StoredState } from './detectionHandler';
 
 /**
  * The helper thread's share of the points of the runs' series: the pass's own thread refreshes
- * insights and health besides, and the helper reads and judges the hosts' series (measured on a
- * first pass over 90 days of 200 workflows: at 0.5 and 0.55 both end within 0.2 s, at 0.65 the
- * pass's thread waited 0.4 to 1 s for the helper).
+ * insights and health besides (measured on a first pass over 90 days of 200 workflows, both end
+ * together).
  */
-const HELPER_SHARE = 0.55;
+const HELPER_SHARE = 0.65;
 
 const count = (list: readonly SeriesPoints[]) => list.reduce((sum, s) => sum + s.points.length, 0);
 
@@ -27,8 +26,6 @@ export class DetectionHelper {
   readonly series: SeriesPoints[] = [];
   points = 0;
   private readonly calls: number[] = [];
-  /** The hosts it reads and judges itself (`judgeHosts`), and its call doing so. */
-  hostRead?: { read: HostRead; call: number };
 
   private constructor(
     private readonly bridge: SyncBridge,
@@ -77,11 +74,6 @@ export class DetectionHelper {
     }
   }
 
-  /** Has the helper read the hosts' series of `read` from its own connection and judge them. */
-  judgeHosts(read: HostRead): void {
-    this.hostRead = { read, call: this.bridge.begin('judgeHosts', [read, this.judging]) };
-  }
-
   /**
    * Hands the first of `series` until the helper has `fraction` of the points of those and of
    * `handed` (which it has already): by default `HELPER_SHARE`, for a pass whose thread has
@@ -99,18 +91,11 @@ export class DetectionHelper {
     this.hand(share, skip);
   }
 
-  /**
-   * What the helper judged (the series handed, then the hosts' it read), or undefined (said in the
-   * log) when it failed: the caller then judges its series, and reads the hosts' itself.
-   */
-  finish(log?: Logger): { judged: JudgedSeries[]; hosts?: JudgedHosts['series'] } | undefined {
+  /** What the helper judged, or undefined (said in the log) when it failed: the caller then judges its series. */
+  finish(log?: Logger): JudgedSeries[] | undefined {
     try {
       // Generous: a helper judges a million points in a few seconds.
-      const judged = this.calls.flatMap((call) => this.bridge.finish<JudgedSeries[]>(call, 60_000 + this.points / 10));
-      if (!this.hostRead) return { judged };
-      const hosts = this.bridge.finish<JudgedHosts>(this.hostRead.call, 60_000);
-      this.points += hosts.series.reduce((sum, s) => sum + s.points, 0);
-      return { judged: [...judged, ...hosts.judged], hosts: hosts.series };
+      return this.calls.flatMap((call) => this.bridge.finish<JudgedSeries[]>(call, 60_000 + this.points / 10));
     } catch (error) {
       log?.warn({ err: error }, 'analysis: the helper thread failed, this one judges its series');
       return undefined;

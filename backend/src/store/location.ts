@@ -6,7 +6,7 @@ import type { Store } from './store';
 export type StoreLocation = { file: string } | { postgres: string };
 
 /** The location other threads can open `store` at; undefined for a store only this thread can use (in memory, or a test's own). */
-export function locationOf(store: object): StoreLocation | undefined {
+export function locationOf(store: Store): StoreLocation | undefined {
   if (store instanceof PgStore) return { postgres: store.url };
   if (store instanceof SqliteStore && store.file !== ':memory:') return { file: store.file };
   return undefined;
