@@ -1,13 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StoreTransport } from '../src/collect/storeTransport';
 import { DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
-import { AnalysisScheduler, type PassReport } from '../src/engine/analysisScheduler';
+import type { PassReport } from '../src/engine/analysisScheduler';
 import { INCIDENT_KINDS } from '../src/sim/incidents';
 import { runSimulation } from '../src/sim/simulator';
-import { createLogger } from '../src/log';
 import { SqliteStore } from '../src/store/sqlite/sqliteStore';
+import { collectorNodeFlags, requireBuild } from './collector';
 import { type Figure, figure } from './measure';
 
 const DAY = 86_400_000;
@@ -19,14 +20,16 @@ const ROUTINE_MS = 10 * 60_000;
  * Analysis passes (every series of every workflow and host, anomalies, incidents, insights) over
  * a simulated fleet: the first pass, which catches up on all the history stored, and a routine
  * pass ten minutes of new runs later (the collector passes every minute by default), beside the
- * time it takes only to read the same rows.
+ * time it takes only to read the same rows. The passes and the read run in the compiled collector
+ * in a Node of `npm start`'s flags (`analysisPasses.js`), as a collector runs them.
  */
 export async function benchAnalysis(quick: boolean, progress: (line: string) => void): Promise<Figure[]> {
+  requireBuild();
   const workflows = quick ? 50 : 200;
   const days = quick ? 7 : 90;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpa-bench-analysis-'));
   try {
-    let store = new SqliteStore({ file: path.join(dir, 'bench.db') });
+    const store = new SqliteStore({ file: path.join(dir, 'bench.db') });
     const end = Date.UTC(2026, 10, 20);
     const started = performance.now();
     const truth = await runSimulation({
@@ -45,35 +48,19 @@ export async function benchAnalysis(quick: boolean, progress: (line: string) => 
     progress(
       `  ${truth.totals.executions} runs, ${truth.totals.steps} steps, ${truth.totals.samples} samples in ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
+    store.close();
     const range = { from: end - days * DAY - DAY, to: end };
-    const readStarted = performance.now();
-    const rows = store.runs({ by: 'end', ...range }).length + store.stepsOfRuns({ by: 'end', ...range }).length + store.listSamples(range).length;
-    const readMs = performance.now() - readStarted;
-    store.close();
-
-    // A collector started on this history reads back its default number of days on the first pass.
-    // Warnings (a helper thread that failed to start or answer) are printed: they change the figure.
-    const defaultFile = path.join(dir, 'default.db');
-    fs.copyFileSync(path.join(dir, 'bench.db'), defaultFile);
-    const defaultStore = new SqliteStore({ file: defaultFile });
-    const warnings = createLogger('warn', process.stderr);
-    const byDefault = new AnalysisScheduler({ store: defaultStore, now: () => end - ROUTINE_MS, log: warnings }).runPass();
-    defaultStore.close();
-    progress(
-      `  first pass, ${DEFAULT_HISTORY_DAYS} days of history: ${byDefault.runs} runs, ${byDefault.points} points (${byDefault.helperPoints} by a helper thread) in ${(byDefault.durationMs / 1000).toFixed(1)} s`,
-    );
-
-    store = new SqliteStore({ file: path.join(dir, 'bench.db') });
-    let now = end - ROUTINE_MS;
-    const scheduler = new AnalysisScheduler({ store, now: () => now, historyDays: days + 1, log: warnings });
-    const first = scheduler.runPass();
-    progress(
-      `  first pass, all ${days} days: ${first.runs} runs, ${first.points} points (${first.helperPoints} of them judged by a helper thread), ${first.opened} anomalies opened, ${first.insights} insights in ${(first.durationMs / 1000).toFixed(1)} s`,
-    );
-    now = end;
-    const routine = scheduler.runPass();
-    progress(`  routine pass: ${routine.runs} runs, ${routine.points} points`);
-    store.close();
+    const { rows, readMs, byDefault, first, routine } = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [...collectorNodeFlags(), path.join(__dirname, 'analysisPasses.js'), JSON.stringify({ dir, end, days, routineMs: ROUTINE_MS, range })],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+          maxBuffer: 16 * 2 ** 20,
+        },
+      ),
+    ) as { rows: number; readMs: number; byDefault: PassReport; first: PassReport; routine: PassReport };
     const scale = `${workflows} workflows x ${days} days (${truth.totals.executions} runs)`;
     const pass = (scenario: string, report: PassReport) =>
       figure({

@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { COLLECTOR_MAIN, collectorNodeFlags, requireBuild } from './collector';
 import { type Figure, figure, median } from './measure';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 /** How the collector is started: the build's JavaScript (`npm start`), or the TypeScript sources through tsx (before). */
 const MODES = {
-  compiled: ['--max-semi-space-size=32', path.join(ROOT, 'backend/dist/main.js'), 'serve'],
-  tsx: ['--max-semi-space-size=32', '--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'],
+  compiled: [...collectorNodeFlags(), COLLECTOR_MAIN, 'serve'],
+  tsx: [...collectorNodeFlags(), '--import', 'tsx', path.join(ROOT, 'backend/src/main.ts'), 'serve'],
 } as const;
 
 /** Starts a collector on an empty data folder: milliseconds to its "listening" line, and its resident memory a second later. */
@@ -45,7 +46,7 @@ async function startOnce(mode: keyof typeof MODES): Promise<{ startMs: number; r
 /** The collector's start-up, compiled (`npm start`) beside the sources through tsx, alternating. */
 export async function benchStartup(quick: boolean): Promise<Figure[]> {
   if (process.platform !== 'linux') return [];
-  if (!fs.existsSync(MODES.compiled[1])) throw new Error('backend/dist is missing: run npm run build first');
+  requireBuild();
   const runs = quick ? 3 : 7;
   const results = { compiled: [] as Array<{ startMs: number; rssMb: number }>, tsx: [] as Array<{ startMs: number; rssMb: number }> };
   for (let i = 0; i < runs; i++) {
