@@ -352,8 +352,17 @@ export function failureSeries(
     outcomes.push(outcome(run));
     if (outcomes.length > FAILURE_WINDOW_RUNS) outcomes.shift();
     recent.set(run.workflow, outcomes);
-    const { failures, mask } = windowFailures(outcomes.length, (i) => outcomes[i] > 0);
-    const systemMask = windowFailures(outcomes.length, (i) => outcomes[i] === 2).mask;
+    // As `windowFailures` marks them, both masks in one loop: a first pass has hundreds of thousands of runs.
+    let failures = 0;
+    let mask = 0;
+    let systemMask = 0;
+    for (let i = 0; i < outcomes.length; i++) {
+      if (outcomes[i] === 0) continue;
+      const bit = 2 ** (outcomes.length - 1 - i);
+      failures++;
+      mask += bit;
+      if (outcomes[i] === 2) systemMask += bit;
+    }
     const points = pointsOf(
       out,
       series,
@@ -472,16 +481,22 @@ const PEER_MEMORY_RUNS = 3 * FAILURE_WINDOW_RUNS;
  * peers' runs before it shared (a burst about to end) never counts, however fine their runs after.
  */
 function peersFine(latest: readonly PeerRun[], run: PeerRun, robot: string): boolean {
-  const before = { runs: 0, failing: 0 };
-  const after = { runs: 0, failing: 0 };
+  let runsBefore = 0;
+  let failingBefore = 0;
+  let runsAfter = 0;
+  let failingAfter = 0;
   for (const peer of latest) {
     if (peer.robot === robot || Math.abs(peer.endedAt - run.endedAt) > PEER_HORIZON_MS) continue;
-    const side = peer.endedAt <= run.endedAt ? before : after;
-    side.runs++;
-    if (peer.failed) side.failing++;
+    if (peer.endedAt <= run.endedAt) {
+      runsBefore++;
+      if (peer.failed) failingBefore++;
+    } else {
+      runsAfter++;
+      if (peer.failed) failingAfter++;
+    }
   }
-  const fine = (side: { runs: number; failing: number }) => side.failing < PEERS_FAILING_SHARE * side.runs || side.runs === 0;
-  return before.runs + after.runs >= MIN_PEER_RUNS && fine(before) && fine(after);
+  const fine = (runs: number, failing: number) => failing < PEERS_FAILING_SHARE * runs || runs === 0;
+  return runsBefore + runsAfter >= MIN_PEER_RUNS && fine(runsBefore, failingBefore) && fine(runsAfter, failingAfter);
 }
 
 /** The whole hours in [from, to): the points of each workflow's `hourlySeries`. */
