@@ -12,7 +12,11 @@ export function collectorNodeFlags(): string[] {
   return start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
-/** @throws Error when the build the benchmark measures is missing */
+/**
+ * The benchmark measures the last build: `npm run bench` builds first (`prebench`); run through tsx
+ * directly, it measures whatever `npm run build` last built.
+ * @throws Error when there is no build
+ */
 export function requireBuild(): void {
   if (!fs.existsSync(COLLECTOR_MAIN)) throw new Error('backend/dist is missing: run npm run build first (npm run bench builds it)');
 }

@@ -495,9 +495,23 @@ describe('series sized to their points', () => {
     ]);
     for (const { id, points } of series) {
       expect([id.key, points.shared, points.packed.buffer instanceof SharedArrayBuffer]).toEqual([id.key, true, true]);
-      expect([id.key, points.packed]).toEqual([id.key, expect.any(Float64Array)]);
+      // Its own memory, not a copy: a copy is new at each call.
       expect(points.packed).toBe(points.packed);
-      expect(points.packed).toHaveLength(points.length * (points.rates ? 5 : 2));
     }
+    // And the points are the runs' and samples': the step completed twice, the disk's two buckets, the robot's last window.
+    const valuesOf = (key: string) => {
+      const { points } = series.find((s) => s.id.key === key)!;
+      return Array.from({ length: points.length }, (_, i) => points.at(i));
+    };
+    expect(valuesOf('step_duration|Claims|Open portal|').slice(-3)).toEqual([
+      { time: T0 + 400 * 60_000, value: 900 },
+      { time: T0 + 410 * 60_000, value: 900 },
+      { time: T0 + 410 * 60_000 + 5, value: 950 },
+    ]);
+    expect(valuesOf('host_disk|||vm-a')).toEqual([
+      { time: T0, value: 40 },
+      { time: T0 + 2 * HOST_BUCKET_MS, value: 41 },
+    ]);
+    expect(valuesOf('failure_rate||||bot-2').at(-1)).toEqual({ time: T0 + 421 * 60_000, value: 1, trials: 10, outcomes: 1 });
   });
 });

@@ -509,11 +509,13 @@ describe('BinomialScorer on system errors', () => {
 });
 
 describe('BinomialScorer: tails kept from point to point', () => {
-  // One run a point, every 1/rate-th failed: a baseline at that rate.
+  // One run a point, every 1/rate-th failed, every other of those on a system error: a baseline at
+  // that rate, and at half of it for system errors (both scans run, each with its own tails).
   const windowsOf = (rate: number) =>
     Array.from({ length: 200 }, (_, i) => {
       const failed = i % Math.round(1 / rate) === 0 ? 1 : 0;
-      return { time: i, value: failed, trials: 1, outcomes: failed };
+      const system = i % Math.round(2 / rate) === 0 ? 1 : 0;
+      return { time: i, value: failed, trials: 1, outcomes: failed, systemOutcomes: system };
     });
   const probes = [0b1, 0b11, 0b111, 0b1101, 0b1011, 0b111, 0b11, 0b1101];
   const scoresOf = (scorer: BinomialScorer) =>
@@ -531,15 +533,19 @@ describe('BinomialScorer: tails kept from point to point', () => {
     const b = new BinomialScorer();
     a.fit(rare);
     b.fit(common);
+    expect([a.describe(), b.describe()]).toEqual([
+      { kind: 'binomial', rate: 0.01, systemRate: 0.005 },
+      { kind: 'binomial', rate: 0.2, systemRate: 0.1 },
+    ]);
     // Interleaved: the same windows of runs, each at its own rate.
     const interleaved = probes.map((outcomes, i) =>
       [a, b].map((scorer) => scorer.score({ time: i, value: bitsOf(outcomes), trials: 10, outcomes, systemOutcomes: outcomes })),
     );
     expect(interleaved.map(([x]) => x)).toEqual(fresh(rare));
     expect(interleaved.map(([, y]) => y)).toEqual(fresh(common));
-    // Known answers: three failures in a row at 1% open far out; at 20% they do not.
+    // Known answers: three failures in a row at 1% open far out; at 20% (10% on system errors) they do not.
     expect(interleaved[2][0].z).toBeGreaterThan(3.5);
-    expect(interleaved[2][1].z).toBeLessThan(2);
+    expect(interleaved[2][1].z).toBeLessThan(3);
     // Fitted again to the other rate, and loaded with a saved rate: the tails of before are not reused.
     const expected = { rare: fresh(rare), common: fresh(common) };
     a.fit(rare);
