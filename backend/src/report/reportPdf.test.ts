@@ -267,9 +267,11 @@ describe('reports of a simulated fleet judged by a running collector', () => {
     const heading = positions(pages, ['Run duration: median and p95, per 3 hours'])[0];
     const page = pages[heading.page];
     const below = page.lines.filter((l) => l.y > heading.y && l.y < heading.y + 160);
-    // The y axis spans the spike: its top label is the highest p95 of a bucket and a bit.
+    // The y axis spans the spike: its top label is the highest p95 of a bucket and a bit. The spike
+    // is 3x for 2 hours; the fleet ends at the hour the test runs, so how its 2 hours fall into the
+    // 3-hour buckets varies (at 2.45x the median at 17:00 UTC): twice the median tells it.
     const highest = Math.max(...own.performance.buckets.map((b) => b.p95DurationMs ?? 0));
-    expect(highest).toBeGreaterThan(2.5 * own.summary.medianDurationMs!);
+    expect(highest).toBeGreaterThan(2 * own.summary.medianDurationMs!);
     const top = highest * 1.05;
     expect(below[0].text).toBe(top >= 60_000 ? `${(top / 60_000).toFixed(1)} min` : `${(top / 1000).toFixed(1)} s`);
     expect(below.map((l) => l.text)).toContain('p95 median incident');
