@@ -4,6 +4,7 @@ import type { Point } from './scorers';
 const RATE_FIELDS = 5;
 /** Numbers a point of any other series takes: time and value. */
 const VALUE_FIELDS = 2;
+const widthOf = (options: { rates?: boolean }) => (options.rates ? RATE_FIELDS : VALUE_FIELDS);
 
 /**
  * A series' points packed in one array, NaN for none: time and value of each, and for a rate
@@ -25,7 +26,7 @@ export class PointList {
    *   point, else two); `length`, how many of `packed`'s points are points yet (all by default)
    */
   constructor(packed?: Float64Array, options: { rates?: boolean; length?: number } = {}) {
-    this.width = options.rates ? RATE_FIELDS : VALUE_FIELDS;
+    this.width = widthOf(options);
     this.data = packed ?? new Float64Array(16 * this.width);
     if (packed) this.length = options.length ?? Math.floor(packed.length / this.width);
   }
@@ -35,8 +36,7 @@ export class PointList {
    * list's own array (a list pushed past it grows into memory of its own, as any list).
    */
   static sized(count: number, options: { rates?: boolean } = {}): PointList {
-    const width = options.rates ? RATE_FIELDS : VALUE_FIELDS;
-    const shared = new SharedArrayBuffer(Math.max(1, count) * width * Float64Array.BYTES_PER_ELEMENT);
+    const shared = new SharedArrayBuffer(Math.max(1, count) * widthOf(options) * Float64Array.BYTES_PER_ELEMENT);
     return new PointList(new Float64Array(shared), { ...options, length: 0 });
   }
 

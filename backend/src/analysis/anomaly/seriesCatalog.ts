@@ -1,6 +1,7 @@
 import type { AnomalyMetric } from '@rpa-analytics/contract';
 import type { Execution } from '@rpa-analytics/contract';
 import type { HostBuckets, HourlyStarts, RunOutline } from '../../store/store';
+import { countBy } from '../../domain/collections';
 import { isTimedRun } from '../performance';
 import { localClock, type LocalClock } from '../localClock';
 import { failureKey, type NewError } from './newErrors';
@@ -345,8 +346,7 @@ export function failureSeries(
     );
   }
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
-  const counts = new Map<string, number>();
-  for (const { workflow } of finished) counts.set(workflow, (counts.get(workflow) ?? 0) + 1);
+  const counts = countBy(finished, (run) => run.workflow);
   for (const run of finished) {
     const outcomes = recent.get(run.workflow) ?? [];
     outcomes.push(outcome(run));
@@ -423,11 +423,11 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
   const starts = new Map<string, number | undefined>();
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   for (const { robot } of finished) if (robot !== undefined && !starts.has(robot)) starts.set(robot, judgeFrom(robot));
-  const counts = new Map<string, number>();
-  for (const { robot, endedAt } of finished) {
+  // The points: each robot's runs from where it is judged.
+  const counts = countBy(finished, ({ robot, endedAt }) => {
     const from = robot === undefined ? undefined : starts.get(robot);
-    if (from !== undefined && endedAt! >= from) counts.set(robot!, (counts.get(robot!) ?? 0) + 1);
-  }
+    return from !== undefined && endedAt! >= from ? robot : undefined;
+  });
   for (const run of finished) {
     const entry: PeerRun = { workflow: run.workflow, robot: run.robot, endedAt: run.endedAt!, failed: failedOnRobot(run) };
     let latest = peers.get(run.workflow);
