@@ -60,4 +60,34 @@ describe('PointList', () => {
       { time: 2, value: 2 },
     ]);
   });
+
+  it('takes lists of values and of rates from one block of shared memory, each its own part, and one past its end from memory of its own', () => {
+    const block = PointList.block({ points: 3, ratePoints: 1 });
+    const values = block.take(2);
+    const rate = block.take(1, { rates: true });
+    const last = block.take(1);
+    values.push(1, 10);
+    rate.push(2, 3, 10, 0b101, 0b1);
+    last.push(3, 30);
+    values.push(4, 40);
+    // Full, each hands its own part of the one block: neither thread copies, and no list wrote into another's.
+    expect(values.packed.buffer).toBe(rate.packed.buffer);
+    expect(last.packed.buffer).toBe(values.packed.buffer);
+    expect(values.packed.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([Array.from(values.packed), Array.from(rate.packed), Array.from(last.packed)]).toEqual([
+      [1, 10, 4, 40],
+      [2, 3, 10, 5, 1],
+      [3, 30],
+    ]);
+
+    const beyond = block.take(1);
+    beyond.push(5, 50);
+    expect(beyond.packed.buffer).not.toBe(values.packed.buffer);
+    expect(Array.from(beyond.packed)).toEqual([5, 50]);
+    // A list pushed past its part grows into memory of its own, and its neighbour keeps its points.
+    values.push(6, 60);
+    expect(values.shared).toBe(false);
+    expect(Array.from(rate.packed)).toEqual([2, 3, 10, 5, 1]);
+    expect(values.at(2)).toEqual({ time: 6, value: 60 });
+  });
 });

@@ -464,14 +464,15 @@ describe('series sized to their points', () => {
         diskPercent: [40, 0, 41],
       },
     ];
-    const series = [
-      ...durationSeries(runs),
-      ...failureSeries(runs, new Map()),
+    const built = [
+      durationSeries(runs),
+      failureSeries(runs, new Map()),
       // bot-1's runs are judged from the 20th run's end on: the ones before only fill its window.
-      ...robotFailureSeries(runs, (robot) => (robot === 'bot-1' ? T0 + 200 * 60_000 : T0)),
-      ...hourlySeries([{ workflow: 'Claims', hour: T0 + 2 * HOUR, runs: 6 }], ['Claims', 'Payroll'], T0, T0 + 8 * HOUR, (workflow) => workflow === 'Claims'),
-      ...hostSeries(hosts),
+      robotFailureSeries(runs, (robot) => (robot === 'bot-1' ? T0 + 200 * 60_000 : T0)),
+      hourlySeries([{ workflow: 'Claims', hour: T0 + 2 * HOUR, runs: 6 }], ['Claims', 'Payroll'], T0, T0 + 8 * HOUR, (workflow) => workflow === 'Claims'),
+      hostSeries(hosts),
     ];
+    const series = built.flat();
     expect(series.map((s) => [s.id.key, s.points.length])).toEqual([
       ['run_duration|Payroll||', 14],
       ['step_duration|Payroll|Open portal|', 14],
@@ -497,6 +498,12 @@ describe('series sized to their points', () => {
       expect([id.key, points.shared, points.packed.buffer instanceof SharedArrayBuffer]).toEqual([id.key, true, true]);
       // Its own memory, not a copy: a copy is new at each call.
       expect(points.packed).toBe(points.packed);
+    }
+    // Each builder's series are parts of one block, exactly as large as their points: one allocation, not one a series.
+    for (const list of built) {
+      const blocks = new Set(list.map((s) => s.points.packed.buffer));
+      const bytes = list.reduce((sum, s) => sum + s.points.packed.byteLength, 0);
+      expect([blocks.size, [...blocks][0].byteLength]).toEqual([1, bytes]);
     }
     // And the points are the runs' and samples': the step completed twice, the disk's two buckets, the robot's last window.
     const valuesOf = (key: string) => {

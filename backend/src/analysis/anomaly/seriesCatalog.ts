@@ -229,14 +229,13 @@ function pointsOf(
   bySubject: Map<string, PointList>,
   subject: string,
   id: () => Omit<SeriesId, 'key'>,
-  count: () => number,
-  options: { rates?: boolean } = {},
+  make: () => PointList,
 ): PointList {
   let points = bySubject.get(subject);
   if (!points) {
     const series = id();
     const key = seriesKey(series);
-    out.set(key, { id: { key, ...series }, points: (points = PointList.sized(count(), options)) });
+    out.set(key, { id: { key, ...series }, points: (points = make()) });
     bySubject.set(subject, points);
   }
   return points;
@@ -247,6 +246,12 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
   const out = new Map<string, SeriesPoints>();
   const timed = runs.filter(isTimedRun).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   const counts = pointCounts(timed);
+  let total = 0;
+  for (const { runs, steps } of counts.values()) {
+    total += runs;
+    for (const count of steps.values()) total += count;
+  }
+  const block = PointList.block({ points: total });
   // Each workflow's step series by step name: months of steps are millions of points.
   const stepSeries = new Map<string, Map<string, PointList>>();
   const runSeries = new Map<string, PointList>();
@@ -257,7 +262,7 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
       runSeries,
       workflow,
       () => ({ metric: 'run_duration', workflow }),
-      () => counts.get(workflow)!.runs,
+      () => block.take(counts.get(workflow)!.runs),
     ).push(run.startedAt, run.durationMs);
     let byName = stepSeries.get(workflow);
     if (!byName) stepSeries.set(workflow, (byName = new Map()));
@@ -271,7 +276,7 @@ export function durationSeries(runs: readonly RunOutline[]): SeriesPoints[] {
           byName,
           names[i],
           () => ({ metric: 'step_duration', workflow, step: names[i] }),
-          () => counts.get(workflow)!.steps.get(names[i])!,
+          () => block.take(counts.get(workflow)!.steps.get(names[i])!),
         );
       points.push(times[2 * i], times[2 * i + 1]);
     }
@@ -347,6 +352,7 @@ export function failureSeries(
   }
   const finished = runs.filter((r) => r.status !== 'running' && r.endedAt !== undefined).sort((a, b) => a.endedAt! - b.endedAt! || a.startedAt - b.startedAt);
   const counts = countBy(finished, (run) => run.workflow);
+  const block = PointList.block({ ratePoints: finished.length });
   for (const run of finished) {
     const outcomes = recent.get(run.workflow) ?? [];
     outcomes.push(outcome(run));
@@ -368,8 +374,7 @@ export function failureSeries(
       series,
       run.workflow,
       () => ({ metric: 'failure_rate', workflow: run.workflow }),
-      () => counts.get(run.workflow)!,
-      { rates: true },
+      () => block.take(counts.get(run.workflow)!, { rates: true }),
     );
     points.push(run.endedAt!, failures, outcomes.length, mask, systemMask);
     const newError = run.status !== 'completed' && newErrors?.size ? newErrors.get(failureKey(run)) : undefined;
@@ -428,6 +433,9 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
     const from = robot === undefined ? undefined : starts.get(robot);
     return from !== undefined && endedAt! >= from ? robot : undefined;
   });
+  let judged = 0;
+  for (const count of counts.values()) judged += count;
+  const block = PointList.block({ ratePoints: judged });
   for (const run of finished) {
     const entry: PeerRun = { workflow: run.workflow, robot: run.robot, endedAt: run.endedAt!, failed: failedOnRobot(run) };
     let latest = peers.get(run.workflow);
@@ -449,8 +457,7 @@ export function robotFailureSeries(runs: readonly RobotRun[], judgeFrom: (robot:
           series,
           robot,
           () => ({ metric: 'failure_rate', robot }),
-          () => counts.get(robot)!,
-          { rates: true },
+          () => block.take(counts.get(robot)!, { rates: true }),
         ).push(entry.endedAt, failures, outcomes.length, mask);
       }
     }
@@ -529,12 +536,19 @@ export function hourlySeries(
     if (!hours) counts.set(workflow, (hours = new Float64Array(hourCount)));
     hours[slot] += runs;
   }
-  const out: SeriesPoints[] = [];
-  for (const workflow of workflows) {
+  // Where each workflow's series starts: its first run for one judged for the first time.
+  const firstSlots = workflows.map((workflow) => {
     const hours = counts.get(workflow);
     let slot = 0;
     if (fresh(workflow)) while (slot < hourCount && !(hours && hours[slot] > 0)) slot++;
-    const points = PointList.sized(hourCount - slot);
+    return slot;
+  });
+  const block = PointList.block({ points: firstSlots.reduce((sum, slot) => sum + hourCount - slot, 0) });
+  const out: SeriesPoints[] = [];
+  for (const [index, workflow] of workflows.entries()) {
+    const hours = counts.get(workflow);
+    let slot = firstSlots[index];
+    const points = block.take(hourCount - slot);
     for (; slot < hourCount; slot++) points.push(first + slot * HOUR, hours ? hours[slot] : 0);
     const silences = watch?.silences.get(workflow);
     if (points.length || silences?.length) {
@@ -553,10 +567,12 @@ export function hourlySeries(
  */
 export function hostSeries(hosts: readonly HostBuckets[]): SeriesPoints[] {
   const out: SeriesPoints[] = [];
+  const diskPoints = (diskSamples: HostBuckets['diskSamples']) => diskSamples.reduce((count, n) => count + (n > 0 ? 1 : 0), 0);
+  const block = PointList.block({ points: hosts.reduce((sum, h) => sum + 2 * h.times.length + diskPoints(h.diskSamples), 0) });
   for (const { host, times, samples, cpuPercent, memoryPercent, diskSamples, diskPercent } of [...hosts].sort((a, b) => a.times[0] - b.times[0])) {
-    const cpu = PointList.sized(times.length);
-    const memory = PointList.sized(times.length);
-    const disk = PointList.sized(diskSamples.reduce((count, n) => count + (n > 0 ? 1 : 0), 0));
+    const cpu = block.take(times.length);
+    const memory = block.take(times.length);
+    const disk = block.take(diskPoints(diskSamples));
     for (let i = 0; i < times.length; i++) {
       cpu.push(times[i], cpuPercent[i] / samples[i]);
       memory.push(times[i], memoryPercent[i] / samples[i]);
