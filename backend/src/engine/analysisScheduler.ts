@@ -23,6 +23,7 @@ import {
   observeAll,
   parseSeriesKey,
   robotFailureSeries,
+  type RobotRun,
   seriesKey,
   silencesOf,
   wholeHours,
@@ -583,17 +584,21 @@ export class AnalysisScheduler {
    * pass over the whole history gives.
    */
   private robotSeries(ended: readonly RunOutline[], from: number, late: ReadonlyMap<Family, number>): SeriesPoints[] {
-    const robots = new Set(ended.flatMap((r) => (r.robot !== undefined && !late.has(familyOf({ robot: r.robot })) ? [r.robot] : [])));
+    // Loops, not spreads and callbacks: a first pass over months has hundreds of thousands of runs.
+    const robots = new Set<string>();
+    for (const { robot } of ended) if (robot !== undefined) robots.add(robot);
+    for (const robot of robots) if (late.has(familyOf({ robot }))) robots.delete(robot);
     if (robots.size === 0) return [];
     const earlier = [...robots].flatMap((robot) => this.store.runs({ robots: [robot], by: 'end', to: from, last: FAILURE_WINDOW_RUNS - 1 }));
-    const failures = [...earlier, ...ended].filter((r) => r.robot !== undefined && robots.has(r.robot) && failedOnRobot(r));
+    const failures: RobotRun[] = [];
+    for (const runs of [earlier, ended]) for (const r of runs) if (r.robot !== undefined && robots.has(r.robot) && failedOnRobot(r)) failures.push(r);
     // The earliest failure by a loop: a first pass over months holds too many to spread into Math.min.
     const earliest = failures.reduce((min, r) => Math.min(min, r.endedAt!), Infinity);
     const peers = failures.length
       ? this.store.runs({ workflows: [...new Set(failures.map((r) => r.workflow))], by: 'end', from: earliest - HOUR, to: from })
       : [];
     const read = new Map<string, Execution>([...peers, ...earlier].map((r) => [r.id, r]));
-    return robotFailureSeries([...read.values(), ...ended], (robot) => (robots.has(robot) ? from : undefined));
+    return robotFailureSeries(Array.from<RobotRun>(read.values()).concat(ended), (robot) => (robots.has(robot) ? from : undefined));
   }
 
   /** Step 2: the series of families that data arrived late for, judged again by fresh detectors. */
