@@ -445,8 +445,8 @@ export class AnalysisScheduler {
    * Step 1: the series of families not judged again, from where their detectors stood, over what
    * ended or passed since the last pass. A pass catching up on months starts a helper thread: it
    * judges hosts while this thread reads the runs, then volumes (their silences are found among
-   * the runs) and a share of the runs' series while this one refreshes insights and health
-   * (`finishHelper` collects its results).
+   * the runs), the failure series and the duration series while this one refreshes insights and
+   * health; then this one judges the duration series the helper has not begun (`finishHelper`).
    */
   private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
     const { runs, hours, hosts: hostRange } = window;
@@ -493,12 +493,13 @@ export class AnalysisScheduler {
     const volumes = hourlySeries(starts, workflows, hours.from, hours.to, fresh, { silences, until: runs.to });
     helper?.hand(volumes, stays);
     // The failure series first, quick to build: the helper judges them while this thread builds
-    // the duration series, then takes its share of those.
+    // the duration series, then those, from the first on, while this thread refreshes insights and
+    // health and then takes back those the helper has not begun (`finishHelper`).
     const before = runsBeforeWindow(this.store, new Map(ended.map((r) => [r.workflow, runs.from])));
     const failures = [...failureSeries(finished, before, this.newErrors(runs, late)), ...this.robotSeries(ended, runs.from, late)];
     helper?.hand(failures, stays);
     const durations = durationSeries(finished);
-    helper?.share(durations, [...failures, ...volumes], stays);
+    helper?.offer(durations, stays);
     const series: SeriesPoints[] = [...durations, ...failures, ...volumes, ...hosts];
 
     const judged: Judged = new Map();
@@ -514,7 +515,7 @@ export class AnalysisScheduler {
       helperPoints: 0,
       events: [] as SeriesEvent[],
       states: new Map<string, unknown>(),
-      /** Takes the helper's results (or judges its series here when it failed); then `events` and `states` are complete. */
+      /** Judges the series the helper has not begun, takes its results (or judges its series here when it failed); then `events` and `states` are complete. */
       finishHelper: () => {
         if (helper) result.helperPoints = this.collect(helper, judged);
         for (const { id } of series) {
@@ -623,8 +624,8 @@ export class AnalysisScheduler {
       resumeFrom: () => ({}),
       log: this.log,
     });
-    // Half each: this thread has nothing else to do meanwhile.
-    helper?.share(read.series, [], undefined, 0.5);
+    // This thread has nothing else to do meanwhile: it takes back from the last series on (`collect`).
+    helper?.offer(read.series);
     const judged: Judged = new Map();
     this.judgeHere(
       read.series.filter((s) => !helper?.keys.has(s.id.key)),
@@ -648,8 +649,12 @@ export class AnalysisScheduler {
     }
   }
 
-  /** The helper's judgements (its series judged here when it failed); returns the points it judged. */
+  /**
+   * Judges here the offered series the helper has not begun, then takes the helper's judgements
+   * (its series judged here when it failed); returns the points it judged.
+   */
   private collect(helper: DetectionHelper, judged: Judged): number {
+    for (let part = helper.takeBack(); part; part = helper.takeBack()) this.judgeHere(part, judged);
     const results = helper.finish(this.log);
     if (!results) {
       this.judgeHere(helper.series, judged);

@@ -1,6 +1,6 @@
 import { createDetector, type Judging, observeAll, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import { PointList } from '../analysis/anomaly/pointList';
-import type { DetectorEvent, DetectorState } from '../analysis/anomaly/seriesDetector';
+import type { DetectorEvent, DetectorState, Silence } from '../analysis/anomaly/seriesDetector';
 
 /** A detector's state, or its JSON (a state a helper thread left, kept as it came). */
 export type StoredState = DetectorState | string;
@@ -16,7 +16,8 @@ export interface PackedSeries {
   points: Float64Array;
   /** Whether the points are a rate's (`PointList` made for `rates`). */
   rates: boolean;
-  silences?: SeriesPoints['silences'];
+  /** The silences' from, to and runs before, three numbers each (`packSilences`). */
+  silences?: { list: Float64Array; until: number };
   newErrors?: SeriesPoints['newErrors'];
   state?: StoredState;
   baseline?: unknown;
@@ -34,13 +35,43 @@ export interface JudgedSeries {
   baseline: unknown;
 }
 
-/** Series to hand to a worker: their points go as arrays of numbers, not millions of objects. */
+/** Numbers a silence takes packed: from, to, runs before. */
+const SILENCE_FIELDS = 3;
+
+/** Silences as numbers: a first pass over months hands a helper thread hundreds of thousands. */
+export function packSilences(list: readonly Silence[]): Float64Array {
+  const packed = new Float64Array(SILENCE_FIELDS * list.length);
+  list.forEach(({ from, to, runsBefore }, i) => packed.set([from, to, runsBefore], SILENCE_FIELDS * i));
+  return packed;
+}
+
+export function unpackSilences(packed: Float64Array): Silence[] {
+  const list: Silence[] = [];
+  for (let at = 0; at < packed.length; at += SILENCE_FIELDS) list.push({ from: packed[at], to: packed[at + 1], runsBefore: packed[at + 2] });
+  return list;
+}
+
+/**
+ * A claim on a part of the series a pass offers to either thread (`DetectionHelper.offer`), in
+ * memory both threads share: the thread that claims it first judges the part.
+ */
+export interface PartClaim {
+  claims: Int32Array;
+  part: number;
+}
+
+const CLAIMANTS = { helper: 1, 'own thread': 2 } as const;
+
+/** Claims the part for a thread; false when the other one claimed it first. */
+export const claimPart = ({ claims, part }: PartClaim, by: keyof typeof CLAIMANTS): boolean => Atomics.compareExchange(claims, part, 0, CLAIMANTS[by]) === 0;
+
+/** Series to hand to a worker: their points and silences go as arrays of numbers, not millions of objects. */
 export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: string) => { state?: StoredState; baseline?: unknown }): PackedSeries[] {
   return series.map(({ id, points, silences, newErrors }) => ({
     id,
     points: points.packed,
     rates: points.rates,
-    ...(silences ? { silences } : {}),
+    ...(silences ? { silences: { list: packSilences(silences.list), until: silences.until } } : {}),
     ...(newErrors ? { newErrors } : {}),
     ...resumeFrom(id.key),
   }));
@@ -50,7 +81,12 @@ export function packSeries(series: readonly SeriesPoints[], resumeFrom: (key: st
 export function judgePacked(series: readonly PackedSeries[], judging: Judging): JudgedSeries[] {
   return series.map(({ id, points, rates, silences, newErrors, state, baseline }) => {
     const detector = createDetector(id.metric, judging, detectorState(state), baseline);
-    const events = observeAll(detector, new PointList(points, { rates }), silences, newErrors);
+    const events = observeAll(
+      detector,
+      new PointList(points, { rates }),
+      silences && { list: unpackSilences(silences.list), until: silences.until },
+      newErrors,
+    );
     return { key: id.key, events, state: JSON.stringify(detector.currentState), baseline: detector.fittedBaseline };
   });
 }
@@ -58,8 +94,9 @@ export function judgePacked(series: readonly PackedSeries[], judging: Judging): 
 /** The helper thread's side (see `SyncBridge`): judges what a pass hands it. */
 export async function createHandler() {
   return {
-    async judge(series: PackedSeries[], judging: Judging): Promise<JudgedSeries[]> {
-      return judgePacked(series, judging);
+    /** Judges `series`; none when they are an offered part (`claim`) the pass's own thread took back. */
+    async judge(series: PackedSeries[], judging: Judging, claim?: PartClaim): Promise<JudgedSeries[]> {
+      return claim && !claimPart(claim, 'helper') ? [] : judgePacked(series, judging);
     },
   };
 }

@@ -3,29 +3,30 @@ import path from 'node:path';
 import type { Judging, SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import type { Logger } from '../log';
 import { SyncBridge } from '../threads/syncBridge';
-import { type JudgedSeries, packSeries, type StoredState } from './detectionHandler';
+import { claimPart, type JudgedSeries, packSeries, type PartClaim, type StoredState } from './detectionHandler';
 
 /**
- * The helper thread's share of the points of the runs' series: the pass's own thread refreshes
- * insights and health besides (measured on a first pass over 90 days of 200 workflows, both end
- * together).
+ * Parts series offered to either thread are cut into (`offer`): the two threads end within one
+ * part of each other, whatever else the machine runs meanwhile.
  */
-const HELPER_SHARE = 0.65;
-
-const count = (list: readonly SeriesPoints[]) => list.reduce((sum, s) => sum + s.points.length, 0);
+const OFFERED_PARTS = 16;
 
 /**
  * A second thread that judges a share of a large pass's series (a first pass, or a catch-up on a
  * backfill) while the pass's own thread judges the rest. Series are handed to it as they are
- * built; each goes with the state its detector resumes from. Should the helper fail, the pass's
- * thread judges the same points: copies of them go to the helper, or memory the two threads share
- * and neither writes to.
+ * built (`hand`), or offered (`offer`) for either thread to judge, this one taking back what the
+ * helper has not begun once it has done its own work (`takeBack`). Each goes with the state its
+ * detector resumes from. Should the helper fail, the pass's thread judges the same points: copies
+ * of them go to the helper, or memory the two threads share and neither writes to.
  */
 export class DetectionHelper {
+  /** The series the helper judges: those handed, and those offered that this thread did not take back. */
   readonly keys = new Set<string>();
-  readonly series: SeriesPoints[] = [];
+  private readonly handed: SeriesPoints[] = [];
   points = 0;
   private readonly calls: number[] = [];
+  /** The parts offered and not taken back, first offered first, each with its claim. */
+  private readonly offered: Array<{ claim: PartClaim; series: SeriesPoints[] }> = [];
 
   private constructor(
     private readonly bridge: SyncBridge,
@@ -55,40 +56,75 @@ export class DetectionHelper {
     }
   }
 
+  /** The series the helper judges. */
+  get series(): SeriesPoints[] {
+    return this.handed.filter((s) => this.keys.has(s.id.key));
+  }
+
   /** Hands these series to the helper (those `skip` names stay with the pass's thread). */
-  hand(series: readonly SeriesPoints[], skip: (key: string) => boolean = () => false): void {
+  hand(series: readonly SeriesPoints[], skip: (key: string) => boolean = () => false, claim?: PartClaim): void {
     const handed = series.filter((s) => !skip(s.id.key));
     const packed = packSeries(handed, this.resumeFrom);
     this.calls.push(
       this.bridge.begin(
         'judge',
-        [packed, this.judging],
-        // Copies are moved; points in shared memory are shared.
-        packed.flatMap((p) => (p.points.buffer instanceof SharedArrayBuffer ? [] : [p.points.buffer])),
+        [packed, this.judging, claim],
+        // Copies (and packed silences) are moved; points in shared memory are shared.
+        packed.flatMap(({ points, silences }) =>
+          [points.buffer, silences?.list.buffer].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer),
+        ),
       ),
     );
     for (const s of handed) {
-      this.series.push(s);
+      this.handed.push(s);
       this.keys.add(s.id.key);
       this.points += s.points.length;
     }
   }
 
   /**
-   * Hands the first of `series` until the helper has `fraction` of the points of those and of
-   * `handed` (which it has already): by default `HELPER_SHARE`, for a pass whose thread has
-   * insights and health to refresh meanwhile.
+   * Offers these series (but those `skip` names) to either thread, in `OFFERED_PARTS` parts of
+   * about as many points each: the helper judges them from the first part on, after what it was
+   * handed before, and this thread takes back from the last part on (`takeBack`).
    */
-  share(series: readonly SeriesPoints[], handed: readonly SeriesPoints[], skip?: (key: string) => boolean, fraction = HELPER_SHARE): void {
-    const total = count(series) + count(handed);
-    const share: SeriesPoints[] = [];
-    let points = count(handed);
-    for (const s of series) {
-      if (points >= fraction * total) break;
-      share.push(s);
+  offer(series: readonly SeriesPoints[], skip: (key: string) => boolean = () => false): void {
+    const offered = series.filter((s) => !skip(s.id.key));
+    const total = offered.reduce((sum, s) => sum + s.points.length, 0);
+    const claims = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * OFFERED_PARTS));
+    let part: SeriesPoints[] = [];
+    let parts = 0;
+    let points = 0;
+    const cut = () => {
+      const claim = { claims, part: parts++ };
+      this.hand(part, undefined, claim);
+      this.offered.push({ claim, series: part });
+      part = [];
+    };
+    for (const s of offered) {
+      part.push(s);
       points += s.points.length;
+      // The last part takes what is left: each cut is at a further share of the points.
+      if (parts < OFFERED_PARTS - 1 && points >= ((parts + 1) * total) / OFFERED_PARTS) cut();
     }
-    this.hand(share, skip);
+    if (part.length) cut();
+  }
+
+  /**
+   * The last offered part the helper has not begun, now this thread's to judge; undefined once the
+   * helper has begun every part left (it takes them in order).
+   */
+  takeBack(): SeriesPoints[] | undefined {
+    const last = this.offered.pop();
+    if (!last) return undefined;
+    if (!claimPart(last.claim, 'own thread')) {
+      this.offered.length = 0;
+      return undefined;
+    }
+    for (const s of last.series) {
+      this.keys.delete(s.id.key);
+      this.points -= s.points.length;
+    }
+    return last.series;
   }
 
   /** What the helper judged, or undefined (said in the log) when it failed: the caller then judges its series. */
