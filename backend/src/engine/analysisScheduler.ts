@@ -18,7 +18,6 @@ import {
   failureSeries,
   floorTo,
   HOST_BUCKET_MS,
-  hostSeries,
   hourlySeries,
   observeAll,
   parseSeriesKey,
@@ -38,7 +37,7 @@ import { DetectionHelper } from './detectionHelper';
 import { detectorState, type StoredState } from './detectionHandler';
 import { HEALTH_VALUE, HealthRefresh } from './healthRefresh';
 import { InsightGenerator } from './insightGenerator';
-import { fleetFailedBefore, fleetFailures, fleetRuns, readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
+import { fleetFailedBefore, fleetFailures, fleetRuns, readHostSeries, readLateSeries, runsBeforeWindow, WARMUP_MS } from './lateSeries';
 import { type ErrorMemory, type NewError, newErrorsBetween } from '../analysis/anomaly/newErrors';
 import { PerformanceAnalyzer } from './performanceAnalyzer';
 
@@ -482,9 +481,16 @@ export class AnalysisScheduler {
       return (this.detectors.get(key)?.lastTime ?? detectorState(this.storedStates.get(key))?.lastTime) === undefined;
     };
     if (!early) helper = startHelper(volumePoints + 3 * starts.reduce((sum, s) => sum + s.runs, 0));
-    const hostBuckets = hostRange.to > hostRange.from ? this.store.hostBuckets(hostRange.from, hostRange.to, HOST_BUCKET_MS) : [];
-    const hosts = hostSeries(hostBuckets).filter((s) => !isLate(s.id));
-    helper?.hand(hosts, stays);
+    // Handed as they are read: the helper judges the first hosts while this thread reads the rest.
+    const hosts =
+      hostRange.to > hostRange.from
+        ? readHostSeries(
+            this.store,
+            hostRange,
+            (id) => !isLate(id),
+            (read) => helper?.hand(read, stays),
+          )
+        : [];
     const ended = this.store.runOutlines({ by: 'end', ...runs });
     const finished = ended.filter((r) => !late.has(familyOf(r)));
     // Runs per hour go with their silences, from the runs that ended lately and in the window.

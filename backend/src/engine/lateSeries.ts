@@ -9,6 +9,7 @@ import {
   hourlySeries,
   robotFailureSeries,
   type RobotRun,
+  type SeriesId,
   type SeriesPoints,
   silencesOf,
 } from '../analysis/anomaly/seriesCatalog';
@@ -72,6 +73,34 @@ export interface LateSeries {
   series: SeriesPoints[];
   /** The runs read (their workflows' health is read again). */
   runs: RunOutline[];
+}
+
+/** Hosts whose buckets `readHostSeries` reads at once. */
+export const HOSTS_PER_READ = 2;
+
+/**
+ * The hosts' series (`hostSeries`) over [from, to), those `keep` keeps, in `hostSeries`' order
+ * over them all. Read `HOSTS_PER_READ` hosts at a time, each read's series handed on (`hand`) as
+ * it comes: a helper thread judges them while the pass's thread reads the rest.
+ */
+export function readHostSeries(
+  store: StoreReader,
+  { from, to }: { from: number; to: number },
+  keep: (id: SeriesId) => boolean,
+  hand: (series: SeriesPoints[]) => void,
+): SeriesPoints[] {
+  const names = store.names('hosts');
+  const firstBucket = new Map<string, number>();
+  const read: SeriesPoints[] = [];
+  for (let at = 0; at < names.length; at += HOSTS_PER_READ) {
+    const buckets = store.hostBuckets(from, to, HOST_BUCKET_MS, names.slice(at, at + HOSTS_PER_READ));
+    for (const { host, times } of buckets) firstBucket.set(host, times[0]);
+    const series = hostSeries(buckets).filter((s) => keep(s.id));
+    hand(series);
+    read.push(...series);
+  }
+  // Hosts by their first bucket; where those tie, and a host's series, as they were read (by name: the sort is stable).
+  return read.sort((a, b) => firstBucket.get(a.id.host!)! - firstBucket.get(b.id.host!)!);
 }
 
 /**

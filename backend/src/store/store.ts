@@ -296,11 +296,11 @@ export interface RunReader {
   hourlyStarts(from: number, to: number): HourlyStarts[];
   /**
    * Samples taken in [from, to) summed per host and bucket of `bucketMs` (aligned to multiples of
-   * it), hosts by name as `listSamples` orders them, hosts without samples left out. Summed in the
-   * database where samples are dense (a sampler at 1 s gives 300 a bucket): months of them are
-   * never read one by one.
+   * it), hosts by name as `listSamples` orders them (only those of `hosts` when given), hosts
+   * without samples left out. Summed in the database where samples are dense (a sampler at 1 s
+   * gives 300 a bucket): months of them are never read one by one.
    */
-  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[];
+  hostBuckets(from: number, to: number, bucketMs: number, hosts?: readonly string[]): HostBuckets[];
   /** Completed runs with the mean CPU of their host while they ran (runs without samples left out), in the order of their ids. */
   runsWithHostCpu(filter: RunFilter): RunWithHostCpu[];
   /** Time each robot spent running workflows in [from, to). */

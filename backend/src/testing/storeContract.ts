@@ -223,6 +223,11 @@ export function storeContract(open: () => ContractStore): void {
       },
     ]);
     expect(store.hostBuckets(T0 + 3 * HOUR, T0 + 4 * HOUR, 60_000)).toEqual([]);
+    // Only the hosts asked for: a pass reads them a few at a time.
+    expect(store.hostBuckets(T0, T0 + 2 * HOUR, 5 * 60_000, ['vm-2', 'nowhere'])).toEqual([
+      { host: 'vm-2', times: [T0], samples: [1], cpuPercent: [10], memoryPercent: [25], diskSamples: [0], diskPercent: [0] },
+    ]);
+    expect(store.hostBuckets(T0, T0 + 2 * HOUR, 5 * 60_000, [])).toEqual([]);
     // What host panels read: per host, workflow and bucket, in no order.
     const inOrder = (rows: SampleBucket[]) => [...rows].sort((x, y) => x.host.localeCompare(y.host) || x.time - y.time);
     expect(inOrder(store.sampleBuckets({ from: T0, to: T0 + 2 * HOUR }, 'cpuPercent', HOUR))).toEqual([

@@ -86,14 +86,14 @@ export function hourlyStarts(client: ClientBase, from: number, to: number): Prom
 }
 
 /** Summed here by PostgreSQL (plain addition: sums of many samples may differ from SQLite's in the last bits). */
-export async function hostBuckets(client: ClientBase, from: number, to: number, bucketMs: number): Promise<HostBuckets[]> {
+export async function hostBuckets(client: ClientBase, from: number, to: number, bucketMs: number, only?: readonly string[]): Promise<HostBuckets[]> {
   const rows = await all<{ host: string; bucket: number; samples: number; cpu: number; memory: number; disk_samples: number; disk: number | null }>(
     client,
     `SELECT h.name AS host, s.ts - s.ts % ? AS bucket, count(*) AS samples, sum(${SAMPLE_MEASURE_SQL.cpuPercent}) AS cpu, sum(${ANALYSIS_MEMORY_SQL}) AS memory,
        count(${SAMPLE_MEASURE_SQL.diskUsedPercent})::int AS disk_samples, sum(${SAMPLE_MEASURE_SQL.diskUsedPercent}) AS disk
-     FROM resource_samples s JOIN hosts h ON h.id = s.host_id WHERE s.ts >= ? AND s.ts < ?
+     FROM resource_samples s JOIN hosts h ON h.id = s.host_id WHERE s.ts >= ? AND s.ts < ?${only ? ' AND h.name = ANY(?::text[])' : ''}
      GROUP BY h.name, bucket ORDER BY h.name COLLATE "C", bucket`,
-    [bucketMs, from, to],
+    [bucketMs, from, to, ...(only ? [[...only]] : [])],
   );
   const hosts: HostBuckets[] = [];
   for (const row of rows) {

@@ -131,8 +131,8 @@ export class PgStore implements Store {
     return this.bridge.call('hourlyStarts', from, to);
   }
 
-  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[] {
-    return this.bridge.call('hostBuckets', from, to, bucketMs);
+  hostBuckets(from: number, to: number, bucketMs: number, hosts?: readonly string[]): HostBuckets[] {
+    return this.bridge.call('hostBuckets', from, to, bucketMs, hosts);
   }
 
   runsWithHostCpu(filter: RunFilter): RunWithHostCpu[] {

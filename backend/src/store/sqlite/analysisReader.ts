@@ -114,8 +114,11 @@ export class AnalysisReader {
     return starts;
   }
 
-  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[] {
-    const hosts = (this.db.prepare('SELECT id, name FROM hosts').raw().all() as Array<[number, string]>).sort((a, b) => byName(a[1], b[1]));
+  hostBuckets(from: number, to: number, bucketMs: number, only?: readonly string[]): HostBuckets[] {
+    const wanted = only && new Set(only);
+    const hosts = (this.db.prepare('SELECT id, name FROM hosts').raw().all() as Array<[number, string]>)
+      .filter(([, name]) => !wanted || wanted.has(name))
+      .sort((a, b) => byName(a[1], b[1]));
     this.hostBucketReader ??= new HostBucketReader(this.db);
     return this.hostBucketReader.read(hosts, from, to, bucketMs);
   }

@@ -153,8 +153,8 @@ export class SqliteStore implements Store {
     return this.analysis.hourlyStarts(from, to);
   }
 
-  hostBuckets(from: number, to: number, bucketMs: number): HostBuckets[] {
-    return this.analysis.hostBuckets(from, to, bucketMs);
+  hostBuckets(from: number, to: number, bucketMs: number, hosts?: readonly string[]): HostBuckets[] {
+    return this.analysis.hostBuckets(from, to, bucketMs, hosts);
   }
 
   runsWithHostCpu(filter: RunFilter): RunWithHostCpu[] {
