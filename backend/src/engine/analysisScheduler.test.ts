@@ -10,10 +10,11 @@ import { INCIDENT_KINDS } from '../sim/incidents';
 import { SqliteStore } from '../store/sqlite/sqliteStore';
 import { hostSample, tempDir } from '../testing/harness';
 import { createLogger } from '../log';
-import { parseSeriesKey, robotSeriesKey, type SeriesId } from '../analysis/anomaly/seriesCatalog';
+import { parseSeriesKey, robotSeriesKey, type SeriesId, type SeriesPoints } from '../analysis/anomaly/seriesCatalog';
 import type { SeriesDetector } from '../analysis/anomaly/seriesDetector';
 import { SyncBridge } from '../threads/syncBridge';
 import { AnalysisScheduler, HEALTH_RECENT_RUNS } from './analysisScheduler';
+import { DetectionHelper } from './detectionHelper';
 import { fridayEveningInLosAngeles, weekdayLoadFleet, ZONED_FLEET } from '../testing/zonedFleet';
 import { fleetRuns, readLateSeries } from './lateSeries';
 
@@ -1023,6 +1024,58 @@ describe("a helper thread judging the runs' series", () => {
     } finally {
       helped.close();
       alone.close();
+    }
+  }, 60_000);
+
+  it('hands the helper each read of hosts, then the runs per hour before the runs are read, and offers the duration series before building the failure series', async () => {
+    const store = await fleet('order');
+    const steps: string[] = [];
+    const kindOf = (series: readonly SeriesPoints[]) => {
+      const kinds: Record<string, string> = { host_cpu: 'hosts', host_memory: 'hosts', host_disk: 'hosts', volume: 'volumes', failure_rate: 'failures' };
+      return [...new Set(series.map(({ id }) => kinds[id.metric] ?? 'durations'))].join(' ');
+    };
+    let offering = false;
+    // Each call told in `steps` as `say` tells it, then made as it would be; `offer` hands its parts itself, untold.
+    const record = <T extends object>(target: T, method: keyof T & string, say: (args: never[]) => string | undefined) => {
+      const original = target[method] as (...args: unknown[]) => unknown;
+      return jest.spyOn(target, method as never).mockImplementation(function (this: unknown, ...args: never[]) {
+        const step = say(args);
+        if (step) steps.push(step);
+        return original.apply(this, args);
+      } as never);
+    };
+    const spies = [
+      record(store, 'hostBuckets', () => 'read hosts'),
+      record(store, 'runEnds', () => 'read ends'),
+      record(store, 'runOutlines', () => 'read runs'),
+      record(DetectionHelper.prototype, 'hand', ([series]: SeriesPoints[][]) => (offering ? undefined : `hand ${kindOf(series)}`)),
+      record(DetectionHelper.prototype, 'offer', ([series]: SeriesPoints[][]) => {
+        offering = true;
+        return `offer ${kindOf(series)}`;
+      }),
+      record(DetectionHelper.prototype, 'takeBack', () => {
+        offering = false;
+        return undefined;
+      }),
+    ];
+    try {
+      const pass = new AnalysisScheduler({ store, now: () => END - DAY, historyDays: 5, helperPoints: 2000 }).runPass();
+      expect(pass.helperPoints).toBeGreaterThan(0);
+      // Three hosts, two a read.
+      expect(steps).toEqual([
+        'read hosts',
+        'hand hosts',
+        'read hosts',
+        'hand hosts',
+        'read ends',
+        'hand volumes',
+        'read runs',
+        'offer durations',
+        'offer failures',
+      ]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      store.close();
     }
   }, 60_000);
 

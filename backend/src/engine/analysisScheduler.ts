@@ -2,7 +2,7 @@ import { type Anomaly, DEFAULT_HISTORY_DAYS } from '@rpa-analytics/contract';
 import { AppError } from '../domain/errors';
 import type { Logger } from '../log';
 import type { Execution } from '@rpa-analytics/contract';
-import type { AnalysisCommit, AnalysisResults, ChangeLog, RunOutline, StoreReader } from '../store/store';
+import type { AnalysisCommit, AnalysisResults, ChangeLog, RunEnd, RunOutline, StoreReader } from '../store/store';
 
 /** The store's roles a pass uses: runs to judge, results to keep, the change log to resume from. */
 type SchedulerStore = StoreReader & Pick<AnalysisResults, 'commitAnalysis' | 'saveInsights'> & Pick<ChangeLog, 'arrivals' | 'latestChange'>;
@@ -444,8 +444,8 @@ export class AnalysisScheduler {
    * Step 1: the series of families not judged again, from where their detectors stood, over what
    * ended or passed since the last pass. A pass catching up on months starts a helper thread: it
    * judges hosts while this thread reads the runs, then volumes (their silences are found among
-   * the runs), the failure series and the duration series while this one refreshes insights and
-   * health; then this one judges the duration series the helper has not begun (`finishHelper`).
+   * the runs), the duration and failure series while this one refreshes insights and health; then
+   * this one judges those the helper has not begun (`finishHelper`).
    */
   private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
     const { runs, hours, hosts: hostRange } = window;
@@ -491,21 +491,23 @@ export class AnalysisScheduler {
             (read) => helper?.hand(read, stays),
           )
         : [];
-    const ended = this.store.runOutlines({ by: 'end', ...runs });
-    const finished = ended.filter((r) => !late.has(familyOf(r)));
-    // Runs per hour go with their silences, from the runs that ended lately and in the window.
+    // Runs per hour go with their silences, from the ends of the runs that ended lately and in the
+    // window: read alone, before the runs, so the helper judges them while this thread reads the runs.
     const lateWorkflows = [...late.keys()].flatMap((family) => familySubject(family).workflow ?? []);
-    const silences = silencesOf(this.endsSince(hours, runs, lateWorkflows, ended), hours.from - MAX_SILENCE_WAIT_MS);
+    const ends = this.store.runEnds(runs.from, runs.to);
+    const silences = silencesOf(this.endsSince(hours, runs, lateWorkflows, ends), hours.from - MAX_SILENCE_WAIT_MS);
     const volumes = hourlySeries(starts, workflows, hours.from, hours.to, fresh, { silences, until: runs.to });
     helper?.hand(volumes, stays);
-    // The failure series first, quick to build: the helper judges them while this thread builds
-    // the duration series, then those, from the first on, while this thread refreshes insights and
-    // health and then takes back those the helper has not begun (`finishHelper`).
-    const before = runsBeforeWindow(this.store, new Map(ended.map((r) => [r.workflow, runs.from])));
-    const failures = [...failureSeries(finished, before, this.newErrors(runs, late)), ...this.robotSeries(ended, runs.from, late)];
-    helper?.hand(failures, stays);
+    const ended = this.store.runOutlines({ by: 'end', ...runs });
+    const finished = ended.filter((r) => !late.has(familyOf(r)));
+    // The duration series first, quicker to build: the helper judges them while this thread builds
+    // the failure series, offered after them. Once this thread has refreshed insights and health,
+    // it takes back, from the last on, those the helper has not begun (`finishHelper`).
     const durations = durationSeries(finished);
     helper?.offer(durations, stays);
+    const before = runsBeforeWindow(this.store, new Map(ended.map((r) => [r.workflow, runs.from])));
+    const failures = [...failureSeries(finished, before, this.newErrors(runs, late)), ...this.robotSeries(ended, runs.from, late)];
+    helper?.offer(failures, stays);
     const series: SeriesPoints[] = [...durations, ...failures, ...volumes, ...hosts];
 
     const judged: Judged = new Map();
@@ -545,7 +547,7 @@ export class AnalysisScheduler {
     hours: PassWindow['hours'],
     runs: PassWindow['runs'],
     lateWorkflows: readonly string[],
-    ended: readonly RunOutline[],
+    ended: readonly RunEnd[],
   ): Array<Pick<RunOutline, 'workflow' | 'endedAt'>> {
     const from = hours.from - SILENCE_READ_MS;
     const kept = this.recentEnds;

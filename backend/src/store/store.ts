@@ -90,6 +90,12 @@ export interface HourlyStarts {
   runs: number;
 }
 
+/** When a run ended, and its workflow's name. */
+export interface RunEnd {
+  workflow: string;
+  endedAt: number;
+}
+
 /**
  * One host's resource samples summed per bucket of time, what the analysis judges hosts by: the
  * buckets that hold samples, in time order, as parallel arrays.
@@ -294,6 +300,11 @@ export interface RunReader {
   runOutlines(filter: RunFilter): RunOutline[];
   /** Runs started per workflow and whole hour in [from, to), hours without runs left out, in no order. */
   hourlyStarts(from: number, to: number): HourlyStarts[];
+  /**
+   * The runs that ended in [from, to), in the order they ended (then by id): what a pass tells its
+   * silences by, read from the index of ends alone, before the runs themselves.
+   */
+  runEnds(from: number, to: number): RunEnd[];
   /**
    * Samples taken in [from, to) summed per host and bucket of `bucketMs` (aligned to multiples of
    * it), hosts by name as `listSamples` orders them (only those of `hosts` when given), hosts

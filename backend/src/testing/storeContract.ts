@@ -199,6 +199,14 @@ export function storeContract(open: () => ContractStore): void {
       { workflow: 'Invoices', hour: T0, runs: 1 },
       { workflow: 'Invoices', hour: T0 + HOUR, runs: 1 },
     ]);
+    // The ends alone, in the order the runs ended (`d` runs yet); from inclusive, to exclusive.
+    expect(store.runEnds(T0, T0 + 2 * HOUR)).toEqual([
+      { workflow: 'Claims', endedAt: T0 + 3000 },
+      { workflow: 'Claims', endedAt: T0 + 5000 },
+      { workflow: 'Claims', endedAt: T0 + 10_000 },
+      { workflow: 'Invoices', endedAt: T0 + HOUR + 1010 },
+    ]);
+    expect(store.runEnds(T0 + 3000, T0 + HOUR + 1010).map((r) => r.endedAt)).toEqual([T0 + 3000, T0 + 5000, T0 + 10_000]);
     // From exclusive of `a`, to exclusive of `e`.
     expect(byKey(store.hourlyStarts(T0 + 1, T0 + HOUR + 10))).toEqual([
       { workflow: 'Claims', hour: T0, runs: 2 },

@@ -1,7 +1,7 @@
 // What an analysis pass reads in bulk (runs, steps, outlines, hourly starts, host buckets): the PostgreSQL side of `sqlite/analysisReader.ts`.
 import type { ClientBase } from 'pg';
 import { ERROR_TYPES, type Execution, type Step } from '@rpa-analytics/contract';
-import type { NameKind, RunFilter, HostBuckets, HourlyStarts, RunOutline, RunWithHostCpu } from '../store';
+import type { NameKind, RunFilter, HostBuckets, HourlyStarts, RunEnd, RunOutline, RunWithHostCpu } from '../store';
 import { ANALYSIS_MEMORY_SQL, SAMPLE_MEASURE_SQL } from '../sampleMeasures';
 import { errorTypeCodec, executionStatusCodec, stepStatusCodec } from '../codes';
 import { type ExecutionRow, toExecution } from '../rows';
@@ -81,6 +81,15 @@ export function hourlyStarts(client: ClientBase, from: number, to: number): Prom
     `SELECT w.name AS workflow, e.started_at / 3600000 * 3600000 AS hour, count(*)::int AS runs
      FROM executions e JOIN workflows w ON w.id = e.workflow_id
      WHERE e.started_at >= ? AND e.started_at < ? GROUP BY w.name, e.started_at / 3600000`,
+    [from, to],
+  );
+}
+
+export function runEnds(client: ClientBase, from: number, to: number): Promise<RunEnd[]> {
+  return all(
+    client,
+    `SELECT w.name AS workflow, e.ended_at AS "endedAt" FROM executions e JOIN workflows w ON w.id = e.workflow_id
+     WHERE e.ended_at >= ? AND e.ended_at < ? ORDER BY e.ended_at, e.id`,
     [from, to],
   );
 }

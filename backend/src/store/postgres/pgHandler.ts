@@ -185,6 +185,7 @@ export async function createHandler(options: { url: string }) {
     stepsOfRuns: onSession(analysisReader.stepsOfRuns),
     runOutlines: onSession(analysisReader.runOutlines),
     hourlyStarts: onSession(analysisReader.hourlyStarts),
+    runEnds: onSession(analysisReader.runEnds),
     hostBuckets: onSession(analysisReader.hostBuckets),
     runsWithHostCpu: onSession(analysisReader.runsWithHostCpu),
     robotBusyTime: onSession(analysisReader.robotBusyTime),

@@ -22,6 +22,7 @@ import type {
   SampleBucket,
   SampleMeasure,
   HourlyStarts,
+  RunEnd,
   KeptSpan,
   RunOutline,
   RunWithHostCpu,
@@ -129,6 +130,10 @@ export class PgStore implements Store {
 
   hourlyStarts(from: number, to: number): HourlyStarts[] {
     return this.bridge.call('hourlyStarts', from, to);
+  }
+
+  runEnds(from: number, to: number): RunEnd[] {
+    return this.bridge.call('runEnds', from, to);
   }
 
   hostBuckets(from: number, to: number, bucketMs: number, hosts?: readonly string[]): HostBuckets[] {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Execution, Step } from '@rpa-analytics/contract';
 import { ERROR_TYPES } from '@rpa-analytics/contract';
-import type { HostBuckets, HourlyStarts, NameKind, RunFilter, RunOutline, RunWithHostCpu } from '../store';
+import type { HostBuckets, HourlyStarts, NameKind, RunEnd, RunFilter, RunOutline, RunWithHostCpu } from '../store';
 import { errorTypeCodec } from '../codes';
 import { toExecution } from '../rows';
 import type { Dictionaries } from './dictionaries';
@@ -112,6 +112,24 @@ export class AnalysisReader {
       starts.push({ workflow, hour: hour * 3600_000, runs: packed.next()! });
     }
     return starts;
+  }
+
+  runEnds(from: number, to: number): RunEnd[] {
+    // Packed in one row: months of ends are hundreds of thousands of rows.
+    const text = this.db
+      .prepare(
+        `SELECT group_concat(${packedRow(['workflow_id', 'ended_at'])}, ',') FROM (
+           SELECT workflow_id, ended_at FROM executions WHERE ended_at >= ? AND ended_at < ? ORDER BY ended_at, id)`,
+      )
+      .pluck()
+      .get(from, to) as string | null;
+    const packed = new PackedNumbers(text);
+    const ends: RunEnd[] = [];
+    while (!packed.done) {
+      const workflow = this.dictionaries.workflows.nameOf(packed.next()!);
+      ends.push({ workflow, endedAt: packed.next()! });
+    }
+    return ends;
   }
 
   hostBuckets(from: number, to: number, bucketMs: number, only?: readonly string[]): HostBuckets[] {

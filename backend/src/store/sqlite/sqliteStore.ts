@@ -27,6 +27,7 @@ import type {
   SampleBucket,
   SampleMeasure,
   HourlyStarts,
+  RunEnd,
   KeptSpan,
   RunOutline,
   RunWithHostCpu,
@@ -151,6 +152,10 @@ export class SqliteStore implements Store {
 
   hourlyStarts(from: number, to: number): HourlyStarts[] {
     return this.analysis.hourlyStarts(from, to);
+  }
+
+  runEnds(from: number, to: number): RunEnd[] {
+    return this.analysis.runEnds(from, to);
   }
 
   hostBuckets(from: number, to: number, bucketMs: number, hosts?: readonly string[]): HostBuckets[] {
