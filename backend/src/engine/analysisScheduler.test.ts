@@ -616,8 +616,11 @@ describe('a failure on an error new to the fleet', () => {
       newError: a.newError,
     });
     expect(newErrorAnomalies(restarted).map(opening)).toEqual(expected.map(opening));
+    // The helper judging every series it is offered (this thread takes none back), the failure rates among them.
+    const takeBack = jest.spyOn(DetectionHelper.prototype, 'takeBack').mockReturnValue(undefined);
     const helped = judgedAtOnce(runs, { helperPoints: 1000, now: until });
-    expect(helped.report.helperPoints).toBeGreaterThan(10_000);
+    takeBack.mockRestore();
+    expect(helped.report.helperPoints).toBe(helped.report.points);
     expect(newErrorAnomalies(helped.store)).toEqual(expected);
     for (const store of [reference.store, live, restarted, helped.store]) store.close();
   });
@@ -1003,7 +1006,8 @@ describe("a helper thread judging the runs' series", () => {
       const withHelper = new AnalysisScheduler({ store: helped, now: () => now, historyDays: 5, helperPoints: 2000 });
       const withoutHelper = new AnalysisScheduler({ store: alone, now: () => now, historyDays: 5, helperPoints: Infinity });
       const [first, reference] = [withHelper.runPass(), withoutHelper.runPass()];
-      expect(first.helperPoints).toBeGreaterThan(5000);
+      // How much the helper judges depends on how soon this thread takes back what it has not begun; the hosts' series it is handed.
+      expect(first.helperPoints).toBeGreaterThan(0);
       expect(reference.helperPoints).toBe(0);
       expect({ ...first, durationMs: 0, commitMs: 0, helperPoints: 0 }).toEqual({ ...reference, durationMs: 0, commitMs: 0 });
       expect(findings(helped)).toEqual(findings(alone));

@@ -89,5 +89,10 @@ describe('PointList', () => {
     expect(values.shared).toBe(false);
     expect(Array.from(rate.packed)).toEqual([2, 3, 10, 5, 1]);
     expect(values.at(2)).toEqual({ time: 6, value: 60 });
+    // A list for no points keeps those pushed after all.
+    const none = PointList.block({ points: 2 }).take(0);
+    none.push(7, 70);
+    none.push(8, 80);
+    expect(Array.from(none.packed)).toEqual([7, 70, 8, 80]);
   });
 });

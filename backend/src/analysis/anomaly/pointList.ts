@@ -44,7 +44,7 @@ export class PointList {
    * Lists for many series, sized as `sized` makes them, in one block of shared memory of `points`
    * values' points and `ratePoints` rates' points: `take` hands each its part. A first pass builds
    * thousands of series, and each block of shared memory took tens of microseconds to allocate.
-   * A list taken past the block's end gets memory of its own.
+   * A list for no points, or taken past the block's end, gets memory of its own.
    */
   static block(size: { points?: number; ratePoints?: number }): { take: (count: number, options?: { rates?: boolean }) => PointList } {
     const numbers = (size.points ?? 0) * VALUE_FIELDS + (size.ratePoints ?? 0) * RATE_FIELDS;
@@ -53,7 +53,8 @@ export class PointList {
     return {
       take: (count, options = {}) => {
         const length = count * widthOf(options);
-        if (used + length > numbers) return PointList.sized(count, options);
+        // An empty part would not grow: a list for no points gets memory of its own, as `sized` gives it.
+        if (length === 0 || used + length > numbers) return PointList.sized(count, options);
         const list = new PointList(memory.subarray(used, used + length), { ...options, length: 0 });
         used += length;
         return list;
