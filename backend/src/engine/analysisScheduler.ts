@@ -169,7 +169,7 @@ export class AnalysisScheduler {
    * judges up to where the last one stopped (`to`): the silences a pass tells are found among
    * them and its own runs, not read again each minute.
    */
-  private recentEnds?: { to: number; runs: Array<Pick<RunOutline, 'workflow' | 'endedAt'>> };
+  private recentEnds?: { to: number; runs: RunEnd[] };
   /** The fleet's errors as of the end of the last pass's runs (`to`), to tell the next pass's new ones by. */
   private errorMemory?: { to: number; memory: ErrorMemory };
   private timer?: NodeJS.Timeout;
@@ -444,7 +444,7 @@ export class AnalysisScheduler {
    * Step 1: the series of families not judged again, from where their detectors stood, over what
    * ended or passed since the last pass. A pass catching up on months starts a helper thread: it
    * judges hosts while this thread reads the runs, then volumes (their silences are found among
-   * the runs), the duration and failure series while this one refreshes insights and health; then
+   * the runs' ends, read first), the duration and failure series while this one refreshes insights and health; then
    * this one judges those the helper has not begun (`finishHelper`).
    */
   private judgeOnline(window: PassWindow, late: ReadonlyMap<Family, number>) {
@@ -494,8 +494,7 @@ export class AnalysisScheduler {
     // Runs per hour go with their silences, from the ends of the runs that ended lately and in the
     // window: read alone, before the runs, so the helper judges them while this thread reads the runs.
     const lateWorkflows = [...late.keys()].flatMap((family) => familySubject(family).workflow ?? []);
-    const ends = this.store.runEnds(runs.from, runs.to);
-    const silences = silencesOf(this.endsSince(hours, runs, lateWorkflows, ends), hours.from - MAX_SILENCE_WAIT_MS);
+    const silences = silencesOf(this.endsSince(hours, runs, lateWorkflows), hours.from - MAX_SILENCE_WAIT_MS);
     const volumes = hourlySeries(starts, workflows, hours.from, hours.to, fresh, { silences, until: runs.to });
     helper?.hand(volumes, stays);
     const ended = this.store.runOutlines({ by: 'end', ...runs });
@@ -538,32 +537,23 @@ export class AnalysisScheduler {
 
   /**
    * The ends of the runs from `SILENCE_READ_MS` before this pass's hours to the end of its runs
-   * (`ended` ended in its window). Those before the window are kept from the last pass; they are
-   * read again for the workflows data arrived late for (a late run may fill a silence), and for
-   * all when none were kept or they do not reach where this pass starts. Those the next pass
-   * needs are kept for it.
+   * (`Store.runEnds`). Those before the window are kept from the last pass; they are read again
+   * for the workflows data arrived late for (a late run may fill a silence), and for all, in one
+   * read with the window's, when none were kept or they do not reach where this pass starts.
+   * Those the next pass needs are kept for it.
    */
-  private endsSince(
-    hours: PassWindow['hours'],
-    runs: PassWindow['runs'],
-    lateWorkflows: readonly string[],
-    ended: readonly RunEnd[],
-  ): Array<Pick<RunOutline, 'workflow' | 'endedAt'>> {
+  private endsSince(hours: PassWindow['hours'], runs: PassWindow['runs'], lateWorkflows: readonly string[]): RunEnd[] {
     const from = hours.from - SILENCE_READ_MS;
     const kept = this.recentEnds;
-    const read = (workflows?: readonly string[]) =>
-      this.store
-        .runs({ by: 'end', from, to: runs.from, ...(workflows ? { workflows: [...workflows] } : {}) })
-        .map(({ workflow, endedAt }) => ({ workflow, endedAt }));
-    let before: Array<Pick<RunOutline, 'workflow' | 'endedAt'>>;
+    let all: RunEnd[];
     if (kept && kept.to === runs.from) {
       const late = new Set(lateWorkflows);
-      before = kept.runs.filter((r) => r.endedAt! >= from && !late.has(r.workflow));
-      if (late.size) before.push(...read(lateWorkflows));
-    } else before = read();
-    const all = [...before, ...ended];
+      all = kept.runs.filter((r) => r.endedAt >= from && !late.has(r.workflow));
+      if (late.size) all.push(...this.store.runEnds(from, runs.from).filter((r) => late.has(r.workflow)));
+      all.push(...this.store.runEnds(runs.from, runs.to));
+    } else all = this.store.runEnds(Math.min(from, runs.from), runs.to);
     const next = hours.to - SILENCE_READ_MS;
-    this.recentEnds = { to: runs.to, runs: all.filter((r) => r.endedAt! >= next).map(({ workflow, endedAt }) => ({ workflow, endedAt })) };
+    this.recentEnds = { to: runs.to, runs: all.filter((r) => r.endedAt >= next) };
     return all;
   }
 

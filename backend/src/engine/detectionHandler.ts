@@ -41,7 +41,11 @@ const SILENCE_FIELDS = 3;
 /** Silences as numbers: a first pass over months hands a helper thread hundreds of thousands. */
 export function packSilences(list: readonly Silence[]): Float64Array {
   const packed = new Float64Array(SILENCE_FIELDS * list.length);
-  list.forEach(({ from, to, runsBefore }, i) => packed.set([from, to, runsBefore], SILENCE_FIELDS * i));
+  list.forEach(({ from, to, runsBefore }, i) => {
+    packed[SILENCE_FIELDS * i] = from;
+    packed[SILENCE_FIELDS * i + 1] = to;
+    packed[SILENCE_FIELDS * i + 2] = runsBefore;
+  });
   return packed;
 }
 
