@@ -317,9 +317,9 @@ function windowFailures(size: number, failed: (index: number) => boolean): { fai
   let failures = 0;
   let mask = 0;
   for (let i = 0; i < size; i++) {
-    if (!failed(i)) continue;
-    failures++;
-    mask += 2 ** (size - 1 - i);
+    const bit = failed(i) ? 1 : 0;
+    failures += bit;
+    mask = mask * 2 + bit;
   }
   return { failures, mask };
 }
@@ -363,11 +363,10 @@ export function failureSeries(
     let mask = 0;
     let systemMask = 0;
     for (let i = 0; i < outcomes.length; i++) {
-      if (outcomes[i] === 0) continue;
-      const bit = 2 ** (outcomes.length - 1 - i);
-      failures++;
-      mask += bit;
-      if (outcomes[i] === 2) systemMask += bit;
+      const kind = outcomes[i];
+      if (kind !== 0) failures++;
+      mask = mask * 2 + (kind === 0 ? 0 : 1);
+      systemMask = systemMask * 2 + (kind === 2 ? 1 : 0);
     }
     const points = pointsOf(
       out,

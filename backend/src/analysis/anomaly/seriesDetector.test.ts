@@ -446,6 +446,21 @@ describe('BinomialScorer', () => {
   });
 });
 
+describe('BinomialScorer over windows of more runs than 31', () => {
+  it('when failures lie beyond the 31st latest run, then the scan counts them as it counts the latest', () => {
+    const scorer = new BinomialScorer();
+    scorer.fit(Array.from({ length: 1000 }, (_, i) => ({ time: i, value: i % 2 === 0 ? 1 : 0, trials: 10 })));
+    // Of 60 runs at 5%: the latest three failed, and the 32nd to the 40th latest (nine).
+    const failed = 2 ** 40 - 2 ** 31 + 0b111;
+    const both = scorer.score({ time: 0, value: 12, trials: 60, outcomes: failed });
+    // The least likely window is the latest forty: twelve of them failed.
+    expect(both.window).toEqual({ failures: 12, trials: 40 });
+    expect(both.z).toBeCloseTo(3.865, 2);
+    // The latest three alone, among forty: their run of three is the least likely window.
+    expect(scorer.score({ time: 0, value: 3, trials: 40, outcomes: 0b111 }).window).toEqual({ failures: 3, trials: 3 });
+  });
+});
+
 describe('BinomialScorer on a rate known from few runs', () => {
   // A first day: 80 runs, one failed (1.25%). Three failures among the last ten: z 3.52 at the rate
   // itself (over the 3.5 that opens), 2.85 as the beta-binomial of a rate known from 80 runs, 3.47
