@@ -34,9 +34,9 @@ const medianOr0 = (values: readonly number[]) => (values.length ? median(values)
 /**
  * Where a workflow's anomaly is, from its runs: the host its slow runs (duration anomalies) or
  * its failures (failure rate) concentrated on while its other hosts ran as usual, the robot its
- * failures concentrated on while its other robots ran as usual, and a version
- * its runs (a failure rate's: its failed runs) took up as it began. `before` are the workflow's runs in the week before the anomaly
- * started (`CONTEXT_BASELINE_MS`, ending `CONTEXT_MARGIN_MS` before it), `during` those in its
+ * failures concentrated on while its other robots ran as usual, a version its runs (a failure
+ * rate's: its failed runs) took up as it began, and the versions they ran. `before` are the
+ * workflow's runs in the week before the anomaly started (`CONTEXT_BASELINE_MS`, ending `CONTEXT_MARGIN_MS` before it), `during` those in its
  * `contextWindow`. A workflow-wide problem has no host; one on the only host that ran has it, but
  * not `hostOnly`. Failures that chance could have spread so (`hostByChance`, `robotByChance`)
  * still link the anomaly to others on that host or robot, but its incident's title does not
@@ -82,7 +82,7 @@ export function workflowContext(anomaly: Pick<Anomaly, 'metric'>, before: readon
   const known = new Set(before.map((r) => r.packageVersion));
   // A failure rate's version is one its failed runs ran: failures just before a release are not the release's.
   const fresh = (failures ?? during).map((r) => r.packageVersion).filter((v): v is string => v !== undefined && !known.has(v));
-  const ranVersions = failures ? [...new Set(failures.map((r) => r.packageVersion).filter((v): v is string => v !== undefined))] : [];
+  const ranVersions = [...new Set((failures ?? during).map((r) => r.packageVersion).filter((v): v is string => v !== undefined))];
   return {
     hosts,
     ...(hostOnly ? { hostOnly } : {}),

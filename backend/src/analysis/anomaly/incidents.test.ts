@@ -200,6 +200,37 @@ describe('incidents: one per cause', () => {
   });
 });
 
+describe('a slowdown that came with a version, found again on its runs', () => {
+  const DAY = 24 * HOUR;
+  // A Friday's release slows a step 2.6x; the step's anomaly is accepted as the new level by the
+  // Saturday. On Monday the runs' own series, whose weekday hours still hold the level before,
+  // opens on runs of the same version.
+  const step = anomaly('step_duration', T, { workflow: 'Onboarding', step: 'Read input file', observed: 8_500, expected: 3_200, endedAt: T + 30 * HOUR });
+  const released = { hosts: [], version: '2.0.0', ranVersions: ['2.0.0'] };
+  const monday = (over: Partial<Anomaly> = {}) => anomaly('run_duration', T + 3 * DAY, { workflow: 'Onboarding', observed: 42_000, expected: 34_200, ...over });
+  const group = (later: Anomaly, ran: string[]) =>
+    groupIncidents([step, later], (a) => (a === step ? released : { hosts: [], ranVersions: ran })).map((i) => i.anomalyIds);
+
+  it('when the runs slow down days later on that version, then that is the same incident, named by the version', () => {
+    const runs = monday();
+    expect(group(runs, ['2.0.0'])).toEqual([[step.id, runs.id]]);
+    expect(titles([step, runs], { [step.id]: released, [runs.id]: { hosts: [], ranVersions: ['2.0.0'] } })[0]).toEqual([
+      2,
+      expect.stringMatching(/^Onboarding 2\.0\.0: step 'Read input file' 2\.7x slower/),
+    ]);
+  });
+
+  it('when the later slowdown is on another version, faster instead, or over a week after, then it is an incident of its own', () => {
+    expect(group(monday(), ['2.0.1'])).toHaveLength(2);
+    expect(group(monday({ direction: 'low', observed: 20_000 }), ['2.0.0'])).toHaveLength(2);
+    const weekLater = monday({ startedAt: T + 7 * DAY + HOUR, lastSeenAt: T + 7 * DAY + 2 * HOUR, endedAt: T + 7 * DAY + 3 * HOUR });
+    expect(group(weekLater, ['2.0.0'])).toHaveLength(2);
+    // A slowdown that came with no version links nothing later.
+    const unreleased = groupIncidents([step, monday()], () => ({ hosts: [], ranVersions: ['2.0.0'] }));
+    expect(unreleased).toHaveLength(2);
+  });
+});
+
 describe('where a workflow anomaly is', () => {
   const run = (host: string, startedAt: number, ms: number, over: Partial<Execution> = {}): Execution => ({
     id: `${host}-${startedAt}`,
@@ -215,13 +246,13 @@ describe('where a workflow anomaly is', () => {
 
   it('when its runs are slow on one host and as usual on the others, then it is on that host alone', () => {
     const during = [run('vm-6', T, 72_000), run('vm-6', T + 10 * MINUTE, 70_000), run('vm-1', T + 5 * MINUTE, 46_000), run('vm-1', T + 15 * MINUTE, 44_000)];
-    expect(workflowContext({ metric: 'run_duration' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true });
+    expect(workflowContext({ metric: 'run_duration' }, before, during)).toEqual({ hosts: ['vm-6'], hostOnly: true, ranVersions: ['1.0.0'] });
   });
 
   it('when its runs are slow everywhere, then it is on no host; when only one host ran, then on it, not alone', () => {
     const everywhere = [run('vm-6', T, 140_000), run('vm-1', T + 5 * MINUTE, 150_000)];
-    expect(workflowContext({ metric: 'run_duration' }, before, everywhere)).toEqual({ hosts: [] });
-    expect(workflowContext({ metric: 'step_duration' }, before, [run('vm-6', T, 140_000)])).toEqual({ hosts: ['vm-6'] });
+    expect(workflowContext({ metric: 'run_duration' }, before, everywhere)).toEqual({ hosts: [], ranVersions: ['1.0.0'] });
+    expect(workflowContext({ metric: 'step_duration' }, before, [run('vm-6', T, 140_000)])).toEqual({ hosts: ['vm-6'], ranVersions: ['1.0.0'] });
   });
 
   it('when failures concentrate on one host, then the failure rate is on it; and a version new since last week is named', () => {
@@ -254,7 +285,7 @@ describe('where a workflow anomaly is', () => {
     const released = (i: number) => run(i % 2 ? 'vm-1' : 'vm-6', T + 35 * MINUTE + i * 5 * MINUTE, 110_000, { packageVersion: '2.0.0' });
     const during = [failed(0), failed(1), failed(2), failed(3), released(0), released(1), released(2), released(3)];
     expect(workflowContext({ metric: 'failure_rate' }, before, during)).toEqual({ hosts: [], ranVersions: ['1.0.0'] });
-    expect(workflowContext({ metric: 'step_duration' }, before, during.slice(4))).toEqual({ hosts: [], version: '2.0.0' });
+    expect(workflowContext({ metric: 'step_duration' }, before, during.slice(4))).toEqual({ hosts: [], version: '2.0.0', ranVersions: ['2.0.0'] });
     // Failures on the new version are its.
     const failingOnIt = [...during.slice(4), run('vm-6', T + 60 * MINUTE, 10_000, { status: 'failed', packageVersion: '2.0.0' })];
     expect(workflowContext({ metric: 'failure_rate' }, before, failingOnIt)).toMatchObject({ version: '2.0.0' });

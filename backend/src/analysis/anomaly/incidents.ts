@@ -35,7 +35,7 @@ export interface AnomalyContext {
   workflows?: readonly string[];
   /** A package version its workflow's runs took up as it began (not run in the week before). */
   version?: string;
-  /** For failures: the package versions its failed runs ran, where they say. */
+  /** The package versions its runs (for failures: its failed runs) ran, where they say. */
   ranVersions?: readonly string[];
   /** For failures: the error most of its failed runs share (`fingerprint`), how many share it, of how many failed. */
   error?: { pattern: string; type?: string; count: number; failed: number };
@@ -62,9 +62,28 @@ function root(nodes: Node[], i: number): number {
 export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.status === 'open' || (anomaly.endedAt ?? anomaly.lastSeenAt) >= time;
 
 /**
+ * How long after a slowdown that came with a version a slowdown of the same workflow's runs on that
+ * version is still its doing: a baseline's window (7 days) holds the level before the release that
+ * long, and a series that did not open on the release (a step's, the run's at hours the week had
+ * not seen on the new version yet, as Monday's after a Friday release) opens on it later.
+ */
+export const RELEASE_REACH_MS = 7 * 24 * 3600_000;
+
+/** Whether `b`, a duration anomaly of `a`'s workflow, is on the runs of the version `a`'s slowdown came with, the same way, within `RELEASE_REACH_MS`. */
+function sameRelease(a: Node, b: Node): boolean {
+  const version = a.context.version;
+  return (
+    version !== undefined &&
+    b.anomaly.startedAt - a.anomaly.startedAt <= RELEASE_REACH_MS &&
+    a.anomaly.direction === b.anomaly.direction &&
+    (b.context.ranVersions ?? []).includes(version)
+  );
+}
+
+/**
  * Whether two anomalies share a cause (`a` started first): the same workflow within
  * `sameSubjectMs` (or its durations, while the earlier one lasts: its run and steps slowed by one
- * cause), but not a robot's failures on it and its slowdown, nor its failures and a slowdown that
+ * cause; or on the runs of the version the earlier slowdown came with, `sameRelease`), but not a robot's failures on it and its slowdown, nor its failures and a slowdown that
  * came with a version the failed runs did not run; the same host within `sameSubjectMs` (a host's CPU and the runs slow on it); the same
  * robot within `sameSubjectMs` or while the earlier lasts (its own failures and the workflows'
  * they caused); runs per hour or
@@ -88,7 +107,7 @@ function sameCause(a: Node, b: Node, options: CorrelationOptions): boolean {
   const versionApart = version !== undefined && ran !== undefined && ran.length > 0 && !ran.includes(version);
   if (x.workflow !== undefined && x.workflow === y.workflow && !robotAndSlowdown && !versionApart) {
     if (apart <= options.sameSubjectMs) return true;
-    return isDuration(x.metric) && isDuration(y.metric) && goingAt(x, y.startedAt);
+    return isDuration(x.metric) && isDuration(y.metric) && (goingAt(x, y.startedAt) || sameRelease(a, b));
   }
   if (apart <= options.sameSubjectMs && a.context.hosts.some((h) => b.context.hosts.includes(h))) return true;
   // A robot's failures, while its own series is still open: its workflows' failure rates found later.
