@@ -165,6 +165,53 @@ describe('regroupIncidents', () => {
       expect(atOnce.incidents.find((i) => i.id === incident.id)?.anomalyIds.sort()).toEqual([...incident.anomalyIds].sort());
   });
 
+  it("when a workflow's runs slow down days after a release its step slowed with, then the live pass groups them as one judged at once does", () => {
+    const step = anomaly(parseSeriesKey('step_duration|Onboarding||'), T, 'in-step');
+    const monday = anomaly(parseSeriesKey('run_duration|Onboarding||'), T + 3 * 24 * HOUR);
+    const contextOf = (x: Anomaly) => (x.id === step.id ? { hosts: [], version: '2.0.0', ranVersions: ['2.0.0'] } : { hosts: [], ranVersions: ['2.0.0'] });
+    const stepIncident = {
+      id: 'in-step',
+      status: 'closed' as const,
+      startedAt: step.startedAt,
+      lastSeenAt: step.lastSeenAt,
+      severity: 0.6,
+      anomalyIds: [step.id],
+      workflows: ['Onboarding'],
+      hosts: [],
+      title: '',
+    };
+    // Live: the step's anomaly, closed for days, is stored; Monday's is new.
+    const live = regroupIncidents({
+      removed: [],
+      anomalies: [step, monday],
+      incidents: [stepIncident],
+      from: monday.startedAt,
+      contextOf,
+      stored: () => undefined,
+    });
+    const atOnce = regroupIncidents({
+      removed: [],
+      anomalies: [step, monday].map((x) => ({ ...x, incidentId: undefined })),
+      incidents: [],
+      from: T,
+      contextOf,
+      stored: () => undefined,
+    });
+    expect(atOnce.incidents.map((i) => i.anomalyIds)).toEqual([[step.id, monday.id]]);
+    expect(live.incidents.map((i) => i.anomalyIds)).toEqual([[step.id, monday.id]]);
+    expect(live.incidents[0].id).toBe(atOnce.incidents[0].id);
+    // A step's slowdown that came with no version reaches no further than two hours back.
+    const unreleased = regroupIncidents({
+      removed: [],
+      anomalies: [step, monday],
+      incidents: [stepIncident],
+      from: monday.startedAt,
+      contextOf: () => ({ hosts: [], ranVersions: ['2.0.0'] }),
+      stored: () => undefined,
+    });
+    expect(unreleased.incidents.map((i) => i.anomalyIds)).toEqual([[monday.id]]);
+  });
+
   it('links anomalies two hours apart only when they share a host', () => {
     const cpu = { ...anomaly(parseSeriesKey('host_cpu|||vm-1'), T) };
     const slow = anomaly(claims, T + 90 * 60_000);

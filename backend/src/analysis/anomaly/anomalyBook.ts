@@ -1,6 +1,6 @@
 import type { Anomaly, AnomalyPart, Incident } from '@rpa-analytics/contract';
 import { anomalyId, applyEvent, composeSlowdown, isDuration } from './anomalies';
-import { type ContextOf, correlationReach, DEFAULT_CORRELATION, goingAt, groupIncidents, refresh } from './incidents';
+import { cameWithRelease, type ContextOf, correlationReach, DEFAULT_CORRELATION, goingAt, groupIncidents, RELEASE_REACH_MS, refresh } from './incidents';
 import { parseSeriesKey, type SeriesId, seriesKey } from './seriesCatalog';
 import type { DetectorEvent, Episode } from './seriesDetector';
 
@@ -266,7 +266,8 @@ export interface Regrouped {
 
 /**
  * Incidents after a pass. When anomalies were added or removed, every anomaly from the last
- * quiet gap before `from` on (no anomaly starting within the correlation reach, or still going) is grouped again
+ * quiet gap before `from` on (no anomaly starting within the correlation reach, still going, or a
+ * release's slowdown within `RELEASE_REACH_MS`) is grouped again
  * (`groupIncidents`): the grouping is the same however the anomalies arrived. Incidents of
  * anomalies that only moved on are refreshed.
  */
@@ -287,13 +288,15 @@ export function regroupIncidents(input: RegroupInput, options = DEFAULT_CORRELAT
       .filter((i): i is Incident => i !== undefined);
     return { incidents, removedIncidents: [], moved: [] };
   }
-  // Back to the last quiet gap: no anomaly starting within reach of the next, nor still going then.
+  // Back to the last quiet gap: no anomaly starting within reach of the next, nor still going
+  // then, nor a slowdown that came with a release within a release's reach of it.
   const reach = correlationReach(options);
   const byStart = [...input.anomalies].sort((a, b) => b.startedAt - a.startedAt);
   let start = input.from;
   for (const a of byStart) {
     if (a.startedAt >= start) continue;
-    if (start - a.startedAt > reach && !goingAt(a, start)) continue;
+    const released = () => start - a.startedAt <= RELEASE_REACH_MS && cameWithRelease(a, input.contextOf(a));
+    if (start - a.startedAt > reach && !goingAt(a, start) && !released()) continue;
     start = a.startedAt;
   }
   const regrouped = input.anomalies.filter((a) => a.startedAt >= start);

@@ -220,14 +220,16 @@ describe('a slowdown that came with a version, found again on its runs', () => {
     ]);
   });
 
-  it('when the later slowdown is on another version, faster instead, or over a week after, then it is an incident of its own', () => {
+  it('when the later slowdown is on another version, faster instead, over a week after, or on one host, then it is an incident of its own', () => {
     expect(group(monday(), ['2.0.1'])).toHaveLength(2);
     expect(group(monday({ direction: 'low', observed: 20_000 }), ['2.0.0'])).toHaveLength(2);
-    const weekLater = monday({ startedAt: T + 7 * DAY + HOUR, lastSeenAt: T + 7 * DAY + 2 * HOUR, endedAt: T + 7 * DAY + 3 * HOUR });
-    expect(group(weekLater, ['2.0.0'])).toHaveLength(2);
-    // A slowdown that came with no version links nothing later.
-    const unreleased = groupIncidents([step, monday()], () => ({ hosts: [], ranVersions: ['2.0.0'] }));
-    expect(unreleased).toHaveLength(2);
+    // A baseline's window (7 days) after the release's slowdown, and no further.
+    const at = (time: number) => monday({ startedAt: time, lastSeenAt: time + HOUR, endedAt: time + 2 * HOUR });
+    expect(group(at(T + 7 * DAY - HOUR), ['2.0.0'])).toHaveLength(1);
+    expect(group(at(T + 7 * DAY + HOUR), ['2.0.0'])).toHaveLength(2);
+    // Runs slow on one host while the others ran as usual are that host's, whatever they ran.
+    const onHost = monday();
+    expect(groupIncidents([step, onHost], (a) => (a === step ? released : { hosts: ['vm-6'], hostOnly: true, ranVersions: ['2.0.0'] }))).toHaveLength(2);
   });
 });
 

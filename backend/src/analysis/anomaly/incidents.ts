@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Anomaly, AnomalyMetric, Incident } from '@rpa-analytics/contract';
 import { formatDuration, isDuration, listNames, quoteError, silenceLength, slowdownRatio } from './anomalies';
+import { DEFAULT_DETECTOR_SETTINGS } from './seriesDetector';
 
 export interface CorrelationOptions {
   /** Anomalies of one workflow, or on one host, that start this close share a cause (default 2 hours). */
@@ -11,7 +12,7 @@ export interface CorrelationOptions {
 
 export const DEFAULT_CORRELATION: CorrelationOptions = { sameSubjectMs: 2 * 3600_000, fleetWideMs: 30 * 60_000 };
 
-/** The longest time apart two anomalies' starts may be and still link (a workflow's slow-downs that overlap aside). */
+/** The longest time apart two anomalies' starts may be and still link (a workflow's slow-downs that overlap, or on a release's runs, aside). */
 export const correlationReach = (options: CorrelationOptions): number => Math.max(options.sameSubjectMs, options.fleetWideMs);
 
 /** What an anomaly is about beyond its series, read from the runs around it. */
@@ -63,19 +64,29 @@ export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.stat
 
 /**
  * How long after a slowdown that came with a version a slowdown of the same workflow's runs on that
- * version is still its doing: a baseline's window (7 days) holds the level before the release that
- * long, and a series that did not open on the release (a step's, the run's at hours the week had
- * not seen on the new version yet, as Monday's after a Friday release) opens on it later.
+ * version is still its doing: a detector's baseline window (`windowMs`, 7 days) holds the level
+ * before the release that long, and a series that did not open on the release (a step's, the
+ * run's at hours the week had not seen on the new version yet, as Monday's after a Friday
+ * release) opens on it later.
  */
-export const RELEASE_REACH_MS = 7 * 24 * 3600_000;
+export const RELEASE_REACH_MS = DEFAULT_DETECTOR_SETTINGS.windowMs;
 
-/** Whether `b`, a duration anomaly of `a`'s workflow, is on the runs of the version `a`'s slowdown came with, the same way, within `RELEASE_REACH_MS`. */
+/** A duration anomaly that came with a version: later slowdowns of its workflow may be its (`sameRelease`). */
+export const cameWithRelease = (anomaly: Anomaly, context: AnomalyContext): boolean =>
+  isDuration(anomaly.metric) && anomaly.workflow !== undefined && context.version !== undefined;
+
+/**
+ * Whether `b`, a duration anomaly of `a`'s workflow, is on the runs of the version `a`'s slowdown
+ * came with, the same way, within `RELEASE_REACH_MS`, and on every host (a release slows them all:
+ * runs slow on one host are that host's).
+ */
 function sameRelease(a: Node, b: Node): boolean {
   const version = a.context.version;
   return (
     version !== undefined &&
     b.anomaly.startedAt - a.anomaly.startedAt <= RELEASE_REACH_MS &&
     a.anomaly.direction === b.anomaly.direction &&
+    b.context.hosts.length === 0 &&
     (b.context.ranVersions ?? []).includes(version)
   );
 }

@@ -591,10 +591,12 @@ export class BinomialScorer implements Scorer {
     let bestTail = best.tail;
     let bestFailures = 0;
     let bestRuns = 0;
-    // Masks of up to 31 runs (a window holds 10) are read with bit operations; a power of two a run was most of the scan.
-    const small = mask <= 0x7fffffff;
+    // The runs' bits latest first, halving what is left (exact to 2^53): a power of two a run was most of the scan.
+    let rest = mask;
     for (let k = 1; k <= n; k++) {
-      if (small ? k <= 31 && ((mask >>> (k - 1)) & 1) === 1 : Math.floor(mask / 2 ** (k - 1)) % 2 === 1) failures++;
+      const bit = rest % 2;
+      rest = (rest - bit) / 2;
+      if (bit === 1) failures++;
       if (k < MIN_SCAN_RUNS || failures <= k * p) continue;
       const corrected = Math.min(1, windows * this.keptTail(failures, k, p, system));
       if (corrected < bestTail) {
