@@ -236,6 +236,11 @@ export function storeContract(open: () => ContractStore): void {
       { host: 'vm-2', times: [T0], samples: [1], cpuPercent: [10], memoryPercent: [25], diskSamples: [0], diskPercent: [0] },
     ]);
     expect(store.hostBuckets(T0, T0 + 2 * HOUR, 5 * 60_000, [])).toEqual([]);
+    // By name whatever the order asked in, each once.
+    expect(store.hostBuckets(T0, T0 + 2 * HOUR, 5 * 60_000, ['vm-2', 'vm-1', 'vm-2']).map((h) => [h.host, h.samples])).toEqual([
+      ['vm-1', [2]],
+      ['vm-2', [1]],
+    ]);
     // What host panels read: per host, workflow and bucket, in no order.
     const inOrder = (rows: SampleBucket[]) => [...rows].sort((x, y) => x.host.localeCompare(y.host) || x.time - y.time);
     expect(inOrder(store.sampleBuckets({ from: T0, to: T0 + 2 * HOUR }, 'cpuPercent', HOUR))).toEqual([
