@@ -295,7 +295,7 @@ export function regroupIncidents(input: RegroupInput, options = DEFAULT_CORRELAT
   let start = input.from;
   for (const a of byStart) {
     if (a.startedAt >= start) continue;
-    const released = () => start - a.startedAt <= RELEASE_REACH_MS && cameWithRelease(a, input.contextOf(a));
+    const released = () => start - a.startedAt <= RELEASE_REACH_MS && cameWithRelease(a, input.contextOf);
     if (start - a.startedAt > reach && !goingAt(a, start) && !released()) continue;
     start = a.startedAt;
   }

@@ -71,9 +71,9 @@ export const goingAt = (anomaly: Anomaly, time: number): boolean => anomaly.stat
  */
 export const RELEASE_REACH_MS = DEFAULT_DETECTOR_SETTINGS.windowMs;
 
-/** A duration anomaly that came with a version: later slowdowns of its workflow may be its (`sameRelease`). */
-export const cameWithRelease = (anomaly: Anomaly, context: AnomalyContext): boolean =>
-  isDuration(anomaly.metric) && anomaly.workflow !== undefined && context.version !== undefined;
+/** A duration anomaly that came with a version: later slowdowns of its workflow may be its (`sameRelease`). Its context is read only for a workflow's durations. */
+export const cameWithRelease = (anomaly: Anomaly, contextOf: ContextOf): boolean =>
+  isDuration(anomaly.metric) && anomaly.workflow !== undefined && contextOf(anomaly).version !== undefined;
 
 /**
  * Whether `b`, a duration anomaly of `a`'s workflow, is on the runs of the version `a`'s slowdown
